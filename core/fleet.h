@@ -1,0 +1,135 @@
+/*
+ * fleet — the fleet file (kdrift.yaml at the repository root, DESIGN §4).
+ *
+ * Parses and validates clusters, apps, policy, ignoreDifferences, breakGlass
+ * and tracking.  Unknown keys and type errors are reported as
+ * "FILE:LINE:COLUMN: message".  Also owns label selectors and the
+ * fasttemplate expansion of app paths, which later modules reuse.
+ *
+ * A kd_fleet is immutable once parsed and may be shared between threads.
+ */
+#ifndef KD_FLEET_H
+#define KD_FLEET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "source.h"
+
+/* A Kubernetes label selector: matchLabels plus matchExpressions
+ * (In, NotIn, Exists, DoesNotExist).  An empty selector matches all. */
+typedef struct kd_selector {
+	json_t *match_labels;       /* object of string -> string, or NULL */
+	json_t *match_expressions;  /* array of {key, operator, values}, or NULL */
+} kd_selector;
+
+typedef struct kd_cluster {
+	char *name;
+	char *context;   /* kubeconfig context; defaults to name */
+	char *server;    /* optional API server URL known from the fleet file */
+	json_t *labels;  /* object of string -> string (never NULL) */
+	json_t *values;  /* object of string -> string (never NULL) */
+} kd_cluster;
+
+typedef enum kd_app_kind {
+	KD_APP_PATH = 0,          /* path: a template rendered per cluster */
+	KD_APP_APPLICATIONSET,    /* applicationSet: an Argo CD ApplicationSet file */
+	KD_APP_FLUX,              /* fluxKustomizations: a root path of Flux Kustomizations */
+} kd_app_kind;
+
+typedef struct kd_app {
+	char *name;               /* for APPLICATIONSET / FLUX, the file or path */
+	kd_app_kind kind;
+	kd_selector clusters;     /* which clusters get this app */
+	char *path;               /* template (PATH) or file/path (the other kinds) */
+	char *namespace;          /* may be NULL */
+	json_t *substitute;       /* object of string -> string template, or NULL */
+	json_t *substitute_from;  /* array of {path: template, optional: bool}, or NULL */
+	json_t *directory;        /* {recurse, include, exclude} or NULL */
+	json_t *raw;              /* the app's entry as written (borrowed from the fleet) */
+} kd_app;
+
+typedef enum kd_remediation {
+	KD_REMEDIATION_ALERT = 0,
+	KD_REMEDIATION_SELFHEAL,
+} kd_remediation;
+
+typedef struct kd_policy {
+	kd_selector clusters;
+	kd_remediation remediation;
+	bool prune;
+	char *webhook;            /* optional */
+} kd_policy;
+
+typedef enum kd_tracking {
+	KD_TRACKING_AUTO = 0,
+	KD_TRACKING_ARGOCD_ANNOTATION,
+	KD_TRACKING_ARGOCD_LABEL,
+	KD_TRACKING_FLUX,
+	KD_TRACKING_KDRIFT,
+} kd_tracking;
+
+typedef struct kd_ignore_rule {
+	char *group;              /* NULL matches any; "" is the core group */
+	char *kind;               /* "*" or NULL matches any */
+	char *name;               /* optional */
+	char *namespace;          /* optional */
+	json_t *json_pointers;    /* array of strings, or NULL */
+	json_t *managers;         /* managedFieldsManagers: array of strings, or NULL */
+} kd_ignore_rule;
+
+typedef struct kd_fleet {
+	char *file;               /* the name used in messages */
+	kd_cluster *clusters;
+	size_t nclusters;
+	kd_app *apps;
+	size_t napps;
+	kd_policy *policies;
+	size_t npolicies;
+	kd_ignore_rule *ignores;
+	size_t nignores;
+	kd_tracking tracking;
+	char *breakglass_context; /* template, default "{{name}}-breakglass" */
+	long breakglass_max_seconds; /* default 3600 */
+	json_t *doc;              /* the parsed document */
+} kd_fleet;
+
+/* Parses fleet YAML.  `name` is used in messages. */
+int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
+		   const char *name);
+
+/* Reads and parses `path` (default "kdrift.yaml") from a source. */
+int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
+
+void kd_fleet_free(kd_fleet *fleet);
+
+const kd_cluster *kd_fleet_cluster(const kd_fleet *fleet, const char *name);
+const kd_app *kd_fleet_app(const kd_fleet *fleet, const char *name);
+
+/* True when the app is deployed to the cluster (its selector matches). */
+bool kd_fleet_app_targets(const kd_app *app, const kd_cluster *cluster);
+
+/* The policy that applies to a cluster: the first whose selector matches;
+ * NULL when none does (then: alert, no prune). */
+const kd_policy *kd_fleet_policy(const kd_fleet *fleet,
+				 const kd_cluster *cluster);
+
+/* Label selectors. */
+bool kd_selector_matches(const kd_selector *sel, const json_t *labels);
+/* Parses a selector object ({matchLabels, matchExpressions}); on error the
+ * message names `where`. */
+int kd_selector_parse(kd_selector *out, const json_t *obj, const char *where);
+/* Parses kubectl's text form: "env=production,tier!=web,region in (a,b),!x". */
+int kd_selector_parse_text(kd_selector *out, const char *text);
+void kd_selector_free(kd_selector *sel);
+
+/* The template parameters of a cluster as a flat object: name, server,
+ * metadata.labels.K, values.K. */
+int kd_cluster_params(json_t **out, const kd_cluster *cluster);
+
+/* fasttemplate: replaces {{key}} (spaces inside the braces allowed) with the
+ * string value of params[key]; unknown keys are left exactly as written. */
+int kd_template_expand(char **out, const char *tmpl, const json_t *params);
+
+#endif

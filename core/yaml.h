@@ -1,0 +1,62 @@
+/*
+ * yaml — YAML ⇄ JSON, the way Kubernetes clients convert them.
+ *
+ * Parsing (libyaml) produces jansson values.  Plain scalars are typed exactly
+ * as `kubectl kustomize` types them (see tests/fixtures/yaml/typing.tsv):
+ * this is neither plain YAML 1.1 nor 1.2.  Anchors and aliases are expanded
+ * with a bound on the total expansion; nesting depth and document size are
+ * bounded.  Every error message starts with "NAME:LINE:COLUMN: ".
+ *
+ * Emitting produces block-style YAML whose parse is exactly the input value:
+ * strings that a YAML 1.1 reader would mistype ("yes", "on", "010", ...) are
+ * quoted.  Keys are emitted in sorted order.
+ *
+ * Never prints; never touches files (callers pass bytes and a name).
+ */
+#ifndef KD_YAML_H
+#define KD_YAML_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct kd_yaml_limits {
+	size_t max_depth;        /* nesting of mappings and sequences */
+	size_t max_bytes;        /* size of the whole input */
+	size_t max_alias_nodes;  /* nodes produced by alias expansion, in total */
+} kd_yaml_limits;
+
+/* Defaults: depth 256, 64 MiB input, 1,000,000 nodes through aliases. */
+extern const kd_yaml_limits kd_yaml_default_limits;
+
+/*
+ * Parses a (multi-document) YAML stream into *out, a new JSON array with one
+ * element per non-empty document.  `name` is used in error messages (a file
+ * path).  `limits` may be NULL for the defaults.
+ *
+ * When `positions` is not NULL it receives a new JSON array parallel to *out:
+ * for each document an object mapping the JSON pointer of every node
+ * ("" for the root, "/spec/replicas", "/items/0") to [line, column] (1-based)
+ * of where that node starts; for mapping keys, the pointer of the value maps
+ * to where its key starts, so "unknown key" errors can point at the key.
+ */
+int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
+		  size_t len, const char *name, const kd_yaml_limits *limits);
+
+/* Parses a stream that must hold exactly one document (an empty stream
+ * gives JSON null). */
+int kd_yaml_parse_one(json_t **out, json_t **positions, const char *data,
+		      size_t len, const char *name,
+		      const kd_yaml_limits *limits);
+
+/* Types one plain (unquoted) scalar as Kubernetes clients do. */
+int kd_yaml_plain_scalar(json_t **out, const char *text, size_t len);
+
+/* Appends one document as block YAML (no leading "---"). */
+int kd_yaml_emit(kd_buf *out, const json_t *doc);
+
+/* Appends a stream: the elements of `docs` (an array) separated by "---". */
+int kd_yaml_emit_stream(kd_buf *out, const json_t *docs);
+
+#endif
