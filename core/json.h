@@ -34,6 +34,22 @@ int kd_json_pointer_append(kd_buf *out, const char *token);
  * strings. */
 int kd_json_pointer_split(json_t **out, const char *pointer);
 
+/* Resolves everything but the last token: *parent (borrowed from doc) is the
+ * value that contains the target, *last (caller frees) the target's
+ * unescaped token.  With create_parents, missing parents become objects as
+ * in kd_json_pointer_set.  KD_EINVAL for "" (the whole document has no
+ * parent).  The target itself need not exist. */
+int kd_json_pointer_parent(json_t **parent, char **last, json_t *doc,
+			   const char *pointer, bool create_parents);
+
+/* Parses an array reference token against an array of `size` elements:
+ * "0" or digits without a leading zero.  "-" and index == size are accepted
+ * only with allow_end (*out = size, one past the end).  KD_EINVAL when the
+ * token is not an index, KD_ENOTFOUND when it is out of range; the message
+ * names `pointer`. */
+int kd_json_pointer_index(size_t *out, const char *token, size_t size,
+			  bool allow_end, const char *pointer);
+
 /* Deep equality; numbers compare by value (1 equals 1.0), object key order
  * does not matter. */
 bool kd_json_equal(const json_t *a, const json_t *b);
