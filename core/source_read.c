@@ -156,6 +156,7 @@ restart:
 		}
 		git_tree_free(sub);
 		tree = sub = child;
+		*slash = '/';
 	}
 cleanup:
 	git_tree_free(sub);
