@@ -339,50 +339,74 @@ static int remove_tree_entry(const char *path, const struct stat *st, int flag,
 	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
 }
 
-/* A bare clone records HEAD as a local branch that fetches never move;
- * origin/HEAD names the remote's default branch instead. */
-static void remember_remote_head(git_repository *repo)
+/* The remote's default branch becomes origin/HEAD, which is what a clone
+ * resolves when no revision is configured. */
+static void remember_remote_head(git_repository *repo, git_remote *remote)
 {
-	git_reference *head = NULL, *made = NULL, *existing = NULL;
-	const char *target;
+	git_buf def = GIT_BUF_INIT_CONST(NULL, 0);
+	git_reference *made = NULL;
 	kd_buf name = KD_BUF_INIT;
 
-	if (git_reference_lookup(&existing, repo, "refs/remotes/origin/HEAD") == 0 ||
-	    git_reference_lookup(&head, repo, "HEAD") < 0)
+	if (git_remote_default_branch(&def, remote) < 0 ||
+	    strncmp(def.ptr, "refs/heads/", 11) != 0 ||
+	    kd_buf_printf(&name, "refs/remotes/origin/%s", def.ptr + 11) < 0)
 		goto cleanup;
-	target = git_reference_symbolic_target(head);
-	if (!target || strncmp(target, "refs/heads/", 11) != 0 ||
-	    kd_buf_printf(&name, "refs/remotes/origin/%s", target + 11) < 0)
-		goto cleanup;
-	/* Best effort: without it HEAD falls back to the clone's own HEAD. */
+	/* Best effort: an empty remote simply has no default branch. */
 	(void)git_reference_symbolic_create(&made, repo, "refs/remotes/origin/HEAD",
-					    kd_buf_cstr(&name), 0, "kdrift clone");
+					    kd_buf_cstr(&name), 1, "kdrift fetch");
 cleanup:
 	git_error_clear();
-	git_reference_free(existing);
-	git_reference_free(head);
+	git_buf_dispose(&def);
 	git_reference_free(made);
 	kd_buf_free(&name);
 }
 
-static void fetch_options(git_fetch_options *fo)
+/* Fetches branches to refs/remotes/origin/ and tags to refs/tags/, pruning
+ * what the remote deleted.  The remote is an in-memory one built from the
+ * URL on each call: credentials in the URL are never written to the cached
+ * repository's configuration, and no url.*.insteadOf rewriting happens
+ * behind the user's back.  (It also keeps clear of libgit2 1.5's config
+ * regex matching, which leaks on every non-matching entry.) */
+static int fetch_origin(kd_source *src, git_repository *repo)
 {
-	fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
-	fo->prune = GIT_FETCH_PRUNE;
+	static char heads[] = "+refs/heads/*:refs/remotes/origin/*";
+	static char tags[] = "+refs/tags/*:refs/tags/*";
+	char *specs[] = { heads, tags };
+	git_strarray refspecs = { specs, 2 };
+	git_remote_create_options ro;
+	git_fetch_options fo;
+	git_remote *remote = NULL;
+	int rc = 0;
+
+	/* The _INIT macros leave fields implicit, which -Wextra rejects. */
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.prune = GIT_FETCH_PRUNE;
+	if (git_remote_create_with_opts(&remote, src->url, &ro) < 0 ||
+	    git_remote_fetch(remote, &refspecs, &fo, "kdrift fetch") < 0) {
+		rc = kd_source_git_error(KD_EIO, src->secret, "cannot fetch %s", src->location);
+		goto cleanup;
+	}
+	remember_remote_head(repo, remote);
+cleanup:
+	git_remote_free(remote);
+	return rc;
 }
 
 /* Clones into a temporary directory beside the final one and renames it
  * into place, so an interrupted clone never leaves a half repository where
  * the next run would trust it. */
-static int clone_into(kd_source *src, const char *url, const char *final)
+static int clone_into(kd_source *src, const char *final)
 {
-	git_clone_options co;
+	git_repository_init_options io;
 	git_repository *repo = NULL;
+	git_config *cfg = NULL;
 	kd_buf tmp = KD_BUF_INIT;
 	int rc;
 
-	/* The _INIT macros leave fields implicit, which -Wextra rejects. */
-	git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION);
 	if ((rc = kd_buf_printf(&tmp, "%s.tmp-XXXXXX", final)) < 0)
 		return rc;
 	if (!mkdtemp(tmp.data)) {
@@ -390,31 +414,48 @@ static int clone_into(kd_source *src, const char *url, const char *final)
 				  strerror(errno));
 		goto cleanup;
 	}
-	co.bare = 1;
-	fetch_options(&co.fetch_opts);
-	if (git_clone(&repo, url, tmp.data, &co) < 0) {
-		rc = kd_source_git_error(KD_EIO, src->secret, "cannot clone %s",
-					 src->location);
-		nftw(tmp.data, remove_tree_entry, 16, FTW_DEPTH | FTW_PHYS);
-		goto cleanup;
+	git_repository_init_options_init(&io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	io.flags = GIT_REPOSITORY_INIT_BARE;
+	if (git_repository_init_ext(&repo, tmp.data, &io) < 0 ||
+	    git_repository_config(&cfg, repo) < 0 ||
+	    /* Only for people looking at the cache; fetches use the given URL. */
+	    git_config_set_string(cfg, "remote.origin.url", src->location) < 0) {
+		rc = kd_source_git_error(KD_EIO, src->secret, "cannot create a clone of %s in '%s'",
+					 src->location, tmp.data);
+		goto failed;
 	}
-	remember_remote_head(repo);
+	if ((rc = fetch_origin(src, repo)) < 0) {
+		kd_error_wrap(rc, "cannot clone: ");
+		goto failed;
+	}
+	git_config_free(cfg);
+	cfg = NULL;
 	git_repository_free(repo);
 	repo = NULL;
 	if (rename(tmp.data, final) < 0) {
+		int err = errno;
+
 		/* Another kdrift finished the same clone first: use theirs. */
 		nftw(tmp.data, remove_tree_entry, 16, FTW_DEPTH | FTW_PHYS);
-		if (errno != EEXIST && errno != ENOTEMPTY && access(final, F_OK) < 0)
+		if (err != EEXIST && err != ENOTEMPTY)
 			rc = kd_error_set(KD_EIO, "cannot move the clone to '%s': %s",
-					  final, strerror(errno));
+					  final, strerror(err));
 	}
+	goto cleanup;
+failed:
+	git_config_free(cfg);
+	cfg = NULL;
+	git_repository_free(repo);
+	repo = NULL;
+	nftw(tmp.data, remove_tree_entry, 16, FTW_DEPTH | FTW_PHYS);
 cleanup:
+	git_config_free(cfg);
 	git_repository_free(repo);
 	kd_buf_free(&tmp);
 	return rc;
 }
 
-static int open_url(kd_source *src, const char *url, const kd_source_opts *opts)
+static int open_url(kd_source *src, const kd_source_opts *opts)
 {
 	char *cache = NULL, *name = NULL;
 	kd_buf dir = KD_BUF_INIT;
@@ -431,7 +472,7 @@ static int open_url(kd_source *src, const char *url, const kd_source_opts *opts)
 	    (rc = kd_buf_printf(&dir, "%s/%s", cache, name)) < 0)
 		goto cleanup;
 	reuse = access(dir.data, F_OK) == 0;
-	if (!reuse && (rc = clone_into(src, url, dir.data)) < 0)
+	if (!reuse && (rc = clone_into(src, dir.data)) < 0)
 		goto cleanup;
 	if (git_repository_open_ext(&src->repo, dir.data, GIT_REPOSITORY_OPEN_NO_SEARCH |
 				    GIT_REPOSITORY_OPEN_BARE, NULL) < 0) {
@@ -494,12 +535,16 @@ int kd_source_open(kd_source **out, const char *location, const kd_source_opts *
 	}
 	src->secret = secret;
 	secret = NULL;
+	if (url && !(src->url = strdup(location))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	if (opts && opts->revision &&
 	    !(src->revspec = strdup(opts->revision))) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = url ? open_url(src, location, opts) : open_local(src, location, opts);
+	rc = url ? open_url(src, opts) : open_local(src, location, opts);
 	if (rc == 0) {
 		*out = src;
 		src = NULL;
@@ -515,26 +560,13 @@ cleanup:
 
 int kd_source_fetch(kd_source *src)
 {
-	git_fetch_options fo;
-	git_remote *remote = NULL;
-	int rc = 0;
+	int rc;
 
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	if (src->fs)
 		return 0;
-	if (src->is_clone) {
-		fetch_options(&fo);
-		if (git_remote_lookup(&remote, src->repo, "origin") < 0 ||
-		    git_remote_fetch(remote, NULL, &fo, "kdrift fetch") < 0) {
-			rc = kd_source_git_error(KD_EIO, src->secret, "cannot fetch %s",
-						 src->location);
-			goto cleanup;
-		}
-	}
-	rc = resolve(src, NULL);
-cleanup:
-	git_remote_free(remote);
-	return rc;
+	if (src->is_clone && (rc = fetch_origin(src, src->repo)) < 0)
+		return rc;
+	return resolve(src, NULL);
 }
 
 int kd_source_refresh(kd_source *src, bool *changed)
@@ -563,6 +595,7 @@ void kd_source_free(kd_source *src)
 		git_libgit2_shutdown();
 	free(src->location);
 	free(src->secret);
+	free(src->url);
 	free(src->revspec);
 	free(src->root);
 	kd_buf_free(&src->label);

@@ -24,6 +24,7 @@
 
 struct kd_source {
 	char *location;         /* as given, credentials stripped from URLs */
+	char *url;              /* the URL as given, for fetching only: never printed */
 	char *secret;           /* a URL's "user:password@", scrubbed from messages */
 	char *revspec;          /* the configured revision, NULL for HEAD */
 	bool git_initialised;   /* holds one git_libgit2_init reference */
