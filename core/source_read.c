@@ -20,6 +20,9 @@
 
 #include "path.h"
 
+/* KD_SOURCE_MAX_FILE: no manifest is this big, and a mistaken path must not
+ * pull a disk image into memory. */
+
 /* What a repository path resolved to in the Git tree. */
 typedef struct tree_hit {
 	git_filemode_t mode;
