@@ -742,6 +742,7 @@ static void test_clone_and_fetch(void **state)
 	char up[4300], cache[4300], repos[4400], url[4400], c1[41], c2[41];
 	kd_source_opts next = { "next", false, NULL };
 	kd_source_opts origin = { "origin/main", false, NULL };
+	kd_source_opts tag = { "v1", false, NULL };
 	kd_source *src = NULL, *again = NULL;
 	bool changed = true;
 	char *old_cache = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
@@ -791,6 +792,15 @@ static void test_clone_and_fetch(void **state)
 	assert_int_equal(kd_source_open(&src, url, &next), 0);
 	rev_parse(c1, up, "next");
 	assert_string_equal(kd_source_revision(src), c1);
+	kd_source_free(src);
+	src = NULL;
+
+	/* Tags made upstream arrive with the fetch, annotated ones peeled. */
+	make_refs(up, "HEAD~1");
+	assert_int_equal(kd_source_open(&src, url, &tag), 0);
+	rev_parse(c1, up, "v1");
+	assert_string_equal(kd_source_revision(src), c1);
+	assert_string_not_equal(c1, c2);
 	kd_source_free(src);
 
 	if (old_cache)
