@@ -23,7 +23,7 @@
 struct link {
 	size_t line;
 	int64_t seq;
-	size_t bad_before;  /* malformed lines between this and the record before */
+	size_t bad_line;    /* last malformed line since the record before, or 0 */
 	char hash[65];
 	char prev[65];
 };
@@ -100,8 +100,8 @@ static int problem(struct verifier *v, size_t line, enum kd_audit_problem_kind k
 	return 0;
 }
 
-/* Reads one line: records it as a link, or reports it.  `bad` counts the
- * malformed lines since the last good record. */
+/* Reads one line: records it as a link, or reports it.  `bad` is the last
+ * malformed line since the last good record (0: none). */
 static int take_line(struct verifier *v, size_t lineno, const char *text, size_t len, size_t *bad)
 {
 	json_error_t err;
@@ -120,14 +120,14 @@ static int take_line(struct verifier *v, size_t lineno, const char *text, size_t
 		else
 			rc = problem(v, lineno, KD_AUDIT_MALFORMED, "not valid JSON at column %d: %s",
 				     err.column, err.text);
-		(*bad)++;
+		*bad = lineno;
 		goto cleanup;
 	}
 	if (!json_is_object(j) || !json_is_integer(seq) || json_integer_value(seq) < 1 || !prev ||
 	    strlen(prev) != 64 || strspn(prev, "0123456789abcdef") != 64 || !id || !time) {
 		rc = problem(v, lineno, KD_AUDIT_MALFORMED,
 			     "not an audit record (seq, prev, id or time missing or invalid)");
-		(*bad)++;
+		*bad = lineno;
 		goto cleanup;
 	}
 	if (v->n_links == v->links_cap) {
@@ -144,7 +144,7 @@ static int take_line(struct verifier *v, size_t lineno, const char *text, size_t
 	l = &v->links[v->n_links];
 	l->line = lineno;
 	l->seq = (int64_t)json_integer_value(seq);
-	l->bad_before = *bad;
+	l->bad_line = *bad;
 	memcpy(l->prev, prev, 65);
 	kd_sha256_hex(l->hash, text, len);
 	seen = json_object_get(v->by_hash, l->hash);
@@ -180,17 +180,20 @@ static int check_link(struct verifier *v, size_t k)
 	if (other) {
 		size_t at = v->links[json_integer_value(other)].line;
 
+		if (!pred)
+			return problem(v, l->line, KD_AUDIT_REORDERED,
+				       "out of order: it was written after line %zu but comes first", at);
 		return problem(v, l->line, KD_AUDIT_REORDERED,
-			       "out of order: this record was written after line %zu, but %s", at,
-			       pred ? "follows a different record here" : "comes first here");
+			       "out of order: it was written after line %zu, not after line %zu",
+			       at, pred->line);
 	}
 	if (strcmp(l->prev, KD_AUDIT_GENESIS) == 0)
 		return problem(v, l->line, KD_AUDIT_BROKEN,
 			       "a second chain starts here (prev is the genesis value)");
-	if (l->bad_before > 0)
-		return problem(v, l->line, KD_AUDIT_EDITED,
-			       "its predecessor is not in the log; the malformed line before it "
-			       "probably replaced (edited) that record");
+	if (l->bad_line > 0)
+		return problem(v, l->bad_line, KD_AUDIT_EDITED,
+			       "this malformed line replaced a record: line %zu was written after "
+			       "a record that is no longer in the log", l->line);
 	if (l->seq == want_seq) {
 		if (!pred)
 			return problem(v, l->line, KD_AUDIT_EDITED,
@@ -199,9 +202,13 @@ static int check_link(struct verifier *v, size_t k)
 			       "changed after it was written: its SHA-256 no longer matches the "
 			       "prev of line %zu", l->line);
 	}
+	if (l->seq == want_seq + 1)
+		return problem(v, l->line, KD_AUDIT_REMOVED,
+			       "a record was removed before this line (seq %lld is missing)",
+			       (long long)want_seq);
 	if (l->seq > want_seq)
 		return problem(v, l->line, KD_AUDIT_REMOVED,
-			       "%lld record(s) removed before this line (seq %lld to %lld missing)",
+			       "%lld records were removed before this line (seq %lld to %lld)",
 			       (long long)(l->seq - want_seq), (long long)want_seq,
 			       (long long)(l->seq - 1));
 	return problem(v, l->line, KD_AUDIT_BROKEN,

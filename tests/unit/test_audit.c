@@ -333,6 +333,19 @@ static void test_verify_catches_an_edited_record(void **state)
 	assert_int_equal(res->n_problems, 1);
 	assert_non_null(strstr(res->problems[0].message, "line 2"));
 	kd_audit_verify_result_free(res);
+
+	/* An edit that breaks the JSON is still pinned on line 2, not on
+	 * the intact record after it. */
+	p = strstr(lines[1], "\"reason\"");
+	assert_non_null(p);
+	p[0] = ' ';
+	save_lines(s->log, lines, n, true);
+	res = verify(s->log);
+	assert_false(res->ok);
+	assert_true(has_problem(res, KD_AUDIT_MALFORMED, 2));
+	assert_true(has_problem(res, KD_AUDIT_EDITED, 2));
+	assert_int_equal(res->n_problems, 2);
+	kd_audit_verify_result_free(res);
 	free_lines(lines, n);
 }
 
