@@ -27,6 +27,28 @@
 
 /* ---- paths ---- */
 
+/* Appends the passwd entry's login name (want_home false) or home directory
+ * of the effective uid; `fallback` when there is none. */
+static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
+{
+	struct passwd pw, *found = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *scratch;
+	int rc;
+
+	if (size <= 0)
+		size = 16384;
+	scratch = malloc((size_t)size);
+	if (!scratch)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (getpwuid_r(geteuid(), &pw, scratch, (size_t)size, &found) == 0 && found)
+		rc = kd_buf_puts(out, want_home ? found->pw_dir : found->pw_name);
+	else
+		rc = kd_buf_puts(out, fallback);
+	free(scratch);
+	return rc;
+}
+
 int kd_audit_default_path(char **out)
 {
 	const char *state = getenv("XDG_STATE_HOME");
@@ -38,16 +60,15 @@ int kd_audit_default_path(char **out)
 	/* The XDG spec says relative values are invalid and must be ignored. */
 	if (state && state[0] == '/') {
 		rc = kd_buf_printf(&b, "%s/kdrift/audit.jsonl", state);
-	} else {
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(geteuid());
-
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home || home[0] != '/')
-			return kd_error_set(KD_ENOTFOUND,
-					    "cannot find the audit log: neither XDG_STATE_HOME nor HOME is set");
+	} else if (home && home[0] == '/') {
 		rc = kd_buf_printf(&b, "%s/.local/state/kdrift/audit.jsonl", home);
+	} else {
+		rc = passwd_field(&b, true, "");
+		if (rc == 0 && b.len && b.data[0] == '/')
+			rc = kd_buf_puts(&b, "/.local/state/kdrift/audit.jsonl");
+		else if (rc == 0)
+			rc = kd_error_set(KD_ENOTFOUND,
+					  "cannot place the audit log: neither XDG_STATE_HOME nor HOME is set");
 	}
 	if (rc < 0) {
 		kd_buf_free(&b);
@@ -158,22 +179,10 @@ static int put(json_t *obj, const char *key, json_t *value)
 
 static int login_name(kd_buf *out)
 {
-	struct passwd pw, *found = NULL;
-	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
-	char *scratch;
-	int rc;
+	char uid[32];
 
-	if (size <= 0)
-		size = 16384;
-	scratch = malloc((size_t)size);
-	if (!scratch)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	if (getpwuid_r(geteuid(), &pw, scratch, (size_t)size, &found) == 0 && found)
-		rc = kd_buf_puts(out, found->pw_name);
-	else
-		rc = kd_buf_printf(out, "uid:%lu", (unsigned long)geteuid());
-	free(scratch);
-	return rc;
+	snprintf(uid, sizeof(uid), "uid:%lu", (unsigned long)geteuid());
+	return passwd_field(out, false, uid);
 }
 
 static const char *mode_name(enum kd_audit_mode mode)

@@ -132,7 +132,10 @@ int kd_audit_default_path(char **out);
 /*
  * Appends one record to the log at `path` (NULL: the default path), creating
  * missing directories (0700) and the file (0600).  Concurrent kdrift
- * processes serialise on an exclusive flock().  On success the record is
+ * processes (and threads: each call opens its own descriptor) serialise on
+ * an exclusive flock() held from reading the tail to the fsync; flock does
+ * not serialise across hosts on every network file system, so keep the log
+ * local.  On success the record is
  * durable and its id is copied into `id` (may be NULL).  On failure nothing
  * was added to the chain and the caller must not make the change it was
  * about to log.  KD_EINVAL for an invalid entry, KD_EIO for file errors,
