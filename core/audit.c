@@ -485,18 +485,50 @@ static int find_newline_before(off_t *out, int fd, off_t before, const char *pat
 	return 0;
 }
 
+static int read_range(kd_buf *out, int fd, off_t start, off_t end, const char *path)
+{
+	size_t len = (size_t)(end - start);
+	int rc = kd_buf_grow(out, len);
+
+	if (rc < 0)
+		return rc;
+	if (pread(fd, out->data, len, start) != (ssize_t)len)
+		return kd_error_set(KD_EIO, "%s: read: %s", path, strerror(errno));
+	out->len = len;
+	out->data[len] = '\0';
+	return 0;
+}
+
+/* The seq and prev of a line that is a record; false when it is not. */
+static bool parse_link(int64_t *seq, char prev[65], const kd_buf *line)
+{
+	json_t *rec = json_loadb(line->data, line->len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *s = json_object_get(rec, "seq");
+	const char *p = kd_json_str(rec, "prev");
+	bool ok = json_is_integer(s) && json_integer_value(s) >= 1 && p && strlen(p) == 64;
+
+	if (ok) {
+		*seq = (int64_t)json_integer_value(s);
+		memcpy(prev, p, 65);
+	}
+	json_decref(rec);
+	return ok;
+}
+
+/* A record is far smaller than this; a longer partial line is not one. */
+#define PARTIAL_MAX ((off_t)16 << 20)
+
 /* Finds what the next record chains to: seq and hash of the last complete
  * line, and whether the file ends in a partial line that the new record
- * must not continue. */
+ * must start after. */
 static int read_tail(int64_t *seq, char prev[65], bool *need_newline, int fd,
 		     off_t size, const char *path)
 {
 	off_t end, nl;
-	char last;
+	char last, link_prev[65];
+	int64_t link_seq;
 	kd_buf line = KD_BUF_INIT;
-	json_t *rec = NULL;
-	json_t *s;
-	int rc;
+	int rc = 0;
 
 	*seq = 0;
 	memcpy(prev, KD_AUDIT_GENESIS, 65);
@@ -505,41 +537,38 @@ static int read_tail(int64_t *seq, char prev[65], bool *need_newline, int fd,
 		return 0;
 	if (pread(fd, &last, 1, size - 1) != 1)
 		return kd_error_set(KD_EIO, "%s: read: %s", path, strerror(errno));
-	if (last == '\n') {
-		end = size - 1;
-	} else {
+	end = size - 1;
+	if (last != '\n') {
 		*need_newline = true;
-		rc = find_newline_before(&end, fd, size - 1, path);
-		if (rc < 0)
+		if ((rc = find_newline_before(&end, fd, size - 1, path)) < 0)
 			return rc;
-		if (end < 0)  /* only a partial first line: the chain starts afresh */
-			return 0;
 	}
-	rc = find_newline_before(&nl, fd, end, path);
-	if (rc < 0)
-		return rc;
-	rc = kd_buf_grow(&line, (size_t)(end - (nl + 1)));
-	if (rc < 0)
-		goto cleanup;
-	line.len = (size_t)(end - (nl + 1));
-	if (pread(fd, line.data, line.len, nl + 1) != (ssize_t)line.len) {
-		rc = kd_error_set(KD_EIO, "%s: read: %s", path, strerror(errno));
-		goto cleanup;
+	if (end >= 0) {  /* else only a partial first line: start afresh */
+		if ((rc = find_newline_before(&nl, fd, end, path)) < 0 ||
+		    (rc = read_range(&line, fd, nl + 1, end, path)) < 0)
+			goto cleanup;
+		if (!parse_link(seq, link_prev, &line)) {
+			rc = kd_error_set(KD_ECONFLICT,
+					  "%s: the last line is not a valid audit record, so a new "
+					  "record cannot be chained to it; run 'kdrift audit verify'",
+					  path);
+			goto cleanup;
+		}
+		kd_sha256_hex(prev, line.data, line.len);
 	}
-	line.data[line.len] = '\0';
-	rec = json_loadb(line.data, line.len, JSON_REJECT_DUPLICATES, NULL);
-	s = json_object_get(rec, "seq");
-	if (!json_is_integer(s) || json_integer_value(s) < 1) {
-		rc = kd_error_set(KD_ECONFLICT,
-				  "%s: the last line is not a valid audit record, so a new record "
-				  "cannot be chained to it; run 'kdrift audit verify'", path);
-		goto cleanup;
+	/* A crash can lose just the final '\n' of an otherwise whole record
+	 * that links correctly; keep it in the chain rather than report a
+	 * complete record as a break. */
+	if (*need_newline && size - (end + 1) <= PARTIAL_MAX) {
+		if ((rc = read_range(&line, fd, end + 1, size, path)) < 0)
+			goto cleanup;
+		if (parse_link(&link_seq, link_prev, &line) && link_seq == *seq + 1 &&
+		    strcmp(link_prev, prev) == 0) {
+			*seq = link_seq;
+			kd_sha256_hex(prev, line.data, line.len);
+		}
 	}
-	*seq = (int64_t)json_integer_value(s);
-	kd_sha256_hex(prev, line.data, line.len);
-	rc = 0;
 cleanup:
-	json_decref(rec);
 	kd_buf_free(&line);
 	return rc;
 }

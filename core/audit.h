@@ -38,7 +38,9 @@
  * complete record, so the partial line is never part of the chain.
  * kd_audit_verify still reports the partial line (as truncated at the end of
  * the file, as malformed once later records follow it); deleting that line
- * makes the log verify clean again.  An append refuses, with a message
+ * makes the log verify clean again.  (A partial line that is a whole record
+ * linking correctly to the one before, so only its '\n' was lost, stays in
+ * the chain.)  An append refuses, with a message
  * telling the operator to run `kdrift audit verify`, when the last complete
  * line is not a valid record, because it cannot know what to chain to.
  *
@@ -55,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
 
 #define KD_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -163,6 +166,7 @@ int kd_audit_mask_secret(json_t **out, const json_t *value, const char *kind);
  * or not strings). */
 typedef struct kd_audit_record {
 	size_t line;              /* 1-based line number in the file */
+	int64_t seq;
 	json_t *json;
 	const char *id;
 	const char *time;
@@ -196,6 +200,11 @@ typedef int (*kd_audit_visit_fn)(const kd_audit_record *rec, void *ctx);
  */
 int kd_audit_read(const char *path, const kd_audit_filter *filter,
 		  kd_audit_visit_fn visit, void *ctx);
+
+/* One line for `kdrift audit show` and the TUI's audit list:
+ * "TIME USER MODE ACTION PHASE[/STATUS] CLUSTER KIND NAMESPACE/NAME ID",
+ * fields that are absent shown as "-".  Appends to out. */
+int kd_audit_record_summary(kd_buf *out, const kd_audit_record *rec);
 
 /* Records collected into an array (for the TUI's audit view). */
 typedef struct kd_audit_list {

@@ -155,6 +155,7 @@ static bool record_parse(kd_audit_record *rec, json_t **owned, const char *text,
 		memset(rec, 0, sizeof(*rec));
 		return false;
 	}
+	rec->seq = (int64_t)json_integer_value(seq);
 	rec->mode = kd_json_str(j, "mode");
 	rec->phase = kd_json_str(j, "phase");
 	rec->action = kd_json_str(j, "action");
@@ -246,6 +247,25 @@ cleanup:
 	free(line);
 	free(default_path);
 	return rc;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+int kd_audit_record_summary(kd_buf *out, const kd_audit_record *rec)
+{
+	json_t *obj = kd_json_obj(rec->json, "object");
+	const char *status = kd_json_str(kd_json_obj(rec->json, "outcome"), "status");
+	const char *ns = kd_json_str(obj, "namespace");
+
+	return kd_buf_printf(out, "%s %s %s %s %s%s%s %s %s %s%s%s %s", or_dash(rec->time),
+			     or_dash(kd_json_str(rec->json, "user")), or_dash(rec->mode),
+			     or_dash(rec->action), or_dash(rec->phase), status ? "/" : "",
+			     status ? status : "", or_dash(rec->cluster),
+			     or_dash(kd_json_str(obj, "kind")), ns ? ns : "", ns ? "/" : "",
+			     or_dash(kd_json_str(obj, "name")), or_dash(rec->id));
 }
 
 /* ---- lists ---- */

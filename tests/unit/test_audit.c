@@ -486,6 +486,25 @@ static void test_truncated_tail_is_reported_and_skipped_by_the_next_append(void 
 	free(lines);
 }
 
+static void test_a_whole_record_that_lost_its_newline_stays_in_the_chain(void **state)
+{
+	struct scratch *s = *state;
+	kd_audit_verify_result *res;
+	char **lines;
+	size_t n;
+
+	append_n(s->log, 2);
+	lines = load_lines(s->log, &n);
+	save_lines(s->log, lines, n, false);
+	append_n(s->log, 1);
+	res = verify(s->log);
+	assert_true(res->ok);
+	assert_int_equal(res->records, 3);
+	assert_int_equal(res->head_seq, 3);
+	kd_audit_verify_result_free(res);
+	free_lines(lines, n);
+}
+
 static void test_append_refuses_to_chain_to_garbage(void **state)
 {
 	struct scratch *s = *state;
@@ -700,6 +719,16 @@ static void test_filters(void **state)
 	assert_string_equal(list->items[1].intent_id, ids[0]);
 	assert_int_equal(list->items[1].line, 2);
 	assert_int_equal(list->items[1].time_ms, list->items[0].time_ms + 250);
+	assert_int_equal(list->items[1].seq, 2);
+	{
+		kd_buf line = KD_BUF_INIT;
+
+		assert_int_equal(kd_audit_record_summary(&line, &list->items[1]), 0);
+		assert_string_equal(kd_buf_cstr(&line),
+				    "2026-11-20T09:00:00.250Z alice normal revert outcome/success "
+				    "eu-west-prod-1 Deployment shop/cart 20261120T090000250Z-0000000000000002");
+		kd_buf_free(&line);
+	}
 	kd_audit_list_free(list);
 	free(path);
 }
@@ -839,6 +868,7 @@ int main(void)
 		T(test_verify_reports_garbage_in_the_middle),
 		T(test_verify_catches_a_duplicated_line),
 		T(test_truncated_tail_is_reported_and_skipped_by_the_next_append),
+		T(test_a_whole_record_that_lost_its_newline_stays_in_the_chain),
 		T(test_append_refuses_to_chain_to_garbage),
 		T(test_verify_of_a_missing_log_is_not_found),
 		T(test_secret_patch_is_masked_in_the_log),
