@@ -139,9 +139,10 @@ int kd_audit_default_path(char **out);
  * an exclusive flock() held from reading the tail to the fsync; flock does
  * not serialise across hosts on every network file system, so keep the log
  * local.  On success the record is
- * durable and its id is copied into `id` (may be NULL).  On failure nothing
- * was added to the chain and the caller must not make the change it was
- * about to log.  KD_EINVAL for an invalid entry, KD_EIO for file errors,
+ * durable and its id is copied into `id` (may be NULL).  On failure the
+ * caller must not make the change it was about to log.  Nothing was added
+ * to the chain, except when fsync itself failed after the write: then the
+ * record may remain, and reads as what it is, an intent never carried out.  KD_EINVAL for an invalid entry, KD_EIO for file errors,
  * KD_ECONFLICT when the log's last line cannot be chained to.
  */
 int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path,

@@ -277,6 +277,23 @@ static void test_invalid_entries_write_nothing(void **state)
 	assert_int_equal(stat(s->log, &st), -1);
 }
 
+static void test_unwritable_location_is_an_io_error(void **state)
+{
+	struct scratch *s = *state;
+	kd_audit_entry e = entry(KD_AUDIT_ACTION_REVERT, KD_AUDIT_PHASE_INTENT);
+	char path[700];
+	FILE *f;
+
+	/* A regular file where a directory of the path belongs. */
+	snprintf(path, sizeof(path), "%s/blocker", s->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/blocker/kdrift/audit.jsonl", s->dir);
+	assert_int_equal(kd_audit_append(NULL, path, &e), KD_EIO);
+	assert_non_null(strstr(kd_error_last(), "blocker"));
+}
+
 static void test_concurrent_appends_from_two_processes(void **state)
 {
 	struct scratch *s = *state;
@@ -861,6 +878,7 @@ int main(void)
 		T(test_clean_chain_links_each_line_to_the_previous),
 		T(test_default_path_and_file_modes),
 		T(test_invalid_entries_write_nothing),
+		T(test_unwritable_location_is_an_io_error),
 		T(test_concurrent_appends_from_two_processes),
 		T(test_verify_catches_an_edited_record),
 		T(test_verify_catches_a_removed_record),
