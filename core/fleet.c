@@ -152,10 +152,9 @@ static int parse_cluster(kd_fcheck *c, kd_cluster *cl, const json_t *node)
 	if ((v = json_object_get(node, "labels")) != NULL)
 		WITH_KEY(c, "labels", {
 			if ((rc = kd_fcheck_string_map(c, &cl->labels, v,
-					label_key_ok,
-					"a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
+					label_key_ok, kd_fcheck_label_key_rule,
 					label_value_ok,
-					"a valid label value (up to 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)")) < 0)
+					kd_fcheck_label_value_rule)) < 0)
 				goto cleanup;
 		});
 	else if (!(cl->labels = json_object()))

@@ -383,10 +383,10 @@ cleanup:
 	return rc;
 }
 
-static const char label_key_rule[] =
+const char kd_fcheck_label_key_rule[] =
 	"a valid label key (an optional DNS prefix and '/', then up to 63 "
 	"letters, digits, '-', '_' or '.', starting and ending alphanumeric)";
-static const char label_value_rule[] =
+const char kd_fcheck_label_value_rule[] =
 	"a valid label value (up to 63 letters, digits, '-', '_' or '.', "
 	"starting and ending alphanumeric)";
 
@@ -410,7 +410,7 @@ static int parse_expression(kd_fcheck *c, json_t **out, const json_t *node)
 		if ((rc = kd_fcheck_push_key(c, "key", &m)) < 0)
 			return rc;
 		return kd_fcheck_fail(c, "%s: '%s' is not %s",
-				      kd_fcheck_where(c), key, label_key_rule);
+				      kd_fcheck_where(c), key, kd_fcheck_label_key_rule);
 	}
 	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
 		needs_values = true;
@@ -447,7 +447,7 @@ static int parse_expression(kd_fcheck *c, json_t **out, const json_t *node)
 				rc = kd_fcheck_fail(c, "%s: '%s' is not %s",
 						    kd_fcheck_where(c),
 						    json_string_value(s),
-						    label_value_rule);
+						    kd_fcheck_label_value_rule);
 				goto cleanup;
 			}
 			if (json_array_append_new(values, s) < 0) {
@@ -506,9 +506,9 @@ int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node)
 	if ((labels = json_object_get(node, "matchLabels")) != NULL) {
 		if ((rc = kd_fcheck_push_key(c, "matchLabels", &m)) < 0 ||
 		    (rc = kd_fcheck_string_map(c, &out->match_labels, labels,
-					       label_key_ok, label_key_rule,
+					       label_key_ok, kd_fcheck_label_key_rule,
 					       label_value_ok,
-					       label_value_rule)) < 0)
+					       kd_fcheck_label_value_rule)) < 0)
 			goto cleanup;
 		kd_fcheck_pop(c, &m);
 	}

@@ -78,6 +78,10 @@ int kd_fcheck_string_map(kd_fcheck *c, json_t **out, const json_t *node,
 			 kd_fcheck_valid key_ok, const char *key_rule,
 			 kd_fcheck_valid value_ok, const char *value_rule);
 
+/* What a valid label key and value look like, for messages. */
+extern const char kd_fcheck_label_key_rule[];
+extern const char kd_fcheck_label_value_rule[];
+
 /* A selector mapping (the current node). */
 int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node);
 
