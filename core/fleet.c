@@ -283,11 +283,14 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 					   false)) < 0)
 			return rc;
 		if (found++) {
-			WITH_KEY(c, app_kinds[i], rc = kd_fcheck_fail(c,
-				"%s has both '%s' and '%s'; an app has exactly one of path, applicationSet and fluxKustomizations",
-				kd_fcheck_where(c), app_kinds[app->kind],
-				app_kinds[i]));
-			goto cleanup;
+			kd_fcheck_mark m;
+
+			if ((rc = kd_fcheck_push_key(c, app_kinds[i], &m)) < 0)
+				return rc;
+			return kd_fcheck_fail(c,
+				"%.*s has both '%s' and '%s'; an app has exactly one of path, applicationSet and fluxKustomizations",
+				(int)m.where_len, c->where.data,
+				app_kinds[app->kind], app_kinds[i]);
 		}
 		app->kind = (kd_app_kind)i;
 		value = s;
@@ -301,8 +304,9 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 			if (json_object_get(node, path_only[i]))
 				WITH_KEY(c, path_only[i], {
 					rc = kd_fcheck_fail(c,
-						"'%s' applies only to path apps, not to %s entries",
-						path_only[i], app_kinds[app->kind]);
+						"%s applies only to path apps, not to %s entries",
+						kd_fcheck_where(c),
+						app_kinds[app->kind]);
 					goto cleanup;
 				});
 	}
@@ -331,8 +335,8 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 	/* A templated namespace is checked once expanded, by render. */
 	if (ns && !strstr(ns, "{{") && !dns_name_valid(ns, 63, false)) {
 		WITH_KEY(c, "namespace", rc = kd_fcheck_fail(c,
-			"namespace '%s' in %s is not a DNS-1123 label (up to 63 lower-case letters, digits and '-')",
-			ns, kd_fcheck_where(c)));
+			"%s: '%s' is not a DNS-1123 label (up to 63 lower-case letters, digits and '-', starting and ending with a letter or digit)",
+			kd_fcheck_where(c), ns));
 		goto cleanup;
 	}
 	if ((rc = dup_str(&app->namespace, ns)) < 0)
@@ -504,11 +508,19 @@ static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 	const char *context, *duration;
 	int rc;
 
+	const json_t *d;
+
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
-	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
-	    (rc = kd_fcheck_string(c, &duration, node, "maxDuration",
-				   false)) < 0)
+	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0)
 		return rc;
+	d = json_object_get(node, "maxDuration");
+	if (d && !json_is_string(d)) {
+		WITH_KEY(c, "maxDuration", rc = kd_fcheck_fail(c,
+			"%s must be a duration such as 1h, 30m or 1h30m, not %s",
+			kd_fcheck_where(c), kd_fcheck_type_name(d)));
+		goto cleanup;
+	}
+	duration = json_string_value(d);
 	if (context && context[0] == '\0') {
 		WITH_KEY(c, "context", rc = kd_fcheck_fail(c, "%s is empty",
 						kd_fcheck_where(c)));

@@ -79,7 +79,7 @@ void kd_fcheck_pop(kd_fcheck *c, const kd_fcheck_mark *m)
 
 const char *kd_fcheck_where(const kd_fcheck *c)
 {
-	return c->where.len ? c->where.data : "the top level";
+	return c->where.len ? c->where.data : "the fleet file";
 }
 
 /* The [line, column] of a pointer, or of its nearest ancestor that has

@@ -38,7 +38,7 @@ int kd_fcheck_push_key(kd_fcheck *c, const char *key, kd_fcheck_mark *m);
 int kd_fcheck_push_index(kd_fcheck *c, size_t i, kd_fcheck_mark *m);
 void kd_fcheck_pop(kd_fcheck *c, const kd_fcheck_mark *m);
 
-/* "apps[2]" for the current node, or "the top level" at the root. */
+/* "apps[2]" for the current node, or "the fleet file" at the root. */
 const char *kd_fcheck_where(const kd_fcheck *c);
 
 /* Sets "FILE:LINE:COLUMN: message" for the current node (or for `pointer`
