@@ -646,6 +646,38 @@ static void test_yaml_errors(void **state)
 	assert_int_equal(strncmp(kd_error_last(), "kdrift.yaml:", 12), 0);
 }
 
+/* Every prefix of a real fleet file either parses or fails with a
+ * positioned message; none crashes or leaks (run under ASan/valgrind). */
+static void test_truncated_files(void **state)
+{
+	char *dir = fixture_dir();
+	kd_buf path = KD_BUF_INIT, data = KD_BUF_INIT;
+	size_t n, failures = 0;
+
+	(void)state;
+	assert_int_equal(kd_buf_printf(&path, "%s/full.yaml", dir), 0);
+	assert_int_equal(kd_buf_read_file(&data, path.data, 0), 0);
+	for (n = 0; n <= data.len; n++) {
+		kd_fleet *f = NULL;
+		int rc = kd_fleet_parse(&f, data.data, n, "full.yaml");
+
+		if (rc == 0) {
+			assert_non_null(f);
+			kd_fleet_free(f);
+			continue;
+		}
+		failures++;
+		assert_null(f);
+		if (strncmp(kd_error_last(), "full.yaml", 9) != 0)
+			fail_msg("prefix %zu: message \"%s\"", n, kd_error_last());
+	}
+	/* the cut-off header and cut-off names must have failed */
+	assert_true(failures > 0);
+	kd_buf_free(&path);
+	kd_buf_free(&data);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_load_from_source),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_yaml_errors),
+		cmocka_unit_test(test_truncated_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
