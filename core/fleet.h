@@ -11,10 +11,11 @@
  *
  * String maps (cluster labels and values, matchLabels, substitute) and
  * selector values accept non-string scalars the way a YAML user means
- * them: an integer becomes its decimal text, a boolean "true"/"false"
- * (note that YAML 1.1 reads yes/no/on/off as booleans: quote them to keep
- * the words), null "".  A real number is rejected ("quote the number"),
- * because typing has already lost its text (1.10 would become "1.1").
+ * them: an integer becomes its decimal text, a boolean "true"/"false",
+ * null "".  A real number is rejected ("quote the number"), because typing
+ * has already lost its text (1.10 would become "1.1").  Integers are
+ * converted as the YAML typing reads them (010 is 8, 0x1F is 31, 1e3 is
+ * 1000): quote values whose exact text matters.
  *
  * Also owns label selectors and the fasttemplate expansion of app paths,
  * which later modules reuse.  Never prints; reads files only through
