@@ -74,7 +74,7 @@ typedef enum kd_remediation {
 } kd_remediation;
 
 typedef struct kd_policy {
-	kd_selector clusters;
+	kd_selector clusters;     /* absent in the file: every cluster */
 	kd_remediation remediation;
 	bool prune;
 	char *webhook;            /* optional */
@@ -89,7 +89,7 @@ typedef enum kd_tracking {
 } kd_tracking;
 
 typedef struct kd_ignore_rule {
-	char *group;              /* NULL matches any; "" is the core group */
+	char *group;              /* NULL or "*" matches any; "" is the core group */
 	char *kind;               /* "*" or NULL matches any */
 	char *name;               /* optional */
 	char *namespace;          /* optional */

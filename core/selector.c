@@ -399,6 +399,8 @@ int kd_selector_parse_text(kd_selector *out, const char *text)
 
 	out->match_labels = NULL;
 	out->match_expressions = NULL;
+	if (!text)
+		return 0;
 	if (peek(&l, false) == T_END)
 		return 0;
 	if (!(exprs = json_array()))

@@ -215,6 +215,35 @@ static void test_full_policy_and_rest(void **state)
 	kd_fleet_free(f);
 }
 
+/* How non-string scalars land in string maps (see fleet.h). */
+static void test_scalar_strings(void **state)
+{
+	static const char yaml[] =
+		"apiVersion: kdrift.dev/v1alpha1\n"
+		"kind: Fleet\n"
+		"clusters:\n"
+		"  - name: a\n"
+		"    labels: {n: 42, octal: 010, quoted: \"010\", on: true, off: false, word: yes}\n"
+		"    values: {empty: , nothing: null, neg: -3}\n";
+	kd_fleet *f = NULL;
+	const kd_cluster *c;
+
+	(void)state;
+	if (kd_fleet_parse(&f, yaml, strlen(yaml), "kdrift.yaml") != 0)
+		fail_msg("%s", kd_error_last());
+	c = &f->clusters[0];
+	assert_string_equal(str(c->labels, "n"), "42");
+	assert_string_equal(str(c->labels, "octal"), "8");
+	assert_string_equal(str(c->labels, "quoted"), "010");
+	assert_string_equal(str(c->labels, "on"), "true");
+	assert_string_equal(str(c->labels, "off"), "false");
+	assert_string_equal(str(c->labels, "word"), "yes");
+	assert_string_equal(str(c->values, "empty"), "");
+	assert_string_equal(str(c->values, "nothing"), "");
+	assert_string_equal(str(c->values, "neg"), "-3");
+	kd_fleet_free(f);
+}
+
 static void test_policy_order(void **state)
 {
 	static const char yaml[] =
@@ -442,6 +471,7 @@ static const struct {
 	{ "", "kdrift.yaml: the fleet file is empty" },
 	{ "# nothing but a comment\n", "kdrift.yaml: the fleet file is empty" },
 	{ "- a\n- b\n", "kdrift.yaml:1:1: the fleet file must be a mapping, not a list" },
+	{ HDR "---\n" HDR, "kdrift.yaml:4:1: expected one YAML document, found 2" },
 	{ "kind: Fleet\n", "kdrift.yaml:1:1: the fleet file has no 'apiVersion'" },
 	{ "apiVersion: kdrift.dev/v1\nkind: Fleet\n",
 	  "kdrift.yaml:1:1: apiVersion is 'kdrift.dev/v1'; this kdrift reads kdrift.dev/v1alpha1" },
@@ -478,6 +508,11 @@ static const struct {
 	  "kdrift.yaml:5:5: clusters[0].labels must be a mapping, not a list" },
 	{ HDR "clusters:\n  - name: a\n    labels:\n      version: 1.10\n",
 	  "kdrift.yaml:6:7: clusters[0].labels.version must be a string; quote the number" },
+	/* keys holding '/' and '~' still find their line */
+	{ HDR "clusters:\n  - name: a\n    labels:\n      x: y\n      example.com/v: 1.5\n",
+	  "kdrift.yaml:7:7: clusters[0].labels.example.com/v must be a string; quote the number" },
+	{ HDR "clusters:\n  - name: a\n    values:\n      x: y\n      a/b~1: 1.5\n",
+	  "kdrift.yaml:7:7: clusters[0].values.a/b~1 must be a string; quote the number" },
 	{ HDR "clusters:\n  - name: a\n    labels:\n      env: {a: b}\n",
 	  "kdrift.yaml:6:7: clusters[0].labels.env must be a string, not a mapping" },
 	{ HDR "clusters:\n  - name: a\n    labels:\n      env: prod east\n",
@@ -685,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_full_apps),
 		cmocka_unit_test(test_full_targets),
 		cmocka_unit_test(test_full_policy_and_rest),
+		cmocka_unit_test(test_scalar_strings),
 		cmocka_unit_test(test_policy_order),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_tracking_values),
