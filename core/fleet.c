@@ -86,29 +86,21 @@ static bool label_value_ok(const char *s)
 	return kd_label_value_valid(s);
 }
 
-/* Runs `fn` on obj[key] with the walker inside it, when present. */
-#define WITH_KEY(c, key, body)                                        \
-	do {                                                          \
-		kd_fcheck_mark m_;                                    \
-		if ((rc = kd_fcheck_push_key((c), (key), &m_)) < 0)   \
-			goto cleanup;                                 \
-		body;                                                 \
-		kd_fcheck_pop((c), &m_);                              \
-	} while (0)
-
 /* A repository path (possibly a template): it may not leave the root. */
-static int check_path(kd_fcheck *c, const char *path)
+static int check_path(kd_fcheck *c, const char *key, const char *path)
 {
 	char *norm = NULL;
 	int rc;
 
 	if (path[0] == '\0')
-		return kd_fcheck_fail(c, "%s is empty", kd_fcheck_where(c));
+		return kd_fcheck_fail_member(c, key, "%s.%s is empty",
+					     kd_fcheck_where(c), key);
 	rc = kd_path_normalize(&norm, path);
 	free(norm);
 	if (rc == KD_EPATH)
-		return kd_fcheck_fail(c, "%s: %s", kd_fcheck_where(c),
-				      kd_error_last());
+		return kd_fcheck_fail_member(c, key, "%s.%s: %s",
+					     kd_fcheck_where(c), key,
+					     kd_error_last());
 	return rc;
 }
 
@@ -117,7 +109,6 @@ static int parse_cluster(kd_fcheck *c, kd_cluster *cl, const json_t *node)
 	static const char *const keys[] = { "name", "context", "server",
 					    "labels", "values", NULL };
 	const char *name, *context, *server;
-	const json_t *v;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
@@ -125,53 +116,34 @@ static int parse_cluster(kd_fcheck *c, kd_cluster *cl, const json_t *node)
 	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &server, node, "server", false)) < 0)
 		return rc;
-	if (!dns_name_valid(name, 253, true)) {
-		WITH_KEY(c, "name", rc = kd_fcheck_fail(c,
+	if (!dns_name_valid(name, 253, true))
+		return kd_fcheck_fail_member(c, "name",
 			"cluster name '%s' is not a DNS-1123 name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)",
-			name));
-		goto cleanup;
-	}
-	if (context && context[0] == '\0') {
-		WITH_KEY(c, "context", rc = kd_fcheck_fail(c,
-			"%s is empty; leave it out to use the cluster name",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+			name);
+	if (context && context[0] == '\0')
+		return kd_fcheck_fail_member(c, "context",
+			"%s.context is empty; leave it out to use the cluster name",
+			kd_fcheck_where(c));
 	/* The URL is not echoed: it may carry credentials. */
 	if (server && strncmp(server, "https://", 8) != 0 &&
-	    strncmp(server, "http://", 7) != 0) {
-		WITH_KEY(c, "server", rc = kd_fcheck_fail(c,
-			"%s must be an https:// or http:// URL",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	    strncmp(server, "http://", 7) != 0)
+		return kd_fcheck_fail_member(c, "server",
+			"%s.server must be an https:// or http:// URL",
+			kd_fcheck_where(c));
 	if ((rc = dup_str(&cl->name, name)) < 0 ||
 	    (rc = dup_str(&cl->context, context ? context : name)) < 0 ||
-	    (rc = dup_str(&cl->server, server)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "labels")) != NULL)
-		WITH_KEY(c, "labels", {
-			if ((rc = kd_fcheck_string_map(c, &cl->labels, v,
-					label_key_ok, kd_fcheck_label_key_rule,
-					label_value_ok,
-					kd_fcheck_label_value_rule)) < 0)
-				goto cleanup;
-		});
-	else if (!(cl->labels = json_object()))
-		rc = oom();
-	if (rc < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "values")) != NULL)
-		WITH_KEY(c, "values", {
-			if ((rc = kd_fcheck_string_map(c, &cl->values, v,
-					any_key, "a non-empty name", NULL,
-					NULL)) < 0)
-				goto cleanup;
-		});
-	else if (!(cl->values = json_object()))
-		rc = oom();
-cleanup:
-	return rc;
+	    (rc = dup_str(&cl->server, server)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &cl->labels, node, "labels",
+			label_key_ok, kd_fcheck_label_key_rule,
+			label_value_ok, kd_fcheck_label_value_rule)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &cl->values, node, "values",
+			any_key, "a non-empty name", NULL, NULL)) < 0)
+		return rc;
+	/* Never NULL, so that callers can look labels up directly. */
+	if ((!cl->labels && !(cl->labels = json_object())) ||
+	    (!cl->values && !(cl->values = json_object())))
+		return oom();
+	return 0;
 }
 
 /* Which of path / applicationSet / fluxKustomizations an entry has. */
@@ -213,10 +185,8 @@ static int parse_substitute_from(kd_fcheck *c, json_t **out,
 		    (rc = kd_fcheck_bool(c, &optional, item, "optional",
 					 false)) < 0)
 			goto cleanup;
-		WITH_KEY(c, "path", {
-			if ((rc = check_path(c, path)) < 0)
-				goto cleanup;
-		});
+		if ((rc = check_path(c, "path", path)) < 0)
+			goto cleanup;
 		e = json_pack("{s:s, s:b}", "path", path, "optional", optional);
 		if (!e || json_array_append_new(list, e) < 0) {
 			rc = oom();
@@ -268,6 +238,7 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 		"substituteFrom", "directory" };
 	const char *name, *value = NULL, *ns;
 	const json_t *v;
+	kd_fcheck_mark m;
 	size_t i, found = 0;
 	int rc;
 
@@ -282,16 +253,11 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 		if ((rc = kd_fcheck_string(c, &s, node, app_kinds[i],
 					   false)) < 0)
 			return rc;
-		if (found++) {
-			kd_fcheck_mark m;
-
-			if ((rc = kd_fcheck_push_key(c, app_kinds[i], &m)) < 0)
-				return rc;
-			return kd_fcheck_fail(c,
-				"%.*s has both '%s' and '%s'; an app has exactly one of path, applicationSet and fluxKustomizations",
-				(int)m.where_len, c->where.data,
-				app_kinds[app->kind], app_kinds[i]);
-		}
+		if (found++)
+			return kd_fcheck_fail_member(c, app_kinds[i],
+				"%s has both '%s' and '%s'; an app has exactly one of path, applicationSet and fluxKustomizations",
+				kd_fcheck_where(c), app_kinds[app->kind],
+				app_kinds[i]);
 		app->kind = (kd_app_kind)i;
 		value = s;
 	}
@@ -302,66 +268,49 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 	if (app->kind != KD_APP_PATH) {
 		for (i = 0; i < sizeof(path_only) / sizeof(path_only[0]); i++)
 			if (json_object_get(node, path_only[i]))
-				WITH_KEY(c, path_only[i], {
-					rc = kd_fcheck_fail(c,
-						"%s applies only to path apps, not to %s entries",
-						kd_fcheck_where(c),
-						app_kinds[app->kind]);
-					goto cleanup;
-				});
+				return kd_fcheck_fail_member(c, path_only[i],
+					"%s.%s applies only to path apps, not to %s entries",
+					kd_fcheck_where(c), path_only[i],
+					app_kinds[app->kind]);
 	}
-	WITH_KEY(c, app_kinds[app->kind], {
-		if ((rc = check_path(c, value)) < 0)
-			goto cleanup;
-	});
-	if ((rc = kd_fcheck_string(c, &name, node, "name",
+	if ((rc = check_path(c, app_kinds[app->kind], value)) < 0 ||
+	    (rc = kd_fcheck_string(c, &name, node, "name",
 				   app->kind == KD_APP_PATH)) < 0)
-		goto cleanup;
-	if (name && name[0] == '\0') {
-		WITH_KEY(c, "name", rc = kd_fcheck_fail(c, "%s is empty",
-						       kd_fcheck_where(c)));
-		goto cleanup;
-	}
+		return rc;
+	if (name && name[0] == '\0')
+		return kd_fcheck_fail_member(c, "name", "%s.name is empty",
+					     kd_fcheck_where(c));
 	if ((rc = dup_str(&app->name, name ? name : value)) < 0 ||
-	    (rc = dup_str(&app->path, value)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "clusters")) != NULL)
-		WITH_KEY(c, "clusters", {
-			if ((rc = kd_fcheck_selector(c, &app->clusters, v)) < 0)
-				goto cleanup;
-		});
-	if ((rc = kd_fcheck_string(c, &ns, node, "namespace", false)) < 0)
-		goto cleanup;
+	    (rc = dup_str(&app->path, value)) < 0 ||
+	    (rc = kd_fcheck_member_selector(c, &app->clusters, node,
+					    "clusters")) < 0 ||
+	    (rc = kd_fcheck_string(c, &ns, node, "namespace", false)) < 0)
+		return rc;
 	/* A templated namespace is checked once expanded, by render. */
-	if (ns && !strstr(ns, "{{") && !dns_name_valid(ns, 63, false)) {
-		WITH_KEY(c, "namespace", rc = kd_fcheck_fail(c,
-			"%s: '%s' is not a DNS-1123 label (up to 63 lower-case letters, digits and '-', starting and ending with a letter or digit)",
-			kd_fcheck_where(c), ns));
-		goto cleanup;
+	if (ns && !strstr(ns, "{{") && !dns_name_valid(ns, 63, false))
+		return kd_fcheck_fail_member(c, "namespace",
+			"%s.namespace: '%s' is not a DNS-1123 label (up to 63 lower-case letters, digits and '-', starting and ending with a letter or digit)",
+			kd_fcheck_where(c), ns);
+	if ((rc = dup_str(&app->namespace, ns)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &app->substitute, node,
+			"substitute", variable_name_valid,
+			"a variable name (letters, digits and '_', not starting with a digit)",
+			NULL, NULL)) < 0)
+		return rc;
+	if ((v = json_object_get(node, "substituteFrom")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "substituteFrom", &m)) < 0 ||
+		    (rc = parse_substitute_from(c, &app->substitute_from,
+						v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
 	}
-	if ((rc = dup_str(&app->namespace, ns)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "substitute")) != NULL)
-		WITH_KEY(c, "substitute", {
-			if ((rc = kd_fcheck_string_map(c, &app->substitute, v,
-					variable_name_valid,
-					"a variable name (letters, digits and '_', not starting with a digit)",
-					NULL, NULL)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "substituteFrom")) != NULL)
-		WITH_KEY(c, "substituteFrom", {
-			if ((rc = parse_substitute_from(c, &app->substitute_from,
-							v)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "directory")) != NULL)
-		WITH_KEY(c, "directory", {
-			if ((rc = parse_directory(c, &app->directory, v)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+	if ((v = json_object_get(node, "directory")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "directory", &m)) < 0 ||
+		    (rc = parse_directory(c, &app->directory, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	return 0;
 }
 
 static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
@@ -369,7 +318,6 @@ static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
 	static const char *const keys[] = { "clusters", "remediation",
 					    "prune", "webhook", NULL };
 	const char *remediation, *webhook;
-	const json_t *v;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
@@ -378,32 +326,23 @@ static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
 	    (rc = kd_fcheck_bool(c, &pol->prune, node, "prune", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &webhook, node, "webhook", false)) < 0)
 		return rc;
-	if (!remediation || strcmp(remediation, "alert") == 0) {
+	if (!remediation || strcmp(remediation, "alert") == 0)
 		pol->remediation = KD_REMEDIATION_ALERT;
-	} else if (strcmp(remediation, "selfHeal") == 0) {
+	else if (strcmp(remediation, "selfHeal") == 0)
 		pol->remediation = KD_REMEDIATION_SELFHEAL;
-	} else {
-		WITH_KEY(c, "remediation", rc = kd_fcheck_fail(c,
-			"%s: unknown remediation '%s' (want alert or selfHeal)",
-			kd_fcheck_where(c), remediation));
-		goto cleanup;
-	}
+	else
+		return kd_fcheck_fail_member(c, "remediation",
+			"%s.remediation: unknown remediation '%s' (want alert or selfHeal)",
+			kd_fcheck_where(c), remediation);
+	/* The URL is not echoed: it may carry a token. */
 	if (webhook && strncmp(webhook, "https://", 8) != 0 &&
-	    strncmp(webhook, "http://", 7) != 0) {
-		WITH_KEY(c, "webhook", rc = kd_fcheck_fail(c,
-			"%s must be an https:// or http:// URL",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	    strncmp(webhook, "http://", 7) != 0)
+		return kd_fcheck_fail_member(c, "webhook",
+			"%s.webhook must be an https:// or http:// URL",
+			kd_fcheck_where(c));
 	if ((rc = dup_str(&pol->webhook, webhook)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "clusters")) != NULL)
-		WITH_KEY(c, "clusters", {
-			if ((rc = kd_fcheck_selector(c, &pol->clusters, v)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+		return rc;
+	return kd_fcheck_member_selector(c, &pol->clusters, node, "clusters");
 }
 
 /* A list of non-empty strings, copied; `pointers` checks RFC 6901. */
@@ -463,16 +402,15 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 		"jqPathExpressions", NULL };
 	const char *group, *kind, *name, *ns;
 	const json_t *v;
+	kd_fcheck_mark m;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0)
 		return rc;
-	if (json_object_get(node, "jqPathExpressions")) {
-		WITH_KEY(c, "jqPathExpressions", rc = kd_fcheck_fail(c,
-			"%s is not supported; use jsonPointers",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	if (json_object_get(node, "jqPathExpressions"))
+		return kd_fcheck_fail_member(c, "jqPathExpressions",
+			"%s.jqPathExpressions is not supported; use jsonPointers",
+			kd_fcheck_where(c));
 	if ((rc = kd_fcheck_string(c, &group, node, "group", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &kind, node, "kind", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &name, node, "name", false)) < 0 ||
@@ -481,65 +419,59 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 	    (rc = dup_str(&r->kind, kind)) < 0 ||
 	    (rc = dup_str(&r->name, name)) < 0 ||
 	    (rc = dup_str(&r->namespace, ns)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "jsonPointers")) != NULL)
-		WITH_KEY(c, "jsonPointers", {
-			if ((rc = string_list(c, &r->json_pointers, v,
-					      true)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "managedFieldsManagers")) != NULL)
-		WITH_KEY(c, "managedFieldsManagers", {
-			if ((rc = string_list(c, &r->managers, v, false)) < 0)
-				goto cleanup;
-		});
+		return rc;
+	if ((v = json_object_get(node, "jsonPointers")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "jsonPointers", &m)) < 0 ||
+		    (rc = string_list(c, &r->json_pointers, v, true)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	if ((v = json_object_get(node, "managedFieldsManagers")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "managedFieldsManagers",
+					     &m)) < 0 ||
+		    (rc = string_list(c, &r->managers, v, false)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
 	if (json_array_size(r->json_pointers) == 0 &&
 	    json_array_size(r->managers) == 0)
-		rc = kd_fcheck_fail(c,
+		return kd_fcheck_fail(c,
 			"%s ignores nothing: give jsonPointers or managedFieldsManagers",
 			kd_fcheck_where(c));
-cleanup:
-	return rc;
+	return 0;
 }
 
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
 	static const char *const keys[] = { "context", "maxDuration", NULL };
-	const char *context, *duration;
-	int rc;
-
+	const char *context;
 	const json_t *d;
+	kd_fcheck_mark m;
+	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
 	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0)
 		return rc;
-	d = json_object_get(node, "maxDuration");
-	if (d && !json_is_string(d)) {
-		WITH_KEY(c, "maxDuration", rc = kd_fcheck_fail(c,
-			"%s must be a duration such as 1h, 30m or 1h30m, not %s",
-			kd_fcheck_where(c), kd_fcheck_type_name(d)));
-		goto cleanup;
-	}
-	duration = json_string_value(d);
-	if (context && context[0] == '\0') {
-		WITH_KEY(c, "context", rc = kd_fcheck_fail(c, "%s is empty",
-						kd_fcheck_where(c)));
-		goto cleanup;
-	}
 	if (context) {
+		if (context[0] == '\0')
+			return kd_fcheck_fail_member(c, "context",
+				"%s.context is empty", kd_fcheck_where(c));
 		free(f->breakglass_context);
 		if ((rc = dup_str(&f->breakglass_context, context)) < 0)
-			goto cleanup;
+			return rc;
 	}
-	if (duration)
-		WITH_KEY(c, "maxDuration", {
-			if ((rc = kd_fcheck_duration(c,
-					&f->breakglass_max_seconds,
-					duration)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+	if (!(d = json_object_get(node, "maxDuration")))
+		return 0;
+	if (!json_is_string(d))
+		return kd_fcheck_fail_member(c, "maxDuration",
+			"%s.maxDuration must be a duration such as 1h, 30m or 1h30m, not %s",
+			kd_fcheck_where(c), kd_fcheck_type_name(d));
+	if ((rc = kd_fcheck_push_key(c, "maxDuration", &m)) < 0 ||
+	    (rc = kd_fcheck_duration(c, &f->breakglass_max_seconds,
+				     json_string_value(d))) < 0)
+		return rc;
+	kd_fcheck_pop(c, &m);
+	return 0;
 }
 
 static int parse_tracking(kd_fcheck *c, kd_tracking *out, const json_t *root)
@@ -558,11 +490,9 @@ static int parse_tracking(kd_fcheck *c, kd_tracking *out, const json_t *root)
 			*out = (kd_tracking)i;
 			return 0;
 		}
-	WITH_KEY(c, "tracking", rc = kd_fcheck_fail(c,
+	return kd_fcheck_fail_member(c, "tracking",
 		"unknown tracking '%s' (want auto, argocd-annotation, argocd-label, flux or kdrift)",
-		s));
-cleanup:
-	return rc;
+		s);
 }
 
 /* Duplicate names are reported at the second, naming the first's line. */
@@ -669,19 +599,16 @@ static int check_header(kd_fcheck *c, const json_t *root)
 
 	if ((rc = kd_fcheck_string(c, &api, root, "apiVersion", true)) < 0)
 		return rc;
-	if (strcmp(api, FLEET_API_VERSION) != 0) {
-		WITH_KEY(c, "apiVersion", rc = kd_fcheck_fail(c,
+	if (strcmp(api, FLEET_API_VERSION) != 0)
+		return kd_fcheck_fail_member(c, "apiVersion",
 			"apiVersion is '%s'; this kdrift reads %s", api,
-			FLEET_API_VERSION));
-		goto cleanup;
-	}
+			FLEET_API_VERSION);
 	if ((rc = kd_fcheck_string(c, &kind, root, "kind", true)) < 0)
 		return rc;
 	if (strcmp(kind, "Fleet") != 0)
-		WITH_KEY(c, "kind", rc = kd_fcheck_fail(c,
-			"kind is '%s'; a fleet file has kind Fleet", kind));
-cleanup:
-	return rc;
+		return kd_fcheck_fail_member(c, "kind",
+			"kind is '%s'; a fleet file has kind Fleet", kind);
+	return 0;
 }
 
 static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
@@ -690,6 +617,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 		"apps", "tracking", "policy", "ignoreDifferences",
 		"breakGlass", NULL };
 	const json_t *v;
+	kd_fcheck_mark m;
 	void *items;
 	int rc;
 
@@ -719,14 +647,13 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	f->ignores = items;
 	if (rc < 0 || (rc = parse_tracking(c, &f->tracking, root)) < 0)
 		return rc;
-	if ((v = json_object_get(root, "breakGlass")) != NULL)
-		WITH_KEY(c, "breakGlass", {
-			if ((rc = parse_breakglass(c, f, v)) < 0)
-				goto cleanup;
-		});
-	rc = check_duplicates(c, f);
-cleanup:
-	return rc;
+	if ((v = json_object_get(root, "breakGlass")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "breakGlass", &m)) < 0 ||
+		    (rc = parse_breakglass(c, f, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	return check_duplicates(c, f);
 }
 
 int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
