@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "source.h"
 
 /* A Kubernetes label selector: matchLabels plus matchExpressions
@@ -146,6 +147,13 @@ int kd_selector_parse(kd_selector *out, const json_t *obj, const char *where);
  * The numeric operators '>' and '<' are refused.  Errors give the column
  * and text of the offending token. */
 int kd_selector_parse_text(kd_selector *out, const char *text);
+/* Appends the selector in kubectl's text form, as the API server's
+ * labelSelector query parameter takes it: matchLabels as "k=v" in key
+ * order, then each expression ("k in (a,b)", "k notin (a,b)", "k=v" and
+ * "k!=v" for a single value, "k", "!k").
+ * An empty selector appends nothing.  kd_selector_parse_text reads it
+ * back to an equivalent selector. */
+int kd_selector_format(kd_buf *out, const kd_selector *sel);
 void kd_selector_free(kd_selector *sel);
 
 /* Label syntax as the API server checks it: a key is an optional DNS-1123

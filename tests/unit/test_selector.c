@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "buf.h"
 #include "error.h"
 #include "fleet.h"
 
@@ -326,6 +327,58 @@ static void test_object_errors(void **state)
 		"or '.', starting and ending alphanumeric)");
 }
 
+static void expect_format(const char *json, const char *want)
+{
+	json_error_t jerr;
+	json_t *obj = json_loads(json, 0, &jerr);
+	kd_selector sel, back;
+	kd_buf out = KD_BUF_INIT, again = KD_BUF_INIT;
+	size_t i;
+
+	assert_non_null(obj);
+	assert_int_equal(kd_selector_parse(&sel, obj, "x"), 0);
+	assert_int_equal(kd_selector_format(&out, &sel), 0);
+	if (strcmp(kd_buf_cstr(&out), want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\"", json, kd_buf_cstr(&out), want);
+	/* the text reads back to a selector that matches the same sets and
+	 * formats the same */
+	if (kd_selector_parse_text(&back, kd_buf_cstr(&out)) != 0)
+		fail_msg("%s: %s", kd_buf_cstr(&out), kd_error_last());
+	for (i = 0; i < 4; i++) {
+		json_t *labels = labels_of(label_sets[i]);
+
+		assert_int_equal(kd_selector_matches(&sel, labels),
+				 kd_selector_matches(&back, labels));
+		json_decref(labels);
+	}
+	assert_int_equal(kd_selector_format(&again, &back), 0);
+	assert_string_equal(kd_buf_cstr(&again), want);
+	kd_buf_free(&out);
+	kd_buf_free(&again);
+	kd_selector_free(&sel);
+	kd_selector_free(&back);
+	json_decref(obj);
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	expect_format("{}", "");
+	expect_format("{\"matchLabels\": {\"region\": \"us-east\", \"env\": \"production\"}}",
+		      "env=production,region=us-east");
+	expect_format("{\"matchLabels\": {\"gpu\": \"\"}}", "gpu=");
+	expect_format("{\"matchExpressions\": ["
+		      "{\"key\": \"env\", \"operator\": \"In\", \"values\": [\"production\", \"staging\"]},"
+		      "{\"key\": \"tier\", \"operator\": \"NotIn\", \"values\": [\"web\"]},"
+		      "{\"key\": \"region\", \"operator\": \"NotIn\", \"values\": [\"a\", \"\"]},"
+		      "{\"key\": \"gpu\", \"operator\": \"Exists\"},"
+		      "{\"key\": \"example.com/team\", \"operator\": \"DoesNotExist\"}]}",
+		      "env in (production,staging),tier!=web,region notin (a,),gpu,!example.com/team");
+	expect_format("{\"matchLabels\": {\"env\": \"production\"},"
+		      " \"matchExpressions\": [{\"key\": \"gpu\", \"operator\": \"In\", \"values\": [\"\"]}]}",
+		      "env=production,gpu=");
+}
+
 static void test_null_and_empty(void **state)
 {
 	kd_selector empty = { NULL, NULL };
@@ -350,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_object_matching),
 		cmocka_unit_test(test_object_scalars_as_strings),
 		cmocka_unit_test(test_object_errors),
+		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_null_and_empty),
 	};
 
