@@ -45,7 +45,8 @@ typedef struct kd_cluster {
 	char *context;   /* kubeconfig context; defaults to name */
 	char *server;    /* optional API server URL (http:// or https://) */
 	json_t *labels;  /* object of string -> string (never NULL) */
-	json_t *values;  /* object of string -> string (never NULL) */
+	json_t *values;  /* object of string -> string (never NULL); literal,
+			  * not templates */
 } kd_cluster;
 
 typedef enum kd_app_kind {
