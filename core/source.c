@@ -39,7 +39,6 @@ static void scrub(kd_buf *b, const char *secret)
 int kd_source_git_error(int code, const char *secret, const char *fmt, ...)
 {
 	const git_error *ge = git_error_last();
-	int gcode = code;
 	kd_buf b = KD_BUF_INIT;
 	va_list ap;
 
@@ -55,9 +54,9 @@ int kd_source_git_error(int code, const char *secret, const char *fmt, ...)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
 	scrub(&b, secret);
-	kd_error_set(gcode, "%s", kd_buf_cstr(&b));
+	kd_error_set(code, "%s", kd_buf_cstr(&b));
 	kd_buf_free(&b);
-	return gcode;
+	return code;
 }
 
 /* ---- locations --------------------------------------------------------- */
@@ -129,7 +128,7 @@ cleanup:
  * whole URL so that different URLs never share a directory. */
 static int cache_name(char **out, const char *display)
 {
-	const char *p = strstr(display, "://");
+	const char *p;
 	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
 	kd_buf b = KD_BUF_INIT;
 	size_t kept = 0;
