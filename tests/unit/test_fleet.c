@@ -440,6 +440,7 @@ static void test_expand_app_paths(void **state)
 static void test_load_from_source(void **state)
 {
 	char *dir = fixture_dir();
+	kd_buf sub = KD_BUF_INIT;
 	kd_source *src = NULL;
 	kd_fleet *f = NULL;
 
@@ -456,6 +457,19 @@ static void test_load_from_source(void **state)
 	assert_int_equal(kd_fleet_load(&f, src, "../fleet/full.yaml"), KD_EPATH);
 	assert_null(f);
 	kd_source_free(src);
+
+	/* without a path, kdrift.yaml at the root */
+	assert_int_equal(kd_buf_printf(&sub, "%s/minimal", dir), 0);
+	assert_int_equal(kd_source_open_dir(&src, sub.data), 0);
+	assert_int_equal(kd_fleet_load(&f, src, NULL), 0);
+	assert_string_equal(f->file, "kdrift.yaml");
+	assert_int_equal(f->nclusters, 1);
+	assert_string_equal(f->clusters[0].context, "kind-dev");
+	assert_true(kd_fleet_app_targets(&f->apps[0], &f->clusters[0]));
+	assert_null(kd_fleet_policy(f, &f->clusters[0]));
+	kd_fleet_free(f);
+	kd_source_free(src);
+	kd_buf_free(&sub);
 	free(dir);
 }
 
