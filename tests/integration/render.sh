@@ -54,6 +54,7 @@ kind: Fleet
 clusters:
   - name: prod-1
     labels: {env: production}
+    values: {escape: ../../outside}
   - name: dev-1
     labels: {env: development}
 apps:
@@ -63,7 +64,7 @@ apps:
   - name: broken
     path: apps/broken
   - name: escape
-    path: apps/../../outside
+    path: apps/{{values.escape}}
   - name: linked
     path: apps/link
   - name: prod-only
@@ -115,9 +116,17 @@ check "other apps still render next to a broken one" "$KDRIFT_BIN" render --repo
 
 out=$("$KDRIFT_BIN" render --repo "$repo" prod-1 escape 2>&1); rc=$?
 if [ "$rc" = 2 ] && printf '%s' "$out" | grep -q 'leaves the repository root'; then
-	ok "an app path with .. out of the repository is refused"
+	ok "an app path that expands to .. out of the repository is refused"
 else
-	not_ok "an app path with .. out of the repository is refused" "$out"
+	not_ok "an app path that expands to .. out of the repository is refused" "$out"
+fi
+printf 'apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters: [{name: a}]\napps: [{name: x, path: ../x}]\n' >"$tmp/escape.yaml"
+mkdir -p "$tmp/escape-repo" && cp "$tmp/escape.yaml" "$tmp/escape-repo/kdrift.yaml"
+out=$("$KDRIFT_BIN" render --repo "$tmp/escape-repo" --worktree a x 2>&1); rc=$?
+if [ "$rc" = 2 ] && printf '%s' "$out" | grep -q 'kdrift.yaml:4:.*leaves the repository root'; then
+	ok "a fleet file path with .. out of the repository is refused at its line"
+else
+	not_ok "a fleet file path with .. out of the repository is refused at its line" "$out"
 fi
 out=$("$KDRIFT_BIN" render --repo "$repo" prod-1 linked 2>&1); rc=$?
 if [ "$rc" = 2 ] && printf '%s' "$out" | grep -qi 'outside\|leaves\|symlink'; then
