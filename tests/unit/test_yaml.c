@@ -523,13 +523,15 @@ static void test_emit_layout(void **state)
 	expect_emit("\"text\"", "text\n");
 	expect_emit("[]", "[]\n");
 	expect_emit("{}", "{}\n");
-	/* Strings a YAML 1.1 or 1.2 reader would type are quoted. */
+	/* Strings a YAML 1.1 or 1.2 reader would type are double-quoted;
+	 * strings that only cannot be plain are single-quoted, as kubectl
+	 * does; characters outside the printable set are escaped. */
 	expect_emit("[\"yes\",\"on\",\"n\",\"010\",\"1e3\",\"null\",\"~\",\"\",\"2026-11-26\",\"1:20\",\"0o17\",\"NO\"]",
 		    "- \"yes\"\n- \"on\"\n- \"n\"\n- \"010\"\n- \"1e3\"\n- \"null\"\n- \"~\"\n- \"\"\n"
 		    "- \"2026-11-26\"\n- \"1:20\"\n- \"0o17\"\n- \"NO\"\n");
 	expect_emit("[\" a\",\"a \",\"a: b\",\"a #b\",\"#a\",\"- a\",\"a:\",\"\\u0001\\u007f\\u0085\\u2028\\ufeff\",\"tab\\there\",\"caf\\u00e9\"]",
-		    "- \" a\"\n- \"a \"\n- \"a: b\"\n- \"a #b\"\n- \"#a\"\n- \"- a\"\n- \"a:\"\n"
-		    "- \"\\x01\\x7F\\x85\\u2028\\uFEFF\"\n- \"tab\\there\"\n- café\n");
+		    "- ' a'\n- 'a '\n- 'a: b'\n- 'a #b'\n- '#a'\n- '- a'\n- 'a:'\n"
+		    "- \"\\x01\\x7F\\N\\L\\uFEFF\"\n- \"tab\\there\"\n- café\n");
 }
 
 static void test_emit_refuses(void **state)
@@ -545,6 +547,46 @@ static void test_emit_refuses(void **state)
 	assert_int_equal(kd_yaml_emit_stream(&b, v), KD_EINVAL);
 	json_decref(v);
 	kd_buf_free(&b);
+}
+
+/* kubectl's own output, parsed and emitted again, comes out byte for byte
+ * (tests/integration/yaml_typing.sh re-creates the file with kubectl). */
+static void test_emit_matches_kubectl(void **state)
+{
+	char *path = fixture_path("layout.expected.yaml");
+	char *in_path = fixture_path("layout/input.yaml");
+	kd_buf file = KD_BUF_INIT, in = KD_BUF_INIT, out = KD_BUF_INIT;
+	json_t *docs = NULL, *inputs = NULL, *d;
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(kd_buf_read_file(&file, path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&docs, NULL, file.data, file.len, path, NULL), 0);
+	assert_int_equal(kd_yaml_emit_stream(&out, docs), 0);
+	if (strcmp(kd_buf_cstr(&out), kd_buf_cstr(&file)) != 0)
+		fail_msg("emitted:\n%s\nkubectl printed:\n%s", kd_buf_cstr(&out), kd_buf_cstr(&file));
+	/* The hand-written input parses to the same objects kubectl printed
+	 * (kustomize reorders documents by kind). */
+	assert_int_equal(kd_buf_read_file(&in, in_path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&inputs, NULL, in.data, in.len, in_path, NULL), 0);
+	assert_int_equal(json_array_size(inputs), json_array_size(docs));
+	json_array_foreach(docs, i, d) {
+		for (j = 0; j < json_array_size(inputs); j++)
+			if (values_equal(d, json_array_get(inputs, j)))
+				break;
+		if (j == json_array_size(inputs)) {
+			char *g = dump(d);
+
+			fail_msg("kubectl printed %s, which no input document equals", g);
+		}
+	}
+	json_decref(docs);
+	json_decref(inputs);
+	kd_buf_free(&file);
+	kd_buf_free(&in);
+	kd_buf_free(&out);
+	free(path);
+	free(in_path);
 }
 
 static void test_emit_stream(void **state)
@@ -705,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_emit_layout),
+		cmocka_unit_test(test_emit_matches_kubectl),
 		cmocka_unit_test(test_emit_refuses),
 		cmocka_unit_test(test_emit_stream),
 		cmocka_unit_test(test_emit_round_trips),
