@@ -33,6 +33,9 @@
 
 #define BEST_WIDTH 80
 #define SIMPLE_KEY_MAX 128
+/* The writer recurses once per level; kd_yaml_parse stops at 256 and
+ * jansson's own reader at 2048, so this only stops hand-built values. */
+#define MAX_EMIT_DEPTH 1000
 
 static int indent_to(kd_buf *out, size_t n)
 {
@@ -441,21 +444,23 @@ static bool nonempty_collection(const json_t *v)
 	       (json_is_array(v) && json_array_size(v) > 0);
 }
 
-static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline);
-static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline);
+static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline,
+			size_t depth);
+static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline,
+			 size_t depth);
 
 /* What follows "key:" for a mapping entry at `indent`. */
-static int emit_after_key(kd_buf *out, const json_t *v, size_t indent)
+static int emit_after_key(kd_buf *out, const json_t *v, size_t indent, size_t depth)
 {
 	int rc;
 
 	if (json_is_object(v) && json_object_size(v) > 0) {
 		rc = kd_buf_putc(out, '\n');
-		return rc ? rc : emit_mapping(out, v, indent + 2, false);
+		return rc ? rc : emit_mapping(out, v, indent + 2, false, depth + 1);
 	}
 	if (json_is_array(v) && json_array_size(v) > 0) {
 		rc = kd_buf_putc(out, '\n');
-		return rc ? rc : emit_sequence(out, v, indent, false);
+		return rc ? rc : emit_sequence(out, v, indent, false, depth + 1);
 	}
 	rc = kd_buf_putc(out, ' ');
 	return rc ? rc : emit_scalar(out, v, indent + 2);
@@ -466,14 +471,18 @@ static int compare_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline)
+static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline,
+			size_t depth)
 {
 	size_t n = json_object_size(obj), i = 0;
-	const char **keys = malloc(n * sizeof(*keys));
+	const char **keys;
 	const char *k;
 	json_t *v;
 	int rc = 0;
 
+	if (depth > MAX_EMIT_DEPTH)
+		return kd_error_set(KD_ELIMIT, "JSON value nests deeper than %d levels", MAX_EMIT_DEPTH);
+	keys = malloc(n * sizeof(*keys));
 	if (!keys)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)obj, k, v)
@@ -510,17 +519,20 @@ static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool firs
 		if (rc == 0)
 			rc = kd_buf_putc(out, ':');
 		if (rc == 0)
-			rc = emit_after_key(out, v, indent);
+			rc = emit_after_key(out, v, indent, depth);
 	}
 	free(keys);
 	return rc;
 }
 
-static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline)
+static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline,
+			 size_t depth)
 {
 	size_t i;
 	int rc = 0;
 
+	if (depth > MAX_EMIT_DEPTH)
+		return kd_error_set(KD_ELIMIT, "JSON value nests deeper than %d levels", MAX_EMIT_DEPTH);
 	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
 		const json_t *v = json_array_get(arr, i);
 
@@ -531,9 +543,9 @@ static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool fir
 		if (rc)
 			break;
 		if (json_is_object(v) && nonempty_collection(v))
-			rc = emit_mapping(out, v, indent + 2, true);
+			rc = emit_mapping(out, v, indent + 2, true, depth + 1);
 		else if (json_is_array(v) && nonempty_collection(v))
-			rc = emit_sequence(out, v, indent + 2, true);
+			rc = emit_sequence(out, v, indent + 2, true, depth + 1);
 		else
 			rc = emit_scalar(out, v, indent + 2);
 	}
@@ -545,9 +557,9 @@ int kd_yaml_emit(kd_buf *out, const json_t *doc)
 	if (!doc)
 		return kd_error_set(KD_EINVAL, "no JSON value to emit as YAML");
 	if (json_is_object(doc) && json_object_size(doc) > 0)
-		return emit_mapping(out, doc, 0, false);
+		return emit_mapping(out, doc, 0, false, 1);
 	if (json_is_array(doc) && json_array_size(doc) > 0)
-		return emit_sequence(out, doc, 0, false);
+		return emit_sequence(out, doc, 0, false, 1);
 	return emit_scalar(out, doc, 2);
 }
 

@@ -249,7 +249,9 @@ static void test_keys(void **state)
 	expect_stream("1: a\ntrue: b\n0x1F: c\n", "[{\"1\":\"a\",\"true\":\"b\",\"0x1F\":\"c\"}]");
 	expect_stream("a:\n  \"1\": x\n  'true': y\n  !!str 2: z\n",
 		      "[{\"a\":{\"1\":\"x\",\"true\":\"y\",\"2\":\"z\"}}]");
-	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
+	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "mapping key 1 is not a string");
+	expect_error("~: x\n", KD_EINVAL, "t.yaml:1:1: ", "not a string");
+	expect_error("a:\n  !!int \"7\": x\n", KD_EINVAL, "t.yaml:2:3: ", "key 7 is not");
 	expect_error("a:\n  true: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  ~: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  2026-11-26: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
@@ -546,6 +548,26 @@ static void test_emit_refuses(void **state)
 	v = json_object();
 	assert_int_equal(kd_yaml_emit_stream(&b, v), KD_EINVAL);
 	json_decref(v);
+	/* Hand-built values nested past the emitter's depth are refused
+	 * instead of exhausting the stack. */
+	{
+		json_t *deep = json_array(), *cur = deep;
+		int i;
+
+		for (i = 0; i < 5000; i++) {
+			json_t *next = i % 2 ? json_array() : json_object();
+
+			if (json_is_array(cur))
+				json_array_append_new(cur, next);
+			else
+				json_object_set_new(cur, "k", next);
+			cur = next;
+		}
+		json_array_append_new(cur, json_integer(1));
+		kd_buf_clear(&b);
+		assert_int_equal(kd_yaml_emit(&b, deep), KD_ELIMIT);
+		json_decref(deep);
+	}
 	kd_buf_free(&b);
 }
 
