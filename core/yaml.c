@@ -556,10 +556,13 @@ static int parser_error(const state *st, const yaml_parser_t *p, const char *dat
 				    st->name, m.line + 1, m.column + 1, problem,
 				    (unsigned)(p->problem_value & 0xff), p->problem_offset);
 	}
-	if (p->context)
+	if (p->context && (p->context_mark.line != m.line || p->context_mark.column != m.column))
 		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s (started at line %zu, column %zu)",
 				    st->name, m.line + 1, m.column + 1, problem, p->context,
 				    p->context_mark.line + 1, p->context_mark.column + 1);
+	if (p->context)
+		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s", st->name, m.line + 1,
+				    m.column + 1, problem, p->context);
 	return fail_at(st, m, KD_EINVAL, problem);
 }
 
@@ -598,7 +601,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 				    st.name, len, st.lim->max_bytes);
 	if (!yaml_parser_initialize(&parser))
 		return kd_error_set(KD_ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	/* libyaml asserts on a NULL input, even an empty one. */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(data ? data : ""),
+				     data ? len : 0);
 	docs = json_array();
 	poss = positions ? json_array() : NULL;
 	st.anchor_index = json_object();

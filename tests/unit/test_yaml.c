@@ -201,6 +201,13 @@ static void test_streams(void **state)
 	/* Empty documents, comment-only documents and null documents are skipped. */
 	expect_stream("---\n---\n# only a comment\n---\na: 1\n---\n...\n", "[{\"a\":1}]");
 	expect_stream("", "[]");
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(kd_yaml_parse(&v, NULL, NULL, 0, NULL, NULL), 0);
+		assert_int_equal(json_array_size(v), 0);
+		json_decref(v);
+	}
 	expect_stream("# nothing\n", "[]");
 	expect_stream("--- null\n", "[]");
 	expect_stream("--- 5\n--- text\n", "[5, \"text\"]");
@@ -685,10 +692,12 @@ static json_t *random_string(void)
 		": ", "#", " #", "\n", "\n\n", "\t", "\"", "'", "\\", "---", "...", "[", "]", "{",
 		"}", ",", "&", "*", "!", "|", ">", "%", "@", "`", "?", "_", "0x", "2026-11-26",
 		"T10:00:00Z", "caf\xc3\xa9", "\xe2\x9c\x93", "\xc2\x85", "\xe2\x80\xa8", "\x01",
-		"\x7f", "\r", "<<", "=", "true", "Inf", ".nan",
+		"\x7f", "\r", "<<", "=", "true", "Inf", ".nan", "word ", "  ", " \n", "\n ",
+		"\xf0\x9f\x98\x80", "\xc2\xa0",
 	};
 	kd_buf b = KD_BUF_INIT;
-	uint32_t i, n = rnd(6);
+	/* Now and then a long one, so that folding past column 80 is used. */
+	uint32_t i, n = rnd(8) ? rnd(6) : rnd(120);
 	json_t *v;
 
 	for (i = 0; i < n; i++)
