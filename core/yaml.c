@@ -93,7 +93,6 @@ typedef struct frame {
 	json_t *merges;      /* array of mappings to merge at the end */
 	bool saw_merge;
 	yaml_mark_t merge_mark;
-	size_t suppress_before; /* value of st->suppress when pushed */
 } frame;
 
 typedef struct anchor {
@@ -618,8 +617,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		}
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
+			/* The alias budget is for the whole stream, so many
+			 * small bombs in many documents fail as one would. */
 			state_reset_document(&st);
-			st.alias_nodes = 0;
 			if (positions && !(st.positions = json_object()))
 				rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;

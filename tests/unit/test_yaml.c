@@ -272,6 +272,8 @@ static void test_keys(void **state)
 static void test_merge_keys(void **state)
 {
 	(void)state;
+	expect_stream("<<: {data: {a: \"1\"}}\nkind: ConfigMap\n",
+		      "[{\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\"}]");
 	expect_stream("b: &x {p: 1, q: 2}\nc:\n  <<: *x\n  q: 3\n",
 		      "[{\"b\":{\"p\":1,\"q\":2},\"c\":{\"p\":1,\"q\":3}}]");
 	/* Explicit keys win even when written before "<<"; earlier maps win. */
@@ -326,6 +328,17 @@ static void test_alias_bomb(void **state)
 	assert_null(v);
 	assert_non_null(strstr(kd_error_last(), "bomb.yaml:"));
 	assert_non_null(strstr(kd_error_last(), "aliases expand to more than"));
+	/* The budget covers the whole stream, not each document. */
+	{
+		kd_yaml_limits lim = kd_yaml_default_limits;
+
+		lim.max_alias_nodes = 100;
+		kd_buf_clear(&b);
+		for (i = 0; i < 30; i++)
+			assert_int_equal(kd_buf_puts(&b, "---\na: &a [1, 2, 3]\nb: *a\n"), 0);
+		assert_int_equal(kd_yaml_parse(&v, NULL, b.data, b.len, "many.yaml", &lim), KD_ELIMIT);
+		assert_non_null(strstr(kd_error_last(), "many.yaml:78:4: "));
+	}
 	kd_buf_free(&b);
 }
 
