@@ -13,7 +13,7 @@
  *
  * Emitting produces block-style YAML whose parse is exactly the input value
  * (numbers compare by value), laid out and quoted the way kubectl prints
- * objects: sorted keys, two-space indent, "- key: v" sequences, strings that
+ * objects: keys sorted as kubectl sorts them, two-space indent, "- key: v" sequences, strings that
  * a YAML 1.1 or 1.2 reader would mistype ("yes", "on", "010", "1e3", "",
  * "2026-11-26", ...) double-quoted, literal blocks for multi-line text.  The
  * key "<<" cannot be written (every reader takes it for a merge key):

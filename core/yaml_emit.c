@@ -4,8 +4,10 @@
  * libyaml's emitter rules), so that kdrift's output can be compared with
  * `kubectl kustomize` text:
  *
- *  - sorted keys, two-space indent, a sequence under a key at the key's own
- *    indent, "- key: v" for mappings in sequences, {} and [] when empty;
+ *  - keys in go-yaml's order (digit runs compare as numbers, "a9" before
+ *    "a10"; letters after other characters), two-space indent, a sequence
+ *    under a key at the key's own indent, "- key: v" for mappings in
+ *    sequences, {} and [] when empty;
  *  - a string some reader would type (null, bool, number, timestamp, the
  *    YAML 1.1 words y/n/yes/no/on/off in their three spellings, "1:20")
  *    is double-quoted; a string that cannot be plain (indicators, ": ",
@@ -466,9 +468,95 @@ static int emit_after_key(kd_buf *out, const json_t *v, size_t indent, size_t de
 	return rc ? rc : emit_scalar(out, v, indent + 2);
 }
 
+static bool rune_is_letter(uint32_t c)
+{
+	/* Go's unicode.IsLetter; outside ASCII every character counts as a
+	 * letter, which holds for the letters keys use in practice. */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 0x80 && c != 0xa0 && !(c >= 0x2000 && c <= 0x206f));
+}
+
+static bool rune_is_digit(uint32_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads the run of digits starting at s as Go's int64 arithmetic would
+ * (wrapping on overflow, as go-yaml's sort does). */
+static int64_t digit_run(const char *s, size_t n, uint64_t start, size_t *end)
+{
+	uint64_t v = start;
+	size_t i = 0;
+
+	while (i < n && rune_is_digit((unsigned char)s[i])) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		i++;
+	}
+	*end = i;
+	return (int64_t)v;
+}
+
+/*
+ * go-yaml's key order (keyList.Less), which kubectl's output follows: runs
+ * of digits compare as numbers ("a9" before "a10"), letters sort after
+ * other characters, and otherwise characters compare by code point.
+ */
+static int go_key_compare(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), i = 0, j = 0;
+	bool digits = false;
+
+	while (i < na && j < nb) {
+		size_t la, lb, ea, eb;
+		uint32_t ca = utf8_next(a + i, na - i, &la);
+		uint32_t cb = utf8_next(b + j, nb - j, &lb);
+		bool al, bl;
+		uint64_t start = 0;
+		int64_t an, bn;
+		size_t k;
+
+		if (ca == cb) {
+			digits = rune_is_digit(ca);
+			i += la;
+			j += lb;
+			continue;
+		}
+		al = rune_is_letter(ca);
+		bl = rune_is_letter(cb);
+		if (al && bl)
+			return ca < cb ? -1 : 1;
+		if (al || bl) {
+			if (digits)
+				return al ? -1 : 1;
+			return bl ? -1 : 1;
+		}
+		/* A run of digits that started before this point and is not
+		 * all zeros counts as non-zero on both sides. */
+		if (ca == '0' || cb == '0') {
+			for (k = i; k > 0 && rune_is_digit((unsigned char)a[k - 1]); k--) {
+				if (a[k - 1] != '0') {
+					start = 1;
+					break;
+				}
+			}
+		}
+		an = digit_run(a + i, na - i, start, &ea);
+		bn = digit_run(b + j, nb - j, start, &eb);
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (ea != eb)
+			return ea < eb ? -1 : 1;
+		return ca < cb ? -1 : 1;
+	}
+	if (na - i == nb - j)
+		return 0;
+	/* Go compares lengths in runes; the common prefix has equal runes. */
+	return na - i < nb - j ? -1 : 1;
+}
+
 static int compare_keys(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return go_key_compare(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline,

@@ -77,14 +77,16 @@ done <"$table"
 
 [ "${KDRIFT_TYPING_WRITE:-}" = 1 ] && exit 0
 
-# The emitter's golden file is kubectl's output for tests/fixtures/yaml/layout;
-# test_yaml checks that kdrift re-emits it byte for byte.
-layout="$KDRIFT_ROOT/tests/fixtures/yaml/layout"
-if out=$(kubectl kustomize "$layout" 2>&1); then
-	check_eq "kubectl still prints tests/fixtures/yaml/layout.expected.yaml" \
-		"$(cat "$KDRIFT_ROOT/tests/fixtures/yaml/layout.expected.yaml")" "$out"
-else
-	not_ok "kubectl kustomize $layout" "$out"
-fi
+# The emitter's golden files are kubectl's output for the fixture
+# directories; test_yaml checks that kdrift re-emits them byte for byte.
+for name in layout quoting; do
+	dir="$KDRIFT_ROOT/tests/fixtures/yaml/$name"
+	if out=$(kubectl kustomize "$dir" 2>&1); then
+		check_eq "kubectl still prints tests/fixtures/yaml/$name.expected.yaml" \
+			"$(cat "$KDRIFT_ROOT/tests/fixtures/yaml/$name.expected.yaml")" "$out"
+	else
+		not_ok "kubectl kustomize $dir" "$out"
+	fi
+done
 check "the table has at least 40 rows ($rows)" test "$rows" -ge 40
 tap_done
