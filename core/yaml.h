@@ -12,10 +12,11 @@
  * error message starts with "NAME:LINE:COLUMN: " (1-based).
  *
  * Emitting produces block-style YAML whose parse is exactly the input value
- * (numbers compare by value), laid out and quoted the way kubectl prints
- * objects: keys sorted as kubectl sorts them, two-space indent, "- key: v" sequences, strings that
- * a YAML 1.1 or 1.2 reader would mistype ("yes", "on", "010", "1e3", "",
- * "2026-11-26", ...) double-quoted, literal blocks for multi-line text.  The
+ * (numbers compare by value), byte for byte what kubectl prints for the same
+ * objects: keys in kubectl's order, two-space indent, "- key: v" sequences,
+ * strings that a YAML 1.1 or 1.2 reader would mistype ("yes", "on", "010",
+ * "1e3", "", "2026-11-26", ...) double-quoted, literal blocks for multi-line
+ * text, long lines folded at column 80 (details in core/yaml_emit.c).  The
  * key "<<" cannot be written (every reader takes it for a merge key):
  * KD_EUNSUPPORTED.
  *
