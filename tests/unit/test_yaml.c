@@ -800,6 +800,45 @@ static void test_emit_property(void **state)
 	}
 }
 
+/* Random corruptions of a real manifest never crash the parser, and every
+ * failure names the input with a line and column. */
+static void test_mutations(void **state)
+{
+	static const char bytes[] = ":-[]{}&*!|>'\"#%@`,? \t\n\r\x80\xc3\xff\x00x1~";
+	char *path = fixture_path("layout/input.yaml");
+	kd_buf orig = KD_BUF_INIT;
+	int round;
+
+	(void)state;
+	assert_int_equal(kd_buf_read_file(&orig, path, 0), 0);
+	for (round = 0; round < 2000; round++) {
+		char *copy = malloc(orig.len);
+		json_t *v = NULL;
+		int k, edits, rc;
+
+		assert_non_null(copy);
+		memcpy(copy, orig.data, orig.len);
+		rng_state = (uint64_t)round * 7919u + 17;
+		edits = 1 + (int)rnd(4);
+		for (k = 0; k < edits; k++)
+			copy[rnd((uint32_t)orig.len)] = bytes[rnd(sizeof(bytes) - 1)];
+		rc = kd_yaml_parse(&v, NULL, copy, orig.len, "m.yaml", NULL);
+		if (rc == 0) {
+			json_decref(v);
+		} else {
+			const char *msg = kd_error_last();
+			unsigned line, col;
+
+			assert_null(v);
+			if (sscanf(msg, "m.yaml:%u:%u: ", &line, &col) != 2 || line == 0 || col == 0)
+				fail_msg("round %d: error without a position: %s", round, msg);
+		}
+		free(copy);
+	}
+	kd_buf_free(&orig);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_emit_stream),
 		cmocka_unit_test(test_emit_round_trips),
 		cmocka_unit_test(test_emit_property),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
