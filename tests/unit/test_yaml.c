@@ -265,7 +265,7 @@ static void test_keys(void **state)
 	expect_error("a:\n  [1, 2]: x\n", KD_EINVAL, "t.yaml:2:3: ", "scalar");
 	expect_error("a:\n  ? {b: 1}\n  : x\n", KD_EINVAL, "t.yaml:2:5: ", "scalar");
 	/* Duplicate keys are refused, at the second key. */
-	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined");
+	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined at line 1");
 	expect_error("x:\n  a: 1\n  \"a\": 2\n", KD_EINVAL, "t.yaml:3:3: ", "already defined");
 }
 
