@@ -24,7 +24,9 @@
  *    "2026-1-2 3:04:05" → "2026-01-02T03:04:05Z", a zero offset → "Z",
  *    "+02:00" kept, ".500" → ".5", ".000" dropped.
  *  - Numbers, for text starting with a digit, '+', '-' or '.': every '_' is
- *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10).
+ *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10),
+ *    except that after a leading '.' an '_' must stand between two digits
+ *    (".5_0" → 0.5, "._5" is a string).
  *    Integers as Go's ParseInt(s, 0, 64): optional sign, 0x/0o/0b prefixes
  *    in either case, a leading 0 means octal ("010" → 8, "0_10" → 8), a
  *    prefix needs at least 3 characters ("0x" is a string).  Beyond int64,
