@@ -476,6 +476,22 @@ static void test_positions(void **state)
 	expect_pos(json_array_get(pos, 1), "", 11, 5);
 	json_decref(docs);
 	json_decref(pos);
+	/* Aliases sit where they are used; merged keys at their "<<". */
+	text = "base: &b {x: 1}\n"
+	       "list:\n"
+	       "  - *b\n"
+	       "obj:\n"
+	       "  y: 2\n"
+	       "  <<: *b\n";
+	assert_int_equal(kd_yaml_parse(&docs, &pos, text, strlen(text), "p.yaml", NULL), 0);
+	p0 = json_array_get(pos, 0);
+	expect_pos(p0, "/base/x", 1, 11);
+	expect_pos(p0, "/list/0", 3, 5);
+	expect_pos(p0, "/obj/y", 5, 3);
+	expect_pos(p0, "/obj/x", 6, 3);
+	assert_null(json_object_get(p0, "/obj/<<"));
+	json_decref(docs);
+	json_decref(pos);
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
