@@ -120,16 +120,6 @@ static void pop(walk *w)
 
 /* ---- which fields never count ------------------------------------------- */
 
-static const char *const server_metadata[] = {
-	"uid", "resourceVersion", "generation", "creationTimestamp",
-	"deletionTimestamp", "deletionGracePeriodSeconds", "managedFields",
-	"selfLink", NULL,
-};
-
-static const char *const server_annotations[] = {
-	LAST_APPLIED, "deployment.kubernetes.io/revision", NULL,
-};
-
 /* Decided for the field `key` about to be pushed as a child of the current
  * node (so it will sit at depth w->depth + 1). */
 static bool skip_field(const walk *w, const char *key)
@@ -146,13 +136,13 @@ static bool skip_field(const walk *w, const char *key)
 			return true; /* the aggregation controller owns them */
 	}
 	if (d == 2 && key_is(w, 1, "metadata")) {
-		if (str_in(key, server_metadata))
+		if (str_in(key, kd_diff_server_metadata))
 			return true;
 		if (w->cluster_scoped && strcmp(key, "namespace") == 0)
 			return true;
 	}
 	if (d == 3 && key_is(w, 1, "metadata") && key_is(w, 2, "annotations") &&
-	    str_in(key, server_annotations))
+	    str_in(key, kd_diff_server_annotations))
 		return true;
 	if (d == 2 && w->hpa && key_is(w, 1, "spec") &&
 	    strcmp(key, "replicas") == 0)
@@ -541,41 +531,6 @@ static int cmp_node(walk *w, const json_t *d, const json_t *l,
 
 /* ---- Secret data -------------------------------------------------------- */
 
-/* data and stringData of a Secret as one object of key -> mask; stringData
- * wins, as on the server.  Keys whose value is empty are left out. */
-static int secret_masks(json_t **out, const json_t *obj)
-{
-	static const char *const parts[] = { "data", "stringData" };
-	json_t *masks = json_object();
-	const char *key;
-	json_t *v, *m;
-	size_t p;
-	int rc = 0;
-
-	*out = NULL;
-	if (!masks)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	for (p = 0; p < 2; p++) {
-		json_object_foreach(kd_json_obj(obj, parts[p]), key, v) {
-			if ((rc = kd_diff_mask_secret_value(&m, v, p == 0)) < 0)
-				goto cleanup;
-			if (!m) {
-				json_object_del(masks, key);
-				continue;
-			}
-			if (json_object_set_new(masks, key, m) < 0) {
-				rc = kd_error_set(KD_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-		}
-	}
-	*out = masks;
-	masks = NULL;
-cleanup:
-	json_decref(masks);
-	return rc;
-}
-
 static int cmp_secret_key(walk *w, const json_t *dm, const json_t *lm,
 			  const json_t *lam)
 {
@@ -600,9 +555,9 @@ static int cmp_secret(walk *w, const json_t *desired, const json_t *live,
 	const char *key;
 	int rc;
 
-	if ((rc = secret_masks(&dm, desired)) < 0 ||
-	    (rc = secret_masks(&lm, live)) < 0 ||
-	    (rc = secret_masks(&lam, la)) < 0)
+	if ((rc = kd_diff_secret_masks(&dm, desired)) < 0 ||
+	    (rc = kd_diff_secret_masks(&lm, live)) < 0 ||
+	    (rc = kd_diff_secret_masks(&lam, la)) < 0)
 		goto cleanup;
 	if ((rc = push(w, "data", 0, 0,
 		       kd_managed_field(w->mn[0], "data"))) < 0)
@@ -803,45 +758,4 @@ int kd_diff_status_of(const json_t *desired, const json_t *live,
 	rc = (int)res->status;
 	kd_diff_result_free(res);
 	return rc;
-}
-
-const char *kd_diff_status_name(kd_diff_status s)
-{
-	return s == KD_DIFF_SYNCED ? "synced" : "drifted";
-}
-
-const char *kd_diff_change_name(kd_diff_change c)
-{
-	switch (c) {
-	case KD_DIFF_CHANGED: return "changed";
-	case KD_DIFF_ADDED: return "added";
-	case KD_DIFF_REMOVED: return "removed";
-	}
-	return "changed";
-}
-
-bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj)
-{
-	const char *api = kd_json_str(obj, "apiVersion");
-	const char *kind = kd_json_str(obj, "kind");
-	const json_t *meta = kd_json_obj(obj, "metadata");
-	const char *name = kd_json_str(meta, "name");
-	const char *ns = kd_json_str(meta, "namespace");
-	const char *slash = api ? strchr(api, '/') : NULL;
-
-	if (rule->group) {
-		size_t glen = slash ? (size_t)(slash - api) : 0;
-
-		if (strlen(rule->group) != glen ||
-		    (glen && strncmp(rule->group, api, glen) != 0))
-			return false;
-	}
-	if (rule->kind && strcmp(rule->kind, "*") != 0 &&
-	    !(kind && strcmp(rule->kind, kind) == 0))
-		return false;
-	if (rule->name && !(name && strcmp(rule->name, name) == 0))
-		return false;
-	if (rule->namespace && strcmp(rule->namespace, ns ? ns : "") != 0)
-		return false;
-	return true;
 }

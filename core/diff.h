@@ -21,7 +21,9 @@
  *    under a clientConfig of webhook configurations and CRD conversion
  *    webhooks and in an APIService, spec.replicas when an HPA scales the
  *    object (opts->hpa_managed), a missing `protocol` of a port equals TCP;
- *  - empty values ([], {}, null and absent) are equal;
+ *  - empty values ([], {}, null and absent) are equal, and so are a desired
+ *    "", false or 0 and an absent live field (Go's omitempty drops them
+ *    when the server serialises the object);
  *  - numbers compare by value (2 = 2.0), quantities by amount in
  *    resources requests/limits, overhead, capacity, allocatable, sizeLimit,
  *    ResourceQuota hard and LimitRange limits (0.2 = 200m, 1Gi = 1024Mi);
@@ -99,6 +101,11 @@ typedef struct kd_diff_opts {
 	const char *const *manual_managers;
 } kd_diff_opts;
 
+/* metadata fields the API server owns, and annotations its clients write
+ * for themselves: never drift (NULL-terminated). */
+extern const char *const kd_diff_server_metadata[];
+extern const char *const kd_diff_server_annotations[];
+
 /* kubectl-edit, kubectl-patch, kubectl-set, kubectl-label,
  * kubectl-annotate, kubectl-replace, kubectl-scale, kdrift-break-glass. */
 extern const char *const kd_diff_default_manual_managers[];
@@ -148,6 +155,11 @@ void kd_diff_mask(char out[KD_DIFF_MASK_SIZE], const void *value, size_t len);
  * value).  A new JSON string or NULL; *out is NULL on KD_ENOMEM too. */
 int kd_diff_mask_secret_value(json_t **out, const json_t *value,
 			      bool is_base64);
+
+/* A Secret's data and stringData as one new object of key -> mask
+ * (stringData wins, as on the server; keys with empty values are left out).
+ * secret may be NULL (an empty object results). */
+int kd_diff_secret_masks(json_t **out, const json_t *secret);
 
 /* True for core/v1 Secret objects. */
 bool kd_diff_is_secret(const json_t *obj);

@@ -213,3 +213,36 @@ bool kd_diff_is_secret(const json_t *obj)
 	return kind && api && strcmp(kind, "Secret") == 0 &&
 	       strcmp(api, "v1") == 0;
 }
+
+int kd_diff_secret_masks(json_t **out, const json_t *secret)
+{
+	static const char *const parts[] = { "data", "stringData" };
+	json_t *masks = json_object();
+	const char *key;
+	json_t *v, *m;
+	size_t p;
+	int rc = 0;
+
+	*out = NULL;
+	if (!masks)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	for (p = 0; p < 2; p++) {
+		json_object_foreach(kd_json_obj(secret, parts[p]), key, v) {
+			if ((rc = kd_diff_mask_secret_value(&m, v, p == 0)) < 0)
+				goto cleanup;
+			if (!m) {
+				json_object_del(masks, key);
+				continue;
+			}
+			if (json_object_set_new(masks, key, m) < 0) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+	}
+	*out = masks;
+	masks = NULL;
+cleanup:
+	json_decref(masks);
+	return rc;
+}

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "json.h"
 
-static json_t *fixture(const char *name)
+static inline json_t *fixture(const char *name)
 {
 	const char *root = getenv("KDRIFT_ROOT");
 	char path[4096];
@@ -29,7 +29,7 @@ static json_t *fixture(const char *name)
 	return doc;
 }
 
-static json_t *parse(const char *text)
+static inline json_t *parse(const char *text)
 {
 	json_error_t err;
 	json_t *v = json_loads(text, JSON_DECODE_ANY, &err);
@@ -40,18 +40,18 @@ static json_t *parse(const char *text)
 }
 
 /* doc[pointer] = JSON text. */
-static void set(json_t *doc, const char *pointer, const char *value)
+static inline void set(json_t *doc, const char *pointer, const char *value)
 {
 	assert_int_equal(kd_json_pointer_set(doc, pointer, parse(value), true), 0);
 }
 
-static void del(json_t *doc, const char *pointer)
+static inline void del(json_t *doc, const char *pointer)
 {
 	assert_int_equal(kd_json_pointer_remove(doc, pointer), 0);
 }
 
 /* Appends a managedFields entry (JSON text) to live. */
-static void add_manager(json_t *live, const char *entry)
+static inline void add_manager(json_t *live, const char *entry)
 {
 	json_t *mf = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
 
@@ -59,7 +59,7 @@ static void add_manager(json_t *live, const char *entry)
 	assert_int_equal(json_array_append_new(mf, parse(entry)), 0);
 }
 
-static kd_diff_result *diff(const json_t *desired, const json_t *live,
+static inline kd_diff_result *diff(const json_t *desired, const json_t *live,
 			    const kd_diff_opts *opts)
 {
 	kd_diff_result *res = NULL;
@@ -70,7 +70,7 @@ static kd_diff_result *diff(const json_t *desired, const json_t *live,
 	return res;
 }
 
-static const kd_diff_field *field_at(const kd_diff_result *res,
+static inline const kd_diff_field *field_at(const kd_diff_result *res,
 				     const char *path)
 {
 	size_t i;
@@ -82,7 +82,7 @@ static const kd_diff_field *field_at(const kd_diff_result *res,
 }
 
 /* Every reported path, one a line, for failure messages. */
-static const char *paths_of(const kd_diff_result *res)
+static inline const char *paths_of(const kd_diff_result *res)
 {
 	static char text[4096];
 	size_t i, len = 0;
@@ -95,7 +95,7 @@ static const char *paths_of(const kd_diff_result *res)
 	return text;
 }
 
-static void expect_synced(const json_t *desired, const json_t *live,
+static inline void expect_synced(const json_t *desired, const json_t *live,
 			  const kd_diff_opts *opts)
 {
 	kd_diff_result *res = diff(desired, live, opts);
@@ -106,7 +106,7 @@ static void expect_synced(const json_t *desired, const json_t *live,
 }
 
 /* The one drifted field; fails unless there is exactly one. */
-static const kd_diff_field *only_field(const kd_diff_result *res)
+static inline const kd_diff_field *only_field(const kd_diff_result *res)
 {
 	if (res->nfields != 1)
 		fail_msg("expected one drifted field, got %zu: %s", res->nfields,
@@ -115,7 +115,7 @@ static const kd_diff_field *only_field(const kd_diff_result *res)
 	return &res->fields[0];
 }
 
-static void expect_json(const json_t *got, const char *want)
+static inline void expect_json(const json_t *got, const char *want)
 {
 	json_t *w = parse(want);
 
