@@ -552,7 +552,7 @@ int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 	json_array_foreach(paths, i, p) {
 		json_array_foreach(mf, j, e) {
 			const char *m = json_string_value(json_object_get(e, "manager"));
-			if (m && !strcmp(m, manager))
+			if (entry_is(e, manager, "Apply", NULL))
 				continue;
 			if (set_has(json_object_get(e, "fieldsV1"), p)) {
 				kd_buf field = KD_BUF_INIT, msg = KD_BUF_INIT;

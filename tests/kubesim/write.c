@@ -260,6 +260,16 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 	char ts[32], uid[37];
 	const char *name;
 
+	/* Patch results may share subtrees with the stored (immutable) object;
+	 * work on a private copy. */
+	stored = json_deep_copy(next);
+	json_decref(next);
+	next = stored;
+	stored = NULL;
+	if (!next) {
+		fail(w, 500, "InternalError", NULL, "out of memory");
+		return;
+	}
 	json_object_set_new(next, "apiVersion", json_string(w->api_version));
 	json_object_set_new(next, "kind", json_string(t->kind));
 	meta = meta_of(next);
