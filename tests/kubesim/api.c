@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -104,6 +105,31 @@ static json_t *ready_cell(const json_t *o)
 	return json_string(s);
 }
 
+/* kubectl's short duration form: 42s, 5m, 3h, 2d. */
+static json_t *age_cell(const json_t *meta)
+{
+	const char *ts = json_string_value(json_object_get(meta, "creationTimestamp"));
+	struct tm tm;
+	long d;
+	char s[32];
+
+	memset(&tm, 0, sizeof(tm));
+	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_string("<unknown>");
+	d = (long)(time(NULL) - timegm(&tm));
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		snprintf(s, sizeof(s), "%lds", d);
+	else if (d < 3600 * 3)
+		snprintf(s, sizeof(s), "%ldm", d / 60);
+	else if (d < 86400 * 2)
+		snprintf(s, sizeof(s), "%ldh", d / 3600);
+	else
+		snprintf(s, sizeof(s), "%ldd", d / 86400);
+	return json_string(s);
+}
+
 json_t *ks_table(const ks_type *t, json_t *objs, bool include_object)
 {
 	json_t *cols = json_array(), *rows = json_array(), *o, *cells, *obj;
@@ -138,7 +164,7 @@ json_t *ks_table(const ks_type *t, json_t *objs, bool include_object)
 		} else if (cm) {
 			json_array_append_new(cells, json_integer((json_int_t)json_object_size(json_object_get(o, "data"))));
 		}
-		json_array_append_new(cells, json_string("<unknown>"));
+		json_array_append_new(cells, age_cell(meta));
 		if (include_object)
 			obj = json_incref(o);
 		else

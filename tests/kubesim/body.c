@@ -1,15 +1,18 @@
 /*
- * body — YAML request bodies.  Until core/yaml lands in this branch only
- * JSON is accepted; kubectl always sends JSON, even for apply patches.
+ * body — YAML request bodies (apply patches may be YAML; kubectl sends
+ * JSON, which is YAML too) and scenario files, through core's YAML reader.
  */
 #include "ks.h"
 
 #include "error.h"
+#include "yaml.h"
 
 int ks_yaml_body(json_t **out, const char *data, size_t len)
 {
-	(void)data;
-	(void)len;
 	*out = NULL;
-	return kd_error_set(KD_EUNSUPPORTED, "YAML bodies are not supported yet");
+	if (kd_yaml_parse_one(out, NULL, data, len, "request body", NULL) < 0)
+		return KD_EINVAL;
+	if (!*out)
+		return kd_error_set(KD_EINVAL, "request body: empty document");
+	return 0;
 }

@@ -99,6 +99,11 @@ typedef struct ks_request {
 	size_t body_len;
 	bool readonly;
 	const char *user; /* for messages */
+	/* Requests made by the control API have no connection: their query
+	 * parameters and headers come from these NULL-terminated name/value
+	 * lists instead. */
+	const char *const *query_over;
+	const char *const *header_over;
 } ks_request;
 
 typedef struct ks_response {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -35,13 +36,25 @@ typedef struct conn_state {
 	bool too_big;
 } conn_state;
 
+static const char *lookup_over(const char *const *list, const char *name)
+{
+	for (; list && list[0]; list += 2)
+		if (!strcasecmp(list[0], name))
+			return list[1];
+	return NULL;
+}
+
 const char *ks_query(const ks_request *r, const char *name)
 {
+	if (!r->conn)
+		return lookup_over(r->query_over, name);
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *ks_header(const ks_request *r, const char *name)
 {
+	if (!r->conn)
+		return lookup_over(r->header_over, name);
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 

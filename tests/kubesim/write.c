@@ -613,9 +613,12 @@ static void patch(wctx *w)
 			fail(w, 422, "Invalid", details(w, w->t->name), "%s", kd_error_last());
 	} else if (!strncmp(ct, "application/json-patch+json", 27)) {
 		rc = kd_patch_json(&next, base, body);
-		if (rc < 0)
-			fail(w, 422, "Invalid", details(w, w->t->name),
-			     "the server rejected our request due to an error in our request: %s", kd_error_last());
+		if (rc < 0) {
+			json_t *d = details(w, w->t->name);
+			json_object_set_new(d, "causes", json_pack("[{s:s, s:s}]", "reason", "FieldValueInvalid",
+								   "message", kd_error_last()));
+			fail(w, 422, "Invalid", d, "%s \"%s\" is invalid: %s", w->res, w->t->name, kd_error_last());
+		}
 	} else {
 		rc = kd_smp_apply(&next, base, body, KD_SMP_SERVER);
 		if (rc == 0 && !next) {
