@@ -124,12 +124,34 @@ int kd_selector_parse(kd_selector *out, const json_t *obj, const char *where);
 int kd_selector_parse_text(kd_selector *out, const char *text);
 void kd_selector_free(kd_selector *sel);
 
-/* The template parameters of a cluster as a flat object: name, server,
+/* Label syntax as the API server checks it: a key is an optional DNS-1123
+ * subdomain prefix and '/' followed by a name of at most 63 characters
+ * (alphanumerics, '-', '_', '.', starting and ending alphanumeric); a value
+ * is empty or such a name. */
+bool kd_label_key_valid(const char *key);
+bool kd_label_value_valid(const char *value);
+
+/* True when the rule covers an object (NULL fields of the rule match
+ * anything; kind "*" matches any kind). */
+bool kd_ignore_rule_matches(const kd_ignore_rule *rule, const char *group,
+			    const char *kind, const char *namespace,
+			    const char *name);
+
+/* The template parameters of a cluster as a flat object of strings: name,
+ * nameNormalized, server (only when the fleet file gives one),
  * metadata.labels.K, values.K. */
 int kd_cluster_params(json_t **out, const kd_cluster *cluster);
 
-/* fasttemplate: replaces {{key}} (spaces inside the braces allowed) with the
- * string value of params[key]; unknown keys are left exactly as written. */
+/* Argo CD's name normalisation (the `nameNormalized` parameter): lower
+ * case, every character other than [-a-z0-9.] replaced by '-', cut to 253
+ * bytes, leading and trailing '-' and '.' removed. */
+int kd_template_normalize_name(char **out, const char *name);
+
+/* fasttemplate as Argo CD ApplicationSets use it: "{{key}}" and
+ * "{{ key }}" become the string value of params[key]; a tag whose trimmed
+ * key is empty, unknown or not a string is left exactly as written; an
+ * unterminated "{{" and everything after it are copied literally.  One pass:
+ * substituted values are never expanded again.  params may be NULL. */
 int kd_template_expand(char **out, const char *tmpl, const json_t *params);
 
 #endif
