@@ -154,6 +154,10 @@ typedef struct kd_kube_request {
 int kd_kube_submit(kd_kube_call **out, kd_kube_conn *c,
 		   const kd_kube_request *req, kd_kube_done_fn done, void *ctx);
 
+/* True while the call waits to retry after a failed attempt (a UI can
+ * show "retrying"); *attempts (may be NULL) gets the attempts started. */
+bool kd_kube_call_retrying(const kd_kube_call *call, int *attempts);
+
 /* Cancels a call whose callback has not fired; the callback never fires. */
 void kd_kube_cancel(kd_kube_call *call);
 

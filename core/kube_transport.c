@@ -434,6 +434,13 @@ void kd_kube_cancel(kd_kube_call *call)
 	call_unref(call);
 }
 
+bool kd_kube_call_retrying(const kd_kube_call *call, int *attempts)
+{
+	if (attempts)
+		*attempts = call->attempt;
+	return call->state == CALL_WAITING && call->attempt > 0;
+}
+
 int kd_kube_submit(kd_kube_call **out, kd_kube_conn *c,
 		   const kd_kube_request *req, kd_kube_done_fn done, void *ctx)
 {
