@@ -268,6 +268,9 @@ typedef enum kd_kube_event_type {
 	KD_KUBE_EVENT_MODIFIED,
 	KD_KUBE_EVENT_DELETED,
 	KD_KUBE_EVENT_BOOKMARK,
+	/* The stream failed (message says why: cluster unreachable, 5xx...);
+	 * the watch retries by itself with backoff.  Informational. */
+	KD_KUBE_EVENT_RECONNECTING,
 	/* The resourceVersion expired (410): list again and start a new watch.
 	 * The watch has stopped. */
 	KD_KUBE_EVENT_RELIST,
@@ -277,7 +280,7 @@ typedef enum kd_kube_event_type {
 } kd_kube_event_type;
 
 /* `object` is borrowed (incref to keep); NULL for RELIST and ERROR.
- * `message` is "" except for RELIST and ERROR. */
+ * `message` is "" except for RECONNECTING, RELIST and ERROR. */
 typedef void (*kd_kube_event_fn)(void *ctx, kd_kube_event_type type,
 				 json_t *object, const char *message);
 

@@ -26,6 +26,8 @@ struct kd_kube_call {
 	kd_kube_driver *d;
 	kd_kube_conn *c;
 	struct kd_kube_call *next, *prev;   /* driver's list */
+	struct kd_kube_call *batch_next;    /* completions being fired */
+	bool linked;                        /* in the driver's list */
 	enum kube_call_state state;
 	int refs;
 	bool cancelled;

@@ -335,6 +335,7 @@ void kd__kube_call_queue(kd_kube_call *call, int64_t delay_ms)
 
 	call->state = CALL_WAITING;
 	call->not_before_ms = kd__kube_now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	call->linked = true;
 	call->prev = d->tail;
 	call->next = NULL;
 	if (d->tail)
@@ -372,6 +373,9 @@ static void unlink_call(kd_kube_call *call)
 {
 	kd_kube_driver *d = call->d;
 
+	if (!call->linked)
+		return;
+	call->linked = false;
 	if (call->prev)
 		call->prev->next = call->next;
 	else if (d->head == call)
@@ -847,9 +851,12 @@ again:
 	}
 }
 
+/* Completions are taken off the list first and fired from a private
+ * batch, so a callback may submit or cancel anything, including another
+ * call of the same batch (whose callback then never fires). */
 static int fire_done(kd_kube_driver *d)
 {
-	kd_kube_call *call, *next;
+	kd_kube_call *batch = NULL, **tail = &batch, *call, *next;
 	int fired = 0;
 
 	for (call = d->head; call; call = next) {
@@ -857,8 +864,14 @@ static int fire_done(kd_kube_driver *d)
 		if (call->state != CALL_DONE)
 			continue;
 		unlink_call(call);
-		call->cancelled = true;   /* kd_kube_cancel() from the callback is a no-op */
-		if (call->done) {
+		call->refs++;
+		call->batch_next = NULL;
+		*tail = call;
+		tail = &call->batch_next;
+	}
+	for (call = batch; call; call = next) {
+		next = call->batch_next;
+		if (!call->cancelled) {
 			kd_kube_result res = {
 				.error = call->error,
 				.http_status = call->http_status,
@@ -870,14 +883,16 @@ static int fire_done(kd_kube_driver *d)
 				.attempts = call->attempt,
 			};
 
+			/* kd_kube_cancel() from its own callback is a no-op. */
+			call->cancelled = true;
 			if (call->error)
 				kd_error_set(call->error, "%s", res.message);
-			call->done(call->ctx, &res);
+			if (call->done)
+				call->done(call->ctx, &res);
+			fired++;
+			call_unref(call);   /* the list's reference */
 		}
-		fired++;
-		/* next may have been cancelled by the callback: restart the walk. */
-		next = d->head;
-		call_unref(call);
+		call_unref(call);           /* the batch's */
 	}
 	return fired;
 }

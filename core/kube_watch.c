@@ -89,8 +89,13 @@ static void reconnect(kd_kube_watch *w, bool failed, const char *message)
 		delay = kd_kube_backoff_ms(w->failures++, o->backoff_base_ms, o->backoff_max_ms,
 					   kd__kube_random(kd__kube_conn_driver(w->c)));
 	w->reconnects++;
-	if (watch_connect(w, delay) < 0)
+	if (watch_connect(w, delay) < 0) {
 		stop(w, KD_KUBE_EVENT_ERROR, message && message[0] ? message : kd_error_last());
+		return;
+	}
+	/* Last: the caller may free w from this callback. */
+	if (failed)
+		w->fn(w->ctx, KD_KUBE_EVENT_RECONNECTING, NULL, message ? message : "");
 }
 
 static bool is_expired(int code, const char *reason)

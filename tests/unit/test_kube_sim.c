@@ -405,7 +405,7 @@ static void test_hanging_cluster(void **state)
 }
 
 struct events {
-	int added, modified, deleted, relist, error;
+	int added, modified, deleted, relist, error, reconnecting;
 	int added_w1;
 	char last_name[64];
 	char message[256];
@@ -428,6 +428,10 @@ static void on_event(void *ctx, kd_kube_event_type type, json_t *object, const c
 	case KD_KUBE_EVENT_MODIFIED: e->modified++; break;
 	case KD_KUBE_EVENT_DELETED: e->deleted++; break;
 	case KD_KUBE_EVENT_BOOKMARK: break;
+	case KD_KUBE_EVENT_RECONNECTING:
+		e->reconnecting++;
+		snprintf(e->message, sizeof(e->message), "%s", message);
+		break;
 	case KD_KUBE_EVENT_RELIST:
 		e->relist++;
 		snprintf(e->message, sizeof(e->message), "%s", message);
@@ -484,6 +488,64 @@ static void test_watch_resumes(void **state)
 	kd_kube_watch_free(w);
 }
 
+static void test_watch_reports_reconnecting(void **state)
+{
+	struct events ev = { 0 };
+	kd_kube_options opt;
+	kd_kube_watch *w;
+	kd_kube_conn *c;
+
+	(void)state;
+	kd_kube_options_init(&opt);
+	opt.max_retries = 0;
+	assert_int_equal(conn_for(&c, "b", &opt), 0);
+	assert_int_equal(control("PUT", "b", "faults",
+				 "{\"errorRate\":1,\"errorCode\":503,\"retryAfter\":1}"), 200);
+	assert_int_equal(kd_kube_watch_start(&w, c, &configmaps, NULL, NULL, on_event, &ev), 0);
+	while (ev.reconnecting == 0)
+		assert_int_equal(kd_kube_run(drv, 1000), 0);
+	assert_non_null(strstr(ev.message, "cluster b"));
+	assert_non_null(strstr(ev.message, "HTTP 503"));
+	assert_int_equal(ev.error + ev.relist, 0);
+	assert_int_equal(control("PUT", "b", "faults", "{}"), 200);
+	kd_kube_watch_free(w);
+	kd_kube_conn_free(c);
+}
+
+static void test_tls_server_name(void **state)
+{
+	kd_kube_ref ns = { .version = "v1", .resource = "namespaces", .name = "default" };
+	kd_kube_target *t;
+	kd_kube_conn *c;
+	json_t *obj = NULL;
+
+	(void)state;
+	/* The certificate names localhost: dialing 127.0.0.1 while verifying
+	 * and sending SNI for localhost works... */
+	assert_int_equal(kd_kube_target_new(&t, kc, "a"), 0);
+	t->tls_server_name = strdup("localhost");
+	assert_int_equal(kd_kube_conn_new(&c, drv, t, NULL, NULL), 0);
+	assert_int_equal(kd_kube_get_sync(&obj, c, &ns), 0);
+	json_decref(obj);
+	kd_kube_conn_free(c);
+	/* ...a name the certificate does not carry fails verification... */
+	assert_int_equal(kd_kube_target_new(&t, kc, "a"), 0);
+	t->tls_server_name = strdup("kubernetes.invalid");
+	assert_int_equal(kd_kube_conn_new(&c, drv, t, NULL, NULL), 0);
+	assert_int_equal(kd_kube_get_sync(&obj, c, &ns), KD_EIO);
+	assert_non_null(strstr(kd_error_last(), "cluster a"));
+	kd_kube_conn_free(c);
+	/* ...unless verification is off. */
+	assert_int_equal(kd_kube_target_new(&t, kc, "a"), 0);
+	t->tls_server_name = strdup("kubernetes.invalid");
+	t->insecure = true;
+	kd_buf_free(&t->ca_pem);
+	assert_int_equal(kd_kube_conn_new(&c, drv, t, NULL, NULL), 0);
+	assert_int_equal(kd_kube_get_sync(&obj, c, &ns), 0);
+	json_decref(obj);
+	kd_kube_conn_free(c);
+}
+
 static void test_watch_expired_relist(void **state)
 {
 	struct events ev = { 0 };
@@ -537,6 +599,8 @@ int main(void)
 		cmocka_unit_test(test_retry_limits),
 		cmocka_unit_test(test_hanging_cluster),
 		cmocka_unit_test(test_watch_resumes),
+		cmocka_unit_test(test_watch_reports_reconnecting),
+		cmocka_unit_test(test_tls_server_name),
 		cmocka_unit_test(test_watch_expired_relist),
 		cmocka_unit_test(test_watch_freed_from_callback),
 	};
