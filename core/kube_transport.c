@@ -25,6 +25,7 @@ struct kd_kube_driver {
 	CURLM *multi;
 	int wake_fd;
 	kd_kube_call *head, *tail;
+	kd_kube_call *batch;        /* completions being fired */
 	size_t conns;
 	uint64_t rng;
 };
@@ -249,6 +250,11 @@ void kd_kube_conn_free(kd_kube_conn *c)
 			if (call->c == c)
 				kd_kube_cancel(call);
 		}
+		/* Freed from a callback: completions of this connection that are
+		 * about to fire must not. */
+		for (call = c->d->batch; call; call = call->batch_next)
+			if (call->c == c)
+				kd_kube_cancel(call);
 		c->d->conns--;
 	}
 	kd__kube_discovery_clear(c);
@@ -772,12 +778,15 @@ static void on_done(kd_kube_call *call, CURLcode cc)
 		finish(call, KD_EIO);
 		return;
 	}
-	if (status == 401 && !call->reauthed) {
-		/* Credentials may have rotated under us: forget them, retry once. */
+	if (status == 401 && !call->reauthed && kd__kube_now_ms() < call->deadline_ms) {
+		/* Credentials may have rotated under us: forget them and retry
+		 * once, whatever max_retries says. */
 		call->reauthed = true;
 		kd_kube_target_invalidate(call->c->t);
-		if (retry(call, 0))
-			return;
+		release_easy(call);
+		call->state = CALL_WAITING;
+		call->not_before_ms = 0;
+		return;
 	}
 	if (status_retryable(status, retry_after) &&
 	    retry(call, retry_after > 0 ? (int64_t)retry_after * 1000 : backoff(call)))
@@ -857,6 +866,7 @@ again:
 static int fire_done(kd_kube_driver *d)
 {
 	kd_kube_call *batch = NULL, **tail = &batch, *call, *next;
+	kd_kube_call *outer = d->batch;   /* a _sync wrapper inside a callback nests */
 	int fired = 0;
 
 	for (call = d->head; call; call = next) {
@@ -869,6 +879,7 @@ static int fire_done(kd_kube_driver *d)
 		*tail = call;
 		tail = &call->batch_next;
 	}
+	d->batch = batch;
 	for (call = batch; call; call = next) {
 		next = call->batch_next;
 		if (!call->cancelled) {
@@ -892,8 +903,10 @@ static int fire_done(kd_kube_driver *d)
 			fired++;
 			call_unref(call);   /* the list's reference */
 		}
+		d->batch = next;
 		call_unref(call);           /* the batch's */
 	}
+	d->batch = outer;
 	return fired;
 }
 

@@ -304,6 +304,31 @@ static void test_watch_http_410(void **state)
 	kd_kube_watch_free(w);
 }
 
+static void count_done(void *ctx, const kd_kube_result *res)
+{
+	(void)res;
+	++*(int *)ctx;
+}
+
+static void test_cancel(void **state)
+{
+	kd_kube_request req = { .path = "/echo" };
+	kd_kube_call *a, *b;
+	int fired_a = 0, fired_b = 0;
+
+	(void)state;
+	assert_int_equal(kd_kube_submit(&a, conn, &req, count_done, &fired_a), 0);
+	assert_int_equal(kd_kube_submit(&b, conn, &req, count_done, &fired_b), 0);
+	assert_int_equal(kd_kube_driver_pending(drv), 2);
+	kd_kube_cancel(a);
+	assert_int_equal(kd_kube_driver_pending(drv), 1);
+	while (!fired_b)
+		assert_int_equal(kd_kube_run(drv, 1000), 0);
+	assert_int_equal(fired_a, 0);
+	assert_int_equal(fired_b, 1);
+	assert_int_equal(kd_kube_driver_pending(drv), 0);
+}
+
 static void test_wakeups(void **state)
 {
 	int fds[2];
@@ -331,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_body),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_watch_http_410),
+		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_wakeups),
 	};
 
