@@ -10,6 +10,29 @@
 
 #include "kube.h"
 
+struct kd_kube_driver {
+	CURLM *multi;
+	int wake_fd;
+	kd_kube_call *head, *tail;
+	kd_kube_call *batch;        /* completions being fired */
+	size_t conns;
+	uint64_t rng;
+};
+
+struct kd_kube_conn {
+	kd_kube_driver *d;
+	kd_kube_target *t;
+	char *name;
+	kd_kube_options opt;
+	kd_kube_bucket bucket;
+	char *base;                 /* scheme://host:port[/prefix] as curl sees it */
+	struct curl_slist *connect_to;
+	/* discovery cache (kube_discovery.c) */
+	kd_kube_resource *resources;
+	size_t nresources;
+	bool discovered;
+};
+
 enum kube_call_state { CALL_WAITING, CALL_RUNNING, CALL_DONE };
 
 /* A composite operation's continuation: called after a 2xx response with
@@ -90,6 +113,14 @@ int kd__kube_call_rearm(kd_kube_call *call, const char *path, const char *query,
 			const char *accept);
 /* Frees a call never queued. */
 void kd__kube_call_discard(kd_kube_call *call);
+
+/* The life of one call (kube_call.c), used by the loop (kube_driver.c). */
+int kd__kube_call_start(kd_kube_call *call, int64_t now);
+void kd__kube_call_finished(kd_kube_call *call, CURLcode cc);
+void kd__kube_call_fail(kd_kube_call *call, int error, const char *fmt, const char *detail);
+void kd__kube_call_release(kd_kube_call *call);
+void kd__kube_call_unlink(kd_kube_call *call);
+void kd__kube_call_unref(kd_kube_call *call);
 
 int64_t kd__kube_now_ms(void);
 const kd_kube_options *kd__kube_conn_options(const kd_kube_conn *c);
