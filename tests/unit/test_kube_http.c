@@ -329,6 +329,41 @@ static void test_cancel(void **state)
 	assert_int_equal(kd_kube_driver_pending(drv), 0);
 }
 
+static void test_connection_refused_retried(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	kd_kube_ref ns = { .version = "v1", .resource = "namespaces", .name = "default" };
+	kd_kube_target *t = calloc(1, sizeof(*t));
+	kd_kube_options o;
+	kd_kube_conn *dead;
+	json_t *obj = NULL;
+	char url[64];
+	int fd;
+
+	(void)state;
+	/* A port that was just free: nothing listens there. */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	assert_non_null(t);
+	t->server = strdup(url);
+	t->token = strdup("s3cr3t-token-value");
+	kd_kube_options_init(&o);
+	o.max_retries = 2;
+	o.backoff_base_ms = 10;
+	assert_int_equal(kd_kube_conn_new(&dead, drv, t, "dead", &o), 0);
+	assert_int_equal(kd_kube_get_sync(&obj, dead, &ns), KD_EIO);
+	assert_non_null(strstr(kd_error_last(), "cluster dead: namespaces default"));
+	assert_non_null(strstr(kd_error_last(), "after 3 attempts"));
+	assert_null(strstr(kd_error_last(), "s3cr3t"));
+	kd_kube_conn_free(dead);
+}
+
 static void test_wakeups(void **state)
 {
 	int fds[2];
@@ -357,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_watch_http_410),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_connection_refused_retried),
 		cmocka_unit_test(test_wakeups),
 	};
 
