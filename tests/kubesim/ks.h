@@ -55,6 +55,7 @@ typedef struct ks_faults {
 	bool reset;          /* close connections without answering */
 	bool hang;           /* accept and never answer */
 	uint64_t drop_epoch; /* bumped to drop open watches */
+	uint64_t expire_epoch; /* bumped by compaction: open watches get 410 */
 } ks_faults;
 
 typedef struct ks_cluster {

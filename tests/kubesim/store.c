@@ -293,5 +293,6 @@ void ks_cluster_compact(ks_cluster *c)
 	}
 	c->ev_start = c->ev_count = 0;
 	c->compacted_rv = c->rv;
+	c->faults.expire_epoch++;
 	pthread_cond_broadcast(&c->cv);
 }

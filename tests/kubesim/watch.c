@@ -35,6 +35,7 @@ typedef struct watch_state {
 	struct timespec deadline;
 	bool has_deadline;
 	uint64_t drop_epoch;
+	uint64_t expire_epoch;
 	struct timespec next_bookmark;
 	bool done;
 	struct MHD_Connection *conn;
@@ -159,7 +160,7 @@ static bool refill(watch_state *w)
 		pthread_mutex_unlock(&c->mu);
 		return false;
 	}
-	if (w->cursor < c->compacted_rv) {
+	if (w->cursor < c->compacted_rv || c->faults.expire_epoch != w->expire_epoch) {
 		pthread_mutex_unlock(&c->mu);
 		emit_expired(w);
 		return true;
@@ -273,6 +274,7 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 	}
 	pthread_mutex_lock(&c->mu);
 	w->drop_epoch = c->faults.drop_epoch;
+	w->expire_epoch = c->faults.expire_epoch;
 	if (rv && *rv && strcmp(rv, "0")) {
 		char *end;
 		unsigned long long v = strtoull(rv, &end, 10);

@@ -286,9 +286,11 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 			json_object_set(meta, "generation", json_object_get(om, "generation"));
 		else
 			json_object_del(meta, "generation");
+		/* deep copies: the stored object must never change under readers */
 		if (!apply)
-			json_object_set(meta, "managedFields",
-					json_object_get(om, "managedFields") ? json_object_get(om, "managedFields") : json_array());
+			json_object_set_new(meta, "managedFields",
+					    json_object_get(om, "managedFields") ?
+					    json_deep_copy(json_object_get(om, "managedFields")) : json_array());
 		if (w->t->sub && !strcmp(w->t->sub, "status")) {
 			/* only status may change through /status */
 			json_t *st = json_incref(json_object_get(next, "status"));
@@ -302,7 +304,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 				json_object_del(next, "status");
 		} else if (t->has_status && strcmp(t->kind, "CustomResourceDefinition")) {
 			if (json_object_get(old, "status"))
-				json_object_set(next, "status", json_object_get(old, "status"));
+				json_object_set_new(next, "status", json_deep_copy(json_object_get(old, "status")));
 			else
 				json_object_del(next, "status");
 		}
