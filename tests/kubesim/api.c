@@ -238,13 +238,16 @@ static void list(ks_cluster *c, ks_request *r, const ks_target *t, ks_response *
 {
 	char *prefix = ks_key(t->type, t->ns, NULL), *after = NULL, *next = NULL;
 	const char *limit_s = ks_query(r, "limit"), *cont = ks_query(r, "continue");
+	const char *ls = ks_query(r, "labelSelector"), *fs = ks_query(r, "fieldSelector");
+	bool selective = (ls && *ls) || (fs && *fs), table = ks_table_wanted(r);
 	long limit = limit_s ? atol(limit_s) : 0;
-	json_t *items = json_array(), *doc = NULL, *meta;
-	size_t plen, i, remaining = 0;
-	char list_kind[160], rv[32], api_version[160];
-	int err;
+	ks_blob **found = NULL, **grown;
+	size_t nfound = 0, cap = 0, plen, i, remaining = 0;
+	char api_version[160], rv[32];
+	kd_buf out = KD_BUF_INIT;
+	int err = 0;
 
-	if (!prefix || !items)
+	if (!prefix)
 		goto oom;
 	/* Cluster-wide listing of a namespaced type: prefix "group/plural/". */
 	if (t->type->namespaced && !t->ns)
@@ -262,21 +265,33 @@ static void list(ks_cluster *c, ks_request *r, const ks_target *t, ks_response *
 	if (after && i < c->nobjs && !strcmp(c->objs[i].key, after))
 		i++;
 	for (; i < c->nobjs && !strncmp(c->objs[i].key, prefix, plen); i++) {
-		json_t *o = c->objs[i].obj;
-		if (!ks_obj_matches(r, o, &err)) {
+		if (selective) {
+			json_t *o = ks_obj_json(&c->objs[i]);
+			bool m = o && ks_obj_matches(r, o, &err);
+			json_decref(o);
 			if (err) {
 				pthread_mutex_unlock(&c->mu);
 				ks_respond_status(resp, 400, "BadRequest", kd_error_last(), NULL);
 				goto cleanup;
 			}
-			continue;
+			if (!m)
+				continue;
 		}
-		if (limit > 0 && (long)json_array_size(items) >= limit) {
+		if (limit > 0 && (long)nfound >= limit) {
 			remaining++;
 			continue;
 		}
-		json_array_append(items, o);
-		if (limit > 0 && (long)json_array_size(items) == limit) {
+		if (nfound == cap) {
+			cap = cap ? cap * 2 : 32;
+			grown = realloc(found, cap * sizeof(*found));
+			if (!grown) {
+				pthread_mutex_unlock(&c->mu);
+				goto oom;
+			}
+			found = grown;
+		}
+		found[nfound++] = ks_blob_ref(c->objs[i].blob);
+		if (limit > 0 && (long)nfound == limit) {
 			free(next);
 			next = strdup(c->objs[i].key);
 		}
@@ -287,34 +302,54 @@ static void list(ks_cluster *c, ks_request *r, const ks_target *t, ks_response *
 		snprintf(api_version, sizeof(api_version), "%s/%s", t->type->group, t->type->version);
 	else
 		snprintf(api_version, sizeof(api_version), "%s", t->type->version);
-	if (ks_table_wanted(r)) {
+	if (table) {
+		json_t *items = json_array(), *doc, *meta;
 		const char *inc = ks_query(r, "includeObject");
-		doc = ks_table(t->type, items, inc && !strcmp(inc, "Object"));
+		for (i = 0; items && i < nfound; i++)
+			json_array_append_new(items, ks_blob_parse(found[i]));
+		doc = items ? ks_table(t->type, items, inc && !strcmp(inc, "Object")) : NULL;
+		json_decref(items);
+		if (!doc)
+			goto oom;
 		meta = json_object_get(doc, "metadata");
-	} else {
-		snprintf(list_kind, sizeof(list_kind), "%sList", t->type->kind);
-		doc = json_pack("{s:s, s:s, s:{}, s:O}", "kind", list_kind, "apiVersion",
-				api_version, "metadata", "items", items);
-		meta = json_object_get(doc, "metadata");
+		json_object_set_new(meta, "resourceVersion", json_string(rv));
+		if (remaining && next) {
+			char *tok = hex_encode(next);
+			if (tok)
+				json_object_set_new(meta, "continue", json_string(tok));
+			free(tok);
+			json_object_set_new(meta, "remainingItemCount", json_integer((json_int_t)remaining));
+		}
+		respond_json(resp, 200, doc);
+		goto cleanup;
 	}
-	if (!doc)
-		goto oom;
-	json_object_set_new(meta, "resourceVersion", json_string(rv));
+	/* Plain lists are spliced from the stored text: no parsing at all. */
+	kd_buf_printf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"",
+		      t->type->kind, api_version, rv);
 	if (remaining && next) {
 		char *tok = hex_encode(next);
-		if (tok)
-			json_object_set_new(meta, "continue", json_string(tok));
+		kd_buf_printf(&out, ",\"continue\":\"%s\",\"remainingItemCount\":%zu", tok ? tok : "", remaining);
 		free(tok);
-		json_object_set_new(meta, "remainingItemCount", json_integer((json_int_t)remaining));
 	}
-	respond_json(resp, 200, doc);
-	doc = NULL;
+	kd_buf_puts(&out, "},\"items\":[");
+	for (i = 0; i < nfound; i++) {
+		if (i)
+			kd_buf_putc(&out, ',');
+		kd_buf_add(&out, found[i]->data, found[i]->len);
+	}
+	if (kd_buf_puts(&out, "]}") < 0)
+		goto oom;
+	resp->code = 200;
+	resp->raw_len = out.len;
+	resp->raw = kd_buf_detach(&out);
 	goto cleanup;
 oom:
 	ks_respond_status(resp, 500, "InternalError", "out of memory", NULL);
 cleanup:
-	json_decref(items);
-	json_decref(doc);
+	for (i = 0; i < nfound; i++)
+		ks_blob_unref(found[i]);
+	free(found);
+	kd_buf_free(&out);
 	free(prefix);
 	free(after);
 	free(next);
@@ -374,7 +409,7 @@ static void get(ks_cluster *c, ks_request *r, const ks_target *t, ks_response *r
 	pthread_mutex_lock(&c->mu);
 	o = ks_store_get(c, key);
 	if (o)
-		obj = json_incref(o->obj);
+		obj = ks_obj_json(o);
 	pthread_mutex_unlock(&c->mu);
 	free(key);
 	if (!obj) {

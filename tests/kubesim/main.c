@@ -437,8 +437,7 @@ static void seed_namespaces(void)
 				      "kubernetes", "status", "phase", "Active");
 			if (key && o)
 				ks_store_put(c, key, o, true);
-			else
-				json_decref(o);
+			json_decref(o);
 			free(key);
 		}
 	}
@@ -469,7 +468,7 @@ int main(int argc, char **argv)
 	long seed = -1;
 
 	ks_srv.minor = 32;
-	ks_srv.history = 1000;
+	ks_srv.history = 256;
 	ks_srv.bookmark_ms = 5000;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -46,13 +46,13 @@ static void cluster_free(ks_cluster *c)
 		return;
 	for (i = 0; i < c->nobjs; i++) {
 		free(c->objs[i].key);
-		json_decref(c->objs[i].obj);
+		ks_blob_unref(c->objs[i].blob);
 	}
 	free(c->objs);
 	for (i = 0; i < c->ev_count; i++) {
 		ks_event *e = &c->events[(c->ev_start + i) % c->ev_cap];
 		free(e->key);
-		json_decref(e->obj);
+		ks_blob_unref(e->blob);
 	}
 	free(c->events);
 	for (i = 0; i < c->ncrds; i++)
@@ -185,32 +185,79 @@ char *ks_key(const ks_type *t, const char *ns, const char *name)
 	return kd_buf_detach(&b);
 }
 
-static int record_event(ks_cluster *c, int type, const char *key, json_t *obj)
+ks_blob *ks_blob_from_json(const json_t *v)
+{
+	char *text = json_dumps(v, JSON_COMPACT);
+	size_t n;
+	ks_blob *b;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	b = malloc(sizeof(*b) + n + 1);
+	if (b) {
+		atomic_init(&b->refs, 1);
+		b->len = n;
+		memcpy(b->data, text, n + 1);
+	}
+	free(text);
+	return b;
+}
+
+ks_blob *ks_blob_ref(ks_blob *b)
+{
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	return b;
+}
+
+void ks_blob_unref(ks_blob *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
+}
+
+json_t *ks_blob_parse(const ks_blob *b)
+{
+	return b ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+}
+
+json_t *ks_obj_json(const ks_obj *o)
+{
+	return ks_blob_parse(o->blob);
+}
+
+/* Takes over the caller's reference to blob. */
+static int record_event(ks_cluster *c, int type, const char *key, ks_blob *blob)
 {
 	ks_event *e;
-	size_t cap = ks_srv.history ? ks_srv.history : 1000;
+	size_t cap = ks_srv.history ? ks_srv.history : 256;
 
 	if (!c->events) {
 		c->events = calloc(cap, sizeof(*c->events));
-		if (!c->events)
+		if (!c->events) {
+			ks_blob_unref(blob);
 			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
 		c->ev_cap = cap;
 	}
 	if (c->ev_count == c->ev_cap) {
 		e = &c->events[c->ev_start];
 		c->compacted_rv = e->rv;
 		free(e->key);
-		json_decref(e->obj);
+		ks_blob_unref(e->blob);
 		c->ev_start = (c->ev_start + 1) % c->ev_cap;
 		c->ev_count--;
 	}
 	e = &c->events[(c->ev_start + c->ev_count) % c->ev_cap];
 	e->key = strdup(key);
-	if (!e->key)
+	if (!e->key) {
+		ks_blob_unref(blob);
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	e->rv = c->rv;
 	e->type = type;
-	e->obj = json_incref(obj);
+	e->blob = blob;
 	c->ev_count++;
 	pthread_cond_broadcast(&c->cv);
 	return 0;
@@ -231,19 +278,22 @@ int ks_store_put(ks_cluster *c, const char *key, json_t *obj, bool created)
 	size_t i = ks_store_lower_bound(c, key);
 	bool exists = i < c->nobjs && !strcmp(c->objs[i].key, key);
 	ks_obj *grown;
+	ks_blob *blob;
 	char *k;
 
-	c->rv++;
-	set_rv(obj, c->rv);
+	set_rv(obj, c->rv + 1);
+	blob = ks_blob_from_json(obj);
+	if (!blob)
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (exists) {
-		json_decref(c->objs[i].obj);
-		c->objs[i].obj = obj;
+		ks_blob_unref(c->objs[i].blob);
+		c->objs[i].blob = blob;
 	} else {
 		if (c->nobjs == c->cap) {
 			size_t cap = c->cap ? c->cap * 2 : 16;
 			grown = realloc(c->objs, cap * sizeof(*grown));
 			if (!grown) {
-				json_decref(obj);
+				ks_blob_unref(blob);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}
 			c->objs = grown;
@@ -251,32 +301,39 @@ int ks_store_put(ks_cluster *c, const char *key, json_t *obj, bool created)
 		}
 		k = strdup(key);
 		if (!k) {
-			json_decref(obj);
+			ks_blob_unref(blob);
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		}
 		memmove(&c->objs[i + 1], &c->objs[i], (c->nobjs - i) * sizeof(*c->objs));
 		c->objs[i].key = k;
-		c->objs[i].obj = obj;
+		c->objs[i].blob = blob;
 		c->nobjs++;
 	}
-	return record_event(c, created && !exists ? KS_ADDED : KS_MODIFIED, key, obj);
+	c->rv++;
+	return record_event(c, created && !exists ? KS_ADDED : KS_MODIFIED, key, ks_blob_ref(blob));
 }
 
 int ks_store_delete(ks_cluster *c, const char *key, json_t *final_obj)
 {
 	size_t i = ks_store_lower_bound(c, key);
+	ks_blob *blob;
 	int rc;
 
-	if (!(i < c->nobjs && !strcmp(c->objs[i].key, key))) {
-		json_decref(final_obj);
+	if (!(i < c->nobjs && !strcmp(c->objs[i].key, key)))
 		return kd_error_set(KD_ENOTFOUND, "not found");
-	}
 	c->rv++;
-	set_rv(final_obj, c->rv);
-	rc = record_event(c, KS_DELETED, key, final_obj);
-	json_decref(final_obj);
+	if (final_obj) {
+		set_rv(final_obj, c->rv);
+		blob = ks_blob_from_json(final_obj);
+		if (!blob)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	} else {
+		blob = ks_blob_ref(c->objs[i].blob);
+	}
+	/* the event first: key may be the stored key freed below */
+	rc = record_event(c, KS_DELETED, key, blob);
 	free(c->objs[i].key);
-	json_decref(c->objs[i].obj);
+	ks_blob_unref(c->objs[i].blob);
 	memmove(&c->objs[i], &c->objs[i + 1], (c->nobjs - i - 1) * sizeof(*c->objs));
 	c->nobjs--;
 	return rc;
@@ -289,9 +346,10 @@ void ks_cluster_compact(ks_cluster *c)
 	for (i = 0; i < c->ev_count; i++) {
 		ks_event *e = &c->events[(c->ev_start + i) % c->ev_cap];
 		free(e->key);
-		json_decref(e->obj);
+		ks_blob_unref(e->blob);
 	}
 	c->ev_start = c->ev_count = 0;
 	c->compacted_rv = c->rv;
+	c->faults.expire_epoch++;
 	pthread_cond_broadcast(&c->cv);
 }

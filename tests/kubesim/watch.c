@@ -28,13 +28,14 @@ typedef struct watch_state {
 	bool bookmarks;
 	bool table;
 	uint64_t cursor;     /* last rv sent */
-	json_t *initial;     /* synthetic ADDED events still to send */
-	size_t initial_next;
+	ks_blob **initial;   /* synthetic ADDED events still to send */
+	size_t ninitial, initial_next;
 	kd_buf out;
 	size_t out_off;
 	struct timespec deadline;
 	bool has_deadline;
 	uint64_t drop_epoch;
+	uint64_t expire_epoch;
 	struct timespec next_bookmark;
 	bool done;
 	struct MHD_Connection *conn;
@@ -55,18 +56,26 @@ static bool ts_past(const struct timespec *now, const struct timespec *t)
 	return now->tv_sec > t->tv_sec || (now->tv_sec == t->tv_sec && now->tv_nsec >= t->tv_nsec);
 }
 
-static bool matches(watch_state *w, const char *key, const json_t *obj)
+static bool matches(watch_state *w, const char *key, const ks_blob *blob)
 {
 	bool m = true;
-	json_t *meta = json_object_get(obj, "metadata");
+	json_t *obj, *meta;
 
 	if (strncmp(key, w->prefix, strlen(w->prefix)))
 		return false;
+	if (!w->label_sel && !w->field_sel)
+		return true;
+	obj = ks_blob_parse(blob);
+	meta = json_object_get(obj, "metadata");
 	if (w->label_sel && ks_label_selector_match(&m, w->label_sel, json_object_get(meta, "labels")) == 0 && !m)
-		return false;
+		goto no;
 	if (w->field_sel && ks_field_selector_match(&m, w->field_sel, obj) == 0 && !m)
-		return false;
+		goto no;
+	json_decref(obj);
 	return true;
+no:
+	json_decref(obj);
+	return false;
 }
 
 static int emit(watch_state *w, const char *type, json_t *obj)
@@ -91,6 +100,25 @@ static int emit(watch_state *w, const char *type, json_t *obj)
 	if (rc == 0)
 		rc = kd_buf_putc(&w->out, '\n');
 	free(s);
+	return rc;
+}
+
+/* Stored objects go out as their stored text, unless a table is wanted. */
+static int emit_blob(watch_state *w, const char *type, const ks_blob *blob)
+{
+	int rc;
+
+	if (w->table) {
+		json_t *o = ks_blob_parse(blob);
+		rc = o ? emit(w, type, o) : KD_ENOMEM;
+		json_decref(o);
+		return rc;
+	}
+	rc = kd_buf_printf(&w->out, "{\"type\":\"%s\",\"object\":", type);
+	if (rc == 0)
+		rc = kd_buf_add(&w->out, blob->data, blob->len);
+	if (rc == 0)
+		rc = kd_buf_puts(&w->out, "}\n");
 	return rc;
 }
 
@@ -147,8 +175,8 @@ static bool refill(watch_state *w)
 	size_t i;
 	bool any = false;
 
-	while (w->initial && w->initial_next < json_array_size(w->initial)) {
-		emit(w, "ADDED", json_array_get(w->initial, w->initial_next++));
+	while (w->initial_next < w->ninitial) {
+		emit_blob(w, "ADDED", w->initial[w->initial_next++]);
 		if (w->out.len > 64 * 1024)
 			return true;
 	}
@@ -159,7 +187,7 @@ static bool refill(watch_state *w)
 		pthread_mutex_unlock(&c->mu);
 		return false;
 	}
-	if (w->cursor < c->compacted_rv) {
+	if (w->cursor < c->compacted_rv || c->faults.expire_epoch != w->expire_epoch) {
 		pthread_mutex_unlock(&c->mu);
 		emit_expired(w);
 		return true;
@@ -169,9 +197,9 @@ static bool refill(watch_state *w)
 		if (e->rv <= w->cursor)
 			continue;
 		w->cursor = e->rv;
-		if (!matches(w, e->key, e->obj))
+		if (!matches(w, e->key, e->blob))
 			continue;
-		emit(w, e->type == KS_ADDED ? "ADDED" : e->type == KS_MODIFIED ? "MODIFIED" : "DELETED", e->obj);
+		emit_blob(w, e->type == KS_ADDED ? "ADDED" : e->type == KS_MODIFIED ? "MODIFIED" : "DELETED", e->blob);
 		any = true;
 	}
 	if (!any) {
@@ -227,7 +255,9 @@ static void state_free(void *cls)
 	free(w->prefix);
 	free(w->label_sel);
 	free(w->field_sel);
-	json_decref(w->initial);
+	for (size_t i = 0; i < w->ninitial; i++)
+		ks_blob_unref(w->initial[i]);
+	free(w->initial);
 	kd_buf_free(&w->out);
 	free(w);
 }
@@ -240,8 +270,7 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 	const char *to = ks_query(r, "timeoutSeconds");
 	const char *bm = ks_query(r, "allowWatchBookmarks");
 	const char *ls = ks_query(r, "labelSelector"), *fs = ks_query(r, "fieldSelector");
-	size_t i, plen;
-	int err = 0;
+	size_t i, j, plen;
 	bool m;
 
 	if (!w)
@@ -273,6 +302,7 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 	}
 	pthread_mutex_lock(&c->mu);
 	w->drop_epoch = c->faults.drop_epoch;
+	w->expire_epoch = c->faults.expire_epoch;
 	if (rv && *rv && strcmp(rv, "0")) {
 		char *end;
 		unsigned long long v = strtoull(rv, &end, 10);
@@ -294,12 +324,18 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 		w->cursor = v;
 	} else {
 		/* No resourceVersion: the current state as ADDED events first. */
-		w->initial = json_array();
 		plen = strlen(w->prefix);
-		for (i = ks_store_lower_bound(c, w->prefix); i < c->nobjs &&
-		     !strncmp(c->objs[i].key, w->prefix, plen); i++)
-			if (ks_obj_matches(r, c->objs[i].obj, &err))
-				json_array_append(w->initial, c->objs[i].obj);
+		i = ks_store_lower_bound(c, w->prefix);
+		for (j = i; j < c->nobjs && !strncmp(c->objs[j].key, w->prefix, plen); j++)
+			;
+		w->initial = calloc(j - i + 1, sizeof(*w->initial));
+		if (!w->initial) {
+			pthread_mutex_unlock(&c->mu);
+			goto oom;
+		}
+		for (; i < j; i++)
+			if (matches(w, c->objs[i].key, c->objs[i].blob))
+				w->initial[w->ninitial++] = ks_blob_ref(c->objs[i].blob);
 		w->cursor = c->rv;
 	}
 	pthread_mutex_unlock(&c->mu);

@@ -195,7 +195,7 @@ static void drop_prefix(ks_cluster *c, const char *prefix)
 	for (i = ks_store_lower_bound(c, prefix); i < c->nobjs;) {
 		if (strncmp(c->objs[i].key, prefix, plen))
 			break;
-		ks_store_delete(c, c->objs[i].key, json_deep_copy(c->objs[i].obj));
+		ks_store_delete(c, c->objs[i].key, NULL);
 	}
 }
 
@@ -286,9 +286,11 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 			json_object_set(meta, "generation", json_object_get(om, "generation"));
 		else
 			json_object_del(meta, "generation");
+		/* deep copies: the stored object must never change under readers */
 		if (!apply)
-			json_object_set(meta, "managedFields",
-					json_object_get(om, "managedFields") ? json_object_get(om, "managedFields") : json_array());
+			json_object_set_new(meta, "managedFields",
+					    json_object_get(om, "managedFields") ?
+					    json_deep_copy(json_object_get(om, "managedFields")) : json_array());
 		if (w->t->sub && !strcmp(w->t->sub, "status")) {
 			/* only status may change through /status */
 			json_t *st = json_incref(json_object_get(next, "status"));
@@ -302,7 +304,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 				json_object_del(next, "status");
 		} else if (t->has_status && strcmp(t->kind, "CustomResourceDefinition")) {
 			if (json_object_get(old, "status"))
-				json_object_set(next, "status", json_object_get(old, "status"));
+				json_object_set_new(next, "status", json_deep_copy(json_object_get(old, "status")));
 			else
 				json_object_del(next, "status");
 		}
@@ -350,19 +352,14 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		fail(w, 500, "InternalError", NULL, "out of memory");
 		goto cleanup;
 	}
-	stored = json_incref(next);
 	if (ks_store_put(w->c, key, next, old == NULL) < 0) {
-		next = NULL;
-		json_decref(stored);
-		stored = NULL;
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;
 	}
-	next = NULL;
 	if (!strcmp(t->kind, "CustomResourceDefinition"))
-		register_crd(w->c, stored);
-	reply(w, ok_code, stored);
-	stored = NULL;
+		register_crd(w->c, next);
+	reply(w, ok_code, next);
+	next = NULL;
 cleanup:
 	json_decref(next);
 	json_decref(stored);
@@ -511,7 +508,12 @@ static void update(wctx *w)
 		ks_not_found(w->resp, w->t->type, w->t->name);
 		goto cleanup;
 	}
-	old = json_incref(o->obj);
+	old = ks_obj_json(o);
+	if (!old) {
+		pthread_mutex_unlock(&w->c->mu);
+		fail(w, 500, "InternalError", NULL, "out of memory");
+		goto cleanup;
+	}
 	if (w->t->sub && !strcmp(w->t->sub, "scale")) {
 		next = apply_scale(w, old, obj);
 		if (next)
@@ -559,7 +561,7 @@ static void patch(wctx *w)
 	pthread_mutex_lock(&w->c->mu);
 	o = key ? ks_store_get(w->c, key) : NULL;
 	if (o)
-		old = json_incref(o->obj);
+		old = ks_obj_json(o);
 	if (!old && !(apply && !w->t->sub)) {
 		pthread_mutex_unlock(&w->c->mu);
 		ks_not_found(w->resp, w->t->type, w->t->name);
@@ -690,38 +692,38 @@ static void delete_one(wctx *w)
 		ks_not_found(w->resp, w->t->type, w->t->name);
 		goto cleanup;
 	}
+	final = ks_obj_json(o);
+	if (!final) {
+		pthread_mutex_unlock(&w->c->mu);
+		fail(w, 500, "InternalError", NULL, "out of memory");
+		goto cleanup;
+	}
 	want = json_string_value(json_object_get(pre, "uid"));
-	if (want && strcmp(want, meta_str(o->obj, "uid"))) {
+	if (want && strcmp(want, meta_str(final, "uid"))) {
 		kd_buf m = KD_BUF_INIT;
 		kd_buf_printf(&m, "Precondition failed: UID in precondition: %s, UID in object meta: %s",
-			      want, meta_str(o->obj, "uid"));
+			      want, meta_str(final, "uid"));
 		conflict(w, w->t->name, kd_buf_cstr(&m));
 		kd_buf_free(&m);
 		pthread_mutex_unlock(&w->c->mu);
 		goto cleanup;
 	}
 	want = json_string_value(json_object_get(pre, "resourceVersion"));
-	if (want && strcmp(want, meta_str(o->obj, "resourceVersion"))) {
+	if (want && strcmp(want, meta_str(final, "resourceVersion"))) {
 		kd_buf m = KD_BUF_INIT;
 		kd_buf_printf(&m, "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s",
-			      want, meta_str(o->obj, "resourceVersion"));
+			      want, meta_str(final, "resourceVersion"));
 		conflict(w, w->t->name, kd_buf_cstr(&m));
 		kd_buf_free(&m);
 		pthread_mutex_unlock(&w->c->mu);
-		goto cleanup;
-	}
-	final = json_deep_copy(o->obj);
-	if (!final) {
-		pthread_mutex_unlock(&w->c->mu);
-		fail(w, 500, "InternalError", NULL, "out of memory");
 		goto cleanup;
 	}
 	ks_now_rfc3339(ts);
 	json_object_set_new(meta_of(final), "deletionTimestamp", json_string(ts));
 	json_object_set_new(meta_of(final), "deletionGracePeriodSeconds", json_integer(0));
 	if (!w->dry) {
-		cascade(w->c, w->t->type, o->obj);
-		ks_store_delete(w->c, key, json_incref(final));
+		cascade(w->c, w->t->type, final);
+		ks_store_delete(w->c, key, final);
 	}
 	pthread_mutex_unlock(&w->c->mu);
 	reply(w, 200, final);
@@ -735,11 +737,11 @@ cleanup:
 static void delete_collection(wctx *w)
 {
 	char *prefix = ks_key(w->t->type, w->t->ns, NULL);
-	json_t *items = json_array();
+	json_t *items = json_array(), *keys = json_array();
 	size_t i, plen;
 	int err = 0;
 
-	if (!prefix || !items) {
+	if (!prefix || !items || !keys) {
 		fail(w, 500, "InternalError", NULL, "out of memory");
 		goto cleanup;
 	}
@@ -749,20 +751,24 @@ static void delete_collection(wctx *w)
 	w->dry = dry_run(w->r, NULL);
 	pthread_mutex_lock(&w->c->mu);
 	for (i = ks_store_lower_bound(w->c, prefix); i < w->c->nobjs &&
-	     !strncmp(w->c->objs[i].key, prefix, plen);) {
-		if (!ks_obj_matches(w->r, w->c->objs[i].obj, &err)) {
-			if (err)
-				break;
-			i++;
-			continue;
+	     !strncmp(w->c->objs[i].key, prefix, plen); i++) {
+		json_t *o = ks_obj_json(&w->c->objs[i]);
+		if (o && ks_obj_matches(w->r, o, &err)) {
+			json_array_append(items, o);
+			json_array_append_new(keys, json_string(w->c->objs[i].key));
 		}
-		json_array_append(items, w->c->objs[i].obj);
-		if (w->dry) {
-			i++;
+		json_decref(o);
+		if (err)
+			break;
+	}
+	/* Deleted by key: a namespace takes its contents with it, which
+	 * shifts positions in the table. */
+	for (i = 0; !err && !w->dry && i < json_array_size(keys); i++) {
+		const char *k = json_string_value(json_array_get(keys, i));
+		if (!ks_store_get(w->c, k))
 			continue;
-		}
-		cascade(w->c, w->t->type, w->c->objs[i].obj);
-		ks_store_delete(w->c, w->c->objs[i].key, json_deep_copy(w->c->objs[i].obj));
+		cascade(w->c, w->t->type, json_array_get(items, i));
+		ks_store_delete(w->c, k, NULL);
 	}
 	pthread_mutex_unlock(&w->c->mu);
 	if (err) {
@@ -777,6 +783,7 @@ static void delete_collection(wctx *w)
 	}
 cleanup:
 	json_decref(items);
+	json_decref(keys);
 	free(prefix);
 }
 
