@@ -76,6 +76,16 @@ static void serve_one(int fd, int *expired_once)
 		reply(fd, 400, "{}");
 		return;
 	}
+	/* A proxied request names the whole URL: act as the proxy too. */
+	if (!strncmp(path, "http://", 7)) {
+		char *slash = strchr(path + 7, '/');
+
+		if (!slash || strncmp(path + 7, "kubernetes.invalid:1/", 21)) {
+			reply(fd, 502, "{}");
+			return;
+		}
+		memmove(path, slash, strlen(slash) + 1);
+	}
 	if (strncmp(path, PREFIX "/", strlen(PREFIX) + 1)) {
 		reply(fd, 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}");
 		return;
@@ -364,6 +374,28 @@ static void test_connection_refused_retried(void **state)
 	kd_kube_conn_free(dead);
 }
 
+static void test_proxy(void **state)
+{
+	kd_kube_request req = { .path = "/echo" };
+	kd_kube_target *t = calloc(1, sizeof(*t));
+	kd_kube_conn *c;
+	json_t *body = NULL;
+	char proxy[64];
+
+	(void)state;
+	/* The server's name does not resolve: only the proxy can reach it. */
+	assert_non_null(t);
+	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", srv_port);
+	t->server = strdup("http://kubernetes.invalid:1" PREFIX);
+	t->proxy_url = strdup(proxy);
+	t->token = strdup("s3cr3t-token-value");
+	assert_int_equal(kd_kube_conn_new(&c, drv, t, "proxied", NULL), 0);
+	assert_int_equal(kd_kube_request_sync(&body, NULL, c, &req), 0);
+	assert_string_equal(json_string_value(json_object_get(body, "ua")), KD_KUBE_USER_AGENT);
+	json_decref(body);
+	kd_kube_conn_free(c);
+}
+
 static void test_wakeups(void **state)
 {
 	int fds[2];
@@ -392,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_watch_http_410),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_connection_refused_retried),
 		cmocka_unit_test(test_wakeups),
 	};
