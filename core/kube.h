@@ -43,8 +43,8 @@ typedef struct kd_kube_watch kd_kube_watch;
  * (shown in brackets).  Times are milliseconds. */
 typedef struct kd_kube_options {
 	long connect_timeout_ms;   /* TCP+TLS connect [10000] */
-	long request_timeout_ms;   /* one attempt of a non-watch request [30000] */
-	long deadline_ms;          /* one operation across all retries [60000] */
+	long request_timeout_ms;   /* one attempt of a non-watch request [30000]; 0 = none */
+	long deadline_ms;          /* one operation across all retries [60000]; 0 = none */
 	long backoff_base_ms;      /* first retry delay before jitter [250] */
 	long backoff_max_ms;       /* cap of a retry delay [8000] */
 	int max_retries;           /* retries after the first attempt [5] */

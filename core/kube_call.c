@@ -5,6 +5,7 @@
  * re-authentication after a 401, a composite operation's next step, or
  * completion with a decoded Status.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,12 @@ static int build_url(kd_buf *url, const kd_kube_conn *c, const char *path,
 	return 0;
 }
 
+/* deadline_ms <= 0 means no overall deadline. */
+static int64_t deadline_from_now(const kd_kube_options *o)
+{
+	return o->deadline_ms > 0 ? kd__kube_now_ms() + o->deadline_ms : INT64_MAX;
+}
+
 int kd__kube_call_new(kd_kube_call **out, kd_kube_conn *c,
 		      const kd_kube_request *req, kd_kube_done_fn done, void *ctx)
 {
@@ -68,7 +75,7 @@ int kd__kube_call_new(kd_kube_call **out, kd_kube_conn *c,
 		kd__kube_call_unref(call);
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
-	call->deadline_ms = kd__kube_now_ms() + c->opt.deadline_ms;
+	call->deadline_ms = deadline_from_now(&c->opt);
 	*out = call;
 	return 0;
 }
@@ -109,7 +116,7 @@ int kd__kube_call_rearm(kd_kube_call *call, const char *path, const char *query,
 	}
 	call->attempt = 0;
 	call->reauthed = false;
-	call->deadline_ms = kd__kube_now_ms() + call->c->opt.deadline_ms;
+	call->deadline_ms = deadline_from_now(&call->c->opt);
 	return 0;
 }
 
@@ -313,10 +320,12 @@ int kd__kube_call_start(kd_kube_call *call, int64_t now)
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, idle > 0 ? idle : 1L);
 	} else {
 		int64_t left = call->deadline_ms - now;
-		long tmo = c->opt.request_timeout_ms;
+		long tmo = c->opt.request_timeout_ms > 0 ? c->opt.request_timeout_ms : LONG_MAX;
 
 		if (left < tmo)
 			tmo = left > 1 ? (long)left : 1;
+		if (tmo == LONG_MAX)
+			tmo = 0;   /* neither limit set: no timeout */
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
 	}
 	if (strcmp(call->method, "GET"))
