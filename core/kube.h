@@ -258,6 +258,12 @@ void kd_kube_discovery_forget(kd_kube_conn *c);
 int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 		   const char *group, const char *version, const char *kind);
 
+/* Fills a reference to an object (name NULL: the collection) of a
+ * discovered resource; the namespace is dropped for cluster-scoped
+ * resources, whatever a manifest said.  *out borrows every string. */
+void kd_kube_ref_for(kd_kube_ref *out, const kd_kube_resource *r,
+		     const char *namespace, const char *name);
+
 /* A verb ("list", "watch", "patch") the resource supports. */
 bool kd_kube_resource_can(const kd_kube_resource *r, const char *verb);
 

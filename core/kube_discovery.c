@@ -380,6 +380,17 @@ int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 			    version && version[0] ? " " : "", version && version[0] ? version : "");
 }
 
+void kd_kube_ref_for(kd_kube_ref *out, const kd_kube_resource *r,
+		     const char *namespace, const char *name)
+{
+	memset(out, 0, sizeof(*out));
+	out->group = r->group;
+	out->version = r->version;
+	out->resource = r->resource;
+	out->namespace = r->namespaced ? namespace : NULL;
+	out->name = name;
+}
+
 bool kd_kube_resource_can(const kd_kube_resource *r, const char *verb)
 {
 	char **v;

@@ -143,6 +143,8 @@ static json_t *configmap(const char *name, const char *label)
 static void test_discovery(void **state)
 {
 	const kd_kube_resource *r;
+	kd_buf path = KD_BUF_INIT;
+	kd_kube_ref ref;
 
 	(void)state;
 	assert_false(kd_kube_discovered(ca));
@@ -159,6 +161,11 @@ static void test_discovery(void **state)
 	assert_int_equal(kd_kube_lookup(&r, ca, "", NULL, "Namespace"), 0);
 	assert_string_equal(r->resource, "namespaces");
 	assert_false(r->namespaced);
+	/* A namespace given to a cluster-scoped kind is dropped. */
+	kd_kube_ref_for(&ref, r, "shop", "default");
+	assert_int_equal(kd_kube_path(&path, &ref), 0);
+	assert_string_equal(kd_buf_cstr(&path), "/api/v1/namespaces/default");
+	kd_buf_free(&path);
 	assert_int_equal(kd_kube_lookup(&r, ca, NULL, "v1", "ConfigMap"), 0);
 	assert_string_equal(r->resource, "configmaps");
 	assert_int_equal(kd_kube_lookup(&r, ca, "widgets.example.com", NULL, "Widget"),
