@@ -51,7 +51,7 @@ static int start_sim(void)
 		close(fds[0]);
 		close(fds[1]);
 		execl(bin, bin, "--port", "0", "--clusters", "a,b", "--state-dir", dir,
-		      "--seed", "1", (char *)NULL);
+		      "--seed", "1", "--bookmark-ms", "200", (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -414,6 +414,8 @@ static void test_hanging_cluster(void **state)
 struct events {
 	int added, modified, deleted, relist, error, reconnecting;
 	int added_w1;
+	int bookmarks;
+	char bookmark_rv[32];
 	char last_name[64];
 	char message[256];
 };
@@ -434,7 +436,12 @@ static void on_event(void *ctx, kd_kube_event_type type, json_t *object, const c
 		break;
 	case KD_KUBE_EVENT_MODIFIED: e->modified++; break;
 	case KD_KUBE_EVENT_DELETED: e->deleted++; break;
-	case KD_KUBE_EVENT_BOOKMARK: break;
+	case KD_KUBE_EVENT_BOOKMARK:
+		e->bookmarks++;
+		snprintf(e->bookmark_rv, sizeof(e->bookmark_rv), "%s",
+			 json_string_value(json_object_get(json_object_get(object, "metadata"),
+							   "resourceVersion")));
+		break;
 	case KD_KUBE_EVENT_RECONNECTING:
 		e->reconnecting++;
 		snprintf(e->message, sizeof(e->message), "%s", message);
@@ -553,6 +560,30 @@ static void test_tls_server_name(void **state)
 	kd_kube_conn_free(c);
 }
 
+static void test_watch_bookmarks(void **state)
+{
+	kd_kube_list_opts lo = { .label_selector = "kdtest=nothing-has-this" };
+	struct events ev = { 0 };
+	kd_kube_watch *w;
+	json_t *obj;
+	char *rv = NULL;
+
+	(void)state;
+	assert_int_equal(kd_kube_list_sync(NULL, &rv, ca, &configmaps, &lo), 0);
+	assert_int_equal(kd_kube_watch_start(&w, ca, &configmaps, &lo, rv, on_event, &ev), 0);
+	/* A change the selector hides still moves the watch forward through
+	 * the next bookmark, so a resume will not replay history. */
+	obj = configmap("bookmark-mover", "other");
+	assert_int_equal(kd_kube_create_sync(NULL, ca, &configmaps, obj, NULL), 0);
+	json_decref(obj);
+	while (ev.bookmarks == 0 || !strcmp(ev.bookmark_rv, rv))
+		assert_int_equal(kd_kube_run(drv, 1000), 0);
+	assert_string_equal(kd_kube_watch_resource_version(w), ev.bookmark_rv);
+	assert_int_equal(ev.added + ev.modified + ev.deleted, 0);
+	free(rv);
+	kd_kube_watch_free(w);
+}
+
 static void test_watch_expired_relist(void **state)
 {
 	struct events ev = { 0 };
@@ -608,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_watch_resumes),
 		cmocka_unit_test(test_watch_reports_reconnecting),
 		cmocka_unit_test(test_tls_server_name),
+		cmocka_unit_test(test_watch_bookmarks),
 		cmocka_unit_test(test_watch_expired_relist),
 		cmocka_unit_test(test_watch_freed_from_callback),
 	};
