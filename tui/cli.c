@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -35,6 +36,25 @@ static const kd_cli_command commands[] = {
 	  "Reads a YAML (or JSON) stream and prints it as a JSON array of documents\n"
 	  "(default) or as a YAML stream, typing scalars exactly as kubectl does.\n",
 	  kd_cli_convert },
+	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
+	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
+	  "                 [--theme NAME] [--keymap NAME] [--ascii] [--mouse] [--read-only]\n"
+	  "\n"
+	  "Shows every cluster, app and object with its drift status as a tree, and\n"
+	  "Git and live side by side for any object.  Keys and colours come from\n"
+	  "keymaps and themes (see kdrift-keys(5)); ? lists every key.  `kdrift` with\n"
+	  "no command starts it when stdin and stdout are a terminal.\n"
+	  "\n"
+	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
+	  "  --cluster NAME      only this cluster (repeatable)\n"
+	  "  --app NAME          only this app\n"
+	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
+	  "  --keymap NAME       default, vim, emacs, or a file\n"
+	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
+	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
+	  "  --read-only         never offer to change a cluster or Git\n",
+	  kd_ui_main },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",
@@ -118,6 +138,8 @@ int kd_cli_main(int argc, char **argv)
 	const kd_cli_command *cmd;
 
 	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return kd_ui_main(argc, argv);
 		print_overview(stderr);
 		return KD_EXIT_ERROR;
 	}

@@ -1,0 +1,138 @@
+/*
+ * script — KDRIFT_SCRIPT: drives the UI from a file, for screen tests.
+ *
+ * Each line is one step, run only once the engine is idle and no wake is
+ * pending, so a test never depends on timing:
+ *
+ *   # comment
+ *   j j <Enter> <C-L>        keys, by their keymap names
+ *   :filter status drifted   typed into the prompt, then Enter
+ *   /api-gateway             typed into the search prompt, then Enter
+ *   type TEXT                typed into whatever has the keyboard
+ *
+ * A line that cannot be read is an error: it is reported (file:line) on
+ * stderr after the screen is closed and kdrift exits with status 2.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "tui.h"
+
+#define IDLE_TIMEOUT_MS 120000
+
+static int wait_idle(kd_ui *ui)
+{
+	int fd = kd_store_wake_fd(ui->store), waited = 0;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		bool idle = kd_store_idle(ui->store);
+		int r = poll(&p, 1, idle ? 0 : 50);
+
+		if (r > 0) {
+			kd_store_wake_drain(ui->store);
+			kd_ui_sync(ui);
+			continue;
+		}
+		if (r < 0 && errno != EINTR)
+			return kd_error_set(KD_EIO, "poll: %s", strerror(errno));
+		if (idle)
+			break;
+		if ((waited += 50) > IDLE_TIMEOUT_MS)
+			return kd_error_set(KD_ERROR, "the engine did not become idle in %d s",
+					    IDLE_TIMEOUT_MS / 1000);
+	}
+	kd_ui_sync(ui);
+	return 0;
+}
+
+/* Feeds UTF-8 text as keys. */
+static void type_text(kd_ui *ui, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		int cp = *u, n = 1, i;
+
+		if (*u >= 0xf0) { cp = *u & 0x07; n = 4; }
+		else if (*u >= 0xe0) { cp = *u & 0x0f; n = 3; }
+		else if (*u >= 0xc0) { cp = *u & 0x1f; n = 2; }
+		for (i = 1; i < n && u[i]; i++)
+			cp = (cp << 6) | (u[i] & 0x3f);
+		kd_ui_key(ui, cp);
+		u += i;
+	}
+}
+
+static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_buf *errors)
+{
+	char *tok, *save = NULL;
+
+	if ((line[0] == ':' || line[0] == '/') && line[1]) {
+		kd_ui_key(ui, (unsigned char)line[0]);
+		type_text(ui, line + 1);
+		kd_ui_key(ui, KD_KEY_ENTER);
+		return 0;
+	}
+	if (strncmp(line, "type ", 5) == 0) {
+		type_text(ui, line + 5);
+		return 0;
+	}
+	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		int key = kd_key_parse(tok);
+
+		if (key < 0) {
+			kd_buf_printf(errors, "%s:%zu: unknown key name '%s'\n", path, lineno, tok);
+			return -1;
+		}
+		kd_ui_key(ui, key);
+		if (ui->quit)
+			break;
+	}
+	return 0;
+}
+
+int kd_script_run(kd_ui *ui, const char *path)
+{
+	kd_buf text = KD_BUF_INIT, errors = KD_BUF_INIT;
+	char *line, *next;
+	size_t lineno = 0;
+	int rc;
+
+	if ((rc = kd_buf_read_file(&text, path, 1 << 20)) < 0)
+		return rc;
+	kd_ui_sync(ui);
+	kd_ui_draw(ui);
+	for (line = text.data; line && !ui->quit; line = next) {
+		size_t len;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		len = strlen(line);
+		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if ((rc = wait_idle(ui)) < 0) {
+			kd_buf_printf(&errors, "%s:%zu: %s\n", path, lineno, kd_error_last());
+			break;
+		}
+		run_line(ui, line, path, lineno, &errors);
+		kd_ui_sync(ui);
+		kd_ui_draw(ui);
+	}
+	rc = 0;
+	if (errors.len)
+		rc = kd_error_set(KD_EINVAL, "%s", kd_buf_cstr(&errors));
+	kd_buf_free(&text);
+	kd_buf_free(&errors);
+	return rc;
+}
