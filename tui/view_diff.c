@@ -44,7 +44,22 @@ static void draw_text(kd_ui *ui, int y, int x, int w, const char *text, const ch
 		return;
 	}
 	common_ends(text, other, &head, &tail);
-	used += kd_text_draw(ui, y, x, w, text, head, line_attr);
+	/* Keep the changed part in view: a long common head is cut to its
+	 * last third of the width behind an ellipsis. */
+	if (w > 12 && kd_text_width(ui, text, head) > w * 2 / 3) {
+		size_t start = 0;
+
+		while (start < head && kd_text_width(ui, text + start, head - start) > w / 3) {
+			start++;
+			while (start < head && ((unsigned char)text[start] & 0xc0) == 0x80)
+				start++;
+		}
+		used += kd_text_drawz(ui, y, x, w, kd_glyph(ui, "…", "..."), line_attr);
+		text += start;
+		head -= start;
+		len -= start;
+	}
+	used += kd_text_draw(ui, y, x + used, w - used, text, head, line_attr);
 	used += kd_text_draw(ui, y, x + used, w - used, text + head, len - head - tail,
 			     ui->attr[KD_AREA_DIFF_CHANGE_PART]);
 	kd_text_draw(ui, y, x + used, w - used, text + len - tail, tail, line_attr);
