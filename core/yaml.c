@@ -46,12 +46,13 @@
  * string; tags on mappings and sequences are ignored.
  *
  * Keys: keys of a document's top-level mapping are the key text itself
- * ("1: a" → "1"); deeper, a key that is not a string (1, true, null, a
- * timestamp, a collection) is an error, as in kustomize.  Duplicate keys
- * are an error.  "<<" (plain) merges a mapping or a sequence of mappings:
- * explicit keys win wherever they stand, then earlier merged mappings win;
- * a second "<<" in one mapping or a non-mapping value is an error.  A quoted
- * "<<" key is dropped with its value, exactly as kustomize does.
+ * ("1: a" → "1", "0x1F: b" → "0x1F"; a null key is refused); deeper, a
+ * key that is not a string (1, true, null, a timestamp, a collection) is an
+ * error, as in kustomize.  Duplicate keys are an error.  A plain "<<"
+ * merges a mapping or a sequence of mappings: explicit keys win wherever
+ * they stand, then earlier merged mappings win; a second "<<" in one
+ * mapping or a value that is not a mapping is an error.  A quoted or
+ * tagged "<<" key is dropped with its value, exactly as kustomize does.
  *
  * Structure: the builder keeps its own stack (libyaml's parser is not
  * recursive either), so depth is bounded by limits->max_depth, not by the
@@ -92,7 +93,6 @@ typedef struct frame {
 	json_t *merges;      /* array of mappings to merge at the end */
 	bool saw_merge;
 	yaml_mark_t merge_mark;
-	size_t suppress_before; /* value of st->suppress when pushed */
 } frame;
 
 typedef struct anchor {
@@ -280,15 +280,18 @@ static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
 		st->suppress++;
 		return 0;
 	}
-	if (f->top_map && raw && type != KD_YAML_STR) {
+	if (f->top_map && raw && type != KD_YAML_STR && type != KD_YAML_NULL) {
 		json_decref(key);
 		key = json_stringn(raw, rawlen);
 		if (!key)
 			return kd_error_set(KD_ENOMEM, "out of memory");
 	} else if (type != KD_YAML_STR || !json_is_string(key)) {
 		json_decref(key);
-		return fail_at(st, m, KD_EINVAL,
-			       "mapping key is not a string (quote it)");
+		if (!raw)
+			return fail_at(st, m, KD_EINVAL, "mapping key is not a string");
+		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key %.*s%s is not a string (quote it)",
+				    st->name, m.line + 1, m.column + 1,
+				    (int)(rawlen > 64 ? 64 : rawlen), raw, rawlen > 64 ? "..." : "");
 	}
 	if (json_object_get(f->value, json_string_value(key))) {
 		rc = kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key \"%s\" already defined",
@@ -552,10 +555,13 @@ static int parser_error(const state *st, const yaml_parser_t *p, const char *dat
 				    st->name, m.line + 1, m.column + 1, problem,
 				    (unsigned)(p->problem_value & 0xff), p->problem_offset);
 	}
-	if (p->context)
+	if (p->context && (p->context_mark.line != m.line || p->context_mark.column != m.column))
 		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s (started at line %zu, column %zu)",
 				    st->name, m.line + 1, m.column + 1, problem, p->context,
 				    p->context_mark.line + 1, p->context_mark.column + 1);
+	if (p->context)
+		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s", st->name, m.line + 1,
+				    m.column + 1, problem, p->context);
 	return fail_at(st, m, KD_EINVAL, problem);
 }
 
@@ -594,7 +600,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 				    st.name, len, st.lim->max_bytes);
 	if (!yaml_parser_initialize(&parser))
 		return kd_error_set(KD_ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	/* libyaml asserts on a NULL input, even an empty one. */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(data ? data : ""),
+				     data ? len : 0);
 	docs = json_array();
 	poss = positions ? json_array() : NULL;
 	st.anchor_index = json_object();
@@ -609,8 +617,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		}
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
+			/* The alias budget is for the whole stream, so many
+			 * small bombs in many documents fail as one would. */
 			state_reset_document(&st);
-			st.alias_nodes = 0;
 			if (positions && !(st.positions = json_object()))
 				rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;

@@ -201,6 +201,13 @@ static void test_streams(void **state)
 	/* Empty documents, comment-only documents and null documents are skipped. */
 	expect_stream("---\n---\n# only a comment\n---\na: 1\n---\n...\n", "[{\"a\":1}]");
 	expect_stream("", "[]");
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(kd_yaml_parse(&v, NULL, NULL, 0, NULL, NULL), 0);
+		assert_int_equal(json_array_size(v), 0);
+		json_decref(v);
+	}
 	expect_stream("# nothing\n", "[]");
 	expect_stream("--- null\n", "[]");
 	expect_stream("--- 5\n--- text\n", "[5, \"text\"]");
@@ -249,7 +256,9 @@ static void test_keys(void **state)
 	expect_stream("1: a\ntrue: b\n0x1F: c\n", "[{\"1\":\"a\",\"true\":\"b\",\"0x1F\":\"c\"}]");
 	expect_stream("a:\n  \"1\": x\n  'true': y\n  !!str 2: z\n",
 		      "[{\"a\":{\"1\":\"x\",\"true\":\"y\",\"2\":\"z\"}}]");
-	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
+	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "mapping key 1 is not a string");
+	expect_error("~: x\n", KD_EINVAL, "t.yaml:1:1: ", "not a string");
+	expect_error("a:\n  !!int \"7\": x\n", KD_EINVAL, "t.yaml:2:3: ", "key 7 is not");
 	expect_error("a:\n  true: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  ~: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  2026-11-26: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
@@ -263,6 +272,8 @@ static void test_keys(void **state)
 static void test_merge_keys(void **state)
 {
 	(void)state;
+	expect_stream("<<: {data: {a: \"1\"}}\nkind: ConfigMap\n",
+		      "[{\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\"}]");
 	expect_stream("b: &x {p: 1, q: 2}\nc:\n  <<: *x\n  q: 3\n",
 		      "[{\"b\":{\"p\":1,\"q\":2},\"c\":{\"p\":1,\"q\":3}}]");
 	/* Explicit keys win even when written before "<<"; earlier maps win. */
@@ -317,6 +328,17 @@ static void test_alias_bomb(void **state)
 	assert_null(v);
 	assert_non_null(strstr(kd_error_last(), "bomb.yaml:"));
 	assert_non_null(strstr(kd_error_last(), "aliases expand to more than"));
+	/* The budget covers the whole stream, not each document. */
+	{
+		kd_yaml_limits lim = kd_yaml_default_limits;
+
+		lim.max_alias_nodes = 100;
+		kd_buf_clear(&b);
+		for (i = 0; i < 30; i++)
+			assert_int_equal(kd_buf_puts(&b, "---\na: &a [1, 2, 3]\nb: *a\n"), 0);
+		assert_int_equal(kd_yaml_parse(&v, NULL, b.data, b.len, "many.yaml", &lim), KD_ELIMIT);
+		assert_non_null(strstr(kd_error_last(), "many.yaml:78:4: "));
+	}
 	kd_buf_free(&b);
 }
 
@@ -456,6 +478,328 @@ static void test_positions(void **state)
 	json_decref(pos);
 }
 
+/* ---- emitting ---------------------------------------------------------------- */
+
+static void expect_emit(const char *json, const char *want_yaml)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
+	kd_buf b = KD_BUF_INIT;
+
+	assert_non_null(v);
+	assert_int_equal(kd_yaml_emit(&b, v), 0);
+	if (strcmp(kd_buf_cstr(&b), want_yaml) != 0)
+		fail_msg("emit %s:\n%s\nwant:\n%s", json, kd_buf_cstr(&b), want_yaml);
+	json_decref(v);
+	kd_buf_free(&b);
+}
+
+/* Emits v, parses the text back and requires the same value. */
+static void expect_round_trip(const json_t *v)
+{
+	kd_buf b = KD_BUF_INIT;
+	json_t *back = NULL;
+
+	assert_int_equal(kd_yaml_emit(&b, v), 0);
+	if (kd_yaml_parse(&back, NULL, b.data, b.len, "emitted", NULL) != 0) {
+		char *d = dump(v);
+
+		fail_msg("emitted YAML for %s does not parse: %s\n%s", d, kd_error_last(),
+			 kd_buf_cstr(&b));
+	}
+	if (json_is_null(v) ? json_array_size(back) != 0
+			    : (json_array_size(back) != 1 || !values_equal(json_array_get(back, 0), v))) {
+		char *d = dump(v), *g = dump(back);
+
+		fail_msg("round trip of %s gave %s via:\n%s", d, g, kd_buf_cstr(&b));
+	}
+	json_decref(back);
+	kd_buf_free(&b);
+}
+
+static void test_emit_layout(void **state)
+{
+	(void)state;
+	/* kubectl's layout: sorted keys, sequences at the key's indent,
+	 * "- key: v" for mappings in sequences, {} and [] when empty. */
+	expect_emit("{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"x\",\"labels\":{}},"
+		    "\"items\":[{\"name\":\"a\",\"ports\":[80,443]},[1,[]],{}],\"e\":[]}",
+		    "apiVersion: v1\n"
+		    "e: []\n"
+		    "items:\n"
+		    "- name: a\n"
+		    "  ports:\n"
+		    "  - 80\n"
+		    "  - 443\n"
+		    "- - 1\n"
+		    "  - []\n"
+		    "- {}\n"
+		    "kind: ConfigMap\n"
+		    "metadata:\n"
+		    "  labels: {}\n"
+		    "  name: x\n");
+	expect_emit("{\"a\":\"l1\\nl2\\n\",\"b\":\"l1\\nl2\",\"c\":\"x\\n\\n\",\"d\":[\"p\\nq\\n\"]}",
+		    "a: |\n  l1\n  l2\nb: |-\n  l1\n  l2\nc: |+\n  x\n\nd:\n- |\n  p\n  q\n");
+	expect_emit("{\"n\":1.5,\"i\":-7,\"r\":1.0,\"big\":1e300,\"t\":true,\"f\":false,\"z\":null}",
+		    "big: 1e+300\nf: false\ni: -7\n\"n\": 1.5\nr: 1\nt: true\nz: null\n");
+	/* go-yaml's key order, as kubectl prints it: digit runs compare as
+	 * numbers and letters sort after other characters. */
+	expect_emit("{\"a10\":1,\"a9\":1,\"b\":1,\"B\":1,\"1\":1,\"10\":1,\"2\":1,\"x-1\":1,"
+		    "\"x1\":1,\"item02\":1,\"item1\":1,\"item10\":1,\"port-8080\":1,\"port-80\":1,"
+		    "\"app.kubernetes.io/name\":1,\"app\":1,\"_under\":1,\"Zed\":1}",
+		    "_under: 1\n\"1\": 1\n\"2\": 1\n\"10\": 1\nB: 1\nZed: 1\na9: 1\na10: 1\napp: 1\n"
+		    "app.kubernetes.io/name: 1\nb: 1\nitem1: 1\nitem02: 1\nitem10: 1\nport-80: 1\n"
+		    "port-8080: 1\nx-1: 1\nx1: 1\n");
+	expect_emit("\"text\"", "text\n");
+	expect_emit("[]", "[]\n");
+	expect_emit("{}", "{}\n");
+	/* Strings a YAML 1.1 or 1.2 reader would type are double-quoted;
+	 * strings that only cannot be plain are single-quoted, as kubectl
+	 * does; characters outside the printable set are escaped. */
+	expect_emit("[\"yes\",\"on\",\"n\",\"010\",\"1e3\",\"null\",\"~\",\"\",\"2026-11-26\",\"1:20\",\"0o17\",\"NO\"]",
+		    "- \"yes\"\n- \"on\"\n- \"n\"\n- \"010\"\n- \"1e3\"\n- \"null\"\n- \"~\"\n- \"\"\n"
+		    "- \"2026-11-26\"\n- \"1:20\"\n- \"0o17\"\n- \"NO\"\n");
+	expect_emit("[\" a\",\"a \",\"a: b\",\"a #b\",\"#a\",\"- a\",\"a:\",\"\\u0001\\u007f\\u0085\\u2028\\ufeff\",\"tab\\there\",\"caf\\u00e9\"]",
+		    "- ' a'\n- 'a '\n- 'a: b'\n- 'a #b'\n- '#a'\n- '- a'\n- 'a:'\n"
+		    "- \"\\x01\\x7F\\N\\L\\uFEFF\"\n- \"tab\\there\"\n- café\n");
+}
+
+static void test_emit_refuses(void **state)
+{
+	json_t *v = json_pack("{s:{s:i}}", "a", "<<", 1);
+	kd_buf b = KD_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(kd_yaml_emit(&b, v), KD_EUNSUPPORTED);
+	assert_non_null(strstr(kd_error_last(), "merge key"));
+	json_decref(v);
+	v = json_object();
+	assert_int_equal(kd_yaml_emit_stream(&b, v), KD_EINVAL);
+	json_decref(v);
+	/* Hand-built values nested past the emitter's depth are refused
+	 * instead of exhausting the stack. */
+	{
+		json_t *deep = json_array(), *cur = deep;
+		int i;
+
+		for (i = 0; i < 5000; i++) {
+			json_t *next = i % 2 ? json_array() : json_object();
+
+			if (json_is_array(cur))
+				json_array_append_new(cur, next);
+			else
+				json_object_set_new(cur, "k", next);
+			cur = next;
+		}
+		json_array_append_new(cur, json_integer(1));
+		kd_buf_clear(&b);
+		assert_int_equal(kd_yaml_emit(&b, deep), KD_ELIMIT);
+		json_decref(deep);
+	}
+	kd_buf_free(&b);
+}
+
+/* kubectl's own output for tests/fixtures/yaml/NAME/, parsed and emitted
+ * again, comes out byte for byte (tests/integration/yaml_typing.sh checks
+ * that kubectl still prints NAME.expected.yaml); and the hand-written input
+ * parses to the objects kubectl printed (kustomize reorders documents). */
+static void expect_kubectl_output(const char *name)
+{
+	kd_buf rel = KD_BUF_INIT, file = KD_BUF_INIT, in = KD_BUF_INIT, out = KD_BUF_INIT;
+	char *path, *in_path;
+	json_t *docs = NULL, *inputs = NULL, *d;
+	size_t i, j;
+
+	assert_int_equal(kd_buf_printf(&rel, "%s.expected.yaml", name), 0);
+	path = fixture_path(kd_buf_cstr(&rel));
+	kd_buf_clear(&rel);
+	assert_int_equal(kd_buf_printf(&rel, "%s/input.yaml", name), 0);
+	in_path = fixture_path(kd_buf_cstr(&rel));
+	assert_int_equal(kd_buf_read_file(&file, path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&docs, NULL, file.data, file.len, path, NULL), 0);
+	assert_int_equal(kd_yaml_emit_stream(&out, docs), 0);
+	if (strcmp(kd_buf_cstr(&out), kd_buf_cstr(&file)) != 0) {
+		const char *a = kd_buf_cstr(&out), *b = kd_buf_cstr(&file);
+		size_t k = 0, line = 1;
+
+		for (; a[k] && a[k] == b[k]; k++)
+			line += a[k] == '\n';
+		fail_msg("%s: emitted text differs from kubectl's at line %zu:\n%.200s\nkubectl:\n%.200s",
+			 path, line, a + k, b + k);
+	}
+	assert_int_equal(kd_buf_read_file(&in, in_path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&inputs, NULL, in.data, in.len, in_path, NULL), 0);
+	assert_int_equal(json_array_size(inputs), json_array_size(docs));
+	json_array_foreach(docs, i, d) {
+		for (j = 0; j < json_array_size(inputs); j++)
+			if (values_equal(d, json_array_get(inputs, j)))
+				break;
+		if (j == json_array_size(inputs)) {
+			char *g = dump(d);
+
+			fail_msg("kubectl printed %s, which no input document equals", g);
+		}
+	}
+	json_decref(docs);
+	json_decref(inputs);
+	kd_buf_free(&rel);
+	kd_buf_free(&file);
+	kd_buf_free(&in);
+	kd_buf_free(&out);
+	free(path);
+	free(in_path);
+}
+
+static void test_emit_matches_kubectl(void **state)
+{
+	(void)state;
+	expect_kubectl_output("layout");
+	expect_kubectl_output("quoting");
+}
+
+static void test_emit_stream(void **state)
+{
+	json_t *docs = json_pack("[{s:i},[s],s]", "a", 1, "x", "y");
+	json_t *back = NULL;
+	kd_buf b = KD_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(kd_yaml_emit_stream(&b, docs), 0);
+	assert_string_equal(kd_buf_cstr(&b), "a: 1\n---\n- x\n---\n\"y\"\n");
+	assert_int_equal(kd_yaml_parse(&back, NULL, b.data, b.len, "s", NULL), 0);
+	assert_true(values_equal(back, docs));
+	json_decref(back);
+	json_decref(docs);
+	kd_buf_free(&b);
+}
+
+static void test_emit_round_trips(void **state)
+{
+	static const char *const strings[] = {
+		"yes", "No", "ON", "y", "~", "null", "NULL", "", " ", "  x", "x  ", "010", "0x1F",
+		"1_000", "1e3", ".5", "-.5", "+1", "1.", "1:20", "2026-11-26", "2026-11-26T10:00:00Z",
+		".inf", ".NaN", "<<", "=", "-", "--", "---", "...", "--- x", "? x", ":x", "a:b",
+		"a: b", "a #b", "a#b", "#", "&a", "*a", "!a", "|", ">", "%x", "@x", "`x", "'", "\"",
+		"[a]", "{a}", "a,b", "a\nb", "a\nb\n", "a\n\n\n", "\n", "\na", "\n\n", " a\nb",
+		"a\n b\n", "a\n  \nb", "a\r\nb", "a\rb", "a\tb", "\ta", "a\x01" "b", "\xc2\x85",
+		"\xe2\x80\xa8", "\xef\xbb\xbf" "a", "caf\xc3\xa9", "\xf0\x9f\x98\x80", "a\\b",
+		"line1\n---\nline3\n", "x\n...\n", "#!/bin/sh\necho hi\n", "- a\n- b\n",
+		"key: value\nother: 1\n", "a\n\tb", "trailing space \nx",
+		NULL,
+	};
+	const char *const *s;
+
+	(void)state;
+	for (s = strings; *s; s++) {
+		json_t *v = strcmp(*s, "<<") == 0
+				    ? json_pack("{s:s,s:[s]}", "v", *s, "l", *s)
+				    : json_pack("{s:s,s:[s],s:{s:s}}", "v", *s, "l", *s, "m", *s, *s);
+
+		assert_non_null(v);
+		expect_round_trip(v);
+		json_decref(v);
+		v = json_string(*s);
+		expect_round_trip(v);
+		json_decref(v);
+	}
+	{
+		/* A key too long for an implicit key is written explicitly. */
+		char key[1500];
+		json_t *v;
+
+		memset(key, 'k', sizeof(key) - 1);
+		key[sizeof(key) - 1] = '\0';
+		v = json_pack("{s:[i],s:{s:i},s:s}", key, 1, "b", key, 2, "c", key);
+		expect_round_trip(v);
+		json_decref(v);
+	}
+}
+
+/* A small deterministic generator, so failures reproduce. */
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33) % n;
+}
+
+static json_t *random_string(void)
+{
+	static const char *const pieces[] = {
+		"a", "b", "yes", "no", "on", "010", "1", "e3", ".", "-", "+", "~", "null", " ", ":",
+		": ", "#", " #", "\n", "\n\n", "\t", "\"", "'", "\\", "---", "...", "[", "]", "{",
+		"}", ",", "&", "*", "!", "|", ">", "%", "@", "`", "?", "_", "0x", "2026-11-26",
+		"T10:00:00Z", "caf\xc3\xa9", "\xe2\x9c\x93", "\xc2\x85", "\xe2\x80\xa8", "\x01",
+		"\x7f", "\r", "<<", "=", "true", "Inf", ".nan", "word ", "  ", " \n", "\n ",
+		"\xf0\x9f\x98\x80", "\xc2\xa0",
+	};
+	kd_buf b = KD_BUF_INIT;
+	/* Now and then a long one, so that folding past column 80 is used. */
+	uint32_t i, n = rnd(8) ? rnd(6) : rnd(120);
+	json_t *v;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(kd_buf_puts(&b, pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))]), 0);
+	v = json_string(kd_buf_cstr(&b));
+	kd_buf_free(&b);
+	return v;
+}
+
+static json_t *random_value(int depth)
+{
+	static const double reals[] = { 0.1, -0.5, 1.5e-7, 1e20, -2.5e300, 3.14159,
+					5e-324, 1.7976931348623157e308, 0.30000000000000004 };
+	uint32_t kind = rnd(depth > 4 ? 6 : 9), i, n;
+	json_t *v;
+
+	switch (kind) {
+	case 0: return json_null();
+	case 1: return json_boolean(rnd(2));
+	case 2: return json_integer((json_int_t)rnd(2000000) - 1000000);
+	case 3:
+		return rnd(4) ? json_real(reals[rnd(sizeof(reals) / sizeof(reals[0]))])
+			      : json_real((double)rnd(1000000) / 1024.0 - 300.0);
+	case 4:
+	case 5: return random_string();
+	case 6:
+	case 7:
+		v = json_object();
+		n = rnd(5);
+		for (i = 0; i < n; i++) {
+			json_t *k = random_string();
+
+			/* "<<" cannot be a key in YAML (see test_emit_refuses). */
+			if (strcmp(json_string_value(k), "<<") != 0)
+				json_object_set_new(v, json_string_value(k), random_value(depth + 1));
+			json_decref(k);
+		}
+		return v;
+	default:
+		v = json_array();
+		n = rnd(5);
+		for (i = 0; i < n; i++)
+			json_array_append_new(v, random_value(depth + 1));
+		return v;
+	}
+}
+
+static void test_emit_property(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		json_t *v;
+
+		rng_state = (uint64_t)i * 2654435761u + 1;
+		v = random_value(0);
+		assert_non_null(v);
+		expect_round_trip(v);
+		json_decref(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +816,12 @@ int main(void)
 		cmocka_unit_test(test_huge_scalar),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_emit_layout),
+		cmocka_unit_test(test_emit_matches_kubectl),
+		cmocka_unit_test(test_emit_refuses),
+		cmocka_unit_test(test_emit_stream),
+		cmocka_unit_test(test_emit_round_trips),
+		cmocka_unit_test(test_emit_property),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
