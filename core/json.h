@@ -17,13 +17,18 @@
 int kd_json_pointer_get(json_t **out, const json_t *doc, const char *pointer);
 
 /* Sets the value at pointer, stealing `value` (also on failure).  Missing
- * parent objects are created when create_parents is true.  The last token of
- * an array parent may be "-" (append) or an index <= size (insert at index
- * is NOT done here: set replaces; index == size appends). */
+ * parent objects are created when create_parents is true (inside an array
+ * only at "-" or index == size, which appends a new object).  The last token
+ * of an array parent may be "-" or an index <= size: an existing element is
+ * replaced (no insertion; kd_patch_json's "add" inserts), "-" or index ==
+ * size appends.  "" is KD_EINVAL (the root cannot be replaced in place); a
+ * scalar parent is KD_EINVAL, a missing one KD_ENOTFOUND.  Parents created
+ * before a failure stay in doc. */
 int kd_json_pointer_set(json_t *doc, const char *pointer, json_t *value,
 			bool create_parents);
 
-/* Removes the value at pointer.  KD_ENOTFOUND when absent. */
+/* Removes the value at pointer, shifting later array elements down.
+ * KD_ENOTFOUND when absent (including "-"), KD_EINVAL for "". */
 int kd_json_pointer_remove(json_t *doc, const char *pointer);
 
 /* Appends one reference token, escaped ("~" -> "~0", "/" -> "~1"), with its
@@ -33,6 +38,22 @@ int kd_json_pointer_append(kd_buf *out, const char *token);
 /* Splits a pointer into unescaped tokens: *out is a new JSON array of
  * strings. */
 int kd_json_pointer_split(json_t **out, const char *pointer);
+
+/* Resolves everything but the last token: *parent (borrowed from doc) is the
+ * value that contains the target, *last (caller frees) the target's
+ * unescaped token.  With create_parents, missing parents become objects as
+ * in kd_json_pointer_set.  KD_EINVAL for "" (the whole document has no
+ * parent).  The target itself need not exist. */
+int kd_json_pointer_parent(json_t **parent, char **last, json_t *doc,
+			   const char *pointer, bool create_parents);
+
+/* Parses an array reference token against an array of `size` elements:
+ * "0" or digits without a leading zero.  "-" and index == size are accepted
+ * only with allow_end (*out = size, one past the end).  KD_EINVAL when the
+ * token is not an index, KD_ENOTFOUND when it is out of range; the message
+ * names `pointer`. */
+int kd_json_pointer_index(size_t *out, const char *token, size_t size,
+			  bool allow_end, const char *pointer);
 
 /* Deep equality; numbers compare by value (1 equals 1.0), object key order
  * does not matter. */

@@ -53,6 +53,26 @@ int kd_yaml_parse_one(json_t **out, json_t **positions, const char *data,
 /* Types one plain (unquoted) scalar as Kubernetes clients do. */
 int kd_yaml_plain_scalar(json_t **out, const char *text, size_t len);
 
+/* The YAML type a scalar resolved to; only KD_YAML_STR may be a mapping
+ * key below the document's top level (kustomize refuses the others). */
+typedef enum kd_yaml_type {
+	KD_YAML_NULL,
+	KD_YAML_BOOL,
+	KD_YAML_INT,
+	KD_YAML_FLOAT,
+	KD_YAML_STR,
+	KD_YAML_TIMESTAMP,  /* becomes an RFC 3339 string */
+	KD_YAML_MERGE,      /* the plain key "<<" */
+} kd_yaml_type;
+
+/*
+ * Types one scalar given its tag (NULL, "!" or a full tag such as
+ * "tag:yaml.org,2002:int") and whether it was plain (unquoted, not a block
+ * scalar).  `type` may be NULL.  Errors carry no position; callers add it.
+ */
+int kd_yaml_resolve_scalar(json_t **out, kd_yaml_type *type, const char *text,
+			   size_t len, const char *tag, int plain);
+
 /* Appends one document as block YAML (no leading "---"). */
 int kd_yaml_emit(kd_buf *out, const json_t *doc);
 
