@@ -349,6 +349,20 @@ static int check_fields(const kz_file *f)
 	return 0;
 }
 
+/* kubectl refuses a kustomization that says nothing beyond its type. */
+static bool is_empty(const json_t *doc)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)doc, key, v) {
+		if (strcmp(key, "apiVersion") != 0 && strcmp(key, "kind") != 0 &&
+		    strcmp(key, "metadata") != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Loads the kustomization of dir; `from` names who asked, for errors. */
 static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 		      const kz_file *from, const char *from_ptr)
@@ -426,6 +440,8 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 		goto cleanup;
 	}
 	rc = check_fields(f);
+	if (rc == 0 && is_empty(f->doc))
+		rc = kz_fail(f, "", KD_EINVAL, "kustomization is empty");
 cleanup:
 	json_decref(docs);
 	json_decref(pos);
@@ -821,7 +837,8 @@ static int compare_res(const void *pa, const void *pb)
 	gvk_string(gb, sizeof(gb), b);
 	if ((d = strcmp(ga, gb)) != 0)
 		return d;
-	if ((d = strcmp(kz_ns(a), kz_ns(b))) != 0)
+	/* kustomize spells "no namespace" ~X, which sorts after any name */
+	if ((d = strcmp(kz_ns(a)[0] ? kz_ns(a) : "~X", kz_ns(b)[0] ? kz_ns(b) : "~X")) != 0)
 		return d;
 	return strcmp(kz_name(a) ? kz_name(a) : "", kz_name(b) ? kz_name(b) : "");
 }
@@ -850,8 +867,15 @@ int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	for (i = 0; i < acc.n; i++)
+	for (i = 0; i < acc.n; i++) {
+		json_t *meta = json_object_get(acc.v[i].obj, "metadata");
+		json_t *ann = json_object_get(meta, "annotations");
+
+		/* kustomize drops empty annotations when it strips its own */
+		if (ann && (json_is_null(ann) || (json_is_object(ann) && json_object_size(ann) == 0)))
+			json_object_del(meta, "annotations");
 		objs[i] = acc.v[i].obj;
+	}
 	/* qsort is not stable, but ids are unique so no two compare equal. */
 	qsort(objs, acc.n, sizeof(*objs), compare_res);
 	for (i = 0; i < acc.n; i++)

@@ -236,6 +236,32 @@ static int base64(kd_buf *out, const unsigned char *p, size_t n)
 	return rc;
 }
 
+/* kustomize wraps encoded values of 70 characters or more into lines of
+ * 70, each ending in a newline. */
+static int wrap70(kd_buf *enc)
+{
+	kd_buf out = KD_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	if (enc->len < 70)
+		return 0;
+	for (i = 0; i < enc->len && rc == 0; i += 70) {
+		size_t n = enc->len - i < 70 ? enc->len - i : 70;
+
+		rc = kd_buf_add(&out, enc->data + i, n);
+		if (rc == 0)
+			rc = kd_buf_putc(&out, '\n');
+	}
+	if (rc == 0) {
+		kd_buf_free(enc);
+		*enc = out;
+	} else {
+		kd_buf_free(&out);
+	}
+	return rc;
+}
+
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
@@ -381,6 +407,8 @@ static int file_source(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g
 
 			rc = base64(&enc, (const unsigned char *)data.data, data.len);
 			if (rc == 0)
+				rc = wrap70(&enc);
+			if (rc == 0)
 				rc = put_key(f, ptr, g, key, json_string(kd_buf_cstr(&enc)), true);
 			kd_buf_free(&enc);
 		}
@@ -446,6 +474,8 @@ static int encode_secret(json_t *data)
 		const char *s = json_string_value(v);
 		int rc = base64(&enc, (const unsigned char *)s, strlen(s));
 
+		if (rc == 0)
+			rc = wrap70(&enc);
 		if (rc == 0 && json_string_set(v, kd_buf_cstr(&enc)) < 0)
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 		kd_buf_free(&enc);

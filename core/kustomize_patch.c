@@ -142,6 +142,14 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 
 	*removed = false;
 	if (json_is_array(patch)) {
+		/* kustomize keeps its own annotations on every resource while it
+		 * works, so JSON patches always find metadata.annotations; the
+		 * empty map is dropped again at the end of the build. */
+		json_t *meta = json_object_get(l->v[i].obj, "metadata");
+
+		if (json_is_object(meta) && !json_is_object(json_object_get(meta, "annotations")) &&
+		    json_object_set_new(meta, "annotations", json_object()) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
 		rc = kd_patch_json(&out, l->v[i].obj, patch);
 		if (rc < 0)
 			return kz_wrap(f, ptr, rc);

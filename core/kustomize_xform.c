@@ -82,6 +82,8 @@ static const char *const k_workloads[] = { "Deployment", "ReplicaSet", "DaemonSe
 static const char *const k_templated[] = { "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet",
 					   "Job", "ReplicationController", NULL };
 static const char *const k_sts[] = { "StatefulSet", NULL };
+static const char *const k_scalable[] = { "Deployment", "StatefulSet", "ReplicaSet",
+					  "ReplicationController", NULL };
 static const char *const k_job[] = { "Job", NULL };
 static const char *const k_cronjob[] = { "CronJob", NULL };
 static const char *const k_pdb[] = { "PodDisruptionBudget", NULL };
@@ -243,13 +245,6 @@ int kz_annotations(const kz_file *f, kz_list *l, const json_t *annotations)
 
 /* ---- namespace -------------------------------------------------------- */
 
-static int set_if_present(json_t *parent, const char *key, void *arg)
-{
-	if (!json_is_string(json_object_get(parent, key)))
-		return 0;
-	return kz_set_str(parent, key, arg);
-}
-
 static bool cluster_scoped(const json_t *obj)
 {
 	return kd_kind_is_cluster_scoped(kz_api_version(obj), kz_kind(obj));
@@ -280,12 +275,6 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 					return rc;
 			}
 		}
-		if ((rc = walk(obj, "webhooks[]/clientConfig/service/namespace", false,
-			       set_if_present, (void *)ns)) < 0)
-			return rc;
-		if (strcmp(kind, "APIService") == 0 &&
-		    (rc = walk(obj, "spec/service/namespace", false, set_if_present, (void *)ns)) < 0)
-			return rc;
 		if (strcmp(kind, "Namespace") == 0 && json_is_object(meta)) {
 			if ((rc = kz_set_str(meta, "name", ns)) < 0)
 				return rc;
@@ -661,6 +650,9 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 		snprintf(ptr, sizeof(ptr), "/replicas/%zu", k);
 		if (!name || !json_is_integer(count))
 			return kz_fail(f, ptr, KD_EINVAL, "a replicas entry needs a name and an integer count");
+		const char *other = NULL;
+		bool hit = false;
+
 		for (i = 0; i < l->n; i++) {
 			json_t *obj = l->v[i].obj;
 			json_t *spec;
@@ -668,9 +660,11 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 			if (!kz_name(obj) || (strcmp(kz_name(obj), name) != 0 &&
 					      strcmp(l->v[i].orig_name, name) != 0))
 				continue;
-			if (!kind_in(kz_kind(obj), k_workloads) &&
-			    strcmp(kz_kind(obj), "ReplicationController") != 0)
+			if (!kind_in(kz_kind(obj), k_scalable)) {
+				other = kz_kind(obj);
 				continue;
+			}
+			hit = true;
 			spec = json_object_get(obj, "spec");
 			if (!json_is_object(spec)) {
 				spec = json_object();
@@ -680,6 +674,10 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 			if ((rc = json_object_set(spec, "replicas", count)) < 0)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 		}
+		if (!hit && other)
+			return kz_fail(f, ptr, KD_EINVAL,
+				       "replicas: '%s' is a %s, not a Deployment, StatefulSet, ReplicaSet or ReplicationController",
+				       name, other);
 	}
 	return 0;
 }
