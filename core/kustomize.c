@@ -115,15 +115,45 @@ int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
 	r->orig_name = strdup(orig_name ? orig_name : "");
 	r->level_name = strdup(kz_name(obj) ? kz_name(obj) : "");
 	r->level_ns = strdup(kz_ns(obj));
-	if (!r->orig_name || !r->level_name || !r->level_ns) {
+	r->ids = json_array();
+	if (!r->orig_name || !r->level_name || !r->level_ns || !r->ids) {
 		free(r->orig_name);
 		free(r->level_name);
 		free(r->level_ns);
+		json_decref(r->ids);
 		json_decref(obj);
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
 	l->n++;
+	return kz_remember_id(r);
+}
+
+/* kustomize lets a patch name a resource by any id it has had. */
+int kz_remember_id(kz_res *r)
+{
+	const char *name = kz_name(r->obj);
+	json_t *id;
+
+	if (!name || kz_had_id(r, name, kz_ns(r->obj)))
+		return 0;
+	id = json_pack("[s,s]", name, kz_ns(r->obj));
+	if (!id || json_array_append_new(r->ids, id) < 0)
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
+}
+
+bool kz_had_id(const kz_res *r, const char *name, const char *ns)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(r->ids); i++) {
+		json_t *id = json_array_get(r->ids, i);
+
+		if (strcmp(json_string_value(json_array_get(id, 0)), name) == 0 &&
+		    strcmp(json_string_value(json_array_get(id, 1)), ns) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void res_clear(kz_res *r)
@@ -133,6 +163,7 @@ static void res_clear(kz_res *r)
 	free(r->base_name);
 	free(r->level_name);
 	free(r->level_ns);
+	json_decref(r->ids);
 }
 
 void kz_list_remove(kz_list *l, size_t i)

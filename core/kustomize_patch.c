@@ -117,6 +117,8 @@ static int target_matches(bool *out, const json_t *target, const kz_res *r,
 		return rc;
 	if (!m && r->base_name && (rc = field_matches(&m, target, "name", r->base_name, f, ptr)) < 0)
 		return rc;
+	if (!m && (rc = field_matches(&m, target, "name", r->orig_name, f, ptr)) < 0)
+		return rc;
 	if (!m)
 		return 0;
 	if ((rc = selector_matches(&m, target, "labelSelector",
@@ -225,11 +227,8 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 
 		if (strcmp(kz_kind(r->obj), kind) != 0)
 			continue;
-		if (ns && strcmp(ns, kz_ns(r->obj)) != 0)
-			continue;
-		if ((cur && strcmp(cur, name) == 0) ||
-		    (r->base_name && strcmp(r->base_name, name) == 0) ||
-		    strcmp(r->orig_name, name) == 0) {
+		if ((cur && strcmp(cur, name) == 0 && strcmp(kz_ns(r->obj), ns ? ns : "") == 0) ||
+		    kz_had_id(r, name, ns ? ns : "")) {
 			hits++;
 			at = i;
 		}

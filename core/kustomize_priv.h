@@ -19,6 +19,7 @@ typedef struct kz_res {
 	char *level_name;  /* the name when the current level started */
 	char *level_ns;    /* the namespace then ("" for none) */
 	bool hashed;       /* carries a content hash suffix */
+	json_t *ids;       /* every [name, namespace] it has had, for patches */
 } kz_res;
 
 typedef struct kz_list {
@@ -46,6 +47,8 @@ typedef struct kz_ctx {
 int kz_list_add(kz_list *l, json_t *obj, const char *orig_name);
 void kz_list_remove(kz_list *l, size_t i);
 void kz_list_free(kz_list *l);
+int kz_remember_id(kz_res *r);
+bool kz_had_id(const kz_res *r, const char *name, const char *ns);
 int kz_line(const kz_file *f, const char *pointer);
 int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
 	KD_PRINTF(4, 5);

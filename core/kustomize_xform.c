@@ -275,6 +275,8 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 					return rc;
 			}
 		}
+		if ((rc = kz_remember_id(&l->v[i])) < 0)
+			return rc;
 		if (strcmp(kind, "Namespace") == 0 && json_is_object(meta)) {
 			if ((rc = kz_set_str(meta, "name", ns)) < 0)
 				return rc;
@@ -305,6 +307,8 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		if (strcmp(kind, "Namespace") == 0 ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || !name)
 			continue;
+		if ((rc = kz_remember_id(r)) < 0)
+			return rc;
 		if (kd_buf_printf(&b, "%s%s%s", prefix ? prefix : "", name,
 				  suffix ? suffix : "") < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
