@@ -4,8 +4,8 @@
  * and the final ordering (see kustomize.h).
  *
  * Each kustomization is one level.  A level starts from its resources
- * (files, or the output of other kustomizations), lets its components
- * transform what it has so far, generates ConfigMaps and Secrets, runs its
+ * (files, or the output of other kustomizations), generates ConfigMaps and
+ * Secrets, lets its components transform what it has so far, runs its
  * transformers, appends content hashes, and finally rewrites references to
  * resources whose names changed during the level.
  */
@@ -28,7 +28,7 @@ static const char *const kfile_names[] = {
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
 	"replacements", "generators", "transformers", "validators", "openapi",
-	"crds", "vars", "configurations", "sortOptions", "buildMetadata",
+	"crds", "vars", "configurations", "buildMetadata",
 	"inventory", NULL,
 };
 
@@ -37,7 +37,7 @@ static const char *const known_fields[] = {
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
 	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", NULL,
+	"generatorOptions", "replicas", "sortOptions", NULL,
 };
 
 /* ---- small helpers shared by the kustomize files ----------------------- */
@@ -755,6 +755,44 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	return 0;
 }
 
+/* Only the kustomization being built decides the output order; nested
+ * ones' sortOptions are ignored, as kustomize ignores them. */
+static int read_sort_options(kz_ctx *c, const kz_file *f)
+{
+	json_t *so = json_object_get(f->doc, "sortOptions");
+	json_t *legacy;
+	const char *order;
+	const char *lists[] = { "orderFirst", "orderLast" };
+	size_t i, j;
+
+	if (!so || json_is_null(so))
+		return 0;
+	if (!json_is_object(so))
+		return kz_fail(f, "/sortOptions", KD_EINVAL, "'sortOptions' must be a mapping");
+	order = json_string_value(json_object_get(so, "order"));
+	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
+		return kz_fail(f, "/sortOptions", KD_EINVAL,
+			       "sortOptions.order must be legacy or fifo");
+	legacy = json_object_get(so, "legacySortOptions");
+	if (legacy && strcmp(order, "legacy") != 0)
+		return kz_fail(f, "/sortOptions", KD_EINVAL,
+			       "legacySortOptions need order: legacy");
+	for (i = 0; legacy && i < 2; i++) {
+		json_t *l = json_object_get(legacy, lists[i]);
+
+		if (l && !json_is_array(l))
+			return kz_fail(f, "/sortOptions", KD_EINVAL,
+				       "legacySortOptions.%s must be a list of kinds", lists[i]);
+		for (j = 0; j < json_array_size(l); j++)
+			if (!json_is_string(json_array_get(l, j)))
+				return kz_fail(f, "/sortOptions", KD_EINVAL,
+					       "legacySortOptions.%s must be a list of kinds", lists[i]);
+	}
+	json_decref(c->sort);
+	c->sort = json_incref(so);
+	return 0;
+}
+
 static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 		     const kz_file *from, const char *from_ptr)
 {
@@ -793,6 +831,8 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
+		goto cleanup;
 	kz_mark_level(l);
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
 	    (rc = add_resources(c, &f, l, "bases")) < 0)
@@ -800,8 +840,10 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	/* Names from other kustomizations are final there: references to them
 	 * are rewritten from here on. */
 	kz_mark_level(l);
-	if ((rc = add_components(c, &f, l)) < 0 ||
-	    (rc = kz_generators(c, &f, l)) < 0 ||
+	/* kustomize generates before it applies components, so a component
+	 * can merge into this kustomization's generated ConfigMaps. */
+	if ((rc = kz_generators(c, &f, l)) < 0 ||
+	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
 	    (rc = kz_apply_hashes(l)) < 0 ||
 	    (rc = kz_fix_references(l)) < 0)
@@ -830,10 +872,37 @@ static const char *const order_last[] = {
 	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", NULL,
 };
 
-static int kind_rank(const char *kind)
+typedef struct sort_item {
+	json_t *obj;
+	int rank;
+	char gvk[512];
+} sort_item;
+
+static int rank_in(const json_t *list, const char *kind, int *rank)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_array_get(list, i)), kind) == 0) {
+			*rank = (int)i;
+			return 1;
+		}
+	return 0;
+}
+
+/* Kinds named first sort before everything (in their order), kinds named
+ * last after everything, the rest in between. */
+static int kind_rank(const char *kind, const json_t *first, const json_t *last)
 {
 	int i;
 
+	if (first || last) {
+		if (rank_in(first, kind, &i))
+			return i - 100000;
+		if (rank_in(last, kind, &i))
+			return i + 1;
+		return 0;
+	}
 	for (i = 0; order_first[i]; i++)
 		if (strcmp(order_first[i], kind) == 0)
 			return i - 100;
@@ -855,46 +924,60 @@ static void gvk_string(char *out, size_t size, const json_t *obj)
 		 slash ? slash + 1 : (av[0] ? av : "~V"), kz_kind(obj));
 }
 
-static int compare_res(const void *pa, const void *pb)
+static int compare_items(const void *pa, const void *pb)
 {
-	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	char ga[512], gb[512];
-	int ra = kind_rank(kz_kind(a)), rb = kind_rank(kz_kind(b));
+	const sort_item *a = pa, *b = pb;
 	int d;
 
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	gvk_string(ga, sizeof(ga), a);
-	gvk_string(gb, sizeof(gb), b);
-	if ((d = strcmp(ga, gb)) != 0)
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if ((d = strcmp(a->gvk, b->gvk)) != 0)
 		return d;
 	/* kustomize spells "no namespace" ~X, which sorts after any name */
-	if ((d = strcmp(kz_ns(a)[0] ? kz_ns(a) : "~X", kz_ns(b)[0] ? kz_ns(b) : "~X")) != 0)
+	if ((d = strcmp(kz_ns(a->obj)[0] ? kz_ns(a->obj) : "~X",
+			kz_ns(b->obj)[0] ? kz_ns(b->obj) : "~X")) != 0)
 		return d;
-	return strcmp(kz_name(a) ? kz_name(a) : "", kz_name(b) ? kz_name(b) : "");
+	return strcmp(kz_name(a->obj) ? kz_name(a->obj) : "",
+		      kz_name(b->obj) ? kz_name(b->obj) : "");
 }
 
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts)
 {
-	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0 };
+	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL };
 	kz_list acc = { NULL, 0, 0 };
-	json_t **objs = NULL;
+	sort_item *items = NULL;
 	json_t *res = NULL;
+	json_t *first = NULL, *last = NULL;
+	json_t *empty = NULL;
+	bool fifo = false;
 	char *root = NULL;
 	size_t i;
 	int rc;
 
 	*out = NULL;
+	empty = json_array();
+	if (!empty)
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
-		return rc;
+		goto cleanup;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
 	if (rc < 0)
 		goto cleanup;
-	objs = calloc(acc.n ? acc.n : 1, sizeof(*objs));
+	if (c.sort) {
+		json_t *legacy = json_object_get(c.sort, "legacySortOptions");
+		const char *order = json_string_value(json_object_get(c.sort, "order"));
+
+		fifo = order && strcmp(order, "fifo") == 0;
+		first = json_object_get(legacy, "orderFirst");
+		last = json_object_get(legacy, "orderLast");
+		if (legacy && !first)
+			first = empty;
+	}
+	items = calloc(acc.n ? acc.n : 1, sizeof(*items));
 	res = json_array();
-	if (!objs || !res) {
+	if (!items || !res) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -905,12 +988,16 @@ int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		/* kustomize drops empty annotations when it strips its own */
 		if (ann && (json_is_null(ann) || (json_is_object(ann) && json_object_size(ann) == 0)))
 			json_object_del(meta, "annotations");
-		objs[i] = acc.v[i].obj;
+		items[i].obj = acc.v[i].obj;
+		items[i].rank = kind_rank(kz_kind(items[i].obj), first, last);
+		gvk_string(items[i].gvk, sizeof(items[i].gvk), items[i].obj);
 	}
-	/* qsort is not stable, but ids are unique so no two compare equal. */
-	qsort(objs, acc.n, sizeof(*objs), compare_res);
+	/* qsort is not stable, but ids are unique so no two compare equal;
+	 * fifo keeps the order resources were accumulated in. */
+	if (!fifo)
+		qsort(items, acc.n, sizeof(*items), compare_items);
 	for (i = 0; i < acc.n; i++)
-		if (json_array_append(res, objs[i]) < 0) {
+		if (json_array_append(res, items[i].obj) < 0) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
@@ -918,7 +1005,9 @@ int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 	res = NULL;
 cleanup:
 	json_decref(res);
-	free(objs);
+	free(items);
+	json_decref(c.sort);
+	json_decref(empty);
 	kz_list_free(&acc);
 	free(c.stack);
 	free(root);

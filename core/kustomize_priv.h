@@ -41,6 +41,7 @@ typedef struct kz_ctx {
 	kd_load_restrictor restrictor;
 	char **stack;  /* directories being built, for cycle detection */
 	size_t depth;
+	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 } kz_ctx;
 
 /* kustomize.c */
