@@ -44,7 +44,7 @@ typedef struct kz_ctx {
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 } kz_ctx;
 
-/* kustomize.c */
+/* kustomize_util.c */
 int kz_list_add(kz_list *l, json_t *obj, const char *orig_name);
 void kz_list_remove(kz_list *l, size_t i);
 void kz_list_free(kz_list *l);
@@ -63,6 +63,11 @@ const char *kz_kind(const json_t *obj);
 const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
 json_t *kz_obj_path(json_t *obj, const char *const *path, bool create);
+
+void kz_group_of(char *out, size_t size, const char *api_version);
+
+/* kustomize_order.c: *out = the resources in output order (l keeps them). */
+int kz_output(json_t **out, kz_list *l, const json_t *sort_options);
 
 /* kustomize_gen.c */
 int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l);
