@@ -646,6 +646,21 @@ static int apply_retain_keys(json_t *dest, const json_t *keep)
 	return 0;
 }
 
+/* 0 for absent or null, 1 mapping, 2 list, 3 scalar. */
+static int node_kind(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_object(v))
+		return 1;
+	return json_is_array(v) ? 2 : 3;
+}
+
+static const char *kind_name(int k)
+{
+	return k == 1 ? "mapping" : k == 2 ? "list" : "scalar";
+}
+
 static bool is_server_directive(const char *key)
 {
 	return strcmp(key, "$retainKeys") == 0 ||
@@ -698,6 +713,16 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 			continue;
 		}
 		f = kd_smp_field(type, key);
+		if (ctx->mode == KD_SMP_KUSTOMIZE &&
+		    node_kind(json_object_get(dest, key)) * node_kind(pv) != 0 &&
+		    node_kind(json_object_get(dest, key)) != node_kind(pv)) {
+			/* kustomize refuses to merge different kinds of node */
+			rc = kd_error_set(KD_EINVAL,
+					  "strategic merge patch: '%s' is a %s, the patch gives a %s",
+					  key, kind_name(node_kind(json_object_get(dest, key))),
+					  kind_name(node_kind(pv)));
+			goto fail;
+		}
 		rc = merge_any(&merged, json_incref(json_object_get(dest, key)),
 			       pv, f ? f->type : NULL, f, ctx);
 		if (rc < 0)
