@@ -438,6 +438,10 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 		snprintf(ptr, sizeof(ptr), "/labels/%zu", i);
 		if (!json_is_object(e))
 			return kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
+		if (json_object_get(e, "fields"))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
+					    f->path, kz_line(f, ptr));
 		sel = json_is_true(json_object_get(e, "includeSelectors"));
 		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
