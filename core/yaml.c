@@ -24,7 +24,9 @@
  *    "2026-1-2 3:04:05" → "2026-01-02T03:04:05Z", a zero offset → "Z",
  *    "+02:00" kept, ".500" → ".5", ".000" dropped.
  *  - Numbers, for text starting with a digit, '+', '-' or '.': every '_' is
- *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10).
+ *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10),
+ *    except that after a leading '.' an '_' must stand between two digits
+ *    (".5_0" → 0.5, "._5" is a string).
  *    Integers as Go's ParseInt(s, 0, 64): optional sign, 0x/0o/0b prefixes
  *    in either case, a leading 0 means octal ("010" → 8, "0_10" → 8), a
  *    prefix needs at least 3 characters ("0x" is a string).  Beyond int64,
@@ -46,12 +48,13 @@
  * string; tags on mappings and sequences are ignored.
  *
  * Keys: keys of a document's top-level mapping are the key text itself
- * ("1: a" → "1"); deeper, a key that is not a string (1, true, null, a
- * timestamp, a collection) is an error, as in kustomize.  Duplicate keys
- * are an error.  "<<" (plain) merges a mapping or a sequence of mappings:
- * explicit keys win wherever they stand, then earlier merged mappings win;
- * a second "<<" in one mapping or a non-mapping value is an error.  A quoted
- * "<<" key is dropped with its value, exactly as kustomize does.
+ * ("1: a" → "1", "0x1F: b" → "0x1F"; a null key is refused); deeper, a
+ * key that is not a string (1, true, null, a timestamp, a collection) is an
+ * error, as in kustomize.  Duplicate keys are an error.  A plain "<<"
+ * merges a mapping or a sequence of mappings: explicit keys win wherever
+ * they stand, then earlier merged mappings win; a second "<<" in one
+ * mapping or a value that is not a mapping is an error.  A quoted or
+ * tagged "<<" key is dropped with its value, exactly as kustomize does.
  *
  * Structure: the builder keeps its own stack (libyaml's parser is not
  * recursive either), so depth is bounded by limits->max_depth, not by the
@@ -63,7 +66,7 @@
 
 /* core/yaml.h shadows libyaml's <yaml.h> on the -Icore search path, so
  * libyaml's header is reached through the system include directory. */
-#include <../include/yaml.h>
+#include <yaml.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -89,10 +92,11 @@ typedef struct frame {
 	char *anchor;
 	size_t nodes;        /* nodes in this subtree */
 	size_t height;       /* levels below this node */
+	size_t *key_lines;   /* line of each explicit key, in insertion order */
+	size_t nkeys, keys_cap;
 	json_t *merges;      /* array of mappings to merge at the end */
 	bool saw_merge;
 	yaml_mark_t merge_mark;
-	size_t suppress_before; /* value of st->suppress when pushed */
 } frame;
 
 typedef struct anchor {
@@ -257,6 +261,25 @@ static int apply_merges(state *st, frame *f)
 	return 0;
 }
 
+/* Names the line of the first definition: jansson keeps insertion order,
+ * and merged keys are only added once the mapping ends. */
+static int duplicate_key(const state *st, const frame *f, const char *key, yaml_mark_t m)
+{
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	json_object_foreach(f->value, k, v) {
+		if (strcmp(k, key) == 0 && i < f->nkeys)
+			return kd_error_set(KD_EINVAL,
+					    "%s:%zu:%zu: mapping key \"%s\" already defined at line %zu",
+					    st->name, m.line + 1, m.column + 1, key, f->key_lines[i]);
+		i++;
+	}
+	return kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key \"%s\" already defined",
+			    st->name, m.line + 1, m.column + 1, key);
+}
+
 /* A key is complete: check it, set the value's pointer, record the key's
  * position as the value's. */
 static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
@@ -280,22 +303,36 @@ static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
 		st->suppress++;
 		return 0;
 	}
-	if (f->top_map && raw && type != KD_YAML_STR) {
+	if (f->top_map && raw && type != KD_YAML_STR && type != KD_YAML_NULL) {
 		json_decref(key);
 		key = json_stringn(raw, rawlen);
 		if (!key)
 			return kd_error_set(KD_ENOMEM, "out of memory");
 	} else if (type != KD_YAML_STR || !json_is_string(key)) {
 		json_decref(key);
-		return fail_at(st, m, KD_EINVAL,
-			       "mapping key is not a string (quote it)");
+		if (!raw)
+			return fail_at(st, m, KD_EINVAL, "mapping key is not a string");
+		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key %.*s%s is not a string (quote it)",
+				    st->name, m.line + 1, m.column + 1,
+				    (int)(rawlen > 64 ? 64 : rawlen), raw, rawlen > 64 ? "..." : "");
 	}
 	if (json_object_get(f->value, json_string_value(key))) {
-		rc = kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key \"%s\" already defined",
-				  st->name, m.line + 1, m.column + 1, json_string_value(key));
+		rc = duplicate_key(st, f, json_string_value(key), m);
 		json_decref(key);
 		return rc;
 	}
+	if (f->nkeys == f->keys_cap) {
+		size_t cap = f->keys_cap ? f->keys_cap * 2 : 8;
+		size_t *p = realloc(f->key_lines, cap * sizeof(*p));
+
+		if (!p) {
+			json_decref(key);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		f->key_lines = p;
+		f->keys_cap = cap;
+	}
+	f->key_lines[f->nkeys++] = m.line + 1;
 	f->key = key;
 	f->key_mode = 1;
 	kd_buf_truncate(&st->path, f->path_len);
@@ -492,6 +529,7 @@ static void frame_release(frame *f)
 	json_decref(f->value);
 	json_decref(f->key);
 	json_decref(f->merges);
+	free(f->key_lines);
 	free(f->anchor);
 }
 
@@ -552,10 +590,13 @@ static int parser_error(const state *st, const yaml_parser_t *p, const char *dat
 				    st->name, m.line + 1, m.column + 1, problem,
 				    (unsigned)(p->problem_value & 0xff), p->problem_offset);
 	}
-	if (p->context)
+	if (p->context && (p->context_mark.line != m.line || p->context_mark.column != m.column))
 		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s (started at line %zu, column %zu)",
 				    st->name, m.line + 1, m.column + 1, problem, p->context,
 				    p->context_mark.line + 1, p->context_mark.column + 1);
+	if (p->context)
+		return kd_error_set(KD_EINVAL, "%s:%zu:%zu: %s %s", st->name, m.line + 1,
+				    m.column + 1, problem, p->context);
 	return fail_at(st, m, KD_EINVAL, problem);
 }
 
@@ -594,7 +635,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 				    st.name, len, st.lim->max_bytes);
 	if (!yaml_parser_initialize(&parser))
 		return kd_error_set(KD_ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+	/* libyaml asserts on a NULL input, even an empty one. */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(data ? data : ""),
+				     data ? len : 0);
 	docs = json_array();
 	poss = positions ? json_array() : NULL;
 	st.anchor_index = json_object();
@@ -609,8 +652,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		}
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
+			/* The alias budget is for the whole stream, so many
+			 * small bombs in many documents fail as one would. */
 			state_reset_document(&st);
-			st.alias_nodes = 0;
 			if (positions && !(st.positions = json_object()))
 				rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;

@@ -2,14 +2,23 @@
  * yaml — YAML ⇄ JSON, the way Kubernetes clients convert them.
  *
  * Parsing (libyaml) produces jansson values.  Plain scalars are typed exactly
- * as `kubectl kustomize` types them (see tests/fixtures/yaml/typing.tsv):
- * this is neither plain YAML 1.1 nor 1.2.  Anchors and aliases are expanded
- * with a bound on the total expansion; nesting depth and document size are
- * bounded.  Every error message starts with "NAME:LINE:COLUMN: ".
+ * as `kubectl kustomize` types them (see tests/fixtures/yaml/typing.tsv and
+ * the rules at the top of core/yaml.c): this is neither plain YAML 1.1 nor
+ * 1.2.  Floats that are integral and fit int64 become JSON integers ("1e3"
+ * → 1000, "1.0" → 1), as in kustomize's output; .inf and .nan are errors.
+ * Anchors and aliases are expanded (deep copies) with a bound on the total
+ * expansion; nesting depth and input size are bounded.  Keys below a
+ * document's top level must be strings; duplicate keys are errors.  Every
+ * error message starts with "NAME:LINE:COLUMN: " (1-based).
  *
- * Emitting produces block-style YAML whose parse is exactly the input value:
- * strings that a YAML 1.1 reader would mistype ("yes", "on", "010", ...) are
- * quoted.  Keys are emitted in sorted order.
+ * Emitting produces block-style YAML whose parse is exactly the input value
+ * (numbers compare by value), byte for byte what kubectl prints for the same
+ * objects: keys in kubectl's order, two-space indent, "- key: v" sequences,
+ * strings that a YAML 1.1 or 1.2 reader would mistype ("yes", "on", "010",
+ * "1e3", "", "2026-11-26", ...) double-quoted, literal blocks for multi-line
+ * text, long lines folded at column 80 (details in core/yaml_emit.c).  The
+ * key "<<" cannot be written (every reader takes it for a merge key):
+ * KD_EUNSUPPORTED.
  *
  * Never prints; never touches files (callers pass bytes and a name).
  */
@@ -50,7 +59,8 @@ int kd_yaml_parse_one(json_t **out, json_t **positions, const char *data,
 		      size_t len, const char *name,
 		      const kd_yaml_limits *limits);
 
-/* Types one plain (unquoted) scalar as Kubernetes clients do. */
+/* Types one plain (unquoted) scalar as kustomize does.  Fails (without a
+ * position) for .inf and .nan, which JSON cannot hold. */
 int kd_yaml_plain_scalar(json_t **out, const char *text, size_t len);
 
 /* The YAML type a scalar resolved to; only KD_YAML_STR may be a mapping
@@ -73,7 +83,8 @@ typedef enum kd_yaml_type {
 int kd_yaml_resolve_scalar(json_t **out, kd_yaml_type *type, const char *text,
 			   size_t len, const char *tag, int plain);
 
-/* Appends one document as block YAML (no leading "---"). */
+/* Appends one document as block YAML (no leading "---").  Values nested
+ * deeper than 1000 levels give KD_ELIMIT. */
 int kd_yaml_emit(kd_buf *out, const json_t *doc);
 
 /* Appends a stream: the elements of `docs` (an array) separated by "---". */

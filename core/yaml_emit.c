@@ -1,13 +1,27 @@
 /*
  * yaml_emit — JSON values to block YAML that kd_yaml_parse reads back as
- * the same value, laid out the way kubectl prints objects: sorted keys,
- * two-space indent, sequences under a key at the key's own indent, "- key: v"
- * for sequences of mappings, {} and [] for empty collections.
+ * the same value, written the way kubectl prints objects (go-yaml v3 over
+ * libyaml's emitter rules), so that kdrift's output can be compared with
+ * `kubectl kustomize` text:
  *
- * Strings stay plain only when no YAML 1.1 or 1.2 reader could take them
- * for anything else; otherwise they are double-quoted (kubectl's style).
- * Multi-line strings use a literal block (|, |- or |+) when that reads back
- * exactly, else double quotes with escapes.
+ *  - keys in go-yaml's order (digit runs compare as numbers, "a9" before
+ *    "a10"; letters after other characters), two-space indent, a sequence
+ *    under a key at the key's own indent, "- key: v" for mappings in
+ *    sequences, {} and [] when empty;
+ *  - a string some reader would type (null, bool, number, timestamp, the
+ *    YAML 1.1 words y/n/yes/no/on/off in their three spellings, "1:20")
+ *    is double-quoted; a string that cannot be plain (indicators, ": ",
+ *    " #", leading or trailing spaces, "---") is single-quoted; one with
+ *    characters outside YAML's printable set (tab, control characters,
+ *    NEL, LS, PS, BOM, and, like go-yaml, characters beyond U+FFFF) or a
+ *    space before a line break is double-quoted with escapes;
+ *  - a string with a line break is a literal block (|, |- or |+, with an
+ *    indentation indicator when it starts with a space or a break) unless
+ *    it cannot be one, then double-quoted;
+ *  - plain, single- and double-quoted values fold at spaces past column 80;
+ *  - keys longer than 128 bytes or with line breaks are explicit ("? ");
+ *  - integers as integers; reals integral within int64 as integers (kubectl
+ *    prints them so), others in Go's shortest %g form ("1.2345675e+06").
  */
 #include "yaml.h"
 
@@ -19,9 +33,11 @@
 
 #include "error.h"
 
-/* Keys longer than this are written as explicit "? key" entries: libyaml
- * only accepts implicit keys up to 1024 characters. */
-#define SIMPLE_KEY_MAX 1000
+#define BEST_WIDTH 80
+#define SIMPLE_KEY_MAX 128
+/* The writer recurses once per level; kd_yaml_parse stops at 256 and
+ * jansson's own reader at 2048, so this only stops hand-built values. */
+#define MAX_EMIT_DEPTH 1000
 
 static int indent_to(kd_buf *out, size_t n)
 {
@@ -36,8 +52,9 @@ static int indent_to(kd_buf *out, size_t n)
 }
 
 /* Decodes one UTF-8 character (jansson strings are valid UTF-8). */
-static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *len)
+static uint32_t utf8_next(const char *str, size_t n, size_t *len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	uint32_t c = s[0];
 
 	if (c < 0x80 || n < 2) {
@@ -61,197 +78,337 @@ static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *len)
 	return c;
 }
 
-/* Characters that may appear literally in any scalar style: YAML's
- * printable set minus the ones libyaml treats as line breaks (NEL, LS, PS)
- * and the byte-order mark. */
-static bool literal_ok(uint32_t c)
+/* go-yaml's printable set; NEL, LS and PS are excluded as well because a
+ * YAML 1.1 reader folds them like line breaks inside quotes. */
+static bool printable(uint32_t c)
 {
-	if (c == '\t')
+	if (c == '\n')
 		return true;
-	if (c < 0x20 || c == 0x7f)
-		return false;
-	if (c >= 0x80 && c < 0xa0)
-		return false;
-	if (c == 0x2028 || c == 0x2029 || c == 0xfeff)
-		return false;
-	if (c >= 0xd800 && c <= 0xdfff)
-		return false;
-	if (c == 0xfffe || c == 0xffff)
-		return false;
-	return true;
+	if (c >= 0x20 && c <= 0x7e)
+		return true;
+	if (c >= 0xa0 && c <= 0xd7ff)
+		return c != 0x2028 && c != 0x2029;
+	return c >= 0xe000 && c <= 0xfffd && c != 0xfeff;
 }
 
-static bool all_literal(const char *s, size_t n, bool allow_newline)
+static bool is_space_at(const char *s, size_t n, size_t i)
 {
+	return i < n && s[i] == ' ';
+}
+
+/* Whether the character at i is white space, a line break or the end. */
+static bool blankz_at(const char *s, size_t n, size_t i)
+{
+	return i >= n || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r';
+}
+
+typedef struct analysis {
+	bool multiline;     /* contains a line break */
+	bool plain_ok;      /* may be a plain scalar in block context */
+	bool single_ok;
+	bool block_ok;      /* may be a literal block */
+} analysis;
+
+/* libyaml's scalar analysis, for block context. */
+static void analyze(analysis *a, const char *s, size_t n)
+{
+	bool block_ind = false, leading_space = false, leading_break = false;
+	bool trailing_space = false, trailing_break = false, break_space = false;
+	bool space_break = false, special = false, prev_space = false, prev_break = false;
+	bool preceded_by_ws = true;
 	size_t i = 0, len;
 
+	memset(a, 0, sizeof(*a));
+	if (n == 0)
+		return;
+	if (n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0))
+		block_ind = true;
 	while (i < n) {
-		uint32_t c = utf8_next((const unsigned char *)s + i, n - i, &len);
+		uint32_t c = utf8_next(s + i, n - i, &len);
+		bool first = i == 0, last = i + len == n;
+		bool followed_by_ws = blankz_at(s, n, i + len);
 
-		if (!(literal_ok(c) || (allow_newline && c == '\n')))
-			return false;
+		if (first) {
+			if (c < 0x80 && strchr("#,[]{}&*!|>'\"%@`", (int)c) && c)
+				block_ind = true;
+			if ((c == '?' || c == ':' || c == '-') && followed_by_ws)
+				block_ind = true;
+		} else if ((c == ':' && followed_by_ws) || (c == '#' && preceded_by_ws)) {
+			block_ind = true;
+		}
+		if (!printable(c))
+			special = true;
+		if (c == '\n')
+			a->multiline = true;
+		if (c == ' ') {
+			leading_space |= first;
+			trailing_space |= last;
+			break_space |= prev_break;
+			prev_space = true;
+			prev_break = false;
+		} else if (c == '\n') {
+			leading_break |= first;
+			trailing_break |= last;
+			space_break |= prev_space;
+			prev_break = true;
+			prev_space = false;
+		} else {
+			prev_space = prev_break = false;
+		}
+		preceded_by_ws = c == ' ' || c == '\t' || c == '\n' || c == '\r';
 		i += len;
 	}
-	return true;
+	a->plain_ok = a->single_ok = a->block_ok = true;
+	if (leading_space || leading_break || trailing_space || trailing_break)
+		a->plain_ok = false;
+	if (trailing_space)
+		a->block_ok = false;
+	if (break_space)
+		a->plain_ok = a->single_ok = false;
+	if (space_break || special)
+		a->plain_ok = a->single_ok = a->block_ok = false;
+	if (a->multiline || block_ind)
+		a->plain_ok = false;
 }
-
-static bool word_in_ci(const char *s, size_t n, const char *const *words)
-{
-	size_t i;
-
-	for (; *words; words++) {
-		if (strlen(*words) != n)
-			continue;
-		for (i = 0; i < n; i++)
-			if ((s[i] | 0x20) != ((*words)[i] | 0x20))
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
-}
-
-/* Words some YAML reader (1.1 or 1.2, any case) gives a non-string type. */
-static const char *const typed_words[] = {
-	"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~",
-	".inf", "+.inf", "-.inf", ".nan", "=", "<<", NULL
-};
 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* True when s can be written as a plain scalar and read back unchanged by
- * kd_yaml_parse and by YAML 1.1/1.2 readers. */
-static bool plain_safe(const char *s, size_t n)
+/* go-yaml's isBase60Float: ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$ */
+static bool base60(const char *s, size_t n)
 {
+	size_t i = 0, groups = 0;
+
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	if (i >= n || !is_digit(s[i]))
+		return false;
+	while (i < n && (is_digit(s[i]) || s[i] == '_'))
+		i++;
+	while (i < n && s[i] == ':') {
+		i++;
+		if (i + 1 < n && s[i] >= '0' && s[i] <= '5' && is_digit(s[i + 1]))
+			i += 2;
+		else if (i < n && is_digit(s[i]))
+			i++;
+		else
+			return false;
+		groups++;
+	}
+	if (!groups)
+		return false;
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && (is_digit(s[i]) || s[i] == '_'))
+			i++;
+	}
+	return i == n;
+}
+
+static const char *const old_bools[] = {
+	"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+	"on", "On", "ON", "off", "Off", "OFF", NULL
+};
+
+/* Whether some reader would type the text as something else than this
+ * string: kd_yaml_parse itself, or a YAML 1.1 reader (old booleans,
+ * sexagesimal numbers). */
+static bool typed(const char *s, size_t n)
+{
+	const char *const *w;
 	json_t *v = NULL;
 	kd_yaml_type type;
 	bool same;
-	size_t i;
 
-	if (n == 0 || !all_literal(s, n, false))
-		return false;
-	if (strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]))
-		return false;
-	if (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == ':')
-		return false;
-	if (word_in_ci(s, n, typed_words))
-		return false;
-	/* Anything number-like (ints, floats, sexagesimal, dates, ...). */
-	if (is_digit(s[0]) || ((s[0] == '+' || s[0] == '.') && n > 1 &&
-			       (is_digit(s[1]) || s[1] == '.')))
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\t')
-			return false;
-		if (s[i] == ':' && i + 1 < n && s[i + 1] == ' ')
-			return false;
-		if (s[i] == '#' && i > 0 && s[i - 1] == ' ')
-			return false;
-	}
+	for (w = old_bools; *w; w++)
+		if (strlen(*w) == n && memcmp(*w, s, n) == 0)
+			return true;
+	if (base60(s, n))
+		return true;
 	if (kd_yaml_resolve_scalar(&v, &type, s, n, NULL, 1) < 0)
-		return false;
-	same = type == KD_YAML_STR && json_is_string(v) &&
+		return true;
+	same = (type == KD_YAML_STR || type == KD_YAML_MERGE) && json_is_string(v) &&
 	       json_string_length(v) == n && memcmp(json_string_value(v), s, n) == 0;
 	json_decref(v);
-	return same;
+	return !same;
 }
 
-static int emit_double_quoted(kd_buf *out, const char *s, size_t n)
+/* Column of the end of out, in characters. */
+static size_t current_column(const kd_buf *out)
 {
-	size_t i = 0, len;
-	int rc = kd_buf_putc(out, '"');
+	size_t i = out->len, col = 0;
 
+	while (i > 0 && out->data[i - 1] != '\n') {
+		if (((unsigned char)out->data[i - 1] & 0xc0) != 0x80)
+			col++;
+		i--;
+	}
+	return col;
+}
+
+/* Folding rules of libyaml's writers: break at a single space past column
+ * 80; the space is replaced by the line break. */
+typedef enum style { STYLE_PLAIN, STYLE_SINGLE, STYLE_DOUBLE } style;
+
+static int write_flow(kd_buf *out, const char *s, size_t n, style st, size_t indent,
+		      bool allow_breaks)
+{
+	size_t col = current_column(out), i = 0, len;
+	bool spaces = false;
+	int rc = 0;
+
+	if (st != STYLE_PLAIN) {
+		rc = kd_buf_putc(out, st == STYLE_SINGLE ? '\'' : '"');
+		col++;
+	}
 	while (rc == 0 && i < n) {
-		uint32_t c = utf8_next((const unsigned char *)s + i, n - i, &len);
+		uint32_t c = utf8_next(s + i, n - i, &len);
 
-		switch (c) {
-		case '"': rc = kd_buf_puts(out, "\\\""); break;
-		case '\\': rc = kd_buf_puts(out, "\\\\"); break;
-		case '\n': rc = kd_buf_puts(out, "\\n"); break;
-		case '\t': rc = kd_buf_puts(out, "\\t"); break;
-		case '\r': rc = kd_buf_puts(out, "\\r"); break;
-		case 0: rc = kd_buf_puts(out, "\\0"); break;
-		default:
-			if (c == '\t' || literal_ok(c))
-				rc = kd_buf_add(out, s + i, len);
+		if (c == ' ') {
+			bool fold = allow_breaks && !spaces && col > BEST_WIDTH;
+
+			if (st == STYLE_PLAIN)
+				fold = fold && !is_space_at(s, n, i + 1);
+			else if (st == STYLE_SINGLE)
+				fold = fold && i > 0 && i + 1 < n && !is_space_at(s, n, i + 1);
+			else
+				fold = fold && i > 0 && i + 1 < n;
+			if (fold) {
+				rc = kd_buf_putc(out, '\n');
+				if (rc == 0)
+					rc = indent_to(out, indent);
+				col = indent;
+				if (rc == 0 && st == STYLE_DOUBLE && is_space_at(s, n, i + 1)) {
+					rc = kd_buf_putc(out, '\\');
+					col++;
+				}
+			} else {
+				rc = kd_buf_putc(out, ' ');
+				col++;
+			}
+			spaces = true;
+		} else if (st == STYLE_DOUBLE && (!printable(c) || c == '\n' || c == '"' || c == '\\')) {
+			static const char from[] = { 0, 7, 8, 9, 10, 11, 12, 13, 27, '"', '\\' };
+			static const char to[] = "0abtnvfre\"\\";
+			const char *hit = c < 0x80 ? memchr(from, (int)c, sizeof(from)) : NULL;
+			size_t before = out->len;
+
+			if (hit)
+				rc = kd_buf_printf(out, "\\%c", to[hit - from]);
+			else if (c == 0x85)
+				rc = kd_buf_puts(out, "\\N");
+			else if (c == 0x2028)
+				rc = kd_buf_puts(out, "\\L");
+			else if (c == 0x2029)
+				rc = kd_buf_puts(out, "\\P");
 			else if (c <= 0xff)
 				rc = kd_buf_printf(out, "\\x%02X", (unsigned)c);
-			else
+			else if (c <= 0xffff)
 				rc = kd_buf_printf(out, "\\u%04X", (unsigned)c);
+			else
+				rc = kd_buf_printf(out, "\\U%08X", (unsigned)c);
+			col += out->len - before;
+			spaces = false;
+		} else {
+			if (st == STYLE_SINGLE && c == '\'')
+				rc = kd_buf_putc(out, '\'');
+			if (rc == 0)
+				rc = kd_buf_add(out, s + i, len);
+			col++;
+			spaces = false;
 		}
 		i += len;
 	}
-	return rc ? rc : kd_buf_putc(out, '"');
+	if (rc == 0 && st != STYLE_PLAIN)
+		rc = kd_buf_putc(out, st == STYLE_SINGLE ? '\'' : '"');
+	return rc;
 }
 
-/* A literal block reads back exactly when every character may appear
- * literally and the first line does not start with white space (which
- * would change the detected indentation); a string of line breaks only
- * is left to double quotes. */
-static bool block_ok(const char *s, size_t n)
+/* "|" with its indentation and chomping indicators, then the lines at
+ * indent; empty lines carry no spaces. */
+static int write_literal(kd_buf *out, const char *s, size_t n, size_t indent)
 {
-	if (n == 0 || !memchr(s, '\n', n))
-		return false;
-	if (s[0] == ' ' || s[0] == '\t' || s[0] == '\n')
-		return false;
-	return all_literal(s, n, true);
-}
+	bool breaks = true;
+	size_t i;
+	int rc = kd_buf_putc(out, '|');
 
-/* Writes "|" with its chomping indicator and the lines at `indent`. */
-static int emit_block(kd_buf *out, const char *s, size_t n, size_t indent)
-{
-	size_t trailing = 0, start = 0, i;
-	int rc;
-
-	while (trailing < n && s[n - 1 - trailing] == '\n')
-		trailing++;
-	rc = kd_buf_puts(out, trailing == 0 ? "|-\n" : trailing == 1 ? "|\n" : "|+\n");
-	/* Content lines, then the trailing line breaks as empty lines. */
-	for (i = 0; rc == 0 && i <= n - trailing; i++) {
-		if (i == n - trailing || s[i] == '\n') {
-			if (i > start)
-				rc = indent_to(out, indent);
-			if (rc == 0)
-				rc = kd_buf_add(out, s + start, i - start);
-			if (rc == 0)
-				rc = kd_buf_putc(out, '\n');
-			start = i + 1;
+	if (rc == 0 && (s[0] == ' ' || s[0] == '\n'))
+		rc = kd_buf_putc(out, '2');
+	if (rc == 0 && s[n - 1] != '\n')
+		rc = kd_buf_putc(out, '-');
+	else if (rc == 0 && (n == 1 || s[n - 2] == '\n'))
+		rc = kd_buf_putc(out, '+');
+	if (rc == 0)
+		rc = kd_buf_putc(out, '\n');
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (s[i] == '\n') {
+			rc = kd_buf_putc(out, '\n');
+			breaks = true;
+			continue;
 		}
+		if (breaks)
+			rc = indent_to(out, indent);
+		if (rc == 0)
+			rc = kd_buf_putc(out, s[i]);
+		breaks = false;
 	}
-	for (i = 1; rc == 0 && i < trailing; i++)
+	if (rc == 0 && s[n - 1] != '\n')
 		rc = kd_buf_putc(out, '\n');
 	return rc;
 }
 
-static int emit_string(kd_buf *out, const char *s, size_t n, size_t block_indent, bool is_key)
+/*
+ * Writes a string value or key.  `indent` is where continuation lines and
+ * literal block lines go.  Simple keys never fold and are never blocks.
+ * Literal blocks end with their own line break; *ends_line tells.
+ */
+static int emit_string(kd_buf *out, const char *s, size_t n, size_t indent,
+		       bool simple_key, bool *ends_line)
 {
-	if (plain_safe(s, n) && !(n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0)))
-		return kd_buf_add(out, s, n);
-	if (!is_key && block_ok(s, n))
-		return emit_block(out, s, n, block_indent);
-	return emit_double_quoted(out, s, n);
+	analysis a;
+	style st;
+
+	*ends_line = false;
+	analyze(&a, s, n);
+	if (a.multiline) {
+		if (a.block_ok && !simple_key) {
+			*ends_line = true;
+			return write_literal(out, s, n, indent);
+		}
+		st = STYLE_DOUBLE;
+	} else if (typed(s, n)) {
+		st = STYLE_DOUBLE;
+	} else {
+		st = a.plain_ok ? STYLE_PLAIN : a.single_ok ? STYLE_SINGLE : STYLE_DOUBLE;
+	}
+	return write_flow(out, s, n, st, indent, !simple_key);
 }
 
-/* Reals print in the shortest form that reads back to the same double.
+/* Reals as Go's strconv.FormatFloat(d, 'g', -1, 64), which kubectl uses:
+ * the shortest digits that read back to the same double, in exponent form
+ * when the exponent is below -4 or at least 6 ("1.2345675e+06", "1e-05").
  * Integral values within int64 print as integers, as kubectl prints them
- * and as kd_yaml_parse would type them anyway. */
+ * and as kd_yaml_parse types them anyway. */
 static int emit_real(kd_buf *out, double d)
 {
 	char tmp[64];
-	int prec;
+	int prec, exp;
 
 	if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
 	    (double)(json_int_t)d == d)
 		return kd_buf_printf(out, "%lld", (long long)(json_int_t)d);
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
 		if (strtod(tmp, NULL) == d)
 			break;
 	}
-	return kd_buf_puts(out, tmp);
+	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
+	exp = atoi(strchr(tmp, 'e') + 1);
+	if (exp < -4 || exp >= 6)
+		return kd_buf_puts(out, tmp);
+	return kd_buf_printf(out, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
 }
 
 /* A scalar or empty collection, written after "key: " or "- ". */
@@ -271,12 +428,11 @@ static int emit_scalar(kd_buf *out, const json_t *v, size_t block_indent)
 	case JSON_FALSE: return kd_buf_puts(out, "false\n");
 	case JSON_NULL: return kd_buf_puts(out, "null\n");
 	case JSON_STRING: {
-		size_t before = out->len;
+		bool ends_line;
 		int rc = emit_string(out, json_string_value(v), json_string_length(v),
-				     block_indent, false);
+				     block_indent, false, &ends_line);
 
-		/* Block scalars end with their own line break. */
-		if (rc == 0 && !(out->len > before && out->data[before] == '|'))
+		if (rc == 0 && !ends_line)
 			rc = kd_buf_putc(out, '\n');
 		return rc;
 	}
@@ -290,46 +446,139 @@ static bool nonempty_collection(const json_t *v)
 	       (json_is_array(v) && json_array_size(v) > 0);
 }
 
-static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline);
-static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline);
+static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline,
+			size_t depth);
+static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline,
+			 size_t depth);
 
 /* What follows "key:" for a mapping entry at `indent`. */
-static int emit_after_key(kd_buf *out, const json_t *v, size_t indent)
+static int emit_after_key(kd_buf *out, const json_t *v, size_t indent, size_t depth)
 {
 	int rc;
 
 	if (json_is_object(v) && json_object_size(v) > 0) {
 		rc = kd_buf_putc(out, '\n');
-		return rc ? rc : emit_mapping(out, v, indent + 2, false);
+		return rc ? rc : emit_mapping(out, v, indent + 2, false, depth + 1);
 	}
 	if (json_is_array(v) && json_array_size(v) > 0) {
 		rc = kd_buf_putc(out, '\n');
-		return rc ? rc : emit_sequence(out, v, indent, false);
+		return rc ? rc : emit_sequence(out, v, indent, false, depth + 1);
 	}
 	rc = kd_buf_putc(out, ' ');
 	return rc ? rc : emit_scalar(out, v, indent + 2);
 }
 
-static int compare_keys(const void *a, const void *b)
+static bool rune_is_letter(uint32_t c)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	/* Go's unicode.IsLetter; outside ASCII every character counts as a
+	 * letter, which holds for the letters keys use in practice. */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 0x80 && c != 0xa0 && !(c >= 0x2000 && c <= 0x206f));
 }
 
-static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline)
+static bool rune_is_digit(uint32_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads the run of digits starting at s as Go's int64 arithmetic would
+ * (wrapping on overflow, as go-yaml's sort does). */
+static int64_t digit_run(const char *s, size_t n, uint64_t start, size_t *end)
+{
+	uint64_t v = start;
+	size_t i = 0;
+
+	while (i < n && rune_is_digit((unsigned char)s[i])) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		i++;
+	}
+	*end = i;
+	return (int64_t)v;
+}
+
+/*
+ * go-yaml's key order (keyList.Less), which kubectl's output follows: runs
+ * of digits compare as numbers ("a9" before "a10"), letters sort after
+ * other characters, and otherwise characters compare by code point.
+ */
+static int go_key_compare(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), i = 0, j = 0;
+	bool digits = false;
+
+	while (i < na && j < nb) {
+		size_t la, lb, ea, eb;
+		uint32_t ca = utf8_next(a + i, na - i, &la);
+		uint32_t cb = utf8_next(b + j, nb - j, &lb);
+		bool al, bl;
+		uint64_t start = 0;
+		int64_t an, bn;
+		size_t k;
+
+		if (ca == cb) {
+			digits = rune_is_digit(ca);
+			i += la;
+			j += lb;
+			continue;
+		}
+		al = rune_is_letter(ca);
+		bl = rune_is_letter(cb);
+		if (al && bl)
+			return ca < cb ? -1 : 1;
+		if (al || bl) {
+			if (digits)
+				return al ? -1 : 1;
+			return bl ? -1 : 1;
+		}
+		/* A run of digits that started before this point and is not
+		 * all zeros counts as non-zero on both sides. */
+		if (ca == '0' || cb == '0') {
+			for (k = i; k > 0 && rune_is_digit((unsigned char)a[k - 1]); k--) {
+				if (a[k - 1] != '0') {
+					start = 1;
+					break;
+				}
+			}
+		}
+		an = digit_run(a + i, na - i, start, &ea);
+		bn = digit_run(b + j, nb - j, start, &eb);
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (ea != eb)
+			return ea < eb ? -1 : 1;
+		return ca < cb ? -1 : 1;
+	}
+	if (na - i == nb - j)
+		return 0;
+	/* Go compares lengths in runes; the common prefix has equal runes. */
+	return na - i < nb - j ? -1 : 1;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+	return go_key_compare(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool first_inline,
+			size_t depth)
 {
 	size_t n = json_object_size(obj), i = 0;
-	const char **keys = malloc(n * sizeof(*keys));
+	const char **keys;
 	const char *k;
 	json_t *v;
 	int rc = 0;
 
+	if (depth > MAX_EMIT_DEPTH)
+		return kd_error_set(KD_ELIMIT, "JSON value nests deeper than %d levels", MAX_EMIT_DEPTH);
+	keys = malloc(n * sizeof(*keys));
 	if (!keys)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)obj, k, v)
 		keys[i++] = k;
 	qsort(keys, n, sizeof(*keys), compare_keys);
 	for (i = 0; rc == 0 && i < n; i++) {
-		size_t klen, mark;
+		size_t klen;
+		bool ends_line;
 
 		v = json_object_get(obj, keys[i]);
 		if (strcmp(keys[i], "<<") == 0) {
@@ -342,16 +591,15 @@ static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool firs
 			rc = indent_to(out, indent);
 		if (rc)
 			break;
-		mark = out->len;
 		klen = strlen(keys[i]);
-		rc = emit_string(out, keys[i], klen, 0, true);
-		if (rc == 0 && out->len - mark > SIMPLE_KEY_MAX) {
-			/* Rewrite as an explicit key: "? key" then ":" below. */
-			kd_buf_truncate(out, mark);
+		if (klen <= SIMPLE_KEY_MAX && !memchr(keys[i], '\n', klen)) {
+			rc = emit_string(out, keys[i], klen, indent + 2, true, &ends_line);
+		} else {
+			/* An explicit key: "? key", then ":" on its own line. */
 			rc = kd_buf_puts(out, "? ");
 			if (rc == 0)
-				rc = emit_double_quoted(out, keys[i], klen);
-			if (rc == 0)
+				rc = emit_string(out, keys[i], klen, indent + 2, false, &ends_line);
+			if (rc == 0 && !ends_line)
 				rc = kd_buf_putc(out, '\n');
 			if (rc == 0)
 				rc = indent_to(out, indent);
@@ -359,17 +607,20 @@ static int emit_mapping(kd_buf *out, const json_t *obj, size_t indent, bool firs
 		if (rc == 0)
 			rc = kd_buf_putc(out, ':');
 		if (rc == 0)
-			rc = emit_after_key(out, v, indent);
+			rc = emit_after_key(out, v, indent, depth);
 	}
 	free(keys);
 	return rc;
 }
 
-static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline)
+static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool first_inline,
+			 size_t depth)
 {
 	size_t i;
 	int rc = 0;
 
+	if (depth > MAX_EMIT_DEPTH)
+		return kd_error_set(KD_ELIMIT, "JSON value nests deeper than %d levels", MAX_EMIT_DEPTH);
 	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
 		const json_t *v = json_array_get(arr, i);
 
@@ -380,9 +631,9 @@ static int emit_sequence(kd_buf *out, const json_t *arr, size_t indent, bool fir
 		if (rc)
 			break;
 		if (json_is_object(v) && nonempty_collection(v))
-			rc = emit_mapping(out, v, indent + 2, true);
+			rc = emit_mapping(out, v, indent + 2, true, depth + 1);
 		else if (json_is_array(v) && nonempty_collection(v))
-			rc = emit_sequence(out, v, indent + 2, true);
+			rc = emit_sequence(out, v, indent + 2, true, depth + 1);
 		else
 			rc = emit_scalar(out, v, indent + 2);
 	}
@@ -394,9 +645,9 @@ int kd_yaml_emit(kd_buf *out, const json_t *doc)
 	if (!doc)
 		return kd_error_set(KD_EINVAL, "no JSON value to emit as YAML");
 	if (json_is_object(doc) && json_object_size(doc) > 0)
-		return emit_mapping(out, doc, 0, false);
+		return emit_mapping(out, doc, 0, false, 1);
 	if (json_is_array(doc) && json_array_size(doc) > 0)
-		return emit_sequence(out, doc, 0, false);
+		return emit_sequence(out, doc, 0, false, 1);
 	return emit_scalar(out, doc, 2);
 }
 

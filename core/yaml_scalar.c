@@ -296,12 +296,16 @@ static int number_from_int(json_t **out, kd_yaml_type *type, const char *s, size
  * refuses them). */
 static int resolve_plain(json_t **out, kd_yaml_type *type, const char *text, size_t len)
 {
-	char *plain = NULL;
+	char small[64], *plain = NULL;
 	size_t n = 0, i;
 	kd_buf ts = KD_BUF_INIT;
 	int rc = 0;
 	char c = len ? text[0] : '\0';
 
+	/* Most scalars are names and words: only these first characters can
+	 * start anything but a string. */
+	if (len > 0 && !strchr("~nNtTfF.+-<0123456789", c))
+		goto string;
 	if (text_in(text, len, null_words)) {
 		*type = KD_YAML_NULL;
 		*out = json_null();
@@ -340,7 +344,7 @@ static int resolve_plain(json_t **out, kd_yaml_type *type, const char *text, siz
 				goto string;
 	}
 	/* Otherwise underscores are dropped everywhere before number parsing. */
-	plain = malloc(len + 1);
+	plain = len < sizeof(small) ? small : malloc(len + 1);
 	if (!plain)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	for (i = 0; i < len; i++)
@@ -368,7 +372,8 @@ static int resolve_plain(json_t **out, kd_yaml_type *type, const char *text, siz
 			goto cleanup;
 		}
 	}
-	free(plain);
+	if (plain != small)
+		free(plain);
 	plain = NULL;
 string:
 	*type = KD_YAML_STR;
@@ -376,7 +381,8 @@ string:
 	if (!*out)
 		rc = kd_error_set(KD_EINVAL, "scalar is not valid UTF-8 text");
 cleanup:
-	free(plain);
+	if (plain != small)
+		free(plain);
 	return rc;
 }
 

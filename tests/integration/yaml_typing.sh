@@ -76,5 +76,17 @@ while IFS= read -r row || [ -n "$row" ]; do
 done <"$table"
 
 [ "${KDRIFT_TYPING_WRITE:-}" = 1 ] && exit 0
+
+# The emitter's golden files are kubectl's output for the fixture
+# directories; test_yaml checks that kdrift re-emits them byte for byte.
+for name in layout quoting; do
+	dir="$KDRIFT_ROOT/tests/fixtures/yaml/$name"
+	if out=$(kubectl kustomize "$dir" 2>&1); then
+		check_eq "kubectl still prints tests/fixtures/yaml/$name.expected.yaml" \
+			"$(cat "$KDRIFT_ROOT/tests/fixtures/yaml/$name.expected.yaml")" "$out"
+	else
+		not_ok "kubectl kustomize $dir" "$out"
+	fi
+done
 check "the table has at least 40 rows ($rows)" test "$rows" -ge 40
 tap_done

@@ -201,6 +201,13 @@ static void test_streams(void **state)
 	/* Empty documents, comment-only documents and null documents are skipped. */
 	expect_stream("---\n---\n# only a comment\n---\na: 1\n---\n...\n", "[{\"a\":1}]");
 	expect_stream("", "[]");
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(kd_yaml_parse(&v, NULL, NULL, 0, NULL, NULL), 0);
+		assert_int_equal(json_array_size(v), 0);
+		json_decref(v);
+	}
 	expect_stream("# nothing\n", "[]");
 	expect_stream("--- null\n", "[]");
 	expect_stream("--- 5\n--- text\n", "[5, \"text\"]");
@@ -249,20 +256,24 @@ static void test_keys(void **state)
 	expect_stream("1: a\ntrue: b\n0x1F: c\n", "[{\"1\":\"a\",\"true\":\"b\",\"0x1F\":\"c\"}]");
 	expect_stream("a:\n  \"1\": x\n  'true': y\n  !!str 2: z\n",
 		      "[{\"a\":{\"1\":\"x\",\"true\":\"y\",\"2\":\"z\"}}]");
-	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
+	expect_error("a:\n  1: x\n", KD_EINVAL, "t.yaml:2:3: ", "mapping key 1 is not a string");
+	expect_error("~: x\n", KD_EINVAL, "t.yaml:1:1: ", "not a string");
+	expect_error("a:\n  !!int \"7\": x\n", KD_EINVAL, "t.yaml:2:3: ", "key 7 is not");
 	expect_error("a:\n  true: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  ~: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  2026-11-26: x\n", KD_EINVAL, "t.yaml:2:3: ", "not a string");
 	expect_error("a:\n  [1, 2]: x\n", KD_EINVAL, "t.yaml:2:3: ", "scalar");
 	expect_error("a:\n  ? {b: 1}\n  : x\n", KD_EINVAL, "t.yaml:2:5: ", "scalar");
 	/* Duplicate keys are refused, at the second key. */
-	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined");
+	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined at line 1");
 	expect_error("x:\n  a: 1\n  \"a\": 2\n", KD_EINVAL, "t.yaml:3:3: ", "already defined");
 }
 
 static void test_merge_keys(void **state)
 {
 	(void)state;
+	expect_stream("<<: {data: {a: \"1\"}}\nkind: ConfigMap\n",
+		      "[{\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\"}]");
 	expect_stream("b: &x {p: 1, q: 2}\nc:\n  <<: *x\n  q: 3\n",
 		      "[{\"b\":{\"p\":1,\"q\":2},\"c\":{\"p\":1,\"q\":3}}]");
 	/* Explicit keys win even when written before "<<"; earlier maps win. */
@@ -317,6 +328,17 @@ static void test_alias_bomb(void **state)
 	assert_null(v);
 	assert_non_null(strstr(kd_error_last(), "bomb.yaml:"));
 	assert_non_null(strstr(kd_error_last(), "aliases expand to more than"));
+	/* The budget covers the whole stream, not each document. */
+	{
+		kd_yaml_limits lim = kd_yaml_default_limits;
+
+		lim.max_alias_nodes = 100;
+		kd_buf_clear(&b);
+		for (i = 0; i < 30; i++)
+			assert_int_equal(kd_buf_puts(&b, "---\na: &a [1, 2, 3]\nb: *a\n"), 0);
+		assert_int_equal(kd_yaml_parse(&v, NULL, b.data, b.len, "many.yaml", &lim), KD_ELIMIT);
+		assert_non_null(strstr(kd_error_last(), "many.yaml:78:4: "));
+	}
 	kd_buf_free(&b);
 }
 
@@ -454,6 +476,22 @@ static void test_positions(void **state)
 	expect_pos(json_array_get(pos, 1), "", 11, 5);
 	json_decref(docs);
 	json_decref(pos);
+	/* Aliases sit where they are used; merged keys at their "<<". */
+	text = "base: &b {x: 1}\n"
+	       "list:\n"
+	       "  - *b\n"
+	       "obj:\n"
+	       "  y: 2\n"
+	       "  <<: *b\n";
+	assert_int_equal(kd_yaml_parse(&docs, &pos, text, strlen(text), "p.yaml", NULL), 0);
+	p0 = json_array_get(pos, 0);
+	expect_pos(p0, "/base/x", 1, 11);
+	expect_pos(p0, "/list/0", 3, 5);
+	expect_pos(p0, "/obj/y", 5, 3);
+	expect_pos(p0, "/obj/x", 6, 3);
+	assert_null(json_object_get(p0, "/obj/<<"));
+	json_decref(docs);
+	json_decref(pos);
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
@@ -520,16 +558,26 @@ static void test_emit_layout(void **state)
 		    "a: |\n  l1\n  l2\nb: |-\n  l1\n  l2\nc: |+\n  x\n\nd:\n- |\n  p\n  q\n");
 	expect_emit("{\"n\":1.5,\"i\":-7,\"r\":1.0,\"big\":1e300,\"t\":true,\"f\":false,\"z\":null}",
 		    "big: 1e+300\nf: false\ni: -7\n\"n\": 1.5\nr: 1\nt: true\nz: null\n");
+	/* go-yaml's key order, as kubectl prints it: digit runs compare as
+	 * numbers and letters sort after other characters. */
+	expect_emit("{\"a10\":1,\"a9\":1,\"b\":1,\"B\":1,\"1\":1,\"10\":1,\"2\":1,\"x-1\":1,"
+		    "\"x1\":1,\"item02\":1,\"item1\":1,\"item10\":1,\"port-8080\":1,\"port-80\":1,"
+		    "\"app.kubernetes.io/name\":1,\"app\":1,\"_under\":1,\"Zed\":1}",
+		    "_under: 1\n\"1\": 1\n\"2\": 1\n\"10\": 1\nB: 1\nZed: 1\na9: 1\na10: 1\napp: 1\n"
+		    "app.kubernetes.io/name: 1\nb: 1\nitem1: 1\nitem02: 1\nitem10: 1\nport-80: 1\n"
+		    "port-8080: 1\nx-1: 1\nx1: 1\n");
 	expect_emit("\"text\"", "text\n");
 	expect_emit("[]", "[]\n");
 	expect_emit("{}", "{}\n");
-	/* Strings a YAML 1.1 or 1.2 reader would type are quoted. */
+	/* Strings a YAML 1.1 or 1.2 reader would type are double-quoted;
+	 * strings that only cannot be plain are single-quoted, as kubectl
+	 * does; characters outside the printable set are escaped. */
 	expect_emit("[\"yes\",\"on\",\"n\",\"010\",\"1e3\",\"null\",\"~\",\"\",\"2026-11-26\",\"1:20\",\"0o17\",\"NO\"]",
 		    "- \"yes\"\n- \"on\"\n- \"n\"\n- \"010\"\n- \"1e3\"\n- \"null\"\n- \"~\"\n- \"\"\n"
 		    "- \"2026-11-26\"\n- \"1:20\"\n- \"0o17\"\n- \"NO\"\n");
 	expect_emit("[\" a\",\"a \",\"a: b\",\"a #b\",\"#a\",\"- a\",\"a:\",\"\\u0001\\u007f\\u0085\\u2028\\ufeff\",\"tab\\there\",\"caf\\u00e9\"]",
-		    "- \" a\"\n- \"a \"\n- \"a: b\"\n- \"a #b\"\n- \"#a\"\n- \"- a\"\n- \"a:\"\n"
-		    "- \"\\x01\\x7F\\x85\\u2028\\uFEFF\"\n- \"tab\\there\"\n- café\n");
+		    "- ' a'\n- 'a '\n- 'a: b'\n- 'a #b'\n- '#a'\n- '- a'\n- 'a:'\n"
+		    "- \"\\x01\\x7F\\N\\L\\uFEFF\"\n- \"tab\\there\"\n- café\n");
 }
 
 static void test_emit_refuses(void **state)
@@ -544,7 +592,85 @@ static void test_emit_refuses(void **state)
 	v = json_object();
 	assert_int_equal(kd_yaml_emit_stream(&b, v), KD_EINVAL);
 	json_decref(v);
+	/* Hand-built values nested past the emitter's depth are refused
+	 * instead of exhausting the stack. */
+	{
+		json_t *deep = json_array(), *cur = deep;
+		int i;
+
+		for (i = 0; i < 5000; i++) {
+			json_t *next = i % 2 ? json_array() : json_object();
+
+			if (json_is_array(cur))
+				json_array_append_new(cur, next);
+			else
+				json_object_set_new(cur, "k", next);
+			cur = next;
+		}
+		json_array_append_new(cur, json_integer(1));
+		kd_buf_clear(&b);
+		assert_int_equal(kd_yaml_emit(&b, deep), KD_ELIMIT);
+		json_decref(deep);
+	}
 	kd_buf_free(&b);
+}
+
+/* kubectl's own output for tests/fixtures/yaml/NAME/, parsed and emitted
+ * again, comes out byte for byte (tests/integration/yaml_typing.sh checks
+ * that kubectl still prints NAME.expected.yaml); and the hand-written input
+ * parses to the objects kubectl printed (kustomize reorders documents). */
+static void expect_kubectl_output(const char *name)
+{
+	kd_buf rel = KD_BUF_INIT, file = KD_BUF_INIT, in = KD_BUF_INIT, out = KD_BUF_INIT;
+	char *path, *in_path;
+	json_t *docs = NULL, *inputs = NULL, *d;
+	size_t i, j;
+
+	assert_int_equal(kd_buf_printf(&rel, "%s.expected.yaml", name), 0);
+	path = fixture_path(kd_buf_cstr(&rel));
+	kd_buf_clear(&rel);
+	assert_int_equal(kd_buf_printf(&rel, "%s/input.yaml", name), 0);
+	in_path = fixture_path(kd_buf_cstr(&rel));
+	assert_int_equal(kd_buf_read_file(&file, path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&docs, NULL, file.data, file.len, path, NULL), 0);
+	assert_int_equal(kd_yaml_emit_stream(&out, docs), 0);
+	if (strcmp(kd_buf_cstr(&out), kd_buf_cstr(&file)) != 0) {
+		const char *a = kd_buf_cstr(&out), *b = kd_buf_cstr(&file);
+		size_t k = 0, line = 1;
+
+		for (; a[k] && a[k] == b[k]; k++)
+			line += a[k] == '\n';
+		fail_msg("%s: emitted text differs from kubectl's at line %zu:\n%.200s\nkubectl:\n%.200s",
+			 path, line, a + k, b + k);
+	}
+	assert_int_equal(kd_buf_read_file(&in, in_path, 0), 0);
+	assert_int_equal(kd_yaml_parse(&inputs, NULL, in.data, in.len, in_path, NULL), 0);
+	assert_int_equal(json_array_size(inputs), json_array_size(docs));
+	json_array_foreach(docs, i, d) {
+		for (j = 0; j < json_array_size(inputs); j++)
+			if (values_equal(d, json_array_get(inputs, j)))
+				break;
+		if (j == json_array_size(inputs)) {
+			char *g = dump(d);
+
+			fail_msg("kubectl printed %s, which no input document equals", g);
+		}
+	}
+	json_decref(docs);
+	json_decref(inputs);
+	kd_buf_free(&rel);
+	kd_buf_free(&file);
+	kd_buf_free(&in);
+	kd_buf_free(&out);
+	free(path);
+	free(in_path);
+}
+
+static void test_emit_matches_kubectl(void **state)
+{
+	(void)state;
+	expect_kubectl_output("layout");
+	expect_kubectl_output("quoting");
 }
 
 static void test_emit_stream(void **state)
@@ -621,10 +747,12 @@ static json_t *random_string(void)
 		": ", "#", " #", "\n", "\n\n", "\t", "\"", "'", "\\", "---", "...", "[", "]", "{",
 		"}", ",", "&", "*", "!", "|", ">", "%", "@", "`", "?", "_", "0x", "2026-11-26",
 		"T10:00:00Z", "caf\xc3\xa9", "\xe2\x9c\x93", "\xc2\x85", "\xe2\x80\xa8", "\x01",
-		"\x7f", "\r", "<<", "=", "true", "Inf", ".nan",
+		"\x7f", "\r", "<<", "=", "true", "Inf", ".nan", "word ", "  ", " \n", "\n ",
+		"\xf0\x9f\x98\x80", "\xc2\xa0",
 	};
 	kd_buf b = KD_BUF_INIT;
-	uint32_t i, n = rnd(6);
+	/* Now and then a long one, so that folding past column 80 is used. */
+	uint32_t i, n = rnd(8) ? rnd(6) : rnd(120);
 	json_t *v;
 
 	for (i = 0; i < n; i++)
@@ -688,6 +816,45 @@ static void test_emit_property(void **state)
 	}
 }
 
+/* Random corruptions of a real manifest never crash the parser, and every
+ * failure names the input with a line and column. */
+static void test_mutations(void **state)
+{
+	static const char bytes[] = ":-[]{}&*!|>'\"#%@`,? \t\n\r\x80\xc3\xff\x00x1~";
+	char *path = fixture_path("layout/input.yaml");
+	kd_buf orig = KD_BUF_INIT;
+	int round;
+
+	(void)state;
+	assert_int_equal(kd_buf_read_file(&orig, path, 0), 0);
+	for (round = 0; round < 2000; round++) {
+		char *copy = malloc(orig.len);
+		json_t *v = NULL;
+		int k, edits, rc;
+
+		assert_non_null(copy);
+		memcpy(copy, orig.data, orig.len);
+		rng_state = (uint64_t)round * 7919u + 17;
+		edits = 1 + (int)rnd(4);
+		for (k = 0; k < edits; k++)
+			copy[rnd((uint32_t)orig.len)] = bytes[rnd(sizeof(bytes) - 1)];
+		rc = kd_yaml_parse(&v, NULL, copy, orig.len, "m.yaml", NULL);
+		if (rc == 0) {
+			json_decref(v);
+		} else {
+			const char *msg = kd_error_last();
+			unsigned line, col;
+
+			assert_null(v);
+			if (sscanf(msg, "m.yaml:%u:%u: ", &line, &col) != 2 || line == 0 || col == 0)
+				fail_msg("round %d: error without a position: %s", round, msg);
+		}
+		free(copy);
+	}
+	kd_buf_free(&orig);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,10 +872,12 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_emit_layout),
+		cmocka_unit_test(test_emit_matches_kubectl),
 		cmocka_unit_test(test_emit_refuses),
 		cmocka_unit_test(test_emit_stream),
 		cmocka_unit_test(test_emit_round_trips),
 		cmocka_unit_test(test_emit_property),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

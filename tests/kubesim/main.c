@@ -1,0 +1,575 @@
+/*
+ * kubesim — a multi-cluster Kubernetes API simulator for tests and demos.
+ *
+ *   kubesim --port P --clusters LIST --state-dir DIR [--scenario FILE]
+ *           [--seed N] [--server-version 1.32] [--history N]
+ *
+ * Serves https://127.0.0.1:P/clusters/NAME for every cluster, writes
+ * DIR/kubeconfig and prints one "ready port=P" line once it listens.
+ * Uses one thread per connection so that watches and hanging clusters can
+ * block without stalling anyone else.
+ */
+#define _GNU_SOURCE /* POLLRDHUP */
+#include "ks.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+ks_server ks_srv;
+
+#define MAX_BODY (16u << 20)
+
+typedef struct conn_state {
+	kd_buf body;
+	bool too_big;
+} conn_state;
+
+static const char *lookup_over(const char *const *list, const char *name)
+{
+	for (; list && list[0]; list += 2)
+		if (!strcasecmp(list[0], name))
+			return list[1];
+	return NULL;
+}
+
+const char *ks_query(const ks_request *r, const char *name)
+{
+	if (!r->conn)
+		return lookup_over(r->query_over, name);
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *ks_header(const ks_request *r, const char *name)
+{
+	if (!r->conn)
+		return lookup_over(r->header_over, name);
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void ks_respond_status(ks_response *resp, int code, const char *reason,
+		       const char *message, json_t *details)
+{
+	json_decref(resp->json);
+	resp->code = code;
+	resp->json = ks_status(code, reason, message, details);
+	json_decref(details);
+}
+
+static char *split_path(const char *url, char ***segs, size_t *n)
+{
+	char *copy = strdup(url), *p, *save = NULL;
+	char **v;
+	size_t cap = 16;
+
+	*segs = NULL;
+	*n = 0;
+	v = calloc(cap, sizeof(*v));
+	if (!copy || !v) {
+		free(copy);
+		free(v);
+		return NULL;
+	}
+	for (p = strtok_r(copy, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (*n + 1 >= cap) {
+			char **g = realloc(v, cap * 2 * sizeof(*v));
+			if (!g) {
+				free(copy);
+				free(v);
+				return NULL;
+			}
+			v = g;
+			cap *= 2;
+		}
+		v[(*n)++] = p;
+	}
+	*segs = v;
+	return copy;
+}
+
+static bool client_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd pfd;
+
+	if (!ci)
+		return true;
+	pfd.fd = ci->connect_fd;
+	pfd.events = POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) < 0)
+		return errno != EINTR;
+	return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void reset_connection(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct linger lg = {1, 0};
+
+	if (ci)
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+/* Applies the cluster's faults; true when the request must not be served. */
+static bool apply_faults(ks_cluster *c, ks_request *r, ks_response *resp,
+			 bool *drop)
+{
+	ks_faults f;
+	unsigned roll;
+
+	pthread_mutex_lock(&c->mu);
+	f = c->faults;
+	roll = (unsigned)rand_r(&c->rand_state);
+	pthread_mutex_unlock(&c->mu);
+	if (f.hang) {
+		while (!ks_srv.stopping && !client_gone(r->conn)) {
+			sleep_ms(100);
+			pthread_mutex_lock(&c->mu);
+			f.hang = c->faults.hang;
+			pthread_mutex_unlock(&c->mu);
+			if (!f.hang)
+				break;
+		}
+		if (f.hang) {
+			*drop = true;
+			return true;
+		}
+	}
+	if (f.reset) {
+		reset_connection(r->conn);
+		*drop = true;
+		return true;
+	}
+	if (f.latency_ms > 0)
+		sleep_ms(f.latency_ms);
+	if (f.error_rate > 0 && (double)(roll % 10000) / 10000.0 < f.error_rate) {
+		int code = f.error_code ? f.error_code : 500;
+		const char *reason = code == 429 ? "TooManyRequests" :
+				     code == 503 ? "ServiceUnavailable" : "InternalError";
+		ks_respond_status(resp, code, reason, code == 429 ?
+				  "Too many requests, please try again later." :
+				  "the server is currently unable to handle the request", NULL);
+		if (code == 429 || code == 503)
+			resp->retry_after = f.retry_after > 0 ? f.retry_after : 1;
+		return true;
+	}
+	return false;
+}
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+static void route(ks_request *r, const char *url, ks_response *resp, bool *drop)
+{
+	const char *auth = ks_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *ctype = ks_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	char *path = NULL;
+	char **segs = NULL;
+	size_t nsegs = 0;
+	ks_cluster *c;
+
+	(void)url;
+	if (!auth || strncmp(auth, "Bearer ", 7)) {
+		ks_respond_status(resp, 401, "Unauthorized", "Unauthorized", NULL);
+		return;
+	}
+	if (!strcmp(auth + 7, ks_srv.admin_token)) {
+		r->readonly = false;
+		r->user = "kubesim-admin";
+	} else if (!strcmp(auth + 7, ks_srv.readonly_token)) {
+		r->readonly = true;
+		r->user = "kubesim-readonly";
+	} else {
+		ks_respond_status(resp, 401, "Unauthorized", "Unauthorized", NULL);
+		return;
+	}
+	path = split_path(url, &segs, &nsegs);
+	if (!path) {
+		ks_respond_status(resp, 500, "InternalError", "out of memory", NULL);
+		return;
+	}
+	if (nsegs >= 1 && !strcmp(segs[0], "_kubesim")) {
+		if (r->readonly) {
+			ks_respond_status(resp, 403, "Forbidden", "the control API needs the admin token", NULL);
+		} else {
+			r->segs = segs + 1;
+			r->nsegs = nsegs - 1;
+			ks_control_handle(r, resp);
+		}
+		goto cleanup;
+	}
+	if (nsegs < 2 || strcmp(segs[0], "clusters") || !(c = ks_cluster_find(&ks_srv, segs[1]))) {
+		ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
+		goto cleanup;
+	}
+	r->segs = segs + 2;
+	r->nsegs = nsegs - 2;
+	if (apply_faults(c, r, resp, drop))
+		goto cleanup;
+	if (ctype && strstr(ctype, "protobuf")) {
+		ks_respond_status(resp, 415, "UnsupportedMediaType",
+				  "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+				  NULL);
+		goto cleanup;
+	}
+	(void)is_write;
+	ks_api_handle(c, r, resp);
+cleanup:
+	free(segs);
+	free(path);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, ks_response *resp)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	char *text = NULL;
+	size_t len = 0;
+	char ra[16];
+
+	if (resp->stream) {
+		mr = resp->stream;
+	} else {
+		if (resp->json) {
+			text = json_dumps(resp->json, JSON_COMPACT);
+			len = text ? strlen(text) : 0;
+		} else if (resp->raw) {
+			text = resp->raw;
+			len = resp->raw_len;
+			resp->raw = NULL;
+		}
+		if (!text) {
+			text = strdup("");
+			len = 0;
+		}
+		mr = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+		if (!mr) {
+			free(text);
+			return MHD_NO;
+		}
+	}
+	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+				resp->content_type ? resp->content_type : "application/json");
+	MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, private");
+	if (resp->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", resp->retry_after);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	ret = MHD_queue_response(conn, (unsigned)(resp->code ? resp->code : 200), mr);
+	MHD_destroy_response(mr);
+	resp->stream = NULL;
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	conn_state *st = *con_cls;
+	ks_request r;
+	ks_response resp;
+	bool drop = false;
+	enum MHD_Result ret;
+
+	(void)cls;
+	(void)version;
+	if (!st) {
+		st = calloc(1, sizeof(*st));
+		if (!st)
+			return MHD_NO;
+		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (st->body.len + *upload_size > MAX_BODY || kd_buf_add(&st->body, upload_data, *upload_size) < 0)
+			st->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(&resp, 0, sizeof(resp));
+	r.conn = conn;
+	r.method = method;
+	r.body = kd_buf_cstr(&st->body);
+	r.body_len = st->body.len;
+	if (st->too_big)
+		ks_respond_status(&resp, 413, "RequestEntityTooLarge", "the request body is too large", NULL);
+	else
+		route(&r, url, &resp, &drop);
+	if (drop) {
+		json_decref(resp.json);
+		free(resp.raw);
+		return MHD_NO;
+	}
+	ret = send_response(conn, &resp);
+	json_decref(resp.json);
+	free(resp.raw);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	conn_state *st = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (st) {
+		kd_buf_free(&st->body);
+		free(st);
+		*con_cls = NULL;
+	}
+}
+
+static int write_kubeconfig(const char *dir, const char *ca_pem)
+{
+	kd_buf b = KD_BUF_INIT, path = KD_BUF_INIT, b64 = KD_BUF_INIT;
+	size_t i, n = strlen(ca_pem);
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	FILE *f = NULL;
+	int rc = KD_ENOMEM;
+
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)ca_pem[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)ca_pem[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)ca_pem[i + 2];
+		if (kd_buf_putc(&b64, tbl[(v >> 18) & 63]) < 0 || kd_buf_putc(&b64, tbl[(v >> 12) & 63]) < 0 ||
+		    kd_buf_putc(&b64, i + 1 < n ? tbl[(v >> 6) & 63] : '=') < 0 ||
+		    kd_buf_putc(&b64, i + 2 < n ? tbl[v & 63] : '=') < 0)
+			goto cleanup;
+	}
+	if (kd_buf_puts(&b, "apiVersion: v1\nkind: Config\nclusters:\n") < 0)
+		goto cleanup;
+	for (i = 0; i < ks_srv.nclusters; i++)
+		if (kd_buf_printf(&b, "- name: %s\n  cluster:\n    server: https://127.0.0.1:%d/clusters/%s\n"
+				  "    certificate-authority-data: %s\n", ks_srv.clusters[i]->name,
+				  ks_srv.port, ks_srv.clusters[i]->name, kd_buf_cstr(&b64)) < 0)
+			goto cleanup;
+	if (kd_buf_printf(&b, "users:\n- name: kubesim-admin\n  user:\n    token: %s\n"
+			  "- name: kubesim-readonly\n  user:\n    token: %s\ncontexts:\n",
+			  ks_srv.admin_token, ks_srv.readonly_token) < 0)
+		goto cleanup;
+	for (i = 0; i < ks_srv.nclusters; i++) {
+		const char *nm = ks_srv.clusters[i]->name;
+		if (kd_buf_printf(&b, "- name: %s\n  context:\n    cluster: %s\n    user: kubesim-admin\n    namespace: default\n"
+				  "- name: %s-readonly\n  context:\n    cluster: %s\n    user: kubesim-readonly\n    namespace: default\n",
+				  nm, nm, nm, nm) < 0)
+			goto cleanup;
+	}
+	if (kd_buf_printf(&b, "current-context: %s\n", ks_srv.clusters[0]->name) < 0 ||
+	    kd_buf_printf(&path, "%s/kubeconfig", dir) < 0)
+		goto cleanup;
+	rc = KD_EIO;
+	f = fopen(kd_buf_cstr(&path), "w");
+	if (!f) {
+		kd_error_set(KD_EIO, "cannot write %s: %s", kd_buf_cstr(&path), strerror(errno));
+		goto cleanup;
+	}
+	fchmod(fileno(f), 0600);
+	if (fwrite(b.data, 1, b.len, f) != b.len || fclose(f) != 0) {
+		f = NULL;
+		kd_error_set(KD_EIO, "cannot write %s", kd_buf_cstr(&path));
+		goto cleanup;
+	}
+	f = NULL;
+	rc = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	kd_buf_free(&b);
+	kd_buf_free(&path);
+	kd_buf_free(&b64);
+	return rc;
+}
+
+static void seed_namespaces(void)
+{
+	static const char *names[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+	size_t i, k;
+	char ts[32], uid[37];
+	const ks_type *ns = NULL, *b;
+	size_t n;
+
+	b = ks_types_builtin(&n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(b[i].kind, "Namespace"))
+			ns = &b[i];
+	ks_now_rfc3339(ts);
+	for (k = 0; k < ks_srv.nclusters; k++) {
+		ks_cluster *c = ks_srv.clusters[k];
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *key = ks_key(ns, NULL, names[i]);
+			json_t *o;
+
+			ks_uuid(uid);
+			o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:{s:s}}, s:{s:[s]}, s:{s:s}}",
+				      "apiVersion", "v1", "kind", "Namespace", "metadata", "name",
+				      names[i], "uid", uid, "creationTimestamp", ts, "labels",
+				      "kubernetes.io/metadata.name", names[i], "spec", "finalizers",
+				      "kubernetes", "status", "phase", "Active");
+			if (key && o)
+				ks_store_put(c, key, o, true);
+			json_decref(o);
+			free(key);
+		}
+	}
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	got_signal = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: kubesim --port P --clusters LIST|COUNT --state-dir DIR "
+		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N]\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *clusters = NULL, *state_dir = NULL, *scenario = NULL;
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	struct MHD_Daemon *d = NULL;
+	const union MHD_DaemonInfo *info;
+	struct sigaction sa;
+	int port = -1, i, status = 1;
+	long seed = -1;
+
+	ks_srv.minor = 32;
+	ks_srv.history = 256;
+	ks_srv.bookmark_ms = 5000;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v) {
+			usage();
+			return 2;
+		}
+		if (!strcmp(a, "--port"))
+			port = atoi(v);
+		else if (!strcmp(a, "--clusters"))
+			clusters = v;
+		else if (!strcmp(a, "--state-dir"))
+			state_dir = v;
+		else if (!strcmp(a, "--scenario"))
+			scenario = v;
+		else if (!strcmp(a, "--seed"))
+			seed = atol(v);
+		else if (!strcmp(a, "--history"))
+			ks_srv.history = (size_t)atol(v);
+		else if (!strcmp(a, "--bookmark-ms"))
+			ks_srv.bookmark_ms = atoi(v);
+		else if (!strcmp(a, "--server-version")) {
+			if (strncmp(v, "1.", 2) || atoi(v + 2) < 20 || atoi(v + 2) > 40) {
+				fprintf(stderr, "kubesim: --server-version must look like 1.32\n");
+				return 2;
+			}
+			ks_srv.minor = atoi(v + 2);
+		} else {
+			usage();
+			return 2;
+		}
+		i++;
+	}
+	if (port < 0 || port > 65535 || !clusters || !state_dir || ks_srv.history < 1) {
+		usage();
+		return 2;
+	}
+	srand(seed >= 0 ? (unsigned)seed : (unsigned)time(NULL));
+	if (ks_store_init(&ks_srv, clusters) < 0) {
+		fprintf(stderr, "kubesim: %s\n", kd_error_last());
+		goto cleanup;
+	}
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "kubesim: cannot create %s: %s\n", state_dir, strerror(errno));
+		goto cleanup;
+	}
+	if (ks_certs_generate(&ca, &cert, &key) < 0) {
+		fprintf(stderr, "kubesim: %s\n", kd_error_last());
+		goto cleanup;
+	}
+	ks_random_hex(ks_srv.admin_token, 24);
+	ks_random_hex(ks_srv.readonly_token, 24);
+	seed_namespaces();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+			     MHD_USE_TLS | MHD_USE_ERROR_LOG,
+			     (uint16_t)port, NULL, NULL, on_request, NULL,
+			     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "kubesim: cannot listen on port %d\n", port);
+		goto cleanup;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	ks_srv.port = info ? info->port : port;
+	if (write_kubeconfig(state_dir, ca) < 0) {
+		fprintf(stderr, "kubesim: %s\n", kd_error_last());
+		goto cleanup;
+	}
+	if (scenario && ks_scenario_start(scenario) < 0) {
+		fprintf(stderr, "kubesim: %s\n", kd_error_last());
+		goto cleanup;
+	}
+	printf("ready port=%d\n", ks_srv.port);
+	fflush(stdout);
+	while (!got_signal)
+		sleep_ms(100);
+	status = 0;
+cleanup:
+	ks_srv.stopping = 1;
+	ks_scenario_stop();
+	for (size_t k = 0; k < ks_srv.nclusters; k++) {
+		pthread_mutex_lock(&ks_srv.clusters[k]->mu);
+		pthread_cond_broadcast(&ks_srv.clusters[k]->cv);
+		pthread_mutex_unlock(&ks_srv.clusters[k]->mu);
+	}
+	if (d)
+		MHD_stop_daemon(d);
+	ks_store_free(&ks_srv);
+	free(ca);
+	free(cert);
+	free(key);
+	return status;
+}
