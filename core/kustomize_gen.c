@@ -193,6 +193,8 @@ int kz_apply_hashes(kz_list *l)
 
 		if (!r->hashed)
 			continue;
+		if ((rc = kz_remember_id(r)) < 0)
+			return rc;
 		rc = kz_hash_object(hash, r->obj);
 		if (rc < 0)
 			return rc;

@@ -117,6 +117,8 @@ static int target_matches(bool *out, const json_t *target, const kz_res *r,
 		return rc;
 	if (!m && r->base_name && (rc = field_matches(&m, target, "name", r->base_name, f, ptr)) < 0)
 		return rc;
+	if (!m && (rc = field_matches(&m, target, "name", r->orig_name, f, ptr)) < 0)
+		return rc;
 	if (!m)
 		return 0;
 	if ((rc = selector_matches(&m, target, "labelSelector",
@@ -133,8 +135,15 @@ static int target_matches(bool *out, const json_t *target, const kz_res *r,
 
 /* Applies one patch document to resource i; the resource may disappear
  * ($patch: delete), in which case *removed is set. */
+/* What a targeted strategic merge patch may change besides the body. */
+typedef struct patch_opts {
+	bool name;   /* allowNameChange */
+	bool kind;   /* allowKindChange */
+} patch_opts;
+
 static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
-		     bool *removed, const kz_file *f, const char *ptr)
+		     const patch_opts *po, bool *removed, const kz_file *f,
+		     const char *ptr)
 {
 	json_t *out = NULL;
 	json_t *p = NULL;
@@ -163,10 +172,14 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 			if (!p)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			meta = json_object_get(p, "metadata");
-			json_object_del(meta, "name");
-			json_object_del(meta, "namespace");
-			json_object_del(p, "apiVersion");
-			json_object_del(p, "kind");
+			if (!po->name) {
+				json_object_del(meta, "name");
+				json_object_del(meta, "namespace");
+			}
+			if (!po->kind) {
+				json_object_del(p, "apiVersion");
+				json_object_del(p, "kind");
+			}
 			patch = p;
 		}
 		rc = kd_smp_apply(&out, l->v[i].obj, patch, KD_SMP_KUSTOMIZE);
@@ -185,7 +198,7 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 }
 
 static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
-			  const kz_file *f, const char *ptr)
+			  const patch_opts *po, const kz_file *f, const char *ptr)
 {
 	size_t i = 0, d;
 	int rc;
@@ -197,7 +210,7 @@ static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
 		if (rc < 0)
 			return rc;
 		for (d = 0; match && d < json_array_size(docs) && !removed; d++) {
-			rc = apply_one(l, i, json_array_get(docs, d), true, &removed, f, ptr);
+			rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
 			if (rc < 0)
 				return rc;
 		}
@@ -225,11 +238,8 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 
 		if (strcmp(kz_kind(r->obj), kind) != 0)
 			continue;
-		if (ns && strcmp(ns, kz_ns(r->obj)) != 0)
-			continue;
-		if ((cur && strcmp(cur, name) == 0) ||
-		    (r->base_name && strcmp(r->base_name, name) == 0) ||
-		    strcmp(r->orig_name, name) == 0) {
+		if ((cur && strcmp(cur, name) == 0 && strcmp(kz_ns(r->obj), ns ? ns : "") == 0) ||
+		    kz_had_id(r, name, ns ? ns : "")) {
 			hits++;
 			at = i;
 		}
@@ -251,7 +261,9 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 		 * hashed it; keep the current one. */
 		if (kz_name(l->v[at].obj))
 			kz_set_str(json_object_get(p, "metadata"), "name", kz_name(l->v[at].obj));
-		rc = apply_one(l, at, p, false, &removed, f, ptr);
+		patch_opts none = { false, false };
+
+		rc = apply_one(l, at, p, false, &none, &removed, f, ptr);
 		json_decref(p);
 		return rc;
 	}
@@ -343,6 +355,9 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		const char *file = json_string_value(json_object_get(e, "path"));
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
+		json_t *options = json_object_get(e, "options");
+		patch_opts po = { json_is_true(json_object_get(options, "allowNameChange")),
+				  json_is_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 
@@ -361,7 +376,7 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		if (is_json6902(docs) && !target)
 			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		else if (target)
-			rc = apply_targeted(l, target, docs, f, ptr);
+			rc = apply_targeted(l, target, docs, &po, f, ptr);
 		else
 			for (d = 0; d < json_array_size(docs) && rc == 0; d++)
 				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
@@ -431,10 +446,13 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
-		if (!is_json6902(docs))
+		if (!is_json6902(docs)) {
 			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
-		else
-			rc = apply_targeted(l, target, docs, f, ptr);
+		} else {
+			patch_opts none = { false, false };
+
+			rc = apply_targeted(l, target, docs, &none, f, ptr);
+		}
 		json_decref(docs);
 	}
 	return rc;

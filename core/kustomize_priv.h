@@ -19,6 +19,7 @@ typedef struct kz_res {
 	char *level_name;  /* the name when the current level started */
 	char *level_ns;    /* the namespace then ("" for none) */
 	bool hashed;       /* carries a content hash suffix */
+	json_t *ids;       /* every [name, namespace] it has had, for patches */
 } kz_res;
 
 typedef struct kz_list {
@@ -40,12 +41,15 @@ typedef struct kz_ctx {
 	kd_load_restrictor restrictor;
 	char **stack;  /* directories being built, for cycle detection */
 	size_t depth;
+	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 } kz_ctx;
 
-/* kustomize.c */
+/* kustomize_util.c */
 int kz_list_add(kz_list *l, json_t *obj, const char *orig_name);
 void kz_list_remove(kz_list *l, size_t i);
 void kz_list_free(kz_list *l);
+int kz_remember_id(kz_res *r);
+bool kz_had_id(const kz_res *r, const char *name, const char *ns);
 int kz_line(const kz_file *f, const char *pointer);
 int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
 	KD_PRINTF(4, 5);
@@ -59,6 +63,11 @@ const char *kz_kind(const json_t *obj);
 const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
 json_t *kz_obj_path(json_t *obj, const char *const *path, bool create);
+
+void kz_group_of(char *out, size_t size, const char *api_version);
+
+/* kustomize_order.c: *out = the resources in output order (l keeps them). */
+int kz_output(json_t **out, kz_list *l, const json_t *sort_options);
 
 /* kustomize_gen.c */
 int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l);

@@ -275,6 +275,8 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 					return rc;
 			}
 		}
+		if ((rc = kz_remember_id(&l->v[i])) < 0)
+			return rc;
 		if (strcmp(kind, "Namespace") == 0 && json_is_object(meta)) {
 			if ((rc = kz_set_str(meta, "name", ns)) < 0)
 				return rc;
@@ -305,6 +307,8 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		if (strcmp(kind, "Namespace") == 0 ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || !name)
 			continue;
+		if ((rc = kz_remember_id(r)) < 0)
+			return rc;
 		if (kd_buf_printf(&b, "%s%s%s", prefix ? prefix : "", name,
 				  suffix ? suffix : "") < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
@@ -387,9 +391,20 @@ static const refspec refspecs[] = {
 	{ NULL, NULL, false, NULL },
 };
 
-static const char *const pod_spec_paths[] = {
-	"spec", "spec/template/spec", "spec/jobTemplate/spec/template/spec",
-	"template/spec", NULL,
+static const char *const k_pod[] = { "Pod", NULL };
+static const char *const k_podtemplate[] = { "PodTemplate", NULL };
+
+/* Where built-in kinds keep their pod spec; custom resources with pod
+ * templates are left alone, as kustomize leaves them. */
+static const struct {
+	const char *const *kinds;
+	const char *path;
+} pod_specs[] = {
+	{ k_pod, "spec" },
+	{ k_templated, "spec/template/spec" },
+	{ k_cronjob, "spec/jobTemplate/spec/template/spec" },
+	{ k_podtemplate, "template/spec" },
+	{ NULL, NULL },
 };
 
 typedef struct ref_ctx {
@@ -504,10 +519,12 @@ int kz_fix_references(kz_list *l)
 					return rc;
 				continue;
 			}
-			for (k = 0; pod_spec_paths[k]; k++) {
+			for (k = 0; pod_specs[k].path; k++) {
 				kd_buf p = KD_BUF_INIT;
 
-				if (kd_buf_printf(&p, "%s/%s", pod_spec_paths[k], refspecs[j].path) < 0)
+				if (!kind_in(kind, pod_specs[k].kinds))
+					continue;
+				if (kd_buf_printf(&p, "%s/%s", pod_specs[k].path, refspecs[j].path) < 0)
 					return kd_error_set(KD_ENOMEM, "out of memory");
 				rc = walk(obj, kd_buf_cstr(&p), false, fix_one, &c);
 				kd_buf_free(&p);
