@@ -172,10 +172,11 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 	fcntl(e->cmd_fd[1], F_SETFL, O_NONBLOCK);
 	kd_kube_driver_set_wake_fd(e->drv, e->cmd_fd[0]);
 	kd_kube_options_init(&e->kopt);
-	/* one reconcile must fit the per-cluster deadline; the engine retries
-	 * failed clusters itself, so the client gives up sooner than alone */
-	e->kopt.request_timeout_ms = (long)e->opts.timeout_s * 1000;
-	e->kopt.deadline_ms = (long)e->opts.timeout_s * 1000;
+	/* the engine's own per-cluster deadline ends a reconcile first (the
+	 * client's limits only back it up); the engine retries failed clusters
+	 * itself, so the client gives up sooner than it would alone */
+	e->kopt.request_timeout_ms = (long)e->opts.timeout_s * 1000 + 1000;
+	e->kopt.deadline_ms = (long)e->opts.timeout_s * 1000 + 1000;
 	e->kopt.max_retries = 3;
 	e->kopt.qps = 50;
 	e->kopt.burst = 100;

@@ -278,7 +278,8 @@ static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool
 			kd_cli_sanitize(b, a->reason);
 		}
 		kd_buf_puts(b, "\n");
-		for (j = 0; j < a->nresources; j++)
+		/* under an unknown cluster every resource repeats its reason */
+		for (j = 0; !st->reason && j < a->nresources; j++)
 			if (verbose || a->resources[j].status != KD_STATUS_SYNCED)
 				resource_text(b, &a->resources[j], ascii);
 	}
