@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "error.h"
 
 #define DEFAULT_FETCH_S 60
@@ -456,6 +458,9 @@ static void *engine_main(void *arg)
 		e->cl[i].dirty = false;
 		eng_busy(&e->cl[i], false);
 	}
+	/* TLS through libcurl left per-thread OpenSSL state (its random
+	 * generator) that only this thread can release */
+	OPENSSL_thread_stop();
 	return NULL;
 }
 
