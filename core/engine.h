@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "buf.h"
 #include "fleet.h"
 #include "store.h"
 
@@ -55,5 +56,29 @@ void kd_engine_stop(kd_engine *e);
 
 /* Requests, safe from any thread; they return at once. */
 void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
+
+/* ---- helpers (exposed for tests) ---------------------------------------- */
+
+/* The name of the app a live object is tracked as belonging to under the
+ * fleet's tracking mode, or NULL.  AUTO tries, in order, kdrift's own
+ * kdrift.dev/app label, Argo CD's tracking-id annotation ("APP:group/Kind:
+ * ns/name"), the Flux labels kustomize.toolkit.fluxcd.io/name and
+ * /namespace (the Flux Kustomization's name is the app's name) and Argo
+ * CD's app.kubernetes.io/instance label.  The result points into obj or,
+ * for the annotation, into *scratch (caller frees). */
+const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode,
+				  char **scratch);
+
+/* Appends an object's identity "GROUP/KIND/NAMESPACE/NAME" (the version is
+ * left out so one object served at two versions is one key; the namespace
+ * is empty when `namespaced` is false). */
+int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
+
+/* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,
+ * or a negative code when it has no usable scaleTargetRef. */
+int kd_engine_hpa_target(kd_buf *out, const json_t *hpa);
+
+/* True when an app path template depends on the cluster ("{{"). */
+bool kd_engine_path_is_templated(const char *path);
 
 #endif

@@ -55,6 +55,42 @@ static const kd_cli_command commands[] = {
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
 	  "  --read-only         never offer to change a cluster or Git\n",
 	  kd_ui_main },
+	{ "check", "compare the fleet with Git once and report drift",
+	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
+	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
+	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
+	  "                    [--verbose]\n"
+	  "\n"
+	  "Renders every app for every selected cluster, reads the clusters' live\n"
+	  "objects and reports each resource as synced, drifted (with the field\n"
+	  "manager that changed each field), missing, extra, break-glass or unknown.\n"
+	  "Exit status: 0 all synced, 1 drift found, 2 errors (an unreachable\n"
+	  "cluster or an app that does not render included).\n"
+	  "\n"
+	  "  --repo PATH|URL      the GitOps repository (default: the current directory)\n"
+	  "  --revision REV       branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree           read the work tree instead of a commit\n"
+	  "  --fleet FILE         the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE    kubeconfig (default: $KUBECONFIG or ~/.kube/config)\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (env=prod,region in (a,b))\n"
+	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
+	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
+	  "  -o, --output FMT     text (default), json or junit\n"
+	  "  -v, --verbose        text: list synced resources too\n",
+	  kd_cli_check },
+	{ "diff", "show the differences of one cluster, app or object",
+	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                   [--kubeconfig FILE] [--timeout S] [--side-by-side]\n"
+	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
+	  "\n"
+	  "Prints a unified diff per object that differs, Git as '---' and the\n"
+	  "cluster as '+++', both normalised as `kdrift check` compares them; each\n"
+	  "changed field is followed by who changed it (field manager, operation,\n"
+	  "time).  Secret values are masked.  Exit status as for check.\n"
+	  "\n"
+	  "  --side-by-side       two columns, Git left and the cluster right\n"
+	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
+	  kd_cli_diff },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

@@ -287,6 +287,48 @@ static void test_bad_patches(void **state)
 	json_decref(arr);
 }
 
+/* Expected values from kubectl kustomize v5.5. */
+static void test_more_keyed_lists(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'hostAliases':[{'ip':'1.1.1.1','hostnames':['a']},{'ip':'2.2.2.2','hostnames':['b']}],'imagePullSecrets':[{'name':'a'},{'name':'b'}]}"),
+		     POD("{'hostAliases':[{'ip':'2.2.2.2','hostnames':['c']},{'ip':'3.3.3.3','hostnames':['d']}],'imagePullSecrets':[{'name':'c'}]}"),
+		     POD("{'hostAliases':[{'ip':'2.2.2.2','hostnames':['c']},{'ip':'3.3.3.3','hostnames':['d']},{'ip':'1.1.1.1','hostnames':['a']}],'imagePullSecrets':[{'name':'c'},{'name':'a'},{'name':'b'}]}"));
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':1}]}"),
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':3},{'topologyKey':'rack','whenUnsatisfiable':'DoNotSchedule','maxSkew':1}]}"),
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'rack','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':3}]}"));
+	/* null removes a keyed list and a replaced one alike */
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'containers':[{'name':'c','image':'x','env':[{'name':'A'}],'command':['a']}],'nodeSelector':{'a':'b'}}"),
+		     POD("{'containers':[{'name':'c','env':null,'command':null}],'nodeSelector':{'c':'d'}}"),
+		     POD("{'containers':[{'name':'c','image':'x'}],'nodeSelector':{'a':'b','c':'d'}}"));
+}
+
+static void expect_refused(const char *target, const char *patch, const char *words)
+{
+	json_t *t = J(target), *p = J(patch), *out = NULL;
+
+	assert_int_equal(kd_smp_apply(&out, t, p, KD_SMP_KUSTOMIZE), KD_EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(kd_error_last(), words));
+	json_decref(t);
+	json_decref(p);
+}
+
+/* kustomize refuses to merge a mapping into a scalar, a list into a
+ * mapping, and so on; the API server's flavour replaces instead. */
+static void test_node_kind_mismatch(void **state)
+{
+	(void)state;
+	expect_refused(POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), "'replicas' is a scalar");
+	expect_refused(POD("{'nodeSelector':{'a':'b'}}"), POD("{'nodeSelector':'x'}"), "'nodeSelector' is a mapping");
+	expect_refused(POD("{'nodeSelector':{'a':'b'}}"), POD("{'nodeSelector':['a']}"), "the patch gives a list");
+	expect_refused(POD("{'hostAliases':[{'ip':'1'}]}"), POD("{'hostAliases':{'a':'b'}}"), "'hostAliases' is a list");
+	expect_patch(KD_SMP_SERVER, POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), POD("{'replicas':{'n':1}}"));
+}
+
 static void test_list_keys_for_the_diff(void **state)
 {
 	const char *keys[2];
@@ -329,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_server_order_and_directives),
 		cmocka_unit_test(test_delete_whole_object),
 		cmocka_unit_test(test_bad_patches),
+		cmocka_unit_test(test_more_keyed_lists),
+		cmocka_unit_test(test_node_kind_mismatch),
 		cmocka_unit_test(test_list_keys_for_the_diff),
 	};
 
