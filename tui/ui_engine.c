@@ -14,7 +14,7 @@ struct kd_ui_engine {
 	const char *clusters[KD_UI_MAX_CLUSTER_ARGS + 1];
 };
 
-static void refresh(void *engine, const char *cluster)
+static void engine_refresh(void *engine, const char *cluster)
 {
 	kd_engine_refresh(engine, cluster);
 }
@@ -55,7 +55,7 @@ void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui)
 	ui->store = kd_engine_store(e->engine);
 	ui->fleet = kd_engine_fleet(e->engine);
 	ui->engine = e->engine;
-	ui->refresh_fn = refresh;
+	ui->refresh_fn = engine_refresh;
 }
 
 void kd_ui_engine_free(kd_ui_engine *e)
