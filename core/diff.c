@@ -83,6 +83,24 @@ static bool key_is(const walk *w, int depth, const char *name)
 
 /* ---- path and context stack --------------------------------------------- */
 
+/* kd_json_pointer_append, with a fast path for the usual token that needs
+ * no escaping (this runs for every node of every object diffed). */
+static int path_append(kd_buf *b, const char *token)
+{
+	size_t n = strcspn(token, "~/");
+	int rc;
+
+	if (token[n] != '\0')
+		return kd_json_pointer_append(b, token);
+	if ((rc = kd_buf_grow(b, n + 1)) < 0)
+		return rc;
+	b->data[b->len++] = '/';
+	memcpy(b->data + b->len, token, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 static int push(walk *w, const char *key, size_t dindex, size_t lindex,
 		const kd_managed_node *mn)
 {
@@ -99,16 +117,16 @@ static int push(walk *w, const char *key, size_t dindex, size_t lindex,
 	w->keys[w->depth] = key;
 	w->mn[w->depth] = mn;
 	if (key) {
-		if ((rc = kd_json_pointer_append(&w->dpath, key)) < 0 ||
-		    (rc = kd_json_pointer_append(&w->lpath, key)) < 0)
+		if ((rc = path_append(&w->dpath, key)) < 0 ||
+		    (rc = path_append(&w->lpath, key)) < 0)
 			return rc;
 		return 0;
 	}
 	snprintf(num, sizeof(num), "%zu", dindex);
-	if ((rc = kd_json_pointer_append(&w->dpath, num)) < 0)
+	if ((rc = path_append(&w->dpath, num)) < 0)
 		return rc;
 	snprintf(num, sizeof(num), "%zu", lindex);
-	return kd_json_pointer_append(&w->lpath, num);
+	return path_append(&w->lpath, num);
 }
 
 static void pop(walk *w)
@@ -159,12 +177,39 @@ static bool skip_field(const walk *w, const char *key)
 	return false;
 }
 
+/* ignoreDifferences: a pointer names this field, or the manager that last
+ * wrote it is ignored. */
+/* Labels and annotations GitOps tools stamp on what they apply; they are
+ * never in the rendered manifests, so live-only ones are not drift. */
+static bool tool_metadata(const walk *w, const char *key)
+{
+	static const char *const prefixes[] = {
+		"argocd.argoproj.io/", "kustomize.toolkit.fluxcd.io/",
+		"kdrift.dev/", NULL,
+	};
+	const char *const *p;
+
+	if (w->depth != 2 || !key_is(w, 1, "metadata") ||
+	    !(key_is(w, 2, "labels") || key_is(w, 2, "annotations")))
+		return false;
+	if (strcmp(key, "app.kubernetes.io/instance") == 0)
+		return true; /* Argo CD's default label tracking */
+	for (p = prefixes; *p; p++)
+		if (strncmp(key, *p, strlen(*p)) == 0)
+			return true;
+	return false;
+}
+
 static bool ignored_here(const walk *w)
 {
+	int last;
 	size_t i;
 
-	if (kd_managed_owners(w->mn[w->depth]) & w->ignored_owners)
-		return true;
+	if (w->ignored_owners) {
+		last = kd_managed_latest(w->mf, kd_managed_owners(w->mn[w->depth]));
+		if (last >= 0 && (w->ignored_owners & ((uint64_t)1 << last)))
+			return true;
+	}
 	for (i = 0; i < w->nptrs; i++) {
 		if (strcmp(w->ptrs[i], kd_buf_cstr(&w->dpath)) == 0 ||
 		    strcmp(w->ptrs[i], kd_buf_cstr(&w->lpath)) == 0)
@@ -393,7 +438,8 @@ static int cmp_object(walk *w, const json_t *d, const json_t *l,
 			return rc;
 	}
 	json_object_foreach((json_t *)l, key, v) {
-		if (json_object_get(d, key) || skip_field(w, key))
+		if (json_object_get(d, key) || skip_field(w, key) ||
+		    tool_metadata(w, key))
 			continue;
 		if ((rc = push(w, key, 0, 0, kd_managed_field(mn, key))) == 0)
 			rc = cmp_node(w, NULL, v, json_object_get(la, key));
@@ -509,9 +555,17 @@ static int cmp_node(walk *w, const json_t *d, const json_t *l,
 	if (is_empty(d)) {
 		if (is_empty(l))
 			return 0;
-		if (!is_empty(la)) /* removed from Git, still in the cluster */
+		if (!is_empty(la)) {
+			/* Removed from Git, still in the cluster.  A map is
+			 * opened so that the rules inside it (server metadata,
+			 * defaults) still apply; a list element or a value is
+			 * reported whole. */
+			if (json_is_object(l) && json_is_object(la) &&
+			    key_at(w, (int)w->depth))
+				return cmp_object(w, NULL, l, la);
 			return record(w, KD_DIFF_ADDED, NULL, l, owner_here(w),
 				      false);
+		}
 		return live_only(w, l);
 	}
 	if (is_empty(l) && (!l || json_typeof(l) != json_typeof(d))) {
@@ -709,7 +763,10 @@ int kd_diff_objects(kd_diff_result **out, const json_t *desired,
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if ((rc = setup(&w, desired, live, opts)) < 0)
 		goto cleanup;
-	la = last_applied(live);
+	if (opts && opts->last_applied)
+		la = json_incref((json_t *)opts->last_applied);
+	else
+		la = last_applied(live);
 	if (w.secret && (rc = cmp_secret(&w, desired, live, la)) < 0)
 		goto cleanup;
 	if ((rc = cmp_node(&w, desired, live, la)) < 0)
