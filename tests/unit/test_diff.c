@@ -566,6 +566,8 @@ static void test_ignore_differences(void **state)
 	res = diff(d, l, &opts);
 	assert_int_equal(res->nfields, 1);
 	kd_diff_result_free(res);
+	rule.group = "*";
+	expect_synced(d, l, &opts);
 	rule.group = NULL;
 	rule.name = "web";
 	rule.namespace = "shop";
