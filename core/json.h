@@ -17,13 +17,18 @@
 int kd_json_pointer_get(json_t **out, const json_t *doc, const char *pointer);
 
 /* Sets the value at pointer, stealing `value` (also on failure).  Missing
- * parent objects are created when create_parents is true.  The last token of
- * an array parent may be "-" (append) or an index <= size (insert at index
- * is NOT done here: set replaces; index == size appends). */
+ * parent objects are created when create_parents is true (inside an array
+ * only at "-" or index == size, which appends a new object).  The last token
+ * of an array parent may be "-" or an index <= size: an existing element is
+ * replaced (no insertion; kd_patch_json's "add" inserts), "-" or index ==
+ * size appends.  "" is KD_EINVAL (the root cannot be replaced in place); a
+ * scalar parent is KD_EINVAL, a missing one KD_ENOTFOUND.  Parents created
+ * before a failure stay in doc. */
 int kd_json_pointer_set(json_t *doc, const char *pointer, json_t *value,
 			bool create_parents);
 
-/* Removes the value at pointer.  KD_ENOTFOUND when absent. */
+/* Removes the value at pointer, shifting later array elements down.
+ * KD_ENOTFOUND when absent (including "-"), KD_EINVAL for "". */
 int kd_json_pointer_remove(json_t *doc, const char *pointer);
 
 /* Appends one reference token, escaped ("~" -> "~0", "/" -> "~1"), with its

@@ -19,8 +19,12 @@ int kd_patch_merge(json_t **out, const json_t *target, const json_t *patch);
  * KD_EINVAL; the message names the operation's index and path. */
 int kd_patch_json(json_t **out, const json_t *target, const json_t *ops);
 
-/* Computes an RFC 7386 merge patch that turns `from` into `to` (NULL when
- * they are equal is returned as an empty object). */
+/* Computes an RFC 7386 merge patch that turns `from` into `to`: members
+ * missing from `to` become null, objects are diffed member by member, any
+ * other change (arrays included) carries the new value whole.  Two equal
+ * objects give {}.  `from` may be NULL (absent).  A merge patch cannot set a
+ * member to null, so a member that turns null in `to` is deleted instead,
+ * and null members inside new values disappear when merged. */
 int kd_patch_merge_diff(json_t **out, const json_t *from, const json_t *to);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -193,6 +194,50 @@ static void test_pointer_append_and_split(void **state)
 	json_decref(doc);
 }
 
+static void test_pointer_parent_and_index(void **state)
+{
+	json_t *doc = parse("{\"a\": {\"b/c\": [1]}}"), *parent = NULL;
+	char *last = NULL;
+	size_t idx = 99;
+
+	(void)state;
+	assert_int_equal(kd_json_pointer_parent(&parent, &last, doc, "/a/b~1c/-", false), 0);
+	assert_ptr_equal(parent, json_object_get(json_object_get(doc, "a"), "b/c"));
+	assert_string_equal(last, "-");
+	free(last);
+	/* the target itself need not exist */
+	assert_int_equal(kd_json_pointer_parent(&parent, &last, doc, "/a/new", false), 0);
+	assert_ptr_equal(parent, json_object_get(doc, "a"));
+	assert_string_equal(last, "new");
+	free(last);
+	assert_int_equal(kd_json_pointer_parent(&parent, &last, doc, "", false), KD_EINVAL);
+	assert_null(parent);
+	assert_null(last);
+	assert_int_equal(kd_json_pointer_parent(&parent, &last, doc, "/x/y/z", false),
+			 KD_ENOTFOUND);
+	assert_int_equal(kd_json_pointer_parent(&parent, &last, doc, "/x/y/z", true), 0);
+	assert_string_equal(last, "z");
+	free(last);
+	assert_non_null(kd_json_obj(kd_json_obj(doc, "x"), "y"));
+
+	assert_int_equal(kd_json_pointer_index(&idx, "0", 2, false, "/p"), 0);
+	assert_int_equal(idx, 0);
+	assert_int_equal(kd_json_pointer_index(&idx, "10", 11, false, "/p"), 0);
+	assert_int_equal(idx, 10);
+	assert_int_equal(kd_json_pointer_index(&idx, "-", 2, true, "/p"), 0);
+	assert_int_equal(idx, 2);
+	assert_int_equal(kd_json_pointer_index(&idx, "2", 2, true, "/p"), 0);
+	assert_int_equal(idx, 2);
+	assert_int_equal(kd_json_pointer_index(&idx, "2", 2, false, "/p"), KD_ENOTFOUND);
+	assert_int_equal(kd_json_pointer_index(&idx, "-", 2, false, "/p"), KD_ENOTFOUND);
+	assert_int_equal(kd_json_pointer_index(&idx, "00", 2, true, "/p"), KD_EINVAL);
+	assert_int_equal(kd_json_pointer_index(&idx, "+1", 2, true, "/p"), KD_EINVAL);
+	assert_int_equal(kd_json_pointer_index(&idx, "1 ", 2, true, "/p"), KD_EINVAL);
+	assert_int_equal(kd_json_pointer_index(&idx, "", 2, true, "/p"), KD_EINVAL);
+	assert_non_null(strstr(kd_error_last(), "/p"));
+	json_decref(doc);
+}
+
 static void test_equal_by_value(void **state)
 {
 	static const struct { const char *a, *b; bool eq; } cases[] = {
@@ -328,8 +373,16 @@ static void test_sha256(void **state)
 		kd_sha256_hex(want, canon, strlen(canon));
 		assert_string_equal(hex, want);
 	}
+	/* the raw digest is the hex digest's bytes */
 	assert_int_equal(kd_json_sha256(digest, v), 0);
-	assert_int_equal(digest[0] >> 4, strchr("0123456789abcdef", hex[0]) - "0123456789abcdef");
+	{
+		char from_raw[65];
+		int i;
+
+		for (i = 0; i < 32; i++)
+			snprintf(from_raw + 2 * i, 3, "%02x", digest[i]);
+		assert_string_equal(from_raw, hex);
+	}
 	json_decref(v);
 }
 
@@ -359,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_pointer_set),
 		cmocka_unit_test(test_pointer_remove),
 		cmocka_unit_test(test_pointer_append_and_split),
+		cmocka_unit_test(test_pointer_parent_and_index),
 		cmocka_unit_test(test_equal_by_value),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_canonical_equal_values_equal_bytes),
