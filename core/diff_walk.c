@@ -72,15 +72,17 @@ int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
 	char num[32];
 	int rc;
 
-	if (w->depth >= KD_DIFF_MAX_DEPTH)
-		return kd_error_set(KD_ELIMIT,
-				    "object nests deeper than %d levels at %s",
-				    KD_DIFF_MAX_DEPTH, kd_buf_cstr(&w->dpath));
+	/* The level is entered even when this fails, so that every push is
+	 * matched by exactly one pop; the arrays have room for one more. */
 	w->depth++;
 	w->dlen[w->depth] = w->dpath.len;
 	w->llen[w->depth] = w->lpath.len;
 	w->keys[w->depth] = key;
 	w->mn[w->depth] = mn;
+	if (w->depth > KD_DIFF_MAX_DEPTH)
+		return kd_error_set(KD_ELIMIT,
+				    "object nests deeper than %d levels at %s",
+				    KD_DIFF_MAX_DEPTH, kd_buf_cstr(&w->dpath));
 	if (key) {
 		if ((rc = path_append(&w->dpath, key)) < 0 ||
 		    (rc = path_append(&w->lpath, key)) < 0)
@@ -416,7 +418,7 @@ static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 		rc = kd_diff_walk_push(w, key, 0, 0, kd_managed_field(mn, key));
 		if (rc == 0)
 			rc = kd_diff_walk_node(w, v, json_object_get(l, key),
-				      json_object_get(la, key));
+					       json_object_get(la, key));
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -427,7 +429,8 @@ static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 			continue;
 		rc = kd_diff_walk_push(w, key, 0, 0, kd_managed_field(mn, key));
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, NULL, v, json_object_get(la, key));
+			rc = kd_diff_walk_node(w, NULL, v,
+					       json_object_get(la, key));
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -461,10 +464,11 @@ static int cmp_keyed_list(kd_diff_walk *w, const kd_mergekeys *mk,
 		json_t *lv = j >= 0 ? json_array_get(l, (size_t)j) : NULL;
 
 		rc = kd_diff_walk_push(w, NULL, i, j >= 0 ? (size_t)j : i,
-			  lv ? kd_managed_element(mn, lv, (size_t)j) : NULL);
+				       lv ? kd_managed_element(mn, lv, (size_t)j)
+					  : NULL);
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, v, lv,
-				      k >= 0 ? json_array_get(la, (size_t)k) : NULL);
+			rc = kd_diff_walk_node(w, v, lv, k >= 0 ?
+					       json_array_get(la, (size_t)k) : NULL);
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -478,8 +482,8 @@ static int cmp_keyed_list(kd_diff_walk *w, const kd_mergekeys *mk,
 		rc = kd_diff_walk_push(w, NULL, i, i,
 				       kd_managed_element(mn, v, i));
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, NULL, v,
-				      k >= 0 ? json_array_get(la, (size_t)k) : NULL);
+			rc = kd_diff_walk_node(w, NULL, v, k >= 0 ?
+					       json_array_get(la, (size_t)k) : NULL);
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -501,8 +505,8 @@ static int cmp_atomic_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 		bool same = n == m;
 
 		for (i = 0; same && i < n; i++) {
-			if (!kd_json_equal(json_array_get(d, i), json_array_get(l, i)))
-				same = false;
+			same = kd_json_equal(json_array_get(d, i),
+					     json_array_get(l, i));
 		}
 		return same ? 0 : kd_diff_walk_changed(w, d, l);
 	}
@@ -514,8 +518,8 @@ static int cmp_atomic_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 		if (rc == 0 && !dv && !kd_diff_walk_ignored(w))
 			rc = kd_diff_walk_added(w, lv);
 		else if (rc == 0 && dv)
-			rc = kd_diff_walk_node(w, dv, lv,
-				      json_is_array(la) ? json_array_get(la, i) : NULL);
+			rc = kd_diff_walk_node(w, dv, lv, json_is_array(la) ?
+					       json_array_get(la, i) : NULL);
 		kd_diff_walk_pop(w);
 	}
 	return rc;
@@ -535,7 +539,7 @@ static int cmp_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 }
 
 int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,
-		    const json_t *la)
+		      const json_t *la)
 {
 	if (kd_diff_walk_ignored(w))
 		return 0;

@@ -47,7 +47,8 @@ typedef struct kd_diff_walk {
 bool kd_diff_walk_is_empty(const json_t *v);
 
 /* Enters a child: a map field (key) or a list element (key NULL, with its
- * desired and live indices); mn is its managedFields node or NULL. */
+ * desired and live indices); mn is its managedFields node or NULL.  Pop
+ * after every push, also a failed one. */
 int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
 		      size_t lindex, const kd_managed_node *mn);
 void kd_diff_walk_pop(kd_diff_walk *w);
