@@ -31,7 +31,7 @@ static int cmp_secret_key(kd_diff_walk *w, const json_t *dm, const json_t *lm,
 		return json_equal(dm, lm) ? 0 : kd_diff_walk_changed(w, dm, lm);
 	if (dm)
 		return kd_diff_walk_removed(w, dm, false);
-	if (lam || (kd_managed_owners(w->mn[w->depth]) & w->manual_owners))
+	if (lam || (kd_managed_owners(w->mn[w->depth]) & w->counted_owners))
 		return kd_diff_walk_added(w, lm);
 	return 0;
 }
@@ -130,7 +130,21 @@ static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
 	if (opts && opts->manual_managers)
 		manual = opts->manual_managers;
 	for (; *manual; manual++)
-		w->manual_owners |= kd_managed_entries_named(w->mf, *manual);
+		w->counted_owners |= kd_managed_entries_named(w->mf, *manual);
+	/* What a server-side applier owns is exactly what it applied (no
+	 * defaults, unlike an Update), so it plays last-applied's part. */
+	for (i = 0; opts && opts->appliers && opts->appliers[i]; i++) {
+		uint64_t mask = kd_managed_entries_named(w->mf, opts->appliers[i]);
+		size_t e;
+
+		for (e = 0; e < kd_managed_count(w->mf); e++) {
+			const char *op = kd_managed_entry_at(w->mf, e)->operation;
+
+			if ((mask & ((uint64_t)1 << e)) && op &&
+			    strcmp(op, "Apply") == 0)
+				w->counted_owners |= (uint64_t)1 << e;
+		}
+	}
 	for (r = 0; opts && r < opts->nignores; r++) {
 		const kd_ignore_rule *rule = &opts->ignores[r];
 		json_t *v;

@@ -34,9 +34,10 @@
  *    (keys under argocd.argoproj.io/, kustomize.toolkit.fluxcd.io/, kdrift.dev/,
  *    app.kubernetes.io/instance) do not count when only live has them;
  *  - a field only in live is a server default and ignored, unless it is in
- *    last-applied (it was removed from Git but not from the cluster: ADDED)
- *    or it is owned by a hand-editing manager (opts->manual_managers:
- *    kubectl-edit, kubectl-patch, ... added it: ADDED);
+ *    last-applied or owned by a server-side applier (opts->appliers) (it
+ *    was removed from Git but not from the cluster: ADDED) or it is owned
+ *    by a hand-editing manager (opts->manual_managers: kubectl-edit,
+ *    kubectl-patch, ... added it: ADDED);
  *  - a field in desired but not in live is REMOVED; it is flagged
  *    never_converges when last-applied holds the same value (the applier
  *    sent it) and no other manager wrote into the enclosing live object after
@@ -102,6 +103,11 @@ typedef struct kd_diff_opts {
 	/* Managers whose live-only fields are drift (NULL-terminated); NULL
 	 * selects kd_diff_default_manual_managers. */
 	const char *const *manual_managers;
+	/* Field managers that apply desired with server-side apply (Flux's
+	 * kustomize-controller, kdrift) (NULL-terminated, may be NULL).  Their
+	 * Apply entries list exactly what was applied, so a live field they
+	 * own that Git no longer has is drift, as with last-applied. */
+	const char *const *appliers;
 	/* live's last-applied-configuration already parsed (borrowed), for
 	 * callers that cache it per resourceVersion: parsing it is about half
 	 * the cost of a diff.  NULL: parsed from the annotation. */

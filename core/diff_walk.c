@@ -372,9 +372,9 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 
 	if (kd_diff_walk_ignored(w) || kd_diff_walk_is_empty(l))
 		return 0;
-	if (kd_managed_owners(mn) & w->manual_owners)
+	if (kd_managed_owners(mn) & w->counted_owners)
 		return kd_diff_walk_added(w, l);
-	if (!(kd_managed_subtree_owners(mn) & w->manual_owners))
+	if (!(kd_managed_subtree_owners(mn) & w->counted_owners))
 		return 0;
 	if (json_is_object(l)) {
 		json_object_foreach((json_t *)l, key, v) {

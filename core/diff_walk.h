@@ -36,7 +36,9 @@ typedef struct kd_diff_walk {
 	const char **ptrs;            /* ignored JSON pointers (borrowed) */
 	size_t nptrs;
 	uint64_t ignored_owners;      /* entries of ignored managers */
-	uint64_t manual_owners;       /* entries of hand-editing managers */
+	/* entries whose live-only fields are drift: hand-editing managers
+	 * and the server-side applier of desired (its Apply entries) */
+	uint64_t counted_owners;
 	uint64_t object_writers;      /* entries without a subresource (only
 				       * those can remove arbitrary fields) */
 	int applier;                  /* entry that wrote last-applied, or -1 */
