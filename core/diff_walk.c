@@ -372,7 +372,11 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 
 	if (kd_diff_walk_ignored(w) || kd_diff_walk_is_empty(l))
 		return 0;
-	if (kd_managed_owners(mn) & w->counted_owners)
+	/* A map field is opened when its parts are tracked, so that the
+	 * rules inside it (server annotations above all) still apply. */
+	if ((kd_managed_owners(mn) & w->counted_owners) &&
+	    !(json_is_object(l) && key_at(w, (int)w->depth) &&
+	      !kd_managed_is_leaf(mn)))
 		return kd_diff_walk_added(w, l);
 	if (!(kd_managed_subtree_owners(mn) & w->counted_owners))
 		return 0;

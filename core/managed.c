@@ -406,6 +406,11 @@ uint64_t kd_managed_subtree_owners(const kd_managed_node *n)
 	return n ? n->subtree : 0;
 }
 
+bool kd_managed_is_leaf(const kd_managed_node *n)
+{
+	return !n || n->nchildren == 0;
+}
+
 /* RFC 3339 times written by the API server are all UTC ("Z") with second
  * precision, so they order as strings. */
 static int time_cmp(const char *a, const char *b)

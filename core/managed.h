@@ -66,6 +66,10 @@ uint64_t kd_managed_owners(const kd_managed_node *n);
 /* Entries that own the node or anything beneath it. */
 uint64_t kd_managed_subtree_owners(const kd_managed_node *n);
 
+/* True when no entry mentions anything beneath the node (an atomic field,
+ * or a map owned only as a whole). */
+bool kd_managed_is_leaf(const kd_managed_node *n);
+
 /* Of the entries in `mask`, the one written last (by time; ties and missing
  * times go to the later entry in the list); -1 when mask is empty. */
 int kd_managed_latest(const kd_managed *m, uint64_t mask);
