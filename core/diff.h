@@ -47,6 +47,13 @@
  *    compared as bytes, "" equals null and absent) and every value that
  *    leaves this module is a mask (kd_diff_mask).
  *
+ * What is reported: the deepest field that differs.  A map that only one
+ * side has is opened and its fields reported one by one (so that the rules
+ * above still apply inside it); a list element or a scalar that only one
+ * side has is reported whole, and so is a list of scalars that differs.
+ * never_converges needs last-applied: for server-side applied objects a
+ * dropped field is reported as a plain REMOVED.
+ *
  * Paths are JSON pointers.  `path` uses the desired object's indices for
  * list elements that exist in desired, and the live object's indices for
  * elements only live has; `live_path` always addresses the live object (NULL
@@ -54,8 +61,9 @@
  * /data/KEY, also when desired wrote it under stringData.
  *
  * The walk copies nothing: reported values are references into the inputs
- * (json_incref), except masks.  Results are immutable and may be shared
- * between threads.  Never prints.
+ * (json_incref), except masks, so the inputs must not be modified while a
+ * result lives.  Results are immutable and may then be shared between
+ * threads.  Never prints.
  */
 #ifndef KD_DIFF_H
 #define KD_DIFF_H
