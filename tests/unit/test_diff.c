@@ -486,6 +486,80 @@ static void test_crd_conversion_ca_bundle(void **state)
 	json_decref(l);
 }
 
+static void collect_pointers(json_t *out, const json_t *v, const char *at)
+{
+	char path[2048];
+	const char *key;
+	json_t *c;
+	size_t i;
+
+	json_array_append_new(out, json_string(at));
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, c) {
+			kd_buf b = KD_BUF_INIT;
+
+			kd_buf_puts(&b, at);
+			kd_json_pointer_append(&b, key);
+			collect_pointers(out, c, kd_buf_cstr(&b));
+			kd_buf_free(&b);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, c) {
+			snprintf(path, sizeof(path), "%s/%zu", at, i);
+			collect_pointers(out, c, path);
+		}
+	}
+}
+
+/* Every node of a live or desired object replaced by a value of another
+ * shape: the diff must answer (or refuse malformed managedFields), never
+ * crash or leak.  Run under ASan and valgrind by `make asan` / valgrind. */
+static void test_odd_shapes_never_crash(void **state)
+{
+	static const char *const pairs[] = { "deployment", "secret", "webhook",
+					     "service" };
+	static const char *const odd[] = { "null", "0", "\"\"", "[]", "{}",
+					   "\"x\"", "[1,{\"name\":\"a\"}]",
+					   "{\"name\":\"a\"}" };
+	char name[64];
+	size_t p, i, k, side;
+
+	(void)state;
+	for (p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+		json_t *doc[2], *ptrs;
+
+		snprintf(name, sizeof(name), "%s-desired.json", pairs[p]);
+		doc[0] = fixture(name);
+		snprintf(name, sizeof(name), "%s-live.json", pairs[p]);
+		doc[1] = fixture(name);
+		for (side = 0; side < 2; side++) {
+			ptrs = json_array();
+			collect_pointers(ptrs, doc[side], "");
+			for (i = 1; i < json_array_size(ptrs); i++) {
+				const char *ptr = json_string_value(json_array_get(ptrs, i));
+
+				for (k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+					json_t *copy = json_deep_copy(doc[side]);
+					kd_diff_result *res = NULL;
+					int rc;
+
+					set(copy, ptr, odd[k]);
+					rc = side ? kd_diff_objects(&res, doc[0], copy, NULL)
+						  : kd_diff_objects(&res, copy, doc[1], NULL);
+					if (rc != 0 && rc != KD_EINVAL)
+						fail_msg("%s %s = %s: %d %s", name, ptr,
+							 odd[k], rc, kd_error_last());
+					kd_diff_result_free(res);
+					json_decref(copy);
+				}
+			}
+			json_decref(ptrs);
+		}
+		json_decref(doc[0]);
+		json_decref(doc[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_kind_quirks),
 		cmocka_unit_test(test_crd_conversion_ca_bundle),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_odd_shapes_never_crash),
 	};
 
 	return cmocka_run_group_tests_name("diff", tests, NULL, NULL);
