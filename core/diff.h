@@ -148,6 +148,13 @@ int kd_diff_status_of(const json_t *desired, const json_t *live,
 const char *kd_diff_status_name(kd_diff_status s);
 const char *kd_diff_change_name(kd_diff_change c);
 
+/* The result as JSON for `kdrift check --output json` and the store:
+ * {"status": "drifted", "fields": [{"path", "livePath", "change",
+ * "desired", "live", "manager", "operation", "time", "subresource",
+ * "neverConverges"}]}, absent values left out.  Values are shared with the
+ * result (Secret values are masks there already). */
+int kd_diff_result_json(json_t **out, const kd_diff_result *res);
+
 /* True when an ignoreDifferences rule applies to the object. */
 bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj);
 

@@ -95,6 +95,18 @@ static void test_kubectl_scale_is_attributed(void **state)
 	assert_string_equal(f->time, "2026-11-25T08:00:00Z");
 	expect_json(f->desired, "3");
 	expect_json(f->live, "1");
+	{
+		json_t *doc = NULL;
+
+		assert_int_equal(kd_diff_result_json(&doc, res), 0);
+		expect_json(doc, "{\"status\":\"drifted\",\"fields\":[{"
+			    "\"path\":\"/spec/replicas\",\"livePath\":\"/spec/replicas\","
+			    "\"change\":\"changed\",\"desired\":3,\"live\":1,"
+			    "\"manager\":\"kubectl-scale\",\"operation\":\"Update\","
+			    "\"time\":\"2026-11-25T08:00:00Z\",\"subresource\":\"scale\","
+			    "\"neverConverges\":false}]}");
+		json_decref(doc);
+	}
 	kd_diff_result_free(res);
 	json_decref(d);
 	json_decref(l);
