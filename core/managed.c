@@ -282,7 +282,10 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 		if (ent->subresource && !*ent->subresource)
 			ent->subresource = NULL;
 		fields = json_object_get(e, "fieldsV1");
-		if (fields) {
+		/* status is never drift, so what the status writers own is not
+		 * worth a trie; their entries still count for times. */
+		if (fields && !(ent->subresource &&
+				strcmp(ent->subresource, "status") == 0)) {
 			if (!m->root) {
 				m->root = calloc(1, sizeof(*m->root));
 				if (!m->root) {

@@ -8,6 +8,9 @@
  * itself, as opposed to only its children).  Every manager entry owns a set;
  * the trie merges them and records, per node, which entries own it.
  *
+ * Entries of the status subresource are listed but their fields are not
+ * read: nothing kdrift compares lives under status.
+ *
  * Entries are numbered in managedFields order; only the first
  * KD_MANAGED_MAX_ENTRIES are read (real objects have a handful).  The trie
  * borrows strings from the live object, which must outlive it.  Never
