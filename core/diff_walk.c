@@ -144,8 +144,6 @@ static bool skip_field(const kd_diff_walk *w, const char *key)
 	return false;
 }
 
-/* ignoreDifferences: a pointer names this field, or the manager that last
- * wrote it is ignored. */
 /* Labels and annotations GitOps tools stamp on what they apply; they are
  * never in the rendered manifests, so live-only ones are not drift. */
 static bool tool_metadata(const kd_diff_walk *w, const char *key)
@@ -167,6 +165,8 @@ static bool tool_metadata(const kd_diff_walk *w, const char *key)
 	return false;
 }
 
+/* ignoreDifferences: a pointer names this field, or the manager that last
+ * wrote it is ignored. */
 bool kd_diff_walk_ignored(const kd_diff_walk *w)
 {
 	int last;
