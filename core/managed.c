@@ -263,6 +263,7 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 	list = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
 	json_array_foreach(list, i, e) {
 		kd_managed_entry *ent;
+		const char *type;
 		json_t *fields;
 
 		if (m->nentries == KD_MANAGED_MAX_ENTRIES)
@@ -281,7 +282,11 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 		ent->subresource = kd_json_str(e, "subresource");
 		if (ent->subresource && !*ent->subresource)
 			ent->subresource = NULL;
-		fields = json_object_get(e, "fieldsV1");
+		/* Only FieldsV1 exists today; a future format is skipped
+		 * (its entry attributes nothing) rather than misread. */
+		type = kd_json_str(e, "fieldsType");
+		fields = !type || strcmp(type, "FieldsV1") == 0 ?
+			json_object_get(e, "fieldsV1") : NULL;
 		/* status is never drift, so what the status writers own is not
 		 * worth a trie; their entries still count for times. */
 		if (fields && !(ent->subresource &&

@@ -8,8 +8,9 @@
  * itself, as opposed to only its children).  Every manager entry owns a set;
  * the trie merges them and records, per node, which entries own it.
  *
- * Entries of the status subresource are listed but their fields are not
- * read: nothing kdrift compares lives under status.
+ * Entries of the status subresource, and entries whose fieldsType is not
+ * FieldsV1, are listed but their fields are not read: nothing kdrift
+ * compares lives under status, and an unknown format is not guessed at.
  *
  * Entries are numbered in managedFields order; only the first
  * KD_MANAGED_MAX_ENTRIES are read (real objects have a handful).  The trie
