@@ -117,8 +117,9 @@ typedef struct kd_diff_opts {
 	 * own that Git no longer has is drift, as with last-applied. */
 	const char *const *appliers;
 	/* live's last-applied-configuration already parsed (borrowed), for
-	 * callers that cache it per resourceVersion: parsing it is about half
-	 * the cost of a diff.  NULL: parsed from the annotation. */
+	 * callers that cache it per resourceVersion.  NULL: taken from the
+	 * annotation (no parse when it is desired in canonical form; when it
+	 * is not, the parse is about half the cost of a diff). */
 	const json_t *last_applied;
 } kd_diff_opts;
 
@@ -172,9 +173,11 @@ int kd_diff_normalize(json_t **desired_out, json_t **live_out,
 		      const kd_diff_opts *opts);
 
 /* A mask for a secret value: equal bytes give equal masks, different bytes
- * different masks (a keyed SHA-256 with a random per-process key, so a mask
- * reveals nothing about the value, not even to a dictionary of guesses).
- * The text is "<masked:" + 12 hex digits + ">". */
+ * different masks (48 bits of HMAC-SHA256 under a random per-process key:
+ * two given values collide with probability 2^-48, and a mask reveals
+ * nothing about the value, not even to a dictionary of guesses; masks are
+ * comparable within one process only).  The text is "<masked:" + 12 hex
+ * digits + ">". */
 #define KD_DIFF_MASK_SIZE 22
 void kd_diff_mask(char out[KD_DIFF_MASK_SIZE], const void *value, size_t len);
 
