@@ -39,7 +39,8 @@ static const kd_cli_command commands[] = {
 	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	  "                 [--theme NAME] [--keymap NAME] [--ascii] [--mouse] [--read-only]\n"
+	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	  "                 [--read-only]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -49,6 +50,7 @@ static const kd_cli_command commands[] = {
 	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
 	  "  --cluster NAME      only this cluster (repeatable)\n"
 	  "  --app NAME          only this app\n"
+	  "  --timeout S         per-cluster deadline of one reconcile (default 30)\n"
 	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"

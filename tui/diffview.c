@@ -239,6 +239,61 @@ cleanup:
 	return rc;
 }
 
+static bool covered(const kd_diff_result *diff, const char *ptr)
+{
+	size_t i;
+
+	for (i = 0; diff && i < diff->nfields; i++) {
+		const kd_diff_field *f = &diff->fields[i];
+
+		if ((f->live_path && (ptr_prefix(f->live_path, ptr) || ptr_prefix(ptr, f->live_path))) ||
+		    ptr_prefix(f->path, ptr) || ptr_prefix(ptr, f->path))
+			return true;
+	}
+	return false;
+}
+
+/* Leaves out of the live side what the comparison ignores: fields only the
+ * server wrote (defaults) that no drifted field touches.  Otherwise every
+ * defaulted field would look like a change. */
+static int prune_defaults(json_t *live, const json_t *desired, kd_buf *ptr,
+			  const kd_diff_result *diff)
+{
+	size_t base = ptr->len, i;
+	int rc = 0;
+
+	if (json_is_object(live)) {
+		const char *key;
+		json_t *v, *tmp;
+
+		json_object_foreach_safe(live, tmp, key, v) {
+			const json_t *dv = json_object_get(desired, key);
+
+			kd_buf_truncate(ptr, base);
+			if ((rc = kd_json_pointer_append(ptr, key)) < 0)
+				return rc;
+			if (!dv && !covered(diff, kd_buf_cstr(ptr)))
+				json_object_del(live, key);
+			else if (dv && (rc = prune_defaults(v, dv, ptr, diff)) < 0)
+				return rc;
+		}
+	} else if (json_is_array(live)) {
+		for (i = json_array_size(live); i-- > 0;) {
+			const json_t *dv = json_array_get(desired, i);
+
+			kd_buf_truncate(ptr, base);
+			if ((rc = kd_buf_printf(ptr, "/%zu", i)) < 0)
+				return rc;
+			if (!dv && !covered(diff, kd_buf_cstr(ptr)))
+				json_array_remove(live, i);
+			else if (dv && (rc = prune_defaults(json_array_get(live, i), dv, ptr, diff)) < 0)
+				return rc;
+		}
+	}
+	kd_buf_truncate(ptr, base);
+	return rc;
+}
+
 /* status and metadata.managedFields of the raw object, back into a
  * normalised copy (they hold no Secret values). */
 static void add_metadata(json_t *norm, const json_t *raw)
@@ -336,6 +391,14 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 	if (rc < 0) {
 		rc = note(d, "cannot show the diff: %s", kd_error_last());
 		goto cleanup;
+	}
+	if (nd && nl) {
+		kd_buf ptr = KD_BUF_INIT;
+
+		rc = prune_defaults(nl, nd, &ptr, res->diff);
+		kd_buf_free(&ptr);
+		if (rc < 0)
+			goto cleanup;
 	}
 	if (d->metadata) {
 		add_metadata(nd, res->desired);

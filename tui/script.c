@@ -9,6 +9,9 @@
  *   :filter status drifted   typed into the prompt, then Enter
  *   /api-gateway             typed into the search prompt, then Enter
  *   type TEXT                typed into whatever has the keyboard
+ *   wait-for TEXT            until TEXT is on the screen (for changes the
+ *                            engine learns from a watch; fails after 120 s)
+ *   !COMMAND                 runs a shell command (a test changing a cluster)
  *
  * A line that cannot be read is an error: it is reported (file:line) on
  * stderr after the screen is closed and kdrift exits with status 2.
@@ -22,7 +25,22 @@
 #include "error.h"
 #include "tui.h"
 
-#define IDLE_TIMEOUT_MS 120000
+#define IDLE_TIMEOUT_MS 60000
+
+/* Idle: the engine has published every cluster once and has no work. */
+static bool engine_idle(kd_ui *ui)
+{
+	size_t i, n = kd_store_cluster_count(ui->store);
+
+	for (i = 0; i < n; i++) {
+		kd_cluster_state *st = kd_store_get(ui->store, i);
+
+		kd_cluster_state_unref(st);
+		if (!st)
+			return false;
+	}
+	return kd_store_idle(ui->store);
+}
 
 static int wait_idle(kd_ui *ui)
 {
@@ -30,7 +48,7 @@ static int wait_idle(kd_ui *ui)
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		bool idle = kd_store_idle(ui->store);
+		bool idle = engine_idle(ui);
 		int r = poll(&p, 1, idle ? 0 : 50);
 
 		if (r > 0) {
@@ -47,6 +65,42 @@ static int wait_idle(kd_ui *ui)
 					    IDLE_TIMEOUT_MS / 1000);
 	}
 	kd_ui_sync(ui);
+	return 0;
+}
+
+static bool on_screen(kd_ui *ui, const char *text)
+{
+	kd_buf screen = KD_BUF_INIT;
+	bool found;
+
+	kd_ui_sync(ui);
+	kd_ui_draw(ui);
+	kd_screen_text(&screen, NULL);
+	found = strstr(kd_buf_cstr(&screen), text) != NULL;
+	kd_buf_free(&screen);
+	return found;
+}
+
+static int wait_for(kd_ui *ui, const char *text)
+{
+	int fd = kd_store_wake_fd(ui->store), waited = 0;
+
+	while (!on_screen(ui, text)) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 100) > 0)
+			kd_store_wake_drain(ui->store);
+		else if ((waited += 100) > IDLE_TIMEOUT_MS) {
+			kd_buf screen = KD_BUF_INIT;
+			int rc;
+
+			kd_screen_text(&screen, NULL);
+			rc = kd_error_set(KD_ERROR, "wait-for: '%s' not on the screen after %d s; the screen:\n%s",
+					  text, IDLE_TIMEOUT_MS / 1000, kd_buf_cstr(&screen));
+			kd_buf_free(&screen);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -80,6 +134,23 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 	}
 	if (strncmp(line, "type ", 5) == 0) {
 		type_text(ui, line + 5);
+		return 0;
+	}
+	if (strncmp(line, "wait-for ", 9) == 0) {
+		if (wait_for(ui, line + 9) < 0) {
+			kd_buf_printf(errors, "%s:%zu: %s\n", path, lineno, kd_error_last());
+			return -1;
+		}
+		return 0;
+	}
+	if (line[0] == '!') {
+		int st = system(line + 1);
+
+		if (st != 0) {
+			kd_buf_printf(errors, "%s:%zu: command failed (status %d): %s\n", path, lineno,
+				      st, line + 1);
+			return -1;
+		}
 		return 0;
 	}
 	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
@@ -125,7 +196,8 @@ int kd_script_run(kd_ui *ui, const char *path)
 			kd_buf_printf(&errors, "%s:%zu: %s\n", path, lineno, kd_error_last());
 			break;
 		}
-		run_line(ui, line, path, lineno, &errors);
+		if (run_line(ui, line, path, lineno, &errors) < 0)
+			break;   /* later steps depend on this one */
 		kd_ui_sync(ui);
 		kd_ui_draw(ui);
 	}

@@ -200,21 +200,19 @@ static void trim_line(kd_buf *b, size_t start, char pad)
 	kd_buf_putc(b, '\n');
 }
 
-int kd_screen_save(const char *path, bool attrs)
+int kd_screen_text(kd_buf *text, kd_buf *codes)
 {
-	kd_buf text = KD_BUF_INIT, codes = KD_BUF_INIT;
-	FILE *f;
-	int y, x, rc = 0;
+	int y, x;
 
 	for (y = 0; y < LINES; y++) {
-		size_t ts = text.len, cs = codes.len;
+		size_t ts = text->len, cs = codes ? codes->len : 0;
 
 		for (x = 0; x < COLS;) {
 			cchar_t cc;
 			wchar_t wch[CCHARW_MAX + 1];
 			attr_t a = 0;
 			short pair = 0;
-			int w;
+			int w, k;
 
 			if (mvin_wch(y, x, &cc) == ERR ||
 			    getcchar(&cc, wch, &a, &pair, NULL) == ERR || !wch[0]) {
@@ -224,16 +222,29 @@ int kd_screen_save(const char *path, bool attrs)
 			w = wch[0] < 0x80 ? 1 : wcwidth(wch[0]);
 			if (w < 1)
 				w = 1;
-			put_utf8(&text, (unsigned)wch[0]);
-			for (int k = 0; k < w; k++)
-				kd_buf_putc(&codes, attr_code(a));
+			put_utf8(text, (unsigned)wch[0]);
+			for (k = 0; codes && k < w; k++)
+				kd_buf_putc(codes, attr_code(a));
 			x += w;
 		}
-		trim_line(&text, ts, ' ');
-		trim_line(&codes, cs, '.');
+		trim_line(text, ts, ' ');
+		if (codes)
+			trim_line(codes, cs, '.');
 	}
-	if (!(f = fopen(path, "w")))
-		return kd_error_set(KD_EIO, "%s: cannot write the screen", path);
+	return 0;
+}
+
+int kd_screen_save(const char *path, bool attrs)
+{
+	kd_buf text = KD_BUF_INIT, codes = KD_BUF_INIT;
+	FILE *f;
+	int rc = 0;
+
+	kd_screen_text(&text, &codes);
+	if (!(f = fopen(path, "w"))) {
+		rc = kd_error_set(KD_EIO, "%s: cannot write the screen", path);
+		goto cleanup;
+	}
 	fputs(kd_buf_cstr(&text), f);
 	if (attrs) {
 		fputs("--- attributes: 1 bold, 2 reverse, 4 underline, 8 dim (hex sum) ---\n", f);
@@ -241,6 +252,7 @@ int kd_screen_save(const char *path, bool attrs)
 	}
 	if (fclose(f) != 0)
 		rc = kd_error_set(KD_EIO, "%s: cannot write the screen", path);
+cleanup:
 	kd_buf_free(&text);
 	kd_buf_free(&codes);
 	return rc;

@@ -216,6 +216,8 @@ const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
 /* Writes the screen as text (and, with attrs, a line of attribute codes
  * under each row) to a file. */
 int kd_screen_save(const char *path, bool attrs);
+/* The screen as text (and attribute codes, when codes is not NULL). */
+int kd_screen_text(kd_buf *text, kd_buf *codes);
 /* "12s", "5m", "3h", "2d", "never". */
 void kd_age(char out[32], time_t now, time_t then);
 

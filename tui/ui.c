@@ -103,6 +103,7 @@ static void draw_status(kd_ui *ui)
 {
 	kd_buf b = KD_BUF_INIT;
 	char *label = NULL, *rev = NULL, age[32];
+	const char *at;
 	time_t fetched = 0;
 	size_t i, reachable = 0, total = ui->model.nstates;
 	const char *sep = kd_glyph(ui, " │ ", " | ");
@@ -112,7 +113,12 @@ static void draw_status(kd_ui *ui)
 	for (i = 0; i < total; i++)
 		reachable += ui->model.states[i] && ui->model.states[i]->reachable;
 	kd_age(age, kd_ui_now(ui), fetched);
-	kd_buf_printf(&b, " %s@%.12s", label ? label : "(no source)", rev ? rev : "?");
+	/* A source label may already end in "@" and the short revision. */
+	at = label ? strrchr(label, '@') : NULL;
+	if (label && rev && at && at[1] && strncmp(rev, at + 1, strlen(at + 1)) == 0)
+		kd_buf_printf(&b, " %s", label);
+	else
+		kd_buf_printf(&b, " %s@%.12s", label ? label : "(no source)", rev ? rev : "?");
 	if (fetched)
 		kd_buf_printf(&b, " fetched %s ago", age);
 	kd_buf_printf(&b, "%s%zu/%zu clusters reachable%s%s", sep, reachable, total, sep,

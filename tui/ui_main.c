@@ -30,7 +30,8 @@ typedef struct ui_opts {
 static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	"                 [--theme NAME] [--keymap NAME] [--ascii] [--mouse] [--read-only]\n";
+	"                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	"                 [--read-only]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
 {
@@ -50,6 +51,12 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "--kubeconfig") == 0) TAKE(engine.kubeconfig);
 		else if (strcmp(a, "-l") == 0 || strcmp(a, "--selector") == 0) TAKE(engine.selector);
 		else if (strcmp(a, "--app") == 0) TAKE(engine.app);
+		else if (strcmp(a, "--timeout") == 0) {
+			if (!v || atoi(v) <= 0)
+				return kd_cli_usage_error("ui", "--timeout needs a number of seconds");
+			o->engine.timeout_s = atoi(v);
+			i++;
+		}
 		else if (strcmp(a, "--cluster") == 0) {
 			if (!v || o->engine.nclusters >= KD_UI_MAX_CLUSTER_ARGS)
 				return kd_cli_usage_error("ui", "--cluster needs a value (at most %d)",

@@ -80,7 +80,10 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 					  cursor ? base : ui->attr[KD_AREA_COUNTS]);
 		}
 	}
-	if (n->reason && (n->status == KD_STATUS_UNKNOWN || n->status == KD_STATUS_BREAKGLASS)) {
+	/* An object of an unreachable cluster repeats the cluster's reason:
+	 * shown once, on the cluster. */
+	if (n->reason && (n->status == KD_STATUS_UNKNOWN || n->status == KD_STATUS_BREAKGLASS) &&
+	    !(n->level != KD_LEVEL_CLUSTER && st && st->reason && strcmp(st->reason, n->reason) == 0)) {
 		x += 2;
 		kd_text_drawz(ui, y, x, width - right - x, n->reason,
 			      cursor ? base : ui->attr[KD_AREA_DIM]);
