@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "kinds.h"
 
 /* ---- a tiny path walker ----------------------------------------------- */
 
@@ -245,9 +244,58 @@ int kz_annotations(const kz_file *f, kz_list *l, const json_t *annotations)
 
 /* ---- namespace -------------------------------------------------------- */
 
+/*
+ * kustomize decides what is cluster-scoped from the OpenAPI document built
+ * into it (Kubernetes 1.21 era), never from a cluster: kinds and versions
+ * it does not know there (flowcontrol v1, ValidatingAdmissionPolicy, custom
+ * resources) get a namespace.  This is that document's list.
+ */
+static const char *const kustomize_cluster_scoped[] = {
+	"v1 ComponentStatus", "v1 Namespace", "v1 Node", "v1 PersistentVolume",
+	"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration",
+	"apiextensions.k8s.io/v1 CustomResourceDefinition",
+	"apiextensions.k8s.io/v1beta1 CustomResourceDefinition",
+	"apiregistration.k8s.io/v1 APIService",
+	"apiregistration.k8s.io/v1beta1 APIService",
+	"certificates.k8s.io/v1 CertificateSigningRequest",
+	"certificates.k8s.io/v1beta1 CertificateSigningRequest",
+	"flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema",
+	"flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration",
+	"networking.k8s.io/v1 IngressClass", "networking.k8s.io/v1beta1 IngressClass",
+	"node.k8s.io/v1 RuntimeClass", "node.k8s.io/v1beta1 RuntimeClass",
+	"policy/v1beta1 PodSecurityPolicy",
+	"rbac.authorization.k8s.io/v1 ClusterRole",
+	"rbac.authorization.k8s.io/v1 ClusterRoleBinding",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRole",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding",
+	"scheduling.k8s.io/v1 PriorityClass", "scheduling.k8s.io/v1beta1 PriorityClass",
+	"storage.k8s.io/v1 CSIDriver", "storage.k8s.io/v1 CSINode",
+	"storage.k8s.io/v1 StorageClass", "storage.k8s.io/v1 VolumeAttachment",
+	"storage.k8s.io/v1beta1 CSIDriver", "storage.k8s.io/v1beta1 CSINode",
+	"storage.k8s.io/v1beta1 StorageClass", "storage.k8s.io/v1beta1 VolumeAttachment",
+	NULL,
+};
+
 static bool cluster_scoped(const json_t *obj)
 {
-	return kd_kind_is_cluster_scoped(kz_api_version(obj), kz_kind(obj));
+	const char *av = kz_api_version(obj), *kind = kz_kind(obj);
+	size_t i, n = strlen(av);
+
+	for (i = 0; kustomize_cluster_scoped[i]; i++) {
+		const char *e = kustomize_cluster_scoped[i];
+
+		if (strncmp(e, av, n) == 0 && e[n] == ' ' && strcmp(e + n + 1, kind) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int set_string(json_t *parent, const char *key, void *arg)
+{
+	return kz_set_str(parent, key, arg);
 }
 
 int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
@@ -277,7 +325,12 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 		}
 		if ((rc = kz_remember_id(&l->v[i])) < 0)
 			return rc;
-		if (strcmp(kind, "Namespace") == 0 && json_is_object(meta)) {
+		if (strcmp(kind, "APIService") == 0 &&
+		    strncmp(kz_api_version(obj), "apiregistration.k8s.io/", 23) == 0 &&
+		    (rc = walk(obj, "spec/service/namespace", true, set_string, (void *)ns)) < 0)
+			return rc;
+		if (strcmp(kind, "Namespace") == 0 && strcmp(kz_api_version(obj), "v1") == 0 &&
+		    json_is_object(meta)) {
 			if ((rc = kz_set_str(meta, "name", ns)) < 0)
 				return rc;
 			continue;
