@@ -83,8 +83,15 @@ static int compare_items(const void *pa, const void *pb)
 
 	if (a->rank != b->rank)
 		return a->rank < b->rank ? -1 : 1;
-	if ((d = strcmp(a->gvk, b->gvk)) != 0)
+	if ((d = strcmp(a->gvk, b->gvk)) != 0) {
+		/* kustomize sorts core-group Namespaces of different versions
+		 * backwards, so v1 comes last */
+		if (strcmp(kz_kind(a->obj), "Namespace") == 0 &&
+		    strcmp(kz_kind(b->obj), "Namespace") == 0 &&
+		    (strncmp(a->gvk, "~G_", 3) == 0 || strncmp(b->gvk, "~G_", 3) == 0))
+			return -d;
 		return d;
+	}
 	/* kustomize spells "no namespace" ~X, which sorts after any name */
 	if ((d = strcmp(kz_ns(a->obj)[0] ? kz_ns(a->obj) : "~X",
 			kz_ns(b->obj)[0] ? kz_ns(b->obj) : "~X")) != 0)

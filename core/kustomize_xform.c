@@ -357,7 +357,8 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		kd_buf b = KD_BUF_INIT;
 		int rc;
 
-		if (strcmp(kind, "Namespace") == 0 ||
+		/* kustomize never prefixes these kinds (of any version) */
+		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "APIService") == 0 ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || !name)
 			continue;
 		if ((rc = kz_remember_id(r)) < 0)
