@@ -62,7 +62,6 @@ const char *kz_ns(const json_t *obj);
 const char *kz_kind(const json_t *obj);
 const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
-json_t *kz_obj_path(json_t *obj, const char *const *path, bool create);
 
 void kz_group_of(char *out, size_t size, const char *api_version);
 

@@ -47,25 +47,6 @@ int kz_set_str(json_t *obj, const char *key, const char *value)
 	return 0;
 }
 
-/* Follows path (NULL-terminated field names) through objects; creates
- * missing objects when asked.  NULL when a step is absent or not an object. */
-json_t *kz_obj_path(json_t *obj, const char *const *path, bool create)
-{
-	size_t i;
-
-	for (i = 0; path[i] && obj; i++) {
-		json_t *next = json_object_get(obj, path[i]);
-
-		if (!next && create) {
-			next = json_object();
-			if (!next || json_object_set_new(obj, path[i], next) < 0)
-				return NULL;
-		}
-		obj = json_is_object(next) ? next : NULL;
-	}
-	return obj;
-}
-
 int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
 {
 	kz_res *r;

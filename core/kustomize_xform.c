@@ -415,7 +415,6 @@ typedef struct refspec {
 
 static const char *const k_sa[] = { "ServiceAccount", NULL };
 static const char *const k_ingress[] = { "Ingress", NULL };
-static const char *const k_hpa[] = { "HorizontalPodAutoscaler", NULL };
 static const char *const k_apiservice[] = { "APIService", NULL };
 
 static const refspec refspecs[] = {
@@ -597,7 +596,6 @@ int kz_fix_references(kz_list *l)
 			}
 		}
 	}
-	(void)k_hpa;
 	return 0;
 }
 
