@@ -166,8 +166,8 @@ static int apply_specs(json_t *obj, const fspec *specs, const json_t *pairs)
 	return 0;
 }
 
-/* Label and annotation values are strings; kustomize accepts scalars and
- * writes them as strings. */
+/* Label and annotation values must be strings: kubectl refuses numbers
+ * and booleans there ("cannot unmarshal number into ... of type string"). */
 static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
 			const char *pointer)
 {
@@ -177,33 +177,12 @@ static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
 	*out = NULL;
 	if (!json_is_object(in))
 		return kz_fail(f, pointer, KD_EINVAL, "expected a mapping of names to values");
-	*out = json_object();
-	if (!*out)
-		return kd_error_set(KD_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)in, key, v) {
-		json_t *s;
-		char num[64];
-
-		if (json_is_string(v))
-			s = json_incref(v);
-		else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			s = json_string(num);
-		} else if (json_is_boolean(v))
-			s = json_string(json_is_true(v) ? "true" : "false");
-		else if (json_is_null(v))
-			s = json_string("");
-		else {
-			json_decref(*out);
-			*out = NULL;
-			return kz_fail(f, pointer, KD_EINVAL, "value of '%s' must be a string", key);
-		}
-		if (!s || json_object_set_new(*out, key, s) < 0) {
-			json_decref(*out);
-			*out = NULL;
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		}
+		if (!json_is_string(v))
+			return kz_fail(f, pointer, KD_EINVAL,
+				       "value of '%s' must be a string (quote it)", key);
 	}
+	*out = json_incref((json_t *)in);
 	return 0;
 }
 
@@ -640,18 +619,12 @@ static int set_image(json_t *parent, const char *key, void *arg)
 	const char *new_tag = json_string_value(json_object_get(img, "newTag"));
 	const char *digest = json_string_value(json_object_get(img, "digest"));
 	const char *tag, *dig;
-	char num[64];
 	kd_buf b = KD_BUF_INIT;
 	size_t nlen;
 	int rc;
 
 	if (!cur || !want)
 		return 0;
-	if (!new_tag && json_is_integer(json_object_get(img, "newTag"))) {
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(json_object_get(img, "newTag")));
-		new_tag = num;
-	}
 	split_image(cur, &nlen, &tag, &dig);
 	if (strlen(want) != nlen || strncmp(cur, want, nlen) != 0)
 		return 0;
@@ -693,6 +666,18 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 		snprintf(ptr, sizeof(ptr), "/images/%zu", k);
 		if (!json_is_object(img) || !json_is_string(json_object_get(img, "name")))
 			return kz_fail(f, ptr, KD_EINVAL, "an image entry needs a name");
+		{
+			static const char *const fields[] = { "newName", "newTag", "digest", NULL };
+			size_t q;
+
+			for (q = 0; fields[q]; q++) {
+				json_t *v = json_object_get(img, fields[q]);
+
+				if (v && !json_is_string(v) && !json_is_null(v))
+					return kz_fail(f, ptr, KD_EINVAL,
+						       "image '%s' must be a string (quote it)", fields[q]);
+			}
+		}
 		for (i = 0; i < l->n; i++)
 			for (j = 0; image_paths[j]; j++)
 				if ((rc = walk(l->v[i].obj, image_paths[j], false, set_image, img)) < 0)
