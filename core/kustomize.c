@@ -404,6 +404,9 @@ static int str_field(const char **out, const kz_file *f, const char *key)
 	return 0;
 }
 
+static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
+					  "fields", NULL };
+
 static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -442,6 +445,8 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
 					    f->path, kz_line(f, ptr));
+		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
+			return rc;
 		sel = json_is_true(json_object_get(e, "includeSelectors"));
 		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
@@ -480,6 +485,16 @@ static int read_sort_options(kz_ctx *c, const kz_file *f)
 	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
 		return kz_fail(f, "/sortOptions", KD_EINVAL,
 			       "sortOptions.order must be legacy or fifo");
+	{
+		static const char *const so_keys[] = { "order", "legacySortOptions", NULL };
+		static const char *const legacy_keys[] = { "orderFirst", "orderLast", NULL };
+		int rc;
+
+		if ((rc = kz_check_keys(f, "/sortOptions", so, so_keys)) < 0 ||
+		    (rc = kz_check_keys(f, "/sortOptions", json_object_get(so, "legacySortOptions"),
+					legacy_keys)) < 0)
+			return rc;
+	}
 	legacy = json_object_get(so, "legacySortOptions");
 	if (legacy && strcmp(order, "legacy") != 0)
 		return kz_fail(f, "/sortOptions", KD_EINVAL,

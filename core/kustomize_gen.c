@@ -528,6 +528,13 @@ static void read_opts(gen_opts *o, const json_t *global, const json_t *local)
 		o->immutable = json_is_true(v);
 }
 
+static const char *const configmap_keys[] = { "name", "namespace", "behavior", "literals",
+					      "files", "envs", "env", "options", NULL };
+static const char *const secret_keys[] = { "name", "namespace", "behavior", "literals",
+					   "files", "envs", "env", "options", "type", NULL };
+static const char *const option_keys[] = { "labels", "annotations", "disableNameSuffixHash",
+					   "immutable", NULL };
+
 /* kubectl refuses anything but strings in these fields. */
 static int check_strings(const kz_file *f, const char *ptr, const json_t *e,
 			 const char *field)
@@ -610,7 +617,11 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 			     "behavior must be create, merge or replace, not '%s'", behavior);
 		goto cleanup;
 	}
-	if ((rc = check_strings(f, ptr, e, "namespace")) < 0 ||
+	if ((rc = kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
+	    (rc = kz_check_keys(f, "/generatorOptions",
+				json_object_get(f->doc, "generatorOptions"), option_keys)) < 0 ||
+	    (rc = check_strings(f, ptr, e, "namespace")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "behavior")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "type")) < 0 ||
 	    (rc = check_string_map(f, "/generatorOptions",

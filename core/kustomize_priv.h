@@ -64,6 +64,8 @@ const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
 
 void kz_group_of(char *out, size_t size, const char *api_version);
+int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+		  const char *const *known);
 
 /* kustomize_order.c: *out = the resources in output order (l keeps them). */
 int kz_output(json_t **out, kz_list *l, const json_t *sort_options);

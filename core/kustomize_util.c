@@ -290,3 +290,24 @@ void kz_group_of(char *out, size_t size, const char *api_version)
 	out[n] = '\0';
 }
 
+
+/* kubectl reads kustomizations strictly: an unknown field is an error. */
+int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+		  const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(obj))
+		return 0;
+	json_object_foreach((json_t *)obj, key, v) {
+		bool ok = false;
+
+		for (i = 0; known[i] && !ok; i++)
+			ok = strcmp(known[i], key) == 0;
+		if (!ok)
+			return kz_fail(f, pointer, KD_EINVAL, "unknown field '%s'", key);
+	}
+	return 0;
+}

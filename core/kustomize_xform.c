@@ -652,6 +652,8 @@ static int set_image(json_t *parent, const char *key, void *arg)
 	return rc;
 }
 
+static const char *const image_keys[] = { "name", "newName", "newTag", "digest", NULL };
+
 int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 {
 	size_t i, j, k;
@@ -666,6 +668,12 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 		snprintf(ptr, sizeof(ptr), "/images/%zu", k);
 		if (!json_is_object(img) || !json_is_string(json_object_get(img, "name")))
 			return kz_fail(f, ptr, KD_EINVAL, "an image entry needs a name");
+		if (json_object_get(img, "tagSuffix"))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'images.tagSuffix' (%s:%d)",
+					    f->path, kz_line(f, ptr));
+		if ((rc = kz_check_keys(f, ptr, img, image_keys)) < 0)
+			return rc;
 		{
 			static const char *const fields[] = { "newName", "newTag", "digest", NULL };
 			size_t q;
@@ -688,6 +696,8 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 
 /* ---- replicas --------------------------------------------------------- */
 
+static const char *const replica_keys[] = { "name", "count", NULL };
+
 int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 {
 	size_t i, k;
@@ -702,6 +712,8 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/replicas/%zu", k);
+		if ((rc = kz_check_keys(f, ptr, e, replica_keys)) < 0)
+			return rc;
 		if (!name || !json_is_integer(count))
 			return kz_fail(f, ptr, KD_EINVAL, "a replicas entry needs a name and an integer count");
 		const char *other = NULL;
