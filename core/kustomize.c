@@ -467,6 +467,53 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	return 0;
 }
 
+/* Lays the caller's settings over the top kustomization (see
+ * kd_kustomize_opts.overrides). */
+static int apply_overrides(kz_file *f, const json_t *ov)
+{
+	static const char *const replaced[] = { "namespace", "namePrefix", "nameSuffix", NULL };
+	static const char *const appended[] = { "patches", "images", "components", NULL };
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(ov))
+		return kd_error_set(KD_EINVAL, "kustomize overrides must be an object");
+	json_object_foreach((json_t *)ov, key, v) {
+		bool known = false;
+
+		for (i = 0; replaced[i] && !known; i++)
+			known = strcmp(replaced[i], key) == 0;
+		if (known) {
+			if (!json_is_string(v))
+				return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a string", key);
+			if (json_object_set(f->doc, key, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			continue;
+		}
+		for (i = 0; appended[i] && !known; i++)
+			known = strcmp(appended[i], key) == 0;
+		if (!known)
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' is not supported", key);
+		if (!json_is_array(v))
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a list", key);
+		{
+			json_t *cur = json_object_get(f->doc, key);
+
+			if (!cur) {
+				cur = json_array();
+				if (!cur || json_object_set_new(f->doc, key, cur) < 0)
+					return kd_error_set(KD_ENOMEM, "out of memory");
+			}
+			if (!json_is_array(cur))
+				return kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
+			if (json_array_extend(cur, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
 /* Only the kustomization being built decides the output order; nested
  * ones' sortOptions are ignored, as kustomize ignores them. */
 static int read_sort_options(kz_ctx *c, const kz_file *f)
@@ -553,6 +600,8 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
+		goto cleanup;
 	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
 		goto cleanup;
 	kz_mark_level(l);
@@ -583,7 +632,15 @@ pop:
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts)
 {
-	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL };
+	return kd_kustomize_build_overlaid(out, src, dir, opts, NULL);
+}
+
+int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
+				const kd_kustomize_opts *opts,
+				const json_t *overrides)
+{
+	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
+		     overrides };
 	kz_list acc = { NULL, 0, 0 };
 	char *root = NULL;
 	int rc;

@@ -41,4 +41,15 @@ bool kd_kustomize_present(kd_source *src, const char *dir);
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts);
 
+/*
+ * The same, with settings laid over the top kustomization (not nested
+ * ones), the way Flux's kustomize-controller lays a Kustomization object's
+ * spec over the file: "namespace", "namePrefix" and "nameSuffix" replace the
+ * file's; "patches", "images" and "components" are appended to its lists.
+ * Other keys are refused with KD_EINVAL.  overrides may be NULL.
+ */
+int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
+				const kd_kustomize_opts *opts,
+				const json_t *overrides);
+
 #endif

@@ -42,6 +42,7 @@ typedef struct kz_ctx {
 	char **stack;  /* directories being built, for cycle detection */
 	size_t depth;
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
+	const json_t *overrides;  /* laid over the top kustomization, or NULL */
 } kz_ctx;
 
 /* kustomize_util.c */

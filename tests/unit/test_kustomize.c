@@ -132,6 +132,48 @@ static void test_load_restrictor_none(void **state)
 	kd_source_free(src);
 }
 
+/* Flux lays a Kustomization object's settings over the file; the result
+ * must be what kubectl makes of the file with those settings written in
+ * (flux-overrides/kustomization.yaml, whose output is expected.json). */
+static void test_overrides(void **state)
+{
+	kd_kustomize_opts flux = { KD_LOAD_NONE };
+	kd_source *src = open_fixtures();
+	char *root = fixtures_root();
+	char *want_text = read_text(root, "flux-overrides", "expected.json");
+	json_t *want = json_loads(want_text, 0, NULL);
+	json_t *ov = json_loads("{\"namespace\": \"flux-ns\", \"namePrefix\": \"f-\","
+				"\"images\": [{\"name\": \"redis\", \"newName\": \"mirror/redis\"}],"
+				"\"patches\": [{\"target\": {\"kind\": \"Deployment\"},"
+				"\"patch\": \"- {op: replace, path: /spec/replicas, value: 9}\"}],"
+				"\"components\": [\"../comp\"]}", 0, NULL);
+	json_t *bad = json_loads("{\"resources\": [\"x\"]}", 0, NULL);
+	json_t *out = NULL;
+
+	(void)state;
+	assert_non_null(want);
+	assert_non_null(ov);
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, ov), 0);
+	assert_true(json_equal(out, want));
+	json_decref(out);
+	out = NULL;
+	/* without overrides it is just the file */
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, NULL), 0);
+	assert_false(json_equal(out, want));
+	json_decref(out);
+	out = NULL;
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, bad),
+			 KD_EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(kd_error_last(), "'resources'"));
+	json_decref(bad);
+	json_decref(ov);
+	json_decref(want);
+	free(want_text);
+	free(root);
+	kd_source_free(src);
+}
+
 static void test_present(void **state)
 {
 	kd_source *src = open_fixtures();
@@ -219,7 +261,7 @@ int main(void)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), compare_names);
-	tests = calloc(n + 4, sizeof(*tests));
+	tests = calloc(n + 5, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < n; i++) {
@@ -235,7 +277,9 @@ int main(void)
 	tests[n + 2].test_func = test_root_escape;
 	tests[n + 3].name = "repeatable";
 	tests[n + 3].test_func = test_repeatable;
-	rc = _cmocka_run_group_tests("kustomize", tests, n + 4, NULL, NULL);
+	tests[n + 4].name = "overrides";
+	tests[n + 4].test_func = test_overrides;
+	rc = _cmocka_run_group_tests("kustomize", tests, n + 5, NULL, NULL);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
