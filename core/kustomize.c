@@ -254,6 +254,8 @@ static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, const char *rel,
 			goto cleanup;
 		}
 		rc = kz_list_add(l, json_incref(d), kz_name(d));
+		if (rc == 0 && c->trace)
+			rc = kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
 			goto cleanup;
 	}
@@ -612,12 +614,17 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	 * are rewritten from here on. */
 	kz_mark_level(l);
 	/* kustomize generates before it applies components, so a component
-	 * can merge into this kustomization's generated ConfigMaps. */
-	if ((rc = kz_generators(c, &f, l)) < 0 ||
+	 * can merge into this kustomization's generated ConfigMaps.  Traced
+	 * builds credit each change to the level (or component) making it. */
+	if ((rc = kz_snapshot(c, l)) < 0 ||
+	    (rc = kz_generators(c, &f, l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
+	    (rc = kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
 	    (rc = kz_apply_hashes(l)) < 0 ||
-	    (rc = kz_fix_references(l)) < 0)
+	    (rc = kz_fix_references(l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, from, from_ptr);
@@ -639,19 +646,28 @@ int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
 				const kd_kustomize_opts *opts,
 				const json_t *overrides)
 {
+	return kd_kustomize_build_traced(out, NULL, src, dir, opts, overrides);
+}
+
+int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
+			      const char *dir, const kd_kustomize_opts *opts,
+			      const json_t *overrides)
+{
 	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides };
+		     overrides, origins != NULL };
 	kz_list acc = { NULL, 0, 0 };
 	char *root = NULL;
 	int rc;
 
 	*out = NULL;
+	if (origins)
+		*origins = NULL;
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
 	if (rc == 0)
-		rc = kz_output(out, &acc, c.sort);
+		rc = kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);
 	kz_list_free(&acc);
 	free(c.stack);

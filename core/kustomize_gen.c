@@ -711,6 +711,8 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 	}
 	rc = kz_list_add(l, obj, name);
 	obj = NULL;
+	if (rc == 0 && c->trace)
+		rc = kz_set_file(&l->v[l->n - 1], f->path);
 	if (rc < 0)
 		goto cleanup;
 	if (!o.no_hash) {

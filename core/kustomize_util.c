@@ -111,6 +111,9 @@ bool kz_had_id(const kz_res *r, const char *name, const char *ns)
 
 static void res_clear(kz_res *r)
 {
+	free(r->file);
+	json_decref(r->layers);
+	json_decref(r->snap);
 	json_decref(r->obj);
 	free(r->orig_name);
 	free(r->base_name);
@@ -308,6 +311,60 @@ int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
 			ok = strcmp(known[i], key) == 0;
 		if (!ok)
 			return kz_fail(f, pointer, KD_EINVAL, "unknown field '%s'", key);
+	}
+	return 0;
+}
+
+/* ---- origins (traced builds only) -------------------------------------- */
+
+int kz_set_file(kz_res *r, const char *file)
+{
+	free(r->file);
+	r->file = strdup(file);
+	return r->file ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+}
+
+/* Remembers every resource's current state, to see later what a step of
+ * the build changed. */
+int kz_snapshot(kz_ctx *c, kz_list *l)
+{
+	size_t i;
+
+	if (!c->trace)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		json_decref(l->v[i].snap);
+		l->v[i].snap = json_deep_copy(l->v[i].obj);
+		if (!l->v[i].snap)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Adds dir to the layers of every resource the step since the snapshot
+ * changed, and forgets the snapshots. */
+int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir)
+{
+	size_t i;
+
+	if (!c->trace)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		kz_res *r = &l->v[i];
+		size_t n;
+
+		if (!r->snap)
+			continue;
+		if (!json_equal(r->snap, r->obj)) {
+			if (!r->layers && !(r->layers = json_array()))
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			n = json_array_size(r->layers);
+			if ((n == 0 || strcmp(json_string_value(json_array_get(r->layers, n - 1)), dir) != 0) &&
+			    json_array_append_new(r->layers, json_string(dir)) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(r->snap);
+		r->snap = NULL;
 	}
 	return 0;
 }
