@@ -45,8 +45,13 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 	kd_buf b = KD_BUF_INIT;
 	regex_t re;
 	const char *p;
+	int flags = REG_EXTENDED | REG_NOSUB;
 	int rc = kd_buf_puts(&b, "^(");
 
+	if (strncmp(pattern, "(?i)", 4) == 0) {
+		flags |= REG_ICASE;
+		pattern += 4;
+	}
 	for (p = pattern; rc == 0 && *p; p++) {
 		if (p[0] == '\\' && p[1]) {
 			switch (p[1]) {
@@ -64,7 +69,7 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 		kd_buf_free(&b);
 		return rc;
 	}
-	if (regcomp(&re, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0) {
+	if (regcomp(&re, kd_buf_cstr(&b), flags) != 0) {
 		kd_buf_free(&b);
 		return kz_fail(f, ptr, KD_EINVAL, "target pattern '%s' is not a valid regular expression",
 			       pattern);
