@@ -184,6 +184,16 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
 	}
+	/* A field left empty ("patches:") is absent, as kubectl reads it. */
+	{
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(f->doc, tmp, key, v)
+			if (json_is_null(v))
+				json_object_del(f->doc, key);
+	}
 	rc = check_fields(f);
 	if (rc == 0 && is_empty(f->doc))
 		rc = kz_fail(f, "", KD_EINVAL, "kustomization is empty");
