@@ -27,7 +27,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"replacements", "generators", "transformers", "validators", "openapi",
+	"generators", "transformers", "validators", "openapi",
 	"crds", "vars", "configurations", "buildMetadata",
 	"inventory", NULL,
 };
@@ -37,7 +37,7 @@ static const char *const known_fields[] = {
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
 	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", "sortOptions", NULL,
+	"generatorOptions", "replicas", "sortOptions", "replacements", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -476,7 +476,7 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
-	return 0;
+	return kz_replacements(c, f, l);
 }
 
 /* Lays the caller's settings over the top kustomization (see

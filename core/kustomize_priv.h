@@ -94,6 +94,9 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas);
 int kz_fix_references(kz_list *l);
 void kz_mark_level(kz_list *l);
 
+/* kustomize_replace.c */
+int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l);
+
 /* kustomize_patch.c */
 int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l);
 int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l);
