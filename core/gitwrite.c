@@ -161,6 +161,20 @@ cleanup:
 	return rc;
 }
 
+/* An in-memory remote for url.  No insteadOf rewriting and no default
+ * refspecs: both would read the configuration through a regex that
+ * libgit2 1.5 leaks, and neither is wanted for one explicit branch. */
+static int remote_for(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options ro;
+
+	git_remote_create_options_init(&ro, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		   GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &ro);
+}
+
 /* A URL shown in messages without any user:password@ part. */
 static void url_label(char *out, size_t n, const char *url)
 {
@@ -195,7 +209,7 @@ int kd_gitwrite_fetch(git_oid *out, bool *found, git_repository *repo,
 	snprintf(spec, sizeof(spec), "%s", refname);
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (git_remote_create_anonymous(&remote, repo, url) < 0 ||
+	if (remote_for(&remote, repo, url) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks,
 			       &fo.proxy_opts, NULL) < 0 ||
 	    git_remote_ls(&heads, &nheads, remote) < 0) {
@@ -280,7 +294,7 @@ int kd_gitwrite_push(git_repository *repo, const char *url,
 	have_tmp = true;
 	po.callbacks.push_update_reference = on_push_update;
 	po.callbacks.payload = &ps;
-	if (git_remote_create_anonymous(&remote, repo, url) < 0) {
+	if (remote_for(&remote, repo, url) < 0) {
 		rc = kd_gitwrite_error(KD_EIO, label);
 		goto cleanup;
 	}

@@ -11,7 +11,7 @@
  * the branch either where it was or at the new commit.
  *
  * Remotes are built in memory from the URL in the repository configuration
- * (git_remote_create_anonymous), never looked up by name, so nothing is
+ * (git_remote_create_with_opts, no insteadOf), never looked up by name, so nothing is
  * written to the configuration.  Callers initialise libgit2.  Never prints.
  */
 #ifndef KD_GITWRITE_H
