@@ -301,10 +301,20 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 	files[1].path = *kpath;
 	files[1].data = kd_buf_cstr(&kust);
 	files[1].len = kust.len;
-	if ((rc = kd_gitwrite_tree(&tree, r->repo, bt, files, 2)) < 0 ||
-	    (rc = kd_gitwrite_commit(commit, r->repo, base, &tree, sig, sig,
-				     kd_buf_cstr(&r->msg))) < 0)
+	if ((rc = kd_gitwrite_tree(&tree, r->repo, bt, files, 2)) < 0)
 		goto cleanup;
+	if (git_oid_equal(&tree, git_tree_id(bt))) {
+		/* Accepted before (a run that was interrupted, or twice):
+		 * the tip is the answer, no empty commit. */
+		git_oid_cpy(commit, base);
+		if (!r->res->note && !(r->res->note = strdup("already accepted: nothing to commit"))) {
+			rc = OOM();
+			goto cleanup;
+		}
+	} else if ((rc = kd_gitwrite_commit(commit, r->repo, base, &tree, sig, sig,
+					    kd_buf_cstr(&r->msg))) < 0) {
+		goto cleanup;
+	}
 	step(r->opts, "objects");
 	git_oid_tostr(hex, sizeof(hex), commit);
 	if ((rc = kd_accept_verify(&r->plan, r->opts, hex)) < 0) {
@@ -341,9 +351,9 @@ static int publish(run *r, const git_signature *sig)
 					    dirty, r->dest);
 	}
 	for (attempt = 1; attempt <= max; attempt++) {
-		r->res->attempts = attempt;
 		bool unverified = false;
 
+		r->res->attempts = attempt;
 		rc = build_commit(r, &commit, &base, sig, &kpath, &unverified);
 		if (rc < 0 && unverified && !r->plan.with_ns &&
 		    kd_json_str(json_object_get(r->plan.obj, "metadata"), "namespace")) {
