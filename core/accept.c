@@ -376,6 +376,8 @@ static int publish(run *r, const git_signature *sig)
 				}
 				continue;
 			}
+			if (rc == KD_ECONFLICT)
+				kd_error_wrap(rc, "gave up after %u attempts: ", attempt);
 			if (rc < 0)
 				goto cleanup;
 			r->res->pushed = true;
@@ -406,6 +408,8 @@ static int publish(run *r, const git_signature *sig)
 			}
 			continue;
 		}
+		if (rc == KD_ECONFLICT)
+			kd_error_wrap(rc, "gave up after %u attempts: ", attempt);
 		if (rc < 0)
 			goto cleanup;
 		r->res->local_updated = true;

@@ -8,8 +8,11 @@
  *  - for drifted fields: a strategic-merge patch
  *    LAYER/kdrift-accepted/KIND-NAMESPACE-NAME.yaml (lower case, anything
  *    outside [a-z0-9.-] made '-'; KIND-NAME.yaml for cluster-scoped kinds)
- *    holding apiVersion, kind, metadata.name/namespace and only the accepted
- *    fields' live values, with merge keys for keyed lists (containers by
+ *    holding apiVersion, kind, metadata.name and only the accepted fields'
+ *    live values (metadata.namespace only when the name alone is
+ *    ambiguous: kustomize matches patches before an overlay's `namespace:`
+ *    applies, so a namespace there would match nothing), with merge keys
+ *    for keyed lists (containers by
  *    name, ports by containerPort/port, ...) so the merge lands on the right
  *    element; a field removed live becomes `null` (or a `$patch: delete`
  *    list element).  A patch already accepted for the object is merged with
@@ -104,8 +107,10 @@ typedef struct kd_accept_opts {
 	const char *remote;          /* NULL: "origin"; used only when configured */
 	bool no_push;                /* commit locally even when a remote is configured */
 	unsigned max_attempts;       /* redo-and-push attempts; 0: 5 */
-	/* Test hook, called at each step ("edited", "objects", "verified",
-	 * "pushed", "ref"); NULL in production. */
+	/* Test hook, called after each step: "objects" (blobs, trees and
+	 * the commit written, no ref moved), "verified" (re-rendered),
+	 * "pushed" (the remote branch moved), "ref" (the local branch moved,
+	 * before the work tree checkout); NULL in production. */
 	void (*step_hook)(const char *step, void *arg);
 	void *step_arg;
 } kd_accept_opts;

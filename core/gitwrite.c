@@ -175,6 +175,20 @@ static int remote_for(git_remote **out, git_repository *repo, const char *url)
 	return git_remote_create_with_opts(out, url, &ro);
 }
 
+/* SSH keys come from the agent; anything else (a token in an https URL,
+ * which libgit2 uses itself) is left to libgit2.  The counter stops
+ * libgit2 from asking forever when the agent's keys are refused. */
+static int on_credentials(git_credential **out, const char *url,
+			  const char *username, unsigned int allowed, void *data)
+{
+	int *tries = data;
+
+	(void)url;
+	if (++*tries > 3 || !(allowed & GIT_CREDENTIAL_SSH_KEY))
+		return GIT_PASSTHROUGH;
+	return git_credential_ssh_key_from_agent(out, username ? username : "git");
+}
+
 /* A URL shown in messages without any user:password@ part. */
 static void url_label(char *out, size_t n, const char *url)
 {
@@ -199,7 +213,7 @@ int kd_gitwrite_fetch(git_oid *out, bool *found, git_repository *repo,
 	char *specs[1] = { spec };
 	git_strarray refspecs = { specs, 1 };
 	git_fetch_options fo;
-	int rc = 0;
+	int tries = 0, rc = 0;
 
 	*found = false;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -208,6 +222,8 @@ int kd_gitwrite_fetch(git_oid *out, bool *found, git_repository *repo,
 	/* Only objects are wanted: refs are moved below, by us. */
 	snprintf(spec, sizeof(spec), "%s", refname);
 	fo.update_fetchhead = 0;
+	fo.callbacks.credentials = on_credentials;
+	fo.callbacks.payload = &tries;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	if (remote_for(&remote, repo, url) < 0 ||
 	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &fo.callbacks,
@@ -244,7 +260,15 @@ cleanup:
 
 typedef struct push_status {
 	char *refused;  /* the remote's reason, when it refused */
+	int tries;      /* credential requests so far */
 } push_status;
+
+static int on_push_credentials(git_credential **out, const char *url,
+			       const char *username, unsigned int allowed,
+			       void *data)
+{
+	return on_credentials(out, url, username, allowed, &((push_status *)data)->tries);
+}
 
 static int on_push_update(const char *refname, const char *status, void *data)
 {
@@ -267,7 +291,7 @@ int kd_gitwrite_push(git_repository *repo, const char *url,
 {
 	git_remote *remote = NULL;
 	git_push_options po;
-	push_status ps = { NULL };
+	push_status ps = { NULL, 0 };
 	char tmpref[128], spec[700], label[512];
 	char *specs[1] = { spec };
 	git_strarray refspecs = { specs, 1 };
@@ -293,6 +317,7 @@ int kd_gitwrite_push(git_repository *repo, const char *url,
 	}
 	have_tmp = true;
 	po.callbacks.push_update_reference = on_push_update;
+	po.callbacks.credentials = on_push_credentials;
 	po.callbacks.payload = &ps;
 	if (remote_for(&remote, repo, url) < 0) {
 		rc = kd_gitwrite_error(KD_EIO, label);

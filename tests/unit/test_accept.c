@@ -198,6 +198,9 @@ static void test_accept_into_overlay(void **state)
 	char remote[41], local[41], *out;
 	int rc;
 
+	/* Uncommitted work elsewhere is neither committed nor touched. */
+	th_write(f->work, "apps/web/base/service.yaml", "# being rewritten\n");
+	th_write(f->work, "notes.txt", "untracked\n");
 	base_opts(&o, f, desired, live);
 	rc = kd_accept_run(&res, &o);
 	if (rc < 0)
@@ -244,9 +247,13 @@ static void test_accept_into_overlay(void **state)
 	assert_string_equal(out, "+  - path: kdrift-accepted/deployment-web-api.yaml\n");
 	free(out);
 
-	/* The checked-out work tree followed and is clean. */
+	/* The checked-out work tree followed; the other changes are as they were. */
 	out = th_run(NULL, "git -C '%s' status --porcelain", f->work);
-	assert_string_equal(out, "");
+	assert_string_equal(out, " M apps/web/base/service.yaml\n?? notes.txt\n");
+	free(out);
+	out = th_run(NULL, "git -C '%s' show --name-only --format= main", f->work);
+	assert_string_equal(out, LAYER "/kdrift-accepted/deployment-web-api.yaml\n"
+			    LAYER "/kustomization.yaml\n");
 	free(out);
 
 	/* Rendered again: the accepted fields equal live, natively and with kubectl. */
@@ -302,14 +309,15 @@ static void test_accept_merges_with_earlier_patch(void **state)
 	json_decref(live);
 }
 
+static int concurrent_done;
+
 /* Pushes a commit to the remote from another clone, as a colleague would:
  * it edits the same kustomization (a comment line at its end). */
 static void concurrent_push(const char *step, void *arg)
 {
 	fx *f = arg;
-	static int done;
 
-	if (strcmp(step, "verified") != 0 || done++)
+	if (strcmp(step, "verified") != 0 || concurrent_done++)
 		return;
 	free(th_run(NULL, "cd '%s' && git clone -q remote.git other 2>&1 && cd other && "
 		    "echo '# colleague was here' >> " LAYER "/kustomization.yaml && "
@@ -328,6 +336,7 @@ static void test_accept_redoes_after_concurrent_push(void **state)
 	base_opts(&o, f, desired, live);
 	o.step_hook = concurrent_push;
 	o.step_arg = f;
+	concurrent_done = 0;
 	if (kd_accept_run(&res, &o) < 0)
 		fail_msg("%s", kd_error_last());
 	assert_int_equal(res->attempts, 2);
@@ -353,6 +362,29 @@ static void test_accept_redoes_after_concurrent_push(void **state)
 	assert_no_drift_at(after, live, deploy_fields, 3);
 	json_decref(after);
 	kd_accept_result_free(res);
+	json_decref(live);
+}
+
+static void test_accept_gives_up_after_max_attempts(void **state)
+{
+	fx *f = *state;
+	const json_t *desired = find(f->rendered, "Deployment", "api");
+	json_t *live = live_deployment(f);
+	kd_accept_result *res = NULL;
+	kd_accept_opts o;
+	char *out;
+
+	base_opts(&o, f, desired, live);
+	o.step_hook = concurrent_push;
+	o.step_arg = f;
+	o.max_attempts = 1;
+	concurrent_done = 0;
+	assert_int_equal(kd_accept_run(&res, &o), KD_ECONFLICT);
+	assert_non_null(strstr(kd_error_last(), "gave up after 1 attempts"));
+	/* The colleague's commit is the remote's tip, untouched. */
+	out = th_run(NULL, "git -C '%s' log --format=%%s main", f->bare);
+	assert_string_equal(out, "Colleague change\nfleet\n");
+	free(out);
 	json_decref(live);
 }
 
@@ -667,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_into_overlay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_merges_with_earlier_patch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_redoes_after_concurrent_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_gives_up_after_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_review_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_refuses_secret_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_missing_becomes_delete_patch, setup, teardown),
