@@ -295,6 +295,16 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 	}
 	if ((rc = kd_accept_edit(&file, &kust, kpath, &r->plan, r->repo, bt)) < 0)
 		goto cleanup;
+	free(r->res->file_text);
+	free(r->res->kustomization_text);
+	r->res->file_text = strdup(kd_buf_cstr(&file));
+	r->res->kustomization_text = strdup(kd_buf_cstr(&kust));
+	if (!r->res->file_text || !r->res->kustomization_text) {
+		rc = OOM();
+		goto cleanup;
+	}
+	if (r->opts->dry_run)
+		goto cleanup;
 	files[0].path = r->plan.file;
 	files[0].data = kd_buf_cstr(&file);
 	files[0].len = file.len;
@@ -346,7 +356,7 @@ static int publish(run *r, const git_signature *sig)
 	if (!r->url && r->checked_out) {
 		if ((rc = find_dirty(&dirty, r->repo, &r->t)) < 0)
 			return rc;
-		if (dirty)
+		if (dirty && !r->opts->dry_run)
 			return kd_error_set(KD_ECONFLICT, "%s has uncommitted changes in the work tree of branch '%s': commit or stash them, or accept into a review branch",
 					    dirty, r->dest);
 	}
@@ -364,6 +374,10 @@ static int publish(run *r, const git_signature *sig)
 		}
 		if (rc < 0)
 			goto cleanup;
+		if (r->opts->dry_run) {
+			r->res->kustomization = kpath;
+			return 0;
+		}
 		if (r->url) {
 			rc = kd_gitwrite_push(r->repo, r->url, &commit, r->dest);
 			if (rc == KD_ECONFLICT && attempt < max) {
@@ -525,5 +539,7 @@ void kd_accept_result_free(kd_accept_result *res)
 	free(res->kustomization);
 	free(res->subject);
 	free(res->note);
+	free(res->file_text);
+	free(res->kustomization_text);
 	free(res);
 }

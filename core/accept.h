@@ -107,6 +107,9 @@ typedef struct kd_accept_opts {
 	const char *remote;          /* NULL: "origin"; used only when configured */
 	bool no_push;                /* commit locally even when a remote is configured */
 	unsigned max_attempts;       /* redo-and-push attempts; 0: 5 */
+	bool dry_run;                /* work out the files from the tip (fetched when
+				      * there is a remote) and stop: no commit, no
+				      * branch moved, no push, no render check */
 	/* Test hook, called after each step: "objects" (blobs, trees and
 	 * the commit written, no ref moved), "verified" (re-rendered),
 	 * "pushed" (the remote branch moved), "ref" (the local branch moved,
@@ -127,9 +130,12 @@ typedef struct kd_accept_result {
 	bool local_updated;          /* the local branch points at the commit */
 	unsigned attempts;           /* 1 unless the remote moved meanwhile */
 	char *note;                  /* why the local branch was not moved, or NULL */
+	char *file_text;             /* the file's new contents, as committed */
+	char *kustomization_text;    /* the kustomization's new contents */
 } kd_accept_result;
 
-/* Accepts as described above.  KD_EINVAL for bad options, a Secret's
+/* Accepts as described above.  With dry_run, *out describes what would be
+ * committed (commit is "", pushed and local_updated false).   KD_EINVAL for bad options, a Secret's
  * values, fields that cannot be accepted (status, identity fields) or no
  * identity; KD_EUNSUPPORTED when the app has no cluster layer (the message
  * says how to declare one) or the kustomization cannot be edited in place;

@@ -195,16 +195,36 @@ static void test_accept_into_overlay(void **state)
 	json_t *live = live_deployment(f), *patch, *want, *after;
 	kd_accept_result *res = NULL;
 	kd_accept_opts o;
-	char remote[41], local[41], *out;
+	char remote[41], local[41], *out, *preview;
 	int rc;
 
 	/* Uncommitted work elsewhere is neither committed nor touched. */
 	th_write(f->work, "apps/web/base/service.yaml", "# being rewritten\n");
 	th_write(f->work, "notes.txt", "untracked\n");
 	base_opts(&o, f, desired, live);
+	/* A dry run shows the files and writes nothing. */
+	o.dry_run = true;
+	if (kd_accept_run(&res, &o) < 0)
+		fail_msg("%s", kd_error_last());
+	o.dry_run = false;
+	assert_string_equal(res->commit, "");
+	assert_false(res->pushed);
+	assert_false(res->local_updated);
+	th_rev(remote, f->bare, "main");
+	assert_string_equal(remote, f->start);
+	preview = res->file_text;
+	res->file_text = NULL;
+	kd_accept_result_free(res);
+
 	rc = kd_accept_run(&res, &o);
 	if (rc < 0)
 		fail_msg("%s", kd_error_last());
+	assert_string_equal(res->file_text, preview);
+	out = th_run(NULL, "git -C '%s' show main:" PATCH_FILE, f->work);
+	assert_string_equal(out, preview);
+	assert_non_null(strstr(out, "# Live state accepted into Git"));
+	free(out);
+	free(preview);
 	assert_true(res->pushed);
 	assert_true(res->local_updated);
 	assert_null(res->note);
@@ -574,6 +594,31 @@ static void test_accept_local_only_with_dirty_worktree(void **state)
 	json_decref(live);
 }
 
+static void test_accept_into_bare_repository(void **state)
+{
+	fx *f = *state;
+	const json_t *desired = find(f->rendered, "Deployment", "api");
+	json_t *live = live_deployment(f), *after;
+	kd_accept_result *res = NULL;
+	kd_accept_opts o;
+	char rev[41];
+
+	base_opts(&o, f, desired, live);
+	o.repo = f->bare;
+	if (kd_accept_run(&res, &o) < 0)
+		fail_msg("%s", kd_error_last());
+	assert_false(res->pushed);
+	assert_true(res->local_updated);
+	th_rev(rev, f->bare, "main");
+	assert_string_equal(rev, res->commit);
+	after = render_at(f->bare, "main");
+	assert_no_drift_at(after, live, deploy_fields, 3);
+	json_decref(after);
+	free(th_run(NULL, "git -C '%s' fsck --strict 2>&1", f->bare));
+	kd_accept_result_free(res);
+	json_decref(live);
+}
+
 /* --- Killed at each step --- */
 
 static const char *kill_at;
@@ -706,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_extra_becomes_resource, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_needs_a_cluster_layer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_local_only_with_dirty_worktree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_into_bare_repository, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_killed_after_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_killed_after_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_killed_after_push, setup, teardown),
