@@ -84,6 +84,20 @@ static bool checked_out(git_repository *repo, const char *refname)
 	return yes;
 }
 
+/* True when refname is checked out in another (linked) work tree, which
+ * this process must not update behind its owner's back. */
+static bool checked_out_elsewhere(git_repository *repo, const char *refname)
+{
+	git_reference *ref = NULL;
+	bool yes;
+
+	if (checked_out(repo, refname) || git_reference_lookup(&ref, repo, refname) < 0)
+		return false;
+	yes = git_branch_is_checked_out(ref) == 1;
+	git_reference_free(ref);
+	return yes;
+}
+
 /* The files an accept touches in the layer, for work tree checks. */
 typedef struct touched {
 	char *paths[4];
@@ -176,6 +190,7 @@ typedef struct run {
 	char *url;          /* the remote's, or NULL for local only */
 	kd_buf dest_ref, tracking, msg;
 	bool checked_out;
+	bool elsewhere;     /* dest is checked out in a linked work tree */
 } run;
 
 static int set_note(run *r, const char *fmt, const char *a, const char *b)
@@ -200,6 +215,8 @@ static int follow_locally(run *r, const git_oid *commit, const git_oid *base)
 
 	if ((rc = kd_gitwrite_ref_target(&local, &have, r->repo, kd_buf_cstr(&r->dest_ref))) < 0)
 		return rc;
+	if (r->elsewhere)
+		return set_note(r, "the local branch '%s' is checked out in another work tree: it was left as it is; run git pull there%s", r->dest, "");
 	if (!have) {
 		if (r->checked_out)
 			return set_note(r, "the local branch '%s' was not created: it is checked out but has no commit; run git pull%s", r->dest, "");
@@ -353,6 +370,9 @@ static int publish(run *r, const git_signature *sig)
 
 	if ((rc = initial_base(r, &base, &have_local)) < 0)
 		return rc;
+	if (!r->url && r->elsewhere && !r->opts->dry_run)
+		return kd_error_set(KD_ECONFLICT, "branch '%s' is checked out in another work tree: accept from there, or into a review branch",
+				    r->dest);
 	if (!r->url && r->checked_out) {
 		if ((rc = find_dirty(&dirty, r->repo, &r->t)) < 0)
 			return rc;
@@ -501,6 +521,7 @@ int kd_accept_run(kd_accept_result **out, const kd_accept_opts *opts)
 		}
 	}
 	r.checked_out = checked_out(r.repo, kd_buf_cstr(&r.dest_ref));
+	r.elsewhere = checked_out_elsewhere(r.repo, kd_buf_cstr(&r.dest_ref));
 	if ((rc = kd_accept_message(&r.msg, &r.plan, opts, sig)) < 0 ||
 	    (rc = publish(&r, sig)) < 0)
 		goto cleanup;

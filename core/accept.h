@@ -55,7 +55,10 @@
  * are clean the ref moves and exactly those files are checked out, so the
  * work tree is not left stale; other uncommitted changes are left as they
  * are.  A process killed between the ref update and that checkout leaves
- * the files stale; `git checkout HEAD -- LAYER` repairs it.
+ * the files stale; `git checkout HEAD -- LAYER` repairs it.  A branch
+ * checked out in another (linked) work tree is never moved from here: with
+ * a remote the push happens and the result says to pull there; without
+ * one, KD_ECONFLICT.
  *
  * With review_branch the commit goes to that branch instead (created from
  * the base branch's tip, or added on top when it exists) and that branch is

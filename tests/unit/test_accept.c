@@ -594,6 +594,37 @@ static void test_accept_local_only_with_dirty_worktree(void **state)
 	json_decref(live);
 }
 
+static void test_accept_branch_in_linked_worktree(void **state)
+{
+	fx *f = *state;
+	const json_t *desired = find(f->rendered, "Deployment", "api");
+	json_t *live = live_deployment(f);
+	kd_accept_result *res = NULL;
+	kd_accept_opts o;
+	char rev[41];
+
+	free(th_run(NULL, "git -C '%s' worktree add -q -b release '%s/release' 2>&1 && "
+		    "git -C '%s' push -q origin release 2>&1", f->work, f->dir, f->work));
+	base_opts(&o, f, desired, live);
+	o.branch = "release";
+	/* Pushed, but the other work tree's branch is left to its owner. */
+	if (kd_accept_run(&res, &o) < 0)
+		fail_msg("%s", kd_error_last());
+	assert_true(res->pushed);
+	assert_false(res->local_updated);
+	assert_non_null(strstr(res->note, "another work tree"));
+	th_rev(rev, f->work, "release");
+	assert_string_equal(rev, f->start);
+	kd_accept_result_free(res);
+	/* Without a remote nothing can be published: refused. */
+	free(th_run(NULL, "git -C '%s' remote remove origin", f->work));
+	assert_int_equal(kd_accept_run(&res, &o), KD_ECONFLICT);
+	assert_non_null(strstr(kd_error_last(), "another work tree"));
+	th_rev(rev, f->work, "release");
+	assert_string_equal(rev, f->start);
+	json_decref(live);
+}
+
 static void test_accept_into_bare_repository(void **state)
 {
 	fx *f = *state;
@@ -751,6 +782,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_extra_becomes_resource, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_needs_a_cluster_layer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_local_only_with_dirty_worktree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_branch_in_linked_worktree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_into_bare_repository, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_killed_after_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_killed_after_verify, setup, teardown),
