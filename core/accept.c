@@ -4,6 +4,7 @@
  * remote moved), and bring the local branch along only when that loses
  * nothing.  What is written is decided in accept_plan.c.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,14 +194,23 @@ typedef struct run {
 	bool elsewhere;     /* dest is checked out in a linked work tree */
 } run;
 
-static int set_note(run *r, const char *fmt, const char *a, const char *b)
+static int set_note(run *r, const char *fmt, ...) KD_PRINTF(2, 3);
+
+static int set_note(run *r, const char *fmt, ...)
 {
 	kd_buf n = KD_BUF_INIT;
+	va_list ap;
+	int rc;
 
 	free(r->res->note);
 	r->res->note = NULL;
-	if (kd_buf_printf(&n, fmt, a, b) < 0)
+	va_start(ap, fmt);
+	rc = kd_buf_vprintf(&n, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		kd_buf_free(&n);
 		return OOM();
+	}
 	r->res->note = kd_buf_detach(&n);
 	return 0;
 }
@@ -216,10 +226,10 @@ static int follow_locally(run *r, const git_oid *commit, const git_oid *base)
 	if ((rc = kd_gitwrite_ref_target(&local, &have, r->repo, kd_buf_cstr(&r->dest_ref))) < 0)
 		return rc;
 	if (r->elsewhere)
-		return set_note(r, "the local branch '%s' is checked out in another work tree: it was left as it is; run git pull there%s", r->dest, "");
+		return set_note(r, "the local branch '%s' is checked out in another work tree: it was left as it is; run git pull there", r->dest);
 	if (!have) {
 		if (r->checked_out)
-			return set_note(r, "the local branch '%s' was not created: it is checked out but has no commit; run git pull%s", r->dest, "");
+			return set_note(r, "the local branch '%s' was not created: it is checked out but has no commit; run git pull", r->dest);
 		if ((rc = kd_gitwrite_update_ref(r->repo, kd_buf_cstr(&r->dest_ref), commit,
 						 NULL, "kdrift accept")) < 0)
 			return rc;
@@ -228,14 +238,14 @@ static int follow_locally(run *r, const git_oid *commit, const git_oid *base)
 	}
 	if (r->checked_out) {
 		if (!git_oid_equal(&local, base))
-			return set_note(r, "the local branch '%s' differs from the remote's and is checked out: it was left as it is; run git pull%s", r->dest, "");
+			return set_note(r, "the local branch '%s' differs from the remote's and is checked out: it was left as it is; run git pull", r->dest);
 		if ((rc = find_dirty(&dirty, r->repo, &r->t)) < 0)
 			return rc;
 		if (dirty)
 			return set_note(r, "the local branch '%s' was left as it is: %s has uncommitted changes; commit or stash them and run git pull", r->dest, dirty);
 	} else if (!git_oid_equal(&local, base) &&
 		   git_graph_descendant_of(r->repo, commit, &local) != 1) {
-		return set_note(r, "the local branch '%s' has commits that are not on the remote: it was left as it is%s", r->dest, "");
+		return set_note(r, "the local branch '%s' has commits that are not on the remote: it was left as it is", r->dest);
 	}
 	if ((rc = kd_gitwrite_update_ref(r->repo, kd_buf_cstr(&r->dest_ref), commit, &local,
 					 "kdrift accept")) < 0)
@@ -266,7 +276,7 @@ static int initial_base(run *r, git_oid *base, bool *have_local)
 			goto cleanup;
 		if (r->opts->review_branch && !*have_local) {
 			if ((rc = branch_ref(&trk, "refs/remotes/", r->opts->remote ? r->opts->remote : "origin")) < 0 ||
-			    kd_buf_printf(&trk, "/%s", r->branch) < 0 ||
+			    (rc = kd_buf_printf(&trk, "/%s", r->branch)) < 0 ||
 			    (rc = kd_gitwrite_fetch(base, &found, r->repo, r->url, r->branch,
 						    kd_buf_cstr(&trk))) < 0)
 				goto cleanup;
