@@ -385,6 +385,36 @@ static void test_accept_redoes_after_concurrent_push(void **state)
 	json_decref(live);
 }
 
+static void test_accept_all_drifted_fields(void **state)
+{
+	fx *f = *state;
+	const json_t *desired = find(f->rendered, "Deployment", "api");
+	json_t *live = live_deployment(f), *after;
+	kd_accept_result *res = NULL;
+	kd_diff_result *d = NULL;
+	kd_accept_opts o;
+
+	base_opts(&o, f, desired, live);
+	o.fields = NULL;
+	o.nfields = 0;
+	if (kd_accept_run(&res, &o) < 0)
+		fail_msg("%s", kd_error_last());
+	assert_non_null(strstr(res->subject, "spec.replicas"));
+	after = render_at(f->work, "main");
+	assert_int_equal(kd_diff_objects(&d, find(after, "Deployment", "api"), live, NULL), 0);
+	assert_int_equal(d->nfields, 0);
+	kd_diff_result_free(d);
+	json_decref(after);
+	kd_accept_result_free(res);
+	/* Nothing drifts any more: nothing to accept. */
+	json_decref(f->rendered);
+	f->rendered = render_at(f->work, "main");
+	o.desired = find(f->rendered, "Deployment", "api");
+	assert_int_equal(kd_accept_run(&res, &o), KD_EINVAL);
+	assert_non_null(strstr(kd_error_last(), "nothing to accept"));
+	json_decref(live);
+}
+
 static void test_accept_gives_up_after_max_attempts(void **state)
 {
 	fx *f = *state;
@@ -775,6 +805,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_into_overlay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_merges_with_earlier_patch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_redoes_after_concurrent_push, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_all_drifted_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_gives_up_after_max_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_review_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_refuses_secret_values, setup, teardown),
