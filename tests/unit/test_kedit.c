@@ -115,6 +115,18 @@ static void test_kedit_flow_list(void **state)
 	      "resources: [../base, cm.yaml, extra.yaml]  # flow\n", true);
 }
 
+static void test_kedit_last_line_and_document_marker(void **state)
+{
+	(void)state;
+	check("patches:\n- path: a.yaml", "patches", patch_entry("b.yaml"),
+	      "patches:\n- path: a.yaml\n- path: b.yaml\n", true);
+	check("---\nresources:\n- a.yaml\n...\n", "resources", json_string("b.yaml"),
+	      "---\nresources:\n- a.yaml\n- b.yaml\n...\n", true);
+	/* patchesStrategicMerge is another key. */
+	check("patchesStrategicMerge:\n- old.yaml\n", "patches", patch_entry("b.yaml"),
+	      "patchesStrategicMerge:\n- old.yaml\npatches:\n- path: b.yaml\n", true);
+}
+
 static void test_kedit_crlf(void **state)
 {
 	(void)state;
@@ -185,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_kedit_creates_missing_key_with_house_indent),
 		cmocka_unit_test(test_kedit_empty_and_null_values),
 		cmocka_unit_test(test_kedit_flow_list),
+		cmocka_unit_test(test_kedit_last_line_and_document_marker),
 		cmocka_unit_test(test_kedit_crlf),
 		cmocka_unit_test(test_kedit_present_is_unchanged),
 		cmocka_unit_test(test_kedit_block_scalar_item),
