@@ -354,7 +354,11 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 	}
 	step(r->opts, "objects");
 	git_oid_tostr(hex, sizeof(hex), commit);
-	if ((rc = kd_accept_verify(&r->plan, r->opts, hex)) < 0) {
+	/* The repository's own root: opts->repo may be any path inside it. */
+	if ((rc = kd_accept_verify(&r->plan, r->opts,
+				   git_repository_workdir(r->repo) ? git_repository_workdir(r->repo)
+								   : git_repository_path(r->repo),
+				   hex)) < 0) {
 		*unverified = true;
 		goto cleanup;
 	}

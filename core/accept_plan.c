@@ -396,7 +396,7 @@ static bool under(const char *path, const char *pointer)
 }
 
 int kd_accept_verify(const kd_accept_plan *plan, const kd_accept_opts *opts,
-		     const char *commit)
+		     const char *root, const char *commit)
 {
 	kd_source_opts so = { 0 };
 	kd_source *src = NULL;
@@ -407,7 +407,7 @@ int kd_accept_verify(const kd_accept_plan *plan, const kd_accept_opts *opts,
 	int rc;
 
 	so.revision = commit;
-	if ((rc = kd_source_open(&src, opts->repo, &so)) < 0)
+	if ((rc = kd_source_open(&src, root, &so)) < 0)
 		goto cleanup;
 	if (!kd_kustomize_present(src, plan->layer)) {
 		rc = kd_error_set(KD_EUNSUPPORTED, "%s has no kustomization", plan->layer);

@@ -45,8 +45,9 @@ int kd_accept_edit(kd_buf *file, kd_buf *kust, char **kpath,
 		   const kd_accept_plan *plan, git_repository *repo,
 		   const git_tree *tree);
 
-/* Renders the cluster layer at `commit` and checks the accepted state. */
+/* Renders the cluster layer at `commit` of the repository at `root` and
+ * checks the accepted state. */
 int kd_accept_verify(const kd_accept_plan *plan, const kd_accept_opts *opts,
-		     const char *commit);
+		     const char *root, const char *commit);
 
 #endif

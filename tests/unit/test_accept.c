@@ -631,12 +631,15 @@ static void test_accept_branch_in_linked_worktree(void **state)
 	json_t *live = live_deployment(f);
 	kd_accept_result *res = NULL;
 	kd_accept_opts o;
-	char rev[41];
+	char rev[41], inside[400];
 
 	free(th_run(NULL, "git -C '%s' worktree add -q -b release '%s/release' 2>&1 && "
 		    "git -C '%s' push -q origin release 2>&1", f->work, f->dir, f->work));
 	base_opts(&o, f, desired, live);
 	o.branch = "release";
+	/* Any path inside the repository will do. */
+	snprintf(inside, sizeof(inside), "%s/clusters", f->work);
+	o.repo = inside;
 	/* Pushed, but the other work tree's branch is left to its owner. */
 	if (kd_accept_run(&res, &o) < 0)
 		fail_msg("%s", kd_error_last());
