@@ -138,9 +138,9 @@ typedef struct kd_accept_result {
 } kd_accept_result;
 
 /* Accepts as described above.  With dry_run, *out describes what would be
- * committed (commit is "", pushed and local_updated false).   KD_EINVAL for bad options, a Secret's
- * values, fields that cannot be accepted (status, identity fields) or no
- * identity; KD_EUNSUPPORTED when the app has no cluster layer (the message
+ * committed (commit is "", pushed and local_updated false).  KD_EINVAL for
+ * bad options, a Secret's values, fields that cannot be accepted (status,
+ * identity fields), an object without drift, or no identity; KD_EUNSUPPORTED when the app has no cluster layer (the message
  * says how to declare one) or the kustomization cannot be edited in place;
  * KD_ECONFLICT when the re-render still differs, the work tree blocks a
  * local-only commit, the branch diverged, or the remote kept moving for
