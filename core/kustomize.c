@@ -459,8 +459,8 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 					    f->path, kz_line(f, ptr));
 		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
 			return rc;
-		sel = json_is_true(json_object_get(e, "includeSelectors"));
-		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
+		sel = kz_true(json_object_get(e, "includeSelectors"));
+		tmpl = sel || kz_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
 		    (rc = kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
 			return rc;

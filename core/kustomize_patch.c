@@ -377,8 +377,8 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
 		json_t *options = json_object_get(e, "options");
-		patch_opts po = { json_is_true(json_object_get(options, "allowNameChange")),
-				  json_is_true(json_object_get(options, "allowKindChange")) };
+		patch_opts po = { kz_true(json_object_get(options, "allowNameChange")),
+				  kz_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 

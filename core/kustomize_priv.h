@@ -72,6 +72,8 @@ const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
 
 void kz_group_of(char *out, size_t size, const char *api_version);
+bool kz_true(const json_t *v);
+bool kz_is_bool(const json_t *v);
 int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
 		  const char *const *known);
 

@@ -553,7 +553,7 @@ static int one_target(const json_t *value, const json_t *tg, kz_list *l, const k
 	json_t *paths = json_object_get(tg, "fieldPaths");
 	json_t *opts = json_object_get(tg, "options");
 	target_ctx t = { value, json_string_value(json_object_get(opts, "delimiter")), 0,
-			 json_is_true(json_object_get(opts, "create")), NULL, f, ptr };
+			 kz_true(json_object_get(opts, "create")), NULL, f, ptr };
 	size_t i, j, k;
 	int rc;
 
