@@ -20,6 +20,22 @@
 #include "smp.h"
 #include "yaml.h"
 
+static const char *const patch_keys[] = { "path", "patch", "target", "options", NULL };
+static const char *const target_keys[] = { "group", "version", "kind", "name", "namespace",
+					   "labelSelector", "annotationSelector", NULL };
+static const char *const option_keys[] = { "allowNameChange", "allowKindChange", NULL };
+
+static int check_entry(const kz_file *f, const char *ptr, const json_t *e)
+{
+	int rc;
+
+	if ((rc = kz_check_keys(f, ptr, e, patch_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "target"), target_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0)
+		return rc;
+	return 0;
+}
+
 /* ---- target selectors -------------------------------------------------- */
 
 /* Anchors a Go (RE2) pattern and rewrites the few Perl classes POSIX lacks. */
@@ -29,8 +45,13 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 	kd_buf b = KD_BUF_INIT;
 	regex_t re;
 	const char *p;
+	int flags = REG_EXTENDED | REG_NOSUB;
 	int rc = kd_buf_puts(&b, "^(");
 
+	if (strncmp(pattern, "(?i)", 4) == 0) {
+		flags |= REG_ICASE;
+		pattern += 4;
+	}
 	for (p = pattern; rc == 0 && *p; p++) {
 		if (p[0] == '\\' && p[1]) {
 			switch (p[1]) {
@@ -48,7 +69,7 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 		kd_buf_free(&b);
 		return rc;
 	}
-	if (regcomp(&re, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0) {
+	if (regcomp(&re, kd_buf_cstr(&b), flags) != 0) {
 		kd_buf_free(&b);
 		return kz_fail(f, ptr, KD_EINVAL, "target pattern '%s' is not a valid regular expression",
 			       pattern);
@@ -356,14 +377,16 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
 		json_t *options = json_object_get(e, "options");
-		patch_opts po = { json_is_true(json_object_get(options, "allowNameChange")),
-				  json_is_true(json_object_get(options, "allowKindChange")) };
+		patch_opts po = { kz_true(json_object_get(options, "allowNameChange")),
+				  kz_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
 		if (!json_is_object(e))
 			return kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!!file == !!text)
 			return kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
 		if (target && !json_is_object(target))
@@ -439,6 +462,8 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!json_is_object(target))
 			return kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		if (!!file == !!text)
