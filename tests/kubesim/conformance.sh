@@ -33,6 +33,7 @@ spec:
 EOF
 	sed 's/replicas: 2/replicas: 3/' "$d/web.yaml" >"$d/web3.yaml"
 	sed 's/replicas: 2/replicas: 4/' "$d/web.yaml" >"$d/web4.yaml"
+	sed 's/        image: nginx:1.25/        image: nginx:1.25\n        imagePulPolicy: Always/' "$d/web3.yaml" >"$d/typo.yaml"
 	sed -e 's/name: web$/name: api/' -e 's/app: web/app: api/g' "$d/web.yaml" >"$d/api.yaml"
 	sed 's/nginx:1.25/nginx:1.26/' "$d/api.yaml" >"$d/api2.yaml"
 	for n in 1 2 3; do
@@ -159,6 +160,14 @@ run_suite() {
 	fi
 	kill "$wpid" 2>/dev/null
 	wait "$wpid" 2>/dev/null
+
+	# --- field validation ---
+	expect "$minor: unknown field rejected by strict validation" 1 \
+		'strict decoding error: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' \
+		K apply -f "$f/typo.yaml"
+	expect "$minor: unknown field warned and dropped with --validate=warn" 0 \
+		'Warning: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' K apply --validate=warn -f "$f/typo.yaml"
+	expect "$minor: dropped field not stored" 0 '^$' K get deploy web -o 'jsonpath={.spec.template.spec.containers[0].imagePulPolicy}'
 
 	# --- errors ---
 	expect "$minor: NotFound" 1 'Error from server \(NotFound\): deployments.apps "nope" not found' K get deploy nope

@@ -141,6 +141,7 @@ typedef struct ks_response {
 	size_t raw_len;
 	const char *content_type;
 	int retry_after;
+	json_t *warnings;        /* strings for Warning headers, or NULL */
 	struct MHD_Response *stream; /* watches */
 } ks_response;
 
@@ -245,6 +246,11 @@ int ks_managed_update(json_t *new_obj, const json_t *old_obj,
 int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 		     const json_t *applied, const char *manager, bool force,
 		     const char *api_version);
+
+/* ---- validate.c ---- */
+/* Appends the paths of fields unknown to the kind's schema to `unknown`
+ * (an array), removing them when drop is set; returns how many. */
+size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool drop);
 
 /* ---- defaults.c ---- */
 void ks_defaults_apply(const ks_type *t, json_t *obj);

@@ -358,6 +358,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ks_response *r
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, private");
+	for (size_t i = 0; i < json_array_size(resp->warnings); i++) {
+		kd_buf h = KD_BUF_INIT;
+		const char *c;
+		kd_buf_puts(&h, "299 - \"");
+		for (c = json_string_value(json_array_get(resp->warnings, i)); c && *c; c++) {
+			if (*c == '"' || *c == '\\')
+				kd_buf_putc(&h, '\\');
+			kd_buf_putc(&h, *c);
+		}
+		kd_buf_putc(&h, '"');
+		MHD_add_response_header(mr, "Warning", kd_buf_cstr(&h));
+		kd_buf_free(&h);
+	}
 	if (resp->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", resp->retry_after);
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -417,6 +430,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		route(&r, url, &resp);
 	ret = send_response(conn, &resp);
 	json_decref(resp.json);
+	json_decref(resp.warnings);
 	free(resp.raw);
 	return ret;
 }

@@ -249,6 +249,44 @@ static void crd_status(json_t *obj)
 		"storedVersions", "v1"));
 }
 
+/* Applies fieldValidation (Strict, Warn — the default — or Ignore) to an
+ * object about to be written; false when the write must fail. */
+static bool field_validation(wctx *w, json_t *obj)
+{
+	const char *fv = ks_query(w->r, "fieldValidation");
+	bool strict = fv && !strcmp(fv, "Strict"), ignore = fv && !strcmp(fv, "Ignore");
+	json_t *unknown = json_array(), *u;
+	size_t i;
+
+	if (!unknown || !ks_validate_unknown(obj, w->t->type, unknown, !strict)) {
+		json_decref(unknown);
+		return true;
+	}
+	if (strict) {
+		kd_buf m = KD_BUF_INIT;
+		kd_buf_printf(&m, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ",
+			      w->t->type->kind, w->t->type->version, w->t->type->kind);
+		json_array_foreach(unknown, i, u)
+			kd_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "", json_string_value(u));
+		fail(w, 400, "BadRequest", NULL, "%s", kd_buf_cstr(&m));
+		kd_buf_free(&m);
+		json_decref(unknown);
+		return false;
+	}
+	if (!ignore) {
+		if (!w->resp->warnings)
+			w->resp->warnings = json_array();
+		json_array_foreach(unknown, i, u) {
+			kd_buf m = KD_BUF_INIT;
+			kd_buf_printf(&m, "unknown field \"%s\"", json_string_value(u));
+			json_array_append_new(w->resp->warnings, json_string(kd_buf_cstr(&m)));
+			kd_buf_free(&m);
+		}
+	}
+	json_decref(unknown);
+	return true;
+}
+
 /* The common tail of every write: server fields, defaults, status,
  * managedFields, no-op detection, storing.  Steals `next`.  Caller holds
  * the cluster lock. */
@@ -320,6 +358,8 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		if (t->has_status && strcmp(t->kind, "Namespace"))
 			json_object_del(next, "status");
 	}
+	if (!field_validation(w, next))
+		goto cleanup;
 	ks_defaults_apply(t, next);
 	if (json_object_get(next, "spec")) {
 		json_t *g = json_object_get(meta, "generation");
@@ -587,6 +627,8 @@ static void patch(wctx *w)
 		} else if (an && strcmp(an, w->t->name)) {
 			fail(w, 400, "BadRequest", NULL, "the name of the object (%s) does not match the name on the URL (%s)",
 			     an, w->t->name);
+			rc = -1;
+		} else if (!field_validation(w, body)) {
 			rc = -1;
 		} else {
 			rc = ks_managed_apply(&next, &causes, live, body, w->manager,
