@@ -627,6 +627,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kubesim: %s\n", kd_error_last());
 		goto cleanup;
 	}
+	/* --seed makes error-rate faults fire on the same requests every run */
+	for (size_t k = 0; k < ks_srv.nclusters; k++)
+		ks_srv.clusters[k]->rand_state ^= (unsigned)(seed >= 0 ? seed : time(NULL)) * 2654435761u;
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "kubesim: cannot create %s: %s\n", state_dir, strerror(errno));
 		goto cleanup;

@@ -368,10 +368,21 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		else if (spec_changed(old, next))
 			json_object_set_new(meta, "generation", json_integer(json_integer_value(g) + 1));
 	}
-	if (!strcmp(t->kind, "CustomResourceDefinition"))
+	if (!strcmp(t->kind, "CustomResourceDefinition")) {
 		crd_status(next);
-	else
+	} else {
+		json_t *before = json_incref(json_object_get(next, "status"));
 		ks_status_simulate(t, next);
+		/* What the simulated controllers wrote is theirs, as on a real
+		 * cluster (kdrift attributes and ignores it by manager). */
+		if (before != json_object_get(next, "status") &&
+		    ks_managed_update(next, old, "kube-controller-manager", "status", w->api_version) < 0) {
+			json_decref(before);
+			fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
+			goto cleanup;
+		}
+		json_decref(before);
+	}
 	if (!apply && ks_managed_update(next, old, w->manager, w->t->sub, w->api_version) < 0) {
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;
