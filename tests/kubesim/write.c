@@ -297,6 +297,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 	char *key = NULL;
 	char ts[32], uid[37];
 	const char *name;
+	bool controller = false;
 
 	/* Patch results may share subtrees with the stored (immutable) object;
 	 * work on a private copy. */
@@ -375,15 +376,14 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		ks_status_simulate(t, next);
 		/* What the simulated controllers wrote is theirs, as on a real
 		 * cluster (kdrift attributes and ignores it by manager). */
-		if (before != json_object_get(next, "status") &&
-		    ks_managed_update(next, old, "kube-controller-manager", "status", w->api_version) < 0) {
-			json_decref(before);
-			fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
-			goto cleanup;
-		}
+		controller = before != json_object_get(next, "status");
 		json_decref(before);
 	}
 	if (!apply && ks_managed_update(next, old, w->manager, w->t->sub, w->api_version) < 0) {
+		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
+		goto cleanup;
+	}
+	if (controller && ks_managed_update(next, old, "kube-controller-manager", "status", w->api_version) < 0) {
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;
 	}
