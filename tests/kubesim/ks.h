@@ -247,6 +247,11 @@ int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 		     const json_t *applied, const char *manager, bool force,
 		     const char *api_version);
 
+/* ---- lifecycle.c (caller holds the cluster lock) ---- */
+void ks_crd_register(ks_cluster *c, const json_t *crd);
+void ks_crd_status(json_t *crd);
+void ks_cascade_delete(ks_cluster *c, const ks_type *t, const json_t *obj);
+
 /* ---- validate.c ---- */
 /* Appends the paths of fields unknown to the kind's schema to `unknown`
  * (an array), removing them when drop is set; returns how many. */
