@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kubesim against the real kubectl: every command kdrift's users and tests
-# rely on, at server versions 1.29 and 1.32 (the installed kubectl picks a
+# rely on, at server versions 1.27 (OpenAPI v2 era), 1.29 and 1.32 (the installed kubectl picks a
 # client of the server's minor).
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tools/tap.sh"
@@ -76,7 +76,7 @@ run_suite() {
 	f=$d
 
 	# --- discovery ---
-	expect "$minor: version reports the server minor" 0 "Server Version: v${minor}\.0" K version
+	expect "$minor: version reports the server minor" 0 "\"gitVersion\": \"v${minor}\.0\"" K version -o json
 	expect "$minor: api-resources lists deployments" 0 \
 		'^deployments +deploy +apps/v1 +true +Deployment' K api-resources
 	expect "$minor: api-resources lists cluster-scoped kinds" 0 \
@@ -145,7 +145,7 @@ run_suite() {
 	expect "$minor: rollout restart annotates the template" 0 '^20[0-9-]+T' K get deploy web -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
 	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=20s
 	expect "$minor: label" 0 'labeled' K label deploy web team=a
-	expect "$minor: annotate" 0 'annotated' K annotate deploy web note=x
+	expect "$minor: annotate" 0 'deployment.apps/web annotate' K annotate deploy web note=x
 	expect "$minor: label and annotation stored" 0 '^a x$' K get deploy web -o 'jsonpath={.metadata.labels.team} {.metadata.annotations.note}'
 
 	# --- watch ---
@@ -199,6 +199,8 @@ run_suite() {
 	else not_ok "$minor: kubesim exits cleanly on SIGTERM" "$(cat "$d/state/stderr")"; fi
 }
 
-run_suite 1.29
-run_suite 1.32
+# KUBESIM_MINORS overrides the server versions (any of 1.27 ... 1.33).
+for minor in ${KUBESIM_MINORS:-1.27 1.29 1.32}; do
+	run_suite "$minor"
+done
 tap_done

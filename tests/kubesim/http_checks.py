@@ -112,6 +112,11 @@ def t_openapi():
         if op and op.get("x-kubernetes-group-version-kind", {}).get("kind") == "Deployment":
             ok = any(x["name"] == "fieldValidation" and x["in"] == "query" for x in op["parameters"])
     report("openapi v3 advertises fieldValidation on PATCH", s == 200 and ok, doc)
+    s, _, doc = req("GET", A + "/openapi/v2")
+    op = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    report("openapi v2 advertises fieldValidation on PATCH", s == 200 and doc["swagger"] == "2.0"
+           and op["x-kubernetes-group-version-kind"]["kind"] == "Deployment"
+           and "fieldValidation" in [p["name"] for p in op["parameters"]], op)
 
 
 def t_crud():

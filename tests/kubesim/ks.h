@@ -204,6 +204,9 @@ json_t *ks_discovery_resources(ks_cluster *c, const char *group,
 json_t *ks_discovery_aggregated(ks_cluster *c, bool core, const char *ver);
 json_t *ks_openapi_index(ks_cluster *c);
 json_t *ks_openapi_gv(ks_cluster *c, const char *group, const char *version);
+/* The OpenAPI v2 document (PATCH operations only), as gnostic protobuf or
+ * JSON.  Caller holds the cluster lock. */
+int ks_openapi_v2(kd_buf *out, bool protobuf, ks_cluster *c);
 
 /* ---- store.c ---- */
 int ks_store_init(ks_server *s, const char *list);
