@@ -54,7 +54,10 @@ def req(method, path, body=None, token=ADMIN, headers=None, timeout=10):
         doc = json.loads(data) if data else None
     except ValueError:
         doc = data
-    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), doc
+    headers = {}
+    for k, v in r.getheaders():  # repeated headers (Warning) joined as HTTP allows
+        headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
+    return r.status, headers, doc
 
 
 A = "/clusters/alpha"
@@ -215,6 +218,28 @@ def t_patch_apply():
     s, _, d = req("PATCH", dep + "/p", json.dumps([{"op": "test", "path": "/spec/replicas", "value": 100}]),
                   headers={"Content-Type": "application/json-patch+json"})
     report("failed JSON patch test is 422 Invalid", s == 422 and d["reason"] == "Invalid", d)
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "size": {"type": "integer"},
+                            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+    s, _, d = req("POST", A + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    g = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"},
+         "spec": {"size": 1, "sise": 2, "free": {"x": 1}}, "extra": True}
+    gp = A + "/apis/example.com/v1/namespaces/default/gadgets"
+    s2, _, d2 = req("POST", gp + "?fieldValidation=Strict", g)
+    s3, h3, d3 = req("POST", gp, g)
+    report("custom resources are pruned by their CRD schema", s == 201 and s2 == 400 and "spec.sise" in d2["message"]
+           and s3 == 201 and d3["spec"] == {"size": 1, "free": {"x": 1}} and "extra" not in d3
+           and "spec.sise" in h3.get("warning", ""), (d2, d3, h3))
+    s, _, d = req("POST", A + "/api/v1/namespaces/default/services", {"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": "np"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}})
+    report("Service defaults: clusterIP, TCP, targetPort, nodePort", s == 201 and d["spec"]["clusterIP"].startswith("10.96.")
+           and d["spec"]["ports"][0]["protocol"] == "TCP" and d["spec"]["ports"][0]["targetPort"] == 80
+           and 30000 <= d["spec"]["ports"][0]["nodePort"] <= 32767 and d["spec"]["sessionAffinity"] == "None", d)
     s, _, d = req("POST", dep, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}})
     report("missing name is 422 Invalid with causes", s == 422 and d["details"]["causes"][0]["field"] == "metadata.name", d)
 

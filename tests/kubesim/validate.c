@@ -5,7 +5,11 @@
  * header.  kdrift relies on this: a desired field the server drops never
  * converges.
  *
- * The schema covers the object, its metadata, workload specs, the pod
+ * Custom resources are pruned by their CRD's openAPIV3Schema the same way
+ * (x-kubernetes-preserve-unknown-fields and additionalProperties keep
+ * fields).
+ *
+ * The built-in schema covers the object, its metadata, workload specs, the pod
  * template, pod spec, containers, ports and env; anything below those (probes,
  * volumes, affinity, ...) and every other kind is accepted as is.  Each
  * covered level lists all of its fields (Kubernetes 1.32), so that no valid
@@ -187,15 +191,67 @@ static size_t walk(json_t *v, const node *n, kd_buf *path, json_t *unknown, bool
 	return count;
 }
 
+static size_t walk_schema(json_t *v, const json_t *schema, kd_buf *path, json_t *unknown,
+			  bool drop, bool root)
+{
+	const json_t *props = json_object_get(schema, "properties");
+	const json_t *addl = json_object_get(schema, "additionalProperties");
+	const json_t *items = json_object_get(schema, "items");
+	size_t count = 0, mark = path->len, i;
+	const char *k;
+	json_t *x;
+	void *tmp;
+
+	if (json_is_true(json_object_get(schema, "x-kubernetes-preserve-unknown-fields")) ||
+	    json_is_true(json_object_get(schema, "x-kubernetes-int-or-string")))
+		return 0;
+	if (json_is_array(v) && json_is_object(items)) {
+		json_array_foreach(v, i, x) {
+			kd_buf_printf(path, "[%zu]", i);
+			count += walk_schema(x, items, path, unknown, drop, false);
+			kd_buf_truncate(path, mark);
+		}
+		return count;
+	}
+	if (!json_is_object(v))
+		return 0;
+	json_object_foreach_safe(v, tmp, k, x) {
+		const json_t *sub = json_object_get(props, k);
+
+		if (root && (!strcmp(k, "apiVersion") || !strcmp(k, "kind") || !strcmp(k, "metadata")))
+			continue;
+		kd_buf_printf(path, "%s%s", mark ? "." : "", k);
+		if (sub)
+			count += walk_schema(x, sub, path, unknown, drop, false);
+		else if (json_is_object(addl))
+			count += walk_schema(x, addl, path, unknown, drop, false);
+		else if (!json_is_true(addl)) {
+			json_array_append_new(unknown, json_string(kd_buf_cstr(path)));
+			count++;
+			if (drop)
+				json_object_del(v, k);
+		}
+		kd_buf_truncate(path, mark);
+	}
+	return count;
+}
+
 size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool drop)
 {
 	const node *root = root_for(t);
+	const json_t *schema;
 	kd_buf path = KD_BUF_INIT;
-	size_t n;
+	size_t n = 0;
 
-	if (!root)
-		return 0;
-	n = walk(obj, root, &path, unknown, drop);
+	if (t->owner) {
+		/* a custom resource: its CRD version's schema */
+		schema = json_object_get(json_object_get(json_object_get(t->owner, "version"), "schema"),
+					 "openAPIV3Schema");
+		if (json_is_object(schema))
+			n = walk_schema(obj, schema, &path, unknown, drop, true);
+	} else if (root) {
+		n = walk(obj, root, &path, unknown, drop);
+	}
 	kd_buf_free(&path);
 	return n;
 }
