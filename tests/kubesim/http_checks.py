@@ -202,8 +202,11 @@ def t_patch_apply():
            and d["metadata"]["generation"] == 2, d)
     s, _, d = req("PATCH", dep + "/p?fieldManager=ops", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: p, labels: {x: y}}\n",
                   headers={"Content-Type": "application/apply-patch+yaml"})
-    report("fields no longer applied are removed", s == 200 and "replicas" not in d["spec"] or d["spec"].get("replicas") == 1
-           and d["metadata"]["labels"] == {"x": "y"}, d)
+    # nobody owns replicas any more: removed, then defaulted back to 1
+    report("fields no longer applied are removed", s == 200 and d["spec"]["replicas"] == 1
+           and d["metadata"]["labels"] == {"x": "y"}
+           and "f:replicas" not in json.dumps([m["fieldsV1"] for m in d["metadata"]["managedFields"]
+                                               if m["manager"] == "ops"]), d)
     s, _, d = req("GET", dep + "/p/scale")
     report("scale subresource is autoscaling/v1 Scale", s == 200 and d["kind"] == "Scale" and d["apiVersion"] == "autoscaling/v1"
            and d["status"]["selector"] == "a=p", d)
