@@ -157,7 +157,7 @@ static const field *lookup(const node *n, const char *name)
 	return NULL;
 }
 
-static size_t walk(json_t *v, const node *n, kd_buf *path, json_t *unknown, bool drop)
+static size_t walk_node(json_t *v, const node *n, kd_buf *path, json_t *unknown, bool drop)
 {
 	const char *k;
 	json_t *x;
@@ -180,11 +180,11 @@ static size_t walk(json_t *v, const node *n, kd_buf *path, json_t *unknown, bool
 			size_t m2 = path->len;
 			json_array_foreach(x, i, e) {
 				kd_buf_printf(path, "[%zu]", i);
-				count += walk(e, f->child, path, unknown, drop);
+				count += walk_node(e, f->child, path, unknown, drop);
 				kd_buf_truncate(path, m2);
 			}
 		} else if (f->child && !f->list) {
-			count += walk(x, f->child, path, unknown, drop);
+			count += walk_node(x, f->child, path, unknown, drop);
 		}
 		kd_buf_truncate(path, mark);
 	}
@@ -250,7 +250,7 @@ size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool 
 		if (json_is_object(schema))
 			n = walk_schema(obj, schema, &path, unknown, drop, true);
 	} else if (root) {
-		n = walk(obj, root, &path, unknown, drop);
+		n = walk_node(obj, root, &path, unknown, drop);
 	}
 	kd_buf_free(&path);
 	return n;
