@@ -191,6 +191,40 @@ run_suite() {
 	expect "$minor: CRD deleted" 0 'deleted' K delete crd widgets.example.com
 	expect "$minor: kind no longer served" 0 '^0$' sh -c "kubectl --kubeconfig '$d/state/kubeconfig' --cache-dir '$d/cache2' api-resources | grep -c widgets; true"
 
+	# --- other workloads ---
+	cat >"$f/workloads.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "pg:16"}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: "agent:1"}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec: {restartPolicy: Never, containers: [{name: j, image: busybox}]}
+EOF
+	expect "$minor: statefulset, daemonset and job created" 0 'job.batch/once created' K apply -f "$f/workloads.yaml"
+	expect "$minor: statefulset rollout status" 0 'roll out complete' K rollout status sts/db --timeout=20s
+	expect "$minor: daemonset rollout status" 0 'successfully rolled out' K rollout status ds/agent --timeout=20s
+	expect "$minor: job completes" 0 'condition met' K wait --for=condition=complete job/once --timeout=20s
+
 	# --- delete ---
 	expect "$minor: delete --wait" 0 'deployment.apps "web" deleted' K delete deploy web --wait
 	expect "$minor: deleted object is gone" 1 'NotFound' K get deploy web

@@ -306,6 +306,15 @@ void ks_status_simulate(const ks_type *t, json_t *obj)
 			"{s:s, s:[{s:s, s:s, s:s}], s:s, s:s}", "phase", "Running", "conditions",
 			"type", "Ready", "status", "True", "lastTransitionTime", ts, "qosClass",
 			"BestEffort", "startTime", ts));
+	} else if (!strcmp(k, "Job")) {
+		/* finished at once, successfully */
+		json_int_t done = int_or(spec, "completions", 1);
+		json_object_set_new(obj, "status", json_pack(
+			"{s:s, s:s, s:I, s:I, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}]}",
+			"startTime", ts, "completionTime", ts, "succeeded", (json_int_t)done, "ready", (json_int_t)0,
+			"conditions", "type", "SuccessCriteriaMet", "status", "True",
+			"lastProbeTime", ts, "lastTransitionTime", ts, "type", "Complete", "status", "True",
+			"lastProbeTime", ts, "lastTransitionTime", ts, "reason", "CompletionsReached"));
 	} else if (!strcmp(k, "PersistentVolumeClaim")) {
 		json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Bound"));
 	}
