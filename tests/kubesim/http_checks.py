@@ -243,6 +243,20 @@ def t_patch_apply():
     report("Service defaults: clusterIP, TCP, targetPort, nodePort", s == 201 and d["spec"]["clusterIP"].startswith("10.96.")
            and d["spec"]["ports"][0]["protocol"] == "TCP" and d["spec"]["ports"][0]["targetPort"] == 80
            and 30000 <= d["spec"]["ports"][0]["nodePort"] <= 32767 and d["spec"]["sessionAffinity"] == "None", d)
+    cr = A + "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+    req("POST", cr, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "agg"},
+                     "aggregationRule": {"clusterRoleSelectors": [{"matchExpressions": [
+                         {"key": "to-agg", "operator": "Exists"}]}]}})
+    rule = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}
+    req("POST", cr, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                     "metadata": {"name": "src", "labels": {"to-agg": "yes"}}, "rules": [rule]})
+    s, _, d = req("GET", cr + "/agg")
+    report("aggregated ClusterRole gets the selected roles' rules from the controller", s == 200
+           and d.get("rules") == [rule]
+           and "clusterrole-aggregation-controller" in [m["manager"] for m in d["metadata"]["managedFields"]], d)
+    req("DELETE", cr + "/src")
+    s, _, d = req("GET", cr + "/agg")
+    report("aggregated rules follow a deleted role", s == 200 and not d.get("rules"), d)
     s, _, d = req("POST", dep, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}})
     report("missing name is 422 Invalid with causes", s == 422 and d["details"]["causes"][0]["field"] == "metadata.name", d)
 

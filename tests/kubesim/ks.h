@@ -254,6 +254,9 @@ int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 void ks_crd_register(ks_cluster *c, const json_t *crd);
 void ks_crd_status(json_t *crd);
 void ks_cascade_delete(ks_cluster *c, const ks_type *t, const json_t *obj);
+/* Fills the rules of aggregated ClusterRoles from the roles they select,
+ * as the aggregation controller does after any ClusterRole write. */
+void ks_clusterroles_aggregate(ks_cluster *c);
 
 /* ---- validate.c ---- */
 /* Appends the paths of fields unknown to the kind's schema to `unknown`

@@ -327,6 +327,8 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 	}
 	if (!strcmp(t->kind, "CustomResourceDefinition"))
 		ks_crd_register(w->c, next);
+	if (!strcmp(t->kind, "ClusterRole"))
+		ks_clusterroles_aggregate(w->c);
 	reply(w, ok_code, next);
 	next = NULL;
 cleanup:
@@ -695,6 +697,8 @@ static void delete_one(wctx *w)
 	if (!w->dry) {
 		ks_cascade_delete(w->c, w->t->type, final);
 		ks_store_delete(w->c, key, final);
+		if (!strcmp(w->t->type->kind, "ClusterRole"))
+			ks_clusterroles_aggregate(w->c);
 	}
 	pthread_mutex_unlock(&w->c->mu);
 	reply(w, 200, final);
