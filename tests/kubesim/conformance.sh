@@ -225,6 +225,32 @@ EOF
 	expect "$minor: daemonset rollout status" 0 'successfully rolled out' K rollout status ds/agent --timeout=20s
 	expect "$minor: job completes" 0 'condition met' K wait --for=condition=complete job/once --timeout=20s
 
+	# --- canonical forms the server stores ---
+	cat >"$f/forms.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: q}
+spec:
+  containers:
+  - name: c
+    image: x
+    resources:
+      requests: {cpu: 0.5, memory: 1024Mi}
+      limits: {cpu: "1500m", memory: "1.5Gi"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+stringData: {password: hunter2}
+EOF
+	expect "$minor: pod and secret applied" 0 'secret/s created' K apply -f "$f/forms.yaml"
+	expect "$minor: quantities stored in canonical form" 0 '^500m 1Gi 1500m 1536Mi$' \
+		K get pod q -o 'jsonpath={.spec.containers[0].resources.requests.cpu} {.spec.containers[0].resources.requests.memory} {.spec.containers[0].resources.limits.cpu} {.spec.containers[0].resources.limits.memory}'
+	expect "$minor: stringData stored as base64 data" 0 '^aHVudGVyMg==$' K get secret s -o 'jsonpath={.data.password}{.stringData}'
+	rv1=$(K get pod q -o 'jsonpath={.metadata.resourceVersion}')
+	K apply -f "$f/forms.yaml" >/dev/null 2>&1
+	expect "$minor: re-applying non-canonical forms changes nothing" 0 "^$rv1\$" K get pod q -o 'jsonpath={.metadata.resourceVersion}'
+
 	# --- delete ---
 	expect "$minor: delete --wait" 0 'deployment.apps "web" deleted' K delete deploy web --wait
 	expect "$minor: deleted object is gone" 1 'NotFound' K get deploy web

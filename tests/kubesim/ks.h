@@ -263,6 +263,11 @@ void ks_clusterroles_aggregate(ks_cluster *c);
  * (an array), removing them when drop is set; returns how many. */
 size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool drop);
 
+/* ---- quantity.c ---- */
+/* Rewrites fields into the form the API server stores: canonical resource
+ * quantities, Secret stringData folded into data. */
+void ks_server_forms(const ks_type *t, json_t *obj);
+
 /* ---- defaults.c ---- */
 void ks_defaults_apply(const ks_type *t, json_t *obj);
 /* Simulates controllers: status for workloads. */

@@ -279,6 +279,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 	}
 	if (!field_validation(w, next))
 		goto cleanup;
+	ks_server_forms(t, next);
 	ks_defaults_apply(t, next);
 	if (json_object_get(next, "spec")) {
 		json_t *g = json_object_get(meta, "generation");

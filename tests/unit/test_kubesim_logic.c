@@ -1,6 +1,7 @@
 /*
  * Tests for kubesim's pure logic: selectors, managedFields bookkeeping,
- * server-side apply conflicts and field validation.
+ * server-side apply conflicts, field validation and the server's canonical
+ * forms (quantities, Secret stringData).
  *
  * The Makefile links unit tests with libkdcore.a only, so the simulator
  * files under test are compiled into this program directly; they need
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../kubesim/managed.c"
+#include "../kubesim/quantity.c"
 #include "../kubesim/util.c"
 #include "../kubesim/validate.c"
 
@@ -181,6 +183,54 @@ static void test_unknown_fields(void **state)
 	json_decref(unknown);
 }
 
+static void expect_quantity(const char *in_json, const char *want)
+{
+	static const ks_type pod = {"", "v1", "Pod", "pods", "pod", "po", true, true, true, false, NULL};
+	kd_buf b = KD_BUF_INIT;
+	json_t *o, *got;
+
+	kd_buf_printf(&b, "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"x\":%s}}}]}}", in_json);
+	o = parse(kd_buf_cstr(&b));
+	ks_server_forms(&pod, o);
+	got = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(
+		json_object_get(o, "spec"), "containers"), 0), "resources"), "limits"), "x");
+	assert_string_equal(json_string_value(got), want);
+	json_decref(o);
+	kd_buf_free(&b);
+}
+
+static void test_quantities_canonical(void **state)
+{
+	(void)state;
+	expect_quantity("0.5", "500m");
+	expect_quantity("\"0.5\"", "500m");
+	expect_quantity("1", "1");
+	expect_quantity("\"2000m\"", "2");
+	expect_quantity("\"1500m\"", "1500m");
+	expect_quantity("\"1000\"", "1k");
+	expect_quantity("\"1024Mi\"", "1Gi");
+	expect_quantity("\"1.5Gi\"", "1536Mi");
+	expect_quantity("\"100Mi\"", "100Mi");
+	expect_quantity("\"128974848\"", "128974848");
+	/* forms not handled stay as written */
+	expect_quantity("\"1e3\"", "1e3");
+	expect_quantity("\"0.1Gi\"", "0.1Gi");
+}
+
+static void test_secret_string_data(void **state)
+{
+	static const ks_type secret = {"", "v1", "Secret", "secrets", "secret", "", true, false, false, false, NULL};
+	json_t *o = parse("{\"stringData\":{\"p\":\"hunter2\",\"e\":\"\"},\"data\":{\"u\":\"YQ==\"}}");
+
+	(void)state;
+	ks_server_forms(&secret, o);
+	assert_null(json_object_get(o, "stringData"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "data"), "p")), "aHVudGVyMg==");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "data"), "e")), "");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "data"), "u")), "YQ==");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_update_moves_ownership),
 		cmocka_unit_test(test_apply_conflicts_and_force),
 		cmocka_unit_test(test_unknown_fields),
+		cmocka_unit_test(test_quantities_canonical),
+		cmocka_unit_test(test_secret_string_data),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
