@@ -238,6 +238,9 @@ def t_patch_apply():
     report("custom resources are pruned by their CRD schema", s == 201 and s2 == 400 and "spec.sise" in d2["message"]
            and s3 == 201 and d3["spec"] == {"size": 1, "free": {"x": 1}} and "extra" not in d3
            and "spec.sise" in h3.get("warning", ""), (d2, d3, h3))
+    s, _, d = req("PATCH", gp + "/g", json.dumps({"spec": {"size": 2}}),
+                  headers={"Content-Type": "application/strategic-merge-patch+json"})
+    report("strategic merge patch on a custom resource is 415", s == 415 and d["reason"] == "UnsupportedMediaType", d)
     s, _, d = req("POST", A + "/api/v1/namespaces/default/services", {"apiVersion": "v1", "kind": "Service",
                   "metadata": {"name": "np"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}})
     report("Service defaults: clusterIP, TCP, targetPort, nodePort", s == 201 and d["spec"]["clusterIP"].startswith("10.96.")

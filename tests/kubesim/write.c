@@ -524,6 +524,11 @@ static void patch(wctx *w)
 		fail(w, 415, "UnsupportedMediaType", NULL, "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json");
 		goto cleanup;
 	}
+	if (w->t->type->owner && !strncmp(ct, "application/strategic-merge-patch+json", 38)) {
+		/* as on a real server: custom resources have no merge schema */
+		fail(w, 415, "UnsupportedMediaType", NULL, "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+		goto cleanup;
+	}
 	if (apply && !ks_query(w->r, "fieldManager")) {
 		fail(w, 400, "BadRequest", NULL, "PATCH, fieldManager is required for apply requests");
 		goto cleanup;
