@@ -261,11 +261,6 @@ static ks_cluster *cluster_of_url(const char *url)
 	return ks_cluster_find(&ks_srv, name);
 }
 
-static bool is_write(const char *method)
-{
-	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
-}
-
 static void route(ks_request *r, const char *url, ks_response *resp)
 {
 	const char *auth = ks_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -275,7 +270,6 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 	size_t nsegs = 0;
 	ks_cluster *c;
 
-	(void)url;
 	if (!auth || strncmp(auth, "Bearer ", 7)) {
 		ks_respond_status(resp, 401, "Unauthorized", "Unauthorized", NULL);
 		return;
@@ -319,7 +313,6 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 				  NULL);
 		goto cleanup;
 	}
-	(void)is_write;
 	ks_api_handle(c, r, resp);
 cleanup:
 	free(segs);
