@@ -27,7 +27,7 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   ?=
 LDFLAGS  ?=
-ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) $(OPT) $(SAN) -MMD -MP -Icore \
+ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) $(OPT) $(SAN) -MMD -MP -iquote core \
 	     $(call pc,--cflags,$(PKG_CORE) $(PKG_TUI)) $(CFLAGS)
 LIBS_CORE = $(call pc,--libs,$(PKG_CORE)) -lpthread
 LIBS_TUI  = $(call pc,--libs,$(PKG_TUI))

@@ -26,6 +26,7 @@ int kd_buf_grow(kd_buf *b, size_t extra)
 		return kd_error_set(KD_ENOMEM, "out of memory (%zu bytes)", cap);
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0';
 	return 0;
 }
 

@@ -86,29 +86,21 @@ static bool label_value_ok(const char *s)
 	return kd_label_value_valid(s);
 }
 
-/* Runs `fn` on obj[key] with the walker inside it, when present. */
-#define WITH_KEY(c, key, body)                                        \
-	do {                                                          \
-		kd_fcheck_mark m_;                                    \
-		if ((rc = kd_fcheck_push_key((c), (key), &m_)) < 0)   \
-			goto cleanup;                                 \
-		body;                                                 \
-		kd_fcheck_pop((c), &m_);                              \
-	} while (0)
-
 /* A repository path (possibly a template): it may not leave the root. */
-static int check_path(kd_fcheck *c, const char *path)
+static int check_path(kd_fcheck *c, const char *key, const char *path)
 {
 	char *norm = NULL;
 	int rc;
 
 	if (path[0] == '\0')
-		return kd_fcheck_fail(c, "%s is empty", kd_fcheck_where(c));
+		return kd_fcheck_fail_member(c, key, "%s.%s is empty",
+					     kd_fcheck_where(c), key);
 	rc = kd_path_normalize(&norm, path);
 	free(norm);
 	if (rc == KD_EPATH)
-		return kd_fcheck_fail(c, "%s: %s", kd_fcheck_where(c),
-				      kd_error_last());
+		return kd_fcheck_fail_member(c, key, "%s.%s: %s",
+					     kd_fcheck_where(c), key,
+					     kd_error_last());
 	return rc;
 }
 
@@ -117,7 +109,6 @@ static int parse_cluster(kd_fcheck *c, kd_cluster *cl, const json_t *node)
 	static const char *const keys[] = { "name", "context", "server",
 					    "labels", "values", NULL };
 	const char *name, *context, *server;
-	const json_t *v;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
@@ -125,54 +116,34 @@ static int parse_cluster(kd_fcheck *c, kd_cluster *cl, const json_t *node)
 	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &server, node, "server", false)) < 0)
 		return rc;
-	if (!dns_name_valid(name, 253, true)) {
-		WITH_KEY(c, "name", rc = kd_fcheck_fail(c,
+	if (!dns_name_valid(name, 253, true))
+		return kd_fcheck_fail_member(c, "name",
 			"cluster name '%s' is not a DNS-1123 name (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)",
-			name));
-		goto cleanup;
-	}
-	if (context && context[0] == '\0') {
-		WITH_KEY(c, "context", rc = kd_fcheck_fail(c,
-			"%s is empty; leave it out to use the cluster name",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+			name);
+	if (context && context[0] == '\0')
+		return kd_fcheck_fail_member(c, "context",
+			"%s.context is empty; leave it out to use the cluster name",
+			kd_fcheck_where(c));
 	/* The URL is not echoed: it may carry credentials. */
 	if (server && strncmp(server, "https://", 8) != 0 &&
-	    strncmp(server, "http://", 7) != 0) {
-		WITH_KEY(c, "server", rc = kd_fcheck_fail(c,
-			"%s must be an https:// or http:// URL",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	    strncmp(server, "http://", 7) != 0)
+		return kd_fcheck_fail_member(c, "server",
+			"%s.server must be an https:// or http:// URL",
+			kd_fcheck_where(c));
 	if ((rc = dup_str(&cl->name, name)) < 0 ||
 	    (rc = dup_str(&cl->context, context ? context : name)) < 0 ||
-	    (rc = dup_str(&cl->server, server)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "labels")) != NULL)
-		WITH_KEY(c, "labels", {
-			if ((rc = kd_fcheck_string_map(c, &cl->labels, v,
-					label_key_ok,
-					"a valid label key (an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.')",
-					label_value_ok,
-					"a valid label value (up to 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric)")) < 0)
-				goto cleanup;
-		});
-	else if (!(cl->labels = json_object()))
-		rc = oom();
-	if (rc < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "values")) != NULL)
-		WITH_KEY(c, "values", {
-			if ((rc = kd_fcheck_string_map(c, &cl->values, v,
-					any_key, "a non-empty name", NULL,
-					NULL)) < 0)
-				goto cleanup;
-		});
-	else if (!(cl->values = json_object()))
-		rc = oom();
-cleanup:
-	return rc;
+	    (rc = dup_str(&cl->server, server)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &cl->labels, node, "labels",
+			label_key_ok, kd_fcheck_label_key_rule,
+			label_value_ok, kd_fcheck_label_value_rule)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &cl->values, node, "values",
+			any_key, "a non-empty name", NULL, NULL)) < 0)
+		return rc;
+	/* Never NULL, so that callers can look labels up directly. */
+	if ((!cl->labels && !(cl->labels = json_object())) ||
+	    (!cl->values && !(cl->values = json_object())))
+		return oom();
+	return 0;
 }
 
 /* Which of path / applicationSet / fluxKustomizations an entry has. */
@@ -214,10 +185,8 @@ static int parse_substitute_from(kd_fcheck *c, json_t **out,
 		    (rc = kd_fcheck_bool(c, &optional, item, "optional",
 					 false)) < 0)
 			goto cleanup;
-		WITH_KEY(c, "path", {
-			if ((rc = check_path(c, path)) < 0)
-				goto cleanup;
-		});
+		if ((rc = check_path(c, "path", path)) < 0)
+			goto cleanup;
 		e = json_pack("{s:s, s:b}", "path", path, "optional", optional);
 		if (!e || json_array_append_new(list, e) < 0) {
 			rc = oom();
@@ -269,6 +238,7 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 		"substituteFrom", "directory" };
 	const char *name, *value = NULL, *ns;
 	const json_t *v;
+	kd_fcheck_mark m;
 	size_t i, found = 0;
 	int rc;
 
@@ -283,13 +253,11 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 		if ((rc = kd_fcheck_string(c, &s, node, app_kinds[i],
 					   false)) < 0)
 			return rc;
-		if (found++) {
-			WITH_KEY(c, app_kinds[i], rc = kd_fcheck_fail(c,
+		if (found++)
+			return kd_fcheck_fail_member(c, app_kinds[i],
 				"%s has both '%s' and '%s'; an app has exactly one of path, applicationSet and fluxKustomizations",
 				kd_fcheck_where(c), app_kinds[app->kind],
-				app_kinds[i]));
-			goto cleanup;
-		}
+				app_kinds[i]);
 		app->kind = (kd_app_kind)i;
 		value = s;
 	}
@@ -300,65 +268,49 @@ static int parse_app(kd_fcheck *c, kd_app *app, const json_t *node)
 	if (app->kind != KD_APP_PATH) {
 		for (i = 0; i < sizeof(path_only) / sizeof(path_only[0]); i++)
 			if (json_object_get(node, path_only[i]))
-				WITH_KEY(c, path_only[i], {
-					rc = kd_fcheck_fail(c,
-						"'%s' applies only to path apps, not to %s entries",
-						path_only[i], app_kinds[app->kind]);
-					goto cleanup;
-				});
+				return kd_fcheck_fail_member(c, path_only[i],
+					"%s.%s applies only to path apps, not to %s entries",
+					kd_fcheck_where(c), path_only[i],
+					app_kinds[app->kind]);
 	}
-	WITH_KEY(c, app_kinds[app->kind], {
-		if ((rc = check_path(c, value)) < 0)
-			goto cleanup;
-	});
-	if ((rc = kd_fcheck_string(c, &name, node, "name",
+	if ((rc = check_path(c, app_kinds[app->kind], value)) < 0 ||
+	    (rc = kd_fcheck_string(c, &name, node, "name",
 				   app->kind == KD_APP_PATH)) < 0)
-		goto cleanup;
-	if (name && name[0] == '\0') {
-		WITH_KEY(c, "name", rc = kd_fcheck_fail(c, "%s is empty",
-						       kd_fcheck_where(c)));
-		goto cleanup;
-	}
+		return rc;
+	if (name && name[0] == '\0')
+		return kd_fcheck_fail_member(c, "name", "%s.name is empty",
+					     kd_fcheck_where(c));
 	if ((rc = dup_str(&app->name, name ? name : value)) < 0 ||
-	    (rc = dup_str(&app->path, value)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "clusters")) != NULL)
-		WITH_KEY(c, "clusters", {
-			if ((rc = kd_fcheck_selector(c, &app->clusters, v)) < 0)
-				goto cleanup;
-		});
-	if ((rc = kd_fcheck_string(c, &ns, node, "namespace", false)) < 0)
-		goto cleanup;
+	    (rc = dup_str(&app->path, value)) < 0 ||
+	    (rc = kd_fcheck_member_selector(c, &app->clusters, node,
+					    "clusters")) < 0 ||
+	    (rc = kd_fcheck_string(c, &ns, node, "namespace", false)) < 0)
+		return rc;
 	/* A templated namespace is checked once expanded, by render. */
-	if (ns && !strstr(ns, "{{") && !dns_name_valid(ns, 63, false)) {
-		WITH_KEY(c, "namespace", rc = kd_fcheck_fail(c,
-			"namespace '%s' in %s is not a DNS-1123 label (up to 63 lower-case letters, digits and '-')",
-			ns, kd_fcheck_where(c)));
-		goto cleanup;
+	if (ns && !strstr(ns, "{{") && !dns_name_valid(ns, 63, false))
+		return kd_fcheck_fail_member(c, "namespace",
+			"%s.namespace: '%s' is not a DNS-1123 label (up to 63 lower-case letters, digits and '-', starting and ending with a letter or digit)",
+			kd_fcheck_where(c), ns);
+	if ((rc = dup_str(&app->namespace, ns)) < 0 ||
+	    (rc = kd_fcheck_member_string_map(c, &app->substitute, node,
+			"substitute", variable_name_valid,
+			"a variable name (letters, digits and '_', not starting with a digit)",
+			NULL, NULL)) < 0)
+		return rc;
+	if ((v = json_object_get(node, "substituteFrom")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "substituteFrom", &m)) < 0 ||
+		    (rc = parse_substitute_from(c, &app->substitute_from,
+						v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
 	}
-	if ((rc = dup_str(&app->namespace, ns)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "substitute")) != NULL)
-		WITH_KEY(c, "substitute", {
-			if ((rc = kd_fcheck_string_map(c, &app->substitute, v,
-					variable_name_valid,
-					"a variable name (letters, digits and '_', not starting with a digit)",
-					NULL, NULL)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "substituteFrom")) != NULL)
-		WITH_KEY(c, "substituteFrom", {
-			if ((rc = parse_substitute_from(c, &app->substitute_from,
-							v)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "directory")) != NULL)
-		WITH_KEY(c, "directory", {
-			if ((rc = parse_directory(c, &app->directory, v)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+	if ((v = json_object_get(node, "directory")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "directory", &m)) < 0 ||
+		    (rc = parse_directory(c, &app->directory, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	return 0;
 }
 
 static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
@@ -366,7 +318,6 @@ static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
 	static const char *const keys[] = { "clusters", "remediation",
 					    "prune", "webhook", NULL };
 	const char *remediation, *webhook;
-	const json_t *v;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
@@ -375,32 +326,23 @@ static int parse_policy(kd_fcheck *c, kd_policy *pol, const json_t *node)
 	    (rc = kd_fcheck_bool(c, &pol->prune, node, "prune", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &webhook, node, "webhook", false)) < 0)
 		return rc;
-	if (!remediation || strcmp(remediation, "alert") == 0) {
+	if (!remediation || strcmp(remediation, "alert") == 0)
 		pol->remediation = KD_REMEDIATION_ALERT;
-	} else if (strcmp(remediation, "selfHeal") == 0) {
+	else if (strcmp(remediation, "selfHeal") == 0)
 		pol->remediation = KD_REMEDIATION_SELFHEAL;
-	} else {
-		WITH_KEY(c, "remediation", rc = kd_fcheck_fail(c,
-			"%s: unknown remediation '%s' (want alert or selfHeal)",
-			kd_fcheck_where(c), remediation));
-		goto cleanup;
-	}
+	else
+		return kd_fcheck_fail_member(c, "remediation",
+			"%s.remediation: unknown remediation '%s' (want alert or selfHeal)",
+			kd_fcheck_where(c), remediation);
+	/* The URL is not echoed: it may carry a token. */
 	if (webhook && strncmp(webhook, "https://", 8) != 0 &&
-	    strncmp(webhook, "http://", 7) != 0) {
-		WITH_KEY(c, "webhook", rc = kd_fcheck_fail(c,
-			"%s must be an https:// or http:// URL",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	    strncmp(webhook, "http://", 7) != 0)
+		return kd_fcheck_fail_member(c, "webhook",
+			"%s.webhook must be an https:// or http:// URL",
+			kd_fcheck_where(c));
 	if ((rc = dup_str(&pol->webhook, webhook)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "clusters")) != NULL)
-		WITH_KEY(c, "clusters", {
-			if ((rc = kd_fcheck_selector(c, &pol->clusters, v)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+		return rc;
+	return kd_fcheck_member_selector(c, &pol->clusters, node, "clusters");
 }
 
 /* A list of non-empty strings, copied; `pointers` checks RFC 6901. */
@@ -460,16 +402,15 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 		"jqPathExpressions", NULL };
 	const char *group, *kind, *name, *ns;
 	const json_t *v;
+	kd_fcheck_mark m;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0)
 		return rc;
-	if (json_object_get(node, "jqPathExpressions")) {
-		WITH_KEY(c, "jqPathExpressions", rc = kd_fcheck_fail(c,
-			"%s is not supported; use jsonPointers",
-			kd_fcheck_where(c)));
-		goto cleanup;
-	}
+	if (json_object_get(node, "jqPathExpressions"))
+		return kd_fcheck_fail_member(c, "jqPathExpressions",
+			"%s.jqPathExpressions is not supported; use jsonPointers",
+			kd_fcheck_where(c));
 	if ((rc = kd_fcheck_string(c, &group, node, "group", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &kind, node, "kind", false)) < 0 ||
 	    (rc = kd_fcheck_string(c, &name, node, "name", false)) < 0 ||
@@ -478,57 +419,59 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 	    (rc = dup_str(&r->kind, kind)) < 0 ||
 	    (rc = dup_str(&r->name, name)) < 0 ||
 	    (rc = dup_str(&r->namespace, ns)) < 0)
-		goto cleanup;
-	if ((v = json_object_get(node, "jsonPointers")) != NULL)
-		WITH_KEY(c, "jsonPointers", {
-			if ((rc = string_list(c, &r->json_pointers, v,
-					      true)) < 0)
-				goto cleanup;
-		});
-	if ((v = json_object_get(node, "managedFieldsManagers")) != NULL)
-		WITH_KEY(c, "managedFieldsManagers", {
-			if ((rc = string_list(c, &r->managers, v, false)) < 0)
-				goto cleanup;
-		});
+		return rc;
+	if ((v = json_object_get(node, "jsonPointers")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "jsonPointers", &m)) < 0 ||
+		    (rc = string_list(c, &r->json_pointers, v, true)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	if ((v = json_object_get(node, "managedFieldsManagers")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "managedFieldsManagers",
+					     &m)) < 0 ||
+		    (rc = string_list(c, &r->managers, v, false)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
 	if (json_array_size(r->json_pointers) == 0 &&
 	    json_array_size(r->managers) == 0)
-		rc = kd_fcheck_fail(c,
+		return kd_fcheck_fail(c,
 			"%s ignores nothing: give jsonPointers or managedFieldsManagers",
 			kd_fcheck_where(c));
-cleanup:
-	return rc;
+	return 0;
 }
 
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
 	static const char *const keys[] = { "context", "maxDuration", NULL };
-	const char *context, *duration;
+	const char *context;
+	const json_t *d;
+	kd_fcheck_mark m;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
-	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
-	    (rc = kd_fcheck_string(c, &duration, node, "maxDuration",
-				   false)) < 0)
+	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0)
 		return rc;
-	if (context && context[0] == '\0') {
-		WITH_KEY(c, "context", rc = kd_fcheck_fail(c, "%s is empty",
-						kd_fcheck_where(c)));
-		goto cleanup;
-	}
 	if (context) {
+		if (context[0] == '\0')
+			return kd_fcheck_fail_member(c, "context",
+				"%s.context is empty", kd_fcheck_where(c));
 		free(f->breakglass_context);
 		if ((rc = dup_str(&f->breakglass_context, context)) < 0)
-			goto cleanup;
+			return rc;
 	}
-	if (duration)
-		WITH_KEY(c, "maxDuration", {
-			if ((rc = kd_fcheck_duration(c,
-					&f->breakglass_max_seconds,
-					duration)) < 0)
-				goto cleanup;
-		});
-cleanup:
-	return rc;
+	if (!(d = json_object_get(node, "maxDuration")))
+		return 0;
+	if (!json_is_string(d))
+		return kd_fcheck_fail_member(c, "maxDuration",
+			"%s.maxDuration must be a duration such as 1h, 30m or 1h30m, not %s",
+			kd_fcheck_where(c), kd_fcheck_type_name(d));
+	if ((rc = kd_fcheck_push_key(c, "maxDuration", &m)) < 0 ||
+	    (rc = kd_fcheck_duration(c, &f->breakglass_max_seconds,
+				     json_string_value(d))) < 0)
+		return rc;
+	kd_fcheck_pop(c, &m);
+	return 0;
 }
 
 static int parse_tracking(kd_fcheck *c, kd_tracking *out, const json_t *root)
@@ -547,11 +490,9 @@ static int parse_tracking(kd_fcheck *c, kd_tracking *out, const json_t *root)
 			*out = (kd_tracking)i;
 			return 0;
 		}
-	WITH_KEY(c, "tracking", rc = kd_fcheck_fail(c,
+	return kd_fcheck_fail_member(c, "tracking",
 		"unknown tracking '%s' (want auto, argocd-annotation, argocd-label, flux or kdrift)",
-		s));
-cleanup:
-	return rc;
+		s);
 }
 
 /* Duplicate names are reported at the second, naming the first's line. */
@@ -658,19 +599,16 @@ static int check_header(kd_fcheck *c, const json_t *root)
 
 	if ((rc = kd_fcheck_string(c, &api, root, "apiVersion", true)) < 0)
 		return rc;
-	if (strcmp(api, FLEET_API_VERSION) != 0) {
-		WITH_KEY(c, "apiVersion", rc = kd_fcheck_fail(c,
+	if (strcmp(api, FLEET_API_VERSION) != 0)
+		return kd_fcheck_fail_member(c, "apiVersion",
 			"apiVersion is '%s'; this kdrift reads %s", api,
-			FLEET_API_VERSION));
-		goto cleanup;
-	}
+			FLEET_API_VERSION);
 	if ((rc = kd_fcheck_string(c, &kind, root, "kind", true)) < 0)
 		return rc;
 	if (strcmp(kind, "Fleet") != 0)
-		WITH_KEY(c, "kind", rc = kd_fcheck_fail(c,
-			"kind is '%s'; a fleet file has kind Fleet", kind));
-cleanup:
-	return rc;
+		return kd_fcheck_fail_member(c, "kind",
+			"kind is '%s'; a fleet file has kind Fleet", kind);
+	return 0;
 }
 
 static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
@@ -679,6 +617,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 		"apps", "tracking", "policy", "ignoreDifferences",
 		"breakGlass", NULL };
 	const json_t *v;
+	kd_fcheck_mark m;
 	void *items;
 	int rc;
 
@@ -708,14 +647,13 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	f->ignores = items;
 	if (rc < 0 || (rc = parse_tracking(c, &f->tracking, root)) < 0)
 		return rc;
-	if ((v = json_object_get(root, "breakGlass")) != NULL)
-		WITH_KEY(c, "breakGlass", {
-			if ((rc = parse_breakglass(c, f, v)) < 0)
-				goto cleanup;
-		});
-	rc = check_duplicates(c, f);
-cleanup:
-	return rc;
+	if ((v = json_object_get(root, "breakGlass")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "breakGlass", &m)) < 0 ||
+		    (rc = parse_breakglass(c, f, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	return check_duplicates(c, f);
 }
 
 int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
@@ -759,108 +697,4 @@ cleanup:
 	json_decref(positions);
 	kd_fleet_free(f);
 	return rc;
-}
-
-static void app_free(kd_app *a)
-{
-	free(a->name);
-	free(a->path);
-	free(a->namespace);
-	kd_selector_free(&a->clusters);
-	json_decref(a->substitute);
-	json_decref(a->substitute_from);
-	json_decref(a->directory);
-}
-
-void kd_fleet_free(kd_fleet *f)
-{
-	size_t i;
-
-	if (!f)
-		return;
-	for (i = 0; i < f->nclusters; i++) {
-		free(f->clusters[i].name);
-		free(f->clusters[i].context);
-		free(f->clusters[i].server);
-		json_decref(f->clusters[i].labels);
-		json_decref(f->clusters[i].values);
-	}
-	for (i = 0; i < f->napps; i++)
-		app_free(&f->apps[i]);
-	for (i = 0; i < f->npolicies; i++) {
-		kd_selector_free(&f->policies[i].clusters);
-		free(f->policies[i].webhook);
-	}
-	for (i = 0; i < f->nignores; i++) {
-		free(f->ignores[i].group);
-		free(f->ignores[i].kind);
-		free(f->ignores[i].name);
-		free(f->ignores[i].namespace);
-		json_decref(f->ignores[i].json_pointers);
-		json_decref(f->ignores[i].managers);
-	}
-	free(f->clusters);
-	free(f->apps);
-	free(f->policies);
-	free(f->ignores);
-	free(f->file);
-	free(f->breakglass_context);
-	json_decref(f->doc);
-	free(f);
-}
-
-const kd_cluster *kd_fleet_cluster(const kd_fleet *fleet, const char *name)
-{
-	size_t i;
-
-	for (i = 0; fleet && name && i < fleet->nclusters; i++)
-		if (strcmp(fleet->clusters[i].name, name) == 0)
-			return &fleet->clusters[i];
-	return NULL;
-}
-
-const kd_app *kd_fleet_app(const kd_fleet *fleet, const char *name)
-{
-	size_t i;
-
-	for (i = 0; fleet && name && i < fleet->napps; i++)
-		if (strcmp(fleet->apps[i].name, name) == 0)
-			return &fleet->apps[i];
-	return NULL;
-}
-
-bool kd_fleet_app_targets(const kd_app *app, const kd_cluster *cluster)
-{
-	return kd_selector_matches(&app->clusters, cluster->labels);
-}
-
-const kd_policy *kd_fleet_policy(const kd_fleet *fleet,
-				 const kd_cluster *cluster)
-{
-	size_t i;
-
-	for (i = 0; i < fleet->npolicies; i++)
-		if (kd_selector_matches(&fleet->policies[i].clusters,
-					cluster->labels))
-			return &fleet->policies[i];
-	return NULL;
-}
-
-static bool field_matches(const char *want, const char *have)
-{
-	return !want || (have && strcmp(want, have) == 0);
-}
-
-bool kd_ignore_rule_matches(const kd_ignore_rule *rule, const char *group,
-			    const char *kind, const char *namespace,
-			    const char *name)
-{
-	if (rule->group && strcmp(rule->group, "*") != 0 &&
-	    strcmp(rule->group, group ? group : "") != 0)
-		return false;
-	if (rule->kind && strcmp(rule->kind, "*") != 0 &&
-	    !field_matches(rule->kind, kind))
-		return false;
-	return field_matches(rule->namespace, namespace) &&
-	       field_matches(rule->name, name);
 }

@@ -2,9 +2,24 @@
  * fleet — the fleet file (kdrift.yaml at the repository root, DESIGN §4).
  *
  * Parses and validates clusters, apps, policy, ignoreDifferences, breakGlass
- * and tracking.  Unknown keys and type errors are reported as
- * "FILE:LINE:COLUMN: message".  Also owns label selectors and the
- * fasttemplate expansion of app paths, which later modules reuse.
+ * and tracking.  Validation is strict: unknown keys, values of the wrong
+ * type, invalid names, label syntax, selectors, JSON pointers, durations,
+ * paths leaving the repository and duplicate cluster or app names all fail
+ * with KD_EINVAL and "FILE:LINE:COLUMN: message" naming the key
+ * ("kdrift.yaml:12:5: unknown key 'prnue' in policy[0] (did you mean
+ * 'prune'?)").  An app whose selector matches no cluster is allowed.
+ *
+ * String maps (cluster labels and values, matchLabels, substitute) and
+ * selector values accept non-string scalars the way a YAML user means
+ * them: an integer becomes its decimal text, a boolean "true"/"false",
+ * null "".  A real number is rejected ("quote the number"), because typing
+ * has already lost its text (1.10 would become "1.1").  Integers are
+ * converted as the YAML typing reads them (010 is 8, 0x1F is 31, 1e3 is
+ * 1000): quote values whose exact text matters.
+ *
+ * Also owns label selectors and the fasttemplate expansion of app paths,
+ * which later modules reuse.  Never prints; reads files only through
+ * kd_fleet_load's source.
  *
  * A kd_fleet is immutable once parsed and may be shared between threads.
  */
@@ -15,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "source.h"
 
 /* A Kubernetes label selector: matchLabels plus matchExpressions
@@ -25,11 +41,12 @@ typedef struct kd_selector {
 } kd_selector;
 
 typedef struct kd_cluster {
-	char *name;
+	char *name;      /* a DNS-1123 subdomain, unique in the fleet */
 	char *context;   /* kubeconfig context; defaults to name */
-	char *server;    /* optional API server URL known from the fleet file */
+	char *server;    /* optional API server URL (http:// or https://) */
 	json_t *labels;  /* object of string -> string (never NULL) */
-	json_t *values;  /* object of string -> string (never NULL) */
+	json_t *values;  /* object of string -> string (never NULL); literal,
+			  * not templates */
 } kd_cluster;
 
 typedef enum kd_app_kind {
@@ -39,14 +56,17 @@ typedef enum kd_app_kind {
 } kd_app_kind;
 
 typedef struct kd_app {
-	char *name;               /* for APPLICATIONSET / FLUX, the file or path */
+	char *name;               /* unique; for APPLICATIONSET / FLUX it
+				   * defaults to the file or path */
 	kd_app_kind kind;
-	kd_selector clusters;     /* which clusters get this app */
-	char *path;               /* template (PATH) or file/path (the other kinds) */
-	char *namespace;          /* may be NULL */
+	kd_selector clusters;     /* which clusters get this app; empty: all */
+	char *path;               /* template (PATH) or file/path (the other
+				   * kinds), as written; never leaves the root */
+	char *namespace;          /* may be NULL; may hold a template */
 	json_t *substitute;       /* object of string -> string template, or NULL */
-	json_t *substitute_from;  /* array of {path: template, optional: bool}, or NULL */
-	json_t *directory;        /* {recurse, include, exclude} or NULL */
+	json_t *substitute_from;  /* array of {path: template, optional: bool}
+				   * (optional always present), or NULL */
+	json_t *directory;        /* {recurse: bool, include?, exclude?} or NULL */
 	json_t *raw;              /* the app's entry as written (borrowed from the fleet) */
 } kd_app;
 
@@ -56,7 +76,7 @@ typedef enum kd_remediation {
 } kd_remediation;
 
 typedef struct kd_policy {
-	kd_selector clusters;
+	kd_selector clusters;     /* absent in the file: every cluster */
 	kd_remediation remediation;
 	bool prune;
 	char *webhook;            /* optional */
@@ -71,7 +91,7 @@ typedef enum kd_tracking {
 } kd_tracking;
 
 typedef struct kd_ignore_rule {
-	char *group;              /* NULL matches any; "" is the core group */
+	char *group;              /* NULL or "*" matches any; "" is the core group */
 	char *kind;               /* "*" or NULL matches any */
 	char *name;               /* optional */
 	char *namespace;          /* optional */
@@ -91,7 +111,8 @@ typedef struct kd_fleet {
 	size_t nignores;
 	kd_tracking tracking;
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
-	long breakglass_max_seconds; /* default 3600 */
+	long breakglass_max_seconds; /* default 3600; from a Go duration
+				      * ("1h30m", "90s"), at least 1 */
 	json_t *doc;              /* the parsed document */
 } kd_fleet;
 
@@ -99,7 +120,8 @@ typedef struct kd_fleet {
 int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		   const char *name);
 
-/* Reads and parses `path` (default "kdrift.yaml") from a source. */
+/* Reads and parses `path` (default "kdrift.yaml") from a source.
+ * KD_ENOTFOUND (suggesting `kdrift init`) when the file is absent. */
 int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
 
 void kd_fleet_free(kd_fleet *fleet);
@@ -120,8 +142,19 @@ bool kd_selector_matches(const kd_selector *sel, const json_t *labels);
 /* Parses a selector object ({matchLabels, matchExpressions}); on error the
  * message names `where`. */
 int kd_selector_parse(kd_selector *out, const json_t *obj, const char *where);
-/* Parses kubectl's text form: "env=production,tier!=web,region in (a,b),!x". */
+/* Parses kubectl's text form: "env=production,tier!=web,region in (a,b),!x"
+ * ("a=b" and "a==b" become In [b], "a!=b" NotIn [b], "a" Exists, "!a"
+ * DoesNotExist; all land in match_expressions).  "" selects everything.
+ * The numeric operators '>' and '<' are refused.  Errors give the column
+ * and text of the offending token. */
 int kd_selector_parse_text(kd_selector *out, const char *text);
+/* Appends the selector in kubectl's text form, as the API server's
+ * labelSelector query parameter takes it: matchLabels as "k=v" in key
+ * order, then each expression ("k in (a,b)", "k notin (a,b)", "k=v" and
+ * "k!=v" for a single value, "k", "!k").
+ * An empty selector appends nothing.  kd_selector_parse_text reads it
+ * back to an equivalent selector. */
+int kd_selector_format(kd_buf *out, const kd_selector *sel);
 void kd_selector_free(kd_selector *sel);
 
 /* Label syntax as the API server checks it: a key is an optional DNS-1123

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,25 +37,35 @@ void kd_fcheck_free(kd_fcheck *c)
 	kd_buf_free(&c->where);
 }
 
-int kd_fcheck_push_key(kd_fcheck *c, const char *key, kd_fcheck_mark *m)
+/* Appends "/token" with RFC 6901 escaping. */
+static int pointer_append(kd_buf *ptr, const char *key)
 {
 	const char *p;
 	int rc;
 
-	m->ptr_len = c->ptr.len;
-	m->where_len = c->where.len;
-	if ((rc = kd_buf_putc(&c->ptr, '/')) < 0)
+	if ((rc = kd_buf_putc(ptr, '/')) < 0)
 		return rc;
 	for (p = key; *p; p++) {
 		if (*p == '~')
-			rc = kd_buf_puts(&c->ptr, "~0");
+			rc = kd_buf_puts(ptr, "~0");
 		else if (*p == '/')
-			rc = kd_buf_puts(&c->ptr, "~1");
+			rc = kd_buf_puts(ptr, "~1");
 		else
-			rc = kd_buf_putc(&c->ptr, *p);
+			rc = kd_buf_putc(ptr, *p);
 		if (rc < 0)
 			return rc;
 	}
+	return 0;
+}
+
+int kd_fcheck_push_key(kd_fcheck *c, const char *key, kd_fcheck_mark *m)
+{
+	int rc;
+
+	m->ptr_len = c->ptr.len;
+	m->where_len = c->where.len;
+	if ((rc = pointer_append(&c->ptr, key)) < 0)
+		return rc;
 	if (c->where.len && (rc = kd_buf_putc(&c->where, '.')) < 0)
 		return rc;
 	return kd_buf_puts(&c->where, key);
@@ -79,7 +90,7 @@ void kd_fcheck_pop(kd_fcheck *c, const kd_fcheck_mark *m)
 
 const char *kd_fcheck_where(const kd_fcheck *c)
 {
-	return c->where.len ? c->where.data : "the top level";
+	return c->where.len ? c->where.data : "the fleet file";
 }
 
 /* The [line, column] of a pointer, or of its nearest ancestor that has
@@ -159,6 +170,26 @@ int kd_fcheck_fail_at(kd_fcheck *c, const char *pointer, const char *fmt,
 	return rc;
 }
 
+int kd_fcheck_fail_member(kd_fcheck *c, const char *key, const char *fmt,
+			  ...)
+{
+	kd_buf ptr = KD_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	/* A copy, so that arguments pointing into the walker (such as
+	 * kd_fcheck_where's) stay valid while the message is formatted. */
+	if ((rc = kd_buf_puts(&ptr, kd_buf_cstr(&c->ptr))) < 0 ||
+	    (rc = pointer_append(&ptr, key)) < 0)
+		goto cleanup;
+	va_start(ap, fmt);
+	rc = vfail(c, ptr.data, fmt, ap);
+	va_end(ap);
+cleanup:
+	kd_buf_free(&ptr);
+	return rc;
+}
+
 const char *kd_fcheck_type_name(const json_t *node)
 {
 	switch (json_typeof(node)) {
@@ -213,8 +244,6 @@ int kd_fcheck_mapping(kd_fcheck *c, const json_t *node,
 				      kd_fcheck_type_name(node));
 	json_object_foreach((json_t *)node, key, v) {
 		const char *const *a, *hint = NULL;
-		kd_fcheck_mark m;
-		int rc;
 
 		for (a = allowed; *a; a++) {
 			if (strcmp(*a, key) == 0)
@@ -225,24 +254,12 @@ int kd_fcheck_mapping(kd_fcheck *c, const json_t *node,
 		if (*a)
 			continue;
 		/* The message names the parent, the position is the key's. */
-		{
-			kd_buf where = KD_BUF_INIT;
-
-			if ((rc = kd_buf_puts(&where, kd_fcheck_where(c))) < 0)
-				return rc;
-			if ((rc = kd_fcheck_push_key(c, key, &m)) >= 0) {
-				if (hint)
-					rc = kd_fcheck_fail(c,
-						"unknown key '%s' in %s (did you mean '%s'?)",
-						key, where.data, hint);
-				else
-					rc = kd_fcheck_fail(c,
-						"unknown key '%s' in %s", key,
-						where.data);
-			}
-			kd_buf_free(&where);
-			return rc;
-		}
+		if (hint)
+			return kd_fcheck_fail_member(c, key,
+				"unknown key '%s' in %s (did you mean '%s'?)",
+				key, kd_fcheck_where(c), hint);
+		return kd_fcheck_fail_member(c, key, "unknown key '%s' in %s",
+					     key, kd_fcheck_where(c));
 	}
 	return 0;
 }
@@ -276,8 +293,10 @@ int kd_fcheck_string(kd_fcheck *c, const char **out, const json_t *obj,
 	}
 	if ((rc = kd_fcheck_push_key(c, key, &m)) < 0)
 		return rc;
-	return kd_fcheck_fail(c, "%s must be a string, not %s",
-			      kd_fcheck_where(c), kd_fcheck_type_name(v));
+	rc = kd_fcheck_fail(c, "%s must be a string, not %s",
+			    kd_fcheck_where(c), kd_fcheck_type_name(v));
+	kd_fcheck_pop(c, &m);
+	return rc;
 }
 
 int kd_fcheck_bool(kd_fcheck *c, bool *out, const json_t *obj,
@@ -296,8 +315,10 @@ int kd_fcheck_bool(kd_fcheck *c, bool *out, const json_t *obj,
 	}
 	if ((rc = kd_fcheck_push_key(c, key, &m)) < 0)
 		return rc;
-	return kd_fcheck_fail(c, "%s must be true or false, not %s",
-			      kd_fcheck_where(c), kd_fcheck_type_name(v));
+	rc = kd_fcheck_fail(c, "%s must be true or false, not %s",
+			    kd_fcheck_where(c), kd_fcheck_type_name(v));
+	kd_fcheck_pop(c, &m);
+	return rc;
 }
 
 int kd_fcheck_scalar(kd_fcheck *c, json_t **out, const json_t *node)
@@ -383,10 +404,10 @@ cleanup:
 	return rc;
 }
 
-static const char label_key_rule[] =
+const char kd_fcheck_label_key_rule[] =
 	"a valid label key (an optional DNS prefix and '/', then up to 63 "
 	"letters, digits, '-', '_' or '.', starting and ending alphanumeric)";
-static const char label_value_rule[] =
+const char kd_fcheck_label_value_rule[] =
 	"a valid label value (up to 63 letters, digits, '-', '_' or '.', "
 	"starting and ending alphanumeric)";
 
@@ -410,7 +431,7 @@ static int parse_expression(kd_fcheck *c, json_t **out, const json_t *node)
 		if ((rc = kd_fcheck_push_key(c, "key", &m)) < 0)
 			return rc;
 		return kd_fcheck_fail(c, "%s: '%s' is not %s",
-				      kd_fcheck_where(c), key, label_key_rule);
+				      kd_fcheck_where(c), key, kd_fcheck_label_key_rule);
 	}
 	if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
 		needs_values = true;
@@ -447,7 +468,7 @@ static int parse_expression(kd_fcheck *c, json_t **out, const json_t *node)
 				rc = kd_fcheck_fail(c, "%s: '%s' is not %s",
 						    kd_fcheck_where(c),
 						    json_string_value(s),
-						    label_value_rule);
+						    kd_fcheck_label_value_rule);
 				goto cleanup;
 			}
 			if (json_array_append_new(values, s) < 0) {
@@ -506,9 +527,9 @@ int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node)
 	if ((labels = json_object_get(node, "matchLabels")) != NULL) {
 		if ((rc = kd_fcheck_push_key(c, "matchLabels", &m)) < 0 ||
 		    (rc = kd_fcheck_string_map(c, &out->match_labels, labels,
-					       label_key_ok, label_key_rule,
+					       label_key_ok, kd_fcheck_label_key_rule,
 					       label_value_ok,
-					       label_value_rule)) < 0)
+					       kd_fcheck_label_value_rule)) < 0)
 			goto cleanup;
 		kd_fcheck_pop(c, &m);
 	}
@@ -539,6 +560,45 @@ int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node)
 	return 0;
 cleanup:
 	kd_selector_free(out);
+	return rc;
+}
+
+int kd_fcheck_member_selector(kd_fcheck *c, kd_selector *out,
+			      const json_t *obj, const char *key)
+{
+	const json_t *node = json_object_get(obj, key);
+	kd_fcheck_mark m;
+	int rc;
+
+	out->match_labels = NULL;
+	out->match_expressions = NULL;
+	if (!node)
+		return 0;
+	if ((rc = kd_fcheck_push_key(c, key, &m)) < 0)
+		return rc;
+	rc = kd_fcheck_selector(c, out, node);
+	kd_fcheck_pop(c, &m);
+	return rc;
+}
+
+int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
+				const json_t *obj, const char *key,
+				kd_fcheck_valid key_ok, const char *key_rule,
+				kd_fcheck_valid value_ok,
+				const char *value_rule)
+{
+	const json_t *node = json_object_get(obj, key);
+	kd_fcheck_mark m;
+	int rc;
+
+	*out = NULL;
+	if (!node)
+		return 0;
+	if ((rc = kd_fcheck_push_key(c, key, &m)) < 0)
+		return rc;
+	rc = kd_fcheck_string_map(c, out, node, key_ok, key_rule, value_ok,
+				  value_rule);
+	kd_fcheck_pop(c, &m);
 	return rc;
 }
 

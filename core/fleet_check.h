@@ -38,7 +38,7 @@ int kd_fcheck_push_key(kd_fcheck *c, const char *key, kd_fcheck_mark *m);
 int kd_fcheck_push_index(kd_fcheck *c, size_t i, kd_fcheck_mark *m);
 void kd_fcheck_pop(kd_fcheck *c, const kd_fcheck_mark *m);
 
-/* "apps[2]" for the current node, or "the top level" at the root. */
+/* "apps[2]" for the current node, or "the fleet file" at the root. */
 const char *kd_fcheck_where(const kd_fcheck *c);
 
 /* Sets "FILE:LINE:COLUMN: message" for the current node (or for `pointer`
@@ -46,6 +46,10 @@ const char *kd_fcheck_where(const kd_fcheck *c);
 int kd_fcheck_fail(kd_fcheck *c, const char *fmt, ...) KD_PRINTF(2, 3);
 int kd_fcheck_fail_at(kd_fcheck *c, const char *pointer, const char *fmt,
 		      ...) KD_PRINTF(3, 4);
+
+/* The same at member `key` of the current node (the walker stays). */
+int kd_fcheck_fail_member(kd_fcheck *c, const char *key, const char *fmt,
+			  ...) KD_PRINTF(3, 4);
 
 /* Line of a pointer's node (0 when unknown). */
 long kd_fcheck_line(const kd_fcheck *c, const char *pointer);
@@ -78,8 +82,22 @@ int kd_fcheck_string_map(kd_fcheck *c, json_t **out, const json_t *node,
 			 kd_fcheck_valid key_ok, const char *key_rule,
 			 kd_fcheck_valid value_ok, const char *value_rule);
 
+/* What a valid label key and value look like, for messages. */
+extern const char kd_fcheck_label_key_rule[];
+extern const char kd_fcheck_label_value_rule[];
+
 /* A selector mapping (the current node). */
 int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node);
+
+/* The same for member `key` of obj: an absent member gives an empty
+ * selector (every cluster) / a NULL map. */
+int kd_fcheck_member_selector(kd_fcheck *c, kd_selector *out,
+			      const json_t *obj, const char *key);
+int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
+				const json_t *obj, const char *key,
+				kd_fcheck_valid key_ok, const char *key_rule,
+				kd_fcheck_valid value_ok,
+				const char *value_rule);
 
 /* A Go duration ("1h", "30m", "1h30m", "90s", "1.5h") in whole seconds,
  * at least one. */

@@ -4,8 +4,8 @@
  * and the final ordering (see kustomize.h).
  *
  * Each kustomization is one level.  A level starts from its resources
- * (files, or the output of other kustomizations), lets its components
- * transform what it has so far, generates ConfigMaps and Secrets, runs its
+ * (files, or the output of other kustomizations), generates ConfigMaps and
+ * Secrets, lets its components transform what it has so far, runs its
  * transformers, appends content hashes, and finally rewrites references to
  * resources whose names changed during the level.
  */
@@ -27,8 +27,8 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"replacements", "generators", "transformers", "validators", "openapi",
-	"crds", "vars", "configurations", "sortOptions", "buildMetadata",
+	"generators", "transformers", "validators", "openapi",
+	"crds", "vars", "configurations", "buildMetadata",
 	"inventory", NULL,
 };
 
@@ -37,263 +37,8 @@ static const char *const known_fields[] = {
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
 	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", NULL,
+	"generatorOptions", "replicas", "sortOptions", "replacements", NULL,
 };
-
-/* ---- small helpers shared by the kustomize files ----------------------- */
-
-const char *kz_name(const json_t *obj)
-{
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
-}
-
-const char *kz_ns(const json_t *obj)
-{
-	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
-
-	return ns ? ns : "";
-}
-
-const char *kz_kind(const json_t *obj)
-{
-	const char *k = json_string_value(json_object_get(obj, "kind"));
-
-	return k ? k : "";
-}
-
-const char *kz_api_version(const json_t *obj)
-{
-	const char *v = json_string_value(json_object_get(obj, "apiVersion"));
-
-	return v ? v : "";
-}
-
-int kz_set_str(json_t *obj, const char *key, const char *value)
-{
-	if (json_object_set_new(obj, key, json_string(value)) < 0)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* Follows path (NULL-terminated field names) through objects; creates
- * missing objects when asked.  NULL when a step is absent or not an object. */
-json_t *kz_obj_path(json_t *obj, const char *const *path, bool create)
-{
-	size_t i;
-
-	for (i = 0; path[i] && obj; i++) {
-		json_t *next = json_object_get(obj, path[i]);
-
-		if (!next && create) {
-			next = json_object();
-			if (!next || json_object_set_new(obj, path[i], next) < 0)
-				return NULL;
-		}
-		obj = json_is_object(next) ? next : NULL;
-	}
-	return obj;
-}
-
-int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
-{
-	kz_res *r;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		kz_res *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			json_decref(obj);
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	r = &l->v[l->n];
-	memset(r, 0, sizeof(*r));
-	r->obj = obj;
-	r->orig_name = strdup(orig_name ? orig_name : "");
-	r->level_name = strdup(kz_name(obj) ? kz_name(obj) : "");
-	r->level_ns = strdup(kz_ns(obj));
-	if (!r->orig_name || !r->level_name || !r->level_ns) {
-		free(r->orig_name);
-		free(r->level_name);
-		free(r->level_ns);
-		json_decref(obj);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	l->n++;
-	return 0;
-}
-
-static void res_clear(kz_res *r)
-{
-	json_decref(r->obj);
-	free(r->orig_name);
-	free(r->base_name);
-	free(r->level_name);
-	free(r->level_ns);
-}
-
-void kz_list_remove(kz_list *l, size_t i)
-{
-	res_clear(&l->v[i]);
-	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
-	l->n--;
-}
-
-void kz_list_free(kz_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		res_clear(&l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
-int kz_line(const kz_file *f, const char *pointer)
-{
-	json_t *p;
-
-	if (!f || !f->pos || !pointer)
-		return 0;
-	p = json_object_get(f->pos, pointer);
-	return json_is_array(p) ? (int)json_integer_value(json_array_get(p, 0)) : 0;
-}
-
-static int vfail(const kz_file *f, const char *pointer, int code,
-		 const char *fmt, va_list ap)
-{
-	kd_buf msg = KD_BUF_INIT;
-	int line = kz_line(f, pointer);
-
-	if (f && line > 0)
-		kd_buf_printf(&msg, "%s:%d: ", f->path, line);
-	else if (f)
-		kd_buf_printf(&msg, "%s: ", f->path);
-	kd_buf_vprintf(&msg, fmt, ap);
-	kd_error_set(code, "%s", kd_buf_cstr(&msg));
-	kd_buf_free(&msg);
-	return code;
-}
-
-int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfail(f, pointer, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-/* Prefixes the current message with the kustomization's place. */
-int kz_wrap(const kz_file *f, const char *pointer, int code)
-{
-	int line = kz_line(f, pointer);
-
-	if (code == KD_ENOMEM || !f)
-		return code;
-	if (line > 0)
-		return kd_error_wrap(code, "%s:%d: ", f->path, line);
-	return kd_error_wrap(code, "%s: ", f->path);
-}
-
-static bool under_dir(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (n == 0)
-		return true;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-/* Resolves rel against the kustomization's directory and applies the load
- * restriction; *path is new. */
-static int resolve(char **path, kz_ctx *c, const kz_file *f, const char *rel,
-		   const char *pointer, bool is_dir)
-{
-	int rc = kd_path_join(path, f->dir, rel);
-
-	if (rc < 0)
-		return kz_wrap(f, pointer, rc);
-	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY && !under_dir(*path, f->dir)) {
-		rc = kz_fail(f, pointer, KD_EPATH,
-			     "security: file '%s' is not in or below '%s' (load restrictor root-only)",
-			     rel, f->dir[0] ? f->dir : ".");
-		free(*path);
-		*path = NULL;
-	}
-	return rc;
-}
-
-int kz_read_file(kd_buf *out, char **path, kz_ctx *c, const kz_file *f,
-		 const char *rel, const char *pointer)
-{
-	char *p = NULL;
-	int rc = resolve(&p, c, f, rel, pointer, false);
-
-	if (rc < 0)
-		return rc;
-	rc = kd_source_read(out, c->src, p);
-	if (rc == KD_ENOTFOUND || rc == KD_EINVAL)
-		rc = kz_fail(f, pointer, rc, "file '%s' not found", rel);
-	else if (rc < 0)
-		rc = kz_wrap(f, pointer, rc);
-	if (rc < 0 || !path)
-		free(p);
-	else
-		*path = p;
-	return rc;
-}
-
-/* Parses a (multi-document) manifest file into a new array of objects,
- * expanding `kind: List`. */
-int kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
-{
-	json_t *docs = NULL, *res = json_array();
-	size_t i, j;
-	int rc;
-
-	*out = NULL;
-	if (!res)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = kd_yaml_parse(&docs, NULL, data, len, name, NULL);
-	if (rc < 0)
-		goto cleanup;
-	for (i = 0; i < json_array_size(docs); i++) {
-		json_t *d = json_array_get(docs, i);
-
-		if (json_is_null(d))
-			continue;
-		if (!json_is_object(d)) {
-			rc = kd_error_set(KD_EINVAL, "%s: document %zu is not an object", name, i + 1);
-			goto cleanup;
-		}
-		if (strcmp(kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
-			json_t *items = json_object_get(d, "items");
-
-			for (j = 0; j < json_array_size(items); j++)
-				if (json_array_append(res, json_array_get(items, j)) < 0) {
-					rc = kd_error_set(KD_ENOMEM, "out of memory");
-					goto cleanup;
-				}
-			continue;
-		}
-		if (json_array_append(res, d) < 0) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-	}
-	*out = res;
-	res = NULL;
-cleanup:
-	json_decref(docs);
-	json_decref(res);
-	return rc;
-}
 
 /* ---- kustomization files ---------------------------------------------- */
 
@@ -439,6 +184,16 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
 	}
+	/* A field left empty ("patches:") is absent, as kubectl reads it. */
+	{
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(f->doc, tmp, key, v)
+			if (json_is_null(v))
+				json_object_del(f->doc, key);
+	}
 	rc = check_fields(f);
 	if (rc == 0 && is_empty(f->doc))
 		rc = kz_fail(f, "", KD_EINVAL, "kustomization is empty");
@@ -453,24 +208,13 @@ cleanup:
 
 /* ---- accumulation ----------------------------------------------------- */
 
-static void group_of(char *out, size_t size, const char *api_version)
-{
-	const char *slash = strchr(api_version, '/');
-	size_t n = slash ? (size_t)(slash - api_version) : 0;
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, api_version, n);
-	out[n] = '\0';
-}
-
 static bool same_id(const json_t *a, const json_t *b)
 {
 	char ga[256], gb[256];
 	const char *na = kz_name(a), *nb = kz_name(b);
 
-	group_of(ga, sizeof(ga), kz_api_version(a));
-	group_of(gb, sizeof(gb), kz_api_version(b));
+	kz_group_of(ga, sizeof(ga), kz_api_version(a));
+	kz_group_of(gb, sizeof(gb), kz_api_version(b));
 	return strcmp(ga, gb) == 0 && strcmp(kz_kind(a), kz_kind(b)) == 0 &&
 	       na && nb && strcmp(na, nb) == 0 && strcmp(kz_ns(a), kz_ns(b)) == 0;
 }
@@ -520,6 +264,8 @@ static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, const char *rel,
 			goto cleanup;
 		}
 		rc = kz_list_add(l, json_incref(d), kz_name(d));
+		if (rc == 0 && c->trace)
+			rc = kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
 			goto cleanup;
 	}
@@ -670,6 +416,9 @@ static int str_field(const char **out, const kz_file *f, const char *key)
 	return 0;
 }
 
+static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
+					  "fields", NULL };
+
 static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -704,6 +453,12 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 		snprintf(ptr, sizeof(ptr), "/labels/%zu", i);
 		if (!json_is_object(e))
 			return kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
+		if (json_object_get(e, "fields"))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
+					    f->path, kz_line(f, ptr));
+		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
+			return rc;
 		sel = json_is_true(json_object_get(e, "includeSelectors"));
 		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
@@ -721,6 +476,101 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
+	return kz_replacements(c, f, l);
+}
+
+/* Lays the caller's settings over the top kustomization (see
+ * kd_kustomize_opts.overrides). */
+static int apply_overrides(kz_file *f, const json_t *ov)
+{
+	static const char *const replaced[] = { "namespace", "namePrefix", "nameSuffix", NULL };
+	static const char *const appended[] = { "patches", "images", "components", NULL };
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(ov))
+		return kd_error_set(KD_EINVAL, "kustomize overrides must be an object");
+	json_object_foreach((json_t *)ov, key, v) {
+		bool known = false;
+
+		for (i = 0; replaced[i] && !known; i++)
+			known = strcmp(replaced[i], key) == 0;
+		if (known) {
+			if (!json_is_string(v))
+				return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a string", key);
+			if (json_object_set(f->doc, key, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			continue;
+		}
+		for (i = 0; appended[i] && !known; i++)
+			known = strcmp(appended[i], key) == 0;
+		if (!known)
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' is not supported", key);
+		if (!json_is_array(v))
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a list", key);
+		{
+			json_t *cur = json_object_get(f->doc, key);
+
+			if (!cur) {
+				cur = json_array();
+				if (!cur || json_object_set_new(f->doc, key, cur) < 0)
+					return kd_error_set(KD_ENOMEM, "out of memory");
+			}
+			if (!json_is_array(cur))
+				return kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
+			if (json_array_extend(cur, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* Only the kustomization being built decides the output order; nested
+ * ones' sortOptions are ignored, as kustomize ignores them. */
+static int read_sort_options(kz_ctx *c, const kz_file *f)
+{
+	json_t *so = json_object_get(f->doc, "sortOptions");
+	json_t *legacy;
+	const char *order;
+	const char *lists[] = { "orderFirst", "orderLast" };
+	size_t i, j;
+
+	if (!so || json_is_null(so))
+		return 0;
+	if (!json_is_object(so))
+		return kz_fail(f, "/sortOptions", KD_EINVAL, "'sortOptions' must be a mapping");
+	order = json_string_value(json_object_get(so, "order"));
+	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
+		return kz_fail(f, "/sortOptions", KD_EINVAL,
+			       "sortOptions.order must be legacy or fifo");
+	{
+		static const char *const so_keys[] = { "order", "legacySortOptions", NULL };
+		static const char *const legacy_keys[] = { "orderFirst", "orderLast", NULL };
+		int rc;
+
+		if ((rc = kz_check_keys(f, "/sortOptions", so, so_keys)) < 0 ||
+		    (rc = kz_check_keys(f, "/sortOptions", json_object_get(so, "legacySortOptions"),
+					legacy_keys)) < 0)
+			return rc;
+	}
+	legacy = json_object_get(so, "legacySortOptions");
+	if (legacy && strcmp(order, "legacy") != 0)
+		return kz_fail(f, "/sortOptions", KD_EINVAL,
+			       "legacySortOptions need order: legacy");
+	for (i = 0; legacy && i < 2; i++) {
+		json_t *l = json_object_get(legacy, lists[i]);
+
+		if (l && !json_is_array(l))
+			return kz_fail(f, "/sortOptions", KD_EINVAL,
+				       "legacySortOptions.%s must be a list of kinds", lists[i]);
+		for (j = 0; j < json_array_size(l); j++)
+			if (!json_is_string(json_array_get(l, j)))
+				return kz_fail(f, "/sortOptions", KD_EINVAL,
+					       "legacySortOptions.%s must be a list of kinds", lists[i]);
+	}
+	json_decref(c->sort);
+	c->sort = json_incref(so);
 	return 0;
 }
 
@@ -762,6 +612,10 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
+		goto cleanup;
+	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
+		goto cleanup;
 	kz_mark_level(l);
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
 	    (rc = add_resources(c, &f, l, "bases")) < 0)
@@ -769,11 +623,18 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	/* Names from other kustomizations are final there: references to them
 	 * are rewritten from here on. */
 	kz_mark_level(l);
-	if ((rc = add_components(c, &f, l)) < 0 ||
+	/* kustomize generates before it applies components, so a component
+	 * can merge into this kustomization's generated ConfigMaps.  Traced
+	 * builds credit each change to the level (or component) making it. */
+	if ((rc = kz_snapshot(c, l)) < 0 ||
 	    (rc = kz_generators(c, &f, l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0 ||
+	    (rc = add_components(c, &f, l)) < 0 ||
+	    (rc = kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
 	    (rc = kz_apply_hashes(l)) < 0 ||
-	    (rc = kz_fix_references(l)) < 0)
+	    (rc = kz_fix_references(l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, from, from_ptr);
@@ -785,109 +646,39 @@ pop:
 	return rc;
 }
 
-/* ---- output order ----------------------------------------------------- */
-
-static const char *const order_first[] = {
-	"Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition",
-	"ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole",
-	"RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints",
-	"Service", "LimitRange", "PriorityClass", "PersistentVolume",
-	"PersistentVolumeClaim", "Deployment", "StatefulSet", "CronJob",
-	"PodDisruptionBudget", NULL,
-};
-static const char *const order_last[] = {
-	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", NULL,
-};
-
-static int kind_rank(const char *kind)
-{
-	int i;
-
-	for (i = 0; order_first[i]; i++)
-		if (strcmp(order_first[i], kind) == 0)
-			return i - 100;
-	for (i = 0; order_last[i]; i++)
-		if (strcmp(order_last[i], kind) == 0)
-			return i + 1;
-	return 0;
-}
-
-/* kustomize's "group_version_kind" with ~G / ~V for empty parts. */
-static void gvk_string(char *out, size_t size, const json_t *obj)
-{
-	const char *av = kz_api_version(obj);
-	const char *slash = strchr(av, '/');
-	char group[256];
-
-	group_of(group, sizeof(group), av);
-	snprintf(out, size, "%s_%s_%s", group[0] ? group : "~G",
-		 slash ? slash + 1 : (av[0] ? av : "~V"), kz_kind(obj));
-}
-
-static int compare_res(const void *pa, const void *pb)
-{
-	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	char ga[512], gb[512];
-	int ra = kind_rank(kz_kind(a)), rb = kind_rank(kz_kind(b));
-	int d;
-
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	gvk_string(ga, sizeof(ga), a);
-	gvk_string(gb, sizeof(gb), b);
-	if ((d = strcmp(ga, gb)) != 0)
-		return d;
-	/* kustomize spells "no namespace" ~X, which sorts after any name */
-	if ((d = strcmp(kz_ns(a)[0] ? kz_ns(a) : "~X", kz_ns(b)[0] ? kz_ns(b) : "~X")) != 0)
-		return d;
-	return strcmp(kz_name(a) ? kz_name(a) : "", kz_name(b) ? kz_name(b) : "");
-}
-
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts)
 {
-	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0 };
+	return kd_kustomize_build_overlaid(out, src, dir, opts, NULL);
+}
+
+int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
+				const kd_kustomize_opts *opts,
+				const json_t *overrides)
+{
+	return kd_kustomize_build_traced(out, NULL, src, dir, opts, overrides);
+}
+
+int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
+			      const char *dir, const kd_kustomize_opts *opts,
+			      const json_t *overrides)
+{
+	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
+		     overrides, origins != NULL };
 	kz_list acc = { NULL, 0, 0 };
-	json_t **objs = NULL;
-	json_t *res = NULL;
 	char *root = NULL;
-	size_t i;
 	int rc;
 
 	*out = NULL;
+	if (origins)
+		*origins = NULL;
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
-	if (rc < 0)
-		goto cleanup;
-	objs = calloc(acc.n ? acc.n : 1, sizeof(*objs));
-	res = json_array();
-	if (!objs || !res) {
-		rc = kd_error_set(KD_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	for (i = 0; i < acc.n; i++) {
-		json_t *meta = json_object_get(acc.v[i].obj, "metadata");
-		json_t *ann = json_object_get(meta, "annotations");
-
-		/* kustomize drops empty annotations when it strips its own */
-		if (ann && (json_is_null(ann) || (json_is_object(ann) && json_object_size(ann) == 0)))
-			json_object_del(meta, "annotations");
-		objs[i] = acc.v[i].obj;
-	}
-	/* qsort is not stable, but ids are unique so no two compare equal. */
-	qsort(objs, acc.n, sizeof(*objs), compare_res);
-	for (i = 0; i < acc.n; i++)
-		if (json_array_append(res, objs[i]) < 0) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-	*out = res;
-	res = NULL;
-cleanup:
-	json_decref(res);
-	free(objs);
+	if (rc == 0)
+		rc = kz_output(out, origins, &acc, c.sort);
+	json_decref(c.sort);
 	kz_list_free(&acc);
 	free(c.stack);
 	free(root);

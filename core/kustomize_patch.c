@@ -20,6 +20,22 @@
 #include "smp.h"
 #include "yaml.h"
 
+static const char *const patch_keys[] = { "path", "patch", "target", "options", NULL };
+static const char *const target_keys[] = { "group", "version", "kind", "name", "namespace",
+					   "labelSelector", "annotationSelector", NULL };
+static const char *const option_keys[] = { "allowNameChange", "allowKindChange", NULL };
+
+static int check_entry(const kz_file *f, const char *ptr, const json_t *e)
+{
+	int rc;
+
+	if ((rc = kz_check_keys(f, ptr, e, patch_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "target"), target_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0)
+		return rc;
+	return 0;
+}
+
 /* ---- target selectors -------------------------------------------------- */
 
 /* Anchors a Go (RE2) pattern and rewrites the few Perl classes POSIX lacks. */
@@ -29,8 +45,13 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 	kd_buf b = KD_BUF_INIT;
 	regex_t re;
 	const char *p;
+	int flags = REG_EXTENDED | REG_NOSUB;
 	int rc = kd_buf_puts(&b, "^(");
 
+	if (strncmp(pattern, "(?i)", 4) == 0) {
+		flags |= REG_ICASE;
+		pattern += 4;
+	}
 	for (p = pattern; rc == 0 && *p; p++) {
 		if (p[0] == '\\' && p[1]) {
 			switch (p[1]) {
@@ -48,7 +69,7 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 		kd_buf_free(&b);
 		return rc;
 	}
-	if (regcomp(&re, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0) {
+	if (regcomp(&re, kd_buf_cstr(&b), flags) != 0) {
 		kd_buf_free(&b);
 		return kz_fail(f, ptr, KD_EINVAL, "target pattern '%s' is not a valid regular expression",
 			       pattern);
@@ -117,6 +138,8 @@ static int target_matches(bool *out, const json_t *target, const kz_res *r,
 		return rc;
 	if (!m && r->base_name && (rc = field_matches(&m, target, "name", r->base_name, f, ptr)) < 0)
 		return rc;
+	if (!m && (rc = field_matches(&m, target, "name", r->orig_name, f, ptr)) < 0)
+		return rc;
 	if (!m)
 		return 0;
 	if ((rc = selector_matches(&m, target, "labelSelector",
@@ -133,8 +156,15 @@ static int target_matches(bool *out, const json_t *target, const kz_res *r,
 
 /* Applies one patch document to resource i; the resource may disappear
  * ($patch: delete), in which case *removed is set. */
+/* What a targeted strategic merge patch may change besides the body. */
+typedef struct patch_opts {
+	bool name;   /* allowNameChange */
+	bool kind;   /* allowKindChange */
+} patch_opts;
+
 static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
-		     bool *removed, const kz_file *f, const char *ptr)
+		     const patch_opts *po, bool *removed, const kz_file *f,
+		     const char *ptr)
 {
 	json_t *out = NULL;
 	json_t *p = NULL;
@@ -163,10 +193,14 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 			if (!p)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			meta = json_object_get(p, "metadata");
-			json_object_del(meta, "name");
-			json_object_del(meta, "namespace");
-			json_object_del(p, "apiVersion");
-			json_object_del(p, "kind");
+			if (!po->name) {
+				json_object_del(meta, "name");
+				json_object_del(meta, "namespace");
+			}
+			if (!po->kind) {
+				json_object_del(p, "apiVersion");
+				json_object_del(p, "kind");
+			}
 			patch = p;
 		}
 		rc = kd_smp_apply(&out, l->v[i].obj, patch, KD_SMP_KUSTOMIZE);
@@ -185,7 +219,7 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 }
 
 static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
-			  const kz_file *f, const char *ptr)
+			  const patch_opts *po, const kz_file *f, const char *ptr)
 {
 	size_t i = 0, d;
 	int rc;
@@ -197,7 +231,7 @@ static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
 		if (rc < 0)
 			return rc;
 		for (d = 0; match && d < json_array_size(docs) && !removed; d++) {
-			rc = apply_one(l, i, json_array_get(docs, d), true, &removed, f, ptr);
+			rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
 			if (rc < 0)
 				return rc;
 		}
@@ -225,11 +259,8 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 
 		if (strcmp(kz_kind(r->obj), kind) != 0)
 			continue;
-		if (ns && strcmp(ns, kz_ns(r->obj)) != 0)
-			continue;
-		if ((cur && strcmp(cur, name) == 0) ||
-		    (r->base_name && strcmp(r->base_name, name) == 0) ||
-		    strcmp(r->orig_name, name) == 0) {
+		if ((cur && strcmp(cur, name) == 0 && strcmp(kz_ns(r->obj), ns ? ns : "") == 0) ||
+		    kz_had_id(r, name, ns ? ns : "")) {
 			hits++;
 			at = i;
 		}
@@ -251,7 +282,9 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 		 * hashed it; keep the current one. */
 		if (kz_name(l->v[at].obj))
 			kz_set_str(json_object_get(p, "metadata"), "name", kz_name(l->v[at].obj));
-		rc = apply_one(l, at, p, false, &removed, f, ptr);
+		patch_opts none = { false, false };
+
+		rc = apply_one(l, at, p, false, &none, &removed, f, ptr);
 		json_decref(p);
 		return rc;
 	}
@@ -343,12 +376,17 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		const char *file = json_string_value(json_object_get(e, "path"));
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
+		json_t *options = json_object_get(e, "options");
+		patch_opts po = { json_is_true(json_object_get(options, "allowNameChange")),
+				  json_is_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
 		if (!json_is_object(e))
 			return kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!!file == !!text)
 			return kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
 		if (target && !json_is_object(target))
@@ -361,7 +399,7 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		if (is_json6902(docs) && !target)
 			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		else if (target)
-			rc = apply_targeted(l, target, docs, f, ptr);
+			rc = apply_targeted(l, target, docs, &po, f, ptr);
 		else
 			for (d = 0; d < json_array_size(docs) && rc == 0; d++)
 				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
@@ -424,6 +462,8 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!json_is_object(target))
 			return kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		if (!!file == !!text)
@@ -431,10 +471,13 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
-		if (!is_json6902(docs))
+		if (!is_json6902(docs)) {
 			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
-		else
-			rc = apply_targeted(l, target, docs, f, ptr);
+		} else {
+			patch_opts none = { false, false };
+
+			rc = apply_targeted(l, target, docs, &none, f, ptr);
+		}
 		json_decref(docs);
 	}
 	return rc;

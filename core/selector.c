@@ -155,6 +155,97 @@ void kd_selector_free(kd_selector *sel)
 	sel->match_expressions = NULL;
 }
 
+static int format_values(kd_buf *out, const json_t *values)
+{
+	const json_t *v;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(values, i, v) {
+		if ((i && (rc = kd_buf_putc(out, ',')) < 0) ||
+		    (rc = kd_buf_puts(out, json_string_value(v) ?
+				      json_string_value(v) : "")) < 0)
+			return rc;
+	}
+	return kd_buf_putc(out, ')');
+}
+
+static int format_expression(kd_buf *out, const json_t *expr)
+{
+	const char *key = json_string_value(json_object_get(expr, "key"));
+	const char *op = json_string_value(json_object_get(expr, "operator"));
+	const json_t *values = json_object_get(expr, "values");
+	int rc;
+
+	if (!key || !op)
+		return kd_error_set(KD_EINVAL, "selector expression without key or operator");
+	if (strcmp(op, "Exists") == 0)
+		return kd_buf_puts(out, key);
+	if (strcmp(op, "DoesNotExist") == 0)
+		return kd_buf_printf(out, "!%s", key);
+	/* One value reads as "k=v" / "k!=v", which also keeps the empty
+	 * value: "k in ()" would not parse. */
+	if (json_array_size(values) == 1 &&
+	    (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0)) {
+		const char *v = json_string_value(json_array_get(values, 0));
+
+		return kd_buf_printf(out, "%s%s%s", key,
+				     op[0] == 'I' ? "=" : "!=", v ? v : "");
+	}
+	if (strcmp(op, "In") == 0)
+		rc = kd_buf_printf(out, "%s in (", key);
+	else if (strcmp(op, "NotIn") == 0)
+		rc = kd_buf_printf(out, "%s notin (", key);
+	else
+		return kd_error_set(KD_EINVAL, "unknown selector operator '%s'", op);
+	return rc < 0 ? rc : format_values(out, values);
+}
+
+static int key_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int kd_selector_format(kd_buf *out, const kd_selector *sel)
+{
+	const char **keys = NULL, *key;
+	json_t *v;
+	size_t n = 0, i;
+	bool first = true;
+	int rc = 0;
+
+	if (!sel)
+		return 0;
+	if (sel->match_labels && json_object_size(sel->match_labels)) {
+		keys = malloc(json_object_size(sel->match_labels) * sizeof(*keys));
+		if (!keys)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		json_object_foreach(sel->match_labels, key, v)
+			keys[n++] = key;
+		qsort(keys, n, sizeof(*keys), key_order);
+		for (i = 0; i < n; i++) {
+			v = json_object_get(sel->match_labels, keys[i]);
+			if ((!first && (rc = kd_buf_putc(out, ',')) < 0) ||
+			    (rc = kd_buf_printf(out, "%s=%s", keys[i],
+						json_string_value(v) ?
+						json_string_value(v) : "")) < 0)
+				goto cleanup;
+			first = false;
+		}
+	}
+	if (sel->match_expressions) {
+		json_array_foreach(sel->match_expressions, i, v) {
+			if ((!first && (rc = kd_buf_putc(out, ',')) < 0) ||
+			    (rc = format_expression(out, v)) < 0)
+				goto cleanup;
+			first = false;
+		}
+	}
+cleanup:
+	free(keys);
+	return rc;
+}
+
 /* ---- kubectl's text form ---- */
 
 enum tok {
@@ -399,6 +490,8 @@ int kd_selector_parse_text(kd_selector *out, const char *text)
 
 	out->match_labels = NULL;
 	out->match_expressions = NULL;
+	if (!text)
+		return 0;
 	if (peek(&l, false) == T_END)
 		return 0;
 	if (!(exprs = json_array()))

@@ -1,9 +1,8 @@
 /*
  * smp — strategic merge patch (see smp.h).
  *
- * The schema is a small static tree: for each built-in kind, the fields whose
- * lists merge by key (containers by name, ports by containerPort, ...).  Any
- * field not in the tree merges maps and replaces lists, which is also how
+ * The schema (smp_schema.c) says which lists of the built-in kinds merge
+ * by key; any other field merges maps and replaces lists, which is also how
  * custom resources behave.
  *
  * Merging works on a private deep copy of the target, in place, so a failure
@@ -15,223 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "error.h"
-
-enum list_kind { L_REPLACE = 0, L_KEYED, L_PRIMITIVE };
-
-typedef struct smp_type smp_type;
-
-typedef struct smp_field {
-	const char *name;
-	const smp_type *type;   /* the value's type, or the elements' for lists */
-	unsigned char list;     /* enum list_kind */
-	unsigned char nkeys;    /* kustomize's keys (list-map keys when known) */
-	const char *keys[2];    /* keys[0] is the API server's patch merge key */
-} smp_field;
-
-struct smp_type {
-	const smp_field *fields;
-};
-
-#define END { NULL, NULL, 0, 0, { NULL, NULL } }
-
-static const smp_type t_meta, t_container, t_podspec, t_podtemplate,
-	t_workload_spec, t_workload, t_jobtemplate, t_cronjob_spec, t_cronjob,
-	t_pod, t_podtemplate_kind, t_service_spec, t_service, t_object;
-
-static const smp_field f_meta[] = {
-	{ "finalizers", NULL, L_PRIMITIVE, 0, { NULL, NULL } },
-	{ "ownerReferences", NULL, L_KEYED, 1, { "uid", NULL } },
-	END,
-};
-static const smp_type t_meta = { f_meta };
-
-static const smp_field f_container[] = {
-	{ "env", NULL, L_KEYED, 1, { "name", NULL } },
-	{ "ports", NULL, L_KEYED, 2, { "containerPort", "protocol" } },
-	{ "volumeMounts", NULL, L_KEYED, 1, { "mountPath", NULL } },
-	{ "volumeDevices", NULL, L_KEYED, 1, { "devicePath", NULL } },
-	END,
-};
-static const smp_type t_container = { f_container };
-
-static const smp_field f_podspec[] = {
-	{ "containers", &t_container, L_KEYED, 1, { "name", NULL } },
-	{ "initContainers", &t_container, L_KEYED, 1, { "name", NULL } },
-	{ "ephemeralContainers", &t_container, L_KEYED, 1, { "name", NULL } },
-	{ "volumes", NULL, L_KEYED, 1, { "name", NULL } },
-	{ "imagePullSecrets", NULL, L_KEYED, 1, { "name", NULL } },
-	{ "hostAliases", NULL, L_KEYED, 1, { "ip", NULL } },
-	{ "topologySpreadConstraints", NULL, L_KEYED, 2,
-	  { "topologyKey", "whenUnsatisfiable" } },
-	{ "resourceClaims", NULL, L_KEYED, 1, { "name", NULL } },
-	{ "schedulingGates", NULL, L_KEYED, 1, { "name", NULL } },
-	END,
-};
-static const smp_type t_podspec = { f_podspec };
-
-static const smp_field f_podtemplate[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_podspec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_podtemplate = { f_podtemplate };
-
-static const smp_field f_workload_spec[] = {
-	{ "template", &t_podtemplate, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_workload_spec = { f_workload_spec };
-
-static const smp_field f_workload[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_workload_spec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_workload = { f_workload };
-
-static const smp_field f_jobtemplate[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_workload_spec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_jobtemplate = { f_jobtemplate };
-
-static const smp_field f_cronjob_spec[] = {
-	{ "jobTemplate", &t_jobtemplate, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_cronjob_spec = { f_cronjob_spec };
-
-static const smp_field f_cronjob[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_cronjob_spec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_cronjob = { f_cronjob };
-
-static const smp_field f_pod[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_podspec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_pod = { f_pod };
-
-static const smp_field f_podtemplate_kind[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "template", &t_podtemplate, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_podtemplate_kind = { f_podtemplate_kind };
-
-static const smp_field f_service_spec[] = {
-	{ "ports", NULL, L_KEYED, 2, { "port", "protocol" } },
-	END,
-};
-static const smp_type t_service_spec = { f_service_spec };
-
-static const smp_field f_service[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	{ "spec", &t_service_spec, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_service = { f_service };
-
-static const smp_field f_object[] = {
-	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
-	END,
-};
-static const smp_type t_object = { f_object };
-
-typedef struct root_kind {
-	const char *group;
-	const char *kind;
-	const smp_type *type;
-} root_kind;
-
-/* Built-in kinds; those not listed with a richer type only know metadata. */
-static const root_kind roots[] = {
-	{ "", "Pod", &t_pod },
-	{ "", "PodTemplate", &t_podtemplate_kind },
-	{ "", "ReplicationController", &t_workload },
-	{ "", "Service", &t_service },
-	{ "apps", "Deployment", &t_workload },
-	{ "apps", "StatefulSet", &t_workload },
-	{ "apps", "DaemonSet", &t_workload },
-	{ "apps", "ReplicaSet", &t_workload },
-	{ "extensions", "Deployment", &t_workload },
-	{ "extensions", "DaemonSet", &t_workload },
-	{ "extensions", "ReplicaSet", &t_workload },
-	{ "batch", "Job", &t_workload },
-	{ "batch", "CronJob", &t_cronjob },
-	{ "", "ConfigMap", &t_object },
-	{ "", "Secret", &t_object },
-	{ "", "ServiceAccount", &t_object },
-	{ "", "Namespace", &t_object },
-	{ "", "PersistentVolumeClaim", &t_object },
-	{ "", "PersistentVolume", &t_object },
-	{ "", "Endpoints", &t_object },
-	{ "", "LimitRange", &t_object },
-	{ "", "ResourceQuota", &t_object },
-	{ "", "Node", &t_object },
-	{ "", "Event", &t_object },
-	{ "rbac.authorization.k8s.io", "Role", &t_object },
-	{ "rbac.authorization.k8s.io", "ClusterRole", &t_object },
-	{ "rbac.authorization.k8s.io", "RoleBinding", &t_object },
-	{ "rbac.authorization.k8s.io", "ClusterRoleBinding", &t_object },
-	{ "networking.k8s.io", "Ingress", &t_object },
-	{ "networking.k8s.io", "IngressClass", &t_object },
-	{ "networking.k8s.io", "NetworkPolicy", &t_object },
-	{ "policy", "PodDisruptionBudget", &t_object },
-	{ "autoscaling", "HorizontalPodAutoscaler", &t_object },
-	{ "storage.k8s.io", "StorageClass", &t_object },
-	{ "scheduling.k8s.io", "PriorityClass", &t_object },
-	{ "apiextensions.k8s.io", "CustomResourceDefinition", &t_object },
-	{ "admissionregistration.k8s.io", "MutatingWebhookConfiguration", &t_object },
-	{ "admissionregistration.k8s.io", "ValidatingWebhookConfiguration", &t_object },
-	{ "coordination.k8s.io", "Lease", &t_object },
-	{ "discovery.k8s.io", "EndpointSlice", &t_object },
-	{ NULL, NULL, NULL },
-};
-
-static const smp_type *root_type(const char *api_version, const char *kind)
-{
-	const char *slash;
-	size_t glen;
-	size_t i;
-
-	if (!api_version || !kind)
-		return NULL;
-	slash = strchr(api_version, '/');
-	glen = slash ? (size_t)(slash - api_version) : 0;
-	for (i = 0; roots[i].kind; i++) {
-		if (strcmp(roots[i].kind, kind) == 0 &&
-		    strlen(roots[i].group) == glen &&
-		    strncmp(roots[i].group, api_version, glen) == 0)
-			return roots[i].type;
-	}
-	return NULL;
-}
-
-bool kd_smp_has_schema(const char *api_version, const char *kind)
-{
-	return root_type(api_version, kind) != NULL;
-}
-
-static const smp_field *field_lookup(const smp_type *type, const char *name)
-{
-	size_t i;
-
-	if (!type)
-		return NULL;
-	for (i = 0; type->fields[i].name; i++)
-		if (strcmp(type->fields[i].name, name) == 0)
-			return &type->fields[i];
-	return NULL;
-}
+#include "smp_priv.h"
 
 typedef struct smp_ctx {
 	kd_smp_mode mode;
+	const json_t *order;  /* server: $setElementOrder of the list being merged */
 } smp_ctx;
 
 static int merge_map(json_t **out, json_t *dest, const json_t *patch,
@@ -714,15 +503,119 @@ static int merge_primitive(json_t **out, json_t *dest, const json_t *patch,
 	return 0;
 }
 
+static bool same_element(const json_t *a, const json_t *b, const smp_field *f)
+{
+	if (f && (f->list == L_KEYED || f->list == L_KEYED_SERVER)) {
+		elem_key ka, kb;
+
+		if (!json_is_object(a) || !json_is_object(b))
+			return false;
+		key_of(&ka, a, f, 1);
+		key_of(&kb, b, f, 1);
+		return key_equal(&ka, &kb);
+	}
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
+static long server_index(const json_t *server, const json_t *v, const smp_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(server); i++)
+		if (same_element(json_array_get(server, i), v, f))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * The API server's order for a merged list: the elements the patch names
+ * (in $setElementOrder's order, else the patch's) interleaved with those
+ * only the server had (in their order): a patch element goes first unless
+ * both were on the server and it came later there.
+ */
+static int server_order(json_t **out, const json_t *merged, const json_t *order,
+			const json_t *server, const smp_field *f)
+{
+	size_t n = json_array_size(merged), i, j, li = 0, ri = 0;
+	json_t *left = json_array(), *right = json_array(), *res = json_array();
+	bool *taken = calloc(n ? n : 1, sizeof(*taken));
+	int rc = 0;
+
+	*out = NULL;
+	if (!left || !right || !res || !taken) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < json_array_size(order); i++) {
+		const json_t *o = json_array_get(order, i);
+
+		if (directive(o))
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!taken[j] && same_element(json_array_get(merged, j), o, f)) {
+				taken[j] = true;
+				if (json_array_append(left, json_array_get(merged, j)) < 0) {
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+					goto cleanup;
+				}
+				break;
+			}
+		}
+	}
+	for (j = 0; j < n; j++)
+		if (!taken[j] && json_array_append(right, json_array_get(merged, j)) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	while (li < json_array_size(left) || ri < json_array_size(right)) {
+		json_t *l = json_array_get(left, li), *r = json_array_get(right, ri);
+		bool take_left;
+
+		if (!l) {
+			take_left = false;
+		} else if (!r) {
+			take_left = true;
+		} else {
+			long il = server_index(server, l, f), ir = server_index(server, r, f);
+
+			take_left = il < 0 || ir < 0 || il < ir;
+		}
+		if (json_array_append(res, take_left ? l : r) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (take_left)
+			li++;
+		else
+			ri++;
+	}
+	*out = res;
+	res = NULL;
+cleanup:
+	json_decref(left);
+	json_decref(right);
+	json_decref(res);
+	free(taken);
+	return rc;
+}
+
 /* Takes ownership of dest (NULL when absent). */
 static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 		      const smp_field *field, const smp_ctx *ctx)
 {
+	smp_ctx inner = { ctx->mode, NULL };  /* the order is this list's only */
+	smp_field as_keyed;
 	json_t *work = NULL;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
+	if (field && field->list == L_KEYED_SERVER) {
+		/* keyed for the server; kustomize replaces it */
+		as_keyed = *field;
+		as_keyed.list = ctx->mode == KD_SMP_SERVER ? L_KEYED : L_REPLACE;
+		field = &as_keyed;
+	}
 	if (!field || field->list == L_REPLACE || !dest ||
 	    has_replace_element(patch)) {
 		json_decref(dest);
@@ -734,20 +627,35 @@ static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 			*out = json_deep_copy(patch);
 			return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 		}
-		return list_from_patch(out, patch, field, ctx);
+		return list_from_patch(out, patch, field, &inner);
 	}
 	if (field->list == L_PRIMITIVE) {
-		rc = merge_primitive(out, dest, patch, ctx);
+		json_t *merged = NULL;
+
+		rc = merge_primitive(&merged, dest, patch, ctx);
+		if (rc == 0 && ctx->mode == KD_SMP_SERVER)
+			rc = server_order(out, merged, ctx->order ? ctx->order : patch,
+					  dest, field);
+		else if (rc == 0)
+			*out = json_incref(merged);
+		json_decref(merged);
 		json_decref(dest);
 		return rc;
 	}
 	/* Keyed: work on a private copy of the original list. */
 	work = json_deep_copy(dest);
-	json_decref(dest);
-	if (!work)
+	if (!work) {
+		json_decref(dest);
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	if (ctx->mode == KD_SMP_SERVER) {
-		rc = keyed_server(out, work, patch, field, ctx);
+		json_t *merged = NULL;
+
+		rc = keyed_server(&merged, work, patch, field, &inner);
+		if (rc == 0)
+			rc = server_order(out, merged, ctx->order ? ctx->order : patch,
+					  dest, field);
+		json_decref(merged);
 	} else {
 		bool full = false;
 
@@ -765,12 +673,13 @@ static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 			}
 		}
 		if (full)
-			rc = keyed_multi(out, work, patch, field, ctx);
+			rc = keyed_multi(out, work, patch, field, &inner);
 		else
 			rc = keyed_patch_first(out, work, patch, field,
-					       field->nkeys, ctx);
+					       field->nkeys, &inner);
 	}
 	json_decref(work);
+	json_decref(dest);
 	return rc;
 }
 
@@ -793,53 +702,6 @@ static int apply_delete_from_primitive(json_t *dest, const char *name,
 	return 0;
 }
 
-/* Reorders dest[name] to follow order (elements listed by key or value);
- * elements not listed keep their relative order after the listed ones. */
-static int apply_element_order(json_t *dest, const char *name,
-			       const json_t *order, const smp_type *type)
-{
-	const smp_field *f = field_lookup(type, name);
-	json_t *list = json_object_get(dest, name);
-	json_t *res, *rest;
-	size_t i, j;
-
-	if (!json_is_array(list) || !json_is_array(order))
-		return 0;
-	res = json_array();
-	rest = json_deep_copy(list);
-	if (!res || !rest) {
-		json_decref(res);
-		json_decref(rest);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	for (i = 0; i < json_array_size(order); i++) {
-		const json_t *o = json_array_get(order, i);
-
-		for (j = 0; j < json_array_size(rest); j++) {
-			json_t *e = json_array_get(rest, j);
-			bool same;
-
-			if (f && f->list == L_KEYED && json_is_object(o)) {
-				elem_key k;
-
-				key_of(&k, o, f, 1);
-				same = key_matches(&k, e, f);
-			} else {
-				same = json_equal(e, (json_t *)o);
-			}
-			if (same) {
-				json_array_append(res, e);
-				json_array_remove(rest, j);
-				break;
-			}
-		}
-	}
-	json_array_extend(res, rest);
-	json_decref(rest);
-	return json_object_set_new(dest, name, res) < 0
-		? kd_error_set(KD_ENOMEM, "out of memory") : 0;
-}
-
 static int apply_retain_keys(json_t *dest, const json_t *keep)
 {
 	const char *key;
@@ -857,6 +719,21 @@ static int apply_retain_keys(json_t *dest, const json_t *keep)
 			json_object_del(dest, key);
 	}
 	return 0;
+}
+
+/* 0 for absent or null, 1 mapping, 2 list, 3 scalar. */
+static int node_kind(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_object(v))
+		return 1;
+	return json_is_array(v) ? 2 : 3;
+}
+
+static const char *kind_name(int k)
+{
+	return k == 1 ? "mapping" : k == 2 ? "list" : "scalar";
 }
 
 static bool is_server_directive(const char *key)
@@ -910,9 +787,32 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 			json_object_del(dest, key);
 			continue;
 		}
-		f = field_lookup(type, key);
-		rc = merge_any(&merged, json_incref(json_object_get(dest, key)),
-			       pv, f ? f->type : NULL, f, ctx);
+		f = kd_smp_field(type, key);
+		if (ctx->mode == KD_SMP_KUSTOMIZE &&
+		    node_kind(json_object_get(dest, key)) * node_kind(pv) != 0 &&
+		    node_kind(json_object_get(dest, key)) != node_kind(pv)) {
+			/* kustomize refuses to merge different kinds of node */
+			rc = kd_error_set(KD_EINVAL,
+					  "strategic merge patch: '%s' is a %s, the patch gives a %s",
+					  key, kind_name(node_kind(json_object_get(dest, key))),
+					  kind_name(node_kind(pv)));
+			goto fail;
+		}
+		{
+			smp_ctx sub = { ctx->mode, NULL };
+			kd_buf ok = KD_BUF_INIT;
+
+			if (ctx->mode == KD_SMP_SERVER && json_is_array(pv)) {
+				if (kd_buf_printf(&ok, "$setElementOrder/%s", key) < 0) {
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+					goto fail;
+				}
+				sub.order = json_object_get(patch, kd_buf_cstr(&ok));
+				kd_buf_free(&ok);
+			}
+			rc = merge_any(&merged, json_incref(json_object_get(dest, key)),
+				       pv, f ? f->type : NULL, f, &sub);
+		}
 		if (rc < 0)
 			goto fail;
 		if (!merged) {
@@ -928,8 +828,16 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 		json_object_foreach((json_t *)patch, key, pv) {
 			if (strncmp(key, "$deleteFromPrimitiveList/", 25) == 0)
 				rc = apply_delete_from_primitive(dest, key + 25, pv);
-			else if (strncmp(key, "$setElementOrder/", 17) == 0)
-				rc = apply_element_order(dest, key + 17, pv, type);
+			else if (strncmp(key, "$setElementOrder/", 17) == 0 &&
+				 !json_is_array(json_object_get(patch, key + 17)) &&
+				 json_is_array(json_object_get(dest, key + 17))) {
+				/* an order without a list: reorder what is there */
+				json_t *cur = json_object_get(dest, key + 17), *ordered = NULL;
+
+				rc = server_order(&ordered, cur, pv, cur, kd_smp_field(type, key + 17));
+				if (rc == 0 && json_object_set_new(dest, key + 17, ordered) < 0)
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+			}
 			if (rc < 0)
 				goto fail;
 		}
@@ -958,7 +866,7 @@ static int merge_root(json_t **out, const json_t *target, const json_t *patch,
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode)
 {
-	smp_ctx ctx = { mode };
+	smp_ctx ctx = { mode, NULL };
 	const json_t *typed = target;
 	const smp_type *type;
 
@@ -969,60 +877,7 @@ int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		return kd_error_set(KD_EINVAL, "a strategic merge patch applies to an object");
 	if (!json_object_get(target, "kind"))
 		typed = patch;
-	type = root_type(json_string_value(json_object_get(typed, "apiVersion")),
+	type = kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
 			 json_string_value(json_object_get(typed, "kind")));
 	return merge_root(out, target, patch, type, &ctx);
-}
-
-size_t kd_smp_list_keys(const char **keys, size_t max, bool *primitive,
-			const char *api_version, const char *kind,
-			const char *pointer)
-{
-	const smp_type *type = root_type(api_version, kind);
-	const smp_field *f = NULL;
-	const char *p = pointer;
-	bool in_list = false;
-	size_t n = 0;
-
-	if (primitive)
-		*primitive = false;
-	if (!pointer)
-		return 0;
-	while (*p == '/') {
-		const char *end = strchr(p + 1, '/');
-		size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
-		char tok[128];
-
-		if (len >= sizeof(tok))
-			return 0;
-		memcpy(tok, p + 1, len);
-		tok[len] = '\0';
-		p += len + 1;
-		if (in_list) {
-			/* an index into the list: descend into its elements */
-			in_list = false;
-			if (!f)
-				return 0;
-			type = f->type;
-			f = NULL;
-			continue;
-		}
-		f = field_lookup(type, tok);
-		if (!f)
-			return 0;
-		if (f->list != L_REPLACE)
-			in_list = true;
-		else
-			type = f->type;
-	}
-	if (!f || !in_list)
-		return 0;
-	if (f->list == L_PRIMITIVE) {
-		if (primitive)
-			*primitive = true;
-		return 0;
-	}
-	for (n = 0; n < f->nkeys && n < max; n++)
-		keys[n] = f->keys[n];
-	return n;
 }

@@ -39,7 +39,6 @@ static void scrub(kd_buf *b, const char *secret)
 int kd_source_git_error(int code, const char *secret, const char *fmt, ...)
 {
 	const git_error *ge = git_error_last();
-	int gcode = code;
 	kd_buf b = KD_BUF_INIT;
 	va_list ap;
 
@@ -55,9 +54,9 @@ int kd_source_git_error(int code, const char *secret, const char *fmt, ...)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
 	scrub(&b, secret);
-	kd_error_set(gcode, "%s", kd_buf_cstr(&b));
+	kd_error_set(code, "%s", kd_buf_cstr(&b));
 	kd_buf_free(&b);
-	return gcode;
+	return code;
 }
 
 /* ---- locations --------------------------------------------------------- */
@@ -129,7 +128,7 @@ cleanup:
  * whole URL so that different URLs never share a directory. */
 static int cache_name(char **out, const char *display)
 {
-	const char *p = strstr(display, "://");
+	const char *p;
 	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
 	kd_buf b = KD_BUF_INIT;
 	size_t kept = 0;
@@ -275,26 +274,27 @@ cleanup:
 
 /* ---- opening ----------------------------------------------------------- */
 
-static kd_source *source_new(const char *location, bool use_git)
+static int source_new(kd_source **out, const char *location, bool use_git)
 {
 	kd_source *src = calloc(1, sizeof(*src));
 
+	*out = NULL;
 	if (!src)
-		return NULL;
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (use_git) {
 		/* Reference-counted: every source holds one and drops it in free. */
 		if (git_libgit2_init() < 0) {
 			free(src);
-			return NULL;
+			return kd_source_git_error(KD_ERROR, NULL, "cannot initialise libgit2");
 		}
 		src->git_initialised = true;
 	}
-	src->location = strdup(location);
-	if (!src->location) {
+	if (!(src->location = strdup(location))) {
 		kd_source_free(src);
-		return NULL;
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
-	return src;
+	*out = src;
+	return 0;
 }
 
 static int set_fs_root(kd_source *src, const char *dir, const char *revision,
@@ -321,8 +321,8 @@ int kd_source_open_dir(kd_source **out, const char *dir)
 				    "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return kd_error_set(KD_EINVAL, "%s: not a directory", dir);
-	if (!(src = source_new(dir, false)))
-		return kd_error_set(KD_ENOMEM, "out of memory");
+	if ((rc = source_new(&src, dir, false)) < 0)
+		return rc;
 	if ((rc = set_fs_root(src, dir, "directory", "directory")) < 0) {
 		kd_source_free(src);
 		return rc;
@@ -367,7 +367,7 @@ cleanup:
  * repository's configuration, and no url.*.insteadOf rewriting happens
  * behind the user's back.  (It also keeps clear of libgit2 1.5's config
  * regex matching, which leaks on every non-matching entry.) */
-static int fetch_origin(kd_source *src, git_repository *repo)
+static int fetch_origin(kd_source *src, git_repository *repo, const char *verb)
 {
 	static char heads[] = "+refs/heads/*:refs/remotes/origin/*";
 	static char tags[] = "+refs/tags/*:refs/tags/*";
@@ -387,7 +387,7 @@ static int fetch_origin(kd_source *src, git_repository *repo)
 	fo.prune = GIT_FETCH_PRUNE;
 	if (git_remote_create_with_opts(&remote, src->url, &ro) < 0 ||
 	    git_remote_fetch(remote, &refspecs, &fo, "kdrift fetch") < 0) {
-		rc = kd_source_git_error(KD_EIO, src->secret, "cannot fetch %s", src->location);
+		rc = kd_source_git_error(KD_EIO, src->secret, "cannot %s %s", verb, src->location);
 		goto cleanup;
 	}
 	remember_remote_head(repo, remote);
@@ -424,10 +424,8 @@ static int clone_into(kd_source *src, const char *final)
 					 src->location, tmp.data);
 		goto failed;
 	}
-	if ((rc = fetch_origin(src, repo)) < 0) {
-		kd_error_wrap(rc, "cannot clone: ");
+	if ((rc = fetch_origin(src, repo, "clone")) < 0)
 		goto failed;
-	}
 	git_config_free(cfg);
 	cfg = NULL;
 	git_repository_free(repo);
@@ -529,10 +527,8 @@ int kd_source_open(kd_source **out, const char *location, const kd_source_opts *
 	*out = NULL;
 	if (url && (rc = split_credentials(&display, &secret, location)) < 0)
 		return rc;
-	if (!(src = source_new(url ? display : location, true))) {
-		rc = kd_error_set(KD_ENOMEM, "out of memory");
+	if ((rc = source_new(&src, url ? display : location, true)) < 0)
 		goto cleanup;
-	}
 	src->secret = secret;
 	secret = NULL;
 	if (url && !(src->url = strdup(location))) {
@@ -564,7 +560,7 @@ int kd_source_fetch(kd_source *src)
 
 	if (src->fs)
 		return 0;
-	if (src->is_clone && (rc = fetch_origin(src, src->repo)) < 0)
+	if (src->is_clone && (rc = fetch_origin(src, src->repo, "fetch")) < 0)
 		return rc;
 	return resolve(src, NULL);
 }

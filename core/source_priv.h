@@ -15,10 +15,6 @@
 #include "error.h"
 #include "source.h"
 
-/* Reading a larger file is refused with KD_ELIMIT: no manifest is this big,
- * and a mistaken path must not pull a disk image into memory. */
-#define KD_SOURCE_MAX_FILE ((size_t)64 << 20)
-
 /* Symbolic links followed while resolving one path; more means a loop. */
 #define KD_SOURCE_MAX_LINKS 32
 

@@ -20,6 +20,9 @@
 
 #include "path.h"
 
+/* KD_SOURCE_MAX_FILE: no manifest is this big, and a mistaken path must not
+ * pull a disk image into memory. */
+
 /* What a repository path resolved to in the Git tree. */
 typedef struct tree_hit {
 	git_filemode_t mode;
@@ -219,9 +222,22 @@ cleanup:
 	return rc;
 }
 
-static bool is_git_dir(const char *rel)
+/* Git never tracks a path with a ".git" component, so on disk such paths
+ * (the repository's own metadata, a submodule's) are not content either. */
+static bool has_git_component(const char *rel)
 {
-	return strncmp(rel, ".git", 4) == 0 && (rel[4] == '\0' || rel[4] == '/');
+	const char *p = rel;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 4 && strncmp(p, ".git", 4) == 0)
+			return true;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return false;
 }
 
 /* Resolves path on disk: *real is its realpath, which must lie under the
@@ -237,7 +253,7 @@ static int fs_resolve(char **real, struct stat *st, kd_source *src, const char *
 	*real = NULL;
 	if ((rc = normalize(&norm, src, path)) < 0)
 		return rc;
-	if (is_git_dir(norm)) {
+	if (has_git_component(norm)) {
 		rc = kd_error_set(KD_ENOTFOUND, "%s: '%s' not found", kd_source_label(src), path);
 		goto cleanup;
 	}
@@ -265,7 +281,7 @@ static int fs_resolve(char **real, struct stat *st, kd_source *src, const char *
 				  kd_source_label(src), path, src->root);
 		goto cleanup;
 	}
-	if (is_git_dir(rel)) {
+	if (has_git_component(rel)) {
 		rc = kd_error_set(KD_ENOTFOUND, "%s: '%s' not found", kd_source_label(src), path);
 		goto cleanup;
 	}

@@ -43,6 +43,8 @@ int kd_template_expand(char **out, const char *tmpl, const json_t *params)
 	int rc = 0;
 
 	*out = NULL;
+	if (!tmpl)
+		return kd_error_set(KD_EINVAL, "no template to expand");
 	while ((open = strstr(p, "{{")) != NULL) {
 		if ((rc = kd_buf_add(&b, p, (size_t)(open - p))) < 0)
 			goto cleanup;

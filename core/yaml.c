@@ -66,7 +66,7 @@
 
 /* core/yaml.h shadows libyaml's <yaml.h> on the -Icore search path, so
  * libyaml's header is reached through the system include directory. */
-#include <../include/yaml.h>
+#include <yaml.h>
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,29 +1,151 @@
 /*
- * cli — subcommand dispatch (see cli.h).
+ * cli — subcommand table and dispatch (see cli.h).
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define KD_VERSION "0.1.0"
+#include "error.h"
 
-static int usage(FILE *f)
+static int cli_version(int argc, char **argv);
+static int cli_help(int argc, char **argv);
+
+static const kd_cli_command commands[] = {
+	{ "render", "print the desired objects of an app for a cluster",
+	  "usage: kdrift render [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                     [--worktree] [--output yaml|json] CLUSTER APP\n"
+	  "       kdrift render --dir DIR [--output yaml|json]\n"
+	  "\n"
+	  "Renders what Git says CLUSTER should run for APP, as a YAML stream (or a\n"
+	  "JSON array with --output json).  --dir renders one directory the way\n"
+	  "`kubectl kustomize DIR` would.\n"
+	  "\n"
+	  "  --repo PATH|URL   the GitOps repository (default: the current directory)\n"
+	  "  --revision REV    branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree        read the work tree instead of a commit\n"
+	  "  --fleet FILE      the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --dir DIR         render a directory of the local file system\n"
+	  "  -o, --output FMT  yaml (default) or json\n",
+	  kd_cli_render },
+	{ "convert", "convert a YAML stream to JSON (or back) as Kubernetes does",
+	  "usage: kdrift convert [--output json|yaml] [FILE|-]\n"
+	  "\n"
+	  "Reads a YAML (or JSON) stream and prints it as a JSON array of documents\n"
+	  "(default) or as a YAML stream, typing scalars exactly as kubectl does.\n",
+	  kd_cli_convert },
+	{ "audit", "show or verify the audit log of every change kdrift made",
+	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
+	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"
+	  "       kdrift audit verify [--log FILE]\n"
+	  "\n"
+	  "The audit log holds one JSON record per line, each carrying the SHA-256 of\n"
+	  "the one before.  `show` lists records (TIME is RFC 3339, a date, or an age\n"
+	  "such as 30m, 2h or 7d); `verify` checks the chain and reports edited,\n"
+	  "removed, reordered and malformed records and a truncated last line, and\n"
+	  "exits 1 when it finds any.\n"
+	  "\n"
+	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
+	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
+	  kd_cli_audit },
+	{ "version", "print kdrift's version", "usage: kdrift version\n",
+	  cli_version },
+	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",
+	  cli_help },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const kd_cli_command *find_command(const char *name)
 {
-	fprintf(f, "usage: kdrift COMMAND [OPTIONS]\n");
-	return f == stderr ? 2 : 0;
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: kdrift COMMAND [OPTIONS] [ARGS]\n\n"
+		   "kdrift shows and fixes drift between a GitOps repository and a fleet\n"
+		   "of Kubernetes clusters.\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'kdrift help COMMAND' for a command's options.\n");
+}
+
+static int cli_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return kd_cli_usage_error("version", "unexpected argument '%s'", argv[1]);
+	printf("kdrift %s\n", KD_VERSION);
+	return KD_EXIT_OK;
+}
+
+static int cli_help(int argc, char **argv)
+{
+	const kd_cli_command *cmd;
+
+	if (argc < 2) {
+		print_overview(stdout);
+		return KD_EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "kdrift: no such command '%s'\n\n", argv[1]);
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
+	}
+	fputs(cmd->usage, stdout);
+	return KD_EXIT_OK;
+}
+
+int kd_cli_fail(const char *cmd)
+{
+	fprintf(stderr, "kdrift: %s: %s\n", cmd, kd_error_last());
+	return KD_EXIT_ERROR;
+}
+
+int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	const kd_cli_command *c = find_command(cmd);
+	va_list ap;
+
+	fprintf(stderr, "kdrift: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	if (c)
+		fputs(c->usage, stderr);
+	return KD_EXIT_ERROR;
 }
 
 int kd_cli_main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage(stderr);
-	if (strcmp(argv[1], "version") == 0) {
-		printf("kdrift %s\n", KD_VERSION);
-		return 0;
+	const kd_cli_command *cmd;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout);
-	fprintf(stderr, "kdrift: unknown command '%s'\n", argv[1]);
-	return usage(stderr);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_overview(stdout);
+		return KD_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cli_version(1, argv + 1);
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "kdrift: unknown command '%s'\n\n", argv[1]);
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
+	}
+	return cmd->run(argc - 1, argv + 1);
 }

@@ -1,12 +1,39 @@
 /*
- * cli — kdrift's headless subcommands (render, version, help, ...).
+ * cli — kdrift's headless subcommands.
  *
- * Owns argument parsing and all output of the command-line interface.
- * Exit codes: 0 success, 1 drift found (check/diff), 2 usage or other error.
+ * Owns argument parsing, dispatch and the output of the command-line
+ * interface.  Exit codes: 0 success, 1 drift found (check, diff), 2 usage
+ * or any other error.  Each subcommand lives in its own cli_*.c file and is
+ * listed once in the command table of cli.c.
  */
 #ifndef KD_CLI_H
 #define KD_CLI_H
 
+#include <stdio.h>
+
+#define KD_VERSION "0.1.0"
+
+enum { KD_EXIT_OK = 0, KD_EXIT_DRIFT = 1, KD_EXIT_ERROR = 2 };
+
+typedef struct kd_cli_command {
+	const char *name;
+	const char *summary;   /* one line for `kdrift --help` */
+	const char *usage;     /* full text for `kdrift help NAME` */
+	int (*run)(int argc, char **argv);
+} kd_cli_command;
+
 int kd_cli_main(int argc, char **argv);
+
+/* Prints "kdrift: CMD: message" for the last core error and returns 2. */
+int kd_cli_fail(const char *cmd);
+
+/* Prints the command's usage to stderr and returns 2. */
+int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Subcommands. */
+int kd_cli_render(int argc, char **argv);
+int kd_cli_convert(int argc, char **argv);
+int kd_cli_audit(int argc, char **argv);
 
 #endif

@@ -177,7 +177,7 @@ static void test_finalizers_merge_as_a_set(void **state)
 	expect_patch(KD_SMP_SERVER,
 		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b']}}",
 		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['c','a']}}",
-		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b','c']}}");
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['c','a','b']}}");
 }
 
 static void test_service_ports_without_protocols(void **state)
@@ -253,7 +253,32 @@ static void test_server_order_and_directives(void **state)
 	expect_patch(KD_SMP_SERVER,
 		     SVC("[{'port':80,'protocol':'TCP'},{'port':443}]"),
 		     SVC("[{'port':80,'$patch':'delete'},{'port':53,'protocol':'UDP'}]"),
-		     SVC("[{'port':443},{'port':53,'protocol':'UDP'}]"));
+		     SVC("[{'port':53,'protocol':'UDP'},{'port':443}]"));
+}
+
+/* The API server interleaves the elements a patch names with those only it
+ * had (expected values from `kubectl patch --local --type strategic`, which
+ * runs the API server's code). */
+#define ENV4 POD("{'containers':[{'name':'m','env':[{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D'}]}]}")
+static void test_server_interleaving(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','env':[{'name':'C','value':'c'},{'name':'E'},{'name':'F'},{'name':'A','value':'a'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'B'},{'name':'C','value':'c'},{'name':'E'},{'name':'F'},{'name':'A','value':'a'},{'name':'D'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','env':[{'name':'D','value':'d'},{'name':'E'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D','value':'d'},{'name':'E'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','$setElementOrder/env':[{'name':'D'},{'name':'C'},{'name':'B'},{'name':'A'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'D'},{'name':'C'},{'name':'B'},{'name':'A'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','$setElementOrder/env':[{'name':'E'},{'name':'B'}],'env':[{'name':'E'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'E'},{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D'}]}]}"));
+	expect_patch(KD_SMP_SERVER,
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b','c','d']}}",
+		     "{'metadata':{'finalizers':['c','e','a']}}",
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['b','c','e','a','d']}}");
 }
 
 static void test_delete_whole_object(void **state)
@@ -285,6 +310,69 @@ static void test_bad_patches(void **state)
 	json_decref(t);
 	json_decref(bad);
 	json_decref(arr);
+}
+
+/* Expected values from kubectl kustomize v5.5. */
+static void test_more_keyed_lists(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'hostAliases':[{'ip':'1.1.1.1','hostnames':['a']},{'ip':'2.2.2.2','hostnames':['b']}],'imagePullSecrets':[{'name':'a'},{'name':'b'}]}"),
+		     POD("{'hostAliases':[{'ip':'2.2.2.2','hostnames':['c']},{'ip':'3.3.3.3','hostnames':['d']}],'imagePullSecrets':[{'name':'c'}]}"),
+		     POD("{'hostAliases':[{'ip':'2.2.2.2','hostnames':['c']},{'ip':'3.3.3.3','hostnames':['d']},{'ip':'1.1.1.1','hostnames':['a']}],'imagePullSecrets':[{'name':'c'},{'name':'a'},{'name':'b'}]}"));
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':1}]}"),
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':3},{'topologyKey':'rack','whenUnsatisfiable':'DoNotSchedule','maxSkew':1}]}"),
+		     POD("{'topologySpreadConstraints':[{'topologyKey':'rack','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'zone','whenUnsatisfiable':'DoNotSchedule','maxSkew':1},{'topologyKey':'host','whenUnsatisfiable':'ScheduleAnyway','maxSkew':3}]}"));
+	/* null removes a keyed list and a replaced one alike */
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'containers':[{'name':'c','image':'x','env':[{'name':'A'}],'command':['a']}],'nodeSelector':{'a':'b'}}"),
+		     POD("{'containers':[{'name':'c','env':null,'command':null}],'nodeSelector':{'c':'d'}}"),
+		     POD("{'containers':[{'name':'c','image':'x'}],'nodeSelector':{'a':'b','c':'d'}}"));
+}
+
+static void expect_refused(const char *target, const char *patch, const char *words)
+{
+	json_t *t = J(target), *p = J(patch), *out = NULL;
+
+	assert_int_equal(kd_smp_apply(&out, t, p, KD_SMP_KUSTOMIZE), KD_EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(kd_error_last(), words));
+	json_decref(t);
+	json_decref(p);
+}
+
+/* kustomize refuses to merge a mapping into a scalar, a list into a
+ * mapping, and so on; the API server's flavour replaces instead. */
+static void test_node_kind_mismatch(void **state)
+{
+	(void)state;
+	expect_refused(POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), "'replicas' is a scalar");
+	expect_refused(POD("{'nodeSelector':{'a':'b'}}"), POD("{'nodeSelector':'x'}"), "'nodeSelector' is a mapping");
+	expect_refused(POD("{'nodeSelector':{'a':'b'}}"), POD("{'nodeSelector':['a']}"), "the patch gives a list");
+	expect_refused(POD("{'hostAliases':[{'ip':'1'}]}"), POD("{'hostAliases':{'a':'b'}}"), "'hostAliases' is a list");
+	expect_patch(KD_SMP_SERVER, POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), POD("{'replicas':{'n':1}}"));
+}
+
+/* Lists newer than kustomize's built-in schema are replaced by kustomize
+ * but merged by key by the API server (kubectl kustomize and kubectl patch
+ * --local agree with these). */
+static void test_schema_age(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"));
+	expect_patch(KD_SMP_SERVER,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'},{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1,'y':2},{'name':'b'}]}"));
+	/* ServiceAccount secrets merge by name, its imagePullSecrets do not */
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'a'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'}],'imagePullSecrets':[{'name':'c'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'},{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'c'}]}");
 }
 
 static void test_list_keys_for_the_diff(void **state)
@@ -327,8 +415,12 @@ int main(void)
 		cmocka_unit_test(test_empty_patch_list_keeps_originals),
 		cmocka_unit_test(test_kustomize_keeps_server_directives_as_fields),
 		cmocka_unit_test(test_server_order_and_directives),
+		cmocka_unit_test(test_server_interleaving),
 		cmocka_unit_test(test_delete_whole_object),
 		cmocka_unit_test(test_bad_patches),
+		cmocka_unit_test(test_more_keyed_lists),
+		cmocka_unit_test(test_node_kind_mismatch),
+		cmocka_unit_test(test_schema_age),
 		cmocka_unit_test(test_list_keys_for_the_diff),
 	};
 

@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,6 +569,9 @@ static void test_worktree(void **state)
 	expect_read_error(src, "README.md/x", KD_ENOTFOUND, "README.md/x", NULL);
 	/* The repository's own metadata is not part of what it contains. */
 	expect_read_error(src, ".git/config", KD_ENOTFOUND, ".git/config", NULL);
+	expect_read_error(src, "./apps/../.git/HEAD", KD_ENOTFOUND, NULL, NULL);
+	write_file(fx.repo, "vendor/.git/config", "[core]\n");
+	expect_read_error(src, "vendor/.git/config", KD_ENOTFOUND, NULL, NULL);
 	assert_int_equal(kd_source_list(&e, &n, src, ""), 0);
 	for (i = 0; i < n; i++) {
 		assert_string_not_equal(e[i].name, ".git");
@@ -577,8 +582,8 @@ static void test_worktree(void **state)
 		if (!strcmp(e[i].name, "out") || !strcmp(e[i].name, "local.yaml"))
 			assert_int_equal(e[i].type, KD_SOURCE_FILE);
 	}
-	/* The committed entries minus the submodule, plus local.yaml. */
-	assert_int_equal(n, 11);
+	/* The committed entries minus the submodule, plus local.yaml and vendor. */
+	assert_int_equal(n, 12);
 	kd_source_entries_free(e, n);
 	kd_source_free(src);
 	{
@@ -586,6 +591,8 @@ static void test_worktree(void **state)
 
 		path_in(local, sizeof(local), fx.repo, "local.yaml");
 		assert_int_equal(unlink(local), 0);
+		path_in(local, sizeof(local), fx.repo, "vendor");
+		remove_all(local);
 	}
 }
 
@@ -735,6 +742,7 @@ static void test_clone_and_fetch(void **state)
 	char up[4300], cache[4300], repos[4400], url[4400], c1[41], c2[41];
 	kd_source_opts next = { "next", false, NULL };
 	kd_source_opts origin = { "origin/main", false, NULL };
+	kd_source_opts tag = { "v1", false, NULL };
 	kd_source *src = NULL, *again = NULL;
 	bool changed = true;
 	char *old_cache = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
@@ -785,6 +793,15 @@ static void test_clone_and_fetch(void **state)
 	rev_parse(c1, up, "next");
 	assert_string_equal(kd_source_revision(src), c1);
 	kd_source_free(src);
+	src = NULL;
+
+	/* Tags made upstream arrive with the fetch, annotated ones peeled. */
+	make_refs(up, "HEAD~1");
+	assert_int_equal(kd_source_open(&src, url, &tag), 0);
+	rev_parse(c1, up, "v1");
+	assert_string_equal(kd_source_revision(src), c1);
+	assert_string_not_equal(c1, c2);
+	kd_source_free(src);
 
 	if (old_cache)
 		setenv("XDG_CACHE_HOME", old_cache, 1);
@@ -820,6 +837,79 @@ static void test_clone_errors_hide_credentials(void **state)
 	kd_source_free(NULL);
 }
 
+static void test_cache_falls_back_to_home(void **state)
+{
+	char home[4300], up[4300], repos[4400], url[4400], c[41];
+	char *old_home = strdup(getenv("HOME") ? getenv("HOME") : "/");
+	char *old_cache = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+	kd_source *src = NULL;
+
+	(void)state;
+	assert_non_null(old_home);
+	path_in(home, sizeof(home), fx.base, "home");
+	path_in(repos, sizeof(repos), home, ".cache/kdrift/repos");
+	path_in(up, sizeof(up), fx.base, "upstream-home");
+	snprintf(url, sizeof(url), "file://%s", up);
+	init_repo(up);
+	write_file(up, "a.yaml", "a: 1\n");
+	commit_all(c, up, "only", false);
+	assert_int_equal(setenv("HOME", home, 1), 0);
+	/* A relative XDG_CACHE_HOME is invalid by the XDG rules: ignored. */
+	assert_int_equal(setenv("XDG_CACHE_HOME", "relative/cache", 1), 0);
+	assert_int_equal(kd_source_open(&src, url, NULL), 0);
+	assert_string_equal(kd_source_revision(src), c);
+	kd_source_free(src);
+	assert_int_equal(count_entries(repos), 1);
+
+	setenv("HOME", old_home, 1);
+	if (old_cache)
+		setenv("XDG_CACHE_HOME", old_cache, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(old_home);
+	free(old_cache);
+}
+
+/* Each thread reads with its own sources, as the header allows. */
+static void *reader(void *arg)
+{
+	const char *rev = arg;
+	const char *want = rev[0] == 'f' ? "kind: Deployment\nreplicas: 1\n" :
+					   "kind: Deployment\nreplicas: 3\n";
+	kd_source_opts o = { rev, false, NULL };
+	kd_buf b = KD_BUF_INIT;
+	intptr_t bad = 0;
+	int i;
+
+	for (i = 0; i < 20 && !bad; i++) {
+		kd_source *src = NULL;
+
+		if (kd_source_open(&src, fx.repo, &o) != 0 ||
+		    kd_source_read(&b, src, "apps/web/deploy.yaml") != 0 ||
+		    strcmp(kd_buf_cstr(&b), want) != 0)
+			bad = 1;
+		kd_source_free(src);
+	}
+	kd_buf_free(&b);
+	return (void *)bad;
+}
+
+static void test_sources_in_threads(void **state)
+{
+	pthread_t t[4];
+	void *bad;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, reader,
+						i % 2 ? "feature" : "main"), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &bad), 0);
+		assert_null(bad);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +926,8 @@ int main(void)
 		cmocka_unit_test(test_refresh_sees_moved_branch),
 		cmocka_unit_test(test_clone_and_fetch),
 		cmocka_unit_test(test_clone_errors_hide_credentials),
+		cmocka_unit_test(test_cache_falls_back_to_home),
+		cmocka_unit_test(test_sources_in_threads),
 	};
 
 	return cmocka_run_group_tests_name("source", tests, setup, teardown);

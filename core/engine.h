@@ -1,0 +1,59 @@
+/*
+ * engine — the background reconcile loop (DESIGN §2).
+ *
+ * One engine thread owns the Git source (fetched on an interval and on
+ * demand), rendering, the clusters' connections, watches and the diffs.  It
+ * publishes per-cluster kd_cluster_state snapshots into the store and never
+ * touches the terminal.  Other threads talk to it only through the
+ * kd_engine_* request functions below, which queue work and return at once,
+ * and read results from the store.
+ *
+ * A cluster that is unreachable, forbidden, slow or hanging is reported as
+ * unknown with its reason, retried with backoff, and never delays the
+ * others.
+ */
+#ifndef KD_ENGINE_H
+#define KD_ENGINE_H
+
+#include <stdbool.h>
+
+#include "fleet.h"
+#include "store.h"
+
+typedef struct kd_engine kd_engine;
+
+typedef struct kd_engine_opts {
+	const char *repo;            /* path or URL; default "." */
+	const char *revision;        /* NULL = HEAD (or the remote's default branch) */
+	bool worktree;               /* read the work tree */
+	const char *fleet_file;      /* default "kdrift.yaml" */
+	const char *kubeconfig;      /* NULL = $KUBECONFIG or ~/.kube/config */
+	const char *cluster_selector;/* kubectl text form over cluster labels, or NULL */
+	const char *const *clusters; /* explicit cluster names (NULL-terminated), or NULL */
+	const char *app;             /* only this app, or NULL */
+	bool watch;                  /* keep watching after the first reconcile */
+	int fetch_interval_s;        /* Git fetch interval when watching; 0 = default 60 */
+	int timeout_s;               /* per-cluster deadline of one reconcile; 0 = default 30 */
+	int concurrency;             /* clusters reconciled at once; 0 = default 64 */
+} kd_engine_opts;
+
+/* Loads the source and fleet (errors here are fatal and returned) and
+ * creates the store with one slot per selected cluster. */
+int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
+void kd_engine_free(kd_engine *e);   /* stops the thread first */
+
+kd_store *kd_engine_store(kd_engine *e);
+const kd_fleet *kd_engine_fleet(const kd_engine *e);
+
+/* Reconciles every selected cluster once on the calling thread and
+ * returns when each is published (or timed out as unknown).  For check. */
+int kd_engine_run_once(kd_engine *e);
+
+/* Starts the background thread (first reconcile, then watches). */
+int kd_engine_start(kd_engine *e);
+void kd_engine_stop(kd_engine *e);
+
+/* Requests, safe from any thread; they return at once. */
+void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
+
+#endif
