@@ -104,7 +104,7 @@ deploy() {
 		"$kdrift" render --repo "$repo" "$c" "$a" >"$work/$c-$a.yaml" 2>>"$work/$c.err" || return 1
 	done
 	for a in $apps; do
-		K --context "$c" apply --server-side --force-conflicts --field-manager=argocd-controller \
+		K --context "$c" apply --server-side --force-conflicts --validate=false --field-manager=argocd-controller \
 			-f "$work/$c-$a.yaml" >/dev/null 2>>"$work/$c.err" || return 1
 	done
 }
