@@ -12,7 +12,8 @@
 #     us-west-prod-1 (by helm);
 #   - the debug flag left on in staging-us-east's feature-flags ConfigMap;
 #   - the NetworkPolicy allow-ingress deleted in ap-south-prod-1;
-#   - a debug pod left running in dev-2's platform-services namespace;
+#   - a debug shell (a Deployment of one busybox pod) left running in dev-2's
+#     platform-services namespace;
 #
 # and keeps injecting one more drift every 20 s while the UI is open.
 # kubesim stops when the UI exits.  Without a terminal (CI) it prints
@@ -142,7 +143,8 @@ set_image us-east-prod-1 mesh-system meshd discovery registry.example.com/mesh/m
 set_image us-east-prod-1 mesh-system ingress-gateway proxy registry.example.com/mesh/proxyv2:1.21.1 helm
 cm_set staging-us-east platform-services feature-flags debug true
 mutate ap-south-prod-1 '{"action":"delete","manager":"kubectl","apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","namespace":"platform-services","name":"allow-ingress"}'
-mutate dev-2 '{"action":"create","manager":"kubectl-run","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"debug-shell","namespace":"platform-services","labels":{"kdrift.dev/app":"platform-services","run":"debug-shell"}},"spec":{"containers":[{"name":"shell","image":"busybox:1.36","command":["sleep","infinity"]}]}}}'
+# (a Deployment around the debug pod: the engine lists workloads, not bare Pods)
+mutate dev-2 '{"action":"create","manager":"kubectl-create","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"debug-shell","namespace":"platform-services","labels":{"kdrift.dev/app":"platform-services","run":"debug-shell"}},"spec":{"replicas":1,"selector":{"matchLabels":{"run":"debug-shell"}},"template":{"metadata":{"labels":{"run":"debug-shell"}},"spec":{"containers":[{"name":"shell","image":"busybox:1.36","command":["sleep","infinity"]}]}}}}}'
 
 # More drift while the UI is open, one change every $interval seconds.
 inject_forever() {
