@@ -206,7 +206,7 @@ bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj)
 	const char *ns = kd_json_str(meta, "namespace");
 	const char *slash = api ? strchr(api, '/') : NULL;
 
-	if (rule->group) {
+	if (rule->group && strcmp(rule->group, "*") != 0) {
 		size_t glen = slash ? (size_t)(slash - api) : 0;
 
 		if (strlen(rule->group) != glen ||

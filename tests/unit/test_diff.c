@@ -566,6 +566,8 @@ static void test_ignore_differences(void **state)
 	res = diff(d, l, &opts);
 	assert_int_equal(res->nfields, 1);
 	kd_diff_result_free(res);
+	rule.group = "*";
+	expect_synced(d, l, &opts);
 	rule.group = NULL;
 	rule.name = "web";
 	rule.namespace = "shop";
@@ -657,6 +659,75 @@ static void test_helm_configmap(void **state)
 	json_decref(l);
 }
 
+/* Argo CD and Flux stamp tracking metadata on what they apply; it is in
+ * last-applied but never in the rendered manifests. */
+static void test_gitops_tool_metadata(void **state)
+{
+	json_t *d = fixture("service-desired.json");
+	json_t *l = fixture("service-live.json");
+	json_t *la = json_deep_copy(d);
+	kd_diff_opts opts = { 0 };
+	kd_diff_result *res;
+
+	(void)state;
+	set(la, "/metadata/annotations", "{\"argocd.argoproj.io/tracking-id\":"
+	    "\"shop:/Service:shop/web\"}");
+	set(la, "/metadata/labels/app.kubernetes.io~1instance", "\"shop\"");
+	set(l, "/metadata/annotations/argocd.argoproj.io~1tracking-id", "\"shop:/Service:shop/web\"");
+	set(l, "/metadata/labels/app.kubernetes.io~1instance", "\"shop\"");
+	set(l, "/metadata/labels/kustomize.toolkit.fluxcd.io~1name", "\"apps\"");
+	/* the caller's cached last-applied is used instead of the annotation */
+	opts.last_applied = la;
+	expect_synced(d, l, &opts);
+	/* but a label in last-applied that Git dropped is drift */
+	set(la, "/metadata/labels/team", "\"payments\"");
+	set(l, "/metadata/labels/team", "\"payments\"");
+	res = diff(d, l, &opts);
+	assert_string_equal(only_field(res)->path, "/metadata/labels/team");
+	kd_diff_result_free(res);
+	/* a tracking label Git does set is compared */
+	set(d, "/metadata/labels/app.kubernetes.io~1instance", "\"shop-eu\"");
+	set(d, "/metadata/labels/team", "\"payments\"");
+	res = diff(d, l, &opts);
+	assert_string_equal(only_field(res)->path, "/metadata/labels/app.kubernetes.io~1instance");
+	kd_diff_result_free(res);
+	json_decref(la);
+	json_decref(d);
+	json_decref(l);
+}
+
+/* managedFieldsManagers ignores what the manager wrote last, not what it
+ * once wrote and someone has since taken over. */
+static void test_ignored_manager_is_last_writer(void **state)
+{
+	json_t *d = fixture("certificate-desired.json");
+	json_t *l = fixture("certificate-live.json");
+	json_t *mgrs = parse("[\"kdrift\"]");
+	kd_ignore_rule rule = { 0 };
+	kd_diff_opts opts = { 0 };
+	kd_diff_result *res;
+
+	(void)state;
+	rule.kind = "Certificate";
+	rule.group = "cert-manager.io";
+	rule.managers = mgrs;
+	opts.ignores = &rule;
+	opts.nignores = 1;
+	set(l, "/spec/renewBefore", "\"720h\"");
+	expect_synced(d, l, &opts);
+	/* shared ownership after a later Apply by another manager */
+	add_manager(l, "{\"manager\":\"platform-team\",\"operation\":\"Apply\","
+		    "\"time\":\"2026-11-25T15:00:00Z\",\"fieldsV1\":{\"f:spec\":"
+		    "{\"f:renewBefore\":{}}}}");
+	res = diff(d, l, &opts);
+	assert_string_equal(only_field(res)->manager, "platform-team");
+	assert_string_equal(only_field(res)->operation, "Apply");
+	kd_diff_result_free(res);
+	json_decref(mgrs);
+	json_decref(d);
+	json_decref(l);
+}
+
 static void test_bad_input(void **state)
 {
 	json_t *d = fixture("deployment-desired.json");
@@ -718,6 +789,8 @@ int main(void)
 		cmocka_unit_test(test_ignore_differences),
 		cmocka_unit_test(test_server_side_applied_custom_resource),
 		cmocka_unit_test(test_helm_configmap),
+		cmocka_unit_test(test_gitops_tool_metadata),
+		cmocka_unit_test(test_ignored_manager_is_last_writer),
 		cmocka_unit_test(test_bad_input),
 	};
 
