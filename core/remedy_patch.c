@@ -619,8 +619,8 @@ int kd_remedy_revert_target(json_t **out, size_t *nselected,
 int kd_remedy_last_applied(char **out, const json_t *obj)
 {
 	json_t *c = json_deep_copy(obj), *ann;
-	kd_buf b = KD_BUF_INIT;
-	char *s = NULL, *p;
+	kd_buf b = KD_BUF_INIT, plain = KD_BUF_INIT;
+	const char *p;
 	int rc = 0;
 
 	*out = NULL;
@@ -633,14 +633,12 @@ int kd_remedy_last_applied(char **out, const json_t *obj)
 		if (json_object_size(ann) == 0)
 			json_object_del(kd_json_obj(c, "metadata"), "annotations");
 	}
-	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!s) {
-		rc = oom();
+	/* Sorted keys, shortest reals: what Go's encoder writes for a map. */
+	if ((rc = kd_json_canonical(&plain, c)) < 0)
 		goto cleanup;
-	}
-	/* Go's encoder escapes <, > and & in strings (they occur nowhere else
+	/* Go's encoder also escapes <, > and & (they occur only inside strings
 	 * in JSON text), and ends with a newline. */
-	for (p = s; *p && rc == 0; p++) {
+	for (p = kd_buf_cstr(&plain); *p && rc == 0; p++) {
 		if (*p == '<')
 			rc = kd_buf_puts(&b, "\\u003c");
 		else if (*p == '>')
@@ -655,7 +653,7 @@ int kd_remedy_last_applied(char **out, const json_t *obj)
 	if (rc == 0)
 		*out = kd_buf_detach(&b);
 cleanup:
-	free(s);
+	kd_buf_free(&plain);
 	kd_buf_free(&b);
 	json_decref(c);
 	return rc;

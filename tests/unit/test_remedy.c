@@ -1,0 +1,487 @@
+/*
+ * Tests for core/remedy*.c without a cluster: the two-way patch (strategic
+ * merge with merge keys, deletes, order, primitive lists; merge patch for
+ * custom resources), the object a revert of some fields leaves (checked by
+ * diffing it against desired again), kubectl's last-applied form, and plans
+ * with their previews (Secret values never shown).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "diff_helpers.h"
+#include "remedy.h"
+#include "smp.h"
+#include "patch.h"
+
+#define WEB "/spec/template/spec/containers/0"
+
+static json_t *rfix(const char *name)
+{
+	const char *root = getenv("KDRIFT_ROOT");
+	char path[4096];
+	json_error_t err;
+	json_t *doc;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/remedy/%s", root ? root : ".", name);
+	doc = json_load_file(path, 0, &err);
+	if (!doc)
+		fail_msg("%s:%d: %s", path, err.line, err.text);
+	return doc;
+}
+
+/* The patch from -> to, checked to be `want` and to give `to` when the
+ * server's merge applies it. */
+static void expect_patch(const json_t *from, const json_t *to, kd_kube_patch_type want_type,
+			 const char *want)
+{
+	json_t *patch = NULL, *applied = NULL;
+	kd_kube_patch_type type;
+
+	if (kd_remedy_patch_between(&patch, &type, from, to) < 0)
+		fail_msg("patch: %s", kd_error_last());
+	assert_int_equal(type, want_type);
+	expect_json(patch, want);
+	if (type == KD_KUBE_PATCH_STRATEGIC)
+		assert_int_equal(kd_smp_apply(&applied, from, patch, KD_SMP_SERVER), 0);
+	else
+		assert_int_equal(kd_patch_merge(&applied, from, patch), 0);
+	assert_true(kd_json_equal(applied, to));
+	json_decref(applied);
+	json_decref(patch);
+}
+
+static void test_patch_one_container_by_key(void **state)
+{
+	json_t *from = rfix("deployment-live.json"), *to = json_deep_copy(from);
+
+	(void)state;
+	set(to, "/spec/template/spec/containers/1/image", "\"exporter:2\"");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":"
+		     "[{\"name\":\"metrics\",\"image\":\"exporter:2\"}]}}}}");
+	/* Equal objects: an empty patch. */
+	expect_patch(from, from, KD_KUBE_PATCH_STRATEGIC, "{}");
+	json_decref(from);
+	json_decref(to);
+}
+
+static void test_patch_deletes_and_orders_keyed_elements(void **state)
+{
+	json_t *from = rfix("deployment-live.json"), *to = json_deep_copy(from);
+	json_t *moved;
+
+	(void)state;
+	/* An env element only `from` has: deleted by key. */
+	del(to, WEB "/env/1");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"env\":[{\"name\":\"WORKERS\",\"$patch\":\"delete\"}]}]}}}}");
+	/* A new element at the end needs no order. */
+	json_decref(to);
+	to = json_deep_copy(from);
+	set(to, WEB "/env/-", "{\"name\":\"DEBUG\",\"value\":\"1\"}");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"env\":[{\"name\":\"DEBUG\",\"value\":\"1\"}]}]}}}}");
+	/* A new element first does. */
+	json_decref(to);
+	to = json_deep_copy(from);
+	assert_int_equal(json_array_insert_new(kd_json_arr(json_array_get(
+		kd_json_arr(kd_json_obj(kd_json_obj(kd_json_obj(to, "spec"), "template"), "spec"),
+			    "containers"), 0), "env"), 0,
+		parse("{\"name\":\"DEBUG\",\"value\":\"1\"}")), 0);
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"$setElementOrder/env\":[{\"name\":\"DEBUG\"},{\"name\":\"MODE\"},"
+		     "{\"name\":\"WORKERS\"}],"
+		     "\"env\":[{\"name\":\"DEBUG\",\"value\":\"1\"}]}]}}}}");
+	/* Reordering alone is only an order. */
+	json_decref(to);
+	to = json_deep_copy(from);
+	assert_int_equal(kd_json_pointer_get(&moved, to, "/spec/template/spec/containers/0"), 0);
+	json_incref(moved);
+	del(to, "/spec/template/spec/containers/0");
+	assert_int_equal(json_array_append_new(kd_json_arr(kd_json_obj(kd_json_obj(
+		kd_json_obj(to, "spec"), "template"), "spec"), "containers"), moved), 0);
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"$setElementOrder/containers\":"
+		     "[{\"name\":\"metrics\"},{\"name\":\"web\"}]}}}}");
+	json_decref(from);
+	json_decref(to);
+}
+
+static void test_patch_maps_atomic_lists_and_primitives(void **state)
+{
+	json_t *from = rfix("deployment-live.json"), *to = json_deep_copy(from);
+
+	(void)state;
+	del(to, "/metadata/labels/tier");
+	set(to, "/metadata/labels/team", "\"shop\"");
+	set(to, "/spec/template/spec/containers/1/args", "[\"--a\",\"--b\"]");
+	set(to, "/metadata/finalizers", "[\"x/y\"]");
+	set(from, "/metadata/finalizers", "[\"a/b\",\"x/y\"]");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"metadata\":{\"labels\":{\"tier\":null,\"team\":\"shop\"},"
+		     "\"$deleteFromPrimitiveList/finalizers\":[\"a/b\"]},"
+		     "\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"metrics\","
+		     "\"args\":[\"--a\",\"--b\"]}]}}}}");
+	json_decref(from);
+	json_decref(to);
+}
+
+/* Two container ports share containerPort 53 (TCP and UDP): the server's
+ * merge key cannot tell them apart, so the list is replaced whole. */
+static void test_patch_ambiguous_keys_replace(void **state)
+{
+	json_t *from = rfix("deployment-live.json"), *to;
+
+	(void)state;
+	set(from, WEB "/ports", "[{\"containerPort\":53,\"protocol\":\"TCP\"},"
+	    "{\"containerPort\":53,\"protocol\":\"UDP\"}]");
+	to = json_deep_copy(from);
+	del(to, WEB "/ports/1");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"ports\":[{\"containerPort\":53,\"protocol\":\"TCP\"},"
+		     "{\"$patch\":\"replace\"}]}]}}}}");
+	json_decref(from);
+	json_decref(to);
+}
+
+static void test_patch_custom_resource_is_merge(void **state)
+{
+	json_t *from = parse("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+			     "\"metadata\":{\"name\":\"w\",\"labels\":{\"a\":\"1\"}},"
+			     "\"spec\":{\"containers\":[{\"name\":\"x\",\"size\":1}],\"n\":1}}");
+	json_t *to = parse("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+			   "\"metadata\":{\"name\":\"w\"},"
+			   "\"spec\":{\"containers\":[{\"name\":\"x\",\"size\":2}],\"n\":1}}");
+
+	(void)state;
+	expect_patch(from, to, KD_KUBE_PATCH_MERGE,
+		     "{\"metadata\":{\"labels\":null},"
+		     "\"spec\":{\"containers\":[{\"name\":\"x\",\"size\":2}]}}");
+	json_decref(from);
+	json_decref(to);
+}
+
+/* A live Deployment with one change of each kind, made by the managers
+ * that would make them. */
+static json_t *drifted_deployment(void)
+{
+	json_t *l = rfix("deployment-live.json");
+
+	set(l, "/spec/replicas", "7");
+	add_manager(l, "{\"apiVersion\":\"apps/v1\",\"fieldsType\":\"FieldsV1\","
+		    "\"manager\":\"kubectl-scale\",\"operation\":\"Update\",\"subresource\":\"scale\","
+		    "\"time\":\"2026-11-25T08:00:00Z\",\"fieldsV1\":{\"f:spec\":{\"f:replicas\":{}}}}");
+	set(l, WEB "/image", "\"nginx:hotfix\"");
+	add_manager(l, "{\"apiVersion\":\"apps/v1\",\"fieldsType\":\"FieldsV1\","
+		    "\"manager\":\"kubectl-set\",\"operation\":\"Update\","
+		    "\"time\":\"2026-11-25T09:00:00Z\",\"fieldsV1\":{\"f:spec\":"
+		    "{\"f:template\":{\"f:spec\":{\"f:containers\":{"
+		    "\"k:{\\\"name\\\":\\\"web\\\"}\":{\"f:image\":{}}}}}}}}");
+	del(l, "/metadata/labels/tier");
+	set(l, "/metadata/annotations/note", "\"look at me\"");
+	del(l, WEB "/env/1");
+	set(l, WEB "/env/-", "{\"name\":\"DEBUG\",\"value\":\"1\"}");
+	add_manager(l, "{\"apiVersion\":\"apps/v1\",\"fieldsType\":\"FieldsV1\","
+		    "\"manager\":\"kubectl-edit\",\"operation\":\"Update\","
+		    "\"time\":\"2026-11-25T10:00:00Z\",\"fieldsV1\":{\"f:metadata\":"
+		    "{\"f:annotations\":{\"f:note\":{}}},\"f:spec\":"
+		    "{\"f:template\":{\"f:spec\":{\"f:containers\":{"
+		    "\"k:{\\\"name\\\":\\\"web\\\"}\":{\"f:env\":{"
+		    "\"k:{\\\"name\\\":\\\"DEBUG\\\"}\":{\".\":{},\"f:name\":{},\"f:value\":{}}}}}}}}}}");
+	return l;
+}
+
+static void test_revert_target_every_kind_of_drift(void **state)
+{
+	json_t *d = rfix("deployment-desired.json"), *l = drifted_deployment();
+	json_t *t = NULL, *patch = NULL;
+	kd_diff_result *before = diff(d, l, NULL);
+	size_t n = 0;
+
+	(void)state;
+	/* removed label, changed image, removed env, added env, replicas,
+	 * added annotation */
+	if (before->nfields != 6)
+		fail_msg("fixture drift: %s", paths_of(before));
+	assert_int_equal(kd_remedy_revert_target(&t, &n, d, l, before, NULL, 0), 0);
+	assert_int_equal(n, 6);
+	expect_synced(d, t, NULL);
+	/* Only the drifted fields are in the patch; server defaults stay. */
+	assert_int_equal(kd_remedy_patch_between(&patch, NULL, l, t), 0);
+	expect_json(patch,
+		    "{\"metadata\":{\"labels\":{\"tier\":\"frontend\"},"
+		    "\"annotations\":{\"note\":null}},"
+		    "\"spec\":{\"replicas\":3,\"template\":{\"spec\":{\"containers\":"
+		    "[{\"name\":\"web\",\"image\":\"nginx:1.25.3\",\"env\":["
+		    "{\"name\":\"WORKERS\",\"value\":\"4\"},"
+		    "{\"name\":\"DEBUG\",\"$patch\":\"delete\"}]}]}}}}");
+	json_decref(patch);
+	json_decref(t);
+	kd_diff_result_free(before);
+	json_decref(d);
+	json_decref(l);
+}
+
+static void test_revert_target_subset(void **state)
+{
+	json_t *d = rfix("deployment-desired.json"), *l = drifted_deployment();
+	json_t *t = NULL, *patch = NULL;
+	kd_diff_result *res = diff(d, l, NULL), *after;
+	const char *only[] = { "/spec/replicas", "/spec/template" };
+	const char *bad[] = { "/spec/paused" };
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(kd_remedy_revert_target(&t, &n, d, l, res, only, 1), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(kd_remedy_patch_between(&patch, NULL, l, t), 0);
+	expect_json(patch, "{\"spec\":{\"replicas\":3}}");
+	json_decref(patch);
+	json_decref(t);
+	/* A prefix selects everything below it. */
+	assert_int_equal(kd_remedy_revert_target(&t, &n, d, l, res, only + 1, 1), 0);
+	assert_int_equal(n, 3);
+	after = diff(d, t, NULL);
+	assert_int_equal(after->nfields, 3);
+	assert_null(field_at(after, WEB "/image"));
+	assert_non_null(field_at(after, "/spec/replicas"));
+	kd_diff_result_free(after);
+	json_decref(t);
+	assert_int_equal(kd_remedy_revert_target(&t, &n, d, l, res, bad, 1), KD_ENOTFOUND);
+	assert_non_null(strstr(kd_error_last(), "/spec/paused"));
+	assert_null(t);
+	kd_diff_result_free(res);
+	json_decref(d);
+	json_decref(l);
+}
+
+/* A whole container missing from live comes back whole, in place. */
+static void test_revert_target_missing_element(void **state)
+{
+	json_t *d = rfix("deployment-desired.json"), *l = rfix("deployment-live.json");
+	json_t *t = NULL, *patch = NULL, *want, *got;
+	kd_diff_result *res;
+
+	(void)state;
+	del(l, "/spec/template/spec/containers/1");
+	res = diff(d, l, NULL);
+	assert_true(res->nfields >= 1);
+	assert_int_equal(kd_remedy_revert_target(&t, NULL, d, l, res, NULL, 0), 0);
+	assert_int_equal(kd_json_pointer_get(&want, d, "/spec/template/spec/containers/1"), 0);
+	assert_int_equal(kd_json_pointer_get(&got, t, "/spec/template/spec/containers/1"), 0);
+	assert_true(kd_json_equal(want, got));
+	assert_int_equal(kd_remedy_patch_between(&patch, NULL, l, t), 0);
+	assert_int_equal(kd_json_pointer_get(&got, patch, "/spec/template/spec/containers/0"), 0);
+	assert_true(kd_json_equal(want, got));
+	json_decref(patch);
+	kd_diff_result_free(res);
+	json_decref(t);
+	json_decref(d);
+	json_decref(l);
+}
+
+static void test_secret_values_come_from_git(void **state)
+{
+	json_t *d = rfix("secret-desired.json"), *l = rfix("secret-live.json");
+	json_t *t = NULL;
+	kd_diff_result *res;
+
+	(void)state;
+	set(l, "/data/password", "\"b3RoZXI=\"");     /* "other" */
+	set(l, "/data/token", "\"c2VjcmV0LXRva2Vu\""); /* added by hand */
+	add_manager(l, "{\"apiVersion\":\"v1\",\"fieldsType\":\"FieldsV1\","
+		    "\"manager\":\"kubectl-edit\",\"operation\":\"Update\","
+		    "\"time\":\"2026-11-25T10:00:00Z\",\"fieldsV1\":{\"f:data\":"
+		    "{\"f:password\":{},\"f:token\":{}}}}");
+	res = diff(d, l, NULL);
+	assert_int_equal(res->nfields, 2);
+	/* The diff only has masks... */
+	assert_non_null(strstr(json_string_value(field_at(res, "/data/password")->desired),
+			       "<masked:"));
+	/* ...the revert takes the value from Git's stringData. */
+	assert_int_equal(kd_remedy_revert_target(&t, NULL, d, l, res, NULL, 0), 0);
+	expect_json(json_object_get(t, "data"),
+		    "{\"empty\":\"\",\"password\":\"aHVudGVyMg==\",\"username\":\"c2hvcF9hcHA=\"}");
+	expect_synced(d, t, NULL);
+	kd_diff_result_free(res);
+	json_decref(t);
+	json_decref(d);
+	json_decref(l);
+}
+
+/* kubectl apply wrote these annotations; ours must be byte for byte the
+ * same so kubectl's three-way merge keeps working. */
+static void test_last_applied_is_kubectls(void **state)
+{
+	const char *names[] = { "deployment", "secret" };
+	char file[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		json_t *d, *l;
+		char *la = NULL;
+
+		snprintf(file, sizeof(file), "%s-desired.json", names[i]);
+		d = rfix(file);
+		snprintf(file, sizeof(file), "%s-live.json", names[i]);
+		l = rfix(file);
+		assert_int_equal(kd_remedy_last_applied(&la, d), 0);
+		assert_string_equal(la, kd_json_str(kd_json_obj(kd_json_obj(l, "metadata"),
+								"annotations"),
+						    KD_REMEDY_LAST_APPLIED));
+		free(la);
+		json_decref(d);
+		json_decref(l);
+	}
+}
+
+static void test_tracking_metadata(void **state)
+{
+	json_t *o = parse("{\"metadata\":{\"labels\":{\"app\":\"x\"}}}");
+
+	(void)state;
+	assert_false(kd_remedy_has_tracking(o));
+	set(o, "/metadata/annotations", "{\"argocd.argoproj.io~1tracking-id\":\"a:b\"}");
+	json_object_del(kd_json_obj(o, "metadata"), "annotations");
+	set(o, "/metadata/annotations/argocd.argoproj.io~1tracking-id", "\"a\"");
+	assert_true(kd_remedy_has_tracking(o));
+	json_decref(o);
+	o = parse("{\"metadata\":{\"labels\":{\"app.kubernetes.io/instance\":\"shop\"}}}");
+	assert_true(kd_remedy_has_tracking(o));
+	json_decref(o);
+}
+
+static kd_resource resource(kd_status st, json_t *d, json_t *l, kd_diff_result *res)
+{
+	kd_resource r;
+
+	memset(&r, 0, sizeof(r));
+	r.api_version = kd_json_str(d ? d : l, "apiVersion") ? (char *)kd_json_str(d ? d : l, "apiVersion") : NULL;
+	r.kind = (char *)kd_json_str(d ? d : l, "kind");
+	r.namespace = (char *)kd_json_str(kd_json_obj(d ? d : l, "metadata"), "namespace");
+	r.name = (char *)kd_json_str(kd_json_obj(d ? d : l, "metadata"), "name");
+	r.status = st;
+	r.desired = d;
+	r.live = l;
+	r.diff = res;
+	r.uid = l ? (char *)kd_json_str(kd_json_obj(l, "metadata"), "uid") : NULL;
+	r.resource_version = l ? (char *)kd_json_str(kd_json_obj(l, "metadata"),
+						     "resourceVersion") : NULL;
+	return r;
+}
+
+static void test_plan_patch_create_prune(void **state)
+{
+	json_t *d = rfix("deployment-desired.json"), *l = drifted_deployment();
+	json_t *sd = rfix("secret-desired.json");
+	kd_diff_result *res = diff(d, l, NULL);
+	kd_resource drifted = resource(KD_STATUS_DRIFTED, d, l, res);
+	kd_resource missing = resource(KD_STATUS_MISSING, sd, NULL, NULL);
+	kd_resource extra = resource(KD_STATUS_EXTRA, NULL, l, NULL);
+	kd_remedy_plan_opts prune = { .prune = true };
+	kd_remedy_plan *plan = NULL;
+	kd_buf text = KD_BUF_INIT;
+	const kd_remedy_action *a;
+	char *la = NULL;
+
+	(void)state;
+	/* Someone applied an older manifest by hand: kubectl's record is stale. */
+	set(l, "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration",
+	    "\"{\\\"old\\\":true}\\n\"");
+	assert_int_equal(kd_remedy_plan_new(&plan, "us-east"), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, "shop", &drifted, NULL), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, "shop", &missing, NULL), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, "shop", &extra, NULL), 0);
+	assert_int_equal(plan->nactions, 2);
+	assert_int_equal(plan->nskipped, 1);
+	assert_non_null(strstr(plan->skipped[0].reason, "prune is off"));
+	assert_int_equal(kd_remedy_plan_object(plan, "shop", &extra, &prune), 0);
+	assert_int_equal(plan->nactions, 3);
+
+	a = &plan->actions[0];
+	assert_int_equal(a->kind, KD_REMEDY_PATCH);
+	assert_int_equal(a->patch_type, KD_KUBE_PATCH_STRATEGIC);
+	assert_int_equal(a->nfields, 6);
+	/* The precondition and kubectl's annotation travel with the patch. */
+	assert_string_equal(kd_json_str(kd_json_obj(a->body, "metadata"), "resourceVersion"),
+			    "184467");
+	assert_int_equal(kd_remedy_last_applied(&la, d), 0);
+	assert_string_equal(kd_json_str(kd_json_obj(kd_json_obj(a->body, "metadata"),
+						    "annotations"), KD_REMEDY_LAST_APPLIED), la);
+	free(la);
+	assert_non_null(strstr(a->preview, "# revert Deployment shop/web on cluster us-east"));
+	assert_non_null(strstr(a->preview, "image: nginx:1.25.3"));
+
+	a = &plan->actions[1];
+	assert_int_equal(a->kind, KD_REMEDY_CREATE);
+	assert_string_equal(kd_json_str(kd_json_obj(kd_json_obj(a->body, "metadata"), "labels"),
+					KD_REMEDY_APP_LABEL), "shop");
+	assert_null(a->resource_version);
+	/* Secret values never reach the preview. */
+	assert_null(strstr(a->preview, "hunter2"));
+	assert_null(strstr(a->preview, "c2hvcF9hcHA="));
+	assert_non_null(strstr(a->preview, KD_AUDIT_MASK));
+
+	a = &plan->actions[2];
+	assert_int_equal(a->kind, KD_REMEDY_PRUNE);
+	assert_null(a->body);
+	assert_string_equal(a->uid, "7d0f3c5e-2b1a-4c8e-9f61-0a4b2f9d8c11");
+	assert_string_equal(a->resource_version, "184467");
+
+	assert_int_equal(kd_remedy_plan_preview(&text, plan), 0);
+	assert_non_null(strstr(kd_buf_cstr(&text), "# prune (delete) Deployment shop/web"));
+	assert_non_null(strstr(kd_buf_cstr(&text), "# skipped Deployment shop/web: extra object"));
+	kd_buf_free(&text);
+
+	/* Per field, and a field that is not drifted. */
+	{
+		const char *sel[] = { WEB "/image" };
+		const char *none[] = { "/spec/paused" };
+
+		assert_int_equal(kd_remedy_plan_fields(plan, "shop", &drifted, sel, 1), 0);
+		json_t *body = json_deep_copy(plan->actions[3].body);
+
+		json_object_del(kd_json_obj(body, "metadata"), "annotations");
+		expect_json(body,
+			    "{\"metadata\":{\"resourceVersion\":\"184467\"},"
+			    "\"spec\":{\"template\":{\"spec\":{\"containers\":"
+			    "[{\"name\":\"web\",\"image\":\"nginx:1.25.3\"}]}}}}");
+		json_decref(body);
+		assert_int_equal(kd_remedy_plan_fields(plan, "shop", &drifted, none, 1),
+				 KD_ENOTFOUND);
+		assert_int_equal(plan->nactions, 4);
+	}
+	kd_remedy_plan_free(plan);
+	kd_diff_result_free(res);
+	json_decref(d);
+	json_decref(l);
+	json_decref(sd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patch_one_container_by_key),
+		cmocka_unit_test(test_patch_deletes_and_orders_keyed_elements),
+		cmocka_unit_test(test_patch_maps_atomic_lists_and_primitives),
+		cmocka_unit_test(test_patch_ambiguous_keys_replace),
+		cmocka_unit_test(test_patch_custom_resource_is_merge),
+		cmocka_unit_test(test_revert_target_every_kind_of_drift),
+		cmocka_unit_test(test_revert_target_subset),
+		cmocka_unit_test(test_revert_target_missing_element),
+		cmocka_unit_test(test_secret_values_come_from_git),
+		cmocka_unit_test(test_last_applied_is_kubectls),
+		cmocka_unit_test(test_tracking_metadata),
+		cmocka_unit_test(test_plan_patch_create_prune),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
