@@ -270,7 +270,8 @@ static int run_action(kd_remedy_plan *plan, kd_remedy_action *a, kd_kube_conn *c
 				    "needs confirmation", plan->cluster, a->kind_name, a->name);
 	if ((rc = resolve(&r, conn, a)) < 0)
 		return rc;
-	kd_kube_ref_for(&ref, r, a->namespace, a->name);
+	/* A create goes to the collection. */
+	kd_kube_ref_for(&ref, r, a->namespace, a->kind == KD_REMEDY_CREATE ? NULL : a->name);
 	memset(&rq, 0, sizeof(rq));
 	rq.ref = &ref;
 	rq.dry_run = o->dry_run;
