@@ -205,6 +205,13 @@ int kd_remedy_last_applied(char **out, const json_t *obj);
  * kustomize.toolkit.fluxcd.io/...). */
 bool kd_remedy_has_tracking(const json_t *obj);
 
+/* Runs after a successful call and before the outcome is logged (a second
+ * write that belongs to the same change); a failure makes the outcome a
+ * failure.  *result is what the call returned; the function may replace it
+ * (decref the old one) with what its own write returned. */
+typedef int (*kd_remedy_then_fn)(void *ctx, kd_kube_conn *conn,
+				 json_t **result, const char *audit_id);
+
 /* One audited write. */
 typedef struct kd_remedy_write_req {
 	const char *method;        /* "PATCH", "POST" or "DELETE" */
@@ -220,6 +227,8 @@ typedef struct kd_remedy_write_req {
 	 * here. */
 	kd_audit_entry audit;
 	const char *audit_path;
+	kd_remedy_then_fn then;    /* optional */
+	void *then_ctx;
 } kd_remedy_write_req;
 
 /*

@@ -186,7 +186,10 @@ int kd_remedy_write(json_t **result, char audit_id[KD_AUDIT_ID_SIZE],
 	rc = kd_kube_request_sync(&resp, &status, conn, &req);
 	if (rc < 0)
 		rc = explain(rc, status, conn, rq);
-	else
+	else if (rq->then && (rc = rq->then(rq->then_ctx, conn, &resp, id)) < 0)
+		rc = kd_error_wrap(rc, "the change was made, but what had to follow it "
+				   "failed: ");
+	if (rc == 0)
 		rv_after = kd_json_str(kd_json_obj(resp, "metadata"), "resourceVersion");
 failed:
 	if (!rq->dry_run) {
