@@ -72,19 +72,89 @@ static int directive_key(kd_buf *b, const char *directive, const char *name)
 	return kd_buf_printf(b, "$%s/%s", directive, name);
 }
 
+static bool same_keys(const json_t *a, const json_t *b, const char *key)
+{
+	size_t i;
+
+	if (json_array_size(a) != json_array_size(b))
+		return false;
+	for (i = 0; i < json_array_size(a); i++)
+		if (!json_equal(json_object_get(json_array_get(a, i), key),
+				json_object_get(json_array_get(b, i), key)))
+			return false;
+	return true;
+}
+
+/*
+ * The order the Kubernetes API server gives a keyed list patched without
+ * `$setElementOrder` (apimachinery's normalizeElementOrder): the elements
+ * the patch names (`patched`, in patch order) are merged with the kept
+ * elements it does not name (in the original's order); of two elements
+ * the one earlier in the original comes first, and an element new to the
+ * list comes before the kept element it is compared with.
+ */
+static int server_order(json_t **out, const json_t *o, const json_t *n,
+			const json_t *patched, const char *key)
+{
+	json_t *left = json_array(), *res = json_array();
+	size_t i = 0, j = 0, k;
+	int rc = 0;
+
+	*out = NULL;
+	if (!left || !res)
+		goto nomem;
+	for (k = 0; k < json_array_size(o); k++) {
+		json_t *oe = json_array_get(o, k);
+		if (find_keyed(n, key, oe) >= 0 && find_keyed(patched, key, oe) < 0 &&
+		    json_array_append(left, oe) < 0)
+			goto nomem;
+	}
+	while (i < json_array_size(left) || j < json_array_size(patched)) {
+		json_t *l = json_array_get(left, i), *r = json_array_get(patched, j);
+		bool take_left;
+
+		if (!r) {
+			take_left = true;
+		} else if (!l) {
+			take_left = false;
+		} else {
+			long li = find_keyed(o, key, l), ri = find_keyed(o, key, r);
+			take_left = li >= 0 && ri >= 0 && li < ri;
+		}
+		if (json_array_append(res, take_left ? l : r) < 0)
+			goto nomem;
+		if (take_left)
+			i++;
+		else
+			j++;
+	}
+	*out = res;
+	res = NULL;
+	goto cleanup;
+nomem:
+	rc = oom();
+cleanup:
+	json_decref(left);
+	json_decref(res);
+	return rc;
+}
+
 /* A keyed list: changed and new elements by key, `$patch: delete` for
- * elements only `o` has, `$setElementOrder` when appending new elements
- * after the kept ones would not give n's order. */
+ * elements only `o` has, `$setElementOrder` when the order without it would
+ * differ from n's, either as the API server orders (server_order) or as
+ * appending new elements after the kept ones does (kd_smp's server mode,
+ * which the simulator uses). */
 static int diff_keyed(json_t *p, const char *name, const char *key,
 		      const json_t *o, const json_t *n, pctx *c)
 {
 	json_t *pl = json_array(), *expect = json_array(), *order = NULL;
+	json_t *patched = json_array();
 	kd_buf dk = KD_BUF_INIT;
 	size_t i, mark = c->ptr.len;
 	bool reorder = false;
 	int rc = 0;
 
-	if (!pl || !expect)
+	if (!pl || !expect || !patched)
 		goto nomem;
 	if ((rc = kd_buf_puts(&c->ptr, "/0")) < 0)
 		goto cleanup;
@@ -94,7 +164,8 @@ static int diff_keyed(json_t *p, const char *name, const char *key,
 		json_t *sub;
 
 		if (oi < 0) {
-			if (json_array_append_new(pl, json_deep_copy(ne)) < 0)
+			if (json_array_append_new(pl, json_deep_copy(ne)) < 0 ||
+			    json_array_append(patched, (json_t *)ne) < 0)
 				goto nomem;
 			continue;
 		}
@@ -103,7 +174,8 @@ static int diff_keyed(json_t *p, const char *name, const char *key,
 		rc = diff_map(sub, json_array_get(o, (size_t)oi), ne, c);
 		if (rc == 0 && json_object_size(sub) > 0)
 			rc = set_new(sub, key, json_deep_copy(json_object_get(ne, key)));
-		if (rc == 0 && json_object_size(sub) > 0 && json_array_append(pl, sub) < 0)
+		if (rc == 0 && json_object_size(sub) > 0 &&
+		    (json_array_append(pl, sub) < 0 || json_array_append(patched, (json_t *)ne) < 0))
 			rc = oom();
 		json_decref(sub);
 		if (rc < 0)
@@ -128,10 +200,14 @@ static int diff_keyed(json_t *p, const char *name, const char *key,
 		if (find_keyed(o, key, json_array_get(n, i)) < 0 &&
 		    json_array_append(expect, json_array_get(n, i)) < 0)
 			goto nomem;
-	for (i = 0; i < json_array_size(n); i++)
-		if (!json_equal(json_object_get(json_array_get(expect, i), key),
-				json_object_get(json_array_get(n, i), key)))
-			reorder = true;
+	reorder = !same_keys(expect, n, key);
+	if (!reorder) {
+		if ((rc = server_order(&order, o, n, patched, key)) < 0)
+			goto cleanup;
+		reorder = !same_keys(order, n, key);
+		json_decref(order);
+		order = NULL;
+	}
 	if (reorder) {
 		if (!(order = json_array()))
 			goto nomem;
@@ -161,6 +237,7 @@ cleanup:
 	json_decref(pl);
 	json_decref(expect);
 	json_decref(order);
+	json_decref(patched);
 	return rc;
 }
 

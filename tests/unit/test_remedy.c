@@ -79,14 +79,24 @@ static void test_patch_deletes_and_orders_keyed_elements(void **state)
 	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
 		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
 		     "\"env\":[{\"name\":\"WORKERS\",\"$patch\":\"delete\"}]}]}}}}");
-	/* A new element at the end needs no order. */
+	/* The API server puts a new element before the kept ones it meets,
+	 * so one added at the end needs an order. */
 	json_decref(to);
 	to = json_deep_copy(from);
 	set(to, WEB "/env/-", "{\"name\":\"DEBUG\",\"value\":\"1\"}");
 	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
 		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"$setElementOrder/env\":[{\"name\":\"MODE\"},{\"name\":\"WORKERS\"},"
+		     "{\"name\":\"DEBUG\"}],"
 		     "\"env\":[{\"name\":\"DEBUG\",\"value\":\"1\"}]}]}}}}");
-	/* A new element first does. */
+	/* A changed element keeps its place: no order. */
+	json_decref(to);
+	to = json_deep_copy(from);
+	set(to, WEB "/env/1/value", "\"8\"");
+	expect_patch(from, to, KD_KUBE_PATCH_STRATEGIC,
+		     "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\","
+		     "\"env\":[{\"value\":\"8\",\"name\":\"WORKERS\"}]}]}}}}");
+	/* A new element first, too (the simulator appends). */
 	json_decref(to);
 	to = json_deep_copy(from);
 	assert_int_equal(json_array_insert_new(kd_json_arr(json_array_get(
@@ -219,7 +229,9 @@ static void test_revert_target_every_kind_of_drift(void **state)
 		    "{\"metadata\":{\"labels\":{\"tier\":\"frontend\"},"
 		    "\"annotations\":{\"note\":null}},"
 		    "\"spec\":{\"replicas\":3,\"template\":{\"spec\":{\"containers\":"
-		    "[{\"name\":\"web\",\"image\":\"nginx:1.25.3\",\"env\":["
+		    "[{\"name\":\"web\",\"image\":\"nginx:1.25.3\","
+		    "\"$setElementOrder/env\":[{\"name\":\"MODE\"},{\"name\":\"WORKERS\"}],"
+		    "\"env\":["
 		    "{\"name\":\"WORKERS\",\"value\":\"4\"},"
 		    "{\"name\":\"DEBUG\",\"$patch\":\"delete\"}]}]}}}}");
 	json_decref(patch);
@@ -466,6 +478,114 @@ static void test_plan_patch_create_prune(void **state)
 	json_decref(sd);
 }
 
+/* Applies patch to from with the real strategic merge of kubectl
+ * (apimachinery), offline; *out is the result or NULL. */
+static int kubectl_patch(json_t **out, const json_t *from, const json_t *patch)
+{
+	char dir[] = "/tmp/kd-remedy-kubectl.XXXXXX", file[64], cmd[512];
+	char *p = json_dumps(patch, JSON_COMPACT);
+	kd_buf res = KD_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	*out = NULL;
+	if (!p || !mkdtemp(dir))
+		goto done;
+	snprintf(file, sizeof(file), "%s/obj.json", dir);
+	if (json_dump_file(from, file, 0) < 0)
+		goto done;
+	snprintf(file, sizeof(file), "%s/patch.json", dir);
+	if (!(f = fopen(file, "w")))
+		goto done;
+	fputs(p, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "KUBECONFIG=/dev/null kubectl patch --local -f %s/obj.json "
+		 "--type strategic --patch-file %s/patch.json -o json 2>&1", dir, dir);
+	if (!(f = popen(cmd, "r")))
+		goto done;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		kd_buf_add(&res, chunk, n);
+	if (pclose(f) == 0) {
+		*out = json_loads(kd_buf_cstr(&res), 0, NULL);
+		rc = *out ? 0 : -1;
+	}
+	if (rc < 0)
+		print_error("kubectl: %s\n", kd_buf_cstr(&res));
+done:
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		rc = -1;
+	kd_buf_free(&res);
+	free(p);
+	return rc;
+}
+
+/* The patches must mean the same to the real API server's merge (kubectl
+ * uses the same code), order of keyed lists included. */
+static void test_patches_agree_with_kubectl(void **state)
+{
+	json_t *base = rfix("deployment-live.json"), *d = rfix("deployment-desired.json");
+	json_t *cases[6], *patch, *got, *moved;
+	kd_diff_result *res;
+	size_t i;
+
+	(void)state;
+	if (system("kubectl version --client >/dev/null 2>&1") != 0)
+		skip();
+	for (i = 0; i < 6; i++)
+		cases[i] = json_deep_copy(base);
+	set(cases[0], WEB "/env/-", "{\"name\":\"DEBUG\",\"value\":\"1\"}");
+	assert_int_equal(json_array_insert_new(kd_json_arr(json_array_get(
+		kd_json_arr(kd_json_obj(kd_json_obj(kd_json_obj(cases[1], "spec"), "template"),
+					"spec"), "containers"), 0), "env"), 0,
+		parse("{\"name\":\"DEBUG\",\"value\":\"1\"}")), 0);
+	set(cases[2], WEB "/env/0/value", "\"debug\"");
+	set(cases[2], WEB "/env/-", "{\"name\":\"X\",\"value\":\"1\"}");
+	del(cases[3], WEB "/env/0");
+	del(cases[3], "/metadata/labels/tier");
+	assert_int_equal(kd_json_pointer_get(&moved, cases[4], "/spec/template/spec/containers/0"), 0);
+	json_incref(moved);
+	del(cases[4], "/spec/template/spec/containers/0");
+	assert_int_equal(json_array_append_new(kd_json_arr(kd_json_obj(kd_json_obj(
+		kd_json_obj(cases[4], "spec"), "template"), "spec"), "containers"), moved), 0);
+	json_decref(cases[5]);
+	json_decref(base);
+	/* and a whole revert of every kind of drift */
+	base = drifted_deployment();
+	res = diff(d, base, NULL);
+	assert_int_equal(kd_remedy_revert_target(&cases[5], NULL, d, base, res, NULL, 0), 0);
+	kd_diff_result_free(res);
+	for (i = 0; i < 6; i++) {
+		json_t *from = i == 5 ? base : NULL;
+
+		if (!from) {
+			from = rfix("deployment-live.json");
+		} else {
+			json_incref(from);
+		}
+		assert_int_equal(kd_remedy_patch_between(&patch, NULL, from, cases[i]), 0);
+		if (kubectl_patch(&got, from, patch) < 0)
+			fail_msg("case %zu: kubectl refused the patch", i);
+		/* kubectl leaves managedFields out of what it prints */
+		json_object_del(kd_json_obj(cases[i], "metadata"), "managedFields");
+		if (!kd_json_equal(got, cases[i])) {
+			char *g = json_dumps(got, JSON_COMPACT), *pp = json_dumps(patch, JSON_COMPACT);
+			print_error("patch %s\n", pp);
+			free(g);
+			free(pp);
+			fail_msg("case %zu: kubectl's merge differs", i);
+		}
+		json_decref(got);
+		json_decref(patch);
+		json_decref(from);
+		json_decref(cases[i]);
+	}
+	json_decref(base);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_last_applied_is_kubectls),
 		cmocka_unit_test(test_tracking_metadata),
 		cmocka_unit_test(test_plan_patch_create_prune),
+		cmocka_unit_test(test_patches_agree_with_kubectl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
