@@ -695,7 +695,7 @@ int kd_remedy_revert_target(json_t **out, size_t *nselected,
 
 int kd_remedy_last_applied(char **out, const json_t *obj)
 {
-	json_t *c = json_deep_copy(obj), *ann;
+	json_t *c = json_deep_copy(obj), *meta, *ann;
 	kd_buf b = KD_BUF_INIT, plain = KD_BUF_INIT;
 	const char *p;
 	int rc = 0;
@@ -703,13 +703,16 @@ int kd_remedy_last_applied(char **out, const json_t *obj)
 	*out = NULL;
 	if (!c)
 		return oom();
-	ann = kd_json_obj(kd_json_obj(c, "metadata"), "annotations");
-	if (ann) {
-		json_object_del(ann, KD_REMEDY_LAST_APPLIED);
-		/* kubectl drops an annotations map left empty */
-		if (json_object_size(ann) == 0)
-			json_object_del(kd_json_obj(c, "metadata"), "annotations");
+	/* kubectl removes its own annotation from the map but keeps the map,
+	 * so a manifest without annotations is recorded with "annotations":{}. */
+	meta = kd_json_obj(c, "metadata");
+	ann = kd_json_obj(meta, "annotations");
+	if (meta && !ann && (!(ann = json_object()) ||
+			     json_object_set_new(meta, "annotations", ann) < 0)) {
+		rc = oom();
+		goto cleanup;
 	}
+	json_object_del(ann, KD_REMEDY_LAST_APPLIED);
 	/* Sorted keys, shortest reals: what Go's encoder writes for a map. */
 	if ((rc = kd_json_canonical(&plain, c)) < 0)
 		goto cleanup;

@@ -688,6 +688,77 @@ static void test_self_heal_mode(void **state)
 	json_decref(d);
 }
 
+/* Runs kubectl against the simulator's cluster a; returns its output
+ * (caller frees) or NULL when it failed. */
+static char *kubectl(const char *args)
+{
+	kd_buf cmd = KD_BUF_INIT, out = KD_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int status;
+
+	kd_buf_printf(&cmd, "kubectl --kubeconfig %s/kubeconfig --cache-dir %s/cache "
+		      "--context a --request-timeout=20s %s 2>&1", dir, dir, args);
+	f = popen(kd_buf_cstr(&cmd), "r");
+	kd_buf_free(&cmd);
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		kd_buf_add(&out, chunk, n);
+	status = pclose(f);
+	if (status != 0) {
+		print_error("kubectl %s: %s\n", args, kd_buf_cstr(&out));
+		kd_buf_free(&out);
+		return NULL;
+	}
+	if (!out.data)
+		kd_buf_puts(&out, "");
+	return kd_buf_detach(&out);
+}
+
+/* Git drops a label that `kubectl apply` once set; the revert removes it
+ * and records the new desired object as kubectl's last-applied, so the
+ * next `kubectl apply` of the same manifest has nothing to do. */
+static void test_kubectl_apply_stays_consistent(void **state)
+{
+	json_t *d = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+			  "{\"name\":\"applied\",\"namespace\":\"default\",\"labels\":"
+			  "{\"team\":\"shop\",\"tier\":\"web\"}},\"data\":{\"a\":\"1\"}}");
+	kd_remedy_plan *plan = NULL;
+	kd_remedy_exec_opts o = normal();
+	char file[128], args[256], *out;
+	view v;
+
+	(void)state;
+	if (system("kubectl version --client >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(file, sizeof(file), "%s/applied.json", dir);
+	assert_int_equal(json_dump_file(d, file, 0), 0);
+	snprintf(args, sizeof(args), "apply -f %s", file);
+	out = kubectl(args);
+	assert_non_null(out);
+	free(out);
+	/* Git's new version drops the label. */
+	json_object_del(kd_json_obj(kd_json_obj(d, "metadata"), "labels"), "tier");
+	assert_int_equal(json_dump_file(d, file, 0), 0);
+	view_of(&v, d);
+	assert_int_equal(v.res.status, KD_STATUS_DRIFTED);
+	assert_int_equal(kd_remedy_plan_new(&plan, "a"), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, NULL, &v.res, NULL), 0);
+	if (kd_remedy_execute(plan, ca, &o) < 0)
+		fail_msg("revert: %s", kd_error_last());
+	expect_synced(d);
+	out = kubectl(args);
+	assert_non_null(out);
+	if (!strstr(out, "configmap/applied unchanged"))
+		fail_msg("kubectl apply after the revert: %s", out);
+	free(out);
+	kd_remedy_plan_free(plan);
+	view_free(&v);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_extra_object_pruned_only_with_policy_and_confirmation),
 		cmocka_unit_test(test_custom_resource_revert),
 		cmocka_unit_test(test_self_heal_mode),
+		cmocka_unit_test(test_kubectl_apply_stays_consistent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
