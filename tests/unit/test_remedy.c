@@ -15,6 +15,7 @@
 #include "remedy.h"
 #include "smp.h"
 #include "patch.h"
+#include "store.h"
 
 #define WEB "/spec/template/spec/containers/0"
 
@@ -478,6 +479,72 @@ static void test_plan_patch_create_prune(void **state)
 	json_decref(sd);
 }
 
+static void fill(kd_resource *r, kd_status st, json_t *d, json_t *l)
+{
+	const json_t *src = l ? l : d;
+
+	r->status = st;
+	r->desired = d;
+	r->live = l;
+	if (d && l)
+		r->diff = diff(d, l, NULL);
+	if (l) {
+		r->uid = strdup(kd_json_str(kd_json_obj(src, "metadata"), "uid"));
+		r->resource_version = strdup(kd_json_str(kd_json_obj(src, "metadata"),
+							 "resourceVersion"));
+	}
+}
+
+/* A whole app and a whole cluster, as the store publishes them. */
+static void test_plan_app_and_cluster(void **state)
+{
+	kd_cluster_state *st = kd_cluster_state_new("eu");
+	kd_app_state *shop = kd_cluster_state_add_app(st, "shop"), *broken;
+	kd_remedy_plan_opts prune = { .prune = true };
+	kd_remedy_plan *plan = NULL;
+	kd_resource *r;
+
+	(void)state;
+	r = kd_app_state_add_resource(shop, "apps/v1", "Deployment", "shop", "web");
+	fill(r, KD_STATUS_DRIFTED, rfix("deployment-desired.json"), drifted_deployment());
+	r = kd_app_state_add_resource(shop, "v1", "Secret", "shop", "db-credentials");
+	fill(r, KD_STATUS_MISSING, rfix("secret-desired.json"), NULL);
+	r = kd_app_state_add_resource(shop, "apps/v1", "Deployment", "shop", "old");
+	fill(r, KD_STATUS_EXTRA, NULL, rfix("deployment-live.json"));
+	r = kd_app_state_add_resource(shop, "v1", "ConfigMap", "shop", "same");
+	r->status = KD_STATUS_SYNCED;
+	broken = kd_cluster_state_add_app(st, "broken"); /* moves the apps */
+	broken->reason = strdup("render failed: kustomization.yaml:3:1: bad");
+	st->reachable = true;
+	kd_cluster_state_finish(st);
+
+	assert_int_equal(kd_remedy_plan_new(&plan, st->name), 0);
+	assert_int_equal(kd_remedy_plan_app(plan, kd_cluster_state_app(st, "shop"), NULL), 0);
+	/* revert + create; the extra object is skipped (prune off); synced
+	 * objects are not listed at all. */
+	assert_int_equal(plan->nactions, 2);
+	assert_int_equal(plan->nskipped, 1);
+	kd_remedy_plan_free(plan);
+
+	assert_int_equal(kd_remedy_plan_new(&plan, st->name), 0);
+	assert_int_equal(kd_remedy_plan_cluster(plan, st, &prune), 0);
+	assert_int_equal(plan->nactions, 3);
+	assert_int_equal(plan->nskipped, 1);
+	assert_string_equal(plan->skipped[0].what, "app broken");
+	assert_non_null(strstr(plan->skipped[0].reason, "render failed"));
+	kd_remedy_plan_free(plan);
+
+	/* An unreachable cluster plans nothing and says why. */
+	free(st->reason);
+	st->reason = strdup("cluster eu: connection refused");
+	assert_int_equal(kd_remedy_plan_new(&plan, st->name), 0);
+	assert_int_equal(kd_remedy_plan_cluster(plan, st, &prune), 0);
+	assert_int_equal(plan->nactions, 0);
+	assert_non_null(strstr(plan->skipped[0].reason, "connection refused"));
+	kd_remedy_plan_free(plan);
+	kd_cluster_state_unref(st);
+}
+
 /* Applies patch to from with the real strategic merge of kubectl
  * (apimachinery), offline; *out is the result or NULL. */
 static int kubectl_patch(json_t **out, const json_t *from, const json_t *patch)
@@ -602,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_tracking_metadata),
 		cmocka_unit_test(test_plan_patch_create_prune),
 		cmocka_unit_test(test_patches_agree_with_kubectl),
+		cmocka_unit_test(test_plan_app_and_cluster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
