@@ -227,6 +227,15 @@ static int plan_patch(kd_remedy_plan *plan, const char *app, const kd_resource *
 				rc = oom();
 		}
 	}
+	/* A full revert is the follow-up of a break-glass change: the object
+	 * stops carrying the marker. */
+	if (rc == 0 && !pointers && json_object_get(ann, KD_REMEDY_BREAKGLASS_ANNOTATION)) {
+		json_t *pa = kd_json_obj(meta, "annotations");
+		if ((!pa && (!(pa = json_object()) ||
+			     json_object_set_new(meta, "annotations", pa) < 0)) ||
+		    json_object_set_new(pa, KD_REMEDY_BREAKGLASS_ANNOTATION, json_null()) < 0)
+			rc = oom();
+	}
 	a->patch_type = type;
 	a->nfields = n;
 	if (rc == 0)
@@ -359,12 +368,22 @@ static int plan_prune(kd_remedy_plan *plan, const char *app, const kd_resource *
 	return rc;
 }
 
+static bool under_breakglass(const kd_resource *res)
+{
+	return res->status == KD_STATUS_BREAKGLASS ||
+	       json_object_get(kd_json_obj(kd_json_obj(res->live, "metadata"), "annotations"),
+			       KD_REMEDY_BREAKGLASS_ANNOTATION) != NULL;
+}
+
 static int plan_one(kd_remedy_plan *plan, const char *app, const kd_resource *res,
 		    const kd_remedy_plan_opts *opts, bool quiet)
 {
 	kd_buf why = KD_BUF_INIT;
 	int rc = 0;
 
+	if (opts && opts->self_heal && under_breakglass(res))
+		return skip_resource(plan, res, "changed under break-glass and awaiting "
+				     "follow-up: self-heal leaves it alone");
 	switch (res->status) {
 	case KD_STATUS_DRIFTED:
 	case KD_STATUS_BREAKGLASS:

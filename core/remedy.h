@@ -23,7 +23,9 @@
  * operator saw, so a change made since then fails with KD_ECONFLICT and
  * overwrites nothing.  Where the live object has kubectl's last-applied
  * annotation, the patch sets it to the desired object, as `kubectl apply`
- * would have, so a later `kubectl apply` computes the same deletions.
+ * would have, so a later `kubectl apply` computes the same deletions.  A
+ * revert of the whole object also removes the kdrift.dev/break-glass
+ * marker (it is the follow-up of that change).
  * Every patch is checked before it is planned: applied locally to the live
  * object it must give exactly the intended object.
  *
@@ -55,6 +57,8 @@
 #define KD_REMEDY_MANAGER_SELF_HEAL "kdrift-self-heal"
 #define KD_REMEDY_APP_LABEL "kdrift.dev/app"
 #define KD_REMEDY_LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/* Set by break-glass changes (core/breakglass.h); a full revert removes it. */
+#define KD_REMEDY_BREAKGLASS_ANNOTATION "kdrift.dev/break-glass"
 
 typedef enum kd_remedy_kind {
 	KD_REMEDY_PATCH = 0,  /* revert a drifted object (audit action "revert") */
@@ -105,9 +109,12 @@ typedef struct kd_remedy_plan_opts {
 	/* The cluster's policy allows prune (kd_cluster_state.prune).  When
 	 * false, extra objects are listed in `skipped`, never planned. */
 	bool prune;
-	/* Plan creates for missing objects (default on through the _app and
-	 * _cluster functions; set false to plan patches only). */
+	/* Plan no creates for missing objects (patches and prunes only). */
 	bool no_create;
+	/* Planning for self-heal: objects changed under break-glass (status
+	 * BREAKGLASS or carrying kdrift.dev/break-glass) are skipped until
+	 * someone follows up. */
+	bool self_heal;
 } kd_remedy_plan_opts;
 
 /* An empty plan for a cluster. */

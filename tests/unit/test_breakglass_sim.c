@@ -532,6 +532,84 @@ static void test_secret_edit_logs_no_value(void **state)
 	kd_kube_conn_free(c);
 }
 
+/* Self-heal leaves a break-glass change alone; an operator's revert is its
+ * follow-up: synced again, marker gone, no longer on the open list. */
+static void test_follow_up_by_revert(void **state)
+{
+	json_t *d = deployment("followup"), *live, *edited;
+	kd_breakglass_opts o = opts();
+	kd_breakglass_change *ch = NULL;
+	kd_kube_conn *c = bg_conn();
+	kd_remedy_plan_opts heal = { .self_heal = true };
+	kd_remedy_exec_opts ro = { .audit_path = audit_log };
+	kd_remedy_plan *plan = NULL;
+	kd_audit_list *open = NULL;
+	kd_diff_result *res = NULL;
+	kd_resource r;
+	size_t i;
+	bool listed = false;
+
+	(void)state;
+	kubectl_apply(d);
+	start_session();
+	live = get_live(d);
+	edited = json_deep_copy(live);
+	assert_int_equal(kd_json_pointer_set(edited, "/spec/template/spec/containers/0/image",
+					     json_string("nginx:emergency"), false), 0);
+	assert_int_equal(kd_breakglass_plan_edit(&ch, "a", live, edited), 0);
+	if (kd_breakglass_apply(ch, c, &o, false) < 0)
+		fail_msg("edit: %s", kd_error_last());
+	end_session();
+	json_decref(live);
+	live = get_live(d);
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(kd_diff_objects(&res, d, live, NULL), 0);
+	/* The image, attributed to break-glass (the diff may also report the
+	 * marker annotation when Git has no annotations at all). */
+	for (i = 0; i < res->nfields; i++)
+		if (strcmp(res->fields[i].path, "/spec/template/spec/containers/0/image") == 0)
+			listed = strcmp(res->fields[i].manager, "kdrift-break-glass") == 0;
+	assert_true(listed);
+	listed = false;
+	r.api_version = "apps/v1";
+	r.kind = "Deployment";
+	r.namespace = "default";
+	r.name = "followup";
+	r.status = KD_STATUS_DRIFTED;
+	r.desired = d;
+	r.live = live;
+	r.diff = res;
+	r.resource_version = (char *)kd_json_str(kd_json_obj(live, "metadata"), "resourceVersion");
+	assert_int_equal(kd_remedy_plan_new(&plan, "a"), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, NULL, &r, &heal), 0);
+	assert_int_equal(plan->nactions, 0);
+	assert_non_null(strstr(plan->skipped[0].reason, "break-glass"));
+	assert_int_equal(kd_remedy_plan_object(plan, NULL, &r, NULL), 0);
+	assert_int_equal(plan->nactions, 1);
+	if (kd_remedy_execute(plan, ca, &ro) < 0)
+		fail_msg("revert: %s", kd_error_last());
+	json_decref(live);
+	live = get_live(d);
+	assert_null(kd_json_str(kd_json_obj(kd_json_obj(live, "metadata"), "annotations"),
+				KD_BREAKGLASS_ANNOTATION));
+	assert_int_equal(kd_diff_status_of(d, live, NULL), KD_DIFF_SYNCED);
+	assert_int_equal(kd_audit_open_breakglass(&open, audit_log), 0);
+	for (i = 0; i < open->count; i++)
+		if (strcmp(kd_json_str(json_object_get(open->items[i].json, "object"), "name"),
+			   "followup") == 0)
+			listed = true;
+	assert_false(listed);
+	kd_audit_list_free(open);
+	kd_remedy_plan_free(plan);
+	kd_diff_result_free(res);
+	kd_breakglass_change_free(ch);
+	json_decref(edited);
+	json_decref(live);
+	json_decref(d);
+	kd_kube_conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_missing_breakglass_context),
 		cmocka_unit_test(test_edit_scale_image_restart_delete),
 		cmocka_unit_test(test_secret_edit_logs_no_value),
+		cmocka_unit_test(test_follow_up_by_revert),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
