@@ -495,6 +495,42 @@ static void fill(kd_resource *r, kd_status st, json_t *d, json_t *l)
 	}
 }
 
+/* A Secret revert whose patch also carries kubectl's last-applied (which
+ * holds Git's stringData in clear): neither shows in the preview. */
+static void test_secret_preview_masks_last_applied(void **state)
+{
+	json_t *d = rfix("secret-desired.json"), *l = rfix("secret-live.json");
+	kd_remedy_plan *plan = NULL;
+	kd_diff_result *res;
+	kd_resource r;
+
+	(void)state;
+	set(l, "/data/password", "\"b3RoZXI=\"");
+	set(l, "/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration",
+	    "\"{\\\"stringData\\\":{\\\"password\\\":\\\"0ld-pa55\\\"}}\\n\"");
+	add_manager(l, "{\"apiVersion\":\"v1\",\"fieldsType\":\"FieldsV1\","
+		    "\"manager\":\"kubectl-edit\",\"operation\":\"Update\","
+		    "\"time\":\"2026-11-25T10:00:00Z\",\"fieldsV1\":{\"f:data\":{\"f:password\":{}}}}");
+	res = diff(d, l, NULL);
+	r = resource(KD_STATUS_DRIFTED, d, l, res);
+	assert_int_equal(kd_remedy_plan_new(&plan, "a"), 0);
+	assert_int_equal(kd_remedy_plan_object(plan, NULL, &r, NULL), 0);
+	assert_int_equal(plan->nactions, 1);
+	/* The body carries both, the preview neither. */
+	assert_non_null(kd_json_str(kd_json_obj(kd_json_obj(plan->actions[0].body, "metadata"),
+						"annotations"), KD_REMEDY_LAST_APPLIED));
+	assert_string_equal(kd_json_str(kd_json_obj(plan->actions[0].body, "data"), "password"),
+			    "aHVudGVyMg==");
+	assert_null(strstr(plan->actions[0].preview, "hunter2"));
+	assert_null(strstr(plan->actions[0].preview, "aHVudGVyMg=="));
+	assert_null(strstr(plan->actions[0].preview, "b3RoZXI="));
+	assert_non_null(strstr(plan->actions[0].preview, "password: <masked>"));
+	kd_remedy_plan_free(plan);
+	kd_diff_result_free(res);
+	json_decref(d);
+	json_decref(l);
+}
+
 /* A whole app and a whole cluster, as the store publishes them. */
 static void test_plan_app_and_cluster(void **state)
 {
@@ -670,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_plan_patch_create_prune),
 		cmocka_unit_test(test_patches_agree_with_kubectl),
 		cmocka_unit_test(test_plan_app_and_cluster),
+		cmocka_unit_test(test_secret_preview_masks_last_applied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
