@@ -157,7 +157,8 @@ void kd_breakglass_change_free(kd_breakglass_change *ch);
 int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 			    const json_t *old, const json_t *new_obj);
 
-/* Scale through the /scale subresource to `replicas` (>= 0). */
+/* Scale through the /scale subresource to `replicas` (>= 0); KD_EUNSUPPORTED
+ * when the object has no spec.replicas. */
 int kd_breakglass_plan_scale(kd_breakglass_change **out, const char *cluster,
 			     const json_t *live, long replicas);
 

@@ -213,16 +213,21 @@ int kd_breakglass_plan_scale(kd_breakglass_change **out, const char *cluster,
 	*out = NULL;
 	if (replicas < 0)
 		return kd_error_set(KD_EINVAL, "replicas must be 0 or more, not %ld", replicas);
+	/* Kinds with a /scale subresource keep their count in spec.replicas
+	 * (custom resources may map it elsewhere, but theirs show it too). */
+	if (json_is_object(live) && !json_is_integer(cur))
+		return kd_error_set(KD_EUNSUPPORTED, "%s %s has no spec.replicas: it cannot be "
+				    "scaled", kd_json_str(live, "kind") ? kd_json_str(live, "kind")
+				    : "object", kd_json_str(kd_json_obj(live, "metadata"), "name")
+				    ? kd_json_str(kd_json_obj(live, "metadata"), "name") : "?");
 	if ((rc = change_new(&ch, KD_BREAKGLASS_SCALE, cluster, live)) < 0)
 		return rc;
 	ch->patch_type = KD_KUBE_PATCH_MERGE;
 	if (!(ch->patch = json_pack("{s:{s:I}}", "spec", "replicas", (json_int_t)replicas)))
 		rc = oom();
-	if (rc == 0 && json_is_integer(cur))
+	if (rc == 0)
 		rc = kd_buf_printf(&detail, "%lld -> %ld replicas",
 				   (long long)json_integer_value(cur), replicas);
-	else if (rc == 0)
-		rc = kd_buf_printf(&detail, "to %ld replicas", replicas);
 	if (rc == 0)
 		rc = set_preview(ch, kd_buf_cstr(&detail));
 	kd_buf_free(&detail);

@@ -323,6 +323,8 @@ static void test_plan_scale_image_restart_delete(void **state)
 		   "\"resourceVersion\":\"3\"}}");
 	assert_int_equal(kd_breakglass_plan_restart(&ch, "a", cm, T0), KD_EUNSUPPORTED);
 	assert_int_equal(kd_breakglass_plan_set_image(&ch, "a", cm, "x", "y"), KD_EUNSUPPORTED);
+	assert_int_equal(kd_breakglass_plan_scale(&ch, "a", cm, 2), KD_EUNSUPPORTED);
+	assert_non_null(strstr(kd_error_last(), "ConfigMap c has no spec.replicas"));
 	json_decref(cm);
 	json_decref(live);
 }
