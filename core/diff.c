@@ -31,7 +31,7 @@ static int cmp_secret_key(kd_diff_walk *w, const json_t *dm, const json_t *lm,
 		return json_equal(dm, lm) ? 0 : kd_diff_walk_changed(w, dm, lm);
 	if (dm)
 		return kd_diff_walk_removed(w, dm, false);
-	if (lam || (kd_managed_owners(w->mn[w->depth]) & w->manual_owners))
+	if (lam || (kd_managed_owners(w->mn[w->depth]) & w->counted_owners))
 		return kd_diff_walk_added(w, lm);
 	return 0;
 }
@@ -130,7 +130,21 @@ static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
 	if (opts && opts->manual_managers)
 		manual = opts->manual_managers;
 	for (; *manual; manual++)
-		w->manual_owners |= kd_managed_entries_named(w->mf, *manual);
+		w->counted_owners |= kd_managed_entries_named(w->mf, *manual);
+	/* What a server-side applier owns is exactly what it applied (no
+	 * defaults, unlike an Update), so it plays last-applied's part. */
+	for (i = 0; opts && opts->appliers && opts->appliers[i]; i++) {
+		uint64_t mask = kd_managed_entries_named(w->mf, opts->appliers[i]);
+		size_t e;
+
+		for (e = 0; e < kd_managed_count(w->mf); e++) {
+			const char *op = kd_managed_entry_at(w->mf, e)->operation;
+
+			if ((mask & ((uint64_t)1 << e)) && op &&
+			    strcmp(op, "Apply") == 0)
+				w->counted_owners |= (uint64_t)1 << e;
+		}
+	}
 	for (r = 0; opts && r < opts->nignores; r++) {
 		const kd_ignore_rule *rule = &opts->ignores[r];
 		json_t *v;
@@ -165,16 +179,31 @@ static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
 }
 
 /* last-applied as a document; NULL when absent or unreadable (then rules
- * 2 and 9 simply have nothing to go on). */
-static json_t *last_applied(const json_t *live)
+ * 2 and 9 simply have nothing to go on).  In a synced cluster it is
+ * usually desired itself, byte for byte in canonical form (kubectl writes
+ * compact JSON with sorted keys): then desired is used and the parse, about
+ * half the cost of a diff, is saved. */
+static json_t *last_applied(const json_t *live, const json_t *desired)
 {
 	const char *text = kd_json_str(
 		kd_json_obj(kd_json_obj(live, "metadata"), "annotations"),
 		KD_DIFF_LAST_APPLIED);
+	kd_buf canon = KD_BUF_INIT;
+	size_t len;
 	json_t *doc;
 
 	if (!text)
 		return NULL;
+	len = strlen(text);
+	while (len && text[len - 1] == '\n')
+		len--;
+	if (kd_json_canonical(&canon, desired) == 0 && canon.len == len &&
+	    memcmp(canon.data, text, len) == 0) {
+		kd_buf_free(&canon);
+		return json_incref((json_t *)desired);
+	}
+	kd_error_clear();
+	kd_buf_free(&canon);
 	doc = json_loads(text, 0, NULL);
 	if (doc && !json_is_object(doc)) {
 		json_decref(doc);
@@ -203,7 +232,7 @@ int kd_diff_objects(kd_diff_result **out, const json_t *desired,
 	if (opts && opts->last_applied)
 		la = json_incref((json_t *)opts->last_applied);
 	else
-		la = last_applied(live);
+		la = last_applied(live, desired);
 	if (w.secret && (rc = cmp_secret(&w, desired, live, la)) < 0)
 		goto cleanup;
 	if ((rc = kd_diff_walk_node(&w, desired, live, la)) < 0)

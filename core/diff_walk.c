@@ -72,15 +72,17 @@ int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
 	char num[32];
 	int rc;
 
-	if (w->depth >= KD_DIFF_MAX_DEPTH)
-		return kd_error_set(KD_ELIMIT,
-				    "object nests deeper than %d levels at %s",
-				    KD_DIFF_MAX_DEPTH, kd_buf_cstr(&w->dpath));
+	/* The level is entered even when this fails, so that every push is
+	 * matched by exactly one pop; the arrays have room for one more. */
 	w->depth++;
 	w->dlen[w->depth] = w->dpath.len;
 	w->llen[w->depth] = w->lpath.len;
 	w->keys[w->depth] = key;
 	w->mn[w->depth] = mn;
+	if (w->depth > KD_DIFF_MAX_DEPTH)
+		return kd_error_set(KD_ELIMIT,
+				    "object nests deeper than %d levels at %s",
+				    KD_DIFF_MAX_DEPTH, kd_buf_cstr(&w->dpath));
 	if (key) {
 		if ((rc = path_append(&w->dpath, key)) < 0 ||
 		    (rc = path_append(&w->lpath, key)) < 0)
@@ -142,8 +144,6 @@ static bool skip_field(const kd_diff_walk *w, const char *key)
 	return false;
 }
 
-/* ignoreDifferences: a pointer names this field, or the manager that last
- * wrote it is ignored. */
 /* Labels and annotations GitOps tools stamp on what they apply; they are
  * never in the rendered manifests, so live-only ones are not drift. */
 static bool tool_metadata(const kd_diff_walk *w, const char *key)
@@ -165,6 +165,8 @@ static bool tool_metadata(const kd_diff_walk *w, const char *key)
 	return false;
 }
 
+/* ignoreDifferences: a pointer names this field, or the manager that last
+ * wrote it is ignored. */
 bool kd_diff_walk_ignored(const kd_diff_walk *w)
 {
 	int last;
@@ -370,9 +372,13 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 
 	if (kd_diff_walk_ignored(w) || kd_diff_walk_is_empty(l))
 		return 0;
-	if (kd_managed_owners(mn) & w->manual_owners)
+	/* A map field is opened when its parts are tracked, so that the
+	 * rules inside it (server annotations above all) still apply. */
+	if ((kd_managed_owners(mn) & w->counted_owners) &&
+	    !(json_is_object(l) && key_at(w, (int)w->depth) &&
+	      !kd_managed_is_leaf(mn)))
 		return kd_diff_walk_added(w, l);
-	if (!(kd_managed_subtree_owners(mn) & w->manual_owners))
+	if (!(kd_managed_subtree_owners(mn) & w->counted_owners))
 		return 0;
 	if (json_is_object(l)) {
 		json_object_foreach((json_t *)l, key, v) {
@@ -416,7 +422,7 @@ static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 		rc = kd_diff_walk_push(w, key, 0, 0, kd_managed_field(mn, key));
 		if (rc == 0)
 			rc = kd_diff_walk_node(w, v, json_object_get(l, key),
-				      json_object_get(la, key));
+					       json_object_get(la, key));
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -427,7 +433,8 @@ static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 			continue;
 		rc = kd_diff_walk_push(w, key, 0, 0, kd_managed_field(mn, key));
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, NULL, v, json_object_get(la, key));
+			rc = kd_diff_walk_node(w, NULL, v,
+					       json_object_get(la, key));
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -461,10 +468,11 @@ static int cmp_keyed_list(kd_diff_walk *w, const kd_mergekeys *mk,
 		json_t *lv = j >= 0 ? json_array_get(l, (size_t)j) : NULL;
 
 		rc = kd_diff_walk_push(w, NULL, i, j >= 0 ? (size_t)j : i,
-			  lv ? kd_managed_element(mn, lv, (size_t)j) : NULL);
+				       lv ? kd_managed_element(mn, lv, (size_t)j)
+					  : NULL);
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, v, lv,
-				      k >= 0 ? json_array_get(la, (size_t)k) : NULL);
+			rc = kd_diff_walk_node(w, v, lv, k >= 0 ?
+					       json_array_get(la, (size_t)k) : NULL);
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -478,8 +486,8 @@ static int cmp_keyed_list(kd_diff_walk *w, const kd_mergekeys *mk,
 		rc = kd_diff_walk_push(w, NULL, i, i,
 				       kd_managed_element(mn, v, i));
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, NULL, v,
-				      k >= 0 ? json_array_get(la, (size_t)k) : NULL);
+			rc = kd_diff_walk_node(w, NULL, v, k >= 0 ?
+					       json_array_get(la, (size_t)k) : NULL);
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
@@ -501,8 +509,8 @@ static int cmp_atomic_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 		bool same = n == m;
 
 		for (i = 0; same && i < n; i++) {
-			if (!kd_json_equal(json_array_get(d, i), json_array_get(l, i)))
-				same = false;
+			same = kd_json_equal(json_array_get(d, i),
+					     json_array_get(l, i));
 		}
 		return same ? 0 : kd_diff_walk_changed(w, d, l);
 	}
@@ -514,8 +522,8 @@ static int cmp_atomic_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 		if (rc == 0 && !dv && !kd_diff_walk_ignored(w))
 			rc = kd_diff_walk_added(w, lv);
 		else if (rc == 0 && dv)
-			rc = kd_diff_walk_node(w, dv, lv,
-				      json_is_array(la) ? json_array_get(la, i) : NULL);
+			rc = kd_diff_walk_node(w, dv, lv, json_is_array(la) ?
+					       json_array_get(la, i) : NULL);
 		kd_diff_walk_pop(w);
 	}
 	return rc;
@@ -535,7 +543,7 @@ static int cmp_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 }
 
 int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,
-		    const json_t *la)
+		      const json_t *la)
 {
 	if (kd_diff_walk_ignored(w))
 		return 0;

@@ -36,7 +36,9 @@ typedef struct kd_diff_walk {
 	const char **ptrs;            /* ignored JSON pointers (borrowed) */
 	size_t nptrs;
 	uint64_t ignored_owners;      /* entries of ignored managers */
-	uint64_t manual_owners;       /* entries of hand-editing managers */
+	/* entries whose live-only fields are drift: hand-editing managers
+	 * and the server-side applier of desired (its Apply entries) */
+	uint64_t counted_owners;
 	uint64_t object_writers;      /* entries without a subresource (only
 				       * those can remove arbitrary fields) */
 	int applier;                  /* entry that wrote last-applied, or -1 */
@@ -47,7 +49,8 @@ typedef struct kd_diff_walk {
 bool kd_diff_walk_is_empty(const json_t *v);
 
 /* Enters a child: a map field (key) or a list element (key NULL, with its
- * desired and live indices); mn is its managedFields node or NULL. */
+ * desired and live indices); mn is its managedFields node or NULL.  Pop
+ * after every push, also a failed one. */
 int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
 		      size_t lindex, const kd_managed_node *mn);
 void kd_diff_walk_pop(kd_diff_walk *w);

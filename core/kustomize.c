@@ -254,6 +254,8 @@ static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, const char *rel,
 			goto cleanup;
 		}
 		rc = kz_list_add(l, json_incref(d), kz_name(d));
+		if (rc == 0 && c->trace)
+			rc = kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
 			goto cleanup;
 	}
@@ -404,6 +406,9 @@ static int str_field(const char **out, const kz_file *f, const char *key)
 	return 0;
 }
 
+static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
+					  "fields", NULL };
+
 static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -442,6 +447,8 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
 					    f->path, kz_line(f, ptr));
+		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
+			return rc;
 		sel = json_is_true(json_object_get(e, "includeSelectors"));
 		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
@@ -459,6 +466,53 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
+	return 0;
+}
+
+/* Lays the caller's settings over the top kustomization (see
+ * kd_kustomize_opts.overrides). */
+static int apply_overrides(kz_file *f, const json_t *ov)
+{
+	static const char *const replaced[] = { "namespace", "namePrefix", "nameSuffix", NULL };
+	static const char *const appended[] = { "patches", "images", "components", NULL };
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(ov))
+		return kd_error_set(KD_EINVAL, "kustomize overrides must be an object");
+	json_object_foreach((json_t *)ov, key, v) {
+		bool known = false;
+
+		for (i = 0; replaced[i] && !known; i++)
+			known = strcmp(replaced[i], key) == 0;
+		if (known) {
+			if (!json_is_string(v))
+				return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a string", key);
+			if (json_object_set(f->doc, key, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			continue;
+		}
+		for (i = 0; appended[i] && !known; i++)
+			known = strcmp(appended[i], key) == 0;
+		if (!known)
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' is not supported", key);
+		if (!json_is_array(v))
+			return kd_error_set(KD_EINVAL, "kustomize override '%s' must be a list", key);
+		{
+			json_t *cur = json_object_get(f->doc, key);
+
+			if (!cur) {
+				cur = json_array();
+				if (!cur || json_object_set_new(f->doc, key, cur) < 0)
+					return kd_error_set(KD_ENOMEM, "out of memory");
+			}
+			if (!json_is_array(cur))
+				return kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
+			if (json_array_extend(cur, v) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
 	return 0;
 }
 
@@ -480,6 +534,16 @@ static int read_sort_options(kz_ctx *c, const kz_file *f)
 	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
 		return kz_fail(f, "/sortOptions", KD_EINVAL,
 			       "sortOptions.order must be legacy or fifo");
+	{
+		static const char *const so_keys[] = { "order", "legacySortOptions", NULL };
+		static const char *const legacy_keys[] = { "orderFirst", "orderLast", NULL };
+		int rc;
+
+		if ((rc = kz_check_keys(f, "/sortOptions", so, so_keys)) < 0 ||
+		    (rc = kz_check_keys(f, "/sortOptions", json_object_get(so, "legacySortOptions"),
+					legacy_keys)) < 0)
+			return rc;
+	}
 	legacy = json_object_get(so, "legacySortOptions");
 	if (legacy && strcmp(order, "legacy") != 0)
 		return kz_fail(f, "/sortOptions", KD_EINVAL,
@@ -538,6 +602,8 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
+		goto cleanup;
 	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
 		goto cleanup;
 	kz_mark_level(l);
@@ -548,12 +614,17 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	 * are rewritten from here on. */
 	kz_mark_level(l);
 	/* kustomize generates before it applies components, so a component
-	 * can merge into this kustomization's generated ConfigMaps. */
-	if ((rc = kz_generators(c, &f, l)) < 0 ||
+	 * can merge into this kustomization's generated ConfigMaps.  Traced
+	 * builds credit each change to the level (or component) making it. */
+	if ((rc = kz_snapshot(c, l)) < 0 ||
+	    (rc = kz_generators(c, &f, l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
+	    (rc = kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
 	    (rc = kz_apply_hashes(l)) < 0 ||
-	    (rc = kz_fix_references(l)) < 0)
+	    (rc = kz_fix_references(l)) < 0 ||
+	    (rc = kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, from, from_ptr);
@@ -568,18 +639,35 @@ pop:
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts)
 {
-	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL };
+	return kd_kustomize_build_overlaid(out, src, dir, opts, NULL);
+}
+
+int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
+				const kd_kustomize_opts *opts,
+				const json_t *overrides)
+{
+	return kd_kustomize_build_traced(out, NULL, src, dir, opts, overrides);
+}
+
+int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
+			      const char *dir, const kd_kustomize_opts *opts,
+			      const json_t *overrides)
+{
+	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
+		     overrides, origins != NULL };
 	kz_list acc = { NULL, 0, 0 };
 	char *root = NULL;
 	int rc;
 
 	*out = NULL;
+	if (origins)
+		*origins = NULL;
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
 	if (rc == 0)
-		rc = kz_output(out, &acc, c.sort);
+		rc = kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);
 	kz_list_free(&acc);
 	free(c.stack);

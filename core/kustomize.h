@@ -41,4 +41,30 @@ bool kd_kustomize_present(kd_source *src, const char *dir);
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
 		       const kd_kustomize_opts *opts);
 
+/*
+ * The same, with settings laid over the top kustomization (not nested
+ * ones), the way Flux's kustomize-controller lays a Kustomization object's
+ * spec over the file: "namespace", "namePrefix" and "nameSuffix" replace the
+ * file's; "patches", "images" and "components" are appended to its lists.
+ * Other keys are refused with KD_EINVAL.  overrides may be NULL.
+ */
+int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,
+				const kd_kustomize_opts *opts,
+				const json_t *overrides);
+
+/*
+ * The same, and *origins (when not NULL) receives a new array parallel to
+ * *out telling where each object's desired state comes from:
+ *   {"file": "apps/base/deploy.yaml", "layers": ["apps/base", "clusters/eu"]}
+ * "file" is the manifest it was loaded from (for generated ConfigMaps and
+ * Secrets, the kustomization that generated them); "layers" are the
+ * kustomization and component directories, innermost first, whose
+ * generators, patches or transformers changed it.  An object changed by a
+ * cluster's own overlay therefore names that overlay.  Costs a copy of each
+ * object per step, so plain builds do not trace.
+ */
+int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
+			      const char *dir, const kd_kustomize_opts *opts,
+			      const json_t *overrides);
+
 #endif

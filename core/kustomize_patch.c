@@ -20,6 +20,22 @@
 #include "smp.h"
 #include "yaml.h"
 
+static const char *const patch_keys[] = { "path", "patch", "target", "options", NULL };
+static const char *const target_keys[] = { "group", "version", "kind", "name", "namespace",
+					   "labelSelector", "annotationSelector", NULL };
+static const char *const option_keys[] = { "allowNameChange", "allowKindChange", NULL };
+
+static int check_entry(const kz_file *f, const char *ptr, const json_t *e)
+{
+	int rc;
+
+	if ((rc = kz_check_keys(f, ptr, e, patch_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "target"), target_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0)
+		return rc;
+	return 0;
+}
+
 /* ---- target selectors -------------------------------------------------- */
 
 /* Anchors a Go (RE2) pattern and rewrites the few Perl classes POSIX lacks. */
@@ -364,6 +380,8 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
 		if (!json_is_object(e))
 			return kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!!file == !!text)
 			return kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
 		if (target && !json_is_object(target))
@@ -439,6 +457,8 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
+		if ((rc = check_entry(f, ptr, e)) < 0)
+			return rc;
 		if (!json_is_object(target))
 			return kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		if (!!file == !!text)

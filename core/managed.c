@@ -263,6 +263,7 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 	list = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
 	json_array_foreach(list, i, e) {
 		kd_managed_entry *ent;
+		const char *type;
 		json_t *fields;
 
 		if (m->nentries == KD_MANAGED_MAX_ENTRIES)
@@ -281,8 +282,15 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 		ent->subresource = kd_json_str(e, "subresource");
 		if (ent->subresource && !*ent->subresource)
 			ent->subresource = NULL;
-		fields = json_object_get(e, "fieldsV1");
-		if (fields) {
+		/* Only FieldsV1 exists today; a future format is skipped
+		 * (its entry attributes nothing) rather than misread. */
+		type = kd_json_str(e, "fieldsType");
+		fields = !type || strcmp(type, "FieldsV1") == 0 ?
+			json_object_get(e, "fieldsV1") : NULL;
+		/* status is never drift, so what the status writers own is not
+		 * worth a trie; their entries still count for times. */
+		if (fields && !(ent->subresource &&
+				strcmp(ent->subresource, "status") == 0)) {
 			if (!m->root) {
 				m->root = calloc(1, sizeof(*m->root));
 				if (!m->root) {
@@ -404,6 +412,11 @@ uint64_t kd_managed_owners(const kd_managed_node *n)
 uint64_t kd_managed_subtree_owners(const kd_managed_node *n)
 {
 	return n ? n->subtree : 0;
+}
+
+bool kd_managed_is_leaf(const kd_managed_node *n)
+{
+	return !n || n->nchildren == 0;
 }
 
 /* RFC 3339 times written by the API server are all UTC ("Z") with second

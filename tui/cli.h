@@ -34,5 +34,6 @@ int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Subcommands. */
 int kd_cli_render(int argc, char **argv);
 int kd_cli_convert(int argc, char **argv);
+int kd_cli_audit(int argc, char **argv);
 
 #endif
