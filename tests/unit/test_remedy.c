@@ -14,6 +14,7 @@
 #include "diff_helpers.h"
 #include "remedy.h"
 #include "smp.h"
+#include "mergekeys.h"
 #include "patch.h"
 #include "store.h"
 
@@ -690,6 +691,105 @@ static void test_patches_agree_with_kubectl(void **state)
 	json_decref(d);
 }
 
+static int kubectl_patch(json_t **out, const json_t *from, const json_t *patch);
+
+/* A small deterministic generator, so failures reproduce. */
+static unsigned long lcg_state = 12345;
+static unsigned pick(unsigned n)
+{
+	lcg_state = lcg_state * 1103515245UL + 12345UL;
+	return (unsigned)((lcg_state >> 16) % n);
+}
+
+/* One random edit of the kinds operators make. */
+static void mutate_once(json_t *o)
+{
+	json_t *cs = kd_json_arr(kd_json_obj(kd_json_obj(kd_json_obj(o, "spec"), "template"),
+					     "spec"), "containers");
+	json_t *c = json_array_get(cs, pick((unsigned)json_array_size(cs)));
+	json_t *env = kd_json_arr(c, "env"), *e;
+	char name[32];
+
+	switch (pick(8)) {
+	case 0: /* new env var somewhere */
+		if (!env) {
+			env = json_array();
+			json_object_set_new(c, "env", env);
+		}
+		snprintf(name, sizeof(name), "V%u", pick(1000));
+		e = json_pack("{s:s, s:s}", "name", name, "value", "x");
+		if (kd_mergekeys_find(&(kd_mergekeys){ 1, { "name" }, { NULL } }, env, e) >= 0)
+			json_decref(e);
+		else
+			json_array_insert_new(env, pick((unsigned)json_array_size(env) + 1), e);
+		break;
+	case 1: /* drop an env var */
+		if (json_array_size(env) > 0)
+			json_array_remove(env, pick((unsigned)json_array_size(env)));
+		break;
+	case 2: /* swap two containers */
+		if (json_array_size(cs) > 1) {
+			json_t *first = json_incref(json_array_get(cs, 0));
+			json_array_remove(cs, 0);
+			json_array_append_new(cs, first);
+		}
+		break;
+	case 3:
+		snprintf(name, sizeof(name), "img:%u", pick(100));
+		json_object_set_new(c, "image", json_string(name));
+		break;
+	case 4:
+		json_object_set_new(kd_json_obj(o, "spec"), "replicas", json_integer(pick(10)));
+		break;
+	case 5:
+		json_object_del(kd_json_obj(kd_json_obj(o, "metadata"), "labels"), "tier");
+		break;
+	case 6:
+		snprintf(name, sizeof(name), "k%u", pick(5));
+		json_object_set_new(kd_json_obj(kd_json_obj(o, "metadata"), "labels"), name,
+				    json_string("v"));
+		break;
+	default: /* args are an atomic list */
+		json_object_set_new(c, "args", json_pack("[s, s]", "--a", pick(2) ? "--b" : "--c"));
+		break;
+	}
+}
+
+/* Any sequence of such edits gives a patch that reproduces the edited
+ * object (kd_remedy_patch_between checks that itself and fails if not). */
+static void test_patch_random_edits(void **state)
+{
+	json_t *base = rfix("deployment-live.json");
+	bool have_kubectl = system("kubectl version --client >/dev/null 2>&1") == 0;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		json_t *to = json_deep_copy(base), *patch = NULL, *applied = NULL;
+		int edits = 1 + (int)pick(4);
+
+		for (k = 0; k < edits; k++)
+			mutate_once(to);
+		if (kd_remedy_patch_between(&patch, NULL, base, to) < 0)
+			fail_msg("edit set %d: %s", i, kd_error_last());
+		assert_int_equal(kd_smp_apply(&applied, base, patch, KD_SMP_SERVER), 0);
+		assert_true(kd_json_equal(applied, to));
+		json_decref(applied);
+		/* and now and then, the API server's own merge agrees */
+		if (have_kubectl && i % 15 == 0) {
+			if (kubectl_patch(&applied, base, patch) < 0)
+				fail_msg("edit set %d: kubectl refused the patch", i);
+			json_object_del(kd_json_obj(to, "metadata"), "managedFields");
+			if (!kd_json_equal(applied, to))
+				fail_msg("edit set %d: kubectl's merge differs", i);
+			json_decref(applied);
+		}
+		json_decref(patch);
+		json_decref(to);
+	}
+	json_decref(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -708,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_patches_agree_with_kubectl),
 		cmocka_unit_test(test_plan_app_and_cluster),
 		cmocka_unit_test(test_secret_preview_masks_last_applied),
+		cmocka_unit_test(test_patch_random_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
