@@ -362,15 +362,13 @@ cleanup:
 	return rc;
 }
 
-int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o,
-		      int64_t now_ms)
+int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o)
 {
 	kd_breakglass_opts none = { 0 };
 	kd_breakglass_session *s = NULL;
 	char *path = NULL;
 	int rc;
 
-	(void)now_ms;
 	if (open)
 		*open = NULL;
 	if (!o)

@@ -100,8 +100,7 @@ int kd_breakglass_require(kd_breakglass_session **out, const char *state_path,
  * removes the state file and sets *open (may be NULL) to every break-glass
  * change still awaiting follow-up.  KD_ENOTFOUND when there is no session.
  */
-int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o,
-		      int64_t now_ms);
+int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o);
 
 /* ---- the credential ------------------------------------------------------ */
 
