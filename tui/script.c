@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "tui.h"
@@ -167,15 +168,31 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 	return 0;
 }
 
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 int kd_script_run(kd_ui *ui, const char *path)
 {
 	kd_buf text = KD_BUF_INIT, errors = KD_BUF_INIT;
 	char *line, *next;
 	size_t lineno = 0;
+	const char *timing_path = getenv("KDRIFT_SCRIPT_TIMING");
+	FILE *timing = NULL;
 	int rc;
 
 	if ((rc = kd_buf_read_file(&text, path, 1 << 20)) < 0)
 		return rc;
+	/* For tests/bench/tui_latency.sh: the time from a step's keys to its
+	 * frame being drawn, one line per step. */
+	if (timing_path && *timing_path && !(timing = fopen(timing_path, "w"))) {
+		kd_buf_free(&text);
+		return kd_error_set(KD_EIO, "%s: cannot write", timing_path);
+	}
 	kd_ui_sync(ui);
 	kd_ui_draw(ui);
 	for (line = text.data; line && !ui->quit; line = next) {
@@ -196,11 +213,23 @@ int kd_script_run(kd_ui *ui, const char *path)
 			kd_buf_printf(&errors, "%s:%zu: %s\n", path, lineno, kd_error_last());
 			break;
 		}
-		if (run_line(ui, line, path, lineno, &errors) < 0)
-			break;   /* later steps depend on this one */
-		kd_ui_sync(ui);
-		kd_ui_draw(ui);
+		{
+			double t0 = now_us();
+			char *copy = timing ? strdup(line) : NULL;
+
+			if (run_line(ui, line, path, lineno, &errors) < 0) {
+				free(copy);
+				break;   /* later steps depend on this one */
+			}
+			kd_ui_sync(ui);
+			kd_ui_draw(ui);
+			if (timing)
+				fprintf(timing, "%zu\t%.0f\t%s\n", lineno, now_us() - t0, copy ? copy : "");
+			free(copy);
+		}
 	}
+	if (timing)
+		fclose(timing);
 	rc = 0;
 	if (errors.len)
 		rc = kd_error_set(KD_EINVAL, "%s", kd_buf_cstr(&errors));
