@@ -311,6 +311,16 @@ kd_action kd_keymap_lookup(const kd_keymap *km, kd_context ctx, int key)
 	return KD_ACT_NONE;
 }
 
+static bool bound_in(const kd_keymap *km, kd_context ctx, int key)
+{
+	size_t i;
+
+	for (i = 0; i < km->n; i++)
+		if (km->b[i].ctx == ctx && km->b[i].key == key)
+			return true;
+	return false;
+}
+
 int kd_keymap_keys_of(kd_buf *out, const kd_keymap *km, kd_context ctx, kd_action a)
 {
 	size_t i, start = out->len;
@@ -320,6 +330,9 @@ int kd_keymap_keys_of(kd_buf *out, const kd_keymap *km, kd_context ctx, kd_actio
 		const kd_binding *b = &km->b[i];
 
 		if (b->action != a || (b->ctx != ctx && b->ctx != KD_CTX_GENERIC))
+			continue;
+		/* A generic binding the context rebinds is listed with the context. */
+		if (b->ctx == KD_CTX_GENERIC && ctx != KD_CTX_GENERIC && bound_in(km, ctx, b->key))
 			continue;
 		/* A generic binding that the context overrides does not run a. */
 		if (kd_keymap_lookup(km, ctx, b->key) != a)

@@ -205,7 +205,7 @@ int kd_ui_main(int argc, char **argv)
 	FILE *out = NULL, *in = NULL;
 	const char *script = getenv("KDRIFT_SCRIPT"), *nc = getenv("NO_COLOR");
 	int rc;
-	bool curses = false;
+	bool curses = false, prompt = false;
 
 	memset(&o, 0, sizeof(o));
 	memset(&ui, 0, sizeof(ui));
@@ -255,7 +255,10 @@ int kd_ui_main(int argc, char **argv)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	kd_theme_apply(&ui.theme, ui.mono, ui.attr);
 	getmaxyx(stdscr, ui.lines, ui.cols);
-	if ((rc = kd_prompt_init(&ui)) < 0 || (rc = kd_model_refresh(&ui.model)) < 0)
+	if ((rc = kd_prompt_init(&ui)) < 0)
+		goto fail;
+	prompt = true;
+	if ((rc = kd_model_refresh(&ui.model)) < 0)
 		goto fail;
 	if (ui.message.len == 0)
 		kd_ui_message(&ui, KD_LOG_INFO, "? shows the keys, : opens the prompt, q quits");
@@ -265,13 +268,15 @@ int kd_ui_main(int argc, char **argv)
 	goto cleanup;
 fail:
 	ui.exit_code = KD_EXIT_ERROR;
-	if (curses) {
+	/* The terminal is restored before the message, so it stays readable. */
+	if (prompt)
+		kd_prompt_done(&ui);
+	if (curses)
 		endwin();
-		curses = false;
-	}
+	prompt = curses = false;
 	fprintf(stderr, "kdrift: ui: %s\n", kd_error_last());
 cleanup:
-	if (curses)
+	if (prompt)
 		kd_prompt_done(&ui);
 	if (curses)
 		endwin();

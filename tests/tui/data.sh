@@ -4,7 +4,7 @@
 # action list, every action has a default key, and the built-in keymaps and
 # themes load without a warning.
 . "$(dirname "$0")/../tools/tap.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 cd "$KDRIFT_ROOT" || exit 2
 
 check "compiled_in_data_matches_files" python3 tests/tui/embed.py --check

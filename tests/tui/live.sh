@@ -6,7 +6,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tools/tap.sh"
 source "$here/../kubesim/lib.bash"
-source "$here/lib.sh"
+source "$here/lib.bash"
 
 T=$KS_TMP
 repo=$T/repo

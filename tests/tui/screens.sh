@@ -4,7 +4,7 @@
 # and compares the screen with tests/tui/expected/NAME.txt.
 # KDRIFT_UPDATE=1 rewrites the expected screens (review with git diff).
 . "$(dirname "$0")/../tools/tap.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 # --- the tree ---------------------------------------------------------------
 screen tree_collapsed </dev/null
@@ -163,6 +163,10 @@ screen ascii --ascii <<'EOF'
 d
 EOF
 
+LC_ALL=C LANG=C screen ascii_outside_utf8_locales <<'EOF'
+:cluster us-east-prod-1
+EOF
+
 # --- untrusted text, live changes, resize -------------------------------------
 STATE=$TUI_FIXTURES/escapes.json screen escapes_are_inert <<'EOF'
 *
@@ -224,5 +228,19 @@ out=$(KDRIFT_SCRIPT="$TUI_TMP/bad.script" "$KDRIFT_BIN" ui --state-file "$TUI_FI
 check_eq "script_error_names_file_and_line" "2 1" "$rc $(printf '%s\n' "$out" | grep -c "bad.script:2: unknown key name '<NoSuchKey>'")"
 out=$("$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" </dev/null 2>&1); rc=$?
 check_eq "needs_a_terminal_without_a_script" "2" "$rc"
+
+# --- memory: valgrind's leak checker over a long session ------------------------
+if command -v valgrind >/dev/null 2>&1; then
+	printf '%s\n' '*' ':cluster us-east-prod-1' ':app platform-services' 'd' '<Tab> Z u m ] [' \
+		'?' 'q' 'L' 'q' ':filter status drifted' '/auth' 'n' ':filter clear' 'p' ':theme light' \
+		':keymap vim' ":load-state $TUI_FIXTURES/drift2.json" ':resize 24 80' >"$TUI_TMP/vg.script"
+	out=$(KDRIFT_SCRIPT="$TUI_TMP/vg.script" valgrind -q --leak-check=full \
+		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=99 "$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" 2>&1); rc=$?
+	check_eq "valgrind_clean" "0" "$rc"
+	[ "$rc" -eq 0 ] || printf '%s\n' "$out" | head -60 | sed 's/^/#   /'
+else
+	ok "# SKIP valgrind is not installed"
+fi
 
 tap_done

@@ -1,4 +1,5 @@
-# Helpers for kdrift's scripted screen tests; source after tests/tools/tap.sh.
+# Helpers for kdrift's scripted screen tests (not a suite: run.sh runs *.sh);
+# source after tests/tools/tap.sh.
 #
 #   screen NAME [OPTION...] <<'EOF'      runs `kdrift ui --state-file` (by
 #   KEYS...                              default tests/fixtures/tui/fleet.json)
@@ -12,7 +13,8 @@
 TUI_FIXTURES=$KDRIFT_ROOT/tests/fixtures/tui
 TUI_EXPECTED=$KDRIFT_ROOT/tests/tui/expected
 TUI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-tui.XXXXXX")
-trap 'rm -rf "$TUI_TMP"' EXIT
+# (kubesim's lib.bash may have set its own cleanup: keep it)
+trap 'rm -rf "$TUI_TMP"; if declare -F ks_cleanup >/dev/null; then ks_cleanup; fi' EXIT
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color
 # Never the user's keys, theme or history.
 export XDG_CONFIG_HOME=$TUI_TMP/config XDG_STATE_HOME=$TUI_TMP/state
