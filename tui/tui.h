@@ -167,6 +167,7 @@ struct kd_ui {
 	char *theme_name, *keymap_name;
 	kd_buf message;
 	kd_log_level message_level;
+	uint64_t log_seen;       /* engine events up to here are shown */
 	char *search;            /* the last search, or NULL */
 	int prompt;              /* 0, ':' or '/' while the prompt is open */
 	kd_ident search_origin;  /* selection when '/' opened */
@@ -193,7 +194,9 @@ void kd_ui_key(kd_ui *ui, int key);
 /* Runs a prompt command line (":" already removed). */
 void kd_ui_command(kd_ui *ui, const char *line);
 void kd_ui_draw(kd_ui *ui);
-/* Picks up new snapshots when the store changed. */
+/* Events logged so far are not repeated in the status line. */
+void kd_ui_skip_messages(kd_ui *ui);
+/* Picks up new snapshots (and engine warnings) when the store changed. */
 void kd_ui_sync(kd_ui *ui);
 void kd_ui_warn_cb(void *ctx, const char *msg);
 /* The height of the tree pane (the diff pane takes the rest). */

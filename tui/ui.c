@@ -51,6 +51,36 @@ void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, in
 	}
 }
 
+/* The engine's warnings and errors since the last look go to the status
+ * line too (all of them stay in the message log). */
+static void engine_messages(kd_ui *ui)
+{
+	kd_log_entry *e = NULL;
+	size_t n = kd_store_log_read(ui->store, ui->log_seen, &e), i;
+
+	for (i = 0; i < n; i++) {
+		ui->log_seen = e[i].seq;
+		if (e[i].level < KD_LOG_WARN || !e[i].message)
+			continue;
+		kd_buf_clear(&ui->message);
+		if (e[i].cluster)
+			kd_buf_printf(&ui->message, "%s: ", e[i].cluster);
+		kd_buf_puts(&ui->message, e[i].message);
+		ui->message_level = e[i].level;
+	}
+	kd_store_log_free(e, n);
+}
+
+void kd_ui_skip_messages(kd_ui *ui)
+{
+	kd_log_entry *e = NULL;
+	size_t n = kd_store_log_read(ui->store, ui->log_seen, &e);
+
+	if (n)
+		ui->log_seen = e[n - 1].seq;
+	kd_store_log_free(e, n);
+}
+
 void kd_ui_sync(kd_ui *ui)
 {
 	size_t i;
@@ -58,6 +88,7 @@ void kd_ui_sync(kd_ui *ui)
 
 	if (kd_store_version(ui->store) == ui->model.version)
 		return;
+	engine_messages(ui);
 	/* Log entries bump the version too: rebuild only for new snapshots. */
 	for (i = 0; i < ui->model.nstates && !changed; i++) {
 		kd_cluster_state *st = kd_store_get(ui->store, i);

@@ -232,6 +232,8 @@ int kd_ui_main(int argc, char **argv)
 	}
 	if ((rc = kd_model_init(&ui.model, ui.store)) < 0)
 		goto fail;
+	/* What a state file logged is in the message log, not the status line. */
+	kd_ui_skip_messages(&ui);
 	kd_keymap_select(&ui.keymap, o.keymap ? o.keymap : "default", kd_ui_warn_cb, &ui);
 	load_user_file(&ui, "keys", false);
 	if (kd_theme_select(&ui.theme, o.theme ? o.theme : ui.mono ? "mono" : "default",
