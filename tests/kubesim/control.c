@@ -100,7 +100,7 @@ static int set_faults(ks_cluster *c, const json_t *f)
 	c->faults.hang = json_is_true(json_object_get(f, "hang"));
 	if (json_is_true(json_object_get(f, "dropWatches")))
 		c->faults.drop_epoch++;
-	pthread_cond_broadcast(&c->cv);
+	ks_watch_wake_locked(c, true);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
 }

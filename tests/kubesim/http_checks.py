@@ -294,6 +294,10 @@ def t_faults():
         report("hanging cluster never answers", True)
     s3, _, _ = req("GET", A + "/api/v1/namespaces")
     report("a hanging cluster does not stall the others", s3 == 200, s3)
+    req("PUT", f, {"latencyMs": 300})
+    t0 = time.time()
+    s2, _, _ = req("GET", B + "/api/v1/namespaces")
+    report("latency fault delays answers", s2 == 200 and time.time() - t0 >= 0.3, time.time() - t0)
     req("PUT", f, {})
     s2, _, _ = req("GET", B + "/api/v1/namespaces")
     report("faults cleared", s2 == 200, s2)
@@ -326,6 +330,37 @@ def t_control():
     s, _, d = req("GET", "/_kubesim/clusters")
     report("control lists clusters", s == 200 and [c["name"] for c in d["clusters"]] == ["alpha", "beta"], d)
 
+
+def t_many():
+    items = []
+    for i in range(40):
+        items.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                      "metadata": {"name": "app%d" % i, "namespace": "default", "labels": {"app": "app%d" % i},
+                                   "annotations": {"note": "x" * 300}},
+                      "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "app%d" % i}},
+                               "template": {"metadata": {"labels": {"app": "app%d" % i}},
+                                            "spec": {"containers": [{"name": "main", "image": "img:%d" % i,
+                                                                     "ports": [{"containerPort": 8080}],
+                                                                     "env": [{"name": "E%d" % k, "value": "v"} for k in range(5)]}]}}}})
+    for i in range(30):
+        items.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc%d" % i, "namespace": "default"},
+                      "spec": {"selector": {"app": "app%d" % i}, "ports": [{"port": 80, "targetPort": 8080}]}})
+    for i in range(30):
+        items.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm%d" % i, "namespace": "default"},
+                      "data": {"k%d" % k: "value-%d" % k for k in range(10)}})
+    s, _, d = req("POST", "/_kubesim/clusters/*/objects?manager=loader", {"items": items}, timeout=600)
+    codes = {r["code"] for r in d["results"]}
+    s2, _, d2 = req("GET", "/_kubesim/clusters")
+    total = sum(c["objects"] for c in d2["clusters"])
+    report("100 objects loaded into each of 1000 clusters", s == 200 and codes == {201} and len(d2["clusters"]) == 1000
+           and total == 1000 * 104, (s, codes, total))
+    s, _, d = req("GET", "/clusters/cluster-1000/apis/apps/v1/namespaces/default/deployments")
+    report("the last cluster lists its deployments", s == 200 and len(d["items"]) == 40, s)
+
+
+if len(sys.argv) > 3 and sys.argv[3] == "many":
+    check("many", t_many)
+    sys.exit(0)
 
 check("auth", t_auth)
 check("discovery", t_discovery)

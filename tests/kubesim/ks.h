@@ -76,10 +76,20 @@ typedef struct ks_faults {
 	uint64_t expire_epoch; /* bumped by compaction: open watches get 410 */
 } ks_faults;
 
+/* A suspended connection waiting to be resumed: a watch with nothing to
+ * send, or a request held by a latency or hang fault. */
+struct MHD_Connection;
+typedef struct ks_waiter {
+	struct MHD_Connection *conn;
+	struct timespec wake; /* resumed at this time at the latest */
+	struct ks_waiter *next;
+	bool linked;
+} ks_waiter;
+
 typedef struct ks_cluster {
 	char *name;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	ks_waiter *waiters;   /* suspended watches */
 	uint64_t rv;
 	ks_obj *objs;
 	size_t nobjs, cap;
@@ -107,7 +117,6 @@ typedef struct ks_server {
 extern ks_server ks_srv;
 
 /* One HTTP request, as the handlers see it. */
-struct MHD_Connection;
 struct MHD_Response;
 typedef struct ks_request {
 	struct MHD_Connection *conn;
@@ -152,6 +161,9 @@ void ks_api_write(ks_cluster *c, ks_request *r, const ks_target *t,
 		  ks_response *resp);
 void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 		  ks_response *resp);
+/* Resumes the cluster's suspended watches: all of them, or those whose
+ * wake time has come.  Caller holds the cluster lock. */
+void ks_watch_wake_locked(ks_cluster *c, bool all);
 /* "deployments.apps" / "pods" as used in messages. */
 void ks_resource_name(char *out, size_t size, const ks_type *t);
 bool ks_table_wanted(const ks_request *r);
