@@ -126,6 +126,7 @@ run_suite() {
 	expect "$minor: merge patch" 0 'deployment.apps/web patched$' K patch deploy web --type merge -p '{"metadata":{"labels":{"tier":"front"}}}'
 	expect "$minor: merge patch again is no change" 0 'patched \(no change\)' K patch deploy web --type merge -p '{"metadata":{"labels":{"tier":"front"}}}'
 	expect "$minor: JSON patch" 0 'patched$' K patch deploy web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'
+	expect "$minor: JSON patch again is no change" 0 'patched \(no change\)' K patch deploy web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'
 	expect "$minor: JSON patch failed test" 1 'test failed' K patch deploy web --type json -p '[{"op":"test","path":"/spec/replicas","value":99}]'
 	expect "$minor: strategic merge patch" 0 'patched$' K patch deploy web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'
 	expect "$minor: strategic merge kept the container's other fields" 0 '^nginx:1.26 80$' \

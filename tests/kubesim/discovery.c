@@ -29,6 +29,8 @@ static size_t all_types(ks_cluster *c, const ks_type **out, size_t max)
 
 static json_t *verbs(const ks_type *t)
 {
+	if (!strcmp(t->kind, "SelfSubjectAccessReview"))
+		return json_pack("[s]", "create");
 	if (!strcmp(t->kind, "Namespace"))
 		return json_pack("[s,s,s,s,s,s,s]", "create", "delete", "get", "list",
 				 "patch", "update", "watch");

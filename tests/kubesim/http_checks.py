@@ -80,6 +80,15 @@ def t_auth():
     report("read-only token gets 403 Forbidden on writes", s == 403 and d["reason"] == "Forbidden", d)
     s, _, d = req("GET", A + "/api/v1/namespaces", token=READONLY)
     report("read-only token may read", s == 200 and d["kind"] == "NamespaceList", d)
+    ssar = A + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+              "spec": {"resourceAttributes": {"verb": "patch", "group": "apps", "resource": "deployments"}}}
+    s1, _, d1 = req("POST", ssar, review)
+    s2, _, d2 = req("POST", ssar, review, token=READONLY)
+    review["spec"]["resourceAttributes"]["verb"] = "list"
+    s3, _, d3 = req("POST", ssar, review, token=READONLY)
+    report("SelfSubjectAccessReview answers for each token", s1 == 201 and d1["status"]["allowed"]
+           and s2 == 201 and not d2["status"]["allowed"] and s3 == 201 and d3["status"]["allowed"], (d1, d2, d3))
 
 
 def t_discovery():

@@ -45,6 +45,7 @@ static const ks_type builtin[] = {
 	{"networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", "", false, false, false, false, NULL},
 	{"node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", "runtimeclass", "", false, false, false, false, NULL},
 	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "", false, false, false, false, NULL},
+	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "", "", false, false, false, false, NULL},
 	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "", false, false, false, false, NULL},
 };
 
