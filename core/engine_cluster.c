@@ -317,14 +317,17 @@ static int add_kind(eng_cluster *cl, const char *group, const char *kind)
 		goto cleanup;
 	if (json_object_get(cl->kind_of, kd_buf_cstr(&key)))
 		goto cleanup;
-	if (json_object_set_new(cl->kind_of, kd_buf_cstr(&key), json_true()) < 0 ||
-	    (cl->nkinds % 16 == 0 &&
-	     !(k = realloc(cl->kinds, (cl->nkinds + 16) * sizeof(*k))))) {
+	if (json_object_set_new(cl->kind_of, kd_buf_cstr(&key), json_true()) < 0) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if (cl->nkinds % 16 == 0)
+	if (cl->nkinds % 16 == 0) {
+		if (!(k = realloc(cl->kinds, (cl->nkinds + 16) * sizeof(*k)))) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
 		cl->kinds = k;
+	}
 	k = &cl->kinds[cl->nkinds];
 	memset(k, 0, sizeof(*k));
 	k->cl = cl;
