@@ -36,6 +36,11 @@ typedef struct kd_engine_opts {
 	int fetch_interval_s;        /* Git fetch interval when watching; 0 = default 60 */
 	int timeout_s;               /* per-cluster deadline of one reconcile; 0 = default 30 */
 	int concurrency;             /* clusters reconciled at once; 0 = default 64 */
+	/* Publish statuses, reasons and diffs only, without the desired and
+	 * live objects (kd_resource.desired/live stay NULL), and let go of a
+	 * cluster's live objects once it is published: what `kdrift check`
+	 * needs, in memory bounded by the clusters in flight. */
+	bool statuses_only;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and

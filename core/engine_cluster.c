@@ -57,6 +57,7 @@ static void kinds_free(eng_cluster *cl)
 		free(k->version);
 		free(k->kind);
 		free(k->resource);
+		free(k->rv);
 	}
 	free(cl->kinds);
 	cl->kinds = NULL;
@@ -271,10 +272,15 @@ static void listed_all(eng_cluster *cl)
 	cl->synced_at = time(NULL);
 	cl->dirty = false;
 	eng_publish(cl);
-	if (e->opts.watch)
+	if (e->opts.watch) {
 		for (i = 0; i < cl->nkinds; i++)
 			if (cl->kinds[i].can_watch)
-				start_watch(&cl->kinds[i], NULL);
+				start_watch(&cl->kinds[i], cl->kinds[i].rv);
+	} else {
+		/* once: the connection and the live objects are no longer needed */
+		eng_cluster_reset(cl);
+		eng_diffs_free(cl);
+	}
 	eng_busy(cl, false);
 }
 
@@ -298,6 +304,9 @@ static void on_listed(void *ctx, const kd_kube_result *res)
 	json_array_foreach(res->items, i, item)
 		keep_live(k, item);
 	k->listed = true;
+	/* the watch starts where the list ended, so no change falls between */
+	free(k->rv);
+	k->rv = res->resource_version && *res->resource_version ? strdup(res->resource_version) : NULL;
 	if (--cl->lists_pending == 0)
 		listed_all(cl);
 }

@@ -28,6 +28,7 @@ typedef struct eng_kind {
 	bool namespaced;
 	bool can_watch;
 	bool listed;              /* the first list completed */
+	char *rv;                 /* resourceVersion of the list, where the watch starts */
 	kd_kube_call *call;       /* list in flight */
 	kd_kube_watch *watch;
 } eng_kind;

@@ -520,6 +520,7 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (optind != argc)
 		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	opts.statuses_only = true;
 	if (kd_engine_new(&e, &opts) < 0 || kd_engine_run_once(e) < 0 ||
 	    report(e, format, verbose, &sum) < 0) {
 		kd_engine_free(e);
