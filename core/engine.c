@@ -379,6 +379,7 @@ static void fetch(kd_engine *e)
 {
 	char *before = strdup(kd_source_revision(e->src));
 
+	kd_store_busy(e->store, 1);
 	if (kd_source_fetch(e->src) < 0) {
 		kd_store_log(e->store, KD_LOG_ERROR, NULL, "fetch failed: %s", kd_error_last());
 	} else {
@@ -393,6 +394,7 @@ static void fetch(kd_engine *e)
 	}
 	free(before);
 	e->next_fetch_ms = eng_now_ms() + (int64_t)e->opts.fetch_interval_s * 1000;
+	kd_store_busy(e->store, -1);
 }
 
 static bool take_requests(kd_engine *e)

@@ -353,10 +353,10 @@ static int teardown_sim(void **state)
 	return teardown_tmp(state);
 }
 
-static void control(const char *what, const char *body)
+static void control_m(const char *method, const char *what, const char *body)
 {
 	char path[128];
-	kd_kube_request req = { .method = "POST", .path = path,
+	kd_kube_request req = { .method = method, .path = path,
 				.content_type = "application/json", .body = body,
 				.body_len = strlen(body) };
 	int status = 0;
@@ -364,6 +364,11 @@ static void control(const char *what, const char *body)
 	snprintf(path, sizeof(path), "/_kubesim/clusters/a/%s", what);
 	assert_int_equal(kd_kube_request_sync(NULL, &status, ctl, &req), 0);
 	assert_int_equal(status, 200);
+}
+
+static void control(const char *what, const char *body)
+{
+	control_m("POST", what, body);
 }
 
 typedef bool (*state_pred)(const kd_cluster_state *st);
@@ -421,6 +426,28 @@ static bool is_missing(const kd_cluster_state *st)
 	return r && r->status == KD_STATUS_MISSING;
 }
 
+static bool is_down(const kd_cluster_state *st)
+{
+	return st->status == KD_STATUS_UNKNOWN && !st->reachable && st->reason;
+}
+
+static bool is_back(const kd_cluster_state *st)
+{
+	return st->reachable && !st->reason && is_missing(st);
+}
+
+static bool logged(kd_store *s, const char *text)
+{
+	kd_log_entry *log = NULL;
+	size_t n = kd_store_log_read(s, 0, &log), i;
+	bool found = false;
+
+	for (i = 0; i < n; i++)
+		found |= strstr(log[i].message, text) != NULL;
+	kd_store_log_free(log, n);
+	return found;
+}
+
 static void test_watch(void **state)
 {
 	kd_engine_opts o = { 0 };
@@ -473,6 +500,13 @@ static void test_watch(void **state)
 		usleep(20000);
 	}
 	assert_true(refreshed);
+
+	/* the cluster fails: unknown with a reason; it comes back: recovered */
+	control_m("PUT", "faults", "{\"errorRate\": 1, \"errorCode\": 503, \"dropWatches\": true}");
+	assert_true(wait_for(kd_engine_store(e), is_down));
+	control_m("PUT", "faults", "{}");
+	assert_true(wait_for(kd_engine_store(e), is_back));
+	assert_true(logged(kd_engine_store(e), "reachable again"));
 	kd_engine_stop(e);
 	kd_engine_free(e);
 }
