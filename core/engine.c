@@ -244,7 +244,7 @@ kd_store *kd_engine_store(kd_engine *e)
 
 const kd_fleet *kd_engine_fleet(const kd_engine *e)
 {
-	return e->fleet;
+	return __atomic_load_n(&e->fleet, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the scheduler ------------------------------------------------------- */
@@ -358,7 +358,7 @@ static void reload(kd_engine *e)
 	}
 	e->old_fleets = old;
 	old[e->nold_fleets++] = e->fleet;
-	e->fleet = nf;
+	__atomic_store_n(&e->fleet, nf, __ATOMIC_RELEASE);
 	json_object_clear(e->render_cache);
 	json_object_clear(e->base_cache);
 	for (i = 0; i < e->ncl; i++) {
