@@ -511,6 +511,68 @@ static void test_watch(void **state)
 	kd_engine_free(e);
 }
 
+static const kd_resource *res_d(const kd_cluster_state *st)
+{
+	return kd_app_state_resource(kd_cluster_state_app(st, "cm"), "ConfigMap", "default", "d");
+}
+
+static bool d_synced(const kd_cluster_state *st)
+{
+	return res_d(st) && res_d(st)->status == KD_STATUS_SYNCED;
+}
+
+static bool d_drifted(const kd_cluster_state *st)
+{
+	const kd_resource *r = res_d(st);
+
+	return r && r->status == KD_STATUS_DRIFTED && r->diff && r->diff->nfields == 1 &&
+	       strcmp(r->diff->fields[0].path, "/data/k") == 0;
+}
+
+/* A new commit: a refresh fetches, renders the new revision and diffs. */
+static void test_new_revision(void **state)
+{
+	kd_engine_opts o = { 0 };
+	kd_engine *e = NULL;
+	char path[160], cmd[512], *rev1 = NULL, *rev2 = NULL;
+
+	(void)state;
+	make_dir("git");
+	make_dir("git/cm");
+	write_file("git/kdrift.yaml", fleet_sim);
+	write_file("git/cm/d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {k: one}\n");
+	snprintf(cmd, sizeof(cmd), "cd '%s/git' && git init -q && git add -A && "
+		 "git -c user.name=t -c user.email=t@kdrift.invalid commit -qm one", tmp);
+	assert_int_equal(system(cmd), 0);
+	control("objects?manager=gitops",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"d\","
+		"\"namespace\":\"default\"},\"data\":{\"k\":\"one\"}}");
+	snprintf(path, sizeof(path), "%s/ks/kubeconfig", tmp);
+	snprintf(cmd, sizeof(cmd), "%s/git", tmp);
+	o.repo = cmd;
+	o.kubeconfig = path;
+	o.timeout_s = 10;
+	assert_int_equal(kd_engine_new(&e, &o), 0);
+	assert_int_equal(kd_engine_start(e), 0);
+	assert_true(wait_for(kd_engine_store(e), d_synced));
+	kd_store_source(kd_engine_store(e), NULL, &rev1, NULL);
+
+	write_file("git/cm/d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {k: two}\n");
+	snprintf(cmd, sizeof(cmd), "cd '%s/git' && git -c user.name=t -c user.email=t@kdrift.invalid "
+		 "commit -qam two", tmp);
+	assert_int_equal(system(cmd), 0);
+	kd_engine_refresh(e, NULL);
+	assert_true(wait_for(kd_engine_store(e), d_drifted));
+	kd_store_source(kd_engine_store(e), NULL, &rev2, NULL);
+	assert_non_null(rev1);
+	assert_non_null(rev2);
+	assert_string_not_equal(rev1, rev2);
+	assert_true(logged(kd_engine_store(e), "new revision"));
+	free(rev1);
+	free(rev2);
+	kd_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest helpers[] = {
@@ -524,6 +586,7 @@ int main(void)
 	};
 	const struct CMUnitTest sim[] = {
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_new_revision),
 	};
 	int rc = 0;
 
