@@ -69,7 +69,7 @@ expect "a freshly applied fleet is synced (exit 0)" 0 'summary: 12 synced, 0 dri
 
 # ---- drift, each kind by its own manager --------------------------------------
 steps_ok=0
-mutate alpha '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug"}}}' || steps_ok=1
+mutate alpha '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug","script":"line one\nline two\n"}}}' || steps_ok=1
 mutate alpha '{"action":"scale","manager":"kubectl-scale","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"web","replicas":5}' || steps_ok=1
 mutate alpha '{"action":"patch","manager":"kubectl-set","patchType":"strategic","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"worker","patch":{"spec":{"template":{"spec":{"containers":[{"name":"worker","image":"registry.example/worker:2.1.0"}]}}}}}' || steps_ok=1
 mutate alpha '{"action":"patch","manager":"kubectl-label","patchType":"merge","apiVersion":"v1","kind":"Service","namespace":"shop","name":"web","patch":{"metadata":{"labels":{"app":null}}}}' || steps_ok=1
@@ -201,6 +201,13 @@ assert lines[i + 1] == "+  replicas: 5", lines[i:i + 3]
 assert lines[i + 2].startswith("# /spec/replicas changed by kubectl-scale (Update"), lines[i + 2]
 ' <<<"$OUT"
 check "diff: server defaults are not shown" test "$(printf '%s\n' "$OUT" | grep -c '^[-+] ')" -eq 2
+KD diff alpha shop ConfigMap/shop/web-config >"$T/cm.diff"
+check "diff: a multi-line value, then its attribution after its last line" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+i = lines.index("+  script: |")
+assert lines[i + 1:i + 4] == ["+    line one", "+    line two", "# /data/script added by kubectl-edit (Update, " + lines[i + 3].split("(Update, ")[1]], lines[i:i + 4]
+' "$T/cm.diff"
 expect "diff: a synced app prints nothing and exits 0" 0 '^$' KD diff alpha site
 expect "diff: removed label and added annotation with their managers" 1 'metadata/annotations/team added by kubectl-annotate' KD diff alpha shop Service/shop/web
 if printf '%s' "$OUT" | grep -q $'\x1b'; then not_ok "diff: control characters from the cluster are shown inert" "$OUT"
