@@ -259,4 +259,5 @@ expect "check: bad output format" 2 "unknown output format 'yaml'" KD check --ou
 expect "check: bad timeout" 2 'timeout' KD check --timeout 0
 expect "check: unknown app" 2 "has no app 'nope'" KD check --app nope
 expect "check: bad selector" 2 'clusters' KD check --clusters 'env in ('
+expect "check: a selector that matches no cluster is an error" 2 'no cluster of kdrift.yaml matches' KD check --clusters env=nowhere
 tap_done
