@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "engine.h"
@@ -108,8 +109,13 @@ int main(int argc, char **argv)
 		poll(&p, 1, 100);
 		kd_store_wake_drain(s);
 	}
-	printf("engine: first reconcile of %zu clusters in watch mode: %.0f ms\n",
-	       kd_store_cluster_count(s), now_ms() - t0);
+	{
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("engine: first reconcile of %zu clusters in watch mode: %.0f ms, peak RSS %ld MiB\n",
+		       kd_store_cluster_count(s), now_ms() - t0, ru.ru_maxrss / 1024);
+	}
 	for (i = 0; i < steps; i++) {
 		const char *cluster = argv[5 + i % nclusters];
 		long slot = kd_store_cluster_index(s, cluster);
