@@ -19,6 +19,7 @@
 #define DEFAULT_FETCH_S 60
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_CONCURRENCY 64
+#define WATCH_BATCH 50
 
 int64_t eng_now_ms(void)
 {
@@ -260,7 +261,7 @@ static void queue(eng_cluster *cl)
  * next timer, at most max_ms. */
 static int schedule(kd_engine *e, int max_ms)
 {
-	size_t i, active = 0;
+	size_t i, active = 0, started, queued = 0;
 	int64_t now = eng_now_ms(), next = now + max_ms;
 
 	for (i = 0; i < e->ncl; i++)
@@ -276,6 +277,20 @@ static int schedule(kd_engine *e, int max_ms)
 		eng_cluster_start(cl);
 		active += eng_cluster_active(cl);
 	}
+	/* watches start once every queued cluster has started its reconcile
+	 * (never waiting for a slow one), a batch per pass */
+	for (i = 0; i < e->ncl; i++)
+		queued += e->cl[i].queued;
+	for (i = 0, started = 0; queued == 0 && i < e->ncl && started < WATCH_BATCH; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (!cl->queued && cl->watches_pending) {
+			eng_cluster_start_watches(cl);
+			started++;
+		}
+	}
+	if (started)
+		next = now;
 	for (i = 0; i < e->ncl; i++) {
 		eng_cluster *cl = &e->cl[i];
 
@@ -388,6 +403,11 @@ static void fetch(kd_engine *e)
 			kd_store_log(e->store, KD_LOG_INFO, NULL, "new revision %s",
 				     kd_source_label(e->src));
 			reload(e);
+		} else {
+			size_t i;
+
+			for (i = 0; i < e->ncl; i++)
+				eng_cluster_resync(&e->cl[i]);
 		}
 		kd_store_set_source(e->store, kd_source_label(e->src),
 				    kd_source_revision(e->src), e->fetched_at);
