@@ -419,6 +419,14 @@ static bool has_extra(const kd_cluster_state *st)
 	return r && r->status == KD_STATUS_EXTRA;
 }
 
+static bool has_sts_extra(const kd_cluster_state *st)
+{
+	const kd_resource *r = kd_app_state_resource(kd_cluster_state_app(st, "cm"),
+						     "StatefulSet", "default", "db");
+
+	return r && r->status == KD_STATUS_EXTRA;
+}
+
 static bool is_missing(const kd_cluster_state *st)
 {
 	const kd_resource *r = res_c(st, "c");
@@ -466,6 +474,7 @@ static void test_watch(void **state)
 	o.worktree = true;
 	o.kubeconfig = path;
 	o.timeout_s = 10;
+	o.fetch_interval_s = 1;
 	assert_int_equal(kd_engine_new(&e, &o), 0);
 	assert_int_equal(kd_engine_start(e), 0);
 	assert_true(wait_for(kd_engine_store(e), is_synced));
@@ -479,6 +488,15 @@ static void test_watch(void **state)
 		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"stray\","
 		"\"namespace\":\"default\",\"labels\":{\"kdrift.dev/app\":\"cm\"}}}}");
 	assert_true(wait_for(kd_engine_store(e), has_extra));
+
+	/* a kind no desired object has is not watched: found at the next fetch */
+	control("mutate", "{\"action\":\"create\",\"manager\":\"kubectl-create\",\"object\":"
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"db\","
+		"\"namespace\":\"default\",\"labels\":{\"kdrift.dev/app\":\"cm\"}},\"spec\":"
+		"{\"serviceName\":\"db\",\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":"
+		"{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":"
+		"[{\"name\":\"db\",\"image\":\"db:1\"}]}}}}}");
+	assert_true(wait_for(kd_engine_store(e), has_sts_extra));
 
 	control("mutate", "{\"action\":\"delete\",\"manager\":\"kubectl\",\"apiVersion\":\"v1\","
 		"\"kind\":\"ConfigMap\",\"namespace\":\"default\",\"name\":\"c\"}");
