@@ -406,6 +406,8 @@ static void fetch(kd_engine *e)
 		} else {
 			size_t i;
 
+			kd_store_log(e->store, KD_LOG_INFO, NULL, "fetched %s: unchanged",
+				     kd_source_label(e->src));
 			for (i = 0; i < e->ncl; i++)
 				eng_cluster_resync(&e->cl[i]);
 		}
