@@ -10,8 +10,8 @@
  *
  *  - ignoreDifferences (kd_ignore_rule, from the fleet file) whose group,
  *    kind, name and namespace match the object: fields at the rule's JSON
- *    pointers (desired or live indices) and fields owned by the rule's
- *    managedFields managers are left out on both sides;
+ *    pointers (desired or live indices) and fields last written by one of
+ *    the rule's managedFields managers are left out on both sides;
  *  - server metadata and status never count: status, metadata.uid,
  *    resourceVersion, generation, creationTimestamp, deletionTimestamp,
  *    deletionGracePeriodSeconds, managedFields, selfLink, the last-applied and
@@ -30,10 +30,14 @@
  *    everything else as written (an int-or-string port 80 is not "80");
  *  - lists with merge keys (see mergekeys.h) match elements by key; other
  *    lists compare element by element; a list of scalars compares whole;
+ *  - labels and annotations that GitOps tools stamp on what they apply
+ *    (keys under argocd.argoproj.io/, kustomize.toolkit.fluxcd.io/, kdrift.dev/,
+ *    app.kubernetes.io/instance) do not count when only live has them;
  *  - a field only in live is a server default and ignored, unless it is in
- *    last-applied (it was removed from Git but not from the cluster: ADDED)
- *    or it is owned by a hand-editing manager (opts->manual_managers:
- *    kubectl-edit, kubectl-patch, ... added it: ADDED);
+ *    last-applied or owned by a server-side applier (opts->appliers) (it
+ *    was removed from Git but not from the cluster: ADDED) or it is owned
+ *    by a hand-editing manager (opts->manual_managers: kubectl-edit,
+ *    kubectl-patch, ... added it: ADDED);
  *  - a field in desired but not in live is REMOVED; it is flagged
  *    never_converges when last-applied holds the same value (the applier
  *    sent it) and no other manager wrote into the enclosing live object after
@@ -43,6 +47,13 @@
  *    compared as bytes, "" equals null and absent) and every value that
  *    leaves this module is a mask (kd_diff_mask).
  *
+ * What is reported: the deepest field that differs.  A map that only one
+ * side has is opened and its fields reported one by one (so that the rules
+ * above still apply inside it); a list element or a scalar that only one
+ * side has is reported whole, and so is a list of scalars that differs.
+ * never_converges needs last-applied: for server-side applied objects a
+ * dropped field is reported as a plain REMOVED.
+ *
  * Paths are JSON pointers.  `path` uses the desired object's indices for
  * list elements that exist in desired, and the live object's indices for
  * elements only live has; `live_path` always addresses the live object (NULL
@@ -50,8 +61,9 @@
  * /data/KEY, also when desired wrote it under stringData.
  *
  * The walk copies nothing: reported values are references into the inputs
- * (json_incref), except masks.  Results are immutable and may be shared
- * between threads.  Never prints.
+ * (json_incref), except masks, so the inputs must not be modified while a
+ * result lives.  Results are immutable and may then be shared between
+ * threads.  Never prints.
  */
 #ifndef KD_DIFF_H
 #define KD_DIFF_H
@@ -99,6 +111,16 @@ typedef struct kd_diff_opts {
 	/* Managers whose live-only fields are drift (NULL-terminated); NULL
 	 * selects kd_diff_default_manual_managers. */
 	const char *const *manual_managers;
+	/* Field managers that apply desired with server-side apply (Flux's
+	 * kustomize-controller, kdrift) (NULL-terminated, may be NULL).  Their
+	 * Apply entries list exactly what was applied, so a live field they
+	 * own that Git no longer has is drift, as with last-applied. */
+	const char *const *appliers;
+	/* live's last-applied-configuration already parsed (borrowed), for
+	 * callers that cache it per resourceVersion.  NULL: taken from the
+	 * annotation (no parse when it is desired in canonical form; when it
+	 * is not, the parse is about half the cost of a diff). */
+	const json_t *last_applied;
 } kd_diff_opts;
 
 /* metadata fields the API server owns, and annotations its clients write
@@ -127,6 +149,13 @@ int kd_diff_status_of(const json_t *desired, const json_t *live,
 const char *kd_diff_status_name(kd_diff_status s);
 const char *kd_diff_change_name(kd_diff_change c);
 
+/* The result as JSON for `kdrift check --output json` and the store:
+ * {"status": "drifted", "fields": [{"path", "livePath", "change",
+ * "desired", "live", "manager", "operation", "time", "subresource",
+ * "neverConverges"}]}, absent values left out.  Values are shared with the
+ * result (Secret values are masks there already). */
+int kd_diff_result_json(json_t **out, const kd_diff_result *res);
+
 /* True when an ignoreDifferences rule applies to the object. */
 bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj);
 
@@ -144,9 +173,11 @@ int kd_diff_normalize(json_t **desired_out, json_t **live_out,
 		      const kd_diff_opts *opts);
 
 /* A mask for a secret value: equal bytes give equal masks, different bytes
- * different masks (a keyed SHA-256 with a random per-process key, so a mask
- * reveals nothing about the value, not even to a dictionary of guesses).
- * The text is "<masked:" + 12 hex digits + ">". */
+ * different masks (48 bits of HMAC-SHA256 under a random per-process key:
+ * two given values collide with probability 2^-48, and a mask reveals
+ * nothing about the value, not even to a dictionary of guesses; masks are
+ * comparable within one process only).  The text is "<masked:" + 12 hex
+ * digits + ">". */
 #define KD_DIFF_MASK_SIZE 22
 void kd_diff_mask(char out[KD_DIFF_MASK_SIZE], const void *value, size_t len);
 

@@ -206,7 +206,7 @@ bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj)
 	const char *ns = kd_json_str(meta, "namespace");
 	const char *slash = api ? strchr(api, '/') : NULL;
 
-	if (rule->group) {
+	if (rule->group && strcmp(rule->group, "*") != 0) {
 		size_t glen = slash ? (size_t)(slash - api) : 0;
 
 		if (strlen(rule->group) != glen ||
@@ -221,4 +221,47 @@ bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj)
 	if (rule->namespace && strcmp(rule->namespace, ns ? ns : "") != 0)
 		return false;
 	return true;
+}
+
+/* Sets key to a new string when s is not NULL. */
+static int put_str(json_t *obj, const char *key, const char *s)
+{
+	return s ? json_object_set_new(obj, key, json_string(s)) : 0;
+}
+
+int kd_diff_result_json(json_t **out, const kd_diff_result *res)
+{
+	json_t *doc = json_object(), *fields = json_array();
+	size_t i;
+	int bad = !doc || !fields;
+
+	*out = NULL;
+	if (!bad)
+		bad = json_object_set_new(doc, "status", json_string(
+				kd_diff_status_name(res->status))) < 0 ||
+		      json_object_set(doc, "fields", fields) < 0;
+	for (i = 0; !bad && i < res->nfields; i++) {
+		const kd_diff_field *f = &res->fields[i];
+		json_t *o = json_object();
+
+		bad = !o || json_array_append_new(fields, o) < 0 ||
+		      put_str(o, "path", f->path) < 0 ||
+		      put_str(o, "livePath", f->live_path) < 0 ||
+		      put_str(o, "change", kd_diff_change_name(f->kind)) < 0 ||
+		      (f->desired && json_object_set(o, "desired", f->desired) < 0) ||
+		      (f->live && json_object_set(o, "live", f->live) < 0) ||
+		      put_str(o, "manager", f->manager) < 0 ||
+		      put_str(o, "operation", f->operation) < 0 ||
+		      put_str(o, "time", f->time) < 0 ||
+		      put_str(o, "subresource", f->subresource) < 0 ||
+		      json_object_set_new(o, "neverConverges",
+					  json_boolean(f->never_converges)) < 0;
+	}
+	json_decref(fields);
+	if (bad) {
+		json_decref(doc);
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	*out = doc;
+	return 0;
 }

@@ -520,12 +520,46 @@ static void read_opts(gen_opts *o, const json_t *global, const json_t *local)
 	o->annotations = json_object_get(global, "annotations");
 	o->labels2 = json_object_get(local, "labels");
 	o->annotations2 = json_object_get(local, "annotations");
-	o->no_hash = json_is_true(json_object_get(global, "disableNameSuffixHash"));
-	if ((v = json_object_get(local, "disableNameSuffixHash")) && json_is_boolean(v))
-		o->no_hash = json_is_true(v);
-	o->immutable = json_is_true(json_object_get(global, "immutable"));
-	if ((v = json_object_get(local, "immutable")) && json_is_boolean(v))
-		o->immutable = json_is_true(v);
+	o->no_hash = kz_true(json_object_get(global, "disableNameSuffixHash"));
+	if ((v = json_object_get(local, "disableNameSuffixHash")) && kz_is_bool(v))
+		o->no_hash = kz_true(v);
+	o->immutable = kz_true(json_object_get(global, "immutable"));
+	if ((v = json_object_get(local, "immutable")) && kz_is_bool(v))
+		o->immutable = kz_true(v);
+}
+
+static const char *const configmap_keys[] = { "name", "namespace", "behavior", "literals",
+					      "files", "envs", "env", "options", NULL };
+static const char *const secret_keys[] = { "name", "namespace", "behavior", "literals",
+					   "files", "envs", "env", "options", "type", NULL };
+static const char *const option_keys[] = { "labels", "annotations", "disableNameSuffixHash",
+					   "immutable", NULL };
+
+/* kubectl refuses anything but strings in these fields. */
+static int check_strings(const kz_file *f, const char *ptr, const json_t *e,
+			 const char *field)
+{
+	json_t *v = json_object_get(e, field);
+
+	if (v && !json_is_string(v) && !json_is_null(v))
+		return kz_fail(f, ptr, KD_EINVAL, "generator '%s' must be a string", field);
+	return 0;
+}
+
+static int check_string_map(const kz_file *f, const char *ptr, const json_t *m)
+{
+	const char *key;
+	json_t *v;
+
+	if (!m || json_is_null(m))
+		return 0;
+	if (!json_is_object(m))
+		return kz_fail(f, ptr, KD_EINVAL, "generator labels and annotations must be mappings");
+	json_object_foreach((json_t *)m, key, v)
+		if (!json_is_string(v))
+			return kz_fail(f, ptr, KD_EINVAL,
+				       "value of '%s' must be a string (quote it)", key);
+	return 0;
 }
 
 static kz_res *find_generated(kz_list *l, const char *kind, const char *name,
@@ -583,6 +617,20 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 			     "behavior must be create, merge or replace, not '%s'", behavior);
 		goto cleanup;
 	}
+	if ((rc = kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
+	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
+	    (rc = kz_check_keys(f, "/generatorOptions",
+				json_object_get(f->doc, "generatorOptions"), option_keys)) < 0 ||
+	    (rc = check_strings(f, ptr, e, "namespace")) < 0 ||
+	    (rc = check_strings(f, ptr, e, "behavior")) < 0 ||
+	    (rc = check_strings(f, ptr, e, "type")) < 0 ||
+	    (rc = check_string_map(f, "/generatorOptions",
+				   json_object_get(json_object_get(f->doc, "generatorOptions"), "labels"))) < 0 ||
+	    (rc = check_string_map(f, "/generatorOptions",
+				   json_object_get(json_object_get(f->doc, "generatorOptions"), "annotations"))) < 0 ||
+	    (rc = check_string_map(f, ptr, json_object_get(json_object_get(e, "options"), "labels"))) < 0 ||
+	    (rc = check_string_map(f, ptr, json_object_get(json_object_get(e, "options"), "annotations"))) < 0)
+		goto cleanup;
 	read_opts(&o, json_object_get(f->doc, "generatorOptions"),
 		  json_object_get(e, "options"));
 	rc = collect(c, f, e, ptr, &g);
@@ -663,6 +711,8 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 	}
 	rc = kz_list_add(l, obj, name);
 	obj = NULL;
+	if (rc == 0 && c->trace)
+		rc = kz_set_file(&l->v[l->n - 1], f->path);
 	if (rc < 0)
 		goto cleanup;
 	if (!o.no_hash) {

@@ -26,6 +26,7 @@ static const char *const order_last[] = {
 
 typedef struct sort_item {
 	json_t *obj;
+	const kz_res *res;
 	int rank;
 	char gvk[512];
 } sort_item;
@@ -83,8 +84,15 @@ static int compare_items(const void *pa, const void *pb)
 
 	if (a->rank != b->rank)
 		return a->rank < b->rank ? -1 : 1;
-	if ((d = strcmp(a->gvk, b->gvk)) != 0)
+	if ((d = strcmp(a->gvk, b->gvk)) != 0) {
+		/* kustomize sorts core-group Namespaces of different versions
+		 * backwards, so v1 comes last */
+		if (strcmp(kz_kind(a->obj), "Namespace") == 0 &&
+		    strcmp(kz_kind(b->obj), "Namespace") == 0 &&
+		    (strncmp(a->gvk, "~G_", 3) == 0 || strncmp(b->gvk, "~G_", 3) == 0))
+			return -d;
 		return d;
+	}
 	/* kustomize spells "no namespace" ~X, which sorts after any name */
 	if ((d = strcmp(kz_ns(a->obj)[0] ? kz_ns(a->obj) : "~X",
 			kz_ns(b->obj)[0] ? kz_ns(b->obj) : "~X")) != 0)
@@ -93,13 +101,48 @@ static int compare_items(const void *pa, const void *pb)
 		      kz_name(b->obj) ? kz_name(b->obj) : "");
 }
 
-int kz_output(json_t **out, kz_list *l, const json_t *sort_options)
+/* Annotation values become strings: 1 -> "1", true -> "true", null -> "null". */
+static int stringify(json_t *ann)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(ann, key, v) {
+		char text[64];
+
+		switch (json_typeof(v)) {
+		case JSON_INTEGER:
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			break;
+		case JSON_REAL: {
+			int prec;
+
+			/* the shortest text that reads back as the same number */
+			for (prec = 1; prec <= 17; prec++) {
+				snprintf(text, sizeof(text), "%.*g", prec, json_real_value(v));
+				if (strtod(text, NULL) == json_real_value(v))
+					break;
+			}
+			break;
+		}
+		case JSON_TRUE: snprintf(text, sizeof(text), "true"); break;
+		case JSON_FALSE: snprintf(text, sizeof(text), "false"); break;
+		case JSON_NULL: snprintf(text, sizeof(text), "null"); break;
+		default: continue;
+		}
+		if (json_object_set_new(ann, key, json_string(text)) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_options)
 {
 	json_t *legacy = json_object_get(sort_options, "legacySortOptions");
 	const char *order = json_string_value(json_object_get(sort_options, "order"));
 	json_t *first = json_object_get(legacy, "orderFirst");
 	json_t *last = json_object_get(legacy, "orderLast");
-	json_t *empty = NULL, *res = NULL;
+	json_t *empty = NULL, *res = NULL, *orig = NULL;
 	bool fifo = order && strcmp(order, "fifo") == 0;
 	sort_item *items;
 	size_t i;
@@ -108,6 +151,10 @@ int kz_output(json_t **out, kz_list *l, const json_t *sort_options)
 	*out = NULL;
 	items = calloc(l->n ? l->n : 1, sizeof(*items));
 	res = json_array();
+	if (origins && !(orig = json_array())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	if (legacy && !first)
 		first = empty = json_array();
 	if (!items || !res || (legacy && !first)) {
@@ -118,25 +165,46 @@ int kz_output(json_t **out, kz_list *l, const json_t *sort_options)
 		json_t *meta = json_object_get(l->v[i].obj, "metadata");
 		json_t *ann = json_object_get(meta, "annotations");
 
-		/* kustomize drops empty annotations when it strips its own */
+		/* kustomize drops empty annotations when it strips its own, and
+		 * writes the rest back as strings */
 		if (ann && (json_is_null(ann) || (json_is_object(ann) && json_object_size(ann) == 0)))
 			json_object_del(meta, "annotations");
+		else if (json_is_object(ann) && (rc = stringify(ann)) < 0)
+			goto cleanup;
 		items[i].obj = l->v[i].obj;
+		items[i].res = &l->v[i];
 		items[i].rank = kind_rank(kz_kind(items[i].obj), first, last);
 		gvk_string(items[i].gvk, sizeof(items[i].gvk), items[i].obj);
 	}
 	/* qsort is not stable, but ids are unique so no two compare equal */
 	if (!fifo)
 		qsort(items, l->n, sizeof(*items), compare_items);
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		if (json_array_append(res, items[i].obj) < 0) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
+		if (orig) {
+			const kz_res *r = items[i].res;
+			json_t *o = json_pack("{s:s, s:o}", "file", r->file ? r->file : "",
+					      "layers", r->layers ? json_incref(r->layers)
+								  : json_array());
+
+			if (!o || json_array_append_new(orig, o) < 0) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
+	}
 	*out = res;
 	res = NULL;
+	if (origins) {
+		*origins = orig;
+		orig = NULL;
+	}
 cleanup:
 	json_decref(res);
+	json_decref(orig);
 	json_decref(empty);
 	free(items);
 	return rc;

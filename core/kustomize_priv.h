@@ -20,6 +20,9 @@ typedef struct kz_res {
 	char *level_ns;    /* the namespace then ("" for none) */
 	bool hashed;       /* carries a content hash suffix */
 	json_t *ids;       /* every [name, namespace] it has had, for patches */
+	char *file;        /* traced: the file it came from */
+	json_t *layers;    /* traced: kustomization dirs that changed it */
+	json_t *snap;      /* traced: its state when the current step began */
 } kz_res;
 
 typedef struct kz_list {
@@ -42,6 +45,8 @@ typedef struct kz_ctx {
 	char **stack;  /* directories being built, for cycle detection */
 	size_t depth;
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
+	const json_t *overrides;  /* laid over the top kustomization, or NULL */
+	bool trace;               /* record origins (kd_kustomize_build_traced) */
 } kz_ctx;
 
 /* kustomize_util.c */
@@ -49,6 +54,9 @@ int kz_list_add(kz_list *l, json_t *obj, const char *orig_name);
 void kz_list_remove(kz_list *l, size_t i);
 void kz_list_free(kz_list *l);
 int kz_remember_id(kz_res *r);
+int kz_set_file(kz_res *r, const char *file);
+int kz_snapshot(kz_ctx *c, kz_list *l);
+int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir);
 bool kz_had_id(const kz_res *r, const char *name, const char *ns);
 int kz_line(const kz_file *f, const char *pointer);
 int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
@@ -62,12 +70,15 @@ const char *kz_ns(const json_t *obj);
 const char *kz_kind(const json_t *obj);
 const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
-json_t *kz_obj_path(json_t *obj, const char *const *path, bool create);
 
 void kz_group_of(char *out, size_t size, const char *api_version);
+bool kz_true(const json_t *v);
+bool kz_is_bool(const json_t *v);
+int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+		  const char *const *known);
 
 /* kustomize_order.c: *out = the resources in output order (l keeps them). */
-int kz_output(json_t **out, kz_list *l, const json_t *sort_options);
+int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_options);
 
 /* kustomize_gen.c */
 int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l);
@@ -84,6 +95,9 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images);
 int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas);
 int kz_fix_references(kz_list *l);
 void kz_mark_level(kz_list *l);
+
+/* kustomize_replace.c */
+int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l);
 
 /* kustomize_patch.c */
 int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l);

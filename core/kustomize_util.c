@@ -47,25 +47,6 @@ int kz_set_str(json_t *obj, const char *key, const char *value)
 	return 0;
 }
 
-/* Follows path (NULL-terminated field names) through objects; creates
- * missing objects when asked.  NULL when a step is absent or not an object. */
-json_t *kz_obj_path(json_t *obj, const char *const *path, bool create)
-{
-	size_t i;
-
-	for (i = 0; path[i] && obj; i++) {
-		json_t *next = json_object_get(obj, path[i]);
-
-		if (!next && create) {
-			next = json_object();
-			if (!next || json_object_set_new(obj, path[i], next) < 0)
-				return NULL;
-		}
-		obj = json_is_object(next) ? next : NULL;
-	}
-	return obj;
-}
-
 int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
 {
 	kz_res *r;
@@ -130,6 +111,9 @@ bool kz_had_id(const kz_res *r, const char *name, const char *ns)
 
 static void res_clear(kz_res *r)
 {
+	free(r->file);
+	json_decref(r->layers);
+	json_decref(r->snap);
 	json_decref(r->obj);
 	free(r->orig_name);
 	free(r->base_name);
@@ -309,3 +293,110 @@ void kz_group_of(char *out, size_t size, const char *api_version)
 	out[n] = '\0';
 }
 
+
+/* kubectl reads kustomizations strictly: an unknown field is an error. */
+int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+		  const char *const *known)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(obj))
+		return 0;
+	json_object_foreach((json_t *)obj, key, v) {
+		bool ok = false;
+
+		for (i = 0; known[i] && !ok; i++)
+			ok = strcmp(known[i], key) == 0;
+		if (!ok)
+			return kz_fail(f, pointer, KD_EINVAL, "unknown field '%s'", key);
+	}
+	return 0;
+}
+
+/* ---- origins (traced builds only) -------------------------------------- */
+
+int kz_set_file(kz_res *r, const char *file)
+{
+	free(r->file);
+	r->file = strdup(file);
+	return r->file ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+}
+
+/* Remembers every resource's current state, to see later what a step of
+ * the build changed. */
+int kz_snapshot(kz_ctx *c, kz_list *l)
+{
+	size_t i;
+
+	if (!c->trace)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		json_decref(l->v[i].snap);
+		l->v[i].snap = json_deep_copy(l->v[i].obj);
+		if (!l->v[i].snap)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Adds dir to the layers of every resource the step since the snapshot
+ * changed, and forgets the snapshots. */
+int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir)
+{
+	size_t i;
+
+	if (!c->trace)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		kz_res *r = &l->v[i];
+		size_t n;
+
+		if (!r->snap)
+			continue;
+		if (!json_equal(r->snap, r->obj)) {
+			if (!r->layers && !(r->layers = json_array()))
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			n = json_array_size(r->layers);
+			if ((n == 0 || strcmp(json_string_value(json_array_get(r->layers, n - 1)), dir) != 0) &&
+			    json_array_append_new(r->layers, json_string(dir)) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(r->snap);
+		r->snap = NULL;
+	}
+	return 0;
+}
+
+/* A boolean field of a kustomization.  kubectl reads kustomization files as
+ * YAML 1.1, where y, yes and on (in any of their spellings) are true, while
+ * kdrift's parser types them as strings. */
+bool kz_true(const json_t *v)
+{
+	static const char *const words[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+					     "true", "True", "TRUE", NULL };
+	size_t i;
+
+	if (json_is_true(v))
+		return true;
+	for (i = 0; json_is_string(v) && words[i]; i++)
+		if (strcmp(json_string_value(v), words[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether v is a boolean to kubectl (true, false or a YAML 1.1 word). */
+bool kz_is_bool(const json_t *v)
+{
+	static const char *const words[] = { "n", "N", "no", "No", "NO", "off", "Off", "OFF",
+					     "false", "False", "FALSE", NULL };
+	size_t i;
+
+	if (json_is_boolean(v) || kz_true(v))
+		return true;
+	for (i = 0; json_is_string(v) && words[i]; i++)
+		if (strcmp(json_string_value(v), words[i]) == 0)
+			return true;
+	return false;
+}

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "kinds.h"
 
 /* ---- a tiny path walker ----------------------------------------------- */
 
@@ -167,8 +166,8 @@ static int apply_specs(json_t *obj, const fspec *specs, const json_t *pairs)
 	return 0;
 }
 
-/* Label and annotation values are strings; kustomize accepts scalars and
- * writes them as strings. */
+/* Label and annotation values must be strings: kubectl refuses numbers
+ * and booleans there ("cannot unmarshal number into ... of type string"). */
 static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
 			const char *pointer)
 {
@@ -178,33 +177,12 @@ static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
 	*out = NULL;
 	if (!json_is_object(in))
 		return kz_fail(f, pointer, KD_EINVAL, "expected a mapping of names to values");
-	*out = json_object();
-	if (!*out)
-		return kd_error_set(KD_ENOMEM, "out of memory");
 	json_object_foreach((json_t *)in, key, v) {
-		json_t *s;
-		char num[64];
-
-		if (json_is_string(v))
-			s = json_incref(v);
-		else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			s = json_string(num);
-		} else if (json_is_boolean(v))
-			s = json_string(json_is_true(v) ? "true" : "false");
-		else if (json_is_null(v))
-			s = json_string("");
-		else {
-			json_decref(*out);
-			*out = NULL;
-			return kz_fail(f, pointer, KD_EINVAL, "value of '%s' must be a string", key);
-		}
-		if (!s || json_object_set_new(*out, key, s) < 0) {
-			json_decref(*out);
-			*out = NULL;
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		}
+		if (!json_is_string(v))
+			return kz_fail(f, pointer, KD_EINVAL,
+				       "value of '%s' must be a string (quote it)", key);
 	}
+	*out = json_incref((json_t *)in);
 	return 0;
 }
 
@@ -245,9 +223,58 @@ int kz_annotations(const kz_file *f, kz_list *l, const json_t *annotations)
 
 /* ---- namespace -------------------------------------------------------- */
 
+/*
+ * kustomize decides what is cluster-scoped from the OpenAPI document built
+ * into it (Kubernetes 1.21 era), never from a cluster: kinds and versions
+ * it does not know there (flowcontrol v1, ValidatingAdmissionPolicy, custom
+ * resources) get a namespace.  This is that document's list.
+ */
+static const char *const kustomize_cluster_scoped[] = {
+	"v1 ComponentStatus", "v1 Namespace", "v1 Node", "v1 PersistentVolume",
+	"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration",
+	"apiextensions.k8s.io/v1 CustomResourceDefinition",
+	"apiextensions.k8s.io/v1beta1 CustomResourceDefinition",
+	"apiregistration.k8s.io/v1 APIService",
+	"apiregistration.k8s.io/v1beta1 APIService",
+	"certificates.k8s.io/v1 CertificateSigningRequest",
+	"certificates.k8s.io/v1beta1 CertificateSigningRequest",
+	"flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema",
+	"flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration",
+	"networking.k8s.io/v1 IngressClass", "networking.k8s.io/v1beta1 IngressClass",
+	"node.k8s.io/v1 RuntimeClass", "node.k8s.io/v1beta1 RuntimeClass",
+	"policy/v1beta1 PodSecurityPolicy",
+	"rbac.authorization.k8s.io/v1 ClusterRole",
+	"rbac.authorization.k8s.io/v1 ClusterRoleBinding",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRole",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding",
+	"scheduling.k8s.io/v1 PriorityClass", "scheduling.k8s.io/v1beta1 PriorityClass",
+	"storage.k8s.io/v1 CSIDriver", "storage.k8s.io/v1 CSINode",
+	"storage.k8s.io/v1 StorageClass", "storage.k8s.io/v1 VolumeAttachment",
+	"storage.k8s.io/v1beta1 CSIDriver", "storage.k8s.io/v1beta1 CSINode",
+	"storage.k8s.io/v1beta1 StorageClass", "storage.k8s.io/v1beta1 VolumeAttachment",
+	NULL,
+};
+
 static bool cluster_scoped(const json_t *obj)
 {
-	return kd_kind_is_cluster_scoped(kz_api_version(obj), kz_kind(obj));
+	const char *av = kz_api_version(obj), *kind = kz_kind(obj);
+	size_t i, n = strlen(av);
+
+	for (i = 0; kustomize_cluster_scoped[i]; i++) {
+		const char *e = kustomize_cluster_scoped[i];
+
+		if (strncmp(e, av, n) == 0 && e[n] == ' ' && strcmp(e + n + 1, kind) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int set_string(json_t *parent, const char *key, void *arg)
+{
+	return kz_set_str(parent, key, arg);
 }
 
 int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
@@ -277,7 +304,12 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 		}
 		if ((rc = kz_remember_id(&l->v[i])) < 0)
 			return rc;
-		if (strcmp(kind, "Namespace") == 0 && json_is_object(meta)) {
+		if (strcmp(kind, "APIService") == 0 &&
+		    strncmp(kz_api_version(obj), "apiregistration.k8s.io/", 23) == 0 &&
+		    (rc = walk(obj, "spec/service/namespace", true, set_string, (void *)ns)) < 0)
+			return rc;
+		if (strcmp(kind, "Namespace") == 0 && strcmp(kz_api_version(obj), "v1") == 0 &&
+		    json_is_object(meta)) {
 			if ((rc = kz_set_str(meta, "name", ns)) < 0)
 				return rc;
 			continue;
@@ -304,7 +336,8 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		kd_buf b = KD_BUF_INIT;
 		int rc;
 
-		if (strcmp(kind, "Namespace") == 0 ||
+		/* kustomize never prefixes these kinds (of any version) */
+		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "APIService") == 0 ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || !name)
 			continue;
 		if ((rc = kz_remember_id(r)) < 0)
@@ -361,8 +394,11 @@ typedef struct refspec {
 
 static const char *const k_sa[] = { "ServiceAccount", NULL };
 static const char *const k_ingress[] = { "Ingress", NULL };
-static const char *const k_hpa[] = { "HorizontalPodAutoscaler", NULL };
 static const char *const k_apiservice[] = { "APIService", NULL };
+static const char *const k_webhooks[] = { "MutatingWebhookConfiguration",
+					  "ValidatingWebhookConfiguration", NULL };
+static const char *const k_volumes[] = { "PersistentVolume", "PersistentVolumeClaim", NULL };
+static const char *const k_pvc[] = { "PersistentVolumeClaim", NULL };
 
 static const refspec refspecs[] = {
 	{ "ConfigMap", "volumes[]/configMap/name", true, NULL },
@@ -388,6 +424,11 @@ static const refspec refspecs[] = {
 	{ "Service", "spec/rules[]/http/paths[]/backend/service/name", false, k_ingress },
 	{ "Service", "spec/defaultBackend/service/name", false, k_ingress },
 	{ "Service", "spec/service/name", false, k_apiservice },
+	{ "Service", "webhooks[]/clientConfig/service/name", false, k_webhooks },
+	{ "StorageClass", "spec/storageClassName", false, k_volumes },
+	{ "StorageClass", "spec/volumeClaimTemplates[]/spec/storageClassName", false, k_sts },
+	{ "PersistentVolume", "spec/volumeName", false, k_pvc },
+	{ "PriorityClass", "priorityClassName", true, NULL },
 	{ NULL, NULL, false, NULL },
 };
 
@@ -412,6 +453,7 @@ typedef struct ref_ctx {
 	const json_t *referrer;
 	const char *ref_kind;
 	bool check_ns;
+	bool set_ns;   /* the reference carries a namespace beside the name */
 } ref_ctx;
 
 /* The renamed resource of kind that was called `name` when the level
@@ -442,7 +484,15 @@ static int fix_one(json_t *parent, const char *key, void *arg)
 	if (!v)
 		return 0;
 	r = referral(c->l, c->ref_kind, v, kz_ns(c->referrer), c->check_ns);
-	if (!r || !kz_name(r->obj) || strcmp(kz_name(r->obj), v) == 0)
+	if (!r || !kz_name(r->obj))
+		return 0;
+	if (c->set_ns && kz_ns(r->obj)[0]) {
+		int rc = kz_set_str(parent, "namespace", kz_ns(r->obj));
+
+		if (rc < 0)
+			return rc;
+	}
+	if (strcmp(kz_name(r->obj), v) == 0)
 		return 0;
 	return kz_set_str(parent, key, kz_name(r->obj));
 }
@@ -503,7 +553,8 @@ int kz_fix_references(kz_list *l)
 	for (i = 0; i < l->n; i++) {
 		json_t *obj = l->v[i].obj;
 		const char *kind = kz_kind(obj);
-		ref_ctx c = { l, obj, NULL, true };
+		/* a cluster-scoped referrer may name a resource in any namespace */
+		ref_ctx c = { l, obj, NULL, !cluster_scoped(obj), false };
 
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
 			if ((rc = fix_bindings(l, obj)) < 0)
@@ -512,6 +563,7 @@ int kz_fix_references(kz_list *l)
 		}
 		for (j = 0; refspecs[j].ref_kind; j++) {
 			c.ref_kind = refspecs[j].ref_kind;
+			c.set_ns = refspecs[j].kinds == k_webhooks;
 			if (!refspecs[j].pod) {
 				if (!kind_in(kind, refspecs[j].kinds))
 					continue;
@@ -543,7 +595,6 @@ int kz_fix_references(kz_list *l)
 			}
 		}
 	}
-	(void)k_hpa;
 	return 0;
 }
 
@@ -588,18 +639,12 @@ static int set_image(json_t *parent, const char *key, void *arg)
 	const char *new_tag = json_string_value(json_object_get(img, "newTag"));
 	const char *digest = json_string_value(json_object_get(img, "digest"));
 	const char *tag, *dig;
-	char num[64];
 	kd_buf b = KD_BUF_INIT;
 	size_t nlen;
 	int rc;
 
 	if (!cur || !want)
 		return 0;
-	if (!new_tag && json_is_integer(json_object_get(img, "newTag"))) {
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(json_object_get(img, "newTag")));
-		new_tag = num;
-	}
 	split_image(cur, &nlen, &tag, &dig);
 	if (strlen(want) != nlen || strncmp(cur, want, nlen) != 0)
 		return 0;
@@ -627,6 +672,8 @@ static int set_image(json_t *parent, const char *key, void *arg)
 	return rc;
 }
 
+static const char *const image_keys[] = { "name", "newName", "newTag", "digest", NULL };
+
 int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 {
 	size_t i, j, k;
@@ -641,6 +688,24 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 		snprintf(ptr, sizeof(ptr), "/images/%zu", k);
 		if (!json_is_object(img) || !json_is_string(json_object_get(img, "name")))
 			return kz_fail(f, ptr, KD_EINVAL, "an image entry needs a name");
+		if (json_object_get(img, "tagSuffix"))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'images.tagSuffix' (%s:%d)",
+					    f->path, kz_line(f, ptr));
+		if ((rc = kz_check_keys(f, ptr, img, image_keys)) < 0)
+			return rc;
+		{
+			static const char *const fields[] = { "newName", "newTag", "digest", NULL };
+			size_t q;
+
+			for (q = 0; fields[q]; q++) {
+				json_t *v = json_object_get(img, fields[q]);
+
+				if (v && !json_is_string(v) && !json_is_null(v))
+					return kz_fail(f, ptr, KD_EINVAL,
+						       "image '%s' must be a string (quote it)", fields[q]);
+			}
+		}
 		for (i = 0; i < l->n; i++)
 			for (j = 0; image_paths[j]; j++)
 				if ((rc = walk(l->v[i].obj, image_paths[j], false, set_image, img)) < 0)
@@ -650,6 +715,8 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 }
 
 /* ---- replicas --------------------------------------------------------- */
+
+static const char *const replica_keys[] = { "name", "count", NULL };
 
 int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 {
@@ -665,6 +732,8 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/replicas/%zu", k);
+		if ((rc = kz_check_keys(f, ptr, e, replica_keys)) < 0)
+			return rc;
 		if (!name || !json_is_integer(count))
 			return kz_fail(f, ptr, KD_EINVAL, "a replicas entry needs a name and an integer count");
 		const char *other = NULL;

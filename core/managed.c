@@ -16,7 +16,7 @@
 struct kd_managed_node {
 	char form;             /* 'f', 'k', 'v', 'i' (the root: 0) */
 	const char *key;       /* the fieldsV1 key as written (borrowed) */
-	json_t *value;         /* parsed k: object or v: value (owned) */
+	json_t *value;         /* parsed k:/v: JSON when not simple (owned) */
 	size_t index;          /* i:N */
 	uint64_t owners;
 	uint64_t subtree;
@@ -42,6 +42,114 @@ static void node_free(kd_managed_node *n)
 	free(n->children);
 	json_decref(n->value);
 	free(n);
+}
+
+/* fieldsV1 keys hold JSON: `k:{"containerPort":8080,"protocol":"TCP"}`,
+ * `v:"finalizer"`.  The API server writes them compact with flat scalar
+ * values, and parsing each with jansson dominated the cost of a diff, so
+ * those are compared against the live element in place.  Anything else
+ * (escapes, white space, nested values) is SCAN_COMPLEX and parsed. */
+enum { SCAN_DIFFER = 0, SCAN_MATCH = 1, SCAN_COMPLEX = -1 };
+
+/* Scans one scalar at *pp and compares it with v; v == NULL only checks
+ * the syntax (SCAN_MATCH when simple). */
+static int scan_scalar(const char **pp, const json_t *v)
+{
+	const char *p = *pp, *s;
+	bool real = false;
+
+	if (*p == '"') {
+		for (s = ++p; *p && *p != '"'; p++)
+			if (*p == '\\' || (unsigned char)*p < 0x20)
+				return SCAN_COMPLEX;
+		if (*p != '"')
+			return SCAN_COMPLEX;
+		*pp = p + 1;
+		if (!v)
+			return SCAN_MATCH;
+		return json_is_string(v) && json_string_length(v) == (size_t)(p - s) &&
+		       memcmp(json_string_value(v), s, (size_t)(p - s)) == 0;
+	}
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		char num[64];
+		size_t n;
+
+		for (s = p; *p && strchr("0123456789+-.eE", *p); p++)
+			real = real || strchr(".eE", *p);
+		n = (size_t)(p - s);
+		if (n >= sizeof(num))
+			return SCAN_COMPLEX;
+		memcpy(num, s, n);
+		num[n] = '\0';
+		*pp = p;
+		if (!v)
+			return SCAN_MATCH;
+		if (!json_is_number(v))
+			return SCAN_DIFFER;
+		if (!real && json_is_integer(v))
+			return json_integer_value(v) == strtoll(num, NULL, 10);
+		return json_number_value(v) == strtod(num, NULL);
+	}
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0 ||
+	    strncmp(p, "null", 4) == 0) {
+		int r = p[0] == 't' ? json_is_true(v) :
+			p[0] == 'f' ? json_is_false(v) : json_is_null(v);
+
+		*pp = p + (p[0] == 'f' ? 5 : 4);
+		return !v ? SCAN_MATCH : r;
+	}
+	return SCAN_COMPLEX;
+}
+
+/* A v: value: one scalar and nothing after it. */
+static int scan_value(const char *text, const json_t *v)
+{
+	int r = scan_scalar(&text, v);
+
+	if (r == SCAN_COMPLEX || *text != '\0')
+		return SCAN_COMPLEX;
+	return r;
+}
+
+/* A k: object of scalars: every field must equal elem's (v == NULL:
+ * syntax only). */
+static int scan_key(const char *p, const json_t *elem)
+{
+	bool check = elem != NULL;
+	int r;
+
+	if (*p++ != '{')
+		return SCAN_COMPLEX;
+	if (*p == '}')
+		return p[1] == '\0' ? SCAN_MATCH : SCAN_COMPLEX;
+	for (;;) {
+		const char *k;
+		const json_t *v = NULL;
+
+		if (*p != '"')
+			return SCAN_COMPLEX;
+		for (k = ++p; *p && *p != '"'; p++)
+			if (*p == '\\')
+				return SCAN_COMPLEX;
+		if (*p != '"' || p[1] != ':')
+			return SCAN_COMPLEX;
+		if (check) {
+			v = json_object_getn(elem, k, (size_t)(p - k));
+			if (!v)
+				return SCAN_DIFFER;
+		}
+		p += 2;
+		r = scan_scalar(&p, v);
+		if (r != SCAN_MATCH)
+			return r;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '}' && p[1] == '\0')
+			return SCAN_MATCH;
+		return SCAN_COMPLEX;
+	}
 }
 
 /* Finds or adds the child for fieldsV1 key `key` (already validated). */
@@ -72,14 +180,22 @@ static int node_child(kd_managed_node **out, kd_managed_node *n,
 	c->form = key[0];
 	c->key = key;
 	if (key[0] == 'k' || key[0] == 'v') {
-		json_error_t err;
+		/* The common compact forms are matched straight from the text
+		 * (scan_key); only anything fancier is parsed up front. */
+		int r = key[0] == 'k' ? scan_key(key + 2, NULL) :
+					scan_value(key + 2, NULL);
 
-		c->value = json_loads(key + 2, JSON_DECODE_ANY, &err);
-		if (!c->value || (key[0] == 'k' && !json_is_object(c->value))) {
-			node_free(c);
-			return kd_error_set(KD_EINVAL,
-					    "managedFields: malformed key '%.60s'",
-					    key);
+		if (r == SCAN_COMPLEX) {
+			json_error_t err;
+
+			c->value = json_loads(key + 2, JSON_DECODE_ANY, &err);
+			if (!c->value ||
+			    (key[0] == 'k' && !json_is_object(c->value))) {
+				node_free(c);
+				return kd_error_set(KD_EINVAL,
+						    "managedFields: malformed key '%.60s'",
+						    key);
+			}
 		}
 	} else if (key[0] == 'i') {
 		char *end;
@@ -147,6 +263,7 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 	list = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
 	json_array_foreach(list, i, e) {
 		kd_managed_entry *ent;
+		const char *type;
 		json_t *fields;
 
 		if (m->nentries == KD_MANAGED_MAX_ENTRIES)
@@ -165,8 +282,15 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 		ent->subresource = kd_json_str(e, "subresource");
 		if (ent->subresource && !*ent->subresource)
 			ent->subresource = NULL;
-		fields = json_object_get(e, "fieldsV1");
-		if (fields) {
+		/* Only FieldsV1 exists today; a future format is skipped
+		 * (its entry attributes nothing) rather than misread. */
+		type = kd_json_str(e, "fieldsType");
+		fields = !type || strcmp(type, "FieldsV1") == 0 ?
+			json_object_get(e, "fieldsV1") : NULL;
+		/* status is never drift, so what the status writers own is not
+		 * worth a trie; their entries still count for times. */
+		if (fields && !(ent->subresource &&
+				strcmp(ent->subresource, "status") == 0)) {
 			if (!m->root) {
 				m->root = calloc(1, sizeof(*m->root));
 				if (!m->root) {
@@ -266,9 +390,13 @@ const kd_managed_node *kd_managed_element(const kd_managed_node *n,
 	for (i = 0; i < n->nchildren; i++) {
 		const kd_managed_node *c = n->children[i];
 
-		if (c->form == 'k' && key_matches(c->value, elem))
+		if (c->form == 'k' && json_is_object(elem) &&
+		    (c->value ? key_matches(c->value, elem) :
+				scan_key(c->key + 2, elem) == SCAN_MATCH))
 			return c;
-		if (c->form == 'v' && kd_json_equal(c->value, elem))
+		if (c->form == 'v' &&
+		    (c->value ? kd_json_equal(c->value, elem) :
+				scan_value(c->key + 2, elem) == SCAN_MATCH))
 			return c;
 		if (c->form == 'i' && c->index == index)
 			by_index = c;
@@ -284,6 +412,11 @@ uint64_t kd_managed_owners(const kd_managed_node *n)
 uint64_t kd_managed_subtree_owners(const kd_managed_node *n)
 {
 	return n ? n->subtree : 0;
+}
+
+bool kd_managed_is_leaf(const kd_managed_node *n)
+{
+	return !n || n->nchildren == 0;
 }
 
 /* RFC 3339 times written by the API server are all UTC ("Z") with second

@@ -8,6 +8,10 @@
  * itself, as opposed to only its children).  Every manager entry owns a set;
  * the trie merges them and records, per node, which entries own it.
  *
+ * Entries of the status subresource, and entries whose fieldsType is not
+ * FieldsV1, are listed but their fields are not read: nothing kdrift
+ * compares lives under status, and an unknown format is not guessed at.
+ *
  * Entries are numbered in managedFields order; only the first
  * KD_MANAGED_MAX_ENTRIES are read (real objects have a handful).  The trie
  * borrows strings from the live object, which must outlive it.  Never
@@ -65,6 +69,10 @@ uint64_t kd_managed_owners(const kd_managed_node *n);
 
 /* Entries that own the node or anything beneath it. */
 uint64_t kd_managed_subtree_owners(const kd_managed_node *n);
+
+/* True when no entry mentions anything beneath the node (an atomic field,
+ * or a map owned only as a whole). */
+bool kd_managed_is_leaf(const kd_managed_node *n);
 
 /* Of the entries in `mask`, the one written last (by time; ties and missing
  * times go to the later entry in the list); -1 when mask is empty. */

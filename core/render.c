@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "error.h"
 #include "kinds.h"
+#include "kustomize.h"
 #include "path.h"
 #include "yaml.h"
 
@@ -302,35 +303,24 @@ cleanup:
 	return rc;
 }
 
-static bool has_kustomization(kd_source *src, const char *dir)
-{
-	static const char *const names[] = {
-		"kustomization.yaml", "kustomization.yml", "Kustomization",
-	};
-	kd_source_type type;
-	char *path = NULL;
-	size_t i;
-	bool found = false;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
-		if (kd_path_join(&path, dir, names[i]) == 0 &&
-		    kd_source_stat(&type, src, path) == 0)
-			found = type == KD_SOURCE_FILE;
-		free(path);
-		path = NULL;
-	}
-	return found;
-}
-
 int kd_render_dir(json_t **out, kd_source *src, const char *path,
 		  const kd_render_opts *opts)
 {
+	kd_kustomize_opts kopts = { 0 };
+	int rc;
+
 	*out = NULL;
-	if (!has_kustomization(src, path))
+	if (!kd_kustomize_present(src, path))
 		return kd_render_plain(out, src, path, opts);
-	return kd_error_set(KD_EUNSUPPORTED,
-			    "%s: Kustomize directories cannot be rendered yet",
-			    path[0] ? path : ".");
+	kopts.load_restrictor = opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY;
+	if ((rc = kd_kustomize_build(out, src, path, &kopts)) < 0)
+		return rc;
+	rc = kd_render_apply_namespace(*out, opts ? opts->namespace : NULL);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int kd_render_app(json_t **out, kd_source *src, const kd_fleet *fleet,

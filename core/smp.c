@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "error.h"
 #include "smp_priv.h"
 
 typedef struct smp_ctx {
 	kd_smp_mode mode;
+	const json_t *order;  /* server: $setElementOrder of the list being merged */
 } smp_ctx;
 
 static int merge_map(json_t **out, json_t *dest, const json_t *patch,
@@ -501,15 +503,119 @@ static int merge_primitive(json_t **out, json_t *dest, const json_t *patch,
 	return 0;
 }
 
+static bool same_element(const json_t *a, const json_t *b, const smp_field *f)
+{
+	if (f && (f->list == L_KEYED || f->list == L_KEYED_SERVER)) {
+		elem_key ka, kb;
+
+		if (!json_is_object(a) || !json_is_object(b))
+			return false;
+		key_of(&ka, a, f, 1);
+		key_of(&kb, b, f, 1);
+		return key_equal(&ka, &kb);
+	}
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
+static long server_index(const json_t *server, const json_t *v, const smp_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(server); i++)
+		if (same_element(json_array_get(server, i), v, f))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * The API server's order for a merged list: the elements the patch names
+ * (in $setElementOrder's order, else the patch's) interleaved with those
+ * only the server had (in their order): a patch element goes first unless
+ * both were on the server and it came later there.
+ */
+static int server_order(json_t **out, const json_t *merged, const json_t *order,
+			const json_t *server, const smp_field *f)
+{
+	size_t n = json_array_size(merged), i, j, li = 0, ri = 0;
+	json_t *left = json_array(), *right = json_array(), *res = json_array();
+	bool *taken = calloc(n ? n : 1, sizeof(*taken));
+	int rc = 0;
+
+	*out = NULL;
+	if (!left || !right || !res || !taken) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < json_array_size(order); i++) {
+		const json_t *o = json_array_get(order, i);
+
+		if (directive(o))
+			continue;
+		for (j = 0; j < n; j++) {
+			if (!taken[j] && same_element(json_array_get(merged, j), o, f)) {
+				taken[j] = true;
+				if (json_array_append(left, json_array_get(merged, j)) < 0) {
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+					goto cleanup;
+				}
+				break;
+			}
+		}
+	}
+	for (j = 0; j < n; j++)
+		if (!taken[j] && json_array_append(right, json_array_get(merged, j)) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	while (li < json_array_size(left) || ri < json_array_size(right)) {
+		json_t *l = json_array_get(left, li), *r = json_array_get(right, ri);
+		bool take_left;
+
+		if (!l) {
+			take_left = false;
+		} else if (!r) {
+			take_left = true;
+		} else {
+			long il = server_index(server, l, f), ir = server_index(server, r, f);
+
+			take_left = il < 0 || ir < 0 || il < ir;
+		}
+		if (json_array_append(res, take_left ? l : r) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if (take_left)
+			li++;
+		else
+			ri++;
+	}
+	*out = res;
+	res = NULL;
+cleanup:
+	json_decref(left);
+	json_decref(right);
+	json_decref(res);
+	free(taken);
+	return rc;
+}
+
 /* Takes ownership of dest (NULL when absent). */
 static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 		      const smp_field *field, const smp_ctx *ctx)
 {
+	smp_ctx inner = { ctx->mode, NULL };  /* the order is this list's only */
+	smp_field as_keyed;
 	json_t *work = NULL;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
+	if (field && field->list == L_KEYED_SERVER) {
+		/* keyed for the server; kustomize replaces it */
+		as_keyed = *field;
+		as_keyed.list = ctx->mode == KD_SMP_SERVER ? L_KEYED : L_REPLACE;
+		field = &as_keyed;
+	}
 	if (!field || field->list == L_REPLACE || !dest ||
 	    has_replace_element(patch)) {
 		json_decref(dest);
@@ -521,20 +627,35 @@ static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 			*out = json_deep_copy(patch);
 			return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 		}
-		return list_from_patch(out, patch, field, ctx);
+		return list_from_patch(out, patch, field, &inner);
 	}
 	if (field->list == L_PRIMITIVE) {
-		rc = merge_primitive(out, dest, patch, ctx);
+		json_t *merged = NULL;
+
+		rc = merge_primitive(&merged, dest, patch, ctx);
+		if (rc == 0 && ctx->mode == KD_SMP_SERVER)
+			rc = server_order(out, merged, ctx->order ? ctx->order : patch,
+					  dest, field);
+		else if (rc == 0)
+			*out = json_incref(merged);
+		json_decref(merged);
 		json_decref(dest);
 		return rc;
 	}
 	/* Keyed: work on a private copy of the original list. */
 	work = json_deep_copy(dest);
-	json_decref(dest);
-	if (!work)
+	if (!work) {
+		json_decref(dest);
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	if (ctx->mode == KD_SMP_SERVER) {
-		rc = keyed_server(out, work, patch, field, ctx);
+		json_t *merged = NULL;
+
+		rc = keyed_server(&merged, work, patch, field, &inner);
+		if (rc == 0)
+			rc = server_order(out, merged, ctx->order ? ctx->order : patch,
+					  dest, field);
+		json_decref(merged);
 	} else {
 		bool full = false;
 
@@ -552,12 +673,13 @@ static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 			}
 		}
 		if (full)
-			rc = keyed_multi(out, work, patch, field, ctx);
+			rc = keyed_multi(out, work, patch, field, &inner);
 		else
 			rc = keyed_patch_first(out, work, patch, field,
-					       field->nkeys, ctx);
+					       field->nkeys, &inner);
 	}
 	json_decref(work);
+	json_decref(dest);
 	return rc;
 }
 
@@ -578,53 +700,6 @@ static int apply_delete_from_primitive(json_t *dest, const char *name,
 			i++;
 	}
 	return 0;
-}
-
-/* Reorders dest[name] to follow order (elements listed by key or value);
- * elements not listed keep their relative order after the listed ones. */
-static int apply_element_order(json_t *dest, const char *name,
-			       const json_t *order, const smp_type *type)
-{
-	const smp_field *f = kd_smp_field(type, name);
-	json_t *list = json_object_get(dest, name);
-	json_t *res, *rest;
-	size_t i, j;
-
-	if (!json_is_array(list) || !json_is_array(order))
-		return 0;
-	res = json_array();
-	rest = json_deep_copy(list);
-	if (!res || !rest) {
-		json_decref(res);
-		json_decref(rest);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	for (i = 0; i < json_array_size(order); i++) {
-		const json_t *o = json_array_get(order, i);
-
-		for (j = 0; j < json_array_size(rest); j++) {
-			json_t *e = json_array_get(rest, j);
-			bool same;
-
-			if (f && f->list == L_KEYED && json_is_object(o)) {
-				elem_key k;
-
-				key_of(&k, o, f, 1);
-				same = key_matches(&k, e, f);
-			} else {
-				same = json_equal(e, (json_t *)o);
-			}
-			if (same) {
-				json_array_append(res, e);
-				json_array_remove(rest, j);
-				break;
-			}
-		}
-	}
-	json_array_extend(res, rest);
-	json_decref(rest);
-	return json_object_set_new(dest, name, res) < 0
-		? kd_error_set(KD_ENOMEM, "out of memory") : 0;
 }
 
 static int apply_retain_keys(json_t *dest, const json_t *keep)
@@ -723,8 +798,21 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 					  kind_name(node_kind(pv)));
 			goto fail;
 		}
-		rc = merge_any(&merged, json_incref(json_object_get(dest, key)),
-			       pv, f ? f->type : NULL, f, ctx);
+		{
+			smp_ctx sub = { ctx->mode, NULL };
+			kd_buf ok = KD_BUF_INIT;
+
+			if (ctx->mode == KD_SMP_SERVER && json_is_array(pv)) {
+				if (kd_buf_printf(&ok, "$setElementOrder/%s", key) < 0) {
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+					goto fail;
+				}
+				sub.order = json_object_get(patch, kd_buf_cstr(&ok));
+				kd_buf_free(&ok);
+			}
+			rc = merge_any(&merged, json_incref(json_object_get(dest, key)),
+				       pv, f ? f->type : NULL, f, &sub);
+		}
 		if (rc < 0)
 			goto fail;
 		if (!merged) {
@@ -740,8 +828,16 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 		json_object_foreach((json_t *)patch, key, pv) {
 			if (strncmp(key, "$deleteFromPrimitiveList/", 25) == 0)
 				rc = apply_delete_from_primitive(dest, key + 25, pv);
-			else if (strncmp(key, "$setElementOrder/", 17) == 0)
-				rc = apply_element_order(dest, key + 17, pv, type);
+			else if (strncmp(key, "$setElementOrder/", 17) == 0 &&
+				 !json_is_array(json_object_get(patch, key + 17)) &&
+				 json_is_array(json_object_get(dest, key + 17))) {
+				/* an order without a list: reorder what is there */
+				json_t *cur = json_object_get(dest, key + 17), *ordered = NULL;
+
+				rc = server_order(&ordered, cur, pv, cur, kd_smp_field(type, key + 17));
+				if (rc == 0 && json_object_set_new(dest, key + 17, ordered) < 0)
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+			}
 			if (rc < 0)
 				goto fail;
 		}
@@ -770,7 +866,7 @@ static int merge_root(json_t **out, const json_t *target, const json_t *patch,
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode)
 {
-	smp_ctx ctx = { mode };
+	smp_ctx ctx = { mode, NULL };
 	const json_t *typed = target;
 	const smp_type *type;
 

@@ -10,8 +10,10 @@
  *    `$deleteFromPrimitiveList` and `$retainKeys` are NOT directives there
  *    and are kept as ordinary fields, exactly as kustomize does.
  *
- *  - KD_SMP_SERVER reproduces the API server (apimachinery): original
- *    elements keep their order, new ones are appended, and every directive
+ *  - KD_SMP_SERVER reproduces the API server (apimachinery, as
+ *    `kubectl patch --local --type strategic` runs it): the elements the
+ *    patch names, in the patch's (or $setElementOrder's) order, are
+ *    interleaved with the elements only the object had, and every directive
  *    ($patch, $setElementOrder/F, $deleteFromPrimitiveList/F, $retainKeys)
  *    is applied and stripped.
  *

@@ -203,7 +203,7 @@ void kd_cluster_state_finish(kd_cluster_state *st)
 	for (i = 0; i < st->napps; i++) {
 		kd_app_state *app = &st->apps[i];
 
-		if (app->nresources)   /* qsort(NULL, 0, ...) is undefined */
+		if (app->nresources > 1)
 			qsort(app->resources, app->nresources,
 			      sizeof(*app->resources), resource_cmp);
 		memset(&app->counts, 0, sizeof(app->counts));

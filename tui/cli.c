@@ -71,6 +71,20 @@ static const kd_cli_command commands[] = {
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
 	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
 	  kd_cli_diff },
+	{ "audit", "show or verify the audit log of every change kdrift made",
+	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
+	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"
+	  "       kdrift audit verify [--log FILE]\n"
+	  "\n"
+	  "The audit log holds one JSON record per line, each carrying the SHA-256 of\n"
+	  "the one before.  `show` lists records (TIME is RFC 3339, a date, or an age\n"
+	  "such as 30m, 2h or 7d); `verify` checks the chain and reports edited,\n"
+	  "removed, reordered and malformed records and a truncated last line, and\n"
+	  "exits 1 when it finds any.\n"
+	  "\n"
+	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
+	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
+	  kd_cli_audit },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

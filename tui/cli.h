@@ -54,5 +54,6 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
 /* Handles an engine option of check and diff (getopt letters r R w f k c a
  * t): 0 handled, 1 not one of them, 2 after a usage error. */
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
+int kd_cli_audit(int argc, char **argv);
 
 #endif

@@ -2,7 +2,10 @@
  * cli_render — `kdrift render` and `kdrift convert`: desired objects and
  * YAML/JSON conversion, printed as YAML streams or JSON arrays.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,57 @@ static int render_app(json_t **out, kd_source *src, const char *fleet_file,
 	return rc;
 }
 
+/*
+ * `render --dir DIR` is a drop-in for `kubectl kustomize DIR`, which may
+ * reach kustomizations in parent directories.  The source root is therefore
+ * the top of the Git work tree holding DIR (or "/" outside one); the
+ * repository-root rule still applies there, and messages name paths relative
+ * to it.
+ */
+static int open_dir_source(kd_source **src, char **rel, const char *dir)
+{
+	char *real = realpath(dir, NULL), *root = NULL;
+	size_t n;
+	int rc = 0;
+
+	*src = NULL;
+	*rel = NULL;
+	if (!real)
+		return kd_error_set(KD_ENOTFOUND, "%s: %s", dir, strerror(errno));
+	if (!(root = strdup(real))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (;;) {
+		kd_buf git = KD_BUF_INIT;
+		struct stat st;
+		char *slash;
+		bool found;
+
+		kd_buf_printf(&git, "%s/.git", root);
+		found = stat(kd_buf_cstr(&git), &st) == 0;
+		kd_buf_free(&git);
+		if (found)
+			break;
+		slash = strrchr(root, '/');
+		if (!slash || slash == root) {
+			strcpy(root, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	n = strcmp(root, "/") == 0 ? 1 : strlen(root) + (real[strlen(root)] == '/');
+	if (!(*rel = strdup(real + n))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = kd_source_open_dir(src, root);
+cleanup:
+	free(real);
+	free(root);
+	return rc;
+}
+
 int kd_cli_render(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -140,9 +194,12 @@ int kd_cli_render(int argc, char **argv)
 	if (dir) {
 		if (optind != argc)
 			return kd_cli_usage_error("render", "--dir takes no CLUSTER or APP");
-		if (kd_source_open_dir(&src, dir) < 0)
+		char *rel = NULL;
+
+		if (open_dir_source(&src, &rel, dir) < 0)
 			return kd_cli_fail("render");
-		rc = kd_render_dir(&objs, src, "", NULL);
+		rc = kd_render_dir(&objs, src, rel, NULL);
+		free(rel);
 	} else {
 		if (argc - optind != 2)
 			return kd_cli_usage_error("render", "expected CLUSTER and APP");

@@ -64,6 +64,14 @@ for c in $clusters; do
 		if kubectl kustomize "$dir" > "$out" 2> "$work/err"; then
 			ok "$c/$app builds"
 			total=$((total + $(count_objects "$out")))
+			# kdrift's native renderer gives the same objects in the same order.
+			if "$KDRIFT_BIN" convert "$out" > "$out.want.json" 2> "$work/err" &&
+			   "$KDRIFT_BIN" render --dir "$dir" --output json > "$out.got.json" 2>> "$work/err"; then
+				check "kdrift render --dir equals kubectl kustomize for $c/$app" \
+					python3 "$KDRIFT_ROOT/tests/tools/objects.py" --ordered "$out.want.json" "$out.got.json"
+			else
+				not_ok "kdrift renders $c/$app" "$(cat "$work/err")"
+			fi
 		else
 			not_ok "$c/$app builds" "$(grep -v "^# Warning: 'commonLabels'" "$work/err")"
 		fi

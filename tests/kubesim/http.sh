@@ -41,6 +41,11 @@ steps:
         template:
           metadata: {labels: {app: shop}}
           spec: {containers: [{name: shop, image: "shop:1"}]}
+  # steps due at the same time run in order: once east shows the scale,
+  # west's fault is in place
+  - at: 0.3
+    cluster: west
+    faults: {errorRate: 1, errorCode: 500}
   - at: 0.3
     cluster: east
     action: scale
@@ -50,9 +55,6 @@ steps:
     namespace: default
     name: shop
     replicas: 5
-  - at: 0.3
-    cluster: west
-    faults: {errorRate: 1, errorCode: 500}
 EOF
 if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml"; then
 	ok "kubesim starts with a scenario"

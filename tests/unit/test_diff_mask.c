@@ -173,6 +173,35 @@ static void test_secret_ignore_and_removal(void **state)
 	json_decref(l);
 }
 
+/* The last-applied annotation of a Secret holds its values in plain text.
+ * Even when a hand edit owns the whole annotations map, only the hand-added
+ * annotation is reported, never the map with last-applied inside. */
+static void test_last_applied_never_leaks(void **state)
+{
+	static const char *const secrets[] = { "hunter2", "aHVudGVyMg==",
+					       "shop_app", NULL };
+	json_t *d = fixture("secret-desired.json");
+	json_t *l = fixture("secret-live.json");
+	kd_diff_result *res;
+	const kd_diff_field *f;
+
+	(void)state;
+	set(l, "/metadata/annotations/reloader.example.com~1match", "\"true\"");
+	del(l, "/metadata/managedFields/0/fieldsV1/f:metadata");
+	add_manager(l, "{\"manager\":\"kubectl-edit\",\"operation\":\"Update\","
+		    "\"time\":\"2026-11-25T16:00:00Z\",\"fieldsV1\":{\"f:metadata\":"
+		    "{\"f:annotations\":{\".\":{},\"f:kubectl.kubernetes.io/last-applied-configuration\":{},"
+		    "\"f:reloader.example.com/match\":{}}}}}");
+	res = diff(d, l, NULL);
+	f = only_field(res);
+	assert_string_equal(f->path, "/metadata/annotations/reloader.example.com~1match");
+	assert_string_equal(f->manager, "kubectl-edit");
+	expect_no_leak(res, secrets);
+	kd_diff_result_free(res);
+	json_decref(d);
+	json_decref(l);
+}
+
 /* The documents for the side-by-side view. */
 static void test_normalize(void **state)
 {
@@ -255,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_changed_secret_is_masked),
 		cmocka_unit_test(test_secret_equivalences),
 		cmocka_unit_test(test_secret_ignore_and_removal),
+		cmocka_unit_test(test_last_applied_never_leaks),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_normalize_other_kinds),
 	};

@@ -132,6 +132,111 @@ static void test_load_restrictor_none(void **state)
 	kd_source_free(src);
 }
 
+/* Flux lays a Kustomization object's settings over the file; the result
+ * must be what kubectl makes of the file with those settings written in
+ * (flux-overrides/kustomization.yaml, whose output is expected.json). */
+static void test_overrides(void **state)
+{
+	kd_kustomize_opts flux = { KD_LOAD_NONE };
+	kd_source *src = open_fixtures();
+	char *root = fixtures_root();
+	char *want_text = read_text(root, "flux-overrides", "expected.json");
+	json_t *want = json_loads(want_text, 0, NULL);
+	json_t *ov = json_loads("{\"namespace\": \"flux-ns\", \"namePrefix\": \"f-\","
+				"\"images\": [{\"name\": \"redis\", \"newName\": \"mirror/redis\"}],"
+				"\"patches\": [{\"target\": {\"kind\": \"Deployment\"},"
+				"\"patch\": \"- {op: replace, path: /spec/replicas, value: 9}\"}],"
+				"\"components\": [\"../comp\"]}", 0, NULL);
+	json_t *bad = json_loads("{\"resources\": [\"x\"]}", 0, NULL);
+	json_t *out = NULL;
+
+	(void)state;
+	assert_non_null(want);
+	assert_non_null(ov);
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, ov), 0);
+	assert_true(json_equal(out, want));
+	json_decref(out);
+	out = NULL;
+	/* without overrides it is just the file */
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, NULL), 0);
+	assert_false(json_equal(out, want));
+	json_decref(out);
+	out = NULL;
+	assert_int_equal(kd_kustomize_build_overlaid(&out, src, "flux-overrides/plain", &flux, bad),
+			 KD_EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(kd_error_last(), "'resources'"));
+	json_decref(bad);
+	json_decref(ov);
+	json_decref(want);
+	free(want_text);
+	free(root);
+	kd_source_free(src);
+}
+
+static const json_t *find_kind(const json_t *objs, const json_t *origins,
+				const char *kind, const json_t **origin)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(objs); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(objs, i), "kind")), kind) == 0) {
+			*origin = json_array_get(origins, i);
+			return json_array_get(objs, i);
+		}
+	return NULL;
+}
+
+/* Origins say which file and which overlays each object comes from; the
+ * objects are the same as an untraced build's. */
+static void test_traced_origins(void **state)
+{
+	kd_source *src = open_fixtures();
+	json_t *plain = NULL, *out = NULL, *origins = NULL;
+	const json_t *o = NULL, *layers;
+
+	(void)state;
+	assert_int_equal(kd_kustomize_build(&plain, src, "nested-overlays", NULL), 0);
+	assert_int_equal(kd_kustomize_build_traced(&out, &origins, src, "nested-overlays",
+						   NULL, NULL), 0);
+	assert_true(json_equal(plain, out));
+	assert_int_equal(json_array_size(origins), json_array_size(out));
+
+	assert_non_null(find_kind(out, origins, "Service", &o));
+	assert_string_equal(json_string_value(json_object_get(o, "file")),
+			    "nested-overlays/base/service.yaml");
+	layers = json_object_get(o, "layers");
+	assert_int_equal(json_array_size(layers), 2);
+	assert_string_equal(json_string_value(json_array_get(layers, 0)), "nested-overlays/staging");
+	assert_string_equal(json_string_value(json_array_get(layers, 1)), "nested-overlays");
+
+	/* a generated ConfigMap comes from the kustomization generating it */
+	assert_non_null(find_kind(out, origins, "ConfigMap", &o));
+	assert_string_equal(json_string_value(json_object_get(o, "file")),
+			    "nested-overlays/base/kustomization.yaml");
+	json_decref(plain);
+	json_decref(out);
+	json_decref(origins);
+	origins = NULL;
+
+	/* untouched objects name no layer; a component that changes one does */
+	assert_int_equal(kd_kustomize_build_traced(&out, &origins, src, "components-basic",
+						   NULL, NULL), 0);
+	assert_non_null(find_kind(out, origins, "Deployment", &o));
+	layers = json_object_get(o, "layers");
+	assert_int_equal(json_array_size(layers), 1);
+	assert_string_equal(json_string_value(json_array_get(layers, 0)),
+			    "components-basic/comp/monitoring");
+	json_decref(out);
+	json_decref(origins);
+	assert_int_equal(kd_kustomize_build_traced(&out, &origins, src, "basic-resources",
+						   NULL, NULL), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(origins, 0), "layers")), 0);
+	json_decref(out);
+	json_decref(origins);
+	kd_source_free(src);
+}
+
 static void test_present(void **state)
 {
 	kd_source *src = open_fixtures();
@@ -219,7 +324,7 @@ int main(void)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), compare_names);
-	tests = calloc(n + 4, sizeof(*tests));
+	tests = calloc(n + 6, sizeof(*tests));
 	if (!tests)
 		return 1;
 	for (i = 0; i < n; i++) {
@@ -235,7 +340,11 @@ int main(void)
 	tests[n + 2].test_func = test_root_escape;
 	tests[n + 3].name = "repeatable";
 	tests[n + 3].test_func = test_repeatable;
-	rc = _cmocka_run_group_tests("kustomize", tests, n + 4, NULL, NULL);
+	tests[n + 4].name = "overrides";
+	tests[n + 4].test_func = test_overrides;
+	tests[n + 5].name = "traced_origins";
+	tests[n + 5].test_func = test_traced_origins;
+	rc = _cmocka_run_group_tests("kustomize", tests, n + 6, NULL, NULL);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

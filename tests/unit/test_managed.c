@@ -134,6 +134,24 @@ static void test_no_managed_fields(void **state)
 	json_decref(live);
 }
 
+/* A future fieldsType is skipped, not misread as FieldsV1. */
+static void test_unknown_fields_type(void **state)
+{
+	json_t *live = parse("{\"metadata\":{\"managedFields\":["
+			     "{\"manager\":\"m\",\"fieldsType\":\"FieldsV2\","
+			     "\"fieldsV1\":{\"q:odd\":{}}},"
+			     "{\"manager\":\"n\",\"fieldsType\":\"FieldsV1\","
+			     "\"fieldsV1\":{\"f:spec\":{}}}]}}");
+	kd_managed *m = NULL;
+
+	(void)state;
+	assert_int_equal(kd_managed_parse(&m, live), 0);
+	assert_int_equal(kd_managed_count(m), 2);
+	assert_int_equal(kd_managed_owners(kd_managed_field(kd_managed_root(m), "spec")), 2u);
+	kd_managed_free(m);
+	json_decref(live);
+}
+
 static void expect_bad(const char *entries, const char *what)
 {
 	char text[1024];
@@ -166,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_trie_forms),
 		cmocka_unit_test(test_latest_and_later),
 		cmocka_unit_test(test_no_managed_fields),
+		cmocka_unit_test(test_unknown_fields_type),
 		cmocka_unit_test(test_malformed),
 	};
 

@@ -177,7 +177,7 @@ static void test_finalizers_merge_as_a_set(void **state)
 	expect_patch(KD_SMP_SERVER,
 		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b']}}",
 		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['c','a']}}",
-		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b','c']}}");
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['c','a','b']}}");
 }
 
 static void test_service_ports_without_protocols(void **state)
@@ -253,7 +253,32 @@ static void test_server_order_and_directives(void **state)
 	expect_patch(KD_SMP_SERVER,
 		     SVC("[{'port':80,'protocol':'TCP'},{'port':443}]"),
 		     SVC("[{'port':80,'$patch':'delete'},{'port':53,'protocol':'UDP'}]"),
-		     SVC("[{'port':443},{'port':53,'protocol':'UDP'}]"));
+		     SVC("[{'port':53,'protocol':'UDP'},{'port':443}]"));
+}
+
+/* The API server interleaves the elements a patch names with those only it
+ * had (expected values from `kubectl patch --local --type strategic`, which
+ * runs the API server's code). */
+#define ENV4 POD("{'containers':[{'name':'m','env':[{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D'}]}]}")
+static void test_server_interleaving(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','env':[{'name':'C','value':'c'},{'name':'E'},{'name':'F'},{'name':'A','value':'a'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'B'},{'name':'C','value':'c'},{'name':'E'},{'name':'F'},{'name':'A','value':'a'},{'name':'D'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','env':[{'name':'D','value':'d'},{'name':'E'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D','value':'d'},{'name':'E'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','$setElementOrder/env':[{'name':'D'},{'name':'C'},{'name':'B'},{'name':'A'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'D'},{'name':'C'},{'name':'B'},{'name':'A'}]}]}"));
+	expect_patch(KD_SMP_SERVER, ENV4,
+		     POD("{'containers':[{'name':'m','$setElementOrder/env':[{'name':'E'},{'name':'B'}],'env':[{'name':'E'}]}]}"),
+		     POD("{'containers':[{'name':'m','env':[{'name':'E'},{'name':'A'},{'name':'B'},{'name':'C'},{'name':'D'}]}]}"));
+	expect_patch(KD_SMP_SERVER,
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['a','b','c','d']}}",
+		     "{'metadata':{'finalizers':['c','e','a']}}",
+		     "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','finalizers':['b','c','e','a','d']}}");
 }
 
 static void test_delete_whole_object(void **state)
@@ -329,6 +354,27 @@ static void test_node_kind_mismatch(void **state)
 	expect_patch(KD_SMP_SERVER, POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), POD("{'replicas':{'n':1}}"));
 }
 
+/* Lists newer than kustomize's built-in schema are replaced by kustomize
+ * but merged by key by the API server (kubectl kustomize and kubectl patch
+ * --local agree with these). */
+static void test_schema_age(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"));
+	expect_patch(KD_SMP_SERVER,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'},{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1,'y':2},{'name':'b'}]}"));
+	/* ServiceAccount secrets merge by name, its imagePullSecrets do not */
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'a'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'}],'imagePullSecrets':[{'name':'c'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'},{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'c'}]}");
+}
+
 static void test_list_keys_for_the_diff(void **state)
 {
 	const char *keys[2];
@@ -369,10 +415,12 @@ int main(void)
 		cmocka_unit_test(test_empty_patch_list_keeps_originals),
 		cmocka_unit_test(test_kustomize_keeps_server_directives_as_fields),
 		cmocka_unit_test(test_server_order_and_directives),
+		cmocka_unit_test(test_server_interleaving),
 		cmocka_unit_test(test_delete_whole_object),
 		cmocka_unit_test(test_bad_patches),
 		cmocka_unit_test(test_more_keyed_lists),
 		cmocka_unit_test(test_node_kind_mismatch),
+		cmocka_unit_test(test_schema_age),
 		cmocka_unit_test(test_list_keys_for_the_diff),
 	};
 
