@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Writes the bench fleet: a Git work tree with kdrift.yaml for N clusters
-(cluster-0001...), four apps of 100 objects in all, the same objects as one
-JSON list for kubesim's control API, and kustomizations over the app
-directories for the script users write today.
+(cluster-0001...), four Kustomize apps of 100 objects in all, and the same
+objects, as built, as one JSON list for kubesim's control API.
 
 Usage: gen.py DIR CLUSTERS
 """
@@ -16,6 +15,15 @@ repo = os.path.join(out, "repo")
 
 def labels(app):
     return {"kdrift.dev/app": app, "tier": app}
+
+
+def built(o):
+    """The object as the kustomization builds it (commonAnnotations)."""
+    o = json.loads(json.dumps(o))
+    o["metadata"].setdefault("annotations", {})["team"] = "bench"
+    if o["kind"] == "Deployment":
+        o["spec"]["template"]["metadata"].setdefault("annotations", {})["team"] = "bench"
+    return o
 
 
 def deployment(app, i):
@@ -71,10 +79,8 @@ for app, objs in apps.items():
     with open(os.path.join(d, "objects.yaml"), "w") as f:
         for o in objs:
             f.write("---\n" + json.dumps(o) + "\n")  # JSON documents as a YAML stream
-    k = os.path.join(out, "kustomize", app)
-    os.makedirs(k, exist_ok=True)
-    with open(os.path.join(k, "kustomization.yaml"), "w") as f:
-        f.write("resources:\n- ../../repo/apps/%s/objects.yaml\n" % app)
+    with open(os.path.join(d, "kustomization.yaml"), "w") as f:
+        f.write("resources:\n- objects.yaml\ncommonAnnotations:\n  team: bench\n")
 
 with open(os.path.join(repo, "kdrift.yaml"), "w") as f:
     f.write("apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters:\n")
@@ -86,4 +92,4 @@ with open(os.path.join(repo, "kdrift.yaml"), "w") as f:
         f.write("  - {name: %s, path: apps/%s}\n" % (app, app))
 
 with open(os.path.join(out, "objects.json"), "w") as f:
-    json.dump([o for objs in apps.values() for o in objs], f)
+    json.dump([built(o) for objs in apps.values() for o in objs], f)

@@ -32,8 +32,7 @@ drifted = 0
 for c in clusters:
     desired = []
     for app in apps:
-        out = run("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone",
-                  "%s/kustomize/%s" % (bench, app))
+        out = run("kubectl", "kustomize", "%s/repo/apps/%s" % (bench, app))
         desired += [d for d in yaml.safe_load_all(out) if d]
     live = json.loads(run("kubectl", "--kubeconfig", kubeconfig, "--context", c, "get", "-A", "-o", "json",
                           "namespaces,deployments,services,configmaps,secrets,serviceaccounts"))
