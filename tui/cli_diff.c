@@ -727,9 +727,10 @@ int kd_cli_diff(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":sW:h", longopts, NULL)) != -1) {
-		if (c != 'c' && c != 'a' && (rc = kd_cli_engine_opt(&opts, c, optarg, "diff")) == 0)
+		/* getopt gives no 'c' or 'a' here: diff names its cluster and app */
+		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "diff")) == 0)
 			continue;
-		if (c != 'c' && c != 'a' && rc == KD_EXIT_ERROR)
+		if (rc == KD_EXIT_ERROR)
 			return KD_EXIT_ERROR;
 		switch (c) {
 		case 's': sbs = true; break;
