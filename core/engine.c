@@ -356,7 +356,8 @@ static void drain_cmds(kd_engine *e)
 }
 
 /* A new revision: the fleet file is read again and every app rendered
- * anew.  The old fleet stays allocated (clusters keep pointing into it when
+ * anew; a watched cluster is diffed again against the live objects it has,
+ * unless the new desired state uses kinds it does not watch.  The old fleet stays allocated (clusters keep pointing into it when
  * the new one dropped them; readers may hold it). */
 static void reload(kd_engine *e)
 {
@@ -386,7 +387,8 @@ static void reload(kd_engine *e)
 			kd_store_log(e->store, KD_LOG_WARN, cl->fc->name,
 				     "no longer in %s; kept as it was", nf->file);
 		eng_apps_free(cl);
-		queue(cl);
+		if (!eng_cluster_rerender(cl))
+			queue(cl);
 	}
 }
 

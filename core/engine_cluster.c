@@ -470,6 +470,41 @@ void eng_cluster_start(eng_cluster *cl)
 		eng_cluster_fail(cl, "%s", kd_error_last());
 }
 
+/* True when every kind the desired objects use is watched already. */
+static bool kinds_cover_desired(eng_cluster *cl)
+{
+	char group[256];
+	size_t i, j, k;
+	json_t *o;
+	bool ok = true;
+
+	for (i = 0; ok && i < cl->napps; i++)
+		json_array_foreach(cl->apps[i].desired, j, o) {
+			const char *kind = kd_json_str(o, "kind");
+
+			kd_api_group(group, sizeof(group), kd_json_str(o, "apiVersion"));
+			for (k = 0; k < cl->nkinds; k++)
+				if (kind && !strcmp(cl->kinds[k].group, group) &&
+				    !strcmp(cl->kinds[k].kind, kind) && cl->kinds[k].watched)
+					break;
+			if (k == cl->nkinds) {
+				ok = false;
+				break;
+			}
+		}
+	return ok;
+}
+
+bool eng_cluster_rerender(eng_cluster *cl)
+{
+	if (cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
+	    !kinds_cover_desired(cl))
+		return false;
+	/* the live objects are current: a new diff against them is enough */
+	mark_dirty(cl);
+	return true;
+}
+
 void eng_cluster_tick(eng_cluster *cl, int64_t now)
 {
 	kd_engine *e = cl->e;

@@ -141,6 +141,10 @@ void eng_cluster_fail(eng_cluster *cl, const char *fmt, ...)
 void eng_cluster_tick(eng_cluster *cl, int64_t now);
 void eng_cluster_start_watches(eng_cluster *cl);
 void eng_cluster_resync(eng_cluster *cl);
+/* After a new revision: renders again and republishes against the live
+ * objects it has; false when the cluster needs a full reconcile instead
+ * (not ready, or the desired objects use a kind it does not watch). */
+bool eng_cluster_rerender(eng_cluster *cl);
 bool eng_cluster_active(const eng_cluster *cl);
 
 /* engine_state.c: builds and publishes a cluster's state. */
