@@ -19,6 +19,7 @@
 #define DEFAULT_FETCH_S 60
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_CONCURRENCY 64
+#define WATCH_BATCH 50
 
 int64_t eng_now_ms(void)
 {
@@ -244,7 +245,7 @@ kd_store *kd_engine_store(kd_engine *e)
 
 const kd_fleet *kd_engine_fleet(const kd_engine *e)
 {
-	return e->fleet;
+	return __atomic_load_n(&e->fleet, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the scheduler ------------------------------------------------------- */
@@ -260,7 +261,7 @@ static void queue(eng_cluster *cl)
  * next timer, at most max_ms. */
 static int schedule(kd_engine *e, int max_ms)
 {
-	size_t i, active = 0;
+	size_t i, active = 0, started, queued = 0;
 	int64_t now = eng_now_ms(), next = now + max_ms;
 
 	for (i = 0; i < e->ncl; i++)
@@ -276,6 +277,20 @@ static int schedule(kd_engine *e, int max_ms)
 		eng_cluster_start(cl);
 		active += eng_cluster_active(cl);
 	}
+	/* watches start once every queued cluster has started its reconcile
+	 * (never waiting for a slow one), a batch per pass */
+	for (i = 0; i < e->ncl; i++)
+		queued += e->cl[i].queued;
+	for (i = 0, started = 0; queued == 0 && i < e->ncl && started < WATCH_BATCH; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (!cl->queued && cl->watches_pending) {
+			eng_cluster_start_watches(cl);
+			started++;
+		}
+	}
+	if (started)
+		next = now;
 	for (i = 0; i < e->ncl; i++) {
 		eng_cluster *cl = &e->cl[i];
 
@@ -341,7 +356,8 @@ static void drain_cmds(kd_engine *e)
 }
 
 /* A new revision: the fleet file is read again and every app rendered
- * anew.  The old fleet stays allocated (clusters keep pointing into it when
+ * anew; a watched cluster is diffed again against the live objects it has,
+ * unless the new desired state uses kinds it does not watch.  The old fleet stays allocated (clusters keep pointing into it when
  * the new one dropped them; readers may hold it). */
 static void reload(kd_engine *e)
 {
@@ -358,7 +374,7 @@ static void reload(kd_engine *e)
 	}
 	e->old_fleets = old;
 	old[e->nold_fleets++] = e->fleet;
-	e->fleet = nf;
+	__atomic_store_n(&e->fleet, nf, __ATOMIC_RELEASE);
 	json_object_clear(e->render_cache);
 	json_object_clear(e->base_cache);
 	for (i = 0; i < e->ncl; i++) {
@@ -371,7 +387,8 @@ static void reload(kd_engine *e)
 			kd_store_log(e->store, KD_LOG_WARN, cl->fc->name,
 				     "no longer in %s; kept as it was", nf->file);
 		eng_apps_free(cl);
-		queue(cl);
+		if (!eng_cluster_rerender(cl))
+			queue(cl);
 	}
 }
 
@@ -379,6 +396,7 @@ static void fetch(kd_engine *e)
 {
 	char *before = strdup(kd_source_revision(e->src));
 
+	kd_store_busy(e->store, 1);
 	if (kd_source_fetch(e->src) < 0) {
 		kd_store_log(e->store, KD_LOG_ERROR, NULL, "fetch failed: %s", kd_error_last());
 	} else {
@@ -387,12 +405,20 @@ static void fetch(kd_engine *e)
 			kd_store_log(e->store, KD_LOG_INFO, NULL, "new revision %s",
 				     kd_source_label(e->src));
 			reload(e);
+		} else {
+			size_t i;
+
+			kd_store_log(e->store, KD_LOG_INFO, NULL, "fetched %s: unchanged",
+				     kd_source_label(e->src));
+			for (i = 0; i < e->ncl; i++)
+				eng_cluster_resync(&e->cl[i]);
 		}
 		kd_store_set_source(e->store, kd_source_label(e->src),
 				    kd_source_revision(e->src), e->fetched_at);
 	}
 	free(before);
 	e->next_fetch_ms = eng_now_ms() + (int64_t)e->opts.fetch_interval_s * 1000;
+	kd_store_busy(e->store, -1);
 }
 
 static bool take_requests(kd_engine *e)

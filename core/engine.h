@@ -11,6 +11,16 @@
  * A cluster that is unreachable, forbidden, slow or hanging is reported as
  * unknown with its reason, retried with backoff, and never delays the
  * others.
+ *
+ * What it keeps, so that 1000 clusters x 100 objects stay well under 2 GiB:
+ * one render per distinct (app, expanded path, namespace), shared by every
+ * cluster that uses it; per cluster the live objects of the kinds it lists,
+ * without `status` (no rule of the diff reads it) but with managedFields
+ * (attribution needs them) and last-applied (removal needs it); and the
+ * diffs.  Published states share these json_t values by reference (jansson
+ * counts references atomically) instead of copying them.  With
+ * statuses_only (check) a cluster's objects are released as soon as its
+ * state is published.
  */
 #ifndef KD_ENGINE_H
 #define KD_ENGINE_H
@@ -36,6 +46,11 @@ typedef struct kd_engine_opts {
 	int fetch_interval_s;        /* Git fetch interval when watching; 0 = default 60 */
 	int timeout_s;               /* per-cluster deadline of one reconcile; 0 = default 30 */
 	int concurrency;             /* clusters reconciled at once; 0 = default 64 */
+	/* Publish statuses, reasons and diffs only, without the desired and
+	 * live objects (kd_resource.desired/live stay NULL), and let go of a
+	 * cluster's live objects once it is published: what `kdrift check`
+	 * needs, in memory bounded by the clusters in flight. */
+	bool statuses_only;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and
@@ -44,6 +59,9 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
 void kd_engine_free(kd_engine *e);   /* stops the thread first */
 
 kd_store *kd_engine_store(kd_engine *e);
+/* The fleet of the revision last loaded.  A new revision loads a new fleet;
+ * earlier ones stay valid until kd_engine_free, so a reader may keep the
+ * pointer it got. */
 const kd_fleet *kd_engine_fleet(const kd_engine *e);
 
 /* Reconciles every selected cluster once on the calling thread and

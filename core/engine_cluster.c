@@ -25,7 +25,9 @@
 /* Kinds listed in every cluster besides those of the desired objects, so
  * that extra objects of common kinds are found even when an app's desired
  * state has none of that kind, and so that HPAs are known (they decide
- * whether replicas count). */
+ * whether replicas count).  The kinds of desired objects and HPAs are
+ * watched; the others are listed again at every Git fetch, which keeps a
+ * large fleet's connections (one per watch over HTTP/1.1) and memory down. */
 static const struct { const char *group, *kind; } extra_kinds[] = {
 	{ "", "ConfigMap" },
 	{ "", "Secret" },
@@ -57,6 +59,7 @@ static void kinds_free(eng_cluster *cl)
 		free(k->version);
 		free(k->kind);
 		free(k->resource);
+		free(k->rv);
 	}
 	free(cl->kinds);
 	cl->kinds = NULL;
@@ -228,10 +231,10 @@ static void on_event(void *ctx, kd_kube_event_type type, json_t *obj, const char
 			eng_busy(cl, true);
 		break;
 	case KD_KUBE_EVENT_ERROR:
-		kd_store_log(cl->e->store, KD_LOG_WARN, cl->fc->name,
-			     "watch of %s stopped: %s", k->resource, message);
-		kd_kube_watch_free(k->watch);
-		k->watch = NULL;
+		/* forbidden, or the kind went away: what we show of the cluster
+		 * can no longer follow it, so it is unknown until a retry
+		 * reconciles it again */
+		eng_cluster_fail(cl, "watch of %s stopped: %s", k->resource, message);
 		break;
 	}
 	kd_buf_free(&key);
@@ -251,14 +254,44 @@ static void on_relisted(void *ctx, const kd_kube_result *res)
 	forget_kind(k);
 	json_array_foreach(res->items, i, item)
 		keep_live(k, item);
-	start_watch(k, res->resource_version);
+	if (k->watched && k->can_watch)
+		start_watch(k, res->resource_version);
 	mark_dirty(k->cl);
+}
+
+void eng_cluster_start_watches(eng_cluster *cl)
+{
+	size_t i;
+
+	cl->watches_pending = false;
+	for (i = 0; cl->phase == PHASE_READY && i < cl->nkinds; i++)
+		if (cl->kinds[i].watched && cl->kinds[i].can_watch && !cl->kinds[i].watch)
+			start_watch(&cl->kinds[i], cl->kinds[i].rv);
+}
+
+/* Lists the kinds that are not watched again (extra objects of kinds no
+ * desired object has are found this way, at each Git fetch). */
+void eng_cluster_resync(eng_cluster *cl)
+{
+	size_t i;
+
+	for (i = 0; cl->phase == PHASE_READY && i < cl->nkinds; i++) {
+		eng_kind *k = &cl->kinds[i];
+		kd_kube_ref ref = { .group = k->group, .version = k->version,
+				    .resource = k->resource };
+
+		if (k->watched || k->call)
+			continue;
+		if (kd_kube_list(&k->call, cl->conn, &ref, NULL, on_relisted, k) < 0) {
+			eng_cluster_fail(cl, "%s", kd_error_last());
+			return;
+		}
+	}
 }
 
 static void listed_all(eng_cluster *cl)
 {
 	kd_engine *e = cl->e;
-	size_t i;
 
 	cl->phase = PHASE_READY;
 	cl->deadline_ms = 0;
@@ -271,10 +304,16 @@ static void listed_all(eng_cluster *cl)
 	cl->synced_at = time(NULL);
 	cl->dirty = false;
 	eng_publish(cl);
-	if (e->opts.watch)
-		for (i = 0; i < cl->nkinds; i++)
-			if (cl->kinds[i].can_watch)
-				start_watch(&cl->kinds[i], NULL);
+	if (e->opts.watch) {
+		/* started by the scheduler once every cluster has started its
+		 * reconcile: a large fleet's first results come sooner when its
+		 * lists do not queue behind thousands of watch handshakes */
+		cl->watches_pending = true;
+	} else {
+		/* once: the connection and the live objects are no longer needed */
+		eng_cluster_reset(cl);
+		eng_diffs_free(cl);
+	}
 	eng_busy(cl, false);
 }
 
@@ -298,12 +337,15 @@ static void on_listed(void *ctx, const kd_kube_result *res)
 	json_array_foreach(res->items, i, item)
 		keep_live(k, item);
 	k->listed = true;
+	/* the watch starts where the list ended, so no change falls between */
+	free(k->rv);
+	k->rv = res->resource_version && *res->resource_version ? strdup(res->resource_version) : NULL;
 	if (--cl->lists_pending == 0)
 		listed_all(cl);
 }
 
-/* Adds a kind the cluster serves (once). */
-static int add_kind(eng_cluster *cl, const char *group, const char *kind)
+/* Adds a kind the cluster serves (once); `watch` when it must be watched. */
+static int add_kind(eng_cluster *cl, const char *group, const char *kind, bool watch)
 {
 	const kd_kube_resource *r = NULL;
 	kd_buf key = KD_BUF_INIT;
@@ -315,21 +357,31 @@ static int add_kind(eng_cluster *cl, const char *group, const char *kind)
 		return 0;   /* not served: desired objects of it show as missing */
 	if ((rc = kd_buf_printf(&key, "%s/%s", r->group, r->kind)) < 0)
 		goto cleanup;
-	if (json_object_get(cl->kind_of, kd_buf_cstr(&key)))
+	if (json_object_get(cl->kind_of, kd_buf_cstr(&key))) {
+		size_t i;
+
+		for (i = 0; watch && i < cl->nkinds; i++)
+			if (!strcmp(cl->kinds[i].group, r->group) && !strcmp(cl->kinds[i].kind, r->kind))
+				cl->kinds[i].watched = true;
 		goto cleanup;
-	if (json_object_set_new(cl->kind_of, kd_buf_cstr(&key), json_true()) < 0 ||
-	    (cl->nkinds % 16 == 0 &&
-	     !(k = realloc(cl->kinds, (cl->nkinds + 16) * sizeof(*k))))) {
+	}
+	if (json_object_set_new(cl->kind_of, kd_buf_cstr(&key), json_true()) < 0) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if (cl->nkinds % 16 == 0)
+	if (cl->nkinds % 16 == 0) {
+		if (!(k = realloc(cl->kinds, (cl->nkinds + 16) * sizeof(*k)))) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
 		cl->kinds = k;
+	}
 	k = &cl->kinds[cl->nkinds];
 	memset(k, 0, sizeof(*k));
 	k->cl = cl;
 	k->namespaced = r->namespaced;
 	k->can_watch = kd_kube_resource_can(r, "watch");
+	k->watched = watch;
 	k->group = strdup(r->group);
 	k->version = strdup(r->version);
 	k->kind = strdup(r->kind);
@@ -362,11 +414,13 @@ static void on_discovered(void *ctx, const kd_kube_result *res)
 	for (i = 0; i < cl->napps && rc == 0; i++)
 		json_array_foreach(cl->apps[i].desired, j, o) {
 			kd_api_group(group, sizeof(group), kd_json_str(o, "apiVersion"));
-			if ((rc = add_kind(cl, group, kd_json_str(o, "kind") ? kd_json_str(o, "kind") : "")) < 0)
+			if ((rc = add_kind(cl, group, kd_json_str(o, "kind") ? kd_json_str(o, "kind") : "",
+					   true)) < 0)
 				break;
 		}
 	for (i = 0; i < sizeof(extra_kinds) / sizeof(extra_kinds[0]) && rc == 0; i++)
-		rc = add_kind(cl, extra_kinds[i].group, extra_kinds[i].kind);
+		rc = add_kind(cl, extra_kinds[i].group, extra_kinds[i].kind,
+			      strcmp(extra_kinds[i].kind, "HorizontalPodAutoscaler") == 0);
 	if (rc < 0) {
 		eng_cluster_fail(cl, "%s", kd_error_last());
 		return;
@@ -414,6 +468,41 @@ void eng_cluster_start(eng_cluster *cl)
 	}
 	if (kd_kube_discover(&cl->disc, cl->conn, on_discovered, cl) < 0)
 		eng_cluster_fail(cl, "%s", kd_error_last());
+}
+
+/* True when every kind the desired objects use is watched already. */
+static bool kinds_cover_desired(eng_cluster *cl)
+{
+	char group[256];
+	size_t i, j, k;
+	json_t *o;
+	bool ok = true;
+
+	for (i = 0; ok && i < cl->napps; i++)
+		json_array_foreach(cl->apps[i].desired, j, o) {
+			const char *kind = kd_json_str(o, "kind");
+
+			kd_api_group(group, sizeof(group), kd_json_str(o, "apiVersion"));
+			for (k = 0; k < cl->nkinds; k++)
+				if (kind && !strcmp(cl->kinds[k].group, group) &&
+				    !strcmp(cl->kinds[k].kind, kind) && cl->kinds[k].watched)
+					break;
+			if (k == cl->nkinds) {
+				ok = false;
+				break;
+			}
+		}
+	return ok;
+}
+
+bool eng_cluster_rerender(eng_cluster *cl)
+{
+	if (cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
+	    !kinds_cover_desired(cl))
+		return false;
+	/* the live objects are current: a new diff against them is enough */
+	mark_dirty(cl);
+	return true;
 }
 
 void eng_cluster_tick(eng_cluster *cl, int64_t now)

@@ -27,7 +27,9 @@ typedef struct eng_kind {
 	char *group, *version, *kind, *resource;
 	bool namespaced;
 	bool can_watch;
+	bool watched;             /* a desired kind (or HPA): watched; others are resynced */
 	bool listed;              /* the first list completed */
+	char *rv;                 /* resourceVersion of the list, where the watch starts */
 	kd_kube_call *call;       /* list in flight */
 	kd_kube_watch *watch;
 } eng_kind;
@@ -84,6 +86,7 @@ struct eng_cluster {
 	int64_t publish_ms;       /* when a dirty cluster publishes (coalescing) */
 	bool busy;                /* holds one unit of the store's busy count */
 	bool rendered;
+	bool watches_pending;     /* listed; its watches start once the fleet is listed */
 	bool queued;               /* waits for a reconcile slot */
 	bool ever_failed;
 	time_t synced_at;
@@ -136,6 +139,12 @@ void eng_cluster_reset(eng_cluster *cl);
 void eng_cluster_fail(eng_cluster *cl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void eng_cluster_tick(eng_cluster *cl, int64_t now);
+void eng_cluster_start_watches(eng_cluster *cl);
+void eng_cluster_resync(eng_cluster *cl);
+/* After a new revision: renders again and republishes against the live
+ * objects it has; false when the cluster needs a full reconcile instead
+ * (not ready, or the desired objects use a kind it does not watch). */
+bool eng_cluster_rerender(eng_cluster *cl);
 bool eng_cluster_active(const eng_cluster *cl);
 
 /* engine_state.c: builds and publishes a cluster's state. */

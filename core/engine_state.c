@@ -248,12 +248,13 @@ static kd_resource *add_resource(kd_app_state *app, const json_t *obj, bool name
 					 kd_json_str(meta, "name"));
 }
 
-static int set_live(kd_resource *r, json_t *live)
+static int set_live(kd_resource *r, json_t *live, bool keep)
 {
 	const json_t *meta = kd_json_obj(live, "metadata");
 	const char *uid = kd_json_str(meta, "uid"), *rv = kd_json_str(meta, "resourceVersion");
 
-	r->live = json_incref(live);
+	if (keep)
+		r->live = json_incref(live);
 	if ((uid && !(r->uid = strdup(uid))) || (rv && !(r->resource_version = strdup(rv))))
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
@@ -303,7 +304,8 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
 		}
-		r->desired = json_incref(d);
+		if (!cl->e->opts.statuses_only)
+			r->desired = json_incref(d);
 		r->intentional = json_is_true(json_array_get(ea->intentional, j));
 		kd_buf_clear(&key);
 		if (kd_engine_object_key(&key, d, ns) < 0) {
@@ -324,7 +326,7 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 				r->reason = strdup("the cluster does not serve this kind");
 			continue;
 		}
-		if ((rc = set_live(r, live)) < 0)
+		if ((rc = set_live(r, live, !cl->e->opts.statuses_only)) < 0)
 			break;
 		r->hpa_managed = json_object_get(hpas, kd_buf_cstr(&key)) != NULL;
 		if (cached_diff(&res, b, kd_buf_cstr(&key), d, live, r->hpa_managed) < 0) {
@@ -387,7 +389,7 @@ static int add_extras(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 			if (cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
 				continue;
 			r = add_resource(&st->apps[i], o, key_namespaced(key));
-			if (!r || set_live(r, o) < 0) {
+			if (!r || set_live(r, o, !cl->e->opts.statuses_only) < 0) {
 				free(scratch);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}

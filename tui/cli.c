@@ -90,6 +90,7 @@ static const kd_cli_command commands[] = {
 	  "changed field is followed by who changed it (field manager, operation,\n"
 	  "time).  Secret values are masked.  Exit status as for check.\n"
 	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
 	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
 	  kd_cli_diff },

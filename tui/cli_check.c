@@ -520,8 +520,16 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (optind != argc)
 		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
-	if (kd_engine_new(&e, &opts) < 0 || kd_engine_run_once(e) < 0 ||
-	    report(e, format, verbose, &sum) < 0) {
+	opts.statuses_only = true;
+	if (kd_engine_new(&e, &opts) < 0)
+		return kd_cli_fail("check");
+	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
+		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection",
+			     kd_engine_fleet(e)->file);
+		kd_engine_free(e);
+		return kd_cli_fail("check");
+	}
+	if (kd_engine_run_once(e) < 0 || report(e, format, verbose, &sum) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}

@@ -384,28 +384,52 @@ static void attribution(kd_buf *b, const kd_diff_field *f, const char *indent)
 	kd_buf_puts(b, "\n");
 }
 
-/* Prints the attribution of every field not printed yet that the line
- * shows (live lines by live_path, desired lines for removed fields). */
-static void attribute_line(kd_buf *b, const kd_diff_result *diff, bool *done,
-			   const char *ptr, bool live_side, const char *indent)
+/* Attribution states of the fields of one object's diff. */
+enum { ATTR_TODO = 0, ATTR_PENDING, ATTR_DONE };
+
+/* Marks every field not attributed yet that the line shows (live lines by
+ * live_path, desired lines for removed fields): printed at once, or left
+ * pending (defer) until the lines of the field end. */
+static void attribute_line(kd_buf *b, const kd_diff_result *diff, unsigned char *done,
+			   const char *ptr, bool live_side, const char *indent, bool defer)
 {
 	size_t i;
 
 	for (i = 0; diff && i < diff->nfields; i++) {
 		const kd_diff_field *f = &diff->fields[i];
 
-		if (done[i])
+		if (done[i] != ATTR_TODO)
 			continue;
 		if (live_side ? in_field(ptr, f->live_path)
 			      : (f->kind == KD_DIFF_REMOVED && in_field(ptr, f->path))) {
-			done[i] = true;
-			attribution(b, f, indent);
+			done[i] = defer ? ATTR_PENDING : ATTR_DONE;
+			if (!defer)
+				attribution(b, f, indent);
 		}
 	}
 }
 
+/* Prints the pending attributions whose field the next line (ptr on the
+ * live side when live_side; NULL at the end of a hunk) no longer shows. */
+static void flush_pending(kd_buf *b, const kd_diff_result *diff, unsigned char *done,
+			  const char *ptr, bool live_side)
+{
+	size_t i;
+
+	for (i = 0; diff && i < diff->nfields; i++) {
+		const kd_diff_field *f = &diff->fields[i];
+
+		if (done[i] != ATTR_PENDING)
+			continue;
+		if (ptr && in_field(ptr, live_side ? f->live_path : f->path))
+			continue;
+		done[i] = ATTR_DONE;
+		attribution(b, f, "");
+	}
+}
+
 static void unified(kd_buf *b, const ydoc *a, const ydoc *l, const op *ops, size_t n,
-		    const kd_diff_result *diff, bool *done)
+		    const kd_diff_result *diff, unsigned char *done)
 {
 	size_t i = 0, k;
 
@@ -442,12 +466,16 @@ static void unified(kd_buf *b, const ydoc *a, const ydoc *l, const op *ops, size
 		for (k = start; k < end; k++) {
 			const yline *y = ops[k].type == OP_ADD ? &l->l[ops[k].b] : &a->l[ops[k].a];
 
+			/* a field's attribution follows its last line */
+			flush_pending(b, diff, done, ops[k].type == OP_EQ ? NULL : y->ptr,
+				      ops[k].type == OP_ADD);
 			kd_buf_putc(b, ops[k].type == OP_EQ ? ' ' : ops[k].type == OP_DEL ? '-' : '+');
 			kd_cli_sanitize(b, y->text);
 			kd_buf_puts(b, "\n");
 			if (ops[k].type != OP_EQ)
-				attribute_line(b, diff, done, y->ptr, ops[k].type == OP_ADD, "");
+				attribute_line(b, diff, done, y->ptr, ops[k].type == OP_ADD, "", true);
 		}
+		flush_pending(b, diff, done, NULL, false);
 		i = end;
 	}
 }
@@ -477,7 +505,7 @@ static void cell(kd_buf *b, const char *text, size_t width, bool pad)
 }
 
 static void side_by_side(kd_buf *b, const ydoc *a, const ydoc *l, const op *ops, size_t n,
-			 const kd_diff_result *diff, bool *done, size_t width)
+			 const kd_diff_result *diff, unsigned char *done, size_t width)
 {
 	size_t col = width > 7 ? (width - 3) / 2 : 2, i = 0, k;
 	kd_buf indent = KD_BUF_INIT;
@@ -508,9 +536,9 @@ static void side_by_side(kd_buf *b, const ydoc *a, const ydoc *l, const op *ops,
 			cell(b, ll ? ll->text : "", col, false);
 			kd_buf_puts(b, "\n");
 			if (dl)
-				attribute_line(b, diff, done, dl->ptr, false, "");
+				attribute_line(b, diff, done, dl->ptr, false, "", false);
 			if (ll)
-				attribute_line(b, diff, done, ll->ptr, true, kd_buf_cstr(&indent));
+				attribute_line(b, diff, done, ll->ptr, true, kd_buf_cstr(&indent), false);
 		}
 		i += dels + adds;
 	}
@@ -541,7 +569,7 @@ static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
 	ydoc yd = { 0 }, yl = { 0 };
 	op *ops = NULL;
 	size_t nops = 0, i;
-	bool *done = NULL;
+	unsigned char *done = NULL;
 	int rc = 0;
 
 	if (r->desired && (rc = kd_diff_normalize(&d, NULL, r->desired,
@@ -576,7 +604,7 @@ static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
 		unified(b, &yd, &yl, ops, nops, r->diff, done);
 	/* fields whose lines the diff could not place (or that show no line) */
 	for (i = 0; r->diff && i < r->diff->nfields; i++)
-		if (!done[i])
+		if (done[i] == ATTR_TODO)
 			attribution(b, &r->diff->fields[i], "");
 cleanup:
 	free(done);
@@ -699,9 +727,10 @@ int kd_cli_diff(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":sW:h", longopts, NULL)) != -1) {
-		if (c != 'c' && c != 'a' && (rc = kd_cli_engine_opt(&opts, c, optarg, "diff")) == 0)
+		/* getopt gives no 'c' or 'a' here: diff names its cluster and app */
+		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "diff")) == 0)
 			continue;
-		if (c != 'c' && c != 'a' && rc == KD_EXIT_ERROR)
+		if (rc == KD_EXIT_ERROR)
 			return KD_EXIT_ERROR;
 		switch (c) {
 		case 's': sbs = true; break;

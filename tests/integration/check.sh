@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kdrift check and kdrift diff against kubesim: a fleet repository made from
-# tests/fixtures/engine/repo, its desired state applied with kubectl, then
+# tests/fixtures/engine/repo (plain manifests, and Kustomize overlays per
+# cluster over a shared base), its desired state applied with kubectl, then
 # every kind of drift injected by named field managers (plus noise that must
 # not count), an unreachable cluster and a hanging one.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,12 +65,12 @@ for c in alpha beta delta; do
 done
 check_eq "desired state applied with kubectl" 0 "$deployed"
 
-expect "a freshly applied fleet is synced (exit 0)" 0 'summary: 12 synced, 0 drifted, 0 missing, 0 extra, 0 break-glass, 0 unknown' \
+expect "a freshly applied fleet is synced (exit 0)" 0 'summary: 15 synced, 0 drifted, 0 missing, 0 extra, 0 break-glass, 0 unknown' \
 	KD check --clusters env=production
 
 # ---- drift, each kind by its own manager --------------------------------------
 steps_ok=0
-mutate alpha '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug"}}}' || steps_ok=1
+mutate alpha '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug","script":"line one\nline two\n"}}}' || steps_ok=1
 mutate alpha '{"action":"scale","manager":"kubectl-scale","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"web","replicas":5}' || steps_ok=1
 mutate alpha '{"action":"patch","manager":"kubectl-set","patchType":"strategic","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"worker","patch":{"spec":{"template":{"spec":{"containers":[{"name":"worker","image":"registry.example/worker:2.1.0"}]}}}}}' || steps_ok=1
 mutate alpha '{"action":"patch","manager":"kubectl-label","patchType":"merge","apiVersion":"v1","kind":"Service","namespace":"shop","name":"web","patch":{"metadata":{"labels":{"app":null}}}}' || steps_ok=1
@@ -119,7 +120,7 @@ def who(d):
 
 report("the revision is the commit checked", len(doc["revision"]), 40)
 report("two clusters reported", [c["name"] for c in doc["clusters"]], ["alpha", "beta"])
-report("summary counts", doc["summary"], {"synced": 5, "drifted": 5, "missing": 1, "extra": 1, "break-glass": 1, "unknown": 0})
+report("summary counts", doc["summary"], {"synced": 8, "drifted": 5, "missing": 1, "extra": 1, "break-glass": 1, "unknown": 0})
 
 r = res("alpha", "shop", "ConfigMap", "shop", "web-config")
 report("kubectl-edit change is drift", r and r["status"], "drifted")
@@ -161,7 +162,10 @@ report("break-glass change", (r["status"], "audit-0042" in (r["reason"] or "")),
 r = res("beta", "shop", "Deployment", "shop", "web")
 report("HPA-scaled replicas, controller fields and status are not drift", (r["status"], r["hpaManaged"]), ("synced", True))
 
-report("cluster-specific layer is intentional", res("alpha", "site", "ConfigMap", "site", "page")["intentional"], True)
+report("an object the cluster's overlay patches is intentional", res("alpha", "site", "ConfigMap", "site", "page")["intentional"], True)
+report("an object as its base has it is not intentional", res("alpha", "site", "ConfigMap", "site", "banner")["intentional"], False)
+report("the same object unpatched in another cluster is not intentional", res("beta", "site", "ConfigMap", "site", "page")["intentional"], False)
+report("an object only the cluster's overlay adds is intentional", res("beta", "site", "ConfigMap", "site", "beta-only")["intentional"], True)
 report("shared app path is not intentional", res("alpha", "shop", "Service", "shop", "web")["intentional"], False)
 report("cluster status is the worst of its resources", [c["status"] for c in doc["clusters"]], ["drifted", "break-glass"])
 EOF
@@ -174,8 +178,8 @@ while IFS= read -r line; do
 done <"$T/asserts"
 
 # ---- text and JUnit ------------------------------------------------------------
-expect "text: tree with glyphs and counts" 1 '^~ alpha ~5 ✓1$' env LANG=C.UTF-8 "$KDRIFT_BIN" check --repo "$repo" --clusters env=production
-expect "text: ASCII glyphs outside UTF-8 locales" 1 '^= alpha =|^  = site =1$' env LANG=C LC_ALL= LC_CTYPE= "$KDRIFT_BIN" check --repo "$repo" --clusters env=production
+expect "text: tree with glyphs and counts" 1 '^~ alpha ~5 ✓2$' env LANG=C.UTF-8 "$KDRIFT_BIN" check --repo "$repo" --clusters env=production
+expect "text: ASCII glyphs outside UTF-8 locales" 1 '^  = site =2$' env LANG=C LC_ALL= LC_CTYPE= "$KDRIFT_BIN" check --repo "$repo" --clusters env=production
 expect "text: drifted field with its manager" 1 '/spec/replicas: 2 .* 5  by kubectl-scale \(Update' KD check --clusters env=production
 if printf '%s' "$OUT" | grep -q $'\x1b'; then not_ok "text: control characters from the cluster are shown inert"
 else ok "text: control characters from the cluster are shown inert"; fi
@@ -186,7 +190,7 @@ import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suites = {s.get("name"): s for s in root.iter("testsuite")}
 assert sorted(suites) == ["alpha", "beta"], suites
-assert (suites["alpha"].get("tests"), suites["alpha"].get("failures")) == ("6", "5"), suites["alpha"].attrib
+assert (suites["alpha"].get("tests"), suites["alpha"].get("failures")) == ("7", "5"), suites["alpha"].attrib
 case = [c for c in suites["alpha"].iter("testcase") if c.get("name") == "Deployment/shop/web"][0]
 assert "kubectl-scale" in case.find("failure").text
 ' "$T/junit.xml"
@@ -201,6 +205,13 @@ assert lines[i + 1] == "+  replicas: 5", lines[i:i + 3]
 assert lines[i + 2].startswith("# /spec/replicas changed by kubectl-scale (Update"), lines[i + 2]
 ' <<<"$OUT"
 check "diff: server defaults are not shown" test "$(printf '%s\n' "$OUT" | grep -c '^[-+] ')" -eq 2
+KD diff alpha shop ConfigMap/shop/web-config >"$T/cm.diff"
+check "diff: a multi-line value, then its attribution after its last line" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+i = lines.index("+  script: |")
+assert lines[i + 1:i + 4] == ["+    line one", "+    line two", "# /data/script added by kubectl-edit (Update, " + lines[i + 3].split("(Update, ")[1]], lines[i:i + 4]
+' "$T/cm.diff"
 expect "diff: a synced app prints nothing and exits 0" 0 '^$' KD diff alpha site
 expect "diff: removed label and added annotation with their managers" 1 'metadata/annotations/team added by kubectl-annotate' KD diff alpha shop Service/shop/web
 if printf '%s' "$OUT" | grep -q $'\x1b'; then not_ok "diff: control characters from the cluster are shown inert" "$OUT"
@@ -252,4 +263,5 @@ expect "check: bad output format" 2 "unknown output format 'yaml'" KD check --ou
 expect "check: bad timeout" 2 'timeout' KD check --timeout 0
 expect "check: unknown app" 2 "has no app 'nope'" KD check --app nope
 expect "check: bad selector" 2 'clusters' KD check --clusters 'env in ('
+expect "check: a selector that matches no cluster is an error" 2 'no cluster of kdrift.yaml matches' KD check --clusters env=nowhere
 tap_done

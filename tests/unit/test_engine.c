@@ -353,10 +353,10 @@ static int teardown_sim(void **state)
 	return teardown_tmp(state);
 }
 
-static void control(const char *what, const char *body)
+static void control_m(const char *method, const char *what, const char *body)
 {
 	char path[128];
-	kd_kube_request req = { .method = "POST", .path = path,
+	kd_kube_request req = { .method = method, .path = path,
 				.content_type = "application/json", .body = body,
 				.body_len = strlen(body) };
 	int status = 0;
@@ -364,6 +364,11 @@ static void control(const char *what, const char *body)
 	snprintf(path, sizeof(path), "/_kubesim/clusters/a/%s", what);
 	assert_int_equal(kd_kube_request_sync(NULL, &status, ctl, &req), 0);
 	assert_int_equal(status, 200);
+}
+
+static void control(const char *what, const char *body)
+{
+	control_m("POST", what, body);
 }
 
 typedef bool (*state_pred)(const kd_cluster_state *st);
@@ -414,11 +419,41 @@ static bool has_extra(const kd_cluster_state *st)
 	return r && r->status == KD_STATUS_EXTRA;
 }
 
+static bool has_sts_extra(const kd_cluster_state *st)
+{
+	const kd_resource *r = kd_app_state_resource(kd_cluster_state_app(st, "cm"),
+						     "StatefulSet", "default", "db");
+
+	return r && r->status == KD_STATUS_EXTRA;
+}
+
 static bool is_missing(const kd_cluster_state *st)
 {
 	const kd_resource *r = res_c(st, "c");
 
 	return r && r->status == KD_STATUS_MISSING;
+}
+
+static bool is_down(const kd_cluster_state *st)
+{
+	return st->status == KD_STATUS_UNKNOWN && !st->reachable && st->reason;
+}
+
+static bool is_back(const kd_cluster_state *st)
+{
+	return st->reachable && !st->reason && is_missing(st);
+}
+
+static bool logged(kd_store *s, const char *text)
+{
+	kd_log_entry *log = NULL;
+	size_t n = kd_store_log_read(s, 0, &log), i;
+	bool found = false;
+
+	for (i = 0; i < n; i++)
+		found |= strstr(log[i].message, text) != NULL;
+	kd_store_log_free(log, n);
+	return found;
 }
 
 static void test_watch(void **state)
@@ -439,6 +474,7 @@ static void test_watch(void **state)
 	o.worktree = true;
 	o.kubeconfig = path;
 	o.timeout_s = 10;
+	o.fetch_interval_s = 1;
 	assert_int_equal(kd_engine_new(&e, &o), 0);
 	assert_int_equal(kd_engine_start(e), 0);
 	assert_true(wait_for(kd_engine_store(e), is_synced));
@@ -452,6 +488,15 @@ static void test_watch(void **state)
 		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"stray\","
 		"\"namespace\":\"default\",\"labels\":{\"kdrift.dev/app\":\"cm\"}}}}");
 	assert_true(wait_for(kd_engine_store(e), has_extra));
+
+	/* a kind no desired object has is not watched: found at the next fetch */
+	control("mutate", "{\"action\":\"create\",\"manager\":\"kubectl-create\",\"object\":"
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"db\","
+		"\"namespace\":\"default\",\"labels\":{\"kdrift.dev/app\":\"cm\"}},\"spec\":"
+		"{\"serviceName\":\"db\",\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":"
+		"{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":"
+		"[{\"name\":\"db\",\"image\":\"db:1\"}]}}}}}");
+	assert_true(wait_for(kd_engine_store(e), has_sts_extra));
 
 	control("mutate", "{\"action\":\"delete\",\"manager\":\"kubectl\",\"apiVersion\":\"v1\","
 		"\"kind\":\"ConfigMap\",\"namespace\":\"default\",\"name\":\"c\"}");
@@ -473,7 +518,76 @@ static void test_watch(void **state)
 		usleep(20000);
 	}
 	assert_true(refreshed);
+
+	/* the cluster fails: unknown with a reason; it comes back: recovered */
+	control_m("PUT", "faults", "{\"errorRate\": 1, \"errorCode\": 503, \"dropWatches\": true}");
+	assert_true(wait_for(kd_engine_store(e), is_down));
+	control_m("PUT", "faults", "{}");
+	assert_true(wait_for(kd_engine_store(e), is_back));
+	assert_true(logged(kd_engine_store(e), "reachable again"));
 	kd_engine_stop(e);
+	kd_engine_free(e);
+}
+
+static const kd_resource *res_d(const kd_cluster_state *st)
+{
+	return kd_app_state_resource(kd_cluster_state_app(st, "cm"), "ConfigMap", "default", "d");
+}
+
+static bool d_synced(const kd_cluster_state *st)
+{
+	return res_d(st) && res_d(st)->status == KD_STATUS_SYNCED;
+}
+
+static bool d_drifted(const kd_cluster_state *st)
+{
+	const kd_resource *r = res_d(st);
+
+	return r && r->status == KD_STATUS_DRIFTED && r->diff && r->diff->nfields == 1 &&
+	       strcmp(r->diff->fields[0].path, "/data/k") == 0;
+}
+
+/* A new commit: a refresh fetches, renders the new revision and diffs. */
+static void test_new_revision(void **state)
+{
+	kd_engine_opts o = { 0 };
+	kd_engine *e = NULL;
+	char path[160], cmd[512], *rev1 = NULL, *rev2 = NULL;
+
+	(void)state;
+	make_dir("git");
+	make_dir("git/cm");
+	write_file("git/kdrift.yaml", fleet_sim);
+	write_file("git/cm/d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {k: one}\n");
+	snprintf(cmd, sizeof(cmd), "cd '%s/git' && git init -q && git add -A && "
+		 "git -c user.name=t -c user.email=t@kdrift.invalid commit -qm one", tmp);
+	assert_int_equal(system(cmd), 0);
+	control("objects?manager=gitops",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"d\","
+		"\"namespace\":\"default\"},\"data\":{\"k\":\"one\"}}");
+	snprintf(path, sizeof(path), "%s/ks/kubeconfig", tmp);
+	snprintf(cmd, sizeof(cmd), "%s/git", tmp);
+	o.repo = cmd;
+	o.kubeconfig = path;
+	o.timeout_s = 10;
+	assert_int_equal(kd_engine_new(&e, &o), 0);
+	assert_int_equal(kd_engine_start(e), 0);
+	assert_true(wait_for(kd_engine_store(e), d_synced));
+	kd_store_source(kd_engine_store(e), NULL, &rev1, NULL);
+
+	write_file("git/cm/d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {k: two}\n");
+	snprintf(cmd, sizeof(cmd), "cd '%s/git' && git -c user.name=t -c user.email=t@kdrift.invalid "
+		 "commit -qam two", tmp);
+	assert_int_equal(system(cmd), 0);
+	kd_engine_refresh(e, NULL);
+	assert_true(wait_for(kd_engine_store(e), d_drifted));
+	kd_store_source(kd_engine_store(e), NULL, &rev2, NULL);
+	assert_non_null(rev1);
+	assert_non_null(rev2);
+	assert_string_not_equal(rev1, rev2);
+	assert_true(logged(kd_engine_store(e), "new revision"));
+	free(rev1);
+	free(rev2);
 	kd_engine_free(e);
 }
 
@@ -490,6 +604,7 @@ int main(void)
 	};
 	const struct CMUnitTest sim[] = {
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_new_revision),
 	};
 	int rc = 0;
 
