@@ -272,5 +272,8 @@ void ks_server_forms(const ks_type *t, json_t *obj);
 void ks_defaults_apply(const ks_type *t, json_t *obj);
 /* Simulates controllers: status for workloads. */
 void ks_status_simulate(const ks_type *t, json_t *obj);
+/* The deployment controller's revision annotation, owned by it in
+ * managedFields (after the writer's own managedFields update). */
+void ks_deployment_revision(const ks_type *t, json_t *obj, const json_t *old);
 
 #endif
