@@ -111,6 +111,7 @@ typedef struct ks_server {
 	char readonly_token[65];
 	size_t history;        /* events kept per cluster */
 	int bookmark_ms;
+	bool access_log;       /* one stderr line per request (--log) */
 	volatile int stopping;
 } ks_server;
 
