@@ -609,14 +609,9 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 		rc = kz_fail(f, ptr, KD_EINVAL, "a %s generator needs a name", kind);
 		goto cleanup;
 	}
-	if (!behavior || !behavior[0])
+	/* kustomize creates for any behavior it does not know */
+	if (!behavior || (strcmp(behavior, "merge") != 0 && strcmp(behavior, "replace") != 0))
 		behavior = "create";
-	if (strcmp(behavior, "create") != 0 && strcmp(behavior, "merge") != 0 &&
-	    strcmp(behavior, "replace") != 0) {
-		rc = kz_fail(f, ptr, KD_EINVAL,
-			     "behavior must be create, merge or replace, not '%s'", behavior);
-		goto cleanup;
-	}
 	if ((rc = kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
 	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
 	    (rc = kz_check_keys(f, "/generatorOptions",

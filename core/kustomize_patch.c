@@ -270,7 +270,9 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 		const kz_res *r = &l->v[i];
 		const char *cur = kz_name(r->obj);
 
-		if (strcmp(kz_kind(r->obj), kind) != 0)
+		/* kustomize compares the whole group/version/kind */
+		if (strcmp(kz_kind(r->obj), kind) != 0 ||
+		    strcmp(kz_api_version(r->obj), kz_api_version(patch)) != 0)
 			continue;
 		if ((cur && strcmp(cur, name) == 0 && strcmp(kz_ns(r->obj), ns ? ns : "") == 0) ||
 		    kz_had_id(r, name, ns ? ns : "")) {
