@@ -549,9 +549,11 @@ int kd_kz_fix_references(kd_kz_list *l)
 	bool renamed = false;
 	int rc;
 
+	/* references carry namespaces too (RoleBinding subjects, webhooks) */
 	for (i = 0; i < l->n && !renamed; i++)
-		renamed = kd_kz_name(l->v[i].obj) &&
-			  strcmp(kd_kz_name(l->v[i].obj), l->v[i].level_name) != 0;
+		renamed = (kd_kz_name(l->v[i].obj) &&
+			   strcmp(kd_kz_name(l->v[i].obj), l->v[i].level_name) != 0) ||
+			  strcmp(kd_kz_ns(l->v[i].obj), l->v[i].level_ns) != 0;
 	if (!renamed)
 		return 0;
 	for (i = 0; i < l->n; i++) {
