@@ -8,6 +8,7 @@
  *   j j <Enter> <C-L>        keys, by their keymap names
  *   :filter status drifted   typed into the prompt, then Enter
  *   /api-gateway             typed into the search prompt, then Enter
+ *   <Click-ROW-COLUMN>       a left click (with --mouse), among the keys
  *   type TEXT                typed into whatever has the keyboard
  *   wait-for TEXT            until TEXT is on the screen (for changes the
  *                            engine learns from a watch; fails after 120 s)
@@ -155,8 +156,19 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 		return 0;
 	}
 	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		int key = kd_key_parse(tok);
+		int key = kd_key_parse(tok), y, x;
+		MEVENT ev;
 
+		/* <Click-ROW-COLUMN>: a left click there (needs --mouse). */
+		if (sscanf(tok, "<Click-%d-%d>", &y, &x) == 2) {
+			memset(&ev, 0, sizeof(ev));
+			ev.y = y;
+			ev.x = x;
+			ev.bstate = BUTTON1_CLICKED;
+			if (ui->mouse && ungetmouse(&ev) == OK)
+				kd_ui_key(ui, KD_KEY_FN + KEY_MOUSE);
+			continue;
+		}
 		if (key < 0) {
 			kd_buf_printf(errors, "%s:%zu: unknown key name '%s'\n", path, lineno, tok);
 			return -1;
