@@ -67,7 +67,7 @@ while read -r d; do
 done <"$tmp/dirs.txt"
 t1=$(now)
 t_kubectl=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-ratio=$(awk -v k="$t_kubectl" -v d="$best_kdrift" 'BEGIN { printf "%.6f", d > 0 ? k / d : 0 }')
+ratio=$(awk -v k="$t_kubectl" -v d="$best_kdrift" 'BEGIN { printf "%.6f", (d > 0) ? k / d : 0 }')
 
 printf 'render: %d cluster-app renders of the demo fleet\n' "$renders"
 printf '  kdrift render --all (one process, from a Git commit, best of %d): %.3f s\n' "$rounds" "$best_kdrift"
