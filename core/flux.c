@@ -272,6 +272,56 @@ cleanup:
 	return rc;
 }
 
+/* spec.patches plus v1beta2's patchesStrategicMerge (objects) and
+ * patchesJson6902 ({target, patch: [operations]}), which the controller
+ * hands to kustomize as the equivalent inline patches.  *out is NULL when
+ * there are none. */
+static int v1beta2_patches(json_t **out, const json_t *spec, const char *where)
+{
+	const json_t *smp = json_object_get(spec, "patchesStrategicMerge");
+	const json_t *j6902 = json_object_get(spec, "patchesJson6902");
+	const json_t *p = json_object_get(spec, "patches"), *item;
+	json_t *all;
+	size_t i;
+
+	*out = NULL;
+	if (!smp && !j6902) {
+		*out = json_incref((json_t *)p);
+		return 0;
+	}
+	if ((smp && !json_is_array(smp)) || (j6902 && !json_is_array(j6902)) ||
+	    (p && !json_is_array(p)))
+		return kd_error_set(KD_EINVAL, "%s: spec patches must be lists", where);
+	if (!(all = p ? json_deep_copy(p) : json_array()))
+		return oom();
+	json_array_foreach(smp, i, item) {
+		char *text = json_dumps(item, JSON_COMPACT);
+
+		if (!text || json_array_append_new(all, json_pack("{s:s}", "patch", text)) < 0) {
+			free(text);
+			json_decref(all);
+			return oom();
+		}
+		free(text);
+	}
+	json_array_foreach(j6902, i, item) {
+		char *text = json_dumps(json_object_get(item, "patch"), JSON_COMPACT);
+		json_t *e = text ? json_pack("{s:s, s:O}", "patch", text, "target",
+					     json_object_get(item, "target")) : NULL;
+
+		free(text);
+		if (!e || json_array_append_new(all, e) < 0) {
+			json_decref(e);
+			json_decref(all);
+			return e ? oom() : kd_error_set(KD_EINVAL,
+				"%s: spec.patchesJson6902[%zu] needs a target and a patch list",
+				where, i);
+		}
+	}
+	*out = all;
+	return 0;
+}
+
 int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 		  const json_t *known, const kd_flux_opts *opts)
 {
@@ -280,7 +330,7 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 					    "nameSuffix", "patches", "images",
 					    "components", NULL };
 	kd_kustomize_opts kopts = { KD_LOAD_NONE };
-	json_t *ov = NULL, *objs = NULL;
+	json_t *ov = NULL, *objs = NULL, *patches = NULL;
 	kd_buf where = KD_BUF_INIT;
 	char *path = NULL;
 	size_t i;
@@ -294,6 +344,13 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 		kd_error_wrap(rc, "%s: spec.path: ", kd_buf_cstr(&where));
 		goto cleanup;
 	}
+	if (json_object_get(spec, "commonMetadata")) {
+		rc = kd_error_set(KD_EUNSUPPORTED, "%s: spec.commonMetadata is not supported",
+				  kd_buf_cstr(&where));
+		goto cleanup;
+	}
+	if ((rc = v1beta2_patches(&patches, spec, kd_buf_cstr(&where))) < 0)
+		goto cleanup;
 	if (!kd_kustomize_present(src, path)) {
 		rc = build_generated(&objs, src, path, spec, kd_buf_cstr(&where));
 	} else {
@@ -305,6 +362,8 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 			json_t *v = json_object_get(spec, keys[i]);
 			const char *k = i == 0 ? "namespace" : keys[i];
 
+			if (i == 3)
+				v = patches;
 			if (v && json_object_set(ov, k, v) < 0) {
 				rc = oom();
 				goto cleanup;
@@ -323,6 +382,7 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 cleanup:
 	json_decref(ov);
 	json_decref(objs);
+	json_decref(patches);
 	kd_buf_free(&where);
 	free(path);
 	return rc;

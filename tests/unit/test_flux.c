@@ -174,6 +174,48 @@ static void test_missing_substitute_from_and_vars_file(void **state)
 	kd_source_free(src);
 }
 
+static void test_v1beta2_patch_forms_and_refusals(void **state)
+{
+	static const char ks_yaml[] =
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1beta2\n"
+		"kind: Kustomization\nmetadata: {name: legacy, namespace: flux-system}\n"
+		"spec:\n  path: ./apps/prod\n"
+		"  patchesStrategicMerge:\n"
+		"    - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 7}}\n"
+		"  patchesJson6902:\n"
+		"    - target: {kind: Deployment, name: web}\n"
+		"      patch: [{op: add, path: /metadata/annotations/j, value: \"1\"}]\n"
+		"---\n"
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+		"kind: Kustomization\nmetadata: {name: meta}\n"
+		"spec: {path: ./apps/prod, commonMetadata: {labels: {a: b}}}\n"
+		"---\n"
+		"apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+		"kind: Kustomization\nmetadata: {name: gen-patch}\n"
+		"spec: {path: ./infrastructure, images: [{name: nginx, newTag: \"2\"}]}\n";
+	kd_source *src = open_repo();
+	json_t *docs = NULL, *objs = NULL, *dep;
+
+	(void)state;
+	assert_int_equal(kd_yaml_parse(&docs, NULL, ks_yaml, strlen(ks_yaml), "ks.yaml", NULL), 0);
+	if (kd_flux_build(&objs, src, json_array_get(docs, 0), NULL, NULL) != 0)
+		fail_msg("%s", kd_error_last());
+	dep = get(objs, "Deployment", "web");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(dep, "spec"), "replicas")), 7);
+	assert_string_equal(ptr(dep, "/metadata/annotations/j"), "1");
+	json_decref(objs);
+	assert_int_equal(kd_flux_build(&objs, src, json_array_get(docs, 1), NULL, NULL),
+			 KD_EUNSUPPORTED);
+	assert_non_null(strstr(kd_error_last(), "spec.commonMetadata"));
+	/* a generated kustomization takes no images/patches/components */
+	assert_int_equal(kd_flux_build(&objs, src, json_array_get(docs, 2), NULL, NULL),
+			 KD_EUNSUPPORTED);
+	assert_non_null(strstr(kd_error_last(), "spec.images"));
+	assert_non_null(strstr(kd_error_last(), "gen-patch"));
+	json_decref(docs);
+	kd_source_free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_dependency_cycle),
 		cmocka_unit_test(test_source_name_filter),
 		cmocka_unit_test(test_missing_substitute_from_and_vars_file),
+		cmocka_unit_test(test_v1beta2_patch_forms_and_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
