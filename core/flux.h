@@ -47,7 +47,9 @@ int kd_flux_vars_add_object(json_t *vars, const json_t *obj,
 			    const char *where);
 
 /* Substitutes every object of objs in place (objects that opt out are
- * skipped).  Errors name the object ("Deployment/web: ..."). */
+ * skipped).  As in the controller, line breaks are removed from values and
+ * nothing at all happens when vars is empty (unless strict).  Errors name
+ * the object ("Deployment/web: ..."). */
 int kd_flux_substitute(json_t *objs, const json_t *vars, bool strict);
 
 typedef struct kd_flux_opts {

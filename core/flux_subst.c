@@ -391,19 +391,52 @@ static bool opted_out(const json_t *obj)
 	return false;
 }
 
-int kd_flux_substitute(json_t *objs, const json_t *vars, bool strict)
+/* The controller removes line breaks from every value. */
+static int one_line_vars(json_t **out, const json_t *vars)
 {
-	kd_buf yaml = KD_BUF_INIT, done = KD_BUF_INIT;
-	const char *key;
-	json_t *v, *obj;
-	size_t i;
-	int rc = 0;
+	json_t *copy = json_object(), *v;
+	kd_buf b = KD_BUF_INIT;
+	const char *key, *c;
 
-	json_object_foreach((json_t *)vars, key, v)
-		if (!kd_flux_var_name_valid(key))
+	*out = NULL;
+	if (!copy)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	json_object_foreach((json_t *)vars, key, v) {
+		if (!kd_flux_var_name_valid(key)) {
+			json_decref(copy);
+			kd_buf_free(&b);
 			return kd_error_set(KD_EINVAL,
 					    "'%s' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'",
 					    key);
+		}
+		kd_buf_clear(&b);
+		for (c = json_string_value(v) ? json_string_value(v) : ""; *c; c++)
+			if (*c != '\n' && kd_buf_putc(&b, *c) < 0)
+				break;
+		if (json_object_set_new(copy, key, json_string(kd_buf_cstr(&b))) < 0) {
+			json_decref(copy);
+			kd_buf_free(&b);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
+	kd_buf_free(&b);
+	*out = copy;
+	return 0;
+}
+
+int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
+{
+	kd_buf yaml = KD_BUF_INIT, done = KD_BUF_INIT;
+	json_t *vars = NULL, *obj;
+	size_t i;
+	int rc = 0;
+
+	/* With no variable at all the controller leaves objects alone, "$$"
+	 * included (unless strict, where a reference must fail). */
+	if (json_object_size(vars_in) == 0 && !strict)
+		return 0;
+	if ((rc = one_line_vars(&vars, vars_in)) < 0)
+		return rc;
 	json_array_foreach(objs, i, obj) {
 		json_t *parsed = NULL;
 		const json_t *meta = json_object_get(obj, "metadata");
@@ -439,5 +472,6 @@ int kd_flux_substitute(json_t *objs, const json_t *vars, bool strict)
 	}
 	kd_buf_free(&yaml);
 	kd_buf_free(&done);
+	json_decref(vars);
 	return rc;
 }

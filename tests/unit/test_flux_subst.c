@@ -148,6 +148,11 @@ static json_t *parse(const char *yaml)
 	return docs;
 }
 
+static const char *ptr_data(const json_t *objs, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(json_array_get(objs, 0), "data"), key));
+}
+
 static void test_objects_retyped_and_opt_out(void **state)
 {
 	json_t *objs = parse(
@@ -183,6 +188,23 @@ static void test_objects_retyped_and_opt_out(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 		json_array_get(objs, 2), "data"), "x")), "${cluster}");
 	json_decref(objs);
+	json_decref(v);
+}
+
+static void test_no_vars_leaves_objects_alone(void **state)
+{
+	json_t *objs = parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+			     "data: {pid: \"echo $$ ${x}\"}\n");
+	json_t *empty = json_object(), *v = json_pack("{s:s}", "x", "line1\nline2\n");
+
+	(void)state;
+	assert_int_equal(kd_flux_substitute(objs, empty, false), 0);
+	assert_string_equal(ptr_data(objs, "pid"), "echo $$ ${x}");
+	/* with a variable, "$$" is unescaped and values lose their line breaks */
+	assert_int_equal(kd_flux_substitute(objs, v, false), 0);
+	assert_string_equal(ptr_data(objs, "pid"), "echo $ line1line2");
+	json_decref(objs);
+	json_decref(empty);
 	json_decref(v);
 }
 
@@ -237,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_strict_message_names_variable),
 		cmocka_unit_test(test_var_names),
 		cmocka_unit_test(test_objects_retyped_and_opt_out),
+		cmocka_unit_test(test_no_vars_leaves_objects_alone),
 		cmocka_unit_test(test_strict_object_error_names_object),
 		cmocka_unit_test(test_vars_from_configmap_and_secret),
 	};
