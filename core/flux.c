@@ -97,54 +97,61 @@ static int gen_collect(json_t *files, json_t *dirs_flags, kd_source *src,
 	return rc;
 }
 
-/* Kustomize's namespace transformer as far as a generated kustomization
- * needs it: every namespaced object gets the target namespace. */
+/* Kustomize's namespace transformer, as the generated kustomization's
+ * `namespace` runs it: namespaced objects move to ns, a v1 Namespace is
+ * renamed to ns, ServiceAccount subjects of (Cluster)RoleBindings in
+ * "default" follow, and an APIService's service namespace too. */
 static int set_namespace(json_t *objs, const char *ns)
 {
-	size_t i;
+	size_t i, j;
 	json_t *obj;
 
 	json_array_foreach(objs, i, obj) {
-		if (kd_kind_is_cluster_scoped(str_at(obj, "apiVersion", NULL),
-					      str_at(obj, "kind", NULL)))
+		const char *kind = str_at(obj, "kind", NULL);
+		const char *av = str_at(obj, "apiVersion", NULL);
+		json_t *meta = json_object_get(obj, "metadata");
+
+		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
+			json_t *subjects = json_object_get(obj, "subjects"), *sub;
+
+			json_array_foreach(subjects, j, sub) {
+				const char *sk = str_at(sub, "kind", NULL);
+				const char *sns = str_at(sub, "namespace", NULL);
+
+				if (sk && strcmp(sk, "ServiceAccount") == 0 && sns &&
+				    strcmp(sns, "default") == 0 &&
+				    json_object_set_new(sub, "namespace", json_string(ns)) < 0)
+					return oom();
+			}
+		}
+		if (strcmp(kind, "APIService") == 0 &&
+		    strncmp(av, "apiregistration.k8s.io/", 23) == 0 &&
+		    json_is_object(json_object_get(json_object_get(obj, "spec"), "service")) &&
+		    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "service"),
+					"namespace", json_string(ns)) < 0)
+			return oom();
+		if (strcmp(kind, "Namespace") == 0 && strcmp(av, "v1") == 0) {
+			if (json_object_set_new(meta, "name", json_string(ns)) < 0)
+				return oom();
 			continue;
-		if (json_object_set_new(json_object_get(obj, "metadata"), "namespace",
-					json_string(ns)) < 0)
+		}
+		if (kd_kind_is_cluster_scoped(av, kind))
+			continue;
+		if (json_object_set_new(meta, "namespace", json_string(ns)) < 0)
 			return oom();
 	}
 	return 0;
 }
 
-static int rename_all(json_t *objs, const char *prefix, const char *suffix)
-{
-	kd_buf b = KD_BUF_INIT;
-	size_t i;
-	json_t *obj;
-	int rc = 0;
-
-	json_array_foreach(objs, i, obj) {
-		json_t *meta = json_object_get(obj, "metadata");
-
-		kd_buf_clear(&b);
-		if ((rc = kd_buf_printf(&b, "%s%s%s", prefix ? prefix : "",
-					str_at(meta, "name", NULL),
-					suffix ? suffix : "")) < 0)
-			break;
-		if (json_object_set_new(meta, "name", json_string(kd_buf_cstr(&b))) < 0) {
-			rc = oom();
-			break;
-		}
-	}
-	kd_buf_free(&b);
-	return rc;
-}
-
 static int build_generated(json_t **out, kd_source *src, const char *path,
 			   const json_t *spec, const char *where)
 {
+	/* These need kustomize's own transformers (name references, patch
+	 * targets); refused rather than approximated. */
 	static const char *const unsupported[] = { "patches", "images", "components",
 						   "patchesStrategicMerge",
-						   "patchesJson6902", NULL };
+						   "patchesJson6902", "namePrefix",
+						   "nameSuffix", NULL };
 	kd_kustomize_opts kopts = { KD_LOAD_NONE };
 	json_t *files = json_array(), *flags = json_array(), *objs = json_array();
 	const char *ns = str_at(spec, "targetNamespace", NULL);
@@ -157,7 +164,8 @@ static int build_generated(json_t **out, kd_source *src, const char *path,
 		goto cleanup;
 	}
 	for (i = 0; unsupported[i]; i++)
-		if (json_array_size(json_object_get(spec, unsupported[i]))) {
+		if (json_array_size(json_object_get(spec, unsupported[i])) ||
+		    json_string_length(json_object_get(spec, unsupported[i]))) {
 			rc = kd_error_set(KD_EUNSUPPORTED,
 					  "%s: spec.%s on a path without a kustomization file ('%s') is not supported",
 					  where, unsupported[i], path[0] ? path : ".");
@@ -179,10 +187,7 @@ static int build_generated(json_t **out, kd_source *src, const char *path,
 		if (rc < 0)
 			goto cleanup;
 	}
-	if ((ns && ns[0] && (rc = set_namespace(objs, ns)) < 0) ||
-	    ((str_at(spec, "namePrefix", NULL) || str_at(spec, "nameSuffix", NULL)) &&
-	     (rc = rename_all(objs, str_at(spec, "namePrefix", NULL),
-			      str_at(spec, "nameSuffix", NULL))) < 0))
+	if (ns && ns[0] && (rc = set_namespace(objs, ns)) < 0)
 		goto cleanup;
 	*out = objs;
 	objs = NULL;

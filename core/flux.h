@@ -84,10 +84,11 @@ int kd_flux_render(json_t **out, kd_source *src, const char *root,
  * Builds one Flux Kustomization object (its spec: path, targetNamespace,
  * namePrefix, nameSuffix, patches, components, images, postBuild) into
  * *out.  A path with no kustomization file gets one generated as the
- * controller does: every .yaml/.yml/.json below it, recursively,
- * except files that are themselves kustomize configuration
- * (kind Kustomization or Component of kustomize.config.k8s.io) and
- * directories holding their own kustomization are included as such.
+ * controller does: every .yaml/.yml file below it, recursively, except
+ * that a sub-directory holding its own kustomization is built as a whole
+ * and not descended into.  There targetNamespace is applied as kustomize's
+ * namespace transformer does; namePrefix, nameSuffix, patches, images and
+ * components fail with KD_EUNSUPPORTED naming the field.
  * Variables from substituteFrom are looked up in `known` (an array of
  * rendered objects, may be NULL) and opts->cluster_objects.
  */

@@ -51,6 +51,8 @@ apps:
     applicationSet: argocd/guestbook.yaml
   - name: flux
     fluxKustomizations: clusters/{{name}}
+  - name: flux-generated
+    fluxKustomizations: clusters/gen
 EOF
 (cd "$repo" && git init -q && git add -A && git commit -qm one) || not_ok "git commit"
 rev1=$(git -C "$repo" rev-parse HEAD)
@@ -93,7 +95,7 @@ else
 fi
 "$KDRIFT_BIN" render --repo "$repo" prod nope >/dev/null 2>"$tmp/err"
 check_eq "an unknown app exits 2" "2" "$?"
-check "an unknown app lists the apps" grep -q "apps: web-plain, guestbook, flux" "$tmp/err"
+check "an unknown app lists the apps" grep -q "apps: web-plain, guestbook, flux, flux-generated" "$tmp/err"
 
 # fluxKustomizations app
 if render --revision "$rev1" prod flux >"$tmp/flux.json" 2>"$tmp/err"; then
@@ -104,6 +106,26 @@ if render --revision "$rev1" prod flux >"$tmp/flux.json" 2>"$tmp/err"; then
 else
 	not_ok "render flux app" "$(cat "$tmp/err")"
 fi
+# a generated kustomization (no kustomization file under spec.path) with a
+# targetNamespace, against kubectl kustomize on the kustomization the
+# controller would write
+gen=$tmp/gen
+cp -r "$repo/infrastructure" "$gen"
+printf 'namespace: target\nresources:\n- controllers/rbac.yaml\n- controllers/config.yaml\n- namespace.yaml\n- sub\n' >"$gen/kustomization.yaml"
+if command -v kubectl >/dev/null && kubectl kustomize "$gen" >"$tmp/gen.want.yaml" 2>"$tmp/err" &&
+	"$KDRIFT_BIN" convert "$tmp/gen.want.yaml" >"$tmp/gen.want.json"; then
+	if render --revision "$rev1" prod flux-generated >"$tmp/gen.all.json" 2>"$tmp/err"; then
+		python3 -c "import json,sys; o=json.load(open(sys.argv[1])); json.dump([x for x in o if x['kind'] != 'Kustomization'], open(sys.argv[2], 'w'))" \
+			"$tmp/gen.all.json" "$tmp/gen.got.json"
+		check "flux generated kustomization with targetNamespace equals kubectl kustomize" \
+			python3 "$KDRIFT_ROOT/tests/tools/objects.py" "$tmp/gen.want.json" "$tmp/gen.got.json"
+	else
+		not_ok "render flux-generated" "$(cat "$tmp/err")"
+	fi
+else
+	not_ok "kubectl kustomize of the generated kustomization" "$(cat "$tmp/err")"
+fi
+
 # strict substitution succeeds when every variable has a value or default;
 # the vars file stands for a Secret that exists only in the cluster.
 printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: only-in-cluster, namespace: flux-system}\nstringData: {extra: x}\n' >"$tmp/vars.yaml"
@@ -111,8 +133,8 @@ check "flux app with --vars and --strict-substitution" render prod flux --vars "
 
 # render --all on the repository: every source, one table
 if "$KDRIFT_BIN" render --repo "$repo" --revision "$rev1" --all >"$tmp/all.txt" 2>"$tmp/err"; then
-	check "render --all prints the three apps" grep -Eq '^prod +[0-9]+ +[0-9]+ +[0-9]+$' "$tmp/all.txt"
-	check "render --all sums up" grep -q '^1 clusters, 3 apps, .* 0 failed$' "$tmp/all.txt"
+	check "render --all prints the four apps" grep -Eq '^prod +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "$tmp/all.txt"
+	check "render --all sums up" grep -q '^1 clusters, 4 apps, .* 0 failed$' "$tmp/all.txt"
 else
 	not_ok "render --all" "$(cat "$tmp/all.txt" "$tmp/err")"
 fi
@@ -124,7 +146,7 @@ EOF
 (cd "$repo" && git commit -qam three)
 "$KDRIFT_BIN" render --repo "$repo" --all >"$tmp/all3.txt" 2>&1
 check_eq "render --all exits 2 when an app fails" "2" "$?"
-check "render --all still prints the apps that work" grep -Eq '^prod +[0-9]+ +[0-9]+ +[0-9]+ +error$' "$tmp/all3.txt"
+check "render --all still prints the apps that work" grep -Eq '^prod +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +error$' "$tmp/all3.txt"
 check "render --all names the failure" grep -q 'prod/cycle: .*dependsOn cycle' "$tmp/all3.txt"
 
 # the demo fleet: 15 clusters x 4 apps, no error
