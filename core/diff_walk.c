@@ -382,7 +382,7 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 		return 0;
 	if (json_is_object(l)) {
 		json_object_foreach((json_t *)l, key, v) {
-			if (skip_field(w, key))
+			if (skip_field(w, key) || tool_metadata(w, key))
 				continue;
 			rc = kd_diff_walk_push(w, key, 0, 0,
 					       kd_managed_field(mn, key));

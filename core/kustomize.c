@@ -27,7 +27,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"replacements", "generators", "transformers", "validators", "openapi",
+	"generators", "transformers", "validators", "openapi",
 	"crds", "vars", "configurations", "buildMetadata",
 	"inventory", NULL,
 };
@@ -37,7 +37,7 @@ static const char *const known_fields[] = {
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
 	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", "sortOptions", NULL,
+	"generatorOptions", "replicas", "sortOptions", "replacements", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -184,6 +184,16 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
 	}
+	/* A field left empty ("patches:") is absent, as kubectl reads it. */
+	{
+		const char *key;
+		json_t *v;
+		void *tmp;
+
+		json_object_foreach_safe(f->doc, tmp, key, v)
+			if (json_is_null(v))
+				json_object_del(f->doc, key);
+	}
 	rc = check_fields(f);
 	if (rc == 0 && is_empty(f->doc))
 		rc = kz_fail(f, "", KD_EINVAL, "kustomization is empty");
@@ -198,32 +208,35 @@ cleanup:
 
 /* ---- accumulation ----------------------------------------------------- */
 
-static bool same_id(const json_t *a, const json_t *b)
+/* Ids already taken, kept in a hash (a JSON object keyed by
+ * "group/kind/namespace/name") so accumulation stays linear. */
+static int seen_add(json_t *seen, const json_t *obj)
 {
-	char ga[256], gb[256];
-	const char *na = kz_name(a), *nb = kz_name(b);
+	kd_buf key = KD_BUF_INIT;
+	char group[256];
+	int rc;
 
-	kz_group_of(ga, sizeof(ga), kz_api_version(a));
-	kz_group_of(gb, sizeof(gb), kz_api_version(b));
-	return strcmp(ga, gb) == 0 && strcmp(kz_kind(a), kz_kind(b)) == 0 &&
-	       na && nb && strcmp(na, nb) == 0 && strcmp(kz_ns(a), kz_ns(b)) == 0;
+	if (!seen)
+		return 0;
+	kz_group_of(group, sizeof(group), kz_api_version(obj));
+	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", group, kz_kind(obj), kz_ns(obj),
+			  kz_name(obj) ? kz_name(obj) : "") < 0)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (json_object_get(seen, kd_buf_cstr(&key)))
+		rc = kd_error_set(KD_EINVAL,
+				  "may not add resource with an already registered id: %s %s%s%s",
+				  kz_kind(obj), kz_ns(obj), kz_ns(obj)[0] ? "/" : "",
+				  kz_name(obj) ? kz_name(obj) : "");
+	else if (json_object_set_new(seen, kd_buf_cstr(&key), json_true()) < 0)
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+	else
+		rc = 0;
+	kd_buf_free(&key);
+	return rc;
 }
 
-static int check_unique(const kz_list *l, const json_t *obj)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (same_id(l->v[i].obj, obj))
-			return kd_error_set(KD_EINVAL,
-					    "may not add resource with an already registered id: %s %s%s%s",
-					    kz_kind(obj), kz_ns(obj), kz_ns(obj)[0] ? "/" : "",
-					    kz_name(obj));
-	return 0;
-}
-
-static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, const char *rel,
-		    const char *ptr)
+static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, json_t *seen,
+		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
 	json_t *docs = NULL;
@@ -248,7 +261,7 @@ static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, const char *rel,
 				     path, i + 1);
 			goto cleanup;
 		}
-		rc = check_unique(l, d);
+		rc = seen_add(seen, d);
 		if (rc < 0) {
 			rc = kz_wrap(f, ptr, rc);
 			goto cleanup;
@@ -276,14 +289,16 @@ static bool is_remote(const char *s)
 	       strncmp(s, "bitbucket.org/", 14) == 0;
 }
 
-/* Appends src's resources to dst, refusing duplicate ids; empties src. */
-static int absorb(kz_list *dst, kz_list *src, const kz_file *f, const char *ptr)
+/* Appends src's resources to dst, refusing ids already in seen (NULL: no
+ * check); empties src. */
+static int absorb(kz_list *dst, kz_list *src, json_t *seen, const kz_file *f,
+		  const char *ptr)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < src->n; i++) {
-		rc = check_unique(dst, src->v[i].obj);
+		rc = seen_add(seen, src->v[i].obj);
 		if (rc < 0)
 			return kz_wrap(f, ptr, rc);
 	}
@@ -309,6 +324,7 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 			 const char *field)
 {
 	json_t *list = json_object_get(f->doc, field);
+	json_t *seen = NULL;
 	char ptr[64];
 	size_t i;
 	int rc = 0;
@@ -318,43 +334,52 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 	snprintf(ptr, sizeof(ptr), "/%s", field);
 	if (!json_is_array(list))
 		return kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", field);
-	for (i = 0; i < json_array_size(list); i++) {
+	seen = json_object();
+	if (!seen)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	for (i = 0; i < l->n; i++)
+		(void)seen_add(seen, l->v[i].obj);  /* earlier duplicates are not ours to report */
+	kd_error_clear();
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		const char *rel = json_string_value(json_array_get(list, i));
 		kd_source_type t = KD_SOURCE_NONE;
 		char *path = NULL;
 
 		snprintf(ptr, sizeof(ptr), "/%s/%zu", field, i);
-		if (!rel)
-			return kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
-		if (is_remote(rel))
-			return kd_error_set(KD_EUNSUPPORTED,
-					    "unsupported kustomize feature 'remote resource %s' (%s:%d)",
-					    rel, f->path, kz_line(f, ptr));
+		if (!rel) {
+			rc = kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
+			break;
+		}
+		if (is_remote(rel)) {
+			rc = kd_error_set(KD_EUNSUPPORTED,
+					  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
+					  rel, f->path, kz_line(f, ptr));
+			break;
+		}
 		rc = kd_path_join(&path, f->dir, rel);
-		if (rc < 0)
-			return kz_wrap(f, ptr, rc);
-		rc = kd_source_stat(&t, c->src, path);
+		if (rc == 0)
+			rc = kd_source_stat(&t, c->src, path);
 		if (rc < 0) {
 			free(path);
-			return kz_wrap(f, ptr, rc);
+			rc = kz_wrap(f, ptr, rc);
+			break;
 		}
 		if (t == KD_SOURCE_DIR) {
 			kz_list sub = { NULL, 0, 0 };
 
 			rc = build_dir(c, path, &sub, false, f, ptr);
 			if (rc == 0)
-				rc = absorb(l, &sub, f, ptr);
+				rc = absorb(l, &sub, seen, f, ptr);
 			kz_list_free(&sub);
 		} else if (t == KD_SOURCE_FILE) {
-			rc = add_file(c, f, l, rel, ptr);
+			rc = add_file(c, f, l, seen, rel, ptr);
 		} else {
 			rc = kz_fail(f, ptr, KD_ENOTFOUND, "resource '%s' not found", rel);
 		}
 		free(path);
-		if (rc < 0)
-			return rc;
 	}
-	return 0;
+	json_decref(seen);
+	return rc;
 }
 
 static int add_components(kz_ctx *c, const kz_file *f, kz_list *l)
@@ -449,8 +474,8 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 					    f->path, kz_line(f, ptr));
 		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
 			return rc;
-		sel = json_is_true(json_object_get(e, "includeSelectors"));
-		tmpl = sel || json_is_true(json_object_get(e, "includeTemplates"));
+		sel = kz_true(json_object_get(e, "includeSelectors"));
+		tmpl = sel || kz_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
 		    (rc = kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
 			return rc;
@@ -466,7 +491,7 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
-	return 0;
+	return kz_replacements(c, f, l);
 }
 
 /* Lays the caller's settings over the top kustomization (see
@@ -627,7 +652,7 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	    (rc = kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
-		rc = absorb(acc, &own, from, from_ptr);
+		rc = absorb(acc, &own, NULL, from, from_ptr);
 cleanup:
 	kz_list_free(&own);
 	kfile_free(&f);

@@ -5,14 +5,17 @@
  * fix-ups, commonLabels/labels, commonAnnotations, images, patches
  * (strategic merge and JSON 6902, with target selectors),
  * patchesStrategicMerge, patchesJson6902, configMapGenerator /
- * secretGenerator with kustomize's exact name hash, replicas, and
- * kustomize's legacy output order.
+ * secretGenerator with kustomize's exact name hash, replicas,
+ * replacements, sortOptions and kustomize's legacy output order.
  *
- * Features it does not implement (remote resources, helmCharts,
- * replacements, plugins, ...) fail with KD_EUNSUPPORTED and the message
+ * Features it does not implement (remote resources, helmCharts, vars,
+ * generators/transformers/validators plugins, openapi, crds,
+ * configurations, buildMetadata, labels.fields, images.tagSuffix) fail with
+ * KD_EUNSUPPORTED and the message
  * "unsupported kustomize feature 'NAME' (FILE:LINE)".  Every other error
  * names the kustomization file and line.  Reads only through the source;
- * never prints.
+ * never prints.  Kustomizations are read as strictly as kubectl reads them
+ * (unknown fields and non-string labels are errors).
  */
 #ifndef KD_KUSTOMIZE_H
 #define KD_KUSTOMIZE_H

@@ -520,12 +520,12 @@ static void read_opts(gen_opts *o, const json_t *global, const json_t *local)
 	o->annotations = json_object_get(global, "annotations");
 	o->labels2 = json_object_get(local, "labels");
 	o->annotations2 = json_object_get(local, "annotations");
-	o->no_hash = json_is_true(json_object_get(global, "disableNameSuffixHash"));
-	if ((v = json_object_get(local, "disableNameSuffixHash")) && json_is_boolean(v))
-		o->no_hash = json_is_true(v);
-	o->immutable = json_is_true(json_object_get(global, "immutable"));
-	if ((v = json_object_get(local, "immutable")) && json_is_boolean(v))
-		o->immutable = json_is_true(v);
+	o->no_hash = kz_true(json_object_get(global, "disableNameSuffixHash"));
+	if ((v = json_object_get(local, "disableNameSuffixHash")) && kz_is_bool(v))
+		o->no_hash = kz_true(v);
+	o->immutable = kz_true(json_object_get(global, "immutable"));
+	if ((v = json_object_get(local, "immutable")) && kz_is_bool(v))
+		o->immutable = kz_true(v);
 }
 
 static const char *const configmap_keys[] = { "name", "namespace", "behavior", "literals",

@@ -101,6 +101,41 @@ static int compare_items(const void *pa, const void *pb)
 		      kz_name(b->obj) ? kz_name(b->obj) : "");
 }
 
+/* Annotation values become strings: 1 -> "1", true -> "true", null -> "null". */
+static int stringify(json_t *ann)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(ann, key, v) {
+		char text[64];
+
+		switch (json_typeof(v)) {
+		case JSON_INTEGER:
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			break;
+		case JSON_REAL: {
+			int prec;
+
+			/* the shortest text that reads back as the same number */
+			for (prec = 1; prec <= 17; prec++) {
+				snprintf(text, sizeof(text), "%.*g", prec, json_real_value(v));
+				if (strtod(text, NULL) == json_real_value(v))
+					break;
+			}
+			break;
+		}
+		case JSON_TRUE: snprintf(text, sizeof(text), "true"); break;
+		case JSON_FALSE: snprintf(text, sizeof(text), "false"); break;
+		case JSON_NULL: snprintf(text, sizeof(text), "null"); break;
+		default: continue;
+		}
+		if (json_object_set_new(ann, key, json_string(text)) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_options)
 {
 	json_t *legacy = json_object_get(sort_options, "legacySortOptions");
@@ -130,9 +165,12 @@ int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_opt
 		json_t *meta = json_object_get(l->v[i].obj, "metadata");
 		json_t *ann = json_object_get(meta, "annotations");
 
-		/* kustomize drops empty annotations when it strips its own */
+		/* kustomize drops empty annotations when it strips its own, and
+		 * writes the rest back as strings */
 		if (ann && (json_is_null(ann) || (json_is_object(ann) && json_object_size(ann) == 0)))
 			json_object_del(meta, "annotations");
+		else if (json_is_object(ann) && (rc = stringify(ann)) < 0)
+			goto cleanup;
 		items[i].obj = l->v[i].obj;
 		items[i].res = &l->v[i];
 		items[i].rank = kind_rank(kz_kind(items[i].obj), first, last);

@@ -38,15 +38,32 @@ static int check_entry(const kz_file *f, const char *ptr, const json_t *e)
 
 /* ---- target selectors -------------------------------------------------- */
 
+enum { T_GROUP, T_VERSION, T_KIND, T_NAMESPACE, T_NAME, T_FIELDS };
+static const char *const target_fields[T_FIELDS] = {
+	"group", "version", "kind", "namespace", "name",
+};
+
+/* A target with its patterns compiled once for all resources. */
+typedef struct compiled_target {
+	regex_t re[T_FIELDS];
+	bool has[T_FIELDS];
+	kd_selector labels, annotations;
+	bool has_labels, has_annotations;
+} compiled_target;
+
 /* Anchors a Go (RE2) pattern and rewrites the few Perl classes POSIX lacks. */
-static int regex_match(bool *out, const char *pattern, const char *value,
-		       const kz_file *f, const char *ptr)
+static int compile_pattern(regex_t *re, const char *pattern, const kz_file *f,
+			   const char *ptr)
 {
 	kd_buf b = KD_BUF_INIT;
-	regex_t re;
 	const char *p;
+	int flags = REG_EXTENDED | REG_NOSUB;
 	int rc = kd_buf_puts(&b, "^(");
 
+	if (strncmp(pattern, "(?i)", 4) == 0) {
+		flags |= REG_ICASE;
+		pattern += 4;
+	}
 	for (p = pattern; rc == 0 && *p; p++) {
 		if (p[0] == '\\' && p[1]) {
 			switch (p[1]) {
@@ -60,91 +77,95 @@ static int regex_match(bool *out, const char *pattern, const char *value,
 	}
 	if (rc == 0)
 		rc = kd_buf_puts(&b, ")$");
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
-	}
-	if (regcomp(&re, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0) {
-		kd_buf_free(&b);
-		return kz_fail(f, ptr, KD_EINVAL, "target pattern '%s' is not a valid regular expression",
-			       pattern);
-	}
-	*out = regexec(&re, value, 0, NULL, 0) == 0;
-	regfree(&re);
+	if (rc == 0 && regcomp(re, kd_buf_cstr(&b), flags) != 0)
+		rc = kz_fail(f, ptr, KD_EINVAL,
+			     "target pattern '%s' is not a valid regular expression", pattern);
 	kd_buf_free(&b);
-	return 0;
+	return rc;
 }
 
-static int field_matches(bool *out, const json_t *target, const char *field,
-			 const char *value, const kz_file *f, const char *ptr)
+static void target_free(compiled_target *t)
 {
-	const char *pat = json_string_value(json_object_get(target, field));
+	size_t i;
 
-	*out = true;
-	if (!pat || !pat[0])
-		return 0;
-	return regex_match(out, pat, value ? value : "", f, ptr);
+	for (i = 0; i < T_FIELDS; i++)
+		if (t->has[i])
+			regfree(&t->re[i]);
+	if (t->has_labels)
+		kd_selector_free(&t->labels);
+	if (t->has_annotations)
+		kd_selector_free(&t->annotations);
+	memset(t, 0, sizeof(*t));
 }
 
-static int selector_matches(bool *out, const json_t *target, const char *field,
-			    const json_t *map, const kz_file *f, const char *ptr)
+static int target_compile(compiled_target *t, const json_t *target, const kz_file *f,
+			  const char *ptr)
 {
-	const char *text = json_string_value(json_object_get(target, field));
-	kd_selector sel;
+	const char *text;
+	size_t i;
 	int rc;
 
-	*out = true;
-	if (!text || !text[0])
-		return 0;
-	rc = kd_selector_parse_text(&sel, text);
-	if (rc < 0)
-		return kz_wrap(f, ptr, rc);
-	*out = kd_selector_matches(&sel, json_is_object(map) ? map : NULL);
-	kd_selector_free(&sel);
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < T_FIELDS; i++) {
+		const char *pat = json_string_value(json_object_get(target, target_fields[i]));
+
+		if (!pat || !pat[0])
+			continue;
+		if ((rc = compile_pattern(&t->re[i], pat, f, ptr)) < 0) {
+			target_free(t);
+			return rc;
+		}
+		t->has[i] = true;
+	}
+	text = json_string_value(json_object_get(target, "labelSelector"));
+	if (text && text[0]) {
+		if ((rc = kd_selector_parse_text(&t->labels, text)) < 0) {
+			target_free(t);
+			return kz_wrap(f, ptr, rc);
+		}
+		t->has_labels = true;
+	}
+	text = json_string_value(json_object_get(target, "annotationSelector"));
+	if (text && text[0]) {
+		if ((rc = kd_selector_parse_text(&t->annotations, text)) < 0) {
+			target_free(t);
+			return kz_wrap(f, ptr, rc);
+		}
+		t->has_annotations = true;
+	}
 	return 0;
 }
 
-static int target_matches(bool *out, const json_t *target, const kz_res *r,
-			  const kz_file *f, const char *ptr)
+static bool field_ok(const compiled_target *t, int field, const char *value)
+{
+	return !t->has[field] || regexec(&t->re[field], value ? value : "", 0, NULL, 0) == 0;
+}
+
+/* Names match the current name or the one the resource was loaded or
+ * generated with. */
+static bool target_matches(const compiled_target *t, const kz_res *r)
 {
 	const json_t *obj = r->obj;
 	const char *av = kz_api_version(obj);
 	const char *slash = strchr(av, '/');
-	char group[256];
-	size_t glen = slash ? (size_t)(slash - av) : 0;
 	json_t *meta = json_object_get(obj, "metadata");
-	bool m = true;
-	int rc;
+	char group[256];
 
-	if (glen >= sizeof(group))
-		glen = sizeof(group) - 1;
-	memcpy(group, av, glen);
-	group[glen] = '\0';
-	*out = false;
-	if ((rc = field_matches(&m, target, "group", group, f, ptr)) < 0 || !m)
-		return rc;
-	if ((rc = field_matches(&m, target, "version", slash ? slash + 1 : av, f, ptr)) < 0 || !m)
-		return rc;
-	if ((rc = field_matches(&m, target, "kind", kz_kind(obj), f, ptr)) < 0 || !m)
-		return rc;
-	if ((rc = field_matches(&m, target, "namespace", kz_ns(obj), f, ptr)) < 0 || !m)
-		return rc;
-	if ((rc = field_matches(&m, target, "name", kz_name(obj), f, ptr)) < 0)
-		return rc;
-	if (!m && r->base_name && (rc = field_matches(&m, target, "name", r->base_name, f, ptr)) < 0)
-		return rc;
-	if (!m && (rc = field_matches(&m, target, "name", r->orig_name, f, ptr)) < 0)
-		return rc;
-	if (!m)
-		return 0;
-	if ((rc = selector_matches(&m, target, "labelSelector",
-				   json_object_get(meta, "labels"), f, ptr)) < 0 || !m)
-		return rc;
-	if ((rc = selector_matches(&m, target, "annotationSelector",
-				   json_object_get(meta, "annotations"), f, ptr)) < 0 || !m)
-		return rc;
-	*out = true;
-	return 0;
+	kz_group_of(group, sizeof(group), av);
+	if (!field_ok(t, T_GROUP, group) || !field_ok(t, T_VERSION, slash ? slash + 1 : av) ||
+	    !field_ok(t, T_KIND, kz_kind(obj)) || !field_ok(t, T_NAMESPACE, kz_ns(obj)))
+		return false;
+	if (!field_ok(t, T_NAME, kz_name(obj)) &&
+	    !(r->base_name && field_ok(t, T_NAME, r->base_name)) &&
+	    !field_ok(t, T_NAME, r->orig_name))
+		return false;
+	if (t->has_labels && !kd_selector_matches(&t->labels, json_is_object(
+			json_object_get(meta, "labels")) ? json_object_get(meta, "labels") : NULL))
+		return false;
+	if (t->has_annotations && !kd_selector_matches(&t->annotations, json_is_object(
+			json_object_get(meta, "annotations")) ? json_object_get(meta, "annotations") : NULL))
+		return false;
+	return true;
 }
 
 /* ---- applying --------------------------------------------------------- */
@@ -216,24 +237,21 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
 			  const patch_opts *po, const kz_file *f, const char *ptr)
 {
+	compiled_target t;
 	size_t i = 0, d;
-	int rc;
+	int rc = target_compile(&t, target, f, ptr);
 
-	while (i < l->n) {
-		bool match = false, removed = false;
+	while (rc == 0 && i < l->n) {
+		bool removed = false;
 
-		rc = target_matches(&match, target, &l->v[i], f, ptr);
-		if (rc < 0)
-			return rc;
-		for (d = 0; match && d < json_array_size(docs) && !removed; d++) {
-			rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
-			if (rc < 0)
-				return rc;
-		}
+		if (target_matches(&t, &l->v[i]))
+			for (d = 0; d < json_array_size(docs) && !removed && rc == 0; d++)
+				rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
 		if (!removed)
 			i++;
 	}
-	return 0;
+	target_free(&t);
+	return rc;
 }
 
 /* A strategic merge patch without target finds its resource by id. */
@@ -372,8 +390,8 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
 		json_t *options = json_object_get(e, "options");
-		patch_opts po = { json_is_true(json_object_get(options, "allowNameChange")),
-				  json_is_true(json_object_get(options, "allowKindChange")) };
+		patch_opts po = { kz_true(json_object_get(options, "allowNameChange")),
+				  kz_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 

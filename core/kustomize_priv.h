@@ -72,6 +72,8 @@ const char *kz_api_version(const json_t *obj);
 int kz_set_str(json_t *obj, const char *key, const char *value);
 
 void kz_group_of(char *out, size_t size, const char *api_version);
+bool kz_true(const json_t *v);
+bool kz_is_bool(const json_t *v);
 int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
 		  const char *const *known);
 
@@ -93,6 +95,9 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images);
 int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas);
 int kz_fix_references(kz_list *l);
 void kz_mark_level(kz_list *l);
+
+/* kustomize_replace.c */
+int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l);
 
 /* kustomize_patch.c */
 int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l);

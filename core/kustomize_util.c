@@ -368,3 +368,35 @@ int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir)
 	}
 	return 0;
 }
+
+/* A boolean field of a kustomization.  kubectl reads kustomization files as
+ * YAML 1.1, where y, yes and on (in any of their spellings) are true, while
+ * kdrift's parser types them as strings. */
+bool kz_true(const json_t *v)
+{
+	static const char *const words[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+					     "true", "True", "TRUE", NULL };
+	size_t i;
+
+	if (json_is_true(v))
+		return true;
+	for (i = 0; json_is_string(v) && words[i]; i++)
+		if (strcmp(json_string_value(v), words[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether v is a boolean to kubectl (true, false or a YAML 1.1 word). */
+bool kz_is_bool(const json_t *v)
+{
+	static const char *const words[] = { "n", "N", "no", "No", "NO", "off", "Off", "OFF",
+					     "false", "False", "FALSE", NULL };
+	size_t i;
+
+	if (json_is_boolean(v) || kz_true(v))
+		return true;
+	for (i = 0; json_is_string(v) && words[i]; i++)
+		if (strcmp(json_string_value(v), words[i]) == 0)
+			return true;
+	return false;
+}

@@ -395,6 +395,10 @@ typedef struct refspec {
 static const char *const k_sa[] = { "ServiceAccount", NULL };
 static const char *const k_ingress[] = { "Ingress", NULL };
 static const char *const k_apiservice[] = { "APIService", NULL };
+static const char *const k_webhooks[] = { "MutatingWebhookConfiguration",
+					  "ValidatingWebhookConfiguration", NULL };
+static const char *const k_volumes[] = { "PersistentVolume", "PersistentVolumeClaim", NULL };
+static const char *const k_pvc[] = { "PersistentVolumeClaim", NULL };
 
 static const refspec refspecs[] = {
 	{ "ConfigMap", "volumes[]/configMap/name", true, NULL },
@@ -420,6 +424,11 @@ static const refspec refspecs[] = {
 	{ "Service", "spec/rules[]/http/paths[]/backend/service/name", false, k_ingress },
 	{ "Service", "spec/defaultBackend/service/name", false, k_ingress },
 	{ "Service", "spec/service/name", false, k_apiservice },
+	{ "Service", "webhooks[]/clientConfig/service/name", false, k_webhooks },
+	{ "StorageClass", "spec/storageClassName", false, k_volumes },
+	{ "StorageClass", "spec/volumeClaimTemplates[]/spec/storageClassName", false, k_sts },
+	{ "PersistentVolume", "spec/volumeName", false, k_pvc },
+	{ "PriorityClass", "priorityClassName", true, NULL },
 	{ NULL, NULL, false, NULL },
 };
 
@@ -444,6 +453,7 @@ typedef struct ref_ctx {
 	const json_t *referrer;
 	const char *ref_kind;
 	bool check_ns;
+	bool set_ns;   /* the reference carries a namespace beside the name */
 } ref_ctx;
 
 /* The renamed resource of kind that was called `name` when the level
@@ -474,7 +484,15 @@ static int fix_one(json_t *parent, const char *key, void *arg)
 	if (!v)
 		return 0;
 	r = referral(c->l, c->ref_kind, v, kz_ns(c->referrer), c->check_ns);
-	if (!r || !kz_name(r->obj) || strcmp(kz_name(r->obj), v) == 0)
+	if (!r || !kz_name(r->obj))
+		return 0;
+	if (c->set_ns && kz_ns(r->obj)[0]) {
+		int rc = kz_set_str(parent, "namespace", kz_ns(r->obj));
+
+		if (rc < 0)
+			return rc;
+	}
+	if (strcmp(kz_name(r->obj), v) == 0)
 		return 0;
 	return kz_set_str(parent, key, kz_name(r->obj));
 }
@@ -535,7 +553,8 @@ int kz_fix_references(kz_list *l)
 	for (i = 0; i < l->n; i++) {
 		json_t *obj = l->v[i].obj;
 		const char *kind = kz_kind(obj);
-		ref_ctx c = { l, obj, NULL, true };
+		/* a cluster-scoped referrer may name a resource in any namespace */
+		ref_ctx c = { l, obj, NULL, !cluster_scoped(obj), false };
 
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
 			if ((rc = fix_bindings(l, obj)) < 0)
@@ -544,6 +563,7 @@ int kz_fix_references(kz_list *l)
 		}
 		for (j = 0; refspecs[j].ref_kind; j++) {
 			c.ref_kind = refspecs[j].ref_kind;
+			c.set_ns = refspecs[j].kinds == k_webhooks;
 			if (!refspecs[j].pod) {
 				if (!kind_in(kind, refspecs[j].kinds))
 					continue;

@@ -505,7 +505,7 @@ static int merge_primitive(json_t **out, json_t *dest, const json_t *patch,
 
 static bool same_element(const json_t *a, const json_t *b, const smp_field *f)
 {
-	if (f && f->list == L_KEYED) {
+	if (f && (f->list == L_KEYED || f->list == L_KEYED_SERVER)) {
 		elem_key ka, kb;
 
 		if (!json_is_object(a) || !json_is_object(b))
@@ -604,11 +604,18 @@ static int merge_list(json_t **out, json_t *dest, const json_t *patch,
 		      const smp_field *field, const smp_ctx *ctx)
 {
 	smp_ctx inner = { ctx->mode, NULL };  /* the order is this list's only */
+	smp_field as_keyed;
 	json_t *work = NULL;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
+	if (field && field->list == L_KEYED_SERVER) {
+		/* keyed for the server; kustomize replaces it */
+		as_keyed = *field;
+		as_keyed.list = ctx->mode == KD_SMP_SERVER ? L_KEYED : L_REPLACE;
+		field = &as_keyed;
+	}
 	if (!field || field->list == L_REPLACE || !dest ||
 	    has_replace_element(patch)) {
 		json_decref(dest);

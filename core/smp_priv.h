@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum list_kind { L_REPLACE = 0, L_KEYED, L_PRIMITIVE };
+/* L_KEYED_SERVER: keyed by the API server, but newer than the OpenAPI
+ * document built into kustomize, which therefore replaces it whole. */
+enum list_kind { L_REPLACE = 0, L_KEYED, L_PRIMITIVE, L_KEYED_SERVER };
 
 typedef struct smp_type smp_type;
 

@@ -12,7 +12,8 @@
 
 static const smp_type t_meta, t_container, t_podspec, t_podtemplate,
 	t_workload_spec, t_workload, t_jobtemplate, t_cronjob_spec, t_cronjob,
-	t_pod, t_podtemplate_kind, t_service_spec, t_service, t_object;
+	t_pod, t_podtemplate_kind, t_service_spec, t_service, t_service_account,
+	t_object;
 
 static const smp_field f_meta[] = {
 	{ "finalizers", NULL, L_PRIMITIVE, 0, { NULL, NULL } },
@@ -39,8 +40,8 @@ static const smp_field f_podspec[] = {
 	{ "hostAliases", NULL, L_KEYED, 1, { "ip", NULL } },
 	{ "topologySpreadConstraints", NULL, L_KEYED, 2,
 	  { "topologyKey", "whenUnsatisfiable" } },
-	{ "resourceClaims", NULL, L_KEYED, 1, { "name", NULL } },
-	{ "schedulingGates", NULL, L_KEYED, 1, { "name", NULL } },
+	{ "resourceClaims", NULL, L_KEYED_SERVER, 1, { "name", NULL } },
+	{ "schedulingGates", NULL, L_KEYED_SERVER, 1, { "name", NULL } },
 	END,
 };
 static const smp_type t_podspec = { f_podspec };
@@ -112,6 +113,13 @@ static const smp_field f_service[] = {
 };
 static const smp_type t_service = { f_service };
 
+static const smp_field f_service_account[] = {
+	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
+	{ "secrets", NULL, L_KEYED, 1, { "name", NULL } },
+	END,
+};
+static const smp_type t_service_account = { f_service_account };
+
 static const smp_field f_object[] = {
 	{ "metadata", &t_meta, 0, 0, { NULL, NULL } },
 	END,
@@ -141,7 +149,7 @@ static const root_kind roots[] = {
 	{ "batch", "CronJob", &t_cronjob },
 	{ "", "ConfigMap", &t_object },
 	{ "", "Secret", &t_object },
-	{ "", "ServiceAccount", &t_object },
+	{ "", "ServiceAccount", &t_service_account },
 	{ "", "Namespace", &t_object },
 	{ "", "PersistentVolumeClaim", &t_object },
 	{ "", "PersistentVolume", &t_object },

@@ -203,8 +203,9 @@ void kd_cluster_state_finish(kd_cluster_state *st)
 	for (i = 0; i < st->napps; i++) {
 		kd_app_state *app = &st->apps[i];
 
-		qsort(app->resources, app->nresources, sizeof(*app->resources),
-		      resource_cmp);
+		if (app->nresources > 1)
+			qsort(app->resources, app->nresources,
+			      sizeof(*app->resources), resource_cmp);
 		memset(&app->counts, 0, sizeof(app->counts));
 		app->status = KD_STATUS_SYNCED;
 		for (j = 0; j < app->nresources; j++) {

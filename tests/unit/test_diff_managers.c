@@ -310,6 +310,35 @@ static void test_gitops_tool_metadata(void **state)
 	json_decref(l);
 }
 
+/* A tool's stamp on an object whose manifest has no annotations at all is
+ * still not drift, even when a hand-editing manager wrote it. */
+static void test_tool_metadata_without_annotations_in_git(void **state)
+{
+	json_t *d = fixture("service-desired.json");
+	json_t *l = fixture("service-live.json");
+	kd_diff_result *res;
+
+	(void)state;
+	json_object_del(kd_json_obj(d, "metadata"), "annotations");
+	json_object_del(kd_json_obj(l, "metadata"), "annotations");
+	set(l, "/metadata/annotations", "{\"kdrift.dev/break-glass\":\"20261126T031500000Z-00000000000000aa\"}");
+	add_manager(l, "{\"manager\":\"kdrift-break-glass\",\"operation\":\"Update\","
+		    "\"apiVersion\":\"v1\",\"time\":\"2026-11-26T03:15:00Z\",\"fieldsType\":\"FieldsV1\","
+		    "\"fieldsV1\":{\"f:metadata\":{\"f:annotations\":{\".\":{},\"f:kdrift.dev/break-glass\":{}}}}}");
+	expect_synced(d, l, NULL);
+	/* any other annotation the same manager added is drift */
+	set(l, "/metadata/annotations/debug", "\"on\"");
+	add_manager(l, "{\"manager\":\"kubectl-annotate\",\"operation\":\"Update\","
+		    "\"apiVersion\":\"v1\",\"time\":\"2026-11-26T03:16:00Z\",\"fieldsType\":\"FieldsV1\","
+		    "\"fieldsV1\":{\"f:metadata\":{\"f:annotations\":{\"f:debug\":{}}}}}");
+	res = diff(d, l, NULL);
+	assert_string_equal(only_field(res)->path, "/metadata/annotations/debug");
+	assert_string_equal(only_field(res)->manager, "kubectl-annotate");
+	kd_diff_result_free(res);
+	json_decref(d);
+	json_decref(l);
+}
+
 /* managedFieldsManagers ignores what the manager wrote last, not what it
  * once wrote and someone has since taken over. */
 static void test_ignored_manager_is_last_writer(void **state)
@@ -382,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_server_side_applied_custom_resource),
 		cmocka_unit_test(test_helm_configmap),
 		cmocka_unit_test(test_gitops_tool_metadata),
+		cmocka_unit_test(test_tool_metadata_without_annotations_in_git),
 		cmocka_unit_test(test_ignored_manager_is_last_writer),
 		cmocka_unit_test(test_server_side_applier_plays_last_applied),
 	};

@@ -354,6 +354,27 @@ static void test_node_kind_mismatch(void **state)
 	expect_patch(KD_SMP_SERVER, POD("{'replicas':1}"), POD("{'replicas':{'n':1}}"), POD("{'replicas':{'n':1}}"));
 }
 
+/* Lists newer than kustomize's built-in schema are replaced by kustomize
+ * but merged by key by the API server (kubectl kustomize and kubectl patch
+ * --local agree with these). */
+static void test_schema_age(void **state)
+{
+	(void)state;
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"));
+	expect_patch(KD_SMP_SERVER,
+		     POD("{'schedulingGates':[{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1},{'name':'b'}]}"),
+		     POD("{'schedulingGates':[{'name':'c'}],'resourceClaims':[{'name':'a','y':2}]}"),
+		     POD("{'schedulingGates':[{'name':'c'},{'name':'a'},{'name':'b'}],'resourceClaims':[{'name':'a','x':1,'y':2},{'name':'b'}]}"));
+	/* ServiceAccount secrets merge by name, its imagePullSecrets do not */
+	expect_patch(KD_SMP_KUSTOMIZE,
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'a'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'}],'imagePullSecrets':[{'name':'c'}]}",
+		     "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'sa'},'secrets':[{'name':'c'},{'name':'a'},{'name':'b'}],'imagePullSecrets':[{'name':'c'}]}");
+}
+
 static void test_list_keys_for_the_diff(void **state)
 {
 	const char *keys[2];
@@ -399,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_bad_patches),
 		cmocka_unit_test(test_more_keyed_lists),
 		cmocka_unit_test(test_node_kind_mismatch),
+		cmocka_unit_test(test_schema_age),
 		cmocka_unit_test(test_list_keys_for_the_diff),
 	};
 
