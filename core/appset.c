@@ -186,16 +186,17 @@ int as_expand_value(json_t **out, as_ctx *c, const json_t *tmpl,
 
 /* ---- reading the ApplicationSet ------------------------------------------ */
 
-static int load(json_t **out, kd_source *src, const char *file)
+static int load(json_t **out, json_t **positions, kd_source *src, const char *file)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL, *d, *found = NULL;
+	json_t *docs = NULL, *pos = NULL, *d, *found = NULL;
+	size_t at = 0;
 	size_t i;
 	int rc;
 
 	*out = NULL;
 	if ((rc = kd_source_read(&data, src, file)) < 0 ||
-	    (rc = kd_yaml_parse(&docs, NULL, kd_buf_cstr(&data), data.len, file, NULL)) < 0)
+	    (rc = kd_yaml_parse(&docs, &pos, kd_buf_cstr(&data), data.len, file, NULL)) < 0)
 		goto cleanup;
 	json_array_foreach(docs, i, d) {
 		const char *kind = json_string_value(json_object_get(d, "kind"));
@@ -208,6 +209,7 @@ static int load(json_t **out, kd_source *src, const char *file)
 			goto cleanup;
 		}
 		found = d;
+		at = i;
 	}
 	if (!found) {
 		rc = kd_error_set(KD_EINVAL, "%s: holds no ApplicationSet (kind: ApplicationSet)",
@@ -215,8 +217,10 @@ static int load(json_t **out, kd_source *src, const char *file)
 		goto cleanup;
 	}
 	*out = json_incref(found);
+	*positions = json_incref(json_array_get(pos, at));
 cleanup:
 	json_decref(docs);
+	json_decref(pos);
 	kd_buf_free(&data);
 	return rc;
 }
@@ -269,14 +273,12 @@ static int to_entry(json_t **out, as_ctx *c, const json_t *appl, const json_t *p
 
 	*out = NULL;
 	if (json_object_get(spec, "sources"))
-		return kd_error_set(KD_EUNSUPPORTED,
-				    "%s: spec.template.spec.sources (multi-source Applications) is not supported",
-				    c->file);
+		return as_fail(c, KD_EUNSUPPORTED, "spec.template.spec.sources", NULL,
+			       "(multi-source Applications) is not supported");
 	for (i = 0; unsupported[i]; i++)
 		if (json_object_get(source, unsupported[i]))
-			return kd_error_set(KD_EUNSUPPORTED,
-					    "%s: spec.template.spec.source.%s is not supported",
-					    c->file, unsupported[i]);
+			return as_fail(c, KD_EUNSUPPORTED, "spec.template.spec.source",
+				       unsupported[i], "is not supported");
 	if (!name || !name[0])
 		return kd_error_set(KD_EINVAL, "%s: a generated Application has no metadata.name",
 				    c->file);
@@ -315,8 +317,8 @@ static int to_entry(json_t **out, as_ctx *c, const json_t *appl, const json_t *p
 int kd_appset_generate(json_t **out, kd_source *src, const kd_fleet *fleet,
 		       const char *file)
 {
-	as_ctx c = { src, fleet, file, false, false };
-	json_t *doc = NULL, *gens, *tmpl, *res = json_array(), *names = json_object();
+	as_ctx c = { src, fleet, file, false, false, NULL };
+	json_t *doc = NULL, *pos = NULL, *gens, *tmpl, *res = json_array(), *names = json_object();
 	const json_t *spec, *opts, *o;
 	kd_buf where = KD_BUF_INIT;
 	size_t i, j;
@@ -327,8 +329,9 @@ int kd_appset_generate(json_t **out, kd_source *src, const kd_fleet *fleet,
 		rc = oom();
 		goto cleanup;
 	}
-	if ((rc = load(&doc, src, file)) < 0)
+	if ((rc = load(&doc, &pos, src, file)) < 0)
 		goto cleanup;
+	c.positions = pos;
 	spec = json_object_get(doc, "spec");
 	gens = json_object_get(spec, "generators");
 	tmpl = json_object_get(spec, "template");
@@ -338,7 +341,7 @@ int kd_appset_generate(json_t **out, kd_source *src, const kd_fleet *fleet,
 		if (json_is_string(o) && strcmp(json_string_value(o), "missingkey=error") == 0)
 			c.missing_error = true;
 	if (json_object_get(spec, "templatePatch")) {
-		rc = kd_error_set(KD_EUNSUPPORTED, "%s: spec.templatePatch is not supported", file);
+		rc = as_fail(&c, KD_EUNSUPPORTED, "spec.templatePatch", NULL, "is not supported");
 		goto cleanup;
 	}
 	if (!json_is_array(gens) || !json_is_object(tmpl)) {
@@ -386,6 +389,7 @@ int kd_appset_generate(json_t **out, kd_source *src, const kd_fleet *fleet,
 	res = NULL;
 cleanup:
 	json_decref(doc);
+	json_decref(pos);
 	json_decref(res);
 	json_decref(names);
 	kd_buf_free(&where);

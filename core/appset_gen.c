@@ -9,6 +9,7 @@
 #include "appset_priv.h"
 
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,46 @@ const json_t *as_param(const json_t *params, const char *key)
 	v = json_object_get(params, kd_buf_cstr(&head));
 	kd_buf_free(&head);
 	return json_is_object(v) ? as_param(v, dot + 1) : NULL;
+}
+
+int as_fail(const as_ctx *c, int code, const char *where, const char *sub,
+	    const char *fmt, ...)
+{
+	kd_buf path = KD_BUF_INIT, ptr = KD_BUF_INIT, msg = KD_BUF_INIT;
+	const json_t *pos = NULL;
+	const char *p;
+	va_list ap;
+
+	kd_buf_puts(&path, where);
+	if (sub)
+		kd_buf_printf(&path, "%s%s", path.len ? "." : "", sub);
+	/* "spec.generators[0].list" is the pointer "/spec/generators/0/list" */
+	kd_buf_putc(&ptr, '/');
+	for (p = kd_buf_cstr(&path); *p; p++) {
+		if (*p == '.' || *p == '[')
+			kd_buf_putc(&ptr, '/');
+		else if (*p != ']')
+			kd_buf_putc(&ptr, *p);
+	}
+	while (ptr.len && !(pos = json_object_get(c->positions, kd_buf_cstr(&ptr)))) {
+		char *slash = strrchr(ptr.data, '/');
+
+		kd_buf_truncate(&ptr, slash ? (size_t)(slash - ptr.data) : 0);
+	}
+	va_start(ap, fmt);
+	kd_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (json_array_size(pos) == 2)
+		kd_error_set(code, "%s:%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT ": %s %s",
+			     c->file, json_integer_value(json_array_get(pos, 0)),
+			     json_integer_value(json_array_get(pos, 1)),
+			     kd_buf_cstr(&path), kd_buf_cstr(&msg));
+	else
+		kd_error_set(code, "%s: %s %s", c->file, kd_buf_cstr(&path), kd_buf_cstr(&msg));
+	kd_buf_free(&path);
+	kd_buf_free(&ptr);
+	kd_buf_free(&msg);
+	return code;
 }
 
 /* Flattens a value into params under prefix: objects with dotted keys,
@@ -83,11 +124,9 @@ static int gen_list(json_t *out, as_ctx *c, const json_t *spec, const char *wher
 	size_t i;
 
 	if (json_object_get(spec, "elementsYaml"))
-		return kd_error_set(KD_EUNSUPPORTED, "%s: %s.list.elementsYaml is not supported",
-				    c->file, where);
+		return as_fail(c, KD_EUNSUPPORTED, where, "list.elementsYaml", "is not supported");
 	if (!json_is_array(elems))
-		return kd_error_set(KD_EINVAL, "%s: %s.list.elements must be a list",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, "list.elements", "must be a list");
 	json_array_foreach(elems, i, e) {
 		json_t *p = json_object();
 		int rc;
@@ -96,8 +135,7 @@ static int gen_list(json_t *out, as_ctx *c, const json_t *spec, const char *wher
 			return oom();
 		if (!json_is_object(e)) {
 			json_decref(p);
-			return kd_error_set(KD_EINVAL, "%s: %s.list.elements[%zu] is not a mapping",
-					    c->file, where, i);
+			return as_fail(c, KD_EINVAL, where, "list.elements", "[%zu] is not a mapping", i);
 		}
 		if ((rc = add_values(p, e, c->go)) < 0 || json_array_append_new(out, p) < 0) {
 			json_decref(p);
@@ -108,7 +146,7 @@ static int gen_list(json_t *out, as_ctx *c, const json_t *spec, const char *wher
 }
 
 static int cluster_params(json_t **out, as_ctx *c, const kd_cluster *cl,
-			  const json_t *values)
+			  const json_t *values, const char *where)
 {
 	json_t *flat = NULL, *p = NULL, *v, *vals = NULL;
 	const char *key;
@@ -127,8 +165,8 @@ static int cluster_params(json_t **out, as_ctx *c, const kd_cluster *cl,
 		char *x = NULL;
 
 		if (!json_is_string(v)) {
-			rc = kd_error_set(KD_EINVAL, "%s: clusters.values.%s must be a string",
-					  c->file, key);
+			rc = as_fail(c, KD_EINVAL, where, "clusters.values",
+				     "'%s' must be a string", key);
 			goto cleanup;
 		}
 		if ((rc = kd_template_expand(&x, json_string_value(v), flat)) < 0)
@@ -178,17 +216,16 @@ static int gen_clusters(json_t *out, as_ctx *c, const json_t *spec, const char *
 	int rc = 0;
 
 	if (values && !json_is_object(values))
-		return kd_error_set(KD_EINVAL, "%s: %s.clusters.values must be a mapping",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, "clusters.values", "must be a mapping");
 	if (selector && (rc = kd_selector_parse(&sel, selector, where)) < 0)
-		return kd_error_wrap(rc, "%s: ", c->file);
+		return as_fail(c, rc, where, "clusters.selector", "is invalid: %s", kd_error_last());
 	for (i = 0; i < c->fleet->nclusters && rc == 0; i++) {
 		const kd_cluster *cl = &c->fleet->clusters[i];
 		json_t *p = NULL;
 
 		if (!kd_selector_matches(&sel, cl->labels))
 			continue;
-		if ((rc = cluster_params(&p, c, cl, values)) == 0 &&
+		if ((rc = cluster_params(&p, c, cl, values, where)) == 0 &&
 		    json_array_append_new(out, p) < 0)
 			rc = oom();
 	}
@@ -325,8 +362,7 @@ static int git_directories(json_t *out, as_ctx *c, const json_t *list,
 			const char *pat = json_string_value(json_object_get(item, "path"));
 
 			if (!pat) {
-				rc = kd_error_set(KD_EINVAL, "%s: %s.git.directories[%zu] needs a path",
-						  c->file, where, j);
+				rc = as_fail(c, KD_EINVAL, where, "git.directories", "[%zu] needs a path", j);
 				goto cleanup;
 			}
 			if (glob_hit(pat, dir)) {
@@ -374,8 +410,7 @@ static int git_files(json_t *out, as_ctx *c, const json_t *list, const char *whe
 			const char *pat = json_string_value(json_object_get(item, "path"));
 
 			if (!pat) {
-				rc = kd_error_set(KD_EINVAL, "%s: %s.git.files[%zu] needs a path",
-						  c->file, where, j);
+				rc = as_fail(c, KD_EINVAL, where, "git.files", "[%zu] needs a path", j);
 				goto cleanup;
 			}
 			if (glob_hit(pat, file))
@@ -427,11 +462,9 @@ static int gen_git(json_t *out, as_ctx *c, const json_t *spec, const char *where
 	const json_t *files = json_object_get(spec, "files");
 
 	if (json_object_get(spec, "pathParamPrefix"))
-		return kd_error_set(KD_EUNSUPPORTED, "%s: %s.git.pathParamPrefix is not supported",
-				    c->file, where);
+		return as_fail(c, KD_EUNSUPPORTED, where, "git.pathParamPrefix", "is not supported");
 	if (json_is_array(dirs) == json_is_array(files))
-		return kd_error_set(KD_EINVAL, "%s: %s.git needs either directories or files",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, "git", "needs either directories or files");
 	return dirs ? git_directories(out, c, dirs, where) : git_files(out, c, files, where);
 }
 
@@ -475,8 +508,7 @@ static int gen_merge(json_t *out, as_ctx *c, const json_t *spec, const char *whe
 	int rc;
 
 	if (n < 1 || !json_is_array(keys) || !json_array_size(keys))
-		return kd_error_set(KD_EINVAL, "%s: %s.merge needs generators and mergeKeys",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, "merge", "needs generators and mergeKeys");
 	if (!(sets = calloc(n, sizeof(*sets))))
 		return oom();
 	if ((rc = children(sets, n, c, gens, where, "merge")) < 0)
@@ -521,8 +553,7 @@ static int gen_matrix(json_t *out, as_ctx *c, const json_t *spec, const char *wh
 	int rc;
 
 	if (json_array_size(gens) != 2)
-		return kd_error_set(KD_EINVAL, "%s: %s.matrix needs exactly two generators",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, "matrix", "needs exactly two generators");
 	if ((rc = kd_buf_printf(&w, "%s.matrix.generators[0]", where)) < 0 ||
 	    (rc = as_generate(&first, c, json_array_get(gens, 0), kd_buf_cstr(&w))) < 0)
 		goto cleanup;
@@ -576,36 +607,32 @@ int as_generate(json_t **out, as_ctx *c, const json_t *gen, const char *where)
 
 	*out = NULL;
 	if (!json_is_object(gen) || json_object_size(gen) == 0)
-		return kd_error_set(KD_EINVAL, "%s: %s is not a generator mapping",
-				    c->file, where);
+		return as_fail(c, KD_EINVAL, where, NULL, "is not a generator mapping");
 	if (!(sets = json_array()))
 		return oom();
 	json_object_foreach((json_t *)gen, key, v) {
 		if (strcmp(key, "selector") == 0 || strcmp(key, "template") == 0) {
-			rc = kd_error_set(KD_EUNSUPPORTED, "%s: %s.%s is not supported",
-					  c->file, where, key);
+			rc = as_fail(c, KD_EUNSUPPORTED, where, key, "is not supported");
 			goto cleanup;
 		}
 	}
 	if (json_object_size(gen) != 1) {
-		rc = kd_error_set(KD_EINVAL, "%s: %s has more than one generator",
-				  c->file, where);
+		rc = as_fail(c, KD_EINVAL, where, NULL, "has more than one generator");
 		goto cleanup;
 	}
 	json_object_foreach((json_t *)gen, key, v) {
 		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			if (strcmp(kinds[i].name, key) == 0) {
 				if (!json_is_object(v))
-					rc = kd_error_set(KD_EINVAL, "%s: %s.%s must be a mapping",
-							  c->file, where, key);
+					rc = as_fail(c, KD_EINVAL, where, key, "must be a mapping");
 				else
 					rc = kinds[i].fn(sets, c, v, where);
 				break;
 			}
 		if (i == sizeof(kinds) / sizeof(kinds[0]))
-			rc = kd_error_set(KD_EUNSUPPORTED,
-					  "%s: %s: the '%s' generator is not supported (supported: list, clusters, git, merge, matrix)",
-					  c->file, where, key);
+			rc = as_fail(c, KD_EUNSUPPORTED, where, key,
+				     "is not supported: the '%s' generator (supported: list, clusters, git, merge, matrix)",
+				     key);
 	}
 cleanup:
 	if (rc < 0) {

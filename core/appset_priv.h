@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "error.h"
 #include "fleet.h"
 #include "source.h"
 
@@ -21,7 +22,14 @@ typedef struct as_ctx {
 	const char *file;     /* the ApplicationSet file, for messages */
 	bool go;              /* goTemplate */
 	bool missing_error;   /* goTemplateOptions: missingkey=error */
+	const json_t *positions;  /* pointer -> [line, column] of the document */
 } as_ctx;
+
+/* Sets an error "FILE:LINE:COLUMN: PATH MESSAGE" where PATH is the dotted
+ * path `where` (".sub" appended when sub is not NULL) and the position is
+ * that of the deepest part of PATH the document has.  Returns code. */
+int as_fail(const as_ctx *c, int code, const char *where, const char *sub,
+	    const char *fmt, ...) KD_PRINTF(5, 6);
 
 /* Evaluates one generator (an object with exactly one generator key) into
  * *out, a new array of parameter sets.  `where` names it in messages. */
