@@ -154,15 +154,25 @@ int as_expand_value(json_t **out, as_ctx *c, const json_t *tmpl,
 		     json_is_array(tmpl) ? json_array() : json_deep_copy(tmpl)))
 		return oom();
 	if (json_is_object(tmpl)) {
+		/* Argo CD renders the template's JSON text, keys included. */
 		json_object_foreach((json_t *)tmpl, key, v) {
-			json_t *e = NULL;
+			json_t *e = NULL, *k = NULL, *tk = json_string(key);
 
-			if ((rc = as_expand_value(&e, c, v, params)) < 0)
-				break;
-			if (json_object_set_new(copy, key, e) < 0) {
+			if (!tk) {
 				rc = oom();
 				break;
 			}
+			rc = as_expand_value(&k, c, tk, params);
+			json_decref(tk);
+			if (rc == 0)
+				rc = as_expand_value(&e, c, v, params);
+			if (rc == 0 && json_object_set_new(copy, json_string_value(k), e) < 0)
+				rc = oom();
+			else if (rc < 0)
+				json_decref(e);
+			json_decref(k);
+			if (rc < 0)
+				break;
 		}
 	} else if (json_is_array(tmpl)) {
 		json_array_foreach(tmpl, i, v) {
