@@ -522,17 +522,36 @@ cleanup:
 	return rc;
 }
 
+/* Appends n copies of owner to owners (when tracing). */
+static int add_owner(json_t *owners, const char *owner, size_t n)
+{
+	while (owners && n--)
+		if (json_array_append_new(owners, json_string(owner)) < 0)
+			return oom();
+	return 0;
+}
+
 int kd_flux_render(json_t **out, kd_source *src, const char *root,
 		   const kd_flux_opts *opts)
+{
+	return kd_flux_render_traced(out, NULL, src, root, opts);
+}
+
+int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
+			  const char *root, const kd_flux_opts *opts)
 {
 	walk w = { json_array(), json_array(), json_object(), NULL };
 	json_t *known = json_array(), *rootks = NULL, *rootobjs = NULL;
 	json_t *order = NULL, *all = json_array(), *idx;
+	json_t *own = owners ? json_array() : NULL;
+	kd_buf key = KD_BUF_INIT;
 	size_t i;
 	int rc;
 
 	*out = NULL;
-	if (!w.found || !w.outputs || !w.index || !known || !all) {
+	if (owners)
+		*owners = NULL;
+	if (!w.found || !w.outputs || !w.index || !known || !all || (owners && !own)) {
 		rc = oom();
 		goto cleanup;
 	}
@@ -574,15 +593,29 @@ int kd_flux_render(json_t **out, kd_source *src, const char *root,
 		rc = oom();
 		goto cleanup;
 	}
-	json_array_foreach(order, i, idx)
-		if (json_array_extend(all, json_array_get(w.outputs,
-				(size_t)json_integer_value(idx))) < 0) {
+	if ((rc = add_owner(own, "", json_array_size(rootobjs))) < 0)
+		goto cleanup;
+	json_array_foreach(order, i, idx) {
+		size_t at = (size_t)json_integer_value(idx);
+		json_t *built = json_array_get(w.outputs, at);
+
+		if (json_array_extend(all, built) < 0) {
 			rc = oom();
 			goto cleanup;
 		}
+		if (own && ((rc = ks_key(&key, json_array_get(w.found, at))) < 0 ||
+			    (rc = add_owner(own, kd_buf_cstr(&key), json_array_size(built))) < 0))
+			goto cleanup;
+	}
 	*out = all;
 	all = NULL;
+	if (owners) {
+		*owners = own;
+		own = NULL;
+	}
 cleanup:
+	json_decref(own);
+	kd_buf_free(&key);
 	json_decref(w.found);
 	json_decref(w.outputs);
 	json_decref(w.index);

@@ -80,6 +80,14 @@ typedef struct kd_flux_opts {
 int kd_flux_render(json_t **out, kd_source *src, const char *root,
 		   const kd_flux_opts *opts);
 
+/* The same, and *owners (when not NULL) receives a new array of strings
+ * parallel to *out: "namespace/name" of the Flux Kustomization that
+ * produced each object ("" for the root's own objects), which is what the
+ * controller writes into the kustomize.toolkit.fluxcd.io/name and
+ * /namespace labels of what it applies. */
+int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
+			  const char *root, const kd_flux_opts *opts);
+
 /*
  * Builds one Flux Kustomization object (its spec: path, targetNamespace,
  * namePrefix, nameSuffix, patches, components, images, postBuild) into

@@ -117,6 +117,26 @@ static void test_tree_walk(void **state)
 	kd_source_free(src);
 }
 
+static void test_owners(void **state)
+{
+	kd_source *src = open_repo();
+	json_t *objs = NULL, *owners = NULL;
+
+	(void)state;
+	if (kd_flux_render_traced(&objs, &owners, src, "clusters/prod", NULL) != 0)
+		fail_msg("%s", kd_error_last());
+	assert_int_equal(json_array_size(owners), json_array_size(objs));
+	assert_string_equal(json_string_value(json_array_get(owners,
+		(size_t)find(objs, "Deployment", "prod-web"))), "flux-system/apps");
+	assert_string_equal(json_string_value(json_array_get(owners,
+		(size_t)find(objs, "Namespace", "shop"))), "flux-system/infrastructure");
+	assert_string_equal(json_string_value(json_array_get(owners,
+		(size_t)find(objs, "ConfigMap", "cluster-vars"))), "");
+	json_decref(objs);
+	json_decref(owners);
+	kd_source_free(src);
+}
+
 static void test_dependency_cycle(void **state)
 {
 	kd_source *src = open_repo();
@@ -220,6 +240,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_walk),
+		cmocka_unit_test(test_owners),
 		cmocka_unit_test(test_dependency_cycle),
 		cmocka_unit_test(test_source_name_filter),
 		cmocka_unit_test(test_missing_substitute_from_and_vars_file),
