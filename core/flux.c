@@ -349,6 +349,18 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 		kd_error_wrap(rc, "%s: spec.path: ", kd_buf_cstr(&where));
 		goto cleanup;
 	}
+	{
+		kd_source_type t = KD_SOURCE_NONE;
+
+		if ((rc = kd_source_stat(&t, src, path)) < 0)
+			goto cleanup;
+		if (t != KD_SOURCE_DIR) {
+			rc = kd_error_set(KD_ENOTFOUND,
+					  "%s: spec.path '%s' is not a directory of the repository",
+					  kd_buf_cstr(&where), path[0] ? path : ".");
+			goto cleanup;
+		}
+	}
 	if (json_object_get(spec, "commonMetadata")) {
 		rc = kd_error_set(KD_EUNSUPPORTED, "%s: spec.commonMetadata is not supported",
 				  kd_buf_cstr(&where));
@@ -395,26 +407,62 @@ cleanup:
 
 /* ---- the walk ------------------------------------------------------------- */
 
-static bool follows(const json_t *ks, const kd_flux_opts *opts)
+typedef struct walk {
+	json_t *found;    /* array of Kustomization objects, in discovery order */
+	json_t *outputs;  /* parallel: their built objects */
+	json_t *index;    /* "ns/name" -> position */
+	char *root;
+	const char *source;  /* the GitRepository standing for this repository,
+			      * or NULL for any */
+} walk;
+
+static bool follows(const json_t *ks, const walk *w)
 {
 	const json_t *ref = json_object_get(json_object_get(ks, "spec"), "sourceRef");
 	const char *kind = str_at(ref, "kind", NULL), *name = str_at(ref, "name", NULL);
 
 	if (!kind || strcmp(kind, "GitRepository") != 0)
 		return false;
-	return !(opts && opts->source_name) ||
-	       (name && strcmp(name, opts->source_name) == 0);
+	return !w->source || (name && strcmp(name, w->source) == 0);
 }
 
-typedef struct walk {
-	json_t *found;    /* array of Kustomization objects, in discovery order */
-	json_t *outputs;  /* parallel: their built objects */
-	json_t *index;    /* "ns/name" -> position */
-	char *root;
-} walk;
+/* True when ks syncs the root path itself (flux bootstrap's flux-system
+ * Kustomization). */
+static bool is_self(const json_t *ks, const char *root)
+{
+	const char *path = str_at(json_object_get(ks, "spec"), "path", NULL);
+	char *p = NULL;
+	bool self;
+
+	if (kd_path_normalize(&p, path ? path : "") < 0)
+		return false;
+	self = strcmp(p, root) == 0;
+	free(p);
+	return self;
+}
+
+/* Without a configured source name, the GitRepository of the root's own
+ * sync is this repository, so Kustomizations of other GitRepositories
+ * (other repositories) are not followed. */
+static void detect_source(walk *w, const json_t *objs)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(objs, i, o) {
+		const json_t *ref = json_object_get(json_object_get(o, "spec"), "sourceRef");
+		const char *kind = str_at(ref, "kind", NULL);
+
+		if (is_flux_kustomization(o) && is_self(o, w->root) && kind &&
+		    strcmp(kind, "GitRepository") == 0 && str_at(ref, "name", NULL)) {
+			w->source = str_at(ref, "name", NULL);
+			return;
+		}
+	}
+}
 
 /* Adds the Kustomizations among objs that the walk follows. */
-static int discover(walk *w, const json_t *objs, const kd_flux_opts *opts)
+static int discover(walk *w, const json_t *objs)
 {
 	kd_buf key = KD_BUF_INIT;
 	size_t i;
@@ -422,10 +470,7 @@ static int discover(walk *w, const json_t *objs, const kd_flux_opts *opts)
 	int rc = 0;
 
 	json_array_foreach(objs, i, o) {
-		char *p = NULL;
-		bool self;
-
-		if (!is_flux_kustomization(o) || !follows(o, opts))
+		if (!is_flux_kustomization(o) || !follows(o, w))
 			continue;
 		if ((rc = ks_key(&key, o)) < 0)
 			break;
@@ -433,15 +478,7 @@ static int discover(walk *w, const json_t *objs, const kd_flux_opts *opts)
 			continue;
 		/* The Kustomization that syncs the root itself (flux-system's
 		 * gotk-sync) is what we are rendering: not followed again. */
-		if (kd_path_normalize(&p, str_at(json_object_get(o, "spec"), "path", NULL) ?
-				      str_at(json_object_get(o, "spec"), "path", NULL) : "") < 0) {
-			rc = kd_error_wrap(kd_error_last_code(), "Kustomization %s: spec.path: ",
-					   str_at(o, "metadata", "name"));
-			break;
-		}
-		self = strcmp(p, w->root) == 0;
-		free(p);
-		if (self)
+		if (is_self(o, w->root))
 			continue;
 		if (json_object_set_new(w->index, kd_buf_cstr(&key),
 					json_integer((json_int_t)json_array_size(w->found))) < 0 ||
@@ -540,7 +577,8 @@ int kd_flux_render(json_t **out, kd_source *src, const char *root,
 int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 			  const char *root, const kd_flux_opts *opts)
 {
-	walk w = { json_array(), json_array(), json_object(), NULL };
+	walk w = { json_array(), json_array(), json_object(), NULL,
+		   opts ? opts->source_name : NULL };
 	json_t *known = json_array(), *rootks = NULL, *rootobjs = NULL;
 	json_t *order = NULL, *all = json_array(), *idx;
 	json_t *own = owners ? json_array() : NULL;
@@ -557,6 +595,18 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 	}
 	if ((rc = kd_path_normalize(&w.root, root)) < 0)
 		goto cleanup;
+	{
+		kd_source_type t = KD_SOURCE_NONE;
+
+		if ((rc = kd_source_stat(&t, src, w.root)) < 0)
+			goto cleanup;
+		if (t != KD_SOURCE_DIR) {
+			rc = kd_error_set(KD_ENOTFOUND,
+					  "fluxKustomizations root '%s' is not a directory of the repository",
+					  w.root[0] ? w.root : ".");
+			goto cleanup;
+		}
+	}
 	/* The root is what the cluster's own Flux Kustomization syncs: built
 	 * the same way, with no overlay of its own. */
 	rootks = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}",
@@ -566,8 +616,11 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 		rc = oom();
 		goto cleanup;
 	}
-	if ((rc = kd_flux_build(&rootobjs, src, rootks, NULL, opts)) < 0 ||
-	    (rc = discover(&w, rootobjs, opts)) < 0)
+	if ((rc = kd_flux_build(&rootobjs, src, rootks, NULL, opts)) < 0)
+		goto cleanup;
+	if (!w.source)
+		detect_source(&w, rootobjs);
+	if ((rc = discover(&w, rootobjs)) < 0)
 		goto cleanup;
 	if (json_array_extend(known, rootobjs) < 0) {
 		rc = oom();
@@ -584,7 +637,7 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 			rc = oom();
 			goto cleanup;
 		}
-		if ((rc = discover(&w, built, opts)) < 0)
+		if ((rc = discover(&w, built)) < 0)
 			goto cleanup;
 	}
 	if ((rc = topo_order(&order, &w)) < 0)

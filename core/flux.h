@@ -55,8 +55,10 @@ int kd_flux_substitute(json_t *objs, const json_t *vars, bool strict);
 typedef struct kd_flux_opts {
 	/* The GitRepository name that stands for this repository: only
 	 * Kustomizations whose sourceRef is a GitRepository of this name are
-	 * followed.  NULL: every GitRepository sourceRef counts (the usual
-	 * single-repository fleet; OCIRepository and Bucket refs are skipped). */
+	 * followed (OCIRepository and Bucket refs never are).  NULL: the
+	 * GitRepository of the root's own sync (a Kustomization in the root
+	 * whose path is the root, as `flux bootstrap` writes it), or, when
+	 * the root has none, any GitRepository. */
 	const char *source_name;
 	/* ConfigMaps and Secrets that live only in the cluster, for
 	 * substituteFrom (an array, or NULL).  Objects rendered from Git are

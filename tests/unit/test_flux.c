@@ -90,7 +90,10 @@ static void test_tree_walk(void **state)
 	assert_true(find(objs, "ConfigMap", "from-sub") >= 0);
 	assert_true(find(objs, "Deployment", "prod-web") > find(objs, "Namespace", "shop"));
 	assert_true(find(objs, "Deployment", "prod-web") > find(objs, "ConfigMap", "from-sub"));
-	/* the self-sync and the OCI-sourced Kustomization are not followed */
+	/* the self-sync, the OCI-sourced Kustomization and the one from another
+	 * GitRepository than the self-sync's are not followed (their paths do
+	 * not exist here) */
+	assert_true(find(objs, "Kustomization", "from-other-repo") >= 0);
 	assert_int_equal(find(objs, "Kustomization", "from-oci") >= 0, 1);
 	/* the generated kustomization lists .yaml files only, recursively,
 	 * and sub-directories with their own kustomization as such */
@@ -143,6 +146,8 @@ static void test_dependency_cycle(void **state)
 	json_t *objs = NULL;
 
 	(void)state;
+	assert_int_equal(kd_flux_render(&objs, src, "clusters/nowhere", NULL), KD_ENOTFOUND);
+	assert_non_null(strstr(kd_error_last(), "'clusters/nowhere' is not a directory"));
 	assert_int_equal(kd_flux_render(&objs, src, "clusters/cycle", NULL), KD_EINVAL);
 	assert_non_null(strstr(kd_error_last(), "dependsOn cycle"));
 	assert_non_null(strstr(kd_error_last(), "a, b"));
