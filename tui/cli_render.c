@@ -162,12 +162,26 @@ static int render_app(json_t **out, kd_source *src, const char *fleet_file,
  * message holds. */
 static void print_error_line(const char *cluster, const char *app, const char *msg)
 {
+	kd_buf prefix = KD_BUF_INIT;
 	const char *c;
 
+	/* The line already names the cluster and app. */
+	if (kd_buf_printf(&prefix, "cluster '%s', app '%s': ", cluster, app) == 0 &&
+	    strncmp(msg, kd_buf_cstr(&prefix), prefix.len) == 0)
+		msg += prefix.len;
+	kd_buf_free(&prefix);
 	printf("  %s/%s: ", cluster, app);
 	for (c = msg; *c; c++)
 		putchar(*c == '\n' ? ' ' : *c);
 	putchar('\n');
+}
+
+/* A column holds the app's name, "error" or a count. */
+static int column_width(const kd_app *app)
+{
+	size_t n = strlen(app->name);
+
+	return (int)(n < 5 ? 5 : n);
 }
 
 /*
@@ -198,7 +212,7 @@ static int render_all(kd_source *src, const char *fleet_file,
 	if (format == OUTPUT_YAML) {
 		printf("%-*s", (int)w0, "CLUSTER");
 		for (j = 0; j < fleet->napps; j++)
-			printf("  %s", fleet->apps[j].name);
+			printf("  %*s", column_width(&fleet->apps[j]), fleet->apps[j].name);
 		putchar('\n');
 	}
 	for (i = 0; i < fleet->nclusters; i++) {
@@ -213,7 +227,7 @@ static int render_all(kd_source *src, const char *fleet_file,
 			printf("%-*s", (int)w0, cl->name);
 		for (j = 0; j < fleet->napps; j++) {
 			const kd_app *app = &fleet->apps[j];
-			int width = (int)strlen(app->name);
+			int width = column_width(app);
 			json_t *objs = NULL;
 
 			if (!kd_fleet_app_targets(app, cl)) {
