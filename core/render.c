@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "appset.h"
+#include "buf.h"
 #include "error.h"
 #include "flux.h"
 #include "kinds.h"
