@@ -44,7 +44,7 @@ int as_fail(const as_ctx *c, int code, const char *where, const char *sub,
 {
 	kd_buf path = KD_BUF_INIT, ptr = KD_BUF_INIT, msg = KD_BUF_INIT;
 	const json_t *pos = NULL;
-	const char *p;
+	const char *p, *sep;
 	va_list ap;
 
 	kd_buf_puts(&path, where);
@@ -66,13 +66,16 @@ int as_fail(const as_ctx *c, int code, const char *where, const char *sub,
 	va_start(ap, fmt);
 	kd_buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
+	/* "[2] is not a mapping" continues the path */
+	sep = msg.len && msg.data[0] == '[' ? "" : " ";
 	if (json_array_size(pos) == 2)
-		kd_error_set(code, "%s:%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT ": %s %s",
+		kd_error_set(code, "%s:%" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT ": %s%s%s",
 			     c->file, json_integer_value(json_array_get(pos, 0)),
 			     json_integer_value(json_array_get(pos, 1)),
-			     kd_buf_cstr(&path), kd_buf_cstr(&msg));
+			     kd_buf_cstr(&path), sep, kd_buf_cstr(&msg));
 	else
-		kd_error_set(code, "%s: %s %s", c->file, kd_buf_cstr(&path), kd_buf_cstr(&msg));
+		kd_error_set(code, "%s: %s%s%s", c->file, kd_buf_cstr(&path), sep,
+			     kd_buf_cstr(&msg));
 	kd_buf_free(&path);
 	kd_buf_free(&ptr);
 	kd_buf_free(&msg);
