@@ -231,6 +231,12 @@ static int post_build(json_t *objs, const json_t *ks, const json_t *known,
 
 	if (!pb)
 		return 0;
+	if (!json_is_object(pb) ||
+	    (json_object_get(pb, "substitute") && !json_is_object(json_object_get(pb, "substitute"))) ||
+	    (from && !json_is_array(from)))
+		return kd_error_set(KD_EINVAL,
+				    "%s: spec.postBuild must be a mapping with a substitute mapping and a substituteFrom list",
+				    where);
 	if (!(vars = json_object()))
 		return oom();
 	json_array_foreach(from, i, item) {
@@ -344,6 +350,10 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 	*out = NULL;
 	if ((rc = kd_buf_printf(&where, "Kustomization %s", str_at(ks, "metadata", "name"))) < 0)
 		goto cleanup;
+	if (json_object_get(spec, "path") && !json_is_string(json_object_get(spec, "path"))) {
+		rc = kd_error_set(KD_EINVAL, "%s: spec.path must be a string", kd_buf_cstr(&where));
+		goto cleanup;
+	}
 	if ((rc = kd_path_normalize(&path, str_at(spec, "path", NULL) ?
 				    str_at(spec, "path", NULL) : "")) < 0) {
 		kd_error_wrap(rc, "%s: spec.path: ", kd_buf_cstr(&where));
