@@ -81,6 +81,26 @@ else
 	not_ok "render path app at HEAD" "$(cat "$tmp/err")"
 fi
 
+# substituteFrom errors: a file that is missing (not optional), a document
+# that is not a ConfigMap or Secret
+bad=$tmp/bad
+mkdir -p "$bad/app"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: "${x}"}\n' >"$bad/app/cm.yaml"
+cat >"$bad/kdrift.yaml" <<'EOF'
+apiVersion: kdrift.dev/v1alpha1
+kind: Fleet
+clusters: [{name: one}]
+apps:
+  - {name: missing, path: app, substituteFrom: [{path: "vars/{{name}}.yaml"}]}
+  - {name: wrong-kind, path: app, substituteFrom: [{path: app/cm.yaml}, {path: kdrift.yaml}]}
+EOF
+"$KDRIFT_BIN" render --worktree --repo "$bad" one missing >/dev/null 2>"$tmp/err"
+check_eq "a missing substituteFrom file is an error" "2" "$?"
+check "it names the expanded path" grep -q "vars/one.yaml" "$tmp/err"
+"$KDRIFT_BIN" render --worktree --repo "$bad" one wrong-kind >/dev/null 2>"$tmp/err"
+check_eq "a substituteFrom document of another kind is an error" "2" "$?"
+check "it names the file and kind" grep -q "kdrift.yaml: substituteFrom documents must be ConfigMaps or Secrets, not Fleet" "$tmp/err"
+
 # applicationSet app: all generated Applications, or one by name
 if render --revision "$rev1" prod guestbook >"$tmp/as.json" 2>"$tmp/err"; then
 	check_eq "applicationSet app: namespace from the template" "guestbook-eu" \
