@@ -38,7 +38,10 @@ int kd_render_plain(json_t **out, kd_source *src, const char *path,
 		    const kd_render_opts *opts);
 
 /* Renders an app for a cluster: expands the app's path template with the
- * cluster's parameters and renders it. */
+ * cluster's parameters and renders it, then applies the app's substitute /
+ * substituteFrom as Flux's postBuild does (flux.h).  fluxKustomizations
+ * apps are rendered by kd_flux_render, applicationSet apps by
+ * kd_appset_render (all of the cluster's generated Applications). */
 int kd_render_app(json_t **out, kd_source *src, const kd_fleet *fleet,
 		  const kd_cluster *cluster, const kd_app *app);
 
