@@ -50,25 +50,34 @@ static bool glob_match(const char *pattern, const char *path)
 	return hit;
 }
 
+/* Argo CD writes include and exclude as one glob string ("{a.yaml,b.json}");
+ * a list of globs is accepted too. */
 static bool globs_match(const json_t *globs, const char *path)
 {
 	size_t i;
 	json_t *g;
 
+	if (json_is_string(globs))
+		return glob_match(json_string_value(globs), path);
 	json_array_foreach(globs, i, g)
 		if (json_is_string(g) && glob_match(json_string_value(g), path))
 			return true;
 	return false;
 }
 
+static bool globs_given(const json_t *globs)
+{
+	return (json_is_string(globs) && json_string_length(globs)) ||
+	       json_array_size(globs);
+}
+
 static bool wanted(const char *rel, const kd_render_opts *opts)
 {
 	if (!kd_path_is_manifest(rel))
 		return false;
-	if (opts && opts->include && json_array_size(opts->include) &&
-	    !globs_match(opts->include, rel))
+	if (opts && globs_given(opts->include) && !globs_match(opts->include, rel))
 		return false;
-	if (opts && opts->exclude && globs_match(opts->exclude, rel))
+	if (opts && globs_given(opts->exclude) && globs_match(opts->exclude, rel))
 		return false;
 	return true;
 }

@@ -24,8 +24,8 @@ typedef enum kd_load_restrictor {
 typedef struct kd_render_opts {
 	const char *namespace;       /* applied to namespaced objects lacking one; may be NULL */
 	bool no_recurse;             /* plain directories: only the top level */
-	const json_t *include;       /* plain directories: array of glob strings, or NULL */
-	const json_t *exclude;       /* plain directories: array of glob strings, or NULL */
+	const json_t *include;       /* plain directories: a glob string ("{a,b}" alternatives) or an array of them, or NULL */
+	const json_t *exclude;       /* likewise */
 	kd_load_restrictor load_restrictor;
 } kd_render_opts;
 
