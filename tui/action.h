@@ -37,9 +37,20 @@
 	X(UNFOLD_ALL, "unfold-all", "Diff", "Unfold (or fold again) every unchanged run") \
 	X(TOGGLE_UNIFIED, "toggle-unified", "Diff", "Switch between side-by-side and unified diff") \
 	X(TOGGLE_METADATA, "toggle-metadata", "Diff", "Show or hide managedFields and status") \
+	X(REVERT, "revert", "Act", "Revert the change, object, app or cluster under the cursor to Git") \
+	X(ACCEPT, "accept", "Act", "Accept the drift under the cursor into the cluster's layer in Git") \
+	X(BREAK_GLASS, "break-glass", "Break-glass", "Enter break-glass mode (reason, ticket, duration)") \
+	X(BREAK_GLASS_END, "break-glass-end", "Break-glass", "Leave break-glass mode and list the objects changed") \
+	X(BG_EDIT, "edit", "Break-glass", "Edit the live object in $EDITOR") \
+	X(BG_SCALE, "scale", "Break-glass", "Scale the object") \
+	X(BG_SET_IMAGE, "set-image", "Break-glass", "Set the image of a container") \
+	X(BG_RESTART, "restart", "Break-glass", "Restart the workload's pods") \
+	X(BG_DELETE, "delete", "Break-glass", "Delete the object") \
 	X(PROMPT, "prompt", "Views", "Open the command prompt") \
 	X(VIEW_HELP, "view-help", "Views", "Show this help") \
 	X(VIEW_LOG, "view-log", "Views", "Show the message log") \
+	X(VIEW_AUDIT, "view-audit", "Views", "Show the audit log") \
+	X(VIEW_FOLLOW_UP, "view-follow-up", "Views", "Show the break-glass changes awaiting follow-up") \
 	X(VIEW_CLOSE, "view-close", "Views", "Close the current view or pane") \
 	X(REFRESH, "refresh", "Views", "Fetch Git and re-read every cluster") \
 	X(REDRAW, "redraw", "Views", "Redraw the screen") \

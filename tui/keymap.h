@@ -26,7 +26,8 @@
 	X(TREE, "tree") \
 	X(DIFF, "diff") \
 	X(HELP, "help") \
-	X(LOG, "log")
+	X(LOG, "log") \
+	X(AUDIT, "audit")
 
 typedef enum kd_context {
 #define KD_X(id, name) KD_CTX_##id,

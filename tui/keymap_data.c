@@ -8,7 +8,7 @@
 
 static const char keymap_default[] =
 	"# kdrift default keymap: bind CONTEXT KEY ACTION (see kdrift-keys(5)).\n"
-	"# Contexts: generic (everywhere), tree, diff, help, log.\n"
+	"# Contexts: generic (everywhere), tree, diff, help, log, audit.\n"
 	"bind generic <Up> move-up\n"
 	"bind generic k move-up\n"
 	"bind generic <Down> move-down\n"
@@ -51,7 +51,30 @@ static const char keymap_default[] =
 	"bind diff z toggle-fold\n"
 	"bind diff Z unfold-all\n"
 	"bind diff u toggle-unified\n"
-	"bind diff m toggle-metadata\n";
+	"bind diff m toggle-metadata\n"
+	"bind tree r revert\n"
+	"bind diff r revert\n"
+	"bind tree a accept\n"
+	"bind diff a accept\n"
+	"bind generic ! break-glass\n"
+	"bind generic B break-glass\n"
+	"bind generic E break-glass-end\n"
+	"bind tree e edit\n"
+	"bind diff e edit\n"
+	"bind tree s scale\n"
+	"bind diff s scale\n"
+	"bind tree i set-image\n"
+	"bind diff i set-image\n"
+	"bind tree <C-R> restart\n"
+	"bind diff <C-R> restart\n"
+	"bind tree D delete\n"
+	"bind diff D delete\n"
+	"bind generic A view-audit\n"
+	"bind generic U view-follow-up\n"
+	"bind audit f filter-problems\n"
+	"bind audit F filter-clear\n"
+	"bind audit r revert\n"
+	"bind audit a accept\n";
 
 static const char keymap_emacs[] =
 	"# kdrift emacs keymap: loaded on top of the default keymap (:keymap emacs).\n"

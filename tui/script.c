@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "tui.h"
+#include "uiact.h"
 
 #define IDLE_TIMEOUT_MS 60000
 
@@ -34,6 +35,10 @@ static bool engine_idle(kd_ui *ui)
 {
 	size_t i, n = kd_store_cluster_count(ui->store);
 
+	/* A running action counts as work: its outcome is the next step's. */
+	kd_worker_collect(ui);
+	if (kd_worker_busy(ui))
+		return false;
 	for (i = 0; i < n; i++) {
 		kd_cluster_state *st = kd_store_get(ui->store, i);
 

@@ -140,6 +140,7 @@ typedef struct kd_view_ops {
 } kd_view_ops;
 
 extern const kd_view_ops kd_tree_view, kd_diff_view, kd_help_view, kd_log_view;
+/* The audit log and follow-up views are in uiact.h. */
 
 /* The diff pane's content (view_diff.c). */
 typedef struct kd_diffview kd_diffview;
@@ -154,6 +155,8 @@ struct kd_ui {
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
 	const kd_fleet *fleet;
+	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
+	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
 	kd_model model;
 	kd_diffview *diff;       /* NULL when the pane is closed */
 	bool focus_diff;

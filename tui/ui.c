@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "diffview.h"
+#include "uiact.h"
 
 time_t kd_ui_now(const kd_ui *ui)
 {
@@ -35,18 +36,19 @@ void kd_ui_warn_cb(void *ctx, const char *msg)
 
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h)
 {
-	int avail = ui->lines - 3;
+	int banner = kd_banner_lines((kd_ui *)ui);
+	int avail = ui->lines - 3 - banner;
 
 	if (avail < 1)
 		avail = 1;
-	*tree_top = 1;
+	*tree_top = 1 + banner;
 	*tree_h = avail;
 	*diff_top = *diff_h = 0;
 	if (ui->diff) {
 		*tree_h = avail * 2 / 5;
 		if (*tree_h < 3)
 			*tree_h = avail > 3 ? 3 : 1;
-		*diff_top = 1 + *tree_h;
+		*diff_top = *tree_top + *tree_h;
 		*diff_h = avail - *tree_h;
 	}
 }
@@ -86,6 +88,8 @@ void kd_ui_sync(kd_ui *ui)
 	size_t i;
 	bool changed = false;
 
+	kd_worker_collect(ui);
+	kd_banner_tick(ui);
 	if (kd_store_version(ui->store) == ui->model.version)
 		return;
 	engine_messages(ui);
@@ -114,7 +118,8 @@ static void draw_title(kd_ui *ui)
 	kd_text_fill(0, 0, ui->cols, a);
 	if (ui->overlay)
 		kd_buf_printf(&b, " kdrift %s %s", kd_glyph(ui, "—", "-"),
-			      ui->overlay == &kd_help_view ? "help" : "message log");
+			      ui->overlay == &kd_help_view ? "help" :
+			      ui->overlay == &kd_log_view ? "message log" : ui->overlay->name);
 	else
 		kd_buf_printf(&b, " kdrift %s %s", kd_glyph(ui, "—", "-"),
 			      ui->model.pivot ? kd_glyph(ui, "app › cluster › object", "app > cluster > object")
@@ -176,17 +181,21 @@ void kd_ui_draw(kd_ui *ui)
 	}
 	draw_title(ui);
 	kd_ui_layout(ui, &tt, &th, &dt, &dh);
+	if (kd_banner_lines(ui))
+		kd_banner_draw(ui, 1);
 	if (ui->overlay) {
 		int y;
 
-		for (y = 1; y < ui->lines - 2; y++)
+		for (y = tt; y < ui->lines - 2; y++)
 			kd_text_fill(y, 0, ui->cols, ui->attr[KD_AREA_DEFAULT]);
-		ui->overlay->draw(ui, 1, ui->lines - 3, true);
+		ui->overlay->draw(ui, tt, ui->lines - 2 - tt, true);
 	} else {
 		kd_tree_view.draw(ui, tt, th, !ui->focus_diff);
 		if (ui->diff)
 			kd_diff_view.draw(ui, dt, dh, ui->focus_diff);
 	}
+	if (ui->act && ui->act->dialog)
+		kd_dialog_draw(ui);
 	draw_status(ui);
 	if (ui->prompt) {
 		kd_prompt_draw(ui);
@@ -274,8 +283,12 @@ static void run_action(kd_ui *ui, kd_action a)
 	default:
 		break;
 	}
+	/* The follow-up list takes accept and revert itself. */
+	if (!(ui->overlay == &kd_followup_view && (a == KD_ACT_REVERT || a == KD_ACT_ACCEPT)) &&
+	    ui->act && kd_uiact_action(ui, a))
+		return;
 	view = ui->overlay ? ui->overlay : ui->focus_diff && ui->diff ? &kd_diff_view : &kd_tree_view;
-	if (view->action(ui, a, ui->overlay ? ui->lines - 3 : view == &kd_diff_view ? dh : th))
+	if (view->action(ui, a, ui->overlay ? ui->lines - 2 - tt : view == &kd_diff_view ? dh : th))
 		return;
 	/* Tree actions still work while the diff pane has the focus. */
 	if (view == &kd_diff_view && kd_tree_view.action(ui, a, th))
@@ -321,6 +334,10 @@ void kd_ui_key(kd_ui *ui, int key)
 	}
 	if (ui->prompt) {
 		kd_prompt_key(ui, key);
+		return;
+	}
+	if (ui->act && ui->act->dialog) {
+		kd_dialog_key(ui, key);
 		return;
 	}
 	if (key == KD_KEY_FN + KEY_MOUSE) {

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "tui.h"
+#include "uiact.h"
 
 static size_t find_node(const kd_model *m, kd_level level, const char *cluster, const char *app)
 {
@@ -135,6 +136,22 @@ static void cmd_log(kd_ui *ui, const char *arg)
 	ui->overlay_top = (size_t)-1 / 2;
 }
 
+static void cmd_audit(kd_ui *ui, const char *arg)
+{
+	kd_audit_view_command(ui, arg);
+}
+
+static void cmd_follow_up(kd_ui *ui, const char *arg)
+{
+	(void)arg;
+	kd_uiact_action(ui, KD_ACT_VIEW_FOLLOW_UP);
+}
+
+static void cmd_break_glass(kd_ui *ui, const char *arg)
+{
+	kd_uiact_action(ui, strcmp(arg, "end") == 0 ? KD_ACT_BREAK_GLASS_END : KD_ACT_BREAK_GLASS);
+}
+
 static void cmd_load_state(kd_ui *ui, const char *arg)
 {
 	if (kd_statefile_apply(ui->store, &ui->now_override, arg) < 0)
@@ -163,6 +180,9 @@ const kd_ui_command_info kd_ui_commands[] = {
 	{ "save-screen", "[--attrs] FILE", "Write the screen to a file as text", cmd_save_screen, false },
 	{ "help", "", "Show the keys and commands", cmd_help, false },
 	{ "log", "", "Show the message log", cmd_log, false },
+	{ "audit", "[cluster NAME|action NAME|break-glass|clear]", "Show the audit log, filtered; verifies the chain", cmd_audit, false },
+	{ "follow-up", "", "List break-glass changes awaiting follow-up", cmd_follow_up, false },
+	{ "break-glass", "[end]", "Enter (or leave) break-glass mode", cmd_break_glass, false },
 	{ "quit", "", "Quit kdrift", cmd_quit, false },
 	{ "load-state", "FILE", "Publish a state file (tests)", cmd_load_state, true },
 	{ "resize", "LINES COLUMNS", "Resize the screen (tests)", cmd_resize, true },

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "error.h"
 #include "tui.h"
+#include "uiact.h"
 #include "ui_engine.h"
 
 typedef struct ui_opts {
@@ -128,7 +129,7 @@ static int normalize_key(int rc, wint_t wc)
 
 static int loop(kd_ui *ui)
 {
-	struct pollfd fds[2];
+	struct pollfd fds[3];
 
 	fds[0].fd = STDIN_FILENO;
 	fds[0].events = POLLIN;
@@ -140,8 +141,11 @@ static int loop(kd_ui *ui)
 
 		kd_ui_sync(ui);
 		kd_ui_draw(ui);
+		/* The worker's pipe: an action finished. */
+		fds[2].fd = kd_worker_fd(ui);
+		fds[2].events = POLLIN;
 		/* Wake at least once a second so ages stay current. */
-		rc = poll(fds, 2, 1000);
+		rc = poll(fds, 3, 1000);
 		if (rc < 0 && errno != EINTR)
 			return kd_error_set(KD_EIO, "poll: %s", strerror(errno));
 		if (rc > 0 && (fds[1].revents & POLLIN))
@@ -226,6 +230,10 @@ int kd_ui_main(int argc, char **argv)
 		rc = kd_statefile_load(&ui.store, &ui.now_override, o.state_file);
 	else if ((rc = kd_ui_engine_start(&eng, &o.engine)) == 0)
 		kd_ui_engine_attach(eng, &ui);
+	ui.repo = o.engine.repo;
+	ui.kubeconfig = o.engine.kubeconfig;
+	if (rc == 0)
+		rc = kd_uiact_init(&ui);
 	if (rc < 0) {
 		kd_cli_fail("ui");
 		goto cleanup;
@@ -288,6 +296,8 @@ cleanup:
 		fclose(out);
 	if (in)
 		fclose(in);
+	/* A running action finishes before the engine goes away. */
+	kd_uiact_free(&ui);
 	kd_diffview_free(ui.diff);
 	kd_model_free(&ui.model);
 	kd_keymap_clear(&ui.keymap);
