@@ -107,6 +107,11 @@ void kd_dialog_open(kd_ui *ui, kd_dialog *d)
 	ui->act->dialog = d;
 }
 
+bool kd_uiact_dialog_open(const kd_ui *ui)
+{
+	return ui->act && ui->act->dialog;
+}
+
 void kd_dialog_close(kd_ui *ui)
 {
 	kd_dialog_free(ui->act->dialog);

@@ -14,6 +14,9 @@
  *                            engine learns from a watch; fails after 120 s)
  *   !COMMAND                 runs a shell command (a test changing a cluster)
  *
+ * While an action's dialog is open, a `:` line still runs the command
+ * (the dialog keeps the keyboard for `type` and keys).
+ *
  * A line that cannot be read is an error: it is reported (file:line) on
  * stderr after the screen is closed and kdrift exits with status 2.
  */
@@ -133,6 +136,11 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 {
 	char *tok, *save = NULL;
 
+	/* Prompt commands (:save-screen) also work while a dialog is open. */
+	if (line[0] == ':' && line[1] && kd_uiact_dialog_open(ui)) {
+		kd_ui_command(ui, line + 1);
+		return 0;
+	}
 	if ((line[0] == ':' || line[0] == '/') && line[1]) {
 		kd_ui_key(ui, (unsigned char)line[0]);
 		type_text(ui, line + 1);

@@ -234,7 +234,7 @@ static void revert_run(kd_job *j)
 	for (i = 0; i < r->plan->nactions; i++)
 		ok += r->plan->actions[i].done && r->plan->actions[i].error == 0;
 	if (rc == 0)
-		kd_buf_printf(&j->msg, "%s: %s (%zu write%s)", r->plan->cluster, r->label, ok,
+		kd_buf_printf(&j->msg, "%s on %s (%zu write%s)", r->label, r->plan->cluster, ok,
 			      ok == 1 ? "" : "s");
 	kd_act_close(a);
 }

@@ -80,6 +80,7 @@ void kd_dialog_open(kd_ui *ui, kd_dialog *d);
 void kd_dialog_close(kd_ui *ui);
 void kd_dialog_free(kd_dialog *d);
 void kd_dialog_key(kd_ui *ui, int key);
+bool kd_uiact_dialog_open(const kd_ui *ui);
 void kd_dialog_draw(kd_ui *ui);
 /* Production clusters (label env=production, or an explicit alert-only
  * policy) are confirmed by typing their name. */

