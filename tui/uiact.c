@@ -377,9 +377,9 @@ static void accept_run(kd_job *j)
 		return;
 	}
 	if (!a->dry_run)
-		kd_buf_printf(&j->msg, "%s on %s into %s: commit %.7s on %s%s%s%s", kd_buf_cstr(&a->t->label),
-			      a->t->cluster, a->res->file ? a->res->file : "?", a->res->commit,
-			      a->res->branch ? a->res->branch : "?", a->res->pushed ? " (pushed)" : "",
+		kd_buf_printf(&j->msg, "%s on %s: commit %.7s on %s%s, %s%s%s", kd_buf_cstr(&a->t->label),
+			      a->t->cluster, a->res->commit, a->res->branch ? a->res->branch : "?",
+			      a->res->pushed ? " (pushed)" : "", a->res->file ? a->res->file : "?",
 			      a->res->note ? "; " : "", a->res->note ? a->res->note : "");
 }
 

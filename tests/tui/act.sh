@@ -133,4 +133,96 @@ check "conflict: the operator is told to review again" grep -q 'changed since it
 check_eq "conflict: the newer change was not overwritten" 6 "$(replicas delta)"
 K --context delta -n shop scale deployment web --replicas=2 >/dev/null
 
+# --- accept into Git: reason, preview of the commit, typed name, pushed ----
+K --context alpha -n site patch configmap page --type merge -p '{"data":{"title":"Hello alpha"}}' >/dev/null
+act accept <<EOF
+:cluster alpha
+/ConfigMap site/page
+wait-for ~ ConfigMap site/page
+a
+:save-screen $T/accept.ask
+type title wording agreed with marketing
+<Enter>
+<Enter>
+:save-screen $T/accept.preview
+type alpha
+<Enter>
+wait-for ✓ alpha
+L
+:save-screen $T/accept.log
+:quit
+EOF
+check "accept: asks for a reason" grep -q '> reason:' "$T/accept.ask"
+check "accept: the preview shows the live value going to Git" grep -q 'title: Hello alpha' "$T/accept.preview"
+check "accept: production confirmation" grep -q 'type its name (alpha)' "$T/accept.preview"
+check "accept: the commit is on the remote with the reason" \
+	grep -q 'title wording agreed with marketing' <(git -C "$T/remote.git" log -1 --format=%B main)
+check "accept: the outcome names the commit" grep -q "accepted ConfigMap site/page on alpha: commit $(git -C "$T/remote.git" rev-parse --short=7 main)" "$T/accept.log"
+check_eq "accept: the cluster was not changed" "Hello alpha" "$(K --context alpha -n site get configmap page -o jsonpath='{.data.title}')"
+
+# --- break-glass: enter, banner, scale, edit, end with the follow-up list --
+# The editor is a script: it changes the image in the file it is given.
+printf '#!/bin/sh\nsed -i "s|registry.example/web:1.4.0|registry.example/web:1.4.1-hotfix|" "$1"\n' >"$T/editor"
+chmod +x "$T/editor"
+export EDITOR=$T/editor VISUAL=
+act breakglass <<EOF
+:cluster delta
+/Deployment shop/web
+s
+:save-screen $T/bg.refused
+B
+:save-screen $T/bg.ask
+type checkout outage
+<Enter>
+type INC-4711
+<Enter>
+type 30m
+<Enter>
+y
+wait-for BREAK-GLASS
+:save-screen --attrs $T/bg.banner
+s
+type 3
+<Enter>
+:save-screen $T/bg.preview
+y
+wait-for ! Deployment shop/web
+:save-screen $T/bg.changed
+e
+:save-screen $T/bg.edit
+y
+wait-for edit Deployment shop/web
+E
+y
+wait-for awaiting follow-up
+:save-screen $T/bg.followup
+:quit
+EOF
+check "break-glass: changes need the mode" grep -q 'scale: break-glass changes need break-glass mode' "$T/bg.refused"
+check "break-glass: asks for a reason" grep -q '> reason:' "$T/bg.ask"
+check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
+	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30|29)m left' "$T/bg.banner"
+check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
+check_eq "break-glass: the cluster was scaled" 3 "$(replicas delta)"
+check "break-glass: the object is annotated with the audit id" \
+	test -n "$(K --context delta -n shop get deployment web -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')"
+check "break-glass: the edit is previewed as a patch" grep -q 'image: registry.example/web:1.4.1-hotfix' "$T/bg.edit"
+check_eq "break-glass: the edit was applied" "registry.example/web:1.4.1-hotfix" \
+	"$(K --context delta -n shop get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')"
+check "break-glass: the tree flags the object" grep -q '! Deployment shop/web' "$T/bg.changed"
+check "break-glass: ending lists the change for follow-up" grep -Eq 'scale.*delta.*Deployment.*shop/web' "$T/bg.followup"
+check "break-glass: the banner is gone after the end" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.followup'"
+
+# --- the audit view: records, filters, verify line --------------------------
+act audit <<EOF
+A
+:save-screen $T/audit.all
+:audit action revert
+:save-screen $T/audit.revert
+:quit
+EOF
+check "audit: the chain verifies" grep -q 'chain verified: ' "$T/audit.all"
+check "audit: break-glass start and the scale are listed" grep -q 'break-glass-start' "$T/audit.all"
+check "audit: the filter keeps only reverts" sh -c "grep -q ' revert ' '$T/audit.revert' && ! grep -q 'break-glass-start' '$T/audit.revert'"
+
 tap_done
