@@ -192,10 +192,15 @@ e
 :save-screen $T/bg.edit
 y
 wait-for edit Deployment shop/web
+!kubectl --cache-dir $T/kcache --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.annotations.kdrift\.dev/break-glass}' >$T/bg.state
 E
 y
 wait-for awaiting follow-up
 :save-screen $T/bg.followup
+r
+:save-screen $T/bg.followup-revert
+y
+wait-for ✓ delta
 :quit
 EOF
 check "break-glass: changes need the mode" grep -q 'scale: break-glass changes need break-glass mode' "$T/bg.refused"
@@ -203,15 +208,36 @@ check "break-glass: asks for a reason" grep -q '> reason:' "$T/bg.ask"
 check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
 	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30|29)m left' "$T/bg.banner"
 check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
-check_eq "break-glass: the cluster was scaled" 3 "$(replicas delta)"
-check "break-glass: the object is annotated with the audit id" \
-	test -n "$(K --context delta -n shop get deployment web -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')"
+read -r bg_replicas bg_image bg_annotation <"$T/bg.state"
+check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"
+check "break-glass: the object is annotated with the audit id" test -n "$bg_annotation"
 check "break-glass: the edit is previewed as a patch" grep -q 'image: registry.example/web:1.4.1-hotfix' "$T/bg.edit"
-check_eq "break-glass: the edit was applied" "registry.example/web:1.4.1-hotfix" \
-	"$(K --context delta -n shop get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}')"
+check_eq "break-glass: the edit was applied" "registry.example/web:1.4.1-hotfix" "$bg_image"
 check "break-glass: the tree flags the object" grep -q '! Deployment shop/web' "$T/bg.changed"
 check "break-glass: ending lists the change for follow-up" grep -Eq 'scale.*delta.*Deployment.*shop/web' "$T/bg.followup"
 check "break-glass: the banner is gone after the end" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.followup'"
+
+check "break-glass: revert from the follow-up list previews the object" \
+	grep -q 'Revert Deployment shop/web on cluster delta' "$T/bg.followup-revert"
+check_eq "break-glass: the follow-up revert put Git's state back" "2 registry.example/web:1.4.0" \
+	"$(K --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image}')"
+
+# --- a session that runs out ends the mode ---------------------------------
+act expiry <<EOF
+B
+type short test
+<Enter>
+<Enter>
+type 2s
+<Enter>
+y
+wait-for session expired
+L
+:save-screen $T/expiry.done
+:quit
+EOF
+check "expiry: the mode ends by itself and says so" grep -q 'break-glass session expired: the mode ended' "$T/expiry.done"
+check_eq "expiry: the end is logged" 2 "$(grep -c '"action":"break-glass-end"' "$XDG_STATE_HOME/kdrift/audit.jsonl")"
 
 # --- the audit view: records, filters, verify line --------------------------
 act audit <<EOF
