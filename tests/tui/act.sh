@@ -65,7 +65,7 @@ act() {
 	local name=$1
 	cat >"$T/$name.script"
 	KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
-		"$KDRIFT_BIN" ui --repo "$repo" --timeout 3 >"$T/$name.stdout" 2>"$T/$name.stderr"
+		${ACT_WRAP:-} "$KDRIFT_BIN" ui --repo "$repo" --timeout 3 >"$T/$name.stdout" 2>"$T/$name.stderr"
 	rc=$?
 	[ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
 	check_eq "$name: the script runs" "0 " "$rc $(cat "$T/$name.stderr")"
@@ -250,5 +250,41 @@ EOF
 check "audit: the chain verifies" grep -q 'chain verified: ' "$T/audit.all"
 check "audit: break-glass start and the scale are listed" grep -q 'break-glass-start' "$T/audit.all"
 check "audit: the filter keeps only reverts" sh -c "grep -q ' revert ' '$T/audit.revert' && ! grep -q 'break-glass-start' '$T/audit.revert'"
+
+# --- memory: valgrind over a worker job of each kind ------------------------
+if command -v valgrind >/dev/null 2>&1; then
+	K --context delta -n shop scale deployment web --replicas=5 >/dev/null
+	ACT_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+		act valgrind <<EOF
+:cluster delta
+/Deployment shop/web
+wait-for ~ Deployment shop/web
+r
+y
+wait-for ✓ delta
+B
+type valgrind
+<Enter>
+<Enter>
+<Enter>
+y
+wait-for BREAK-GLASS
+s
+type 4
+<Enter>
+y
+wait-for ! Deployment shop/web
+E
+y
+wait-for awaiting follow-up
+r
+y
+wait-for ✓ delta
+A
+:quit
+EOF
+else
+	ok "# SKIP valgrind is not installed"
+fi
 
 tap_done
