@@ -101,43 +101,78 @@ static int parse_duration(long *out, const char *text)
 	return 0;
 }
 
+static void object_text(kd_buf *b, const kd_audit_record *r)
+{
+	json_t *o = json_object_get(r->json, "object");
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const char *ns = json_string_value(json_object_get(o, "namespace"));
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	kd_buf_clear(b);
+	kd_buf_printf(b, "%s/%s%s%s", kind ? kind : "?", ns ? ns : "", ns ? "/" : "",
+		      name ? name : "?");
+}
+
+static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
+{
+	kd_buf x = KD_BUF_INIT, y = KD_BUF_INIT;
+	bool same;
+
+	object_text(&x, a);
+	object_text(&y, b);
+	same = strcmp(kd_buf_cstr(&x), kd_buf_cstr(&y)) == 0 &&
+	       strcmp(a->cluster ? a->cluster : "", b->cluster ? b->cluster : "") == 0;
+	kd_buf_free(&x);
+	kd_buf_free(&y);
+	return same;
+}
+
+/* One entry per object (its changes listed oldest first), with the ways
+ * to follow up. */
 static void print_open(const kd_audit_list *open, const char *intro)
 {
 	int64_t now = now_ms();
-	size_t i;
+	kd_buf obj = KD_BUF_INIT;
+	size_t i, j;
 
 	if (!open || open->count == 0)
 		return;
 	printf("%s\n", intro);
 	for (i = 0; i < open->count; i++) {
 		const kd_audit_record *r = &open->items[i];
-		json_t *o = json_object_get(r->json, "object");
-		const char *kind = json_string_value(json_object_get(o, "kind"));
-		const char *ns = json_string_value(json_object_get(o, "namespace"));
-		const char *name = json_string_value(json_object_get(o, "name"));
-		kd_buf obj = KD_BUF_INIT;
+		const char *cl = r->cluster ? r->cluster : "?";
+		bool seen = false;
 
-		kd_buf_printf(&obj, "%s/%s%s%s", kind ? kind : "?", ns ? ns : "",
-			      ns ? "/" : "", name ? name : "?");
+		for (j = 0; j < i && !seen; j++)
+			seen = same_object(&open->items[j], r);
+		if (seen)
+			continue;
+		object_text(&obj, r);
 		printf("  ! ");
-		kd_cli_print_safe(stdout, r->cluster ? r->cluster : "?");
+		kd_cli_print_safe(stdout, cl);
 		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
-		printf("  %s, ", r->action ? r->action : "?");
+		printf("  changed ");
 		print_span(stdout, now - r->time_ms);
-		printf(" ago (audit %s)\n", r->id ? r->id : "?");
-		printf("      accept: kdrift accept ");
-		kd_cli_print_safe(stdout, r->cluster ? r->cluster : "?");
+		printf(" ago by");
+		for (j = i; j < open->count; j++) {
+			const kd_audit_record *c = &open->items[j];
+
+			if (j == i || same_object(c, r))
+				printf(" %s (audit %s)", c->action ? c->action : "?", c->id ? c->id : "?");
+		}
+		printf("\n      accept: kdrift accept ");
+		kd_cli_print_safe(stdout, cl);
 		printf(" APP ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
 		printf(" --reason TEXT\n      revert: kdrift revert ");
-		kd_cli_print_safe(stdout, r->cluster ? r->cluster : "?");
+		kd_cli_print_safe(stdout, cl);
 		printf(" APP ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
-		printf("\n      or leave it: it stays flagged '!' by check and is never "
-		       "self-healed until then\n");
-		kd_buf_free(&obj);
+		printf("\n      or leave it: `kdrift check` keeps flagging it '!' and self-heal "
+		       "leaves it alone until then\n");
 	}
+	kd_buf_free(&obj);
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
