@@ -79,7 +79,7 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
-	  "                    [--verbose]\n"
+	  "                    [--verbose] [--heal [--webhook URL]]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -96,7 +96,12 @@ static const kd_cli_command commands[] = {
 	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
 	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
 	  "  -o, --output FMT     text (default), json or junit\n"
-	  "  -v, --verbose        text: list synced resources too\n",
+	  "  -v, --verbose        text: list synced resources too\n"
+	  "  --heal               apply the fleet's policy first: revert drift on selfHeal\n"
+	  "                       clusters (never objects awaiting break-glass follow-up),\n"
+	  "                       report drift on alert clusters\n"
+	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
+	  "                       `text` field); default: the policy's webhook\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
