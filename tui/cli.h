@@ -71,7 +71,7 @@ void kd_cli_object_free(kd_cli_object *o);
 /* Prints multi-line text from a cluster or Git, each line sanitised. */
 void kd_cli_print_text(FILE *f, const char *text);
 /* Asks on the terminal (production clusters: type the name); 0 go ahead,
- * 1 declined, 2 refused (no terminal and no --yes). */
+ * 2 declined or refused (no terminal and no --yes), after saying so. */
 int kd_cli_confirm(const char *cmd, const struct kd_fleet *fleet, const char *cluster,
 		   const char *what, _Bool yes);
 /* Runs $KDRIFT_TEST_BEFORE_WRITE (tests only) just before the first write. */

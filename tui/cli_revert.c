@@ -130,12 +130,13 @@ int kd_cli_confirm(const char *cmd, const kd_fleet *fleet, const char *cluster,
 	}
 	fflush(stderr);
 	ans = read_answer();
+	/* Declining is exit 2, not 1: revert's 1 means "changed meanwhile". */
 	if (!ans)
-		rc = KD_EXIT_DRIFT;
+		rc = KD_EXIT_ERROR;
 	else if (prod)
-		rc = strcmp(ans, cluster) == 0 ? KD_EXIT_OK : KD_EXIT_DRIFT;
+		rc = strcmp(ans, cluster) == 0 ? KD_EXIT_OK : KD_EXIT_ERROR;
 	else
-		rc = (strcmp(ans, "y") == 0 || strcmp(ans, "yes") == 0) ? KD_EXIT_OK : KD_EXIT_DRIFT;
+		rc = (strcmp(ans, "y") == 0 || strcmp(ans, "yes") == 0) ? KD_EXIT_OK : KD_EXIT_ERROR;
 	free(ans);
 	if (rc != KD_EXIT_OK)
 		fprintf(stderr, "kdrift: %s: not confirmed; nothing was changed\n", cmd);
