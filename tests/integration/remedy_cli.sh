@@ -89,6 +89,24 @@ check_eq "the conflict and the 403 are logged as failures" 0 "$?"
 grep -q 'Y2hhbmdlZA==\|hunter2' "$XDG_STATE_HOME/kdrift/audit.jsonl"
 check_eq "no Secret value in the audit log" 1 "$?"
 
+# ---- confirmation on a terminal -----------------------------------------------------------
+ANSWER() { python3 "$KDRIFT_ROOT/tests/fixtures/remedycli/answer.py" "$@"; }
+mutate prod '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug"}}}'
+expect "production: a wrong name declines (exit 2)" 2 "not confirmed; nothing was changed" \
+	ANSWER yes "$KDRIFT_BIN" revert prod shop ConfigMap/shop/web-config --repo "$repo"
+printf '%s\n' "$OUT" | grep -q 'Cluster prod is a production cluster.  Type its name to revert:'
+check_eq "production: the prompt asks for the cluster's name" 0 "$?"
+check_eq "declined: nothing changed" "debug" "$(K --context prod -n shop get cm web-config -o jsonpath='{.data.LOG_LEVEL}')"
+expect "production: typing the cluster's name confirms" 0 'reverted ConfigMap shop/web-config' \
+	ANSWER prod "$KDRIFT_BIN" revert prod shop ConfigMap/shop/web-config --repo "$repo"
+check_eq "confirmed: reverted" "info" "$(K --context prod -n shop get cm web-config -o jsonpath='{.data.LOG_LEVEL}')"
+mutate dev '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"shop","name":"web-config","patch":{"data":{"LOG_LEVEL":"debug"}}}'
+expect "other clusters: y confirms" 0 'reverted ConfigMap shop/web-config' \
+	ANSWER y "$KDRIFT_BIN" revert dev shop ConfigMap/shop/web-config --repo "$repo"
+printf '%s\n' "$OUT" | grep -q 'revert on cluster dev? \[y/N\]'
+check_eq "other clusters: the prompt asks y/N" 0 "$?"
+check_eq "dev reverted after y" "info" "$(K --context dev -n shop get cm web-config -o jsonpath='{.data.LOG_LEVEL}')"
+
 # ---- accept into prod's overlay, with a bare remote ------------------------------------------
 git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
 	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main
