@@ -95,6 +95,15 @@ K --context dev -n shop get deploy web -o jsonpath='{.spec.template.metadata.ann
 check_eq "the pod template carries restartedAt" 0 "$?"
 expect "a change without a terminal and without --yes is refused" 2 'no terminal' \
 	KD breakglass scale dev Deployment/shop/web 1 </dev/null
+hook=$(mutate_cmd dev '{"action":"patch","manager":"someone-else","patchType":"merge","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"web","patch":{"metadata":{"labels":{"touched":"yes"}}}}')
+expect "an object changed after it was read is a conflict (exit 1)" 1 'changed since it was shown' \
+	env KDRIFT_TEST_BEFORE_WRITE="$hook" "$KDRIFT_BIN" breakglass scale dev Deployment/shop/web 1 --yes --repo "$repo"
+check_eq "the conflicting scale was not applied" "4" "$(K --context dev -n shop get deploy web -o jsonpath='{.spec.replicas}')"
+mutate dev '{"action":"create","manager":"kubectl-create","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"scratch","namespace":"shop"},"data":{"a":"b"}}}'
+expect "delete" 0 'applied delete' KD breakglass delete dev ConfigMap/shop/scratch --yes
+K --context dev -n shop get cm scratch >/dev/null 2>&1
+check_eq "the object is deleted" 1 "$?"
+expect "an unknown kind is refused" 2 'built-in kinds' KD breakglass scale dev Widget/shop/w 1 --yes
 
 expect "check shows the break-glass changes with '!'" 1 '! Deployment shop/web  break-glass' \
 	KD check --clusters env=development
@@ -103,7 +112,7 @@ check_eq "the edited ConfigMap is break-glass too" 0 "$?"
 
 # ---- end ----------------------------------------------------------------------------------------
 expect "end lists every object changed, for follow-up" 0 'Objects changed under break-glass' KD breakglass end
-for o in Deployment/shop/web ConfigMap/shop/web-config Deployment/shop/worker; do
+for o in Deployment/shop/web ConfigMap/shop/web-config Deployment/shop/worker ConfigMap/shop/scratch; do
 	printf '%s\n' "$OUT" | grep -q "! dev $o  changed .* ago by"
 	check_eq "end lists $o with its age" 0 "$?"
 done
