@@ -330,6 +330,46 @@ static void strip_for_edit(json_t *obj)
 	json_object_del(md, "managedFields");
 }
 
+static int secret_edited(void)
+{
+	return kd_error_set(KD_EINVAL, "Secret values cannot be edited in break-glass (they "
+			    "were masked); change them with a tool that sees them; nothing was "
+			    "changed");
+}
+
+/* The masked values must come back untouched; they are then replaced by the
+ * live ones, so the edit never writes a mask.  kubectl's last-applied
+ * annotation holds a copy of the values and is masked too: it may stay or
+ * go, not change. */
+static int restore_secret(json_t *edited, const json_t *shown, const json_t *live)
+{
+	static const char *const keys[] = { "data", "stringData" };
+	const char *la = "kubectl.kubernetes.io/last-applied-configuration";
+	json_t *ann = json_object_get(json_object_get(edited, "metadata"), "annotations");
+	json_t *got;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		json_t *want = json_object_get(shown, keys[i]);
+
+		got = json_object_get(edited, keys[i]);
+		if (!(want ? got && json_equal(want, got) : !got))
+			return secret_edited();
+		if (want && json_object_set(edited, keys[i], json_object_get(live, keys[i])) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	got = json_object_get(ann, la);
+	if (!got)
+		return 0;
+	if (!json_equal(got, json_object_get(json_object_get(json_object_get(shown, "metadata"),
+							     "annotations"), la)))
+		return secret_edited();
+	if (json_object_set(ann, la, json_object_get(json_object_get(json_object_get(live, "metadata"),
+								     "annotations"), la)) < 0)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Edits a sanitised copy; *out is the object to apply (Secret values put
  * back from live), or NULL when the operator changed nothing. */
 static int edit_object(json_t **out, const json_t *live)
@@ -379,26 +419,8 @@ static int edit_object(json_t **out, const json_t *live)
 		rc = kd_error_set(KD_EINVAL, "%s: the edited text is not one object; nothing was changed", path);
 		goto cleanup;
 	}
-	if (secret) {
-		static const char *const keys[] = { "data", "stringData" };
-		size_t i;
-
-		for (i = 0; i < 2; i++) {
-			json_t *want = json_object_get(shown, keys[i]);
-			json_t *got = json_object_get(edited, keys[i]);
-
-			if (!(want ? got && json_equal(want, got) : !got)) {
-				rc = kd_error_set(KD_EINVAL, "Secret values cannot be edited in break-glass "
-						  "(they were masked); change them with a tool that sees "
-						  "them; nothing was changed");
-				goto cleanup;
-			}
-			if (want && json_object_set(edited, keys[i], json_object_get(live, keys[i])) < 0) {
-				rc = kd_error_set(KD_ENOMEM, "out of memory");
-				goto cleanup;
-			}
-		}
-	}
+	if (secret && (rc = restore_secret(edited, shown, live)) < 0)
+		goto cleanup;
 	*out = edited;
 	edited = NULL;
 cleanup:

@@ -67,6 +67,11 @@ cat >"$T/ed-secret.sh" <<'EOF'
 grep -q 'hunter2\|aHVudGVyMi1pbi1naXQ=' "$1" && exit 3
 sed -i 's/password: .*/password: bmV3/' "$1"
 EOF
+cat >"$T/ed-label.sh" <<'EOF'
+#!/bin/sh
+grep -q 'hunter2\|aHVudGVyMi1pbi1naXQ=' "$1" && exit 3
+sed -i 's/^  labels:$/  labels:\n    incident: "42"/' "$1"
+EOF
 cat >"$T/ed-none.sh" <<'EOF'
 #!/bin/sh
 exit 0
@@ -82,6 +87,13 @@ expect "edit without changes changes nothing" 0 'nothing changed' \
 expect "editing a masked Secret value is refused" 2 'Secret values cannot be edited' \
 	env EDITOR="$T/ed-secret.sh" "$KDRIFT_BIN" breakglass edit dev Secret/shop/web-secret --yes --repo "$repo"
 check_eq "the Secret is unchanged" "hunter2-in-git" \
+	"$(K --context dev -n shop get secret web-secret -o jsonpath='{.data.password}' | base64 -d)"
+expect "editing a Secret's other fields is allowed" 0 'applied edit' \
+	env EDITOR="$T/ed-label.sh" "$KDRIFT_BIN" breakglass edit dev Secret/shop/web-secret --yes --repo "$repo"
+printf '%s\n' "$OUT" | grep -q 'hunter2\|aHVudGVyMi1pbi1naXQ=\|masked'
+check_eq "the Secret edit's patch holds no value and no mask" 1 "$?"
+check_eq "the label is set" "42" "$(K --context dev -n shop get secret web-secret -o jsonpath='{.metadata.labels.incident}')"
+check_eq "the Secret's value is still Git's" "hunter2-in-git" \
 	"$(K --context dev -n shop get secret web-secret -o jsonpath='{.data.password}' | base64 -d)"
 
 expect "set-image" 0 'applied set-image' \
@@ -112,7 +124,7 @@ check_eq "the edited ConfigMap is break-glass too" 0 "$?"
 
 # ---- end ----------------------------------------------------------------------------------------
 expect "end lists every object changed, for follow-up" 0 'Objects changed under break-glass' KD breakglass end
-for o in Deployment/shop/web ConfigMap/shop/web-config Deployment/shop/worker ConfigMap/shop/scratch; do
+for o in Deployment/shop/web ConfigMap/shop/web-config Secret/shop/web-secret Deployment/shop/worker ConfigMap/shop/scratch; do
 	printf '%s\n' "$OUT" | grep -q "! dev $o  changed .* ago by"
 	check_eq "end lists $o with its age" 0 "$?"
 done
