@@ -120,7 +120,7 @@ expect "accepting Secret data is refused with the reason" 2 '[Ss]ecret' \
 printf '%s\n' "$OUT" | grep -q 'bGl2ZQ==\|from-git'
 check_eq "the refusal shows no Secret value" 1 "$?"
 expect "accept without a terminal and without --yes is refused" 2 'no terminal' \
-	KD accept prod site ConfigMap/site/page --reason "prod title" </dev/null
+	KD accept prod site ConfigMap/site/page --reason "prod title" --author "Ops Person <ops@example.com>" </dev/null
 expect "accept one field: preview, commit and push" 0 'committed [0-9a-f]{40} to branch main; pushed' \
 	KD accept prod site ConfigMap/site/page --path /data/title --reason "prod has its own title" \
 	--author "Ops Person <ops@example.com>" --yes
