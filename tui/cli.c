@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -35,6 +36,69 @@ static const kd_cli_command commands[] = {
 	  "Reads a YAML (or JSON) stream and prints it as a JSON array of documents\n"
 	  "(default) or as a YAML stream, typing scalars exactly as kubectl does.\n",
 	  kd_cli_convert },
+	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
+	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
+	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	  "                 [--read-only]\n"
+	  "\n"
+	  "Shows every cluster, app and object with its drift status as a tree, and\n"
+	  "Git and live side by side for any object.  Keys and colours come from\n"
+	  "keymaps and themes (see kdrift-keys(5)); ? lists every key.  `kdrift` with\n"
+	  "no command starts it when stdin and stdout are a terminal.\n"
+	  "\n"
+	  "  --repo PATH|URL     the GitOps repository (default: the current directory)\n"
+	  "  --revision REV      branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree          read the work tree instead of a commit\n"
+	  "  --fleet FILE        the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE   default: $KUBECONFIG, else ~/.kube/config\n"
+	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
+	  "  --cluster NAME      only this cluster (repeatable)\n"
+	  "  --app NAME          only this app\n"
+	  "  --timeout S         per-cluster deadline of one reconcile (default 30)\n"
+	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
+	  "  --keymap NAME       default, vim, emacs, or a file\n"
+	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
+	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
+	  "  --read-only         never offer to change a cluster or Git\n",
+	  kd_ui_main },
+	{ "check", "compare the fleet with Git once and report drift",
+	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
+	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
+	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
+	  "                    [--verbose]\n"
+	  "\n"
+	  "Renders every app for every selected cluster, reads the clusters' live\n"
+	  "objects and reports each resource as synced, drifted (with the field\n"
+	  "manager that changed each field), missing, extra, break-glass or unknown.\n"
+	  "Exit status: 0 all synced, 1 drift found, 2 errors (an unreachable\n"
+	  "cluster or an app that does not render included).\n"
+	  "\n"
+	  "  --repo PATH|URL      the GitOps repository (default: the current directory)\n"
+	  "  --revision REV       branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree           read the work tree instead of a commit\n"
+	  "  --fleet FILE         the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE    kubeconfig (default: $KUBECONFIG or ~/.kube/config)\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (env=prod,region in (a,b))\n"
+	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
+	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
+	  "  -o, --output FMT     text (default), json or junit\n"
+	  "  -v, --verbose        text: list synced resources too\n",
+	  kd_cli_check },
+	{ "diff", "show the differences of one cluster, app or object",
+	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                   [--kubeconfig FILE] [--timeout S] [--side-by-side]\n"
+	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
+	  "\n"
+	  "Prints a unified diff per object that differs, Git as '---' and the\n"
+	  "cluster as '+++', both normalised as `kdrift check` compares them; each\n"
+	  "changed field is followed by who changed it (field manager, operation,\n"
+	  "time).  Secret values are masked.  Exit status as for check.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --side-by-side       two columns, Git left and the cluster right\n"
+	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
+	  kd_cli_diff },
 	{ "audit", "show or verify the audit log of every change kdrift made",
 	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
 	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"
@@ -132,6 +196,8 @@ int kd_cli_main(int argc, char **argv)
 	const kd_cli_command *cmd;
 
 	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return kd_ui_main(argc, argv);
 		print_overview(stderr);
 		return KD_EXIT_ERROR;
 	}

@@ -34,6 +34,27 @@ int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Subcommands. */
 int kd_cli_render(int argc, char **argv);
 int kd_cli_convert(int argc, char **argv);
+int kd_ui_main(int argc, char **argv);   /* tui/ui_main.c */
+int kd_cli_check(int argc, char **argv);
+int kd_cli_diff(int argc, char **argv);
+
+/* Shared by check and diff (cli_check.c). */
+struct kd_buf;
+struct kd_counts;
+struct kd_cluster_state;
+struct kd_engine_opts;
+/* Appends text from a cluster or Git with control characters shown inert. */
+void kd_cli_sanitize(struct kd_buf *out, const char *s);
+void kd_cli_print_safe(FILE *f, const char *s);
+/* True unless the locale is UTF-8: glyphs fall back to ASCII. */
+_Bool kd_cli_ascii(void);
+/* Adds a cluster's counts (an app that did not render counts as unknown). */
+void kd_cli_count(struct kd_counts *sum, const struct kd_cluster_state *st);
+/* 0 all synced, 1 drift, 2 any unknown or errors. */
+int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
+/* Handles an engine option of check and diff (getopt letters r R w f k c a
+ * t): 0 handled, 1 not one of them, 2 after a usage error. */
+int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
 int kd_cli_audit(int argc, char **argv);
 
 #endif

@@ -468,6 +468,39 @@ static int resolve(ks_cluster *c, char **rest, size_t n, const char *group,
 	return 0;
 }
 
+/* kubectl auth can-i: the admin token may do everything, the read-only
+ * token get, list and watch. */
+static void self_access_review(ks_request *r, ks_response *resp)
+{
+	json_t *body, *attrs;
+	const char *verb;
+	bool allowed;
+
+	if (strcmp(r->method, "POST")) {
+		ks_respond_status(resp, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource", NULL);
+		return;
+	}
+	body = json_loadb(r->body, r->body_len, 0, NULL);
+	attrs = json_object_get(json_object_get(body, "spec"), "resourceAttributes");
+	verb = json_string_value(json_object_get(attrs, "verb"));
+	if (!json_is_object(body) || (!attrs && !json_object_get(json_object_get(body, "spec"), "nonResourceAttributes"))) {
+		json_decref(body);
+		ks_respond_status(resp, 422, "Invalid", "SelfSubjectAccessReview needs spec.resourceAttributes or spec.nonResourceAttributes", NULL);
+		return;
+	}
+	if (!verb)
+		verb = json_string_value(json_object_get(json_object_get(json_object_get(body, "spec"),
+								      "nonResourceAttributes"), "verb"));
+	allowed = !r->readonly || (verb && (!strcmp(verb, "get") || !strcmp(verb, "list") ||
+					    !strcmp(verb, "watch")));
+	json_object_set_new(body, "apiVersion", json_string("authorization.k8s.io/v1"));
+	json_object_set_new(body, "kind", json_string("SelfSubjectAccessReview"));
+	json_object_set_new(body, "status", allowed ? json_pack("{s:b}", "allowed", 1) :
+			    json_pack("{s:b, s:b}", "allowed", 0, "denied", 1));
+	resp->code = 201;
+	resp->json = body;
+}
+
 static void resource(ks_cluster *c, ks_request *r, char **rest, size_t n,
 		     const char *group, const char *ver, ks_response *resp)
 {
@@ -488,6 +521,10 @@ static void resource(ks_cluster *c, ks_request *r, char **rest, size_t n,
 	if ((t.sub && !strcmp(t.sub, "status") && !t.type->has_status) ||
 	    (t.sub && !strcmp(t.sub, "scale") && !t.type->has_scale)) {
 		ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
+		return;
+	}
+	if (!strcmp(t.type->kind, "SelfSubjectAccessReview")) {
+		self_access_review(r, resp);
 		return;
 	}
 	if (!strcmp(r->method, "GET")) {
@@ -568,6 +605,30 @@ void ks_api_handle(ks_cluster *c, ks_request *r, ks_response *resp)
 		pthread_mutex_unlock(&c->mu);
 		if (!served)
 			ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
+		return;
+	}
+	if (get && n == 2 && !strcmp(s[0], "openapi") && !strcmp(s[1], "v2")) {
+		const char *accept = ks_header(r, "Accept");
+		bool pb = accept && strstr(accept, "protobuf");
+		kd_buf out = KD_BUF_INIT;
+		int rc;
+
+		pthread_mutex_lock(&c->mu);
+		rc = ks_openapi_v2(&out, pb, c);
+		pthread_mutex_unlock(&c->mu);
+		if (rc < 0) {
+			kd_buf_free(&out);
+			ks_respond_status(resp, 500, "InternalError", "out of memory", NULL);
+			return;
+		}
+		resp->code = 200;
+		resp->raw_len = out.len;
+		resp->raw = kd_buf_detach(&out);
+		if (!resp->raw)
+			resp->raw = strdup("");
+		/* the media type clients ask for has an "@", which Go cannot parse back */
+		resp->content_type = pb ? "application/octet-stream" :
+			"application/json";
 		return;
 	}
 	if (get && n >= 2 && !strcmp(s[0], "openapi") && !strcmp(s[1], "v3")) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kubesim against the real kubectl: every command kdrift's users and tests
-# rely on, at server versions 1.29 and 1.32 (the installed kubectl picks a
+# rely on, at server versions 1.27 (OpenAPI v2 era), 1.29 and 1.32 (the installed kubectl picks a
 # client of the server's minor).
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tools/tap.sh"
@@ -33,6 +33,7 @@ spec:
 EOF
 	sed 's/replicas: 2/replicas: 3/' "$d/web.yaml" >"$d/web3.yaml"
 	sed 's/replicas: 2/replicas: 4/' "$d/web.yaml" >"$d/web4.yaml"
+	sed 's/        image: nginx:1.25/        image: nginx:1.25\n        imagePulPolicy: Always/' "$d/web3.yaml" >"$d/typo.yaml"
 	sed -e 's/name: web$/name: api/' -e 's/app: web/app: api/g' "$d/web.yaml" >"$d/api.yaml"
 	sed 's/nginx:1.25/nginx:1.26/' "$d/api.yaml" >"$d/api2.yaml"
 	for n in 1 2 3; do
@@ -75,7 +76,7 @@ run_suite() {
 	f=$d
 
 	# --- discovery ---
-	expect "$minor: version reports the server minor" 0 "Server Version: v${minor}\.0" K version
+	expect "$minor: version reports the server minor" 0 "\"gitVersion\": \"v${minor}\.0\"" K version -o json
 	expect "$minor: api-resources lists deployments" 0 \
 		'^deployments +deploy +apps/v1 +true +Deployment' K api-resources
 	expect "$minor: api-resources lists cluster-scoped kinds" 0 \
@@ -125,6 +126,7 @@ run_suite() {
 	expect "$minor: merge patch" 0 'deployment.apps/web patched$' K patch deploy web --type merge -p '{"metadata":{"labels":{"tier":"front"}}}'
 	expect "$minor: merge patch again is no change" 0 'patched \(no change\)' K patch deploy web --type merge -p '{"metadata":{"labels":{"tier":"front"}}}'
 	expect "$minor: JSON patch" 0 'patched$' K patch deploy web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'
+	expect "$minor: JSON patch again is no change" 0 'patched \(no change\)' K patch deploy web --type json -p '[{"op":"replace","path":"/spec/replicas","value":2}]'
 	expect "$minor: JSON patch failed test" 1 'test failed' K patch deploy web --type json -p '[{"op":"test","path":"/spec/replicas","value":99}]'
 	expect "$minor: strategic merge patch" 0 'patched$' K patch deploy web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'
 	expect "$minor: strategic merge kept the container's other fields" 0 '^nginx:1.26 80$' \
@@ -142,9 +144,12 @@ run_suite() {
 	expect "$minor: set image stored" 0 '^nginx:1.27$' K get deploy web -o 'jsonpath={.spec.template.spec.containers[0].image}'
 	expect "$minor: rollout restart" 0 'restarted' K rollout restart deploy/web
 	expect "$minor: rollout restart annotates the template" 0 '^20[0-9-]+T' K get deploy web -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
+	# created, strategic patch of the image, set image, restart: four templates
+	expect "$minor: the deployment controller counts revisions" 0 '^4 .*kube-controller-manager' \
+		K get deploy web --show-managed-fields -o 'jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision} {.metadata.managedFields[*].manager}'
 	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=20s
 	expect "$minor: label" 0 'labeled' K label deploy web team=a
-	expect "$minor: annotate" 0 'annotated' K annotate deploy web note=x
+	expect "$minor: annotate" 0 'deployment.apps/web annotate' K annotate deploy web note=x
 	expect "$minor: label and annotation stored" 0 '^a x$' K get deploy web -o 'jsonpath={.metadata.labels.team} {.metadata.annotations.note}'
 
 	# --- watch ---
@@ -159,6 +164,14 @@ run_suite() {
 	fi
 	kill "$wpid" 2>/dev/null
 	wait "$wpid" 2>/dev/null
+
+	# --- field validation ---
+	expect "$minor: unknown field rejected by strict validation" 1 \
+		'strict decoding error: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' \
+		K apply -f "$f/typo.yaml"
+	expect "$minor: unknown field warned and dropped with --validate=warn" 0 \
+		'Warning: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' K apply --validate=warn -f "$f/typo.yaml"
+	expect "$minor: dropped field not stored" 0 '^$' K get deploy web -o 'jsonpath={.spec.template.spec.containers[0].imagePulPolicy}'
 
 	# --- errors ---
 	expect "$minor: NotFound" 1 'Error from server \(NotFound\): deployments.apps "nope" not found' K get deploy nope
@@ -182,6 +195,66 @@ run_suite() {
 	expect "$minor: CRD deleted" 0 'deleted' K delete crd widgets.example.com
 	expect "$minor: kind no longer served" 0 '^0$' sh -c "kubectl --kubeconfig '$d/state/kubeconfig' --cache-dir '$d/cache2' api-resources | grep -c widgets; true"
 
+	# --- other workloads ---
+	cat >"$f/workloads.yaml" <<'EOF'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "pg:16"}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: "agent:1"}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec: {restartPolicy: Never, containers: [{name: j, image: busybox}]}
+EOF
+	expect "$minor: statefulset, daemonset and job created" 0 'job.batch/once created' K apply -f "$f/workloads.yaml"
+	expect "$minor: statefulset rollout status" 0 'roll out complete' K rollout status sts/db --timeout=20s
+	expect "$minor: daemonset rollout status" 0 'successfully rolled out' K rollout status ds/agent --timeout=20s
+	expect "$minor: job completes" 0 'condition met' K wait --for=condition=complete job/once --timeout=20s
+
+	# --- canonical forms the server stores ---
+	cat >"$f/forms.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: q}
+spec:
+  containers:
+  - name: c
+    image: x
+    resources:
+      requests: {cpu: 0.5, memory: 1024Mi}
+      limits: {cpu: "1500m", memory: "1.5Gi"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+stringData: {password: hunter2}
+EOF
+	expect "$minor: pod and secret applied" 0 'secret/s created' K apply -f "$f/forms.yaml"
+	expect "$minor: quantities stored in canonical form" 0 '^500m 1Gi 1500m 1536Mi$' \
+		K get pod q -o 'jsonpath={.spec.containers[0].resources.requests.cpu} {.spec.containers[0].resources.requests.memory} {.spec.containers[0].resources.limits.cpu} {.spec.containers[0].resources.limits.memory}'
+	expect "$minor: stringData stored as base64 data" 0 '^aHVudGVyMg==$' K get secret s -o 'jsonpath={.data.password}{.stringData}'
+	rv1=$(K get pod q -o 'jsonpath={.metadata.resourceVersion}')
+	K apply -f "$f/forms.yaml" >/dev/null 2>&1
+	expect "$minor: re-applying non-canonical forms changes nothing" 0 "^$rv1\$" K get pod q -o 'jsonpath={.metadata.resourceVersion}'
+
 	# --- delete ---
 	expect "$minor: delete --wait" 0 'deployment.apps "web" deleted' K delete deploy web --wait
 	expect "$minor: deleted object is gone" 1 'NotFound' K get deploy web
@@ -190,6 +263,8 @@ run_suite() {
 	else not_ok "$minor: kubesim exits cleanly on SIGTERM" "$(cat "$d/state/stderr")"; fi
 }
 
-run_suite 1.29
-run_suite 1.32
+# KUBESIM_MINORS overrides the server versions (any of 1.27 ... 1.33).
+for minor in ${KUBESIM_MINORS:-1.27 1.29 1.32}; do
+	run_suite "$minor"
+done
 tap_done

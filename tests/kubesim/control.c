@@ -81,6 +81,7 @@ static void run_request(ks_cluster *c, const char *method, const char *path,
 	else
 		json_decref(resp.json);
 	free(resp.raw);
+	json_decref(resp.warnings);
 	free(copy);
 }
 

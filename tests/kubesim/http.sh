@@ -41,6 +41,11 @@ steps:
         template:
           metadata: {labels: {app: shop}}
           spec: {containers: [{name: shop, image: "shop:1"}]}
+  # steps due at the same time run in order: once east shows the scale,
+  # west's fault is in place
+  - at: 0.3
+    cluster: west
+    faults: {errorRate: 1, errorCode: 500}
   - at: 0.3
     cluster: east
     action: scale
@@ -50,11 +55,8 @@ steps:
     namespace: default
     name: shop
     replicas: 5
-  - at: 0.3
-    cluster: west
-    faults: {errorRate: 1, errorCode: 500}
 EOF
-if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml"; then
+if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml" --log; then
 	ok "kubesim starts with a scenario"
 	K() { kubectl --kubeconfig "$s/state/kubeconfig" --cache-dir "$s/cache" --request-timeout=10s "$@"; }
 	expect "scenario objects exist when ready" 0 '^shop$' K --context west get deploy shop -o 'jsonpath={.metadata.name}'
@@ -66,6 +68,7 @@ if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml"; then
 		K --context east get deploy shop --show-managed-fields -o 'jsonpath={.spec.replicas} {.metadata.managedFields[*].manager}'
 	expect "scenario step sets faults" 1 'InternalError|Internal error|internal' K --context west get deploy shop
 	ks_stop && ok "scenario run exits cleanly" || not_ok "scenario run exits cleanly" "$(cat "$s/state/stderr")"
+	check "--log writes the access log" grep -q '^kubesim: GET /clusters/west/apis/apps/v1/namespaces/default/deployments/shop 500$' "$s/state/stderr"
 else
 	not_ok "kubesim starts with a scenario" "$(cat "$s/state/stderr")"
 fi

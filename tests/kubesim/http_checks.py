@@ -54,7 +54,10 @@ def req(method, path, body=None, token=ADMIN, headers=None, timeout=10):
         doc = json.loads(data) if data else None
     except ValueError:
         doc = data
-    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), doc
+    headers = {}
+    for k, v in r.getheaders():  # repeated headers (Warning) joined as HTTP allows
+        headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
+    return r.status, headers, doc
 
 
 A = "/clusters/alpha"
@@ -77,6 +80,15 @@ def t_auth():
     report("read-only token gets 403 Forbidden on writes", s == 403 and d["reason"] == "Forbidden", d)
     s, _, d = req("GET", A + "/api/v1/namespaces", token=READONLY)
     report("read-only token may read", s == 200 and d["kind"] == "NamespaceList", d)
+    ssar = A + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+              "spec": {"resourceAttributes": {"verb": "patch", "group": "apps", "resource": "deployments"}}}
+    s1, _, d1 = req("POST", ssar, review)
+    s2, _, d2 = req("POST", ssar, review, token=READONLY)
+    review["spec"]["resourceAttributes"]["verb"] = "list"
+    s3, _, d3 = req("POST", ssar, review, token=READONLY)
+    report("SelfSubjectAccessReview answers for each token", s1 == 201 and d1["status"]["allowed"]
+           and s2 == 201 and not d2["status"]["allowed"] and s3 == 201 and d3["status"]["allowed"], (d1, d2, d3))
 
 
 def t_discovery():
@@ -112,6 +124,11 @@ def t_openapi():
         if op and op.get("x-kubernetes-group-version-kind", {}).get("kind") == "Deployment":
             ok = any(x["name"] == "fieldValidation" and x["in"] == "query" for x in op["parameters"])
     report("openapi v3 advertises fieldValidation on PATCH", s == 200 and ok, doc)
+    s, _, doc = req("GET", A + "/openapi/v2")
+    op = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    report("openapi v2 advertises fieldValidation on PATCH", s == 200 and doc["swagger"] == "2.0"
+           and op["x-kubernetes-group-version-kind"]["kind"] == "Deployment"
+           and "fieldValidation" in [p["name"] for p in op["parameters"]], op)
 
 
 def t_crud():
@@ -194,8 +211,11 @@ def t_patch_apply():
            and d["metadata"]["generation"] == 2, d)
     s, _, d = req("PATCH", dep + "/p?fieldManager=ops", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: p, labels: {x: y}}\n",
                   headers={"Content-Type": "application/apply-patch+yaml"})
-    report("fields no longer applied are removed", s == 200 and "replicas" not in d["spec"] or d["spec"].get("replicas") == 1
-           and d["metadata"]["labels"] == {"x": "y"}, d)
+    # nobody owns replicas any more: removed, then defaulted back to 1
+    report("fields no longer applied are removed", s == 200 and d["spec"]["replicas"] == 1
+           and d["metadata"]["labels"] == {"x": "y"}
+           and "f:replicas" not in json.dumps([m["fieldsV1"] for m in d["metadata"]["managedFields"]
+                                               if m["manager"] == "ops"]), d)
     s, _, d = req("GET", dep + "/p/scale")
     report("scale subresource is autoscaling/v1 Scale", s == 200 and d["kind"] == "Scale" and d["apiVersion"] == "autoscaling/v1"
            and d["status"]["selector"] == "a=p", d)
@@ -210,6 +230,45 @@ def t_patch_apply():
     s, _, d = req("PATCH", dep + "/p", json.dumps([{"op": "test", "path": "/spec/replicas", "value": 100}]),
                   headers={"Content-Type": "application/json-patch+json"})
     report("failed JSON patch test is 422 Invalid", s == 422 and d["reason"] == "Invalid", d)
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "size": {"type": "integer"},
+                            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+    s, _, d = req("POST", A + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    g = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"},
+         "spec": {"size": 1, "sise": 2, "free": {"x": 1}}, "extra": True}
+    gp = A + "/apis/example.com/v1/namespaces/default/gadgets"
+    s2, _, d2 = req("POST", gp + "?fieldValidation=Strict", g)
+    s3, h3, d3 = req("POST", gp, g)
+    report("custom resources are pruned by their CRD schema", s == 201 and s2 == 400 and "spec.sise" in d2["message"]
+           and s3 == 201 and d3["spec"] == {"size": 1, "free": {"x": 1}} and "extra" not in d3
+           and "spec.sise" in h3.get("warning", ""), (d2, d3, h3))
+    s, _, d = req("PATCH", gp + "/g", json.dumps({"spec": {"size": 2}}),
+                  headers={"Content-Type": "application/strategic-merge-patch+json"})
+    report("strategic merge patch on a custom resource is 415", s == 415 and d["reason"] == "UnsupportedMediaType", d)
+    s, _, d = req("POST", A + "/api/v1/namespaces/default/services", {"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": "np"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}})
+    report("Service defaults: clusterIP, TCP, targetPort, nodePort", s == 201 and d["spec"]["clusterIP"].startswith("10.96.")
+           and d["spec"]["ports"][0]["protocol"] == "TCP" and d["spec"]["ports"][0]["targetPort"] == 80
+           and 30000 <= d["spec"]["ports"][0]["nodePort"] <= 32767 and d["spec"]["sessionAffinity"] == "None", d)
+    cr = A + "/apis/rbac.authorization.k8s.io/v1/clusterroles"
+    req("POST", cr, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "agg"},
+                     "aggregationRule": {"clusterRoleSelectors": [{"matchExpressions": [
+                         {"key": "to-agg", "operator": "Exists"}]}]}})
+    rule = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}
+    req("POST", cr, {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                     "metadata": {"name": "src", "labels": {"to-agg": "yes"}}, "rules": [rule]})
+    s, _, d = req("GET", cr + "/agg")
+    report("aggregated ClusterRole gets the selected roles' rules from the controller", s == 200
+           and d.get("rules") == [rule]
+           and "clusterrole-aggregation-controller" in [m["manager"] for m in d["metadata"]["managedFields"]], d)
+    req("DELETE", cr + "/src")
+    s, _, d = req("GET", cr + "/agg")
+    report("aggregated rules follow a deleted role", s == 200 and not d.get("rules"), d)
     s, _, d = req("POST", dep, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}})
     report("missing name is 422 Invalid with causes", s == 422 and d["details"]["causes"][0]["field"] == "metadata.name", d)
 

@@ -111,6 +111,7 @@ typedef struct ks_server {
 	char readonly_token[65];
 	size_t history;        /* events kept per cluster */
 	int bookmark_ms;
+	bool access_log;       /* one stderr line per request (--log) */
 	volatile int stopping;
 } ks_server;
 
@@ -141,6 +142,7 @@ typedef struct ks_response {
 	size_t raw_len;
 	const char *content_type;
 	int retry_after;
+	json_t *warnings;        /* strings for Warning headers, or NULL */
 	struct MHD_Response *stream; /* watches */
 } ks_response;
 
@@ -203,6 +205,9 @@ json_t *ks_discovery_resources(ks_cluster *c, const char *group,
 json_t *ks_discovery_aggregated(ks_cluster *c, bool core, const char *ver);
 json_t *ks_openapi_index(ks_cluster *c);
 json_t *ks_openapi_gv(ks_cluster *c, const char *group, const char *version);
+/* The OpenAPI v2 document (PATCH operations only), as gnostic protobuf or
+ * JSON.  Caller holds the cluster lock. */
+int ks_openapi_v2(kd_buf *out, bool protobuf, ks_cluster *c);
 
 /* ---- store.c ---- */
 int ks_store_init(ks_server *s, const char *list);
@@ -246,9 +251,30 @@ int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 		     const json_t *applied, const char *manager, bool force,
 		     const char *api_version);
 
+/* ---- lifecycle.c (caller holds the cluster lock) ---- */
+void ks_crd_register(ks_cluster *c, const json_t *crd);
+void ks_crd_status(json_t *crd);
+void ks_cascade_delete(ks_cluster *c, const ks_type *t, const json_t *obj);
+/* Fills the rules of aggregated ClusterRoles from the roles they select,
+ * as the aggregation controller does after any ClusterRole write. */
+void ks_clusterroles_aggregate(ks_cluster *c);
+
+/* ---- validate.c ---- */
+/* Appends the paths of fields unknown to the kind's schema to `unknown`
+ * (an array), removing them when drop is set; returns how many. */
+size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool drop);
+
+/* ---- quantity.c ---- */
+/* Rewrites fields into the form the API server stores: canonical resource
+ * quantities, Secret stringData folded into data. */
+void ks_server_forms(const ks_type *t, json_t *obj);
+
 /* ---- defaults.c ---- */
 void ks_defaults_apply(const ks_type *t, json_t *obj);
 /* Simulates controllers: status for workloads. */
 void ks_status_simulate(const ks_type *t, json_t *obj);
+/* The deployment controller's revision annotation, owned by it in
+ * managedFields (after the writer's own managedFields update). */
+void ks_deployment_revision(const ks_type *t, json_t *obj, const json_t *old);
 
 #endif

@@ -2,7 +2,8 @@
  * kubesim — a multi-cluster Kubernetes API simulator for tests and demos.
  *
  *   kubesim --port P --clusters LIST --state-dir DIR [--scenario FILE]
- *           [--seed N] [--server-version 1.32] [--history N]
+ *           [--seed N] [--server-version 1.32] [--history N] [--bookmark-ms MS]
+ *           [--log]
  *
  * Serves https://127.0.0.1:P/clusters/NAME for every cluster, writes
  * DIR/kubeconfig and prints one "ready port=P" line once it listens.
@@ -261,11 +262,6 @@ static ks_cluster *cluster_of_url(const char *url)
 	return ks_cluster_find(&ks_srv, name);
 }
 
-static bool is_write(const char *method)
-{
-	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
-}
-
 static void route(ks_request *r, const char *url, ks_response *resp)
 {
 	const char *auth = ks_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -275,7 +271,6 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 	size_t nsegs = 0;
 	ks_cluster *c;
 
-	(void)url;
 	if (!auth || strncmp(auth, "Bearer ", 7)) {
 		ks_respond_status(resp, 401, "Unauthorized", "Unauthorized", NULL);
 		return;
@@ -319,7 +314,6 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 				  NULL);
 		goto cleanup;
 	}
-	(void)is_write;
 	ks_api_handle(c, r, resp);
 cleanup:
 	free(segs);
@@ -358,6 +352,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ks_response *r
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, private");
+	for (size_t i = 0; i < json_array_size(resp->warnings); i++) {
+		kd_buf h = KD_BUF_INIT;
+		const char *c;
+		kd_buf_puts(&h, "299 - \"");
+		for (c = json_string_value(json_array_get(resp->warnings, i)); c && *c; c++) {
+			if (*c == '"' || *c == '\\')
+				kd_buf_putc(&h, '\\');
+			kd_buf_putc(&h, *c);
+		}
+		kd_buf_putc(&h, '"');
+		MHD_add_response_header(mr, "Warning", kd_buf_cstr(&h));
+		kd_buf_free(&h);
+	}
 	if (resp->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", resp->retry_after);
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -415,8 +422,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		ks_respond_status(&resp, 413, "RequestEntityTooLarge", "the request body is too large", NULL);
 	else
 		route(&r, url, &resp);
+	if (ks_srv.access_log) {
+		/* method, path and outcome only: queries may hold selectors, never
+		 * tokens, but bodies may hold Secrets */
+		flockfile(stderr);
+		fprintf(stderr, "kubesim: %s %s %d%s\n", method, url, resp.code ? resp.code : 200,
+			resp.stream ? " (watch)" : "");
+		funlockfile(stderr);
+	}
 	ret = send_response(conn, &resp);
 	json_decref(resp.json);
+	json_decref(resp.warnings);
 	free(resp.raw);
 	return ret;
 }
@@ -555,7 +571,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kubesim --port P --clusters LIST|COUNT --state-dir DIR "
-		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N]\n");
+		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N] [--bookmark-ms MS] [--log]\n");
 }
 
 int main(int argc, char **argv)
@@ -574,6 +590,10 @@ int main(int argc, char **argv)
 	ks_srv.bookmark_ms = 5000;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--log")) {
+			ks_srv.access_log = true;
+			continue;
+		}
 		if (!v) {
 			usage();
 			return 2;
@@ -613,6 +633,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kubesim: %s\n", kd_error_last());
 		goto cleanup;
 	}
+	/* --seed makes error-rate faults fire on the same requests every run */
+	for (size_t k = 0; k < ks_srv.nclusters; k++)
+		ks_srv.clusters[k]->rand_state ^= (unsigned)(seed >= 0 ? seed : time(NULL)) * 2654435761u;
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "kubesim: cannot create %s: %s\n", state_dir, strerror(errno));
 		goto cleanup;

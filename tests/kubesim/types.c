@@ -33,6 +33,20 @@ static const ks_type builtin[] = {
 	{"rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", "clusterrole", "", false, false, false, false, NULL},
 	{"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", "", false, false, false, false, NULL},
 	{"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", "customresourcedefinition", "crd,crds", false, false, true, false, NULL},
+	{"", "v1", "Event", "events", "event", "ev", true, false, false, false, NULL},
+	{"", "v1", "Endpoints", "endpoints", "endpoints", "ep", true, false, false, false, NULL},
+	{"", "v1", "LimitRange", "limitranges", "limitrange", "limits", true, false, false, false, NULL},
+	{"", "v1", "ResourceQuota", "resourcequotas", "resourcequota", "quota", true, false, true, false, NULL},
+	{"", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", "pv", false, false, true, false, NULL},
+	{"", "v1", "Node", "nodes", "node", "no", false, false, true, false, NULL},
+	{"policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", "pdb", true, false, true, false, NULL},
+	{"scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass", "pc", false, false, false, false, NULL},
+	{"storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", "sc", false, false, false, false, NULL},
+	{"networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass", "", false, false, false, false, NULL},
+	{"node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", "runtimeclass", "", false, false, false, false, NULL},
+	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "", false, false, false, false, NULL},
+	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "", "", false, false, false, false, NULL},
+	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "", false, false, false, false, NULL},
 };
 
 const ks_type *ks_types_builtin(size_t *n)

@@ -28,6 +28,7 @@ typedef struct watch_state {
 	char *field_sel;
 	bool bookmarks;
 	bool table;
+	bool exact;          /* a watch of one named object: the key must match */
 	uint64_t cursor;     /* last rv sent */
 	ks_blob **initial;   /* synthetic ADDED events still to send */
 	size_t ninitial, initial_next;
@@ -63,7 +64,7 @@ static bool matches(watch_state *w, const char *key, const ks_blob *blob)
 	bool m = true;
 	json_t *obj, *meta;
 
-	if (strncmp(key, w->prefix, strlen(w->prefix)))
+	if (w->exact ? strcmp(key, w->prefix) != 0 : strncmp(key, w->prefix, strlen(w->prefix)) != 0)
 		return false;
 	if (!w->label_sel && !w->field_sel)
 		return true;
@@ -341,6 +342,7 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 		goto oom;
 	if (!t->name && t->type->namespaced && !t->ns)
 		w->prefix[strlen(w->prefix) - 1] = '\0';
+	w->exact = t->name != NULL;
 	if ((ls && *ls && !(w->label_sel = strdup(ls))) || (fs && *fs && !(w->field_sel = strdup(fs))))
 		goto oom;
 	if ((w->label_sel && ks_label_selector_match(&m, w->label_sel, NULL) < 0) ||

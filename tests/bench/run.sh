@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# kdrift's performance measures (`make bench`); prints numbers, asserts none.
+#
+#   tests/bench/run.sh BUILD_DIR
+#
+#  1. `kdrift check` of 1000 kubesim clusters x 100 objects: wall time and
+#     peak RSS (some clusters drifted so the diffs are real work).
+#  2. The same check on a 50-cluster subset, against the script users write
+#     today (kubectl kustomize + kubectl get -o json + a JSON diff in
+#     Python, cluster after cluster): both times and the ratio.
+#  3. Watch latency: the engine watches 100 clusters; `kubectl scale` changes
+#     a Deployment and the time until the engine's snapshot shows it.
+#
+#  4. The whole fleet in watch mode: first reconcile time and peak RSS.
+#
+# BENCH_CLUSTERS (default 1000) and BENCH_STEPS (default 20) scale it down.
+set -u
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 2
+build=$(cd "$build" && pwd)
+if [ "$build" = "$root/build" ]; then kdrift=$root/kdrift; else kdrift=$build/kdrift; fi
+n=${BENCH_CLUSTERS:-1000}
+steps=${BENCH_STEPS:-20}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-bench.XXXXXX")
+ks_pid=
+cleanup() {
+	[ -n "$ks_pid" ] && kill "$ks_pid" 2>/dev/null && wait "$ks_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export XDG_CACHE_HOME=$tmp/cache XDG_CONFIG_HOME=$tmp/config
+say() { printf '%s\n' "$*"; }
+
+# peak RSS (KiB) and wall seconds of a command: "RSS SECONDS EXIT"
+measure() {
+	/usr/bin/time -f '%M %e %x' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err"
+	cat "$tmp/time" | tail -1
+}
+
+say "bench: $n clusters x 100 objects (build: $build)"
+python3 tests/bench/gen.py "$tmp" "$n" || exit 2
+(cd "$tmp/repo" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@kdrift.invalid commit -qm bench) || exit 2
+
+"$build/kubesim" --port 0 --clusters "$n" --state-dir "$tmp/ks" --history 200 >"$tmp/ks.out" 2>"$tmp/ks.err" &
+ks_pid=$!
+for _ in $(seq 1 600); do grep -q '^ready port=' "$tmp/ks.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/^ready port=//p' "$tmp/ks.out")
+[ -n "$port" ] || { say "kubesim did not start: $(cat "$tmp/ks.err")"; exit 2; }
+kc=$tmp/ks/kubeconfig
+token=$(awk '/name: kubesim-admin/{f=1} f && /token:/{print $2; exit}' "$kc")
+ctl() {
+	curl -sk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X "$1" \
+		"https://127.0.0.1:$port/_kubesim/clusters/$2" --data-binary "$3" >/dev/null
+}
+start=$(date +%s%N)
+ctl POST '*/objects?manager=argocd-controller' "@$tmp/objects.json"
+say "load: $((n * 100)) objects into kubesim in $(( ($(date +%s%N) - start) / 1000000 )) ms; kubesim RSS $(( $(ps -o rss= -p "$ks_pid") / 1024 )) MiB"
+# drift in every tenth cluster: replicas by kubectl-scale, a ConfigMap by kubectl-edit
+for i in $(seq 1 10 "$n"); do
+	c=$(printf 'cluster-%04d' "$i")
+	ctl POST "$c/mutate" '{"action":"scale","manager":"kubectl-scale","apiVersion":"apps/v1","kind":"Deployment","namespace":"bench","name":"web-1","replicas":7}'
+	ctl POST "$c/mutate" '{"action":"patch","manager":"kubectl-edit","apiVersion":"v1","kind":"ConfigMap","namespace":"bench","name":"api-cfg-2","patch":{"data":{"LOG_LEVEL":"debug"}}}'
+done
+
+# 1. the whole fleet
+read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120 --output json)
+summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$tmp/out" 2>/dev/null)
+say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc; $summary"
+[ "$rc" = 1 ] || say "  (expected exit 1: $(head -c 300 "$tmp/err"))"
+
+# 2. 50 clusters: kdrift against the script
+read -r rss50 secs50 rc50 < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --clusters subset50=yes --output json)
+say "check, 50 clusters: ${secs50} s wall, peak RSS $((rss50 / 1024)) MiB, exit $rc50"
+clusters50=$(seq -f 'cluster-%04g' 1 50)
+read -r rssn secsn rcn < <(measure python3 tests/bench/naive.py "$tmp" "$kc" $clusters50)
+say "script (kubectl kustomize + kubectl get + python diff), 50 clusters: ${secsn} s wall, exit $rcn, $(cat "$tmp/out") objects differ"
+say "$(python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("ratio: kdrift is %.1fx faster than the script" % (b / a if a > 0 else float("inf")))' "$secs50" "$secsn")"
+
+# 3. watch latency
+pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto)
+pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto)
+if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote core $pc_cflags \
+	-o "$tmp/watch_latency" tests/bench/watch_latency.c "$build/libkdcore.a" $pc_libs -lpthread 2>"$tmp/cc.err"; then
+	"$tmp/watch_latency" "$tmp/repo" "$kc" subset100=yes "$steps" $(seq -f 'cluster-%04g' 1 $((n < 100 ? n : 100)))
+	# the whole fleet watched: memory of the engine as the UI runs it
+	say "watch mode, all $n clusters:"
+	"$tmp/watch_latency" "$tmp/repo" "$kc" "" 1 cluster-0001 2>&1 | sed 's/^/  /' 
+else
+	say "watch latency: cannot build the probe: $(cat "$tmp/cc.err")"
+fi
