@@ -6,8 +6,9 @@
  * Each kustomization is one level.  A level starts from its resources
  * (files, or the output of other kustomizations), generates ConfigMaps and
  * Secrets, lets its components transform what it has so far, runs its
- * transformers, appends content hashes, and finally rewrites references to
- * resources whose names changed during the level.
+ * transformers, and finally rewrites references to resources whose names
+ * changed during the level.  Generated names get their content hash once,
+ * after the last level.
  */
 #include "kustomize_priv.h"
 
@@ -61,7 +62,7 @@ bool kd_kustomize_present(kd_source *src, const char *dir)
 	return false;
 }
 
-static void kfile_free(kz_file *f)
+static void kfile_free(kd_kz_file *f)
 {
 	free(f->dir);
 	free(f->path);
@@ -70,7 +71,7 @@ static void kfile_free(kz_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static int check_fields(const kz_file *f)
+static int check_fields(const kd_kz_file *f)
 {
 	const char *key;
 	json_t *v;
@@ -85,11 +86,11 @@ static int check_fields(const kz_file *f)
 			if (strcmp(key, unsupported_fields[i]) == 0)
 				return kd_error_set(KD_EUNSUPPORTED,
 						    "unsupported kustomize feature '%s' (%s:%d)",
-						    key, f->path, kz_line(f, ptr));
+						    key, f->path, kd_kz_line(f, ptr));
 		for (i = 0; known_fields[i] && !known; i++)
 			known = strcmp(key, known_fields[i]) == 0;
 		if (!known)
-			return kz_fail(f, ptr, KD_EINVAL, "unknown field '%s' in kustomization", key);
+			return kd_kz_fail(f, ptr, KD_EINVAL, "unknown field '%s' in kustomization", key);
 	}
 	return 0;
 }
@@ -109,8 +110,8 @@ static bool is_empty(const json_t *doc)
 }
 
 /* Loads the kustomization of dir; `from` names who asked, for errors. */
-static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
-		      const kz_file *from, const char *from_ptr)
+static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
+		      const kd_kz_file *from, const char *from_ptr)
 {
 	kd_buf data = KD_BUF_INIT;
 	json_t *docs = NULL, *pos = NULL;
@@ -145,7 +146,7 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 	}
 	if (!f->path) {
 		if (from)
-			rc = kz_fail(from, from_ptr, KD_ENOTFOUND,
+			rc = kd_kz_fail(from, from_ptr, KD_ENOTFOUND,
 				     "no kustomization.yaml, kustomization.yml or Kustomization in '%s'",
 				     dir[0] ? dir : ".");
 		else
@@ -173,14 +174,14 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 	docs = NULL;
 	f->pos = json_is_array(pos) ? json_incref(json_array_get(pos, 0)) : json_incref(pos);
 	if (!json_is_object(f->doc)) {
-		rc = kz_fail(f, "", KD_EINVAL, "a kustomization must be a mapping");
+		rc = kd_kz_fail(f, "", KD_EINVAL, "a kustomization must be a mapping");
 		goto cleanup;
 	}
 	kind = json_string_value(json_object_get(f->doc, "kind"));
 	if (kind && strcmp(kind, "Component") == 0)
 		f->component = true;
 	else if (kind && strcmp(kind, "Kustomization") != 0) {
-		rc = kz_fail(f, "/kind", KD_EINVAL,
+		rc = kd_kz_fail(f, "/kind", KD_EINVAL,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
 	}
@@ -196,7 +197,7 @@ static int kfile_load(kz_file *f, kz_ctx *c, const char *dir,
 	}
 	rc = check_fields(f);
 	if (rc == 0 && is_empty(f->doc))
-		rc = kz_fail(f, "", KD_EINVAL, "kustomization is empty");
+		rc = kd_kz_fail(f, "", KD_EINVAL, "kustomization is empty");
 cleanup:
 	json_decref(docs);
 	json_decref(pos);
@@ -218,15 +219,15 @@ static int seen_add(json_t *seen, const json_t *obj)
 
 	if (!seen)
 		return 0;
-	kz_group_of(group, sizeof(group), kz_api_version(obj));
-	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", group, kz_kind(obj), kz_ns(obj),
-			  kz_name(obj) ? kz_name(obj) : "") < 0)
+	kd_kz_group_of(group, sizeof(group), kd_kz_api_version(obj));
+	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", group, kd_kz_kind(obj), kd_kz_ns(obj),
+			  kd_kz_name(obj) ? kd_kz_name(obj) : "") < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (json_object_get(seen, kd_buf_cstr(&key)))
 		rc = kd_error_set(KD_EINVAL,
 				  "may not add resource with an already registered id: %s %s%s%s",
-				  kz_kind(obj), kz_ns(obj), kz_ns(obj)[0] ? "/" : "",
-				  kz_name(obj) ? kz_name(obj) : "");
+				  kd_kz_kind(obj), kd_kz_ns(obj), kd_kz_ns(obj)[0] ? "/" : "",
+				  kd_kz_name(obj) ? kd_kz_name(obj) : "");
 	else if (json_object_set_new(seen, kd_buf_cstr(&key), json_true()) < 0)
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 	else
@@ -235,7 +236,7 @@ static int seen_add(json_t *seen, const json_t *obj)
 	return rc;
 }
 
-static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, json_t *seen,
+static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *seen,
 		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
@@ -244,31 +245,31 @@ static int add_file(kz_ctx *c, const kz_file *f, kz_list *l, json_t *seen,
 	size_t i;
 	int rc;
 
-	rc = kz_read_file(&data, &path, c, f, rel, ptr);
+	rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
 	if (rc < 0)
 		goto cleanup;
-	rc = kz_parse_docs(&docs, data.data ? data.data : "", data.len, path);
+	rc = kd_kz_parse_docs(&docs, data.data ? data.data : "", data.len, path);
 	if (rc < 0) {
-		rc = kz_wrap(f, ptr, rc);
+		rc = kd_kz_wrap(f, ptr, rc);
 		goto cleanup;
 	}
 	for (i = 0; i < json_array_size(docs); i++) {
 		json_t *d = json_array_get(docs, i);
 
-		if (!kz_name(d) || !json_string_value(json_object_get(d, "kind"))) {
-			rc = kz_fail(f, ptr, KD_EINVAL,
+		if (!kd_kz_name(d) || !json_string_value(json_object_get(d, "kind"))) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL,
 				     "%s: document %zu has no kind or metadata.name",
 				     path, i + 1);
 			goto cleanup;
 		}
 		rc = seen_add(seen, d);
 		if (rc < 0) {
-			rc = kz_wrap(f, ptr, rc);
+			rc = kd_kz_wrap(f, ptr, rc);
 			goto cleanup;
 		}
-		rc = kz_list_add(l, json_incref(d), kz_name(d));
+		rc = kd_kz_list_add(l, json_incref(d), kd_kz_name(d));
 		if (rc == 0 && c->trace)
-			rc = kz_set_file(&l->v[l->n - 1], path);
+			rc = kd_kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
 			goto cleanup;
 	}
@@ -279,8 +280,8 @@ cleanup:
 	return rc;
 }
 
-static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
-		     const kz_file *from, const char *from_ptr);
+static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool component,
+		     const kd_kz_file *from, const char *from_ptr);
 
 static bool is_remote(const char *s)
 {
@@ -291,7 +292,7 @@ static bool is_remote(const char *s)
 
 /* Appends src's resources to dst, refusing ids already in seen (NULL: no
  * check); empties src. */
-static int absorb(kz_list *dst, kz_list *src, json_t *seen, const kz_file *f,
+static int absorb(kd_kz_list *dst, kd_kz_list *src, json_t *seen, const kd_kz_file *f,
 		  const char *ptr)
 {
 	size_t i;
@@ -300,12 +301,12 @@ static int absorb(kz_list *dst, kz_list *src, json_t *seen, const kz_file *f,
 	for (i = 0; i < src->n; i++) {
 		rc = seen_add(seen, src->v[i].obj);
 		if (rc < 0)
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 	}
 	for (i = 0; i < src->n; i++) {
 		if (dst->n == dst->cap) {
 			size_t cap = dst->cap ? dst->cap * 2 : 16;
-			kz_res *v = realloc(dst->v, cap * sizeof(*v));
+			kd_kz_res *v = realloc(dst->v, cap * sizeof(*v));
 
 			if (!v)
 				return kd_error_set(KD_ENOMEM, "out of memory");
@@ -320,7 +321,7 @@ static int absorb(kz_list *dst, kz_list *src, json_t *seen, const kz_file *f,
 	return rc;
 }
 
-static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
+static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			 const char *field)
 {
 	json_t *list = json_object_get(f->doc, field);
@@ -333,7 +334,7 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 		return 0;
 	snprintf(ptr, sizeof(ptr), "/%s", field);
 	if (!json_is_array(list))
-		return kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", field);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", field);
 	seen = json_object();
 	if (!seen)
 		return kd_error_set(KD_ENOMEM, "out of memory");
@@ -347,13 +348,13 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 
 		snprintf(ptr, sizeof(ptr), "/%s/%zu", field, i);
 		if (!rel) {
-			rc = kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
 			break;
 		}
 		if (is_remote(rel)) {
 			rc = kd_error_set(KD_EUNSUPPORTED,
 					  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
-					  rel, f->path, kz_line(f, ptr));
+					  rel, f->path, kd_kz_line(f, ptr));
 			break;
 		}
 		rc = kd_path_join(&path, f->dir, rel);
@@ -361,20 +362,20 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 			rc = kd_source_stat(&t, c->src, path);
 		if (rc < 0) {
 			free(path);
-			rc = kz_wrap(f, ptr, rc);
+			rc = kd_kz_wrap(f, ptr, rc);
 			break;
 		}
 		if (t == KD_SOURCE_DIR) {
-			kz_list sub = { NULL, 0, 0 };
+			kd_kz_list sub = { NULL, 0, 0 };
 
 			rc = build_dir(c, path, &sub, false, f, ptr);
 			if (rc == 0)
 				rc = absorb(l, &sub, seen, f, ptr);
-			kz_list_free(&sub);
+			kd_kz_list_free(&sub);
 		} else if (t == KD_SOURCE_FILE) {
 			rc = add_file(c, f, l, seen, rel, ptr);
 		} else {
-			rc = kz_fail(f, ptr, KD_ENOTFOUND, "resource '%s' not found", rel);
+			rc = kd_kz_fail(f, ptr, KD_ENOTFOUND, "resource '%s' not found", rel);
 		}
 		free(path);
 	}
@@ -382,7 +383,7 @@ static int add_resources(kz_ctx *c, const kz_file *f, kz_list *l,
 	return rc;
 }
 
-static int add_components(kz_ctx *c, const kz_file *f, kz_list *l)
+static int add_components(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "components");
 	char ptr[64];
@@ -392,31 +393,31 @@ static int add_components(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return kz_fail(f, "/components", KD_EINVAL, "'components' must be a list");
+		return kd_kz_fail(f, "/components", KD_EINVAL, "'components' must be a list");
 	for (i = 0; i < json_array_size(list); i++) {
 		const char *rel = json_string_value(json_array_get(list, i));
 		char *path = NULL;
 
 		snprintf(ptr, sizeof(ptr), "/components/%zu", i);
 		if (!rel)
-			return kz_fail(f, ptr, KD_EINVAL, "'components' entries must be strings");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "'components' entries must be strings");
 		if (is_remote(rel))
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'remote resource %s' (%s:%d)",
-					    rel, f->path, kz_line(f, ptr));
+					    rel, f->path, kd_kz_line(f, ptr));
 		rc = kd_path_join(&path, f->dir, rel);
 		if (rc < 0)
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 		rc = build_dir(c, path, l, true, f, ptr);
 		free(path);
 		if (rc < 0)
 			return rc;
-		kz_mark_level(l);
+		kd_kz_mark_level(l);
 	}
 	return 0;
 }
 
-static int str_field(const char **out, const kz_file *f, const char *key)
+static int str_field(const char **out, const kd_kz_file *f, const char *key)
 {
 	json_t *v = json_object_get(f->doc, key);
 	char ptr[64];
@@ -426,7 +427,7 @@ static int str_field(const char **out, const kz_file *f, const char *key)
 		return 0;
 	snprintf(ptr, sizeof(ptr), "/%s", key);
 	if (!json_is_string(v))
-		return kz_fail(f, ptr, KD_EINVAL, "'%s' must be a string", key);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'%s' must be a string", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -434,7 +435,7 @@ static int str_field(const char **out, const kz_file *f, const char *key)
 static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
 					  "fields", NULL };
 
-static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
+static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
 	json_t *labels;
@@ -445,21 +446,21 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 	    (rc = str_field(&prefix, f, "namePrefix")) < 0 ||
 	    (rc = str_field(&suffix, f, "nameSuffix")) < 0)
 		return rc;
-	if ((rc = kz_patches_strategic(c, f, l)) < 0)
+	if ((rc = kd_kz_patches_strategic(c, f, l)) < 0)
 		return rc;
-	if ((rc = kz_patches(c, f, l)) < 0)
+	if ((rc = kd_kz_patches(c, f, l)) < 0)
 		return rc;
-	if (ns && (rc = kz_namespace(f, l, ns)) < 0)
+	if (ns && (rc = kd_kz_namespace(f, l, ns)) < 0)
 		return rc;
-	if ((prefix || suffix) && (rc = kz_prefix_suffix(l, prefix, suffix)) < 0)
+	if ((prefix || suffix) && (rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0)
 		return rc;
 	if (json_object_get(f->doc, "commonLabels") &&
-	    (rc = kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
+	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
 			    "/commonLabels")) < 0)
 		return rc;
 	labels = json_object_get(f->doc, "labels");
 	if (labels && !json_is_array(labels))
-		return kz_fail(f, "/labels", KD_EINVAL, "'labels' must be a list");
+		return kd_kz_fail(f, "/labels", KD_EINVAL, "'labels' must be a list");
 	for (i = 0; i < json_array_size(labels); i++) {
 		json_t *e = json_array_get(labels, i);
 		char ptr[64];
@@ -467,36 +468,36 @@ static int run_transformers(kz_ctx *c, const kz_file *f, kz_list *l)
 
 		snprintf(ptr, sizeof(ptr), "/labels/%zu", i);
 		if (!json_is_object(e))
-			return kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
 		if (json_object_get(e, "fields"))
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
-					    f->path, kz_line(f, ptr));
-		if ((rc = kz_check_keys(f, ptr, e, label_keys)) < 0)
+					    f->path, kd_kz_line(f, ptr));
+		if ((rc = kd_kz_check_keys(f, ptr, e, label_keys)) < 0)
 			return rc;
-		sel = kz_true(json_object_get(e, "includeSelectors"));
-		tmpl = sel || kz_true(json_object_get(e, "includeTemplates"));
+		sel = kd_kz_true(json_object_get(e, "includeSelectors"));
+		tmpl = sel || kd_kz_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
-		    (rc = kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
+		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
 			return rc;
 	}
 	if (json_object_get(f->doc, "commonAnnotations") &&
-	    (rc = kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0)
+	    (rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0)
 		return rc;
-	if ((rc = kz_patches_json6902(c, f, l)) < 0)
+	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0)
 		return rc;
 	if (json_object_get(f->doc, "replicas") &&
-	    (rc = kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0)
+	    (rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0)
 		return rc;
 	if (json_object_get(f->doc, "images") &&
-	    (rc = kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
+	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
-	return kz_replacements(c, f, l);
+	return kd_kz_replacements(c, f, l);
 }
 
 /* Lays the caller's settings over the top kustomization (see
  * kd_kustomize_opts.overrides). */
-static int apply_overrides(kz_file *f, const json_t *ov)
+static int apply_overrides(kd_kz_file *f, const json_t *ov)
 {
 	static const char *const replaced[] = { "namespace", "namePrefix", "nameSuffix", NULL };
 	static const char *const appended[] = { "patches", "images", "components", NULL };
@@ -533,7 +534,7 @@ static int apply_overrides(kz_file *f, const json_t *ov)
 					return kd_error_set(KD_ENOMEM, "out of memory");
 			}
 			if (!json_is_array(cur))
-				return kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
+				return kd_kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
 			if (json_array_extend(cur, v) < 0)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 		}
@@ -543,7 +544,7 @@ static int apply_overrides(kz_file *f, const json_t *ov)
 
 /* Only the kustomization being built decides the output order; nested
  * ones' sortOptions are ignored, as kustomize ignores them. */
-static int read_sort_options(kz_ctx *c, const kz_file *f)
+static int read_sort_options(kd_kz_ctx *c, const kd_kz_file *f)
 {
 	json_t *so = json_object_get(f->doc, "sortOptions");
 	json_t *legacy;
@@ -554,34 +555,34 @@ static int read_sort_options(kz_ctx *c, const kz_file *f)
 	if (!so || json_is_null(so))
 		return 0;
 	if (!json_is_object(so))
-		return kz_fail(f, "/sortOptions", KD_EINVAL, "'sortOptions' must be a mapping");
+		return kd_kz_fail(f, "/sortOptions", KD_EINVAL, "'sortOptions' must be a mapping");
 	order = json_string_value(json_object_get(so, "order"));
 	if (!order || (strcmp(order, "legacy") != 0 && strcmp(order, "fifo") != 0))
-		return kz_fail(f, "/sortOptions", KD_EINVAL,
+		return kd_kz_fail(f, "/sortOptions", KD_EINVAL,
 			       "sortOptions.order must be legacy or fifo");
 	{
 		static const char *const so_keys[] = { "order", "legacySortOptions", NULL };
 		static const char *const legacy_keys[] = { "orderFirst", "orderLast", NULL };
 		int rc;
 
-		if ((rc = kz_check_keys(f, "/sortOptions", so, so_keys)) < 0 ||
-		    (rc = kz_check_keys(f, "/sortOptions", json_object_get(so, "legacySortOptions"),
+		if ((rc = kd_kz_check_keys(f, "/sortOptions", so, so_keys)) < 0 ||
+		    (rc = kd_kz_check_keys(f, "/sortOptions", json_object_get(so, "legacySortOptions"),
 					legacy_keys)) < 0)
 			return rc;
 	}
 	legacy = json_object_get(so, "legacySortOptions");
 	if (legacy && strcmp(order, "legacy") != 0)
-		return kz_fail(f, "/sortOptions", KD_EINVAL,
+		return kd_kz_fail(f, "/sortOptions", KD_EINVAL,
 			       "legacySortOptions need order: legacy");
 	for (i = 0; legacy && i < 2; i++) {
 		json_t *l = json_object_get(legacy, lists[i]);
 
 		if (l && !json_is_array(l))
-			return kz_fail(f, "/sortOptions", KD_EINVAL,
+			return kd_kz_fail(f, "/sortOptions", KD_EINVAL,
 				       "legacySortOptions.%s must be a list of kinds", lists[i]);
 		for (j = 0; j < json_array_size(l); j++)
 			if (!json_is_string(json_array_get(l, j)))
-				return kz_fail(f, "/sortOptions", KD_EINVAL,
+				return kd_kz_fail(f, "/sortOptions", KD_EINVAL,
 					       "legacySortOptions.%s must be a list of kinds", lists[i]);
 	}
 	json_decref(c->sort);
@@ -589,23 +590,23 @@ static int read_sort_options(kz_ctx *c, const kz_file *f)
 	return 0;
 }
 
-static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
-		     const kz_file *from, const char *from_ptr)
+static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool component,
+		     const kd_kz_file *from, const char *from_ptr)
 {
-	kz_list own = { NULL, 0, 0 };
-	kz_list *l = component ? acc : &own;
-	kz_file f;
+	kd_kz_list own = { NULL, 0, 0 };
+	kd_kz_list *l = component ? acc : &own;
+	kd_kz_file f;
 	char **stack;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < c->depth; i++)
 		if (strcmp(c->stack[i], dir) == 0)
-			return kz_fail(from, from_ptr, KD_EINVAL,
+			return kd_kz_fail(from, from_ptr, KD_EINVAL,
 				       "cycle detected: '%s' includes itself",
 				       dir[0] ? dir : ".");
 	if (c->depth >= 64)
-		return kz_fail(from, from_ptr, KD_ELIMIT,
+		return kd_kz_fail(from, from_ptr, KD_ELIMIT,
 			       "kustomizations nested more than 64 deep");
 	stack = realloc(c->stack, (c->depth + 1) * sizeof(*stack));
 	if (!stack)
@@ -617,12 +618,12 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 	if (rc < 0)
 		goto pop;
 	if (component && !f.component) {
-		rc = kz_fail(from, from_ptr, KD_EINVAL,
+		rc = kd_kz_fail(from, from_ptr, KD_EINVAL,
 			     "'%s' is a Kustomization, not a Component", dir[0] ? dir : ".");
 		goto cleanup;
 	}
 	if (!component && f.component) {
-		rc = kz_fail(from, from_ptr, KD_EINVAL,
+		rc = kd_kz_fail(from, from_ptr, KD_EINVAL,
 			     "'%s' is a Component; list it under 'components'",
 			     dir[0] ? dir : ".");
 		goto cleanup;
@@ -631,30 +632,29 @@ static int build_dir(kz_ctx *c, const char *dir, kz_list *acc, bool component,
 		goto cleanup;
 	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
 		goto cleanup;
-	kz_mark_level(l);
+	kd_kz_mark_level(l);
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
 	    (rc = add_resources(c, &f, l, "bases")) < 0)
 		goto cleanup;
 	/* Names from other kustomizations are final there: references to them
 	 * are rewritten from here on. */
-	kz_mark_level(l);
+	kd_kz_mark_level(l);
 	/* kustomize generates before it applies components, so a component
 	 * can merge into this kustomization's generated ConfigMaps.  Traced
 	 * builds credit each change to the level (or component) making it. */
-	if ((rc = kz_snapshot(c, l)) < 0 ||
-	    (rc = kz_generators(c, &f, l)) < 0 ||
-	    (rc = kz_record_changes(c, l, f.dir)) < 0 ||
+	if ((rc = kd_kz_snapshot(c, l)) < 0 ||
+	    (rc = kd_kz_generators(c, &f, l)) < 0 ||
+	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
-	    (rc = kz_snapshot(c, l)) < 0 ||
+	    (rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
-	    (rc = kz_apply_hashes(l)) < 0 ||
-	    (rc = kz_fix_references(l)) < 0 ||
-	    (rc = kz_record_changes(c, l, f.dir)) < 0)
+	    (rc = kd_kz_fix_references(l)) < 0 ||
+	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, NULL, from, from_ptr);
 cleanup:
-	kz_list_free(&own);
+	kd_kz_list_free(&own);
 	kfile_free(&f);
 pop:
 	c->depth--;
@@ -678,9 +678,9 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const char *dir, const kd_kustomize_opts *opts,
 			      const json_t *overrides)
 {
-	kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
+	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
 		     overrides, origins != NULL };
-	kz_list acc = { NULL, 0, 0 };
+	kd_kz_list acc = { NULL, 0, 0 };
 	char *root = NULL;
 	int rc;
 
@@ -691,10 +691,19 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
+	/* kustomize names generated objects by their content only once the
+	 * whole build is done (transformers and replacements see the names
+	 * without hash); references follow. */
+	if (rc == 0) {
+		kd_kz_mark_level(&acc);
+		rc = kd_kz_apply_hashes(&acc);
+	}
 	if (rc == 0)
-		rc = kz_output(out, origins, &acc, c.sort);
+		rc = kd_kz_fix_references(&acc);
+	if (rc == 0)
+		rc = kd_kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);
-	kz_list_free(&acc);
+	kd_kz_list_free(&acc);
 	free(c.stack);
 	free(root);
 	return rc;

@@ -114,10 +114,10 @@ static int go_json(kd_buf *b, const json_t *v)
 	}
 }
 
-int kz_hash_object(char out[11], const json_t *obj)
+int kd_kz_hash_object(char out[11], const json_t *obj)
 {
 	static const char hexd[] = "0123456789abcdef";
-	const char *kind = kz_kind(obj);
+	const char *kind = kd_kz_kind(obj);
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
 	kd_buf b = KD_BUF_INIT;
@@ -181,26 +181,26 @@ cleanup:
 	return rc;
 }
 
-int kz_apply_hashes(kz_list *l)
+int kd_kz_apply_hashes(kd_kz_list *l)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
+		kd_kz_res *r = &l->v[i];
 		char hash[11];
 		kd_buf name = KD_BUF_INIT;
 
 		if (!r->hashed)
 			continue;
-		if ((rc = kz_remember_id(r)) < 0)
+		if ((rc = kd_kz_remember_id(r)) < 0)
 			return rc;
-		rc = kz_hash_object(hash, r->obj);
+		rc = kd_kz_hash_object(hash, r->obj);
 		if (rc < 0)
 			return rc;
 		if (kd_buf_printf(&name, "%s-%s", r->base_name, hash) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
-		rc = kz_set_str(json_object_get(r->obj, "metadata"), "name", kd_buf_cstr(&name));
+		rc = kd_kz_set_str(json_object_get(r->obj, "metadata"), "name", kd_buf_cstr(&name));
 		kd_buf_free(&name);
 		if (rc < 0)
 			return rc;
@@ -301,30 +301,30 @@ typedef struct gen_data {
 	json_t *binary;
 } gen_data;
 
-static int put_key(const kz_file *f, const char *ptr, gen_data *g,
+static int put_key(const kd_kz_file *f, const char *ptr, gen_data *g,
 		   const char *key, json_t *value, bool binary)
 {
 	if (!value)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (!key[0]) {
 		json_decref(value);
-		return kz_fail(f, ptr, KD_EINVAL, "a generator key may not be empty");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a generator key may not be empty");
 	}
 	if (json_object_get(g->data, key) || json_object_get(g->binary, key)) {
 		json_decref(value);
-		return kz_fail(f, ptr, KD_EINVAL, "generator key '%s' is given more than once", key);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "generator key '%s' is given more than once", key);
 	}
 	if (json_object_set_new(binary ? g->binary : g->data, key, value) < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
 }
 
-static int env_file(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g,
+static int env_file(kd_kz_ctx *c, const kd_kz_file *f, const char *ptr, gen_data *g,
 		    const char *rel)
 {
 	kd_buf data = KD_BUF_INIT;
 	const char *p;
-	int rc = kz_read_file(&data, NULL, c, f, rel, ptr);
+	int rc = kd_kz_read_file(&data, NULL, c, f, rel, ptr);
 
 	if (rc < 0)
 		return rc;
@@ -347,7 +347,7 @@ static int env_file(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g,
 		if (*k && *k != '#') {
 			eq = strchr(k, '=');
 			if (!eq)
-				rc = kz_fail(f, ptr, KD_EINVAL,
+				rc = kd_kz_fail(f, ptr, KD_EINVAL,
 					     "%s: line '%s' is not KEY=VALUE (values from the environment are not read)",
 					     rel, k);
 			else {
@@ -364,7 +364,7 @@ static int env_file(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g,
 	return rc;
 }
 
-static int literal(const kz_file *f, const char *ptr, gen_data *g, const char *s)
+static int literal(const kd_kz_file *f, const char *ptr, gen_data *g, const char *s)
 {
 	const char *eq = strchr(s, '=');
 	char *key;
@@ -373,7 +373,7 @@ static int literal(const kz_file *f, const char *ptr, gen_data *g, const char *s
 	int rc;
 
 	if (!eq || eq == s)
-		return kz_fail(f, ptr, KD_EINVAL, "literal '%s' is not KEY=VALUE", s);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "literal '%s' is not KEY=VALUE", s);
 	key = strndup(s, (size_t)(eq - s));
 	if (!key)
 		return kd_error_set(KD_ENOMEM, "out of memory");
@@ -388,7 +388,7 @@ static int literal(const kz_file *f, const char *ptr, gen_data *g, const char *s
 	return rc;
 }
 
-static int file_source(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g,
+static int file_source(kd_kz_ctx *c, const kd_kz_file *f, const char *ptr, gen_data *g,
 		       const char *spec)
 {
 	const char *eq = strchr(spec, '=');
@@ -400,7 +400,7 @@ static int file_source(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g
 	key = eq ? strndup(spec, (size_t)(eq - spec)) : strdup(kd_path_basename(rel));
 	if (!key)
 		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = kz_read_file(&data, NULL, c, f, rel, ptr);
+	rc = kd_kz_read_file(&data, NULL, c, f, rel, ptr);
 	if (rc == 0) {
 		if (valid_utf8((const unsigned char *)kd_buf_cstr(&data), data.len)) {
 			rc = put_key(f, ptr, g, key, json_stringn(kd_buf_cstr(&data), data.len), false);
@@ -420,7 +420,7 @@ static int file_source(kz_ctx *c, const kz_file *f, const char *ptr, gen_data *g
 	return rc;
 }
 
-static int string_list(const kz_file *f, const json_t *e, const char *field,
+static int string_list(const kd_kz_file *f, const json_t *e, const char *field,
 		       const char *ptr, json_t **out)
 {
 	json_t *v = json_object_get(e, field);
@@ -430,16 +430,16 @@ static int string_list(const kz_file *f, const json_t *e, const char *field,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_array(v))
-		return kz_fail(f, ptr, KD_EINVAL, "generator '%s' must be a list of strings", field);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "generator '%s' must be a list of strings", field);
 	for (i = 0; i < json_array_size(v); i++)
 		if (!json_is_string(json_array_get(v, i)))
-			return kz_fail(f, ptr, KD_EINVAL,
+			return kd_kz_fail(f, ptr, KD_EINVAL,
 				       "generator '%s' must be a list of strings", field);
 	*out = v;
 	return 0;
 }
 
-static int collect(kz_ctx *c, const kz_file *f, const json_t *e, const char *ptr,
+static int collect(kd_kz_ctx *c, const kd_kz_file *f, const json_t *e, const char *ptr,
 		   gen_data *g)
 {
 	json_t *envs, *lits, *files;
@@ -520,12 +520,12 @@ static void read_opts(gen_opts *o, const json_t *global, const json_t *local)
 	o->annotations = json_object_get(global, "annotations");
 	o->labels2 = json_object_get(local, "labels");
 	o->annotations2 = json_object_get(local, "annotations");
-	o->no_hash = kz_true(json_object_get(global, "disableNameSuffixHash"));
-	if ((v = json_object_get(local, "disableNameSuffixHash")) && kz_is_bool(v))
-		o->no_hash = kz_true(v);
-	o->immutable = kz_true(json_object_get(global, "immutable"));
-	if ((v = json_object_get(local, "immutable")) && kz_is_bool(v))
-		o->immutable = kz_true(v);
+	o->no_hash = kd_kz_true(json_object_get(global, "disableNameSuffixHash"));
+	if ((v = json_object_get(local, "disableNameSuffixHash")) && kd_kz_is_bool(v))
+		o->no_hash = kd_kz_true(v);
+	o->immutable = kd_kz_true(json_object_get(global, "immutable"));
+	if ((v = json_object_get(local, "immutable")) && kd_kz_is_bool(v))
+		o->immutable = kd_kz_true(v);
 }
 
 static const char *const configmap_keys[] = { "name", "namespace", "behavior", "literals",
@@ -536,17 +536,17 @@ static const char *const option_keys[] = { "labels", "annotations", "disableName
 					   "immutable", NULL };
 
 /* kubectl refuses anything but strings in these fields. */
-static int check_strings(const kz_file *f, const char *ptr, const json_t *e,
+static int check_strings(const kd_kz_file *f, const char *ptr, const json_t *e,
 			 const char *field)
 {
 	json_t *v = json_object_get(e, field);
 
 	if (v && !json_is_string(v) && !json_is_null(v))
-		return kz_fail(f, ptr, KD_EINVAL, "generator '%s' must be a string", field);
+		return kd_kz_fail(f, ptr, KD_EINVAL, "generator '%s' must be a string", field);
 	return 0;
 }
 
-static int check_string_map(const kz_file *f, const char *ptr, const json_t *m)
+static int check_string_map(const kd_kz_file *f, const char *ptr, const json_t *m)
 {
 	const char *key;
 	json_t *v;
@@ -554,26 +554,26 @@ static int check_string_map(const kz_file *f, const char *ptr, const json_t *m)
 	if (!m || json_is_null(m))
 		return 0;
 	if (!json_is_object(m))
-		return kz_fail(f, ptr, KD_EINVAL, "generator labels and annotations must be mappings");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "generator labels and annotations must be mappings");
 	json_object_foreach((json_t *)m, key, v)
 		if (!json_is_string(v))
-			return kz_fail(f, ptr, KD_EINVAL,
+			return kd_kz_fail(f, ptr, KD_EINVAL,
 				       "value of '%s' must be a string (quote it)", key);
 	return 0;
 }
 
-static kz_res *find_generated(kz_list *l, const char *kind, const char *name,
+static kd_kz_res *find_generated(kd_kz_list *l, const char *kind, const char *name,
 			      const char *ns)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
-		const char *cur = kz_name(r->obj);
+		kd_kz_res *r = &l->v[i];
+		const char *cur = kd_kz_name(r->obj);
 
-		if (strcmp(kz_kind(r->obj), kind) != 0)
+		if (strcmp(kd_kz_kind(r->obj), kind) != 0)
 			continue;
-		if (ns && strcmp(kz_ns(r->obj), ns) != 0)
+		if (ns && strcmp(kd_kz_ns(r->obj), ns) != 0)
 			continue;
 		if (strcmp(r->orig_name, name) == 0 ||
 		    (r->base_name && strcmp(r->base_name, name) == 0) ||
@@ -583,7 +583,7 @@ static kz_res *find_generated(kz_list *l, const char *kind, const char *name,
 	return NULL;
 }
 
-static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
+static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
 		   const char *ptr, bool secret)
 {
 	const char *kind = secret ? "Secret" : "ConfigMap";
@@ -591,10 +591,12 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 	const char *ns = json_string_value(json_object_get(e, "namespace"));
 	const char *behavior = json_string_value(json_object_get(e, "behavior"));
 	const char *type = json_string_value(json_object_get(e, "type"));
+	const json_t *global = json_object_get(f->doc, "generatorOptions");
+	const json_t *local = json_object_get(e, "options");
 	gen_data g = { json_object(), json_object() };
 	json_t *obj = NULL, *meta;
 	gen_opts o;
-	kz_res *old;
+	kd_kz_res *old;
 	int rc = 0;
 
 	if (!g.data || !g.binary) {
@@ -602,34 +604,28 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 		goto cleanup;
 	}
 	if (!json_is_object(e)) {
-		rc = kz_fail(f, ptr, KD_EINVAL, "a generator must be a mapping");
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a generator must be a mapping");
 		goto cleanup;
 	}
 	if (!name || !name[0]) {
-		rc = kz_fail(f, ptr, KD_EINVAL, "a %s generator needs a name", kind);
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a %s generator needs a name", kind);
 		goto cleanup;
 	}
-	if (!behavior || !behavior[0])
+	/* kustomize creates for any behavior it does not know */
+	if (!behavior || (strcmp(behavior, "merge") != 0 && strcmp(behavior, "replace") != 0))
 		behavior = "create";
-	if (strcmp(behavior, "create") != 0 && strcmp(behavior, "merge") != 0 &&
-	    strcmp(behavior, "replace") != 0) {
-		rc = kz_fail(f, ptr, KD_EINVAL,
-			     "behavior must be create, merge or replace, not '%s'", behavior);
-		goto cleanup;
-	}
-	if ((rc = kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
-	    (rc = kz_check_keys(f, "/generatorOptions",
+	if ((rc = kd_kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, "/generatorOptions",
 				json_object_get(f->doc, "generatorOptions"), option_keys)) < 0 ||
 	    (rc = check_strings(f, ptr, e, "namespace")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "behavior")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "type")) < 0 ||
+	    (rc = check_string_map(f, "/generatorOptions", json_object_get(global, "labels"))) < 0 ||
 	    (rc = check_string_map(f, "/generatorOptions",
-				   json_object_get(json_object_get(f->doc, "generatorOptions"), "labels"))) < 0 ||
-	    (rc = check_string_map(f, "/generatorOptions",
-				   json_object_get(json_object_get(f->doc, "generatorOptions"), "annotations"))) < 0 ||
-	    (rc = check_string_map(f, ptr, json_object_get(json_object_get(e, "options"), "labels"))) < 0 ||
-	    (rc = check_string_map(f, ptr, json_object_get(json_object_get(e, "options"), "annotations"))) < 0)
+				   json_object_get(global, "annotations"))) < 0 ||
+	    (rc = check_string_map(f, ptr, json_object_get(local, "labels"))) < 0 ||
+	    (rc = check_string_map(f, ptr, json_object_get(local, "annotations"))) < 0)
 		goto cleanup;
 	read_opts(&o, json_object_get(f->doc, "generatorOptions"),
 		  json_object_get(e, "options"));
@@ -642,7 +638,7 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 	if (strcmp(behavior, "create") != 0) {
 		old = find_generated(l, kind, name, ns);
 		if (!old) {
-			rc = kz_fail(f, ptr, KD_ENOTFOUND,
+			rc = kd_kz_fail(f, ptr, KD_ENOTFOUND,
 				     "%s '%s' does not exist; cannot %s it", kind, name, behavior);
 			goto cleanup;
 		}
@@ -678,7 +674,7 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 			goto cleanup;
 		if (o.no_hash && old->hashed) {
 			old->hashed = false;
-			rc = kz_set_str(meta, "name", old->base_name);
+			rc = kd_kz_set_str(meta, "name", old->base_name);
 		}
 		goto cleanup;
 	}
@@ -690,7 +686,7 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 		goto cleanup;
 	}
 	meta = json_object_get(obj, "metadata");
-	if (ns && (rc = kz_set_str(meta, "namespace", ns)) < 0)
+	if (ns && (rc = kd_kz_set_str(meta, "namespace", ns)) < 0)
 		goto cleanup;
 	if ((rc = merge_strmap(meta, "labels", o.labels)) < 0 ||
 	    (rc = merge_strmap(meta, "labels", o.labels2)) < 0 ||
@@ -705,18 +701,18 @@ static int gen_one(kz_ctx *c, const kz_file *f, kz_list *l, const json_t *e,
 		goto cleanup;
 	}
 	if (find_generated(l, kind, name, ns ? ns : "")) {
-		rc = kz_fail(f, ptr, KD_EINVAL,
+		rc = kd_kz_fail(f, ptr, KD_EINVAL,
 			     "%s '%s' already exists; use behavior merge or replace", kind, name);
 		goto cleanup;
 	}
-	rc = kz_list_add(l, obj, name);
+	rc = kd_kz_list_add(l, obj, name);
 	obj = NULL;
 	if (rc == 0 && c->trace)
-		rc = kz_set_file(&l->v[l->n - 1], f->path);
+		rc = kd_kz_set_file(&l->v[l->n - 1], f->path);
 	if (rc < 0)
 		goto cleanup;
 	if (!o.no_hash) {
-		kz_res *r = &l->v[l->n - 1];
+		kd_kz_res *r = &l->v[l->n - 1];
 
 		r->hashed = true;
 		r->base_name = strdup(name);
@@ -730,7 +726,7 @@ cleanup:
 	return rc;
 }
 
-int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l)
+int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	static const char *const fields[] = { "configMapGenerator", "secretGenerator" };
 	size_t k, i;
@@ -744,7 +740,7 @@ int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l)
 			continue;
 		snprintf(ptr, sizeof(ptr), "/%s", fields[k]);
 		if (!json_is_array(list))
-			return kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", fields[k]);
+			return kd_kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", fields[k]);
 		for (i = 0; i < json_array_size(list); i++) {
 			snprintf(ptr, sizeof(ptr), "/%s/%zu", fields[k], i);
 			rc = gen_one(c, f, l, json_array_get(list, i), ptr, k == 1);

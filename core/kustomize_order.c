@@ -26,7 +26,7 @@ static const char *const order_last[] = {
 
 typedef struct sort_item {
 	json_t *obj;
-	const kz_res *res;
+	const kd_kz_res *res;
 	int rank;
 	char gvk[512];
 } sort_item;
@@ -68,13 +68,13 @@ static int kind_rank(const char *kind, const json_t *first, const json_t *last)
 /* kustomize's "group_version_kind" with ~G / ~V for empty parts. */
 static void gvk_string(char *out, size_t size, const json_t *obj)
 {
-	const char *av = kz_api_version(obj);
+	const char *av = kd_kz_api_version(obj);
 	const char *slash = strchr(av, '/');
 	char group[256];
 
-	kz_group_of(group, sizeof(group), av);
+	kd_kz_group_of(group, sizeof(group), av);
 	snprintf(out, size, "%s_%s_%s", group[0] ? group : "~G",
-		 slash ? slash + 1 : (av[0] ? av : "~V"), kz_kind(obj));
+		 slash ? slash + 1 : (av[0] ? av : "~V"), kd_kz_kind(obj));
 }
 
 static int compare_items(const void *pa, const void *pb)
@@ -87,18 +87,18 @@ static int compare_items(const void *pa, const void *pb)
 	if ((d = strcmp(a->gvk, b->gvk)) != 0) {
 		/* kustomize sorts core-group Namespaces of different versions
 		 * backwards, so v1 comes last */
-		if (strcmp(kz_kind(a->obj), "Namespace") == 0 &&
-		    strcmp(kz_kind(b->obj), "Namespace") == 0 &&
+		if (strcmp(kd_kz_kind(a->obj), "Namespace") == 0 &&
+		    strcmp(kd_kz_kind(b->obj), "Namespace") == 0 &&
 		    (strncmp(a->gvk, "~G_", 3) == 0 || strncmp(b->gvk, "~G_", 3) == 0))
 			return -d;
 		return d;
 	}
 	/* kustomize spells "no namespace" ~X, which sorts after any name */
-	if ((d = strcmp(kz_ns(a->obj)[0] ? kz_ns(a->obj) : "~X",
-			kz_ns(b->obj)[0] ? kz_ns(b->obj) : "~X")) != 0)
+	if ((d = strcmp(kd_kz_ns(a->obj)[0] ? kd_kz_ns(a->obj) : "~X",
+			kd_kz_ns(b->obj)[0] ? kd_kz_ns(b->obj) : "~X")) != 0)
 		return d;
-	return strcmp(kz_name(a->obj) ? kz_name(a->obj) : "",
-		      kz_name(b->obj) ? kz_name(b->obj) : "");
+	return strcmp(kd_kz_name(a->obj) ? kd_kz_name(a->obj) : "",
+		      kd_kz_name(b->obj) ? kd_kz_name(b->obj) : "");
 }
 
 /* Annotation values become strings: 1 -> "1", true -> "true", null -> "null". */
@@ -136,7 +136,7 @@ static int stringify(json_t *ann)
 	return 0;
 }
 
-int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_options)
+int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *sort_options)
 {
 	json_t *legacy = json_object_get(sort_options, "legacySortOptions");
 	const char *order = json_string_value(json_object_get(sort_options, "order"));
@@ -173,7 +173,7 @@ int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_opt
 			goto cleanup;
 		items[i].obj = l->v[i].obj;
 		items[i].res = &l->v[i];
-		items[i].rank = kind_rank(kz_kind(items[i].obj), first, last);
+		items[i].rank = kind_rank(kd_kz_kind(items[i].obj), first, last);
 		gvk_string(items[i].gvk, sizeof(items[i].gvk), items[i].obj);
 	}
 	/* qsort is not stable, but ids are unique so no two compare equal */
@@ -185,7 +185,7 @@ int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_opt
 			goto cleanup;
 		}
 		if (orig) {
-			const kz_res *r = items[i].res;
+			const kd_kz_res *r = items[i].res;
 			json_t *o = json_pack("{s:s, s:o}", "file", r->file ? r->file : "",
 					      "layers", r->layers ? json_incref(r->layers)
 								  : json_array());

@@ -25,13 +25,13 @@ static const char *const target_keys[] = { "group", "version", "kind", "name", "
 					   "labelSelector", "annotationSelector", NULL };
 static const char *const option_keys[] = { "allowNameChange", "allowKindChange", NULL };
 
-static int check_entry(const kz_file *f, const char *ptr, const json_t *e)
+static int check_entry(const kd_kz_file *f, const char *ptr, const json_t *e)
 {
 	int rc;
 
-	if ((rc = kz_check_keys(f, ptr, e, patch_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, json_object_get(e, "target"), target_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0)
+	if ((rc = kd_kz_check_keys(f, ptr, e, patch_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "target"), target_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0)
 		return rc;
 	return 0;
 }
@@ -52,7 +52,7 @@ typedef struct compiled_target {
 } compiled_target;
 
 /* Anchors a Go (RE2) pattern and rewrites the few Perl classes POSIX lacks. */
-static int compile_pattern(regex_t *re, const char *pattern, const kz_file *f,
+static int compile_pattern(regex_t *re, const char *pattern, const kd_kz_file *f,
 			   const char *ptr)
 {
 	kd_buf b = KD_BUF_INIT;
@@ -78,7 +78,7 @@ static int compile_pattern(regex_t *re, const char *pattern, const kz_file *f,
 	if (rc == 0)
 		rc = kd_buf_puts(&b, ")$");
 	if (rc == 0 && regcomp(re, kd_buf_cstr(&b), flags) != 0)
-		rc = kz_fail(f, ptr, KD_EINVAL,
+		rc = kd_kz_fail(f, ptr, KD_EINVAL,
 			     "target pattern '%s' is not a valid regular expression", pattern);
 	kd_buf_free(&b);
 	return rc;
@@ -98,7 +98,7 @@ static void target_free(compiled_target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int target_compile(compiled_target *t, const json_t *target, const kz_file *f,
+static int target_compile(compiled_target *t, const json_t *target, const kd_kz_file *f,
 			  const char *ptr)
 {
 	const char *text;
@@ -121,7 +121,7 @@ static int target_compile(compiled_target *t, const json_t *target, const kz_fil
 	if (text && text[0]) {
 		if ((rc = kd_selector_parse_text(&t->labels, text)) < 0) {
 			target_free(t);
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 		}
 		t->has_labels = true;
 	}
@@ -129,7 +129,7 @@ static int target_compile(compiled_target *t, const json_t *target, const kz_fil
 	if (text && text[0]) {
 		if ((rc = kd_selector_parse_text(&t->annotations, text)) < 0) {
 			target_free(t);
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 		}
 		t->has_annotations = true;
 	}
@@ -143,19 +143,19 @@ static bool field_ok(const compiled_target *t, int field, const char *value)
 
 /* Names match the current name or the one the resource was loaded or
  * generated with. */
-static bool target_matches(const compiled_target *t, const kz_res *r)
+static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 {
 	const json_t *obj = r->obj;
-	const char *av = kz_api_version(obj);
+	const char *av = kd_kz_api_version(obj);
 	const char *slash = strchr(av, '/');
 	json_t *meta = json_object_get(obj, "metadata");
 	char group[256];
 
-	kz_group_of(group, sizeof(group), av);
+	kd_kz_group_of(group, sizeof(group), av);
 	if (!field_ok(t, T_GROUP, group) || !field_ok(t, T_VERSION, slash ? slash + 1 : av) ||
-	    !field_ok(t, T_KIND, kz_kind(obj)) || !field_ok(t, T_NAMESPACE, kz_ns(obj)))
+	    !field_ok(t, T_KIND, kd_kz_kind(obj)) || !field_ok(t, T_NAMESPACE, kd_kz_ns(obj)))
 		return false;
-	if (!field_ok(t, T_NAME, kz_name(obj)) &&
+	if (!field_ok(t, T_NAME, kd_kz_name(obj)) &&
 	    !(r->base_name && field_ok(t, T_NAME, r->base_name)) &&
 	    !field_ok(t, T_NAME, r->orig_name))
 		return false;
@@ -178,8 +178,8 @@ typedef struct patch_opts {
 	bool kind;   /* allowKindChange */
 } patch_opts;
 
-static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
-		     const patch_opts *po, bool *removed, const kz_file *f,
+static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted,
+		     const patch_opts *po, bool *removed, const kd_kz_file *f,
 		     const char *ptr)
 {
 	json_t *out = NULL;
@@ -198,7 +198,7 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		rc = kd_patch_json(&out, l->v[i].obj, patch);
 		if (rc < 0)
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 	} else {
 		if (targeted) {
 			/* The target names the resource; the patch's own name
@@ -222,10 +222,10 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 		rc = kd_smp_apply(&out, l->v[i].obj, patch, KD_SMP_KUSTOMIZE);
 		json_decref(p);
 		if (rc < 0)
-			return kz_wrap(f, ptr, rc);
+			return kd_kz_wrap(f, ptr, rc);
 	}
 	if (!out) {
-		kz_list_remove(l, i);
+		kd_kz_list_remove(l, i);
 		*removed = true;
 		return 0;
 	}
@@ -234,8 +234,8 @@ static int apply_one(kz_list *l, size_t i, const json_t *patch, bool targeted,
 	return 0;
 }
 
-static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
-			  const patch_opts *po, const kz_file *f, const char *ptr)
+static int apply_targeted(kd_kz_list *l, const json_t *target, const json_t *docs,
+			  const patch_opts *po, const kd_kz_file *f, const char *ptr)
 {
 	compiled_target t;
 	size_t i = 0, d;
@@ -255,33 +255,36 @@ static int apply_targeted(kz_list *l, const json_t *target, const json_t *docs,
 }
 
 /* A strategic merge patch without target finds its resource by id. */
-static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
+static int apply_by_id(kd_kz_list *l, const json_t *patch, const kd_kz_file *f,
 		       const char *ptr)
 {
-	const char *kind = kz_kind(patch);
-	const char *name = kz_name(patch);
-	const char *ns = json_string_value(json_object_get(json_object_get(patch, "metadata"), "namespace"));
+	const char *kind = kd_kz_kind(patch);
+	const char *name = kd_kz_name(patch);
+	const char *ns = json_string_value(json_object_get(json_object_get(patch, "metadata"),
+							   "namespace"));
 	size_t i, hits = 0, at = 0;
 
 	if (!name || !kind[0])
-		return kz_fail(f, ptr, KD_EINVAL,
+		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "a patch without target needs kind and metadata.name");
 	for (i = 0; i < l->n; i++) {
-		const kz_res *r = &l->v[i];
-		const char *cur = kz_name(r->obj);
+		const kd_kz_res *r = &l->v[i];
+		const char *cur = kd_kz_name(r->obj);
 
-		if (strcmp(kz_kind(r->obj), kind) != 0)
+		/* kustomize compares the whole group/version/kind */
+		if (strcmp(kd_kz_kind(r->obj), kind) != 0 ||
+		    strcmp(kd_kz_api_version(r->obj), kd_kz_api_version(patch)) != 0)
 			continue;
-		if ((cur && strcmp(cur, name) == 0 && strcmp(kz_ns(r->obj), ns ? ns : "") == 0) ||
-		    kz_had_id(r, name, ns ? ns : "")) {
+		if ((cur && strcmp(cur, name) == 0 && strcmp(kd_kz_ns(r->obj), ns ? ns : "") == 0) ||
+		    kd_kz_had_id(r, name, ns ? ns : "")) {
 			hits++;
 			at = i;
 		}
 	}
 	if (hits == 0)
-		return kz_fail(f, ptr, KD_ENOTFOUND, "patch target %s '%s' not found", kind, name);
+		return kd_kz_fail(f, ptr, KD_ENOTFOUND, "patch target %s '%s' not found", kind, name);
 	if (hits > 1)
-		return kz_fail(f, ptr, KD_EINVAL,
+		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "patch target %s '%s' is ambiguous (%zu resources); give a namespace",
 			       kind, name, hits);
 	{
@@ -293,8 +296,8 @@ static int apply_by_id(kz_list *l, const json_t *patch, const kz_file *f,
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		/* The patch's name is the resource's name before generators
 		 * hashed it; keep the current one. */
-		if (kz_name(l->v[at].obj))
-			kz_set_str(json_object_get(p, "metadata"), "name", kz_name(l->v[at].obj));
+		if (kd_kz_name(l->v[at].obj))
+			kd_kz_set_str(json_object_get(p, "metadata"), "name", kd_kz_name(l->v[at].obj));
 		patch_opts none = { false, false };
 
 		rc = apply_one(l, at, p, false, &none, &removed, f, ptr);
@@ -341,7 +344,7 @@ static int parse_docs(json_t **out, const char *text, size_t len, const char *na
 
 /* Loads a patch from a file or inline text into an array of documents (a
  * JSON 6902 patch is one document that is a list). */
-static int load_patch(json_t **docs, kz_ctx *c, const kz_file *f,
+static int load_patch(json_t **docs, kd_kz_ctx *c, const kd_kz_file *f,
 		      const char *file, const char *inline_text, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
@@ -350,18 +353,18 @@ static int load_patch(json_t **docs, kz_ctx *c, const kz_file *f,
 
 	*docs = NULL;
 	if (file) {
-		rc = kz_read_file(&data, &path, c, f, file, ptr);
+		rc = kd_kz_read_file(&data, &path, c, f, file, ptr);
 		if (rc < 0)
 			return rc;
 		rc = parse_docs(docs, kd_buf_cstr(&data), data.len, path);
 		kd_buf_free(&data);
 		free(path);
-		return rc < 0 ? kz_wrap(f, ptr, rc) : 0;
+		return rc < 0 ? kd_kz_wrap(f, ptr, rc) : 0;
 	}
 	{
 		kd_buf name = KD_BUF_INIT;
 
-		if (kd_buf_printf(&name, "%s:%d: inline patch", f->path, kz_line(f, ptr)) < 0)
+		if (kd_buf_printf(&name, "%s:%d: inline patch", f->path, kd_kz_line(f, ptr)) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		rc = parse_docs(docs, inline_text, strlen(inline_text), kd_buf_cstr(&name));
 		kd_buf_free(&name);
@@ -374,7 +377,7 @@ static bool is_json6902(const json_t *docs)
 	return json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0));
 }
 
-int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
+int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patches");
 	size_t i, d;
@@ -383,34 +386,34 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return kz_fail(f, "/patches", KD_EINVAL, "'patches' must be a list");
+		return kd_kz_fail(f, "/patches", KD_EINVAL, "'patches' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		json_t *e = json_array_get(list, i);
 		const char *file = json_string_value(json_object_get(e, "path"));
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
 		json_t *options = json_object_get(e, "options");
-		patch_opts po = { kz_true(json_object_get(options, "allowNameChange")),
-				  kz_true(json_object_get(options, "allowKindChange")) };
+		patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
+				  kd_kz_true(json_object_get(options, "allowKindChange")) };
 		json_t *docs = NULL;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
 		if (!json_is_object(e))
-			return kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
 		if ((rc = check_entry(f, ptr, e)) < 0)
 			return rc;
 		if (!!file == !!text)
-			return kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
 		if (target && !json_is_object(target))
-			return kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
 		if (text)
 			snprintf(ptr, sizeof(ptr), "/patches/%zu/patch", i);
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
 		if (is_json6902(docs) && !target)
-			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		else if (target)
 			rc = apply_targeted(l, target, docs, &po, f, ptr);
 		else
@@ -421,7 +424,7 @@ int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l)
 	return rc;
 }
 
-int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l)
+int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patchesStrategicMerge");
 	size_t i, d;
@@ -430,7 +433,7 @@ int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
+		return kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
 			       "'patchesStrategicMerge' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		const char *s = json_string_value(json_array_get(list, i));
@@ -440,14 +443,14 @@ int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l)
 
 		snprintf(ptr, sizeof(ptr), "/patchesStrategicMerge/%zu", i);
 		if (!s)
-			return kz_fail(f, ptr, KD_EINVAL, "'patchesStrategicMerge' entries must be strings");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "'patchesStrategicMerge' entries must be strings");
 		inline_text = strchr(s, '\n') || strchr(s, '{') || strncmp(s, "apiVersion:", 11) == 0;
 		rc = load_patch(&docs, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
 		if (rc < 0)
 			return rc;
 		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
 			if (!json_is_object(json_array_get(docs, d)))
-				rc = kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
+				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
 			else
 				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
 		}
@@ -456,7 +459,7 @@ int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l)
 	return rc;
 }
 
-int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
+int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patchesJson6902");
 	size_t i;
@@ -465,7 +468,7 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return kz_fail(f, "/patchesJson6902", KD_EINVAL, "'patchesJson6902' must be a list");
+		return kd_kz_fail(f, "/patchesJson6902", KD_EINVAL, "'patchesJson6902' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		json_t *e = json_array_get(list, i);
 		const char *file = json_string_value(json_object_get(e, "path"));
@@ -478,14 +481,14 @@ int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l)
 		if ((rc = check_entry(f, ptr, e)) < 0)
 			return rc;
 		if (!json_is_object(target))
-			return kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		if (!!file == !!text)
-			return kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
 		if (!is_json6902(docs)) {
-			rc = kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
 		} else {
 			patch_opts none = { false, false };
 

@@ -12,7 +12,7 @@
 #include "kustomize.h"
 
 /* One resource on its way through a build. */
-typedef struct kz_res {
+typedef struct kd_kz_res {
 	json_t *obj;
 	char *orig_name;   /* the name it was loaded or generated with */
 	char *base_name;   /* generated and hashed: the name without the hash */
@@ -23,23 +23,23 @@ typedef struct kz_res {
 	char *file;        /* traced: the file it came from */
 	json_t *layers;    /* traced: kustomization dirs that changed it */
 	json_t *snap;      /* traced: its state when the current step began */
-} kz_res;
+} kd_kz_res;
 
-typedef struct kz_list {
-	kz_res *v;
+typedef struct kd_kz_list {
+	kd_kz_res *v;
 	size_t n, cap;
-} kz_list;
+} kd_kz_list;
 
 /* A loaded kustomization file. */
-typedef struct kz_file {
+typedef struct kd_kz_file {
 	char *dir;     /* repository-relative directory */
 	char *path;    /* the file itself */
 	json_t *doc;
 	json_t *pos;   /* JSON pointer -> [line, column] */
 	bool component;
-} kz_file;
+} kd_kz_file;
 
-typedef struct kz_ctx {
+typedef struct kd_kz_ctx {
 	kd_source *src;
 	kd_load_restrictor restrictor;
 	char **stack;  /* directories being built, for cycle detection */
@@ -47,61 +47,61 @@ typedef struct kz_ctx {
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 	const json_t *overrides;  /* laid over the top kustomization, or NULL */
 	bool trace;               /* record origins (kd_kustomize_build_traced) */
-} kz_ctx;
+} kd_kz_ctx;
 
 /* kustomize_util.c */
-int kz_list_add(kz_list *l, json_t *obj, const char *orig_name);
-void kz_list_remove(kz_list *l, size_t i);
-void kz_list_free(kz_list *l);
-int kz_remember_id(kz_res *r);
-int kz_set_file(kz_res *r, const char *file);
-int kz_snapshot(kz_ctx *c, kz_list *l);
-int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir);
-bool kz_had_id(const kz_res *r, const char *name, const char *ns);
-int kz_line(const kz_file *f, const char *pointer);
-int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
+int kd_kz_list_add(kd_kz_list *l, json_t *obj, const char *orig_name);
+void kd_kz_list_remove(kd_kz_list *l, size_t i);
+void kd_kz_list_free(kd_kz_list *l);
+int kd_kz_remember_id(kd_kz_res *r);
+int kd_kz_set_file(kd_kz_res *r, const char *file);
+int kd_kz_snapshot(kd_kz_ctx *c, kd_kz_list *l);
+int kd_kz_record_changes(kd_kz_ctx *c, kd_kz_list *l, const char *dir);
+bool kd_kz_had_id(const kd_kz_res *r, const char *name, const char *ns);
+int kd_kz_line(const kd_kz_file *f, const char *pointer);
+int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *fmt, ...)
 	KD_PRINTF(4, 5);
-int kz_wrap(const kz_file *f, const char *pointer, int code);
-int kz_read_file(kd_buf *out, char **path, kz_ctx *c, const kz_file *f,
+int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
+int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
-int kz_parse_docs(json_t **out, const char *data, size_t len, const char *name);
-const char *kz_name(const json_t *obj);
-const char *kz_ns(const json_t *obj);
-const char *kz_kind(const json_t *obj);
-const char *kz_api_version(const json_t *obj);
-int kz_set_str(json_t *obj, const char *key, const char *value);
+int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name);
+const char *kd_kz_name(const json_t *obj);
+const char *kd_kz_ns(const json_t *obj);
+const char *kd_kz_kind(const json_t *obj);
+const char *kd_kz_api_version(const json_t *obj);
+int kd_kz_set_str(json_t *obj, const char *key, const char *value);
 
-void kz_group_of(char *out, size_t size, const char *api_version);
-bool kz_true(const json_t *v);
-bool kz_is_bool(const json_t *v);
-int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+void kd_kz_group_of(char *out, size_t size, const char *api_version);
+bool kd_kz_true(const json_t *v);
+bool kd_kz_is_bool(const json_t *v);
+int kd_kz_check_keys(const kd_kz_file *f, const char *pointer, const json_t *obj,
 		  const char *const *known);
 
 /* kustomize_order.c: *out = the resources in output order (l keeps them). */
-int kz_output(json_t **out, json_t **origins, kz_list *l, const json_t *sort_options);
+int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *sort_options);
 
 /* kustomize_gen.c */
-int kz_generators(kz_ctx *c, const kz_file *f, kz_list *l);
-int kz_apply_hashes(kz_list *l);
-int kz_hash_object(char out[11], const json_t *obj);
+int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_apply_hashes(kd_kz_list *l);
+int kd_kz_hash_object(char out[11], const json_t *obj);
 
 /* kustomize_xform.c */
-int kz_namespace(const kz_file *f, kz_list *l, const char *ns);
-int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix);
-int kz_labels(const kz_file *f, kz_list *l, const json_t *labels,
+int kd_kz_namespace(const kd_kz_file *f, kd_kz_list *l, const char *ns);
+int kd_kz_prefix_suffix(kd_kz_list *l, const char *prefix, const char *suffix);
+int kd_kz_labels(const kd_kz_file *f, kd_kz_list *l, const json_t *labels,
 	      bool selectors, bool templates, const char *pointer);
-int kz_annotations(const kz_file *f, kz_list *l, const json_t *annotations);
-int kz_images(const kz_file *f, kz_list *l, const json_t *images);
-int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas);
-int kz_fix_references(kz_list *l);
-void kz_mark_level(kz_list *l);
+int kd_kz_annotations(const kd_kz_file *f, kd_kz_list *l, const json_t *annotations);
+int kd_kz_images(const kd_kz_file *f, kd_kz_list *l, const json_t *images);
+int kd_kz_replicas(const kd_kz_file *f, kd_kz_list *l, const json_t *replicas);
+int kd_kz_fix_references(kd_kz_list *l);
+void kd_kz_mark_level(kd_kz_list *l);
 
 /* kustomize_replace.c */
-int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l);
+int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 
 /* kustomize_patch.c */
-int kz_patches(kz_ctx *c, const kz_file *f, kz_list *l);
-int kz_patches_strategic(kz_ctx *c, const kz_file *f, kz_list *l);
-int kz_patches_json6902(kz_ctx *c, const kz_file *f, kz_list *l);
+int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 
 #endif

@@ -40,11 +40,11 @@ static bool field_is(const json_t *sel, const char *field, const char *value)
 	return !want || !want[0] || strcmp(want, value) == 0;
 }
 
-static bool had_name(const kz_res *r, const char *name)
+static bool had_name(const kd_kz_res *r, const char *name)
 {
 	size_t i;
 
-	if ((kz_name(r->obj) && strcmp(kz_name(r->obj), name) == 0) ||
+	if ((kd_kz_name(r->obj) && strcmp(kd_kz_name(r->obj), name) == 0) ||
 	    strcmp(r->orig_name, name) == 0)
 		return true;
 	for (i = 0; i < json_array_size(r->ids); i++)
@@ -53,11 +53,11 @@ static bool had_name(const kz_res *r, const char *name)
 	return false;
 }
 
-static bool had_namespace(const kz_res *r, const char *ns)
+static bool had_namespace(const kd_kz_res *r, const char *ns)
 {
 	size_t i;
 
-	if (strcmp(kz_ns(r->obj), ns) == 0)
+	if (strcmp(kd_kz_ns(r->obj), ns) == 0)
 		return true;
 	for (i = 0; i < json_array_size(r->ids); i++)
 		if (strcmp(json_string_value(json_array_get(json_array_get(r->ids, i), 1)), ns) == 0)
@@ -66,7 +66,7 @@ static bool had_namespace(const kz_res *r, const char *ns)
 }
 
 static int selector_ok(bool *out, const json_t *sel, const char *field,
-		       const json_t *map, const kz_file *f, const char *ptr)
+		       const json_t *map, const kd_kz_file *f, const char *ptr)
 {
 	const char *text = json_string_value(json_object_get(sel, field));
 	kd_selector s;
@@ -77,16 +77,16 @@ static int selector_ok(bool *out, const json_t *sel, const char *field,
 		return 0;
 	rc = kd_selector_parse_text(&s, text);
 	if (rc < 0)
-		return kz_wrap(f, ptr, rc);
+		return kd_kz_wrap(f, ptr, rc);
 	*out = kd_selector_matches(&s, json_is_object(map) ? map : NULL);
 	kd_selector_free(&s);
 	return 0;
 }
 
-static int selects(bool *out, const json_t *sel, const kz_res *r, const kz_file *f,
+static int selects(bool *out, const json_t *sel, const kd_kz_res *r, const kd_kz_file *f,
 		   const char *ptr)
 {
-	const char *av = kz_api_version(r->obj);
+	const char *av = kd_kz_api_version(r->obj);
 	const char *slash = strchr(av, '/');
 	const char *name = json_string_value(json_object_get(sel, "name"));
 	const char *ns = json_string_value(json_object_get(sel, "namespace"));
@@ -95,10 +95,10 @@ static int selects(bool *out, const json_t *sel, const kz_res *r, const kz_file 
 	int rc;
 
 	*out = false;
-	kz_group_of(group, sizeof(group), av);
+	kd_kz_group_of(group, sizeof(group), av);
 	if (!field_is(sel, "group", group) ||
 	    !field_is(sel, "version", slash ? slash + 1 : av) ||
-	    !field_is(sel, "kind", kz_kind(r->obj)) ||
+	    !field_is(sel, "kind", kd_kz_kind(r->obj)) ||
 	    (name && name[0] && !had_name(r, name)) ||
 	    (ns && ns[0] && !had_namespace(r, ns)))
 		return 0;
@@ -254,7 +254,7 @@ static json_t *lookup(json_t *node, const json_t *segs, size_t i)
 	return NULL;
 }
 
-static int option_index(long *out, const json_t *opts, const kz_file *f, const char *ptr)
+static int option_index(long *out, const json_t *opts, const kd_kz_file *f, const char *ptr)
 {
 	json_t *idx = json_object_get(opts, "index");
 
@@ -262,7 +262,7 @@ static int option_index(long *out, const json_t *opts, const kz_file *f, const c
 	if (!idx)
 		return 0;
 	if (!json_is_integer(idx) || json_integer_value(idx) < 0)
-		return kz_fail(f, ptr, KD_EINVAL, "replacement options.index must be a non-negative integer");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "replacement options.index must be a non-negative integer");
 	*out = (long)json_integer_value(idx);
 	return 0;
 }
@@ -297,7 +297,7 @@ typedef struct target_ctx {
 	long index;
 	bool create;
 	const char *path;      /* for messages */
-	const kz_file *f;
+	const kd_kz_file *f;
 	const char *ptr;
 } target_ctx;
 
@@ -337,7 +337,7 @@ static int new_value(json_t **out, const json_t *old, const target_ctx *t)
 			if (t->index >= n) {
 				kd_buf_free(&joined);
 				kd_buf_free(&text);
-				return kz_fail(t->f, t->ptr, KD_EINVAL,
+				return kd_kz_fail(t->f, t->ptr, KD_EINVAL,
 					       "replacement index %ld is past the end of '%s'",
 					       t->index, json_string_value(old));
 			}
@@ -359,7 +359,7 @@ static int new_value(json_t **out, const json_t *old, const target_ctx *t)
 
 static int missing(const target_ctx *t)
 {
-	return kz_fail(t->f, t->ptr, KD_EINVAL,
+	return kd_kz_fail(t->f, t->ptr, KD_EINVAL,
 		       "unable to find field \"%s\" in replacement target", t->path);
 }
 
@@ -481,13 +481,13 @@ static int put(json_t *node, const json_t *segs, size_t i, const target_ctx *t)
 
 /* ---- one replacement ---------------------------------------------------- */
 
-static int source_value(json_t **out, const json_t *src, kz_list *l, const kz_file *f,
+static int source_value(json_t **out, const json_t *src, kd_kz_list *l, const kd_kz_file *f,
 			const char *ptr)
 {
 	const char *path = json_string_value(json_object_get(src, "fieldPath"));
 	json_t *opts = json_object_get(src, "options");
 	const char *delim = json_string_value(json_object_get(opts, "delimiter"));
-	kz_res *hit = NULL;
+	kd_kz_res *hit = NULL;
 	json_t *segs = NULL, *v;
 	kd_buf what = KD_BUF_INIT;
 	size_t i, n = 0;
@@ -509,19 +509,19 @@ static int source_value(json_t **out, const json_t *src, kz_list *l, const kz_fi
 	}
 	describe(&what, src);
 	if (n != 1) {
-		rc = kz_fail(f, ptr, KD_EINVAL, "replacement source %s matches %s",
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "replacement source %s matches %s",
 			     kd_buf_cstr(&what), n ? "more than one resource" : "no resource");
 		kd_buf_free(&what);
 		return rc;
 	}
 	if ((rc = split_path(&segs, path)) < 0) {
 		kd_buf_free(&what);
-		return kz_wrap(f, ptr, rc);
+		return kd_kz_wrap(f, ptr, rc);
 	}
 	v = lookup(hit->obj, segs, 0);
 	json_decref(segs);
 	if (!v) {
-		rc = kz_fail(f, ptr, KD_EINVAL, "fieldPath '%s' is missing in replacement source %s",
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "fieldPath '%s' is missing in replacement source %s",
 			     path, kd_buf_cstr(&what));
 		kd_buf_free(&what);
 		return rc;
@@ -533,10 +533,10 @@ static int source_value(json_t **out, const json_t *src, kz_list *l, const kz_fi
 		if ((rc = option_index(&idx, opts, f, ptr)) < 0)
 			return rc;
 		if (!json_is_string(v))
-			return kz_fail(f, ptr, KD_EINVAL, "a delimiter needs a string source value");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a delimiter needs a string source value");
 		part = part_of(json_string_value(v), delim, idx);
 		if (!part)
-			return kz_fail(f, ptr, KD_EINVAL, "replacement source has no part %ld", idx);
+			return kd_kz_fail(f, ptr, KD_EINVAL, "replacement source has no part %ld", idx);
 		*out = json_string(part);
 		free(part);
 		return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
@@ -545,7 +545,7 @@ static int source_value(json_t **out, const json_t *src, kz_list *l, const kz_fi
 	return 0;
 }
 
-static int one_target(const json_t *value, const json_t *tg, kz_list *l, const kz_file *f,
+static int one_target(const json_t *value, const json_t *tg, kd_kz_list *l, const kd_kz_file *f,
 		      const char *ptr)
 {
 	json_t *select = json_object_get(tg, "select");
@@ -553,21 +553,21 @@ static int one_target(const json_t *value, const json_t *tg, kz_list *l, const k
 	json_t *paths = json_object_get(tg, "fieldPaths");
 	json_t *opts = json_object_get(tg, "options");
 	target_ctx t = { value, json_string_value(json_object_get(opts, "delimiter")), 0,
-			 kz_true(json_object_get(opts, "create")), NULL, f, ptr };
+			 kd_kz_true(json_object_get(opts, "create")), NULL, f, ptr };
 	size_t i, j, k;
 	int rc;
 
-	if ((rc = kz_check_keys(f, ptr, tg, target_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, select, select_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, opts, option_keys)) < 0 ||
+	if ((rc = kd_kz_check_keys(f, ptr, tg, target_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, select, select_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, opts, option_keys)) < 0 ||
 	    (rc = option_index(&t.index, opts, f, ptr)) < 0)
 		return rc;
 	if (!json_is_object(select))
-		return kz_fail(f, ptr, KD_EINVAL, "a replacement target needs 'select'");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement target needs 'select'");
 	if (reject && !json_is_array(reject))
-		return kz_fail(f, ptr, KD_EINVAL, "'reject' must be a list");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'reject' must be a list");
 	if (!json_is_array(paths))
-		return kz_fail(f, ptr, KD_EINVAL, "a replacement target needs 'fieldPaths'");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement target needs 'fieldPaths'");
 	for (i = 0; i < l->n; i++) {
 		bool m = false;
 
@@ -576,7 +576,7 @@ static int one_target(const json_t *value, const json_t *tg, kz_list *l, const k
 		for (k = 0; m && k < json_array_size(reject); k++) {
 			bool r = false;
 
-			if ((rc = kz_check_keys(f, ptr, json_array_get(reject, k), select_keys)) < 0 ||
+			if ((rc = kd_kz_check_keys(f, ptr, json_array_get(reject, k), select_keys)) < 0 ||
 			    (rc = selects(&r, json_array_get(reject, k), &l->v[i], f, ptr)) < 0)
 				return rc;
 			m = !r;
@@ -588,9 +588,9 @@ static int one_target(const json_t *value, const json_t *tg, kz_list *l, const k
 
 			t.path = json_string_value(json_array_get(paths, j));
 			if (!t.path)
-				return kz_fail(f, ptr, KD_EINVAL, "fieldPaths must be strings");
+				return kd_kz_fail(f, ptr, KD_EINVAL, "fieldPaths must be strings");
 			if ((rc = split_path(&segs, t.path)) < 0)
-				return kz_wrap(f, ptr, rc);
+				return kd_kz_wrap(f, ptr, rc);
 			rc = put(l->v[i].obj, segs, 0, &t);
 			json_decref(segs);
 			if (rc < 0)
@@ -600,7 +600,7 @@ static int one_target(const json_t *value, const json_t *tg, kz_list *l, const k
 	return 0;
 }
 
-static int one_replacement(const json_t *r, kz_list *l, const kz_file *f, const char *ptr)
+static int one_replacement(const json_t *r, kd_kz_list *l, const kd_kz_file *f, const char *ptr)
 {
 	json_t *src = json_object_get(r, "source");
 	json_t *targets = json_object_get(r, "targets");
@@ -608,12 +608,12 @@ static int one_replacement(const json_t *r, kz_list *l, const kz_file *f, const 
 	size_t i;
 	int rc;
 
-	if ((rc = kz_check_keys(f, ptr, r, repl_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, src, source_keys)) < 0 ||
-	    (rc = kz_check_keys(f, ptr, json_object_get(src, "options"), option_keys)) < 0)
+	if ((rc = kd_kz_check_keys(f, ptr, r, repl_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, src, source_keys)) < 0 ||
+	    (rc = kd_kz_check_keys(f, ptr, json_object_get(src, "options"), option_keys)) < 0)
 		return rc;
 	if (!json_is_object(src) || !json_is_array(targets))
-		return kz_fail(f, ptr, KD_EINVAL, "a replacement needs 'source' and 'targets'");
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement needs 'source' and 'targets'");
 	if ((rc = source_value(&value, src, l, f, ptr)) < 0)
 		return rc;
 	for (i = 0; i < json_array_size(targets) && rc == 0; i++)
@@ -622,7 +622,7 @@ static int one_replacement(const json_t *r, kz_list *l, const kz_file *f, const 
 	return rc;
 }
 
-int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l)
+int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "replacements");
 	size_t i, d, k;
@@ -631,7 +631,7 @@ int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l)
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
-		return kz_fail(f, "/replacements", KD_EINVAL, "'replacements' must be a list");
+		return kd_kz_fail(f, "/replacements", KD_EINVAL, "'replacements' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		json_t *e = json_array_get(list, i);
 		const char *path = json_string_value(json_object_get(e, "path"));
@@ -639,7 +639,7 @@ int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l)
 
 		snprintf(ptr, sizeof(ptr), "/replacements/%zu", i);
 		if (!json_is_object(e))
-			return kz_fail(f, ptr, KD_EINVAL, "a replacement must be a mapping");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement must be a mapping");
 		if (!path) {
 			rc = one_replacement(e, l, f, ptr);
 			continue;
@@ -650,10 +650,10 @@ int kz_replacements(kz_ctx *c, const kz_file *f, kz_list *l)
 			json_t *docs = NULL;
 			char *file = NULL;
 
-			rc = kz_read_file(&data, &file, c, f, path, ptr);
+			rc = kd_kz_read_file(&data, &file, c, f, path, ptr);
 			if (rc == 0 && (rc = kd_yaml_parse(&docs, NULL, kd_buf_cstr(&data), data.len,
 							  file, NULL)) < 0)
-				rc = kz_wrap(f, ptr, rc);
+				rc = kd_kz_wrap(f, ptr, rc);
 			for (d = 0; rc == 0 && d < json_array_size(docs); d++) {
 				json_t *doc = json_array_get(docs, d);
 

@@ -14,46 +14,46 @@
 #include "path.h"
 #include "yaml.h"
 
-const char *kz_name(const json_t *obj)
+const char *kd_kz_name(const json_t *obj)
 {
 	return json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
 }
 
-const char *kz_ns(const json_t *obj)
+const char *kd_kz_ns(const json_t *obj)
 {
 	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
 
 	return ns ? ns : "";
 }
 
-const char *kz_kind(const json_t *obj)
+const char *kd_kz_kind(const json_t *obj)
 {
 	const char *k = json_string_value(json_object_get(obj, "kind"));
 
 	return k ? k : "";
 }
 
-const char *kz_api_version(const json_t *obj)
+const char *kd_kz_api_version(const json_t *obj)
 {
 	const char *v = json_string_value(json_object_get(obj, "apiVersion"));
 
 	return v ? v : "";
 }
 
-int kz_set_str(json_t *obj, const char *key, const char *value)
+int kd_kz_set_str(json_t *obj, const char *key, const char *value)
 {
 	if (json_object_set_new(obj, key, json_string(value)) < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
 }
 
-int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
+int kd_kz_list_add(kd_kz_list *l, json_t *obj, const char *orig_name)
 {
-	kz_res *r;
+	kd_kz_res *r;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		kz_res *v = realloc(l->v, cap * sizeof(*v));
+		kd_kz_res *v = realloc(l->v, cap * sizeof(*v));
 
 		if (!v) {
 			json_decref(obj);
@@ -66,8 +66,8 @@ int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
 	memset(r, 0, sizeof(*r));
 	r->obj = obj;
 	r->orig_name = strdup(orig_name ? orig_name : "");
-	r->level_name = strdup(kz_name(obj) ? kz_name(obj) : "");
-	r->level_ns = strdup(kz_ns(obj));
+	r->level_name = strdup(kd_kz_name(obj) ? kd_kz_name(obj) : "");
+	r->level_ns = strdup(kd_kz_ns(obj));
 	r->ids = json_array();
 	if (!r->orig_name || !r->level_name || !r->level_ns || !r->ids) {
 		free(r->orig_name);
@@ -78,24 +78,24 @@ int kz_list_add(kz_list *l, json_t *obj, const char *orig_name)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
 	l->n++;
-	return kz_remember_id(r);
+	return kd_kz_remember_id(r);
 }
 
 /* kustomize lets a patch name a resource by any id it has had. */
-int kz_remember_id(kz_res *r)
+int kd_kz_remember_id(kd_kz_res *r)
 {
-	const char *name = kz_name(r->obj);
+	const char *name = kd_kz_name(r->obj);
 	json_t *id;
 
-	if (!name || kz_had_id(r, name, kz_ns(r->obj)))
+	if (!name || kd_kz_had_id(r, name, kd_kz_ns(r->obj)))
 		return 0;
-	id = json_pack("[s,s]", name, kz_ns(r->obj));
+	id = json_pack("[s,s]", name, kd_kz_ns(r->obj));
 	if (!id || json_array_append_new(r->ids, id) < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
 }
 
-bool kz_had_id(const kz_res *r, const char *name, const char *ns)
+bool kd_kz_had_id(const kd_kz_res *r, const char *name, const char *ns)
 {
 	size_t i;
 
@@ -109,7 +109,7 @@ bool kz_had_id(const kz_res *r, const char *name, const char *ns)
 	return false;
 }
 
-static void res_clear(kz_res *r)
+static void res_clear(kd_kz_res *r)
 {
 	free(r->file);
 	json_decref(r->layers);
@@ -122,14 +122,14 @@ static void res_clear(kz_res *r)
 	json_decref(r->ids);
 }
 
-void kz_list_remove(kz_list *l, size_t i)
+void kd_kz_list_remove(kd_kz_list *l, size_t i)
 {
 	res_clear(&l->v[i]);
 	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
 	l->n--;
 }
 
-void kz_list_free(kz_list *l)
+void kd_kz_list_free(kd_kz_list *l)
 {
 	size_t i;
 
@@ -140,7 +140,7 @@ void kz_list_free(kz_list *l)
 	l->n = l->cap = 0;
 }
 
-int kz_line(const kz_file *f, const char *pointer)
+int kd_kz_line(const kd_kz_file *f, const char *pointer)
 {
 	json_t *p;
 
@@ -150,11 +150,11 @@ int kz_line(const kz_file *f, const char *pointer)
 	return json_is_array(p) ? (int)json_integer_value(json_array_get(p, 0)) : 0;
 }
 
-static int vfail(const kz_file *f, const char *pointer, int code,
+static int vfail(const kd_kz_file *f, const char *pointer, int code,
 		 const char *fmt, va_list ap)
 {
 	kd_buf msg = KD_BUF_INIT;
-	int line = kz_line(f, pointer);
+	int line = kd_kz_line(f, pointer);
 
 	if (f && line > 0)
 		kd_buf_printf(&msg, "%s:%d: ", f->path, line);
@@ -166,7 +166,7 @@ static int vfail(const kz_file *f, const char *pointer, int code,
 	return code;
 }
 
-int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ...)
+int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -177,9 +177,9 @@ int kz_fail(const kz_file *f, const char *pointer, int code, const char *fmt, ..
 }
 
 /* Prefixes the current message with the kustomization's place. */
-int kz_wrap(const kz_file *f, const char *pointer, int code)
+int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code)
 {
-	int line = kz_line(f, pointer);
+	int line = kd_kz_line(f, pointer);
 
 	if (code == KD_ENOMEM || !f)
 		return code;
@@ -199,15 +199,15 @@ static bool under_dir(const char *path, const char *dir)
 
 /* Resolves rel against the kustomization's directory and applies the load
  * restriction; *path is new. */
-static int resolve(char **path, kz_ctx *c, const kz_file *f, const char *rel,
+static int resolve(char **path, kd_kz_ctx *c, const kd_kz_file *f, const char *rel,
 		   const char *pointer, bool is_dir)
 {
 	int rc = kd_path_join(path, f->dir, rel);
 
 	if (rc < 0)
-		return kz_wrap(f, pointer, rc);
+		return kd_kz_wrap(f, pointer, rc);
 	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY && !under_dir(*path, f->dir)) {
-		rc = kz_fail(f, pointer, KD_EPATH,
+		rc = kd_kz_fail(f, pointer, KD_EPATH,
 			     "security: file '%s' is not in or below '%s' (load restrictor root-only)",
 			     rel, f->dir[0] ? f->dir : ".");
 		free(*path);
@@ -216,7 +216,7 @@ static int resolve(char **path, kz_ctx *c, const kz_file *f, const char *rel,
 	return rc;
 }
 
-int kz_read_file(kd_buf *out, char **path, kz_ctx *c, const kz_file *f,
+int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer)
 {
 	char *p = NULL;
@@ -226,9 +226,9 @@ int kz_read_file(kd_buf *out, char **path, kz_ctx *c, const kz_file *f,
 		return rc;
 	rc = kd_source_read(out, c->src, p);
 	if (rc == KD_ENOTFOUND || rc == KD_EINVAL)
-		rc = kz_fail(f, pointer, rc, "file '%s' not found", rel);
+		rc = kd_kz_fail(f, pointer, rc, "file '%s' not found", rel);
 	else if (rc < 0)
-		rc = kz_wrap(f, pointer, rc);
+		rc = kd_kz_wrap(f, pointer, rc);
 	if (rc < 0 || !path)
 		free(p);
 	else
@@ -238,7 +238,7 @@ int kz_read_file(kd_buf *out, char **path, kz_ctx *c, const kz_file *f,
 
 /* Parses a (multi-document) manifest file into a new array of objects,
  * expanding `kind: List`. */
-int kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
+int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
 {
 	json_t *docs = NULL, *res = json_array();
 	size_t i, j;
@@ -259,7 +259,7 @@ int kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
 			rc = kd_error_set(KD_EINVAL, "%s: document %zu is not an object", name, i + 1);
 			goto cleanup;
 		}
-		if (strcmp(kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
+		if (strcmp(kd_kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
 			json_t *items = json_object_get(d, "items");
 
 			for (j = 0; j < json_array_size(items); j++)
@@ -282,7 +282,7 @@ cleanup:
 	return rc;
 }
 
-void kz_group_of(char *out, size_t size, const char *api_version)
+void kd_kz_group_of(char *out, size_t size, const char *api_version)
 {
 	const char *slash = strchr(api_version, '/');
 	size_t n = slash ? (size_t)(slash - api_version) : 0;
@@ -295,7 +295,7 @@ void kz_group_of(char *out, size_t size, const char *api_version)
 
 
 /* kubectl reads kustomizations strictly: an unknown field is an error. */
-int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
+int kd_kz_check_keys(const kd_kz_file *f, const char *pointer, const json_t *obj,
 		  const char *const *known)
 {
 	const char *key;
@@ -310,14 +310,14 @@ int kz_check_keys(const kz_file *f, const char *pointer, const json_t *obj,
 		for (i = 0; known[i] && !ok; i++)
 			ok = strcmp(known[i], key) == 0;
 		if (!ok)
-			return kz_fail(f, pointer, KD_EINVAL, "unknown field '%s'", key);
+			return kd_kz_fail(f, pointer, KD_EINVAL, "unknown field '%s'", key);
 	}
 	return 0;
 }
 
 /* ---- origins (traced builds only) -------------------------------------- */
 
-int kz_set_file(kz_res *r, const char *file)
+int kd_kz_set_file(kd_kz_res *r, const char *file)
 {
 	free(r->file);
 	r->file = strdup(file);
@@ -326,7 +326,7 @@ int kz_set_file(kz_res *r, const char *file)
 
 /* Remembers every resource's current state, to see later what a step of
  * the build changed. */
-int kz_snapshot(kz_ctx *c, kz_list *l)
+int kd_kz_snapshot(kd_kz_ctx *c, kd_kz_list *l)
 {
 	size_t i;
 
@@ -343,14 +343,14 @@ int kz_snapshot(kz_ctx *c, kz_list *l)
 
 /* Adds dir to the layers of every resource the step since the snapshot
  * changed, and forgets the snapshots. */
-int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir)
+int kd_kz_record_changes(kd_kz_ctx *c, kd_kz_list *l, const char *dir)
 {
 	size_t i;
 
 	if (!c->trace)
 		return 0;
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
+		kd_kz_res *r = &l->v[i];
 		size_t n;
 
 		if (!r->snap)
@@ -372,7 +372,7 @@ int kz_record_changes(kz_ctx *c, kz_list *l, const char *dir)
 /* A boolean field of a kustomization.  kubectl reads kustomization files as
  * YAML 1.1, where y, yes and on (in any of their spellings) are true, while
  * kdrift's parser types them as strings. */
-bool kz_true(const json_t *v)
+bool kd_kz_true(const json_t *v)
 {
 	static const char *const words[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
 					     "true", "True", "TRUE", NULL };
@@ -387,13 +387,13 @@ bool kz_true(const json_t *v)
 }
 
 /* Whether v is a boolean to kubectl (true, false or a YAML 1.1 word). */
-bool kz_is_bool(const json_t *v)
+bool kd_kz_is_bool(const json_t *v)
 {
 	static const char *const words[] = { "n", "N", "no", "No", "NO", "off", "Off", "OFF",
 					     "false", "False", "FALSE", NULL };
 	size_t i;
 
-	if (json_is_boolean(v) || kz_true(v))
+	if (json_is_boolean(v) || kd_kz_true(v))
 		return true;
 	for (i = 0; json_is_string(v) && words[i]; i++)
 		if (strcmp(json_string_value(v), words[i]) == 0)

@@ -77,7 +77,8 @@ typedef struct fspec {
 
 static const char *const k_service[] = { "Service", NULL };
 static const char *const k_rc[] = { "ReplicationController", NULL };
-static const char *const k_workloads[] = { "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", NULL };
+static const char *const k_workloads[] = { "Deployment", "ReplicaSet", "DaemonSet",
+					   "StatefulSet", NULL };
 static const char *const k_templated[] = { "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet",
 					   "Job", "ReplicationController", NULL };
 static const char *const k_sts[] = { "StatefulSet", NULL };
@@ -89,14 +90,17 @@ static const char *const k_pdb[] = { "PodDisruptionBudget", NULL };
 static const char *const k_netpol[] = { "NetworkPolicy", NULL };
 
 #define AFF "spec/template/spec/affinity/"
+#define PREFERRED "preferredDuringSchedulingIgnoredDuringExecution[]"
+#define REQUIRED "requiredDuringSchedulingIgnoredDuringExecution[]"
+#define SELECTOR "labelSelector/matchLabels"
 static const fspec label_selector_specs[] = {
 	{ k_service, "spec/selector", true },
 	{ k_rc, "spec/selector", true },
 	{ k_workloads, "spec/selector/matchLabels", true },
-	{ k_workloads, AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution[]/podAffinityTerm/labelSelector/matchLabels", false },
-	{ k_workloads, AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution[]/labelSelector/matchLabels", false },
-	{ k_workloads, AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution[]/podAffinityTerm/labelSelector/matchLabels", false },
-	{ k_workloads, AFF "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution[]/labelSelector/matchLabels", false },
+	{ k_workloads, AFF "podAffinity/" PREFERRED "/podAffinityTerm/" SELECTOR, false },
+	{ k_workloads, AFF "podAffinity/" REQUIRED "/" SELECTOR, false },
+	{ k_workloads, AFF "podAntiAffinity/" PREFERRED "/podAffinityTerm/" SELECTOR, false },
+	{ k_workloads, AFF "podAntiAffinity/" REQUIRED "/" SELECTOR, false },
 	{ k_workloads, "spec/template/spec/topologySpreadConstraints[]/labelSelector/matchLabels", false },
 	{ k_job, "spec/selector/matchLabels", false },
 	{ k_cronjob, "spec/jobTemplate/spec/selector/matchLabels", false },
@@ -156,7 +160,7 @@ static int apply_specs(json_t *obj, const fspec *specs, const json_t *pairs)
 	int rc;
 
 	for (i = 0; specs[i].path; i++) {
-		if (!kind_in(kz_kind(obj), specs[i].kinds))
+		if (!kind_in(kd_kz_kind(obj), specs[i].kinds))
 			continue;
 		rc = walk(obj, specs[i].path, specs[i].create,
 			  specs[i].create ? set_pairs : set_pairs_existing, (void *)pairs);
@@ -168,7 +172,7 @@ static int apply_specs(json_t *obj, const fspec *specs, const json_t *pairs)
 
 /* Label and annotation values must be strings: kubectl refuses numbers
  * and booleans there ("cannot unmarshal number into ... of type string"). */
-static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
+static int string_pairs(json_t **out, const kd_kz_file *f, const json_t *in,
 			const char *pointer)
 {
 	const char *key;
@@ -176,17 +180,17 @@ static int string_pairs(json_t **out, const kz_file *f, const json_t *in,
 
 	*out = NULL;
 	if (!json_is_object(in))
-		return kz_fail(f, pointer, KD_EINVAL, "expected a mapping of names to values");
+		return kd_kz_fail(f, pointer, KD_EINVAL, "expected a mapping of names to values");
 	json_object_foreach((json_t *)in, key, v) {
 		if (!json_is_string(v))
-			return kz_fail(f, pointer, KD_EINVAL,
+			return kd_kz_fail(f, pointer, KD_EINVAL,
 				       "value of '%s' must be a string (quote it)", key);
 	}
 	*out = json_incref((json_t *)in);
 	return 0;
 }
 
-int kz_labels(const kz_file *f, kz_list *l, const json_t *labels,
+int kd_kz_labels(const kd_kz_file *f, kd_kz_list *l, const json_t *labels,
 	      bool selectors, bool templates, const char *pointer)
 {
 	json_t *pairs = NULL;
@@ -206,7 +210,7 @@ int kz_labels(const kz_file *f, kz_list *l, const json_t *labels,
 	return rc;
 }
 
-int kz_annotations(const kz_file *f, kz_list *l, const json_t *annotations)
+int kd_kz_annotations(const kd_kz_file *f, kd_kz_list *l, const json_t *annotations)
 {
 	json_t *pairs = NULL;
 	size_t i;
@@ -260,7 +264,7 @@ static const char *const kustomize_cluster_scoped[] = {
 
 static bool cluster_scoped(const json_t *obj)
 {
-	const char *av = kz_api_version(obj), *kind = kz_kind(obj);
+	const char *av = kd_kz_api_version(obj), *kind = kd_kz_kind(obj);
 	size_t i, n = strlen(av);
 
 	for (i = 0; kustomize_cluster_scoped[i]; i++) {
@@ -274,10 +278,10 @@ static bool cluster_scoped(const json_t *obj)
 
 static int set_string(json_t *parent, const char *key, void *arg)
 {
-	return kz_set_str(parent, key, arg);
+	return kd_kz_set_str(parent, key, arg);
 }
 
-int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
+int kd_kz_namespace(const kd_kz_file *f, kd_kz_list *l, const char *ns)
 {
 	size_t i, j;
 	int rc;
@@ -286,7 +290,7 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 	for (i = 0; i < l->n; i++) {
 		json_t *obj = l->v[i].obj;
 		json_t *meta = json_object_get(obj, "metadata");
-		const char *kind = kz_kind(obj);
+		const char *kind = kd_kz_kind(obj);
 
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
 			json_t *subjects = json_object_get(obj, "subjects");
@@ -296,27 +300,27 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 				const char *sns = json_string_value(json_object_get(s, "namespace"));
 
 				if (json_is_object(s) &&
-				    strcmp(kz_kind(s), "ServiceAccount") == 0 &&
+				    strcmp(kd_kz_kind(s), "ServiceAccount") == 0 &&
 				    sns && strcmp(sns, "default") == 0 &&
-				    (rc = kz_set_str(s, "namespace", ns)) < 0)
+				    (rc = kd_kz_set_str(s, "namespace", ns)) < 0)
 					return rc;
 			}
 		}
-		if ((rc = kz_remember_id(&l->v[i])) < 0)
+		if ((rc = kd_kz_remember_id(&l->v[i])) < 0)
 			return rc;
 		if (strcmp(kind, "APIService") == 0 &&
-		    strncmp(kz_api_version(obj), "apiregistration.k8s.io/", 23) == 0 &&
+		    strncmp(kd_kz_api_version(obj), "apiregistration.k8s.io/", 23) == 0 &&
 		    (rc = walk(obj, "spec/service/namespace", true, set_string, (void *)ns)) < 0)
 			return rc;
-		if (strcmp(kind, "Namespace") == 0 && strcmp(kz_api_version(obj), "v1") == 0 &&
+		if (strcmp(kind, "Namespace") == 0 && strcmp(kd_kz_api_version(obj), "v1") == 0 &&
 		    json_is_object(meta)) {
-			if ((rc = kz_set_str(meta, "name", ns)) < 0)
+			if ((rc = kd_kz_set_str(meta, "name", ns)) < 0)
 				return rc;
 			continue;
 		}
 		if (cluster_scoped(obj) || !json_is_object(meta))
 			continue;
-		if ((rc = kz_set_str(meta, "namespace", ns)) < 0)
+		if ((rc = kd_kz_set_str(meta, "namespace", ns)) < 0)
 			return rc;
 	}
 	return 0;
@@ -324,15 +328,15 @@ int kz_namespace(const kz_file *f, kz_list *l, const char *ns)
 
 /* ---- names ------------------------------------------------------------ */
 
-int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
+int kd_kz_prefix_suffix(kd_kz_list *l, const char *prefix, const char *suffix)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
+		kd_kz_res *r = &l->v[i];
 		json_t *meta = json_object_get(r->obj, "metadata");
-		const char *kind = kz_kind(r->obj);
-		const char *name = r->hashed ? r->base_name : kz_name(r->obj);
+		const char *kind = kd_kz_kind(r->obj);
+		const char *name = r->hashed ? r->base_name : kd_kz_name(r->obj);
 		kd_buf b = KD_BUF_INIT;
 		int rc;
 
@@ -340,7 +344,7 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "APIService") == 0 ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || !name)
 			continue;
-		if ((rc = kz_remember_id(r)) < 0)
+		if ((rc = kd_kz_remember_id(r)) < 0)
 			return rc;
 		if (kd_buf_printf(&b, "%s%s%s", prefix ? prefix : "", name,
 				  suffix ? suffix : "") < 0)
@@ -348,10 +352,10 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 		if (r->hashed) {
 			free(r->base_name);
 			r->base_name = kd_buf_detach(&b);
-			rc = r->base_name ? kz_set_str(meta, "name", r->base_name)
+			rc = r->base_name ? kd_kz_set_str(meta, "name", r->base_name)
 					  : kd_error_set(KD_ENOMEM, "out of memory");
 		} else {
-			rc = kz_set_str(meta, "name", kd_buf_cstr(&b));
+			rc = kd_kz_set_str(meta, "name", kd_buf_cstr(&b));
 		}
 		kd_buf_free(&b);
 		if (rc < 0)
@@ -360,14 +364,14 @@ int kz_prefix_suffix(kz_list *l, const char *prefix, const char *suffix)
 	return 0;
 }
 
-void kz_mark_level(kz_list *l)
+void kd_kz_mark_level(kd_kz_list *l)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
-		char *n = strdup(kz_name(r->obj) ? kz_name(r->obj) : "");
-		char *ns = strdup(kz_ns(r->obj));
+		kd_kz_res *r = &l->v[i];
+		char *n = strdup(kd_kz_name(r->obj) ? kd_kz_name(r->obj) : "");
+		char *ns = strdup(kd_kz_ns(r->obj));
 
 		/* On allocation failure the old marks stay: references are then
 		 * just not rewritten, which is visible in the output. */
@@ -449,7 +453,7 @@ static const struct {
 };
 
 typedef struct ref_ctx {
-	kz_list *l;
+	kd_kz_list *l;
 	const json_t *referrer;
 	const char *ref_kind;
 	bool check_ns;
@@ -458,17 +462,17 @@ typedef struct ref_ctx {
 
 /* The renamed resource of kind that was called `name` when the level
  * started, in the referrer's namespace. */
-static kz_res *referral(kz_list *l, const char *kind, const char *name,
+static kd_kz_res *referral(kd_kz_list *l, const char *kind, const char *name,
 			const char *ns, bool check_ns)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		kz_res *r = &l->v[i];
+		kd_kz_res *r = &l->v[i];
 
-		if (strcmp(kz_kind(r->obj), kind) != 0 || strcmp(r->level_name, name) != 0)
+		if (strcmp(kd_kz_kind(r->obj), kind) != 0 || strcmp(r->level_name, name) != 0)
 			continue;
-		if (check_ns && !cluster_scoped(r->obj) && strcmp(kz_ns(r->obj), ns) != 0)
+		if (check_ns && !cluster_scoped(r->obj) && strcmp(kd_kz_ns(r->obj), ns) != 0)
 			continue;
 		return r;
 	}
@@ -479,25 +483,25 @@ static int fix_one(json_t *parent, const char *key, void *arg)
 {
 	ref_ctx *c = arg;
 	const char *v = json_string_value(json_object_get(parent, key));
-	kz_res *r;
+	kd_kz_res *r;
 
 	if (!v)
 		return 0;
-	r = referral(c->l, c->ref_kind, v, kz_ns(c->referrer), c->check_ns);
-	if (!r || !kz_name(r->obj))
+	r = referral(c->l, c->ref_kind, v, kd_kz_ns(c->referrer), c->check_ns);
+	if (!r || !kd_kz_name(r->obj))
 		return 0;
-	if (c->set_ns && kz_ns(r->obj)[0]) {
-		int rc = kz_set_str(parent, "namespace", kz_ns(r->obj));
+	if (c->set_ns && kd_kz_ns(r->obj)[0]) {
+		int rc = kd_kz_set_str(parent, "namespace", kd_kz_ns(r->obj));
 
 		if (rc < 0)
 			return rc;
 	}
-	if (strcmp(kz_name(r->obj), v) == 0)
+	if (strcmp(kd_kz_name(r->obj), v) == 0)
 		return 0;
-	return kz_set_str(parent, key, kz_name(r->obj));
+	return kd_kz_set_str(parent, key, kd_kz_name(r->obj));
 }
 
-static int fix_bindings(kz_list *l, json_t *obj)
+static int fix_bindings(kd_kz_list *l, json_t *obj)
 {
 	json_t *subjects = json_object_get(obj, "subjects");
 	json_t *role = json_object_get(obj, "roleRef");
@@ -507,10 +511,10 @@ static int fix_bindings(kz_list *l, json_t *obj)
 	int rc;
 
 	if (rk && rn && (strcmp(rk, "Role") == 0 || strcmp(rk, "ClusterRole") == 0)) {
-		kz_res *r = referral(l, rk, rn, kz_ns(obj),
-				     strcmp(kz_kind(obj), "RoleBinding") == 0);
+		kd_kz_res *r = referral(l, rk, rn, kd_kz_ns(obj),
+				     strcmp(kd_kz_kind(obj), "RoleBinding") == 0);
 
-		if (r && kz_name(r->obj) && (rc = kz_set_str(role, "name", kz_name(r->obj))) < 0)
+		if (r && kd_kz_name(r->obj) && (rc = kd_kz_set_str(role, "name", kd_kz_name(r->obj))) < 0)
 			return rc;
 	}
 	for (i = 0; i < json_array_size(subjects); i++) {
@@ -519,19 +523,19 @@ static int fix_bindings(kz_list *l, json_t *obj)
 		const char *sns = json_string_value(json_object_get(s, "namespace"));
 		size_t j;
 
-		if (!sn || strcmp(kz_kind(s), "ServiceAccount") != 0)
+		if (!sn || strcmp(kd_kz_kind(s), "ServiceAccount") != 0)
 			continue;
 		for (j = 0; j < l->n; j++) {
-			kz_res *r = &l->v[j];
+			kd_kz_res *r = &l->v[j];
 
-			if (strcmp(kz_kind(r->obj), "ServiceAccount") != 0 ||
+			if (strcmp(kd_kz_kind(r->obj), "ServiceAccount") != 0 ||
 			    strcmp(r->level_name, sn) != 0)
 				continue;
-			if (sns && strcmp(sns, kz_ns(r->obj)) != 0 && strcmp(sns, r->level_ns) != 0)
+			if (sns && strcmp(sns, kd_kz_ns(r->obj)) != 0 && strcmp(sns, r->level_ns) != 0)
 				continue;
-			if ((rc = kz_set_str(s, "name", kz_name(r->obj))) < 0)
+			if ((rc = kd_kz_set_str(s, "name", kd_kz_name(r->obj))) < 0)
 				return rc;
-			if (kz_ns(r->obj)[0] && (rc = kz_set_str(s, "namespace", kz_ns(r->obj))) < 0)
+			if (kd_kz_ns(r->obj)[0] && (rc = kd_kz_set_str(s, "namespace", kd_kz_ns(r->obj))) < 0)
 				return rc;
 			break;
 		}
@@ -539,20 +543,22 @@ static int fix_bindings(kz_list *l, json_t *obj)
 	return 0;
 }
 
-int kz_fix_references(kz_list *l)
+int kd_kz_fix_references(kd_kz_list *l)
 {
 	size_t i, j, k;
 	bool renamed = false;
 	int rc;
 
+	/* references carry namespaces too (RoleBinding subjects, webhooks) */
 	for (i = 0; i < l->n && !renamed; i++)
-		renamed = kz_name(l->v[i].obj) &&
-			  strcmp(kz_name(l->v[i].obj), l->v[i].level_name) != 0;
+		renamed = (kd_kz_name(l->v[i].obj) &&
+			   strcmp(kd_kz_name(l->v[i].obj), l->v[i].level_name) != 0) ||
+			  strcmp(kd_kz_ns(l->v[i].obj), l->v[i].level_ns) != 0;
 	if (!renamed)
 		return 0;
 	for (i = 0; i < l->n; i++) {
 		json_t *obj = l->v[i].obj;
-		const char *kind = kz_kind(obj);
+		const char *kind = kd_kz_kind(obj);
 		/* a cluster-scoped referrer may name a resource in any namespace */
 		ref_ctx c = { l, obj, NULL, !cluster_scoped(obj), false };
 
@@ -667,32 +673,32 @@ static int set_image(json_t *parent, const char *key, void *arg)
 			rc = kd_buf_printf(&b, ":%s", tag);
 	}
 	if (rc == 0)
-		rc = kz_set_str(parent, key, kd_buf_cstr(&b));
+		rc = kd_kz_set_str(parent, key, kd_buf_cstr(&b));
 	kd_buf_free(&b);
 	return rc;
 }
 
 static const char *const image_keys[] = { "name", "newName", "newTag", "digest", NULL };
 
-int kz_images(const kz_file *f, kz_list *l, const json_t *images)
+int kd_kz_images(const kd_kz_file *f, kd_kz_list *l, const json_t *images)
 {
 	size_t i, j, k;
 	int rc;
 
 	if (!json_is_array(images))
-		return kz_fail(f, "/images", KD_EINVAL, "'images' must be a list");
+		return kd_kz_fail(f, "/images", KD_EINVAL, "'images' must be a list");
 	for (k = 0; k < json_array_size(images); k++) {
 		json_t *img = json_array_get(images, k);
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/images/%zu", k);
 		if (!json_is_object(img) || !json_is_string(json_object_get(img, "name")))
-			return kz_fail(f, ptr, KD_EINVAL, "an image entry needs a name");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "an image entry needs a name");
 		if (json_object_get(img, "tagSuffix"))
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'images.tagSuffix' (%s:%d)",
-					    f->path, kz_line(f, ptr));
-		if ((rc = kz_check_keys(f, ptr, img, image_keys)) < 0)
+					    f->path, kd_kz_line(f, ptr));
+		if ((rc = kd_kz_check_keys(f, ptr, img, image_keys)) < 0)
 			return rc;
 		{
 			static const char *const fields[] = { "newName", "newTag", "digest", NULL };
@@ -702,7 +708,7 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 				json_t *v = json_object_get(img, fields[q]);
 
 				if (v && !json_is_string(v) && !json_is_null(v))
-					return kz_fail(f, ptr, KD_EINVAL,
+					return kd_kz_fail(f, ptr, KD_EINVAL,
 						       "image '%s' must be a string (quote it)", fields[q]);
 			}
 		}
@@ -718,13 +724,13 @@ int kz_images(const kz_file *f, kz_list *l, const json_t *images)
 
 static const char *const replica_keys[] = { "name", "count", NULL };
 
-int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
+int kd_kz_replicas(const kd_kz_file *f, kd_kz_list *l, const json_t *replicas)
 {
 	size_t i, k;
 	int rc;
 
 	if (!json_is_array(replicas))
-		return kz_fail(f, "/replicas", KD_EINVAL, "'replicas' must be a list");
+		return kd_kz_fail(f, "/replicas", KD_EINVAL, "'replicas' must be a list");
 	for (k = 0; k < json_array_size(replicas); k++) {
 		json_t *e = json_array_get(replicas, k);
 		const char *name = json_string_value(json_object_get(e, "name"));
@@ -732,10 +738,10 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/replicas/%zu", k);
-		if ((rc = kz_check_keys(f, ptr, e, replica_keys)) < 0)
+		if ((rc = kd_kz_check_keys(f, ptr, e, replica_keys)) < 0)
 			return rc;
 		if (!name || !json_is_integer(count))
-			return kz_fail(f, ptr, KD_EINVAL, "a replicas entry needs a name and an integer count");
+			return kd_kz_fail(f, ptr, KD_EINVAL, "a replicas entry needs a name and an integer count");
 		const char *other = NULL;
 		bool hit = false;
 
@@ -743,11 +749,11 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 			json_t *obj = l->v[i].obj;
 			json_t *spec;
 
-			if (!kz_name(obj) || (strcmp(kz_name(obj), name) != 0 &&
+			if (!kd_kz_name(obj) || (strcmp(kd_kz_name(obj), name) != 0 &&
 					      strcmp(l->v[i].orig_name, name) != 0))
 				continue;
-			if (!kind_in(kz_kind(obj), k_scalable)) {
-				other = kz_kind(obj);
+			if (!kind_in(kd_kz_kind(obj), k_scalable)) {
+				other = kd_kz_kind(obj);
 				continue;
 			}
 			hit = true;
@@ -761,9 +767,9 @@ int kz_replicas(const kz_file *f, kz_list *l, const json_t *replicas)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 		}
 		if (!hit && other)
-			return kz_fail(f, ptr, KD_EINVAL,
-				       "replicas: '%s' is a %s, not a Deployment, StatefulSet, ReplicaSet or ReplicationController",
-				       name, other);
+			return kd_kz_fail(f, ptr, KD_EINVAL,
+					  "replicas: '%s' is a %s, not a Deployment, StatefulSet, "
+					  "ReplicaSet or ReplicationController", name, other);
 	}
 	return 0;
 }

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appset.h"
 #include "buf.h"
 #include "error.h"
+#include "flux.h"
 #include "kinds.h"
 #include "kustomize.h"
 #include "path.h"
@@ -48,25 +50,34 @@ static bool glob_match(const char *pattern, const char *path)
 	return hit;
 }
 
+/* Argo CD writes include and exclude as one glob string ("{a.yaml,b.json}");
+ * a list of globs is accepted too. */
 static bool globs_match(const json_t *globs, const char *path)
 {
 	size_t i;
 	json_t *g;
 
+	if (json_is_string(globs))
+		return glob_match(json_string_value(globs), path);
 	json_array_foreach(globs, i, g)
 		if (json_is_string(g) && glob_match(json_string_value(g), path))
 			return true;
 	return false;
 }
 
+static bool globs_given(const json_t *globs)
+{
+	return (json_is_string(globs) && json_string_length(globs)) ||
+	       json_array_size(globs);
+}
+
 static bool wanted(const char *rel, const kd_render_opts *opts)
 {
 	if (!kd_path_is_manifest(rel))
 		return false;
-	if (opts && opts->include && json_array_size(opts->include) &&
-	    !globs_match(opts->include, rel))
+	if (opts && globs_given(opts->include) && !globs_match(opts->include, rel))
 		return false;
-	if (opts && opts->exclude && globs_match(opts->exclude, rel))
+	if (opts && globs_given(opts->exclude) && globs_match(opts->exclude, rel))
 		return false;
 	return true;
 }
@@ -323,27 +334,97 @@ int kd_render_dir(json_t **out, kd_source *src, const char *path,
 	return rc;
 }
 
+/* Reads the ConfigMaps and Secrets an app's substituteFrom names (path
+ * templates into the repository) and lays `substitute` over them, as Flux
+ * lays postBuild.substitute over substituteFrom. */
+static int app_vars(json_t **out, kd_source *src, const kd_app *app,
+		    const json_t *params)
+{
+	json_t *vars = json_object(), *item, *v;
+	kd_buf data = KD_BUF_INIT;
+	const char *key;
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!vars)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	json_array_foreach(app->substitute_from, i, item) {
+		json_t *docs = NULL, *doc;
+		char *path = NULL;
+
+		if ((rc = kd_template_expand(&path, json_string_value(json_object_get(item, "path")),
+					     params)) < 0)
+			goto cleanup;
+		rc = kd_source_read(&data, src, path);
+		if (rc == KD_ENOTFOUND && json_is_true(json_object_get(item, "optional"))) {
+			free(path);
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = kd_yaml_parse(&docs, NULL, kd_buf_cstr(&data), data.len, path, NULL);
+		json_array_foreach(docs, j, doc) {
+			const char *kind = json_string_value(json_object_get(doc, "kind"));
+
+			if (rc < 0)
+				break;
+			if (!kind || (strcmp(kind, "ConfigMap") != 0 && strcmp(kind, "Secret") != 0))
+				rc = kd_error_set(KD_EINVAL,
+						  "%s: substituteFrom documents must be ConfigMaps or Secrets, not %s",
+						  path, kind ? kind : "a document without kind");
+			else
+				rc = kd_flux_vars_add_object(vars, doc, path);
+		}
+		json_decref(docs);
+		free(path);
+		if (rc < 0)
+			goto cleanup;
+	}
+	json_object_foreach(app->substitute, key, v) {
+		char *value = NULL;
+
+		if ((rc = kd_template_expand(&value, json_string_value(v), params)) < 0)
+			goto cleanup;
+		rc = json_object_set_new(vars, key, json_string(value)) < 0 ?
+			kd_error_set(KD_ENOMEM, "out of memory") : 0;
+		free(value);
+		if (rc < 0)
+			goto cleanup;
+	}
+	*out = vars;
+	vars = NULL;
+cleanup:
+	json_decref(vars);
+	kd_buf_free(&data);
+	return rc;
+}
+
 int kd_render_app(json_t **out, kd_source *src, const kd_fleet *fleet,
 		  const kd_cluster *cluster, const kd_app *app)
 {
 	kd_render_opts opts = { 0 };
-	json_t *params = NULL;
+	json_t *params = NULL, *vars = NULL;
 	char *path = NULL, *ns = NULL;
 	int rc;
 
-	(void)fleet;
 	*out = NULL;
-	if (app->kind != KD_APP_PATH)
-		return kd_error_set(KD_EUNSUPPORTED,
-				    "app '%s': %s sources are not supported yet",
-				    app->name,
-				    app->kind == KD_APP_FLUX ? "fluxKustomizations"
-							     : "applicationSet");
+	if (app->kind == KD_APP_APPLICATIONSET) {
+		rc = kd_appset_render(out, src, fleet, cluster, app, NULL);
+		if (rc < 0)
+			kd_error_wrap(rc, "cluster '%s', app '%s': ", cluster->name,
+				      app->name);
+		return rc;
+	}
 	if ((rc = kd_cluster_params(&params, cluster)) < 0 ||
 	    (rc = kd_template_expand(&path, app->path, params)) < 0 ||
 	    (app->namespace &&
 	     (rc = kd_template_expand(&ns, app->namespace, params)) < 0))
 		goto cleanup;
+	if (app->kind == KD_APP_FLUX) {
+		rc = kd_flux_render(out, src, path, NULL);
+		goto wrap;
+	}
 	opts.namespace = ns;
 	if (app->directory) {
 		const json_t *recurse = json_object_get(app->directory, "recurse");
@@ -353,11 +434,21 @@ int kd_render_app(json_t **out, kd_source *src, const kd_fleet *fleet,
 		opts.exclude = json_object_get(app->directory, "exclude");
 	}
 	rc = kd_render_dir(out, src, path, &opts);
+	/* substitute / substituteFrom: Flux-style postBuild on what the path
+	 * rendered. */
+	if (rc == 0 && (app->substitute || app->substitute_from) &&
+	    ((rc = app_vars(&vars, src, app, params)) < 0 ||
+	     (rc = kd_flux_substitute(*out, vars, false)) < 0)) {
+		json_decref(*out);
+		*out = NULL;
+	}
+wrap:
 	if (rc < 0)
 		kd_error_wrap(rc, "cluster '%s', app '%s': ", cluster->name,
 			      app->name);
 cleanup:
 	json_decref(params);
+	json_decref(vars);
 	free(path);
 	free(ns);
 	return rc;

@@ -24,8 +24,8 @@ typedef enum kd_load_restrictor {
 typedef struct kd_render_opts {
 	const char *namespace;       /* applied to namespaced objects lacking one; may be NULL */
 	bool no_recurse;             /* plain directories: only the top level */
-	const json_t *include;       /* plain directories: array of glob strings, or NULL */
-	const json_t *exclude;       /* plain directories: array of glob strings, or NULL */
+	const json_t *include;       /* plain directories: a glob string ("{a,b}" alternatives) or an array of them, or NULL */
+	const json_t *exclude;       /* likewise */
 	kd_load_restrictor load_restrictor;
 } kd_render_opts;
 
@@ -38,7 +38,10 @@ int kd_render_plain(json_t **out, kd_source *src, const char *path,
 		    const kd_render_opts *opts);
 
 /* Renders an app for a cluster: expands the app's path template with the
- * cluster's parameters and renders it. */
+ * cluster's parameters and renders it, then applies the app's substitute /
+ * substituteFrom as Flux's postBuild does (flux.h).  fluxKustomizations
+ * apps are rendered by kd_flux_render, applicationSet apps by
+ * kd_appset_render (all of the cluster's generated Applications). */
 int kd_render_app(json_t **out, kd_source *src, const kd_fleet *fleet,
 		  const kd_cluster *cluster, const kd_app *app);
 

@@ -762,6 +762,9 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 	if (d && strcmp(d, "replace") == 0) {
 		json_decref(dest);
 		dest = NULL;
+	} else if (d && strcmp(d, "merge") != 0 && ctx->mode == KD_SMP_KUSTOMIZE) {
+		/* kustomize keeps an unknown directive as an ordinary field */
+		d = "keep";
 	} else if (d && strcmp(d, "merge") != 0) {
 		json_decref(dest);
 		return kd_error_set(KD_EINVAL,
@@ -779,7 +782,7 @@ static int merge_map(json_t **out, json_t *dest, const json_t *patch,
 		json_t *merged = NULL;
 		const smp_field *f;
 
-		if (strcmp(key, "$patch") == 0)
+		if (strcmp(key, "$patch") == 0 && !(d && strcmp(d, "keep") == 0))
 			continue;
 		if (ctx->mode == KD_SMP_SERVER && is_server_directive(key))
 			continue;

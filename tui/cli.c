@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 
@@ -15,18 +16,31 @@ static int cli_help(int argc, char **argv);
 static const kd_cli_command commands[] = {
 	{ "render", "print the desired objects of an app for a cluster",
 	  "usage: kdrift render [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
-	  "                     [--worktree] [--output yaml|json] CLUSTER APP\n"
-	  "       kdrift render --dir DIR [--output yaml|json]\n"
+	  "                     [--worktree] [--vars FILE] [--strict-substitution]\n"
+	  "                     [--output yaml|json] CLUSTER APP\n"
+	  "       kdrift render --all [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                     [--worktree] [--vars FILE] [--output yaml|json]\n"
+	  "       kdrift render --dir DIR [--load-restrictor none] [--output yaml|json]\n"
 	  "\n"
 	  "Renders what Git says CLUSTER should run for APP, as a YAML stream (or a\n"
-	  "JSON array with --output json).  --dir renders one directory the way\n"
-	  "`kubectl kustomize DIR` would.\n"
+	  "JSON array with --output json).  APP is a fleet app (path, applicationSet\n"
+	  "or fluxKustomizations) or the name of one Application an applicationSet\n"
+	  "app generates for CLUSTER.  --all renders every app of every cluster in\n"
+	  "one process and prints a table of object counts (\"-\": the app does not\n"
+	  "target the cluster) followed by the errors; it exits 2 when any failed.\n"
+	  "--dir renders one directory the way `kubectl kustomize DIR` would.\n"
 	  "\n"
 	  "  --repo PATH|URL   the GitOps repository (default: the current directory)\n"
 	  "  --revision REV    branch, tag or commit to read (default: HEAD)\n"
 	  "  --worktree        read the work tree instead of a commit\n"
 	  "  --fleet FILE      the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --all             every app of every cluster, as a table\n"
+	  "  --vars FILE       ConfigMaps/Secrets that exist only in the cluster, for\n"
+	  "                    Flux postBuild.substituteFrom\n"
+	  "  --strict-substitution  a Flux variable without value or default is an error\n"
 	  "  --dir DIR         render a directory of the local file system\n"
+	  "  --load-restrictor none  let --dir's kustomizations load files from\n"
+	  "                    anywhere in the repository, as Flux does\n"
 	  "  -o, --output FMT  yaml (default) or json\n",
 	  kd_cli_render },
 	{ "convert", "convert a YAML stream to JSON (or back) as Kubernetes does",
@@ -35,6 +49,32 @@ static const kd_cli_command commands[] = {
 	  "Reads a YAML (or JSON) stream and prints it as a JSON array of documents\n"
 	  "(default) or as a YAML stream, typing scalars exactly as kubectl does.\n",
 	  kd_cli_convert },
+	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
+	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
+	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	  "                 [--read-only]\n"
+	  "\n"
+	  "Shows every cluster, app and object with its drift status as a tree, and\n"
+	  "Git and live side by side for any object.  Keys and colours come from\n"
+	  "keymaps and themes (see kdrift-keys(5)); ? lists every key.  `kdrift` with\n"
+	  "no command starts it when stdin and stdout are a terminal.\n"
+	  "\n"
+	  "  --repo PATH|URL     the GitOps repository (default: the current directory)\n"
+	  "  --revision REV      branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree          read the work tree instead of a commit\n"
+	  "  --fleet FILE        the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE   default: $KUBECONFIG, else ~/.kube/config\n"
+	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
+	  "  --cluster NAME      only this cluster (repeatable)\n"
+	  "  --app NAME          only this app\n"
+	  "  --timeout S         per-cluster deadline of one reconcile (default 30)\n"
+	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
+	  "  --keymap NAME       default, vim, emacs, or a file\n"
+	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
+	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
+	  "  --read-only         never offer to change a cluster or Git\n",
+	  kd_ui_main },
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
@@ -169,6 +209,8 @@ int kd_cli_main(int argc, char **argv)
 	const kd_cli_command *cmd;
 
 	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return kd_ui_main(argc, argv);
 		print_overview(stderr);
 		return KD_EXIT_ERROR;
 	}

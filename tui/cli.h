@@ -34,6 +34,7 @@ int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Subcommands. */
 int kd_cli_render(int argc, char **argv);
 int kd_cli_convert(int argc, char **argv);
+int kd_ui_main(int argc, char **argv);   /* tui/ui_main.c */
 int kd_cli_check(int argc, char **argv);
 int kd_cli_diff(int argc, char **argv);
 

@@ -67,6 +67,9 @@ apps:
     path: apps/{{values.escape}}
   - name: linked
     path: apps/link
+  - name: filtered
+    path: apps/filtered
+    directory: {recurse: false, include: "{a.yaml,skip-me.yaml,b.json}", exclude: "skip-*"}
   - name: prod-only
     path: apps/web
     clusters: {matchLabels: {env: production}}
@@ -85,6 +88,8 @@ metadata:
   name: web-reader
 YAML
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [unclosed\n' >"$repo/apps/broken/broken.yaml"
+mkdir -p "$repo/apps/filtered/sub"
+for f in a skip-me c sub/d; do printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n' "${f#sub/}" >"$repo/apps/filtered/$f.yaml"; done
 ln -s /etc "$repo/apps/link"
 git -C "$repo" init -q -b main && git -C "$repo" add -A && git -C "$repo" commit -qm one
 sed -i 's/replicas: 2/replicas: 5/' "$repo/apps/web/deploy.yaml"
@@ -134,6 +139,9 @@ if [ "$rc" = 2 ] && printf '%s' "$out" | grep -qi 'outside\|leaves\|symlink'; th
 else
 	not_ok "a symlink out of the repository is refused" "$out"
 fi
+out=$("$KDRIFT_BIN" render --repo "$repo" --output json dev-1 filtered 2>&1)
+check_eq "directory include, exclude and recurse select the files" "a" \
+	"$(printf '%s' "$out" | python3 -c 'import json,sys; print(" ".join(o["metadata"]["name"] for o in json.load(sys.stdin)))' 2>&1)"
 out=$("$KDRIFT_BIN" render --repo "$repo" dev-1 prod-only 2>&1); rc=$?
 check_eq "an app not deployed to the cluster is an error" 2 "$rc"
 out=$("$KDRIFT_BIN" render --repo "$repo" nowhere web 2>&1); rc=$?

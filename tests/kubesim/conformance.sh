@@ -144,6 +144,9 @@ run_suite() {
 	expect "$minor: set image stored" 0 '^nginx:1.27$' K get deploy web -o 'jsonpath={.spec.template.spec.containers[0].image}'
 	expect "$minor: rollout restart" 0 'restarted' K rollout restart deploy/web
 	expect "$minor: rollout restart annotates the template" 0 '^20[0-9-]+T' K get deploy web -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
+	# created, strategic patch of the image, set image, restart: four templates
+	expect "$minor: the deployment controller counts revisions" 0 '^4 .*kube-controller-manager' \
+		K get deploy web --show-managed-fields -o 'jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision} {.metadata.managedFields[*].manager}'
 	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=20s
 	expect "$minor: label" 0 'labeled' K label deploy web team=a
 	expect "$minor: annotate" 0 'deployment.apps/web annotate' K annotate deploy web note=x

@@ -319,3 +319,60 @@ void ks_status_simulate(const ks_type *t, json_t *obj)
 		json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Bound"));
 	}
 }
+
+/* The deployment controller numbers rollouts in an annotation it owns:
+ * 1 at creation, one more whenever the pod template changes. */
+void ks_deployment_revision(const ks_type *t, json_t *obj, const json_t *old)
+{
+	static const char *key = "deployment.kubernetes.io/revision";
+	json_t *meta = json_object_get(obj, "metadata"), *ann, *mf, *e, *mine = NULL, *f;
+	const char *prev = NULL;
+	long rev = 1;
+	char s[32], ts[32];
+	size_t i;
+
+	if (strcmp(t->kind, "Deployment") || strcmp(t->group, "apps") || !json_is_object(meta))
+		return;
+	if (old) {
+		prev = json_string_value(json_object_get(json_object_get(json_object_get(old, "metadata"),
+									 "annotations"), key));
+		rev = prev ? atol(prev) : 0;
+		if (!json_equal(json_object_get(json_object_get(old, "spec"), "template"),
+				json_object_get(json_object_get(obj, "spec"), "template")) || rev < 1)
+			rev++;
+	}
+	snprintf(s, sizeof(s), "%ld", rev);
+	ann = json_object_get(meta, "annotations");
+	if (!json_is_object(ann)) {
+		ann = json_object();
+		json_object_set_new(meta, "annotations", ann);
+	}
+	json_object_set_new(ann, key, json_string(s));
+	mf = json_object_get(meta, "managedFields");
+	if (!json_is_array(mf)) {
+		mf = json_array();
+		json_object_set_new(meta, "managedFields", mf);
+	}
+	json_array_foreach(mf, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "manager")) ? json_string_value(json_object_get(e, "manager")) : "",
+			    "kube-controller-manager") && !json_object_get(e, "subresource"))
+			mine = e;
+	if (!mine) {
+		ks_now_rfc3339(ts);
+		mine = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{}}", "manager", "kube-controller-manager",
+				 "operation", "Update", "apiVersion", "apps/v1", "time", ts,
+				 "fieldsType", "FieldsV1", "fieldsV1");
+		if (!mine)
+			return;
+		json_array_append_new(mf, mine);
+	}
+	f = json_object_get(mine, "fieldsV1");
+	if (!json_is_object(json_object_get(f, "f:metadata")))
+		json_object_set_new(f, "f:metadata", json_object());
+	f = json_object_get(f, "f:metadata");
+	if (!json_is_object(json_object_get(f, "f:annotations")))
+		json_object_set_new(f, "f:annotations", json_object());
+	f = json_object_get(f, "f:annotations");
+	json_object_set_new(f, ".", json_object());
+	json_object_set_new(f, "f:deployment.kubernetes.io/revision", json_object());
+}

@@ -56,7 +56,7 @@ steps:
     name: shop
     replicas: 5
 EOF
-if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml"; then
+if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml" --log; then
 	ok "kubesim starts with a scenario"
 	K() { kubectl --kubeconfig "$s/state/kubeconfig" --cache-dir "$s/cache" --request-timeout=10s "$@"; }
 	expect "scenario objects exist when ready" 0 '^shop$' K --context west get deploy shop -o 'jsonpath={.metadata.name}'
@@ -68,6 +68,7 @@ if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml"; then
 		K --context east get deploy shop --show-managed-fields -o 'jsonpath={.spec.replicas} {.metadata.managedFields[*].manager}'
 	expect "scenario step sets faults" 1 'InternalError|Internal error|internal' K --context west get deploy shop
 	ks_stop && ok "scenario run exits cleanly" || not_ok "scenario run exits cleanly" "$(cat "$s/state/stderr")"
+	check "--log writes the access log" grep -q '^kubesim: GET /clusters/west/apis/apps/v1/namespaces/default/deployments/shop 500$' "$s/state/stderr"
 else
 	not_ok "kubesim starts with a scenario" "$(cat "$s/state/stderr")"
 fi

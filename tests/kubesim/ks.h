@@ -111,6 +111,7 @@ typedef struct ks_server {
 	char readonly_token[65];
 	size_t history;        /* events kept per cluster */
 	int bookmark_ms;
+	bool access_log;       /* one stderr line per request (--log) */
 	volatile int stopping;
 } ks_server;
 
@@ -272,5 +273,8 @@ void ks_server_forms(const ks_type *t, json_t *obj);
 void ks_defaults_apply(const ks_type *t, json_t *obj);
 /* Simulates controllers: status for workloads. */
 void ks_status_simulate(const ks_type *t, json_t *obj);
+/* The deployment controller's revision annotation, owned by it in
+ * managedFields (after the writer's own managedFields update). */
+void ks_deployment_revision(const ks_type *t, json_t *obj, const json_t *old);
 
 #endif

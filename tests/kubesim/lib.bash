@@ -19,6 +19,9 @@ ks_cleanup() {
 	[ -n "${KS_TMP:-}" ] && rm -rf "$KS_TMP"
 }
 trap ks_cleanup EXIT
+# A signal ends the suite through exit, so the EXIT trap still cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 KS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kubesim-test.XXXXXX")
 
@@ -29,6 +32,13 @@ ks_start() {
 	"$KUBESIM" --port 0 --state-dir "$dir" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	KS_PID=$!
 	KS_PIDS+=("$KS_PID")
+	# Should this shell die without running its traps (SIGKILL), kubesim
+	# must not outlive it: a watchdog stops it within a second.  Its output
+	# goes nowhere, so it never holds the suite's output pipe open.
+	(
+		while kill -0 $$ 2>/dev/null && kill -0 "$KS_PID" 2>/dev/null; do sleep 1; done
+		kill "$KS_PID" 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
 	# Wait for the ready line (kubesim prints it once it listens); bounded so
 	# that a broken build fails instead of hanging.
 	for i in $(seq 1 200); do

@@ -2,7 +2,8 @@
  * kubesim — a multi-cluster Kubernetes API simulator for tests and demos.
  *
  *   kubesim --port P --clusters LIST --state-dir DIR [--scenario FILE]
- *           [--seed N] [--server-version 1.32] [--history N]
+ *           [--seed N] [--server-version 1.32] [--history N] [--bookmark-ms MS]
+ *           [--log]
  *
  * Serves https://127.0.0.1:P/clusters/NAME for every cluster, writes
  * DIR/kubeconfig and prints one "ready port=P" line once it listens.
@@ -421,6 +422,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		ks_respond_status(&resp, 413, "RequestEntityTooLarge", "the request body is too large", NULL);
 	else
 		route(&r, url, &resp);
+	if (ks_srv.access_log) {
+		/* method, path and outcome only: queries may hold selectors, never
+		 * tokens, but bodies may hold Secrets */
+		flockfile(stderr);
+		fprintf(stderr, "kubesim: %s %s %d%s\n", method, url, resp.code ? resp.code : 200,
+			resp.stream ? " (watch)" : "");
+		funlockfile(stderr);
+	}
 	ret = send_response(conn, &resp);
 	json_decref(resp.json);
 	json_decref(resp.warnings);
@@ -562,7 +571,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kubesim --port P --clusters LIST|COUNT --state-dir DIR "
-		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N]\n");
+		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N] [--bookmark-ms MS] [--log]\n");
 }
 
 int main(int argc, char **argv)
@@ -581,6 +590,10 @@ int main(int argc, char **argv)
 	ks_srv.bookmark_ms = 5000;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--log")) {
+			ks_srv.access_log = true;
+			continue;
+		}
 		if (!v) {
 			usage();
 			return 2;

@@ -302,6 +302,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;
 	}
+	ks_deployment_revision(t, next, old);
 	if (controller && ks_managed_update(next, old, "kube-controller-manager", "status", w->api_version) < 0) {
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Scripted screen tests of the interactive UI: each drives `kdrift ui` with
+# keys and prompt commands against a fleet state from tests/fixtures/tui/
+# and compares the screen with tests/tui/expected/NAME.txt.
+# KDRIFT_UPDATE=1 rewrites the expected screens (review with git diff).
+. "$(dirname "$0")/../tools/tap.sh"
+. "$(dirname "$0")/lib.bash"
+
+# --- the tree ---------------------------------------------------------------
+screen tree_collapsed </dev/null
+screen tree_expanded <<'EOF'
+*
+EOF
+screen tree_pivot <<'EOF'
+p *
+EOF
+screen tree_collapse_to_parent <<'EOF'
+*
+:cluster us-west-prod-1
+j j j
+h h
+EOF
+screen tree_next_drift <<'EOF'
+] ] ] ]
+d
+EOF
+screen tree_prev_drift_wraps <<'EOF'
+[
+d
+EOF
+
+# --- filters and search -------------------------------------------------------
+screen filter_status <<'EOF'
+:filter status drifted,missing
+*
+EOF
+screen filter_problems <<'EOF'
+f *
+EOF
+screen filter_labels <<'EOF'
+:filter labels env=production,region!=us-west
+*
+EOF
+screen filter_name_and_app <<'EOF'
+:filter app platform
+:filter name gateway
+*
+EOF
+screen filter_matches_nothing <<'EOF'
+:filter name no-such-object
+EOF
+screen filter_bad_status <<'EOF'
+:filter status sideways
+EOF
+screen filter_bad_selector <<'EOF'
+:filter labels env in (a
+EOF
+screen search_opens_diff <<'EOF'
+/billing-cred
+d
+EOF
+screen search_next <<'EOF'
+/grafana
+n
+d
+EOF
+screen search_no_match <<'EOF'
+/zzz-nothing
+n
+EOF
+
+# --- the diff pane ------------------------------------------------------------
+screen diff_side_by_side <<'EOF'
+:cluster us-east-prod-1
+:app platform-services
+d
+EOF
+screen diff_unfolded <<'EOF'
+:cluster us-east-prod-1
+/auth
+d <Tab> Z
+EOF
+screen diff_unified <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d <Tab> u
+EOF
+LINES=30 COLUMNS=80 screen diff_narrow_is_unified <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+screen diff_secret_masked <<'EOF'
+:cluster us-east-prod-1
+/billing-credentials
+d <Tab> Z
+EOF
+if last_screen diff_secret_masked | grep -q 'c2VjcmV0\|cm90YXRlZ\|secret-value\|rotated'; then
+	not_ok "diff_secret_values_never_shown" "$(last_screen diff_secret_masked)"
+else
+	ok "diff_secret_values_never_shown"
+fi
+user_masks=$(last_screen diff_secret_masked | grep ' user: ' | grep -o '<masked:[0-9a-f]*>' | sort -u | wc -l)
+key_masks=$(last_screen diff_secret_masked | grep ' api-key: ' | grep -o '<masked:[0-9a-f]*>' | sort -u | wc -l)
+check_eq "diff_equal_secrets_equal_masks" "1 2" "$user_masks $key_masks"
+screen diff_missing <<'EOF'
+:cluster us-west-prod-1
+/allow-ingress
+d
+EOF
+screen diff_extra <<'EOF'
+:cluster staging-eu-west
+/debug-shell
+d
+EOF
+screen diff_break_glass <<'EOF'
+:cluster us-west-prod-1
+/billing
+d <Tab> ]
+EOF
+screen diff_next_change <<'EOF'
+:cluster us-east-prod-1
+:app platform-services
+d <Tab> ] ] ]
+EOF
+screen diff_metadata <<'EOF'
+:cluster us-east-prod-1
+/auth
+d <Tab> m G
+EOF
+screen diff_close_returns_to_tree <<'EOF'
+:cluster us-east-prod-1
+/auth
+d q
+EOF
+
+# --- help, log, keymaps, themes ---------------------------------------------
+screen help <<'EOF'
+?
+EOF
+screen help_scrolled <<'EOF'
+? G
+EOF
+screen help_vim_keymap <<'EOF'
+:keymap vim
+? <C-F>
+EOF
+screen message_log <<'EOF'
+:filter status sideways
+L
+EOF
+NO_COLOR=1 ATTRS=1 screen mono_no_color_attributes <<'EOF'
+:cluster us-west-prod-1
+j j j j
+EOF
+screen theme_unknown <<'EOF'
+:theme no-such-theme
+EOF
+screen ascii --ascii <<'EOF'
+*
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+
+LC_ALL=C LANG=C screen ascii_outside_utf8_locales <<'EOF'
+:cluster us-east-prod-1
+EOF
+
+# --- untrusted text, live changes, resize -------------------------------------
+STATE=$TUI_FIXTURES/escapes.json screen escapes_are_inert <<'EOF'
+*
+j j
+d <Tab> Z
+EOF
+if LC_ALL=C grep -q $'\x1b\|\x07\|\xc2\x9b' "$TUI_TMP/escapes_are_inert.out"; then
+	not_ok "escapes_never_reach_the_screen"
+else
+	ok "escapes_never_reach_the_screen"
+fi
+NO_COLOR=1 ATTRS=1 screen live_drift_keeps_selection <<EOF
+*
+:cluster us-west-prod-1
+/api-gateway
+:load-state $TUI_FIXTURES/drift2.json
+EOF
+LINES=40 screen cluster_recovers <<EOF
+*
+:load-state $TUI_FIXTURES/recovered.json
+:cluster ap-south-prod-1
+EOF
+screen resize_to_narrow <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+:resize 24 80
+EOF
+screen prompt_completion <<'EOF'
+:
+type clu
+<Tab>
+type us-w
+<Tab> <Enter>
+EOF
+NO_COLOR=1 ATTRS=1 screen mouse_click_selects_and_expands --mouse <<'EOF'
+<Click-2-10> <Click-2-10> <Click-4-10>
+EOF
+screen mouse_is_opt_in <<'EOF'
+<Click-2-10> <Click-2-10>
+EOF
+screen unbound_key <<'EOF'
+%
+EOF
+
+# --- keymap and theme files: warnings, never fatal -------------------------------
+mkdir -p "$XDG_CONFIG_HOME/kdrift"
+printf 'bind tree x expand-all\nbind nowhere j move-down\nbind tree <Nope> quit\nbind tree y fly\nunbind all\n' \
+	>"$XDG_CONFIG_HOME/kdrift/keys"
+screen user_keys_with_errors <<'EOF'
+x
+L
+EOF
+rm -f "$XDG_CONFIG_HOME/kdrift/keys"
+
+# --- prompt history -----------------------------------------------------------
+rm -rf "$XDG_STATE_HOME/kdrift"
+printf ':filter name auth\n:quit\n' >"$TUI_TMP/hist.script"
+KDRIFT_SCRIPT="$TUI_TMP/hist.script" "$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" >/dev/null 2>&1
+check "prompt_history_saved" grep -qx 'filter name auth' "$XDG_STATE_HOME/kdrift/history"
+
+# --- script errors are reported, not ignored ------------------------------------
+printf 'j\n<NoSuchKey>\n' >"$TUI_TMP/bad.script"
+out=$(KDRIFT_SCRIPT="$TUI_TMP/bad.script" "$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" 2>&1); rc=$?
+check_eq "script_error_names_file_and_line" "2 1" "$rc $(printf '%s\n' "$out" | grep -c "bad.script:2: unknown key name '<NoSuchKey>'")"
+out=$("$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" </dev/null 2>&1); rc=$?
+check_eq "needs_a_terminal_without_a_script" "2" "$rc"
+
+# --- memory: valgrind's leak checker over a long session ------------------------
+if command -v valgrind >/dev/null 2>&1; then
+	printf '%s\n' '*' ':cluster us-east-prod-1' ':app platform-services' 'd' '<Tab> Z u m ] [' \
+		'?' 'q' 'L' 'q' ':filter status drifted' '/auth' 'n' ':filter clear' 'p' ':theme light' \
+		':keymap vim' ":load-state $TUI_FIXTURES/drift2.json" ':resize 24 80' >"$TUI_TMP/vg.script"
+	out=$(KDRIFT_SCRIPT="$TUI_TMP/vg.script" valgrind -q --leak-check=full \
+		--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=99 "$KDRIFT_BIN" ui --state-file "$TUI_FIXTURES/fleet.json" 2>&1); rc=$?
+	check_eq "valgrind_clean" "0" "$rc"
+	[ "$rc" -eq 0 ] || printf '%s\n' "$out" | head -60 | sed 's/^/#   /'
+else
+	ok "# SKIP valgrind is not installed"
+fi
+
+tap_done

@@ -1,0 +1,64 @@
+/*
+ * action — every user action of the interactive UI, listed once.
+ *
+ * KD_ACTIONS is the single list: the enum, the names used in keymap files,
+ * the help screen and the table in man/kdrift-keys.5 are all generated from
+ * it, so an action can never be bindable but undocumented (or the reverse).
+ * Each entry: identifier, name in keymap files, help group, description.
+ */
+#ifndef KD_TUI_ACTION_H
+#define KD_TUI_ACTION_H
+
+#define KD_ACTIONS(X) \
+	X(MOVE_UP, "move-up", "Movement", "Move the cursor up one line") \
+	X(MOVE_DOWN, "move-down", "Movement", "Move the cursor down one line") \
+	X(MOVE_PAGE_UP, "move-page-up", "Movement", "Move up one page") \
+	X(MOVE_PAGE_DOWN, "move-page-down", "Movement", "Move down one page") \
+	X(MOVE_FIRST, "move-first", "Movement", "Move to the first line") \
+	X(MOVE_LAST, "move-last", "Movement", "Move to the last line") \
+	X(FOCUS_NEXT, "focus-next", "Movement", "Switch between the tree and the diff pane") \
+	X(ENTER, "enter", "Tree", "Expand or collapse a node; open the diff of an object") \
+	X(EXPAND, "expand", "Tree", "Expand the node") \
+	X(COLLAPSE, "collapse", "Tree", "Collapse the node, or go to its parent") \
+	X(EXPAND_ALL, "expand-all", "Tree", "Expand every node") \
+	X(COLLAPSE_ALL, "collapse-all", "Tree", "Collapse every node") \
+	X(PIVOT, "pivot", "Tree", "Toggle cluster → app and app → cluster order") \
+	X(NEXT_DRIFT, "next-drift", "Tree", "Jump to the next node that is not in sync") \
+	X(PREV_DRIFT, "prev-drift", "Tree", "Jump to the previous node that is not in sync") \
+	X(FILTER_PROBLEMS, "filter-problems", "Tree", "Show only nodes that are not in sync (toggle)") \
+	X(FILTER_CLEAR, "filter-clear", "Tree", "Clear every filter") \
+	X(OPEN_DIFF, "open-diff", "Tree", "Open the diff of the node (an app: all its changed objects)") \
+	X(SEARCH, "search", "Search", "Search names incrementally") \
+	X(SEARCH_NEXT, "search-next", "Search", "Jump to the next match") \
+	X(SEARCH_PREV, "search-prev", "Search", "Jump to the previous match") \
+	X(NEXT_CHANGE, "next-change", "Diff", "Jump to the next change") \
+	X(PREV_CHANGE, "prev-change", "Diff", "Jump to the previous change") \
+	X(TOGGLE_FOLD, "toggle-fold", "Diff", "Unfold or fold the unchanged lines under the cursor") \
+	X(UNFOLD_ALL, "unfold-all", "Diff", "Unfold (or fold again) every unchanged run") \
+	X(TOGGLE_UNIFIED, "toggle-unified", "Diff", "Switch between side-by-side and unified diff") \
+	X(TOGGLE_METADATA, "toggle-metadata", "Diff", "Show or hide managedFields and status") \
+	X(PROMPT, "prompt", "Views", "Open the command prompt") \
+	X(VIEW_HELP, "view-help", "Views", "Show this help") \
+	X(VIEW_LOG, "view-log", "Views", "Show the message log") \
+	X(VIEW_CLOSE, "view-close", "Views", "Close the current view or pane") \
+	X(REFRESH, "refresh", "Views", "Fetch Git and re-read every cluster") \
+	X(REDRAW, "redraw", "Views", "Redraw the screen") \
+	X(SUSPEND, "suspend", "Views", "Suspend kdrift (resume with fg)") \
+	X(QUIT, "quit", "Views", "Quit kdrift")
+
+typedef enum kd_action {
+	KD_ACT_NONE = 0,
+#define KD_X(id, name, group, help) KD_ACT_##id,
+	KD_ACTIONS(KD_X)
+#undef KD_X
+	KD_ACT_COUNT
+} kd_action;
+
+/* The keymap name of an action ("move-up"); "" for KD_ACT_NONE. */
+const char *kd_action_name(kd_action a);
+const char *kd_action_group(kd_action a);
+const char *kd_action_help(kd_action a);
+/* The action with that name, or KD_ACT_NONE. */
+kd_action kd_action_parse(const char *name);
+
+#endif
