@@ -54,7 +54,7 @@ endif
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev \
 	libgit2-dev libjansson-dev libyaml-dev libreadline-dev libcmocka-dev \
 	libssl-dev libmicrohttpd-dev git tmux openssl ca-certificates valgrind \
-	python3 procps
+	python3 python3-yaml procps time curl
 
 .PHONY: all deps check test asan valgrind demo bench install uninstall clean tests
 

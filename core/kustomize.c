@@ -6,8 +6,9 @@
  * Each kustomization is one level.  A level starts from its resources
  * (files, or the output of other kustomizations), generates ConfigMaps and
  * Secrets, lets its components transform what it has so far, runs its
- * transformers, appends content hashes, and finally rewrites references to
- * resources whose names changed during the level.
+ * transformers, and finally rewrites references to resources whose names
+ * changed during the level.  Generated names get their content hash once,
+ * after the last level.
  */
 #include "kustomize_priv.h"
 
@@ -647,7 +648,6 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
-	    (rc = kd_kz_apply_hashes(l)) < 0 ||
 	    (rc = kd_kz_fix_references(l)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
@@ -691,6 +691,15 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
+	/* kustomize names generated objects by their content only once the
+	 * whole build is done (transformers and replacements see the names
+	 * without hash); references follow. */
+	if (rc == 0) {
+		kd_kz_mark_level(&acc);
+		rc = kd_kz_apply_hashes(&acc);
+	}
+	if (rc == 0)
+		rc = kd_kz_fix_references(&acc);
 	if (rc == 0)
 		rc = kd_kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);

@@ -10,8 +10,8 @@
 #     Python, cluster after cluster): both times and the ratio.
 #  3. Watch latency: the engine watches 100 clusters; `kubectl scale` changes
 #     a Deployment and the time until the engine's snapshot shows it.
-#
 #  4. The whole fleet in watch mode: first reconcile time and peak RSS.
+#  5. Every other tests/bench/*.sh (each takes BUILD_DIR), one after another.
 #
 # BENCH_CLUSTERS (default 1000) and BENCH_STEPS (default 20) scale it down.
 set -u
@@ -89,3 +89,13 @@ if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote core $pc_
 else
 	say "watch latency: cannot build the probe: $(cat "$tmp/cc.err")"
 fi
+
+# 5. the other measures in this directory (render, kubesim, UI latency)
+cleanup
+ks_pid=
+for s in tests/bench/*.sh; do
+	[ "$(basename "$s")" = run.sh ] && continue
+	say ""
+	say "== $(basename "$s" .sh)"
+	bash "$s" "$build" || say "($(basename "$s") exited with status $?)"
+done

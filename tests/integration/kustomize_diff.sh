@@ -24,7 +24,10 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	tap_done
 	exit 1
 fi
-if ! python3 -c 'import yaml' >/dev/null 2>&1; then
+# The python3 first on PATH may lack the yaml module that Debian's has.
+pyyaml=python3
+python3 -c 'import yaml' >/dev/null 2>&1 || pyyaml=/usr/bin/python3
+if ! "$pyyaml" -c 'import yaml' >/dev/null 2>&1; then
 	not_ok "python3 with the yaml module is installed (Debian: python3-yaml)"
 	tap_done
 	exit 1
@@ -96,7 +99,7 @@ for dir in "$fx"/*/; do
 		continue
 	fi
 	[ -f "$dir/expected.json" ] || continue
-	if ! kubectl kustomize "$dir" 2> "$scratch/kerr.txt" | python3 "$to_json" > "$scratch/kubectl.json"; then
+	if ! kubectl kustomize "$dir" 2> "$scratch/kerr.txt" | "$pyyaml" "$to_json" > "$scratch/kubectl.json"; then
 		not_ok "$name: kubectl kustomize succeeds" "$(head -c 2000 "$scratch/kerr.txt")"
 		continue
 	fi
