@@ -101,6 +101,7 @@ typedef struct kd_uiact {
 	kd_breakglass_session *session;        /* active session, or NULL */
 	bool session_loaded;
 	kd_audit_list *followup;               /* changes awaiting follow-up */
+	size_t followup_cursor;
 	/* audit view */
 	kd_audit_list *audit;
 	char *audit_cluster, *audit_action;    /* filters, or NULL */

@@ -15,46 +15,102 @@ static bool is_breakglass(const kd_audit_record *r)
 	return r->mode && strcmp(r->mode, "break-glass") == 0;
 }
 
-void kd_audit_view_load(kd_ui *ui)
+/* Reading and verifying the whole log is file work proportional to its
+ * size: it runs on the worker like the actions. */
+typedef struct audit_job {
+	kd_job job;
+	char *cluster, *action;
+	bool bg_only;
+	kd_audit_list *list;
+	kd_buf status;
+} audit_job;
+
+static void audit_job_free(kd_job *j)
 {
-	kd_uiact *act = ui->act;
+	audit_job *a = (audit_job *)j;
+
+	free(a->cluster);
+	free(a->action);
+	kd_audit_list_free(a->list);
+	kd_buf_free(&a->status);
+	kd_buf_free(&j->msg);
+	free(a);
+}
+
+static void audit_job_run(kd_job *j)
+{
+	audit_job *a = (audit_job *)j;
 	kd_audit_filter f;
 	kd_audit_verify_result *v = NULL;
-	kd_audit_list *list = NULL;
+	size_t i, n = 0;
+	int rc;
 
 	memset(&f, 0, sizeof(f));
-	f.cluster = act->audit_cluster;
-	f.action = act->audit_action;
-	kd_audit_list_free(act->audit);
-	act->audit = NULL;
-	kd_buf_clear(&act->audit_status);
-	if (kd_audit_list_load(&list, NULL, &f) < 0) {
-		kd_buf_printf(&act->audit_status, "cannot read the audit log: %s", kd_error_last());
+	f.cluster = a->cluster;
+	f.action = a->action;
+	if (kd_audit_list_load(&a->list, NULL, &f) < 0) {
+		kd_buf_printf(&a->status, "cannot read the audit log: %s", kd_error_last());
 		return;
 	}
-	if (act->audit_bg_only) {
-		size_t i, n = 0;
-
-		for (i = 0; i < list->count; i++) {
-			if (is_breakglass(&list->items[i]))
-				list->items[n++] = list->items[i];
+	if (a->bg_only) {
+		for (i = 0; i < a->list->count; i++) {
+			if (is_breakglass(&a->list->items[i]))
+				a->list->items[n++] = a->list->items[i];
 			else
-				json_decref(list->items[i].json);
+				json_decref(a->list->items[i].json);
 		}
-		list->count = n;
+		a->list->count = n;
 	}
-	act->audit = list;
-	act->audit_cursor = list->count ? list->count - 1 : 0;
-	if (kd_audit_verify(&v, NULL) < 0)
-		kd_buf_printf(&act->audit_status, "verify: %s", kd_error_last());
+	if ((rc = kd_audit_verify(&v, NULL)) == KD_ENOTFOUND)
+		kd_buf_puts(&a->status, "no audit log yet: nothing was changed from this account");
+	else if (rc < 0)
+		kd_buf_printf(&a->status, "verify: %s", kd_error_last());
 	else if (v->ok)
-		kd_buf_printf(&act->audit_status, "chain verified: %zu records, no edits, deletions or truncation",
+		kd_buf_printf(&a->status, "chain verified: %zu records, no edits, deletions or truncation",
 			      v->records);
 	else
-		kd_buf_printf(&act->audit_status, "VERIFY FAILED: %zu problem%s; first: %s", v->n_problems,
+		kd_buf_printf(&a->status, "VERIFY FAILED: %zu problem%s; first: %s", v->n_problems,
 			      v->n_problems == 1 ? "" : "s",
 			      v->n_problems ? v->problems[0].message : "?");
 	kd_audit_verify_result_free(v);
+}
+
+static void audit_job_done(kd_ui *ui, kd_job *j)
+{
+	audit_job *a = (audit_job *)j;
+	kd_uiact *act = ui->act;
+
+	kd_audit_list_free(act->audit);
+	act->audit = a->list;
+	a->list = NULL;
+	kd_buf_clear(&act->audit_status);
+	kd_buf_puts(&act->audit_status, kd_buf_cstr(&a->status));
+	act->audit_cursor = act->audit && act->audit->count ? act->audit->count - 1 : 0;
+}
+
+void kd_audit_view_load(kd_ui *ui)
+{
+	kd_uiact *act = ui->act;
+	audit_job *a = calloc(1, sizeof(*a));
+
+	if (!a || (act->audit_cluster && !(a->cluster = strdup(act->audit_cluster))) ||
+	    (act->audit_action && !(a->action = strdup(act->audit_action)))) {
+		if (a)
+			audit_job_free(&a->job);
+		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
+		return;
+	}
+	a->bg_only = act->audit_bg_only;
+	a->job.what = "reading the audit log";
+	a->job.run = audit_job_run;
+	a->job.done = audit_job_done;
+	a->job.free = audit_job_free;
+	kd_buf_clear(&act->audit_status);
+	if (kd_worker_submit(ui, &a->job) < 0) {
+		kd_buf_puts(&act->audit_status, kd_error_last());
+		return;
+	}
+	kd_buf_puts(&act->audit_status, "reading and verifying the log...");
 }
 
 static void describe_filter(kd_buf *b, const kd_uiact *act)
@@ -68,14 +124,14 @@ static void describe_filter(kd_buf *b, const kd_uiact *act)
 }
 
 static void draw_list(kd_ui *ui, int top, int height, const kd_audit_list *list,
-		      size_t *cursor, const char *head, const char *empty, bool bad_status)
+		      size_t *cursor, const char *head, const char *status, const char *empty,
+		      bool bad_status)
 {
-	kd_uiact *act = ui->act;
 	size_t n = list ? list->count : 0, first, i;
 	int y, rows = height - 2;
 
 	kd_text_drawz(ui, top, 1, ui->cols - 1, head, ui->attr[KD_AREA_HELP_GROUP]);
-	kd_text_drawz(ui, top + 1, 1, ui->cols - 1, kd_buf_cstr(&act->audit_status),
+	kd_text_drawz(ui, top + 1, 1, ui->cols - 1, status,
 		      bad_status ? ui->attr[KD_AREA_ERROR] : ui->attr[KD_AREA_DIM]);
 	if (rows <= 0)
 		return;
@@ -115,7 +171,9 @@ static void audit_draw(kd_ui *ui, int top, int height, bool focused)
 	describe_filter(&h, act);
 	kd_buf_puts(&h, "   (f: break-glass only, F: clear, :audit cluster|action NAME, Enter: details)");
 	draw_list(ui, top, height, act->audit, &act->audit_cursor, kd_buf_cstr(&h),
-		  "no records", strncmp(kd_buf_cstr(&act->audit_status), "chain verified", 14) != 0);
+		  kd_buf_cstr(&act->audit_status), "no records",
+		  strncmp(kd_buf_cstr(&act->audit_status), "VERIFY FAILED", 13) == 0 ||
+		  strncmp(kd_buf_cstr(&act->audit_status), "cannot", 6) == 0);
 	kd_buf_free(&h);
 }
 
@@ -222,8 +280,6 @@ void kd_audit_view_command(kd_ui *ui, const char *arg)
 
 /* --- the follow-up list --------------------------------------------------- */
 
-static size_t followup_cursor;
-
 static void followup_draw(kd_ui *ui, int top, int height, bool focused)
 {
 	kd_uiact *act = ui->act;
@@ -233,10 +289,8 @@ static void followup_draw(kd_ui *ui, int top, int height, bool focused)
 	(void)focused;
 	kd_buf_printf(&h, "break-glass changes awaiting follow-up: %zu   "
 			  "(a: accept into Git, r: revert, q: leave flagged)", n);
-	kd_buf_clear(&act->audit_status);
-	kd_buf_puts(&act->audit_status, n ? "each stays flagged, and self-heal leaves it alone, until it is accepted or reverted"
-					  : "");
-	draw_list(ui, top, height, act->followup, &followup_cursor, kd_buf_cstr(&h),
+	draw_list(ui, top, height, act->followup, &act->followup_cursor, kd_buf_cstr(&h),
+		  n ? "each stays flagged, and self-heal leaves it alone, until it is accepted or reverted" : "",
 		  "nothing awaits follow-up", false);
 	kd_buf_free(&h);
 }
@@ -247,17 +301,17 @@ static bool followup_action(kd_ui *ui, kd_action a, int height)
 	kd_uiact *act = ui->act;
 	size_t n = act->followup ? act->followup->count : 0;
 
-	if (list_move(ui, a, height, &followup_cursor, n))
+	if (list_move(ui, a, height, &act->followup_cursor, n))
 		return true;
 	switch (a) {
 	case KD_ACT_ENTER:
 		if (n)
-			show_record(ui, &act->followup->items[followup_cursor]);
+			show_record(ui, &act->followup->items[act->followup_cursor]);
 		return true;
 	case KD_ACT_REVERT:
 	case KD_ACT_ACCEPT:
 		if (n)
-			return kd_uiact_followup_item(ui, a, &act->followup->items[followup_cursor]);
+			return kd_uiact_followup_item(ui, a, &act->followup->items[act->followup_cursor]);
 		return true;
 	default:
 		return false;

@@ -251,6 +251,15 @@ check "audit: the chain verifies" grep -q 'chain verified: ' "$T/audit.all"
 check "audit: break-glass start and the scale are listed" grep -q 'break-glass-start' "$T/audit.all"
 check "audit: the filter keeps only reverts" sh -c "grep -q ' revert ' '$T/audit.revert' && ! grep -q 'break-glass-start' '$T/audit.revert'"
 
+# An edited record breaks the chain: the view says so.
+sed -i '2s/"cluster":"delta"/"cluster":"beta"/' "$XDG_STATE_HOME/kdrift/audit.jsonl"
+act audit_tampered <<EOF
+A
+:save-screen $T/audit.tampered
+:quit
+EOF
+check "audit: an edited record fails verification in the view" grep -q 'VERIFY FAILED: ' "$T/audit.tampered"
+
 # --- memory: valgrind over a worker job of each kind ------------------------
 if command -v valgrind >/dev/null 2>&1; then
 	K --context delta -n shop scale deployment web --replicas=5 >/dev/null
