@@ -126,10 +126,10 @@ int kd_target_selected(kd_target **out, kd_ui *ui)
 	*out = NULL;
 	if (!t)
 		return kd_error_set(KD_ENOMEM, "out of memory");
-	if (ui->focus_diff && ui->diff) {
-		rc = target_of_diff(t, ui);
+	/* In the diff pane: the change under the cursor; elsewhere in the pane
+	 * (a header, unchanged lines) the object the tree has selected. */
+	if (ui->focus_diff && ui->diff && (rc = target_of_diff(t, ui)) != KD_ENOTFOUND)
 		goto done;
-	}
 	n = kd_model_selected(&ui->model);
 	if (!n) {
 		rc = kd_error_set(KD_ENOTFOUND, "nothing is selected");

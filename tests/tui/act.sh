@@ -133,6 +133,27 @@ check "conflict: the operator is told to review again" grep -q 'changed since it
 check_eq "conflict: the newer change was not overwritten" 6 "$(replicas delta)"
 K --context delta -n shop scale deployment web --replicas=2 >/dev/null
 
+# --- the diff pane: revert only the change under the cursor -----------------
+K --context delta -n shop scale deployment web --replicas=5 >/dev/null
+K --context delta -n shop set image deployment/web web=registry.example/web:9.9 >/dev/null
+act field <<EOF
+:cluster delta
+/Deployment shop/web
+wait-for ~ Deployment shop/web
+d
+<Tab>
+]
+r
+:save-screen $T/field.preview
+y
+wait-for drifted (1 field)
+:quit
+EOF
+check "field: the preview names the one field" grep -q 'Deployment shop/web field /spec/replicas on cluster delta' "$T/field.preview"
+check_eq "field: only that field was reverted" "2 registry.example/web:9.9" \
+	"$(K --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image}')"
+K --context delta -n shop set image deployment/web web=registry.example/web:1.4.0 >/dev/null
+
 # --- accept into Git: reason, preview of the commit, typed name, pushed ----
 K --context alpha -n site patch configmap page --type merge -p '{"data":{"title":"Hello alpha"}}' >/dev/null
 act accept <<EOF
