@@ -31,6 +31,7 @@ struct kd_job {
 	void (*free)(kd_job *job);
 	int rc;
 	kd_buf msg;                            /* the outcome (or the error) */
+	int done_fd;                           /* set by kd_worker_submit */
 };
 
 /* Starts a job; KD_EINVAL (with a message) while another one runs. */

@@ -367,6 +367,7 @@ static void ask(kd_ui *ui, kd_action a, kd_target *t)
 	kd_dialog *d;
 	kd_buf title = KD_BUF_INIT, v = KD_BUF_INIT;
 	const json_t *replicas;
+	int rc;
 
 	if (!q) {
 		kd_target_free(t);
@@ -384,11 +385,15 @@ static void ask(kd_ui *ui, kd_action a, kd_target *t)
 		if (json_is_integer(replicas))
 			kd_buf_printf(&v, "%lld", (long long)json_integer_value(replicas));
 		kd_buf_printf(&d->body, "Replicas now: %s\n", v.len ? kd_buf_cstr(&v) : "(not set)");
-		kd_dialog_input_add(d, "replicas", true, NULL);
-	} else {
-		first_container(&v, t->res->live);
-		kd_dialog_input_add(d, "container", true, kd_buf_cstr(&v));
-		kd_dialog_input_add(d, "image", true, NULL);
+		rc = kd_dialog_input_add(d, "replicas", true, NULL);
+	} else if ((rc = first_container(&v, t->res->live)) == 0 &&
+		   (rc = kd_dialog_input_add(d, "container", true, kd_buf_cstr(&v))) == 0) {
+		rc = kd_dialog_input_add(d, "image", true, NULL);
+	}
+	if (rc < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+		kd_dialog_free(d);
+		goto cleanup;
 	}
 	kd_dialog_open(ui, d);
 cleanup:

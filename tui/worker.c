@@ -15,16 +15,16 @@
 #include "error.h"
 #include "uiact.h"
 
+/* The worker sees only its job, never the UI. */
 static void *job_thread(void *arg)
 {
-	kd_ui *ui = arg;
-	kd_uiact *act = ui->act;
+	kd_job *job = arg;
 	char one = 1;
 	ssize_t w;
 
-	act->job->run(act->job);
+	job->run(job);
 	do
-		w = write(act->pipe[1], &one, 1);
+		w = write(job->done_fd, &one, 1);
 	while (w < 0 && errno == EINTR);
 	return NULL;
 }
@@ -53,7 +53,8 @@ int kd_worker_submit(kd_ui *ui, kd_job *job)
 	}
 	act->job = job;
 	job->rc = 0;
-	if ((rc = pthread_create(&act->thread, NULL, job_thread, ui)) != 0) {
+	job->done_fd = act->pipe[1];
+	if ((rc = pthread_create(&act->thread, NULL, job_thread, job)) != 0) {
 		act->job = NULL;
 		if (job->free)
 			job->free(job);

@@ -181,6 +181,28 @@ check "accept: the commit is on the remote with the reason" \
 check "accept: the outcome names the commit" grep -q "accepted ConfigMap site/page on alpha: commit $(git -C "$T/remote.git" rev-parse --short=7 main)" "$T/accept.log"
 check_eq "accept: the cluster was not changed" "Hello alpha" "$(K --context alpha -n site get configmap page -o jsonpath='{.data.title}')"
 
+# A review branch gets the commit instead; the followed branch stays.
+main_before=$(git -C "$T/remote.git" rev-parse main)
+K --context alpha -n site patch configmap page --type merge -p '{"data":{"title":"Hi again"}}' >/dev/null
+act accept_review <<EOF
+:cluster alpha
+/ConfigMap site/page
+wait-for ~ ConfigMap site/page
+a
+type try the shorter title
+<Enter>
+type review/title
+<Enter>
+:save-screen $T/accept_review.preview
+type alpha
+<Enter>
+:quit
+EOF
+check "accept to a review branch: the preview names it" grep -q 'commit to branch review/title' "$T/accept_review.preview"
+check "accept to a review branch: the branch is on the remote" \
+	grep -q 'try the shorter title' <(git -C "$T/remote.git" log -1 --format=%B review/title 2>&1)
+check_eq "accept to a review branch: main did not move" "$main_before" "$(git -C "$T/remote.git" rev-parse main)"
+
 # --- break-glass: enter, banner, scale, edit, end with the follow-up list --
 # The editor is a script: it changes the image in the file it is given.
 printf '#!/bin/sh\nsed -i "s|registry.example/web:1.4.0|registry.example/web:1.4.1-hotfix|" "$1"\n' >"$T/editor"
