@@ -235,7 +235,11 @@ e
 :save-screen $T/bg.edit
 y
 wait-for edit Deployment shop/web
-!kubectl --cache-dir $T/kcache --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.annotations.kdrift\.dev/break-glass}' >$T/bg.state
+<C-R>
+:save-screen $T/bg.restart
+y
+wait-for restart Deployment shop/web
+!kubectl --cache-dir $T/kcache --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.annotations.kdrift\.dev/break-glass} {.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}' >$T/bg.state
 E
 y
 wait-for awaiting follow-up
@@ -251,11 +255,13 @@ check "break-glass: asks for a reason" grep -q '> reason:' "$T/bg.ask"
 check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
 	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30|29)m left' "$T/bg.banner"
 check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
-read -r bg_replicas bg_image bg_annotation <"$T/bg.state"
+read -r bg_replicas bg_image bg_annotation bg_restarted <"$T/bg.state"
 check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"
 check "break-glass: the object is annotated with the audit id" test -n "$bg_annotation"
 check "break-glass: the edit is previewed as a patch" grep -q 'image: registry.example/web:1.4.1-hotfix' "$T/bg.edit"
 check_eq "break-glass: the edit was applied" "registry.example/web:1.4.1-hotfix" "$bg_image"
+check "break-glass: the restart is previewed" grep -q 'kubectl.kubernetes.io/restartedAt' "$T/bg.restart"
+check "break-glass: the restart was applied" test -n "$bg_restarted"
 check "break-glass: the tree flags the object" grep -q '! Deployment shop/web' "$T/bg.changed"
 check "break-glass: ending lists the change for follow-up" grep -Eq 'scale.*delta.*Deployment.*shop/web' "$T/bg.followup"
 check "break-glass: the banner is gone after the end" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.followup'"
