@@ -523,7 +523,7 @@ bool kd_uiact_action(kd_ui *ui, kd_action a)
 		kd_audit_view_command(ui, "");
 		return true;
 	case KD_ACT_VIEW_FOLLOW_UP:
-		kd_uiact_followup_open(ui);
+		kd_uiact_followup_load(ui);
 		return true;
 	case KD_ACT_REVERT:
 		if (!read_only(ui, a))

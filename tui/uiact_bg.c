@@ -65,6 +65,64 @@ void kd_uiact_followup_open(kd_ui *ui)
 	ui->overlay_top = 0;
 }
 
+/* U: the list read afresh from the audit log (another kdrift, or an
+ * earlier run, may have made or followed up changes). */
+typedef struct followup_job {
+	kd_job job;
+	kd_audit_list *open;
+} followup_job;
+
+static void followup_free(kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+
+	kd_audit_list_free(f->open);
+	kd_buf_free(&j->msg);
+	free(f);
+}
+
+static void followup_run(kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+	int rc;
+
+	if ((rc = kd_audit_open_breakglass(&f->open, NULL)) < 0)
+		kd_job_error(j, rc);
+}
+
+static void followup_done(kd_ui *ui, kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+
+	if (j->rc < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "follow-up: %s", kd_buf_cstr(&j->msg));
+		return;
+	}
+	kd_audit_list_free(ui->act->followup);
+	ui->act->followup = f->open;
+	f->open = NULL;
+	ui->act->followup_cursor = 0;
+}
+
+void kd_uiact_followup_load(kd_ui *ui)
+{
+	followup_job *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
+		return;
+	}
+	f->job.what = "reading the follow-up list";
+	f->job.run = followup_run;
+	f->job.done = followup_done;
+	f->job.free = followup_free;
+	if (kd_worker_submit(ui, &f->job) < 0) {
+		kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
+		return;
+	}
+	kd_uiact_followup_open(ui);
+}
+
 static void session_done(kd_ui *ui, kd_job *j)
 {
 	session_job *s = (session_job *)j;
@@ -73,6 +131,12 @@ static void session_done(kd_ui *ui, kd_job *j)
 
 	if (j->rc < 0 && !(s->end && j->rc == KD_ENOTFOUND)) {
 		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s", kd_buf_cstr(&j->msg));
+		/* An expired session is over even when its end could not be
+		 * logged: the banner goes, and this is not retried every turn. */
+		if (s->expired) {
+			kd_breakglass_session_free(act->session);
+			act->session = NULL;
+		}
 		return;
 	}
 	kd_audit_list_free(act->followup);

@@ -32,6 +32,8 @@ void kd_uiact_outcome(kd_ui *ui, kd_job *job, const char *cluster, const char *d
 void kd_uiact_breakglass(kd_ui *ui, kd_action a);
 void kd_uiact_end_session(kd_ui *ui, bool expired);
 void kd_uiact_followup_open(kd_ui *ui);
+/* Reads the list on the worker, then shows it. */
+void kd_uiact_followup_load(kd_ui *ui);
 bool kd_uiact_followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r);
 
 #endif

@@ -239,6 +239,9 @@ wait-for edit Deployment shop/web
 :save-screen $T/bg.restart
 y
 wait-for restart Deployment shop/web
+U
+:save-screen $T/bg.pending
+q
 !kubectl --cache-dir $T/kcache --context delta -n shop get deployment web -o jsonpath='{.spec.replicas} {.spec.template.spec.containers[0].image} {.metadata.annotations.kdrift\.dev/break-glass} {.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}' >$T/bg.state
 E
 y
@@ -260,6 +263,8 @@ check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"
 check "break-glass: the object is annotated with the audit id" test -n "$bg_annotation"
 check "break-glass: the edit is previewed as a patch" grep -q 'image: registry.example/web:1.4.1-hotfix' "$T/bg.edit"
 check_eq "break-glass: the edit was applied" "registry.example/web:1.4.1-hotfix" "$bg_image"
+check "break-glass: U lists the changes awaiting follow-up from the log" \
+	grep -q 'break-glass changes awaiting follow-up: 3' "$T/bg.pending"
 check "break-glass: the restart is previewed" grep -q 'kubectl.kubernetes.io/restartedAt' "$T/bg.restart"
 check "break-glass: the restart was applied" test -n "$bg_restarted"
 check "break-glass: the tree flags the object" grep -q '! Deployment shop/web' "$T/bg.changed"
