@@ -162,6 +162,11 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 	    (rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0 ||
 	    (rc = kd_kube_driver_new(&e->drv)) < 0)
 		goto fail;
+	/* check lets go of each cluster's objects at once: nothing to share */
+	if (!e->opts.statuses_only && !(e->intern = json_object())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (!(e->render_cache = json_object()) || !(e->base_cache = json_object()) ||
 	    !(e->refresh_names = json_array())) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
@@ -214,6 +219,7 @@ void kd_engine_free(kd_engine *e)
 	kd_kubeconfig_free(e->kc);
 	json_decref(e->render_cache);
 	json_decref(e->base_cache);
+	json_decref(e->intern);
 	json_decref(e->refresh_names);
 	kd_store_free(e->store);
 	kd_fleet_free(e->fleet);
@@ -417,6 +423,7 @@ static void fetch(kd_engine *e)
 				    kd_source_revision(e->src), e->fetched_at);
 	}
 	free(before);
+	eng_intern_purge(e);
 	e->next_fetch_ms = eng_now_ms() + (int64_t)e->opts.fetch_interval_s * 1000;
 	kd_store_busy(e->store, -1);
 }

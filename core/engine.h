@@ -18,9 +18,17 @@
  * without `status` (no rule of the diff reads it) but with managedFields
  * (attribution needs them) and last-applied (removal needs it); and the
  * diffs.  Published states share these json_t values by reference (jansson
- * counts references atomically) instead of copying them.  With
+ * counts references atomically) instead of copying them, and while
+ * watching, the subtrees live objects repeat across clusters (specs, data,
+ * labels, annotations, managedFields field sets) are kept once.  With
  * statuses_only (check) a cluster's objects are released as soon as its
  * state is published.
+ *
+ * Loads, watches and reconciles use the kinds of the desired objects and
+ * HPAs; a few common kinds that may hold extra objects (ConfigMap, Secret,
+ * Service, ServiceAccount, Deployment, StatefulSet, DaemonSet, CronJob,
+ * Ingress) are listed too, and while watching are listed again at each Git
+ * fetch instead of being watched.
  */
 #ifndef KD_ENGINE_H
 #define KD_ENGINE_H
@@ -42,7 +50,7 @@ typedef struct kd_engine_opts {
 	const char *cluster_selector;/* kubectl text form over cluster labels, or NULL */
 	const char *const *clusters; /* explicit cluster names (NULL-terminated), or NULL */
 	const char *app;             /* only this app, or NULL */
-	bool watch;                  /* keep watching after the first reconcile */
+	bool watch;                  /* set by kd_engine_start */
 	int fetch_interval_s;        /* Git fetch interval when watching; 0 = default 60 */
 	int timeout_s;               /* per-cluster deadline of one reconcile; 0 = default 30 */
 	int concurrency;             /* clusters reconciled at once; 0 = default 64 */
@@ -68,7 +76,10 @@ const kd_fleet *kd_engine_fleet(const kd_engine *e);
  * returns when each is published (or timed out as unknown).  For check. */
 int kd_engine_run_once(kd_engine *e);
 
-/* Starts the background thread (first reconcile, then watches). */
+/* Starts the background thread: a first reconcile of every cluster, then
+ * watches (events are coalesced for 50 ms and only the objects they
+ * touch are diffed again), Git fetches every fetch_interval_s, retries of
+ * failed clusters with exponential backoff.  kd_engine_stop joins it. */
 int kd_engine_start(kd_engine *e);
 void kd_engine_stop(kd_engine *e);
 

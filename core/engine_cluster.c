@@ -149,6 +149,7 @@ static void keep_live(eng_kind *k, json_t *obj)
 		json_object_set_new(obj, "apiVersion", json_string(kd_buf_cstr(&av)));
 		kd_buf_free(&av);
 	}
+	eng_intern(k->cl->e, obj);
 	if (kd_engine_object_key(&key, obj, k->namespaced) == 0)
 		json_object_set(k->cl->live, kd_buf_cstr(&key), obj);
 	kd_buf_free(&key);

@@ -112,6 +112,7 @@ struct kd_engine {
 
 	json_t *render_cache;     /* key -> array of objects, or string (error) */
 	json_t *base_cache;       /* path -> array of objects, or null (failed) */
+	json_t *intern;           /* JSON text -> the shared subtree (engine_intern.c) */
 	time_t fetched_at;
 
 	/* the engine thread */
@@ -146,6 +147,10 @@ void eng_cluster_resync(eng_cluster *cl);
  * (not ready, or the desired objects use a kind it does not watch). */
 bool eng_cluster_rerender(eng_cluster *cl);
 bool eng_cluster_active(const eng_cluster *cl);
+
+/* engine_intern.c: shares the repeated subtrees of live objects. */
+void eng_intern(kd_engine *e, json_t *obj);
+void eng_intern_purge(kd_engine *e);
 
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);

@@ -10,12 +10,13 @@
 #     Python, cluster after cluster): both times and the ratio.
 #  3. Watch latency: the engine watches 100 clusters; `kubectl scale` changes
 #     a Deployment and the time until the engine's snapshot shows it.
-#
 #  4. The whole fleet in watch mode: first reconcile time and peak RSS.
+#  5. Every other tests/bench/*.sh (each takes BUILD_DIR), one after another.
 #
 # BENCH_CLUSTERS (default 1000) and BENCH_STEPS (default 20) scale it down.
 set -u
 build=${1:-build}
+build_arg=$build
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
 build=$(cd "$build" && pwd)
@@ -71,8 +72,8 @@ say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc;
 
 # 2. 50 clusters: kdrift against the script
 read -r rss50 secs50 rc50 < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --clusters subset50=yes --output json)
-say "check, 50 clusters: ${secs50} s wall, peak RSS $((rss50 / 1024)) MiB, exit $rc50"
-clusters50=$(seq -f 'cluster-%04g' 1 50)
+say "check, subset50 clusters: ${secs50} s wall, peak RSS $((rss50 / 1024)) MiB, exit $rc50"
+clusters50=$(seq -f 'cluster-%04g' 1 $((n < 50 ? n : 50)))
 read -r rssn secsn rcn < <(measure python3 tests/bench/naive.py "$tmp" "$kc" $clusters50)
 say "script (kubectl kustomize + kubectl get + python diff), 50 clusters: ${secsn} s wall, exit $rcn, $(cat "$tmp/out") objects differ"
 say "$(python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("ratio: kdrift is %.1fx faster than the script" % (b / a if a > 0 else float("inf")))' "$secs50" "$secsn")"
@@ -89,3 +90,15 @@ if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote core $pc_
 else
 	say "watch latency: cannot build the probe: $(cat "$tmp/cc.err")"
 fi
+
+# 5. the other measures in this directory (render, kubesim, UI latency)
+cleanup
+ks_pid=
+for s in tests/bench/*.sh; do
+	[ "$(basename "$s")" = run.sh ] && continue
+	say ""
+	say "== $(basename "$s" .sh)"
+	bash "$s" "$build_arg"
+	st=$?
+	[ "$st" -eq 0 ] || say "($(basename "$s") exited with status $st)"
+done
