@@ -79,7 +79,7 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
-	  "                    [--verbose]\n"
+	  "                    [--verbose] [--heal [--webhook URL]]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -96,7 +96,12 @@ static const kd_cli_command commands[] = {
 	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
 	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
 	  "  -o, --output FMT     text (default), json or junit\n"
-	  "  -v, --verbose        text: list synced resources too\n",
+	  "  -v, --verbose        text: list synced resources too\n"
+	  "  --heal               apply the fleet's policy first: revert drift on selfHeal\n"
+	  "                       clusters (never objects awaiting break-glass follow-up),\n"
+	  "                       report drift on alert clusters\n"
+	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
+	  "                       `text` field); default: the policy's webhook\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
@@ -112,6 +117,72 @@ static const kd_cli_command commands[] = {
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
 	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
 	  kd_cli_diff },
+	{ "revert", "put a cluster's drifted objects back to what Git says",
+	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     [--prune] [--dry-run] [--yes] [--reason TEXT] [--ticket T]\n"
+	  "                     CLUSTER APP [KIND/NAMESPACE/NAME]\n"
+	  "\n"
+	  "Reads CLUSTER once, plans the revert of APP (or of one object, or of some\n"
+	  "of its fields with --path) and shows it: the patch per object as YAML, the\n"
+	  "objects to create and to prune, and what is left alone and why.  After\n"
+	  "confirmation on the terminal (a production cluster asks for its name) it\n"
+	  "writes each change with the version that was read as a precondition, so\n"
+	  "an object changed meanwhile is never overwritten.  Every write is in the\n"
+	  "audit log.  Exit status: 0 done, 1 some object changed since it was read\n"
+	  "(nothing of it overwritten; run again), 2 errors.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  -p, --path POINTER  only this drifted field and those below it (repeatable)\n"
+	  "  --prune             delete extra objects too, when the cluster's policy allows\n"
+	  "  -n, --dry-run       send the changes as a server-side dry run; nothing changes\n"
+	  "  -y, --yes           do not ask (needed without a terminal)\n"
+	  "  --reason TEXT, --ticket T  recorded in the audit log\n",
+	  kd_cli_revert },
+	{ "accept", "make a cluster's live values intentional: commit them to its layer in Git",
+	  "usage: kdrift accept [--repo PATH] [--revision REV] [--fleet FILE]\n"
+	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     --reason TEXT [--branch NAME] [--author \"Name <email>\"]\n"
+	  "                     [--no-push] [--yes] CLUSTER APP KIND/NAMESPACE/NAME\n"
+	  "\n"
+	  "Writes the live values of the object's drifted fields (or of those --path\n"
+	  "selects) into the cluster's own layer of the app: a patch file under\n"
+	  "kdrift-accepted/ listed in the layer's kustomization.  A missing object is\n"
+	  "accepted as absent, an extra one as a new resource.  Shows the file and the\n"
+	  "kustomization line, asks for confirmation, commits with the reason and\n"
+	  "pushes (redoing the edit if the remote moved).  Secret values are never\n"
+	  "written to Git.\n"
+	  "\n"
+	  "  --repo PATH         the local GitOps repository (default: the current directory)\n"
+	  "  -p, --path POINTER  only this drifted field and those below it (repeatable)\n"
+	  "  -m, --reason TEXT   why (required; in the commit message)\n"
+	  "  -b, --branch NAME   commit to this branch for review instead\n"
+	  "  --author ID         \"Name <email>\" (default: the repository's user)\n"
+	  "  --no-push           commit locally only\n"
+	  "  -y, --yes           do not ask (needed without a terminal)\n",
+	  kd_cli_accept },
+	{ "breakglass", "time-boxed, logged manual changes to clusters",
+	  "usage: kdrift breakglass start --reason TEXT [--ticket T] [--duration D]\n"
+	  "       kdrift breakglass status\n"
+	  "       kdrift breakglass edit CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass scale CLUSTER KIND/NAMESPACE/NAME REPLICAS\n"
+	  "       kdrift breakglass set-image CLUSTER KIND/NAMESPACE/NAME CONTAINER=IMAGE\n"
+	  "       kdrift breakglass restart CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass delete CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass end\n"
+	  "  (changes also take [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "   [--kubeconfig FILE] [--yes] [--dry-run])\n"
+	  "\n"
+	  "A session is started with a reason and lasts --duration (e.g. 30m; at most\n"
+	  "the fleet's breakGlass.maxDuration).  Inside it, changes are made with the\n"
+	  "cluster's break-glass credential (breakGlass.context), shown as a patch and\n"
+	  "confirmed first; each is written to the audit log before and after the call\n"
+	  "and the object is annotated with the audit id.  `edit` opens $EDITOR on\n"
+	  "the live object as YAML (Secret values masked; editing them is refused).\n"
+	  "`end` lists every object changed under break-glass that awaits follow-up:\n"
+	  "accept it into Git, revert it, or leave it flagged.  Outside an active\n"
+	  "session every change is refused.\n",
+	  kd_cli_breakglass },
 	{ "audit", "show or verify the audit log of every change kdrift made",
 	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
 	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"

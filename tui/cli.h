@@ -57,4 +57,32 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
 int kd_cli_audit(int argc, char **argv);
 
+/* Remedies: revert, accept, break-glass (cli_revert.c, cli_accept.c,
+ * cli_breakglass.c) and check --heal. */
+int kd_cli_revert(int argc, char **argv);
+int kd_cli_accept(int argc, char **argv);
+int kd_cli_breakglass(int argc, char **argv);
+struct kd_fleet;
+struct kd_engine;
+/* KIND/NAMESPACE/NAME or KIND/NAME (namespace ""), copied. */
+typedef struct kd_cli_object { char *kind, *namespace, *name; } kd_cli_object;
+int kd_cli_parse_object(kd_cli_object *o, const char *spec);
+void kd_cli_object_free(kd_cli_object *o);
+/* Prints multi-line text from a cluster or Git, each line sanitised. */
+void kd_cli_print_text(FILE *f, const char *text);
+/* Asks on the terminal (production clusters: type the name); 0 go ahead,
+ * 2 declined or refused (no terminal and no --yes), after saying so. */
+int kd_cli_confirm(const char *cmd, const struct kd_fleet *fleet, const char *cluster,
+		   const char *what, _Bool yes);
+/* Runs $KDRIFT_TEST_BEFORE_WRITE (tests only) just before the first write. */
+void kd_cli_test_hook(void);
+/* Reconciles one cluster (and app) once with the objects kept; 0 with
+ * *engine and *state set, else the exit status after printing the error. */
+int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
+		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
+		     const char *app);
+/* check --heal: self-heal and alert over the engine's published states
+ * (prints what it did); returns the exit status. */
+int kd_cli_heal(struct kd_engine *e, const char *kubeconfig, const char *webhook);
+
 #endif

@@ -481,10 +481,15 @@ int kd_cli_check(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "heal", no_argument, NULL, 'H' },
+		{ "webhook", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	kd_engine_opts opts = { 0 };
+	const char *webhook = NULL;
+	bool heal = false;
+	int heal_rc = KD_EXIT_OK;
 	enum check_output format = OUT_TEXT;
 	kd_counts sum = { { 0 } };
 	kd_engine *e = NULL;
@@ -510,6 +515,8 @@ int kd_cli_check(int argc, char **argv)
 				return kd_cli_usage_error("check", "unknown output format '%s'", optarg);
 			break;
 		case 'v': verbose = true; break;
+		case 'H': heal = true; break;
+		case 'W': webhook = optarg; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
 		case ':':
@@ -520,7 +527,9 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (optind != argc)
 		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
-	opts.statuses_only = true;
+	if (webhook && !heal)
+		return kd_cli_usage_error("check", "--webhook goes with --heal");
+	opts.statuses_only = !heal;   /* healing needs the objects */
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");
 	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
@@ -529,10 +538,16 @@ int kd_cli_check(int argc, char **argv)
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
-	if (kd_engine_run_once(e) < 0 || report(e, format, verbose, &sum) < 0) {
+	if (kd_engine_run_once(e) < 0) {
+		kd_engine_free(e);
+		return kd_cli_fail("check");
+	}
+	if (heal)   /* prints what it did on stderr; the report shows the result */
+		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
+	if (report(e, format, verbose, &sum) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
 	kd_engine_free(e);
-	return kd_cli_exit_for(&sum, false);
+	return kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
 }
