@@ -646,12 +646,7 @@ cleanup:
 int kd_cli_breakglass(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "reason", required_argument, NULL, 'm' },
 		{ "ticket", required_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, 'd' },
