@@ -90,3 +90,20 @@ int kd_base64_decode(kd_buf *out, const char *text, size_t len)
 		return kd_buf_add(out, "", 0);
 	return 0;
 }
+
+int kd_base64_decode_strict(kd_buf *out, const char *text, size_t len)
+{
+	size_t i, pad = 0, before = out->len;
+	int rc;
+
+	if (len % 4 != 0)
+		return kd_error_set(KD_EINVAL, "base64 length %zu is not a multiple of 4", len);
+	while (pad < 2 && pad < len && text[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++)
+		if (value_of(text[i]) < 0)
+			return kd_error_set(KD_EINVAL, "invalid base64 at offset %zu", i);
+	if ((rc = kd_base64_decode(out, text, len)) < 0)
+		kd_buf_truncate(out, before);
+	return rc;
+}

@@ -16,4 +16,9 @@ int kd_base64_encode(kd_buf *out, const void *data, size_t len);
  * optional; any other character outside the alphabet is KD_EINVAL. */
 int kd_base64_decode(kd_buf *out, const char *text, size_t len);
 
+/* As the API server reads Secret data: the length a multiple of four, '='
+ * padding only at the end, no white space.  KD_EINVAL otherwise, with out
+ * left as it was. */
+int kd_base64_decode_strict(kd_buf *out, const char *text, size_t len);
+
 #endif

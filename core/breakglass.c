@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 #include "json.h"
 
 static int oom(void)
@@ -78,69 +79,6 @@ static int state_path_of(char **out, const char *given)
 	return kd_breakglass_default_path(out);
 }
 
-/* Creates the directories above `path` (0700). */
-static int make_parents(const char *path)
-{
-	char *copy = strdup(path), *p;
-	int rc = 0;
-
-	if (!copy)
-		return oom();
-	for (p = copy + 1; *p && rc == 0; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			rc = kd_error_set(KD_EIO, "%s: %s", copy, strerror(errno));
-		*p = '/';
-	}
-	free(copy);
-	return rc;
-}
-
-/* Temp file at 0600, fsync, rename: a reader sees the old state or the
- * new one, never half of either. */
-static int write_atomic(const char *path, const char *text)
-{
-	kd_buf tmp = KD_BUF_INIT;
-	size_t len = strlen(text), done = 0;
-	int fd = -1, rc;
-
-	if ((rc = make_parents(path)) < 0 ||
-	    (rc = kd_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
-		goto cleanup;
-	fd = open(kd_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-		goto cleanup;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-			goto cleanup;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-		goto cleanup;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(kd_buf_cstr(&tmp), path) < 0)
-		rc = kd_error_set(KD_EIO, "%s: %s", path, strerror(errno));
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp.len)
-		unlink(kd_buf_cstr(&tmp));
-	kd_buf_free(&tmp);
-	return rc;
-}
-
 static int save(const char *path, const kd_breakglass_session *s)
 {
 	char start[32], end[32];
@@ -159,7 +97,7 @@ static int save(const char *path, const kd_breakglass_session *s)
 	json_decref(j);
 	if (!text)
 		return oom();
-	rc = write_atomic(path, text);
+	rc = kd_fs_write_atomic(path, text, strlen(text));
 	free(text);
 	return rc;
 }

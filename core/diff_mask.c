@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "error.h"
 #include "json.h"
@@ -106,55 +107,6 @@ void kd_diff_mask(char out[KD_DIFF_MASK_SIZE], const void *value, size_t len)
 	mask_domain(out, 0, value, len);
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding, as the API server requires for data.
- * Returns 1 when valid, 0 when not, a negative code on allocation failure. */
-static int b64_decode(kd_buf *out, const char *s, size_t len)
-{
-	size_t i, pad = 0;
-	uint32_t acc = 0;
-	int rc, bits = 0;
-
-	if (len % 4 != 0)
-		return 0;
-	if (len >= 1 && s[len - 1] == '=')
-		pad++;
-	if (len >= 2 && s[len - 2] == '=')
-		pad++;
-	if ((rc = kd_buf_grow(out, len / 4 * 3)) < 0)
-		return rc;
-	for (i = 0; i < len - pad; i++) {
-		int v = b64_value((unsigned char)s[i]);
-
-		if (v < 0)
-			return 0;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out->data[out->len++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	/* Leftover bits must be zero in canonical encoding; the server's Go
-	 * decoder is lenient about them, so we are too. */
-	out->data[out->len] = '\0';
-	return 1;
-}
-
 int kd_diff_mask_secret_value(json_t **out, const json_t *value,
 			      bool is_base64)
 {
@@ -180,10 +132,10 @@ int kd_diff_mask_secret_value(json_t **out, const json_t *value,
 	s = json_string_value(value);
 	len = json_string_length(value);
 	if (is_base64) {
-		rc = b64_decode(&raw, s, len);
-		if (rc < 0)
+		rc = kd_base64_decode_strict(&raw, s, len);
+		if (rc < 0 && rc != KD_EINVAL)
 			goto cleanup;
-		if (rc == 1) {
+		if (rc == 0) {
 			if (raw.len == 0) {
 				rc = 0;
 				goto cleanup; /* "" after decoding: no value */

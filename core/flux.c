@@ -97,104 +97,33 @@ static int gen_collect(json_t *files, json_t *dirs_flags, kd_source *src,
 	return rc;
 }
 
-/* Kustomize's namespace transformer, as the generated kustomization's
- * `namespace` runs it: namespaced objects move to ns, a v1 Namespace is
- * renamed to ns, ServiceAccount subjects of (Cluster)RoleBindings in
- * "default" follow, and an APIService's service namespace too. */
-static int set_namespace(json_t *objs, const char *ns)
+/* The resources of the kustomization the controller generates for a path
+ * that has none, relative to that path. */
+static int generated_resources(json_t **out, kd_source *src, const char *path)
 {
-	size_t i, j;
-	json_t *obj;
-
-	json_array_foreach(objs, i, obj) {
-		const char *kind = str_at(obj, "kind", NULL);
-		const char *av = str_at(obj, "apiVersion", NULL);
-		json_t *meta = json_object_get(obj, "metadata");
-
-		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
-			json_t *subjects = json_object_get(obj, "subjects"), *sub;
-
-			json_array_foreach(subjects, j, sub) {
-				const char *sk = str_at(sub, "kind", NULL);
-				const char *sns = str_at(sub, "namespace", NULL);
-
-				if (sk && strcmp(sk, "ServiceAccount") == 0 && sns &&
-				    strcmp(sns, "default") == 0 &&
-				    json_object_set_new(sub, "namespace", json_string(ns)) < 0)
-					return oom();
-			}
-		}
-		if (strcmp(kind, "APIService") == 0 &&
-		    strncmp(av, "apiregistration.k8s.io/", 23) == 0 &&
-		    json_is_object(json_object_get(json_object_get(obj, "spec"), "service")) &&
-		    json_object_set_new(json_object_get(json_object_get(obj, "spec"), "service"),
-					"namespace", json_string(ns)) < 0)
-			return oom();
-		if (strcmp(kind, "Namespace") == 0 && strcmp(av, "v1") == 0) {
-			if (json_object_set_new(meta, "name", json_string(ns)) < 0)
-				return oom();
-			continue;
-		}
-		if (kd_kind_is_cluster_scoped(av, kind))
-			continue;
-		if (json_object_set_new(meta, "namespace", json_string(ns)) < 0)
-			return oom();
-	}
-	return 0;
-}
-
-static int build_generated(json_t **out, kd_source *src, const char *path,
-			   const json_t *spec, const char *where)
-{
-	/* These need kustomize's own transformers (name references, patch
-	 * targets); refused rather than approximated. */
-	static const char *const unsupported[] = { "patches", "images", "components",
-						   "patchesStrategicMerge",
-						   "patchesJson6902", "namePrefix",
-						   "nameSuffix", NULL };
-	kd_kustomize_opts kopts = { KD_LOAD_NONE };
-	json_t *files = json_array(), *flags = json_array(), *objs = json_array();
-	const char *ns = str_at(spec, "targetNamespace", NULL);
-	size_t i;
-	int rc = 0;
+	json_t *files = json_array(), *flags = json_array(), *rel = json_array();
+	size_t i, skip = path[0] ? strlen(path) + 1 : 0;
+	int rc;
 
 	*out = NULL;
-	if (!files || !flags || !objs) {
+	if (!files || !flags || !rel) {
 		rc = oom();
 		goto cleanup;
 	}
-	for (i = 0; unsupported[i]; i++)
-		if (json_array_size(json_object_get(spec, unsupported[i])) ||
-		    json_string_length(json_object_get(spec, unsupported[i]))) {
-			rc = kd_error_set(KD_EUNSUPPORTED,
-					  "%s: spec.%s on a path without a kustomization file ('%s') is not supported",
-					  where, unsupported[i], path[0] ? path : ".");
-			goto cleanup;
-		}
 	if ((rc = gen_collect(files, flags, src, path, 0)) < 0)
 		goto cleanup;
-	for (i = 0; i < json_array_size(files); i++) {
-		const char *f = json_string_value(json_array_get(files, i));
-		json_t *part = NULL;
-
-		if (json_is_true(json_array_get(flags, i)))
-			rc = kd_kustomize_build(&part, src, f, &kopts);
-		else
-			rc = kd_render_plain(&part, src, f, NULL);
-		if (rc == 0 && json_array_extend(objs, part) < 0)
+	for (i = 0; i < json_array_size(files); i++)
+		if (json_array_append_new(rel, json_string(json_string_value(
+				json_array_get(files, i)) + skip)) < 0) {
 			rc = oom();
-		json_decref(part);
-		if (rc < 0)
 			goto cleanup;
-	}
-	if (ns && ns[0] && (rc = set_namespace(objs, ns)) < 0)
-		goto cleanup;
-	*out = objs;
-	objs = NULL;
+		}
+	*out = rel;
+	rel = NULL;
 cleanup:
 	json_decref(files);
 	json_decref(flags);
-	json_decref(objs);
+	json_decref(rel);
 	return rc;
 }
 
@@ -378,26 +307,40 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 	}
 	if ((rc = v1beta2_patches(&patches, spec, kd_buf_cstr(&where))) < 0)
 		goto cleanup;
-	if (!kd_kustomize_present(src, path)) {
-		rc = build_generated(&objs, src, path, spec, kd_buf_cstr(&where));
-	} else {
-		if (!(ov = json_object())) {
+	if (!(ov = json_object())) {
+		rc = oom();
+		goto cleanup;
+	}
+	for (i = 0; keys[i]; i++) {
+		json_t *v = json_object_get(spec, keys[i]);
+		const char *k = i == 0 ? "namespace" : keys[i];
+
+		if (i == 3)
+			v = patches;
+		if (v && json_object_set(ov, k, v) < 0) {
 			rc = oom();
 			goto cleanup;
 		}
-		for (i = 0; keys[i]; i++) {
-			json_t *v = json_object_get(spec, keys[i]);
-			const char *k = i == 0 ? "namespace" : keys[i];
-
-			if (i == 3)
-				v = patches;
-			if (v && json_object_set(ov, k, v) < 0) {
-				rc = oom();
-				goto cleanup;
-			}
-		}
-		rc = kd_kustomize_build_overlaid(&objs, src, path, &kopts, ov);
 	}
+	if (!kd_kustomize_present(src, path)) {
+		json_t *res = NULL;
+
+		if ((rc = generated_resources(&res, src, path)) < 0)
+			goto cleanup;
+		if (json_array_size(res) == 0) {
+			/* nothing to build: an empty generated kustomization */
+			json_decref(res);
+			if (!(objs = json_array()))
+				rc = oom();
+			goto built;
+		}
+		if (json_object_set_new(ov, "resources", res) < 0) {
+			rc = oom();
+			goto cleanup;
+		}
+	}
+	rc = kd_kustomize_build_overlaid(&objs, src, path, &kopts, ov);
+built:
 	if (rc < 0) {
 		kd_error_wrap(rc, "%s: ", kd_buf_cstr(&where));
 		goto cleanup;

@@ -96,9 +96,8 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
  * *out.  A path with no kustomization file gets one generated as the
  * controller does: every .yaml/.yml file below it, recursively, except
  * that a sub-directory holding its own kustomization is built as a whole
- * and not descended into.  There targetNamespace is applied as kustomize's
- * namespace transformer does; namePrefix, nameSuffix, patches, images and
- * components fail with KD_EUNSUPPORTED naming the field.
+ * and not descended into; the Kustomization's transformers then run over
+ * that generated kustomization exactly as over a written one.
  * Variables from substituteFrom are looked up in `known` (an array of
  * rendered objects, may be NULL) and opts->cluster_objects.
  */

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 #include "json.h"
 
 static int oom(void)
@@ -47,62 +48,15 @@ int kd_heal_default_path(char **out)
 
 /* ---- the state file ------------------------------------------------------------ */
 
-static int make_parent(const char *path)
-{
-	char *copy = strdup(path), *p;
-	int rc = 0;
-
-	if (!copy)
-		return oom();
-	for (p = copy + 1; *p && rc == 0; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			rc = kd_error_set(KD_EIO, "%s: %s", copy, strerror(errno));
-		*p = '/';
-	}
-	free(copy);
-	return rc;
-}
-
-/* Temp file at 0600, fsync, rename: the old state or the new, never half. */
+/* Written atomically: a later run reads the old state or the new. */
 static int save_state(const char *path, const json_t *doc)
 {
-	kd_buf tmp = KD_BUF_INIT;
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	size_t len, done = 0;
-	int fd = -1, rc;
+	int rc;
 
 	if (!text)
 		return oom();
-	len = strlen(text);
-	if ((rc = make_parent(path)) < 0 ||
-	    (rc = kd_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) < 0)
-		goto cleanup;
-	fd = open(kd_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-		goto cleanup;
-	}
-	while (done < len && rc == 0) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno != EINTR)
-			rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = kd_error_set(KD_EIO, "%s: %s", kd_buf_cstr(&tmp), strerror(errno));
-	close(fd);
-	fd = -1;
-	if (rc == 0 && rename(kd_buf_cstr(&tmp), path) < 0)
-		rc = kd_error_set(KD_EIO, "%s: %s", path, strerror(errno));
-cleanup:
-	if (rc < 0 && tmp.len)
-		unlink(kd_buf_cstr(&tmp));
-	kd_buf_free(&tmp);
+	rc = kd_fs_write_atomic(path, text, strlen(text));
 	free(text);
 	return rc;
 }

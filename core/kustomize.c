@@ -144,6 +144,23 @@ static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
 			free(p);
 		}
 	}
+	if (!f->path && c->depth == 1 && c->overrides &&
+	    json_is_array(json_object_get(c->overrides, "resources"))) {
+		/* The kustomization a GitOps controller generates for a path
+		 * that has none (Flux): just the resources it lists. */
+		kd_buf name = KD_BUF_INIT;
+
+		kd_buf_printf(&name, "%s%skustomization.yaml (generated)", dir, dir[0] ? "/" : "");
+		f->path = kd_buf_detach(&name);
+		f->doc = json_pack("{s:s,s:s,s:O}", "apiVersion", "kustomize.config.k8s.io/v1beta1",
+				   "kind", "Kustomization", "resources",
+				   json_object_get(c->overrides, "resources"));
+		f->pos = json_object();
+		f->generated = true;
+		if (!f->path || !f->doc || !f->pos)
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
 	if (!f->path) {
 		if (from)
 			rc = kd_kz_fail(from, from_ptr, KD_ENOTFOUND,
@@ -509,6 +526,13 @@ static int apply_overrides(kd_kz_file *f, const json_t *ov)
 		return kd_error_set(KD_EINVAL, "kustomize overrides must be an object");
 	json_object_foreach((json_t *)ov, key, v) {
 		bool known = false;
+
+		if (strcmp(key, "resources") == 0) {
+			if (!f->generated)
+				return kd_error_set(KD_EINVAL,
+						    "kustomize override 'resources' applies only to a directory without a kustomization file");
+			continue; /* read by kfile_load */
+		}
 
 		for (i = 0; replaced[i] && !known; i++)
 			known = strcmp(replaced[i], key) == 0;

@@ -49,6 +49,8 @@ int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
  * ones), the way Flux's kustomize-controller lays a Kustomization object's
  * spec over the file: "namespace", "namePrefix" and "nameSuffix" replace the
  * file's; "patches", "images" and "components" are appended to its lists.
+ * `resources` (a list) builds a directory that has no kustomization file
+ * as if it had one listing just those resources, as Flux generates it.
  * Other keys are refused with KD_EINVAL.  overrides may be NULL.
  */
 int kd_kustomize_build_overlaid(json_t **out, kd_source *src, const char *dir,

@@ -37,6 +37,7 @@ typedef struct kd_kz_file {
 	json_t *doc;
 	json_t *pos;   /* JSON pointer -> [line, column] */
 	bool component;
+	bool generated; /* no file: built from overrides' resources (Flux) */
 } kd_kz_file;
 
 typedef struct kd_kz_ctx {

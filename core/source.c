@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "path.h"
 
 /* ---- messages ---------------------------------------------------------- */
@@ -155,31 +156,6 @@ static int cache_name(char **out, const char *display)
 	}
 	*out = kd_buf_detach(&b);
 	return 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char *copy = strdup(dir);
-	char *p;
-	int rc = 0;
-
-	if (!copy)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	for (p = copy + 1; rc == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			rc = kd_error_set(KD_EIO, "cannot create cache directory '%s': %s",
-					  copy, strerror(errno));
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(copy);
-	return rc;
 }
 
 static int default_cache_dir(char **out, const kd_source_opts *opts)
@@ -466,7 +442,7 @@ static int open_url(kd_source *src, const kd_source_opts *opts)
 				    src->location);
 	if ((rc = default_cache_dir(&cache, opts)) < 0 ||
 	    (rc = cache_name(&name, src->location)) < 0 ||
-	    (rc = mkdir_p(cache)) < 0 ||
+	    (rc = kd_fs_mkdirs(cache)) < 0 ||
 	    (rc = kd_buf_printf(&dir, "%s/%s", cache, name)) < 0)
 		goto cleanup;
 	reuse = access(dir.data, F_OK) == 0;

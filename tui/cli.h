@@ -15,6 +15,16 @@
 
 enum { KD_EXIT_OK = 0, KD_EXIT_DRIFT = 1, KD_EXIT_ERROR = 2 };
 
+/* The long options of every command that reads the fleet and its clusters,
+ * for a getopt_long table; kd_cli_engine_opt parses them. */
+#define KD_CLI_ENGINE_OPTIONS \
+	{ "repo", required_argument, NULL, 'r' }, \
+	{ "revision", required_argument, NULL, 'R' }, \
+	{ "worktree", no_argument, NULL, 'w' }, \
+	{ "fleet", required_argument, NULL, 'f' }, \
+	{ "kubeconfig", required_argument, NULL, 'k' }, \
+	{ "timeout", required_argument, NULL, 't' }
+
 typedef struct kd_cli_command {
 	const char *name;
 	const char *summary;   /* one line for `kdrift --help` */

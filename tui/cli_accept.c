@@ -161,12 +161,7 @@ cleanup:
 int kd_cli_accept(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "path", required_argument, NULL, 'p' },
 		{ "reason", required_argument, NULL, 'm' },
 		{ "branch", required_argument, NULL, 'b' },

@@ -26,6 +26,8 @@
 #include "engine.h"
 #include "error.h"
 #include "kinds.h"
+#include "render.h"
+#include "source.h"
 #include "yaml.h"
 
 #define CMD "breakglass"
@@ -113,6 +115,73 @@ static void object_text(kd_buf *b, const kd_audit_record *r)
 		      name ? name : "?");
 }
 
+/* The repository read to name each changed object's app in the follow-up
+ * commands; NULL members when it cannot be read (the commands then say APP). */
+typedef struct app_finder {
+	kd_source *src;
+	kd_fleet *fleet;
+} app_finder;
+
+static void app_finder_open(app_finder *f, const kd_engine_opts *o)
+{
+	kd_source_opts so = { .revision = o->revision, .worktree = o->worktree };
+
+	memset(f, 0, sizeof(*f));
+	if (kd_source_open(&f->src, o->repo ? o->repo : ".", &so) < 0 ||
+	    kd_fleet_load(&f->fleet, f->src, o->fleet_file ? o->fleet_file : "kdrift.yaml") < 0) {
+		kd_fleet_free(f->fleet);
+		kd_source_free(f->src);
+		memset(f, 0, sizeof(*f));
+	}
+}
+
+static void app_finder_close(app_finder *f)
+{
+	kd_fleet_free(f->fleet);
+	kd_source_free(f->src);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The app of the cluster whose rendered objects include the record's
+ * object, or "APP" when none does (or Git cannot be read). */
+static const char *app_of(app_finder *f, const kd_audit_record *r)
+{
+	json_t *o = json_object_get(r->json, "object");
+	const kd_cluster *cl = f->fleet && r->cluster ? kd_fleet_cluster(f->fleet, r->cluster) : NULL;
+	size_t i, j;
+
+	for (i = 0; cl && i < f->fleet->napps; i++) {
+		const kd_app *app = &f->fleet->apps[i];
+		json_t *objs = NULL, *obj;
+		bool found = false;
+
+		if (!kd_fleet_app_targets(app, cl) ||
+		    kd_render_app(&objs, f->src, f->fleet, cl, app) < 0)
+			continue;
+		json_array_foreach(objs, j, obj) {
+			json_t *m = json_object_get(obj, "metadata");
+
+			if (str_eq(json_string_value(json_object_get(obj, "kind")),
+				   json_string_value(json_object_get(o, "kind"))) &&
+			    str_eq(json_string_value(json_object_get(m, "namespace")),
+				   json_string_value(json_object_get(o, "namespace"))) &&
+			    str_eq(json_string_value(json_object_get(m, "name")),
+				   json_string_value(json_object_get(o, "name")))) {
+				found = true;
+				break;
+			}
+		}
+		json_decref(objs);
+		if (found)
+			return app->name;
+	}
+	return "APP";
+}
+
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 {
 	kd_buf x = KD_BUF_INIT, y = KD_BUF_INIT;
@@ -129,7 +198,7 @@ static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 
 /* One entry per object (its changes listed oldest first), with the ways
  * to follow up. */
-static void print_open(const kd_audit_list *open, const char *intro)
+static void print_open(const kd_audit_list *open, const char *intro, app_finder *apps)
 {
 	int64_t now = now_ms();
 	kd_buf obj = KD_BUF_INIT;
@@ -141,6 +210,7 @@ static void print_open(const kd_audit_list *open, const char *intro)
 	for (i = 0; i < open->count; i++) {
 		const kd_audit_record *r = &open->items[i];
 		const char *cl = r->cluster ? r->cluster : "?";
+		const char *app;
 		bool seen = false;
 
 		for (j = 0; j < i && !seen; j++)
@@ -148,6 +218,7 @@ static void print_open(const kd_audit_list *open, const char *intro)
 		if (seen)
 			continue;
 		object_text(&obj, r);
+		app = app_of(apps, r);
 		printf("  ! ");
 		kd_cli_print_safe(stdout, cl);
 		printf(" ");
@@ -163,16 +234,33 @@ static void print_open(const kd_audit_list *open, const char *intro)
 		}
 		printf("\n      accept: kdrift accept ");
 		kd_cli_print_safe(stdout, cl);
-		printf(" APP ");
+		printf(" ");
+		kd_cli_print_safe(stdout, app);
+		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
 		printf(" --reason TEXT\n      revert: kdrift revert ");
 		kd_cli_print_safe(stdout, cl);
-		printf(" APP ");
+		printf(" ");
+		kd_cli_print_safe(stdout, app);
+		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
 		printf("\n      or leave it: `kdrift check` keeps flagging it '!' and self-heal "
 		       "leaves it alone until then\n");
 	}
 	kd_buf_free(&obj);
+}
+
+/* print_open, naming apps from the repository the options point at. */
+static void print_follow_up(const kd_audit_list *open, const char *intro,
+			    const kd_engine_opts *o)
+{
+	app_finder apps;
+
+	if (!open || open->count == 0)
+		return;
+	app_finder_open(&apps, o);
+	print_open(open, intro, &apps);
+	app_finder_close(&apps);
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
@@ -220,7 +308,7 @@ static int bg_start(bg_args *a)
 	print_span(stdout, s->end_ms - s->start_ms);
 	printf(")%s\n", s->capped ? "; the duration asked was cut to the fleet's "
 	       "breakGlass.maxDuration" : "");
-	print_open(open, "Changes of earlier sessions still await follow-up:");
+	print_follow_up(open, "Changes of earlier sessions still await follow-up:", &a->eopts);
 	rc = KD_EXIT_OK;
 cleanup:
 	kd_breakglass_session_free(s);
@@ -229,7 +317,7 @@ cleanup:
 	return rc;
 }
 
-static int bg_status(void)
+static int bg_status(const bg_args *a)
 {
 	kd_breakglass_session *s = NULL;
 	kd_audit_list *open = NULL;
@@ -263,13 +351,13 @@ static int bg_status(void)
 		rc = active ? KD_EXIT_OK : KD_EXIT_DRIFT;
 	}
 	if (kd_audit_open_breakglass(&open, NULL) == 0)
-		print_open(open, "Break-glass changes awaiting follow-up:");
+		print_follow_up(open, "Break-glass changes awaiting follow-up:", &a->eopts);
 	kd_breakglass_session_free(s);
 	kd_audit_list_free(open);
 	return rc;
 }
 
-static int bg_end(void)
+static int bg_end(const bg_args *a)
 {
 	kd_breakglass_opts bo = { 0 };
 	kd_audit_list *open = NULL;
@@ -277,10 +365,12 @@ static int bg_end(void)
 	if (kd_breakglass_end(&open, &bo) < 0)
 		return kd_cli_fail(CMD);
 	printf("break-glass session ended\n");
-	if (open && open->count > 0)
-		print_open(open, "Objects changed under break-glass, each awaiting follow-up:");
-	else
+	if (open && open->count > 0) {
+		print_follow_up(open, "Objects changed under break-glass, each awaiting follow-up:",
+				&a->eopts);
+	} else {
 		printf("no break-glass change awaits follow-up\n");
+	}
 	kd_audit_list_free(open);
 	return KD_EXIT_OK;
 }
@@ -556,12 +646,7 @@ cleanup:
 int kd_cli_breakglass(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "reason", required_argument, NULL, 'm' },
 		{ "ticket", required_argument, NULL, 'T' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -607,7 +692,7 @@ int kd_cli_breakglass(int argc, char **argv)
 			return kd_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 		if (strcmp(op, "start") == 0)
 			return bg_start(&a);
-		return strcmp(op, "status") == 0 ? bg_status() : bg_end();
+		return strcmp(op, "status") == 0 ? bg_status(&a) : bg_end(&a);
 	}
 	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
 		if (strcmp(op, changes[i]) == 0)

@@ -471,14 +471,9 @@ cleanup:
 int kd_cli_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "clusters", required_argument, NULL, 'c' },
 		{ "app", required_argument, NULL, 'a' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "heal", no_argument, NULL, 'H' },

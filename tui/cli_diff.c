@@ -706,12 +706,7 @@ cleanup:
 int kd_cli_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "side-by-side", no_argument, NULL, 's' },
 		{ "width", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },

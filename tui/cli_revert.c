@@ -335,12 +335,7 @@ cleanup:
 int kd_cli_revert(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "repo", required_argument, NULL, 'r' },
-		{ "revision", required_argument, NULL, 'R' },
-		{ "worktree", no_argument, NULL, 'w' },
-		{ "fleet", required_argument, NULL, 'f' },
-		{ "kubeconfig", required_argument, NULL, 'k' },
-		{ "timeout", required_argument, NULL, 't' },
+		KD_CLI_ENGINE_OPTIONS,
 		{ "path", required_argument, NULL, 'p' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "dry-run", no_argument, NULL, 'n' },

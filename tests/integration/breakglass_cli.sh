@@ -128,8 +128,9 @@ for o in Deployment/shop/web ConfigMap/shop/web-config Secret/shop/web-secret De
 	printf '%s\n' "$OUT" | grep -q "! dev $o  changed .* ago by"
 	check_eq "end lists $o with its age" 0 "$?"
 done
-printf '%s\n' "$OUT" | grep -q 'kdrift revert dev APP Deployment/shop/web'
-check_eq "end says how to follow up" 0 "$?"
+printf '%s\n' "$OUT" | grep -q 'kdrift revert dev shop Deployment/shop/web$' &&
+	printf '%s\n' "$OUT" | grep -q 'kdrift accept dev shop Deployment/shop/web --reason TEXT'
+check_eq "end says how to follow up, naming the object's app from Git" 0 "$?"
 expect "changes are refused once the session ended" 2 'need an active session' \
 	KD breakglass scale dev Deployment/shop/web 2 --yes
 

@@ -148,4 +148,16 @@ check "the review branch exists locally" git -C "$repo" rev-parse --verify -q re
 git -C "$T/remote.git" rev-parse --verify -q review/footer >/dev/null
 check_eq "--no-push leaves the remote alone" 1 "$?"
 
+# Accepting the last drifted field leaves the object synced, and marked
+# intentional: its desired state now comes from prod's own layer.
+expect "accept the last field on main" 0 'committed [0-9a-f]{40} to branch main; pushed' \
+	KD accept prod site ConfigMap/site/page --path /data/footer --reason "footer stays" \
+	--author "Ops Person <ops@example.com>" --yes
+KD check --clusters env=production --app site --output json >"$T/after-accept.json" 2>/dev/null
+check_eq "after accepting every field the object is synced and intentional" "synced True" \
+	"$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+r = [r for c in d["clusters"] for a in c["apps"] for r in a["resources"] if r["kind"] == "ConfigMap" and r["name"] == "page"][0]
+print(r["status"], r["intentional"])' "$T/after-accept.json" 2>&1)"
+
 tap_done

@@ -131,13 +131,13 @@ fi
 # controller would write
 gen=$tmp/gen
 cp -r "$repo/infrastructure" "$gen"
-printf 'namespace: target\nresources:\n- controllers/rbac.yaml\n- controllers/config.yaml\n- namespace.yaml\n- sub\n' >"$gen/kustomization.yaml"
+printf 'namespace: target\nnamePrefix: gen-\nresources:\n- controllers/rbac.yaml\n- controllers/config.yaml\n- namespace.yaml\n- sub\n' >"$gen/kustomization.yaml"
 if command -v kubectl >/dev/null && kubectl kustomize "$gen" >"$tmp/gen.want.yaml" 2>"$tmp/err" &&
 	"$KDRIFT_BIN" convert "$tmp/gen.want.yaml" >"$tmp/gen.want.json"; then
 	if render --revision "$rev1" prod flux-generated >"$tmp/gen.all.json" 2>"$tmp/err"; then
 		python3 -c "import json,sys; o=json.load(open(sys.argv[1])); json.dump([x for x in o if x['kind'] != 'Kustomization'], open(sys.argv[2], 'w'))" \
 			"$tmp/gen.all.json" "$tmp/gen.got.json"
-		check "flux generated kustomization with targetNamespace equals kubectl kustomize" \
+		check "flux generated kustomization with targetNamespace and namePrefix equals kubectl kustomize" \
 			python3 "$KDRIFT_ROOT/tests/tools/objects.py" "$tmp/gen.want.json" "$tmp/gen.got.json"
 	else
 		not_ok "render flux-generated" "$(cat "$tmp/err")"

@@ -217,7 +217,8 @@ static void test_v1beta2_patch_forms_and_refusals(void **state)
 		"---\n"
 		"apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
 		"kind: Kustomization\nmetadata: {name: gen-patch}\n"
-		"spec: {path: ./infrastructure, images: [{name: nginx, newTag: \"2\"}]}\n";
+		"spec: {path: ./infrastructure, targetNamespace: infra, namePrefix: gen-,\n"
+		"       images: [{name: nginx, newTag: \"2\"}]}\n";
 	kd_source *src = open_repo();
 	json_t *docs = NULL, *objs = NULL, *dep;
 
@@ -232,11 +233,15 @@ static void test_v1beta2_patch_forms_and_refusals(void **state)
 	assert_int_equal(kd_flux_build(&objs, src, json_array_get(docs, 1), NULL, NULL),
 			 KD_EUNSUPPORTED);
 	assert_non_null(strstr(kd_error_last(), "spec.commonMetadata"));
-	/* a generated kustomization takes no images/patches/components */
-	assert_int_equal(kd_flux_build(&objs, src, json_array_get(docs, 2), NULL, NULL),
-			 KD_EUNSUPPORTED);
-	assert_non_null(strstr(kd_error_last(), "spec.images"));
-	assert_non_null(strstr(kd_error_last(), "gen-patch"));
+	/* a generated kustomization takes the Kustomization's transformers as
+	 * the controller's kustomize run does: prefix, namespace, images */
+	if (kd_flux_build(&objs, src, json_array_get(docs, 2), NULL, NULL) != 0)
+		fail_msg("%s", kd_error_last());
+	assert_true(find(objs, "ConfigMap", "gen-controller-config") >= 0);
+	assert_true(find(objs, "ConfigMap", "gen-from-sub") >= 0);
+	assert_string_equal(ptr(get(objs, "ConfigMap", "gen-from-sub"), "/metadata/namespace"), "infra");
+	assert_true(find(objs, "ConfigMap", "controller-config") < 0);
+	json_decref(objs);
 	json_decref(docs);
 	kd_source_free(src);
 }

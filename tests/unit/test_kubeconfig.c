@@ -390,6 +390,14 @@ static void test_base64(void **state)
 	assert_int_equal(kd_base64_decode(&b, "Zm9v\nYmFy", 9), 0);
 	assert_string_equal(kd_buf_cstr(&b), "foobar");
 	assert_int_equal(kd_base64_decode(&b, "Zm9*", 4), KD_EINVAL);
+	/* the API server's reading of Secret data: padded, no white space */
+	kd_buf_clear(&b);
+	assert_int_equal(kd_base64_decode_strict(&b, "Zm9vYg==", 8), 0);
+	assert_string_equal(kd_buf_cstr(&b), "foob");
+	assert_int_equal(kd_base64_decode_strict(&b, "Zm9vYg", 6), KD_EINVAL);
+	assert_int_equal(kd_base64_decode_strict(&b, "Zm9v\nYmFy", 9), KD_EINVAL);
+	assert_int_equal(kd_base64_decode_strict(&b, "Zm=vYmFy", 8), KD_EINVAL);
+	assert_string_equal(kd_buf_cstr(&b), "foob");
 	kd_buf_free(&b);
 }
 
