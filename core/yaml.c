@@ -24,7 +24,9 @@
  *    "2026-1-2 3:04:05" → "2026-01-02T03:04:05Z", a zero offset → "Z",
  *    "+02:00" kept, ".500" → ".5", ".000" dropped.
  *  - Numbers, for text starting with a digit, '+', '-' or '.': every '_' is
- *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10).
+ *    removed first (so "_10" is a string but "1__0" is 10 and "10_" is 10),
+ *    except that after a leading '.' an '_' must stand between two digits
+ *    (".5_0" → 0.5, "._5" is a string).
  *    Integers as Go's ParseInt(s, 0, 64): optional sign, 0x/0o/0b prefixes
  *    in either case, a leading 0 means octal ("010" → 8, "0_10" → 8), a
  *    prefix needs at least 3 characters ("0x" is a string).  Beyond int64,
@@ -90,6 +92,8 @@ typedef struct frame {
 	char *anchor;
 	size_t nodes;        /* nodes in this subtree */
 	size_t height;       /* levels below this node */
+	size_t *key_lines;   /* line of each explicit key, in insertion order */
+	size_t nkeys, keys_cap;
 	json_t *merges;      /* array of mappings to merge at the end */
 	bool saw_merge;
 	yaml_mark_t merge_mark;
@@ -257,6 +261,25 @@ static int apply_merges(state *st, frame *f)
 	return 0;
 }
 
+/* Names the line of the first definition: jansson keeps insertion order,
+ * and merged keys are only added once the mapping ends. */
+static int duplicate_key(const state *st, const frame *f, const char *key, yaml_mark_t m)
+{
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	json_object_foreach(f->value, k, v) {
+		if (strcmp(k, key) == 0 && i < f->nkeys)
+			return kd_error_set(KD_EINVAL,
+					    "%s:%zu:%zu: mapping key \"%s\" already defined at line %zu",
+					    st->name, m.line + 1, m.column + 1, key, f->key_lines[i]);
+		i++;
+	}
+	return kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key \"%s\" already defined",
+			    st->name, m.line + 1, m.column + 1, key);
+}
+
 /* A key is complete: check it, set the value's pointer, record the key's
  * position as the value's. */
 static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
@@ -294,11 +317,22 @@ static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
 				    (int)(rawlen > 64 ? 64 : rawlen), raw, rawlen > 64 ? "..." : "");
 	}
 	if (json_object_get(f->value, json_string_value(key))) {
-		rc = kd_error_set(KD_EINVAL, "%s:%zu:%zu: mapping key \"%s\" already defined",
-				  st->name, m.line + 1, m.column + 1, json_string_value(key));
+		rc = duplicate_key(st, f, json_string_value(key), m);
 		json_decref(key);
 		return rc;
 	}
+	if (f->nkeys == f->keys_cap) {
+		size_t cap = f->keys_cap ? f->keys_cap * 2 : 8;
+		size_t *p = realloc(f->key_lines, cap * sizeof(*p));
+
+		if (!p) {
+			json_decref(key);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		f->key_lines = p;
+		f->keys_cap = cap;
+	}
+	f->key_lines[f->nkeys++] = m.line + 1;
 	f->key = key;
 	f->key_mode = 1;
 	kd_buf_truncate(&st->path, f->path_len);
@@ -495,6 +529,7 @@ static void frame_release(frame *f)
 	json_decref(f->value);
 	json_decref(f->key);
 	json_decref(f->merges);
+	free(f->key_lines);
 	free(f->anchor);
 }
 

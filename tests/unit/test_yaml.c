@@ -265,7 +265,7 @@ static void test_keys(void **state)
 	expect_error("a:\n  [1, 2]: x\n", KD_EINVAL, "t.yaml:2:3: ", "scalar");
 	expect_error("a:\n  ? {b: 1}\n  : x\n", KD_EINVAL, "t.yaml:2:5: ", "scalar");
 	/* Duplicate keys are refused, at the second key. */
-	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined");
+	expect_error("a: 1\nb: 2\na: 3\n", KD_EINVAL, "t.yaml:3:1: ", "\"a\" already defined at line 1");
 	expect_error("x:\n  a: 1\n  \"a\": 2\n", KD_EINVAL, "t.yaml:3:3: ", "already defined");
 }
 
@@ -474,6 +474,22 @@ static void test_positions(void **state)
 	expect_pos(p0, "/spec/items/0/v/1/x~1y", 8, 15);
 	expect_pos(p0, "/spec/t~0e", 9, 3);
 	expect_pos(json_array_get(pos, 1), "", 11, 5);
+	json_decref(docs);
+	json_decref(pos);
+	/* Aliases sit where they are used; merged keys at their "<<". */
+	text = "base: &b {x: 1}\n"
+	       "list:\n"
+	       "  - *b\n"
+	       "obj:\n"
+	       "  y: 2\n"
+	       "  <<: *b\n";
+	assert_int_equal(kd_yaml_parse(&docs, &pos, text, strlen(text), "p.yaml", NULL), 0);
+	p0 = json_array_get(pos, 0);
+	expect_pos(p0, "/base/x", 1, 11);
+	expect_pos(p0, "/list/0", 3, 5);
+	expect_pos(p0, "/obj/y", 5, 3);
+	expect_pos(p0, "/obj/x", 6, 3);
+	assert_null(json_object_get(p0, "/obj/<<"));
 	json_decref(docs);
 	json_decref(pos);
 }
@@ -800,6 +816,45 @@ static void test_emit_property(void **state)
 	}
 }
 
+/* Random corruptions of a real manifest never crash the parser, and every
+ * failure names the input with a line and column. */
+static void test_mutations(void **state)
+{
+	static const char bytes[] = ":-[]{}&*!|>'\"#%@`,? \t\n\r\x80\xc3\xff\x00x1~";
+	char *path = fixture_path("layout/input.yaml");
+	kd_buf orig = KD_BUF_INIT;
+	int round;
+
+	(void)state;
+	assert_int_equal(kd_buf_read_file(&orig, path, 0), 0);
+	for (round = 0; round < 2000; round++) {
+		char *copy = malloc(orig.len);
+		json_t *v = NULL;
+		int k, edits, rc;
+
+		assert_non_null(copy);
+		memcpy(copy, orig.data, orig.len);
+		rng_state = (uint64_t)round * 7919u + 17;
+		edits = 1 + (int)rnd(4);
+		for (k = 0; k < edits; k++)
+			copy[rnd((uint32_t)orig.len)] = bytes[rnd(sizeof(bytes) - 1)];
+		rc = kd_yaml_parse(&v, NULL, copy, orig.len, "m.yaml", NULL);
+		if (rc == 0) {
+			json_decref(v);
+		} else {
+			const char *msg = kd_error_last();
+			unsigned line, col;
+
+			assert_null(v);
+			if (sscanf(msg, "m.yaml:%u:%u: ", &line, &col) != 2 || line == 0 || col == 0)
+				fail_msg("round %d: error without a position: %s", round, msg);
+		}
+		free(copy);
+	}
+	kd_buf_free(&orig);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_emit_stream),
 		cmocka_unit_test(test_emit_round_trips),
 		cmocka_unit_test(test_emit_property),
+		cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
