@@ -585,6 +585,12 @@ static int keyed_multi(json_t **out, json_t *dest, const json_t *patch,
 		key_of(&k, pe, f, 2);
 		first = k;
 		first.n = 1;
+		/* an original with exactly these keys, else one sharing the first */
+		for (j = 0; j < json_array_size(dest) && hit == (size_t)-1; j++) {
+			key_of(&dk, json_array_get(dest, j), f, 2);
+			if (json_is_object(json_array_get(dest, j)) && key_equal(&dk, &k))
+				hit = j;
+		}
 		for (j = 0; j < json_array_size(dest) && hit == (size_t)-1; j++)
 			if (key_matches(&first, json_array_get(dest, j), f))
 				hit = j;

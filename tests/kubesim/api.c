@@ -570,6 +570,30 @@ void ks_api_handle(ks_cluster *c, ks_request *r, ks_response *resp)
 			ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
 		return;
 	}
+	if (get && n == 2 && !strcmp(s[0], "openapi") && !strcmp(s[1], "v2")) {
+		const char *accept = ks_header(r, "Accept");
+		bool pb = accept && strstr(accept, "protobuf");
+		kd_buf out = KD_BUF_INIT;
+		int rc;
+
+		pthread_mutex_lock(&c->mu);
+		rc = ks_openapi_v2(&out, pb, c);
+		pthread_mutex_unlock(&c->mu);
+		if (rc < 0) {
+			kd_buf_free(&out);
+			ks_respond_status(resp, 500, "InternalError", "out of memory", NULL);
+			return;
+		}
+		resp->code = 200;
+		resp->raw_len = out.len;
+		resp->raw = kd_buf_detach(&out);
+		if (!resp->raw)
+			resp->raw = strdup("");
+		/* the media type clients ask for has an "@", which Go cannot parse back */
+		resp->content_type = pb ? "application/octet-stream" :
+			"application/json";
+		return;
+	}
 	if (get && n >= 2 && !strcmp(s[0], "openapi") && !strcmp(s[1], "v3")) {
 		pthread_mutex_lock(&c->mu);
 		if (n == 2)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kubesim against the real kubectl: every command kdrift's users and tests
-# rely on, at server versions 1.29 and 1.32 (the installed kubectl picks a
+# rely on, at server versions 1.27 (OpenAPI v2 era), 1.29 and 1.32 (the installed kubectl picks a
 # client of the server's minor).
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tools/tap.sh"
@@ -33,6 +33,7 @@ spec:
 EOF
 	sed 's/replicas: 2/replicas: 3/' "$d/web.yaml" >"$d/web3.yaml"
 	sed 's/replicas: 2/replicas: 4/' "$d/web.yaml" >"$d/web4.yaml"
+	sed 's/        image: nginx:1.25/        image: nginx:1.25\n        imagePulPolicy: Always/' "$d/web3.yaml" >"$d/typo.yaml"
 	sed -e 's/name: web$/name: api/' -e 's/app: web/app: api/g' "$d/web.yaml" >"$d/api.yaml"
 	sed 's/nginx:1.25/nginx:1.26/' "$d/api.yaml" >"$d/api2.yaml"
 	for n in 1 2 3; do
@@ -75,7 +76,7 @@ run_suite() {
 	f=$d
 
 	# --- discovery ---
-	expect "$minor: version reports the server minor" 0 "Server Version: v${minor}\.0" K version
+	expect "$minor: version reports the server minor" 0 "\"gitVersion\": \"v${minor}\.0\"" K version -o json
 	expect "$minor: api-resources lists deployments" 0 \
 		'^deployments +deploy +apps/v1 +true +Deployment' K api-resources
 	expect "$minor: api-resources lists cluster-scoped kinds" 0 \
@@ -144,7 +145,7 @@ run_suite() {
 	expect "$minor: rollout restart annotates the template" 0 '^20[0-9-]+T' K get deploy web -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
 	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=20s
 	expect "$minor: label" 0 'labeled' K label deploy web team=a
-	expect "$minor: annotate" 0 'annotated' K annotate deploy web note=x
+	expect "$minor: annotate" 0 'deployment.apps/web annotate' K annotate deploy web note=x
 	expect "$minor: label and annotation stored" 0 '^a x$' K get deploy web -o 'jsonpath={.metadata.labels.team} {.metadata.annotations.note}'
 
 	# --- watch ---
@@ -159,6 +160,14 @@ run_suite() {
 	fi
 	kill "$wpid" 2>/dev/null
 	wait "$wpid" 2>/dev/null
+
+	# --- field validation ---
+	expect "$minor: unknown field rejected by strict validation" 1 \
+		'strict decoding error: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' \
+		K apply -f "$f/typo.yaml"
+	expect "$minor: unknown field warned and dropped with --validate=warn" 0 \
+		'Warning: unknown field "spec.template.spec.containers\[0\].imagePulPolicy"' K apply --validate=warn -f "$f/typo.yaml"
+	expect "$minor: dropped field not stored" 0 '^$' K get deploy web -o 'jsonpath={.spec.template.spec.containers[0].imagePulPolicy}'
 
 	# --- errors ---
 	expect "$minor: NotFound" 1 'Error from server \(NotFound\): deployments.apps "nope" not found' K get deploy nope
@@ -190,6 +199,8 @@ run_suite() {
 	else not_ok "$minor: kubesim exits cleanly on SIGTERM" "$(cat "$d/state/stderr")"; fi
 }
 
-run_suite 1.29
-run_suite 1.32
+# KUBESIM_MINORS overrides the server versions (any of 1.27 ... 1.33).
+for minor in ${KUBESIM_MINORS:-1.27 1.29 1.32}; do
+	run_suite "$minor"
+done
 tap_done

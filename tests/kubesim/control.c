@@ -81,6 +81,7 @@ static void run_request(ks_cluster *c, const char *method, const char *path,
 	else
 		json_decref(resp.json);
 	free(resp.raw);
+	json_decref(resp.warnings);
 	free(copy);
 }
 
@@ -100,7 +101,7 @@ static int set_faults(ks_cluster *c, const json_t *f)
 	c->faults.hang = json_is_true(json_object_get(f, "hang"));
 	if (json_is_true(json_object_get(f, "dropWatches")))
 		c->faults.drop_epoch++;
-	pthread_cond_broadcast(&c->cv);
+	ks_watch_wake_locked(c, true);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
 }

@@ -123,12 +123,23 @@ static void service_defaults(json_t *obj)
 		dflt(spec, "internalTrafficPolicy", json_string("Cluster"));
 	}
 	dflt(spec, "sessionAffinity", json_string("None"));
+	type = json_string_value(json_object_get(spec, "type"));
 	json_array_foreach(ports, i, p) {
 		if (!json_is_object(p))
 			continue;
 		dflt(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port"))
 			dflt(p, "targetPort", json_incref(json_object_get(p, "port")));
+		if (type && (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"))) {
+			/* allocated from 30000-32767, stable per service and port */
+			snprintf(seed, sizeof(seed), "%s/%zu", json_string_value(json_object_get(meta, "name")) ?
+				 json_string_value(json_object_get(meta, "name")) : "", i);
+			dflt(p, "nodePort", json_integer(30000 + (json_int_t)(hash_str(seed) % 2768)));
+		}
+	}
+	if (type && !strcmp(type, "LoadBalancer")) {
+		dflt(spec, "externalTrafficPolicy", json_string("Cluster"));
+		dflt(spec, "allocateLoadBalancerNodePorts", json_true());
 	}
 	dflt(obj, "status", json_pack("{s:{}}", "loadBalancer"));
 }

@@ -6,7 +6,10 @@
 #include "ks.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "error.h"
 
 /* Every served type of a cluster, built-ins first (caller holds the lock). */
 static size_t all_types(ks_cluster *c, const ks_type **out, size_t max)
@@ -278,4 +281,136 @@ json_t *ks_openapi_gv(ks_cluster *c, const char *group, const char *version)
 	return json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:{}}}", "openapi", "3.0.0", "info",
 			 "title", "Kubernetes", "version", title, "paths", paths,
 			 "components", "schemas");
+}
+
+/* ---- OpenAPI v2 ----
+ * kubectl up to 1.28 reads /openapi/v2 (as protobuf, gnostic's
+ * openapi.v2.Document) to learn that PATCH takes fieldValidation; without
+ * it, apply fails.  Only that part is served: one PATCH operation per kind
+ * with its x-kubernetes-group-version-kind and query parameters. */
+
+static int pb_varint(kd_buf *b, unsigned long long v)
+{
+	int rc = 0;
+
+	while (v >= 0x80 && rc == 0) {
+		rc = kd_buf_putc(b, (char)((v & 0x7f) | 0x80));
+		v >>= 7;
+	}
+	return rc ? rc : kd_buf_putc(b, (char)v);
+}
+
+static int pb_bytes(kd_buf *b, unsigned field, const void *data, size_t len)
+{
+	int rc = pb_varint(b, (unsigned long long)field << 3 | 2);
+
+	if (rc == 0)
+		rc = pb_varint(b, len);
+	return rc ? rc : kd_buf_add(b, data, len);
+}
+
+static int pb_str(kd_buf *b, unsigned field, const char *s)
+{
+	return pb_bytes(b, field, s, strlen(s));
+}
+
+/* Appends `inner` as field `field` and empties it. */
+static int pb_msg(kd_buf *b, unsigned field, kd_buf *inner)
+{
+	int rc = pb_bytes(b, field, inner->data ? inner->data : "", inner->len);
+
+	kd_buf_clear(inner);
+	return rc;
+}
+
+static void pb_query_param(kd_buf *op, const char *name)
+{
+	kd_buf q = KD_BUF_INIT, nb = KD_BUF_INIT, p = KD_BUF_INIT, item = KD_BUF_INIT;
+
+	/* QueryParameterSubSchema: in=2, name=4, type=6, unique_items=20 */
+	pb_str(&q, 2, "query");
+	pb_str(&q, 4, name);
+	pb_str(&q, 6, "string");
+	pb_varint(&q, 20u << 3 | 0);
+	pb_varint(&q, 1);
+	pb_msg(&nb, 3, &q);    /* NonBodyParameter.query_parameter_sub_schema */
+	pb_msg(&p, 2, &nb);    /* Parameter.non_body_parameter */
+	pb_msg(&item, 1, &p);  /* ParametersItem.parameter */
+	pb_msg(op, 8, &item);  /* Operation.parameters */
+	kd_buf_free(&q);
+	kd_buf_free(&nb);
+	kd_buf_free(&p);
+	kd_buf_free(&item);
+}
+
+int ks_openapi_v2(kd_buf *out, bool protobuf, ks_cluster *c)
+{
+	const ks_type *types[MAX_TYPES];
+	size_t n = all_types(c, types, MAX_TYPES), i;
+	kd_buf paths = KD_BUF_INIT, op = KD_BUF_INIT, tmp = KD_BUF_INIT, item = KD_BUF_INIT;
+	kd_buf named = KD_BUF_INIT, yaml = KD_BUF_INIT;
+	json_t *jpaths = json_object(), *doc;
+	char path[512], version[32];
+	static const char *params[] = {"dryRun", "fieldManager", "fieldValidation", "force"};
+	int rc = 0;
+
+	snprintf(version, sizeof(version), "v1.%d.0", ks_srv.minor);
+	for (i = 0; i < n; i++) {
+		const ks_type *t = types[i];
+		size_t k;
+
+		if (*t->group)
+			snprintf(path, sizeof(path), "/apis/%s/%s%s/%s/{name}", t->group, t->version,
+				 t->namespaced ? "/namespaces/{namespace}" : "", t->plural);
+		else
+			snprintf(path, sizeof(path), "/api/%s%s/%s/{name}", t->version,
+				 t->namespaced ? "/namespaces/{namespace}" : "", t->plural);
+		if (!protobuf) {
+			json_t *ps = json_array();
+			for (k = 0; k < 4; k++)
+				json_array_append_new(ps, json_pack("{s:s, s:s, s:s, s:b}", "name", params[k],
+								    "in", "query", "type", "string", "uniqueItems", 1));
+			json_object_set_new(jpaths, path, json_pack("{s:{s:s, s:o, s:{s:s, s:s, s:s}}}",
+				"patch", "operationId", "patch", "parameters", ps,
+				"x-kubernetes-group-version-kind", "group", t->group, "version", t->version,
+				"kind", t->kind));
+			continue;
+		}
+		pb_str(&op, 5, "patch"); /* Operation.operation_id */
+		for (k = 0; k < 4; k++)
+			pb_query_param(&op, params[k]);
+		kd_buf_clear(&yaml);
+		kd_buf_printf(&yaml, "group: \"%s\"\nkind: %s\nversion: %s\n", t->group, t->kind, t->version);
+		pb_str(&tmp, 2, kd_buf_cstr(&yaml));           /* Any.yaml */
+		pb_str(&named, 1, "x-kubernetes-group-version-kind");
+		pb_msg(&named, 2, &tmp);                        /* NamedAny.value */
+		pb_msg(&op, 13, &named);                        /* Operation.vendor_extension */
+		pb_msg(&item, 8, &op);                          /* PathItem.patch */
+		pb_str(&named, 1, path);
+		pb_msg(&named, 2, &item);                       /* NamedPathItem.value */
+		pb_msg(&paths, 2, &named);                      /* Paths.path */
+	}
+	if (protobuf) {
+		rc = pb_str(out, 1, "2.0");                     /* Document.swagger */
+		pb_str(&tmp, 1, "Kubernetes");
+		pb_str(&tmp, 2, version);
+		pb_msg(out, 2, &tmp);                           /* Document.info */
+		if (rc == 0)
+			rc = pb_msg(out, 8, &paths);            /* Document.paths */
+	} else {
+		doc = json_pack("{s:s, s:{s:s, s:s}, s:O}", "swagger", "2.0", "info", "title",
+				"Kubernetes", "version", version, "paths", jpaths);
+		char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+		rc = s ? kd_buf_puts(out, s) : KD_ENOMEM;
+		free(s);
+		json_decref(doc);
+	}
+	json_decref(jpaths);
+	kd_buf_free(&paths);
+	kd_buf_free(&op);
+	kd_buf_free(&tmp);
+	kd_buf_free(&item);
+	kd_buf_free(&named);
+	kd_buf_free(&yaml);
+	return rc;
 }

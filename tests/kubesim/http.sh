@@ -74,14 +74,25 @@ expect "a bad scenario is rejected with its file name" 1 'bad.yaml: step 1 needs
 	"$KUBESIM" --port 0 --clusters a --state-dir "$s/bad" --scenario "$s/bad.yaml"
 expect "bad arguments are rejected" 2 'usage' "$KUBESIM" --port 0
 
-# Many clusters: a count names them cluster-0001...
+# Many clusters: a count names them cluster-0001...; 1000 clusters with 100
+# objects each must stay under 2 GiB.
 m=$KS_TMP/many
-if ks_start "$m" --clusters 300; then
-	expect "a cluster count writes contexts for every cluster" 0 '^cluster-0300-readonly$' \
+if ks_start "$m" --clusters 1000; then
+	expect "a cluster count writes contexts for every cluster" 0 '^cluster-1000-readonly$' \
 		sh -c "kubectl --kubeconfig '$m/kubeconfig' config get-contexts -o name | sort | tail -1"
-	expect "the 300th cluster answers" 0 'v1.32.0' kubectl --kubeconfig "$m/kubeconfig" --cache-dir "$m/cache" --context cluster-0300 version
-	ks_stop && ok "300 clusters exit cleanly" || not_ok "300 clusters exit cleanly"
+	expect "the 1000th cluster answers kubectl" 0 'v1.32.0' kubectl --kubeconfig "$m/kubeconfig" --cache-dir "$m/cache" --context cluster-1000 version
+	while IFS= read -r line; do
+		case $line in
+		PASS\ *) ok "${line#PASS }" ;;
+		FAIL\ *) rest=${line#FAIL }; not_ok "${rest%%$'\t'*}" "${rest#*$'\t'}" ;;
+		*) not_ok "unexpected output from http_checks.py" "$line" ;;
+		esac
+	done < <(python3 "$here/http_checks.py" "$m" "$KS_PORT" many 2>&1)
+	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$KS_PID/status")
+	if [ -n "$hwm" ] && [ "$hwm" -lt $((2 * 1024 * 1024)) ]; then ok "1000 clusters x 100 objects peak under 2 GiB (${hwm} kB)"
+	else not_ok "1000 clusters x 100 objects peak under 2 GiB" "VmHWM: ${hwm:-unknown} kB"; fi
+	ks_stop && ok "1000 clusters exit cleanly" || not_ok "1000 clusters exit cleanly" "$(tail -5 "$m/stderr")"
 else
-	not_ok "kubesim starts with 300 clusters" "$(cat "$m/stderr")"
+	not_ok "kubesim starts with 1000 clusters" "$(cat "$m/stderr")"
 fi
 tap_done

@@ -54,7 +54,10 @@ def req(method, path, body=None, token=ADMIN, headers=None, timeout=10):
         doc = json.loads(data) if data else None
     except ValueError:
         doc = data
-    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), doc
+    headers = {}
+    for k, v in r.getheaders():  # repeated headers (Warning) joined as HTTP allows
+        headers[k.lower()] = headers[k.lower()] + ", " + v if k.lower() in headers else v
+    return r.status, headers, doc
 
 
 A = "/clusters/alpha"
@@ -112,6 +115,11 @@ def t_openapi():
         if op and op.get("x-kubernetes-group-version-kind", {}).get("kind") == "Deployment":
             ok = any(x["name"] == "fieldValidation" and x["in"] == "query" for x in op["parameters"])
     report("openapi v3 advertises fieldValidation on PATCH", s == 200 and ok, doc)
+    s, _, doc = req("GET", A + "/openapi/v2")
+    op = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
+    report("openapi v2 advertises fieldValidation on PATCH", s == 200 and doc["swagger"] == "2.0"
+           and op["x-kubernetes-group-version-kind"]["kind"] == "Deployment"
+           and "fieldValidation" in [p["name"] for p in op["parameters"]], op)
 
 
 def t_crud():
@@ -210,6 +218,28 @@ def t_patch_apply():
     s, _, d = req("PATCH", dep + "/p", json.dumps([{"op": "test", "path": "/spec/replicas", "value": 100}]),
                   headers={"Content-Type": "application/json-patch+json"})
     report("failed JSON patch test is 422 Invalid", s == 422 and d["reason"] == "Invalid", d)
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                            "size": {"type": "integer"},
+                            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+    s, _, d = req("POST", A + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    g = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"},
+         "spec": {"size": 1, "sise": 2, "free": {"x": 1}}, "extra": True}
+    gp = A + "/apis/example.com/v1/namespaces/default/gadgets"
+    s2, _, d2 = req("POST", gp + "?fieldValidation=Strict", g)
+    s3, h3, d3 = req("POST", gp, g)
+    report("custom resources are pruned by their CRD schema", s == 201 and s2 == 400 and "spec.sise" in d2["message"]
+           and s3 == 201 and d3["spec"] == {"size": 1, "free": {"x": 1}} and "extra" not in d3
+           and "spec.sise" in h3.get("warning", ""), (d2, d3, h3))
+    s, _, d = req("POST", A + "/api/v1/namespaces/default/services", {"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": "np"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}})
+    report("Service defaults: clusterIP, TCP, targetPort, nodePort", s == 201 and d["spec"]["clusterIP"].startswith("10.96.")
+           and d["spec"]["ports"][0]["protocol"] == "TCP" and d["spec"]["ports"][0]["targetPort"] == 80
+           and 30000 <= d["spec"]["ports"][0]["nodePort"] <= 32767 and d["spec"]["sessionAffinity"] == "None", d)
     s, _, d = req("POST", dep, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {}})
     report("missing name is 422 Invalid with causes", s == 422 and d["details"]["causes"][0]["field"] == "metadata.name", d)
 
@@ -294,6 +324,10 @@ def t_faults():
         report("hanging cluster never answers", True)
     s3, _, _ = req("GET", A + "/api/v1/namespaces")
     report("a hanging cluster does not stall the others", s3 == 200, s3)
+    req("PUT", f, {"latencyMs": 300})
+    t0 = time.time()
+    s2, _, _ = req("GET", B + "/api/v1/namespaces")
+    report("latency fault delays answers", s2 == 200 and time.time() - t0 >= 0.3, time.time() - t0)
     req("PUT", f, {})
     s2, _, _ = req("GET", B + "/api/v1/namespaces")
     report("faults cleared", s2 == 200, s2)
@@ -326,6 +360,37 @@ def t_control():
     s, _, d = req("GET", "/_kubesim/clusters")
     report("control lists clusters", s == 200 and [c["name"] for c in d["clusters"]] == ["alpha", "beta"], d)
 
+
+def t_many():
+    items = []
+    for i in range(40):
+        items.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                      "metadata": {"name": "app%d" % i, "namespace": "default", "labels": {"app": "app%d" % i},
+                                   "annotations": {"note": "x" * 300}},
+                      "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "app%d" % i}},
+                               "template": {"metadata": {"labels": {"app": "app%d" % i}},
+                                            "spec": {"containers": [{"name": "main", "image": "img:%d" % i,
+                                                                     "ports": [{"containerPort": 8080}],
+                                                                     "env": [{"name": "E%d" % k, "value": "v"} for k in range(5)]}]}}}})
+    for i in range(30):
+        items.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc%d" % i, "namespace": "default"},
+                      "spec": {"selector": {"app": "app%d" % i}, "ports": [{"port": 80, "targetPort": 8080}]}})
+    for i in range(30):
+        items.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm%d" % i, "namespace": "default"},
+                      "data": {"k%d" % k: "value-%d" % k for k in range(10)}})
+    s, _, d = req("POST", "/_kubesim/clusters/*/objects?manager=loader", {"items": items}, timeout=600)
+    codes = {r["code"] for r in d["results"]}
+    s2, _, d2 = req("GET", "/_kubesim/clusters")
+    total = sum(c["objects"] for c in d2["clusters"])
+    report("100 objects loaded into each of 1000 clusters", s == 200 and codes == {201} and len(d2["clusters"]) == 1000
+           and total == 1000 * 104, (s, codes, total))
+    s, _, d = req("GET", "/clusters/cluster-1000/apis/apps/v1/namespaces/default/deployments")
+    report("the last cluster lists its deployments", s == 200 and len(d["items"]) == 40, s)
+
+
+if len(sys.argv) > 3 and sys.argv[3] == "many":
+    check("many", t_many)
+    sys.exit(0)
 
 check("auth", t_auth)
 check("discovery", t_discovery)

@@ -76,10 +76,20 @@ typedef struct ks_faults {
 	uint64_t expire_epoch; /* bumped by compaction: open watches get 410 */
 } ks_faults;
 
+/* A suspended connection waiting to be resumed: a watch with nothing to
+ * send, or a request held by a latency or hang fault. */
+struct MHD_Connection;
+typedef struct ks_waiter {
+	struct MHD_Connection *conn;
+	struct timespec wake; /* resumed at this time at the latest */
+	struct ks_waiter *next;
+	bool linked;
+} ks_waiter;
+
 typedef struct ks_cluster {
 	char *name;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	ks_waiter *waiters;   /* suspended watches */
 	uint64_t rv;
 	ks_obj *objs;
 	size_t nobjs, cap;
@@ -107,7 +117,6 @@ typedef struct ks_server {
 extern ks_server ks_srv;
 
 /* One HTTP request, as the handlers see it. */
-struct MHD_Connection;
 struct MHD_Response;
 typedef struct ks_request {
 	struct MHD_Connection *conn;
@@ -132,6 +141,7 @@ typedef struct ks_response {
 	size_t raw_len;
 	const char *content_type;
 	int retry_after;
+	json_t *warnings;        /* strings for Warning headers, or NULL */
 	struct MHD_Response *stream; /* watches */
 } ks_response;
 
@@ -152,6 +162,9 @@ void ks_api_write(ks_cluster *c, ks_request *r, const ks_target *t,
 		  ks_response *resp);
 void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 		  ks_response *resp);
+/* Resumes the cluster's suspended watches: all of them, or those whose
+ * wake time has come.  Caller holds the cluster lock. */
+void ks_watch_wake_locked(ks_cluster *c, bool all);
 /* "deployments.apps" / "pods" as used in messages. */
 void ks_resource_name(char *out, size_t size, const ks_type *t);
 bool ks_table_wanted(const ks_request *r);
@@ -191,6 +204,9 @@ json_t *ks_discovery_resources(ks_cluster *c, const char *group,
 json_t *ks_discovery_aggregated(ks_cluster *c, bool core, const char *ver);
 json_t *ks_openapi_index(ks_cluster *c);
 json_t *ks_openapi_gv(ks_cluster *c, const char *group, const char *version);
+/* The OpenAPI v2 document (PATCH operations only), as gnostic protobuf or
+ * JSON.  Caller holds the cluster lock. */
+int ks_openapi_v2(kd_buf *out, bool protobuf, ks_cluster *c);
 
 /* ---- store.c ---- */
 int ks_store_init(ks_server *s, const char *list);
@@ -233,6 +249,16 @@ int ks_managed_update(json_t *new_obj, const json_t *old_obj,
 int ks_managed_apply(json_t **out, json_t **causes, const json_t *live,
 		     const json_t *applied, const char *manager, bool force,
 		     const char *api_version);
+
+/* ---- lifecycle.c (caller holds the cluster lock) ---- */
+void ks_crd_register(ks_cluster *c, const json_t *crd);
+void ks_crd_status(json_t *crd);
+void ks_cascade_delete(ks_cluster *c, const ks_type *t, const json_t *obj);
+
+/* ---- validate.c ---- */
+/* Appends the paths of fields unknown to the kind's schema to `unknown`
+ * (an array), removing them when drop is set; returns how many. */
+size_t ks_validate_unknown(json_t *obj, const ks_type *t, json_t *unknown, bool drop);
 
 /* ---- defaults.c ---- */
 void ks_defaults_apply(const ks_type *t, json_t *obj);

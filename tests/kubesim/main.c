@@ -6,8 +6,9 @@
  *
  * Serves https://127.0.0.1:P/clusters/NAME for every cluster, writes
  * DIR/kubeconfig and prints one "ready port=P" line once it listens.
- * Uses one thread per connection so that watches and hanging clusters can
- * block without stalling anyone else.
+ * Serves from a small pool of epoll threads.  Nothing blocks them: idle
+ * watches and requests held by latency or hang faults are suspended
+ * connections, resumed by writes or by the timer thread.
  */
 #define _GNU_SOURCE /* POLLRDHUP */
 #include "ks.h"
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,7 +36,14 @@ ks_server ks_srv;
 typedef struct conn_state {
 	kd_buf body;
 	bool too_big;
+	bool delayed;      /* latency fault already served */
+	bool hung;         /* parked by a hang fault at least once */
+	ks_waiter waiter;  /* while parked by a fault */
 } conn_state;
+
+/* Requests parked by latency and hang faults. */
+static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
+static ks_waiter *parked;
 
 static const char *lookup_over(const char *const *list, const char *name)
 {
@@ -132,9 +141,84 @@ static void reset_connection(struct MHD_Connection *conn)
 		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 }
 
-/* Applies the cluster's faults; true when the request must not be served. */
-static bool apply_faults(ks_cluster *c, ks_request *r, ks_response *resp,
-			 bool *drop)
+/* Suspends the request for ms milliseconds; false when shutting down. */
+static bool park(struct MHD_Connection *conn, conn_state *st, int ms)
+{
+	struct timespec *w = &st->waiter.wake;
+
+	pthread_mutex_lock(&park_mu);
+	if (ks_srv.stopping) {
+		pthread_mutex_unlock(&park_mu);
+		return false;
+	}
+	clock_gettime(CLOCK_REALTIME, w);
+	w->tv_sec += ms / 1000;
+	w->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (w->tv_nsec >= 1000000000L) {
+		w->tv_sec++;
+		w->tv_nsec -= 1000000000L;
+	}
+	st->waiter.conn = conn;
+	st->waiter.next = parked;
+	st->waiter.linked = true;
+	parked = &st->waiter;
+	MHD_suspend_connection(conn);
+	pthread_mutex_unlock(&park_mu);
+	return true;
+}
+
+static void resume_parked(bool all)
+{
+	ks_waiter **pp = &parked, *wt;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&park_mu);
+	while ((wt = *pp)) {
+		if (all || now.tv_sec > wt->wake.tv_sec ||
+		    (now.tv_sec == wt->wake.tv_sec && now.tv_nsec >= wt->wake.tv_nsec)) {
+			*pp = wt->next;
+			wt->linked = false;
+			MHD_resume_connection(wt->conn);
+		} else {
+			pp = &wt->next;
+		}
+	}
+	pthread_mutex_unlock(&park_mu);
+}
+
+enum gate { GATE_PASS, GATE_PARKED, GATE_DROP };
+
+/* Network-level faults of the cluster: hang, reset, latency. */
+static int fault_gate(ks_cluster *c, struct MHD_Connection *conn, conn_state *st)
+{
+	ks_faults f;
+
+	pthread_mutex_lock(&c->mu);
+	f = c->faults;
+	pthread_mutex_unlock(&c->mu);
+	if (ks_srv.stopping)
+		return GATE_DROP;
+	if (f.hang) {
+		/* re-checked every second, to let go of clients that gave up */
+		if (st->hung && client_gone(conn))
+			return GATE_DROP;
+		st->hung = true;
+		return park(conn, st, 1000) ? GATE_PARKED : GATE_DROP;
+	}
+	if (f.reset) {
+		reset_connection(conn);
+		return GATE_DROP;
+	}
+	if (f.latency_ms > 0 && !st->delayed) {
+		st->delayed = true;
+		return park(conn, st, f.latency_ms) ? GATE_PARKED : GATE_DROP;
+	}
+	return GATE_PASS;
+}
+
+/* Answers with an error when the cluster's error-rate fault fires. */
+static bool apply_faults(ks_cluster *c, ks_response *resp)
 {
 	ks_faults f;
 	unsigned roll;
@@ -143,27 +227,6 @@ static bool apply_faults(ks_cluster *c, ks_request *r, ks_response *resp,
 	f = c->faults;
 	roll = (unsigned)rand_r(&c->rand_state);
 	pthread_mutex_unlock(&c->mu);
-	if (f.hang) {
-		while (!ks_srv.stopping && !client_gone(r->conn)) {
-			sleep_ms(100);
-			pthread_mutex_lock(&c->mu);
-			f.hang = c->faults.hang;
-			pthread_mutex_unlock(&c->mu);
-			if (!f.hang)
-				break;
-		}
-		if (f.hang) {
-			*drop = true;
-			return true;
-		}
-	}
-	if (f.reset) {
-		reset_connection(r->conn);
-		*drop = true;
-		return true;
-	}
-	if (f.latency_ms > 0)
-		sleep_ms(f.latency_ms);
 	if (f.error_rate > 0 && (double)(roll % 10000) / 10000.0 < f.error_rate) {
 		int code = f.error_code ? f.error_code : 500;
 		const char *reason = code == 429 ? "TooManyRequests" :
@@ -178,12 +241,32 @@ static bool apply_faults(ks_cluster *c, ks_request *r, ks_response *resp,
 	return false;
 }
 
+/* The cluster a URL names, for the fault gate (before authentication,
+ * as network faults are). */
+static ks_cluster *cluster_of_url(const char *url)
+{
+	char name[128];
+	const char *p, *end;
+
+	if (strncmp(url, "/clusters/", 10))
+		return NULL;
+	p = url + 10;
+	end = strchr(p, '/');
+	if (!end)
+		end = p + strlen(p);
+	if ((size_t)(end - p) >= sizeof(name))
+		return NULL;
+	memcpy(name, p, (size_t)(end - p));
+	name[end - p] = '\0';
+	return ks_cluster_find(&ks_srv, name);
+}
+
 static bool is_write(const char *method)
 {
 	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
 }
 
-static void route(ks_request *r, const char *url, ks_response *resp, bool *drop)
+static void route(ks_request *r, const char *url, ks_response *resp)
 {
 	const char *auth = ks_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *ctype = ks_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -228,7 +311,7 @@ static void route(ks_request *r, const char *url, ks_response *resp, bool *drop)
 	}
 	r->segs = segs + 2;
 	r->nsegs = nsegs - 2;
-	if (apply_faults(c, r, resp, drop))
+	if (apply_faults(c, resp))
 		goto cleanup;
 	if (ctype && strstr(ctype, "protobuf")) {
 		ks_respond_status(resp, 415, "UnsupportedMediaType",
@@ -275,6 +358,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, ks_response *r
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->content_type ? resp->content_type : "application/json");
 	MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, private");
+	for (size_t i = 0; i < json_array_size(resp->warnings); i++) {
+		kd_buf h = KD_BUF_INIT;
+		const char *c;
+		kd_buf_puts(&h, "299 - \"");
+		for (c = json_string_value(json_array_get(resp->warnings, i)); c && *c; c++) {
+			if (*c == '"' || *c == '\\')
+				kd_buf_putc(&h, '\\');
+			kd_buf_putc(&h, *c);
+		}
+		kd_buf_putc(&h, '"');
+		MHD_add_response_header(mr, "Warning", kd_buf_cstr(&h));
+		kd_buf_free(&h);
+	}
 	if (resp->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", resp->retry_after);
 		MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -293,7 +389,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	conn_state *st = *con_cls;
 	ks_request r;
 	ks_response resp;
-	bool drop = false;
+	ks_cluster *fc;
 	enum MHD_Result ret;
 
 	(void)cls;
@@ -311,6 +407,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	fc = cluster_of_url(url);
+	if (fc) {
+		switch (fault_gate(fc, conn, st)) {
+		case GATE_PARKED:
+			return MHD_YES; /* called again once resumed */
+		case GATE_DROP:
+			return MHD_NO;
+		default:
+			break;
+		}
+	}
 	memset(&r, 0, sizeof(r));
 	memset(&resp, 0, sizeof(resp));
 	r.conn = conn;
@@ -320,14 +427,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (st->too_big)
 		ks_respond_status(&resp, 413, "RequestEntityTooLarge", "the request body is too large", NULL);
 	else
-		route(&r, url, &resp, &drop);
-	if (drop) {
-		json_decref(resp.json);
-		free(resp.raw);
-		return MHD_NO;
-	}
+		route(&r, url, &resp);
 	ret = send_response(conn, &resp);
 	json_decref(resp.json);
+	json_decref(resp.warnings);
 	free(resp.raw);
 	return ret;
 }
@@ -443,6 +546,18 @@ static void seed_namespaces(void)
 	}
 }
 
+static void wake_all(bool all)
+{
+	size_t k;
+
+	for (k = 0; k < ks_srv.nclusters; k++) {
+		pthread_mutex_lock(&ks_srv.clusters[k]->mu);
+		ks_watch_wake_locked(ks_srv.clusters[k], all);
+		pthread_mutex_unlock(&ks_srv.clusters[k]->mu);
+	}
+	resume_parked(all);
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
@@ -464,6 +579,7 @@ int main(int argc, char **argv)
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
 	struct sigaction sa;
+	struct rlimit rl;
 	int port = -1, i, status = 1;
 	long seed = -1;
 
@@ -511,6 +627,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kubesim: %s\n", kd_error_last());
 		goto cleanup;
 	}
+	/* --seed makes error-rate faults fire on the same requests every run */
+	for (size_t k = 0; k < ks_srv.nclusters; k++)
+		ks_srv.clusters[k]->rand_state ^= (unsigned)(seed >= 0 ? seed : time(NULL)) * 2654435761u;
 	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "kubesim: cannot create %s: %s\n", state_dir, strerror(errno));
 		goto cleanup;
@@ -529,14 +648,19 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+	/* Every watch holds a connection: allow as many as the system does. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			     MHD_USE_TLS | MHD_USE_ERROR_LOG,
 			     (uint16_t)port, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024),
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)60000,
 			     MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "kubesim: cannot listen on port %d\n", port);
@@ -554,17 +678,18 @@ int main(int argc, char **argv)
 	}
 	printf("ready port=%d\n", ks_srv.port);
 	fflush(stdout);
-	while (!got_signal)
-		sleep_ms(100);
+	/* The timer: resumes parked watches and requests whose time came. */
+	while (!got_signal) {
+		sleep_ms(20);
+		wake_all(false);
+	}
 	status = 0;
 cleanup:
 	ks_srv.stopping = 1;
 	ks_scenario_stop();
-	for (size_t k = 0; k < ks_srv.nclusters; k++) {
-		pthread_mutex_lock(&ks_srv.clusters[k]->mu);
-		pthread_cond_broadcast(&ks_srv.clusters[k]->cv);
-		pthread_mutex_unlock(&ks_srv.clusters[k]->mu);
-	}
+	/* Nothing may stay suspended when the daemon stops; with stopping set,
+	 * nothing parks again. */
+	wake_all(true);
 	if (d)
 		MHD_stop_daemon(d);
 	ks_store_free(&ks_srv);

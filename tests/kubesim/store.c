@@ -31,7 +31,6 @@ static ks_cluster *cluster_new(const char *name)
 		return NULL;
 	}
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
 	c->rand_state = 1;
 	for (const char *p = name; *p; p++)
 		c->rand_state = c->rand_state * 31 + (unsigned char)*p;
@@ -59,7 +58,6 @@ static void cluster_free(ks_cluster *c)
 		ks_type_free(c->crds[i]);
 	free(c->crds);
 	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
 	free(c->name);
 	free(c);
 }
@@ -259,7 +257,7 @@ static int record_event(ks_cluster *c, int type, const char *key, ks_blob *blob)
 	e->type = type;
 	e->blob = blob;
 	c->ev_count++;
-	pthread_cond_broadcast(&c->cv);
+	ks_watch_wake_locked(c, true);
 	return 0;
 }
 
@@ -351,5 +349,5 @@ void ks_cluster_compact(ks_cluster *c)
 	c->ev_start = c->ev_count = 0;
 	c->compacted_rv = c->rv;
 	c->faults.expire_epoch++;
-	pthread_cond_broadcast(&c->cv);
+	ks_watch_wake_locked(c, true);
 }

@@ -1,10 +1,11 @@
 /*
  * watch — streams of {"type":...,"object":...} lines over chunked HTTP.
  *
- * Each watch runs in its connection's own thread: the content callback
- * blocks on the cluster's condition variable until an event past its
- * cursor arrives, a bookmark is due, the timeout passes, the client goes
- * away, or a fault drops the stream.
+ * A watch never blocks a server thread: when it has nothing to send, its
+ * content callback suspends the connection and parks it on the cluster's
+ * waiter list.  A write to the cluster resumes every parked watch; the
+ * server's timer resumes them when a bookmark or the timeout is due, and
+ * at least every second to notice clients that went away.
  */
 #define _GNU_SOURCE /* POLLRDHUP */
 #include "ks.h"
@@ -27,6 +28,7 @@ typedef struct watch_state {
 	char *field_sel;
 	bool bookmarks;
 	bool table;
+	bool exact;          /* a watch of one named object: the key must match */
 	uint64_t cursor;     /* last rv sent */
 	ks_blob **initial;   /* synthetic ADDED events still to send */
 	size_t ninitial, initial_next;
@@ -39,6 +41,7 @@ typedef struct watch_state {
 	struct timespec next_bookmark;
 	bool done;
 	struct MHD_Connection *conn;
+	ks_waiter waiter;
 } watch_state;
 
 static void ts_add_ms(struct timespec *ts, long ms)
@@ -61,7 +64,7 @@ static bool matches(watch_state *w, const char *key, const ks_blob *blob)
 	bool m = true;
 	json_t *obj, *meta;
 
-	if (strncmp(key, w->prefix, strlen(w->prefix)))
+	if (w->exact ? strcmp(key, w->prefix) != 0 : strncmp(key, w->prefix, strlen(w->prefix)) != 0)
 		return false;
 	if (!w->label_sel && !w->field_sel)
 		return true;
@@ -166,62 +169,97 @@ static bool client_gone(struct MHD_Connection *conn)
 	return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
-/* Fills w->out with whatever is due; blocks up to a second when nothing is.
- * Returns false when the stream must end. */
-static bool refill(watch_state *w)
+enum fill { FILL_DATA, FILL_WAIT, FILL_END, FILL_ERROR };
+
+static void link_waiter(ks_cluster *c, ks_waiter *wt)
+{
+	wt->next = c->waiters;
+	c->waiters = wt;
+	wt->linked = true;
+}
+
+void ks_watch_wake_locked(ks_cluster *c, bool all)
+{
+	ks_waiter **pp = &c->waiters, *wt;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	while ((wt = *pp)) {
+		if (all || ts_past(&now, &wt->wake)) {
+			*pp = wt->next;
+			wt->linked = false;
+			wt->next = NULL;
+			MHD_resume_connection(wt->conn);
+		} else {
+			pp = &wt->next;
+		}
+	}
+}
+
+/* Puts into w->out whatever is due, or parks the watch (FILL_WAIT). */
+static int refill(watch_state *w)
 {
 	ks_cluster *c = w->c;
-	struct timespec now, until;
+	struct timespec now;
 	size_t i;
-	bool any = false;
 
 	while (w->initial_next < w->ninitial) {
 		emit_blob(w, "ADDED", w->initial[w->initial_next++]);
 		if (w->out.len > 64 * 1024)
-			return true;
+			return FILL_DATA;
 	}
-	if (w->done || ks_srv.stopping)
-		return false;
+	if (w->out.len)
+		return FILL_DATA;
+	if (w->done)
+		return FILL_END;
+	if (client_gone(w->conn))
+		return FILL_ERROR;
+	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&c->mu);
-	if (c->faults.drop_epoch != w->drop_epoch) {
+	if (ks_srv.stopping || c->faults.drop_epoch != w->drop_epoch) {
 		pthread_mutex_unlock(&c->mu);
-		return false;
+		return FILL_END;
 	}
 	if (w->cursor < c->compacted_rv || c->faults.expire_epoch != w->expire_epoch) {
 		pthread_mutex_unlock(&c->mu);
 		emit_expired(w);
-		return true;
+		return FILL_DATA;
 	}
 	for (i = 0; i < c->ev_count; i++) {
 		ks_event *e = &c->events[(c->ev_start + i) % c->ev_cap];
 		if (e->rv <= w->cursor)
 			continue;
 		w->cursor = e->rv;
-		if (!matches(w, e->key, e->blob))
-			continue;
-		emit_blob(w, e->type == KS_ADDED ? "ADDED" : e->type == KS_MODIFIED ? "MODIFIED" : "DELETED", e->blob);
-		any = true;
+		if (matches(w, e->key, e->blob))
+			emit_blob(w, e->type == KS_ADDED ? "ADDED" : e->type == KS_MODIFIED ? "MODIFIED" : "DELETED", e->blob);
 	}
-	if (!any) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		until = now;
-		ts_add_ms(&until, 1000);
-		if (w->has_deadline && ts_past(&until, &w->deadline))
-			until = w->deadline;
-		pthread_cond_timedwait(&c->cv, &c->mu, &until);
+	if (!w->out.len && w->has_deadline && ts_past(&now, &w->deadline)) {
+		pthread_mutex_unlock(&c->mu);
+		w->done = true;
+		return FILL_END;
 	}
-	pthread_mutex_unlock(&c->mu);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (w->has_deadline && ts_past(&now, &w->deadline))
-		w->done = w->out.len == 0;
 	if (w->bookmarks && ts_past(&now, &w->next_bookmark)) {
 		w->next_bookmark = now;
 		ts_add_ms(&w->next_bookmark, ks_srv.bookmark_ms);
 		emit_bookmark(w);
 	}
-	if (!w->out.len && client_gone(w->conn))
-		return false;
-	return !w->done || w->out.len;
+	if (w->out.len) {
+		pthread_mutex_unlock(&c->mu);
+		return FILL_DATA;
+	}
+	/* Nothing to send: park until a write, a bookmark, the timeout, or the
+	 * next liveness check.  Suspending under the cluster lock means no
+	 * write can slip in between the scan above and the parking. */
+	w->waiter.wake = now;
+	ts_add_ms(&w->waiter.wake, 1000);
+	if (w->bookmarks && !ts_past(&w->next_bookmark, &w->waiter.wake))
+		w->waiter.wake = w->next_bookmark;
+	if (w->has_deadline && !ts_past(&w->deadline, &w->waiter.wake))
+		w->waiter.wake = w->deadline;
+	link_waiter(c, &w->waiter);
+	MHD_suspend_connection(w->conn);
+	pthread_mutex_unlock(&c->mu);
+	return FILL_WAIT;
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -230,13 +268,19 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	size_t n;
 
 	(void)pos;
-	while (w->out_off >= w->out.len) {
+	if (w->out_off >= w->out.len) {
 		kd_buf_clear(&w->out);
 		w->out_off = 0;
-		if (!refill(w))
+		switch (refill(w)) {
+		case FILL_WAIT:
+			return 0;
+		case FILL_END:
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (w->done && !w->out.len)
-			return MHD_CONTENT_READER_END_OF_STREAM;
+		case FILL_ERROR:
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		default:
+			break;
+		}
 	}
 	n = w->out.len - w->out_off;
 	if (n > max)
@@ -252,6 +296,19 @@ static void state_free(void *cls)
 
 	if (!w)
 		return;
+	/* A parked watch is always resumed (and unlinked) before MHD can close
+	 * its connection, so it is never on a waiter list here; unlink anyway
+	 * should that ever change. */
+	if (w->waiter.linked) {
+		ks_waiter **pp;
+		pthread_mutex_lock(&w->c->mu);
+		for (pp = &w->c->waiters; *pp; pp = &(*pp)->next)
+			if (*pp == &w->waiter) {
+				*pp = w->waiter.next;
+				break;
+			}
+		pthread_mutex_unlock(&w->c->mu);
+	}
 	free(w->prefix);
 	free(w->label_sel);
 	free(w->field_sel);
@@ -278,12 +335,14 @@ void ks_api_watch(ks_cluster *c, ks_request *r, const ks_target *t,
 	w->c = c;
 	w->type = t->type;
 	w->conn = r->conn;
+	w->waiter.conn = r->conn;
 	w->table = ks_table_wanted(r);
 	w->prefix = ks_key(t->type, t->ns, t->name);
 	if (!w->prefix)
 		goto oom;
 	if (!t->name && t->type->namespaced && !t->ns)
 		w->prefix[strlen(w->prefix) - 1] = '\0';
+	w->exact = t->name != NULL;
 	if ((ls && *ls && !(w->label_sel = strdup(ls))) || (fs && *fs && !(w->field_sel = strdup(fs))))
 		goto oom;
 	if ((w->label_sel && ks_label_selector_match(&m, w->label_sel, NULL) < 0) ||

@@ -167,86 +167,42 @@ static bool spec_changed(const json_t *a, const json_t *b)
 	return false;
 }
 
-static void register_crd(ks_cluster *c, const json_t *crd)
+/* Applies fieldValidation (Strict, Warn — the default — or Ignore) to an
+ * object about to be written; false when the write must fail. */
+static bool field_validation(wctx *w, json_t *obj)
 {
-	ks_type *t = NULL, **grown;
+	const char *fv = ks_query(w->r, "fieldValidation");
+	bool strict = fv && !strcmp(fv, "Strict"), ignore = fv && !strcmp(fv, "Ignore");
+	json_t *unknown = json_array(), *u;
 	size_t i;
 
-	if (ks_type_from_crd(&t, crd) < 0)
-		return;
-	grown = realloc(c->crds, (c->ncrds + 1) * sizeof(*grown));
-	if (!grown) {
-		ks_type_free(t);
-		return;
+	if (!unknown || !ks_validate_unknown(obj, w->t->type, unknown, !strict)) {
+		json_decref(unknown);
+		return true;
 	}
-	c->crds = grown;
-	/* A redefinition hides the old type rather than freeing it: handlers
-	 * running outside the lock may still point at it. */
-	for (i = 0; i < c->ncrds; i++)
-		if (!strcmp(c->crds[i]->group, t->group) && !strcmp(c->crds[i]->plural, t->plural))
-			c->crds[i]->plural = "";
-	c->crds[c->ncrds++] = t;
-}
-
-static void drop_prefix(ks_cluster *c, const char *prefix)
-{
-	size_t plen = strlen(prefix), i;
-
-	for (i = ks_store_lower_bound(c, prefix); i < c->nobjs;) {
-		if (strncmp(c->objs[i].key, prefix, plen))
-			break;
-		ks_store_delete(c, c->objs[i].key, NULL);
+	if (strict) {
+		kd_buf m = KD_BUF_INIT;
+		kd_buf_printf(&m, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ",
+			      w->t->type->kind, w->t->type->version, w->t->type->kind);
+		json_array_foreach(unknown, i, u)
+			kd_buf_printf(&m, "%sunknown field \"%s\"", i ? ", " : "", json_string_value(u));
+		fail(w, 400, "BadRequest", NULL, "%s", kd_buf_cstr(&m));
+		kd_buf_free(&m);
+		json_decref(unknown);
+		return false;
 	}
-}
-
-/* Removes what a deleted namespace or CRD takes with it. */
-static void cascade(ks_cluster *c, const ks_type *t, const json_t *obj)
-{
-	const char *name = meta_str(obj, "name");
-	size_t i, n;
-	char prefix[512];
-
-	if (!name)
-		return;
-	if (!strcmp(t->kind, "Namespace")) {
-		const ks_type *b = ks_types_builtin(&n);
-		for (i = 0; i < n; i++)
-			if (b[i].namespaced) {
-				snprintf(prefix, sizeof(prefix), "%s/%s/%s/", b[i].group, b[i].plural, name);
-				drop_prefix(c, prefix);
-			}
-		for (i = 0; i < c->ncrds; i++)
-			if (c->crds[i]->namespaced && *c->crds[i]->plural) {
-				snprintf(prefix, sizeof(prefix), "%s/%s/%s/", c->crds[i]->group, c->crds[i]->plural, name);
-				drop_prefix(c, prefix);
-			}
-	} else if (!strcmp(t->kind, "CustomResourceDefinition")) {
-		for (i = 0; i < c->ncrds; i++) {
-			ks_type *ct = c->crds[i];
-			char full[300];
-			snprintf(full, sizeof(full), "%s.%s", ct->plural, ct->group);
-			if (*ct->plural && !strcmp(full, name)) {
-				snprintf(prefix, sizeof(prefix), "%s/%s/", ct->group, ct->plural);
-				drop_prefix(c, prefix);
-				ct->plural = "";
-			}
+	if (!ignore) {
+		if (!w->resp->warnings)
+			w->resp->warnings = json_array();
+		json_array_foreach(unknown, i, u) {
+			kd_buf m = KD_BUF_INIT;
+			kd_buf_printf(&m, "unknown field \"%s\"", json_string_value(u));
+			json_array_append_new(w->resp->warnings, json_string(kd_buf_cstr(&m)));
+			kd_buf_free(&m);
 		}
 	}
-}
-
-static void crd_status(json_t *obj)
-{
-	json_t *spec = json_object_get(obj, "spec"), *names = json_object_get(spec, "names");
-	char ts[32];
-
-	ks_now_rfc3339(ts);
-	json_object_set_new(obj, "status", json_pack(
-		"{s:O?, s:[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s, s:s}], s:[s]}",
-		"acceptedNames", names, "conditions", "type", "NamesAccepted", "status", "True",
-		"reason", "NoConflicts", "message", "no conflicts found", "lastTransitionTime", ts,
-		"type", "Established", "status", "True", "reason", "InitialNamesAccepted",
-		"message", "the initial names have been accepted", "lastTransitionTime", ts,
-		"storedVersions", "v1"));
+	json_decref(unknown);
+	return true;
 }
 
 /* The common tail of every write: server fields, defaults, status,
@@ -259,6 +215,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 	char *key = NULL;
 	char ts[32], uid[37];
 	const char *name;
+	bool controller = false;
 
 	/* Patch results may share subtrees with the stored (immutable) object;
 	 * work on a private copy. */
@@ -320,6 +277,8 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		if (t->has_status && strcmp(t->kind, "Namespace"))
 			json_object_del(next, "status");
 	}
+	if (!field_validation(w, next))
+		goto cleanup;
 	ks_defaults_apply(t, next);
 	if (json_object_get(next, "spec")) {
 		json_t *g = json_object_get(meta, "generation");
@@ -328,11 +287,21 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		else if (spec_changed(old, next))
 			json_object_set_new(meta, "generation", json_integer(json_integer_value(g) + 1));
 	}
-	if (!strcmp(t->kind, "CustomResourceDefinition"))
-		crd_status(next);
-	else
+	if (!strcmp(t->kind, "CustomResourceDefinition")) {
+		ks_crd_status(next);
+	} else {
+		json_t *before = json_incref(json_object_get(next, "status"));
 		ks_status_simulate(t, next);
+		/* What the simulated controllers wrote is theirs, as on a real
+		 * cluster (kdrift attributes and ignores it by manager). */
+		controller = before != json_object_get(next, "status");
+		json_decref(before);
+	}
 	if (!apply && ks_managed_update(next, old, w->manager, w->t->sub, w->api_version) < 0) {
+		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
+		goto cleanup;
+	}
+	if (controller && ks_managed_update(next, old, "kube-controller-manager", "status", w->api_version) < 0) {
 		fail(w, 500, "InternalError", NULL, "%s", kd_error_last());
 		goto cleanup;
 	}
@@ -357,7 +326,7 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 		goto cleanup;
 	}
 	if (!strcmp(t->kind, "CustomResourceDefinition"))
-		register_crd(w->c, next);
+		ks_crd_register(w->c, next);
 	reply(w, ok_code, next);
 	next = NULL;
 cleanup:
@@ -588,6 +557,8 @@ static void patch(wctx *w)
 			fail(w, 400, "BadRequest", NULL, "the name of the object (%s) does not match the name on the URL (%s)",
 			     an, w->t->name);
 			rc = -1;
+		} else if (!field_validation(w, body)) {
+			rc = -1;
 		} else {
 			rc = ks_managed_apply(&next, &causes, live, body, w->manager,
 					      frc && !strcmp(frc, "true"), w->api_version);
@@ -722,7 +693,7 @@ static void delete_one(wctx *w)
 	json_object_set_new(meta_of(final), "deletionTimestamp", json_string(ts));
 	json_object_set_new(meta_of(final), "deletionGracePeriodSeconds", json_integer(0));
 	if (!w->dry) {
-		cascade(w->c, w->t->type, final);
+		ks_cascade_delete(w->c, w->t->type, final);
 		ks_store_delete(w->c, key, final);
 	}
 	pthread_mutex_unlock(&w->c->mu);
@@ -767,7 +738,7 @@ static void delete_collection(wctx *w)
 		const char *k = json_string_value(json_array_get(keys, i));
 		if (!ks_store_get(w->c, k))
 			continue;
-		cascade(w->c, w->t->type, json_array_get(items, i));
+		ks_cascade_delete(w->c, w->t->type, json_array_get(items, i));
 		ks_store_delete(w->c, k, NULL);
 	}
 	pthread_mutex_unlock(&w->c->mu);
