@@ -260,6 +260,11 @@ void kd_kube_discovery_forget(kd_kube_conn *c);
 int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 		   const char *group, const char *version, const char *kind);
 
+/* Every cached resource (each kind once per served version, preferred
+ * version first); NULL with *count 0 before discovery.  Borrowed until
+ * the cache changes. */
+const kd_kube_resource *kd_kube_resources(const kd_kube_conn *c, size_t *count);
+
 /* Fills a reference to an object (name NULL: the collection) of a
  * discovered resource; the namespace is dropped for cluster-scoped
  * resources, whatever a manifest said.  *out borrows every string. */

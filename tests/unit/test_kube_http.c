@@ -215,10 +215,18 @@ static int teardown(void **state)
 
 static void test_plain_discovery(void **state)
 {
-	const kd_kube_resource *r;
+	const kd_kube_resource *r, *all;
+	size_t n;
 
 	(void)state;
+	assert_null(kd_kube_resources(conn, &n));
+	assert_int_equal(n, 0);
 	assert_int_equal(kd_kube_discover_sync(conn), 0);
+	/* configmaps, namespaces, deployments in two versions; the failing
+	 * group is skipped, the pods/status subresource is no kind. */
+	all = kd_kube_resources(conn, &n);
+	assert_non_null(all);
+	assert_int_equal(n, 4);
 	assert_int_equal(kd_kube_lookup(&r, conn, "", NULL, "ConfigMap"), 0);
 	assert_string_equal(r->resource, "configmaps");
 	assert_true(r->namespaced);
