@@ -130,7 +130,8 @@ typedef struct kd_kube_result {
 	int http_status;           /* last HTTP status; 0 when none arrived */
 	const char *reason;        /* Status reason ("NotFound", "Conflict", "Expired"...) or "" */
 	const char *message;       /* names cluster and resource when error != 0, else "" */
-	json_t *body;              /* parsed JSON response or NULL (borrowed; incref to keep) */
+	json_t *body;              /* parsed JSON response (a list: its last page) or NULL;
+				      borrowed, incref to keep */
 	json_t *items;             /* kd_kube_list: every item of every page (borrowed) */
 	const char *resource_version; /* kd_kube_list: the list's resourceVersion, else "" */
 	int attempts;              /* attempts made (1 = no retry) */
@@ -240,7 +241,8 @@ typedef struct kd_kube_resource {
 } kd_kube_resource;
 
 /* Fetches discovery (aggregated when the server offers it, else the plain
- * documents) and caches it in the connection.  The result's body is NULL. */
+ * documents) and caches it in the connection.  Only the result's error
+ * matters; a group version that fails in the plain walk is skipped. */
 int kd_kube_discover(kd_kube_call **out, kd_kube_conn *c,
 		     kd_kube_done_fn done, void *ctx);
 int kd_kube_discover_sync(kd_kube_conn *c);
@@ -257,6 +259,11 @@ void kd_kube_discovery_forget(kd_kube_conn *c);
  * discovery. */
 int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 		   const char *group, const char *version, const char *kind);
+
+/* Every cached resource (each kind once per served version, preferred
+ * version first); NULL with *count 0 before discovery.  Borrowed until
+ * the cache changes. */
+const kd_kube_resource *kd_kube_resources(const kd_kube_conn *c, size_t *count);
 
 /* Fills a reference to an object (name NULL: the collection) of a
  * discovered resource; the namespace is dropped for cluster-scoped

@@ -425,10 +425,13 @@ static bool transport_retryable(const kd_kube_call *call, CURLcode cc)
 	}
 }
 
-static bool status_retryable(long status, curl_off_t retry_after)
+/* 429 and the gateway errors mean the request was not processed; a 500
+ * may have been half done, so only reads repeat it unless the server
+ * asked for a retry. */
+static bool status_retryable(const kd_kube_call *call, long status, curl_off_t retry_after)
 {
 	return status == 429 || status == 502 || status == 503 || status == 504 ||
-	       (status == 500 && retry_after > 0);
+	       (status == 500 && (retry_after > 0 || !strcmp(call->method, "GET")));
 }
 
 static void complete_http(kd_kube_call *call)
@@ -535,7 +538,7 @@ void kd__kube_call_finished(kd_kube_call *call, CURLcode cc)
 		call->not_before_ms = 0;
 		return;
 	}
-	if (status_retryable(status, retry_after) &&
+	if (status_retryable(call, status, retry_after) &&
 	    retry(call, retry_after > 0 ? (int64_t)retry_after * 1000 : backoff(call)))
 		return;
 	complete_http(call);

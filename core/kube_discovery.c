@@ -62,14 +62,10 @@ static void disc_op_free(void *p)
 
 void kd__kube_discovery_clear(kd_kube_conn *c)
 {
-	size_t *n;
-	bool *ready;
-	kd_kube_resource **res = kd__kube_conn_cache(c, &n, &ready);
-
-	resources_free(*res, *n);
-	*res = NULL;
-	*n = 0;
-	*ready = false;
+	resources_free(c->resources, c->nresources);
+	c->resources = NULL;
+	c->nresources = 0;
+	c->discovered = false;
 }
 
 void kd_kube_discovery_forget(kd_kube_conn *c)
@@ -79,11 +75,7 @@ void kd_kube_discovery_forget(kd_kube_conn *c)
 
 bool kd_kube_discovered(const kd_kube_conn *c)
 {
-	size_t *n;
-	bool *ready;
-
-	kd__kube_conn_cache((kd_kube_conn *)c, &n, &ready);
-	return *ready;
+	return c->discovered;
 }
 
 static int add_resource(struct disc_op *op, const char *group, const char *version,
@@ -226,14 +218,10 @@ static int plan_plain(struct disc_op *op, const json_t *body, const char *kind)
 
 static void commit(kd_kube_call *call, struct disc_op *op)
 {
-	size_t *n;
-	bool *ready;
-	kd_kube_resource **res = kd__kube_conn_cache(call->c, &n, &ready);
-
-	resources_free(*res, *n);
-	*res = op->res;
-	*n = op->n;
-	*ready = true;
+	kd__kube_discovery_clear(call->c);
+	call->c->resources = op->res;
+	call->c->nresources = op->n;
+	call->c->discovered = true;
 	op->res = NULL;
 	op->n = op->cap = 0;
 }
@@ -357,17 +345,15 @@ int kd_kube_discover_sync(kd_kube_conn *c)
 int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 		   const char *group, const char *version, const char *kind)
 {
-	size_t *n, i;
-	bool *ready;
-	kd_kube_resource **res = kd__kube_conn_cache((kd_kube_conn *)c, &n, &ready);
+	size_t i;
 
 	*out = NULL;
-	if (!*ready)
+	if (!c->discovered)
 		return kd_error_set(KD_EINVAL, "cluster %s: discovery has not run",
 				    kd_kube_conn_name(c));
 	group = group ? group : "";
-	for (i = 0; i < *n; i++) {
-		const kd_kube_resource *r = &(*res)[i];
+	for (i = 0; i < c->nresources; i++) {
+		const kd_kube_resource *r = &c->resources[i];
 
 		if (!strcmp(r->kind, kind) && !strcmp(r->group, group) &&
 		    (!version || !version[0] || !strcmp(r->version, version))) {
@@ -378,6 +364,12 @@ int kd_kube_lookup(const kd_kube_resource **out, const kd_kube_conn *c,
 	return kd_error_set(KD_ENOTFOUND, "cluster %s: the server does not serve %s%s%s%s%s",
 			    kd_kube_conn_name(c), kind, group[0] ? "." : "", group,
 			    version && version[0] ? " " : "", version && version[0] ? version : "");
+}
+
+const kd_kube_resource *kd_kube_resources(const kd_kube_conn *c, size_t *count)
+{
+	*count = c->discovered ? c->nresources : 0;
+	return c->discovered ? c->resources : NULL;
 }
 
 void kd_kube_ref_for(kd_kube_ref *out, const kd_kube_resource *r,

@@ -243,13 +243,6 @@ const kd_kube_target *kd_kube_conn_target(const kd_kube_conn *c) { return c->t; 
 const kd_kube_options *kd__kube_conn_options(const kd_kube_conn *c) { return &c->opt; }
 kd_kube_driver *kd__kube_conn_driver(kd_kube_conn *c) { return c->d; }
 
-kd_kube_resource **kd__kube_conn_cache(kd_kube_conn *c, size_t **count, bool **ready)
-{
-	*count = &c->nresources;
-	*ready = &c->discovered;
-	return &c->resources;
-}
-
 /* ---- the loop ---------------------------------------------------------- */
 
 /* Starts whatever may start now; returns the earliest time something

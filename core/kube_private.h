@@ -132,6 +132,5 @@ kd_kube_driver *kd__kube_conn_driver(kd_kube_conn *c);
 
 /* Discovery cache of a connection (kube_discovery.c). */
 void kd__kube_discovery_clear(kd_kube_conn *c);
-kd_kube_resource **kd__kube_conn_cache(kd_kube_conn *c, size_t **count, bool **ready);
 
 #endif
