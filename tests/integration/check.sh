@@ -22,22 +22,9 @@ fi
 ok "kubesim starts"
 
 # gamma's context points at a port where nothing listens.
-cat >"$T/closed.kubeconfig" <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: closed
-  cluster: {server: "https://127.0.0.1:1"}
-users:
-- name: nobody
-  user: {token: not-a-real-token}
-contexts:
-- name: gamma-closed
-  context: {cluster: closed, user: nobody}
-EOF
+ks_closed_kubeconfig >"$T/closed.kubeconfig"
 export KUBECONFIG="$T/ks/kubeconfig:$T/closed.kubeconfig"
-TOKEN=$(awk '/name: kubesim-admin/{f=1} f && /token:/{print $2; exit}' "$T/ks/kubeconfig")
-K() { kubectl --cache-dir "$T/kcache" --request-timeout=20s "$@"; }
+TOKEN=$(ks_admin_token)
 KD() { "$KDRIFT_BIN" "$@" --repo "$repo"; }
 
 # mutate CLUSTER JSON-STEP: one kubesim control step (a write by a named manager).
@@ -53,17 +40,7 @@ faults() {
 }
 
 # Desired state, applied the way a GitOps controller would.
-deployed=0
-for c in alpha beta delta; do
-	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: site}\n' |
-		K --context "$c" apply --server-side -f - >/dev/null 2>&1 || deployed=1
-	for app in shop site; do
-		"$KDRIFT_BIN" render --repo "$repo" "$c" "$app" >"$T/$c-$app.yaml" 2>/dev/null || continue
-		K --context "$c" apply --server-side --field-manager=argocd-controller -f "$T/$c-$app.yaml" \
-			>/dev/null 2>"$T/apply.err" || deployed=1
-	done
-done
-check_eq "desired state applied with kubectl" 0 "$deployed"
+check "desired state applied with kubectl" ks_deploy "$repo" "shop site" alpha beta delta
 
 expect "a freshly applied fleet is synced (exit 0)" 0 'summary: 15 synced, 0 drifted, 0 missing, 0 extra, 0 break-glass, 0 unknown' \
 	KD check --clusters env=production

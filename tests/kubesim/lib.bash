@@ -3,6 +3,16 @@
 #
 #   ks_start DIR ARGS...   starts kubesim with its state in DIR; sets KS_PID, KS_PORT
 #   ks_stop                stops it (also done by the EXIT trap)
+#   K ARGS...              kubectl with a private cache and a request timeout
+#   ks_admin_token         the admin token of the kubeconfig ks_start wrote
+#   ks_closed_kubeconfig   prints a kubeconfig whose context gamma-closed points
+#                          at a port where nothing listens (an unreachable cluster)
+#   ks_deploy REPO "APPS" CLUSTER...
+#                          deploys the fleet in REPO as a GitOps controller would:
+#                          a namespace named after each app, then `kdrift render`
+#                          of each app that targets the cluster piped to
+#                          `kubectl apply --server-side` as argocd-controller;
+#                          non-zero with the errors in $KS_TMP/deploy.err
 #   expect NAME RC PATTERN CMD...
 #                          ok when CMD exits with RC and its output (stdout and
 #                          stderr) matches the extended regex PATTERN; the
@@ -29,6 +39,7 @@ ks_start() {
 	local dir=$1 i
 	shift
 	mkdir -p "$dir"
+	KS_DIR=$dir
 	"$KUBESIM" --port 0 --state-dir "$dir" "$@" >"$dir/stdout" 2>"$dir/stderr" &
 	KS_PID=$!
 	KS_PIDS+=("$KS_PID")
@@ -48,6 +59,52 @@ ks_start() {
 	done
 	KS_PORT=$(sed -n 's/^ready port=//p' "$dir/stdout")
 	[ -n "$KS_PORT" ]
+}
+
+K() { kubectl --cache-dir "$KS_TMP/kcache" --request-timeout=20s "$@"; }
+
+ks_admin_token() {
+	awk '/name: kubesim-admin/{f=1} f && /token:/{print $2; exit}' "$KS_DIR/kubeconfig"
+}
+
+ks_closed_kubeconfig() {
+	cat <<'EOF'
+apiVersion: v1
+kind: Config
+clusters:
+- name: closed
+  cluster: {server: "https://127.0.0.1:1"}
+users:
+- name: nobody
+  user: {token: not-a-real-token}
+contexts:
+- name: gamma-closed
+  context: {cluster: closed, user: nobody}
+EOF
+}
+
+ks_deploy() {
+	local repo=$1 apps=$2 c app rc=0
+	shift 2
+	: >"$KS_TMP/deploy.err"
+	for c in "$@"; do
+		for app in $apps; do
+			printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n---\n' "$app"
+		done | K --context "$c" apply --server-side -f - >/dev/null 2>>"$KS_TMP/deploy.err" || rc=1
+		for app in $apps; do
+			if ! "$KDRIFT_BIN" render --repo "$repo" "$c" "$app" >"$KS_TMP/$c-$app.yaml" 2>"$KS_TMP/render.err"; then
+				# an app the fleet does not deploy to this cluster is no error
+				grep -q 'is not deployed to cluster' "$KS_TMP/render.err" && continue
+				cat "$KS_TMP/render.err" >>"$KS_TMP/deploy.err"
+				rc=1
+				continue
+			fi
+			K --context "$c" apply --server-side --field-manager=argocd-controller \
+				-f "$KS_TMP/$c-$app.yaml" >/dev/null 2>>"$KS_TMP/deploy.err" || rc=1
+		done
+	done
+	[ "$rc" = 0 ] || cat "$KS_TMP/deploy.err" >&2
+	return $rc
 }
 
 ks_stop() {

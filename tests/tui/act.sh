@@ -27,38 +27,15 @@ fi
 # gamma is closed; every cluster has a break-glass context (the same admin
 # user here: kubesim has one writing credential).
 {
-	cat <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: closed
-  cluster: {server: "https://127.0.0.1:1"}
-users:
-- name: nobody
-  user: {token: not-a-real-token}
-contexts:
-- name: gamma-closed
-  context: {cluster: closed, user: nobody}
-EOF
+	ks_closed_kubeconfig
 	for c in alpha beta delta; do
 		printf -- '- name: %s-breakglass\n  context: {cluster: %s, user: kubesim-admin}\n' "$c" "$c"
 	done
 } >"$T/extra.kubeconfig"
 export KUBECONFIG="$T/ks/kubeconfig:$T/extra.kubeconfig"
-K() { kubectl --cache-dir "$T/kcache" --request-timeout=20s "$@"; }
 replicas() { K --context "$1" -n shop get deployment web -o jsonpath='{.spec.replicas}'; }
 
-deployed=0
-for c in alpha beta delta; do
-	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: site}\n' |
-		K --context "$c" apply --server-side -f - >/dev/null 2>&1 || deployed=1
-	for app in shop site; do
-		"$KDRIFT_BIN" render --repo "$repo" "$c" "$app" >"$T/$c-$app.yaml" 2>/dev/null || continue
-		K --context "$c" apply --server-side --field-manager=argocd-controller -f "$T/$c-$app.yaml" \
-			>/dev/null 2>&1 || deployed=1
-	done
-done
-check_eq "desired state applied with kubectl" 0 "$deployed"
+check "desired state applied with kubectl" ks_deploy "$repo" "shop site" alpha beta delta
 
 # act NAME: runs the script on stdin against the engine; screens in $T/NAME.*
 act() {

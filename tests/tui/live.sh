@@ -18,22 +18,9 @@ if ! ks_start "$T/ks" --clusters alpha,beta,delta; then
 	tap_done
 	exit 1
 fi
-cat >"$T/closed.kubeconfig" <<'EOF'
-apiVersion: v1
-kind: Config
-clusters:
-- name: closed
-  cluster: {server: "https://127.0.0.1:1"}
-users:
-- name: nobody
-  user: {token: not-a-real-token}
-contexts:
-- name: gamma-closed
-  context: {cluster: closed, user: nobody}
-EOF
+ks_closed_kubeconfig >"$T/closed.kubeconfig"
 export KUBECONFIG="$T/ks/kubeconfig:$T/closed.kubeconfig"
-TOKEN=$(awk '/name: kubesim-admin/{f=1} f && /token:/{print $2; exit}' "$T/ks/kubeconfig")
-K() { kubectl --cache-dir "$T/kcache" --request-timeout=20s "$@"; }
+TOKEN=$(ks_admin_token)
 
 # Control-API helpers, also called from the UI scripts through `!`.
 cat >"$T/ctl" <<EOF
@@ -46,17 +33,7 @@ curl -sfk -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' 
 EOF
 chmod +x "$T/ctl"
 
-deployed=0
-for c in alpha beta delta; do
-	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: site}\n' |
-		K --context "$c" apply --server-side -f - >/dev/null 2>&1 || deployed=1
-	for app in shop site; do
-		"$KDRIFT_BIN" render --repo "$repo" "$c" "$app" >"$T/$c-$app.yaml" 2>/dev/null || continue
-		K --context "$c" apply --server-side --field-manager=argocd-controller -f "$T/$c-$app.yaml" \
-			>/dev/null 2>&1 || deployed=1
-	done
-done
-check_eq "desired state applied with kubectl" 0 "$deployed"
+check "desired state applied with kubectl" ks_deploy "$repo" "shop site" alpha beta delta
 
 # live NAME: runs the script on stdin against the engine, screens in $T/NAME.N
 live() {
