@@ -22,6 +22,7 @@
 #include "error.h"
 #include "json.h"
 #include "kube.h"
+#include "kubesim_proc.h"
 #include "kubeconfig.h"
 #include "remedy.h"
 #include "store.h"
@@ -36,34 +37,10 @@ static kd_kube_conn *ca, *cro, *ctl;
 
 static inline int start_sim(void)
 {
-	const char *build = getenv("KDRIFT_BUILD");
-	char bin[512], line[256];
-	int fds[2];
-	FILE *out;
+	static const char *const extra[] = { "--seed", "7", NULL };
 
-	snprintf(bin, sizeof(bin), "%s/kubesim", build ? build : "build");
-	if (pipe(fds) < 0)
-		return -1;
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -1;
-	if (sim_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(bin, bin, "--port", "0", "--clusters", "a", "--state-dir", dir,
-		      "--seed", "7", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	if (!out)
-		return -1;
-	while (fgets(line, sizeof(line), out))
-		if (sscanf(line, "ready port=%d", &sim_port) == 1)
-			break;
-	fclose(out);
-	return sim_port > 0 ? 0 : -1;
+	sim_pid = kubesim_start(&sim_port, dir, "a", extra);
+	return sim_pid > 0 ? 0 : -1;
 }
 
 static inline int conn_for(kd_kube_conn **out, const char *context)
@@ -99,17 +76,13 @@ static inline int sim_setup(const char *prefix)
 static inline int sim_teardown(void)
 {
 	char cmd[128];
-	int status;
 
 	kd_kube_conn_free(ca);
 	kd_kube_conn_free(cro);
 	kd_kube_conn_free(ctl);
 	kd_kube_driver_free(drv);
 	kd_kubeconfig_free(kc);
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-	}
+	kubesim_stop(sim_pid);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

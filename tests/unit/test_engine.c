@@ -24,6 +24,7 @@
 #include "error.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "kubesim_proc.h"
 
 static char tmp[64];
 
@@ -283,37 +284,12 @@ static const char fleet_sim[] =
 
 static int start_sim(void)
 {
-	const char *build = getenv("KDRIFT_BUILD");
-	char bin[512], line[256], state[128];
-	int fds[2];
-	FILE *out;
+	static const char *const extra[] = { "--bookmark-ms", "200", NULL };
+	char state[128];
 
-	snprintf(bin, sizeof(bin), "%s/kubesim", build ? build : "build");
 	snprintf(state, sizeof(state), "%s/ks", tmp);
-	if (pipe(fds) < 0)
-		return -1;
-	if ((sim_pid = fork()) < 0)
-		return -1;
-	if (sim_pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(fds[1], 1);
-		if (null >= 0)
-			dup2(null, 2);   /* its shutdown chatter is not ours */
-		close(fds[0]);
-		close(fds[1]);
-		execl(bin, bin, "--port", "0", "--clusters", "a", "--state-dir", state,
-		      "--bookmark-ms", "200", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	if (!(out = fdopen(fds[0], "r")))
-		return -1;
-	while (fgets(line, sizeof(line), out))
-		if (sscanf(line, "ready port=%d", &sim_port) == 1)
-			break;
-	fclose(out);
-	return sim_port > 0 ? 0 : -1;
+	sim_pid = kubesim_start(&sim_port, state, "a", extra);
+	return sim_pid > 0 ? 0 : -1;
 }
 
 static int setup_sim(void **state)
@@ -341,15 +317,10 @@ static int setup_sim(void **state)
 
 static int teardown_sim(void **state)
 {
-	int status;
-
 	kd_kube_conn_free(ctl);
 	kd_kube_driver_free(drv);
 	kd_kubeconfig_free(kc);
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-	}
+	kubesim_stop(sim_pid);
 	return teardown_tmp(state);
 }
 

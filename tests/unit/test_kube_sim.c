@@ -21,6 +21,7 @@
 #include "error.h"
 #include "kube.h"
 #include "kubeconfig.h"
+#include "kubesim_proc.h"
 
 static char dir[64];
 static char kubeconfig[128];
@@ -35,34 +36,10 @@ static const kd_kube_ref configmaps = { .version = "v1", .resource = "configmaps
 
 static int start_sim(void)
 {
-	const char *build = getenv("KDRIFT_BUILD");
-	char bin[512], line[256];
-	int fds[2];
-	FILE *out;
+	static const char *const extra[] = { "--seed", "1", "--bookmark-ms", "200", NULL };
 
-	snprintf(bin, sizeof(bin), "%s/kubesim", build ? build : "build");
-	if (pipe(fds) < 0)
-		return -1;
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -1;
-	if (sim_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(bin, bin, "--port", "0", "--clusters", "a,b", "--state-dir", dir,
-		      "--seed", "1", "--bookmark-ms", "200", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	if (!out)
-		return -1;
-	while (fgets(line, sizeof(line), out))
-		if (sscanf(line, "ready port=%d", &sim_port) == 1)
-			break;
-	fclose(out);
-	return sim_port > 0 ? 0 : -1;
+	sim_pid = kubesim_start(&sim_port, dir, "a,b", extra);
+	return sim_pid > 0 ? 0 : -1;
 }
 
 static int conn_for(kd_kube_conn **out, const char *context, const kd_kube_options *o)
@@ -101,7 +78,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	char cmd[128];
-	int status;
 
 	(void)state;
 	kd_kube_conn_free(ca);
@@ -110,10 +86,7 @@ static int teardown(void **state)
 	kd_kube_conn_free(ctl);
 	kd_kube_driver_free(drv);
 	kd_kubeconfig_free(kc);
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, &status, 0);
-	}
+	kubesim_stop(sim_pid);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
