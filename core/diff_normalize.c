@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "kinds.h"
 
 const char *const kd_diff_server_metadata[] = {
 	"uid", "resourceVersion", "generation", "creationTimestamp",
@@ -199,28 +200,13 @@ const char *kd_diff_change_name(kd_diff_change c)
 
 bool kd_diff_rule_matches(const kd_ignore_rule *rule, const json_t *obj)
 {
-	const char *api = kd_json_str(obj, "apiVersion");
-	const char *kind = kd_json_str(obj, "kind");
 	const json_t *meta = kd_json_obj(obj, "metadata");
-	const char *name = kd_json_str(meta, "name");
 	const char *ns = kd_json_str(meta, "namespace");
-	const char *slash = api ? strchr(api, '/') : NULL;
+	char group[256];
 
-	if (rule->group && strcmp(rule->group, "*") != 0) {
-		size_t glen = slash ? (size_t)(slash - api) : 0;
-
-		if (strlen(rule->group) != glen ||
-		    (glen && strncmp(rule->group, api, glen) != 0))
-			return false;
-	}
-	if (rule->kind && strcmp(rule->kind, "*") != 0 &&
-	    !(kind && strcmp(rule->kind, kind) == 0))
-		return false;
-	if (rule->name && !(name && strcmp(rule->name, name) == 0))
-		return false;
-	if (rule->namespace && strcmp(rule->namespace, ns ? ns : "") != 0)
-		return false;
-	return true;
+	kd_api_group(group, sizeof(group), kd_json_str(obj, "apiVersion"));
+	return kd_ignore_rule_matches(rule, group, kd_json_str(obj, "kind"),
+				      ns ? ns : "", kd_json_str(meta, "name"));
 }
 
 /* Sets key to a new string when s is not NULL. */
