@@ -27,20 +27,21 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   ?=
 LDFLAGS  ?=
-ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) $(OPT) $(SAN) -MMD -MP -iquote core \
+ALL_CFLAGS = -std=c11 $(WARN) $(FEATURES) $(OPT) $(SAN) -MMD -MP -iquote core -iquote tui \
 	     $(call pc,--cflags,$(PKG_CORE) $(PKG_TUI)) $(CFLAGS)
 LIBS_CORE = $(call pc,--libs,$(PKG_CORE)) -lpthread
 LIBS_TUI  = $(call pc,--libs,$(PKG_TUI))
 
-CORE_SRC := $(sort $(wildcard core/*.c))
-TUI_SRC  := $(sort $(wildcard tui/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# Sources are found in the parts' folders; nothing here lists files by hand.
+CORE_SRC := $(sort $(wildcard core/*/*.c))
+TUI_SRC  := $(sort $(wildcard tui/*.c tui/*/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c))
 SIM_SRC  := $(sort $(wildcard tests/kubesim/*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_BIN := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(UNIT_SRC))))
 CORE_LIB := $(BUILD)/libkdcore.a
 KUBESIM  := $(if $(SIM_SRC),$(BUILD)/kubesim)
 
@@ -74,9 +75,11 @@ $(CORE_LIB): $(CORE_OBJ)
 $(KDRIFT): $(TUI_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(TUI_OBJ) $(CORE_LIB) $(LIBS_TUI) $(LIBS_CORE)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(CORE_LIB)
+# tests/unit/PART/test_NAME.c becomes $(BUILD)/tests/test_NAME.
+$(foreach s,$(UNIT_SRC),$(eval $(BUILD)/tests/$(basename $(notdir $(s))): $(BUILD)/$(s:.c=.o)))
+$(UNIT_BIN): $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SIM_OBJ) $(CORE_LIB) $(call pc,--libs,$(PKG_SIM)) $(LIBS_CORE)
@@ -143,4 +146,4 @@ clean:
 	rm -rf build build-asan kdrift
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) \
-	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+	$(UNIT_SRC:%.c=$(BUILD)/%.d)

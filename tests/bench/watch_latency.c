@@ -15,9 +15,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "engine.h"
-#include "error.h"
-#include "json.h"
+#include "engine/engine.h"
+#include "base/base.h"
+#include "data/data.h"
 
 static double now_ms(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "base/base.h"
 
 void ks_resource_name(char *out, size_t size, const ks_type *t)
 {

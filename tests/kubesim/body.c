@@ -4,8 +4,8 @@
  */
 #include "ks.h"
 
-#include "error.h"
-#include "yaml.h"
+#include "base/base.h"
+#include "data/data.h"
 
 int ks_yaml_body(json_t **out, const char *data, size_t len)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "base/base.h"
 
 static char *bio_string(BIO *bio)
 {

@@ -27,8 +27,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "yaml.h"
+#include "base/base.h"
+#include "data/data.h"
 
 static void path_for(kd_buf *b, const ks_type *t, const char *ns, const char *name)
 {

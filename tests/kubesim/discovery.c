@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "base/base.h"
 
 /* Every served type of a cluster, built-ins first (caller holds the lock). */
 static size_t all_types(ks_cluster *c, const ks_type **out, size_t max)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "base/base.h"
 
 /* A served resource type (built-in or defined by a CRD). */
 typedef struct ks_type {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "base/base.h"
 
 static const char *meta_str(const json_t *o, const char *k)
 {

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "base/base.h"
 
 ks_server ks_srv;
 

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
-#include "smp.h"
+#include "base/base.h"
+#include "data/data.h"
 
 typedef struct walk {
 	const char *api_version;

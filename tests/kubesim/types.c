@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "base/base.h"
 
 /* group, version, kind, plural, singular, shortNames, namespaced, all,
  * status, scale */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "base/base.h"
 
 void ks_now_rfc3339(char out[32])
 {

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
+#include "base/base.h"
 
 typedef struct watch_state {
 	ks_cluster *c;

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "patch.h"
-#include "smp.h"
+#include "base/base.h"
+#include "data/data.h"
 
 typedef struct wctx {
 	ks_cluster *c;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes tui/keymap_data.c and tui/theme_data.c from keymaps/*.keys and
+"""Writes tui/ui/keymap_data.c and tui/ui/theme_data.c from keymaps/*.keys and
 themes/*.theme, so the compiled-in defaults are the data files.
 
     tests/tui/embed.py [--check]
@@ -60,7 +60,7 @@ def main():
     for kind, pattern, ext, what in (('keymap', 'keymaps/*.keys', '.keys', 'keymaps'),
                                      ('theme', 'themes/*.theme', '.theme', 'themes')):
         text = generate(kind, pattern, ext, what)
-        path = os.path.join(root, 'tui', kind + '_data.c')
+        path = os.path.join(root, 'tui', 'ui', kind + '_data.c')
         if check:
             try:
                 with open(path, encoding='utf-8') as fh:
@@ -68,7 +68,7 @@ def main():
             except OSError:
                 cur = None
             if cur != text:
-                print('stale: tui/%s_data.c differs from %s' % (kind, pattern))
+                print('stale: tui/ui/%s_data.c differs from %s' % (kind, pattern))
                 stale = 1
         else:
             with open(path, 'w', encoding='utf-8') as fh:

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "error.h"
-#include "json.h"
+#include "diff/diff.h"
+#include "base/base.h"
+#include "data/data.h"
 
 static inline json_t *fixture(const char *name)
 {

@@ -17,15 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "base64.h"
-#include "diff.h"
-#include "error.h"
-#include "json.h"
-#include "kube.h"
+#include "base/base.h"
+#include "diff/diff.h"
+#include "data/data.h"
+#include "kube/kube.h"
 #include "kubesim_proc.h"
-#include "kubeconfig.h"
-#include "remedy.h"
-#include "store.h"
+#include "act/act.h"
+#include "engine/engine.h"
 
 static char dir[64];
 static char audit_log[128];

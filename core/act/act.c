@@ -1,0 +1,431 @@
+/*
+ * act — opening connections and driving revert, accept and break-glass
+ * changes for the CLI and the UI (see act.h).
+ */
+#include "act/act.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/base.h"
+#include "kube/kube.h"
+
+#define PRUNE_OFF_PREFIX "extra object left in place: prune is off"
+
+struct kd_act {
+	char *cluster;
+	const kd_fleet *fleet;
+	kd_kubeconfig *kc;
+	kd_kube_driver *drv;
+	kd_kube_conn *conn;
+	bool breakglass;
+	char *audit_path;
+	char *state_path;
+	char *user;
+	char *session;
+};
+
+static int oom(void)
+{
+	return kd_error_set(KD_ENOMEM, "out of memory");
+}
+
+static int dup_opt(char **out, const char *s)
+{
+	*out = NULL;
+	if (s && !(*out = strdup(s)))
+		return oom();
+	return 0;
+}
+
+int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
+		const kd_act_opts *opts)
+{
+	static const kd_act_opts none;
+	const kd_act_opts *o = opts ? opts : &none;
+	const kd_cluster *fc;
+	kd_kube_target *t = NULL;
+	kd_kube_options ko;
+	kd_act *a = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!fleet || !cluster)
+		return kd_error_set(KD_EINVAL, "act: a fleet and a cluster are needed");
+	fc = kd_fleet_cluster(fleet, cluster);
+	if (!fc)
+		return kd_error_set(KD_ENOTFOUND, "the fleet has no cluster '%s'", cluster);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return oom();
+	a->fleet = fleet;
+	a->breakglass = o->breakglass;
+	if (!(a->cluster = strdup(cluster))) {
+		rc = oom();
+		goto cleanup;
+	}
+	if ((rc = dup_opt(&a->audit_path, o->audit_path)) < 0 ||
+	    (rc = dup_opt(&a->state_path, o->state_path)) < 0 ||
+	    (rc = dup_opt(&a->user, o->user)) < 0 ||
+	    (rc = dup_opt(&a->session, o->session)) < 0)
+		goto cleanup;
+	if ((rc = kd_kubeconfig_load(&a->kc, o->kubeconfig)) < 0 ||
+	    (rc = kd_kube_driver_new(&a->drv)) < 0)
+		goto cleanup;
+	if (o->breakglass) {
+		rc = kd_breakglass_conn_new(&a->conn, a->drv, fleet, fc, a->kc);
+	} else {
+		kd_kube_options_init(&ko);
+		if (o->timeout_ms > 0)
+			ko.deadline_ms = o->timeout_ms;
+		if ((rc = kd_kube_target_new(&t, a->kc, fc->context ? fc->context : fc->name)) == 0)
+			rc = kd_kube_conn_new(&a->conn, a->drv, t, fc->name, &ko);
+	}
+	if (rc < 0)
+		goto cleanup;
+	*out = a;
+	a = NULL;
+cleanup:
+	kd_act_close(a);
+	return rc;
+}
+
+void kd_act_close(kd_act *a)
+{
+	if (!a)
+		return;
+	kd_kube_conn_free(a->conn);
+	kd_kube_driver_free(a->drv);
+	kd_kubeconfig_free(a->kc);
+	free(a->cluster);
+	free(a->audit_path);
+	free(a->state_path);
+	free(a->user);
+	free(a->session);
+	free(a);
+}
+
+const char *kd_act_cluster(const kd_act *a)
+{
+	return a->cluster;
+}
+
+const char *kd_act_context(const kd_act *a)
+{
+	const kd_kube_target *t = kd_kube_conn_target(a->conn);
+
+	return t && t->context ? t->context : "";
+}
+
+int kd_act_get(json_t **out, kd_act *a, const char *api_version,
+	       const char *kind, const char *namespace, const char *name)
+{
+	const kd_kube_resource *r;
+	const char *slash;
+	char *group = NULL;
+	kd_kube_ref ref;
+	int rc;
+
+	*out = NULL;
+	if (!api_version || !kind || !name)
+		return kd_error_set(KD_EINVAL, "act: apiVersion, kind and name are needed");
+	if (!kd_kube_discovered(a->conn) && (rc = kd_kube_discover_sync(a->conn)) < 0)
+		return rc;
+	slash = strchr(api_version, '/');
+	if (slash && !(group = strndup(api_version, (size_t)(slash - api_version))))
+		return oom();
+	rc = kd_kube_lookup(&r, a->conn, group ? group : "", slash ? slash + 1 : api_version, kind);
+	free(group);
+	if (rc < 0)
+		return rc;
+	kd_kube_ref_for(&ref, r, namespace && *namespace ? namespace : NULL, name);
+	return kd_kube_get_sync(out, a->conn, &ref);
+}
+
+/* ---- targets ---------------------------------------------------------------- */
+
+static bool same_ns(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+int kd_act_find(const kd_app_state **app_out, const kd_resource **res_out,
+		const kd_cluster_state *st, const kd_act_target *t)
+{
+	const kd_app_state *app = NULL;
+	const kd_resource *res = NULL;
+	size_t i;
+
+	if (app_out)
+		*app_out = NULL;
+	if (res_out)
+		*res_out = NULL;
+	if (!st || !t)
+		return kd_error_set(KD_EINVAL, "act: nothing to look in");
+	if (t->app) {
+		app = kd_cluster_state_app(st, t->app);
+		if (!app)
+			return kd_error_set(KD_ENOTFOUND, "cluster %s has no app '%s'",
+					    st->name, t->app);
+	}
+	if (t->kind) {
+		if (!app || !t->name)
+			return kd_error_set(KD_EINVAL, "act: an object needs its app and name");
+		for (i = 0; i < app->nresources && !res; i++) {
+			const kd_resource *r = &app->resources[i];
+
+			if (strcasecmp(r->kind, t->kind) == 0 && same_ns(r->namespace, t->namespace) &&
+			    strcmp(r->name, t->name) == 0)
+				res = r;
+		}
+		if (!res)
+			return kd_error_set(KD_ENOTFOUND, "app %s on cluster %s has no %s %s%s%s",
+					    app->name, st->name, t->kind,
+					    t->namespace && *t->namespace ? t->namespace : "",
+					    t->namespace && *t->namespace ? "/" : "", t->name);
+	}
+	if (app_out)
+		*app_out = app;
+	if (res_out)
+		*res_out = res;
+	return 0;
+}
+
+/* ---- revert ----------------------------------------------------------------- */
+
+static bool has_objects(const kd_resource *r)
+{
+	switch (r->status) {
+	case KD_STATUS_DRIFTED:
+	case KD_STATUS_BREAKGLASS:
+		return r->desired && r->live;
+	case KD_STATUS_MISSING:
+		return r->desired != NULL;
+	case KD_STATUS_EXTRA:
+		return r->live != NULL;
+	default:
+		return true;
+	}
+}
+
+static int check_objects(const kd_cluster_state *st, const kd_app_state *app,
+			 const kd_resource *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->napps; i++) {
+		const kd_app_state *ap = &st->apps[i];
+
+		if (app && ap != app)
+			continue;
+		for (j = 0; j < ap->nresources; j++) {
+			const kd_resource *r = &ap->resources[j];
+
+			if (res && r != res)
+				continue;
+			if (!has_objects(r))
+				return kd_error_set(KD_EINVAL, "cluster %s: the state has no objects "
+						    "to plan with (published with statuses only)",
+						    st->name);
+		}
+	}
+	return 0;
+}
+
+/* The remedy module says "prune is off in this cluster's policy" for every
+ * extra object left alone; when the policy allows it and only the caller
+ * did not ask, say so instead. */
+static int reword_prune_skips(kd_remedy_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->nskipped; i++) {
+		kd_remedy_skip *s = &plan->skipped[i];
+		char *r;
+
+		if (strncmp(s->reason, PRUNE_OFF_PREFIX, strlen(PRUNE_OFF_PREFIX)) != 0)
+			continue;
+		r = strdup("extra object left in place: prune was not asked for");
+		if (!r)
+			return oom();
+		free(s->reason);
+		s->reason = r;
+	}
+	return 0;
+}
+
+int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
+		       const kd_act_target *t, bool prune, bool self_heal)
+{
+	kd_remedy_plan_opts po = { .prune = prune && st && st->prune, .self_heal = self_heal };
+	const kd_app_state *app = NULL;
+	const kd_resource *res = NULL;
+	kd_remedy_plan *plan = NULL;
+	static const kd_act_target all;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return kd_error_set(KD_EINVAL, "act: no cluster state");
+	if (!t)
+		t = &all;
+	if ((rc = kd_act_find(&app, &res, st, t)) < 0 ||
+	    (rc = check_objects(st, app, res)) < 0 ||
+	    (rc = kd_remedy_plan_new(&plan, st->name)) < 0)
+		return rc;
+	if (res && t->npointers > 0)
+		rc = kd_remedy_plan_fields(plan, app->name, res, t->pointers, t->npointers);
+	else if (res)
+		rc = kd_remedy_plan_object(plan, app->name, res, &po);
+	else if (app)
+		rc = kd_remedy_plan_app(plan, app, &po);
+	else
+		rc = kd_remedy_plan_cluster(plan, st, &po);
+	if (rc == 0 && st->prune && !prune)
+		rc = reword_prune_skips(plan);
+	if (rc < 0) {
+		kd_remedy_plan_free(plan);
+		return rc;
+	}
+	*out = plan;
+	return 0;
+}
+
+int kd_act_preview(kd_buf *out, const kd_remedy_plan *plan)
+{
+	return kd_remedy_plan_preview(out, plan);
+}
+
+int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o)
+{
+	static const kd_act_revert_opts none;
+	kd_remedy_exec_opts eo;
+
+	if (!o)
+		o = &none;
+	if (!plan || strcmp(plan->cluster, a->cluster) != 0)
+		return kd_error_set(KD_EINVAL, "act: the plan is for cluster %s, the connection "
+				    "for %s", plan ? plan->cluster : "?", a->cluster);
+	memset(&eo, 0, sizeof(eo));
+	eo.self_heal = o->self_heal;
+	eo.dry_run = o->dry_run;
+	eo.confirm_prune = o->confirm_prune;
+	eo.audit_path = a->audit_path;
+	eo.user = a->user;
+	eo.session = a->session;
+	eo.reason = o->reason;
+	eo.ticket = o->ticket;
+	return kd_remedy_execute(plan, a->conn, &eo);
+}
+
+/* ---- accept ----------------------------------------------------------------- */
+
+static bool selected(const char *path, const char *const *ptrs, size_t n)
+{
+	size_t i, l;
+
+	if (n == 0)
+		return true;
+	for (i = 0; i < n; i++) {
+		l = strlen(ptrs[i]);
+		if (strcmp(ptrs[i], "") == 0 || strcmp(ptrs[i], "/") == 0)
+			return true;
+		if (strncmp(path, ptrs[i], l) == 0 && (path[l] == '\0' || path[l] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The accepted fields as pointers into live (the diff's live paths, or the
+ * desired path for a field only Git has).  Borrowed strings. */
+static int accept_fields(const char ***out, size_t *n, const kd_resource *res,
+			 const char *const *ptrs, size_t nptrs)
+{
+	const kd_diff_result *d = res->diff;
+	const char **f = NULL;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d || d->nfields == 0) {
+		if (nptrs > 0)
+			return kd_error_set(KD_EINVAL, "%s %s has no drifted fields to select from",
+					    res->kind, res->name);
+		return 0;
+	}
+	f = calloc(d->nfields, sizeof(*f));
+	if (!f)
+		return oom();
+	for (i = 0; i < d->nfields; i++) {
+		const kd_diff_field *df = &d->fields[i];
+
+		if (selected(df->path, ptrs, nptrs) ||
+		    (df->live_path && selected(df->live_path, ptrs, nptrs)))
+			f[k++] = df->live_path ? df->live_path : df->path;
+	}
+	if (k == 0) {
+		free(f);
+		return kd_error_set(KD_ENOTFOUND, "%s %s: %s selects no drifted field",
+				    res->kind, res->name, ptrs[0]);
+	}
+	*out = f;
+	*n = k;
+	return 0;
+}
+
+int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
+		  const char *cluster, const kd_act_accept_req *req)
+{
+	const char **fields = NULL;
+	kd_accept_opts ao;
+	size_t nfields = 0;
+	int rc;
+
+	*out = NULL;
+	if (!fleet || !cluster || !req || !req->res || !req->app)
+		return kd_error_set(KD_EINVAL, "act: accept needs a fleet, cluster, app and object");
+	if (!req->res->desired && !req->res->live)
+		return kd_error_set(KD_EINVAL, "%s %s: the state has no objects to accept "
+				    "(published with statuses only)", req->res->kind, req->res->name);
+	if (req->res->desired && req->res->live &&
+	    (rc = accept_fields(&fields, &nfields, req->res, req->pointers, req->npointers)) < 0)
+		return rc;
+	memset(&ao, 0, sizeof(ao));
+	ao.repo = req->repo;
+	ao.fleet = fleet;
+	ao.cluster = cluster;
+	ao.app = req->app;
+	ao.desired = req->res->desired;
+	ao.live = req->res->live;
+	ao.fields = fields;
+	ao.nfields = nfields;
+	ao.reason = req->reason;
+	ao.identity = req->identity;
+	ao.branch = req->branch;
+	ao.review_branch = req->review_branch;
+	ao.no_push = req->no_push;
+	ao.dry_run = req->dry_run;
+	rc = kd_accept_run(out, &ao);
+	free(fields);
+	return rc;
+}
+
+/* ---- break-glass --------------------------------------------------------------- */
+
+int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run)
+{
+	kd_breakglass_opts bo;
+
+	if (!a->breakglass)
+		return kd_error_set(KD_EINVAL, "cluster %s: break-glass changes use the "
+				    "break-glass credential (open the connection for break-glass)",
+				    a->cluster);
+	if (!ch || !ch->cluster || strcmp(ch->cluster, a->cluster) != 0)
+		return kd_error_set(KD_EINVAL, "act: the change is not for cluster %s", a->cluster);
+	memset(&bo, 0, sizeof(bo));
+	bo.state_path = a->state_path;
+	bo.audit_path = a->audit_path;
+	bo.user = a->user;
+	return kd_breakglass_apply(ch, a->conn, &bo, dry_run);
+}

@@ -1,0 +1,854 @@
+/*
+ * act — every change kdrift makes to a cluster or to Git (DESIGN §7): revert
+ * (remedy), accept into Git, break-glass sessions and changes, self-heal
+ * and alerts (heal), and the joins the CLI and the UI share (act).
+ *
+ * Every write is logged to the audit log first.  Never prints.  The top
+ * part: depends on everything below it.
+ */
+
+#ifndef KD_ACT_H
+#define KD_ACT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "diff/diff.h"
+#include "kube/kube.h"
+#include "engine/engine.h"
+#include "fleet/fleet.h"
+#include "base/base.h"
+
+/*
+ * remedy — putting a cluster back to what Git says (DESIGN §7, revert).
+ *
+ * Planning and execution are separate so that an operator always sees what
+ * will be written before it is written:
+ *
+ *  - planning (kd_remedy_plan_fields / _object / _app / _cluster) turns
+ *    drift from the store into a list of actions, each with the exact body
+ *    that will be sent and a preview text (YAML, Secret values masked).
+ *    Planning never talks to a cluster.
+ *  - execution (kd_remedy_execute) sends the actions through the kube
+ *    client, each write bracketed by audit records: an intent record,
+ *    fsynced, BEFORE the API call, and an outcome record after it.  When the
+ *    intent cannot be written the call is not made.
+ *
+ * A revert of a drifted object is a minimal patch that touches only the
+ * drifted fields: a strategic merge patch for built-in kinds (keyed list
+ * elements addressed by merge key, `$patch: delete` for elements only the
+ * cluster has, `$setElementOrder` only when the server would otherwise
+ * order a list differently), an RFC 7386 merge patch for custom resources.
+ * Values always come from the desired object (the diff's values may be
+ * masks).  The patch carries metadata.resourceVersion = the version the
+ * operator saw, so a change made since then fails with KD_ECONFLICT and
+ * overwrites nothing.  Where the live object has kubectl's last-applied
+ * annotation, the patch sets it to the desired object, as `kubectl apply`
+ * would have, so a later `kubectl apply` computes the same deletions.  A
+ * revert of the whole object also removes the kdrift.dev/break-glass
+ * marker (it is the follow-up of that change).
+ * Every patch is checked before it is planned: applied locally to the live
+ * object it must give exactly the intended object.
+ *
+ * Missing objects are created with the app's tracking label
+ * (kdrift.dev/app) unless they already carry a GitOps tracking label or
+ * annotation.  Extra objects are deleted only when the cluster's policy
+ * allows prune (planning) and the caller confirms (execution), with uid and
+ * resourceVersion preconditions.
+ *
+ * Also offers the two-way patch (kd_remedy_patch_between) and the audited
+ * write (kd_remedy_write) to break-glass (core/act/act.h).
+ *
+ * Never prints.  Not thread-safe: one thread drives a plan and its
+ * connection.
+ */
+
+#define KD_REMEDY_MANAGER "kdrift"
+#define KD_REMEDY_MANAGER_SELF_HEAL "kdrift-self-heal"
+#define KD_REMEDY_APP_LABEL "kdrift.dev/app"
+#define KD_REMEDY_LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/* Set by break-glass changes (core/act/act.h); a full revert removes it. */
+#define KD_REMEDY_BREAKGLASS_ANNOTATION "kdrift.dev/break-glass"
+
+typedef enum kd_remedy_kind {
+	KD_REMEDY_PATCH = 0,  /* revert a drifted object (audit action "revert") */
+	KD_REMEDY_CREATE,     /* create a missing object ("create") */
+	KD_REMEDY_PRUNE,      /* delete an extra object ("prune") */
+} kd_remedy_kind;
+
+/* One planned write and, after execution, its outcome. */
+typedef struct kd_remedy_action {
+	kd_remedy_kind kind;
+	char *app;                 /* the app the object belongs to, or NULL */
+	char *api_version;
+	char *kind_name;           /* "Deployment" */
+	char *namespace;           /* NULL for cluster-scoped objects */
+	char *name;
+	char *uid;                 /* live uid (prune precondition), or NULL */
+	char *resource_version;    /* the live version the plan was made against */
+	kd_kube_patch_type patch_type; /* KD_REMEDY_PATCH: STRATEGIC or MERGE */
+	json_t *body;              /* the patch, or the object to create; NULL for prune */
+	char *preview;             /* what will be sent, as YAML; Secret values masked */
+	size_t nfields;            /* drifted fields this action reverts */
+
+	/* Filled by kd_remedy_execute. */
+	bool done;                 /* the action was attempted */
+	int error;                 /* 0 or a KD_ code */
+	char *message;             /* why it failed or was skipped, else NULL */
+	char *rv_after;            /* resourceVersion after the write, or NULL */
+	json_t *result;            /* the object the server returned, or NULL */
+	char audit_id[KD_AUDIT_ID_SIZE]; /* the intent record ("" when none) */
+} kd_remedy_action;
+
+/* Something planning left out, and why (prune off, an object that is
+ * unknown, synced, ...). */
+typedef struct kd_remedy_skip {
+	char *what;                /* "Deployment shop/web" */
+	char *reason;
+} kd_remedy_skip;
+
+typedef struct kd_remedy_plan {
+	char *cluster;
+	kd_remedy_action *actions;
+	size_t nactions;
+	kd_remedy_skip *skipped;
+	size_t nskipped;
+} kd_remedy_plan;
+
+typedef struct kd_remedy_plan_opts {
+	/* The cluster's policy allows prune (kd_cluster_state.prune).  When
+	 * false, extra objects are listed in `skipped`, never planned. */
+	bool prune;
+	/* Plan no creates for missing objects (patches and prunes only). */
+	bool no_create;
+	/* Planning for self-heal: objects changed under break-glass (status
+	 * BREAKGLASS or carrying kdrift.dev/break-glass) are skipped until
+	 * someone follows up. */
+	bool self_heal;
+} kd_remedy_plan_opts;
+
+/* An empty plan for a cluster. */
+int kd_remedy_plan_new(kd_remedy_plan **out, const char *cluster);
+void kd_remedy_plan_free(kd_remedy_plan *plan);
+
+/*
+ * Adds the revert of some drifted fields of one resource: those whose
+ * kd_diff_field.path equals one of `pointers` or lies below one
+ * ("/spec/template" selects every field under it).  pointers NULL (or
+ * npointers 0) selects every drifted field.  The resource must be DRIFTED or
+ * BREAKGLASS with its diff, desired and live.  KD_ENOTFOUND when a pointer
+ * selects no drifted field (the message names it).
+ */
+int kd_remedy_plan_fields(kd_remedy_plan *plan, const char *app,
+			  const kd_resource *res, const char *const *pointers,
+			  size_t npointers);
+
+/* Adds what reverts one resource: a patch (drifted, break-glass), a create
+ * (missing) or a prune (extra, when opts->prune).  Synced and unknown
+ * resources are listed in `skipped`.  opts may be NULL (no prune). */
+int kd_remedy_plan_object(kd_remedy_plan *plan, const char *app,
+			  const kd_resource *res, const kd_remedy_plan_opts *opts);
+
+/* Every resource of an app / of every app of a cluster.  An app or cluster
+ * that is unknown (unreachable, failed to render) is listed in `skipped`. */
+int kd_remedy_plan_app(kd_remedy_plan *plan, const kd_app_state *app,
+		       const kd_remedy_plan_opts *opts);
+int kd_remedy_plan_cluster(kd_remedy_plan *plan, const kd_cluster_state *cluster,
+			   const kd_remedy_plan_opts *opts);
+
+/* The whole plan as text for a confirmation prompt: each action's preview,
+ * then the skipped objects with their reasons. */
+int kd_remedy_plan_preview(kd_buf *out, const kd_remedy_plan *plan);
+
+/* ---- execution ---------------------------------------------------------- */
+
+typedef struct kd_remedy_exec_opts {
+	bool self_heal;            /* audit mode self-heal, manager kdrift-self-heal */
+	bool dry_run;              /* server-side dryRun=All; nothing is logged */
+	bool confirm_prune;        /* the user confirmed deleting extra objects */
+	const char *audit_path;    /* NULL: kd_audit_default_path() */
+	const char *user;          /* NULL: the login name */
+	const char *session;       /* the TUI session id, or NULL */
+	const char *reason;        /* optional, logged */
+	const char *ticket;        /* optional, logged */
+} kd_remedy_exec_opts;
+
+/*
+ * Runs every action of the plan on `conn` (the cluster's connection; it
+ * must belong to plan->cluster).  Each action gets its outcome; a failed
+ * action does not stop the others.  Returns 0 when all succeeded, else the
+ * code of the first failure with its message set:
+ *   KD_ECONFLICT  the object changed since it was shown (409): nothing was
+ *                 overwritten; refresh and try again;
+ *   KD_EINVAL     prune without confirm_prune, or the server refused the body;
+ *   KD_ERROR      forbidden (403: the credential cannot write) and others.
+ * opts may be NULL (normal mode, no prune).
+ */
+int kd_remedy_execute(kd_remedy_plan *plan, kd_kube_conn *conn,
+		      const kd_remedy_exec_opts *opts);
+
+/* ---- building blocks (also used by break-glass) -------------------------- */
+
+/*
+ * The patch that turns `from` into `to` (two objects of the same kind):
+ * strategic merge for built-in kinds, merge patch otherwise (*type says
+ * which).  Nulls remove fields; keyed lists use merge keys with `$patch:
+ * delete`, `$setElementOrder/F` only when needed, and `$patch: replace` when
+ * keys are duplicated; merged lists of scalars (finalizers) use
+ * `$deleteFromPrimitiveList/F`.  The patch is verified by applying it to
+ * `from`: KD_ERROR if it would not give `to` exactly.  Equal objects give {}.
+ */
+int kd_remedy_patch_between(json_t **out, kd_kube_patch_type *type,
+			    const json_t *from, const json_t *to);
+
+/*
+ * The live object with the selected drifted fields set to their desired
+ * values (or removed, for fields only live has), as reverting would leave
+ * it.  `select` works as in kd_remedy_plan_fields; *nselected (may be NULL)
+ * gets the number of fields used.
+ */
+int kd_remedy_revert_target(json_t **out, size_t *nselected,
+			    const json_t *desired, const json_t *live,
+			    const kd_diff_result *diff,
+			    const char *const *select, size_t nselect);
+
+/* kubectl's client-side-apply form of an object: compact JSON with sorted
+ * keys and a final newline, without the last-applied annotation itself.
+ * A new string. */
+int kd_remedy_last_applied(char **out, const json_t *obj);
+
+/* True when an object carries a GitOps tracking label or annotation
+ * (kdrift.dev/app, app.kubernetes.io/instance, argocd.argoproj.io/...,
+ * kustomize.toolkit.fluxcd.io/...). */
+bool kd_remedy_has_tracking(const json_t *obj);
+
+/* Runs after a successful call and before the outcome is logged (a second
+ * write that belongs to the same change); a failure makes the outcome a
+ * failure.  *result is what the call returned; the function may replace it
+ * (decref the old one) with what its own write returned. */
+typedef int (*kd_remedy_then_fn)(void *ctx, kd_kube_conn *conn,
+				 json_t **result, const char *audit_id);
+
+/* One audited write. */
+typedef struct kd_remedy_write_req {
+	const char *method;        /* "PATCH", "POST" or "DELETE" */
+	const kd_kube_ref *ref;    /* for POST the collection */
+	kd_kube_patch_type patch_type;
+	const json_t *body;        /* patch or object; NULL for DELETE */
+	const char *field_manager; /* not for DELETE */
+	bool dry_run;              /* no audit records when set */
+	const char *uid;           /* DELETE preconditions */
+	const char *resource_version;
+	/* Audit: the record's fields (action, mode, object, ...); `patch`
+	 * defaults to body; phase, status, intent and the versions are set
+	 * here. */
+	kd_audit_entry audit;
+	const char *audit_path;
+	kd_remedy_then_fn then;    /* optional */
+	void *then_ctx;
+} kd_remedy_write_req;
+
+/*
+ * Appends the intent record (fsynced), makes the call, appends the outcome
+ * record.  *result (may be NULL) gets the returned object; audit_id (may be
+ * NULL) the intent's id.  A 409 becomes KD_ECONFLICT "… changed since it was
+ * shown; refresh and try again", a 403 a message naming the context whose
+ * credential may not write.  When the intent cannot be logged, KD_EIO and
+ * no call is made.  With modify (may be NULL), the body is passed through
+ * modify(ctx, body, intent_id) after the intent was logged, so the write can
+ * carry the audit id (break-glass annotations).
+ */
+typedef int (*kd_remedy_modify_fn)(void *ctx, json_t *body, const char *audit_id);
+int kd_remedy_write(json_t **result, char audit_id[KD_AUDIT_ID_SIZE],
+		    kd_kube_conn *conn, const kd_remedy_write_req *req,
+		    kd_remedy_modify_fn modify, void *ctx);
+
+/* "Deployment shop/web" or "Namespace shop" (appended to out). */
+int kd_remedy_describe(kd_buf *out, const char *kind, const char *namespace,
+		       const char *name);
+
+/*
+ * accept — marks drift intentional by writing the live values into the
+ * cluster's own layer in Git (DESIGN §7, "Accept").
+ *
+ * The cluster layer is the app's path template expanded for the cluster; it
+ * must vary by cluster and hold a kustomization.  Into it go:
+ *
+ *  - for drifted fields: a strategic-merge patch
+ *    LAYER/kdrift-accepted/KIND-NAMESPACE-NAME.yaml (lower case, anything
+ *    outside [a-z0-9.-] made '-'; KIND-NAME.yaml for cluster-scoped kinds)
+ *    holding apiVersion, kind, metadata.name and only the accepted fields'
+ *    live values (metadata.namespace only when the name alone is
+ *    ambiguous: kustomize matches patches before an overlay's `namespace:`
+ *    applies, so a namespace there would match nothing), with merge keys
+ *    for keyed lists (containers by
+ *    name, ports by containerPort/port, ...) so the merge lands on the right
+ *    element; a field removed live becomes `null` (or a `$patch: delete`
+ *    list element).  A patch already accepted for the object is merged with
+ *    the new one.  The file is listed under `patches:` (`- path: ...`);
+ *  - for a missing object accepted as absent: the same file holding a
+ *    `$patch: delete` patch;
+ *  - for an extra object: a resource file of the same name, the live object
+ *    without server fields (status, uid, resourceVersion, generation,
+ *    creationTimestamp, managedFields, ownerReferences, the last-applied
+ *    annotation, a Service's clusterIP(s)), listed under `resources:`.
+ *
+ * The kustomization is edited in place (core/data/data.h): comments and layout stay.
+ * Secret values are never written: accepting a Secret's data or stringData,
+ * or an extra Secret, is refused; other Secret fields may be accepted.
+ *
+ * The commit is built on the branch tip's tree (core/source/source.h), never from a
+ * work tree, so uncommitted changes are neither committed nor touched.  The
+ * author and committer are the operator; the message names the cluster, the
+ * object and the fields, carries the reason and the trailers Reason:,
+ * Accepted-By: and Kdrift-Cluster:.  Before anything is published the
+ * cluster layer is rendered at the new commit and diffed against live: the
+ * accepted fields must no longer drift (a later patch in the overlay could
+ * override ours), else nothing is published.
+ *
+ * Publishing.  With a remote (origin unless told otherwise), the base is
+ * the remote branch's tip (fetched first) and the commit is pushed without
+ * force; a refused push (the remote moved) fetches, redoes the whole edit on
+ * the new tip from the files in that tree and pushes again, up to
+ * max_attempts times: a concurrent commit on the remote is kept, never
+ * overwritten.  The local branch then follows by fast-forward only; local
+ * commits not on the remote are never pushed and never lost (the local
+ * branch is left alone and the result says so).  Without a remote the local
+ * branch moves by compare-and-swap and a concurrent local commit causes a
+ * redo in the same way.
+ *
+ * A branch checked out in the repository's work tree: the touched files
+ * must be unmodified there (work tree and index), else the local branch is
+ * not moved (with a remote: the push still happens and the result says to
+ * pull; without one: KD_ECONFLICT before anything is written).  When they
+ * are clean the ref moves and exactly those files are checked out, so the
+ * work tree is not left stale; other uncommitted changes are left as they
+ * are.  A process killed between the ref update and that checkout leaves
+ * the files stale; `git checkout HEAD -- LAYER` repairs it.  A branch
+ * checked out in another (linked) work tree is never moved from here: with
+ * a remote the push happens and the result says to pull there; without
+ * one, KD_ECONFLICT.
+ *
+ * With review_branch the commit goes to that branch instead (created from
+ * the base branch's tip, or added on top when it exists) and that branch is
+ * pushed; the base branch is never touched.
+ *
+ * Crash safety: objects are written before any ref moves and each ref move
+ * is atomic, so a process killed at any step leaves `git fsck` clean and the
+ * branch either unchanged or at the complete new commit.
+ *
+ * Never prints.  Initialises and shuts down libgit2 itself.
+ */
+
+typedef enum kd_accept_kind {
+	KD_ACCEPT_FIELDS = 0,  /* drifted fields: a patch */
+	KD_ACCEPT_ABSENT,      /* missing object: a $patch: delete patch */
+	KD_ACCEPT_RESOURCE,    /* extra object: a resource file */
+} kd_accept_kind;
+
+typedef struct kd_accept_opts {
+	const char *repo;            /* a local repository (work tree or bare), any path inside it */
+	const kd_fleet *fleet;
+	const char *cluster;         /* cluster name in the fleet */
+	const char *app;             /* app name in the fleet */
+	/* The object: desired (as rendered from Git) and live (from the
+	 * cluster), both borrowed.  Both: drifted fields are accepted; only
+	 * desired: the object is missing live and is accepted as absent; only
+	 * live: the object is extra and becomes a resource. */
+	const json_t *desired;
+	const json_t *live;
+	/* JSON pointers of the fields to accept, into live (a field absent
+	 * live is taken from desired and accepted as removed).  nfields == 0:
+	 * every drifted field kd_diff_objects reports (with diff_opts). */
+	const char *const *fields;
+	size_t nfields;
+	const kd_diff_opts *diff_opts; /* may be NULL */
+	const char *reason;          /* required, non-empty */
+	const char *identity;        /* "Name <email>"; NULL: the repository's user.name/email */
+	const char *branch;          /* the branch to commit to; NULL: the one HEAD names */
+	const char *review_branch;   /* commit to this branch instead (--branch), or NULL */
+	const char *remote;          /* NULL: "origin"; used only when configured */
+	bool no_push;                /* commit locally even when a remote is configured */
+	unsigned max_attempts;       /* redo-and-push attempts; 0: 5 */
+	bool dry_run;                /* work out the files from the tip (fetched when
+				      * there is a remote) and stop: no commit, no
+				      * branch moved, no push, no render check */
+	/* Test hook, called after each step: "objects" (blobs, trees and
+	 * the commit written, no ref moved), "verified" (re-rendered),
+	 * "pushed" (the remote branch moved), "ref" (the local branch moved,
+	 * before the work tree checkout); NULL in production. */
+	void (*step_hook)(const char *step, void *arg);
+	void *step_arg;
+} kd_accept_opts;
+
+typedef struct kd_accept_result {
+	char commit[41];             /* the new commit */
+	kd_accept_kind kind;
+	char *branch;                /* the branch that received it */
+	char *layer;                 /* the cluster layer directory */
+	char *file;                  /* the patch or resource file written */
+	char *kustomization;         /* the kustomization edited (maybe unchanged) */
+	char *subject;               /* the commit's first line */
+	bool pushed;                 /* the remote branch has the commit */
+	bool local_updated;          /* the local branch points at the commit */
+	unsigned attempts;           /* 1 unless the remote moved meanwhile */
+	char *note;                  /* why the local branch was not moved, or NULL */
+	char *file_text;             /* the file's new contents, as committed */
+	char *kustomization_text;    /* the kustomization's new contents */
+} kd_accept_result;
+
+/* Accepts as described above.  With dry_run, *out describes what would be
+ * committed (commit is "", pushed and local_updated false).  KD_EINVAL for
+ * bad options, a Secret's values, fields that cannot be accepted (status,
+ * identity fields), an object without drift, or no identity; KD_EUNSUPPORTED when the app has no cluster layer (the message
+ * says how to declare one) or the kustomization cannot be edited in place;
+ * KD_ECONFLICT when the re-render still differs, the work tree blocks a
+ * local-only commit, the branch diverged, or the remote kept moving for
+ * max_attempts. */
+int kd_accept_run(kd_accept_result **out, const kd_accept_opts *opts);
+
+void kd_accept_result_free(kd_accept_result *res);
+
+/* --- The pure parts, exposed for tests and previews. --- */
+
+/* The file name for an object: "deployment-web-api.yaml". */
+int kd_accept_file_name(char **out, const json_t *obj);
+
+/* The strategic-merge patch holding live's values at `fields` (see
+ * kd_accept_opts.fields; removed fields are looked up in desired, which may
+ * be NULL when there are none).  *names (may be NULL) receives a new array
+ * of the fields as people read them ("spec.template.spec.containers[api].image"). */
+int kd_accept_build_patch(json_t **out, json_t **names, const json_t *desired,
+			  const json_t *live, const char *const *fields,
+			  size_t nfields);
+
+/* Merges patch `add` into the earlier accepted patch `base` (keyed lists
+ * element by element); *out is new. */
+int kd_accept_merge_patch(json_t **out, const json_t *base, const json_t *add);
+
+/* The live object as a resource for Git: server fields removed. */
+int kd_accept_clean_resource(json_t **out, const json_t *live);
+
+/*
+ * breakglass — time-boxed, logged manual changes (DESIGN §7, break-glass).
+ *
+ * A session is started with a reason (required), an optional ticket and a
+ * duration capped by the fleet's breakGlass.maxDuration.  Its state lives in
+ * $XDG_STATE_HOME/kdrift/breakglass.json (~/.local/state/kdrift/... when
+ * unset), written atomically at 0600, so every kdrift process of the user
+ * sees the same session; it ends when `end` is called or when its end time
+ * passes.  Starting and ending are logged (break-glass-start/-end).
+ *
+ * Changes are planned first (the patch is computed from old and new, shown
+ * as YAML with Secret values masked, and checked), then applied with the
+ * cluster's break-glass credential: the context named by the fleet's
+ * breakGlass.context template ("{{name}}-breakglass"), refused with a clear
+ * message when the kubeconfig has no such context.  Applying refuses
+ * outside an active session.  Each change writes an audit intent record,
+ * fsynced, BEFORE the API call and the outcome after; the object is
+ * annotated kdrift.dev/break-glass=<intent id> in the same write (a scale
+ * goes through the /scale subresource, which carries only replicas, so the
+ * annotation follows in a second write before the outcome is logged; a
+ * delete leaves nothing to annotate); the field manager is
+ * kdrift-break-glass.
+ *
+ * Ending a session, or starting one while older changes are still open,
+ * lists every break-glass change nobody followed up (kd_audit_open_breakglass)
+ * so each can be accepted into Git or reverted.
+ *
+ * Never prints, never edits YAML itself: the caller runs $EDITOR and hands
+ * over the old and new objects.  Times are passed in (milliseconds since the
+ * epoch) where a test needs to control them.
+ */
+
+#define KD_BREAKGLASS_MANAGER "kdrift-break-glass"
+#define KD_BREAKGLASS_ANNOTATION "kdrift.dev/break-glass"
+
+/* ---- sessions ----------------------------------------------------------- */
+
+typedef struct kd_breakglass_session {
+	char *id;           /* the id of the break-glass-start audit record */
+	char *user;
+	char *reason;
+	char *ticket;       /* or NULL */
+	int64_t start_ms;
+	int64_t end_ms;
+	bool capped;        /* the asked duration was cut to maxDuration */
+} kd_breakglass_session;
+
+typedef struct kd_breakglass_opts {
+	const char *state_path;   /* NULL: kd_breakglass_default_path() */
+	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	const char *user;         /* NULL: the login name */
+} kd_breakglass_opts;
+
+/* $XDG_STATE_HOME/kdrift/breakglass.json, or
+ * ~/.local/state/kdrift/breakglass.json.  New string. */
+int kd_breakglass_default_path(char **out);
+
+void kd_breakglass_session_free(kd_breakglass_session *s);
+
+/*
+ * Starts a session at now_ms for duration_s seconds (<= 0: max_s), at most
+ * max_s (the fleet's breakglass_max_seconds; s->capped tells).  reason must
+ * not be blank.  KD_ECONFLICT while another session is active (the message
+ * names it and its end); an expired one is replaced.  *open (may be NULL)
+ * gets the break-glass changes of earlier sessions still awaiting follow-up.
+ */
+int kd_breakglass_start(kd_breakglass_session **out, kd_audit_list **open,
+			const kd_breakglass_opts *o, const char *reason,
+			const char *ticket, long duration_s, long max_s,
+			int64_t now_ms);
+
+/* The session on record, active or expired; KD_ENOTFOUND when none. */
+int kd_breakglass_load(kd_breakglass_session **out, const char *state_path);
+
+/* True when s is active at now_ms. */
+bool kd_breakglass_active(const kd_breakglass_session *s, int64_t now_ms);
+
+/* Milliseconds left at now_ms (0 when over). */
+int64_t kd_breakglass_remaining_ms(const kd_breakglass_session *s, int64_t now_ms);
+
+/* The session when one is active at now_ms; otherwise KD_EINVAL saying
+ * that break-glass changes need an active session (none, or the one on
+ * record expired at ...). */
+int kd_breakglass_require(kd_breakglass_session **out, const char *state_path,
+			  int64_t now_ms);
+
+/*
+ * Ends the session on record (active or expired): logs break-glass-end,
+ * removes the state file and sets *open (may be NULL) to every break-glass
+ * change still awaiting follow-up.  KD_ENOTFOUND when there is no session.
+ */
+int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o);
+
+/* ---- the credential ------------------------------------------------------ */
+
+/* The break-glass context of a cluster: fleet->breakglass_context expanded
+ * with the cluster's parameters.  KD_ENOTFOUND, naming it and how to fix
+ * it, when the kubeconfig has no such context.  New string. */
+int kd_breakglass_context(char **out, const kd_fleet *fleet,
+			  const kd_cluster *cluster, const kd_kubeconfig *kc);
+
+/* A connection with that credential, named after the cluster. */
+int kd_breakglass_conn_new(kd_kube_conn **out, kd_kube_driver *d,
+			   const kd_fleet *fleet, const kd_cluster *cluster,
+			   const kd_kubeconfig *kc);
+
+/* ---- changes ------------------------------------------------------------- */
+
+typedef enum kd_breakglass_kind {
+	KD_BREAKGLASS_EDIT = 0,   /* audit action break-glass-edit */
+	KD_BREAKGLASS_SCALE,      /* scale */
+	KD_BREAKGLASS_SET_IMAGE,  /* set-image */
+	KD_BREAKGLASS_RESTART,    /* restart */
+	KD_BREAKGLASS_DELETE,     /* delete */
+} kd_breakglass_kind;
+
+typedef struct kd_breakglass_change {
+	kd_breakglass_kind kind;
+	char *cluster;
+	char *api_version;
+	char *kind_name;
+	char *namespace;          /* NULL for cluster-scoped objects */
+	char *name;
+	char *uid;
+	char *resource_version;   /* of the object the change was planned on */
+	kd_kube_patch_type patch_type;
+	json_t *patch;            /* without precondition or annotation; NULL for delete */
+	char *preview;            /* YAML, Secret values masked */
+
+	/* Filled by kd_breakglass_apply. */
+	char audit_id[KD_AUDIT_ID_SIZE]; /* the intent record, "" when none */
+	char *rv_after;
+	json_t *result;           /* the object after the change (NULL for delete) */
+} kd_breakglass_change;
+
+void kd_breakglass_change_free(kd_breakglass_change *ch);
+
+/*
+ * An edit: the patch from `old` (the live object the editor started from)
+ * to `new` (what the operator saved).  KD_EINVAL when new is not an object,
+ * changes apiVersion, kind, name or namespace, or changes nothing; server
+ * fields (status, managedFields, uid, resourceVersion, ...) are not part of
+ * an edit and are ignored on both sides.
+ */
+int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
+			    const json_t *old, const json_t *new_obj);
+
+/* Scale through the /scale subresource to `replicas` (>= 0); KD_EUNSUPPORTED
+ * when the object has no spec.replicas. */
+int kd_breakglass_plan_scale(kd_breakglass_change **out, const char *cluster,
+			     const json_t *live, long replicas);
+
+/* Set the image of the container (or init container) named `container`;
+ * KD_ENOTFOUND lists the containers there are.  Built-in workload kinds
+ * only (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob). */
+int kd_breakglass_plan_set_image(kd_breakglass_change **out, const char *cluster,
+				 const json_t *live, const char *container,
+				 const char *image);
+
+/* `kubectl rollout restart`: the pod template annotation
+ * kubectl.kubernetes.io/restartedAt = now (RFC 3339, UTC).  Deployment,
+ * StatefulSet and DaemonSet only. */
+int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
+			       const json_t *live, int64_t now_ms);
+
+/* Delete, with the live uid and resourceVersion as preconditions. */
+int kd_breakglass_plan_delete(kd_breakglass_change **out, const char *cluster,
+			      const json_t *live);
+
+/*
+ * Applies a planned change with the break-glass connection, inside the
+ * active session (checked now, against the state file): intent record,
+ * the write (resourceVersion precondition, annotation, field manager
+ * kdrift-break-glass), outcome record.  dry_run sends dryRun=All and logs
+ * nothing.  KD_EINVAL outside a session; KD_ECONFLICT when the object
+ * changed since the change was planned (nothing overwritten).
+ */
+int kd_breakglass_apply(kd_breakglass_change *ch, kd_kube_conn *conn,
+			const kd_breakglass_opts *o, bool dry_run);
+
+/*
+ * heal — what the fleet's policy says to do about drift (DESIGN §7,
+ * "Policy"), run once over published cluster states (`kdrift check --heal`).
+ *
+ *  - selfHeal clusters: drift is reverted (and extra objects pruned when the
+ *    policy allows prune), logged as self-heal with field manager
+ *    kdrift-self-heal.  Objects changed under break-glass are never touched
+ *    until someone follows up (they are listed as skipped).
+ *  - alert clusters (and clusters no policy names): drift is only reported.
+ *    Drift that was not reported by the previous heal run is "new"; new
+ *    drift is POSTed as JSON to the webhook (the one given, else the
+ *    cluster policy's), Slack-compatible: a `text` field with a readable
+ *    summary, and a `kdrift` field with the details.
+ *
+ * What was reported is remembered in a small state file
+ * ($XDG_STATE_HOME/kdrift/heal.json, written atomically at 0600): one key per
+ * drifted object and the shape of its drift (fields and live values, Secret
+ * values only as hashes), so the same drift is announced once and a drift
+ * that changes is announced again.  Drift whose webhook POST failed is not
+ * remembered, so the next run tries again.  Clusters outside this run keep
+ * their remembered keys.
+ *
+ * Blocking (network); never prints.  One thread at a time per call; the
+ * store's states are only read.
+ */
+
+typedef struct kd_heal_opts {
+	const char *kubeconfig;   /* NULL: $KUBECONFIG or ~/.kube/config */
+	const char *audit_path;   /* NULL: the default audit log */
+	const char *state_path;   /* NULL: kd_heal_default_path() */
+	const char *webhook;      /* overrides the policies' webhooks; NULL: theirs */
+	const char *revision;     /* for the webhook summary; may be NULL */
+	long webhook_timeout_ms;  /* 0: 10000 */
+} kd_heal_opts;
+
+/* One drifted object on an alert cluster. */
+typedef struct kd_heal_alert {
+	char *app;
+	char *kind;
+	char *namespace;          /* "" for cluster-scoped objects */
+	char *name;
+	kd_status status;
+	size_t nfields;
+	bool is_new;              /* not reported by the previous run */
+	char *key;                /* the remembered key (private) */
+} kd_heal_alert;
+
+typedef struct kd_heal_cluster {
+	char *name;
+	kd_remediation remediation;
+	char *webhook;            /* where its new drift went, or NULL */
+	/* selfHeal: the plan with each action's outcome (NULL when the
+	 * cluster could not be read); alert: NULL. */
+	kd_remedy_plan *plan;
+	int error;                /* 0, or why it could not be healed or read */
+	char *message;
+	kd_heal_alert *alerts;    /* alert clusters */
+	size_t nalerts;
+} kd_heal_cluster;
+
+typedef struct kd_heal_report {
+	kd_heal_cluster *clusters;
+	size_t nclusters;
+	size_t healed;            /* actions that succeeded */
+	size_t failed;            /* actions that failed */
+	size_t new_alerts;
+	size_t webhooks_sent;     /* POSTs answered with 2xx */
+	char *webhook_error;      /* the first failed POST, or NULL */
+} kd_heal_report;
+
+/* $XDG_STATE_HOME/kdrift/heal.json (~/.local/state/... when unset). */
+int kd_heal_default_path(char **out);
+
+/*
+ * Heals and alerts over every cluster state in the store (published with
+ * objects, not statuses_only).  Per-cluster problems (unreachable, a write
+ * that failed) are in the report, not the return value; the return value is
+ * an error only when nothing could be done (bad options, out of memory, the
+ * state file unreadable).
+ */
+int kd_heal_run(kd_heal_report **out, kd_store *store, const kd_fleet *fleet,
+		const kd_heal_opts *opts);
+void kd_heal_report_free(kd_heal_report *r);
+
+/* The webhook body for the new alerts of some clusters (all when cluster
+ * is NULL): {"text": "...", "kdrift": {...}}.  A new reference. */
+int kd_heal_summary(json_t **out, const kd_heal_report *r, const char *cluster,
+		    const char *revision);
+
+/*
+ * act — the one place that changes clusters and Git for the CLI and the UI
+ * (DESIGN §7): revert, accept and break-glass changes.
+ *
+ * It joins the pieces the other modules own: a cluster connection opened
+ * from the fleet and the kubeconfig (the cluster's own context, or the
+ * break-glass credential), a revert plan for a field / object / app /
+ * cluster built from a published kd_cluster_state, its preview, its
+ * execution, an accept of one resource into Git, and applying a planned
+ * break-glass change.  Every write is audited by the functions it calls
+ * (kd_remedy_*, kd_breakglass_*): intent fsynced before the call,
+ * outcome after.
+ *
+ * Outcomes the caller must tell apart:
+ *   KD_ECONFLICT  the object changed since it was shown (HTTP 409): nothing
+ *                 was overwritten; the message says "changed since it was
+ *                 shown; refresh and try again";
+ *   KD_ERROR      with a 403: the message names the context whose credential
+ *                 may not write, and says nothing was changed.
+ *
+ * Thread rules: every function blocks (network, Git) and none prints, so
+ * the UI calls them from a worker thread, never from its own.  A kd_act owns
+ * its own kube driver and connection: use one kd_act from one thread at a
+ * time (open it on the worker, use it there, close it there); different
+ * kd_act values may run on different threads at once.  The kd_cluster_state
+ * and kd_fleet passed in are only read: hold your store reference (and keep
+ * the engine alive) for the duration of the call.  Error messages are
+ * thread-local (kd_error_last() on the calling thread).
+ */
+
+typedef struct kd_act kd_act;
+
+typedef struct kd_act_opts {
+	const char *kubeconfig;   /* NULL: $KUBECONFIG, else ~/.kube/config */
+	/* Connect with the fleet's break-glass credential (breakGlass.context)
+	 * instead of the cluster's own context. */
+	bool breakglass;
+	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	const char *state_path;   /* break-glass session state; NULL: the default */
+	const char *user;         /* NULL: the login name */
+	const char *session;      /* the UI session id for audit records, or NULL */
+	long timeout_ms;          /* one operation across its retries; 0: 60000 */
+} kd_act_opts;
+
+/* Opens a connection to `cluster` (a name in the fleet).  `fleet` is
+ * borrowed and must outlive the kd_act; opts may be NULL.  KD_ENOTFOUND
+ * when the fleet has no such cluster or the kubeconfig no such context. */
+int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
+		const kd_act_opts *opts);
+void kd_act_close(kd_act *a);
+
+const char *kd_act_cluster(const kd_act *a);
+/* The kubeconfig context the connection uses. */
+const char *kd_act_context(const kd_act *a);
+
+/* Reads one object fresh from the cluster (for break-glass edits and for
+ * objects the engine does not track).  KD_ENOTFOUND when the cluster does
+ * not serve the kind or has no such object.  namespace NULL or "" for
+ * cluster-scoped kinds. */
+int kd_act_get(json_t **out, kd_act *a, const char *api_version,
+	       const char *kind, const char *namespace, const char *name);
+
+/* ---- what to act on ------------------------------------------------------- */
+
+/* Selects within a published cluster state.  app NULL: every app (a cluster
+ * revert).  kind NULL: the whole app.  With an object (kind, namespace, name;
+ * namespace NULL or "" for cluster-scoped), pointers select some of its
+ * drifted fields (a pointer selects itself and everything below it; NULL /
+ * 0: every field). */
+typedef struct kd_act_target {
+	const char *app;
+	const char *kind;            /* matched case-insensitively */
+	const char *namespace;
+	const char *name;
+	const char *const *pointers;
+	size_t npointers;
+} kd_act_target;
+
+/* Finds the target's app and resource (*res NULL when t->kind is NULL).
+ * KD_ENOTFOUND naming what is missing.  Both may be NULL.  The results point
+ * into st. */
+int kd_act_find(const kd_app_state **app, const kd_resource **res,
+		const kd_cluster_state *st, const kd_act_target *t);
+
+/* ---- revert --------------------------------------------------------------- */
+
+/*
+ * Plans the revert of the target.  Extra objects are planned for deletion
+ * only when `prune` is asked AND the cluster's policy allows it
+ * (st->prune); otherwise they are listed in plan->skipped with the reason.
+ * self_heal skips objects changed under break-glass.  Never talks to the
+ * cluster.  States published with statuses_only lack the objects: KD_EINVAL.
+ */
+int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
+		       const kd_act_target *t, bool prune, bool self_heal);
+
+/* The plan as text for confirmation (kd_remedy_plan_preview). */
+int kd_act_preview(kd_buf *out, const kd_remedy_plan *plan);
+
+typedef struct kd_act_revert_opts {
+	bool dry_run;             /* server-side dry run; nothing logged */
+	bool confirm_prune;       /* the operator confirmed the deletions */
+	bool self_heal;           /* logged as self-heal (manager kdrift-self-heal) */
+	const char *reason;       /* optional, logged */
+	const char *ticket;       /* optional, logged */
+} kd_act_revert_opts;
+
+/*
+ * Executes the plan on the connection (plan->cluster must be a's cluster).
+ * Every action gets its outcome (done, error, message); a failure does not
+ * stop the others.  Returns 0 when all succeeded, else the code of the first
+ * failure (KD_ECONFLICT, 403 as KD_ERROR, ... see above).  o may be NULL.
+ */
+int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o);
+
+/* ---- accept ----------------------------------------------------------------- */
+
+typedef struct kd_act_accept_req {
+	const char *repo;            /* the local GitOps repository */
+	const char *app;
+	const kd_resource *res;      /* with desired and/or live (not statuses_only) */
+	/* Fields, selected among res's drifted fields as for kd_act_target
+	 * (NULL / 0: every drifted field). */
+	const char *const *pointers;
+	size_t npointers;
+	const char *reason;          /* required */
+	const char *identity;        /* "Name <email>", or NULL for the repository's */
+	const char *branch;          /* NULL: the branch HEAD names */
+	const char *review_branch;   /* commit there instead, or NULL */
+	bool no_push;
+	bool dry_run;                /* work out the files only (preview) */
+} kd_act_accept_req;
+
+/* Accepts the resource's live values into the cluster's layer in Git
+ * (kd_accept_run; see core/act/act.h for the refusals: Secret data,
+ * status fields, no cluster layer, ...).  Needs no cluster connection. */
+int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
+		  const char *cluster, const kd_act_accept_req *req);
+
+/* ---- break-glass ------------------------------------------------------------ */
+
+/*
+ * Applies a change planned with kd_breakglass_plan_* (core/act/act.h) on
+ * a kd_act opened with opts.breakglass, inside the active session: audited,
+ * the object annotated with the audit id.  KD_EINVAL outside a session or
+ * when `a` does not use the break-glass credential; KD_ECONFLICT when the
+ * object changed since it was read.
+ */
+int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * audit — kdrift's tamper-evident audit log.
+ *
+ * Owns the log file: appending records, verifying the hash chain, reading
+ * records back with a filter, and finding break-glass changes nobody has
+ * followed up yet.  Never prints, never makes API calls, never writes a
+ * Secret value.
+ *
+ * Format: JSON Lines (one compact JSON object per line, '\n' terminated).
+ * Every record carries
+ *
+ *   seq      1 for the first record, previous seq + 1 after that
+ *   prev     SHA-256 (lowercase hex) of the previous record's line bytes,
+ *            exactly as stored, without the terminating '\n'; the first
+ *            record's prev is KD_AUDIT_GENESIS (64 zeros)
+ *   id       "YYYYMMDDTHHMMSSmmmZ-" + 16 random hex digits: unique, and
+ *            sorts by time (to the millisecond)
+ *   time     RFC 3339 UTC with milliseconds, "2026-11-26T03:05:19.123Z"
+ *   user, host, mode, session, reason, ticket, cluster,
+ *   object   {apiVersion, kind, namespace, name, uid}
+ *   action, phase ("intent" | "outcome"),
+ *   intent   the id of the intent record an outcome answers (or null)
+ *   patch    the change, Secret values masked (see kd_audit_mask_secret)
+ *   resourceVersion {before, after}
+ *   outcome  null on intents, {status: "success" | "failure", message}
+ *
+ * Absent optional values are written as null, so every record has every key.
+ *
+ * Durability: kd_audit_append returns only after the line was written with a
+ * single write() and fsync()ed (and the directory too when the file was
+ * created).  A caller about to change a cluster appends the intent record,
+ * makes the API call only when that append returned 0, then appends the
+ * outcome record with `intent` set to the intent's id.
+ *
+ * Interrupted writes: a crash can leave a last line without its '\n'.  The
+ * next append does not refuse (an operator in an incident must still be able
+ * to act): it starts its record on a new line and chains it to the last
+ * complete record, so the partial line is never part of the chain.
+ * kd_audit_verify still reports the partial line (as truncated at the end of
+ * the file, as malformed once later records follow it); deleting that line
+ * makes the log verify clean again.  (A partial line that is a whole record
+ * linking correctly to the one before, so only its '\n' was lost, stays in
+ * the chain.)  An append refuses, with a message
+ * telling the operator to run `kdrift audit verify`, when the last complete
+ * line is not a valid record, because it cannot know what to chain to.
+ *
+ * Limits of a hash chain, stated so nobody relies on more: an edit of the
+ * LAST record, or removing whole records from the end, leaves a chain that
+ * is still consistent.  kd_audit_verify reports the head (the last record's
+ * hash and seq) so it can be compared with a copy kept elsewhere.
+ */
+#ifndef KD_AUDIT_H
+#define KD_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+#define KD_AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+#define KD_AUDIT_MASK "<masked>"   /* replaces every Secret value */
+#define KD_AUDIT_ID_SIZE 37        /* 36 characters + NUL */
+
+/* Known actions.  Others are allowed (lowercase letters, digits and '-'),
+ * so new remedies need no change here. */
+#define KD_AUDIT_ACTION_REVERT "revert"
+#define KD_AUDIT_ACTION_ACCEPT "accept"
+#define KD_AUDIT_ACTION_PRUNE "prune"
+#define KD_AUDIT_ACTION_SELF_HEAL "self-heal"
+#define KD_AUDIT_ACTION_BREAK_GLASS_EDIT "break-glass-edit"
+#define KD_AUDIT_ACTION_SCALE "scale"
+#define KD_AUDIT_ACTION_SET_IMAGE "set-image"
+#define KD_AUDIT_ACTION_RESTART "restart"
+#define KD_AUDIT_ACTION_DELETE "delete"
+#define KD_AUDIT_ACTION_CREATE "create"
+#define KD_AUDIT_ACTION_BREAK_GLASS_START "break-glass-start"
+#define KD_AUDIT_ACTION_BREAK_GLASS_END "break-glass-end"
+/* Marks a break-glass change as seen and deliberately left as it is. */
+#define KD_AUDIT_ACTION_ACKNOWLEDGE "acknowledge"
+
+enum kd_audit_mode {
+	KD_AUDIT_MODE_NORMAL = 0,
+	KD_AUDIT_MODE_BREAK_GLASS,
+	KD_AUDIT_MODE_SELF_HEAL,
+};
+
+enum kd_audit_phase {
+	KD_AUDIT_PHASE_INTENT = 0,
+	KD_AUDIT_PHASE_OUTCOME,
+};
+
+enum kd_audit_status {
+	KD_AUDIT_STATUS_NONE = 0, /* intent records */
+	KD_AUDIT_STATUS_SUCCESS,
+	KD_AUDIT_STATUS_FAILURE,
+};
+
+/* The object a record is about; every field may be NULL. */
+typedef struct kd_audit_object {
+	const char *api_version;
+	const char *kind;
+	const char *namespace_;
+	const char *name;
+	const char *uid;
+} kd_audit_object;
+
+/* What the caller says about one record; all strings are borrowed and may be
+ * NULL unless noted.  kd_audit_append fills in seq, prev, id and time. */
+typedef struct kd_audit_entry {
+	enum kd_audit_mode mode;
+	enum kd_audit_phase phase;
+	const char *action;       /* required, e.g. KD_AUDIT_ACTION_REVERT */
+	const char *user;         /* NULL: the login name of the effective uid */
+	const char *host;         /* NULL: gethostname() */
+	const char *session;      /* the break-glass or TUI session id */
+	const char *reason;
+	const char *ticket;
+	const char *cluster;
+	kd_audit_object object;
+	const json_t *patch;      /* borrowed; a masked copy is written */
+	const char *intent_id;    /* outcome records: the intent's id */
+	const char *rv_before;    /* resourceVersion the change was made against */
+	const char *rv_after;     /* resourceVersion the API server returned */
+	enum kd_audit_status status; /* required on outcomes, NONE on intents */
+	const char *message;      /* outcome message (the API error on failure) */
+} kd_audit_entry;
+
+/* $XDG_STATE_HOME/kdrift/audit.jsonl, or ~/.local/state/kdrift/audit.jsonl
+ * when XDG_STATE_HOME is unset or not absolute.  New string. */
+int kd_audit_default_path(char **out);
+
+/*
+ * Appends one record to the log at `path` (NULL: the default path), creating
+ * missing directories (0700) and the file (0600).  Concurrent kdrift
+ * processes (and threads: each call opens its own descriptor) serialise on
+ * an exclusive flock() held from reading the tail to the fsync; flock does
+ * not serialise across hosts on every network file system, so keep the log
+ * local.  On success the record is
+ * durable and its id is copied into `id` (may be NULL).  On failure the
+ * caller must not make the change it was about to log.  Nothing was added
+ * to the chain, except when fsync itself failed after the write: then the
+ * record may remain, and reads as what it is, an intent never carried out.  KD_EINVAL for an invalid entry, KD_EIO for file errors,
+ * KD_ECONFLICT when the log's last line cannot be chained to.
+ */
+int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path,
+		    const kd_audit_entry *entry);
+
+/*
+ * A masked deep copy of `value` (an object, a merge or strategic-merge
+ * patch, an RFC 6902 JSON patch array, or a List) for audit and messages:
+ * when `kind` is "Secret", or the value itself declares kind "Secret",
+ * every value under data and stringData, and the
+ * kubectl.kubernetes.io/last-applied-configuration annotation (which holds
+ * a copy of them), becomes KD_AUDIT_MASK.  Keys stay, so the log still says
+ * which keys changed; null (key removal in a merge patch) stays null.
+ * `kind` may be NULL.  *out is a new reference.
+ */
+int kd_audit_mask_secret(json_t **out, const json_t *value, const char *kind);
+
+/* ---- reading ---- */
+
+/* One record read back.  `json` is the whole parsed record, owned by
+ * whatever returned it; the string fields point into it (NULL when absent
+ * or not strings). */
+typedef struct kd_audit_record {
+	size_t line;              /* 1-based line number in the file */
+	int64_t seq;
+	json_t *json;
+	const char *id;
+	const char *time;
+	const char *mode;
+	const char *phase;
+	const char *action;
+	const char *cluster;
+	const char *intent_id;
+	int64_t time_ms;          /* time as milliseconds since the epoch */
+} kd_audit_record;
+
+typedef struct kd_audit_filter {
+	int64_t since_ms;         /* time >= since_ms; 0: no lower bound */
+	int64_t until_ms;         /* time <  until_ms; 0: no upper bound */
+	const char *cluster;      /* NULL: any */
+	const char *action;       /* NULL: any */
+	/* Records whose id, or whose intent id, is one of these (so asking for
+	 * an intent also shows its outcome).  NULL or n_ids 0: any. */
+	const char *const *ids;
+	size_t n_ids;
+} kd_audit_filter;
+
+/* Called for each matching record in file order; returning non-zero stops
+ * the walk and kd_audit_read returns that value. */
+typedef int (*kd_audit_visit_fn)(const kd_audit_record *rec, void *ctx);
+
+/*
+ * Walks the records of the log at `path` (NULL: default) that match
+ * `filter` (NULL: all).  Lines that are not valid records are skipped (verify
+ * reports them).  A log that does not exist yet is empty, not an error.
+ */
+int kd_audit_read(const char *path, const kd_audit_filter *filter,
+		  kd_audit_visit_fn visit, void *ctx);
+
+/* One line for `kdrift audit show` and the TUI's audit list:
+ * "TIME USER MODE ACTION PHASE[/STATUS] CLUSTER KIND NAMESPACE/NAME ID",
+ * fields that are absent shown as "-".  Appends to out. */
+int kd_audit_record_summary(kd_buf *out, const kd_audit_record *rec);
+
+/* Records collected into an array (for the TUI's audit view). */
+typedef struct kd_audit_list {
+	kd_audit_record *items;
+	size_t count;
+} kd_audit_list;
+
+int kd_audit_list_load(kd_audit_list **out, const char *path,
+		       const kd_audit_filter *filter);
+void kd_audit_list_free(kd_audit_list *list);
+
+/*
+ * Parses a --since / --until argument into milliseconds since the epoch:
+ * an RFC 3339 time ("2026-11-26T03:05:19Z", fraction and offset optional),
+ * a date ("2026-11-26", midnight UTC), or a duration before `now_ms`
+ * ("90s", "30m", "2h", "7d").  KD_EINVAL names the text.
+ */
+int kd_audit_parse_time(int64_t *out_ms, const char *text, int64_t now_ms);
+
+/* Milliseconds since the epoch, now. */
+int64_t kd_audit_now_ms(void);
+
+/*
+ * Break-glass changes awaiting follow-up, in file order: every break-glass
+ * record that changed (or may have changed) a cluster object — an outcome
+ * with status success, or an intent whose outcome was never written (the
+ * process died during the call, so the change may have happened) — with no
+ * later successful accept, revert or acknowledge record for the same
+ * cluster and object (kind, namespace, name and API group).  Records of
+ * actions break-glass-start and break-glass-end are not changes.
+ */
+int kd_audit_open_breakglass(kd_audit_list **out, const char *path);
+
+/* ---- verification ---- */
+
+enum kd_audit_problem_kind {
+	KD_AUDIT_MALFORMED = 1, /* not JSON, or a required field is missing */
+	KD_AUDIT_TRUNCATED,     /* the last line has no '\n': an interrupted write */
+	KD_AUDIT_EDITED,        /* the record's hash no longer matches the next prev */
+	KD_AUDIT_REMOVED,       /* records are missing before this line */
+	KD_AUDIT_REORDERED,     /* the record's predecessor is elsewhere in the file */
+	KD_AUDIT_DUPLICATE,     /* the same line appears earlier in the file */
+	KD_AUDIT_BROKEN,        /* the chain breaks in a way none of the above explains */
+};
+
+typedef struct kd_audit_problem {
+	size_t line;                     /* 1-based */
+	enum kd_audit_problem_kind kind;
+	char *message;                   /* "line 12: ..." */
+} kd_audit_problem;
+
+typedef struct kd_audit_verify_result {
+	bool ok;                  /* no problem found */
+	size_t lines;             /* lines read, including bad ones */
+	size_t records;           /* well-formed records */
+	int64_t head_seq;         /* seq of the last well-formed record, 0 if none */
+	char head[65];            /* hash of that record's line, or KD_AUDIT_GENESIS */
+	kd_audit_problem *problems;
+	size_t n_problems;
+} kd_audit_verify_result;
+
+/*
+ * Reads the whole log at `path` (NULL: default) and checks the chain.
+ * Problems in the log are reported in *out (ok false), not as an error: the
+ * function fails only when the file cannot be read (KD_ENOTFOUND when it does
+ * not exist) or memory runs out.
+ */
+int kd_audit_verify(kd_audit_verify_result **out, const char *path);
+void kd_audit_verify_result_free(kd_audit_verify_result *result);
+
+/* "malformed", "truncated", "edited", ... */
+const char *kd_audit_problem_name(enum kd_audit_problem_kind kind);
+
+#endif

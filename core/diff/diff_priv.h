@@ -1,0 +1,73 @@
+/*
+ * diff_walk — private to the diff module (diff.c, diff_walk.c): the state of
+ * one walk over desired, live and last-applied, shared between the generic
+ * field walk and the Secret walk.  Not an interface for other modules:
+ * everything here may change with the walk.
+ */
+
+#ifndef KD_DIFF_PRIV_H
+#define KD_DIFF_PRIV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diff/diff.h"
+#include "base/base.h"
+
+/* Real objects nest about 15 deep; anything near this is hostile. */
+#define KD_DIFF_MAX_DEPTH 100
+
+#define KD_DIFF_LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+typedef struct kd_diff_walk {
+	kd_diff_result *res;
+	size_t cap;
+	kd_buf dpath;                 /* pointer with desired indices */
+	kd_buf lpath;                 /* pointer with live indices */
+	size_t dlen[KD_DIFF_MAX_DEPTH + 2];   /* path lengths before each push */
+	size_t llen[KD_DIFF_MAX_DEPTH + 2];
+	/* field name per depth; NULL for list elements */
+	const char *keys[KD_DIFF_MAX_DEPTH + 2];
+	const kd_managed_node *mn[KD_DIFF_MAX_DEPTH + 2];
+	unsigned depth;
+	kd_managed *mf;
+	const char **ptrs;            /* ignored JSON pointers (borrowed) */
+	size_t nptrs;
+	uint64_t ignored_owners;      /* entries of ignored managers */
+	/* entries whose live-only fields are drift: hand-editing managers
+	 * and the server-side applier of desired (its Apply entries) */
+	uint64_t counted_owners;
+	uint64_t object_writers;      /* entries without a subresource (only
+				       * those can remove arbitrary fields) */
+	int applier;                  /* entry that wrote last-applied, or -1 */
+	bool hpa, secret, aggregated, cluster_scoped;
+	bool webhook_kind, crd, apiservice, quota, limitrange;
+} kd_diff_walk;
+
+bool kd_diff_walk_is_empty(const json_t *v);
+
+/* Enters a child: a map field (key) or a list element (key NULL, with its
+ * desired and live indices); mn is its managedFields node or NULL.  Pop
+ * after every push, also a failed one. */
+int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
+		      size_t lindex, const kd_managed_node *mn);
+void kd_diff_walk_pop(kd_diff_walk *w);
+
+/* True when ignoreDifferences removes the current field. */
+bool kd_diff_walk_ignored(const kd_diff_walk *w);
+
+/* Append a drifted field at the current path (values borrowed), attributed
+ * to the manager that wrote it (changed, added) or that last wrote its
+ * parent (removed: live lacks it). */
+int kd_diff_walk_changed(kd_diff_walk *w, const json_t *d, const json_t *l);
+int kd_diff_walk_added(kd_diff_walk *w, const json_t *l);
+int kd_diff_walk_removed(kd_diff_walk *w, const json_t *d, bool never);
+void kd_diff_walk_field_clear(kd_diff_field *f);
+
+/* Compares the current field of the three documents (any may be NULL). */
+int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,
+		      const json_t *la);
+
+#endif

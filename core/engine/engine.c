@@ -1,0 +1,536 @@
+/*
+ * engine — lifecycle, cluster selection, the scheduler loop shared by
+ * kd_engine_run_once and the background thread, Git fetches and requests
+ * from other threads (see engine.h).
+ */
+#include "engine_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "base/base.h"
+
+#define DEFAULT_FETCH_S 60
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_CONCURRENCY 64
+#define WATCH_BATCH 50
+
+int64_t eng_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void eng_busy(eng_cluster *cl, bool on)
+{
+	if (on != cl->busy) {
+		cl->busy = on;
+		kd_store_busy(cl->e->store, on ? 1 : -1);
+	}
+}
+
+static int dup_opt(char **out, const char *s)
+{
+	*out = NULL;
+	if (s && !(*out = strdup(s)))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int copy_opts(kd_engine *e, const kd_engine_opts *o)
+{
+	size_t n = 0, i;
+
+	e->opts = *o;
+	if (dup_opt(&e->repo, o->repo ? o->repo : ".") < 0 ||
+	    dup_opt(&e->revision, o->revision) < 0 ||
+	    dup_opt(&e->fleet_file, o->fleet_file ? o->fleet_file : "kdrift.yaml") < 0 ||
+	    dup_opt(&e->kubeconfig_path, o->kubeconfig) < 0 ||
+	    dup_opt(&e->selector_text, o->cluster_selector) < 0 ||
+	    dup_opt(&e->app_name, o->app) < 0)
+		return KD_ENOMEM;
+	if (o->clusters) {
+		while (o->clusters[n])
+			n++;
+		if (!(e->cluster_names = calloc(n + 1, sizeof(char *))))
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			if (dup_opt(&e->cluster_names[i], o->clusters[i]) < 0)
+				return KD_ENOMEM;
+	}
+	e->opts.repo = e->repo;
+	e->opts.revision = e->revision;
+	e->opts.fleet_file = e->fleet_file;
+	e->opts.kubeconfig = e->kubeconfig_path;
+	e->opts.cluster_selector = e->selector_text;
+	e->opts.app = e->app_name;
+	e->opts.clusters = (const char *const *)e->cluster_names;
+	if (e->opts.fetch_interval_s <= 0)
+		e->opts.fetch_interval_s = DEFAULT_FETCH_S;
+	if (e->opts.timeout_s <= 0)
+		e->opts.timeout_s = DEFAULT_TIMEOUT_S;
+	if (e->opts.concurrency <= 0)
+		e->opts.concurrency = DEFAULT_CONCURRENCY;
+	return 0;
+}
+
+static bool name_listed(char **names, const char *name)
+{
+	for (; names && *names; names++)
+		if (strcmp(*names, name) == 0)
+			return true;
+	return false;
+}
+
+/* The clusters to reconcile: named ones, those the selector matches, and
+ * with --app only those the app is deployed to. */
+static int select_clusters(kd_engine *e)
+{
+	const kd_fleet *f = e->fleet;
+	const kd_app *app = NULL;
+	kd_selector sel = { 0 };
+	const char **names = NULL;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (e->app_name && !(app = kd_fleet_app(f, e->app_name)))
+		return kd_error_set(KD_ENOTFOUND, "%s has no app '%s'", f->file, e->app_name);
+	for (i = 0; e->cluster_names && e->cluster_names[i]; i++)
+		if (!kd_fleet_cluster(f, e->cluster_names[i]))
+			return kd_error_set(KD_ENOTFOUND, "%s has no cluster '%s'", f->file,
+					    e->cluster_names[i]);
+	if (e->selector_text && (rc = kd_selector_parse_text(&sel, e->selector_text)) < 0)
+		return kd_error_wrap(rc, "--clusters: ");
+	if (!(e->cl = calloc(f->nclusters ? f->nclusters : 1, sizeof(*e->cl))) ||
+	    !(names = calloc(f->nclusters + 1, sizeof(*names)))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < f->nclusters; i++) {
+		const kd_cluster *c = &f->clusters[i];
+		eng_cluster *cl;
+
+		if ((e->cluster_names && !name_listed(e->cluster_names, c->name)) ||
+		    (e->selector_text && !kd_selector_matches(&sel, c->labels)) ||
+		    (app && !kd_fleet_app_targets(app, c)))
+			continue;
+		cl = &e->cl[n];
+		cl->e = e;
+		cl->fc = c;
+		cl->slot = n;
+		if (!(cl->live = json_object())) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		names[n++] = c->name;
+	}
+	e->ncl = n;
+	rc = kd_store_new(&e->store, names, n);
+cleanup:
+	kd_selector_free(&sel);
+	free(names);
+	return rc;
+}
+
+int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
+{
+	kd_engine_opts none = { 0 };
+	kd_source_opts sopts = { 0 };
+	kd_engine *e;
+	int rc;
+
+	*out = NULL;
+	if (!(e = calloc(1, sizeof(*e))))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	e->cmd_fd[0] = e->cmd_fd[1] = -1;
+	pthread_mutex_init(&e->mu, NULL);
+	if ((rc = copy_opts(e, opts ? opts : &none)) < 0)
+		goto fail;
+	sopts.revision = e->revision;
+	sopts.worktree = e->opts.worktree;
+	if ((rc = kd_source_open(&e->src, e->repo, &sopts)) < 0 ||
+	    (rc = kd_fleet_load(&e->fleet, e->src, e->fleet_file)) < 0 ||
+	    (rc = select_clusters(e)) < 0 ||
+	    (rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0 ||
+	    (rc = kd_kube_driver_new(&e->drv)) < 0)
+		goto fail;
+	/* check lets go of each cluster's objects at once: nothing to share */
+	if (!e->opts.statuses_only && !(e->intern = json_object())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!(e->render_cache = json_object()) || !(e->base_cache = json_object()) ||
+	    !(e->refresh_names = json_array())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (pipe(e->cmd_fd) < 0) {
+		rc = kd_error_set(KD_EIO, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(e->cmd_fd[0], F_SETFL, O_NONBLOCK);
+	fcntl(e->cmd_fd[1], F_SETFL, O_NONBLOCK);
+	kd_kube_driver_set_wake_fd(e->drv, e->cmd_fd[0]);
+	kd_kube_options_init(&e->kopt);
+	/* the engine's own per-cluster deadline ends a reconcile first (the
+	 * client's limits only back it up); the engine retries failed clusters
+	 * itself, so the client gives up sooner than it would alone */
+	e->kopt.request_timeout_ms = (long)e->opts.timeout_s * 1000 + 1000;
+	e->kopt.deadline_ms = (long)e->opts.timeout_s * 1000 + 1000;
+	e->kopt.max_retries = 3;
+	e->kopt.qps = 50;
+	e->kopt.burst = 100;
+	e->fetched_at = time(NULL);
+	kd_store_set_source(e->store, kd_source_label(e->src), kd_source_revision(e->src),
+			    e->fetched_at);
+	*out = e;
+	return 0;
+fail:
+	kd_engine_free(e);
+	return rc;
+}
+
+void kd_engine_free(kd_engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	kd_engine_stop(e);
+	for (i = 0; i < e->ncl; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		eng_cluster_reset(cl);
+		eng_apps_free(cl);
+		eng_diffs_free(cl);
+		json_decref(cl->live);
+		free(cl->reason);
+	}
+	free(e->cl);
+	kd_kube_driver_free(e->drv);
+	kd_kubeconfig_free(e->kc);
+	json_decref(e->render_cache);
+	json_decref(e->base_cache);
+	json_decref(e->intern);
+	json_decref(e->refresh_names);
+	kd_store_free(e->store);
+	kd_fleet_free(e->fleet);
+	for (i = 0; i < e->nold_fleets; i++)
+		kd_fleet_free(e->old_fleets[i]);
+	free(e->old_fleets);
+	kd_source_free(e->src);
+	if (e->cmd_fd[0] >= 0)
+		close(e->cmd_fd[0]);
+	if (e->cmd_fd[1] >= 0)
+		close(e->cmd_fd[1]);
+	pthread_mutex_destroy(&e->mu);
+	free(e->repo);
+	free(e->revision);
+	free(e->fleet_file);
+	free(e->kubeconfig_path);
+	free(e->selector_text);
+	free(e->app_name);
+	for (i = 0; e->cluster_names && e->cluster_names[i]; i++)
+		free(e->cluster_names[i]);
+	free(e->cluster_names);
+	free(e);
+}
+
+kd_store *kd_engine_store(kd_engine *e)
+{
+	return e->store;
+}
+
+const kd_fleet *kd_engine_fleet(const kd_engine *e)
+{
+	return __atomic_load_n(&e->fleet, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the scheduler ------------------------------------------------------- */
+
+static void queue(eng_cluster *cl)
+{
+	cl->queued = true;
+	eng_busy(cl, true);
+}
+
+/* Starts queued clusters while fewer than `concurrency` are reconciling,
+ * and advances every cluster's timers.  Returns the milliseconds until the
+ * next timer, at most max_ms. */
+static int schedule(kd_engine *e, int max_ms)
+{
+	size_t i, active = 0, started, queued = 0;
+	int64_t now = eng_now_ms(), next = now + max_ms;
+
+	for (i = 0; i < e->ncl; i++)
+		eng_cluster_tick(&e->cl[i], now);
+	for (i = 0; i < e->ncl; i++)
+		active += eng_cluster_active(&e->cl[i]);
+	for (i = 0; i < e->ncl && active < (size_t)e->opts.concurrency; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (!cl->queued)
+			continue;
+		cl->queued = false;
+		eng_cluster_start(cl);
+		active += eng_cluster_active(cl);
+	}
+	/* watches start once every queued cluster has started its reconcile
+	 * (never waiting for a slow one), a batch per pass */
+	for (i = 0; i < e->ncl; i++)
+		queued += e->cl[i].queued;
+	for (i = 0, started = 0; queued == 0 && i < e->ncl && started < WATCH_BATCH; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (!cl->queued && cl->watches_pending) {
+			eng_cluster_start_watches(cl);
+			started++;
+		}
+	}
+	if (started)
+		next = now;
+	for (i = 0; i < e->ncl; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (eng_cluster_active(cl) && cl->deadline_ms && cl->deadline_ms < next)
+			next = cl->deadline_ms;
+		if (cl->phase == PHASE_FAILED && cl->retry_ms && cl->retry_ms < next)
+			next = cl->retry_ms;
+		if (cl->dirty && cl->publish_ms < next)
+			next = cl->publish_ms;
+	}
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static bool work_left(const kd_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncl; i++)
+		if (e->cl[i].queued || eng_cluster_active(&e->cl[i]))
+			return true;
+	return false;
+}
+
+int kd_engine_run_once(kd_engine *e)
+{
+	size_t i;
+	int rc = 0;
+
+	if (e->running)
+		return kd_error_set(KD_EINVAL, "the engine is already running");
+	for (i = 0; i < e->ncl; i++)
+		queue(&e->cl[i]);
+	while (work_left(e)) {
+		int wait = schedule(e, 200);
+
+		if (!work_left(e))
+			break;
+		if ((rc = kd_kube_run(e->drv, wait)) < 0)
+			break;
+	}
+	for (i = 0; i < e->ncl; i++)
+		eng_cluster_reset(&e->cl[i]);
+	return rc;
+}
+
+/* ---- the background thread ----------------------------------------------- */
+
+static void wake_thread(kd_engine *e)
+{
+	ssize_t r;
+
+	do
+		r = write(e->cmd_fd[1], "!", 1);
+	while (r < 0 && errno == EINTR);
+}
+
+static void drain_cmds(kd_engine *e)
+{
+	char buf[64];
+
+	while (read(e->cmd_fd[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* A new revision: the fleet file is read again and every app rendered
+ * anew; a watched cluster is diffed again against the live objects it has,
+ * unless the new desired state uses kinds it does not watch.  The old fleet stays allocated (clusters keep pointing into it when
+ * the new one dropped them; readers may hold it). */
+static void reload(kd_engine *e)
+{
+	kd_fleet *nf = NULL, **old;
+	size_t i;
+
+	if (kd_fleet_load(&nf, e->src, e->fleet_file) < 0) {
+		kd_store_log(e->store, KD_LOG_ERROR, NULL, "%s", kd_error_last());
+		return;
+	}
+	if (!(old = realloc(e->old_fleets, (e->nold_fleets + 1) * sizeof(*old)))) {
+		kd_fleet_free(nf);
+		return;
+	}
+	e->old_fleets = old;
+	old[e->nold_fleets++] = e->fleet;
+	__atomic_store_n(&e->fleet, nf, __ATOMIC_RELEASE);
+	json_object_clear(e->render_cache);
+	json_object_clear(e->base_cache);
+	for (i = 0; i < e->ncl; i++) {
+		eng_cluster *cl = &e->cl[i];
+		const kd_cluster *c = kd_fleet_cluster(nf, cl->fc->name);
+
+		if (c)
+			cl->fc = c;
+		else
+			kd_store_log(e->store, KD_LOG_WARN, cl->fc->name,
+				     "no longer in %s; kept as it was", nf->file);
+		eng_apps_free(cl);
+		if (!eng_cluster_rerender(cl))
+			queue(cl);
+	}
+}
+
+static void fetch(kd_engine *e)
+{
+	char *before = strdup(kd_source_revision(e->src));
+
+	kd_store_busy(e->store, 1);
+	if (kd_source_fetch(e->src) < 0) {
+		kd_store_log(e->store, KD_LOG_ERROR, NULL, "fetch failed: %s", kd_error_last());
+	} else {
+		e->fetched_at = time(NULL);
+		if (before && strcmp(before, kd_source_revision(e->src)) != 0) {
+			kd_store_log(e->store, KD_LOG_INFO, NULL, "new revision %s",
+				     kd_source_label(e->src));
+			reload(e);
+		} else {
+			size_t i;
+
+			kd_store_log(e->store, KD_LOG_INFO, NULL, "fetched %s: unchanged",
+				     kd_source_label(e->src));
+			for (i = 0; i < e->ncl; i++)
+				eng_cluster_resync(&e->cl[i]);
+		}
+		kd_store_set_source(e->store, kd_source_label(e->src),
+				    kd_source_revision(e->src), e->fetched_at);
+	}
+	free(before);
+	eng_intern_purge(e);
+	e->next_fetch_ms = eng_now_ms() + (int64_t)e->opts.fetch_interval_s * 1000;
+	kd_store_busy(e->store, -1);
+}
+
+static bool take_requests(kd_engine *e)
+{
+	bool stop, all;
+	json_t *names;
+	size_t i, j;
+	json_t *v;
+
+	pthread_mutex_lock(&e->mu);
+	stop = e->stop_requested;
+	all = e->refresh_all;
+	e->refresh_all = false;
+	names = e->refresh_names;
+	e->refresh_names = json_array();
+	pthread_mutex_unlock(&e->mu);
+	if (all)
+		fetch(e);
+	for (i = 0; i < e->ncl; i++) {
+		eng_cluster *cl = &e->cl[i];
+
+		if (all) {
+			queue(cl);
+			continue;
+		}
+		json_array_foreach(names, j, v)
+			if (strcmp(json_string_value(v), cl->fc->name) == 0)
+				queue(cl);
+	}
+	json_decref(names);
+	return stop;
+}
+
+static void *engine_main(void *arg)
+{
+	kd_engine *e = arg;
+	size_t i;
+
+	kd_store_log(e->store, KD_LOG_INFO, NULL, "reconciling %zu clusters from %s",
+		     e->ncl, kd_source_label(e->src));
+	for (i = 0; i < e->ncl; i++)
+		queue(&e->cl[i]);
+	e->next_fetch_ms = eng_now_ms() + (int64_t)e->opts.fetch_interval_s * 1000;
+	for (;;) {
+		int wait;
+
+		drain_cmds(e);
+		if (take_requests(e))
+			break;
+		if (eng_now_ms() >= e->next_fetch_ms)
+			fetch(e);
+		wait = schedule(e, 1000);
+		if (e->next_fetch_ms - eng_now_ms() < wait)
+			wait = (int)(e->next_fetch_ms - eng_now_ms());
+		if (kd_kube_run(e->drv, wait < 0 ? 0 : wait) < 0) {
+			kd_store_log(e->store, KD_LOG_ERROR, NULL, "%s", kd_error_last());
+			break;
+		}
+	}
+	for (i = 0; i < e->ncl; i++) {
+		eng_cluster_reset(&e->cl[i]);
+		e->cl[i].queued = false;
+		e->cl[i].dirty = false;
+		eng_busy(&e->cl[i], false);
+	}
+	/* TLS through libcurl left per-thread OpenSSL state (its random
+	 * generator) that only this thread can release */
+	OPENSSL_thread_stop();
+	return NULL;
+}
+
+int kd_engine_start(kd_engine *e)
+{
+	int rc;
+
+	if (e->running)
+		return 0;
+	e->opts.watch = true;
+	e->stop_requested = false;
+	if ((rc = pthread_create(&e->thread, NULL, engine_main, e)) != 0)
+		return kd_error_set(KD_ERROR, "cannot start the engine thread: %s", strerror(rc));
+	e->running = true;
+	return 0;
+}
+
+void kd_engine_stop(kd_engine *e)
+{
+	if (!e || !e->running)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->stop_requested = true;
+	pthread_mutex_unlock(&e->mu);
+	wake_thread(e);
+	kd_kube_wakeup(e->drv);
+	pthread_join(e->thread, NULL);
+	e->running = false;
+}
+
+void kd_engine_refresh(kd_engine *e, const char *cluster)
+{
+	pthread_mutex_lock(&e->mu);
+	if (!cluster)
+		e->refresh_all = true;
+	else
+		json_array_append_new(e->refresh_names, json_string(cluster));
+	pthread_mutex_unlock(&e->mu);
+	wake_thread(e);
+}

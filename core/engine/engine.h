@@ -1,0 +1,293 @@
+/*
+ * engine — the background reconcile thread (DESIGN §2) and the store of
+ * immutable, reference-counted snapshots it publishes for the faces.
+ *
+ * Never prints and never touches the terminal.  Depends on every part below
+ * it: base, data, source, fleet, kube, render and diff.
+ */
+
+#ifndef KD_ENGINE_H
+#define KD_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diff/diff.h"
+#include "fleet/fleet.h"
+#include "base/base.h"
+
+/*
+ * store — the engine's published results, read by the UI and the CLI.
+ *
+ * The engine thread builds one kd_cluster_state per cluster (its apps, their
+ * resources, statuses, diffs) and publishes it; from then on the state is
+ * immutable and reference counted, so a reader keeps a consistent view for
+ * as long as it holds its reference while the engine publishes newer ones.
+ * Publishing bumps a version counter and makes the wake fd readable, which
+ * is how the UI learns that something changed without ever blocking.
+ *
+ * The store also keeps the fleet-wide facts (source label, revision, fetch
+ * time), a bounded log of engine events for the message log view, and the
+ * engine's busy count so scripted UI tests can wait for idleness.
+ *
+ * Thread safety: every kd_store_* function may be called from any thread.
+ * A kd_cluster_state is written only before kd_store_publish and read-only
+ * afterwards.  Never prints.
+ */
+
+/* Ordered by severity: a parent shows the greatest status of its children. */
+typedef enum kd_status {
+	KD_STATUS_SYNCED = 0,
+	KD_STATUS_EXTRA,        /* tracked as the app's, not in Git (prune candidate) */
+	KD_STATUS_MISSING,      /* in Git, not in the cluster */
+	KD_STATUS_DRIFTED,      /* fields differ */
+	KD_STATUS_BREAKGLASS,   /* drifted by a logged break-glass change awaiting follow-up */
+	KD_STATUS_UNKNOWN,      /* unreachable, forbidden, or failed to render (reason given) */
+	KD_STATUS_COUNT
+} kd_status;
+
+/* "synced", "extra", "missing", "drifted", "break-glass", "unknown". */
+const char *kd_status_name(kd_status s);
+/* Parses a name (also "breakglass"); -1 when unknown. */
+int kd_status_parse(const char *name);
+/* The glyph of DESIGN §1: ✓ ~ + - ! ? (ASCII: = ~ + - ! ?). */
+const char *kd_status_glyph(kd_status s, bool ascii);
+
+typedef struct kd_counts {
+	unsigned n[KD_STATUS_COUNT];
+} kd_counts;
+
+typedef struct kd_resource {
+	char *api_version;
+	char *kind;
+	char *namespace;         /* "" for cluster-scoped objects */
+	char *name;
+	kd_status status;
+	bool intentional;        /* desired state comes from the cluster's own layer */
+	char *reason;            /* why unknown; for break-glass the audit id and reason; or NULL */
+	kd_diff_result *diff;    /* fields, for drifted and break-glass; else NULL */
+	json_t *desired;         /* rendered object (shared, immutable); NULL when extra */
+	json_t *live;            /* live object (shared, immutable); NULL when missing */
+	char *uid;               /* live uid, or NULL */
+	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
+	bool hpa_managed;        /* an HPA scales it (replicas ignored) */
+} kd_resource;
+
+typedef struct kd_app_state {
+	char *name;
+	kd_status status;        /* worst of its resources, or UNKNOWN with reason */
+	kd_counts counts;
+	char *reason;            /* render error, or NULL */
+	char *path;              /* the rendered path for this cluster, or NULL */
+	kd_resource *resources;  /* sorted by kind, namespace, name */
+	size_t nresources;
+} kd_app_state;
+
+typedef struct kd_cluster_state {
+	char *name;
+	json_t *labels;          /* object of string -> string (shared) */
+	kd_status status;        /* worst of its apps, or UNKNOWN with reason */
+	kd_counts counts;        /* of all resources below */
+	char *reason;            /* unreachable / forbidden / ..., or NULL */
+	bool reachable;
+	kd_remediation remediation;
+	bool prune;
+	time_t synced_at;        /* when live state was last read in full; 0 = never */
+	char *revision;          /* the Git revision desired state was rendered from */
+	uint64_t generation;     /* set by kd_store_publish: increases per publish */
+	kd_app_state *apps;      /* in fleet order */
+	size_t napps;
+	int refs_;               /* private */
+} kd_cluster_state;
+
+/* A new, empty state with one reference. */
+kd_cluster_state *kd_cluster_state_new(const char *name);
+kd_cluster_state *kd_cluster_state_ref(kd_cluster_state *st);
+void kd_cluster_state_unref(kd_cluster_state *st);
+
+/* Appends an app (zeroed except its name) and returns it; NULL on ENOMEM. */
+kd_app_state *kd_cluster_state_add_app(kd_cluster_state *st, const char *name);
+/* Appends a resource to an app; strings are copied, json values increffed,
+ * the diff is taken over.  NULL on ENOMEM. */
+kd_resource *kd_app_state_add_resource(kd_app_state *app,
+				       const char *api_version, const char *kind,
+				       const char *namespace, const char *name);
+
+/* Sorts resources and computes every app's and the cluster's status and
+ * counts from the resources (an app or cluster with a reason is UNKNOWN). */
+void kd_cluster_state_finish(kd_cluster_state *st);
+
+/* Finds an app by name, a resource by kind/namespace/name (NULL if none). */
+const kd_app_state *kd_cluster_state_app(const kd_cluster_state *st, const char *app);
+const kd_resource *kd_app_state_resource(const kd_app_state *app, const char *kind,
+					 const char *namespace, const char *name);
+
+typedef enum kd_log_level {
+	KD_LOG_INFO = 0,
+	KD_LOG_WARN,
+	KD_LOG_ERROR,
+} kd_log_level;
+
+typedef struct kd_log_entry {
+	uint64_t seq;
+	time_t time;
+	kd_log_level level;
+	char *cluster;           /* or NULL for fleet-wide events */
+	char *message;
+} kd_log_entry;
+
+typedef struct kd_store kd_store;
+
+/* A store for the given clusters (names copied); every slot starts empty. */
+int kd_store_new(kd_store **out, const char *const *clusters, size_t n);
+void kd_store_free(kd_store *s);
+
+size_t kd_store_cluster_count(const kd_store *s);
+const char *kd_store_cluster_name(const kd_store *s, size_t index);
+/* Index of a cluster by name, or -1. */
+long kd_store_cluster_index(const kd_store *s, const char *name);
+
+/* Publishes a finished state for slot `index`, taking over the caller's
+ * reference; the previous state is released when its last reader lets go. */
+void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st);
+
+/* A new reference to the current state of a slot, or NULL before the
+ * first publish. */
+kd_cluster_state *kd_store_get(kd_store *s, size_t index);
+
+/* Fleet-wide facts. */
+void kd_store_set_source(kd_store *s, const char *label, const char *revision,
+			 time_t fetched_at);
+/* Copies (caller frees label and revision); either may be NULL. */
+void kd_store_source(kd_store *s, char **label, char **revision, time_t *fetched_at);
+
+/* Engine events, kept in a ring of the most recent KD_STORE_LOG_MAX. */
+#define KD_STORE_LOG_MAX 2000
+void kd_store_log(kd_store *s, kd_log_level level, const char *cluster,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Copies the entries with seq > since into *out (caller frees with
+ * kd_store_log_free); returns the count. */
+size_t kd_store_log_read(kd_store *s, uint64_t since, kd_log_entry **out);
+void kd_store_log_free(kd_log_entry *entries, size_t n);
+
+/* Increases on every publish, source change and log entry. */
+uint64_t kd_store_version(kd_store *s);
+
+/* A file descriptor that becomes readable when the version changes; the
+ * reader calls kd_store_wake_drain before looking at the store. */
+int kd_store_wake_fd(const kd_store *s);
+void kd_store_wake_drain(kd_store *s);
+
+/* Engine work in progress: the engine raises the count before work it
+ * knows about and lowers it after publishing; scripted tests wait for 0. */
+void kd_store_busy(kd_store *s, int delta);
+bool kd_store_idle(kd_store *s);
+
+/*
+ * engine — the background reconcile loop (DESIGN §2).
+ *
+ * One engine thread owns the Git source (fetched on an interval and on
+ * demand), rendering, the clusters' connections, watches and the diffs.  It
+ * publishes per-cluster kd_cluster_state snapshots into the store and never
+ * touches the terminal.  Other threads talk to it only through the
+ * kd_engine_* request functions below, which queue work and return at once,
+ * and read results from the store.
+ *
+ * A cluster that is unreachable, forbidden, slow or hanging is reported as
+ * unknown with its reason, retried with backoff, and never delays the
+ * others.
+ *
+ * What it keeps, so that 1000 clusters x 100 objects stay well under 2 GiB:
+ * one render per distinct (app, expanded path, namespace), shared by every
+ * cluster that uses it; per cluster the live objects of the kinds it lists,
+ * without `status` (no rule of the diff reads it) but with managedFields
+ * (attribution needs them) and last-applied (removal needs it); and the
+ * diffs.  Published states share these json_t values by reference (jansson
+ * counts references atomically) instead of copying them, and while
+ * watching, the subtrees live objects repeat across clusters (specs, data,
+ * labels, annotations, managedFields field sets) are kept once.  With
+ * statuses_only (check) a cluster's objects are released as soon as its
+ * state is published.
+ *
+ * Loads, watches and reconciles use the kinds of the desired objects and
+ * HPAs; a few common kinds that may hold extra objects (ConfigMap, Secret,
+ * Service, ServiceAccount, Deployment, StatefulSet, DaemonSet, CronJob,
+ * Ingress) are listed too, and while watching are listed again at each Git
+ * fetch instead of being watched.
+ */
+
+typedef struct kd_engine kd_engine;
+
+typedef struct kd_engine_opts {
+	const char *repo;            /* path or URL; default "." */
+	const char *revision;        /* NULL = HEAD (or the remote's default branch) */
+	bool worktree;               /* read the work tree */
+	const char *fleet_file;      /* default "kdrift.yaml" */
+	const char *kubeconfig;      /* NULL = $KUBECONFIG or ~/.kube/config */
+	const char *cluster_selector;/* kubectl text form over cluster labels, or NULL */
+	const char *const *clusters; /* explicit cluster names (NULL-terminated), or NULL */
+	const char *app;             /* only this app, or NULL */
+	bool watch;                  /* set by kd_engine_start */
+	int fetch_interval_s;        /* Git fetch interval when watching; 0 = default 60 */
+	int timeout_s;               /* per-cluster deadline of one reconcile; 0 = default 30 */
+	int concurrency;             /* clusters reconciled at once; 0 = default 64 */
+	/* Publish statuses, reasons and diffs only, without the desired and
+	 * live objects (kd_resource.desired/live stay NULL), and let go of a
+	 * cluster's live objects once it is published: what `kdrift check`
+	 * needs, in memory bounded by the clusters in flight. */
+	bool statuses_only;
+} kd_engine_opts;
+
+/* Loads the source and fleet (errors here are fatal and returned) and
+ * creates the store with one slot per selected cluster. */
+int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
+void kd_engine_free(kd_engine *e);   /* stops the thread first */
+
+kd_store *kd_engine_store(kd_engine *e);
+/* The fleet of the revision last loaded.  A new revision loads a new fleet;
+ * earlier ones stay valid until kd_engine_free, so a reader may keep the
+ * pointer it got. */
+const kd_fleet *kd_engine_fleet(const kd_engine *e);
+
+/* Reconciles every selected cluster once on the calling thread and
+ * returns when each is published (or timed out as unknown).  For check. */
+int kd_engine_run_once(kd_engine *e);
+
+/* Starts the background thread: a first reconcile of every cluster, then
+ * watches (events are coalesced for 50 ms and only the objects they
+ * touch are diffed again), Git fetches every fetch_interval_s, retries of
+ * failed clusters with exponential backoff.  kd_engine_stop joins it. */
+int kd_engine_start(kd_engine *e);
+void kd_engine_stop(kd_engine *e);
+
+/* Requests, safe from any thread; they return at once. */
+void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
+
+/* ---- helpers (exposed for tests) ---------------------------------------- */
+
+/* The name of the app a live object is tracked as belonging to under the
+ * fleet's tracking mode, or NULL.  AUTO tries, in order, kdrift's own
+ * kdrift.dev/app label, Argo CD's tracking-id annotation ("APP:group/Kind:
+ * ns/name"), the Flux labels kustomize.toolkit.fluxcd.io/name and
+ * /namespace (the Flux Kustomization's name is the app's name) and Argo
+ * CD's app.kubernetes.io/instance label.  The result points into obj or,
+ * for the annotation, into *scratch (caller frees). */
+const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode,
+				  char **scratch);
+
+/* Appends an object's identity "GROUP/KIND/NAMESPACE/NAME" (the version is
+ * left out so one object served at two versions is one key; the namespace
+ * is empty when `namespaced` is false). */
+int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
+
+/* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,
+ * or a negative code when it has no usable scaleTargetRef. */
+int kd_engine_hpa_target(kd_buf *out, const json_t *hpa);
+
+/* True when an app path template depends on the cluster ("{{"). */
+bool kd_engine_path_is_templated(const char *path);
+
+#endif

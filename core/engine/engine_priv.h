@@ -1,0 +1,159 @@
+/*
+ * engine_priv — the engine's internal state, shared by core/engine*.c only.
+ *
+ * Everything here belongs to the engine thread (or to the caller of
+ * kd_engine_run_once); other threads see the engine only through the store
+ * and the request queue (mu, cmd_fd).
+ */
+
+#ifndef KD_ENGINE_PRIV_H
+#define KD_ENGINE_PRIV_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "diff/diff.h"
+#include "kube/kube.h"
+#include "source/source.h"
+
+typedef struct eng_cluster eng_cluster;
+
+/* One kind listed and watched in one cluster. */
+typedef struct eng_kind {
+	eng_cluster *cl;
+	char *group, *version, *kind, *resource;
+	bool namespaced;
+	bool can_watch;
+	bool watched;             /* a desired kind (or HPA): watched; others are resynced */
+	bool listed;              /* the first list completed */
+	char *rv;                 /* resourceVersion of the list, where the watch starts */
+	kd_kube_call *call;       /* list in flight */
+	kd_kube_watch *watch;
+} eng_kind;
+
+/* One app as rendered for one cluster. */
+typedef struct eng_app {
+	const kd_app *app;
+	json_t *desired;          /* array of objects (shared with the render cache) */
+	char *error;              /* why it did not render, or NULL */
+	char *path;               /* the app path expanded for this cluster */
+	json_t *intentional;      /* object: key -> true for cluster-layer objects, or NULL */
+} eng_app;
+
+/* A cached diff: reused while neither side changed (same json_t). */
+typedef struct eng_diff {
+	char *key;
+	json_t *desired, *live;   /* held */
+	bool hpa;
+	kd_diff_result *res;
+} eng_diff;
+
+typedef enum eng_phase {
+	PHASE_IDLE = 0,          /* not started, or waiting for a retry */
+	PHASE_DISCOVER,
+	PHASE_LIST,
+	PHASE_READY,             /* listed (and watching when the engine watches) */
+	PHASE_FAILED,
+} eng_phase;
+
+struct eng_cluster {
+	kd_engine *e;
+	const kd_cluster *fc;
+	size_t slot;              /* index in the store */
+	kd_kube_conn *conn;
+	kd_kube_call *disc;       /* discovery in flight */
+	kd_kube_call *probe;      /* reachability probe after a dropped watch */
+	eng_phase phase;
+	eng_app *apps;
+	size_t napps;
+	eng_kind *kinds;
+	size_t nkinds;
+	int lists_pending;
+	json_t *live;             /* key -> live object ("status" removed) */
+	json_t *kind_of;          /* "group/Kind" -> true for kinds listed */
+	eng_diff *diffs;
+	size_t ndiffs;
+	json_t *diff_index;       /* key -> index in diffs */
+	char *reason;             /* why the cluster is unknown, or NULL */
+	int64_t started_ms;
+	int64_t deadline_ms;      /* of the reconcile in progress; 0 = none */
+	int64_t retry_ms;         /* when to retry after a failure; 0 = none */
+	int failures;             /* consecutive, for the backoff */
+	bool dirty;               /* live changed since the last publish */
+	int64_t publish_ms;       /* when a dirty cluster publishes (coalescing) */
+	bool busy;                /* holds one unit of the store's busy count */
+	bool rendered;
+	bool watches_pending;     /* listed; its watches start once the fleet is listed */
+	bool queued;               /* waits for a reconcile slot */
+	bool ever_failed;
+	time_t synced_at;
+};
+
+struct kd_engine {
+	kd_engine_opts opts;      /* strings below are owned copies */
+	char *repo, *revision, *fleet_file, *kubeconfig_path, *selector_text, *app_name;
+	char **cluster_names;
+
+	kd_source *src;
+	kd_fleet *fleet;
+	kd_fleet **old_fleets;    /* kept alive for readers of kd_engine_fleet */
+	size_t nold_fleets;
+	kd_store *store;
+	kd_kubeconfig *kc;
+	char *kc_error;           /* why the kubeconfig could not be loaded */
+	kd_kube_driver *drv;
+	kd_kube_options kopt;
+
+	eng_cluster *cl;
+	size_t ncl;
+
+	json_t *render_cache;     /* key -> array of objects, or string (error) */
+	json_t *base_cache;       /* path -> array of objects, or null (failed) */
+	json_t *intern;           /* JSON text -> the shared subtree (engine_intern.c) */
+	time_t fetched_at;
+
+	/* the engine thread */
+	pthread_t thread;
+	bool running;
+	int cmd_fd[2];            /* a byte wakes the loop; requests are in the fields below */
+	pthread_mutex_t mu;
+	bool stop_requested;
+	bool refresh_all;
+	json_t *refresh_names;    /* array of cluster names to reconcile again */
+	int64_t next_fetch_ms;
+};
+
+/* engine.c */
+int64_t eng_now_ms(void);
+void eng_busy(eng_cluster *cl, bool on);
+
+/* engine_desired.c: renders every app of a cluster (through the cache). */
+int eng_render_cluster(kd_engine *e, eng_cluster *cl);
+void eng_apps_free(eng_cluster *cl);
+
+/* engine_cluster.c: the reconcile state machine of one cluster. */
+void eng_cluster_start(eng_cluster *cl);
+void eng_cluster_reset(eng_cluster *cl);
+void eng_cluster_fail(eng_cluster *cl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void eng_cluster_tick(eng_cluster *cl, int64_t now);
+void eng_cluster_start_watches(eng_cluster *cl);
+void eng_cluster_resync(eng_cluster *cl);
+/* After a new revision: renders again and republishes against the live
+ * objects it has; false when the cluster needs a full reconcile instead
+ * (not ready, or the desired objects use a kind it does not watch). */
+bool eng_cluster_rerender(eng_cluster *cl);
+bool eng_cluster_active(const eng_cluster *cl);
+
+/* engine_intern.c: shares the repeated subtrees of live objects. */
+void eng_intern(kd_engine *e, json_t *obj);
+void eng_intern_purge(kd_engine *e);
+
+/* engine_state.c: builds and publishes a cluster's state. */
+int eng_publish(eng_cluster *cl);
+void eng_diffs_free(eng_cluster *cl);
+
+#endif

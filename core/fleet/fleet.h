@@ -1,0 +1,176 @@
+/*
+ * fleet — the fleet file (kdrift.yaml at the repository root, DESIGN §4).
+ *
+ * Parses and validates clusters, apps, policy, ignoreDifferences, breakGlass
+ * and tracking.  Validation is strict: unknown keys, values of the wrong
+ * type, invalid names, label syntax, selectors, JSON pointers, durations,
+ * paths leaving the repository and duplicate cluster or app names all fail
+ * with KD_EINVAL and "FILE:LINE:COLUMN: message" naming the key
+ * ("kdrift.yaml:12:5: unknown key 'prnue' in policy[0] (did you mean
+ * 'prune'?)").  An app whose selector matches no cluster is allowed.
+ *
+ * String maps (cluster labels and values, matchLabels, substitute) and
+ * selector values accept non-string scalars the way a YAML user means
+ * them: an integer becomes its decimal text, a boolean "true"/"false",
+ * null "".  A real number is rejected ("quote the number"), because typing
+ * has already lost its text (1.10 would become "1.1").  Integers are
+ * converted as the YAML typing reads them (010 is 8, 0x1F is 31, 1e3 is
+ * 1000): quote values whose exact text matters.
+ *
+ * Also owns label selectors and the fasttemplate expansion of app paths,
+ * which later modules reuse.  Never prints; reads files only through
+ * kd_fleet_load's source.
+ *
+ * A kd_fleet is immutable once parsed and may be shared between threads.
+ */
+#ifndef KD_FLEET_H
+#define KD_FLEET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/base.h"
+#include "diff/diff.h"
+#include "source/source.h"
+
+/* A Kubernetes label selector: matchLabels plus matchExpressions
+ * (In, NotIn, Exists, DoesNotExist).  An empty selector matches all. */
+typedef struct kd_selector {
+	json_t *match_labels;       /* object of string -> string, or NULL */
+	json_t *match_expressions;  /* array of {key, operator, values}, or NULL */
+} kd_selector;
+
+typedef struct kd_cluster {
+	char *name;      /* a DNS-1123 subdomain, unique in the fleet */
+	char *context;   /* kubeconfig context; defaults to name */
+	char *server;    /* optional API server URL (http:// or https://) */
+	json_t *labels;  /* object of string -> string (never NULL) */
+	json_t *values;  /* object of string -> string (never NULL); literal,
+			  * not templates */
+} kd_cluster;
+
+typedef enum kd_app_kind {
+	KD_APP_PATH = 0,          /* path: a template rendered per cluster */
+	KD_APP_APPLICATIONSET,    /* applicationSet: an Argo CD ApplicationSet file */
+	KD_APP_FLUX,              /* fluxKustomizations: a root path of Flux Kustomizations */
+} kd_app_kind;
+
+typedef struct kd_app {
+	char *name;               /* unique; for APPLICATIONSET / FLUX it
+				   * defaults to the file or path */
+	kd_app_kind kind;
+	kd_selector clusters;     /* which clusters get this app; empty: all */
+	char *path;               /* template (PATH) or file/path (the other
+				   * kinds), as written; never leaves the root */
+	char *namespace;          /* may be NULL; may hold a template */
+	json_t *substitute;       /* object of string -> string template, or NULL */
+	json_t *substitute_from;  /* array of {path: template, optional: bool}
+				   * (optional always present), or NULL */
+	json_t *directory;        /* {recurse: bool, include?, exclude?} or NULL */
+	json_t *raw;              /* the app's entry as written (borrowed from the fleet) */
+} kd_app;
+
+typedef enum kd_remediation {
+	KD_REMEDIATION_ALERT = 0,
+	KD_REMEDIATION_SELFHEAL,
+} kd_remediation;
+
+typedef struct kd_policy {
+	kd_selector clusters;     /* absent in the file: every cluster */
+	kd_remediation remediation;
+	bool prune;
+	char *webhook;            /* optional */
+} kd_policy;
+
+typedef enum kd_tracking {
+	KD_TRACKING_AUTO = 0,
+	KD_TRACKING_ARGOCD_ANNOTATION,
+	KD_TRACKING_ARGOCD_LABEL,
+	KD_TRACKING_FLUX,
+	KD_TRACKING_KDRIFT,
+} kd_tracking;
+
+typedef struct kd_fleet {
+	char *file;               /* the name used in messages */
+	kd_cluster *clusters;
+	size_t nclusters;
+	kd_app *apps;
+	size_t napps;
+	kd_policy *policies;
+	size_t npolicies;
+	kd_ignore_rule *ignores;
+	size_t nignores;
+	kd_tracking tracking;
+	char *breakglass_context; /* template, default "{{name}}-breakglass" */
+	long breakglass_max_seconds; /* default 3600; from a Go duration
+				      * ("1h30m", "90s"), at least 1 */
+	json_t *doc;              /* the parsed document */
+} kd_fleet;
+
+/* Parses fleet YAML.  `name` is used in messages. */
+int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
+		   const char *name);
+
+/* Reads and parses `path` (default "kdrift.yaml") from a source.
+ * KD_ENOTFOUND (suggesting `kdrift init`) when the file is absent. */
+int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
+
+void kd_fleet_free(kd_fleet *fleet);
+
+const kd_cluster *kd_fleet_cluster(const kd_fleet *fleet, const char *name);
+const kd_app *kd_fleet_app(const kd_fleet *fleet, const char *name);
+
+/* True when the app is deployed to the cluster (its selector matches). */
+bool kd_fleet_app_targets(const kd_app *app, const kd_cluster *cluster);
+
+/* The policy that applies to a cluster: the first whose selector matches;
+ * NULL when none does (then: alert, no prune). */
+const kd_policy *kd_fleet_policy(const kd_fleet *fleet,
+				 const kd_cluster *cluster);
+
+/* Label selectors. */
+bool kd_selector_matches(const kd_selector *sel, const json_t *labels);
+/* Parses a selector object ({matchLabels, matchExpressions}); on error the
+ * message names `where`. */
+int kd_selector_parse(kd_selector *out, const json_t *obj, const char *where);
+/* Parses kubectl's text form: "env=production,tier!=web,region in (a,b),!x"
+ * ("a=b" and "a==b" become In [b], "a!=b" NotIn [b], "a" Exists, "!a"
+ * DoesNotExist; all land in match_expressions).  "" selects everything.
+ * The numeric operators '>' and '<' are refused.  Errors give the column
+ * and text of the offending token. */
+int kd_selector_parse_text(kd_selector *out, const char *text);
+/* Appends the selector in kubectl's text form, as the API server's
+ * labelSelector query parameter takes it: matchLabels as "k=v" in key
+ * order, then each expression ("k in (a,b)", "k notin (a,b)", "k=v" and
+ * "k!=v" for a single value, "k", "!k").
+ * An empty selector appends nothing.  kd_selector_parse_text reads it
+ * back to an equivalent selector. */
+int kd_selector_format(kd_buf *out, const kd_selector *sel);
+void kd_selector_free(kd_selector *sel);
+
+/* Label syntax as the API server checks it: a key is an optional DNS-1123
+ * subdomain prefix and '/' followed by a name of at most 63 characters
+ * (alphanumerics, '-', '_', '.', starting and ending alphanumeric); a value
+ * is empty or such a name. */
+bool kd_label_key_valid(const char *key);
+bool kd_label_value_valid(const char *value);
+
+/* The template parameters of a cluster as a flat object of strings: name,
+ * nameNormalized, server (only when the fleet file gives one),
+ * metadata.labels.K, values.K. */
+int kd_cluster_params(json_t **out, const kd_cluster *cluster);
+
+/* Argo CD's name normalisation (the `nameNormalized` parameter): lower
+ * case, every character other than [-a-z0-9.] replaced by '-', cut to 253
+ * bytes, leading and trailing '-' and '.' removed. */
+int kd_template_normalize_name(char **out, const char *name);
+
+/* fasttemplate as Argo CD ApplicationSets use it: "{{key}}" and
+ * "{{ key }}" become the string value of params[key]; a tag whose trimmed
+ * key is empty, unknown or not a string is left exactly as written; an
+ * unterminated "{{" and everything after it are copied literally.  One pass:
+ * substituted values are never expanded again.  params may be NULL. */
+int kd_template_expand(char **out, const char *tmpl, const json_t *params);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * fleet_check — private to the fleet module (fleet.c, fleet_check.c):
+ * walking a parsed YAML document while keeping track of where each node
+ * came from, so every complaint reads "FILE:LINE:COLUMN: message".
+ *
+ * Not part of kdrift's interface; use fleet.h.
+ */
+
+#ifndef KD_FLEET_PRIV_H
+#define KD_FLEET_PRIV_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fleet/fleet.h"
+#include "base/base.h"
+
+typedef struct kd_fcheck {
+	const char *file;     /* NULL: messages carry no file position */
+	const json_t *pos;    /* JSON pointer -> [line, column], may be NULL */
+	kd_buf ptr;           /* JSON pointer of the node being read */
+	kd_buf where;         /* the same for people: "apps[2].clusters" */
+} kd_fcheck;
+
+typedef struct kd_fcheck_mark {
+	size_t ptr_len;
+	size_t where_len;
+} kd_fcheck_mark;
+
+/* Starts a walk at the root; `where` names the root for people ("" for a
+ * whole fleet file). */
+int kd_fcheck_init(kd_fcheck *c, const char *file, const json_t *pos,
+		   const char *where);
+void kd_fcheck_free(kd_fcheck *c);
+
+/* Descends into a member or element; kd_fcheck_pop goes back to `m`. */
+int kd_fcheck_push_key(kd_fcheck *c, const char *key, kd_fcheck_mark *m);
+int kd_fcheck_push_index(kd_fcheck *c, size_t i, kd_fcheck_mark *m);
+void kd_fcheck_pop(kd_fcheck *c, const kd_fcheck_mark *m);
+
+/* "apps[2]" for the current node, or "the fleet file" at the root. */
+const char *kd_fcheck_where(const kd_fcheck *c);
+
+/* Sets "FILE:LINE:COLUMN: message" for the current node (or for `pointer`
+ * with the _at form) and returns KD_EINVAL. */
+int kd_fcheck_fail(kd_fcheck *c, const char *fmt, ...) KD_PRINTF(2, 3);
+int kd_fcheck_fail_at(kd_fcheck *c, const char *pointer, const char *fmt,
+		      ...) KD_PRINTF(3, 4);
+
+/* The same at member `key` of the current node (the walker stays). */
+int kd_fcheck_fail_member(kd_fcheck *c, const char *key, const char *fmt,
+			  ...) KD_PRINTF(3, 4);
+
+/* Line of a pointer's node (0 when unknown). */
+long kd_fcheck_line(const kd_fcheck *c, const char *pointer);
+
+/* The current node must be a mapping whose keys are all in `allowed`
+ * (NULL-terminated); the first other key is an error naming it. */
+int kd_fcheck_mapping(kd_fcheck *c, const json_t *node,
+		      const char *const *allowed);
+int kd_fcheck_list(kd_fcheck *c, const json_t *node);
+
+/* Member getters: absent gives NULL / the default; a member of the wrong
+ * type is an error at that member. */
+int kd_fcheck_string(kd_fcheck *c, const char **out, const json_t *obj,
+		     const char *key, bool required);
+int kd_fcheck_bool(kd_fcheck *c, bool *out, const json_t *obj,
+		   const char *key, bool dflt);
+
+/* The current node as a string for a string-only field of a map: strings
+ * as they are, integers in decimal, booleans as "true"/"false", null as "";
+ * reals, lists and mappings are errors (a real's text is lost in typing,
+ * so it must be quoted).  *out is a new reference. */
+int kd_fcheck_scalar(kd_fcheck *c, json_t **out, const json_t *node);
+
+/* A mapping of string -> scalar as a new object of strings.  `what` names
+ * the map in messages; `key_ok` (may be NULL) validates each key,
+ * `value_ok` (may be NULL) each converted value, and `rule` says what a
+ * valid key/value looks like. */
+typedef bool (*kd_fcheck_valid)(const char *s);
+int kd_fcheck_string_map(kd_fcheck *c, json_t **out, const json_t *node,
+			 kd_fcheck_valid key_ok, const char *key_rule,
+			 kd_fcheck_valid value_ok, const char *value_rule);
+
+/* What a valid label key and value look like, for messages. */
+extern const char kd_fcheck_label_key_rule[];
+extern const char kd_fcheck_label_value_rule[];
+
+/* A selector mapping (the current node). */
+int kd_fcheck_selector(kd_fcheck *c, kd_selector *out, const json_t *node);
+
+/* The same for member `key` of obj: an absent member gives an empty
+ * selector (every cluster) / a NULL map. */
+int kd_fcheck_member_selector(kd_fcheck *c, kd_selector *out,
+			      const json_t *obj, const char *key);
+int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
+				const json_t *obj, const char *key,
+				kd_fcheck_valid key_ok, const char *key_rule,
+				kd_fcheck_valid value_ok,
+				const char *value_rule);
+
+/* A Go duration ("1h", "30m", "1h30m", "90s", "1.5h") in whole seconds,
+ * at least one. */
+int kd_fcheck_duration(kd_fcheck *c, long *out, const char *text);
+
+/* RFC 6901: "" or '/'-separated tokens where '~' is followed by 0 or 1. */
+bool kd_fcheck_json_pointer_valid(const char *p);
+
+/* A name of the YAML type of a node, for messages ("a list"). */
+const char *kd_fcheck_type_name(const json_t *node);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * fleet_query — questions asked of a parsed fleet, and freeing it (see
+ * fleet.h).  Parsing is in fleet.c.
+ */
+#include "fleet/fleet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void app_free(kd_app *a)
+{
+	free(a->name);
+	free(a->path);
+	free(a->namespace);
+	kd_selector_free(&a->clusters);
+	json_decref(a->substitute);
+	json_decref(a->substitute_from);
+	json_decref(a->directory);
+}
+
+void kd_fleet_free(kd_fleet *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->nclusters; i++) {
+		free(f->clusters[i].name);
+		free(f->clusters[i].context);
+		free(f->clusters[i].server);
+		json_decref(f->clusters[i].labels);
+		json_decref(f->clusters[i].values);
+	}
+	for (i = 0; i < f->napps; i++)
+		app_free(&f->apps[i]);
+	for (i = 0; i < f->npolicies; i++) {
+		kd_selector_free(&f->policies[i].clusters);
+		free(f->policies[i].webhook);
+	}
+	for (i = 0; i < f->nignores; i++) {
+		free(f->ignores[i].group);
+		free(f->ignores[i].kind);
+		free(f->ignores[i].name);
+		free(f->ignores[i].namespace);
+		json_decref(f->ignores[i].json_pointers);
+		json_decref(f->ignores[i].managers);
+	}
+	free(f->clusters);
+	free(f->apps);
+	free(f->policies);
+	free(f->ignores);
+	free(f->file);
+	free(f->breakglass_context);
+	json_decref(f->doc);
+	free(f);
+}
+
+const kd_cluster *kd_fleet_cluster(const kd_fleet *fleet, const char *name)
+{
+	size_t i;
+
+	for (i = 0; fleet && name && i < fleet->nclusters; i++)
+		if (strcmp(fleet->clusters[i].name, name) == 0)
+			return &fleet->clusters[i];
+	return NULL;
+}
+
+const kd_app *kd_fleet_app(const kd_fleet *fleet, const char *name)
+{
+	size_t i;
+
+	for (i = 0; fleet && name && i < fleet->napps; i++)
+		if (strcmp(fleet->apps[i].name, name) == 0)
+			return &fleet->apps[i];
+	return NULL;
+}
+
+bool kd_fleet_app_targets(const kd_app *app, const kd_cluster *cluster)
+{
+	return kd_selector_matches(&app->clusters, cluster->labels);
+}
+
+const kd_policy *kd_fleet_policy(const kd_fleet *fleet,
+				 const kd_cluster *cluster)
+{
+	size_t i;
+
+	for (i = 0; i < fleet->npolicies; i++)
+		if (kd_selector_matches(&fleet->policies[i].clusters,
+					cluster->labels))
+			return &fleet->policies[i];
+	return NULL;
+}

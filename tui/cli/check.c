@@ -1,0 +1,546 @@
+/*
+ * check — `kdrift check`: reconcile the selected clusters once and
+ * report every resource's status as a tree (text), one JSON document, or
+ * JUnit XML for CI.  Exit status 0 when all is synced, 1 when anything
+ * drifted, is missing or extra, 2 on any error (an unreachable cluster or
+ * an app that does not render included).
+ *
+ * Also the helpers `kdrift diff` shares: option parsing for the engine,
+ * safe printing of text that came from clusters or Git, exit codes.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "cli.h"
+#include "engine/engine.h"
+#include "data/data.h"
+
+enum check_output { OUT_TEXT, OUT_JSON, OUT_JUNIT };
+
+/* ---- shared with diff.c ---------------------------------------------- */
+
+void kd_cli_sanitize(kd_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			kd_buf_printf(out, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			kd_buf_printf(out, "\\u%04x", p[1]), p++;   /* C1 controls */
+		else
+			kd_buf_putc(out, (char)*p);
+	}
+}
+
+void kd_cli_print_safe(FILE *f, const char *s)
+{
+	kd_buf b = KD_BUF_INIT;
+
+	kd_cli_sanitize(&b, s);
+	fputs(kd_buf_cstr(&b), f);
+	kd_buf_free(&b);
+}
+
+bool kd_cli_ascii(void)
+{
+	const char *v = getenv("LC_ALL");
+
+	if (!v || !*v)
+		v = getenv("LC_CTYPE");
+	if (!v || !*v)
+		v = getenv("LANG");
+	return !v || !(strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+		       strstr(v, "UTF8") || strstr(v, "utf8"));
+}
+
+int kd_cli_exit_for(const kd_counts *c, bool errors)
+{
+	if (errors || c->n[KD_STATUS_UNKNOWN])
+		return KD_EXIT_ERROR;
+	if (c->n[KD_STATUS_DRIFTED] || c->n[KD_STATUS_MISSING] || c->n[KD_STATUS_EXTRA] ||
+	    c->n[KD_STATUS_BREAKGLASS])
+		return KD_EXIT_DRIFT;
+	return KD_EXIT_OK;
+}
+
+/* Adds a state's counts, counting an app that did not render and a cluster
+ * that has no apps to show but a reason as one unknown each. */
+void kd_cli_count(kd_counts *sum, const kd_cluster_state *st)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < KD_STATUS_COUNT; k++)
+		sum->n[k] += st->counts.n[k];
+	for (i = 0; i < st->napps; i++)
+		if (st->apps[i].reason && st->apps[i].nresources == 0)
+			sum->n[KD_STATUS_UNKNOWN]++;
+	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
+		sum->n[KD_STATUS_UNKNOWN]++;
+}
+
+int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'r': o->repo = arg; return 0;
+	case 'R': o->revision = arg; return 0;
+	case 'w': o->worktree = true; return 0;
+	case 'f': o->fleet_file = arg; return 0;
+	case 'k': o->kubeconfig = arg; return 0;
+	case 'c': o->cluster_selector = arg; return 0;
+	case 'a': o->app = arg; return 0;
+	case 't':
+		v = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end || v < 1 || v > 3600)
+			return kd_cli_usage_error(cmd, "--timeout needs whole seconds from 1 to 3600, not '%s'", arg);
+		o->timeout_s = (int)v;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *diff_json(const kd_diff_result *d)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; d && arr && i < d->nfields; i++) {
+		const kd_diff_field *f = &d->fields[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
+			"path", f->path, "change", kd_diff_change_name(f->kind),
+			"desired", f->desired, "live", f->live, "manager", f->manager,
+			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
+			"subresource", str_or_null(f->subresource),
+			"neverConverges", f->never_converges));
+	}
+	return arr;
+}
+
+static json_t *cluster_json(const kd_cluster_state *st)
+{
+	json_t *apps = json_array();
+	size_t i, j;
+
+	for (i = 0; i < st->napps; i++) {
+		const kd_app_state *a = &st->apps[i];
+		json_t *res = json_array();
+
+		for (j = 0; j < a->nresources; j++) {
+			const kd_resource *r = &a->resources[j];
+
+			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
+				"apiVersion", r->api_version, "kind", r->kind,
+				"namespace", r->namespace, "name", r->name,
+				"status", kd_status_name(r->status), "intentional", r->intentional,
+				"hpaManaged", r->hpa_managed, "reason", str_or_null(r->reason),
+				"diffs", diff_json(r->diff)));
+		}
+		json_array_append_new(apps, json_pack("{s:s, s:s, s:o, s:o, s:o}",
+			"name", a->name, "status", kd_status_name(a->status),
+			"reason", str_or_null(a->reason), "path", str_or_null(a->path),
+			"resources", res));
+	}
+	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
+			 "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
+			 "reachable", st->reachable, "apps", apps);
+}
+
+static json_t *summary_json(const kd_counts *c)
+{
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}",
+			 "synced", c->n[KD_STATUS_SYNCED], "drifted", c->n[KD_STATUS_DRIFTED],
+			 "missing", c->n[KD_STATUS_MISSING], "extra", c->n[KD_STATUS_EXTRA],
+			 "break-glass", c->n[KD_STATUS_BREAKGLASS],
+			 "unknown", c->n[KD_STATUS_UNKNOWN]);
+}
+
+static void counts_text(kd_buf *b, const kd_counts *c, bool ascii)
+{
+	static const kd_status order[] = {
+		KD_STATUS_DRIFTED, KD_STATUS_MISSING, KD_STATUS_EXTRA,
+		KD_STATUS_BREAKGLASS, KD_STATUS_UNKNOWN, KD_STATUS_SYNCED,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (c->n[order[i]])
+			kd_buf_printf(b, " %s%u", kd_status_glyph(order[i], ascii), c->n[order[i]]);
+}
+
+static void value_text(kd_buf *b, const json_t *v)
+{
+	char *s;
+
+	if (!v) {
+		kd_buf_puts(b, "(absent)");
+		return;
+	}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (s && strlen(s) > 60)
+		strcpy(s + 57, "...");
+	kd_cli_sanitize(b, s ? s : "?");
+	free(s);
+}
+
+static void attribution_text(kd_buf *b, const kd_diff_field *f)
+{
+	kd_cli_sanitize(b, f->manager);
+	if (f->operation || f->time) {
+		kd_buf_puts(b, " (");
+		kd_cli_sanitize(b, f->operation ? f->operation : "?");
+		if (f->time) {
+			kd_buf_puts(b, ", ");
+			kd_cli_sanitize(b, f->time);
+		}
+		kd_buf_puts(b, ")");
+	}
+	if (f->subresource) {
+		kd_buf_puts(b, " via /");
+		kd_cli_sanitize(b, f->subresource);
+	}
+}
+
+static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
+{
+	size_t i;
+
+	kd_buf_printf(b, "    %s ", kd_status_glyph(r->status, ascii));
+	kd_cli_sanitize(b, r->kind);
+	kd_buf_puts(b, " ");
+	if (*r->namespace) {
+		kd_cli_sanitize(b, r->namespace);
+		kd_buf_puts(b, "/");
+	}
+	kd_cli_sanitize(b, r->name);
+	if (r->intentional)
+		kd_buf_printf(b, " %s", ascii ? "*" : "\xe2\x97\x86");
+	kd_buf_printf(b, "  %s", kd_status_name(r->status));
+	if (r->reason) {
+		kd_buf_puts(b, ": ");
+		kd_cli_sanitize(b, r->reason);
+	}
+	kd_buf_puts(b, "\n");
+	for (i = 0; r->diff && i < r->diff->nfields; i++) {
+		const kd_diff_field *f = &r->diff->fields[i];
+
+		kd_buf_puts(b, "        ");
+		kd_cli_sanitize(b, f->path);
+		kd_buf_puts(b, ": ");
+		value_text(b, f->desired);
+		kd_buf_puts(b, ascii ? " -> " : " \xe2\x86\x92 ");
+		value_text(b, f->live);
+		kd_buf_puts(b, "  by ");
+		attribution_text(b, f);
+		if (f->never_converges)
+			kd_buf_puts(b, " [never converges]");
+		kd_buf_puts(b, "\n");
+	}
+}
+
+static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool verbose)
+{
+	size_t i, j;
+
+	kd_buf_printf(b, "%s ", kd_status_glyph(st->status, ascii));
+	kd_cli_sanitize(b, st->name);
+	counts_text(b, &st->counts, ascii);
+	if (st->reason) {
+		kd_buf_puts(b, "  ");
+		kd_cli_sanitize(b, st->reason);
+	}
+	kd_buf_puts(b, "\n");
+	for (i = 0; i < st->napps; i++) {
+		const kd_app_state *a = &st->apps[i];
+
+		kd_buf_printf(b, "  %s ", kd_status_glyph(a->status, ascii));
+		kd_cli_sanitize(b, a->name);
+		counts_text(b, &a->counts, ascii);
+		if (a->reason && !st->reason) {
+			kd_buf_puts(b, "  ");
+			kd_cli_sanitize(b, a->reason);
+		}
+		kd_buf_puts(b, "\n");
+		/* under an unknown cluster every resource repeats its reason */
+		for (j = 0; !st->reason && j < a->nresources; j++)
+			if (verbose || a->resources[j].status != KD_STATUS_SYNCED)
+				resource_text(b, &a->resources[j], ascii);
+	}
+}
+
+static void xml_text(kd_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	for (; *p; p++) {
+		switch (*p) {
+		case '&': kd_buf_puts(b, "&amp;"); break;
+		case '<': kd_buf_puts(b, "&lt;"); break;
+		case '>': kd_buf_puts(b, "&gt;"); break;
+		case '"': kd_buf_puts(b, "&quot;"); break;
+		case '\n': kd_buf_puts(b, "&#10;"); break;
+		case '\t': kd_buf_puts(b, "&#9;"); break;
+		default:
+			/* XML 1.0 cannot carry other control characters at all */
+			if (*p < 0x20 || *p == 0x7f)
+				kd_buf_printf(b, "\\x%02x", *p);
+			else
+				kd_buf_putc(b, (char)*p);
+		}
+	}
+}
+
+static void junit_cluster(kd_buf *b, const kd_cluster_state *st)
+{
+	unsigned tests = 0, failures = 0, errors = 0;
+	size_t i, j;
+	kd_buf body = KD_BUF_INIT;
+
+	if (st->napps == 0 && st->reason) {
+		tests = errors = 1;
+		kd_buf_puts(&body, "    <testcase classname=\"");
+		xml_text(&body, st->name);
+		kd_buf_puts(&body, "\" name=\"cluster\">\n      <error message=\"");
+		xml_text(&body, st->reason);
+		kd_buf_puts(&body, "\"/>\n    </testcase>\n");
+	}
+	for (i = 0; i < st->napps; i++) {
+		const kd_app_state *a = &st->apps[i];
+
+		if (a->reason && a->nresources == 0) {
+			tests++;
+			errors++;
+			kd_buf_puts(&body, "    <testcase classname=\"");
+			xml_text(&body, st->name);
+			kd_buf_puts(&body, ".");
+			xml_text(&body, a->name);
+			kd_buf_puts(&body, "\" name=\"render\">\n      <error message=\"");
+			xml_text(&body, a->reason);
+			kd_buf_puts(&body, "\"/>\n    </testcase>\n");
+		}
+		for (j = 0; j < a->nresources; j++) {
+			const kd_resource *r = &a->resources[j];
+			size_t k;
+
+			tests++;
+			kd_buf_puts(&body, "    <testcase classname=\"");
+			xml_text(&body, st->name);
+			kd_buf_puts(&body, ".");
+			xml_text(&body, a->name);
+			kd_buf_puts(&body, "\" name=\"");
+			xml_text(&body, r->kind);
+			kd_buf_puts(&body, "/");
+			xml_text(&body, r->namespace);
+			kd_buf_puts(&body, "/");
+			xml_text(&body, r->name);
+			kd_buf_puts(&body, "\"");
+			if (r->status == KD_STATUS_SYNCED) {
+				kd_buf_puts(&body, "/>\n");
+				continue;
+			}
+			kd_buf_puts(&body, ">\n");
+			if (r->status == KD_STATUS_UNKNOWN) {
+				errors++;
+				kd_buf_puts(&body, "      <error message=\"");
+				xml_text(&body, r->reason ? r->reason : "unknown");
+				kd_buf_puts(&body, "\"/>\n");
+			} else {
+				kd_buf tmp = KD_BUF_INIT;
+
+				failures++;
+				kd_buf_printf(&body, "      <failure type=\"%s\" message=\"%s",
+					      kd_status_name(r->status), kd_status_name(r->status));
+				if (r->reason) {
+					kd_buf_puts(&body, ": ");
+					xml_text(&body, r->reason);
+				}
+				kd_buf_puts(&body, "\">");
+				for (k = 0; r->diff && k < r->diff->nfields; k++) {
+					const kd_diff_field *f = &r->diff->fields[k];
+
+					kd_buf_clear(&tmp);
+					kd_buf_printf(&tmp, "%s: ", f->path);
+					value_text(&tmp, f->desired);
+					kd_buf_puts(&tmp, " -> ");
+					value_text(&tmp, f->live);
+					kd_buf_puts(&tmp, " by ");
+					attribution_text(&tmp, f);
+					kd_buf_puts(&tmp, "\n");
+					xml_text(&body, kd_buf_cstr(&tmp));
+				}
+				kd_buf_free(&tmp);
+				kd_buf_puts(&body, "</failure>\n");
+			}
+			kd_buf_puts(&body, "    </testcase>\n");
+		}
+	}
+	kd_buf_puts(b, "  <testsuite name=\"");
+	xml_text(b, st->name);
+	kd_buf_printf(b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n%s  </testsuite>\n",
+		      tests, failures, errors, kd_buf_cstr(&body));
+	kd_buf_free(&body);
+}
+
+static int write_out(const kd_buf *b)
+{
+	if (fwrite(kd_buf_cstr(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0)
+		return kd_error_set(KD_EIO, "cannot write output");
+	return 0;
+}
+
+static int report(kd_engine *e, enum check_output format, bool verbose, kd_counts *sum)
+{
+	kd_store *s = kd_engine_store(e);
+	size_t i, n = kd_store_cluster_count(s);
+	bool ascii = kd_cli_ascii();
+	char *label = NULL, *rev = NULL;
+	json_t *doc = NULL, *clusters = json_array();
+	kd_buf b = KD_BUF_INIT;
+	int rc;
+
+	kd_store_source(s, &label, &rev, NULL);
+	if (format == OUT_TEXT) {
+		kd_buf_puts(&b, "kdrift check: ");
+		kd_cli_sanitize(&b, label);
+		kd_buf_printf(&b, ", %zu cluster%s\n", n, n == 1 ? "" : "s");
+	} else if (format == OUT_JUNIT) {
+		kd_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kdrift check\">\n");
+	}
+	for (i = 0; i < n; i++) {
+		kd_cluster_state *st = kd_store_get(s, i);
+
+		if (!st)
+			continue;
+		kd_cli_count(sum, st);
+		if (format == OUT_JSON)
+			json_array_append_new(clusters, cluster_json(st));
+		else if (format == OUT_JUNIT)
+			junit_cluster(&b, st);
+		else
+			cluster_text(&b, st, ascii, verbose);
+		kd_cluster_state_unref(st);
+	}
+	if (format == OUT_JSON) {
+		char *text;
+
+		doc = json_pack("{s:o, s:O, s:o}", "revision", str_or_null(rev),
+				"clusters", clusters, "summary", summary_json(sum));
+		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+		if (!text) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		kd_buf_puts(&b, text);
+		kd_buf_puts(&b, "\n");
+		free(text);
+	} else if (format == OUT_JUNIT) {
+		kd_buf_puts(&b, "</testsuites>\n");
+	} else {
+		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown\n",
+			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
+			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
+			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
+	}
+	rc = write_out(&b);
+cleanup:
+	json_decref(doc);
+	json_decref(clusters);
+	kd_buf_free(&b);
+	free(label);
+	free(rev);
+	return rc;
+}
+
+int kd_cli_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		KD_CLI_ENGINE_OPTIONS,
+		{ "clusters", required_argument, NULL, 'c' },
+		{ "app", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "heal", no_argument, NULL, 'H' },
+		{ "webhook", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	kd_engine_opts opts = { 0 };
+	const char *webhook = NULL;
+	bool heal = false;
+	int heal_rc = KD_EXIT_OK;
+	enum check_output format = OUT_TEXT;
+	kd_counts sum = { { 0 } };
+	kd_engine *e = NULL;
+	bool verbose = false;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:vh", longopts, NULL)) != -1) {
+		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "check")) == 0)
+			continue;
+		if (rc == KD_EXIT_ERROR)
+			return KD_EXIT_ERROR;
+		switch (c) {
+		case 'o':
+			if (strcmp(optarg, "text") == 0)
+				format = OUT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				format = OUT_JSON;
+			else if (strcmp(optarg, "junit") == 0)
+				format = OUT_JUNIT;
+			else
+				return kd_cli_usage_error("check", "unknown output format '%s'", optarg);
+			break;
+		case 'v': verbose = true; break;
+		case 'H': heal = true; break;
+		case 'W': webhook = optarg; break;
+		case 'h':
+			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
+		case ':':
+			return kd_cli_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return kd_cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	if (webhook && !heal)
+		return kd_cli_usage_error("check", "--webhook goes with --heal");
+	opts.statuses_only = !heal;   /* healing needs the objects */
+	if (kd_engine_new(&e, &opts) < 0)
+		return kd_cli_fail("check");
+	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
+		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection",
+			     kd_engine_fleet(e)->file);
+		kd_engine_free(e);
+		return kd_cli_fail("check");
+	}
+	if (kd_engine_run_once(e) < 0) {
+		kd_engine_free(e);
+		return kd_cli_fail("check");
+	}
+	if (heal)   /* prints what it did on stderr; the report shows the result */
+		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
+	if (report(e, format, verbose, &sum) < 0) {
+		kd_engine_free(e);
+		return kd_cli_fail("check");
+	}
+	kd_engine_free(e);
+	return kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+}

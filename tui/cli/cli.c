@@ -1,0 +1,301 @@
+/*
+ * cli — subcommand table and dispatch (see cli.h).
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+
+static int cli_version(int argc, char **argv);
+static int cli_help(int argc, char **argv);
+
+static const kd_cli_command commands[] = {
+	{ "render", "print the desired objects of an app for a cluster",
+	  "usage: kdrift render [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                     [--worktree] [--vars FILE] [--strict-substitution]\n"
+	  "                     [--output yaml|json] CLUSTER APP\n"
+	  "       kdrift render --all [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                     [--worktree] [--vars FILE] [--output yaml|json]\n"
+	  "       kdrift render --dir DIR [--load-restrictor none] [--output yaml|json]\n"
+	  "\n"
+	  "Renders what Git says CLUSTER should run for APP, as a YAML stream (or a\n"
+	  "JSON array with --output json).  APP is a fleet app (path, applicationSet\n"
+	  "or fluxKustomizations) or the name of one Application an applicationSet\n"
+	  "app generates for CLUSTER.  --all renders every app of every cluster in\n"
+	  "one process and prints a table of object counts (\"-\": the app does not\n"
+	  "target the cluster) followed by the errors; it exits 2 when any failed.\n"
+	  "--dir renders one directory the way `kubectl kustomize DIR` would.\n"
+	  "\n"
+	  "  --repo PATH|URL   the GitOps repository (default: the current directory)\n"
+	  "  --revision REV    branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree        read the work tree instead of a commit\n"
+	  "  --fleet FILE      the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --all             every app of every cluster, as a table\n"
+	  "  --vars FILE       ConfigMaps/Secrets that exist only in the cluster, for\n"
+	  "                    Flux postBuild.substituteFrom\n"
+	  "  --strict-substitution  a Flux variable without value or default is an error\n"
+	  "  --dir DIR         render a directory of the local file system\n"
+	  "  --load-restrictor none  let --dir's kustomizations load files from\n"
+	  "                    anywhere in the repository, as Flux does\n"
+	  "  -o, --output FMT  yaml (default) or json\n",
+	  kd_cli_render },
+	{ "convert", "convert a YAML stream to JSON (or back) as Kubernetes does",
+	  "usage: kdrift convert [--output json|yaml] [FILE|-]\n"
+	  "\n"
+	  "Reads a YAML (or JSON) stream and prints it as a JSON array of documents\n"
+	  "(default) or as a YAML stream, typing scalars exactly as kubectl does.\n",
+	  kd_cli_convert },
+	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
+	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
+	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	  "                 [--read-only]\n"
+	  "\n"
+	  "Shows every cluster, app and object with its drift status as a tree, and\n"
+	  "Git and live side by side for any object.  Keys and colours come from\n"
+	  "keymaps and themes (see kdrift-keys(5)); ? lists every key.  `kdrift` with\n"
+	  "no command starts it when stdin and stdout are a terminal.\n"
+	  "\n"
+	  "  --repo PATH|URL     the GitOps repository (default: the current directory)\n"
+	  "  --revision REV      branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree          read the work tree instead of a commit\n"
+	  "  --fleet FILE        the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE   default: $KUBECONFIG, else ~/.kube/config\n"
+	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
+	  "  --cluster NAME      only this cluster (repeatable)\n"
+	  "  --app NAME          only this app\n"
+	  "  --timeout S         per-cluster deadline of one reconcile (default 30)\n"
+	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
+	  "  --keymap NAME       default, vim, emacs, or a file\n"
+	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
+	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
+	  "  --read-only         never offer to change a cluster or Git\n",
+	  kd_ui_main },
+	{ "check", "compare the fleet with Git once and report drift",
+	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
+	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
+	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
+	  "                    [--verbose] [--heal [--webhook URL]]\n"
+	  "\n"
+	  "Renders every app for every selected cluster, reads the clusters' live\n"
+	  "objects and reports each resource as synced, drifted (with the field\n"
+	  "manager that changed each field), missing, extra, break-glass or unknown.\n"
+	  "Exit status: 0 all synced, 1 drift found, 2 errors (an unreachable\n"
+	  "cluster or an app that does not render included).\n"
+	  "\n"
+	  "  --repo PATH|URL      the GitOps repository (default: the current directory)\n"
+	  "  --revision REV       branch, tag or commit to read (default: HEAD)\n"
+	  "  --worktree           read the work tree instead of a commit\n"
+	  "  --fleet FILE         the fleet file inside the repository (default: kdrift.yaml)\n"
+	  "  --kubeconfig FILE    kubeconfig (default: $KUBECONFIG or ~/.kube/config)\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (env=prod,region in (a,b))\n"
+	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
+	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
+	  "  -o, --output FMT     text (default), json or junit\n"
+	  "  -v, --verbose        text: list synced resources too\n"
+	  "  --heal               apply the fleet's policy first: revert drift on selfHeal\n"
+	  "                       clusters (never objects awaiting break-glass follow-up),\n"
+	  "                       report drift on alert clusters\n"
+	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
+	  "                       `text` field); default: the policy's webhook\n",
+	  kd_cli_check },
+	{ "diff", "show the differences of one cluster, app or object",
+	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                   [--kubeconfig FILE] [--timeout S] [--side-by-side]\n"
+	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
+	  "\n"
+	  "Prints a unified diff per object that differs, Git as '---' and the\n"
+	  "cluster as '+++', both normalised as `kdrift check` compares them; each\n"
+	  "changed field is followed by who changed it (field manager, operation,\n"
+	  "time).  Secret values are masked.  Exit status as for check.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --side-by-side       two columns, Git left and the cluster right\n"
+	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
+	  kd_cli_diff },
+	{ "revert", "put a cluster's drifted objects back to what Git says",
+	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     [--prune] [--dry-run] [--yes] [--reason TEXT] [--ticket T]\n"
+	  "                     CLUSTER APP [KIND/NAMESPACE/NAME]\n"
+	  "\n"
+	  "Reads CLUSTER once, plans the revert of APP (or of one object, or of some\n"
+	  "of its fields with --path) and shows it: the patch per object as YAML, the\n"
+	  "objects to create and to prune, and what is left alone and why.  After\n"
+	  "confirmation on the terminal (a production cluster asks for its name) it\n"
+	  "writes each change with the version that was read as a precondition, so\n"
+	  "an object changed meanwhile is never overwritten.  Every write is in the\n"
+	  "audit log.  Exit status: 0 done, 1 some object changed since it was read\n"
+	  "(nothing of it overwritten; run again), 2 errors.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  -p, --path POINTER  only this drifted field and those below it (repeatable)\n"
+	  "  --prune             delete extra objects too, when the cluster's policy allows\n"
+	  "  -n, --dry-run       send the changes as a server-side dry run; nothing changes\n"
+	  "  -y, --yes           do not ask (needed without a terminal)\n"
+	  "  --reason TEXT, --ticket T  recorded in the audit log\n",
+	  kd_cli_revert },
+	{ "accept", "make a cluster's live values intentional: commit them to its layer in Git",
+	  "usage: kdrift accept [--repo PATH] [--revision REV] [--fleet FILE]\n"
+	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     --reason TEXT [--branch NAME] [--author \"Name <email>\"]\n"
+	  "                     [--no-push] [--yes] CLUSTER APP KIND/NAMESPACE/NAME\n"
+	  "\n"
+	  "Writes the live values of the object's drifted fields (or of those --path\n"
+	  "selects) into the cluster's own layer of the app: a patch file under\n"
+	  "kdrift-accepted/ listed in the layer's kustomization.  A missing object is\n"
+	  "accepted as absent, an extra one as a new resource.  Shows the file and the\n"
+	  "kustomization line, asks for confirmation, commits with the reason and\n"
+	  "pushes (redoing the edit if the remote moved).  Secret values are never\n"
+	  "written to Git.\n"
+	  "\n"
+	  "  --repo PATH         the local GitOps repository (default: the current directory)\n"
+	  "  -p, --path POINTER  only this drifted field and those below it (repeatable)\n"
+	  "  -m, --reason TEXT   why (required; in the commit message)\n"
+	  "  -b, --branch NAME   commit to this branch for review instead\n"
+	  "  --author ID         \"Name <email>\" (default: the repository's user)\n"
+	  "  --no-push           commit locally only\n"
+	  "  -y, --yes           do not ask (needed without a terminal)\n",
+	  kd_cli_accept },
+	{ "breakglass", "time-boxed, logged manual changes to clusters",
+	  "usage: kdrift breakglass start --reason TEXT [--ticket T] [--duration D]\n"
+	  "       kdrift breakglass status\n"
+	  "       kdrift breakglass edit CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass scale CLUSTER KIND/NAMESPACE/NAME REPLICAS\n"
+	  "       kdrift breakglass set-image CLUSTER KIND/NAMESPACE/NAME CONTAINER=IMAGE\n"
+	  "       kdrift breakglass restart CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass delete CLUSTER KIND/NAMESPACE/NAME\n"
+	  "       kdrift breakglass end\n"
+	  "  (changes also take [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "   [--kubeconfig FILE] [--yes] [--dry-run])\n"
+	  "\n"
+	  "A session is started with a reason and lasts --duration (e.g. 30m; at most\n"
+	  "the fleet's breakGlass.maxDuration).  Inside it, changes are made with the\n"
+	  "cluster's break-glass credential (breakGlass.context), shown as a patch and\n"
+	  "confirmed first; each is written to the audit log before and after the call\n"
+	  "and the object is annotated with the audit id.  `edit` opens $EDITOR on\n"
+	  "the live object as YAML (Secret values masked; editing them is refused).\n"
+	  "`end` lists every object changed under break-glass that awaits follow-up:\n"
+	  "accept it into Git, revert it, or leave it flagged.  Outside an active\n"
+	  "session every change is refused.\n",
+	  kd_cli_breakglass },
+	{ "audit", "show or verify the audit log of every change kdrift made",
+	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
+	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"
+	  "       kdrift audit verify [--log FILE]\n"
+	  "\n"
+	  "The audit log holds one JSON record per line, each carrying the SHA-256 of\n"
+	  "the one before.  `show` lists records (TIME is RFC 3339, a date, or an age\n"
+	  "such as 30m, 2h or 7d); `verify` checks the chain and reports edited,\n"
+	  "removed, reordered and malformed records and a truncated last line, and\n"
+	  "exits 1 when it finds any.\n"
+	  "\n"
+	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
+	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
+	  kd_cli_audit },
+	{ "version", "print kdrift's version", "usage: kdrift version\n",
+	  cli_version },
+	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",
+	  cli_help },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const kd_cli_command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: kdrift COMMAND [OPTIONS] [ARGS]\n\n"
+		   "kdrift shows and fixes drift between a GitOps repository and a fleet\n"
+		   "of Kubernetes clusters.\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'kdrift help COMMAND' for a command's options.\n");
+}
+
+static int cli_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return kd_cli_usage_error("version", "unexpected argument '%s'", argv[1]);
+	printf("kdrift %s\n", KD_VERSION);
+	return KD_EXIT_OK;
+}
+
+static int cli_help(int argc, char **argv)
+{
+	const kd_cli_command *cmd;
+
+	if (argc < 2) {
+		print_overview(stdout);
+		return KD_EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "kdrift: no such command '%s'\n\n", argv[1]);
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
+	}
+	fputs(cmd->usage, stdout);
+	return KD_EXIT_OK;
+}
+
+int kd_cli_fail(const char *cmd)
+{
+	fprintf(stderr, "kdrift: %s: %s\n", cmd, kd_error_last());
+	return KD_EXIT_ERROR;
+}
+
+int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	const kd_cli_command *c = find_command(cmd);
+	va_list ap;
+
+	fprintf(stderr, "kdrift: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	if (c)
+		fputs(c->usage, stderr);
+	return KD_EXIT_ERROR;
+}
+
+int kd_cli_main(int argc, char **argv)
+{
+	const kd_cli_command *cmd;
+
+	if (argc < 2) {
+		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+			return kd_ui_main(argc, argv);
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_overview(stdout);
+		return KD_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cli_version(1, argv + 1);
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "kdrift: unknown command '%s'\n\n", argv[1]);
+		print_overview(stderr);
+		return KD_EXIT_ERROR;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,578 @@
+/*
+ * breakglass — break-glass from the UI: entering the mode (reason, ticket,
+ * duration), the changes (edit in $EDITOR, scale, set image, restart,
+ * delete: each planned here, shown as a patch, confirmed, applied on the
+ * worker with the break-glass credential), and leaving it, which lists
+ * every object changed for follow-up.  The banner is banner.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "uiact_priv.h"
+#include "data/data.h"
+
+/* --- sessions ---------------------------------------------------------------- */
+
+typedef struct session_job {
+	kd_job job;
+	bool end, expired;
+	char *reason, *ticket;
+	long duration_s, max_s;
+	kd_breakglass_session *session;
+	kd_audit_list *open;
+} session_job;
+
+static void session_free(kd_job *j)
+{
+	session_job *s = (session_job *)j;
+
+	free(s->reason);
+	free(s->ticket);
+	kd_breakglass_session_free(s->session);
+	kd_audit_list_free(s->open);
+	kd_buf_free(&j->msg);
+	free(s);
+}
+
+static void session_ctx_free(void *p)
+{
+	session_free(p);
+}
+
+static void session_run(kd_job *j)
+{
+	session_job *s = (session_job *)j;
+	int rc;
+
+	if (s->end)
+		rc = kd_breakglass_end(&s->open, NULL);
+	else
+		rc = kd_breakglass_start(&s->session, &s->open, NULL, s->reason,
+					 s->ticket && *s->ticket ? s->ticket : NULL, s->duration_s,
+					 s->max_s, kd_audit_now_ms());
+	if (rc < 0)
+		kd_job_error(j, rc);
+}
+
+void kd_uiact_followup_open(kd_ui *ui)
+{
+	ui->overlay = &kd_followup_view;
+	ui->overlay_top = 0;
+}
+
+/* U: the list read afresh from the audit log (another kdrift, or an
+ * earlier run, may have made or followed up changes). */
+typedef struct followup_job {
+	kd_job job;
+	kd_audit_list *open;
+} followup_job;
+
+static void followup_free(kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+
+	kd_audit_list_free(f->open);
+	kd_buf_free(&j->msg);
+	free(f);
+}
+
+static void followup_run(kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+	int rc;
+
+	if ((rc = kd_audit_open_breakglass(&f->open, NULL)) < 0)
+		kd_job_error(j, rc);
+}
+
+static void followup_done(kd_ui *ui, kd_job *j)
+{
+	followup_job *f = (followup_job *)j;
+
+	if (j->rc < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "follow-up: %s", kd_buf_cstr(&j->msg));
+		return;
+	}
+	kd_audit_list_free(ui->act->followup);
+	ui->act->followup = f->open;
+	f->open = NULL;
+	ui->act->followup_cursor = 0;
+}
+
+void kd_uiact_followup_load(kd_ui *ui)
+{
+	followup_job *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
+		return;
+	}
+	f->job.what = "reading the follow-up list";
+	f->job.run = followup_run;
+	f->job.done = followup_done;
+	f->job.free = followup_free;
+	if (kd_worker_submit(ui, &f->job) < 0) {
+		kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
+		return;
+	}
+	kd_uiact_followup_open(ui);
+}
+
+static void session_done(kd_ui *ui, kd_job *j)
+{
+	session_job *s = (session_job *)j;
+	kd_uiact *act = ui->act;
+	size_t n = s->open ? s->open->count : 0;
+
+	if (j->rc < 0 && !(s->end && j->rc == KD_ENOTFOUND)) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s", kd_buf_cstr(&j->msg));
+		/* An expired session is over even when its end could not be
+		 * logged: the banner goes, and this is not retried every turn. */
+		if (s->expired) {
+			kd_breakglass_session_free(act->session);
+			act->session = NULL;
+		}
+		return;
+	}
+	kd_audit_list_free(act->followup);
+	act->followup = s->open;
+	s->open = NULL;
+	if (s->end) {
+		kd_breakglass_session_free(act->session);
+		act->session = NULL;
+		kd_ui_message(ui, n ? KD_LOG_WARN : KD_LOG_INFO,
+			      "break-glass %s; %zu change%s await%s follow-up (a accepts, r reverts)",
+			      s->expired ? "session expired: the mode ended" : "mode ended", n,
+			      n == 1 ? "" : "s", n == 1 ? "s" : "");
+		kd_uiact_followup_open(ui);
+		return;
+	}
+	kd_breakglass_session_free(act->session);
+	act->session = s->session;
+	s->session = NULL;
+	kd_ui_message(ui, KD_LOG_WARN, "break-glass mode%s: changes use the break-glass credential and "
+		      "are logged%s", act->session->capped ? " (duration cut to the fleet's maximum)" : "",
+		      n ? "; earlier changes still await follow-up (U lists them)" : "");
+}
+
+static long parse_duration(const char *s)
+{
+	char *end;
+	long v;
+
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || v <= 0 || end == s)
+		return -1;
+	if (*end == 'h') v *= 3600, end++;
+	else if (*end == 'm' || *end == '\0') v *= 60, end += *end == 'm';
+	else if (*end == 's') end++;
+	return *end ? -1 : v;
+}
+
+static void start_submit(kd_ui *ui, kd_dialog *d)
+{
+	session_job *s = d->ctx;
+	long dur = parse_duration(kd_dialog_value(d, 2));
+
+	if (dur < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: '%s' is not a duration (30m, 1h, 90s); "
+			      "nothing was started", kd_dialog_value(d, 2));
+		return;
+	}
+	d->ctx = NULL;
+	s->duration_s = dur;
+	if (!(s->reason = strdup(kd_dialog_value(d, 0))) || !(s->ticket = strdup(kd_dialog_value(d, 1)))) {
+		session_free(&s->job);
+		return;
+	}
+	if (kd_worker_submit(ui, &s->job) < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+}
+
+static session_job *session_new(bool end)
+{
+	session_job *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->job.what = end ? "ending break-glass" : "break-glass";
+	s->job.run = session_run;
+	s->job.done = session_done;
+	s->job.free = session_free;
+	s->end = end;
+	return s;
+}
+
+static void bg_start(kd_ui *ui)
+{
+	session_job *s;
+	kd_dialog *d;
+	char max[32];
+
+	if (ui->act->session) {
+		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
+		return;
+	}
+	if (!(s = session_new(false)))
+		return;
+	s->max_s = ui->fleet->breakglass_max_seconds;
+	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
+		return;
+	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
+	kd_buf_printf(&d->body,
+		      "Break-glass changes (edit, scale, set image, restart, delete) use each cluster's\n"
+		      "break-glass credential.  Every change is shown as a patch and confirmed, written to\n"
+		      "the audit log before it is made, and the object stays flagged (self-heal leaves it\n"
+		      "alone) until someone accepts or reverts it.  Leaving the mode lists them.\n\n"
+		      "Duration: 30m, 1h, 90s; empty is the fleet's maximum (%s).\n", max);
+	if (kd_dialog_input_add(d, "reason", true, NULL) < 0 ||
+	    kd_dialog_input_add(d, "ticket (optional)", false, NULL) < 0 ||
+	    kd_dialog_input_add(d, "duration", false, NULL) < 0) {
+		kd_dialog_free(d);
+		return;
+	}
+	kd_dialog_open(ui, d);
+}
+
+static void end_submit(kd_ui *ui, kd_dialog *d)
+{
+	session_job *s = d->ctx;
+
+	d->ctx = NULL;
+	if (kd_worker_submit(ui, &s->job) < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+}
+
+void kd_uiact_end_session(kd_ui *ui, bool expired)
+{
+	session_job *s = session_new(true);
+	kd_dialog *d;
+
+	if (!s)
+		return;
+	s->expired = expired;
+	if (expired) {
+		if (kd_worker_submit(ui, &s->job) < 0)
+			kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+		return;
+	}
+	if (!(d = kd_dialog_new("Leave break-glass mode", end_submit, s, session_ctx_free)))
+		return;
+	kd_buf_puts(&d->body, "The end is logged.  Every object changed in break-glass is then listed,\n"
+			      "to accept into Git, revert, or leave flagged.\n");
+	kd_dialog_open(ui, d);
+}
+
+/* --- changes ----------------------------------------------------------------- */
+
+typedef struct change_job {
+	kd_job job;
+	const kd_fleet *fleet;
+	const char *kubeconfig;
+	kd_breakglass_change *ch;
+	char *label;
+} change_job;
+
+static void change_free(kd_job *j)
+{
+	change_job *c = (change_job *)j;
+
+	kd_breakglass_change_free(c->ch);
+	free(c->label);
+	kd_buf_free(&j->msg);
+	free(c);
+}
+
+static void change_ctx_free(void *p)
+{
+	change_free(p);
+}
+
+static void change_run(kd_job *j)
+{
+	change_job *c = (change_job *)j;
+	kd_act *a = NULL;
+	kd_act_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.kubeconfig = c->kubeconfig;
+	o.breakglass = true;
+	if ((rc = kd_act_open(&a, c->fleet, c->ch->cluster, &o)) < 0 ||
+	    (rc = kd_act_breakglass_apply(a, c->ch, false)) < 0)
+		kd_job_error(j, rc);
+	else
+		kd_buf_printf(&j->msg, "%s (audit %s)", c->label, c->ch->audit_id);
+	kd_act_close(a);
+}
+
+static void change_done(kd_ui *ui, kd_job *j)
+{
+	change_job *c = (change_job *)j;
+
+	kd_uiact_outcome(ui, j, c->ch->cluster, "break-glass: %s");
+}
+
+static void change_submit(kd_ui *ui, kd_dialog *d)
+{
+	change_job *c = d->ctx;
+
+	d->ctx = NULL;
+	if (kd_worker_submit(ui, &c->job) < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+}
+
+/* Shows the planned change and asks for confirmation. */
+static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, const char *verb)
+{
+	change_job *c = calloc(1, sizeof(*c));
+	kd_dialog *d;
+	kd_buf title = KD_BUF_INIT;
+
+	if (!c) {
+		kd_breakglass_change_free(ch);
+		return;
+	}
+	c->job.what = verb;
+	c->job.run = change_run;
+	c->job.done = change_done;
+	c->job.free = change_free;
+	c->fleet = ui->fleet;
+	c->kubeconfig = ui->kubeconfig;
+	c->ch = ch;
+	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", verb, kd_buf_cstr(&t->label), t->cluster);
+	if (!(c->label = strdup(kd_buf_cstr(&title) + strlen("Break-glass ")))) {
+		change_free(&c->job);
+		kd_buf_free(&title);
+		return;
+	}
+	if (!(d = kd_dialog_new(kd_buf_cstr(&title), change_submit, c, change_ctx_free))) {
+		kd_buf_free(&title);
+		return;
+	}
+	kd_buf_puts(&d->body, ch->preview ? ch->preview : "(no patch)");
+	if (kd_dialog_confirm_for(d, ui, t->cluster) < 0)
+		kd_dialog_free(d);
+	else
+		kd_dialog_open(ui, d);
+	kd_buf_free(&title);
+}
+
+/* The inputs of scale and set-image, then the plan. */
+typedef struct change_ask {
+	kd_action a;
+	kd_target *t;
+} change_ask;
+
+static void ask_free(void *p)
+{
+	change_ask *q = p;
+
+	kd_target_free(q->t);
+	free(q);
+}
+
+static void ask_submit(kd_ui *ui, kd_dialog *d)
+{
+	change_ask *q = d->ctx;
+	kd_breakglass_change *ch = NULL;
+	const char *cluster = q->t->cluster;
+	const json_t *live = q->t->res->live;
+	int rc;
+
+	if (q->a == KD_ACT_BG_SCALE) {
+		char *end;
+		long n = strtol(kd_dialog_value(d, 0), &end, 10);
+
+		if (*end || end == kd_dialog_value(d, 0) || n < 0) {
+			kd_ui_message(ui, KD_LOG_ERROR, "scale: '%s' is not a number of replicas; nothing was changed",
+				      kd_dialog_value(d, 0));
+			return;
+		}
+		rc = kd_breakglass_plan_scale(&ch, cluster, live, n);
+	} else {
+		rc = kd_breakglass_plan_set_image(&ch, cluster, live, kd_dialog_value(d, 0),
+						  kd_dialog_value(d, 1));
+	}
+	if (rc < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(q->a), kd_error_last());
+		return;
+	}
+	change_confirm(ui, q->t, ch, q->a == KD_ACT_BG_SCALE ? "scale" : "set image of");
+}
+
+static int first_container(kd_buf *out, const json_t *live)
+{
+	const json_t *spec = json_object_get(live, "spec"), *c;
+
+	if (json_object_get(spec, "template"))
+		spec = json_object_get(json_object_get(spec, "template"), "spec");
+	if (json_object_get(spec, "jobTemplate"))   /* CronJob */
+		spec = json_object_get(json_object_get(json_object_get(json_object_get(
+			spec, "jobTemplate"), "spec"), "template"), "spec");
+	c = json_array_get(json_object_get(spec, "containers"), 0);
+	return kd_buf_puts(out, json_string_value(json_object_get(c, "name")) ?
+				json_string_value(json_object_get(c, "name")) : "");
+}
+
+static void ask(kd_ui *ui, kd_action a, kd_target *t)
+{
+	change_ask *q = calloc(1, sizeof(*q));
+	kd_dialog *d;
+	kd_buf title = KD_BUF_INIT, v = KD_BUF_INIT;
+	const json_t *replicas;
+	int rc;
+
+	if (!q) {
+		kd_target_free(t);
+		return;
+	}
+	q->a = a;
+	q->t = t;
+	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", a == KD_ACT_BG_SCALE ? "scale" : "set image of",
+		      kd_buf_cstr(&t->label), t->cluster);
+	if (!(d = kd_dialog_new(kd_buf_cstr(&title), ask_submit, q, ask_free)))
+		goto cleanup;
+	d->no_confirm = true;
+	if (a == KD_ACT_BG_SCALE) {
+		replicas = json_object_get(json_object_get(t->res->live, "spec"), "replicas");
+		if (json_is_integer(replicas))
+			kd_buf_printf(&v, "%lld", (long long)json_integer_value(replicas));
+		kd_buf_printf(&d->body, "Replicas now: %s\n", v.len ? kd_buf_cstr(&v) : "(not set)");
+		rc = kd_dialog_input_add(d, "replicas", true, NULL);
+	} else if ((rc = first_container(&v, t->res->live)) == 0 &&
+		   (rc = kd_dialog_input_add(d, "container", true, kd_buf_cstr(&v))) == 0) {
+		rc = kd_dialog_input_add(d, "image", true, NULL);
+	}
+	if (rc < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
+		kd_dialog_free(d);
+		goto cleanup;
+	}
+	kd_dialog_open(ui, d);
+cleanup:
+	kd_buf_free(&title);
+	kd_buf_free(&v);
+}
+
+/* Runs $EDITOR (else vi) on a file with the terminal handed over. */
+static int run_editor(kd_ui *ui, const char *path)
+{
+	const char *ed = getenv("VISUAL");
+	kd_buf cmd = KD_BUF_INIT;
+	int st;
+
+	if (!ed || !*ed)
+		ed = getenv("EDITOR");
+	if (!ed || !*ed)
+		ed = "vi";
+	/* The editor's command line is the user's, as a shell would run it;
+	 * the path is ours (mkstemp) and needs no quoting. */
+	kd_buf_printf(&cmd, "%s %s", ed, path);
+	def_prog_mode();
+	endwin();
+	st = system(kd_buf_cstr(&cmd));
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	(void)ui;
+	kd_buf_free(&cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
+	return 0;
+}
+
+static void edit(kd_ui *ui, kd_target *t)
+{
+	char path[] = "/tmp/kdrift-edit-XXXXXX";
+	kd_buf yaml = KD_BUF_INIT, text = KD_BUF_INIT;
+	json_t *obj = NULL;
+	kd_breakglass_change *ch = NULL;
+	int fd = mkstemp(path), rc;
+
+	if (fd < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot create a temporary file: %s", strerror(errno));
+		goto cleanup;
+	}
+	if ((rc = kd_yaml_emit(&yaml, t->res->live)) < 0 ||
+	    write(fd, yaml.data, yaml.len) != (ssize_t)yaml.len) {
+		close(fd);
+		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot write %s", path);
+		goto cleanup;
+	}
+	close(fd);
+	if (run_editor(ui, path) < 0 || kd_buf_read_file(&text, path, 16 << 20) < 0 ||
+	    kd_yaml_parse_one(&obj, NULL, text.data, text.len, path, NULL) < 0 ||
+	    kd_breakglass_plan_edit(&ch, t->cluster, t->res->live, obj) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "edit: %s", kd_error_last());
+		goto cleanup;
+	}
+	change_confirm(ui, t, ch, "edit");
+cleanup:
+	if (fd >= 0)
+		unlink(path);
+	json_decref(obj);
+	kd_buf_free(&yaml);
+	kd_buf_free(&text);
+	kd_target_free(t);
+}
+
+void kd_uiact_breakglass(kd_ui *ui, kd_action a)
+{
+	kd_target *t = NULL;
+	kd_breakglass_change *ch = NULL;
+	int rc;
+
+	if (a == KD_ACT_BREAK_GLASS) {
+		bg_start(ui);
+		return;
+	}
+	if (a == KD_ACT_BREAK_GLASS_END) {
+		if (!ui->act->session)
+			kd_ui_message(ui, KD_LOG_INFO, "break-glass is not active (! enters it)");
+		else
+			kd_uiact_end_session(ui, false);
+		return;
+	}
+	if (!ui->act->session) {
+		kd_ui_message(ui, KD_LOG_WARN, "%s: break-glass changes need break-glass mode (! enters it)",
+			      kd_action_name(a));
+		return;
+	}
+	if (kd_target_selected(&t, ui) < 0 || !t->res || !t->res->live) {
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a),
+			      t ? "select an object the cluster has" : kd_error_last());
+		kd_target_free(t);
+		return;
+	}
+	switch (a) {
+	case KD_ACT_BG_SCALE:
+	case KD_ACT_BG_SET_IMAGE:
+		ask(ui, a, t);
+		return;
+	case KD_ACT_BG_EDIT:
+		edit(ui, t);
+		return;
+	case KD_ACT_BG_RESTART:
+		rc = kd_breakglass_plan_restart(&ch, t->cluster, t->res->live, kd_audit_now_ms());
+		break;
+	default:
+		rc = kd_breakglass_plan_delete(&ch, t->cluster, t->res->live);
+		break;
+	}
+	if (rc < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a), kd_error_last());
+	else
+		change_confirm(ui, t, ch, a == KD_ACT_BG_RESTART ? "restart" : "delete");
+	kd_target_free(t);
+}

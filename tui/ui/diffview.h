@@ -1,0 +1,60 @@
+/*
+ * diffview — the diff pane's rows, shared by diffview.c (building them from
+ * snapshots) and view_diff.c (drawing and moving through them).
+ *
+ * Logical rows pair a desired (Git, left) line with a live (right) line;
+ * display lines are what is on screen after folding unchanged runs and, in
+ * unified mode, splitting a changed pair into a - and a + line.
+ */
+#ifndef KD_TUI_DIFFVIEW_H
+#define KD_TUI_DIFFVIEW_H
+
+#include "ui.h"
+
+typedef enum kd_drow_type {
+	KD_DROW_HEADER, KD_DROW_NOTE, KD_DROW_SAME, KD_DROW_CHANGE, KD_DROW_DEL, KD_DROW_ADD,
+	KD_DROW_FOLD,   /* display lines only */
+} kd_drow_type;
+
+typedef struct kd_drow {
+	kd_drow_type type;
+	const char *l, *r;            /* lines (NUL-terminated) or NULL */
+	const char *text;             /* HEADER and NOTE */
+	const kd_diff_field *field;   /* attribution, or NULL */
+	bool show_field;              /* first row of this field's change */
+	size_t fold;                  /* fold holding this row, or KD_NONE */
+} kd_drow;
+
+typedef struct kd_fold {
+	size_t start, len;            /* logical rows */
+	bool open;
+} kd_fold;
+
+typedef struct kd_dline {
+	kd_drow_type type;
+	size_t row;                   /* logical row (FOLD: the fold) */
+	int side;                     /* unified: 1 the - line, 2 the + line */
+} kd_dline;
+
+struct kd_diffview {
+	kd_ident source;              /* the node the pane was opened for */
+	kd_cluster_state **refs;      /* snapshots the rows borrow from */
+	size_t nrefs;
+	void **allocs;                /* line storage, titles: freed with the pane */
+	size_t nallocs;
+	kd_drow *rows;
+	size_t nrows;
+	kd_fold *folds;
+	size_t nfolds;
+	kd_dline *lines;
+	size_t nlines;
+	size_t top, cursor;
+	bool unified, unified_set;    /* unified_set: chosen by the user */
+	bool metadata;                /* show managedFields and status */
+	size_t nobjects, nchanges;
+};
+
+/* Rebuilds the display lines after a fold or mode change. */
+int kd_diffview_layout(kd_diffview *d, bool unified);
+
+#endif

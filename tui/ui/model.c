@@ -1,0 +1,591 @@
+/*
+ * model — the fleet tree built from the store's snapshots.
+ *
+ * Nodes are rebuilt from scratch whenever a snapshot changes; what must
+ * survive a rebuild is kept by identity, never by row: the selection
+ * (kd_ident) and the expanded inner nodes (their id strings).  That is why
+ * markers can change under the cursor without the cursor moving.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/base.h"
+#include "ui.h"
+
+int kd_model_init(kd_model *m, kd_store *store)
+{
+	memset(m, 0, sizeof(*m));
+	m->store = store;
+	m->nstates = kd_store_cluster_count(store);
+	m->states = calloc(m->nstates ? m->nstates : 1, sizeof(*m->states));
+	if (!m->states)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void nodes_clear(kd_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnodes; i++)
+		free(m->nodes[i].id);
+	m->nnodes = 0;
+}
+
+void kd_ident_clear(kd_ident *id)
+{
+	free(id->cluster);
+	free(id->app);
+	free(id->kind);
+	free(id->ns);
+	free(id->name);
+	memset(id, 0, sizeof(*id));
+}
+
+void kd_filter_clear(kd_filter *f)
+{
+	kd_selector_free(&f->labels);
+	free(f->labels_text);
+	free(f->app);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+}
+
+void kd_model_free(kd_model *m)
+{
+	size_t i;
+
+	nodes_clear(m);
+	free(m->nodes);
+	free(m->rows);
+	for (i = 0; i < m->nstates; i++)
+		kd_cluster_state_unref(m->states[i]);
+	free(m->states);
+	kd_strset_clear(&m->expanded);
+	kd_filter_clear(&m->filter);
+	kd_ident_clear(&m->sel);
+}
+
+static kd_node *add_node(kd_model *m, kd_level level, size_t parent)
+{
+	kd_node *n;
+
+	if (m->nnodes == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		kd_node *nodes = realloc(m->nodes, cap * sizeof(*nodes));
+
+		if (!nodes)
+			return NULL;
+		m->nodes = nodes;
+		m->cap = cap;
+	}
+	n = &m->nodes[m->nnodes++];
+	memset(n, 0, sizeof(*n));
+	n->level = level;
+	n->parent = parent;
+	n->depth = parent == KD_NONE ? 0 : m->nodes[parent].depth + 1;
+	n->cluster = n->app = n->res = KD_NONE;
+	if (parent != KD_NONE)
+		m->nodes[parent].has_children = true;
+	return n;
+}
+
+/* Inner-node identity: the tree order, then the names on the path. */
+static int set_id(kd_model *m, kd_node *n, const char *a, const char *b)
+{
+	kd_buf id = KD_BUF_INIT;
+	int rc = kd_buf_printf(&id, "%c\x1f%s\x1f%s", m->pivot ? 'A' : 'C', a, b ? b : "");
+
+	if (rc < 0)
+		return rc;
+	n->id = kd_buf_detach(&id);
+	n->expanded = kd_strset_has(&m->expanded, n->id);
+	return 0;
+}
+
+static int add_objects(kd_model *m, size_t parent, size_t ci, size_t ai)
+{
+	const kd_app_state *app = &m->states[ci]->apps[ai];
+	size_t r;
+
+	for (r = 0; r < app->nresources; r++) {
+		const kd_resource *res = &app->resources[r];
+		kd_node *n = add_node(m, KD_LEVEL_OBJECT, parent);
+
+		if (!n)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		n->cluster = ci;
+		n->app = ai;
+		n->res = r;
+		n->cluster_name = m->states[ci]->name;
+		n->app_name = app->name;
+		n->obj = res;
+		n->status = res->status;
+		n->reason = res->reason;
+		n->intentional = res->intentional;
+		n->counts.n[res->status] = 1;
+	}
+	return 0;
+}
+
+static int build_by_cluster(kd_model *m)
+{
+	size_t ci, ai;
+	int rc;
+
+	for (ci = 0; ci < m->nstates; ci++) {
+		const kd_cluster_state *st = m->states[ci];
+		size_t cn = m->nnodes;
+		kd_node *n = add_node(m, KD_LEVEL_CLUSTER, KD_NONE);
+
+		if (!n)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		n->cluster = ci;
+		n->cluster_name = kd_store_cluster_name(m->store, ci);
+		if ((rc = set_id(m, n, n->cluster_name, NULL)) < 0)
+			return rc;
+		if (!st) {
+			n->status = KD_STATUS_UNKNOWN;
+			n->reason = "waiting for the first sync";
+			continue;
+		}
+		n->status = st->status;
+		n->counts = st->counts;
+		n->reason = st->reason;
+		for (ai = 0; ai < st->napps; ai++) {
+			const kd_app_state *app = &st->apps[ai];
+			size_t an = m->nnodes;
+
+			if (!(n = add_node(m, KD_LEVEL_APP, cn)))
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			n->cluster = ci;
+			n->app = ai;
+			n->cluster_name = st->name;
+			n->app_name = app->name;
+			n->status = app->status;
+			n->counts = app->counts;
+			n->reason = app->reason;
+			if ((rc = set_id(m, n, st->name, app->name)) < 0 ||
+			    (rc = add_objects(m, an, ci, ai)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int build_by_app(kd_model *m)
+{
+	const char **names = NULL;
+	size_t nnames = 0, ci, ai, k;
+	int rc = 0;
+
+	/* Apps in the order the fleet lists them, as the first cluster has them. */
+	for (ci = 0; ci < m->nstates; ci++)
+		for (ai = 0; m->states[ci] && ai < m->states[ci]->napps; ai++) {
+			const char *name = m->states[ci]->apps[ai].name;
+			const char **nn;
+
+			for (k = 0; k < nnames && strcmp(names[k], name) != 0; k++)
+				;
+			if (k < nnames)
+				continue;
+			if (!(nn = realloc(names, (nnames + 1) * sizeof(*nn)))) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			names = nn;
+			names[nnames++] = name;
+		}
+	for (k = 0; k < nnames; k++) {
+		size_t top = m->nnodes;
+		kd_node *n = add_node(m, KD_LEVEL_APP, KD_NONE);
+		int s;
+
+		if (!n) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		n->app_name = names[k];
+		if ((rc = set_id(m, n, names[k], NULL)) < 0)
+			goto cleanup;
+		for (ci = 0; ci < m->nstates; ci++) {
+			const kd_cluster_state *st = m->states[ci];
+			const kd_app_state *app;
+			size_t cn = m->nnodes;
+
+			if (!st || !(app = kd_cluster_state_app(st, names[k])))
+				continue;
+			if (!(n = add_node(m, KD_LEVEL_CLUSTER, top))) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			n->cluster = ci;
+			n->app = (size_t)(app - st->apps);
+			n->cluster_name = st->name;
+			n->app_name = app->name;
+			n->status = st->reason ? KD_STATUS_UNKNOWN : app->status;
+			n->reason = st->reason ? st->reason : app->reason;
+			n->counts = app->counts;
+			for (s = 0; s < KD_STATUS_COUNT; s++)
+				m->nodes[top].counts.n[s] += app->counts.n[s];
+			if (n->status > m->nodes[top].status)
+				m->nodes[top].status = n->status;
+			if ((rc = set_id(m, n, names[k], st->name)) < 0 ||
+			    (rc = add_objects(m, cn, ci, n->app)) < 0)
+				goto cleanup;
+		}
+	}
+cleanup:
+	free(names);
+	return rc;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return n == 0;
+}
+
+static bool filter_active(const kd_filter *f)
+{
+	return f->status_mask || f->labels_text || f->app || f->name;
+}
+
+/* Whether a node with no children passes the filters. */
+static bool leaf_matches(const kd_model *m, const kd_node *n)
+{
+	const kd_filter *f = &m->filter;
+
+	if (f->status_mask && !(f->status_mask & (1u << n->status)))
+		return false;
+	if (f->labels_text) {
+		const kd_cluster_state *st = n->cluster == KD_NONE ? NULL : m->states[n->cluster];
+
+		if (!st || !kd_selector_matches(&f->labels, st->labels))
+			return false;
+	}
+	if (f->app && (!n->app_name || !contains_ci(n->app_name, f->app)))
+		return false;
+	if (f->name) {
+		const char *name = n->obj ? n->obj->name :
+				   n->level == KD_LEVEL_APP ? n->app_name : n->cluster_name;
+
+		if (!name || !contains_ci(name, f->name))
+			return false;
+	}
+	return true;
+}
+
+static bool ident_matches(const kd_ident *id, const kd_node *n)
+{
+	if (id->level != n->level)
+		return false;
+	if (id->cluster && n->cluster_name && strcmp(id->cluster, n->cluster_name) != 0)
+		return false;
+	if (id->app && n->app_name && strcmp(id->app, n->app_name) != 0)
+		return false;
+	if (n->obj && (!id->kind || strcmp(id->kind, n->obj->kind) != 0 ||
+		       strcmp(id->ns, n->obj->namespace) != 0 ||
+		       strcmp(id->name, n->obj->name) != 0))
+		return false;
+	return true;
+}
+
+int kd_ident_set(kd_ident *id, const kd_node *n)
+{
+	kd_ident_clear(id);
+	id->level = n->level;
+	if ((n->cluster_name && !(id->cluster = strdup(n->cluster_name))) ||
+	    (n->app_name && !(id->app = strdup(n->app_name))) ||
+	    (n->obj && (!(id->kind = strdup(n->obj->kind)) ||
+			!(id->ns = strdup(n->obj->namespace)) ||
+			!(id->name = strdup(n->obj->name)))))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnodes; i++)
+		if (ident_matches(id, &m->nodes[i]))
+			return i;
+	return KD_NONE;
+}
+
+int kd_model_relayout(kd_model *m)
+{
+	size_t i, found = KD_NONE, old = m->cursor;
+	bool filtering = filter_active(&m->filter);
+
+	for (i = 0; i < m->nnodes; i++)
+		m->nodes[i].shown = false;
+	for (i = m->nnodes; i-- > 0;) {
+		kd_node *n = &m->nodes[i];
+
+		if (!n->has_children)
+			n->shown = !filtering || leaf_matches(m, n);
+		if (n->shown && n->parent != KD_NONE)
+			m->nodes[n->parent].shown = true;
+	}
+	free(m->rows);
+	m->nrows = 0;
+	if (!(m->rows = malloc((m->nnodes ? m->nnodes : 1) * sizeof(*m->rows))))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	for (i = 0; i < m->nnodes; i++) {
+		kd_node *n = &m->nodes[i];
+		const kd_node *p = n->parent == KD_NONE ? NULL : &m->nodes[n->parent];
+
+		n->visible = n->shown && (!p || (p->visible && p->expanded));
+		if (!n->visible)
+			continue;
+		if (found == KD_NONE && ident_matches(&m->sel, n))
+			found = m->nrows;
+		m->rows[m->nrows++] = i;
+	}
+	if (found == KD_NONE) {
+		/* The selected node went away (filtered, collapsed, deleted):
+		 * stay on the same row and make that the selection. */
+		m->cursor = m->nrows == 0 ? 0 : old < m->nrows ? old : m->nrows - 1;
+		if (m->nrows)
+			return kd_ident_set(&m->sel, &m->nodes[m->rows[m->cursor]]);
+		return 0;
+	}
+	m->cursor = found;
+	return 0;
+}
+
+int kd_model_rebuild(kd_model *m)
+{
+	int rc;
+
+	nodes_clear(m);
+	rc = m->pivot ? build_by_app(m) : build_by_cluster(m);
+	if (rc < 0)
+		return rc;
+	return kd_model_relayout(m);
+}
+
+int kd_model_refresh(kd_model *m)
+{
+	size_t i;
+
+	m->version = kd_store_version(m->store);
+	/* Nodes borrow from the old snapshots: drop them before the states. */
+	nodes_clear(m);
+	for (i = 0; i < m->nstates; i++) {
+		kd_cluster_state_unref(m->states[i]);
+		m->states[i] = kd_store_get(m->store, i);
+	}
+	return kd_model_rebuild(m);
+}
+
+const kd_node *kd_model_selected(const kd_model *m)
+{
+	return m->nrows ? &m->nodes[m->rows[m->cursor]] : NULL;
+}
+
+size_t kd_model_selected_index(const kd_model *m)
+{
+	return m->nrows ? m->rows[m->cursor] : KD_NONE;
+}
+
+int kd_model_set_expanded(kd_model *m, size_t node, bool on)
+{
+	kd_node *n = &m->nodes[node];
+	int rc = 0;
+
+	if (!n->id)
+		return 0;
+	n->expanded = on;
+	if (on)
+		rc = kd_strset_add(&m->expanded, n->id);
+	else
+		kd_strset_remove(&m->expanded, n->id);
+	return rc;
+}
+
+int kd_model_expand_all(kd_model *m, bool on)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < m->nnodes; i++)
+		if (m->nodes[i].has_children && (rc = kd_model_set_expanded(m, i, on)) < 0)
+			return rc;
+	return kd_model_relayout(m);
+}
+
+int kd_model_select(kd_model *m, size_t node)
+{
+	size_t p;
+	int rc;
+
+	for (p = m->nodes[node].parent; p != KD_NONE; p = m->nodes[p].parent)
+		if (!m->nodes[p].expanded && (rc = kd_model_set_expanded(m, p, true)) < 0)
+			return rc;
+	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
+		return rc;
+	return kd_model_relayout(m);
+}
+
+size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg)
+{
+	size_t start = kd_model_selected_index(m), i, k;
+
+	if (m->nnodes == 0)
+		return KD_NONE;
+	if (start == KD_NONE)
+		start = dir > 0 ? m->nnodes - 1 : 0;
+	for (k = 1; k <= m->nnodes; k++) {
+		i = dir > 0 ? (start + k) % m->nnodes : (start + m->nnodes - k % m->nnodes) % m->nnodes;
+		if (m->nodes[i].shown && pred(m, &m->nodes[i], arg))
+			return i;
+	}
+	return KD_NONE;
+}
+
+bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg)
+{
+	(void)m;
+	(void)arg;
+	/* The places where a problem is: objects, and inner nodes that carry
+	 * their own reason (an unreachable cluster, an app that failed to render). */
+	if (n->level == KD_LEVEL_OBJECT)
+		return n->status != KD_STATUS_SYNCED;
+	return n->reason != NULL && n->status == KD_STATUS_UNKNOWN &&
+	       (n->level != KD_LEVEL_APP || n->cluster != KD_NONE);
+}
+
+int kd_node_label(kd_buf *out, const kd_node *n)
+{
+	if (n->obj) {
+		if (n->obj->namespace[0])
+			return kd_buf_printf(out, "%s %s/%s", n->obj->kind, n->obj->namespace, n->obj->name);
+		return kd_buf_printf(out, "%s %s", n->obj->kind, n->obj->name);
+	}
+	if (n->level == KD_LEVEL_APP)
+		return kd_buf_puts(out, n->app_name ? n->app_name : "");
+	return kd_buf_puts(out, n->cluster_name ? n->cluster_name : "");
+}
+
+bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg)
+{
+	kd_buf label = KD_BUF_INIT;
+	bool match;
+
+	(void)m;
+	if (kd_node_label(&label, n) < 0)
+		return false;
+	match = contains_ci(kd_buf_cstr(&label), arg);
+	kd_buf_free(&label);
+	return match;
+}
+
+static int set_str(char **dst, const char *value)
+{
+	free(*dst);
+	*dst = NULL;
+	if (value && *value && !(*dst = strdup(value)))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int parse_statuses(unsigned *mask, const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	*mask = 0;
+	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int s = strcmp(tok, "problems") == 0 ? -2 : kd_status_parse(tok);
+
+		if (s == -2) {
+			*mask |= ~(1u << KD_STATUS_SYNCED) & ((1u << KD_STATUS_COUNT) - 1);
+		} else if (s < 0) {
+			rc = kd_error_set(KD_EINVAL, "unknown status '%s' (synced, drifted, missing, "
+					  "extra, break-glass, unknown, problems)", tok);
+			break;
+		} else {
+			*mask |= 1u << s;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+int kd_model_filter(kd_model *m, const char *expr)
+{
+	kd_filter *f = &m->filter;
+	const char *arg;
+	size_t klen;
+	int rc = 0;
+
+	while (*expr == ' ')
+		expr++;
+	klen = strcspn(expr, " ");
+	arg = expr + klen;
+	while (*arg == ' ')
+		arg++;
+	if (klen == 0 || strncmp(expr, "clear", klen) == 0) {
+		kd_filter_clear(f);
+	} else if (strncmp(expr, "status", klen) == 0) {
+		unsigned mask = 0;
+
+		if (*arg && (rc = parse_statuses(&mask, arg)) < 0)
+			return rc;
+		f->status_mask = mask;
+	} else if (strncmp(expr, "labels", klen) == 0) {
+		kd_selector sel;
+
+		if (!*arg) {
+			kd_selector_free(&f->labels);
+			rc = set_str(&f->labels_text, NULL);
+		} else {
+			if ((rc = kd_selector_parse_text(&sel, arg)) < 0)
+				return rc;
+			kd_selector_free(&f->labels);
+			f->labels = sel;
+			rc = set_str(&f->labels_text, arg);
+		}
+	} else if (strncmp(expr, "app", klen) == 0) {
+		rc = set_str(&f->app, arg);
+	} else if (strncmp(expr, "name", klen) == 0) {
+		rc = set_str(&f->name, arg);
+	} else {
+		return kd_error_set(KD_EINVAL, "unknown filter '%.*s' (status, labels, app, name, clear)",
+				    (int)klen, expr);
+	}
+	if (rc < 0)
+		return rc;
+	return kd_model_relayout(m);
+}
+
+int kd_filter_describe(kd_buf *out, const kd_filter *f)
+{
+	int s, rc = 0, first = 1;
+
+	if (f->status_mask) {
+		rc = kd_buf_puts(out, "status=");
+		for (s = 0; rc == 0 && s < KD_STATUS_COUNT; s++)
+			if (f->status_mask & (1u << s)) {
+				rc = kd_buf_printf(out, "%s%s", first ? "" : ",", kd_status_name((kd_status)s));
+				first = 0;
+			}
+	}
+	if (rc == 0 && f->labels_text)
+		rc = kd_buf_printf(out, "%slabels=%s", out->len ? " " : "", f->labels_text);
+	if (rc == 0 && f->app)
+		rc = kd_buf_printf(out, "%sapp~%s", out->len ? " " : "", f->app);
+	if (rc == 0 && f->name)
+		rc = kd_buf_printf(out, "%sname~%s", out->len ? " " : "", f->name);
+	return rc;
+}

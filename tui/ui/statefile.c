@@ -1,0 +1,215 @@
+/*
+ * statefile — a fleet state read from a file instead of the engine.
+ *
+ * For deterministic screen tests (the hidden --state-file option and the
+ * :load-state test command): a YAML or JSON document with `now` (the
+ * clock used for ages), `source` {label, revision, fetchedAt}, `log`
+ * [{level, cluster, message}] and `clusters`, each with name, labels,
+ * reachable, reason, remediation, prune, syncedAt, revision and apps
+ * [{name, reason, path, resources: [{desired, live, status, reason,
+ * intentional, hpaManaged}]}].  Statuses are computed with kd_diff_objects
+ * exactly as the engine does; `status` overrides (break-glass, unknown).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff/diff.h"
+#include "base/base.h"
+#include "data/data.h"
+#include "ui.h"
+
+static char *dup_str(const json_t *obj, const char *key)
+{
+	const char *s = kd_json_str(obj, key);
+
+	return s ? strdup(s) : NULL;
+}
+
+static int add_resource(kd_app_state *app, const json_t *r, const char *path)
+{
+	const json_t *desired = json_object_get(r, "desired"), *live = json_object_get(r, "live");
+	const json_t *obj = desired ? desired : live, *meta;
+	const char *st = kd_json_str(r, "status");
+	kd_resource *res;
+	kd_diff_opts opts = { 0 };
+	int rc;
+
+	if (!json_is_object(r) || (desired && !json_is_object(desired)) ||
+	    (live && !json_is_object(live)))
+		return kd_error_set(KD_EINVAL, "%s: a resource must be an object with desired and/or live objects", path);
+	meta = json_object_get(obj, "metadata");
+	res = kd_app_state_add_resource(app,
+		obj ? kd_json_str(obj, "apiVersion") : kd_json_str(r, "apiVersion"),
+		obj ? kd_json_str(obj, "kind") : kd_json_str(r, "kind"),
+		obj ? kd_json_str(meta, "namespace") : kd_json_str(r, "namespace"),
+		obj ? kd_json_str(meta, "name") : kd_json_str(r, "name"));
+	if (!res)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	res->desired = json_incref((json_t *)desired);
+	res->live = json_incref((json_t *)live);
+	res->intentional = json_is_true(json_object_get(r, "intentional"));
+	res->hpa_managed = json_is_true(json_object_get(r, "hpaManaged"));
+	if (json_object_get(r, "reason") && !(res->reason = dup_str(r, "reason")))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	opts.hpa_managed = res->hpa_managed;
+	if (desired && live) {
+		if ((rc = kd_diff_objects(&res->diff, desired, live, &opts)) < 0)
+			return kd_error_wrap(rc, "%s: %s/%s: ", path, res->kind, res->name);
+		res->status = res->diff->status == KD_DIFF_DRIFTED ? KD_STATUS_DRIFTED : KD_STATUS_SYNCED;
+	} else {
+		res->status = desired ? KD_STATUS_MISSING : live ? KD_STATUS_EXTRA : KD_STATUS_UNKNOWN;
+	}
+	if (st) {
+		int s = kd_status_parse(st);
+
+		if (s < 0)
+			return kd_error_set(KD_EINVAL, "%s: unknown status '%s'", path, st);
+		res->status = (kd_status)s;
+	}
+	if (res->uid == NULL && live)
+		res->uid = dup_str(json_object_get(live, "metadata"), "uid");
+	return 0;
+}
+
+static int build_cluster(kd_cluster_state **out, const json_t *c, const char *path)
+{
+	kd_cluster_state *st = kd_cluster_state_new(kd_json_str(c, "name"));
+	const json_t *apps = json_object_get(c, "apps"), *labels = json_object_get(c, "labels");
+	const json_t *a, *r;
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!st)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (json_is_object(labels)) {
+		json_decref(st->labels);
+		st->labels = json_incref((json_t *)labels);
+	}
+	st->reason = dup_str(c, "reason");
+	st->reachable = json_object_get(c, "reachable") ? json_is_true(json_object_get(c, "reachable"))
+							 : st->reason == NULL;
+	st->remediation = strcmp(kd_json_str(c, "remediation") ? kd_json_str(c, "remediation") : "",
+				 "selfHeal") == 0 ? KD_REMEDIATION_SELFHEAL : KD_REMEDIATION_ALERT;
+	st->prune = json_is_true(json_object_get(c, "prune"));
+	st->synced_at = (time_t)json_integer_value(json_object_get(c, "syncedAt"));
+	st->revision = dup_str(c, "revision");
+	json_array_foreach(apps, i, a) {
+		kd_app_state *app = kd_cluster_state_add_app(st, kd_json_str(a, "name") ?
+							      kd_json_str(a, "name") : "?");
+
+		if (!app) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		app->reason = dup_str(a, "reason");
+		app->path = dup_str(a, "path");
+		json_array_foreach(json_object_get(a, "resources"), j, r)
+			if ((rc = add_resource(app, r, path)) < 0)
+				goto cleanup;
+	}
+	kd_cluster_state_finish(st);
+	*out = st;
+	st = NULL;
+cleanup:
+	kd_cluster_state_unref(st);
+	return rc;
+}
+
+static int parse(json_t **doc, const char *path)
+{
+	kd_buf text = KD_BUF_INIT;
+	int rc;
+
+	*doc = NULL;
+	if ((rc = kd_buf_read_file(&text, path, 256u << 20)) < 0)
+		return rc;
+	rc = kd_yaml_parse_one(doc, NULL, kd_buf_cstr(&text), text.len, path, NULL);
+	kd_buf_free(&text);
+	if (rc == 0 && (!json_is_object(*doc) || !json_is_array(json_object_get(*doc, "clusters")))) {
+		json_decref(*doc);
+		*doc = NULL;
+		rc = kd_error_set(KD_EINVAL, "%s: expected an object with a 'clusters' list", path);
+	}
+	return rc;
+}
+
+static int apply_doc(kd_store *s, time_t *now, const json_t *doc, const char *path)
+{
+	const json_t *src = json_object_get(doc, "source"), *c, *e;
+	size_t i;
+	int rc;
+
+	if (json_is_integer(json_object_get(doc, "now")))
+		*now = (time_t)json_integer_value(json_object_get(doc, "now"));
+	if (json_is_object(src))
+		kd_store_set_source(s, kd_json_str(src, "label"), kd_json_str(src, "revision"),
+				    (time_t)json_integer_value(json_object_get(src, "fetchedAt")));
+	json_array_foreach(json_object_get(doc, "clusters"), i, c) {
+		kd_cluster_state *st;
+		const char *name = kd_json_str(c, "name");
+		long slot = name ? kd_store_cluster_index(s, name) : -1;
+
+		if (slot < 0) {
+			kd_store_log(s, KD_LOG_WARN, NULL, "%s: cluster %s is not in the fleet", path,
+				     name ? name : "(unnamed)");
+			continue;
+		}
+		if ((rc = build_cluster(&st, c, path)) < 0)
+			return rc;
+		kd_store_publish(s, (size_t)slot, st);
+	}
+	json_array_foreach(json_object_get(doc, "log"), i, e) {
+		const char *lv = kd_json_str(e, "level");
+
+		kd_store_log(s, lv && strcmp(lv, "error") == 0 ? KD_LOG_ERROR :
+			     lv && strcmp(lv, "warn") == 0 ? KD_LOG_WARN : KD_LOG_INFO,
+			     kd_json_str(e, "cluster"), "%s",
+			     kd_json_str(e, "message") ? kd_json_str(e, "message") : "");
+	}
+	return 0;
+}
+
+int kd_statefile_load(kd_store **out, time_t *now, const char *path)
+{
+	json_t *doc, *c;
+	const char **names = NULL;
+	size_t i, n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = parse(&doc, path)) < 0)
+		return rc;
+	n = json_array_size(json_object_get(doc, "clusters"));
+	if (!(names = calloc(n ? n : 1, sizeof(*names)))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	json_array_foreach(json_object_get(doc, "clusters"), i, c)
+		if (!(names[i] = kd_json_str(c, "name"))) {
+			rc = kd_error_set(KD_EINVAL, "%s: cluster %zu has no name", path, i + 1);
+			goto cleanup;
+		}
+	if ((rc = kd_store_new(out, names, n)) < 0)
+		goto cleanup;
+	if ((rc = apply_doc(*out, now, doc, path)) < 0) {
+		kd_store_free(*out);
+		*out = NULL;
+	}
+cleanup:
+	free(names);
+	json_decref(doc);
+	return rc;
+}
+
+int kd_statefile_apply(kd_store *s, time_t *now, const char *path)
+{
+	json_t *doc;
+	int rc;
+
+	if ((rc = parse(&doc, path)) < 0)
+		return rc;
+	rc = apply_doc(s, now, doc, path);
+	json_decref(doc);
+	return rc;
+}

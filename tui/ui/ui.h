@@ -1,0 +1,247 @@
+/*
+ * ui — what the files of the interactive terminal UI share.
+ *
+ * The UI thread owns curses and readline and reads the engine's results
+ * only from the store (immutable snapshots, the wake fd, the event log); it
+ * never blocks on the network or Git.  Each view is one file with a static
+ * ops table (view_tree.c, view_diff.c, view_help.c, view_log.c); the model
+ * (model.c) turns snapshots into the fleet tree; text.c is the only place
+ * that writes characters to the screen, and it sanitises every string.
+ */
+#ifndef KD_TUI_H
+#define KD_TUI_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "action.h"
+#include "base/base.h"
+#include "fleet/fleet.h"
+#include "keymap.h"
+#include "engine/engine.h"
+#include "theme.h"
+
+#define KD_NONE ((size_t)-1)
+
+/* --- string set (expanded nodes) ---------------------------------------- */
+
+typedef struct kd_strset {
+	char **slots;
+	size_t cap, n;
+} kd_strset;
+
+bool kd_strset_has(const kd_strset *s, const char *key);
+int kd_strset_add(kd_strset *s, const char *key);
+void kd_strset_remove(kd_strset *s, const char *key);
+void kd_strset_clear(kd_strset *s);
+
+/* --- the fleet tree model ----------------------------------------------- */
+
+typedef enum kd_level { KD_LEVEL_CLUSTER, KD_LEVEL_APP, KD_LEVEL_OBJECT } kd_level;
+
+typedef struct kd_node {
+	kd_level level;
+	unsigned depth;
+	size_t parent;           /* node index, KD_NONE at the top */
+	size_t cluster;          /* store slot, KD_NONE for a fleet-wide app */
+	size_t app, res;         /* indices into the cluster state */
+	const char *cluster_name, *app_name;  /* borrowed from snapshots */
+	const kd_resource *obj;  /* objects only */
+	kd_status status;
+	kd_counts counts;
+	const char *reason;
+	bool intentional;
+	bool has_children;
+	bool expanded;
+	bool shown;              /* passes the filters, itself or a descendant */
+	bool visible;            /* shown and every ancestor expanded */
+	char *id;                /* identity of an inner node (expansion key) */
+} kd_node;
+
+/* A node by identity, independent of rows and of the tree's order. */
+typedef struct kd_ident {
+	kd_level level;
+	char *cluster, *app, *kind, *ns, *name;
+} kd_ident;
+
+typedef struct kd_filter {
+	unsigned status_mask;    /* bit per kd_status; 0 = every status */
+	kd_selector labels;
+	char *labels_text;       /* NULL = no label filter */
+	char *app;               /* substring of the app name, or NULL */
+	char *name;              /* substring of an object's name, or NULL */
+} kd_filter;
+
+typedef struct kd_model {
+	kd_store *store;
+	kd_cluster_state **states;
+	size_t nstates;
+	bool pivot;              /* app → cluster → object */
+	kd_node *nodes;
+	size_t nnodes, cap;
+	size_t *rows;            /* visible node indices */
+	size_t nrows;
+	kd_strset expanded;
+	kd_filter filter;
+	kd_ident sel;            /* the selection, by identity */
+	size_t cursor;           /* its row (derived from sel) */
+	size_t top;              /* first row on screen */
+	uint64_t version;
+} kd_model;
+
+int kd_model_init(kd_model *m, kd_store *store);
+void kd_model_free(kd_model *m);
+/* Takes the store's newest snapshots and rebuilds (keeps the selection). */
+int kd_model_refresh(kd_model *m);
+/* Rebuilds nodes and rows from the snapshots held. */
+int kd_model_rebuild(kd_model *m);
+/* Recomputes visibility and rows only (after expand/collapse/filter). */
+int kd_model_relayout(kd_model *m);
+const kd_node *kd_model_selected(const kd_model *m);
+size_t kd_model_selected_index(const kd_model *m);
+/* Selects a node (by index) and expands its ancestors. */
+int kd_model_select(kd_model *m, size_t node);
+int kd_model_set_expanded(kd_model *m, size_t node, bool on);
+int kd_model_expand_all(kd_model *m, bool on);
+/* Next (dir 1) / previous (-1) shown node after the selection matching
+ * the predicate, wrapping; KD_NONE when none. */
+typedef bool (*kd_node_pred)(const kd_model *m, const kd_node *n, const void *arg);
+size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg);
+bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg);
+bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
+/* Text of a node's label (objects: "Kind ns/name"). */
+int kd_node_label(kd_buf *out, const kd_node *n);
+void kd_ident_clear(kd_ident *id);
+int kd_ident_set(kd_ident *id, const kd_node *n);
+/* The node with that identity among all nodes (shown or not), or KD_NONE. */
+size_t kd_model_find_ident(const kd_model *m, const kd_ident *id);
+void kd_filter_clear(kd_filter *f);
+/* Parses "status drifted,missing" / "labels env=prod" / "app NAME" /
+ * "name TEXT" / "clear" into the model's filter. */
+int kd_model_filter(kd_model *m, const char *expr);
+/* A short description of the active filters ("" when none). */
+int kd_filter_describe(kd_buf *out, const kd_filter *f);
+
+/* --- views -------------------------------------------------------------- */
+
+typedef struct kd_ui kd_ui;
+
+typedef struct kd_view_ops {
+	const char *name;
+	kd_context context;
+	void (*draw)(kd_ui *ui, int top, int height, bool focused);
+	/* True when the view handled the action. */
+	bool (*action)(kd_ui *ui, kd_action a, int height);
+	/* A mouse click on a row of the view (relative), or NULL. */
+	void (*click)(kd_ui *ui, int row, int height);
+} kd_view_ops;
+
+extern const kd_view_ops kd_tree_view, kd_diff_view, kd_help_view, kd_log_view;
+/* The audit log and follow-up views are in uiact.h. */
+
+/* The diff pane's content (view_diff.c). */
+typedef struct kd_diffview kd_diffview;
+/* Opens the pane for a node (object, or every changed object below it). */
+int kd_diffview_open(kd_ui *ui, size_t node);
+/* Reopens the same objects from the newest snapshots, keeping the place. */
+int kd_diffview_reload(kd_ui *ui);
+void kd_diffview_free(kd_diffview *d);
+
+struct kd_ui {
+	kd_store *store;
+	void *engine;            /* kd_engine *, or NULL for a state file */
+	void (*refresh_fn)(void *engine, const char *cluster);
+	const kd_fleet *fleet;
+	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
+	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
+	kd_model model;
+	kd_diffview *diff;       /* NULL when the pane is closed */
+	bool focus_diff;
+	const kd_view_ops *overlay;  /* help or log, full screen; or NULL */
+	size_t overlay_top, overlay_cursor;
+	bool ascii, mono, mouse, read_only, quit, script;
+	time_t now_override;     /* 0 = the clock */
+	kd_keymap keymap;
+	kd_theme theme;
+	attr_t attr[KD_AREA_COUNT];
+	char *theme_name, *keymap_name;
+	kd_buf message;
+	kd_log_level message_level;
+	uint64_t log_seen;       /* engine events up to here are shown */
+	char *search;            /* the last search, or NULL */
+	int prompt;              /* 0, ':' or '/' while the prompt is open */
+	kd_ident search_origin;  /* selection when '/' opened */
+	int lines, cols;
+	int exit_code;
+};
+
+/* --- ui.c --------------------------------------------------------------- */
+
+/* The prompt's commands, for dispatch, completion and the help view. */
+typedef struct kd_ui_command_info {
+	const char *name, *args, *help;
+	void (*run)(kd_ui *ui, const char *arg);
+	bool hidden;             /* test hooks, left out of help */
+} kd_ui_command_info;
+extern const kd_ui_command_info kd_ui_commands[];
+
+time_t kd_ui_now(const kd_ui *ui);
+/* Shows a message in the status line and records it in the message log. */
+void kd_ui_message(kd_ui *ui, kd_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Runs one key through the keymap (or the prompt while it is open). */
+void kd_ui_key(kd_ui *ui, int key);
+/* Runs a prompt command line (":" already removed). */
+void kd_ui_command(kd_ui *ui, const char *line);
+void kd_ui_draw(kd_ui *ui);
+/* Events logged so far are not repeated in the status line. */
+void kd_ui_skip_messages(kd_ui *ui);
+/* Picks up new snapshots (and engine warnings) when the store changed. */
+void kd_ui_sync(kd_ui *ui);
+void kd_ui_warn_cb(void *ctx, const char *msg);
+/* The height of the tree pane (the diff pane takes the rest). */
+void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h);
+
+/* --- text.c ------------------------------------------------------------- */
+
+/* Draws UTF-8 text from any source at (y, x) in at most `width` columns,
+ * control characters and escape sequences made visible and inert
+ * (ESC as ^[, C1 and bidi controls as <U+XXXX>, bad bytes as \xNN; in
+ * ASCII mode everything else non-ASCII as ?).  Returns the columns used. */
+int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t len, attr_t attr);
+int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr);
+/* The display width kd_text_draw would use, unbounded. */
+int kd_text_width(const kd_ui *ui, const char *text, size_t len);
+/* Fills the rest of a line from x with spaces in attr. */
+void kd_text_fill(int y, int x, int width, attr_t attr);
+/* Glyphs with an ASCII fallback. */
+const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
+/* Writes the screen as text (and, with attrs, a line of attribute codes
+ * under each row) to a file. */
+int kd_screen_save(const char *path, bool attrs);
+/* The screen as text (and attribute codes, when codes is not NULL). */
+int kd_screen_text(kd_buf *text, kd_buf *codes);
+/* "12s", "5m", "3h", "2d", "never". */
+void kd_age(char out[32], time_t now, time_t then);
+
+/* --- prompt.c (readline) ------------------------------------------------ */
+
+int kd_prompt_init(kd_ui *ui);
+void kd_prompt_done(kd_ui *ui);
+/* Opens the prompt: ':' for commands, '/' for search. */
+void kd_prompt_open(kd_ui *ui, int kind);
+void kd_prompt_key(kd_ui *ui, int key);
+void kd_prompt_draw(kd_ui *ui);
+
+/* --- script.c, statefile.c ---------------------------------------------- */
+
+int kd_script_run(kd_ui *ui, const char *path);
+/* Loads a JSON/YAML fleet state (tests/fixtures/tui/) into a new store. */
+int kd_statefile_load(kd_store **out, time_t *now, const char *path);
+/* Publishes the clusters of a state file into an existing store. */
+int kd_statefile_apply(kd_store *s, time_t *now, const char *path);
+
+#endif
