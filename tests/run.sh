@@ -2,6 +2,7 @@
 # Runs kdrift's test suites and ends with one line: "N passed, N failed".
 #
 #   tests/run.sh BUILD_DIR [all|unit|integration|valgrind]
+#   tests/run.sh BUILD_DIR only SUITE...   (test_diff, tests/tui/screens.sh, ...)
 #
 # Every suite speaks TAP: unit tests through cmocka's TAP output, the shell
 # suites (tests/integration/*.sh, tests/kubesim/*.sh, tests/tui/*.sh) through
@@ -77,12 +78,24 @@ shell_suites() {
 	done
 }
 
+# only NAME...: unit test programs by name, shell suites by path.
+only() {
+	local s
+	for s in "$@"; do
+		case $s in
+		*.sh) run "$(basename "$s" .sh)" bash "$s" ;;
+		*) run "$s" "$build/tests/$s" ;;
+		esac
+	done
+}
+
 case $what in
 all) unit; shell_suites ;;
+only) shift 2; only "$@" ;;
 unit) unit ;;
 integration) shell_suites ;;
 valgrind) unit_valgrind ;;
-*) echo "usage: tests/run.sh BUILD [all|unit|integration|valgrind]" >&2; exit 2 ;;
+*) echo "usage: tests/run.sh BUILD [all|unit|integration|valgrind|only SUITE...]" >&2; exit 2 ;;
 esac
 
 if [ $((passed + failed)) -eq 0 ]; then
