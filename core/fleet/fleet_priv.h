@@ -111,8 +111,8 @@ bool kd_fcheck_json_pointer_valid(const char *p);
 const char *kd_fcheck_type_name(const json_t *node);
 
 /*
- * init (init.c, init_guess.c, init_emit.c) — what `kdrift init` learned
- * about a repository, kept as JSON values so the three files share one
+ * init (init.c, init_layout.c, init_argo.c, init_clusters.c, init_guess.c,
+ * init_emit.c) — what `kdrift init` learned about a repository, kept as JSON values so the three files share one
  * model without a web of structs:
  *   dirs      path -> {"k": has a kustomization, "m": manifests directly
  *             in it, "d": manifests below it, "c": [child names],
@@ -164,7 +164,8 @@ int kd_finit_unique_name(char **out, const kd_finit *c, const char *name);
 int kd_finit_dir_cluster(json_t **out, kd_finit *c, const char *dir,
 			 const char *origin);
 
-/* The layouts (init_layout.c), in the order kd_fleet_init_new runs them.
+/* The layouts (init_layout.c, init_argo.c, init_clusters.c), in the order
+ * kd_fleet_init_new runs them.
  * `apps` collects path apps: "PARENT/%s/APP" -> {name, members}. */
 int kd_finit_flux(kd_finit *c);
 int kd_finit_plain(kd_finit *c, json_t *apps);

@@ -144,6 +144,11 @@ static int classify(kd_finit *c, const char *file, json_t *doc, size_t *nsets)
 		json_t *o;
 		int rc;
 
+		/* Flux needs a sourceRef: without one this is a patch or a
+		 * fragment of a Kustomization, not one */
+		if (!ref)
+			return 0;
+
 		/* Flux's path is relative to the source's root; absent means
 		 * the root.  A path that leaves the root is kept as written
 		 * so that it can be reported. */
