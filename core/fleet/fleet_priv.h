@@ -112,8 +112,8 @@ const char *kd_fcheck_type_name(const json_t *node);
 
 /*
  * init (init.c, init_layout.c, init_argo.c, init_clusters.c, init_guess.c,
- * init_emit.c) — what `kdrift init` learned about a repository, kept as JSON values so the three files share one
- * model without a web of structs:
+ * init_emit.c) — what `kdrift init` learned about a repository, kept as
+ * JSON values so that these files share one model without a web of structs:
  *   dirs      path -> {"k": has a kustomization, "m": manifests directly
  *             in it, "d": manifests below it, "c": [child names],
  *             "f": [manifest file names]}
