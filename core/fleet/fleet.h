@@ -114,7 +114,8 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		   const char *name);
 
 /* Reads and parses `path` (default "kdrift.yaml") from a source.
- * KD_ENOTFOUND (suggesting `kdrift init`) when the file is absent. */
+ * KD_ENOTFOUND when the file is absent, suggesting `kdrift init` (and a
+ * commit, when the source is a commit). */
 int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
 
 void kd_fleet_free(kd_fleet *fleet);

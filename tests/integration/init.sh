@@ -120,8 +120,16 @@ expect "init --kubeconfig naming a missing file fails" 2 'kdrift: init: ' \
 	"$KDRIFT_BIN" init --repo "$r" --dry-run --kubeconfig "$T/absent.kubeconfig"
 expect "kdrift help init" 0 'usage: kdrift init \[--repo PATH\] \[--kubeconfig FILE\] \[--force\] \[--dry-run\]' \
 	"$KDRIFT_BIN" help init
-expect "a missing fleet file suggests kdrift init" 2 "no fleet file in .*run 'kdrift init' to write one" \
+expect "a commit without a fleet file suggests kdrift init and a commit" 2 \
+	"no fleet file in .*run 'kdrift init' to write one, then commit it; --worktree reads it uncommitted" \
 	"$KDRIFT_BIN" check --repo "$T/flux-kustomize-helm" --revision HEAD~1
+mkdir -p "$T/bare-dir"
+expect "a directory without a fleet file suggests kdrift init" 2 \
+	"no fleet file in .*\(run 'kdrift init' to write one\)" \
+	"$KDRIFT_BIN" check --repo "$T/bare-dir" --worktree
+expect "another --fleet file is not what init writes" 2 \
+	"other.yaml: no fleet file in .*check --fleet; 'kdrift init' writes kdrift.yaml" \
+	"$KDRIFT_BIN" check --repo "$T/flux-kustomize-helm" --fleet other.yaml
 
 # ---- Flux: multi-tenancy ------------------------------------------------------
 start production,staging
