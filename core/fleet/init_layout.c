@@ -241,15 +241,29 @@ int kd_finit_flux(kd_finit *c)
 	/* Kustomizations that build from elsewhere are never rendered. */
 	json_array_foreach(c->flux_ks, j, k) {
 		const char *path = kd_json_str(k, "path");
-		bool ours = false;
+		bool ours = false, inside = false, named = false;
 
+		/* Inside a root, the root's sync names this repository's
+		 * GitRepository; elsewhere, any root's sync does (and with
+		 * no sync anywhere, any GitRepository is taken for it). */
 		json_array_foreach(keys, i, key) {
 			const json_t *info = json_object_get(roots, json_string_value(key));
 
-			if (flux_followed(k, kd_json_str(info, "source")))
+			if (kd_finit_within(kd_json_str(k, "file"), json_string_value(key))) {
+				inside = true;
+				ours = flux_followed(k, kd_json_str(info, "source"));
+			}
+		}
+		json_array_foreach(keys, i, key) {
+			const char *source = kd_json_str(json_object_get(roots, json_string_value(key)), "source");
+
+			if (inside)
+				break;
+			named = named || source;
+			if (source && flux_followed(k, source))
 				ours = true;
 		}
-		if (!json_array_size(keys) && str_eq(kd_json_str(k, "sourceKind"), "GitRepository"))
+		if (!inside && !named && str_eq(kd_json_str(k, "sourceKind"), "GitRepository"))
 			ours = true;
 		if (!ours)
 			rc = kd_finit_note(c->unmapped, "%s: Flux Kustomization %s/%s builds from %s %s, not from this repository: not followed",

@@ -195,6 +195,28 @@ static void test_flux_other_sources(void **state)
 	free(dir);
 }
 
+/* tests/fixtures/flux/repo: one bootstrapped root beside roots without a
+ * sync, and Kustomizations from another GitRepository and from OCI. */
+static void test_flux_sources_per_root(void **state)
+{
+	const char *root = getenv("KDRIFT_ROOT");
+	kd_buf dir = KD_BUF_INIT;
+	kd_fleet *f = NULL;
+	kd_fleet_init *r;
+
+	(void)state;
+	assert_int_equal(kd_buf_printf(&dir, "%s/tests/fixtures/flux/repo", root ? root : "."), 0);
+	r = run(&f, kd_buf_cstr(&dir), NULL);
+	assert_non_null(kd_fleet_cluster(f, "prod"));
+	assert_true(noted(r->unmapped, "clusters/prod/other-repo.yaml: Flux Kustomization flux-system/from-other-repo builds from GitRepository platform-repo"));
+	assert_true(noted(r->unmapped, "clusters/prod/other-source.yaml: Flux Kustomization flux-system/from-oci builds from OCIRepository podinfo"));
+	assert_false(noted(r->found, "from-other-repo"));
+	assert_true(noted(r->found, "clusters/prod/apps.yaml: Flux Kustomization flux-system/apps -> ./apps/prod"));
+	kd_fleet_free(f);
+	kd_fleet_init_free(r);
+	kd_buf_free(&dir);
+}
+
 static const char sync_tmpl[] =
 	"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
 	"metadata: {name: flux-system, namespace: flux-system}\n"
@@ -448,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flux_kustomize_helm),
 		cmocka_unit_test(test_flux_other_sources),
+		cmocka_unit_test(test_flux_sources_per_root),
 		cmocka_unit_test(test_flux_irregular_roots),
 		cmocka_unit_test(test_argocd),
 		cmocka_unit_test(test_argocd_selectors_and_names),
