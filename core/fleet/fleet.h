@@ -113,8 +113,9 @@ typedef struct kd_fleet {
 	json_t *appliers;         /* prevention.appliers: user names that may
 				   * change what GitOps manages (array of
 				   * strings, never NULL); default Flux's
-				   * kustomize-controller and helm-controller
-				   * and Argo CD's application controller */
+				   * kustomize-controller and helm-controller,
+				   * Argo CD's application and applicationset
+				   * controllers */
 	json_t *applier_groups;   /* prevention.applierGroups: groups that may
 				   * (array, never NULL, empty by default) */
 	json_t *doc;              /* the parsed document */

@@ -16,13 +16,15 @@
 
 #include "base/base.h"
 
-/* The GitOps appliers kdrift knows: Flux's kustomize-controller and
- * helm-controller in flux-system, Argo CD's application controller in
- * argocd, as they are installed by default. */
+/* The GitOps appliers kdrift knows, as they are installed by default:
+ * Flux's kustomize-controller and helm-controller in flux-system, Argo
+ * CD's application controller and, since it writes the Applications an
+ * ApplicationSet generates, its applicationset controller in argocd. */
 static const char *const default_appliers[] = {
 	"system:serviceaccount:flux-system:kustomize-controller",
 	"system:serviceaccount:flux-system:helm-controller",
 	"system:serviceaccount:argocd:argocd-application-controller",
+	"system:serviceaccount:argocd:argocd-applicationset-controller",
 	NULL,
 };
 

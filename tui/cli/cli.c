@@ -217,6 +217,30 @@ static const kd_cli_command commands[] = {
 	  "  --force            replace an existing kdrift.yaml\n"
 	  "  -n, --dry-run      print the file (and the report on stderr); write nothing\n",
 	  kd_cli_init },
+	{ "policy", "write admission policies: only GitOps may change what the fleet manages",
+	  "usage: kdrift policy export --format kyverno|gatekeeper|vap [--clusters SELECTOR]\n"
+	  "                            [--audit] [--output FILE] [--repo PATH|URL]\n"
+	  "                            [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "\n"
+	  "Renders every app of the selected clusters and writes admission policies\n"
+	  "for what they manage: the namespaced kinds they declare, in the namespaces\n"
+	  "they use, and their cluster-scoped objects by name.  Creating, changing or\n"
+	  "deleting those is left only to the GitOps appliers (prevention.appliers and\n"
+	  "applierGroups in the fleet file; by default Flux's and Argo CD's\n"
+	  "controllers), the break-glass group (breakGlass.group) and Kubernetes' own\n"
+	  "controllers and nodes.  Status and other subresources are never matched.\n"
+	  "Formats: a Kyverno ClusterPolicy, a Gatekeeper ConstraintTemplate with its\n"
+	  "constraints (add DELETE to Gatekeeper's webhook operations to cover\n"
+	  "deletes), or a ValidatingAdmissionPolicy with its binding (Kubernetes\n"
+	  "1.30+).  Apply with --audit first: refusals are then only reported.\n"
+	  "\n"
+	  "  --format FMT         kyverno, gatekeeper or vap\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (default: all)\n"
+	  "  --audit              report instead of refusing (Kyverno Audit, Gatekeeper\n"
+	  "                       warn, ValidatingAdmissionPolicy Audit and Warn)\n"
+	  "  -o, --output FILE    write FILE (atomically) instead of standard output\n"
+	  "  --repo, --revision, --worktree, --fleet: as for check\n",
+	  kd_cli_policy },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

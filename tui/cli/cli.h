@@ -67,6 +67,7 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
 int kd_cli_audit(int argc, char **argv);
 int kd_cli_init(int argc, char **argv);
+int kd_cli_policy(int argc, char **argv);   /* policy.c: policy export */
 
 /* Remedies: revert, accept, break-glass (revert.c, accept.c,
  * breakglass.c) and check --heal. */

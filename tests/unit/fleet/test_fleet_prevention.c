@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 		"system:serviceaccount:flux-system:kustomize-controller",
 		"system:serviceaccount:flux-system:helm-controller",
 		"system:serviceaccount:argocd:argocd-application-controller",
+		"system:serviceaccount:argocd:argocd-applicationset-controller",
 		NULL,
 	};
 	static const char *const none[] = { NULL };
@@ -87,7 +88,7 @@ static void test_partial(void **state)
 	kd_fleet *f = parse(HDR "prevention:\n  applierGroups: [gitops]\n");
 
 	(void)state;
-	assert_int_equal(json_array_size(f->appliers), 3);
+	assert_int_equal(json_array_size(f->appliers), 4);
 	assert_int_equal(json_array_size(f->applier_groups), 1);
 	kd_fleet_free(f);
 	f = parse(HDR "prevention:\n  appliers: []\n  applierGroups: [gitops]\n");
