@@ -25,8 +25,6 @@
 #include "audit/audit.h"
 #include "engine/engine.h"
 #include "base/base.h"
-#include "render/render.h"
-#include "source/source.h"
 
 #define CMD "breakglass"
 
@@ -113,71 +111,21 @@ static void object_text(kd_buf *b, const kd_audit_record *r)
 		      name ? name : "?");
 }
 
-/* The repository read to name each changed object's app in the follow-up
- * commands; NULL members when it cannot be read (the commands then say APP). */
-typedef struct app_finder {
-	kd_source *src;
-	kd_fleet *fleet;
-} app_finder;
-
-static void app_finder_open(app_finder *f, const kd_engine_opts *o)
-{
-	kd_source_opts so = { .revision = o->revision, .worktree = o->worktree };
-
-	memset(f, 0, sizeof(*f));
-	if (kd_source_open(&f->src, o->repo ? o->repo : ".", &so) < 0 ||
-	    kd_fleet_load(&f->fleet, f->src, o->fleet_file ? o->fleet_file : "kdrift.yaml") < 0) {
-		kd_fleet_free(f->fleet);
-		kd_source_free(f->src);
-		memset(f, 0, sizeof(*f));
-	}
-}
-
-static void app_finder_close(app_finder *f)
-{
-	kd_fleet_free(f->fleet);
-	kd_source_free(f->src);
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-/* The app of the cluster whose rendered objects include the record's
- * object, or "APP" when none does (or Git cannot be read). */
-static const char *app_of(app_finder *f, const kd_audit_record *r)
+/* The app that renders the record's object for its cluster, or "APP"
+ * when none does or the repository cannot be read (finder NULL). */
+static const char *app_of(kd_owner_finder *finder, const kd_audit_record *r)
 {
 	json_t *o = json_object_get(r->json, "object");
-	const kd_cluster *cl = f->fleet && r->cluster ? kd_fleet_cluster(f->fleet, r->cluster) : NULL;
-	size_t i, j;
+	const char *app = NULL;
 
-	for (i = 0; cl && i < f->fleet->napps; i++) {
-		const kd_app *app = &f->fleet->apps[i];
-		json_t *objs = NULL, *obj;
-		bool found = false;
-
-		if (!kd_fleet_app_targets(app, cl) ||
-		    kd_render_app(&objs, f->src, f->fleet, cl, app) < 0)
-			continue;
-		json_array_foreach(objs, j, obj) {
-			json_t *m = json_object_get(obj, "metadata");
-
-			if (str_eq(json_string_value(json_object_get(obj, "kind")),
-				   json_string_value(json_object_get(o, "kind"))) &&
-			    str_eq(json_string_value(json_object_get(m, "namespace")),
-				   json_string_value(json_object_get(o, "namespace"))) &&
-			    str_eq(json_string_value(json_object_get(m, "name")),
-				   json_string_value(json_object_get(o, "name")))) {
-				found = true;
-				break;
-			}
-		}
-		json_decref(objs);
-		if (found)
-			return app->name;
-	}
-	return "APP";
+	if (!finder || !r->cluster ||
+	    kd_owner_finder_app(&app, finder, r->cluster,
+				json_string_value(json_object_get(o, "apiVersion")),
+				json_string_value(json_object_get(o, "kind")),
+				json_string_value(json_object_get(o, "namespace")),
+				json_string_value(json_object_get(o, "name"))) < 0)
+		return "APP";
+	return app;
 }
 
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
@@ -196,7 +144,7 @@ static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 
 /* One entry per object (its changes listed oldest first), with the ways
  * to follow up. */
-static void print_open(const kd_audit_list *open, const char *intro, app_finder *apps)
+static void print_open(const kd_audit_list *open, const char *intro, kd_owner_finder *apps)
 {
 	int64_t now = now_ms();
 	kd_buf obj = KD_BUF_INIT;
@@ -252,13 +200,15 @@ static void print_open(const kd_audit_list *open, const char *intro, app_finder 
 static void print_follow_up(const kd_audit_list *open, const char *intro,
 			    const kd_engine_opts *o)
 {
-	app_finder apps;
+	kd_owner_finder *apps = NULL;
 
 	if (!open || open->count == 0)
 		return;
-	app_finder_open(&apps, o);
-	print_open(open, intro, &apps);
-	app_finder_close(&apps);
+	/* Without the repository the commands still print, with APP. */
+	if (kd_owner_finder_new(&apps, o) < 0)
+		apps = NULL;
+	print_open(open, intro, apps);
+	kd_owner_finder_free(apps);
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
