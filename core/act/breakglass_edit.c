@@ -342,7 +342,10 @@ static int restore_last_applied(json_t *edited, const json_t *shown, const json_
 	if (!got)
 		return 0;
 	if (!want || !json_equal(got, want))
-		return refused(want ? "changes" : "adds", "the annotation", LAST_APPLIED);
+		return kd_error_set(KD_EINVAL, "Secret values cannot be edited in break-glass (they "
+				    "were masked): the edit %s the %s annotation, which holds a copy "
+				    "of them; it may stay as it is or go; nothing was changed",
+				    want ? "changes" : "adds", LAST_APPLIED);
 	if (!(copy = json_deep_copy(last_applied(live))) ||
 	    json_object_set_new(ann, LAST_APPLIED, copy) < 0)
 		return oom();

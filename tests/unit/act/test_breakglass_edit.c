@@ -236,7 +236,7 @@ static void test_masked_value_edited_refused(void **state)
 	/* The last-applied copy holds the values: it may not change. */
 	assert_refused(e, edited_as(e, "/metadata/annotations/kubectl.kubernetes.io~1"
 				    "last-applied-configuration", json_string("{}")),
-		       "changes the annotation");
+		       "changes the kubectl.kubernetes.io/last-applied-configuration annotation");
 	kd_breakglass_edit_free(e);
 	json_decref(live);
 }
