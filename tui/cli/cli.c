@@ -53,7 +53,7 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	  "                 [--read-only]\n"
+	  "                 [--read-only] [--unmanaged]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -73,13 +73,15 @@ static const kd_cli_command commands[] = {
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
-	  "  --read-only         never offer to change a cluster or Git\n",
+	  "  --read-only         never offer to change a cluster or Git\n"
+	  "  --unmanaged         under each cluster, a node (\xe2\x9c\x8e, ASCII #) of the objects\n"
+	  "                      made by hand in its managed namespaces (as check --unmanaged)\n",
 	  kd_ui_main },
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
-	  "                    [--verbose] [--heal [--webhook URL]]\n"
+	  "                    [--verbose] [--heal [--webhook URL]] [--unmanaged]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -101,7 +103,10 @@ static const kd_cli_command commands[] = {
 	  "                       clusters (never objects awaiting break-glass follow-up),\n"
 	  "                       report drift on alert clusters\n"
 	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
-	  "                       `text` field); default: the policy's webhook\n",
+	  "                       `text` field); default: the policy's webhook\n"
+	  "  --unmanaged          also list, per cluster, the objects made by hand in the\n"
+	  "                       namespaces the apps manage: in no app, owned by nothing,\n"
+	  "                       written by no controller (exit 1 when there are any)\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
