@@ -526,8 +526,10 @@ int kd_cli_check(int argc, char **argv)
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");
 	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
-		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection",
-			     kd_engine_fleet(e)->file);
+		kd_fleet *fleet = kd_store_fleet(kd_engine_store(e));
+
+		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection", fleet->file);
+		kd_fleet_free(fleet);
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}

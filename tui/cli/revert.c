@@ -304,10 +304,10 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 		goto cleanup;
 	}
 	fflush(stdout);
-	if (!ra->dry && (rc = kd_cli_confirm("revert", kd_engine_fleet(e), st->name,
+	if (!ra->dry && (rc = kd_cli_confirm("revert", st->fleet, st->name,
 					     "revert", ra->yes)) != KD_EXIT_OK)
 		goto cleanup;
-	if (kd_act_open(&act, kd_engine_fleet(e), st->name, &ao) < 0) {
+	if (kd_act_open(&act, st->fleet, st->name, &ao) < 0) {
 		rc = kd_cli_fail("revert");
 		goto cleanup;
 	}
@@ -471,6 +471,7 @@ int kd_cli_heal(kd_engine *e, const char *kubeconfig, const char *webhook)
 {
 	kd_heal_opts ho = { .kubeconfig = kubeconfig, .webhook = webhook };
 	kd_store *store = kd_engine_store(e);
+	kd_fleet *fleet = kd_store_fleet(store);
 	kd_heal_report *r = NULL;
 	char *label = NULL, *rev = NULL;
 	size_t i;
@@ -478,7 +479,8 @@ int kd_cli_heal(kd_engine *e, const char *kubeconfig, const char *webhook)
 
 	kd_store_source(store, &label, &rev, NULL);
 	ho.revision = rev;
-	rc = kd_heal_run(&r, store, kd_engine_fleet(e), &ho);
+	rc = kd_heal_run(&r, store, fleet, &ho);
+	kd_fleet_free(fleet);
 	free(label);
 	free(rev);
 	if (rc < 0)

@@ -217,6 +217,7 @@ static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
+	kd_fleet *fleet;
 	char max[32];
 
 	if (ui->act->session) {
@@ -225,7 +226,9 @@ static void bg_start(kd_ui *ui)
 	}
 	if (!(s = session_new(false)))
 		return;
-	s->max_s = ui->fleet->breakglass_max_seconds;
+	fleet = kd_store_fleet(ui->store);
+	s->max_s = fleet->breakglass_max_seconds;
+	kd_fleet_free(fleet);
 	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
 		return;
 	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
@@ -277,7 +280,7 @@ void kd_uiact_end_session(kd_ui *ui, bool expired)
 
 typedef struct change_job {
 	kd_job job;
-	const kd_fleet *fleet;
+	kd_fleet *fleet;                 /* held: the target snapshot's */
 	const char *kubeconfig;
 	kd_breakglass_change *ch;
 	char *label;
@@ -288,6 +291,7 @@ static void change_free(kd_job *j)
 	change_job *c = (change_job *)j;
 
 	kd_breakglass_change_free(c->ch);
+	kd_fleet_free(c->fleet);
 	free(c->label);
 	kd_buf_free(&j->msg);
 	free(c);
@@ -347,7 +351,7 @@ static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, co
 	c->job.run = change_run;
 	c->job.done = change_done;
 	c->job.free = change_free;
-	c->fleet = ui->fleet;
+	c->fleet = kd_fleet_ref(t->st->fleet);
 	c->kubeconfig = ui->kubeconfig;
 	c->ch = ch;
 	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", verb, kd_buf_cstr(&t->label), t->cluster);

@@ -154,7 +154,6 @@ struct kd_ui {
 	kd_store *store;
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
-	const kd_fleet *fleet;
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
 	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
 	kd_model model;
