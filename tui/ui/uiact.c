@@ -546,33 +546,3 @@ bool kd_uiact_action(kd_ui *ui, kd_action a)
 		return false;
 	}
 }
-
-/* From the follow-up list: the object of a record, in the tree. */
-bool kd_uiact_followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r)
-{
-	const json_t *obj = json_object_get(r->json, "object");
-	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	const char *ns = json_string_value(json_object_get(obj, "namespace"));
-	const char *name = json_string_value(json_object_get(obj, "name"));
-	size_t i;
-
-	for (i = 0; i < ui->model.nnodes; i++) {
-		const kd_node *n = &ui->model.nodes[i];
-
-		if (n->level != KD_LEVEL_OBJECT || !n->obj || !r->cluster || !kind || !name ||
-		    strcmp(n->cluster_name, r->cluster) != 0 || strcmp(n->obj->kind, kind) != 0 ||
-		    strcmp(n->obj->name, name) != 0 || strcmp(n->obj->namespace, ns ? ns : "") != 0)
-			continue;
-		if (!n->shown)
-			kd_model_filter(&ui->model, "clear");
-		kd_model_select(&ui->model, i);
-		ui->overlay = NULL;
-		ui->focus_diff = false;
-		kd_uiact_action(ui, a);
-		return true;
-	}
-	kd_ui_message(ui, KD_LOG_ERROR, "%s %s/%s on %s is not in the tree (not tracked, or the cluster "
-		      "is not shown)", kind ? kind : "?", ns ? ns : "", name ? name : "?",
-		      r->cluster ? r->cluster : "?");
-	return true;
-}
