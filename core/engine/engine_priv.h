@@ -1,5 +1,6 @@
 /*
- * engine_priv — the engine's internal state, shared by core/engine*.c only.
+ * engine_priv — the engine's internal state, shared by the files of
+ * core/engine/ only.
  *
  * Everything here belongs to the engine thread (or to the caller of
  * kd_engine_run_once); other threads see the engine only through the store
