@@ -2,8 +2,8 @@
  * engine — the background reconcile thread (DESIGN §2) and the store of
  * immutable, reference-counted snapshots it publishes for the faces.
  *
- * Never prints and never touches the terminal.  Depends on every part below
- * it: base, data, source, fleet, kube, render and diff.
+ * Never prints and never touches the terminal.  Uses the parts base, data,
+ * source, fleet, kube, render and diff.
  */
 
 #ifndef KD_ENGINE_H

@@ -4,9 +4,9 @@
  *
  * One mutex guards the slots, the fleet, the facts and the log; it is held
  * only to swap pointers, take references or copy small strings, never while
- * building a state or freeing one.  The
- * wake fd is a non-blocking pipe: any write makes it readable, and the
- * reader drains it before reading, so no wake-up is lost.
+ * building a state or freeing one.  The wake fd is a non-blocking pipe: any
+ * write makes it readable, and the reader drains it before reading, so no
+ * wake-up is lost.
  */
 #include "engine/engine.h"
 

@@ -154,15 +154,17 @@ int kd_diffview_reload(kd_ui *ui);
 void kd_diffview_free(kd_diffview *d);
 
 struct kd_ui {
-	kd_store *store;
+	kd_store *store;         /* snapshots, and the fleet (kd_store_fleet) */
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
-	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
+	struct kd_uiact *act;    /* dialogs, the worker, break-glass, the audit
+				  * and follow-up lists (uiact.h) */
 	kd_model model;
 	kd_diffview *diff;       /* NULL when the pane is closed */
 	bool focus_diff;
-	const kd_view_ops *overlay;  /* help or log, full screen; or NULL */
+	const kd_view_ops *overlay;  /* help, log, audit or follow-up, full screen;
+				      * or NULL */
 	size_t overlay_top, overlay_cursor;
 	bool ascii, mono, mouse, read_only, quit, script;
 	time_t now_override;     /* 0 = the clock */
