@@ -213,11 +213,17 @@ static void print_follow_up(const kd_audit_list *open, const char *intro,
 
 /* ---- sessions ------------------------------------------------------------------- */
 
-static int load_fleet(kd_engine **e, bg_args *a)
+/* The fleet, read with the options every command takes; it outlives the
+ * engine that loaded it. */
+static int load_fleet(kd_fleet **fleet, bg_args *a)
 {
+	kd_engine *e = NULL;
+
 	a->eopts.statuses_only = true;
-	if (kd_engine_new(e, &a->eopts) < 0)
+	if (kd_engine_new(&e, &a->eopts) < 0)
 		return kd_cli_fail(CMD);
+	*fleet = kd_store_fleet(kd_engine_store(e));
+	kd_engine_free(e);
 	return KD_EXIT_OK;
 }
 
@@ -226,7 +232,7 @@ static int bg_start(bg_args *a)
 	kd_breakglass_opts bo = { 0 };
 	kd_breakglass_session *s = NULL;
 	kd_audit_list *open = NULL;
-	kd_engine *e = NULL;
+	kd_fleet *fleet = NULL;
 	long dur = 0;
 	int rc;
 
@@ -235,10 +241,10 @@ static int bg_start(bg_args *a)
 	if (a->duration && parse_duration(&dur, a->duration) < 0)
 		return kd_cli_usage_error(CMD, "--duration takes a time such as 30m, 1h or 1h30m, not '%s'",
 					  a->duration);
-	if ((rc = load_fleet(&e, a)) != KD_EXIT_OK)
+	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		return rc;
 	if (kd_breakglass_start(&s, &open, &bo, a->reason, a->ticket, dur,
-				kd_engine_fleet(e)->breakglass_max_seconds, now_ms()) < 0) {
+				fleet->breakglass_max_seconds, now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
@@ -261,7 +267,7 @@ static int bg_start(bg_args *a)
 cleanup:
 	kd_breakglass_session_free(s);
 	kd_audit_list_free(open);
-	kd_engine_free(e);
+	kd_fleet_free(fleet);
 	return rc;
 }
 
@@ -429,7 +435,7 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	kd_breakglass_change *ch = NULL;
 	const kd_kind_info *ki;
 	kd_cli_object obj = { 0 };
-	kd_engine *e = NULL;
+	kd_fleet *fleet = NULL;
 	kd_act *act = NULL;
 	json_t *live = NULL;
 	char api[128];
@@ -448,11 +454,11 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
-	if ((rc = load_fleet(&e, a)) != KD_EXIT_OK)
+	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		goto cleanup;
 	rc = KD_EXIT_ERROR;
 	snprintf(api, sizeof(api), "%s%s%s", ki->group, *ki->group ? "/" : "", ki->version);
-	if (kd_act_open(&act, kd_engine_fleet(e), argv[0], &ao) < 0 ||
+	if (kd_act_open(&act, fleet, argv[0], &ao) < 0 ||
 	    kd_act_get(&live, act, api, ki->kind, obj.namespace, obj.name) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
@@ -472,7 +478,7 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	printf(" (context %s):\n", kd_act_context(act));
 	kd_cli_print_text(stdout, ch->preview);
 	fflush(stdout);
-	if (!a->dry && (rc = kd_cli_confirm(CMD, kd_engine_fleet(e), argv[0],
+	if (!a->dry && (rc = kd_cli_confirm(CMD, fleet, argv[0],
 					    "apply this break-glass change", a->yes)) != KD_EXIT_OK)
 		goto cleanup;
 	if (!a->dry)
@@ -494,7 +500,7 @@ cleanup:
 	kd_breakglass_session_free(s);
 	json_decref(live);
 	kd_act_close(act);
-	kd_engine_free(e);
+	kd_fleet_free(fleet);
 	kd_cli_object_free(&obj);
 	return rc;
 }

@@ -57,70 +57,6 @@ static void session_run(kd_job *j)
 		kd_job_error(j, rc);
 }
 
-void kd_uiact_followup_open(kd_ui *ui)
-{
-	ui->overlay = &kd_followup_view;
-	ui->overlay_top = 0;
-}
-
-/* U: the list read afresh from the audit log (another kdrift, or an
- * earlier run, may have made or followed up changes). */
-typedef struct followup_job {
-	kd_job job;
-	kd_audit_list *open;
-} followup_job;
-
-static void followup_free(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	kd_audit_list_free(f->open);
-	kd_buf_free(&j->msg);
-	free(f);
-}
-
-static void followup_run(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-	int rc;
-
-	if ((rc = kd_audit_open_breakglass(&f->open, NULL)) < 0)
-		kd_job_error(j, rc);
-}
-
-static void followup_done(kd_ui *ui, kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	if (j->rc < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "follow-up: %s", kd_buf_cstr(&j->msg));
-		return;
-	}
-	kd_audit_list_free(ui->act->followup);
-	ui->act->followup = f->open;
-	f->open = NULL;
-	ui->act->followup_cursor = 0;
-}
-
-void kd_uiact_followup_load(kd_ui *ui)
-{
-	followup_job *f = calloc(1, sizeof(*f));
-
-	if (!f) {
-		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
-		return;
-	}
-	f->job.what = "reading the follow-up list";
-	f->job.run = followup_run;
-	f->job.done = followup_done;
-	f->job.free = followup_free;
-	if (kd_worker_submit(ui, &f->job) < 0) {
-		kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
-		return;
-	}
-	kd_uiact_followup_open(ui);
-}
-
 static void session_done(kd_ui *ui, kd_job *j)
 {
 	session_job *s = (session_job *)j;
@@ -215,6 +151,7 @@ static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
+	kd_fleet *fleet;
 	char max[32];
 
 	if (ui->act->session) {
@@ -223,7 +160,9 @@ static void bg_start(kd_ui *ui)
 	}
 	if (!(s = session_new(false)))
 		return;
-	s->max_s = ui->fleet->breakglass_max_seconds;
+	fleet = kd_store_fleet(ui->store);
+	s->max_s = fleet->breakglass_max_seconds;
+	kd_fleet_free(fleet);
 	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
 		return;
 	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
@@ -275,7 +214,7 @@ void kd_uiact_end_session(kd_ui *ui, bool expired)
 
 typedef struct change_job {
 	kd_job job;
-	const kd_fleet *fleet;
+	kd_fleet *fleet;                 /* held: the target snapshot's */
 	const char *kubeconfig;
 	kd_breakglass_change *ch;
 	char *label;
@@ -286,6 +225,7 @@ static void change_free(kd_job *j)
 	change_job *c = (change_job *)j;
 
 	kd_breakglass_change_free(c->ch);
+	kd_fleet_free(c->fleet);
 	free(c->label);
 	kd_buf_free(&j->msg);
 	free(c);
@@ -345,7 +285,7 @@ static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, co
 	c->job.run = change_run;
 	c->job.done = change_done;
 	c->job.free = change_free;
-	c->fleet = ui->fleet;
+	c->fleet = kd_fleet_ref(t->st->fleet);
 	c->kubeconfig = ui->kubeconfig;
 	c->ch = ch;
 	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", verb, kd_buf_cstr(&t->label), t->cluster);
