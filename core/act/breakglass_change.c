@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -324,9 +323,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 {
 	kd_breakglass_change *ch = NULL;
 	const char *kind = kd_json_str(live, "kind");
-	time_t t = (time_t)(now_ms / 1000);
-	char stamp[32];
-	struct tm tm;
+	char stamp[KD_TIME_SIZE];
 	int rc;
 
 	*out = NULL;
@@ -338,8 +335,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 				    "and DaemonSets, not %s", kind ? kind : "this object");
 	if ((rc = change_new(&ch, KD_BREAKGLASS_RESTART, cluster, live)) < 0)
 		return rc;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kd_time_format(stamp, now_ms, 0);
 	ch->patch_type = KD_KUBE_PATCH_STRATEGIC;
 	if (!(ch->patch = json_pack("{s:{s:{s:{s:{s:s}}}}}", "spec", "template", "metadata",
 				    "annotations", "kubectl.kubernetes.io/restartedAt", stamp)))

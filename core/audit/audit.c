@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -139,10 +138,7 @@ cleanup:
 
 int64_t kd_audit_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return kd_time_now_ms();
 }
 
 /* A JSON string for s; null for NULL.  Invalid UTF-8 (an API server's error
@@ -297,24 +293,20 @@ cleanup:
 	return rc;
 }
 
-static int make_id(char id[KD_AUDIT_ID_SIZE], char stamp[32], int64_t now_ms)
+static int make_id(char id[KD_AUDIT_ID_SIZE], char stamp[KD_TIME_SIZE], int64_t now_ms)
 {
 	unsigned char rnd[8];
-	time_t secs = (time_t)(now_ms / 1000);
-	int ms = (int)(now_ms % 1000);
-	struct tm tm;
-	char base[24];
+	char compact[KD_TIME_SIZE];
 	size_t i;
 
-	if (!gmtime_r(&secs, &tm) || !strftime(base, sizeof(base), "%Y%m%dT%H%M%S", &tm))
-		return kd_error_set(KD_ERROR, "cannot format the current time");
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return kd_error_set(KD_ERROR, "no random bytes for an audit id");
-	snprintf(id, KD_AUDIT_ID_SIZE, "%s%03dZ-", base, ms);
+	/* The id starts with the time it was made, so ids sort by time. */
+	snprintf(id, KD_AUDIT_ID_SIZE, "%s-",
+		 kd_time_format(compact, now_ms, KD_TIME_COMPACT | KD_TIME_MILLIS));
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(id + strlen(id), KD_AUDIT_ID_SIZE - strlen(id), "%02x", rnd[i]);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp, 32, "%s.%03dZ", base, ms);
+	kd_time_format(stamp, now_ms, KD_TIME_MILLIS);
 	return 0;
 }
 
@@ -621,7 +613,7 @@ static int write_line(int fd, off_t size, const kd_buf *b, const char *path)
 int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_entry *entry)
 {
 	char *default_path = NULL;
-	char new_id[KD_AUDIT_ID_SIZE], stamp[32], prev[65];
+	char new_id[KD_AUDIT_ID_SIZE], stamp[KD_TIME_SIZE], prev[65];
 	json_t *body = NULL, *rec = NULL;
 	kd_buf line = KD_BUF_INIT;
 	char *text = NULL;

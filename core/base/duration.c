@@ -4,6 +4,7 @@
  */
 #include "base/base.h"
 
+#include <limits.h>
 #include <string.h>
 
 #define EXAMPLES "90s, 30m, 1h30m or 2d"
@@ -106,6 +107,8 @@ int kd_duration_parse_seconds(long *out_s, const char *text, long max_s)
 		return rc;
 	if (ms < 1000)
 		return kd_error_set(KD_EINVAL, "'%s' is shorter than one second", text);
+	if (ms / 1000 > LONG_MAX)   /* a 32-bit long */
+		return too_long(text);
 	if (max_s > 0 && ms / 1000 > max_s) {
 		kd_buf limit = KD_BUF_INIT;
 

@@ -100,8 +100,8 @@ int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
 				kd_fcheck_valid value_ok,
 				const char *value_rule);
 
-/* A Go duration ("1h", "30m", "1h30m", "90s", "1.5h") in whole seconds,
- * at least one. */
+/* A duration in base's grammar ("1h", "30m", "1h30m", "90s") in whole
+ * seconds, at least one; the message names the file, line and column. */
 int kd_fcheck_duration(kd_fcheck *c, long *out, const char *text);
 
 /* RFC 6901: "" or '/'-separated tokens where '~' is followed by 0 or 1. */

@@ -215,8 +215,14 @@ static int parse_credential(kd_exec_credential *cred, const kd_buf *out,
 	if (cert && ((rc = kd_buf_puts(&cred->client_cert, cert)) < 0 ||
 		     (rc = kd_buf_puts(&cred->client_key, key)) < 0))
 		goto cleanup;
-	if (exp && (rc = kd_parse_rfc3339(&cred->expiry, exp)) < 0)
-		kd_error_set(rc, "expirationTimestamp is not an RFC 3339 time");
+	if (exp) {
+		int64_t ms;
+
+		if ((rc = kd_time_parse(&ms, exp)) < 0)
+			kd_error_set(rc, "expirationTimestamp is not an RFC 3339 time");
+		else
+			cred->expiry = (time_t)(ms / 1000);
+	}
 cleanup:
 	/* The document holds the secret: wipe its strings before freeing. */
 	if (token)

@@ -203,7 +203,7 @@ expect "diff: an unknown cluster is an error" 2 "no cluster 'nowhere'" KD diff n
 # ---- unreachable and hanging clusters -----------------------------------------------
 faults delta '{"hang": true}'
 start=$(date +%s)
-timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 3 --output json >"$T/all.json" 2>"$T/all.err"
+timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 3s --output json >"$T/all.json" 2>"$T/all.err"
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 check_eq "unreachable and hanging clusters: exit status 2 (the check finished)" 2 "$rc"
@@ -238,6 +238,9 @@ expect "a recovered cluster is checked again" 0 '^$' KD diff delta
 # ---- usage -------------------------------------------------------------------------
 expect "check: bad output format" 2 "unknown output format 'yaml'" KD check --output yaml
 expect "check: bad timeout" 2 'timeout' KD check --timeout 0
+expect "check: --timeout is a duration: a bare number is refused with the units" 2 \
+	"--timeout: '30' is not a duration: 30 needs a unit \\(d, h, m, s or ms\\)" KD check --timeout 30
+expect "check: --timeout at most an hour" 2 "--timeout: '2h' is longer than 1h00m" KD check --timeout 2h
 expect "check: unknown app" 2 "has no app 'nope'" KD check --app nope
 expect "check: bad selector" 2 'clusters' KD check --clusters 'env in ('
 expect "check: a selector that matches no cluster is an error" 2 'no cluster of kdrift.yaml matches' KD check --clusters env=nowhere

@@ -25,6 +25,9 @@ enum { KD_EXIT_OK = 0, KD_EXIT_DRIFT = 1, KD_EXIT_ERROR = 2 };
 	{ "kubeconfig", required_argument, NULL, 'k' }, \
 	{ "timeout", required_argument, NULL, 't' }
 
+/* --timeout takes a duration (30s, 2m) from one second to this. */
+#define KD_CLI_TIMEOUT_MAX_S 3600
+
 typedef struct kd_cli_command {
 	const char *name;
 	const char *summary;   /* one line for `kdrift --help` */

@@ -31,7 +31,7 @@ typedef struct ui_opts {
 static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	"                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
 	"                 [--read-only]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
@@ -53,9 +53,13 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "-l") == 0 || strcmp(a, "--selector") == 0) TAKE(engine.selector);
 		else if (strcmp(a, "--app") == 0) TAKE(engine.app);
 		else if (strcmp(a, "--timeout") == 0) {
-			if (!v || atoi(v) <= 0)
-				return kd_cli_usage_error("ui", "--timeout needs a number of seconds");
-			o->engine.timeout_s = atoi(v);
+			long s;
+
+			if (!v)
+				return kd_cli_usage_error("ui", "--timeout needs a duration (30s, 2m)");
+			if (kd_duration_parse_seconds(&s, v, KD_CLI_TIMEOUT_MAX_S) < 0)
+				return kd_cli_usage_error("ui", "--timeout: %s", kd_error_last());
+			o->engine.timeout_s = (int)s;
 			i++;
 		}
 		else if (strcmp(a, "--cluster") == 0) {

@@ -143,23 +143,15 @@ const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii)
 
 void kd_age(char out[32], time_t now, time_t then)
 {
-	long d;
+	kd_buf b = KD_BUF_INIT;
 
-	if (then <= 0) {
-		strcpy(out, "never");
-		return;
+	if (then <= 0 || kd_duration_format(&b, ((int64_t)now - (int64_t)then) * 1000,
+					     KD_DURATION_AGE) < 0) {
+		snprintf(out, 32, "%s", then <= 0 ? "never" : "?");
+	} else {
+		snprintf(out, 32, "%s", kd_buf_cstr(&b));
 	}
-	d = (long)(now - then);
-	if (d < 0)
-		d = 0;
-	if (d < 60)
-		snprintf(out, 32, "%lds", d);
-	else if (d < 3600)
-		snprintf(out, 32, "%ldm", d / 60);
-	else if (d < 86400)
-		snprintf(out, 32, "%ldh", d / 3600);
-	else
-		snprintf(out, 32, "%ldd", d / 86400);
+	kd_buf_free(&b);
 }
 
 static void put_utf8(kd_buf *b, unsigned c)
