@@ -485,8 +485,8 @@ typedef struct kd_breakglass_opts {
 	const char *user;         /* NULL: the login name */
 } kd_breakglass_opts;
 
-/* $XDG_STATE_HOME/kdrift/breakglass.json, or
- * ~/.local/state/kdrift/breakglass.json.  New string. */
+/* breakglass.json in kdrift's XDG state directory (kd_xdg_path):
+ * $XDG_STATE_HOME/kdrift/ or ~/.local/state/kdrift/.  New string. */
 int kd_breakglass_default_path(char **out);
 
 void kd_breakglass_session_free(kd_breakglass_session *s);
@@ -682,7 +682,7 @@ typedef struct kd_heal_report {
 	char *webhook_error;      /* the first failed POST, or NULL */
 } kd_heal_report;
 
-/* $XDG_STATE_HOME/kdrift/heal.json (~/.local/state/... when unset). */
+/* heal.json in kdrift's XDG state directory, next to the audit log. */
 int kd_heal_default_path(char **out);
 
 /*

@@ -25,24 +25,7 @@ static int oom(void)
 
 int kd_breakglass_default_path(char **out)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* Relative XDG values are invalid and ignored, as the spec says. */
-	if (state && state[0] == '/')
-		rc = kd_buf_printf(&b, "%s/kdrift/breakglass.json", state);
-	else if (home && home[0])
-		rc = kd_buf_printf(&b, "%s/.local/state/kdrift/breakglass.json", home);
-	else
-		return kd_error_set(KD_ENOTFOUND, "neither XDG_STATE_HOME nor HOME is set: "
-				    "nowhere to keep the break-glass session");
-	if (rc == 0 && !(*out = kd_buf_detach(&b)))
-		rc = oom();
-	kd_buf_free(&b);
-	return rc;
+	return kd_xdg_path(out, KD_XDG_STATE, "breakglass.json");
 }
 
 void kd_breakglass_session_free(kd_breakglass_session *s)

@@ -22,25 +22,8 @@ static int oom(void)
 
 int kd_heal_default_path(char **out)
 {
-	char *audit = NULL, *slash;
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* Next to the audit log: the same XDG state directory. */
-	if ((rc = kd_audit_default_path(&audit)) < 0)
-		return rc;
-	slash = strrchr(audit, '/');
-	rc = kd_buf_add(&b, audit, slash ? (size_t)(slash - audit) : 0);
-	if (rc == 0)
-		rc = kd_buf_puts(&b, slash ? "/heal.json" : "heal.json");
-	free(audit);
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
-	}
-	*out = kd_buf_detach(&b);
-	return 0;
+	/* Next to the audit log: kdrift's XDG state directory. */
+	return kd_xdg_path(out, KD_XDG_STATE, "heal.json");
 }
 
 /* ---- the state file ------------------------------------------------------------ */

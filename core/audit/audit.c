@@ -26,9 +26,9 @@
 
 /* ---- paths ---- */
 
-/* Appends the passwd entry's login name (want_home false) or home directory
- * of the effective uid; `fallback` when there is none. */
-static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
+/* Appends the passwd entry's login name of the effective uid; `fallback`
+ * when there is none. */
+static int passwd_name(kd_buf *out, const char *fallback)
 {
 	struct passwd pw, *found = NULL;
 	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -41,7 +41,7 @@ static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
 	if (!scratch)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (getpwuid_r(geteuid(), &pw, scratch, (size_t)size, &found) == 0 && found)
-		rc = kd_buf_puts(out, want_home ? found->pw_dir : found->pw_name);
+		rc = kd_buf_puts(out, found->pw_name);
 	else
 		rc = kd_buf_puts(out, fallback);
 	free(scratch);
@@ -50,31 +50,7 @@ static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
 
 int kd_audit_default_path(char **out)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (state && state[0] == '/') {
-		rc = kd_buf_printf(&b, "%s/kdrift/audit.jsonl", state);
-	} else if (home && home[0] == '/') {
-		rc = kd_buf_printf(&b, "%s/.local/state/kdrift/audit.jsonl", home);
-	} else {
-		rc = passwd_field(&b, true, "");
-		if (rc == 0 && b.len && b.data[0] == '/')
-			rc = kd_buf_puts(&b, "/.local/state/kdrift/audit.jsonl");
-		else if (rc == 0)
-			rc = kd_error_set(KD_ENOTFOUND,
-					  "cannot place the audit log: neither XDG_STATE_HOME nor HOME is set");
-	}
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
-	}
-	*out = kd_buf_detach(&b);
-	return 0;
+	return kd_xdg_path(out, KD_XDG_STATE, "audit.jsonl");
 }
 
 static int fsync_dir(const char *dir)
@@ -178,7 +154,7 @@ static int login_name(kd_buf *out)
 	char uid[32];
 
 	snprintf(uid, sizeof(uid), "uid:%lu", (unsigned long)geteuid());
-	return passwd_field(out, false, uid);
+	return passwd_name(out, uid);
 }
 
 static const char *mode_name(enum kd_audit_mode mode)

@@ -127,8 +127,9 @@ typedef struct kd_audit_entry {
 	const char *message;      /* outcome message (the API error on failure) */
 } kd_audit_entry;
 
-/* $XDG_STATE_HOME/kdrift/audit.jsonl, or ~/.local/state/kdrift/audit.jsonl
- * when XDG_STATE_HOME is unset or not absolute.  New string. */
+/* audit.jsonl in kdrift's XDG state directory (kd_xdg_path):
+ * $XDG_STATE_HOME/kdrift/audit.jsonl or ~/.local/state/kdrift/audit.jsonl.
+ * New string. */
 int kd_audit_default_path(char **out);
 
 /*
