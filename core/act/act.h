@@ -772,7 +772,9 @@ int kd_act_get(json_t **out, kd_act *a, const char *api_version,
  * 0: every field). */
 typedef struct kd_act_target {
 	const char *app;
-	const char *kind;            /* matched case-insensitively */
+	const char *kind;            /* matched case-insensitively; "Kind.group"
+				      * (Certificate.cert-manager.io) when the
+				      * same kind and name exist in two groups */
 	const char *namespace;
 	const char *name;
 	const char *const *pointers;
@@ -780,8 +782,9 @@ typedef struct kd_act_target {
 } kd_act_target;
 
 /* Finds the target's app and resource (*res NULL when t->kind is NULL).
- * KD_ENOTFOUND naming what is missing.  Both may be NULL.  The results point
- * into st. */
+ * KD_ENOTFOUND naming what is missing; KD_EINVAL when a kind without its
+ * group matches objects of two groups.  Both may be NULL.  The results
+ * point into st. */
 int kd_act_find(const kd_app_state **app, const kd_resource **res,
 		const kd_cluster_state *st, const kd_act_target *t);
 

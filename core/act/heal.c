@@ -107,9 +107,13 @@ static int alert_key(char **out, const char *cluster, const char *app, const kd_
 	}
 	if (rc == 0)
 		rc = kd_json_sha256_hex(hex, shape);
-	if (rc == 0)
-		rc = kd_buf_printf(&b, "%s/%s/%s/%s/%s#%.16s", cluster, app, r->kind, r->namespace,
-				   r->name, hex);
+	if (rc == 0) {
+		kd_object_id id = { r->api_version, r->kind, r->namespace, r->name };
+
+		if ((rc = kd_buf_printf(&b, "%s/%s/", cluster, app)) == 0 &&
+		    (rc = kd_object_id_format(&b, &id)) == 0)
+			rc = kd_buf_printf(&b, "#%.16s", hex);
+	}
 	json_decref(shape);
 	if (rc < 0) {
 		kd_buf_free(&b);

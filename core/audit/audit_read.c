@@ -275,25 +275,15 @@ static bool succeeded(const kd_audit_record *r)
 	       same(kd_json_str(kd_json_obj(r->json, "outcome"), "status"), "success");
 }
 
-/* The API group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), so a
- * follow-up through another version of the same kind still counts. */
-static size_t group_len(const char *api_version)
-{
-	const char *slash = api_version ? strchr(api_version, '/') : NULL;
-
-	return slash ? (size_t)(slash - api_version) : 0;
-}
-
+/* By identity (the group counts, the version does not: a follow-up
+ * through another version of the same kind still counts). */
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 {
-	json_t *oa = kd_json_obj(a->json, "object"), *ob = kd_json_obj(b->json, "object");
-	const char *va = kd_json_str(oa, "apiVersion"), *vb = kd_json_str(ob, "apiVersion");
-	size_t ga = group_len(va), gb = group_len(vb);
+	kd_object_id x, y;
 
-	return same(a->cluster, b->cluster) && same(kd_json_str(oa, "kind"), kd_json_str(ob, "kind")) &&
-	       same(kd_json_str(oa, "namespace"), kd_json_str(ob, "namespace")) &&
-	       same(kd_json_str(oa, "name"), kd_json_str(ob, "name")) &&
-	       ga == gb && (ga == 0 || strncmp(va, vb, ga) == 0);
+	kd_object_id_of_ref(&x, kd_json_obj(a->json, "object"));
+	kd_object_id_of_ref(&y, kd_json_obj(b->json, "object"));
+	return same(a->cluster, b->cluster) && kd_object_id_equal(&x, &y);
 }
 
 int kd_audit_open_breakglass(kd_audit_list **out, const char *path)

@@ -90,18 +90,15 @@ static void app_finder_close(app_finder *f)
 	kd_source_free(f->src);
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 /* The app of the cluster whose rendered objects include the record's
  * object, or "APP" when none does (or Git cannot be read). */
 static const char *app_of(app_finder *f, const kd_audit_record *r)
 {
-	json_t *o = json_object_get(r->json, "object");
 	const kd_cluster *cl = f->fleet && r->cluster ? kd_fleet_cluster(f->fleet, r->cluster) : NULL;
+	kd_object_id want;
 	size_t i, j;
+
+	kd_object_id_of_ref(&want, json_object_get(r->json, "object"));
 
 	for (i = 0; cl && i < f->fleet->napps; i++) {
 		const kd_app *app = &f->fleet->apps[i];
@@ -112,14 +109,10 @@ static const char *app_of(app_finder *f, const kd_audit_record *r)
 		    kd_render_app(&objs, f->src, f->fleet, cl, app) < 0)
 			continue;
 		json_array_foreach(objs, j, obj) {
-			json_t *m = json_object_get(obj, "metadata");
+			kd_object_id rendered;
 
-			if (str_eq(json_string_value(json_object_get(obj, "kind")),
-				   json_string_value(json_object_get(o, "kind"))) &&
-			    str_eq(json_string_value(json_object_get(m, "namespace")),
-				   json_string_value(json_object_get(o, "namespace"))) &&
-			    str_eq(json_string_value(json_object_get(m, "name")),
-				   json_string_value(json_object_get(o, "name")))) {
+			kd_object_id_of(&rendered, obj);
+			if (kd_object_id_equal(&rendered, &want)) {
 				found = true;
 				break;
 			}

@@ -61,10 +61,11 @@ typedef struct kd_node {
 	char *id;                /* identity of an inner node (expansion key) */
 } kd_node;
 
-/* A node by identity, independent of rows and of the tree's order. */
+/* A node by identity, independent of rows and of the tree's order; an
+ * object's part compares as kd_object_id (the API group counts). */
 typedef struct kd_ident {
 	kd_level level;
-	char *cluster, *app, *kind, *ns, *name;
+	char *cluster, *app, *api_version, *kind, *ns, *name;
 } kd_ident;
 
 typedef struct kd_filter {
