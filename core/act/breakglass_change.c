@@ -127,20 +127,12 @@ static int set_preview(kd_breakglass_change *ch, const char *detail)
 /* What an edit may change: everything but the server's bookkeeping. */
 static json_t *editable(const json_t *obj)
 {
-	static const char *const server[] = {
-		"resourceVersion", "uid", "creationTimestamp", "generation",
-		"managedFields", "selfLink", "deletionTimestamp",
-		"deletionGracePeriodSeconds", NULL,
-	};
-	json_t *c = json_deep_copy(obj), *meta;
-	const char *const *s;
+	json_t *c = json_deep_copy(obj);
 
 	if (!c)
 		return NULL;
 	json_object_del(c, "status");
-	meta = kd_json_obj(c, "metadata");
-	for (s = server; meta && *s; s++)
-		json_object_del(meta, *s);
+	kd_server_metadata_strip(c);
 	return c;
 }
 
