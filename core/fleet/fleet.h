@@ -113,7 +113,7 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		   const char *name);
 
 /* Reads and parses `path` (default "kdrift.yaml") from a source.
- * KD_ENOTFOUND (suggesting `kdrift init`) when the file is absent. */
+ * KD_ENOTFOUND (pointing at kdrift.yaml(5)) when the file is absent. */
 int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
 
 void kd_fleet_free(kd_fleet *fleet);

@@ -20,7 +20,8 @@ int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path)
 	rc = kd_source_read(&data, src, path);
 	if (rc == KD_ENOTFOUND)
 		rc = kd_error_set(KD_ENOTFOUND,
-				  "%s: no fleet file in %s (run 'kdrift init' to write one)",
+				  "%s: no fleet file in %s (write one at the repository root; "
+				  "see kdrift.yaml(5))",
 				  path, kd_source_label(src));
 	if (rc == 0)
 		rc = kd_fleet_parse(out, kd_buf_cstr(&data), data.len, path);

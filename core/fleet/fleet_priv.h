@@ -1,7 +1,8 @@
 /*
- * fleet_check — private to the fleet module (fleet.c, fleet_check.c):
- * walking a parsed YAML document while keeping track of where each node
- * came from, so every complaint reads "FILE:LINE:COLUMN: message".
+ * fleet_priv — what fleet.c and fleet_check.c share: the checker
+ * (fleet_check.c) that walks a parsed YAML document while keeping track of
+ * where each node came from, so every complaint reads
+ * "FILE:LINE:COLUMN: message".
  *
  * Not part of kdrift's interface; use fleet.h.
  */

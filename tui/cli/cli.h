@@ -3,8 +3,8 @@
  *
  * Owns argument parsing, dispatch and the output of the command-line
  * interface.  Exit codes: 0 success, 1 drift found (check, diff), 2 usage
- * or any other error.  Each subcommand lives in its own cli_*.c file and is
- * listed once in the command table of cli.c.
+ * or any other error.  Each subcommand lives in its own file of tui/cli/
+ * and is listed once in the command table of cli.c.
  */
 #ifndef KD_CLI_H
 #define KD_CLI_H
