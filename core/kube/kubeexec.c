@@ -133,9 +133,14 @@ static int collect_output(int out_fd, int err_fd, kd_buf *out, kd_buf *err)
 		long left = deadline - now_ms();
 		int i;
 
-		if (left <= 0)
-			return kd_error_set(KD_EIO, "did not finish within %d s",
-					    EXEC_TIMEOUT_MS / 1000);
+		if (left <= 0) {
+			kd_buf within = KD_BUF_INIT;
+
+			kd_duration_format(&within, EXEC_TIMEOUT_MS, KD_DURATION_SPAN);
+			rc = kd_error_set(KD_EIO, "did not finish within %s", kd_buf_cstr(&within));
+			kd_buf_free(&within);
+			return rc;
+		}
 		rc = poll(fds, 2, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;

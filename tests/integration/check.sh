@@ -218,7 +218,7 @@ report("all four clusters reported", sorted(cl) == ["alpha", "beta", "delta", "g
 g = cl.get("gamma", {})
 report("unreachable cluster is unknown with the reason", g.get("status") == "unknown" and "connect" in (g.get("reason") or "").lower(), g)
 d = cl.get("delta", {})
-report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 3 s" in (d.get("reason") or ""), d)
+report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 3s" in (d.get("reason") or ""), d)
 report("unknown clusters are not reachable", (g.get("reachable"), d.get("reachable")) == (False, False))
 report("the others are still reported", (cl["alpha"]["status"], cl["beta"]["status"]) == ("drifted", "break-glass"))
 report("summary counts unknown resources", doc["summary"]["unknown"] == 10, doc["summary"])
