@@ -276,7 +276,15 @@ static int cli_help(int argc, char **argv)
 
 int kd_cli_fail(const char *cmd)
 {
-	fprintf(stderr, "kdrift: %s: %s\n", cmd, kd_error_last());
+	const char *msg = kd_error_last();
+
+	/* Messages quote clusters and Git (an API server's Status, a name
+	 * from a file): shown inert like all such text, newlines kept. */
+	fprintf(stderr, "kdrift: %s: ", cmd);
+	if (*msg)
+		kd_cli_print_text(stderr, msg);
+	else
+		fputc('\n', stderr);
 	return KD_EXIT_ERROR;
 }
 
