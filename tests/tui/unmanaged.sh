@@ -69,7 +69,7 @@ wait-for ✎ ConfigMap shop/made-later
 :quit
 SCRIPT
 NO_COLOR=1 KDRIFT_SCRIPT="$T/live.script" LINES=30 COLUMNS=120 \
-	"$KDRIFT_BIN" ui --repo "$repo" --cluster alpha --timeout 5 --unmanaged >"$T/live.stdout" 2>"$T/live.stderr"
+	"$KDRIFT_BIN" ui --repo "$repo" --cluster alpha --timeout 5s --unmanaged >"$T/live.stdout" 2>"$T/live.stderr"
 check_eq "ui --unmanaged on the engine runs its script" "0 " "$? $(cat "$T/live.stderr")"
 check "engine: the cluster's unmanaged node" grep -q '✎ unmanaged (1): in no app' "$T/live.1"
 check "engine: the object with the manager that made it" \
@@ -78,7 +78,7 @@ check "engine: one made while the UI is open appears at the next refresh" \
 	grep -q '✎ unmanaged (2): in no app' "$T/live.2"
 printf '*\nwait-for ✓ site\n:save-screen %s\n:quit\n' "$T/plain.1" >"$T/plain.script"
 NO_COLOR=1 KDRIFT_SCRIPT="$T/plain.script" LINES=30 COLUMNS=120 \
-	"$KDRIFT_BIN" ui --repo "$repo" --cluster alpha --timeout 5 >"$T/plain.stdout" 2>&1
+	"$KDRIFT_BIN" ui --repo "$repo" --cluster alpha --timeout 5s >"$T/plain.stdout" 2>&1
 check "without --unmanaged: the same tree, without such a node" \
 	sh -c "grep -q 'ConfigMap shop/web-config' '$T/plain.1' && ! grep -q unmanaged '$T/plain.1'"
 tap_done
