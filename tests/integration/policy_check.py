@@ -4,7 +4,8 @@
     policy_check.py FORMAT MODE FILE
 
 FORMAT is kyverno, gatekeeper or vap; MODE enforce or audit.  The file is
-parsed as YAML and every document checked for its shape; then the policy is
+parsed as YAML and every document checked for its shape and for fields and
+enumeration values that its engine's schema does not know; then the policy is
 asked, the way its engine would decide, about a table of requests: the
 GitOps appliers, the break-glass group and Kubernetes' own controllers must
 get through, anyone else must not.  For the ValidatingAdmissionPolicy the
@@ -76,6 +77,121 @@ for d in docs:
     labels = ((d.get("metadata") or {}).get("labels") or {})
     report("%s %s says kdrift wrote it" % (d.get("kind"), d["metadata"]["name"]),
            labels.get("app.kubernetes.io/managed-by") == "kdrift", labels)
+
+# ---- field names -----------------------------------------------------------
+# The members each object of the output may have, and the values of the
+# enumerations, as the engines' own schemas define them: Kubernetes'
+# admissionregistration.k8s.io/v1 types, Kyverno's ClusterPolicy v1 CRD,
+# Gatekeeper's ConstraintTemplate v1 CRD and its constraints' match schema.
+# A path names an object by its keys from the document's root, "[]" for any
+# list item; only the objects kdrift writes are listed.  The API server
+# refuses (kubectl's strict validation) or silently drops an unknown field:
+# a misspelled one would leave the policy quietly weaker.
+META = {"name", "labels", "annotations"}
+SELECTOR = {"matchLabels", "matchExpressions"}
+FIELDS = {
+    "ValidatingAdmissionPolicy": {
+        "": {"apiVersion", "kind", "metadata", "spec"},
+        "metadata": META,
+        "spec": {"paramKind", "matchConstraints", "validations", "failurePolicy",
+                 "auditAnnotations", "matchConditions", "variables"},
+        "spec.matchConstraints": {"namespaceSelector", "objectSelector", "resourceRules",
+                                  "excludeResourceRules", "matchPolicy"},
+        "spec.matchConstraints.namespaceSelector": SELECTOR,
+        "spec.matchConstraints.namespaceSelector.matchExpressions.[]": {"key", "operator", "values"},
+        "spec.matchConstraints.resourceRules.[]": {"resourceNames", "operations", "apiGroups",
+                                                   "apiVersions", "resources", "scope"},
+        "spec.validations.[]": {"expression", "message", "reason", "messageExpression"},
+        "spec.variables.[]": {"name", "expression"},
+    },
+    "ValidatingAdmissionPolicyBinding": {
+        "": {"apiVersion", "kind", "metadata", "spec"},
+        "metadata": META,
+        "spec": {"policyName", "paramRef", "matchResources", "validationActions"},
+    },
+    "ClusterPolicy": {
+        "": {"apiVersion", "kind", "metadata", "spec"},
+        "metadata": META,
+        "spec": {"admission", "applyRules", "background", "emitWarning", "failurePolicy",
+                 "generateExisting", "generateExistingOnPolicyUpdate",
+                 "mutateExistingOnPolicyUpdate", "rules", "schemaValidation",
+                 "useServerSideApply", "validationFailureAction",
+                 "validationFailureActionOverrides", "webhookConfiguration",
+                 "webhookTimeoutSeconds"},
+        "spec.rules.[]": {"celPreconditions", "context", "exclude", "generate", "imageExtractors",
+                          "match", "mutate", "name", "preconditions", "reportProperties",
+                          "skipBackgroundRequests", "validate", "verifyImages"},
+        "spec.rules.[].match": {"all", "any", "clusterRoles", "resources", "roles", "subjects"},
+        "spec.rules.[].exclude": {"all", "any", "clusterRoles", "resources", "roles", "subjects"},
+        "spec.rules.[].match.any.[]": {"clusterRoles", "resources", "roles", "subjects"},
+        "spec.rules.[].exclude.any.[]": {"clusterRoles", "resources", "roles", "subjects"},
+        "spec.rules.[].match.any.[].resources": {"annotations", "kinds", "name", "names",
+                                                 "namespaceSelector", "namespaces",
+                                                 "operations", "selector"},
+        "spec.rules.[].exclude.any.[].subjects.[]": {"apiGroup", "kind", "name", "namespace"},
+        "spec.rules.[].validate": {"allowExistingViolations", "anyPattern", "assert", "cel", "deny",
+                                   "failureAction", "failureActionOverrides", "foreach",
+                                   "manifests", "message", "pattern", "podSecurity"},
+        "spec.rules.[].validate.deny": {"conditions"},
+    },
+    "ConstraintTemplate": {
+        "": {"apiVersion", "kind", "metadata", "spec"},
+        "metadata": META,
+        "spec": {"crd", "targets"},
+        "spec.crd": {"spec"},
+        "spec.crd.spec": {"names", "validation"},
+        "spec.crd.spec.names": {"kind", "shortNames"},
+        "spec.crd.spec.validation": {"legacySchema", "openAPIV3Schema"},
+        "spec.targets.[]": {"code", "libs", "operations", "rego", "target"},
+    },
+    "constraint": {
+        "": {"apiVersion", "kind", "metadata", "spec"},
+        "metadata": META,
+        "spec": {"enforcementAction", "scopedEnforcementActions", "match", "parameters"},
+        "spec.match": {"excludedNamespaces", "kinds", "labelSelector", "name",
+                       "namespaceSelector", "namespaces", "scope", "source"},
+        "spec.match.kinds.[]": {"apiGroups", "kinds"},
+    },
+}
+ENUMS = {
+    "spec.failurePolicy": {"Fail", "Ignore"},
+    "spec.matchConstraints.resourceRules.[].operations.[]": {"*", "CREATE", "UPDATE", "DELETE", "CONNECT"},
+    "spec.matchConstraints.resourceRules.[].scope": {"*", "Cluster", "Namespaced"},
+    "spec.matchConstraints.namespaceSelector.matchExpressions.[].operator":
+        {"In", "NotIn", "Exists", "DoesNotExist"},
+    "spec.validations.[].reason": {"Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge"},
+    "spec.validationActions.[]": {"Deny", "Warn", "Audit"},
+    "spec.validationFailureAction": {"Audit", "Enforce", "audit", "enforce"},
+    "spec.rules.[].match.any.[].resources.operations.[]": {"CREATE", "CONNECT", "UPDATE", "DELETE"},
+    "spec.rules.[].exclude.any.[].subjects.[].kind": {"User", "Group", "ServiceAccount"},
+    "spec.enforcementAction": {"deny", "dryrun", "warn"},
+    "spec.match.scope": {"*", "Cluster", "Namespaced"},
+}
+
+
+def unknown_fields(v, table, path=()):
+    """The members of v, at any depth, that the table does not allow, and
+    the values outside their enumeration."""
+    where = ".".join(path)
+    bad = []
+    if isinstance(v, dict):
+        if where in table:
+            bad += ["%s.%s" % (where, k) if where else k for k in v if k not in table[where]]
+        for k, x in v.items():
+            bad += unknown_fields(x, table, path + (k,))
+    elif isinstance(v, list):
+        for x in v:
+            bad += unknown_fields(x, table, path + ("[]",))
+    elif where in ENUMS and v not in ENUMS[where]:
+        bad.append("%s: %r" % (where, v))
+    return bad
+
+
+for d in docs:
+    table = FIELDS.get(d.get("kind"), FIELDS["constraint"])
+    bad = unknown_fields(d, table)
+    report("%s %s: only fields and values its schema knows" % (d.get("kind"), d["metadata"]["name"]),
+           not bad, bad)
 
 # ---- CEL ---------------------------------------------------------------------
 
