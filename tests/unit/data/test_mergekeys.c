@@ -93,6 +93,8 @@ static void test_match_and_find(void **state)
 	assert_int_equal(kd_mergekeys_find(&mk, list, p80), -1);
 	assert_false(kd_mergekeys_match(&mk, udp53, tcp53));
 	assert_true(kd_mergekeys_match(&mk, p443, json_array_get(list, 2)));
+	/* both without protocol: both TCP */
+	assert_int_equal(kd_mergekeys_find(&mk, list, json_array_get(list, 1)), 1);
 	json_decref(list);
 	json_decref(tcp53);
 	json_decref(udp53);
