@@ -70,6 +70,7 @@ typedef struct kd_resource {
 	char *reason;            /* why unknown; for break-glass the audit id and reason; or NULL */
 	kd_diff_result *diff;    /* fields, for drifted and break-glass; else NULL */
 	json_t *desired;         /* rendered object (shared, immutable); NULL when extra */
+	json_t *provenance;      /* its provenance map (render.h), with opts.provenance; else NULL */
 	json_t *live;            /* live object (shared, immutable); NULL when missing */
 	char *uid;               /* live uid, or NULL */
 	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
@@ -239,6 +240,9 @@ typedef struct kd_engine_opts {
 	 * cluster's live objects once it is published: what `kdrift check`
 	 * needs, in memory bounded by the clusters in flight. */
 	bool statuses_only;
+	/* Render with provenance (render.h) and publish each desired object's
+	 * map in kd_resource.provenance, for compare, explain and the UI. */
+	bool provenance;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and

@@ -305,6 +305,7 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 		}
 		if (!cl->e->opts.statuses_only)
 			r->desired = json_incref(d);
+		r->provenance = json_incref(json_array_get(ea->provenance, j));
 		r->intentional = json_is_true(json_array_get(ea->intentional, j));
 		kd_buf_clear(&key);
 		if (kd_engine_object_key(&key, d, ns) < 0) {

@@ -347,4 +347,8 @@ const json_t *kd_prov_chain(const json_t *prov, const char *pointer);
  * NULL. */
 const json_t *kd_prov_last(const json_t *prov, const char *pointer);
 
+/* True for what provenance records a chain for: a scalar, an empty map or
+ * list, or a list of scalars. */
+bool kd_prov_is_leaf(const json_t *v);
+
 #endif

@@ -49,10 +49,6 @@ struct kd_prov_at {
 	const void *subject;       /* the resource being recorded, for locate */
 };
 
-/* True for what provenance records a chain for: a scalar, an empty map or
- * list, or a list of scalars. */
-bool kd_prov_is_leaf(const json_t *v);
-
 /* *map describes `before` (NULL: a new object, *map is replaced); it
  * becomes the map of `after`, every changed leaf's chain ending with an
  * entry for the step. */

@@ -20,6 +20,7 @@ LAYERS=(
 	"fleet"
 	"render"
 	"engine"
+	"compare"
 	"act"
 )
 declare -A level

@@ -9,6 +9,7 @@
 #ifndef KD_CLI_H
 #define KD_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define KD_VERSION "0.1.0"
@@ -94,5 +95,16 @@ int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
 /* check --heal: self-heal and alert over the engine's published states
  * (prints what it did); returns the exit status. */
 int kd_cli_heal(struct kd_engine *e, const char *kubeconfig, const char *webhook);
+
+/* Between clusters (compare.c, explain.c, topology.c). */
+int kd_cli_compare(int argc, char **argv);
+int kd_cli_explain(int argc, char **argv);
+int kd_cli_topology(int argc, char **argv);
+/* Reconciles the selected clusters once, rendering with provenance and
+ * keeping the objects: *states holds the published states (*n of them);
+ * 0, or the exit status after printing the error (compare.c). */
+int kd_cli_states(struct kd_engine **engine, struct kd_cluster_state ***states, size_t *n,
+		  struct kd_engine_opts *opts, const char *cmd);
+void kd_cli_states_free(struct kd_cluster_state **states, size_t n);
 
 #endif
