@@ -56,6 +56,9 @@
  *   - among the clusters sharing the group-by label's value (env by
  *     default), a desired value Git sets for a strict minority of them (one
  *     production region configured differently).
+ * Both only where the rest agree: some other value is held by a strict
+ * majority (three clusters holding three different values have no odd one
+ * out).
  * A cell whose live value is unknown takes no part in the first rule; an
  * app that did not render for a cluster takes part in neither.
  */

@@ -274,7 +274,7 @@ static int variant_of(cmp_obj *o, const kd_resource *r)
 	size_t i;
 
 	for (i = 0; i < o->nvariants; i++)
-		if (o->variants[i].desired == r->desired)
+		if (o->variants[i].desired == r->desired && o->variants[i].prov == r->provenance)
 			return (int)i;
 	if (o->nvariants == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 4;
@@ -650,7 +650,8 @@ bool cmp_cells_differ(const kd_compare_cell *cells, size_t n)
 }
 
 /* Flags the cells (among those `member` selects) holding a value (desired,
- * or live) that a strict minority of them hold. */
+ * or live) that a strict minority of them hold while another value holds a
+ * strict majority. */
 static bool minority(kd_compare_cell *cells, size_t n, const bool *member, bool live)
 {
 	const json_t **vals = calloc(n ? n : 1, sizeof(*vals));
@@ -674,7 +675,10 @@ static bool minority(kd_compare_cell *cells, size_t n, const bool *member, bool 
 		count[k]++;
 		which[i] = k;
 	}
-	for (i = 0; nvals > 1 && i < n; i++)
+	/* only where the others agree: some value holds a strict majority */
+	for (k = 0; k < nvals && 2 * count[k] <= total; k++)
+		;
+	for (i = 0; k < nvals && i < n; i++)
 		if (member[i] && 2 * count[which[i]] < total) {
 			cells[i].outlier = true;
 			any = true;
