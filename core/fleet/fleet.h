@@ -106,6 +106,7 @@ typedef struct kd_fleet {
 	long breakglass_max_seconds; /* default 3600; from a Go duration
 				      * ("1h30m", "90s"), at least 1 */
 	json_t *doc;              /* the parsed document */
+	json_t *positions;        /* JSON pointer -> [line, column] in the file */
 } kd_fleet;
 
 /* Parses fleet YAML.  `name` is used in messages. */

@@ -52,6 +52,7 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->file);
 	free(f->breakglass_context);
 	json_decref(f->doc);
+	json_decref(f->positions);
 	free(f);
 }
 

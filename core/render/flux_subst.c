@@ -552,7 +552,8 @@ int kd_flux_substitute_prov(json_t *objs, json_t *provs, const json_t *vars_in,
 			break;
 		}
 		if (provs) {
-			json_t *map = json_incref(json_array_get(provs, i));
+			/* the map may be shared: record into a copy */
+			json_t *map = json_copy(json_array_get(provs, i));
 
 			rc = kd_prov_record(&map, obj, parsed, &at);
 			if (rc == 0 && json_array_set_new(provs, i, map) < 0)

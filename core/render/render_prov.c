@@ -4,8 +4,8 @@
  * a generated Application's destination namespace, and the cluster labels,
  * names and values their templates read (see render.h, "provenance").
  *
- * Lines of the fleet file come from parsing it again with positions, which
- * only traced renders do.
+ * Lines of the fleet file are the positions the fleet kept when it was
+ * parsed.
  */
 #include "render_priv.h"
 
@@ -24,26 +24,10 @@ static int oom(void)
 
 int kd_prov_fleet_positions(json_t **out, kd_source *src, const kd_fleet *fleet)
 {
-	kd_buf data = KD_BUF_INIT;
-	json_t *doc = NULL, *pos = NULL;
-
-	*out = NULL;
-	/* a fleet parsed from text that is not in the source has no lines */
-	if (!fleet->file || kd_source_read(&data, src, fleet->file) < 0 ||
-	    kd_yaml_parse_one(&doc, &pos, kd_buf_cstr(&data), data.len, fleet->file, NULL) < 0) {
-		kd_error_clear();
-		pos = json_object();
-	}
-	json_decref(doc);
-	kd_buf_free(&data);
-	if (json_is_array(pos)) {
-		json_t *first = json_incref(json_array_get(pos, 0));
-
-		json_decref(pos);
-		pos = first;
-	}
-	*out = pos ? pos : json_object();
-	return *out ? 0 : oom();
+	(void)src;
+	/* a fleet parsed without positions has no lines */
+	*out = fleet->positions ? json_incref(fleet->positions) : json_object();
+	return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 }
 
 int kd_prov_line(const json_t *pos, const char *fmt, ...)
