@@ -241,7 +241,10 @@ typedef struct kd_engine_opts {
 	 * needs, in memory bounded by the clusters in flight. */
 	bool statuses_only;
 	/* Render with provenance (render.h) and publish each desired object's
-	 * map in kd_resource.provenance, for compare, explain and the UI. */
+	 * map in kd_resource.provenance, for compare, explain and the UI.
+	 * With statuses_only too, the desired objects (shared between the
+	 * clusters that render alike) and the live state of extra objects are
+	 * still published; the other live objects are not. */
 	bool provenance;
 } kd_engine_opts;
 

@@ -217,7 +217,9 @@ static int print_json(const kd_compare *cmp)
 }
 
 /* Reconciles the selected clusters once with provenance; *states (one per
- * store slot that published) for compare and topology. */
+ * store slot that published) for compare and topology.  Compare needs the
+ * desired objects, the diffs and extra objects' live state, not every live
+ * object: the engine lets go of those as check does. */
 int kd_cli_states(kd_engine **engine, kd_cluster_state ***states, size_t *n,
 		  kd_engine_opts *opts, const char *cmd)
 {
@@ -228,7 +230,7 @@ int kd_cli_states(kd_engine **engine, kd_cluster_state ***states, size_t *n,
 	*states = NULL;
 	*n = 0;
 	opts->provenance = true;
-	opts->statuses_only = false;
+	opts->statuses_only = true;
 	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
 		kd_engine_free(*engine);
 		*engine = NULL;
