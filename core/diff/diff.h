@@ -1,7 +1,7 @@
 /*
  * diff — is one live object different from its desired object, where, and
  * who changed it (DESIGN §6): normalisation, the field walk, managedFields
- * attribution and Secret masking.
+ * attribution, Secret masking, and the rows both faces display.
  *
  * Never prints, never calls a cluster.  Depends on base and data.
  */
@@ -299,5 +299,130 @@ int kd_diff_secret_masks(json_t **out, const json_t *secret);
 
 /* True for core/v1 Secret objects. */
 bool kd_diff_is_secret(const json_t *obj);
+
+/*
+ * rows — one object's diff as rows for a person to read (DESIGN §8): the
+ * one place both faces get them from, so `kdrift diff` and the UI's diff
+ * pane show the same lines, the same changes and the same attribution.
+ *
+ * Both sides are normalised as kd_diff_normalize does (server noise gone,
+ * Secret values masked), the live side is pruned to what the comparison
+ * counts (a field only the cluster has stays only when a drifted field lies
+ * at, under or above it; list elements are matched by their merge keys, as
+ * in the diff), both are written as YAML (kd_yaml_emit) and the lines are
+ * aligned: a common head and tail, a longest common subsequence in
+ * between, and within each run of differing lines desired line k paired
+ * with live line k.
+ *
+ * Every line knows the JSON pointer of the deepest node that starts on it
+ * (lines of a block scalar belong to their field), the live side's in live
+ * indices even where pruning dropped elements before it, so a line finds
+ * its drifted field: a desired line by the field's `path` (changed and
+ * removed fields), a live line by its `live_path` (changed and added
+ * fields).  A drifted field no row shows (both sides print the same text,
+ * e.g. a defaulted list key) is listed in `unplaced`, never lost.
+ *
+ * Runs of unchanged rows fold, keeping KD_DIFF_ROWS_CONTEXT rows beside
+ * each change (none at the start or end of the object); a fold hides at
+ * least two rows.  `unified` lists the lines of the one-column view: each
+ * run of differing rows as all its desired lines, then all its live lines.
+ *
+ * Texts are the YAML as written, not sanitised: a face sanitises what it
+ * puts on a terminal.  Rows borrow the kd_diff_field entries of the
+ * kd_diff_result they were built from, which must outlive them; everything
+ * else they own.  Never prints, decides no widths.
+ */
+
+#define KD_DIFF_ROWS_CONTEXT 3
+#define KD_DIFF_NO_FOLD ((size_t)-1)
+
+typedef enum kd_diff_row_kind {
+	KD_DIFF_ROW_SAME = 0,  /* one line, equal on both sides */
+	KD_DIFF_ROW_CHANGED,   /* a desired line and the live line in its place */
+	KD_DIFF_ROW_REMOVED,   /* a desired line with no live line */
+	KD_DIFF_ROW_ADDED,     /* a live line with no desired line */
+} kd_diff_row_kind;
+
+/* One side of a row. */
+typedef struct kd_diff_line {
+	const char *text;      /* without its newline; NULL: no line on this side */
+	const char *pointer;   /* JSON pointer of the line's node; NULL with text */
+	size_t number;         /* 1-based line of this side's YAML; 0: none */
+	/* CHANGED rows: bytes [change_start, change_end) of text differ from
+	 * the other side (the common head and tail left out, on UTF-8
+	 * boundaries); 0, 0 on other rows. */
+	size_t change_start, change_end;
+	/* The drifted field the line shows, on rows that differ; NULL when
+	 * none (a change the comparison does not count, or a SAME row). */
+	const kd_diff_field *field;
+} kd_diff_line;
+
+typedef struct kd_diff_row {
+	kd_diff_row_kind kind;
+	kd_diff_line desired;  /* left */
+	kd_diff_line live;     /* right */
+	/* The field to attribute the row to: of the two sides' fields, the
+	 * deeper one (ties: the one the diff reported first). */
+	const kd_diff_field *field;
+	/* The first row of a run of differing rows showing `field`: where a
+	 * face puts the attribution beside the change. */
+	bool field_start;
+	size_t fold;           /* index into folds, or KD_DIFF_NO_FOLD */
+} kd_diff_row;
+
+typedef struct kd_diff_fold {
+	size_t first;          /* first hidden row */
+	size_t count;          /* hidden rows, at least 2 */
+} kd_diff_fold;
+
+typedef enum kd_diff_side {
+	KD_DIFF_SIDE_BOTH = 0, /* a SAME row: one line for both */
+	KD_DIFF_SIDE_DESIRED,  /* the row's desired line ("-") */
+	KD_DIFF_SIDE_LIVE,     /* the row's live line ("+") */
+} kd_diff_side;
+
+typedef struct kd_diff_uline {
+	size_t row;
+	kd_diff_side side;
+} kd_diff_uline;
+
+typedef struct kd_diff_rows_mem kd_diff_rows_mem;
+
+typedef struct kd_diff_rows {
+	kd_diff_row *rows;
+	size_t nrows;
+	kd_diff_fold *folds;   /* in row order */
+	size_t nfolds;
+	kd_diff_uline *unified;
+	size_t nunified;
+	const kd_diff_field **unplaced;  /* in the diff's order */
+	size_t nunplaced;
+	size_t nchanges;       /* rows that are not SAME */
+	size_t ndesired, nlive;          /* lines of each side's YAML */
+	kd_diff_rows_mem *mem; /* the texts and pointers; private */
+} kd_diff_rows;
+
+typedef struct kd_diff_rows_opts {
+	/* The options the diff was computed with (ignore rules, HPA): the
+	 * same normalisation.  May be NULL. */
+	const kd_diff_opts *diff;
+	/* Keep status and metadata.managedFields of both objects (they hold
+	 * no Secret values), unpruned. */
+	bool metadata;
+} kd_diff_rows_opts;
+
+/* The rows of one object.  desired or live may be NULL (a missing or an
+ * extra object: every row REMOVED or ADDED), not both; diff may be NULL (no
+ * attribution); opts may be NULL.  KD_EINVAL when a present side is not an
+ * object, KD_ELIMIT when it nests too deeply. */
+int kd_diff_rows_new(kd_diff_rows **out, const json_t *desired,
+		     const json_t *live, const kd_diff_result *diff,
+		     const kd_diff_rows_opts *opts);
+void kd_diff_rows_free(kd_diff_rows *rows);
+
+/* Appends one line about a drifted field: "/spec/replicas changed by
+ * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
+ * the server drops this field]" when it does.  Not sanitised. */
+int kd_diff_field_describe(kd_buf *out, const kd_diff_field *f);
 
 #endif

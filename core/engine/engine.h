@@ -273,6 +273,37 @@ void kd_engine_stop(kd_engine *e);
 /* Requests, safe from any thread; they return at once. */
 void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
 
+/*
+ * owner — which app of the fleet renders an object for a cluster, for a
+ * face that names an object's app without a reconcile (the follow-up
+ * commands `kdrift breakglass` prints for objects changed under
+ * break-glass).
+ *
+ * Opens the repository and the fleet the engine options name (repo,
+ * revision, worktree, fleet_file; the rest is ignored) and renders, on the
+ * calling thread, each app of a cluster the first time a lookup needs it;
+ * later lookups on the same cluster reuse those renders.  Never talks to a
+ * cluster.  One thread at a time per kd_owner_finder.
+ */
+typedef struct kd_owner_finder kd_owner_finder;
+
+/* KD_ENOTFOUND and others from the source and the fleet file when the
+ * repository or kdrift.yaml cannot be read. */
+int kd_owner_finder_new(kd_owner_finder **out, const kd_engine_opts *opts);
+void kd_owner_finder_free(kd_owner_finder *f);
+
+/*
+ * The name of the first app (in fleet order) deployed to `cluster` whose
+ * rendered objects include the object: same kind, namespace (NULL or "" for
+ * cluster-scoped objects) and name, and the same API group when api_version
+ * is given (NULL: any group).  *app points into the finder's fleet.
+ * KD_ENOTFOUND when the fleet has no such cluster or no app renders the
+ * object there (apps that fail to render are passed over).
+ */
+int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluster,
+			const char *api_version, const char *kind,
+			const char *namespace, const char *name);
+
 /* ---- helpers (exposed for tests) ---------------------------------------- */
 
 /* The name of the app a live object is tracked as belonging to under the

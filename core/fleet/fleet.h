@@ -32,6 +32,7 @@
 
 #include "base/base.h"
 #include "diff/diff.h"
+#include "kube/kube.h"
 #include "source/source.h"
 
 /* A Kubernetes label selector: matchLabels plus matchExpressions
@@ -114,7 +115,8 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		   const char *name);
 
 /* Reads and parses `path` (default "kdrift.yaml") from a source.
- * KD_ENOTFOUND (suggesting `kdrift init`) when the file is absent. */
+ * KD_ENOTFOUND when the file is absent, suggesting `kdrift init` (and a
+ * commit, when the source is a commit). */
 int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
 
 void kd_fleet_free(kd_fleet *fleet);
@@ -173,5 +175,47 @@ int kd_template_normalize_name(char **out, const char *name);
  * unterminated "{{" and everything after it are copied literally.  One pass:
  * substituted values are never expanded again.  params may be NULL. */
 int kd_template_expand(char **out, const char *tmpl, const json_t *params);
+
+/*
+ * init — a first fleet file written from what a repository and a
+ * kubeconfig already say (`kdrift init`).
+ *
+ * Recognised layouts, any mix of them:
+ *  - Flux: every directory a flux-system sync points at (a Kustomization
+ *    whose path holds its own file, or the parent of a flux-system
+ *    directory holding a GitRepository), and every clusters/NAME holding
+ *    Flux Kustomizations, is a cluster followed by one fluxKustomizations
+ *    app; Kustomizations that build from another source are reported;
+ *  - Argo CD: every ApplicationSet is an applicationSet app; the clusters
+ *    are the kubeconfig's contexts; list generator elements whose
+ *    destination server names no cluster give that cluster its server;
+ *  - Kustomize: clusters/NAME/APP directories are path apps
+ *    "clusters/{{name}}/APP" (the env label read from the overlay each
+ *    builds on), and without them overlays/ENV[/APP] directories are
+ *    path apps "overlays/{{metadata.labels.env}}[/APP]" over the
+ *    kubeconfig's contexts.
+ * Contexts are matched by name (a unique context ending in "-NAME" is a
+ * guess); contexts reaching the same API server as an earlier one and
+ * "-breakglass" contexts are not clusters.  env and region labels are
+ * guessed from cluster names, spelled as the repository's selectors and
+ * overlay directories spell them.  Every guess is a comment in the file
+ * and a line in `guessed`.
+ *
+ * The text is checked with kd_fleet_parse before it is returned.  Reads
+ * the source and the kubeconfig only; writes nothing, prints nothing.
+ */
+typedef struct kd_fleet_init {
+	char *yaml;        /* the commented fleet file */
+	size_t nclusters;
+	size_t napps;
+	json_t *found;     /* arrays of strings, one line each, text from */
+	json_t *guessed;   /* the repository as it is (not sanitised) */
+	json_t *unmapped;
+} kd_fleet_init;
+
+/* Examines src (its whole tree) and kc (may be NULL: no contexts). */
+int kd_fleet_init_new(kd_fleet_init **out, kd_source *src,
+		      const kd_kubeconfig *kc);
+void kd_fleet_init_free(kd_fleet_init *init);
 
 #endif

@@ -110,4 +110,99 @@ bool kd_fcheck_json_pointer_valid(const char *p);
 /* A name of the YAML type of a node, for messages ("a list"). */
 const char *kd_fcheck_type_name(const json_t *node);
 
+/*
+ * init (init.c, init_layout.c, init_argo.c, init_clusters.c, init_guess.c,
+ * init_emit.c) — what `kdrift init` learned about a repository, kept as
+ * JSON values so that these files share one model without a web of structs:
+ *   dirs      path -> {"k": has a kustomization, "m": manifests directly
+ *             in it, "d": manifests below it, "c": [child names],
+ *             "f": [manifest file names]}
+ *   clusters  [{"name", "context"?, "contextNote"?, "server"?,
+ *             "serverNote"?, "origin", "labels": {}, "labelNotes": [],
+ *             "values": {}, "apps": {name: true}}]
+ *   apps      [{"name", "kind", "value", "selector"?, "comment",
+ *             "disabled"?}]   kind: path | applicationSet |
+ *             fluxKustomizations; disabled: why it is written commented out
+ */
+typedef struct kd_finit {
+	kd_source *src;
+	const kd_kubeconfig *kc;
+	json_t *dirs;
+	json_t *kust;          /* dir -> its kustomization document */
+	json_t *flux_ks;       /* [{file, name, namespace, path?, sourceKind, sourceName}] */
+	json_t *gitrepos;      /* [{file, name}] */
+	json_t *appsets;       /* [{file, doc, count}] */
+	json_t *applications;  /* [{file, name}] */
+	json_t *unparsed;      /* files that are not YAML kdrift reads */
+	json_t *contexts;      /* [{name, server?, used}]: contexts that may be clusters */
+	json_t *all_contexts;  /* names, file order */
+	json_t *clusters;
+	json_t *apps;
+	json_t *env_words;     /* values the repository spells env with */
+	json_t *region_words;
+	char env_key[64];
+	json_t *found, *guessed, *unmapped;
+	size_t entries;
+	bool truncated;
+	bool unmatched_contexts_listed;
+} kd_finit;
+
+/* Appends one formatted line to a note list. */
+int kd_finit_note(json_t *list, const char *fmt, ...) KD_PRINTF(2, 3);
+
+/* Shared helpers of the init files. */
+bool kd_finit_within(const char *dir, const char *root);   /* root "" holds all */
+char *kd_finit_join(const char *dir, const char *name);    /* NULL: no memory */
+int kd_finit_sorted_keys(json_t **out, const json_t *obj);
+int kd_finit_word_add(json_t *words, const char *word);    /* once each */
+/* An app object (a unique name made from `name`), appended. */
+int kd_finit_app_add(json_t **out, kd_finit *c, const char *name,
+		     const char *kind, const char *value, const char *comment);
+/* name, or name-2, name-3 ... when a cluster has that name. */
+int kd_finit_unique_name(char **out, const kd_finit *c, const char *name);
+/* A cluster named after a directory, given its context. */
+int kd_finit_dir_cluster(json_t **out, kd_finit *c, const char *dir,
+			 const char *origin);
+
+/* The layouts (init_layout.c, init_argo.c, init_clusters.c), in the order
+ * kd_fleet_init_new runs them.
+ * `apps` collects path apps: "PARENT/%s/APP" -> {name, members}. */
+int kd_finit_flux(kd_finit *c);
+int kd_finit_plain(kd_finit *c, json_t *apps);
+int kd_finit_plain_apps(kd_finit *c, json_t *apps);
+int kd_finit_overlays(kd_finit *c);
+int kd_finit_argocd(kd_finit *c);
+int kd_finit_context_clusters(kd_finit *c);
+int kd_finit_plain_selectors(kd_finit *c);
+
+/* A cluster object with the given name and origin comment, appended. */
+int kd_finit_cluster_add(json_t **out, kd_finit *c, const char *name,
+			 const char *origin);
+json_t *kd_finit_cluster(const kd_finit *c, const char *name);
+
+/* A DNS-1123 cluster name made from any text (a context, a directory). */
+int kd_finit_cluster_name(char **out, const char *text);
+
+/* Gives a cluster made from a directory its kubeconfig context: the one of
+ * the same name, else a unique guess, else a comment. */
+int kd_finit_match_context(kd_finit *c, json_t *cluster);
+
+/* Reads the label keys and values the ApplicationSets' cluster selectors
+ * use, so that guessed labels are spelled the same way (env_key too). */
+int kd_finit_selector_words(kd_finit *c);
+
+/* Guesses env and region labels from every cluster's name (an env label
+ * already set is kept). */
+int kd_finit_guess_labels(kd_finit *c);
+
+/* Evaluates the clusters and list generators of every ApplicationSet
+ * against the clusters: selectors on labels no cluster has, list elements
+ * whose destination names no cluster (giving a cluster its server when an
+ * element names it). */
+int kd_finit_map_appsets(kd_finit *c);
+
+/* The fleet file text, checked with kd_fleet_parse. */
+int kd_finit_emit(char **out, size_t *nclusters, size_t *napps,
+		  const kd_finit *c);
+
 #endif

@@ -11,7 +11,8 @@
 #                          deploys the fleet in REPO as a GitOps controller would:
 #                          a namespace named after each app, then `kdrift render`
 #                          of each app that targets the cluster piped to
-#                          `kubectl apply --server-side` as argocd-controller;
+#                          `kubectl apply --server-side` as argocd-controller
+#                          (an app that renders nothing for a cluster is skipped);
 #                          non-zero with the errors in $KS_TMP/deploy.err
 #   expect NAME RC PATTERN CMD...
 #                          ok when CMD exits with RC and its output (stdout and
@@ -99,6 +100,8 @@ ks_deploy() {
 				rc=1
 				continue
 			fi
+			# an ApplicationSet may generate nothing for this cluster
+			grep -q '^kind: ' "$KS_TMP/$c-$app.yaml" || continue
 			K --context "$c" apply --server-side --field-manager=argocd-controller \
 				-f "$KS_TMP/$c-$app.yaml" >/dev/null 2>>"$KS_TMP/deploy.err" || rc=1
 		done

@@ -254,6 +254,26 @@ static const kd_cli_command commands[] = {
 	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
 	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
 	  kd_cli_audit },
+	{ "init", "write a first kdrift.yaml from the repository's layout and the kubeconfig",
+	  "usage: kdrift init [--repo PATH] [--kubeconfig FILE] [--force] [--dry-run]\n"
+	  "\n"
+	  "Examines the repository's work tree and the kubeconfig's contexts and\n"
+	  "writes PATH/kdrift.yaml: Flux clusters (clusters/NAME or any directory a\n"
+	  "flux-system sync points at) with a fluxKustomizations app, Argo CD\n"
+	  "ApplicationSets as applicationSet apps over the kubeconfig's contexts,\n"
+	  "clusters/NAME/APP directories as path apps clusters/{{name}}/APP, and\n"
+	  "overlays/ENV directories as path apps over the contexts.  Clusters get\n"
+	  "the context of their name; env and region labels are guessed from the\n"
+	  "names.  It prints what it found, what it guessed (each guess is a comment\n"
+	  "in the file) and what it could not map.  The file is checked to load\n"
+	  "before it is written, atomically.  Commit it: the other commands read the\n"
+	  "committed fleet file (or the work tree with --worktree).\n"
+	  "\n"
+	  "  --repo PATH        the local repository (default: the current directory)\n"
+	  "  --kubeconfig FILE  default: $KUBECONFIG, else ~/.kube/config\n"
+	  "  --force            replace an existing kdrift.yaml\n"
+	  "  -n, --dry-run      print the file (and the report on stderr); write nothing\n",
+	  kd_cli_init },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

@@ -10,11 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "uiact_priv.h"
-#include "data/data.h"
 
 /* --- sessions ---------------------------------------------------------------- */
 
@@ -465,8 +463,9 @@ cleanup:
 	kd_buf_free(&v);
 }
 
-/* Runs $EDITOR (else vi) on a file with the terminal handed over. */
-static int run_editor(kd_ui *ui, const char *path)
+/* Runs $VISUAL, else $EDITOR, else vi on a file with the terminal handed
+ * over. */
+static int run_editor(const char *path)
 {
 	const char *ed = getenv("VISUAL");
 	kd_buf cmd = KD_BUF_INIT;
@@ -476,54 +475,43 @@ static int run_editor(kd_ui *ui, const char *path)
 		ed = getenv("EDITOR");
 	if (!ed || !*ed)
 		ed = "vi";
-	/* The editor's command line is the user's, as a shell would run it;
-	 * the path is ours (mkstemp) and needs no quoting. */
-	kd_buf_printf(&cmd, "%s %s", ed, path);
+	/* The editor's command line is the user's, as a shell would run it
+	 * ("code -w"); the path reaches it through the environment, so it
+	 * needs no quoting whatever $TMPDIR holds. */
+	if (kd_buf_printf(&cmd, "%s \"$KDRIFT_EDIT_FILE\"", ed) < 0 ||
+	    setenv("KDRIFT_EDIT_FILE", path, 1) < 0) {
+		kd_buf_free(&cmd);
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	def_prog_mode();
 	endwin();
 	st = system(kd_buf_cstr(&cmd));
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
-	(void)ui;
+	unsetenv("KDRIFT_EDIT_FILE");
 	kd_buf_free(&cmd);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
 	return 0;
 }
 
+/* The editor gets the text core/act prepares (Secret values masked) in a
+ * private file; what comes back is planned there too. */
 static void edit(kd_ui *ui, kd_target *t)
 {
-	char path[] = "/tmp/kdrift-edit-XXXXXX";
-	kd_buf yaml = KD_BUF_INIT, text = KD_BUF_INIT;
-	json_t *obj = NULL;
+	kd_breakglass_edit *ed = NULL;
 	kd_breakglass_change *ch = NULL;
-	int fd = mkstemp(path), rc;
 
-	if (fd < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot create a temporary file: %s", strerror(errno));
-		goto cleanup;
-	}
-	if ((rc = kd_yaml_emit(&yaml, t->res->live)) < 0 ||
-	    write(fd, yaml.data, yaml.len) != (ssize_t)yaml.len) {
-		close(fd);
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot write %s", path);
-		goto cleanup;
-	}
-	close(fd);
-	if (run_editor(ui, path) < 0 || kd_buf_read_file(&text, path, 16 << 20) < 0 ||
-	    kd_yaml_parse_one(&obj, NULL, text.data, text.len, path, NULL) < 0 ||
-	    kd_breakglass_plan_edit(&ch, t->cluster, t->res->live, obj) < 0) {
+	if (kd_breakglass_edit_new(&ed, t->cluster, t->res->live) < 0 ||
+	    kd_breakglass_edit_file(ed) < 0 || run_editor(ed->path) < 0 ||
+	    kd_breakglass_plan_edit_file(&ch, ed) < 0)
 		kd_ui_message(ui, KD_LOG_ERROR, "edit: %s", kd_error_last());
-		goto cleanup;
-	}
-	change_confirm(ui, t, ch, "edit");
-cleanup:
-	if (fd >= 0)
-		unlink(path);
-	json_decref(obj);
-	kd_buf_free(&yaml);
-	kd_buf_free(&text);
+	else if (!ch)
+		kd_ui_message(ui, KD_LOG_INFO, "edit: nothing was edited; nothing changed");
+	else
+		change_confirm(ui, t, ch, "edit");
+	kd_breakglass_edit_free(ed);
 	kd_target_free(t);
 }
 

@@ -2,9 +2,11 @@
  * diffview — the diff pane's rows, shared by diffview.c (building them from
  * snapshots) and view_diff.c (drawing and moving through them).
  *
- * Logical rows pair a desired (Git, left) line with a live (right) line;
- * display lines are what is on screen after folding unchanged runs and, in
- * unified mode, splitting a changed pair into a - and a + line.
+ * The rows of each object come from core (kd_diff_rows_new), the same rows
+ * `kdrift diff` prints; the pane strings the objects together under a
+ * header each, with notes.  Display lines are what is on screen after
+ * folding unchanged runs and, in unified mode, putting each run of changed
+ * rows in core's one-column order.
  */
 #ifndef KD_TUI_DIFFVIEW_H
 #define KD_TUI_DIFFVIEW_H
@@ -18,12 +20,19 @@ typedef enum kd_drow_type {
 
 typedef struct kd_drow {
 	kd_drow_type type;
-	const char *l, *r;            /* lines (NUL-terminated) or NULL */
+	const kd_diff_row *row;       /* SAME to ADD: the object's row */
+	size_t obj;                   /* SAME to ADD: index into objs */
 	const char *text;             /* HEADER and NOTE */
 	const kd_diff_field *field;   /* attribution, or NULL */
 	bool show_field;              /* first row of this field's change */
 	size_t fold;                  /* fold holding this row, or KD_NONE */
 } kd_drow;
+
+/* One object's rows, and where they start among the pane's rows. */
+typedef struct kd_dobj {
+	kd_diff_rows *rows;
+	size_t base;
+} kd_dobj;
 
 typedef struct kd_fold {
 	size_t start, len;            /* logical rows */
@@ -40,8 +49,10 @@ struct kd_diffview {
 	kd_ident source;              /* the node the pane was opened for */
 	kd_cluster_state **refs;      /* snapshots the rows borrow from */
 	size_t nrefs;
-	void **allocs;                /* line storage, titles: freed with the pane */
+	void **allocs;                /* titles and notes: freed with the pane */
 	size_t nallocs;
+	kd_dobj *objs;
+	size_t nobjs;
 	kd_drow *rows;
 	size_t nrows;
 	kd_fold *folds;
@@ -51,7 +62,6 @@ struct kd_diffview {
 	size_t top, cursor;
 	bool unified, unified_set;    /* unified_set: chosen by the user */
 	bool metadata;                /* show managedFields and status */
-	size_t nobjects, nchanges;
 };
 
 /* Rebuilds the display lines after a fold or mode change. */

@@ -2,7 +2,8 @@
  * view_diff — the diff pane: Git on the left, the cluster on the right
  * (or one unified column on narrow terminals), changed lines and the
  * changed part of each line highlighted, unchanged runs folded, and the
- * field manager and time that wrote each change beside it.
+ * field manager and time that wrote each change beside it.  What the rows
+ * hold comes from core (diffview.c); this file decides only how they look.
  */
 #include <string.h>
 
@@ -15,35 +16,19 @@ static int attr_width(const kd_ui *ui, bool unified)
 	return ui->cols >= (unified ? 80 : 110) ? ATTR_WIDTH : 0;
 }
 
-/* Common head and tail of two lines, in bytes, on character boundaries. */
-static void common_ends(const char *a, const char *b, size_t *head, size_t *tail)
-{
-	size_t la = strlen(a), lb = strlen(b), h = 0, t = 0;
-
-	while (h < la && h < lb && a[h] == b[h])
-		h++;
-	while (h > 0 && ((unsigned char)a[h] & 0xc0) == 0x80)
-		h--;
-	while (t < la - h && t < lb - h && a[la - 1 - t] == b[lb - 1 - t])
-		t++;
-	while (t > 0 && ((unsigned char)a[la - t] & 0xc0) == 0x80)
-		t--;
-	*head = h;
-	*tail = t;
-}
-
-/* One side's text; for a changed pair the part that differs stands out. */
-static void draw_text(kd_ui *ui, int y, int x, int w, const char *text, const char *other,
+/* One side's line; on a changed row the part core marks as differing
+ * stands out. */
+static void draw_text(kd_ui *ui, int y, int x, int w, const kd_diff_line *l, bool changed,
 		      attr_t line_attr)
 {
-	size_t head, tail, len = strlen(text);
+	const char *text = l->text;
+	size_t len = strlen(text), head = l->change_start, tail = len - l->change_end;
 	int used = 0;
 
-	if (!other) {
+	if (!changed) {
 		kd_text_draw(ui, y, x, w, text, len, line_attr);
 		return;
 	}
-	common_ends(text, other, &head, &tail);
 	/* Keep the changed part in view: a long common head is cut to its
 	 * last third of the width behind an ellipsis. */
 	if (w > 12 && kd_text_width(ui, text, head) > w * 2 / 3) {
@@ -116,35 +101,35 @@ static void draw_line(kd_ui *ui, int y, const kd_dline *dl)
 		break;
 	}
 	if (d->unified) {
-		const char *text = r->type == KD_DROW_ADD || dl->side == 2 ? r->r : r->l;
-		const char *other = r->type == KD_DROW_CHANGE ? (dl->side == 2 ? r->l : r->r) : NULL;
-		const char *sign = r->type == KD_DROW_SAME ? " " :
-				   r->type == KD_DROW_ADD || dl->side == 2 ? "+" : "-";
+		bool live = dl->side == 2 || r->type == KD_DROW_ADD;
+		const char *sign = r->type == KD_DROW_SAME ? " " : live ? "+" : "-";
 		attr_t a = r->type == KD_DROW_SAME ? def :
-			   r->type == KD_DROW_CHANGE ? chg : *sign == '+' ? add : del;
+			   r->type == KD_DROW_CHANGE ? chg : live ? add : del;
 
 		kd_text_drawz(ui, y, x, 1, sign, a);
-		draw_text(ui, y, x + 2, w - 2, text ? text : "", other, a);
-		if (dl->side != 1)
+		draw_text(ui, y, x + 2, w - 2, live ? &r->row->live : &r->row->desired,
+			  r->type == KD_DROW_CHANGE, a);
+		/* beside the live line, or the only one */
+		if (dl->side != 1 || !r->row->live.text)
 			draw_attribution(ui, y, r);
 		return;
 	}
 	/* Side by side: Git | live. */
-	if (r->l) {
+	if (r->row->desired.text) {
 		attr_t a = r->type == KD_DROW_SAME ? def : r->type == KD_DROW_CHANGE ? chg : del;
 
 		kd_text_drawz(ui, y, x, 1, r->type == KD_DROW_SAME ? " " :
 			      r->type == KD_DROW_CHANGE ? "~" : "-", a);
-		draw_text(ui, y, x + 2, half - 2, r->l, r->type == KD_DROW_CHANGE ? r->r : NULL, a);
+		draw_text(ui, y, x + 2, half - 2, &r->row->desired, r->type == KD_DROW_CHANGE, a);
 	}
 	kd_text_drawz(ui, y, x + half, 1, kd_glyph(ui, "│", "|"), ui->attr[KD_AREA_DIM]);
-	if (r->r) {
+	if (r->row->live.text) {
 		attr_t a = r->type == KD_DROW_SAME ? def : r->type == KD_DROW_CHANGE ? chg : add;
 
 		kd_text_drawz(ui, y, x + half + 1, 1, r->type == KD_DROW_SAME ? " " :
 			      r->type == KD_DROW_CHANGE ? "~" : "+", a);
-		draw_text(ui, y, x + half + 3, w - half - 3, r->r,
-			  r->type == KD_DROW_CHANGE ? r->l : NULL, a);
+		draw_text(ui, y, x + half + 3, w - half - 3, &r->row->live,
+			  r->type == KD_DROW_CHANGE, a);
 	}
 	draw_attribution(ui, y, r);
 }
