@@ -90,6 +90,11 @@ typedef struct kd_compare_cell {
 	const char *time;        /* drift: when (RFC 3339, borrowed), else NULL */
 	bool outlier;
 	bool rendered;           /* the app rendered for the cluster (desired is known) */
+	/* The cluster's resource for the object (borrowed from the state the
+	 * compare holds): its diff, desired and live objects and provenance,
+	 * for a face that opens the cell's diff or a promote that needs the
+	 * whole object.  NULL when the cluster has no such object. */
+	const kd_resource *resource;
 } kd_compare_cell;
 
 typedef struct kd_compare_row {

@@ -574,6 +574,7 @@ int cmp_cells(const cmp_table *t, const cmp_obj *o, const char *path, kd_compare
 		int vi = o->variant[i];
 
 		memset(c, 0, sizeof(*c));
+		c->resource = r;
 		if (t->apps[i]->reason) {
 			c->cls = KD_CLASS_UNKNOWN;
 			continue;

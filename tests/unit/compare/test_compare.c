@@ -194,6 +194,7 @@ static void test_seed_story(void **state)
 	assert_string_equal(json_string_value(img->cells[2].live), "registry.example/web:1.0.1-hotfix");
 	assert_string_equal(img->cells[2].manager, "kubectl-set");
 	assert_string_equal(img->cells[2].time, "2026-12-01T10:00:00Z");
+	assert_ptr_equal(img->cells[2].resource, f.r[2]);   /* the face opens its diff */
 	assert_null(img->cells[0].manager);
 	assert_true(img->outlier);
 	kd_compare_free(cmp);
