@@ -267,23 +267,6 @@ cleanup:
 	return rc;
 }
 
-/* Appends s with control characters shown inert (as the CLI sanitises). */
-static int inert(kd_buf *b, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	int rc = 0;
-
-	for (; p < end && rc == 0; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			rc = kd_buf_printf(b, "\\x%02x", *p);
-		else if (*p == 0xc2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9f)
-			rc = kd_buf_printf(b, "\\u%04x", p[1]), p++;
-		else
-			rc = kd_buf_putc(b, (char)*p);
-	}
-	return rc;
-}
-
 /* Columns a UTF-8 text takes (one per code point). */
 static size_t columns(const char *s, size_t len)
 {
@@ -316,14 +299,16 @@ int kd_compare_value_text(kd_buf *out, const json_t *value, size_t width, bool a
 	size_t n, head, tail, cut;
 	int rc;
 
+	unsigned flags = ascii ? KD_SANITIZE_ASCII : 0;
+
 	if (!value) {
 		rc = kd_buf_puts(&t, "(absent)");
 	} else if (json_is_string(value)) {
-		rc = inert(&t, json_string_value(value), json_string_length(value));
+		rc = kd_sanitize(&t, json_string_value(value), json_string_length(value), flags);
 	} else {
 		char *s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 
-		rc = s ? inert(&t, s, strlen(s)) : oom();
+		rc = s ? kd_sanitize(&t, s, strlen(s), flags) : oom();
 		free(s);
 	}
 	if (rc < 0)

@@ -217,14 +217,13 @@ static int obj_for(cmp_obj **out, cmp_table *t, const kd_resource *r)
 {
 	const char *name = identity_name(r);
 	kd_buf key = KD_BUF_INIT;
-	char group[256];
 	json_t *ix;
 	cmp_obj *o;
 	int rc = 0;
 
 	*out = NULL;
-	kd_api_group(group, sizeof(group), r->api_version ? r->api_version : "");
-	if (kd_buf_printf(&key, "%s/%s/%s/%s", group, r->kind, r->namespace, name) < 0)
+	if (kd_object_id_format(&key, &(kd_object_id){ r->api_version, r->kind, r->namespace,
+						       name }) < 0)
 		return oom();
 	if ((ix = json_object_get(t->index, kd_buf_cstr(&key)))) {
 		*out = &t->objs[json_integer_value(ix)];
@@ -440,14 +439,12 @@ int cmp_table_build(cmp_table *t, kd_cluster_state *const *states, size_t nstate
 		for (j = 0; j < t->apps[i]->nresources; j++) {
 			const kd_resource *r = &t->apps[i]->resources[j];
 			kd_buf key = KD_BUF_INIT;
-			char group[256];
 			json_t *ix;
 
 			if (r->status != KD_STATUS_EXTRA)
 				continue;
-			kd_api_group(group, sizeof(group), r->api_version ? r->api_version : "");
-			if (kd_buf_printf(&key, "%s/%s/%s/%s", group, r->kind, r->namespace,
-					  r->name) < 0) {
+			if (kd_object_id_format(&key, &(kd_object_id){ r->api_version, r->kind,
+								       r->namespace, r->name }) < 0) {
 				rc = oom();
 				goto fail;
 			}

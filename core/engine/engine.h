@@ -2,8 +2,8 @@
  * engine — the background reconcile thread (DESIGN §2) and the store of
  * immutable, reference-counted snapshots it publishes for the faces.
  *
- * Never prints and never touches the terminal.  Depends on every part below
- * it: base, data, source, fleet, kube, render and diff.
+ * Never prints and never touches the terminal.  Uses the parts base, data,
+ * source, fleet, kube, render and diff.
  */
 
 #ifndef KD_ENGINE_H
@@ -28,6 +28,12 @@
  * as long as it holds its reference while the engine publishes newer ones.
  * Publishing bumps a version counter and makes the wake fd readable, which
  * is how the UI learns that something changed without ever blocking.
+ *
+ * The fleet is published the same way: the store holds the current one and
+ * every state holds the fleet it was published with, so a reader that
+ * keeps a state keeps its fleet (clusters, labels, policies, ignore rules)
+ * valid too, while the engine moves on to a newer revision.  A fleet is
+ * freed when neither the engine, the store, a state nor a reader holds it.
  *
  * The store also keeps the fleet-wide facts (source label, revision, fetch
  * time), a bounded log of engine events for the message log view, and the
@@ -99,6 +105,8 @@ typedef struct kd_cluster_state {
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
 	char *revision;          /* the Git revision desired state was rendered from */
 	uint64_t generation;     /* set by kd_store_publish: increases per publish */
+	kd_fleet *fleet;         /* set by kd_store_publish: the store's fleet then
+				  * (held, read-only), or NULL when it has none */
 	kd_app_state *apps;      /* in fleet order */
 	size_t napps;
 	int refs_;               /* private */
@@ -152,12 +160,21 @@ const char *kd_store_cluster_name(const kd_store *s, size_t index);
 long kd_store_cluster_index(const kd_store *s, const char *name);
 
 /* Publishes a finished state for slot `index`, taking over the caller's
- * reference; the previous state is released when its last reader lets go. */
+ * reference; the previous state is released when its last reader lets go.
+ * The state takes a reference to the store's current fleet. */
 void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st);
 
 /* A new reference to the current state of a slot, or NULL before the
  * first publish. */
 kd_cluster_state *kd_store_get(kd_store *s, size_t index);
+
+/* Makes `fleet` the current one (the store takes its own reference and
+ * drops the one it held on the previous fleet); NULL for none.  States
+ * published before keep the fleet they were published with. */
+void kd_store_set_fleet(kd_store *s, kd_fleet *fleet);
+/* A new reference to the current fleet (drop it with kd_fleet_free), or
+ * NULL when there is none (a store filled from a state file). */
+kd_fleet *kd_store_fleet(kd_store *s);
 
 /* Fleet-wide facts. */
 void kd_store_set_source(kd_store *s, const char *label, const char *revision,
@@ -174,7 +191,7 @@ void kd_store_log(kd_store *s, kd_log_level level, const char *cluster,
 size_t kd_store_log_read(kd_store *s, uint64_t since, kd_log_entry **out);
 void kd_store_log_free(kd_log_entry *entries, size_t n);
 
-/* Increases on every publish, source change and log entry. */
+/* Increases on every publish, fleet or source change and log entry. */
 uint64_t kd_store_version(kd_store *s);
 
 /* A file descriptor that becomes readable when the version changes; the
@@ -253,11 +270,10 @@ typedef struct kd_engine_opts {
 int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
 void kd_engine_free(kd_engine *e);   /* stops the thread first */
 
+/* The store the engine publishes into, with the fleet of the revision
+ * last loaded (kd_store_fleet); a new revision loads and publishes a new
+ * fleet and drops the engine's reference on the old one. */
 kd_store *kd_engine_store(kd_engine *e);
-/* The fleet of the revision last loaded.  A new revision loads a new fleet;
- * earlier ones stay valid until kd_engine_free, so a reader may keep the
- * pointer it got. */
-const kd_fleet *kd_engine_fleet(const kd_engine *e);
 
 /* Reconciles every selected cluster once on the calling thread and
  * returns when each is published (or timed out as unknown).  For check. */
@@ -316,9 +332,10 @@ int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluste
 const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode,
 				  char **scratch);
 
-/* Appends an object's identity "GROUP/KIND/NAMESPACE/NAME" (the version is
- * left out so one object served at two versions is one key; the namespace
- * is empty when `namespaced` is false). */
+/* Appends an object's identity key (kd_object_id_format:
+ * "GROUP/KIND/NAMESPACE/NAME", the version left out), the namespace as the
+ * API server places it: empty when `namespaced` is false, "default" when
+ * the object names none. */
 int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
 
 /* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,

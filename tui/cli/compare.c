@@ -18,15 +18,10 @@
 #define VALUE_WIDTH 20
 #define FIELD_WIDTH 56
 
-/* Display columns of UTF-8 text (one per code point). */
+/* Display columns of text already made safe. */
 static size_t cols(const char *s)
 {
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
+	return kd_sanitize_width(s, strlen(s), 0);
 }
 
 static void pad(kd_buf *b, const char *s, size_t width)
@@ -214,48 +209,6 @@ static int print_json(const kd_compare *cmp)
 	rc = puts(text) < 0 || fflush(stdout) != 0 ? kd_error_set(KD_EIO, "cannot write output") : 0;
 	free(text);
 	return rc;
-}
-
-/* Reconciles the selected clusters once with provenance; *states (one per
- * store slot that published) for compare and topology.  Compare needs the
- * desired objects, the diffs and extra objects' live state, not every live
- * object: the engine lets go of those as check does. */
-int kd_cli_states(kd_engine **engine, kd_cluster_state ***states, size_t *n,
-		  kd_engine_opts *opts, const char *cmd)
-{
-	kd_store *s;
-	size_t i;
-
-	*engine = NULL;
-	*states = NULL;
-	*n = 0;
-	opts->provenance = true;
-	opts->statuses_only = true;
-	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
-		kd_engine_free(*engine);
-		*engine = NULL;
-		return kd_cli_fail(cmd);
-	}
-	s = kd_engine_store(*engine);
-	if (!(*states = calloc(kd_store_cluster_count(s) + 1, sizeof(**states)))) {
-		kd_engine_free(*engine);
-		*engine = NULL;
-		kd_error_set(KD_ENOMEM, "out of memory");
-		return kd_cli_fail(cmd);
-	}
-	for (i = 0; i < kd_store_cluster_count(s); i++)
-		if (((*states)[*n] = kd_store_get(s, i)))
-			(*n)++;
-	return KD_EXIT_OK;
-}
-
-void kd_cli_states_free(kd_cluster_state **states, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		kd_cluster_state_unref(states[i]);
-	free(states);
 }
 
 int kd_cli_compare(int argc, char **argv)

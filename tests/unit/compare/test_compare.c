@@ -446,7 +446,7 @@ static void test_value_text(void **state)
 	expect_text(img, 11, false, "regis\xe2\x80\xa6" "1.0.0");
 	expect_text(num, 4, false, "42");
 	expect_text(NULL, 0, false, "(absent)");
-	expect_text(ctl, 0, false, "a\\x1b[31mb");
+	expect_text(ctl, 0, false, "a^[[31mb");
 	expect_text(obj, 0, false, "{\"a\":[1,2]}");
 	assert_string_equal(kd_class_name(KD_CLASS_BREAKGLASS), "break-glass");
 	assert_string_equal(kd_class_glyph(KD_CLASS_DRIFT, true), "~");
