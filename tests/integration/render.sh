@@ -179,6 +179,20 @@ patches: [{path: same.yaml}]"; do
 	fi
 done
 
+# Names and paths from the fleet file that would drive a terminal (an OSC
+# title sequence, a colour escape, a bidi override) are shown inert in the
+# table and in the errors of render --all.
+hostile=$tmp/hostile
+mkdir -p "$hostile"
+printf 'apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters: [{name: a}]\napps: [{name: "x\\e]0;pwned\\a\\u202e", path: "p\\e[31m"}]\n' >"$hostile/kdrift.yaml"
+"$KDRIFT_BIN" render --worktree --repo "$hostile" --all >"$tmp/hostile.out" 2>&1
+check_eq "render --all with a hostile app name fails that app (exit 2)" 2 "$?"
+check "render --all writes no escape, BEL or bidi byte" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(1 if any(c in b for c in (b"\x1b", b"\x07", "\u202e".encode())) else 0)' "$tmp/hostile.out"
+check "render --all shows the name inert" grep -qF 'x^[]0;pwned^G<U+202E>' "$tmp/hostile.out"
+
 # Command-line errors.
 "$KDRIFT_BIN" frobnicate >/dev/null 2>&1; check_eq "unknown command exits 2" 2 $?
 "$KDRIFT_BIN" render --frob x y >/dev/null 2>&1; check_eq "unknown flag exits 2" 2 $?
