@@ -420,6 +420,7 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 {
 	const char **fields = NULL;
 	kd_accept_opts ao;
+	kd_diff_opts dopts;
 	size_t nfields = 0;
 	int rc;
 
@@ -441,6 +442,9 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.live = req->res->live;
 	ao.fields = fields;
 	ao.nfields = nfields;
+	kd_fleet_diff_opts(&dopts, fleet);
+	dopts.hpa_managed = req->res->hpa_managed;
+	ao.diff_opts = &dopts;
 	ao.reason = req->reason;
 	ao.identity = req->identity;
 	ao.branch = req->branch;
