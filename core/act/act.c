@@ -487,6 +487,13 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	if (!req->res->desired && !req->res->live)
 		return kd_error_set(KD_EINVAL, "%s %s: the state has no objects to accept "
 				    "(published with statuses only)", req->res->kind, req->res->name);
+	/* A missing object is accepted as absent and an extra one as it is:
+	 * a pointer would otherwise be dropped without a word. */
+	if (!(req->res->desired && req->res->live) && req->npointers > 0)
+		return kd_error_set(KD_EINVAL, "%s %s is %s: accept whole objects as missing or extra, "
+				    "not the field %s", req->res->kind, req->res->name,
+				    req->res->live ? "extra" : "missing",
+				    req->pointers && req->pointers[0] ? req->pointers[0] : "");
 	if (req->res->desired && req->res->live &&
 	    (rc = accept_fields(&fields, &nfields, req->res, req->pointers, req->npointers)) < 0)
 		return rc;
