@@ -107,6 +107,35 @@ static int audit_show(int argc, char **argv)
 	return KD_EXIT_OK;
 }
 
+/* What the checks beyond the chain found, so "chain intact" is never read
+ * as more than it is. */
+static void print_anchor(const char *path, const kd_audit_verify_result *res)
+{
+	switch (res->anchor_state) {
+	case KD_AUDIT_ANCHOR_NONE:
+		printf("%s: no anchor: a cut tail, an emptied log or a rewritten chain cannot "
+		       "be detected\n", path);
+		break;
+	case KD_AUDIT_ANCHOR_MATCH:
+		printf("%s: anchor: the head is the anchored one (seq %lld)\n", path,
+		       (long long)res->anchor.seq);
+		break;
+	case KD_AUDIT_ANCHOR_MISMATCH:
+		printf("%s: anchor: seq %lld, NOT the log's head\n", path,
+		       (long long)res->anchor.seq);
+		break;
+	case KD_AUDIT_ANCHOR_INVALID:
+		printf("%s: anchor: unreadable\n", path);
+		break;
+	}
+	if (res->keyed)
+		printf("%s: keyed: %zu MACs checked, %zu records from before the key\n", path,
+		       res->macs, res->unkeyed);
+	else if (res->macs > 0)
+		printf("%s: %zu records carry a MAC; set %s to check them\n", path, res->macs,
+		       KD_AUDIT_KEY_ENV);
+}
+
 static int audit_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -130,7 +159,7 @@ static int audit_verify(int argc, char **argv)
 		return kd_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
 	if (audit_path(&path, log_flag) < 0)
 		return kd_cli_fail("audit verify");
-	rc = kd_audit_verify(&res, path);
+	rc = kd_audit_verify_with(&res, path, NULL);
 	if (rc < 0) {
 		kd_error_wrap(rc, "%s: ", path);
 		free(path);
@@ -139,6 +168,7 @@ static int audit_verify(int argc, char **argv)
 	for (i = 0; i < res->n_problems; i++)
 		printf("%s: %s: %s\n", path, kd_audit_problem_name(res->problems[i].kind),
 		       res->problems[i].message);
+	print_anchor(path, res);
 	printf("%s: %zu records, %zu lines, head %s (seq %lld): %s\n", path, res->records,
 	       res->lines, res->head, (long long)res->head_seq,
 	       res->ok ? "chain intact" : "CHAIN BROKEN");

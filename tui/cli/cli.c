@@ -191,8 +191,10 @@ static const kd_cli_command commands[] = {
 	  "The audit log holds one JSON record per line, each carrying the SHA-256 of\n"
 	  "the one before.  `show` lists records (TIME is RFC 3339, a date, or an age\n"
 	  "such as 30m, 2h or 7d); `verify` checks the chain and reports edited,\n"
-	  "removed, reordered and malformed records and a truncated last line, and\n"
-	  "exits 1 when it finds any.\n"
+	  "removed, reordered, duplicated and malformed records and a truncated last\n"
+	  "line; against the anchor (FILE.head) a cut tail, an emptied log, records\n"
+	  "not appended by kdrift and a rewritten chain; with a key\n"
+	  "($KDRIFT_AUDIT_KEY_FILE) every record's MAC.  It exits 1 when it finds any.\n"
 	  "\n"
 	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
 	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
