@@ -133,7 +133,7 @@ static int take_extras(struct verifier *v, struct link *l, json_t *j, const char
 		if (v->key) {
 			if ((rc = audit_record_mac(want, v->key, text, body)) < 0)
 				return rc;
-			l->mac = strcmp(want, mac) == 0 ? MAC_OK : MAC_BAD;
+			l->mac = strncmp(want, mac, 64) == 0 ? MAC_OK : MAC_BAD;
 		}
 	} else if (json_object_get(j, "mac")) {
 		l->mac = MAC_BAD;  /* not the last key, or not 64 hex digits */
