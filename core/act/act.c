@@ -415,15 +415,46 @@ static int accept_fields(const char ***out, size_t *n, const kd_resource *res,
 	return 0;
 }
 
+/* The outcome record of an accept; when it cannot be written after the
+ * commit was published, the result's note says so. */
+static int accept_outcome(kd_act_git_audit *ga, int rc, kd_accept_result *res)
+{
+	kd_buf note = KD_BUF_INIT;
+	kd_buf msg = KD_BUF_INIT;
+	int arc;
+
+	if (rc == 0 && kd_buf_printf(&msg, "committed %s to %s%s%s", res->file, res->branch,
+				     res->note ? ": " : "", res->note ? res->note : "") < 0) {
+		kd_buf_free(&msg);
+		return oom();
+	}
+	arc = kd_act_git_audit_end(ga, rc, rc == 0 ? res->branch : NULL,
+				   rc == 0 ? res->commit : NULL, kd_buf_cstr(&msg));
+	kd_buf_free(&msg);
+	if (arc < 0 && rc == 0) {
+		if (kd_buf_printf(&note, "%s%sthe audit outcome could not be written: %s",
+				  res->note ? res->note : "", res->note ? "; " : "",
+				  kd_error_last()) == 0) {
+			free(res->note);
+			res->note = kd_buf_detach(&note);
+		}
+		kd_buf_free(&note);
+	}
+	return arc;
+}
+
 int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 		  const char *cluster, const kd_act_accept_req *req)
 {
 	const char **fields = NULL;
 	kd_accept_opts ao;
+	kd_act_git_audit ga;
+	kd_audit_log log;
 	size_t nfields = 0;
 	int rc;
 
 	*out = NULL;
+	memset(&ga, 0, sizeof(ga));
 	if (!fleet || !cluster || !req || !req->res || !req->app)
 		return kd_error_set(KD_EINVAL, "act: accept needs a fleet, cluster, app and object");
 	if (!req->res->desired && !req->res->live)
@@ -447,7 +478,23 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.review_branch = req->review_branch;
 	ao.no_push = req->no_push;
 	ao.dry_run = req->dry_run;
+	if (req->dry_run) {
+		rc = kd_accept_run(out, &ao);
+		goto cleanup;
+	}
+	log.path = req->audit_path;
+	log.key_file = req->audit_key_file;
+	if ((rc = kd_act_git_audit_begin(&ga, &log, KD_AUDIT_ACTION_ACCEPT, cluster,
+					 req->res->live ? req->res->live : req->res->desired,
+					 req->reason, req->review_branch ? req->review_branch :
+					 req->branch, req->user, req->session)) < 0)
+		goto cleanup;
+	ao.trailers = kd_buf_cstr(&ga.trailers);
 	rc = kd_accept_run(out, &ao);
+	/* A failed outcome append leaves the commit standing; the note says. */
+	(void)accept_outcome(&ga, rc, *out);
+cleanup:
+	kd_act_git_audit_free(&ga);
 	free(fields);
 	return rc;
 }

@@ -96,6 +96,7 @@
  * so new remedies need no change here. */
 #define KD_AUDIT_ACTION_REVERT "revert"
 #define KD_AUDIT_ACTION_ACCEPT "accept"
+#define KD_AUDIT_ACTION_PROMOTE "promote"
 #define KD_AUDIT_ACTION_PRUNE "prune"
 #define KD_AUDIT_ACTION_SELF_HEAL "self-heal"
 #define KD_AUDIT_ACTION_BREAK_GLASS_EDIT "break-glass-edit"
