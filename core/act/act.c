@@ -357,6 +357,7 @@ int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o)
 	eo.session = a->session;
 	eo.reason = o->reason;
 	eo.ticket = o->ticket;
+	eo.revision = o->revision;
 	return kd_remedy_execute(plan, a->conn, &eo);
 }
 

@@ -174,6 +174,8 @@ typedef struct kd_remedy_exec_opts {
 	const char *session;       /* the TUI session id, or NULL */
 	const char *reason;        /* optional, logged */
 	const char *ticket;        /* optional, logged */
+	const char *revision;      /* the Git commit the desired state is from, or
+				    * NULL; logged as git.commit */
 } kd_remedy_exec_opts;
 
 /*
@@ -882,6 +884,7 @@ typedef struct kd_act_revert_opts {
 	bool self_heal;           /* logged as self-heal (manager kdrift-self-heal) */
 	const char *reason;       /* optional, logged */
 	const char *ticket;       /* optional, logged */
+	const char *revision;     /* the desired state's Git commit, logged; or NULL */
 } kd_act_revert_opts;
 
 /*

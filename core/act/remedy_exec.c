@@ -302,6 +302,7 @@ static int run_action(kd_remedy_plan *plan, kd_remedy_action *a, kd_kube_conn *c
 	rq.audit.session = o->session;
 	rq.audit.reason = o->reason;
 	rq.audit.ticket = o->ticket;
+	rq.audit.git_commit = o->revision;
 	rq.audit.cluster = plan->cluster;
 	rq.audit.object.api_version = a->api_version;
 	rq.audit.object.kind = a->kind_name;
