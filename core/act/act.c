@@ -22,6 +22,7 @@ struct kd_act {
 	kd_kube_conn *conn;
 	bool breakglass;
 	char *audit_path;
+	char *audit_key_file;
 	char *state_path;
 	char *user;
 	char *session;
@@ -67,6 +68,8 @@ int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
 		goto cleanup;
 	}
 	if ((rc = dup_opt(&a->audit_path, o->audit_path)) < 0 ||
+	    (rc = dup_opt(&a->audit_key_file, o->audit_key_file ? o->audit_key_file :
+			  kd_audit_key_file_pick(fleet->audit_key_file))) < 0 ||
 	    (rc = dup_opt(&a->state_path, o->state_path)) < 0 ||
 	    (rc = dup_opt(&a->user, o->user)) < 0 ||
 	    (rc = dup_opt(&a->session, o->session)) < 0)
@@ -101,6 +104,7 @@ void kd_act_close(kd_act *a)
 	kd_kubeconfig_free(a->kc);
 	free(a->cluster);
 	free(a->audit_path);
+	free(a->audit_key_file);
 	free(a->state_path);
 	free(a->user);
 	free(a->session);
@@ -353,6 +357,7 @@ int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o)
 	eo.dry_run = o->dry_run;
 	eo.confirm_prune = o->confirm_prune;
 	eo.audit_path = a->audit_path;
+	eo.audit_key_file = a->audit_key_file;
 	eo.user = a->user;
 	eo.session = a->session;
 	eo.reason = o->reason;
@@ -484,7 +489,8 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 		goto cleanup;
 	}
 	log.path = req->audit_path;
-	log.key_file = req->audit_key_file;
+	log.key_file = req->audit_key_file ? req->audit_key_file :
+		kd_audit_key_file_pick(fleet->audit_key_file);
 	if ((rc = kd_act_git_audit_begin(&ga, &log, KD_AUDIT_ACTION_ACCEPT, cluster,
 					 req->res->live ? req->res->live : req->res->desired,
 					 req->reason, req->review_branch ? req->review_branch :
@@ -515,6 +521,7 @@ int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run)
 	memset(&bo, 0, sizeof(bo));
 	bo.state_path = a->state_path;
 	bo.audit_path = a->audit_path;
+	bo.audit_key_file = a->audit_key_file;
 	bo.user = a->user;
 	return kd_breakglass_apply(ch, a->conn, &bo, dry_run);
 }

@@ -170,6 +170,7 @@ typedef struct kd_remedy_exec_opts {
 	bool dry_run;              /* server-side dryRun=All; nothing is logged */
 	bool confirm_prune;        /* the user confirmed deleting extra objects */
 	const char *audit_path;    /* NULL: kd_audit_default_path() */
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	const char *user;          /* NULL: the login name */
 	const char *session;       /* the TUI session id, or NULL */
 	const char *reason;        /* optional, logged */
@@ -249,6 +250,7 @@ typedef struct kd_remedy_write_req {
 	 * here. */
 	kd_audit_entry audit;
 	const char *audit_path;
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	kd_remedy_then_fn then;    /* optional */
 	void *then_ctx;
 } kd_remedy_write_req;
@@ -489,6 +491,7 @@ typedef struct kd_breakglass_session {
 typedef struct kd_breakglass_opts {
 	const char *state_path;   /* NULL: kd_breakglass_default_path() */
 	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	const char *user;         /* NULL: the login name */
 } kd_breakglass_opts;
 
@@ -814,6 +817,8 @@ typedef struct kd_act_opts {
 	 * instead of the cluster's own context. */
 	bool breakglass;
 	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	/* NULL: kd_audit_key_file_pick(the fleet's audit.keyFile) */
+	const char *audit_key_file;
 	const char *state_path;   /* break-glass session state; NULL: the default */
 	const char *user;         /* NULL: the login name */
 	const char *session;      /* the UI session id for audit records, or NULL */
@@ -912,7 +917,7 @@ typedef struct kd_act_accept_req {
 	bool no_push;
 	bool dry_run;                /* work out the files only (preview) */
 	const char *audit_path;      /* NULL: the default audit log */
-	const char *audit_key_file;  /* NULL: $KDRIFT_AUDIT_KEY_FILE */
+	const char *audit_key_file;  /* NULL: kd_audit_key_file_pick(the fleet's) */
 	const char *user;            /* for the audit records; NULL: the login name */
 	const char *session;         /* the UI session id, or NULL */
 } kd_act_accept_req;

@@ -165,10 +165,16 @@ typedef struct kd_audit_entry {
 /* The commit trailer carrying the head: "Kdrift-Audit-Head: SEQ HASH". */
 #define KD_AUDIT_TRAILER "Kdrift-Audit-Head"
 
+/* The key file to use when the fleet file configures `configured`
+ * (audit.keyFile, may be NULL): NULL, meaning $KDRIFT_AUDIT_KEY_FILE, when
+ * that is set (the environment overrides the fleet file), else configured. */
+const char *kd_audit_key_file_pick(const char *configured);
+
 /* Which log, and how it is keyed. */
 typedef struct kd_audit_log {
 	const char *path;         /* NULL: kd_audit_default_path() */
-	/* The key file: NULL: $KDRIFT_AUDIT_KEY_FILE; unset or "": no key.
+	/* The key file: NULL: $KDRIFT_AUDIT_KEY_FILE; unset or "": no key;
+	 * "~/" at the start is the home directory.
 	 * The file holds the key's bytes (one trailing newline is ignored),
 	 * at least 16 of them, and may be readable by its owner only. */
 	const char *key_file;

@@ -45,8 +45,16 @@ void audit_key_wipe(kd_buf *key)
 	kd_buf_free(key);
 }
 
+const char *kd_audit_key_file_pick(const char *configured)
+{
+	const char *env = getenv(KD_AUDIT_KEY_ENV);
+
+	return env && env[0] ? NULL : configured;
+}
+
 int audit_key_load(kd_buf *key, bool *have, const char *key_file)
 {
+	kd_buf home = KD_BUF_INIT;
 	struct stat st;
 	int rc;
 
@@ -55,6 +63,18 @@ int audit_key_load(kd_buf *key, bool *have, const char *key_file)
 		key_file = getenv(KD_AUDIT_KEY_ENV);
 	if (!key_file || !key_file[0])
 		return 0;
+	if (strncmp(key_file, "~/", 2) == 0) {
+		const char *h = getenv("HOME");
+
+		if (!h || h[0] != '/')
+			return kd_error_set(KD_EINVAL, "audit key file %s: HOME is not an absolute "
+					    "path", key_file);
+		if (kd_buf_printf(&home, "%s%s", h, key_file + 1) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		rc = audit_key_load(key, have, kd_buf_cstr(&home));
+		kd_buf_free(&home);
+		return rc;
+	}
 	if (stat(key_file, &st) < 0)
 		return kd_error_set(errno == ENOENT ? KD_ENOTFOUND : KD_EIO,
 				    "audit key file %s: %s", key_file, strerror(errno));

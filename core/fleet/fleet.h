@@ -109,6 +109,8 @@ typedef struct kd_fleet {
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
 	long breakglass_max_seconds; /* default 3600; from a duration
 				      * ("1h30m", "90s"), at least 1 */
+	char *audit_key_file;     /* audit.keyFile: the audit log's key file
+				   * (absolute or "~/..."), or NULL */
 	json_t *doc;              /* the parsed document */
 	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */
 } kd_fleet;

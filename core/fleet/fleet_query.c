@@ -58,6 +58,7 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->ignores);
 	free(f->file);
 	free(f->breakglass_context);
+	free(f->audit_key_file);
 	json_decref(f->doc);
 	free(f);
 }

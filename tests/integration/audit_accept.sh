@@ -9,12 +9,17 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../tools/tap.sh"
 source "$here/../kubesim/lib.bash"
-printf 'kdrift test audit key 0123456789abcdef\n' >"$KS_TMP/audit.key"
-chmod 600 "$KS_TMP/audit.key"
-export KDRIFT_AUDIT_KEY_FILE=$KS_TMP/audit.key
+unset KDRIFT_AUDIT_KEY_FILE
 source "$KDRIFT_ROOT/tests/fixtures/remedycli/setup.bash"
 ok "kubesim starts and the desired state is applied"
 LOG=$XDG_STATE_HOME/kdrift/audit.jsonl
+# The fleet file keys the log (audit.keyFile); verify takes the key from
+# the environment, which would override the fleet's.
+printf 'kdrift test audit key 0123456789abcdef\n' >"$T/audit.key"
+chmod 600 "$T/audit.key"
+printf 'audit:\n  keyFile: %s\n' "$T/audit.key" >>"$repo/kdrift.yaml"
+git -C "$repo" -c user.name=Fixture -c user.email=fixture@example.com commit -qam "key the audit log"
+check_eq "the fleet file names the audit key" 0 "$?"
 
 # ---- a break-glass change awaiting follow-up --------------------------------------------------
 cat >"$T/ed-title.sh" <<'EOF2'
@@ -93,15 +98,41 @@ done < <(sed -n 's/^\(PASS\|FAIL\) \([^\t]*\).*/\1 \2/p' "$T/asserts")
 grep -q Traceback "$T/asserts" && not_ok "heal audit assertions ran" "$(cat "$T/asserts")"
 
 # ---- verify ---------------------------------------------------------------------------------------
-expect "the keyed, anchored log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
+expect "the keyed, anchored log verifies" 0 'chain intact' env KDRIFT_AUDIT_KEY_FILE="$T/audit.key" "$KDRIFT_BIN" audit verify
 printf '%s\n' "$OUT" | grep -Eq 'keyed: [0-9]+ MACs checked, 0 records from before the key' &&
 	printf '%s\n' "$OUT" | grep -q 'anchor: the head is the anchored one'
 check_eq "verify checked every MAC and the anchor" 0 "$?"
 expect "without the key the MACs are only counted" 0 'carry a MAC; set KDRIFT_AUDIT_KEY_FILE' \
-	env -u KDRIFT_AUDIT_KEY_FILE "$KDRIFT_BIN" audit verify
+	"$KDRIFT_BIN" audit verify
+expect "the commit's trailer head is in the log" 0 'chain intact' \
+	"$KDRIFT_BIN" audit verify --key-file "$T/audit.key" --head "$(git -C "$repo" log -1 --format='%(trailers:key=Kdrift-Audit-Head,valueonly)' main)"
 cp "$LOG" "$T/log.bak"
 sed -i '$d' "$LOG"
-expect "a cut tail is reported with its line" 1 'cut tail: line [0-9]+: the log ends here' "$KDRIFT_BIN" audit verify
+expect "a cut tail is reported with its line" 1 'cut tail: line [0-9]+: the log ends here' \
+	"$KDRIFT_BIN" audit verify --key-file "$T/audit.key"
+cp "$T/log.bak" "$LOG"
+# Rewrite every record with recomputed hashes and no MACs, anchor moved: the
+# key tells, and so does the commit's trailer head without it.
+python3 - "$LOG" <<'EOF2'
+import hashlib, json, sys
+lines = open(sys.argv[1]).read().splitlines()
+prev, out = "0" * 64, []
+for i, l in enumerate(lines):
+    r = json.loads(l)
+    r.pop("mac", None)
+    r["prev"] = prev
+    if r.get("action") == "accept":
+        r["reason"] = "nothing to see"
+    l = json.dumps(r, separators=(",", ":"))
+    prev = hashlib.sha256(l.encode()).hexdigest()
+    out.append(l)
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+open(sys.argv[1] + ".head", "w").write(json.dumps({"seq": len(out), "hash": prev}) + "\n")
+EOF2
+expect "a rewritten chain is forged under the key" 1 'forged: the anchor .* has no MAC' \
+	"$KDRIFT_BIN" audit verify --key-file "$T/audit.key"
+expect "without the key, the commit's trailer head finds the rewrite" 1 'rewritten: line [0-9]+: seq [0-9]+ is not the record a commit trailer records' \
+	"$KDRIFT_BIN" audit verify --head "$(git -C "$repo" log -1 --format='%(trailers:key=Kdrift-Audit-Head,valueonly)' main)"
 cp "$T/log.bak" "$LOG"
 grep -rq 'kdrift test audit key' "$XDG_STATE_HOME" "$repo/.git" "$T/status" "$T/msg"
 check_eq "the key is nowhere in the state, the repository or the output" 1 "$?"

@@ -121,7 +121,7 @@ static void print_anchor(const char *path, const kd_audit_verify_result *res)
 		       (long long)res->anchor.seq);
 		break;
 	case KD_AUDIT_ANCHOR_MISMATCH:
-		printf("%s: anchor: seq %lld, NOT the log's head\n", path,
+		printf("%s: anchor: seq %lld, does NOT hold (see above)\n", path,
 		       (long long)res->anchor.seq);
 		break;
 	case KD_AUDIT_ANCHOR_INVALID:
@@ -140,9 +140,13 @@ static int audit_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "log", required_argument, NULL, 'l' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "head", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	kd_audit_verify_result *res = NULL;
+	kd_audit_verify_opts vo = { 0 };
+	kd_audit_head *heads = NULL;
 	const char *log_flag = NULL;
 	char *path = NULL;
 	size_t i;
@@ -150,16 +154,37 @@ static int audit_verify(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c != 'l')
-			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
-		log_flag = optarg;
-	}
-	if (optind != argc)
-		return kd_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
-	if (audit_path(&path, log_flag) < 0)
+	/* Each --head is a parsed array element; argc bounds how many. */
+	heads = calloc((size_t)argc, sizeof(*heads));
+	if (!heads)
 		return kd_cli_fail("audit verify");
-	rc = kd_audit_verify_with(&res, path, NULL);
+	vo.heads = heads;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': log_flag = optarg; break;
+		case 'k': vo.key_file = optarg; break;
+		case 'h':
+			if (kd_audit_head_parse(&heads[vo.n_heads], optarg) < 0) {
+				free(heads);
+				return kd_cli_usage_error("audit", "--head: %s", kd_error_last());
+			}
+			vo.n_heads++;
+			break;
+		default:
+			free(heads);
+			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc) {
+		free(heads);
+		return kd_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+	}
+	if (audit_path(&path, log_flag) < 0) {
+		free(heads);
+		return kd_cli_fail("audit verify");
+	}
+	rc = kd_audit_verify_with(&res, path, &vo);
+	free(heads);
 	if (rc < 0) {
 		kd_error_wrap(rc, "%s: ", path);
 		free(path);
