@@ -98,12 +98,14 @@ void kd_mergekeys_for(kd_mergekeys *out, const char *name, const json_t *a,
 
 static bool key_equal(const json_t *x, const json_t *y, const char *dflt)
 {
+	if (!x && !y)
+		return true;
 	if (!x && dflt)
 		return json_is_string(y) && strcmp(json_string_value(y), dflt) == 0;
 	if (!y && dflt)
 		return json_is_string(x) && strcmp(json_string_value(x), dflt) == 0;
 	if (!x || !y)
-		return !x && !y;
+		return false;
 	return kd_json_equal(x, y);
 }
 

@@ -111,6 +111,18 @@ typedef struct kd_fleet {
 				      * ("1h30m", "90s"), at least 1 */
 	char *audit_key_file;     /* audit.keyFile: the audit log's key file
 				   * (absolute or "~/..."), or NULL */
+	char *breakglass_group;   /* breakGlass.group: the group of the
+				   * break-glass credential, which admission
+				   * policies let through; default
+				   * "kdrift:break-glass" */
+	json_t *appliers;         /* prevention.appliers: user names that may
+				   * change what GitOps manages (array of
+				   * strings, never NULL); default Flux's
+				   * kustomize-controller and helm-controller,
+				   * Argo CD's application and applicationset
+				   * controllers */
+	json_t *applier_groups;   /* prevention.applierGroups: groups that may
+				   * (array, never NULL, empty by default) */
 	json_t *doc;              /* the parsed document */
 	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */
 } kd_fleet;

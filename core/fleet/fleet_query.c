@@ -59,6 +59,9 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->file);
 	free(f->breakglass_context);
 	free(f->audit_key_file);
+	free(f->breakglass_group);
+	json_decref(f->appliers);
+	json_decref(f->applier_groups);
 	json_decref(f->doc);
 	free(f);
 }
