@@ -24,7 +24,8 @@
  *   resourceVersion {before, after}
  *   outcome  null on intents, {status: "success" | "failure", message}
  *
- * Absent optional values are written as null, so every record has every key.
+ * Absent optional values are written as null, so every record has every key
+ * above (git, headWas and mac, below, appear only where they apply).
  *
  * Durability: kd_audit_append returns only after the line was written with a
  * single write() and fsync()ed (and the directory too when the file was
