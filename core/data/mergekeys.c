@@ -99,13 +99,13 @@ void kd_mergekeys_for(kd_mergekeys *out, const char *name, const json_t *a,
 static bool key_equal(const json_t *x, const json_t *y, const char *dflt)
 {
 	if (!x && !y)
-		return true;
+		return true;   /* both take the default, whatever it is */
 	if (!x && dflt)
 		return json_is_string(y) && strcmp(json_string_value(y), dflt) == 0;
 	if (!y && dflt)
 		return json_is_string(x) && strcmp(json_string_value(x), dflt) == 0;
 	if (!x || !y)
-		return false;
+		return !x && !y;
 	return kd_json_equal(x, y);
 }
 

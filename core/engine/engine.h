@@ -76,6 +76,7 @@ typedef struct kd_resource {
 	char *reason;            /* why unknown; for break-glass the audit id and reason; or NULL */
 	kd_diff_result *diff;    /* fields, for drifted and break-glass; else NULL */
 	json_t *desired;         /* rendered object (shared, immutable); NULL when extra */
+	json_t *provenance;      /* its provenance map (render.h), with opts.provenance; else NULL */
 	json_t *live;            /* live object (shared, immutable); NULL when missing */
 	char *uid;               /* live uid, or NULL */
 	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
@@ -321,6 +322,12 @@ typedef struct kd_engine_opts {
 	/* Also list the kinds people create by hand in every cluster and
 	 * publish its unmanaged objects (kd_cluster_state.unmanaged). */
 	bool unmanaged;
+	/* Render with provenance (render.h) and publish each desired object's
+	 * map in kd_resource.provenance, for compare, explain and the UI.
+	 * With statuses_only too, the desired objects (shared between the
+	 * clusters that render alike) and the live state of extra objects are
+	 * still published; the other live objects are not. */
+	bool provenance;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and

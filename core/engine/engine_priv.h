@@ -39,6 +39,7 @@ typedef struct eng_kind {
 typedef struct eng_app {
 	const kd_app *app;
 	json_t *desired;          /* array of objects (shared with the render cache) */
+	json_t *provenance;       /* parallel provenance maps, with opts.provenance */
 	char *error;              /* why it did not render, or NULL */
 	char *path;               /* the app path expanded for this cluster */
 	json_t *intentional;      /* object: key -> true for cluster-layer objects, or NULL */

@@ -105,6 +105,7 @@ static void resource_clear(kd_resource *r)
 	free(r->reason);
 	kd_diff_result_free(r->diff);
 	json_decref(r->desired);
+	json_decref(r->provenance);
 	json_decref(r->live);
 	free(r->uid);
 	free(r->resource_version);

@@ -749,6 +749,7 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 	walking = true;
 	if ((rc = parse_root(&c, f, f->doc)) < 0)
 		goto cleanup;
+	f->positions = json_incref((json_t *)pos);
 	*out = f;
 	f = NULL;
 cleanup:

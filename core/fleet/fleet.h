@@ -124,6 +124,7 @@ typedef struct kd_fleet {
 	json_t *applier_groups;   /* prevention.applierGroups: groups that may
 				   * (array, never NULL, empty by default) */
 	json_t *doc;              /* the parsed document */
+	json_t *positions;        /* JSON pointer -> [line, column] in the file */
 	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */
 } kd_fleet;
 

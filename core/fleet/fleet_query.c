@@ -63,6 +63,7 @@ void kd_fleet_free(kd_fleet *f)
 	json_decref(f->appliers);
 	json_decref(f->applier_groups);
 	json_decref(f->doc);
+	json_decref(f->positions);
 	free(f);
 }
 

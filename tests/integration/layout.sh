@@ -21,6 +21,7 @@ LAYERS=(
 	"fleet"
 	"render"
 	"engine prevent"
+	"compare"
 	"act"
 )
 declare -A level

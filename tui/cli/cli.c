@@ -122,6 +122,63 @@ static const kd_cli_command commands[] = {
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
 	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
 	  kd_cli_diff },
+	{ "compare", "line one app up across clusters: what differs, and is it intentional?",
+	  "usage: kdrift compare [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                      [--kubeconfig FILE] [--timeout S] [--clusters SELECTOR]\n"
+	  "                      [--group-by LABEL] [--all] [--output text|json] APP\n"
+	  "\n"
+	  "Reads every cluster APP is deployed to and prints a row for each field\n"
+	  "(JSON pointer) whose desired or live value differs between any two of\n"
+	  "them, a column per cluster.  Each cell has a class: intentional (Git sets\n"
+	  "the value for that cluster and live agrees), accepted (set by a patch kdrift\n"
+	  "accepted into Git), drift (live differs; who changed it and when), break-glass,\n"
+	  "missing or unknown; and the FILE:LINE that set its desired value.  Outliers\n"
+	  "are marked: a live value a strict minority of the clusters with the same\n"
+	  "desired value hold (a hotfix in one cluster), and a desired value Git sets\n"
+	  "for a strict minority of a group of clusters sharing the --group-by label.\n"
+	  "Secret values are masked.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (env=production)\n"
+	  "  --group-by LABEL     the label that groups clusters (default: env)\n"
+	  "  --all                also the fields that agree everywhere\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_compare },
+	{ "explain", "show the chain of layers and steps that set a field",
+	  "usage: kdrift explain [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                      [--output text|json] CLUSTER APP KIND/NAMESPACE/NAME [POINTER]\n"
+	  "\n"
+	  "Renders APP for CLUSTER from Git and prints, for the field at POINTER (a\n"
+	  "JSON pointer such as /spec/replicas) or for every field of the object, each\n"
+	  "step that set it, oldest first: the file and line, the step (resource,\n"
+	  "patch, component, namespace, images, generator, replacement, Flux postBuild\n"
+	  "variable with its ConfigMap or Secret key, ApplicationSet parameter and the\n"
+	  "cluster label it read, accepted patch with its commit) and the value.  The\n"
+	  "last step's value is the rendered value.  Secret values are masked.  No\n"
+	  "cluster is read.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet: as for render\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_explain },
+	{ "topology", "classify every field as fleet-wide, per environment or per cluster",
+	  "usage: kdrift topology [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                       [--kubeconfig FILE] [--timeout S] [--clusters SELECTOR]\n"
+	  "                       [--app APP] [--group-by LABEL] [--output text|json]\n"
+	  "\n"
+	  "For every field of every app (or of APP): its scope (fleet: the same desired\n"
+	  "value everywhere; environment: constant within each --group-by group and\n"
+	  "different between them; cluster: differs within a group), the files that\n"
+	  "declare it and the values.  Then the contradictions: a field declared per\n"
+	  "cluster but equal everywhere (it could move to a shared layer), and a field\n"
+	  "declared in a layer several clusters share whose live value differs in\n"
+	  "some cluster.  Secret values are masked.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --clusters SELECTOR  only clusters whose labels match\n"
+	  "  --app APP            only this app\n"
+	  "  --group-by LABEL     the label that groups clusters (default: env)\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_topology },
 	{ "revert", "put a cluster's drifted objects back to what Git says",
 	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                     [--kubeconfig FILE] [--timeout D] [--path POINTER]...\n"

@@ -96,6 +96,7 @@ static void test_match_and_find(void **state)
 	assert_true(kd_mergekeys_match(&mk, p443, json_array_get(list, 2)));
 	/* Both sides without the defaulted key are the same port. */
 	assert_true(kd_mergekeys_match(&mk, p80, p80));
+	/* both without protocol: both TCP */
 	assert_int_equal(kd_mergekeys_find(&mk, list, json_array_get(list, 1)), 1);
 	json_decref(list);
 	json_decref(tcp53);
