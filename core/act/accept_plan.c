@@ -291,7 +291,8 @@ int kd_accept_message(kd_buf *out, const kd_accept_plan *plan,
 	if (kd_buf_printf(out, "File: %s\n\nReason: ", plan->file) < 0 ||
 	    put_oneline(out, opts->reason) < 0 ||
 	    kd_buf_printf(out, "\nAccepted-By: %s <%s>\nKdrift-Cluster: %s\n",
-			  sig->name, sig->email, opts->cluster) < 0)
+			  sig->name, sig->email, opts->cluster) < 0 ||
+	    (opts->trailers && kd_buf_puts(out, opts->trailers) < 0))
 		return OOM();
 	return 0;
 }

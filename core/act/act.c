@@ -22,6 +22,7 @@ struct kd_act {
 	kd_kube_conn *conn;
 	bool breakglass;
 	char *audit_path;
+	char *audit_key_file;
 	char *state_path;
 	char *user;
 	char *session;
@@ -67,6 +68,8 @@ int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
 		goto cleanup;
 	}
 	if ((rc = dup_opt(&a->audit_path, o->audit_path)) < 0 ||
+	    (rc = dup_opt(&a->audit_key_file, o->audit_key_file ? o->audit_key_file :
+			  kd_audit_key_file_pick(fleet->audit_key_file))) < 0 ||
 	    (rc = dup_opt(&a->state_path, o->state_path)) < 0 ||
 	    (rc = dup_opt(&a->user, o->user)) < 0 ||
 	    (rc = dup_opt(&a->session, o->session)) < 0)
@@ -101,6 +104,7 @@ void kd_act_close(kd_act *a)
 	kd_kubeconfig_free(a->kc);
 	free(a->cluster);
 	free(a->audit_path);
+	free(a->audit_key_file);
 	free(a->state_path);
 	free(a->user);
 	free(a->session);
@@ -410,10 +414,12 @@ int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o)
 	eo.dry_run = o->dry_run;
 	eo.confirm_prune = o->confirm_prune;
 	eo.audit_path = a->audit_path;
+	eo.audit_key_file = a->audit_key_file;
 	eo.user = a->user;
 	eo.session = a->session;
 	eo.reason = o->reason;
 	eo.ticket = o->ticket;
+	eo.revision = o->revision;
 	return kd_remedy_execute(plan, a->conn, &eo);
 }
 
@@ -472,16 +478,47 @@ static int accept_fields(const char ***out, size_t *n, const kd_resource *res,
 	return 0;
 }
 
+/* The outcome record of an accept; when it cannot be written after the
+ * commit was published, the result's note says so. */
+static int accept_outcome(kd_act_git_audit *ga, int rc, kd_accept_result *res)
+{
+	kd_buf note = KD_BUF_INIT;
+	kd_buf msg = KD_BUF_INIT;
+	int arc;
+
+	if (rc == 0 && kd_buf_printf(&msg, "committed %s to %s%s%s", res->file, res->branch,
+				     res->note ? ": " : "", res->note ? res->note : "") < 0) {
+		kd_buf_free(&msg);
+		return oom();
+	}
+	arc = kd_act_git_audit_end(ga, rc, rc == 0 ? res->branch : NULL,
+				   rc == 0 ? res->commit : NULL, kd_buf_cstr(&msg));
+	kd_buf_free(&msg);
+	if (arc < 0 && rc == 0) {
+		if (kd_buf_printf(&note, "%s%sthe audit outcome could not be written: %s",
+				  res->note ? res->note : "", res->note ? "; " : "",
+				  kd_error_last()) == 0) {
+			free(res->note);
+			res->note = kd_buf_detach(&note);
+		}
+		kd_buf_free(&note);
+	}
+	return arc;
+}
+
 int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 		  const char *cluster, const kd_act_accept_req *req)
 {
 	const char **fields = NULL;
 	kd_accept_opts ao;
 	kd_diff_opts dopts;
+	kd_act_git_audit ga;
+	kd_audit_log log;
 	size_t nfields = 0;
 	int rc;
 
 	*out = NULL;
+	memset(&ga, 0, sizeof(ga));
 	if (!fleet || !cluster || !req || !req->res || !req->app)
 		return kd_error_set(KD_EINVAL, "act: accept needs a fleet, cluster, app and object");
 	if (!req->res->desired && !req->res->live)
@@ -515,7 +552,24 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.review_branch = req->review_branch;
 	ao.no_push = req->no_push;
 	ao.dry_run = req->dry_run;
+	if (req->dry_run) {
+		rc = kd_accept_run(out, &ao);
+		goto cleanup;
+	}
+	log.path = req->audit_path;
+	log.key_file = req->audit_key_file ? req->audit_key_file :
+		kd_audit_key_file_pick(fleet->audit_key_file);
+	if ((rc = kd_act_git_audit_begin(&ga, &log, KD_AUDIT_ACTION_ACCEPT, cluster,
+					 req->res->live ? req->res->live : req->res->desired,
+					 req->reason, req->review_branch ? req->review_branch :
+					 req->branch, req->user, req->session)) < 0)
+		goto cleanup;
+	ao.trailers = kd_buf_cstr(&ga.trailers);
 	rc = kd_accept_run(out, &ao);
+	/* A failed outcome append leaves the commit standing; the note says. */
+	(void)accept_outcome(&ga, rc, *out);
+cleanup:
+	kd_act_git_audit_free(&ga);
 	free(fields);
 	return rc;
 }
@@ -535,6 +589,7 @@ int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run)
 	memset(&bo, 0, sizeof(bo));
 	bo.state_path = a->state_path;
 	bo.audit_path = a->audit_path;
+	bo.audit_key_file = a->audit_key_file;
 	bo.user = a->user;
 	return kd_breakglass_apply(ch, a->conn, &bo, dry_run);
 }

@@ -170,10 +170,13 @@ typedef struct kd_remedy_exec_opts {
 	bool dry_run;              /* server-side dryRun=All; nothing is logged */
 	bool confirm_prune;        /* the user confirmed deleting extra objects */
 	const char *audit_path;    /* NULL: kd_audit_default_path() */
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	const char *user;          /* NULL: the login name */
 	const char *session;       /* the TUI session id, or NULL */
 	const char *reason;        /* optional, logged */
 	const char *ticket;        /* optional, logged */
+	const char *revision;      /* the Git commit the desired state is from, or
+				    * NULL; logged as git.commit */
 } kd_remedy_exec_opts;
 
 /*
@@ -247,6 +250,7 @@ typedef struct kd_remedy_write_req {
 	 * here. */
 	kd_audit_entry audit;
 	const char *audit_path;
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	kd_remedy_then_fn then;    /* optional */
 	void *then_ctx;
 } kd_remedy_write_req;
@@ -382,6 +386,9 @@ typedef struct kd_accept_opts {
 	 * before the work tree checkout); NULL in production. */
 	void (*step_hook)(const char *step, void *arg);
 	void *step_arg;
+	/* Trailer lines ("Name: value\n" each) added after kdrift's own, e.g.
+	 * the audit head (kd_act_git_audit); NULL: none. */
+	const char *trailers;
 } kd_accept_opts;
 
 typedef struct kd_accept_result {
@@ -484,6 +491,7 @@ typedef struct kd_breakglass_session {
 typedef struct kd_breakglass_opts {
 	const char *state_path;   /* NULL: kd_breakglass_default_path() */
 	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	const char *audit_key_file; /* as kd_audit_log.key_file */
 	const char *user;         /* NULL: the login name */
 } kd_breakglass_opts;
 
@@ -809,6 +817,8 @@ typedef struct kd_act_opts {
 	 * instead of the cluster's own context. */
 	bool breakglass;
 	const char *audit_path;   /* NULL: kd_audit_default_path() */
+	/* NULL: kd_audit_key_file_pick(the fleet's audit.keyFile) */
+	const char *audit_key_file;
 	const char *state_path;   /* break-glass session state; NULL: the default */
 	const char *user;         /* NULL: the login name */
 	const char *session;      /* the UI session id for audit records, or NULL */
@@ -888,6 +898,7 @@ typedef struct kd_act_revert_opts {
 	bool self_heal;           /* logged as self-heal (manager kdrift-self-heal) */
 	const char *reason;       /* optional, logged */
 	const char *ticket;       /* optional, logged */
+	const char *revision;     /* the desired state's Git commit, logged; or NULL */
 } kd_act_revert_opts;
 
 /*
@@ -914,13 +925,57 @@ typedef struct kd_act_accept_req {
 	const char *review_branch;   /* commit there instead, or NULL */
 	bool no_push;
 	bool dry_run;                /* work out the files only (preview) */
+	const char *audit_path;      /* NULL: the default audit log */
+	const char *audit_key_file;  /* NULL: kd_audit_key_file_pick(the fleet's) */
+	const char *user;            /* for the audit records; NULL: the login name */
+	const char *session;         /* the UI session id, or NULL */
 } kd_act_accept_req;
 
 /* Accepts the resource's live values into the cluster's layer in Git
  * (kd_accept_run; see core/act/act.h for the refusals: Secret data,
- * status fields, no cluster layer, ...).  Needs no cluster connection. */
+ * status fields, no cluster layer, ...).  Needs no cluster connection.
+ * Unless dry_run, bracketed by audit records (kd_act_git_audit): the
+ * intent, fsynced, before anything is committed (when it cannot be written
+ * nothing is), the outcome with branch and commit after; the commit
+ * carries the audit head and intent id as trailers.  A successful accept
+ * is the follow-up of the object's break-glass changes
+ * (kd_audit_open_breakglass no longer lists them).  When the commit was
+ * published but its outcome record could not be written, the result's
+ * note says so. */
 int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 		  const char *cluster, const kd_act_accept_req *req);
+
+/* ---- audit of changes to Git ------------------------------------------------ */
+
+/*
+ * Brackets one change to Git (accept, promote) with audit records: begin
+ * appends the intent (mode normal) and prepares the trailers the commit
+ * must carry ("Kdrift-Audit-Head: SEQ HASH" with the head after the intent,
+ * and "Kdrift-Audit-Id: ID"); end appends the outcome naming the intent,
+ * the branch and the commit.  Between the two the caller commits; it must
+ * not commit when begin failed.
+ */
+typedef struct kd_act_git_audit {
+	kd_audit_log log;            /* borrowed strings */
+	kd_audit_entry entry;        /* borrowed strings; object from `obj` */
+	char intent_id[KD_AUDIT_ID_SIZE];
+	kd_audit_head head;          /* after the intent */
+	kd_buf trailers;             /* for kd_accept_opts.trailers */
+} kd_act_git_audit;
+
+/* `obj` (borrowed, may be NULL) is the object the change is about: its
+ * apiVersion, kind, namespace, name and uid go into the records.  action
+ * e.g. KD_AUDIT_ACTION_ACCEPT; branch may be NULL when not known yet. */
+int kd_act_git_audit_begin(kd_act_git_audit *g, const kd_audit_log *log,
+			   const char *action, const char *cluster, const json_t *obj,
+			   const char *reason, const char *branch, const char *user,
+			   const char *session);
+
+/* rc: the change's result (0, else kd_error_last() is the message); the
+ * error state is left as it was.  Returns the append's result. */
+int kd_act_git_audit_end(kd_act_git_audit *g, int rc, const char *branch,
+			 const char *commit, const char *message);
+void kd_act_git_audit_free(kd_act_git_audit *g);
 
 /* ---- break-glass ------------------------------------------------------------ */
 

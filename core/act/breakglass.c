@@ -167,7 +167,11 @@ static int log_session(const kd_breakglass_opts *o, const kd_breakglass_session 
 	e.session = s->id;
 	e.reason = s->reason;
 	e.ticket = s->ticket;
-	return kd_audit_append(id, o->audit_path, &e);
+	{
+		kd_audit_log log = { o->audit_path, o->audit_key_file };
+
+		return kd_audit_write(id, NULL, &log, &e);
+	}
 }
 
 /* The login name of the effective uid, as the audit log records it. */

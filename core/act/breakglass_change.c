@@ -461,6 +461,7 @@ int kd_breakglass_apply(kd_breakglass_change *ch, kd_kube_conn *conn,
 	rq.ref = &ref;
 	rq.dry_run = dry_run;
 	rq.audit_path = o->audit_path;
+	rq.audit_key_file = o->audit_key_file;
 	rq.field_manager = KD_BREAKGLASS_MANAGER;
 	rq.patch_type = ch->patch_type;
 	rq.audit.mode = KD_AUDIT_MODE_BREAK_GLASS;

@@ -323,7 +323,9 @@ static void heal_cluster(kd_heal_report *r, kd_heal_cluster *hc, const kd_cluste
 			 const kd_fleet *fleet, const kd_heal_opts *o)
 {
 	kd_act_opts ao = { .kubeconfig = o->kubeconfig, .audit_path = o->audit_path };
-	kd_act_revert_opts ro = { .self_heal = true, .confirm_prune = st->prune };
+	kd_act_revert_opts ro = { .self_heal = true, .confirm_prune = st->prune,
+				  .reason = "self-heal: the cluster's policy reverts drift",
+				  .revision = o->revision };
 	kd_act *act = NULL;
 	size_t i;
 

@@ -114,7 +114,11 @@ static int log_outcome(const kd_remedy_write_req *rq, const char *intent,
 	e.rv_after = rv_after;
 	e.status = rc == 0 ? KD_AUDIT_STATUS_SUCCESS : KD_AUDIT_STATUS_FAILURE;
 	e.message = message;
-	return kd_audit_append(id, rq->audit_path, &e);
+	{
+		kd_audit_log log = { rq->audit_path, rq->audit_key_file };
+
+		return kd_audit_write(id, NULL, &log, &e);
+	}
 }
 
 int kd_remedy_write(json_t **result, char audit_id[KD_AUDIT_ID_SIZE],
@@ -153,7 +157,9 @@ int kd_remedy_write(json_t **result, char audit_id[KD_AUDIT_ID_SIZE],
 			intent.patch = body;
 		if (!intent.rv_before)
 			intent.rv_before = rq->resource_version;
-		if ((rc = kd_audit_append(id, rq->audit_path, &intent)) < 0) {
+		kd_audit_log log = { rq->audit_path, rq->audit_key_file };
+
+		if ((rc = kd_audit_write(id, NULL, &log, &intent)) < 0) {
 			rc = kd_error_wrap(KD_EIO, "nothing was changed, because the audit log "
 					   "could not record the intent: ");
 			goto cleanup;
@@ -279,6 +285,7 @@ static int run_action(kd_remedy_plan *plan, kd_remedy_action *a, kd_kube_conn *c
 	rq.ref = &ref;
 	rq.dry_run = o->dry_run;
 	rq.audit_path = o->audit_path;
+	rq.audit_key_file = o->audit_key_file;
 	rq.field_manager = o->self_heal ? KD_REMEDY_MANAGER_SELF_HEAL : KD_REMEDY_MANAGER;
 	rq.body = a->body;
 	rq.patch_type = a->patch_type;
@@ -302,6 +309,7 @@ static int run_action(kd_remedy_plan *plan, kd_remedy_action *a, kd_kube_conn *c
 	rq.audit.session = o->session;
 	rq.audit.reason = o->reason;
 	rq.audit.ticket = o->ticket;
+	rq.audit.git_commit = o->revision;
 	rq.audit.cluster = plan->cluster;
 	rq.audit.object.api_version = a->api_version;
 	rq.audit.object.kind = a->kind_name;

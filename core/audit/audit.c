@@ -5,6 +5,7 @@
  * audit_verify.c.
  */
 #include "audit/audit.h"
+#include "audit_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,6 +263,14 @@ static int build_body(json_t **out, const kd_audit_entry *e)
 	}
 	if (rc < 0)
 		goto cleanup;
+	if (e->git_branch || e->git_commit) {
+		json_t *git = json_object();
+
+		if ((rc = put(rec, "git", git)) < 0 ||
+		    (rc = put(git, "branch", jstr(e->git_branch))) < 0 ||
+		    (rc = put(git, "commit", jstr(e->git_commit))) < 0)
+			goto cleanup;
+	}
 	*out = rec;
 	rec = NULL;
 cleanup:
@@ -587,9 +596,43 @@ static int write_line(int fd, off_t size, const kd_buf *b, const char *path)
 	}
 }
 
+/* When the anchor disagrees with the log's last record, what it said goes
+ * into the new record (see audit.h): the append must not erase the only
+ * evidence of a cut tail or an emptied log. */
+static int note_anchor(json_t *rec, const char *anchor_path, int64_t seq, const char *prev)
+{
+	audit_anchor a;
+	bool found;
+	json_t *was;
+
+	if (audit_anchor_read(&a, &found, anchor_path) < 0) {
+		kd_error_clear();  /* verify reports an unreadable anchor */
+		return 0;
+	}
+	if (!found || (a.head.seq == seq && strcmp(a.head.hash, prev) == 0))
+		return 0;
+	was = json_pack("{s:I, s:s}", "seq", (json_int_t)a.head.seq, "hash", a.head.hash);
+	return put(rec, "headWas", was);
+}
+
 int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_entry *entry)
 {
-	char *default_path = NULL;
+	kd_audit_log log = { path, NULL };
+
+	return kd_audit_write(id, NULL, &log, entry);
+}
+
+int kd_audit_write(char id[KD_AUDIT_ID_SIZE], kd_audit_head *head, const kd_audit_log *log,
+		   const kd_audit_entry *entry)
+{
+	static const kd_audit_log default_log;
+	const char *path;
+	char *default_path = NULL, *anchor_path = NULL;
+	kd_buf key = KD_BUF_INIT;
+	bool keyed = false;
+	kd_audit_head new_head;
+	size_t start;
+	char mac[65];
 	char new_id[KD_AUDIT_ID_SIZE], stamp[KD_TIME_SIZE], prev[65];
 	json_t *body = NULL, *rec = NULL;
 	kd_buf line = KD_BUF_INIT;
@@ -602,6 +645,9 @@ int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_
 
 	if (id)
 		id[0] = '\0';
+	if (!log)
+		log = &default_log;
+	path = log->path;
 	if ((rc = check_entry(entry)) < 0)
 		return rc;
 	if (!path) {
@@ -609,9 +655,11 @@ int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_
 			return rc;
 		path = default_path;
 	}
-	/* Everything that can fail for reasons of the entry itself is done
-	 * before the file is touched. */
-	if ((rc = build_body(&body, entry)) < 0 || (rc = make_parents(path)) < 0 ||
+	/* Everything that can fail for reasons of the entry or the key is
+	 * done before the file is touched. */
+	if ((rc = kd_audit_anchor_path(&anchor_path, path)) < 0 ||
+	    (rc = audit_key_load(&key, &keyed, log->key_file)) < 0 ||
+	    (rc = build_body(&body, entry)) < 0 || (rc = make_parents(path)) < 0 ||
 	    (rc = open_log(&fd, &created, path)) < 0)
 		goto cleanup;
 	while (flock(fd, LOCK_EX) < 0) {
@@ -640,6 +688,8 @@ int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_
 		rc = rc < 0 ? rc : kd_error_set(KD_ENOMEM, "out of memory building an audit record");
 		goto cleanup;
 	}
+	if ((rc = note_anchor(rec, anchor_path, seq, prev)) < 0)
+		goto cleanup;
 	text = json_dumps(rec, JSON_COMPACT);
 	if (!text) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory serialising an audit record");
@@ -650,8 +700,23 @@ int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_
 		rc = kd_error_set(KD_ERROR, "audit record would span lines");
 		goto cleanup;
 	}
-	if ((need_newline && (rc = kd_buf_putc(&line, '\n')) < 0) ||
-	    (rc = kd_buf_puts(&line, text)) < 0 || (rc = kd_buf_putc(&line, '\n')) < 0 ||
+	if (need_newline && (rc = kd_buf_putc(&line, '\n')) < 0)
+		goto cleanup;
+	start = line.len;
+	if ((rc = kd_buf_puts(&line, text)) < 0)
+		goto cleanup;
+	if (keyed) {
+		/* The MAC covers the record as it reads without it, so a
+		 * reader strips the suffix and recomputes (audit.h). */
+		if ((rc = audit_hmac_hex(mac, &key, line.data + start, line.len - start)) < 0)
+			goto cleanup;
+		kd_buf_truncate(&line, line.len - 1);
+		if ((rc = kd_buf_printf(&line, ",\"mac\":\"%s\"}", mac)) < 0)
+			goto cleanup;
+	}
+	new_head.seq = seq + 1;
+	kd_sha256_hex(new_head.hash, line.data + start, line.len - start);
+	if ((rc = kd_buf_putc(&line, '\n')) < 0 ||
 	    (rc = write_line(fd, st.st_size, &line, path)) < 0)
 		goto cleanup;
 	/* The caller acts on the cluster only after this returns, so the
@@ -677,12 +742,19 @@ int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_
 		if (rc < 0)
 			goto cleanup;
 	}
+	/* Still under the lock, so the anchor moves in the log's order. */
+	if ((rc = audit_anchor_write(anchor_path, &new_head, new_id, keyed ? &key : NULL)) < 0)
+		goto cleanup;
 	if (id)
 		memcpy(id, new_id, KD_AUDIT_ID_SIZE);
+	if (head)
+		*head = new_head;
 	rc = 0;
 cleanup:
 	if (fd >= 0)
 		close(fd);  /* also releases the lock */
+	audit_key_wipe(&key);
+	free(anchor_path);
 	free(text);
 	kd_buf_free(&line);
 	json_decref(rec);

@@ -24,7 +24,8 @@
  *   resourceVersion {before, after}
  *   outcome  null on intents, {status: "success" | "failure", message}
  *
- * Absent optional values are written as null, so every record has every key.
+ * Absent optional values are written as null, so every record has every key
+ * above (git, headWas and mac, below, appear only where they apply).
  *
  * Durability: kd_audit_append returns only after the line was written with a
  * single write() and fsync()ed (and the directory too when the file was
@@ -44,10 +45,39 @@
  * telling the operator to run `kdrift audit verify`, when the last complete
  * line is not a valid record, because it cannot know what to chain to.
  *
- * Limits of a hash chain, stated so nobody relies on more: an edit of the
- * LAST record, or removing whole records from the end, leaves a chain that
- * is still consistent.  kd_audit_verify reports the head (the last record's
- * hash and seq) so it can be compared with a copy kept elsewhere.
+ * Records of changes to Git (accept, promote) also carry
+ *   git      {branch, commit}; the key is present only on such records
+ *
+ * Limits of a hash chain alone: an edit of the LAST record, removing whole
+ * records from the end, emptying the file, appending a record with the
+ * right prev, or rewriting every record with recomputed hashes all leave a
+ * chain that is consistent.  Hence two more defences:
+ *
+ * The anchor.  Every append also writes the new head of the chain (seq and
+ * hash, kd_audit_head) to an anchor file next to the log (LOG.head, so
+ * $XDG_STATE_HOME/kdrift/audit.jsonl.head for the default log), atomically,
+ * under the log's lock, after the record is fsynced.  kdrift also puts the
+ * head into a trailer (KD_AUDIT_TRAILER) of every commit it makes, so a
+ * copy of it leaves the machine with the push.  verify compares the log
+ * with the anchor (and with heads taken from commits): a cut tail, an
+ * emptied log, a record appended by anything but kdrift and a rewritten
+ * chain no longer match.  An append that finds the anchor disagreeing with
+ * the log's last record does not refuse (an operator in an incident must be
+ * able to act) but writes what the anchor said into the new record
+ *   headWas  {seq, hash}; present only on such records
+ * so the evidence survives the anchor being moved on.
+ *
+ * The key.  When a key file is configured (KD_AUDIT_KEY_ENV, or the fleet
+ * file's audit.keyFile passed in kd_audit_log.key_file), every record ends
+ * with
+ *   mac      HMAC-SHA-256 under the key of the line as it would read
+ *            without the mac (the bytes up to the ',"mac"' and the final
+ *            '}'), lowercase hex; always the last key
+ * and the anchor carries a MAC too.  Without the key nobody can append or
+ * rewrite records, or move the anchor, undetected.  The key is never
+ * printed, logged or written anywhere.
+ *
+ * What stays undetectable is listed in kdrift(1) (AUDIT LOG).
  */
 #ifndef KD_AUDIT_H
 #define KD_AUDIT_H
@@ -67,6 +97,7 @@
  * so new remedies need no change here. */
 #define KD_AUDIT_ACTION_REVERT "revert"
 #define KD_AUDIT_ACTION_ACCEPT "accept"
+#define KD_AUDIT_ACTION_PROMOTE "promote"
 #define KD_AUDIT_ACTION_PRUNE "prune"
 #define KD_AUDIT_ACTION_SELF_HEAL "self-heal"
 #define KD_AUDIT_ACTION_BREAK_GLASS_EDIT "break-glass-edit"
@@ -125,7 +156,37 @@ typedef struct kd_audit_entry {
 	const char *rv_after;     /* resourceVersion the API server returned */
 	enum kd_audit_status status; /* required on outcomes, NONE on intents */
 	const char *message;      /* outcome message (the API error on failure) */
+	/* Changes to Git: the branch written to and (outcomes) the commit.
+	 * Both NULL: the record has no "git" key. */
+	const char *git_branch;
+	const char *git_commit;
 } kd_audit_entry;
+
+#define KD_AUDIT_KEY_ENV "KDRIFT_AUDIT_KEY_FILE"
+/* The commit trailer carrying the head: "Kdrift-Audit-Head: SEQ HASH". */
+#define KD_AUDIT_TRAILER "Kdrift-Audit-Head"
+
+/* The key file to use when the fleet file configures `configured`
+ * (audit.keyFile, may be NULL): NULL, meaning $KDRIFT_AUDIT_KEY_FILE, when
+ * that is set (the environment overrides the fleet file), else configured. */
+const char *kd_audit_key_file_pick(const char *configured);
+
+/* Which log, and how it is keyed. */
+typedef struct kd_audit_log {
+	const char *path;         /* NULL: kd_audit_default_path() */
+	/* The key file: NULL: $KDRIFT_AUDIT_KEY_FILE; unset or "": no key;
+	 * "~/" at the start is the home directory.
+	 * The file holds the key's bytes (one trailing newline is ignored),
+	 * at least 16 of them, and may be readable by its owner only. */
+	const char *key_file;
+} kd_audit_log;
+
+/* The head of the chain: the last record's seq and the SHA-256 of its line
+ * (seq 0 and KD_AUDIT_GENESIS for an empty chain). */
+typedef struct kd_audit_head {
+	int64_t seq;
+	char hash[65];
+} kd_audit_head;
 
 /* audit.jsonl in kdrift's XDG state directory (kd_xdg_path):
  * $XDG_STATE_HOME/kdrift/audit.jsonl or ~/.local/state/kdrift/audit.jsonl.
@@ -147,6 +208,24 @@ int kd_audit_default_path(char **out);
  */
 int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path,
 		    const kd_audit_entry *entry);
+
+/* kd_audit_append for a log given with its key (log NULL: the default log
+ * and $KDRIFT_AUDIT_KEY_FILE).  `head` (may be NULL) receives the head of
+ * the chain with the new record, for a commit trailer.  A configured key
+ * that cannot be read fails the append (KD_ENOTFOUND, KD_EINVAL) before the
+ * file is touched. */
+int kd_audit_write(char id[KD_AUDIT_ID_SIZE], kd_audit_head *head,
+		   const kd_audit_log *log, const kd_audit_entry *entry);
+
+/* The anchor file of the log at `log_path` (NULL: the default log):
+ * LOG.head.  New string. */
+int kd_audit_anchor_path(char **out, const char *log_path);
+
+/* "SEQ HASH", the value of a KD_AUDIT_TRAILER trailer; appends to out. */
+int kd_audit_head_format(kd_buf *out, const kd_audit_head *head);
+
+/* Parses "SEQ HASH" (surrounding blanks allowed).  KD_EINVAL otherwise. */
+int kd_audit_head_parse(kd_audit_head *out, const char *text);
 
 /*
  * A masked deep copy of `value` (an object, a merge or strategic-merge
@@ -250,10 +329,24 @@ enum kd_audit_problem_kind {
 	KD_AUDIT_REORDERED,     /* the record's predecessor is elsewhere in the file */
 	KD_AUDIT_DUPLICATE,     /* the same line appears earlier in the file */
 	KD_AUDIT_BROKEN,        /* the chain breaks in a way none of the above explains */
+	/* Checks against the anchor, the commit trailers and the key: */
+	KD_AUDIT_CUT,           /* records the anchor knows are gone from the end */
+	KD_AUDIT_EMPTIED,       /* the anchor knows records, the log has none */
+	KD_AUDIT_UNANCHORED,    /* records after the anchored head: not appended by kdrift */
+	KD_AUDIT_REWRITTEN,     /* the record at the anchored seq is not the anchored one */
+	KD_AUDIT_FORGED,        /* a MAC is missing or does not match the key */
+	KD_AUDIT_NO_ANCHOR,     /* a key is configured but the anchor is missing */
+};
+
+enum kd_audit_anchor_state {
+	KD_AUDIT_ANCHOR_NONE = 0, /* no anchor file: an old log, or it was removed */
+	KD_AUDIT_ANCHOR_MATCH,    /* the log's head is the anchored head */
+	KD_AUDIT_ANCHOR_MISMATCH, /* see the problems */
+	KD_AUDIT_ANCHOR_INVALID,  /* the anchor file cannot be read as one */
 };
 
 typedef struct kd_audit_problem {
-	size_t line;                     /* 1-based */
+	size_t line;                     /* 1-based; 0: the log as a whole */
 	enum kd_audit_problem_kind kind;
 	char *message;                   /* "line 12: ..." */
 } kd_audit_problem;
@@ -266,7 +359,21 @@ typedef struct kd_audit_verify_result {
 	char head[65];            /* hash of that record's line, or KD_AUDIT_GENESIS */
 	kd_audit_problem *problems;
 	size_t n_problems;
+	enum kd_audit_anchor_state anchor_state;
+	kd_audit_head anchor;     /* the anchor file's head, when there is one */
+	bool keyed;               /* a key was configured: MACs were checked */
+	size_t macs;              /* records with a MAC (checked when keyed) */
+	size_t unkeyed;           /* records without one (written before the key) */
+	size_t heads_checked;     /* heads from opts->heads compared */
 } kd_audit_verify_result;
+
+typedef struct kd_audit_verify_opts {
+	const char *key_file;         /* as kd_audit_log.key_file */
+	/* More copies of heads seen earlier (KD_AUDIT_TRAILER trailers of
+	 * kdrift's commits): each must be a record of the log. */
+	const kd_audit_head *heads;
+	size_t n_heads;
+} kd_audit_verify_opts;
 
 /*
  * Reads the whole log at `path` (NULL: default) and checks the chain.
@@ -275,6 +382,21 @@ typedef struct kd_audit_verify_result {
  * not exist) or memory runs out.
  */
 int kd_audit_verify(kd_audit_verify_result **out, const char *path);
+
+/* kd_audit_verify with the anchor and the key (opts NULL: the key from
+ * $KDRIFT_AUDIT_KEY_FILE).  The chain is checked as above; then
+ *  - every record's MAC when a key is configured (a record without one
+ *    after a keyed record, or any wrong one, is FORGED; records before the
+ *    first keyed one are counted in `unkeyed`), and each headWas;
+ *  - the anchor: missing is no problem without a key (anchor_state NONE:
+ *    "no anchor"), NO_ANCHOR with one; its MAC when keyed; its head must
+ *    be the log's head (CUT, EMPTIED, UNANCHORED or REWRITTEN say how it
+ *    is not);
+ *  - each of opts->heads must be a record of the log (CUT, REWRITTEN).
+ * A missing log with an anchor is an emptied log, not KD_ENOTFOUND.  A
+ * configured key that cannot be read fails (the check would be empty). */
+int kd_audit_verify_with(kd_audit_verify_result **out, const char *path,
+			 const kd_audit_verify_opts *opts);
 void kd_audit_verify_result_free(kd_audit_verify_result *result);
 
 /* "malformed", "truncated", "edited", ... */

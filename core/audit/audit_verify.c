@@ -7,10 +7,15 @@
  * a prev that names another record of the file means reordering, a gap in
  * seq with an unknown prev means removal, continuous seq with an unknown
  * prev means the previous record was edited.
+ *
+ * What the chain cannot see (its end) is checked against the anchor, the
+ * heads from commit trailers and, with a key, the MACs (audit_anchor.c).
  */
 #include "audit/audit.h"
+#include "audit_priv.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,9 @@ struct link {
 	size_t bad_line;    /* last malformed line since the record before, or 0 */
 	char hash[65];
 	char prev[65];
+	enum { MAC_NONE, MAC_OK, MAC_BAD, MAC_UNCHECKED } mac;
+	bool has_was;       /* the record carries headWas */
+	kd_audit_head was;
 };
 
 struct verifier {
@@ -34,6 +42,7 @@ struct verifier {
 	struct link *links;
 	size_t n_links, links_cap;
 	json_t *by_hash;    /* hash -> index into links */
+	const kd_buf *key;  /* NULL: no key configured */
 };
 
 const char *kd_audit_problem_name(enum kd_audit_problem_kind kind)
@@ -46,6 +55,12 @@ const char *kd_audit_problem_name(enum kd_audit_problem_kind kind)
 	case KD_AUDIT_REORDERED: return "reordered";
 	case KD_AUDIT_DUPLICATE: return "duplicate";
 	case KD_AUDIT_BROKEN: return "broken chain";
+	case KD_AUDIT_CUT: return "cut tail";
+	case KD_AUDIT_EMPTIED: return "emptied";
+	case KD_AUDIT_UNANCHORED: return "unanchored";
+	case KD_AUDIT_REWRITTEN: return "rewritten";
+	case KD_AUDIT_FORGED: return "forged";
+	case KD_AUDIT_NO_ANCHOR: return "no anchor";
 	}
 	return "unknown";
 }
@@ -82,7 +97,7 @@ static int problem(struct verifier *v, size_t line, enum kd_audit_problem_kind k
 		r->problems = p;
 		v->problems_cap = n;
 	}
-	rc = kd_buf_printf(&msg, "line %zu: ", line);
+	rc = line ? kd_buf_printf(&msg, "line %zu: ", line) : 0;
 	if (rc == 0) {
 		va_start(ap, fmt);
 		rc = kd_buf_vprintf(&msg, fmt, ap);
@@ -97,6 +112,37 @@ static int problem(struct verifier *v, size_t line, enum kd_audit_problem_kind k
 	r->problems[r->n_problems].message = kd_buf_detach(&msg);
 	r->n_problems++;
 	r->ok = false;
+	return 0;
+}
+
+/* What a record carries beyond its link: its MAC, checked when there is a
+ * key, and the head the anchor had when it was appended (headWas). */
+static int take_extras(struct verifier *v, struct link *l, json_t *j, const char *text,
+		       size_t len)
+{
+	const char *mac, *was_hash = kd_json_str(kd_json_obj(j, "headWas"), "hash");
+	json_t *was_seq = json_object_get(kd_json_obj(j, "headWas"), "seq");
+	char want[65];
+	size_t body;
+	int rc;
+
+	l->mac = MAC_NONE;
+	l->has_was = false;
+	if (audit_line_mac(&mac, &body, text, len)) {
+		l->mac = MAC_UNCHECKED;
+		if (v->key) {
+			if ((rc = audit_record_mac(want, v->key, text, body)) < 0)
+				return rc;
+			l->mac = strncmp(want, mac, 64) == 0 ? MAC_OK : MAC_BAD;
+		}
+	} else if (json_object_get(j, "mac")) {
+		l->mac = MAC_BAD;  /* not the last key, or not 64 hex digits */
+	}
+	if (json_is_integer(was_seq) && was_hash && strlen(was_hash) == 64) {
+		l->has_was = true;
+		l->was.seq = (int64_t)json_integer_value(was_seq);
+		memcpy(l->was.hash, was_hash, 65);
+	}
 	return 0;
 }
 
@@ -147,6 +193,8 @@ static int take_line(struct verifier *v, size_t lineno, const char *text, size_t
 	l->bad_line = *bad;
 	memcpy(l->prev, prev, 65);
 	kd_sha256_hex(l->hash, text, len);
+	if ((rc = take_extras(v, l, j, text, len)) < 0)
+		goto cleanup;
 	seen = json_object_get(v->by_hash, l->hash);
 	if (seen) {
 		/* A copied line chains like the original; keep it out of the
@@ -216,11 +264,172 @@ static int check_link(struct verifier *v, size_t k)
 		       (long long)l->seq, (long long)(want_seq - 1));
 }
 
+/* The MACs: with a key every record from the first keyed one on must carry
+ * a right one; without a key they are only counted. */
+static int check_macs(struct verifier *v)
+{
+	bool seen = false;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < v->n_links && rc == 0; k++) {
+		const struct link *l = &v->links[k];
+
+		if (l->mac == MAC_NONE) {
+			v->res->unkeyed++;
+			if (v->key && seen)
+				rc = problem(v, l->line, KD_AUDIT_FORGED,
+					     "seq %" PRId64 " has no MAC although earlier records have "
+					     "one: it was written or rewritten without the key",
+					     l->seq);
+			continue;
+		}
+		v->res->macs++;
+		seen = true;
+		if (l->mac == MAC_BAD)
+			rc = problem(v, l->line, KD_AUDIT_FORGED,
+				     "seq %" PRId64 ": the MAC does not match the key: the record "
+				     "was changed, or written without the key", l->seq);
+	}
+	return rc;
+}
+
+/* headWas: what the anchor said when a record was appended to a log whose
+ * last record differed from it. */
+static int check_head_was(struct verifier *v)
+{
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < v->n_links && rc == 0; k++) {
+		const struct link *l = &v->links[k];
+		int64_t tail = l->seq - 1;
+
+		if (!l->has_was)
+			continue;
+		if (l->was.seq > tail)
+			rc = problem(v, l->line, l->was.seq > 0 && tail == 0 ? KD_AUDIT_EMPTIED : KD_AUDIT_CUT,
+				     "when seq %" PRId64 " was appended the anchor recorded seq %" PRId64
+				     ", but the log ended at seq %" PRId64 ": records were %s before it",
+				     l->seq, l->was.seq, tail,
+				     tail == 0 ? "emptied out of the log" : "cut off the end");
+		else if (l->was.seq < tail)
+			rc = problem(v, l->line, KD_AUDIT_UNANCHORED,
+				     "when seq %" PRId64 " was appended the anchor recorded seq %" PRId64
+				     ": seq %" PRId64 " to %" PRId64 " had been added without kdrift",
+				     l->seq, l->was.seq, l->was.seq + 1, tail);
+		else
+			rc = problem(v, l->line, KD_AUDIT_REWRITTEN,
+				     "when seq %" PRId64 " was appended, the record before it was not "
+				     "the one the anchor recorded: the chain had been rewritten",
+				     l->seq);
+	}
+	return rc;
+}
+
+/* The last record with that seq, or NULL. */
+static const struct link *find_seq(const struct verifier *v, int64_t seq)
+{
+	size_t k = v->n_links;
+
+	while (k-- > 0)
+		if (v->links[k].seq == seq)
+			return &v->links[k];
+	return NULL;
+}
+
+/* One head kept outside the log (`what` names where) against the log.
+ * `latest`: it is the newest copy, so records after it are unanchored. */
+static int check_head(struct verifier *v, const kd_audit_head *h, const char *what, bool latest)
+{
+	const struct link *l = find_seq(v, h->seq), *last;
+
+	last = v->n_links ? &v->links[v->n_links - 1] : NULL;
+	if (!last)
+		return h->seq == 0 ? 0 :
+			problem(v, 0, KD_AUDIT_EMPTIED, "the log has no records, but %s records "
+				"seq %" PRId64 ": the log was emptied or replaced", what, h->seq);
+	if (h->seq == 0)
+		return latest ? problem(v, v->links[0].line, KD_AUDIT_UNANCHORED,
+					"%s records an empty log, but records follow from here: "
+					"not appended by kdrift", what) : 0;
+	if (!l) {
+		if (h->seq > last->seq)
+			return problem(v, last->line, KD_AUDIT_CUT,
+				       "the log ends here at seq %" PRId64 ", but %s records seq %"
+				       PRId64 ": %" PRId64 " record%s cut off the end", last->seq,
+				       what, h->seq, h->seq - last->seq,
+				       h->seq - last->seq == 1 ? " was" : "s were");
+		return problem(v, 0, KD_AUDIT_REWRITTEN,
+			       "%s records seq %" PRId64 ", which is not in the log", what, h->seq);
+	}
+	if (strcmp(l->hash, h->hash) != 0)
+		return problem(v, l->line, KD_AUDIT_REWRITTEN,
+			       "seq %" PRId64 " is not the record %s records: the chain was "
+			       "rewritten from here or before", h->seq, what);
+	if (latest && l != last)
+		return problem(v, (l + 1)->line, KD_AUDIT_UNANCHORED,
+			       "%zu record%s from here on come%s after the anchored head (seq %"
+			       PRId64 ", line %zu): appended by something other than kdrift, or "
+			       "kdrift stopped between writing a record and its anchor",
+			       (size_t)(last - l), last - l == 1 ? "" : "s", last - l == 1 ? "s" : "",
+			       h->seq, l->line);
+	return 0;
+}
+
+static int check_anchor(struct verifier *v, const char *anchor_path, const audit_anchor *a,
+			bool found, bool invalid)
+{
+	kd_audit_verify_result *r = v->res;
+	char want[65];
+	size_t before = r->n_problems;
+	int rc;
+
+	if (invalid) {
+		r->anchor_state = KD_AUDIT_ANCHOR_INVALID;
+		return problem(v, 0, KD_AUDIT_NO_ANCHOR, "%s", kd_error_last());
+	}
+	if (!found) {
+		r->anchor_state = KD_AUDIT_ANCHOR_NONE;
+		if (!v->key)
+			return 0;
+		return problem(v, 0, KD_AUDIT_NO_ANCHOR, "a key is configured but there is no "
+			       "anchor %s: the log's end cannot be checked", anchor_path);
+	}
+	r->anchor = a->head;
+	if (v->key) {
+		if (!a->has_mac)
+			rc = problem(v, 0, KD_AUDIT_FORGED, "the anchor %s has no MAC although a key "
+				     "is configured: it was written without the key", anchor_path);
+		else if ((rc = audit_anchor_mac(want, v->key, &a->head)) == 0 &&
+			 strcmp(want, a->mac) != 0)
+			rc = problem(v, 0, KD_AUDIT_FORGED, "the anchor %s does not match the key: "
+				     "it was written without the key", anchor_path);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = check_head(v, &a->head, "the anchor", true)) < 0)
+		return rc;
+	r->anchor_state = r->n_problems == before ? KD_AUDIT_ANCHOR_MATCH : KD_AUDIT_ANCHOR_MISMATCH;
+	return 0;
+}
+
 int kd_audit_verify(kd_audit_verify_result **out, const char *path)
 {
+	return kd_audit_verify_with(out, path, NULL);
+}
+
+int kd_audit_verify_with(kd_audit_verify_result **out, const char *path,
+			 const kd_audit_verify_opts *opts)
+{
+	static const kd_audit_verify_opts none;
+	const kd_audit_verify_opts *o = opts ? opts : &none;
 	struct verifier v;
-	char *default_path = NULL, *line = NULL;
+	char *default_path = NULL, *line = NULL, *anchor_path = NULL;
 	size_t cap = 0, lineno = 0, bad = 0, k;
+	kd_buf key = KD_BUF_INIT;
+	audit_anchor anchor;
+	bool keyed = false, found = false, invalid = false;
 	ssize_t len;
 	FILE *f = NULL;
 	int rc;
@@ -240,13 +449,24 @@ int kd_audit_verify(kd_audit_verify_result **out, const char *path)
 			goto cleanup;
 		path = default_path;
 	}
+	if ((rc = audit_key_load(&key, &keyed, o->key_file)) < 0 ||
+	    (rc = kd_audit_anchor_path(&anchor_path, path)) < 0)
+		goto cleanup;
+	v.key = keyed ? &key : NULL;
+	v.res->keyed = keyed;
+	rc = audit_anchor_read(&anchor, &found, anchor_path);
+	if (rc == KD_EINVAL)
+		invalid = true;
+	else if (rc < 0)
+		goto cleanup;
 	f = fopen(path, "re");
-	if (!f) {
+	if (!f && !(errno == ENOENT && (found || invalid))) {
 		rc = errno == ENOENT ? kd_error_set(KD_ENOTFOUND, "no audit log at %s", path) :
 			kd_error_set(KD_EIO, "cannot read audit log %s: %s", path, strerror(errno));
 		goto cleanup;
 	}
-	while ((len = getline(&line, &cap, f)) > 0) {
+	/* A missing log with an anchor left behind is an emptied one. */
+	while (f && (len = getline(&line, &cap, f)) > 0) {
 		lineno++;
 		if (line[len - 1] != '\n') {
 			rc = problem(&v, lineno, KD_AUDIT_TRUNCATED,
@@ -259,13 +479,21 @@ int kd_audit_verify(kd_audit_verify_result **out, const char *path)
 		if ((rc = take_line(&v, lineno, line, (size_t)len - 1, &bad)) < 0)
 			goto cleanup;
 	}
-	if (ferror(f)) {
+	if (f && ferror(f)) {
 		rc = kd_error_set(KD_EIO, "cannot read audit log %s: %s", path, strerror(errno));
 		goto cleanup;
 	}
 	for (k = 0; k < v.n_links; k++)
 		if ((rc = check_link(&v, k)) < 0)
 			goto cleanup;
+	if ((rc = check_macs(&v)) < 0 || (rc = check_head_was(&v)) < 0 ||
+	    (rc = check_anchor(&v, anchor_path, &anchor, found, invalid)) < 0)
+		goto cleanup;
+	for (k = 0; k < o->n_heads; k++) {
+		if ((rc = check_head(&v, &o->heads[k], "a commit trailer", false)) < 0)
+			goto cleanup;
+		v.res->heads_checked++;
+	}
 	/* Problems were found in file order per pass; the reader wants them
 	 * by line. */
 	for (k = 1; k < v.res->n_problems; k++) {
@@ -292,8 +520,10 @@ cleanup:
 		fclose(f);
 	free(line);
 	free(default_path);
+	free(anchor_path);
 	free(v.links);
 	json_decref(v.by_hash);
+	audit_key_wipe(&key);
 	kd_audit_verify_result_free(v.res);
 	return rc;
 }

@@ -510,6 +510,26 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	return 0;
 }
 
+/* audit: {keyFile: PATH}.  The path is on the operator's machine, never in
+ * the repository, so a relative one would mean nothing. */
+static int parse_audit(kd_fcheck *c, kd_fleet *f, const json_t *node)
+{
+	static const char *const keys[] = { "keyFile", NULL };
+	const char *file;
+	int rc;
+
+	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
+	    (rc = kd_fcheck_string(c, &file, node, "keyFile", false)) < 0)
+		return rc;
+	if (!file)
+		return 0;
+	if (file[0] != '/' && strncmp(file, "~/", 2) != 0)
+		return kd_fcheck_fail_member(c, "keyFile",
+			"%s.keyFile must be an absolute path or start with ~/, not '%s'",
+			kd_fcheck_where(c), file);
+	return dup_str(&f->audit_key_file, file);
+}
+
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
 	static const char *const keys[] = { "context", "maxDuration", "group",
@@ -709,7 +729,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 {
 	static const char *const keys[] = { "apiVersion", "kind", "clusters",
 		"apps", "tracking", "policy", "ignoreDifferences",
-		"appliers", "breakGlass", "prevention", NULL };
+		"appliers", "breakGlass", "prevention", "audit", NULL };
 	const json_t *v;
 	kd_fcheck_mark m;
 	void *items;
@@ -751,6 +771,12 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	if ((v = json_object_get(root, "prevention")) != NULL) {
 		if ((rc = kd_fcheck_push_key(c, "prevention", &m)) < 0 ||
 		    (rc = kd_fleet_parse_prevention(c, f, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
+	if ((v = json_object_get(root, "audit")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "audit", &m)) < 0 ||
+		    (rc = parse_audit(c, f, v)) < 0)
 			return rc;
 		kd_fcheck_pop(c, &m);
 	}

@@ -113,6 +113,8 @@ typedef struct kd_fleet {
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
 	long breakglass_max_seconds; /* default 3600; from a duration
 				      * ("1h30m", "90s"), at least 1 */
+	char *audit_key_file;     /* audit.keyFile: the audit log's key file
+				   * (absolute or "~/..."), or NULL */
 	char *breakglass_group;   /* breakGlass.group: the group of the
 				   * break-glass credential, which admission
 				   * policies let through; default

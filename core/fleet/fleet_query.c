@@ -61,6 +61,7 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->appliers);
 	free(f->file);
 	free(f->breakglass_context);
+	free(f->audit_key_file);
 	free(f->breakglass_group);
 	json_decref(f->applier_users);
 	json_decref(f->applier_groups);

@@ -107,13 +107,46 @@ static int audit_show(int argc, char **argv)
 	return KD_EXIT_OK;
 }
 
+/* What the checks beyond the chain found, so "chain intact" is never read
+ * as more than it is. */
+static void print_anchor(const char *path, const kd_audit_verify_result *res)
+{
+	switch (res->anchor_state) {
+	case KD_AUDIT_ANCHOR_NONE:
+		printf("%s: no anchor: a cut tail, an emptied log or a rewritten chain cannot "
+		       "be detected\n", path);
+		break;
+	case KD_AUDIT_ANCHOR_MATCH:
+		printf("%s: anchor: the head is the anchored one (seq %lld)\n", path,
+		       (long long)res->anchor.seq);
+		break;
+	case KD_AUDIT_ANCHOR_MISMATCH:
+		printf("%s: anchor: seq %lld, does NOT hold (see above)\n", path,
+		       (long long)res->anchor.seq);
+		break;
+	case KD_AUDIT_ANCHOR_INVALID:
+		printf("%s: anchor: unreadable\n", path);
+		break;
+	}
+	if (res->keyed)
+		printf("%s: keyed: %zu MACs checked, %zu records from before the key\n", path,
+		       res->macs, res->unkeyed);
+	else if (res->macs > 0)
+		printf("%s: %zu records carry a MAC; set %s to check them\n", path, res->macs,
+		       KD_AUDIT_KEY_ENV);
+}
+
 static int audit_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "log", required_argument, NULL, 'l' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "head", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	kd_audit_verify_result *res = NULL;
+	kd_audit_verify_opts vo = { 0 };
+	kd_audit_head *heads = NULL;
 	const char *log_flag = NULL;
 	char *path = NULL;
 	size_t i;
@@ -121,16 +154,37 @@ static int audit_verify(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c != 'l')
-			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
-		log_flag = optarg;
-	}
-	if (optind != argc)
-		return kd_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
-	if (audit_path(&path, log_flag) < 0)
+	/* Each --head is a parsed array element; argc bounds how many. */
+	heads = calloc((size_t)argc, sizeof(*heads));
+	if (!heads)
 		return kd_cli_fail("audit verify");
-	rc = kd_audit_verify(&res, path);
+	vo.heads = heads;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': log_flag = optarg; break;
+		case 'k': vo.key_file = optarg; break;
+		case 'h':
+			if (kd_audit_head_parse(&heads[vo.n_heads], optarg) < 0) {
+				free(heads);
+				return kd_cli_usage_error("audit", "--head: %s", kd_error_last());
+			}
+			vo.n_heads++;
+			break;
+		default:
+			free(heads);
+			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc) {
+		free(heads);
+		return kd_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+	}
+	if (audit_path(&path, log_flag) < 0) {
+		free(heads);
+		return kd_cli_fail("audit verify");
+	}
+	rc = kd_audit_verify_with(&res, path, &vo);
+	free(heads);
 	if (rc < 0) {
 		kd_error_wrap(rc, "%s: ", path);
 		free(path);
@@ -139,6 +193,7 @@ static int audit_verify(int argc, char **argv)
 	for (i = 0; i < res->n_problems; i++)
 		printf("%s: %s: %s\n", path, kd_audit_problem_name(res->problems[i].kind),
 		       res->problems[i].message);
+	print_anchor(path, res);
 	printf("%s: %zu records, %zu lines, head %s (seq %lld): %s\n", path, res->records,
 	       res->lines, res->head, (long long)res->head_seq,
 	       res->ok ? "chain intact" : "CHAIN BROKEN");

@@ -195,6 +195,7 @@ static int bg_start(bg_args *a)
 		return kd_cli_usage_error(CMD, "--duration: %s", kd_error_last());
 	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		return rc;
+	bo.audit_key_file = kd_audit_key_file_pick(fleet->audit_key_file);
 	if (kd_breakglass_start(&s, &open, &bo, a->reason, a->ticket, dur,
 				fleet->breakglass_max_seconds, kd_time_now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
@@ -267,8 +268,24 @@ static int bg_end(const bg_args *a)
 {
 	kd_breakglass_opts bo = { 0 };
 	kd_audit_list *open = NULL;
+	kd_engine_opts eo = a->eopts;
+	kd_engine *e = NULL;
+	kd_fleet *fleet = NULL;
+	int rc;
 
-	if (kd_breakglass_end(&open, &bo) < 0)
+	/* The fleet may key the audit log; ending works without a repository
+	 * too (then only $KDRIFT_AUDIT_KEY_FILE can). */
+	eo.statuses_only = true;
+	if (kd_engine_new(&e, &eo) == 0) {
+		fleet = kd_store_fleet(kd_engine_store(e));
+		kd_engine_free(e);
+		bo.audit_key_file = kd_audit_key_file_pick(fleet->audit_key_file);
+	} else {
+		kd_error_clear();
+	}
+	rc = kd_breakglass_end(&open, &bo);
+	kd_fleet_free(fleet);
+	if (rc < 0)
 		return kd_cli_fail(CMD);
 	printf("break-glass session ended\n");
 	if (open && open->count > 0) {

@@ -248,16 +248,21 @@ static const kd_cli_command commands[] = {
 	{ "audit", "show or verify the audit log of every change kdrift made",
 	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"
 	  "                         [--action ACTION] [--log FILE] [--output text|json]\n"
-	  "       kdrift audit verify [--log FILE]\n"
+	  "       kdrift audit verify [--log FILE] [--key-file FILE] [--head 'SEQ HASH']...\n"
 	  "\n"
 	  "The audit log holds one JSON record per line, each carrying the SHA-256 of\n"
 	  "the one before.  `show` lists records (TIME is RFC 3339, a date, or an age\n"
 	  "such as 30m, 2h or 7d); `verify` checks the chain and reports edited,\n"
-	  "removed, reordered and malformed records and a truncated last line, and\n"
-	  "exits 1 when it finds any.\n"
+	  "removed, reordered, duplicated and malformed records and a truncated last\n"
+	  "line; against the anchor (FILE.head) a cut tail, an emptied log, records\n"
+	  "not appended by kdrift and a rewritten chain; with a key\n"
+	  "($KDRIFT_AUDIT_KEY_FILE) every record's MAC.  It exits 1 when it finds any.\n"
 	  "\n"
 	  "  --log FILE   the log (default: $KDRIFT_AUDIT_LOG, else\n"
-	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n",
+	  "               $XDG_STATE_HOME/kdrift/audit.jsonl)\n"
+	  "  --key-file FILE  the key (default: $KDRIFT_AUDIT_KEY_FILE)\n"
+	  "  --head 'SEQ HASH'  a head kept elsewhere, e.g. a commit's\n"
+	  "               Kdrift-Audit-Head trailer; it must be in the log\n",
 	  kd_cli_audit },
 	{ "init", "write a first kdrift.yaml from the repository's layout and the kubeconfig",
 	  "usage: kdrift init [--repo PATH] [--kubeconfig FILE] [--force] [--dry-run]\n"

@@ -20,6 +20,7 @@ typedef struct session_job {
 	kd_job job;
 	bool end, expired;
 	char *reason, *ticket;
+	char *key_file;     /* the fleet's audit.keyFile, or NULL */
 	long duration_s, max_s;
 	kd_breakglass_session *session;
 	kd_audit_list *open;
@@ -31,6 +32,7 @@ static void session_free(kd_job *j)
 
 	free(s->reason);
 	free(s->ticket);
+	free(s->key_file);
 	kd_breakglass_session_free(s->session);
 	kd_audit_list_free(s->open);
 	kd_buf_free(&j->msg);
@@ -45,12 +47,14 @@ static void session_ctx_free(void *p)
 static void session_run(kd_job *j)
 {
 	session_job *s = (session_job *)j;
+	kd_breakglass_opts bo = { 0 };
 	int rc;
 
+	bo.audit_key_file = kd_audit_key_file_pick(s->key_file);
 	if (s->end)
-		rc = kd_breakglass_end(&s->open, NULL);
+		rc = kd_breakglass_end(&s->open, &bo);
 	else
-		rc = kd_breakglass_start(&s->session, &s->open, NULL, s->reason,
+		rc = kd_breakglass_start(&s->session, &s->open, &bo, s->reason,
 					 s->ticket && *s->ticket ? s->ticket : NULL, s->duration_s,
 					 s->max_s, kd_audit_now_ms());
 	if (rc < 0)
@@ -116,12 +120,21 @@ static void start_submit(kd_ui *ui, kd_dialog *d)
 		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
 }
 
-static session_job *session_new(bool end)
+static session_job *session_new(kd_ui *ui, bool end)
 {
 	session_job *s = calloc(1, sizeof(*s));
+	kd_fleet *fleet;
 
 	if (!s)
 		return NULL;
+	/* The worker must not read the store: the key file goes with the job. */
+	fleet = kd_store_fleet(ui->store);
+	if (fleet && fleet->audit_key_file && !(s->key_file = strdup(fleet->audit_key_file))) {
+		kd_fleet_free(fleet);
+		free(s);
+		return NULL;
+	}
+	kd_fleet_free(fleet);
 	s->job.what = end ? "ending break-glass" : "break-glass";
 	s->job.run = session_run;
 	s->job.done = session_done;
@@ -141,7 +154,7 @@ static void bg_start(kd_ui *ui)
 		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
 		return;
 	}
-	if (!(s = session_new(false)))
+	if (!(s = session_new(ui, false)))
 		return;
 	fleet = kd_store_fleet(ui->store);
 	s->max_s = fleet->breakglass_max_seconds;
@@ -178,7 +191,7 @@ static void end_submit(kd_ui *ui, kd_dialog *d)
 
 void kd_uiact_end_session(kd_ui *ui, bool expired)
 {
-	session_job *s = session_new(true);
+	session_job *s = session_new(ui, true);
 	kd_dialog *d;
 
 	if (!s)

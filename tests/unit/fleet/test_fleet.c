@@ -793,6 +793,40 @@ static void test_truncated_files(void **state)
 	free(dir);
 }
 
+static kd_fleet *parse_audit(const char *audit_yaml, int want_rc)
+{
+	kd_buf y = KD_BUF_INIT;
+	kd_fleet *f = NULL;
+
+	assert_int_equal(kd_buf_printf(&y, "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n%s",
+				       audit_yaml), 0);
+	assert_int_equal(kd_fleet_parse(&f, y.data, y.len, "a.yaml"), want_rc);
+	kd_buf_free(&y);
+	return f;
+}
+
+/* audit.keyFile: a path on the operator's machine, so absolute or ~/. */
+static void test_audit_key_file(void **state)
+{
+	kd_fleet *f;
+
+	(void)state;
+	f = parse_audit("", 0);
+	assert_null(f->audit_key_file);
+	kd_fleet_free(f);
+	f = parse_audit("audit: {keyFile: /etc/kdrift/audit.key}\n", 0);
+	assert_string_equal(f->audit_key_file, "/etc/kdrift/audit.key");
+	kd_fleet_free(f);
+	f = parse_audit("audit:\n  keyFile: ~/.config/kdrift/audit.key\n", 0);
+	assert_string_equal(f->audit_key_file, "~/.config/kdrift/audit.key");
+	kd_fleet_free(f);
+	assert_null(parse_audit("audit:\n  keyFile: keys/audit.key\n", KD_EINVAL));
+	assert_non_null(strstr(kd_error_last(), "a.yaml:4:"));
+	assert_non_null(strstr(kd_error_last(), "absolute path or start with ~/"));
+	assert_null(parse_audit("audit:\n  key: /k\n", KD_EINVAL));
+	assert_null(parse_audit("audit:\n  keyFile: [1]\n", KD_EINVAL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_truncated_files),
+		cmocka_unit_test(test_audit_key_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
