@@ -447,6 +447,9 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.review_branch = req->review_branch;
 	ao.no_push = req->no_push;
 	ao.dry_run = req->dry_run;
+	ao.to = req->to;
+	ao.states = req->states;
+	ao.nstates = req->nstates;
 	rc = kd_accept_run(out, &ao);
 	free(fields);
 	return rc;
