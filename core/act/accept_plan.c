@@ -139,6 +139,7 @@ static int promote_layer(kd_accept_plan *plan, const kd_accept_opts *opts,
 			 const kd_cluster *cluster, const kd_app *app)
 {
 	json_t *params = NULL;
+	char *path = NULL;
 	int rc;
 
 	if (app->kind != KD_APP_PATH)
@@ -152,9 +153,11 @@ static int promote_layer(kd_accept_plan *plan, const kd_accept_opts *opts,
 	if (!plan->layer[0])
 		return kd_error_set(KD_EINVAL, "--to names the repository's root, not a layer of app '%s'", app->name);
 	plan->promote = true;
-	if ((rc = kd_cluster_params(&params, cluster)) == 0)
-		rc = kd_template_expand(&plan->cluster_path, app->path, params);
+	if ((rc = kd_cluster_params(&params, cluster)) == 0 &&
+	    (rc = kd_template_expand(&path, app->path, params)) == 0)
+		rc = kd_path_normalize(&plan->cluster_path, path);
 	json_decref(params);
+	free(path);
 	return rc;
 }
 

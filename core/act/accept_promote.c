@@ -157,8 +157,10 @@ cleanup:
 }
 
 /* The object of objs (and its index) with obj's identity; a side without
- * a namespace matches any. */
-static const json_t *find_object(size_t *index, const json_t *objs, const json_t *obj)
+ * a namespace matches any, and with any_ns so does every namespace (the
+ * same object of another cluster, whose app namespace may differ). */
+static const json_t *find_object(size_t *index, const json_t *objs, const json_t *obj,
+				 bool any_ns)
 {
 	kd_object_id want, have;
 	size_t i;
@@ -167,7 +169,8 @@ static const json_t *find_object(size_t *index, const json_t *objs, const json_t
 	kd_object_id_of(&want, obj);
 	json_array_foreach(objs, i, o) {
 		kd_object_id_of(&have, o);
-		if (!want.namespace || !want.namespace[0] || !have.namespace || !have.namespace[0])
+		if (any_ns || !want.namespace || !want.namespace[0] || !have.namespace ||
+		    !have.namespace[0])
 			have.namespace = want.namespace;
 		if (kd_object_id_equal(&want, &have)) {
 			if (index)
@@ -230,7 +233,7 @@ static int overridden(const kd_accept_plan *plan, const kd_accept_opts *opts,
 
 	if ((rc = kd_render_app_traced(&objs, &prov, src, opts->fleet, cluster, app)) < 0)
 		goto cleanup;
-	if (find_object(&idx, objs, plan->obj))
+	if (find_object(&idx, objs, plan->obj, false))
 		last = kd_prov_last(json_array_get(prov, idx), f->path);
 	file = last ? kd_json_str(last, "file") : NULL;
 	if (!file) {
@@ -374,7 +377,9 @@ int kd_promote_effects(kd_promote_effect **out, size_t *n, const kd_accept_plan 
 			kd_error_clear();
 			old = NULL;
 		}
-		obj = find_object(NULL, cur, plan->obj);
+		obj = find_object(NULL, cur, plan->obj, false);
+		if (!obj && !self)
+			obj = find_object(NULL, cur, plan->obj, true);
 		if (self) {
 			if (!obj) {
 				rc = kd_error_set(KD_ECONFLICT, "after the edit cluster %s renders no %s %s; nothing was written",
