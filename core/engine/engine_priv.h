@@ -156,6 +156,10 @@ bool eng_cluster_active(const eng_cluster *cl);
 void eng_intern(kd_engine *e, json_t *obj);
 void eng_intern_purge(kd_engine *e);
 
+/* engine_unmanaged.c: adds the cluster's unmanaged objects to a state,
+ * given the keys of the desired objects. */
+int eng_add_unmanaged(eng_cluster *cl, kd_cluster_state *st, const json_t *seen);
+
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);
 void eng_diffs_free(eng_cluster *cl);

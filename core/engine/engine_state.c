@@ -445,6 +445,8 @@ int eng_publish(eng_cluster *cl)
 	}
 	if (rc == 0 && !cl->reason)
 		rc = add_extras(cl, st, seen);
+	if (rc == 0 && !cl->reason && e->opts.unmanaged)
+		rc = eng_add_unmanaged(cl, st, seen);
 	if (rc < 0)
 		goto cleanup;
 	kd_cluster_state_finish(st);

@@ -132,6 +132,7 @@ void kd_cluster_state_unref(kd_cluster_state *st)
 	for (i = 0; i < st->napps; i++)
 		app_clear(&st->apps[i]);
 	free(st->apps);
+	kd_cluster_state_clear_unmanaged(st);
 	free(st->name);
 	json_decref(st->labels);
 	free(st->reason);

@@ -28,6 +28,16 @@ typedef struct scan {
 	bool strict;
 } scan;
 
+/* Checked while expanding, so a large variable referenced many times (or
+ * replaced into itself) fails early instead of building gigabytes first. */
+static int too_big(const kd_buf *b)
+{
+	if (b->len <= KD_FLUX_MAX_OUTPUT)
+		return 0;
+	return kd_error_set(KD_ELIMIT, "postBuild substitution: the result passes %zu MiB",
+			    KD_FLUX_MAX_OUTPUT >> 20);
+}
+
 bool kd_flux_var_name_valid(const char *name)
 {
 	const char *c;
@@ -69,7 +79,7 @@ static int read_arg(kd_buf *out, scan *s, const char *stops)
 			s->p++;
 		else if (s->p[0] == '$' && s->p[1] == '{') {
 			s->p += 2;
-			if ((rc = expression(out, s)) < 0)
+			if ((rc = expression(out, s)) < 0 || (rc = too_big(out)) < 0)
 				return rc;
 			continue;
 		} else if (s->p[0] == '\\' && (s->p[1] == '/' || s->p[1] == '\\'))
@@ -143,7 +153,7 @@ static int replace(kd_buf *out, const char *v, const char *pat,
 		return kd_buf_puts(out, v);
 	while ((hit = strstr(v, pat)) != NULL) {
 		if ((rc = kd_buf_add(out, v, (size_t)(hit - v))) < 0 ||
-		    (rc = kd_buf_puts(out, with)) < 0)
+		    (rc = kd_buf_puts(out, with)) < 0 || (rc = too_big(out)) < 0)
 			return rc;
 		v = hit + pl;
 		if (strcmp(op, "/") == 0)
@@ -177,8 +187,8 @@ static int substr(kd_buf *out, const char *v, const char *a1, const char *a2)
 		off = 0;
 	if (off > n)
 		off = n;
-	len = n - off;
-	if (a2 && parse_int(&len, a2) && len >= 0 && off + len < n)
+	/* A length past the end (however large) gives the rest. */
+	if (a2 && parse_int(&len, a2) && len >= 0 && len < n - off)
 		return kd_buf_add(out, v + off, (size_t)len);
 	return kd_buf_add(out, v + off, (size_t)(n - off));
 }
@@ -299,7 +309,7 @@ static int expand_text(kd_buf *out, scan *s)
 		}
 		if (s->p[0] == '$' && s->p[1] == '{') {
 			s->p += 2;
-			if ((rc = expression(out, s)) < 0)
+			if ((rc = expression(out, s)) < 0 || (rc = too_big(out)) < 0)
 				return rc;
 			continue;
 		}

@@ -161,8 +161,11 @@ bool kd_flux_var_name_valid(const char *name);
  * ${V%%p} (shell globs); ${V/p/r} ${V//p/r} ${V/#p/r} ${V/%p/r} (literal
  * patterns).  A missing variable without a default expands to "" or, when
  * strict, fails with KD_EINVAL "variable not set (strict mode): \"V\"".
- * Malformed expressions fail with KD_EINVAL naming the offset.
+ * Malformed expressions fail with KD_EINVAL naming the offset.  A result
+ * (or an argument) growing past KD_FLUX_MAX_OUTPUT fails with KD_ELIMIT as
+ * soon as it does.
  */
+#define KD_FLUX_MAX_OUTPUT ((size_t)64 << 20)
 int kd_flux_envsubst(kd_buf *out, const char *text, const json_t *vars,
 		     bool strict);
 

@@ -20,7 +20,7 @@ LAYERS=(
 	"source audit kube diff"
 	"fleet"
 	"render"
-	"engine"
+	"engine prevent"
 	"compare"
 	"act"
 )

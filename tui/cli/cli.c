@@ -53,7 +53,7 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	  "                 [--read-only]\n"
+	  "                 [--read-only] [--unmanaged]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -73,13 +73,15 @@ static const kd_cli_command commands[] = {
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
-	  "  --read-only         never offer to change a cluster or Git\n",
+	  "  --read-only         never offer to change a cluster or Git\n"
+	  "  --unmanaged         under each cluster, a node (\xe2\x9c\x8e, ASCII #) of the objects\n"
+	  "                      made by hand in its managed namespaces (as check --unmanaged)\n",
 	  kd_ui_main },
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout D] [--output text|json|junit]\n"
-	  "                    [--verbose] [--heal [--webhook URL]]\n"
+	  "                    [--verbose] [--heal [--webhook URL]] [--unmanaged]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -101,7 +103,10 @@ static const kd_cli_command commands[] = {
 	  "                       clusters (never objects awaiting break-glass follow-up),\n"
 	  "                       report drift on alert clusters\n"
 	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
-	  "                       `text` field); default: the policy's webhook\n",
+	  "                       `text` field); default: the policy's webhook\n"
+	  "  --unmanaged          also list, per cluster, the objects made by hand in the\n"
+	  "                       namespaces the apps manage: in no app, owned by nothing,\n"
+	  "                       written by no controller (exit 1 when there are any)\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
@@ -278,6 +283,30 @@ static const kd_cli_command commands[] = {
 	  "  --force            replace an existing kdrift.yaml\n"
 	  "  -n, --dry-run      print the file (and the report on stderr); write nothing\n",
 	  kd_cli_init },
+	{ "policy", "write admission policies: only GitOps may change what the fleet manages",
+	  "usage: kdrift policy export --format kyverno|gatekeeper|vap [--clusters SELECTOR]\n"
+	  "                            [--audit] [--output FILE] [--repo PATH|URL]\n"
+	  "                            [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "\n"
+	  "Renders every app of the selected clusters and writes admission policies\n"
+	  "for what they manage: the namespaced kinds they declare, in the namespaces\n"
+	  "they use, and their cluster-scoped objects by name.  Creating, changing or\n"
+	  "deleting those is left only to the GitOps appliers (prevention.appliers and\n"
+	  "applierGroups in the fleet file; by default Flux's and Argo CD's\n"
+	  "controllers), the break-glass group (breakGlass.group) and Kubernetes' own\n"
+	  "controllers and nodes.  Status and other subresources are never matched.\n"
+	  "Formats: a Kyverno ClusterPolicy, a Gatekeeper ConstraintTemplate with its\n"
+	  "constraints (add DELETE to Gatekeeper's webhook operations to cover\n"
+	  "deletes), or a ValidatingAdmissionPolicy with its binding (Kubernetes\n"
+	  "1.30+).  Apply with --audit first: refusals are then only reported.\n"
+	  "\n"
+	  "  --format FMT         kyverno, gatekeeper or vap\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (default: all)\n"
+	  "  --audit              report instead of refusing (Kyverno Audit, Gatekeeper\n"
+	  "                       warn, ValidatingAdmissionPolicy Audit and Warn)\n"
+	  "  -o, --output FILE    write FILE (atomically) instead of standard output\n"
+	  "  --repo, --revision, --worktree, --fleet: as for check\n",
+	  kd_cli_policy },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

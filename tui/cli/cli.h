@@ -6,14 +6,14 @@
  * or any other error.
  *
  * Each subcommand lives in its own file, named after it (check.c, diff.c,
- * revert.c, accept.c, breakglass.c, audit.c, render.c; `ui` is
- * tui/ui/main.c), and is listed once in the command table of cli.c.  What
- * several commands share lives in files of its own, never in a command's
- * file: options.c (engine options, object arguments), print.c (sanitised
- * output), reconcile.c (reading clusters, exit statuses), confirm.c (asking
- * before a write); heal.c is `check --heal`.  A command's file uses only
- * this header's functions from those files and cli.c, never another
- * command's.
+ * revert.c, accept.c, breakglass.c, audit.c, render.c, init.c, policy.c;
+ * `ui` is tui/ui/main.c), and is listed once in the command table of
+ * cli.c.  What several commands share lives in files of its own, never in
+ * a command's file: options.c (engine options, object arguments), print.c
+ * (sanitised output), reconcile.c (reading clusters, exit statuses),
+ * confirm.c (asking before a write); heal.c is `check --heal`.  A command's
+ * file uses only this header's functions from those files and cli.c, never
+ * another command's.
  */
 #ifndef KD_CLI_H
 #define KD_CLI_H
@@ -62,6 +62,7 @@ int kd_cli_accept(int argc, char **argv);      /* accept.c */
 int kd_cli_breakglass(int argc, char **argv);  /* breakglass.c */
 int kd_cli_audit(int argc, char **argv);       /* audit.c */
 int kd_cli_init(int argc, char **argv);        /* init.c */
+int kd_cli_policy(int argc, char **argv);      /* policy.c: policy export */
 int kd_cli_compare(int argc, char **argv);     /* compare.c */
 int kd_cli_explain(int argc, char **argv);     /* explain.c */
 int kd_cli_topology(int argc, char **argv);    /* topology.c */
