@@ -301,6 +301,45 @@ cleanup:
 	return rc;
 }
 
+/* The repository's own root: opts->repo may be any path inside it. */
+static const char *repo_root(const run *r)
+{
+	return git_repository_workdir(r->repo) ? git_repository_workdir(r->repo)
+					       : git_repository_path(r->repo);
+}
+
+/* A promote's proof: the clusters rendered at the base and at `commit`.
+ * The message then lists what changes, so the commit is written again
+ * with the same tree; *commit becomes that one. */
+static int promote_verify(run *r, git_oid *commit, const git_oid *base,
+			  const git_oid *tree, const git_signature *sig)
+{
+	kd_promote_effect *aff = NULL;
+	kd_buf msg = KD_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], bhex[GIT_OID_HEXSZ + 1];
+	size_t n = 0;
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	git_oid_tostr(bhex, sizeof(bhex), base);
+	if ((rc = kd_promote_effects(&aff, &n, &r->plan, r->opts, repo_root(r), bhex, hex)) < 0)
+		goto cleanup;
+	kd_promote_effects_free(r->res->affected, r->res->naffected);
+	r->res->affected = aff;
+	r->res->naffected = n;
+	aff = NULL;
+	if (git_oid_equal(commit, base))
+		goto cleanup;
+	if ((rc = kd_accept_message(&msg, &r->plan, r->opts, sig, r->res->affected,
+				    r->res->naffected)) < 0 ||
+	    (rc = kd_gitwrite_commit(commit, r->repo, base, tree, sig, sig, kd_buf_cstr(&msg))) < 0)
+		goto cleanup;
+cleanup:
+	kd_promote_effects_free(aff, n);
+	kd_buf_free(&msg);
+	return rc;
+}
+
 /* One attempt: the commit on `base`, verified.  Nothing is published. */
 static int build_commit(run *r, git_oid *commit, const git_oid *base,
 			const git_signature *sig, char **kpath, bool *unverified)
@@ -319,6 +358,11 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 		rc = kd_gitwrite_error(KD_EIO, "reading the branch tip");
 		goto cleanup;
 	}
+	if (r->plan.promote) {
+		git_oid_tostr(hex, sizeof(hex), base);
+		if ((rc = kd_promote_check_layer(&r->plan, repo_root(r), hex)) < 0)
+			goto cleanup;
+	}
 	if ((rc = kd_accept_edit(&file, &kust, kpath, &r->plan, r->repo, bt)) < 0)
 		goto cleanup;
 	free(r->res->file_text);
@@ -329,7 +373,8 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 		rc = OOM();
 		goto cleanup;
 	}
-	if (r->opts->dry_run)
+	/* A promote's preview needs the render at the new commit. */
+	if (r->opts->dry_run && !r->plan.promote)
 		goto cleanup;
 	files[0].path = r->plan.file;
 	files[0].data = kd_buf_cstr(&file);
@@ -351,13 +396,20 @@ static int build_commit(run *r, git_oid *commit, const git_oid *base,
 					    kd_buf_cstr(&r->msg))) < 0) {
 		goto cleanup;
 	}
+	if (r->plan.promote) {
+		if ((rc = promote_verify(r, commit, base, &tree, sig)) < 0) {
+			*unverified = rc == KD_ECONFLICT;
+			goto cleanup;
+		}
+		if (!r->opts->dry_run) {
+			step(r->opts, "objects");
+			step(r->opts, "verified");
+		}
+		goto cleanup;
+	}
 	step(r->opts, "objects");
 	git_oid_tostr(hex, sizeof(hex), commit);
-	/* The repository's own root: opts->repo may be any path inside it. */
-	if ((rc = kd_accept_verify(&r->plan, r->opts,
-				   git_repository_workdir(r->repo) ? git_repository_workdir(r->repo)
-								   : git_repository_path(r->repo),
-				   hex)) < 0) {
+	if ((rc = kd_accept_verify(&r->plan, r->opts, repo_root(r), hex)) < 0) {
 		*unverified = true;
 		goto cleanup;
 	}
@@ -535,7 +587,7 @@ int kd_accept_run(kd_accept_result **out, const kd_accept_opts *opts)
 	}
 	r.checked_out = checked_out(r.repo, kd_buf_cstr(&r.dest_ref));
 	r.elsewhere = checked_out_elsewhere(r.repo, kd_buf_cstr(&r.dest_ref));
-	if ((rc = kd_accept_message(&r.msg, &r.plan, opts, sig)) < 0 ||
+	if ((rc = kd_accept_message(&r.msg, &r.plan, opts, sig, NULL, 0)) < 0 ||
 	    (rc = publish(&r, sig)) < 0)
 		goto cleanup;
 	r.res->kind = r.plan.kind;
@@ -575,5 +627,6 @@ void kd_accept_result_free(kd_accept_result *res)
 	free(res->note);
 	free(res->file_text);
 	free(res->kustomization_text);
+	kd_promote_effects_free(res->affected, res->naffected);
 	free(res);
 }

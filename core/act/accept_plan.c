@@ -132,6 +132,35 @@ static int select_fields(json_t **out, const kd_accept_opts *opts)
 	return rc;
 }
 
+/* A promote's layer: the app's path for the cluster (which must reach the
+ * shared layer, checked on the tree it is written to) and the shared
+ * layer itself, normalised. */
+static int promote_layer(kd_accept_plan *plan, const kd_accept_opts *opts,
+			 const kd_cluster *cluster, const kd_app *app)
+{
+	json_t *params = NULL;
+	char *path = NULL;
+	int rc;
+
+	if (app->kind != KD_APP_PATH)
+		return kd_error_set(KD_EUNSUPPORTED, "app '%s': promoting into %s sources is not supported; use an app with a path",
+				    app->name, app->kind == KD_APP_FLUX ? "fluxKustomizations" : "applicationSet");
+	if (!opts->live || !opts->desired)
+		return kd_error_set(KD_EUNSUPPORTED, "only drifted fields can be promoted; accept a %s object into the cluster's own layer",
+				    opts->live ? "extra" : "missing");
+	if ((rc = kd_path_normalize(&plan->layer, opts->to)) < 0)
+		return rc;
+	if (!plan->layer[0])
+		return kd_error_set(KD_EINVAL, "--to names the repository's root, not a layer of app '%s'", app->name);
+	plan->promote = true;
+	if ((rc = kd_cluster_params(&params, cluster)) == 0 &&
+	    (rc = kd_template_expand(&path, app->path, params)) == 0)
+		rc = kd_path_normalize(&plan->cluster_path, path);
+	json_decref(params);
+	free(path);
+	return rc;
+}
+
 static int make_subject(kd_accept_plan *plan, const char *cluster)
 {
 	kd_buf b = KD_BUF_INIT;
@@ -139,7 +168,8 @@ static int make_subject(kd_accept_plan *plan, const char *cluster)
 	size_t i, n = json_array_size(plan->names);
 	int rc = 0;
 
-	if (kd_buf_printf(&b, "Accept drift in %s: ", cluster) < 0 ||
+	if ((plan->promote ? kd_buf_printf(&b, "Promote drift of %s into %s: ", cluster, plan->layer)
+			   : kd_buf_printf(&b, "Accept drift in %s: ", cluster)) < 0 ||
 	    (plan->kind == KD_ACCEPT_ABSENT && kd_buf_puts(&b, "remove ") < 0) ||
 	    (plan->kind == KD_ACCEPT_RESOURCE && kd_buf_puts(&b, "add ") < 0) ||
 	    kd_buf_printf(&b, "%s %s%s%s", kd_json_str(plan->obj, "kind"),
@@ -167,7 +197,8 @@ int kd_accept_plan_make(kd_accept_plan *plan, const kd_accept_opts *opts,
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
-	if ((rc = cluster_layer(&plan->layer, opts->fleet, cluster, app)) < 0)
+	if ((rc = opts->to ? promote_layer(plan, opts, cluster, app)
+			   : cluster_layer(&plan->layer, opts->fleet, cluster, app)) < 0)
 		return rc;
 	if (app->namespace &&
 	    ((rc = kd_cluster_params(&params, cluster)) < 0 ||
@@ -261,6 +292,7 @@ void kd_accept_plan_free(kd_accept_plan *plan)
 	free(plan->file);
 	free(plan->subject);
 	free(plan->ns);
+	free(plan->cluster_path);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -274,7 +306,8 @@ static int put_oneline(kd_buf *b, const char *s)
 }
 
 int kd_accept_message(kd_buf *out, const kd_accept_plan *plan,
-		      const kd_accept_opts *opts, const git_signature *sig)
+		      const kd_accept_opts *opts, const git_signature *sig,
+		      const kd_promote_effect *affected, size_t naffected)
 {
 	size_t i;
 
@@ -288,11 +321,29 @@ int kd_accept_message(kd_buf *out, const kd_accept_plan *plan,
 					  json_string_value(json_array_get(plan->names, i))) < 0)
 				return OOM();
 	}
+	if (plan->promote) {
+		if (kd_buf_printf(out, "Promoted from cluster %s into the shared layer %s.\n",
+				  opts->cluster, plan->layer) < 0 ||
+		    kd_buf_puts(out, naffected ? "Clusters whose desired state changes:\n"
+					       : "No cluster's desired state changes.\n") < 0)
+			return OOM();
+		for (i = 0; i < naffected; i++)
+			if (kd_buf_printf(out, "  %s: %s\n", affected[i].cluster,
+					  kd_promote_after_name(affected[i].after)) < 0)
+				return OOM();
+	}
 	if (kd_buf_printf(out, "File: %s\n\nReason: ", plan->file) < 0 ||
 	    put_oneline(out, opts->reason) < 0 ||
 	    kd_buf_printf(out, "\nAccepted-By: %s <%s>\nKdrift-Cluster: %s\n",
-			  sig->name, sig->email, opts->cluster) < 0 ||
-	    (opts->trailers && kd_buf_puts(out, opts->trailers) < 0))
+			  sig->name, sig->email, opts->cluster) < 0)
+		return OOM();
+	if (plan->promote && kd_buf_printf(out, "Kdrift-Layer: %s\n", plan->layer) < 0)
+		return OOM();
+	for (i = 0; i < naffected; i++)
+		if (kd_buf_printf(out, "Kdrift-Affects: %s\n", affected[i].cluster) < 0)
+			return OOM();
+	/* The audit head and intent id last: they say where the log stood. */
+	if (opts->trailers && kd_buf_puts(out, opts->trailers) < 0)
 		return OOM();
 	return 0;
 }

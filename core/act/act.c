@@ -552,6 +552,9 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.review_branch = req->review_branch;
 	ao.no_push = req->no_push;
 	ao.dry_run = req->dry_run;
+	ao.to = req->to;
+	ao.states = req->states;
+	ao.nstates = req->nstates;
 	if (req->dry_run) {
 		rc = kd_accept_run(out, &ao);
 		goto cleanup;
@@ -559,7 +562,8 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	log.path = req->audit_path;
 	log.key_file = req->audit_key_file ? req->audit_key_file :
 		kd_audit_key_file_pick(fleet->audit_key_file);
-	if ((rc = kd_act_git_audit_begin(&ga, &log, KD_AUDIT_ACTION_ACCEPT, cluster,
+	if ((rc = kd_act_git_audit_begin(&ga, &log, req->to ? KD_AUDIT_ACTION_PROMOTE :
+					 KD_AUDIT_ACTION_ACCEPT, cluster,
 					 req->res->live ? req->res->live : req->res->desired,
 					 req->reason, req->review_branch ? req->review_branch :
 					 req->branch, req->user, req->session)) < 0)

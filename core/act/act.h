@@ -344,8 +344,41 @@ int kd_remedy_describe(kd_buf *out, const char *kind, const char *namespace,
  * is atomic, so a process killed at any step leaves `git fsck` clean and the
  * branch either unchanged or at the complete new commit.
  *
+ * Promote (kd_accept_opts.to).  The same values go into a shared layer
+ * instead: a directory the cluster's path reaches through its
+ * kustomizations' resources, bases and components (an environment overlay,
+ * the base), holding a kustomization.  The file, the kustomization edit,
+ * the commit, the push and its retries are those of accept.  Refused, before
+ * anything is published: a layer the cluster's path does not reach (the
+ * message lists what it reaches), apps that are not rendered from a path,
+ * and values that a layer closer to the cluster sets after the shared one
+ * (the re-render of the cluster at the new commit still differs from live;
+ * the message names the file and line that set the value, from
+ * provenance).  Every cluster the app targets is rendered at the base and
+ * at the new commit: the result and the commit message list each cluster
+ * whose desired state changes and whether it will then drift until synced
+ * (its live state, from kd_accept_opts.states, differs from the new
+ * desired values at the promoted fields).  A promote's dry run writes the
+ * commit objects it renders (no ref moves, nothing is pushed), since the
+ * preview needs that render.
+ *
  * Never prints.  Initialises and shuts down libgit2 itself.
  */
+
+/* What a promote does to a cluster whose desired state it changes. */
+typedef enum kd_promote_after {
+	KD_PROMOTE_SYNCED = 0,   /* live already holds the promoted values */
+	KD_PROMOTE_DRIFTS,       /* live differs: it drifts until synced */
+	KD_PROMOTE_UNKNOWN,      /* its live state was not given or not read */
+} kd_promote_after;
+
+/* "synced", "drifts until synced", "live state unknown". */
+const char *kd_promote_after_name(kd_promote_after a);
+
+typedef struct kd_promote_effect {
+	char *cluster;
+	kd_promote_after after;
+} kd_promote_effect;
 
 typedef enum kd_accept_kind {
 	KD_ACCEPT_FIELDS = 0,  /* drifted fields: a patch */
@@ -380,6 +413,13 @@ typedef struct kd_accept_opts {
 	bool dry_run;                /* work out the files from the tip (fetched when
 				      * there is a remote) and stop: no commit, no
 				      * branch moved, no push, no render check */
+	/* Promote: the shared layer (a repository-relative directory) to
+	 * write into instead of the cluster's own; NULL: accept as above. */
+	const char *to;
+	/* Promote: published states of the app's clusters with their live
+	 * objects (borrowed; may be NULL), to say which clusters will drift. */
+	kd_cluster_state *const *states;
+	size_t nstates;
 	/* Test hook, called after each step: "objects" (blobs, trees and
 	 * the commit written, no ref moved), "verified" (re-rendered),
 	 * "pushed" (the remote branch moved), "ref" (the local branch moved,
@@ -405,6 +445,9 @@ typedef struct kd_accept_result {
 	char *note;                  /* why the local branch was not moved, or NULL */
 	char *file_text;             /* the file's new contents, as committed */
 	char *kustomization_text;    /* the kustomization's new contents */
+	/* Promote: the clusters whose desired state changes, fleet order. */
+	kd_promote_effect *affected;
+	size_t naffected;
 } kd_accept_result;
 
 /* Accepts as described above.  With dry_run, *out describes what would be
@@ -925,23 +968,27 @@ typedef struct kd_act_accept_req {
 	const char *review_branch;   /* commit there instead, or NULL */
 	bool no_push;
 	bool dry_run;                /* work out the files only (preview) */
+	const char *to;              /* promote into this shared layer, or NULL */
+	kd_cluster_state *const *states; /* promote: the app's clusters (may be NULL) */
+	size_t nstates;
 	const char *audit_path;      /* NULL: the default audit log */
 	const char *audit_key_file;  /* NULL: kd_audit_key_file_pick(the fleet's) */
 	const char *user;            /* for the audit records; NULL: the login name */
 	const char *session;         /* the UI session id, or NULL */
 } kd_act_accept_req;
 
-/* Accepts the resource's live values into the cluster's layer in Git
- * (kd_accept_run; see core/act/act.h for the refusals: Secret data,
- * status fields, no cluster layer, ...).  Needs no cluster connection.
- * Unless dry_run, bracketed by audit records (kd_act_git_audit): the
- * intent, fsynced, before anything is committed (when it cannot be written
- * nothing is), the outcome with branch and commit after; the commit
- * carries the audit head and intent id as trailers.  A successful accept
- * is the follow-up of the object's break-glass changes
- * (kd_audit_open_breakglass no longer lists them).  When the commit was
- * published but its outcome record could not be written, the result's
- * note says so. */
+/* Accepts the resource's live values into the cluster's layer in Git, or
+ * with req->to promotes them into that shared layer (kd_accept_run; see
+ * above for the refusals: Secret data, status fields, no cluster layer, a
+ * layer the cluster does not reach, a closer layer's value, ...).  Needs no
+ * cluster connection.  Unless dry_run, bracketed by audit records
+ * (kd_act_git_audit, action accept or promote): the intent, fsynced,
+ * before anything is committed (when it cannot be written nothing is), the
+ * outcome with branch and commit after; the commit carries the audit head
+ * and intent id as trailers.  A successful accept is the follow-up of the
+ * object's break-glass changes (kd_audit_open_breakglass no longer lists
+ * them).  When the commit was published but its outcome record could not
+ * be written, the result's note says so. */
 int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 		  const char *cluster, const kd_act_accept_req *req);
 

@@ -29,6 +29,10 @@ typedef struct kd_accept_plan {
 	 * may have none yet.  Set when the object's name is ambiguous
 	 * without it (kd_accept_plan_namespace). */
 	bool with_ns;
+	/* Promote: layer is the shared layer (kd_accept_opts.to) and
+	 * cluster_path the app's path for the cluster, which must reach it. */
+	bool promote;
+	char *cluster_path;
 } kd_accept_plan;
 
 /* Works out the layer, the kind of accept and the content. */
@@ -38,9 +42,11 @@ int kd_accept_plan_make(kd_accept_plan *plan, const kd_accept_opts *opts,
 int kd_accept_plan_namespace(kd_accept_plan *plan);
 void kd_accept_plan_free(kd_accept_plan *plan);
 
-/* The commit message for an operator's signature. */
+/* The commit message for an operator's signature; a promote's lists the
+ * clusters it affects (affected may be NULL when naffected is 0). */
 int kd_accept_message(kd_buf *out, const kd_accept_plan *plan,
-		      const kd_accept_opts *opts, const git_signature *sig);
+		      const kd_accept_opts *opts, const git_signature *sig,
+		      const kd_promote_effect *affected, size_t naffected);
 
 /* The new contents of the accepted file and of the layer's kustomization,
  * from the files in `tree`.  *kpath receives the kustomization's path. */
@@ -52,6 +58,23 @@ int kd_accept_edit(kd_buf *file, kd_buf *kust, char **kpath,
  * checks the accepted state. */
 int kd_accept_verify(const kd_accept_plan *plan, const kd_accept_opts *opts,
 		     const char *root, const char *commit);
+
+/* Promote (accept_promote.c).  The shared layer must be reached from the
+ * cluster's path in the repository at `commit` (KD_EINVAL listing what it
+ * reaches otherwise). */
+int kd_promote_check_layer(const kd_accept_plan *plan, const char *root,
+			   const char *commit);
+
+/* Renders every cluster of the app at `base` and at `commit`: KD_EINVAL
+ * naming the file and line when a closer layer still overrides a promoted
+ * field for the promoting cluster, KD_ECONFLICT when the patch reaches
+ * nothing there, an error naming the cluster when one no longer renders;
+ * else *out (new, *n entries) the clusters whose desired state
+ * changes, each with what its live state will do. */
+int kd_promote_effects(kd_promote_effect **out, size_t *n, const kd_accept_plan *plan,
+		       const kd_accept_opts *opts, const char *root, const char *base,
+		       const char *commit);
+void kd_promote_effects_free(kd_promote_effect *e, size_t n);
 
 /* What a break-glass edit may change: a deep copy of obj without status and
  * the server's bookkeeping in metadata (uid, resourceVersion, generation,

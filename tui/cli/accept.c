@@ -1,7 +1,9 @@
 /*
  * accept — `kdrift accept`: commit a cluster's live values into its
- * own layer in Git (kd_act_accept in core/act/act.h), after showing the file and
- * the kustomization line and asking.
+ * own layer in Git, or with --to promote them into a shared layer
+ * (kd_act_accept in core/act/act.h), after showing the file, the
+ * kustomization line and, for a promote, every cluster whose desired state
+ * changes, and asking.
  */
 #include "cli.h"
 
@@ -15,7 +17,7 @@
 #include "base/base.h"
 
 typedef struct accept_args {
-	const char *cluster, *app, *object, *reason, *author, *branch;
+	const char *cluster, *app, *object, *reason, *author, *branch, *to;
 	const char **paths;
 	size_t npaths;
 	bool yes, no_push, dry;
@@ -60,17 +62,39 @@ static void print_kustomization_lines(const kd_accept_result *r)
 		printf("(unchanged)\n");
 }
 
-static void print_preview(const kd_accept_result *r, const char *cluster)
+/* A promote's clusters whose desired state changes. */
+static void print_affected(const kd_accept_result *r)
 {
-	printf("accept %s into the layer of cluster ", kind_name(r->kind));
+	size_t i;
+
+	if (r->naffected == 0) {
+		printf("no cluster's desired state changes\n");
+		return;
+	}
+	printf("clusters whose desired state changes:\n");
+	for (i = 0; i < r->naffected; i++) {
+		printf("  ");
+		kd_cli_print_safe(stdout, r->affected[i].cluster);
+		printf(": %s\n", kd_promote_after_name(r->affected[i].after));
+	}
+}
+
+static void print_preview(const kd_accept_result *r, const char *cluster, bool promote)
+{
+	if (promote)
+		printf("promote %s of cluster ", kind_name(r->kind));
+	else
+		printf("accept %s into the layer of cluster ", kind_name(r->kind));
 	kd_cli_print_safe(stdout, cluster);
-	printf(": ");
+	printf(promote ? " into the shared layer " : ": ");
 	kd_cli_print_safe(stdout, r->layer ? r->layer : "?");
 	printf("\n--- ");
 	kd_cli_print_safe(stdout, r->file ? r->file : "?");
 	printf("\n");
 	kd_cli_print_text(stdout, r->file_text);
 	print_kustomization_lines(r);
+	if (promote)
+		print_affected(r);
 	printf("branch: ");
 	kd_cli_print_safe(stdout, r->branch ? r->branch : "?");
 	printf("\n");
@@ -82,7 +106,8 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 	const kd_resource *res = NULL;
 	const kd_app_state *app = NULL;
 	kd_act_target t = { .app = aa->app };
-	kd_cluster_state *st = NULL;
+	kd_cluster_state *st = NULL, **all = NULL;
+	size_t nall = 0;
 	kd_accept_result *preview = NULL, *done = NULL;
 	kd_cli_object obj = { 0 };
 	kd_engine *e = NULL;
@@ -93,8 +118,15 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 	t.kind = obj.kind;
 	t.namespace = obj.namespace;
 	t.name = obj.name;
-	if ((rc = kd_cli_reconcile(&e, &st, opts, "accept", aa->cluster, aa->app)) != KD_EXIT_OK)
+	if (aa->to) {
+		/* Every cluster of the app: the preview says who will drift. */
+		if ((rc = kd_cli_states_app(&e, &all, &nall, &st, opts, "accept", aa->cluster,
+					    aa->app)) != KD_EXIT_OK)
+			goto cleanup;
+		kd_cluster_state_ref(st);
+	} else if ((rc = kd_cli_reconcile(&e, &st, opts, "accept", aa->cluster, aa->app)) != KD_EXIT_OK) {
 		goto cleanup;
+	}
 	rc = KD_EXIT_ERROR;
 	if (kd_act_find(&app, &res, st, &t) < 0) {
 		rc = kd_cli_fail("accept");
@@ -125,12 +157,15 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 	req.identity = aa->author;
 	req.review_branch = aa->branch;
 	req.no_push = aa->no_push;
+	req.to = aa->to;
+	req.states = all;
+	req.nstates = nall;
 	req.dry_run = true;
 	if (kd_act_accept(&preview, st->fleet, st->name, &req) < 0) {
 		rc = kd_cli_fail("accept");
 		goto cleanup;
 	}
-	print_preview(preview, st->name);
+	print_preview(preview, st->name, aa->to != NULL);
 	fflush(stdout);
 	if (aa->dry) {
 		rc = KD_EXIT_OK;
@@ -151,6 +186,14 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 	if (done->attempts > 1)
 		printf(" (after %u attempts: the remote moved)", done->attempts);
 	printf("\n");
+	if (aa->to && done->naffected) {
+		size_t i, drift = 0;
+
+		for (i = 0; i < done->naffected; i++)
+			drift += done->affected[i].after != KD_PROMOTE_SYNCED;
+		printf("%zu cluster%s changed in Git, %zu of them drifting until synced\n",
+		       done->naffected, done->naffected == 1 ? "" : "s", drift);
+	}
 	if (done->note) {
 		printf("note: ");
 		kd_cli_print_safe(stdout, done->note);
@@ -162,6 +205,7 @@ cleanup:
 	kd_accept_result_free(done);
 	kd_cli_object_free(&obj);
 	kd_cluster_state_unref(st);
+	kd_cli_states_free(all, nall);
 	kd_engine_free(e);
 	return rc;
 }
@@ -175,6 +219,7 @@ int kd_cli_accept(int argc, char **argv)
 		{ "branch", required_argument, NULL, 'b' },
 		{ "author", required_argument, NULL, 'A' },
 		{ "no-push", no_argument, NULL, 'N' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
@@ -212,6 +257,14 @@ int kd_cli_accept(int argc, char **argv)
 		case 'b': aa.branch = optarg; break;
 		case 'A': aa.author = optarg; break;
 		case 'N': aa.no_push = true; break;
+		case 'T':
+			if (!optarg[0] || optarg[0] == '/')
+				rc = kd_cli_usage_error("accept", "--to takes a layer's directory "
+							"relative to the repository, such as "
+							"overlays/production/web, not '%s'", optarg);
+			else
+				aa.to = optarg;
+			break;
 		case 'n': aa.dry = true; break;
 		case 'y': aa.yes = true; break;
 		case 'h':

@@ -120,6 +120,13 @@ int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
 int kd_cli_states(struct kd_engine **engine, struct kd_cluster_state ***states, size_t *n,
 		  struct kd_engine_opts *opts, const char *cmd);
 void kd_cli_states_free(struct kd_cluster_state **states, size_t n);
+/* Reads every cluster `app` is deployed to once, keeping the live objects
+ * (a promote says which clusters will drift), and finds `cluster` among
+ * them (*state borrowed from *states); 0, or the exit status after
+ * printing the error. */
+int kd_cli_states_app(struct kd_engine **engine, struct kd_cluster_state ***states, size_t *n,
+		      struct kd_cluster_state **state, struct kd_engine_opts *opts,
+		      const char *cmd, const char *cluster, const char *app);
 
 /* ---- confirm.c: before a command changes a cluster or Git --------------- */
 

@@ -2,6 +2,7 @@
  * reconcile — reading clusters for a command: one cluster (and app) once,
  * for the commands that change it (revert, accept), every selected cluster
  * with provenance for the commands between clusters (compare, topology),
+ * every cluster of one app for a promote (accept --to),
  * and the exit status the statuses found add up to (check, diff).
  */
 #include "cli.h"
@@ -9,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/base.h"
 #include "engine/engine.h"
@@ -126,4 +128,67 @@ void kd_cli_states_free(kd_cluster_state **states, size_t n)
 	for (i = 0; i < n; i++)
 		kd_cluster_state_unref(states[i]);
 	free(states);
+}
+
+/* Prints that a cluster could not be read, as kd_cli_reconcile does. */
+static int unknown_cluster(const char *cmd, const kd_cluster_state *st)
+{
+	fprintf(stderr, "kdrift: %s: cluster ", cmd);
+	kd_cli_print_safe(stderr, st->name);
+	fprintf(stderr, " is unknown: ");
+	kd_cli_print_safe(stderr, st->reason);
+	fprintf(stderr, "\n");
+	return KD_EXIT_ERROR;
+}
+
+int kd_cli_states_app(kd_engine **engine, kd_cluster_state ***states, size_t *n,
+		      kd_cluster_state **state, kd_engine_opts *opts, const char *cmd,
+		      const char *cluster, const char *app)
+{
+	kd_store *s;
+	size_t i;
+	int rc;
+
+	*state = NULL;
+	opts->app = app;
+	opts->statuses_only = false;
+	opts->provenance = false;
+	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
+		kd_engine_free(*engine);
+		*engine = NULL;
+		*states = NULL;
+		*n = 0;
+		return kd_cli_fail(cmd);
+	}
+	s = kd_engine_store(*engine);
+	*n = 0;
+	if (!(*states = calloc(kd_store_cluster_count(s) + 1, sizeof(**states)))) {
+		kd_error_set(KD_ENOMEM, "out of memory");
+		rc = kd_cli_fail(cmd);
+		goto fail;
+	}
+	for (i = 0; i < kd_store_cluster_count(s); i++)
+		if (((*states)[*n] = kd_store_get(s, i)))
+			(*n)++;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*states)[i]->name, cluster) == 0)
+			*state = (*states)[i];
+	if (!*state) {
+		kd_error_set(KD_ENOTFOUND, "app '%s' is not deployed to cluster '%s'", app, cluster);
+		rc = kd_cli_fail(cmd);
+		goto fail;
+	}
+	if ((*state)->reason) {
+		rc = unknown_cluster(cmd, *state);
+		goto fail;
+	}
+	return KD_EXIT_OK;
+fail:
+	kd_cli_states_free(*states, *n);
+	*states = NULL;
+	*n = 0;
+	*state = NULL;
+	kd_engine_free(*engine);
+	*engine = NULL;
+	return rc;
 }
