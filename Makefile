@@ -14,7 +14,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto
+PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto zlib
 PKG_TUI   := ncursesw readline
 PKG_TEST  := cmocka
 PKG_SIM   := libmicrohttpd
@@ -54,7 +54,7 @@ endif
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev \
 	libgit2-dev libjansson-dev libyaml-dev libreadline-dev libcmocka-dev \
-	libssl-dev libmicrohttpd-dev git tmux openssl ca-certificates valgrind \
+	libssl-dev libmicrohttpd-dev zlib1g-dev git tmux openssl ca-certificates valgrind \
 	python3 python3-yaml procps time curl
 
 .PHONY: all deps check test asan valgrind demo bench install uninstall clean tests
