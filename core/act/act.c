@@ -3,6 +3,7 @@
  * changes for the CLI and the UI (see act.h).
  */
 #include "act/act.h"
+#include "act_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +389,8 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	if (!req->res->desired && !req->res->live)
 		return kd_error_set(KD_EINVAL, "%s %s: the state has no objects to accept "
 				    "(published with statuses only)", req->res->kind, req->res->name);
+	if ((rc = kd_act_helm_accept_check(req->res, req->pointers, req->npointers)) < 0)
+		return rc;
 	if (req->res->desired && req->res->live &&
 	    (rc = accept_fields(&fields, &nfields, req->res, req->pointers, req->npointers)) < 0)
 		return rc;
