@@ -436,10 +436,22 @@ bool eng_helm_rerender(eng_cluster *cl)
 
 /* ---- the published state ------------------------------------------------------ */
 
-/* r's diff followed by the release's fields, as one new result. */
+static bool has_path(const kd_diff_result *d, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(d->fields[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* r's diff followed by the release's fields, as one new result.  Where
+ * the HelmRelease in the cluster already differs from Git at a path (Flux
+ * has not applied it yet), that field says it, and revert can fix it. */
 static int append_fields(kd_resource *r, const kd_diff_result *more)
 {
-	size_t own = r->diff ? r->diff->nfields : 0;
+	size_t own = r->diff ? r->diff->nfields : 0, i;
 	kd_diff_result view = { .status = KD_DIFF_DRIFTED };
 	kd_diff_result *copy;
 
@@ -447,15 +459,21 @@ static int append_fields(kd_resource *r, const kd_diff_result *more)
 		return oom();
 	if (own)
 		memcpy(view.fields, r->diff->fields, own * sizeof(*view.fields));
-	memcpy(view.fields + own, more->fields, more->nfields * sizeof(*view.fields));
-	view.nfields = own + more->nfields;
+	view.nfields = own;
+	for (i = 0; i < more->nfields; i++)
+		if (!has_path(r->diff, own, more->fields[i].path))
+			view.fields[view.nfields++] = more->fields[i];
+	if (view.nfields == own) {
+		free(view.fields);
+		return 0;
+	}
 	copy = eng_diff_copy(&view);
 	free(view.fields);   /* the view only borrowed the fields */
 	if (!copy)
 		return oom();
+	r->helm_fields = copy->nfields - own;
 	kd_diff_result_free(r->diff);
 	r->diff = copy;
-	r->helm_fields = more->nfields;
 	return 0;
 }
 
@@ -480,7 +498,7 @@ static int release_state(const eng_release *e, kd_resource *r)
 	}
 	if (!e->behind || e->behind->nfields == 0 || !has_live(r))
 		return 0;
-	if ((rc = append_fields(r, e->behind)) < 0)
+	if ((rc = append_fields(r, e->behind)) < 0 || !r->helm_fields)
 		return rc;
 	if (r->status == KD_STATUS_SYNCED)
 		r->status = KD_STATUS_DRIFTED;
