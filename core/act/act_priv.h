@@ -1,8 +1,9 @@
 /*
- * act_priv — what the files of core/act/ share.  Not an interface.
- *
- * accept: what accept.c (publishing) and accept_plan.c (what to write, and
- * the check that it renders) share.
+ * act_priv — what the files of core/act share among themselves: accept.c
+ * (publishing) with accept_plan.c (what to write, and the check that it
+ * renders), breakglass_change.c (planning) with breakglass_edit.c (the
+ * editor's text), and remedy_helm.c (Helm releases' objects) with remedy.c
+ * and act.c.  Not an interface.
  */
 
 #ifndef KD_ACT_PRIV_H
@@ -74,5 +75,14 @@ int kd_remedy_helm_metadata(json_t *obj, const kd_resource *res);
 /* KD_EUNSUPPORTED, explained, for an accept of a chart's object or of a
  * HelmRelease's release fields. */
 int kd_act_helm_accept_check(const kd_resource *res, const char *const *ptrs, size_t n);
+
+/* What a break-glass edit may change: a deep copy of obj without status and
+ * the server's bookkeeping in metadata (uid, resourceVersion, generation,
+ * managedFields, ...).  NULL when out of memory. */
+json_t *kd_breakglass_editable(const json_t *obj);
+
+/* 0 when new_obj is an object with the same apiVersion, kind, name and
+ * namespace as old; else KD_EINVAL naming what the edit changed. */
+int kd_breakglass_same_identity(const json_t *old, const json_t *new_obj);
 
 #endif
