@@ -129,6 +129,15 @@ expect "the chart's objects are compared with revision 2's manifest" 1 \
 	'image: "registry.example.com/edge/router:1.5.0" → "registry.example.com/edge/router:1.4.2"  by kubectl-edit' \
 	KD check --clusters env=development --app edge
 
+# ---- the tree: a chart's objects under the app that holds the release ----------------------------------
+printf '*\n:save-screen %s\n' "$T/tree" >"$T/ui.script"
+NO_COLOR=1 KDRIFT_SCRIPT="$T/ui.script" LINES=50 COLUMNS=120 \
+	"$KDRIFT_BIN" ui --repo "$repo" --cluster dev --timeout 10 >"$T/ui.out" 2>&1
+check "the tree shows a chart's drifted object under its app, naming the release" \
+	grep -q '^      ~ Deployment ingress/edge-router  helm ingress/ingress-edge *$' "$T/tree"
+check "and the HelmRelease beside it" grep -q '^      ✓ HelmRelease flux-system/edge *$' "$T/tree"
+check "the app counts them" grep -q '^  ▾ ~ edge  ~1 -1 *$' "$T/tree"
+
 # ---- records that cannot be read ---------------------------------------------------------------------
 HR record --name cache --namespace cache --chart keyvalue --version 7.2.0 --values "$charts/keyvalue.values.yaml" \
 	--manifest "$charts/keyvalue.yaml" --revision 4 --driver configmap >"$T/cache-v4.json"
