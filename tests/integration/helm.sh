@@ -102,6 +102,9 @@ printf '%s\n' "$OUT" | grep -q '^        /spec/chart/spec/version: "1.5.0" → "
 check_eq "diff path /spec/chart/spec/version: Git's version against the record's" 0 "$?"
 printf '%s\n' "$OUT" | grep -q '^        /spec/values/logLevel: "debug" → "info"  by helm'
 check_eq "diff path /spec/values/logLevel: Git's value against the record's config" 0 "$?"
+expect "kdrift diff says both versions of the HelmRelease's release fields" 1 \
+	'^# /spec/chart/spec/version: "1.5.0" -> "1.4.2" changed by helm \(Update, 2026-01-05T10:00:00.000000000Z\)$' \
+	KD diff dev edge HelmRelease/flux-system/edge
 expect "revert leaves the release to its controller, and says so" 0 \
 	'skipped HelmRelease flux-system/edge: the Helm release ingress/ingress-edge is behind Git' \
 	KD revert dev edge HelmRelease/flux-system/edge --yes

@@ -439,6 +439,16 @@ static void test_compare(void **state)
 	assert_string_equal(f->manager, "helm");
 	assert_string_equal(f->time, "2026-01-05T10:00:00.000000000Z");
 	assert_null(f->live_path);
+	{
+		/* no line of the live HelmRelease shows the record's value: the
+		 * field's own line says both */
+		kd_buf line = KD_BUF_INIT;
+
+		assert_int_equal(kd_diff_field_describe(&line, f), 0);
+		assert_string_equal(kd_buf_cstr(&line), "/spec/chart/spec/version: \"1.5.0\" -> "
+				    "\"1.4.2\" changed by helm (Update, 2026-01-05T10:00:00.000000000Z)");
+		kd_buf_free(&line);
+	}
 	f = field(d, "/spec/values/replicaCount");
 	assert_non_null(f);
 	assert_int_equal(json_integer_value(f->live), 2);
