@@ -65,7 +65,7 @@ for i in $(seq 1 10 "$n"); do
 done
 
 # 1. the whole fleet
-read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120 --output json)
+read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s --output json)
 summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$tmp/out" 2>/dev/null)
 say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc; $summary"
 [ "$rc" = 1 ] || say "  (expected exit 1: $(head -c 300 "$tmp/err"))"
