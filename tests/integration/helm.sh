@@ -135,7 +135,7 @@ expect "the chart's objects are compared with revision 2's manifest" 1 \
 # ---- the tree: a chart's objects under the app that holds the release ----------------------------------
 printf '*\n:save-screen %s\n' "$T/tree" >"$T/ui.script"
 NO_COLOR=1 KDRIFT_SCRIPT="$T/ui.script" LINES=50 COLUMNS=120 \
-	"$KDRIFT_BIN" ui --repo "$repo" --cluster dev --timeout 10 >"$T/ui.out" 2>&1
+	"$KDRIFT_BIN" ui --repo "$repo" --cluster dev --timeout 10s >"$T/ui.out" 2>&1
 check "the tree shows a chart's drifted object under its app, naming the release" \
 	grep -q '^      ~ Deployment ingress/edge-router  helm ingress/ingress-edge *$' "$T/tree"
 check "and the HelmRelease beside it" grep -q '^      ✓ HelmRelease flux-system/edge *$' "$T/tree"
