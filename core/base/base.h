@@ -430,4 +430,20 @@ int kd_sanitize(kd_buf *out, const char *s, size_t len, unsigned flags);
 /* The columns the safe form of s takes on a terminal. */
 size_t kd_sanitize_width(const char *s, size_t len, unsigned flags);
 
+/*
+ * editor — the user's editor, chosen the way git chooses it: $VISUAL, else
+ * $EDITOR, else vi.  Both faces edit through it, so they agree on which
+ * editor opens.
+ */
+
+/* The editor command line (never NULL; borrowed from the environment). */
+const char *kd_editor(void);
+
+/* Runs the editor on path and waits for it.  The command line is the
+ * user's, run by /bin/sh as a shell would ("code -w"); the path reaches it
+ * through the environment (KDRIFT_EDIT_FILE), so it needs no quoting.
+ * KD_ERROR, naming the editor, when it cannot start or exits non-zero.
+ * The caller hands over the terminal first. */
+int kd_editor_run(const char *path);
+
 #endif

@@ -4,9 +4,10 @@
  *
  * Every change is refused outside an active session (checked before
  * anything is read and again, against the state file, by the write).  Edits
- * go through $EDITOR on the file kd_breakglass_edit_file prepares (server
- * fields dropped, Secret values masked) and come back through
- * kd_breakglass_plan_edit_file, which refuses edits of masked values.
+ * go through the editor ($VISUAL, else $EDITOR) on the file
+ * kd_breakglass_edit_file prepares (server fields dropped, Secret values
+ * masked) and come back through kd_breakglass_plan_edit_file, which refuses
+ * edits of masked values.
  */
 #include "cli.h"
 
@@ -287,47 +288,18 @@ static const kd_kind_info *find_kind(const char *text)
 	return NULL;
 }
 
-static int run_editor(const char *path)
-{
-	const char *ed = getenv("EDITOR");
-	pid_t pid;
-	int st;
-
-	if (!ed || !*ed)
-		ed = "vi";
-	pid = fork();
-	if (pid < 0)
-		return kd_error_set(KD_EIO, "cannot start the editor: %s", strerror(errno));
-	if (pid == 0) {
-		/* Through the shell, so EDITOR may carry arguments ("code -w"). */
-		execl("/bin/sh", "sh", "-c", "exec $KD_EDITOR \"$1\"", "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return kd_error_set(KD_EIO, "waiting for the editor: %s", strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
-	return 0;
-}
-
-/* Runs $EDITOR on the edit's private file (core/act prepares it and reads
+/* Runs the editor (kd_editor) on the edit's private file (core/act prepares it and reads
  * it back); *ch stays NULL when the operator changed nothing. */
 static int edit_object(kd_breakglass_change **ch, const char *cluster, const json_t *live)
 {
 	kd_breakglass_edit *ed = NULL;
-	const char *editor = getenv("EDITOR");
 	int rc;
 
 	*ch = NULL;
 	if ((rc = kd_breakglass_edit_new(&ed, cluster, live)) < 0 ||
 	    (rc = kd_breakglass_edit_file(ed)) < 0)
 		goto cleanup;
-	if (setenv("KD_EDITOR", editor && *editor ? editor : "vi", 1) < 0) {
-		rc = kd_error_set(KD_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if ((rc = run_editor(ed->path)) < 0)
+	if ((rc = kd_editor_run(ed->path)) < 0)
 		goto cleanup;
 	rc = kd_breakglass_plan_edit_file(ch, ed);
 cleanup:

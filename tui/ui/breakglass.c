@@ -389,37 +389,19 @@ cleanup:
 	kd_buf_free(&v);
 }
 
-/* Runs $VISUAL, else $EDITOR, else vi on a file with the terminal handed
- * over. */
+/* Runs the editor (kd_editor: $VISUAL, else $EDITOR, else vi) on a file
+ * with the terminal handed over. */
 static int run_editor(const char *path)
 {
-	const char *ed = getenv("VISUAL");
-	kd_buf cmd = KD_BUF_INIT;
-	int st;
+	int rc;
 
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	/* The editor's command line is the user's, as a shell would run it
-	 * ("code -w"); the path reaches it through the environment, so it
-	 * needs no quoting whatever $TMPDIR holds. */
-	if (kd_buf_printf(&cmd, "%s \"$KDRIFT_EDIT_FILE\"", ed) < 0 ||
-	    setenv("KDRIFT_EDIT_FILE", path, 1) < 0) {
-		kd_buf_free(&cmd);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
 	def_prog_mode();
 	endwin();
-	st = system(kd_buf_cstr(&cmd));
+	rc = kd_editor_run(path);
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
-	unsetenv("KDRIFT_EDIT_FILE");
-	kd_buf_free(&cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
-	return 0;
+	return rc;
 }
 
 /* The editor gets the text core/act prepares (Secret values masked) in a
