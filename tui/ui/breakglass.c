@@ -3,7 +3,10 @@
  * duration), the changes (edit in $EDITOR, scale, set image, restart,
  * delete: each planned here, shown as a patch, confirmed, applied on the
  * worker with the break-glass credential), and leaving it, which lists
- * every object changed for follow-up.  The banner is banner.c.
+ * every object changed for follow-up.  The break-glass credential is
+ * checked before anything is asked: entering the mode is refused when no
+ * cluster has one (the dialog names the clusters that lack one), a change
+ * when its cluster lacks one.  The banner is banner.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -130,24 +133,87 @@ static session_job *session_new(bool end)
 	return s;
 }
 
+/* The clusters without a break-glass credential (kd_breakglass_missing),
+ * read before the operator is asked anything.  *nclusters gets the
+ * fleet's count.  NULL, with the reason in the status line, when the
+ * kubeconfig cannot be read. */
+static json_t *missing_credentials(kd_ui *ui, size_t *nclusters)
+{
+	kd_fleet *fleet = kd_store_fleet(ui->store);
+	kd_kubeconfig *kc = NULL;
+	json_t *missing = NULL;
+
+	*nclusters = fleet ? fleet->nclusters : 0;
+	if (kd_kubeconfig_load(&kc, ui->kubeconfig) < 0 ||
+	    kd_breakglass_missing(&missing, fleet, kc) < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s", kd_error_last());
+	kd_kubeconfig_free(kc);
+	kd_fleet_free(fleet);
+	return missing;
+}
+
+/* The break-glass context cluster lacks, or NULL when it has one. */
+static const char *missing_context(const json_t *missing, const char *cluster)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(missing, i, m)
+		if (strcmp(json_string_value(json_object_get(m, "cluster")), cluster) == 0)
+			return json_string_value(json_object_get(m, "context"));
+	return NULL;
+}
+
+/* The cluster's credential, checked before replicas, an image, the editor
+ * or the typed cluster name are asked for; false, said, when it lacks one. */
+static bool has_credential(kd_ui *ui, kd_action a, const char *cluster)
+{
+	size_t nclusters;
+	json_t *missing = missing_credentials(ui, &nclusters);
+	const char *ctx = missing ? missing_context(missing, cluster) : NULL;
+	bool ok = missing && !ctx;
+
+	if (ctx)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: kubeconfig has no break-glass context %s",
+			      kd_action_name(a), ctx);
+	json_decref(missing);
+	return ok;
+}
+
 static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
 	kd_buf max = KD_BUF_INIT;
 	kd_fleet *fleet;
+	json_t *missing;
+	size_t nclusters;
 
 	if (ui->act->session) {
 		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
 		return;
 	}
-	if (!(s = session_new(false)))
+	/* The credential first: no reason, ticket or duration is asked for a
+	 * mode nobody could use. */
+	if (!(missing = missing_credentials(ui, &nclusters)))
 		return;
+	if (nclusters > 0 && json_array_size(missing) == nclusters) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: kubeconfig has no break-glass context (such as %s)",
+			      json_string_value(json_object_get(json_array_get(missing, 0), "context")));
+		json_decref(missing);
+		return;
+	}
+	if (!(s = session_new(false))) {
+		json_decref(missing);
+		return;
+	}
 	fleet = kd_store_fleet(ui->store);
 	s->max_s = fleet->breakglass_max_seconds;
 	kd_fleet_free(fleet);
-	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
+	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free))) {
+		json_decref(missing);
 		return;
+	}
 	kd_duration_format(&max, (int64_t)s->max_s * 1000, KD_DURATION_SPAN);
 	kd_buf_printf(&d->body,
 		      "Break-glass changes (edit, scale, set image, restart, delete) use each cluster's\n"
@@ -158,6 +224,12 @@ static void bg_start(kd_ui *ui)
 		      "maximum (%s).\n",
 		      kd_buf_cstr(&max));
 	kd_buf_free(&max);
+	if (json_array_size(missing) > 0) {
+		kd_buf_putc(&d->body, '\n');
+		kd_breakglass_missing_text(&d->body, missing, nclusters,
+					   ui->cols > 84 ? 80 : (size_t)(ui->cols > 44 ? ui->cols - 4 : 40), 3);
+	}
+	json_decref(missing);
 	if (kd_dialog_input_add(d, "reason", true, NULL) < 0 ||
 	    kd_dialog_input_add(d, "ticket (optional)", false, NULL) < 0 ||
 	    kd_dialog_input_add(d, "duration", false, NULL) < 0) {
@@ -448,6 +520,10 @@ void kd_uiact_breakglass(kd_ui *ui, kd_action a)
 	if (kd_target_selected(&t, ui) < 0 || !t->res || !t->res->live) {
 		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a),
 			      t ? "select an object the cluster has" : kd_error_last());
+		kd_target_free(t);
+		return;
+	}
+	if (!has_credential(ui, a, t->cluster)) {
 		kd_target_free(t);
 		return;
 	}
