@@ -20,7 +20,11 @@
 #     at 2.3.0, behind Git; in eu-west-prod-2 someone raised the proxy body
 #     size in the chart's ConfigMap by hand;
 #
-# and keeps injecting one more drift every 20 s while the UI is open.
+# and keeps injecting one more drift every 20 s while the UI is open.  The
+# kubeconfig kubesim writes has, per cluster NAME, the contexts NAME (the
+# normal user kdrift reverts with), NAME-readonly and NAME-breakglass (the
+# break-glass user, which alone may delete a Namespace or write in
+# kube-system), so break-glass works as in a real fleet.
 # kubesim stops when the UI exits.  Without a terminal (CI) it prints
 # `kdrift check` instead of opening the UI.
 #
@@ -203,7 +207,8 @@ inject_forever >/dev/null 2>&1 &
 injector_pid=$!
 
 if [ -t 0 ] && [ -t 1 ]; then
-	say "opening the UI: ] jumps to the next drift, d opens a diff, ? lists the keys, Q quits"
+	say "opening the UI: ] jumps to the next drift, d opens its diff, ? lists the keys, q quits"
+	say "break-glass (B) uses each cluster's NAME-breakglass context, a user of its own"
 	sleep 1
 	"$kdrift" ui --repo "$repo"
 else
