@@ -941,4 +941,14 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
  */
 int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run);
 
+/*
+ * Asks the cluster (a SelfSubjectAccessReview, as `kubectl auth can-i`)
+ * whether the break-glass credential of `a` may make a change of `kind` on
+ * `live` (a scale patches the /scale subresource and the object), before
+ * the operator is asked for replicas, an image or an edit.  0 when allowed
+ * or when the cluster cannot say (the write itself will then tell);
+ * KD_ERROR, naming the context, the verb and the object, when denied.
+ */
+int kd_act_breakglass_check(kd_act *a, kd_breakglass_kind kind, const json_t *live);
+
 #endif

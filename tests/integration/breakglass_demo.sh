@@ -97,11 +97,18 @@ contexts:
 - name: dev-2-breakglass
   context: {cluster: dev-2, user: kubesim-readonly}
 EOF
-expect "a forbidden break-glass user gets the 403, said with its reason and what to do" 2 \
-	'the credential of context dev-2-breakglass may not patch Deployment platform-services/web \(Forbidden, HTTP 403\): use a context with write access; nothing was changed' \
+expect "a break-glass user the cluster forbids the change is said so, before anything is planned" 2 \
+	'cluster dev-2: the break-glass context dev-2-breakglass may not patch deployments/scale "web" in namespace platform-services \(Forbidden, said by the cluster\); nothing was changed' \
 	env KUBECONFIG="$T/readonly-bg.kubeconfig:$KUBECONFIG" "$KDRIFT_BIN" breakglass scale dev-2 \
 	Deployment/platform-services/web 2 --yes --repo "$repo"
 check_eq "nothing was changed" 1 "$(K --context dev-2 -n platform-services get deploy web -o jsonpath='{.spec.replicas}')"
+printf '#!/bin/sh\ntouch %s/editor-ran\n' "$T" >"$T/editor"
+chmod +x "$T/editor"
+expect "an edit with that user is refused before the editor opens" 2 \
+	'may not patch deployments "web" in namespace platform-services \(Forbidden' \
+	env KUBECONFIG="$T/readonly-bg.kubeconfig:$KUBECONFIG" EDITOR="$T/editor" VISUAL= "$KDRIFT_BIN" \
+	breakglass edit dev-2 Deployment/platform-services/web --yes --repo "$repo"
+check "the editor never ran" test ! -e "$T/editor-ran"
 KD breakglass end >/dev/null 2>&1
 
 # ---- a kubeconfig without break-glass contexts: said before anything is asked ------------------
@@ -186,6 +193,16 @@ ui change "$T/one.kubeconfig" 80
 check "UI: a scale on dev-2 says its missing context before asking for replicas" \
 	grep -q 'scale: kubeconfig has no break-glass context dev-2-breakglass' "$T/change.screen"
 check "UI: no replicas were asked" sh -c "! grep -q 'replicas:' '$T/change.screen'"
+# The same with a break-glass user the cluster forbids the change.
+sed "s|$T/change.screen|$T/forbidden.screen|" "$T/change.script" >"$T/forbidden.script"
+KUBECONFIG="$T/readonly-bg.kubeconfig:$KUBECONFIG" K config view --raw --flatten >"$T/forbidden.kubeconfig"
+ui forbidden "$T/forbidden.kubeconfig" 80
+check "UI: a forbidden break-glass user is said before replicas are asked, within 80 columns" \
+	grep -q 'scale: dev-2: Forbidden to the break-glass credential (L shows why)' "$T/forbidden.screen"
+check "UI: no replicas were asked of it" sh -c "! grep -q 'replicas:' '$T/forbidden.screen'"
+sed "s|$T/change.screen|$T/allowed.screen|; s|^:quit|<Esc>\n:quit|" "$T/change.script" >"$T/allowed.script"
+ui allowed "$KUBECONFIG" 80
+check "UI: with the demo's break-glass user the replicas are asked" grep -q '> replicas:' "$T/allowed.screen"
 KD breakglass end >/dev/null 2>&1
 
 expect "the audit log verifies" 0 '' "$KDRIFT_BIN" audit verify

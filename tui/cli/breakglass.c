@@ -345,6 +345,14 @@ cleanup:
 	return rc;
 }
 
+static kd_breakglass_kind change_kind(const char *op)
+{
+	return strcmp(op, "scale") == 0 ? KD_BREAKGLASS_SCALE :
+	       strcmp(op, "set-image") == 0 ? KD_BREAKGLASS_SET_IMAGE :
+	       strcmp(op, "restart") == 0 ? KD_BREAKGLASS_RESTART :
+	       strcmp(op, "delete") == 0 ? KD_BREAKGLASS_DELETE : KD_BREAKGLASS_EDIT;
+}
+
 static int plan_change(kd_breakglass_change **ch, const char *op, const char *cluster,
 		       const json_t *live, int nargs, char **args)
 {
@@ -415,6 +423,11 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	snprintf(api, sizeof(api), "%s%s%s", ki->group, *ki->group ? "/" : "", ki->version);
 	if (kd_act_open(&act, fleet, argv[0], &ao) < 0 ||
 	    kd_act_get(&live, act, api, ki->kind, obj.namespace, obj.name) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	/* The credential's rights before the editor opens. */
+	if (kd_act_breakglass_check(act, change_kind(op), live) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}

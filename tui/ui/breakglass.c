@@ -495,11 +495,101 @@ static void edit(kd_ui *ui, kd_target *t)
 	kd_target_free(t);
 }
 
+/* Asks for what the change needs (or plans it), once the credential may
+ * make it. */
+static void proceed(kd_ui *ui, kd_action a, kd_target *t)
+{
+	kd_breakglass_change *ch = NULL;
+	int rc;
+
+	switch (a) {
+	case KD_ACT_BG_SCALE:
+	case KD_ACT_BG_SET_IMAGE:
+		ask(ui, a, t);
+		return;
+	case KD_ACT_BG_EDIT:
+		edit(ui, t);
+		return;
+	case KD_ACT_BG_RESTART:
+		rc = kd_breakglass_plan_restart(&ch, t->cluster, t->res->live, kd_audit_now_ms());
+		break;
+	default:
+		rc = kd_breakglass_plan_delete(&ch, t->cluster, t->res->live);
+		break;
+	}
+	if (rc < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a), kd_error_last());
+	else
+		change_confirm(ui, t, ch, a == KD_ACT_BG_RESTART ? "restart" : "delete");
+	kd_target_free(t);
+}
+
+/* The credential's rights, asked of the cluster on the worker
+ * (kd_act_breakglass_check) before anything is asked of the operator. */
+typedef struct check_job {
+	kd_job job;
+	kd_action a;
+	kd_target *t;
+	const char *kubeconfig;
+} check_job;
+
+static void check_free(kd_job *j)
+{
+	check_job *c = (check_job *)j;
+
+	kd_target_free(c->t);
+	kd_buf_free(&j->msg);
+	free(c);
+}
+
+static void check_run(kd_job *j)
+{
+	check_job *c = (check_job *)j;
+	kd_act *act = NULL;
+	kd_act_opts o;
+	kd_breakglass_kind kind = c->a == KD_ACT_BG_SCALE ? KD_BREAKGLASS_SCALE :
+				  c->a == KD_ACT_BG_SET_IMAGE ? KD_BREAKGLASS_SET_IMAGE :
+				  c->a == KD_ACT_BG_EDIT ? KD_BREAKGLASS_EDIT :
+				  c->a == KD_ACT_BG_RESTART ? KD_BREAKGLASS_RESTART : KD_BREAKGLASS_DELETE;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.kubeconfig = c->kubeconfig;
+	o.breakglass = true;
+	if ((rc = kd_act_open(&act, c->t->st->fleet, c->t->cluster, &o)) < 0 ||
+	    (rc = kd_act_breakglass_check(act, kind, c->t->res->live)) < 0)
+		kd_job_error(j, rc);
+	kd_act_close(act);
+}
+
+static void check_done(kd_ui *ui, kd_job *j)
+{
+	check_job *c = (check_job *)j;
+	kd_target *t = c->t;
+
+	if (j->rc < 0) {
+		const char *name = kd_action_name(c->a);
+
+		/* The status line keeps to what fits; the message log (L)
+		 * has the whole reason. */
+		if (strlen(name) + 2 + j->msg.len <= (size_t)(ui->cols > 0 ? ui->cols : 80)) {
+			kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", name, kd_buf_cstr(&j->msg));
+			return;
+		}
+		kd_store_log(ui->store, KD_LOG_ERROR, c->t->cluster, "%s", kd_buf_cstr(&j->msg));
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s: %s (L shows why)", name, c->t->cluster,
+			      strstr(kd_buf_cstr(&j->msg), "(Forbidden") ?
+			      "Forbidden to the break-glass credential" : "the break-glass credential failed");
+		return;
+	}
+	c->t = NULL;
+	proceed(ui, c->a, t);
+}
+
 void kd_uiact_breakglass(kd_ui *ui, kd_action a)
 {
 	kd_target *t = NULL;
-	kd_breakglass_change *ch = NULL;
-	int rc;
+	check_job *c;
 
 	if (a == KD_ACT_BREAK_GLASS) {
 		bg_start(ui);
@@ -527,24 +617,17 @@ void kd_uiact_breakglass(kd_ui *ui, kd_action a)
 		kd_target_free(t);
 		return;
 	}
-	switch (a) {
-	case KD_ACT_BG_SCALE:
-	case KD_ACT_BG_SET_IMAGE:
-		ask(ui, a, t);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		kd_target_free(t);
 		return;
-	case KD_ACT_BG_EDIT:
-		edit(ui, t);
-		return;
-	case KD_ACT_BG_RESTART:
-		rc = kd_breakglass_plan_restart(&ch, t->cluster, t->res->live, kd_audit_now_ms());
-		break;
-	default:
-		rc = kd_breakglass_plan_delete(&ch, t->cluster, t->res->live);
-		break;
 	}
-	if (rc < 0)
-		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a), kd_error_last());
-	else
-		change_confirm(ui, t, ch, a == KD_ACT_BG_RESTART ? "restart" : "delete");
-	kd_target_free(t);
+	c->job.what = "checking the break-glass credential";
+	c->job.run = check_run;
+	c->job.done = check_done;
+	c->job.free = check_free;
+	c->a = a;
+	c->t = t;
+	c->kubeconfig = ui->kubeconfig;
+	if (kd_worker_submit(ui, &c->job) < 0)   /* it freed the job */
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
 }
