@@ -15,7 +15,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto
+PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto zlib
 PKG_TUI   := ncursesw readline
 PKG_TEST  := cmocka
 PKG_SIM   := libmicrohttpd
@@ -62,7 +62,7 @@ endif
 
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev \
 	libgit2-dev libjansson-dev libyaml-dev libreadline-dev libcmocka-dev \
-	libssl-dev libmicrohttpd-dev git tmux openssl ca-certificates valgrind \
+	libssl-dev libmicrohttpd-dev zlib1g-dev git tmux openssl ca-certificates valgrind \
 	python3 python3-yaml procps time curl clang libclang-rt-14-dev
 
 .PHONY: all deps check test asan valgrind demo bench fuzz fuzzers install uninstall clean tests

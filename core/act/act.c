@@ -3,6 +3,7 @@
  * changes for the CLI and the UI (see act.h).
  */
 #include "act/act.h"
+#include "act_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,6 +532,8 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 				    "not the field %s", req->res->kind, req->res->name,
 				    req->res->live ? "extra" : "missing",
 				    req->pointers && req->pointers[0] ? req->pointers[0] : "");
+	if ((rc = kd_act_helm_accept_check(req->res, req->pointers, req->npointers)) < 0)
+		return rc;
 	if (req->res->desired && req->res->live &&
 	    (rc = accept_fields(&fields, &nfields, req->res, req->pointers, req->npointers)) < 0)
 		return rc;
@@ -596,4 +599,75 @@ int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run)
 	bo.audit_key_file = a->audit_key_file;
 	bo.user = a->user;
 	return kd_breakglass_apply(ch, a->conn, &bo, dry_run);
+}
+
+/* One review: *allowed false only when the cluster said so. */
+static int can_i(bool *allowed, kd_act *a, const char *verb, const kd_kube_resource *r,
+		 const char *subresource, const char *namespace, const char *name)
+{
+	const kd_kube_resource *ssar;
+	kd_kube_ref ref;
+	json_t *review = NULL, *out = NULL;
+	int rc;
+
+	*allowed = true;
+	if (kd_kube_lookup(&ssar, a->conn, "authorization.k8s.io", "v1",
+			   "SelfSubjectAccessReview") < 0)
+		return 0;   /* not served: the write will tell */
+	review = json_pack("{s:s, s:s, s:{s:{s:s, s:s, s:s, s:s?, s:s?, s:s?}}}",
+			   "apiVersion", "authorization.k8s.io/v1", "kind", "SelfSubjectAccessReview",
+			   "spec", "resourceAttributes", "verb", verb, "group", r->group,
+			   "resource", r->resource, "subresource", subresource,
+			   "namespace", namespace && *namespace ? namespace : NULL, "name", name);
+	if (!review)
+		return oom();
+	kd_kube_ref_for(&ref, ssar, NULL, NULL);
+	rc = kd_kube_create_sync(&out, a->conn, &ref, review, NULL);
+	if (rc == KD_ENOMEM)
+		goto cleanup;
+	/* A review the cluster refuses or cannot answer says nothing. */
+	*allowed = rc < 0 || !json_is_false(json_object_get(json_object_get(out, "status"), "allowed"));
+	rc = 0;
+cleanup:
+	json_decref(review);
+	json_decref(out);
+	return rc;
+}
+
+int kd_act_breakglass_check(kd_act *a, kd_breakglass_kind kind, const json_t *live)
+{
+	const json_t *md = json_object_get(live, "metadata");
+	const char *api = json_string_value(json_object_get(live, "apiVersion"));
+	const char *k = json_string_value(json_object_get(live, "kind"));
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *name = json_string_value(json_object_get(md, "name"));
+	const char *verb = kind == KD_BREAKGLASS_DELETE ? "delete" : "patch";
+	const kd_kube_resource *r;
+	const char *slash;
+	char *group = NULL;
+	bool ok = true;
+	int rc;
+
+	if (!a->breakglass || !api || !k || !name)
+		return 0;
+	if (!kd_kube_discovered(a->conn) && kd_kube_discover_sync(a->conn) < 0)
+		return 0;
+	slash = strchr(api, '/');
+	if (slash && !(group = strndup(api, (size_t)(slash - api))))
+		return oom();
+	rc = kd_kube_lookup(&r, a->conn, group ? group : "", slash ? slash + 1 : api, k);
+	free(group);
+	if (rc < 0)
+		return 0;
+	if (kind == KD_BREAKGLASS_SCALE && (rc = can_i(&ok, a, verb, r, "scale", ns, name)) < 0)
+		return rc;
+	if (ok && (rc = can_i(&ok, a, verb, r, NULL, ns, name)) < 0)
+		return rc;
+	if (ok)
+		return 0;
+	return kd_error_set(KD_ERROR, "cluster %s: the break-glass context %s may not %s %s%s \"%s\"%s%s "
+			    "(Forbidden, said by the cluster); nothing was changed", a->cluster,
+			    kd_act_context(a), verb, r->resource,
+			    kind == KD_BREAKGLASS_SCALE ? "/scale" : "", name,
+			    ns ? " in namespace " : "", ns ? ns : "");
 }

@@ -586,6 +586,23 @@ int kd_breakglass_end(kd_audit_list **open, const kd_breakglass_opts *o);
 int kd_breakglass_context(char **out, const kd_fleet *fleet,
 			  const kd_cluster *cluster, const kd_kubeconfig *kc);
 
+/*
+ * The fleet's clusters whose break-glass context the kubeconfig lacks: a
+ * new JSON array of {"cluster": NAME, "context": CONTEXT}, in the fleet's
+ * order, empty when every cluster has one.  Both faces ask this before
+ * asking the operator for a reason, so a missing credential is said first.
+ */
+int kd_breakglass_missing(json_t **out, const kd_fleet *fleet, const kd_kubeconfig *kc);
+
+/*
+ * What kd_breakglass_missing found, for a terminal: lines of at most
+ * `width` columns (>= 40), each ending in a newline; nothing when nobody
+ * is missing.  Names past what `max_lines` lines hold are counted
+ * ("and 12 more").  nclusters is the fleet's count, to say "every".
+ */
+int kd_breakglass_missing_text(kd_buf *out, const json_t *missing, size_t nclusters,
+			       size_t width, size_t max_lines);
+
 /* A connection with that credential, named after the cluster. */
 int kd_breakglass_conn_new(kd_kube_conn **out, kd_kube_driver *d,
 			   const kd_fleet *fleet, const kd_cluster *cluster,
@@ -1034,5 +1051,15 @@ void kd_act_git_audit_free(kd_act_git_audit *g);
  * object changed since it was read.
  */
 int kd_act_breakglass_apply(kd_act *a, kd_breakglass_change *ch, bool dry_run);
+
+/*
+ * Asks the cluster (a SelfSubjectAccessReview, as `kubectl auth can-i`)
+ * whether the break-glass credential of `a` may make a change of `kind` on
+ * `live` (a scale patches the /scale subresource and the object), before
+ * the operator is asked for replicas, an image or an edit.  0 when allowed
+ * or when the cluster cannot say (the write itself will then tell);
+ * KD_ERROR, naming the context, the verb and the object, when denied.
+ */
+int kd_act_breakglass_check(kd_act *a, kd_breakglass_kind kind, const json_t *live);
 
 #endif

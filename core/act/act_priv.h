@@ -1,8 +1,9 @@
 /*
  * act_priv — what the files of core/act share among themselves: accept.c
  * (publishing) with accept_plan.c (what to write, and the check that it
- * renders), and breakglass_change.c (planning) with breakglass_edit.c (the
- * editor's text).  Not an interface.
+ * renders), breakglass_change.c (planning) with breakglass_edit.c (the
+ * editor's text), and remedy_helm.c (Helm releases' objects) with remedy.c
+ * and act.c.  Not an interface.
  */
 
 #ifndef KD_ACT_PRIV_H
@@ -75,6 +76,28 @@ int kd_promote_effects(kd_promote_effect **out, size_t *n, const kd_accept_plan 
 		       const kd_accept_opts *opts, const char *root, const char *base,
 		       const char *commit);
 void kd_promote_effects_free(kd_promote_effect *e, size_t n);
+
+/*
+ * remedy_helm — Helm releases' objects in revert and accept (remedy_helm.c).
+ */
+
+/* True when a pointer (none: every field) selects one of a HelmRelease's
+ * release fields (kd_resource.helm_fields). */
+bool kd_remedy_helm_selects_release(const kd_resource *res, const char *const *ptrs,
+				    size_t n);
+/* Why a HelmRelease's release fields are not reverted (appended). */
+int kd_remedy_helm_behind(kd_buf *out, const kd_resource *res);
+/* For a revert of *res: when it carries release fields, *res becomes `own`,
+ * a view whose diff (`diff`) holds only the object's own fields.  1 when it
+ * has none (nothing to patch), KD_EUNSUPPORTED when a pointer selects only
+ * release fields, else 0. */
+int kd_remedy_helm_view(const kd_resource **res, kd_resource *own, kd_diff_result *diff,
+			const char *const *ptrs, size_t n);
+/* Helm's ownership metadata on a chart's object about to be created. */
+int kd_remedy_helm_metadata(json_t *obj, const kd_resource *res);
+/* KD_EUNSUPPORTED, explained, for an accept of a chart's object or of a
+ * HelmRelease's release fields. */
+int kd_act_helm_accept_check(const kd_resource *res, const char *const *ptrs, size_t n);
 
 /* What a break-glass edit may change: a deep copy of obj without status and
  * the server's bookkeeping in metadata (uid, resourceVersion, generation,

@@ -342,6 +342,134 @@ cleanup:
 	return rc;
 }
 
+int kd_breakglass_missing(json_t **out, const kd_fleet *fleet, const kd_kubeconfig *kc)
+{
+	json_t *list = json_array(), *contexts = kc ? kd_kubeconfig_contexts(kc) : json_array(), *v;
+	const char *tmpl;
+	char *name = NULL;
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!list || !contexts) {
+		rc = oom();
+		goto cleanup;
+	}
+	tmpl = fleet && fleet->breakglass_context ? fleet->breakglass_context : "{{name}}-breakglass";
+	for (i = 0; fleet && i < fleet->nclusters; i++) {
+		json_t *params = NULL;
+		bool found = false;
+
+		if ((rc = kd_cluster_params(&params, &fleet->clusters[i])) < 0)
+			goto cleanup;
+		rc = kd_template_expand(&name, tmpl, params);
+		json_decref(params);
+		if (rc < 0)
+			goto cleanup;
+		json_array_foreach(contexts, j, v)
+			if (strcmp(json_string_value(v), name) == 0)
+				found = true;
+		if (!found && json_array_append_new(list, json_pack("{s:s, s:s}", "cluster",
+								    fleet->clusters[i].name,
+								    "context", name)) < 0) {
+			rc = oom();
+			goto cleanup;
+		}
+		free(name);
+		name = NULL;
+	}
+	*out = list;
+	list = NULL;
+cleanup:
+	free(name);
+	json_decref(list);
+	json_decref(contexts);
+	return rc;
+}
+
+/* Appends word to the line being filled, starting a new line when it
+ * would pass width; false when that line would be past max_lines. */
+static bool wrap_word(kd_buf *out, size_t *col, size_t *lines, const char *word,
+		      size_t width, size_t max_lines)
+{
+	size_t n = strlen(word);
+
+	if (*col > 0 && *col + 1 + n > width) {
+		if (*lines + 1 >= max_lines)
+			return false;
+		kd_buf_puts(out, "\n  ");
+		(*lines)++;
+		*col = 2;
+	} else if (*col > 0) {
+		kd_buf_putc(out, ' ');
+		(*col)++;
+	}
+	kd_buf_puts(out, word);
+	*col += n;
+	return true;
+}
+
+int kd_breakglass_missing_text(kd_buf *out, const json_t *missing, size_t nclusters,
+			       size_t width, size_t max_lines)
+{
+	size_t n = json_array_size(missing), i, col = 0, lines = 0;
+	kd_buf head = KD_BUF_INIT, word = KD_BUF_INIT;
+	const char *ctx;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if (width < 40)
+		width = 40;
+	if (max_lines < 2)
+		max_lines = 2;
+	ctx = json_string_value(json_object_get(json_array_get(missing, 0), "context"));
+	/* One name shows what the template expands to. */
+	if (n == nclusters)
+		kd_buf_printf(&head, "No cluster has a break-glass credential: the kubeconfig has no "
+			      "context such as '%s' (breakGlass.context).", ctx ? ctx : "?");
+	else
+		kd_buf_printf(&head, "No break-glass credential (no context such as '%s') for %zu of "
+			      "%zu clusters:", ctx ? ctx : "?", n, nclusters);
+	/* The head wraps at spaces like the names do. */
+	for (const char *p = kd_buf_cstr(&head); *p; ) {
+		const char *sp = strchr(p, ' ');
+		size_t len = sp ? (size_t)(sp - p) : strlen(p);
+
+		kd_buf_clear(&word);
+		kd_buf_add(&word, p, len);
+		if (!wrap_word(out, &col, &lines, kd_buf_cstr(&word), width, max_lines + 1))
+			break;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	for (i = 0; n != nclusters && i < n; i++) {
+		const char *c = json_string_value(json_object_get(json_array_get(missing, i), "cluster"));
+
+		kd_buf_clear(&word);
+		kd_buf_printf(&word, "%s%s", c ? c : "?", i + 1 < n ? "," : "");
+		/* keep room for the count of the rest on the last line */
+		if (lines + 1 >= max_lines && col + 1 + word.len + 14 > width && i + 1 < n) {
+			kd_buf_clear(&word);
+			kd_buf_printf(&word, "and %zu more", n - i);
+			wrap_word(out, &col, &lines, kd_buf_cstr(&word), width, max_lines + 1);
+			break;
+		}
+		if (!wrap_word(out, &col, &lines, kd_buf_cstr(&word), width, max_lines)) {
+			kd_buf_clear(&word);
+			kd_buf_printf(&word, "and %zu more", n - i);
+			wrap_word(out, &col, &lines, kd_buf_cstr(&word), width, max_lines + 1);
+			break;
+		}
+	}
+	if (kd_buf_putc(out, '\n') < 0)
+		rc = oom();
+	kd_buf_free(&head);
+	kd_buf_free(&word);
+	return rc;
+}
+
 int kd_breakglass_conn_new(kd_kube_conn **out, kd_kube_driver *d,
 			   const kd_fleet *fleet, const kd_cluster *cluster,
 			   const kd_kubeconfig *kc)

@@ -3,7 +3,7 @@
  * their bodies and previews.  Execution lives in remedy_exec.c, the patch
  * computation in remedy_patch.c.
  */
-#include "act/act.h"
+#include "act_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +179,8 @@ static int plan_patch(kd_remedy_plan *plan, const char *app, const kd_resource *
 	json_t *target = NULL, *patch = NULL, *meta, *ann;
 	kd_kube_patch_type type;
 	kd_remedy_action *a = NULL;
+	kd_resource own;
+	kd_diff_result own_diff;
 	kd_buf b = KD_BUF_INIT;
 	char *la = NULL;
 	size_t n = 0;
@@ -187,6 +189,13 @@ static int plan_patch(kd_remedy_plan *plan, const char *app, const kd_resource *
 	if (!res->desired || !res->live || !res->diff)
 		return kd_error_set(KD_EINVAL, "%s %s: no desired and live objects to revert",
 				    res->kind, res->name);
+	/* a HelmRelease's release fields are the release's controller's */
+	if ((rc = kd_remedy_helm_view(&res, &own, &own_diff, pointers, npointers)) != 0) {
+		if (rc > 0 && (rc = kd_remedy_helm_behind(&b, res)) == 0)
+			rc = skip_resource(plan, res, kd_buf_cstr(&b));
+		kd_buf_free(&b);
+		return rc;
+	}
 	rc = kd_remedy_revert_target(&target, &n, res->desired, res->live, res->diff,
 				     pointers, npointers);
 	if (rc == 0)
@@ -309,8 +318,12 @@ static int plan_create(kd_remedy_plan *plan, const char *app, const kd_resource 
 	if (!res->desired)
 		return kd_error_set(KD_EINVAL, "%s %s: no desired object to create",
 				    res->kind, res->name);
-	if ((rc = creation_body(&body, app, res->desired)) < 0)
+	/* a chart's object is tracked by Helm's ownership metadata instead */
+	if ((rc = creation_body(&body, res->helm_chart ? NULL : app, res->desired)) < 0 ||
+	    (rc = kd_remedy_helm_metadata(body, res)) < 0) {
+		json_decref(body);
 		return rc;
+	}
 	if ((rc = add_action(&a, plan, KD_REMEDY_CREATE, app, res)) < 0) {
 		json_decref(body);
 		return rc;

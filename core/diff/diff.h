@@ -434,7 +434,11 @@ void kd_diff_rows_free(kd_diff_rows *rows);
 /* Appends one line about a drifted field: "/spec/replicas changed by
  * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
  * the server drops this field]" or " [removed from Git: the next apply
- * deletes it]" when it does.  Not sanitised. */
+ * deletes it]" when it does.  A field whose live value is not in the live
+ * object (no live_path, yet not removed: a Helm release's record compared
+ * with Git) says both values, which no line shows:
+ * "/spec/chart/spec/version: "1.5.0" -> "1.4.2" changed by helm (...)".
+ * Not sanitised. */
 int kd_diff_field_describe(kd_buf *out, const kd_diff_field *f);
 
 #endif

@@ -727,10 +727,38 @@ void kd_diff_rows_free(kd_diff_rows *rs)
 	free(rs);
 }
 
+/* A value for a line of text: compact JSON, long ones cut. */
+static int describe_value(kd_buf *out, const json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	int rc;
+
+	if (v && !text)
+		return nomem();
+	if (text && strlen(text) > 60)
+		strcpy(text + 57, "...");
+	rc = kd_buf_puts(out, text ? text : "(absent)");
+	free(text);
+	return rc;
+}
+
 int kd_diff_field_describe(kd_buf *out, const kd_diff_field *f)
 {
-	int rc = kd_buf_printf(out, "%s %s by %s", f->path, kd_diff_change_name(f->kind),
-			       f->manager);
+	int rc = 0;
+
+	/* the live side lives elsewhere (a Helm release record): no line of
+	 * the live object shows it, so the values are said here */
+	if (!f->live_path && f->kind != KD_DIFF_REMOVED) {
+		if ((rc = kd_buf_printf(out, "%s: ", f->path)) == 0 &&
+		    (rc = describe_value(out, f->desired)) == 0 &&
+		    (rc = kd_buf_puts(out, " -> ")) == 0)
+			rc = describe_value(out, f->live);
+		if (rc == 0)
+			rc = kd_buf_printf(out, " %s by %s", kd_diff_change_name(f->kind), f->manager);
+	} else {
+		rc = kd_buf_printf(out, "%s %s by %s", f->path, kd_diff_change_name(f->kind),
+				   f->manager);
+	}
 
 	if (rc == 0 && (f->operation || f->time))
 		rc = kd_buf_printf(out, " (%s%s%s)", f->operation ? f->operation : "?",

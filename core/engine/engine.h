@@ -81,6 +81,16 @@ typedef struct kd_resource {
 	char *uid;               /* live uid, or NULL */
 	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
 	bool hpa_managed;        /* an HPA scales it (replicas ignored) */
+	/* Helm (DESIGN §5): "NAMESPACE/NAME" of the Helm release the object
+	 * belongs to, or NULL.  On a chart's object (helm_chart) the release
+	 * whose record's manifest holds it, or whose Helm annotations name it;
+	 * on a HelmRelease (or an Argo CD Application with a Helm source) the
+	 * release it describes, whose record's chart version and values are
+	 * compared with Git: the last helm_fields fields of its diff are
+	 * those, and their live side is the record, not the live object. */
+	char *helm_release;
+	bool helm_chart;
+	size_t helm_fields;
 } kd_resource;
 
 typedef struct kd_app_state {

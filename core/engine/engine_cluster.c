@@ -74,6 +74,7 @@ void eng_cluster_reset(eng_cluster *cl)
 	if (cl->probe)
 		kd_kube_cancel(cl->probe);
 	cl->disc = cl->probe = NULL;
+	eng_helm_reset(cl);
 	kinds_free(cl);
 	kd_kube_conn_free(cl->conn);
 	cl->conn = NULL;
@@ -273,11 +274,36 @@ void eng_cluster_start_watches(eng_cluster *cl)
 			start_watch(&cl->kinds[i], cl->kinds[i].rv);
 }
 
+static bool kinds_cover_desired(eng_cluster *cl);
+
+/* Helm release records listed again at a Git fetch: an upgrade (a new
+ * deployed revision) changes the desired objects. */
+static void records_resynced(eng_cluster *cl)
+{
+	if (cl->phase != PHASE_READY || !eng_helm_records_changed(cl))
+		return;
+	if (eng_helm_expand(cl) < 0) {
+		eng_cluster_fail(cl, "%s", kd_error_last());
+		return;
+	}
+	if (kinds_cover_desired(cl))
+		mark_dirty(cl);
+	else
+		eng_cluster_start(cl);   /* the new revision uses kinds not listed yet */
+}
+
 /* Lists the kinds that are not watched again (extra objects of kinds no
- * desired object has are found this way, at each Git fetch). */
+ * desired object has are found this way, at each Git fetch), and the Helm
+ * release records. */
 void eng_cluster_resync(eng_cluster *cl)
 {
 	size_t i;
+
+	if (cl->phase == PHASE_READY && !cl->rlists_pending &&
+	    eng_helm_fetch(cl, records_resynced) < 0) {
+		eng_cluster_fail(cl, "%s", kd_error_last());
+		return;
+	}
 
 	for (i = 0; cl->phase == PHASE_READY && i < cl->nkinds; i++) {
 		eng_kind *k = &cl->kinds[i];
@@ -398,23 +424,14 @@ cleanup:
 	return rc;
 }
 
-static void on_discovered(void *ctx, const kd_kube_result *res)
+/* Lists every kind the desired objects use, and the common ones. */
+static void list_kinds(eng_cluster *cl)
 {
-	eng_cluster *cl = ctx;
 	size_t i, j;
 	json_t *o;
 	char group[256];
 	int rc = 0;
 
-	cl->disc = NULL;
-	if (res->error) {
-		eng_cluster_fail(cl, "%s", res->message);
-		return;
-	}
-	if (!(cl->kind_of = json_object())) {
-		eng_cluster_fail(cl, "out of memory");
-		return;
-	}
 	for (i = 0; i < cl->napps && rc == 0; i++)
 		json_array_foreach(cl->apps[i].desired, j, o) {
 			kd_api_group(group, sizeof(group), kd_json_str(o, "apiVersion"));
@@ -447,6 +464,37 @@ static void on_discovered(void *ctx, const kd_kube_result *res)
 	}
 	if (cl->nkinds == 0)
 		listed_all(cl);
+}
+
+/* The Helm release records are in: the releases' objects join the
+ * desired ones before their kinds are listed. */
+static void records_listed(eng_cluster *cl)
+{
+	if (eng_helm_expand(cl) < 0) {
+		eng_cluster_fail(cl, "%s", kd_error_last());
+		return;
+	}
+	list_kinds(cl);
+}
+
+static void on_discovered(void *ctx, const kd_kube_result *res)
+{
+	eng_cluster *cl = ctx;
+	int n;
+
+	cl->disc = NULL;
+	if (res->error) {
+		eng_cluster_fail(cl, "%s", res->message);
+		return;
+	}
+	if (!(cl->kind_of = json_object())) {
+		eng_cluster_fail(cl, "out of memory");
+		return;
+	}
+	if ((n = eng_helm_fetch(cl, records_listed)) < 0)
+		eng_cluster_fail(cl, "%s", kd_error_last());
+	else if (n == 0)
+		list_kinds(cl);
 }
 
 void eng_cluster_start(eng_cluster *cl)
@@ -506,7 +554,7 @@ static bool kinds_cover_desired(eng_cluster *cl)
 bool eng_cluster_rerender(eng_cluster *cl)
 {
 	if (cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
-	    !kinds_cover_desired(cl))
+	    !eng_helm_rerender(cl) || !kinds_cover_desired(cl))
 		return false;
 	/* the live objects are current: a new diff against them is enough */
 	mark_dirty(cl);

@@ -27,6 +27,7 @@ void eng_apps_free(eng_cluster *cl)
 	size_t i;
 
 	for (i = 0; i < cl->napps; i++) {
+		eng_helm_app_free(&cl->apps[i]);
 		json_decref(cl->apps[i].desired);
 		json_decref(cl->apps[i].provenance);
 		free(cl->apps[i].error);

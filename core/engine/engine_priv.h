@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "diff/diff.h"
 #include "kube/kube.h"
+#include "render/render.h"
 #include "source/source.h"
 
 typedef struct eng_cluster eng_cluster;
@@ -35,6 +36,18 @@ typedef struct eng_kind {
 	kd_kube_watch *watch;
 } eng_kind;
 
+/* One Helm release an app's Git objects describe (engine_helm.c). */
+typedef struct eng_release {
+	size_t index;             /* the HelmRelease / Application in eng_app.desired */
+	kd_helm_release git;      /* its name, namespaces, Git's chart and values */
+	char *key;                /* "namespace/name" */
+	size_t first, count;      /* its chart's objects: desired[first, first + count) */
+	char *reason;             /* why nothing is known of it (no deployed record,
+				   * unreadable), or NULL */
+	kd_diff_result *behind;   /* Git against the deployed record, or NULL */
+	char *summary;            /* "revision 3 of chart edge-router 1.4.2" */
+} eng_release;
+
 /* One app as rendered for one cluster. */
 typedef struct eng_app {
 	const kd_app *app;
@@ -43,7 +56,22 @@ typedef struct eng_app {
 	char *error;              /* why it did not render, or NULL */
 	char *path;               /* the app path expanded for this cluster */
 	json_t *intentional;      /* object: key -> true for cluster-layer objects, or NULL */
+	/* Helm (engine_helm.c): when the app's objects describe Helm
+	 * releases, `desired` is a new array, Git's objects followed by the
+	 * objects of the releases' deployed records, and `git` holds the
+	 * rendered array; NULL otherwise. */
+	json_t *git;
+	eng_release *releases;
+	size_t nreleases;
 } eng_app;
+
+/* One list of Helm release records (engine_helm.c). */
+typedef struct eng_record_list {
+	eng_cluster *cl;
+	char *namespace;          /* a storage namespace */
+	const char *resource;     /* "secrets" or "configmaps" */
+	kd_kube_call *call;
+} eng_record_list;
 
 /* A cached diff: reused while neither side changed (same json_t). */
 typedef struct eng_diff {
@@ -95,6 +123,15 @@ struct eng_cluster {
 	bool queued;               /* waits for a reconcile slot */
 	bool ever_failed;
 	time_t synced_at;
+	/* Helm release records (engine_helm.c): storage namespace ->
+	 * {"items": [Secrets and ConfigMaps], "error": why a list failed} */
+	json_t *records;
+	json_t *records_next;     /* the same, being listed */
+	char *records_mark;       /* the records' names and versions last expanded */
+	eng_record_list *rlists;  /* lists in flight */
+	size_t nrlists;
+	int rlists_pending;
+	void (*records_done)(eng_cluster *cl);
 };
 
 struct kd_engine {
@@ -163,5 +200,31 @@ int eng_add_unmanaged(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);
 void eng_diffs_free(eng_cluster *cl);
+/* A deep copy a published state can own. */
+kd_diff_result *eng_diff_copy(const kd_diff_result *src);
+
+/* engine_helm.c: Helm releases as desired state (DESIGN §5).  Their records
+ * are listed after discovery (one list of Secrets and one of ConfigMaps
+ * labelled owner=helm,status=deployed per storage namespace), and the
+ * releases' objects join the desired objects of the app that holds them. */
+/* Lists the records the cluster's releases need; `done` runs when every
+ * list has answered.  Returns how many lists started (0: no release). */
+int eng_helm_fetch(eng_cluster *cl, void (*done)(eng_cluster *cl));
+/* Rebuilds every app's desired objects from Git's and the records. */
+int eng_helm_expand(eng_cluster *cl);
+/* After a new render: expands from the records at hand; false when they
+ * do not cover every storage namespace (a full reconcile is needed). */
+bool eng_helm_rerender(eng_cluster *cl);
+/* The records' names and versions changed since the last expansion. */
+bool eng_helm_records_changed(eng_cluster *cl);
+void eng_helm_reset(eng_cluster *cl);      /* cancels lists, drops records */
+void eng_helm_app_free(eng_app *ea);
+/* Marks a published app's resources (parallel to ea->desired) with their
+ * releases and adds each release's comparison with Git to its HelmRelease. */
+int eng_helm_state(eng_cluster *cl, const eng_app *ea, kd_app_state *app);
+/* The app whose Helm release a live object is annotated as part of, or -1
+ * (none), or -2 (a release whose objects are unknown: never an extra);
+ * *release gets the release's "namespace/name" (borrowed). */
+long eng_helm_owner(const eng_cluster *cl, const json_t *obj, const char **release);
 
 #endif

@@ -111,7 +111,7 @@ static char *dup_or_null(const char *s, bool *fail)
 }
 
 /* A copy for a published state, which owns (and frees) its results. */
-static kd_diff_result *diff_copy(const kd_diff_result *src)
+kd_diff_result *eng_diff_copy(const kd_diff_result *src)
 {
 	kd_diff_result *r = calloc(1, sizeof(*r));
 	bool fail = false;
@@ -340,7 +340,7 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 			continue;
 		}
 		r->status = KD_STATUS_DRIFTED;
-		if (!(r->diff = diff_copy(res))) {
+		if (!(r->diff = eng_diff_copy(res))) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
 		}
@@ -377,25 +377,32 @@ static int add_extras(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 
 	json_object_foreach(cl->live, key, o) {
 		char *scratch = NULL;
-		const char *owner;
+		const char *owner, *release = NULL;
 		const json_t *meta = kd_json_obj(o, "metadata");
+		long helm;
 
 		if (json_object_get(seen, key) ||
 		    json_array_size(kd_json_arr(meta, "ownerReferences")) > 0)
 			continue;   /* desired, or made by a controller: not a prune candidate */
-		owner = kd_engine_tracked_app(o, mode, &scratch);
-		for (i = 0; owner && i < cl->napps; i++) {
+		/* Helm's own annotations say which release an object is part of */
+		if ((helm = eng_helm_owner(cl, o, &release)) == -2)
+			continue;
+		owner = helm >= 0 ? NULL : kd_engine_tracked_app(o, mode, &scratch);
+		for (i = 0; (owner || helm >= 0) && i < cl->napps; i++) {
 			kd_resource *r;
 
-			if (cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
+			if (helm >= 0 ? (size_t)helm != i :
+			    cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
 				continue;
 			r = add_resource(&st->apps[i], o, key_namespaced(key));
 			if (!r || set_live(r, o, !cl->e->opts.statuses_only ||
-					   cl->e->opts.provenance) < 0) {
+					   cl->e->opts.provenance) < 0 ||
+			    (release && !(r->helm_release = strdup(release)))) {
 				free(scratch);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}
 			r->status = KD_STATUS_EXTRA;
+			r->helm_chart = release != NULL;
 			break;
 		}
 		free(scratch);
@@ -442,6 +449,8 @@ int eng_publish(eng_cluster *cl)
 			app->reason = strdup(ea->error);
 		else
 			rc = add_desired(&b, app, ea, seen, hpas);
+		if (rc == 0 && !ea->error && ea->nreleases)
+			rc = eng_helm_state(cl, ea, app);
 	}
 	if (rc == 0 && !cl->reason)
 		rc = add_extras(cl, st, seen);

@@ -109,6 +109,7 @@ static void resource_clear(kd_resource *r)
 	json_decref(r->live);
 	free(r->uid);
 	free(r->resource_version);
+	free(r->helm_release);
 }
 
 static void app_clear(kd_app_state *app)

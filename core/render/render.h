@@ -4,9 +4,10 @@
  * kustomize (a native kustomize v5), flux (postBuild substitution and the
  * walk of Flux Kustomization objects) or appset (Argo CD ApplicationSets as
  * app generators).  Leaves never call the dispatcher back; the dispatcher
- * hands them what they need.
+ * hands them what they need.  helm reads Helm's release records, which the
+ * engine lists from clusters.
  *
- * Never prints.  Depends on base, data, source and fleet.
+ * Never prints.  Depends on base, data, source, diff and fleet.
  */
 
 #ifndef KD_RENDER_H
@@ -15,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "diff/diff.h"
 #include "fleet/fleet.h"
 #include "source/source.h"
 #include "base/base.h"
@@ -295,6 +297,123 @@ int kd_appset_render(json_t **out, kd_source *src, const kd_fleet *fleet,
 
 /* Renders one generated Application (an element of kd_appset_generate). */
 int kd_appset_render_one(json_t **out, kd_source *src, const json_t *gen);
+
+/*
+ * helm — Helm releases as desired state (DESIGN §5).
+ *
+ * kdrift never templates a chart.  A Flux HelmRelease
+ * (helm.toolkit.fluxcd.io v2, v2beta2, v2beta1) or an Argo CD Application
+ * whose source is a Helm chart stands for the objects of the release Helm
+ * keeps in the cluster: the manifest of the deployed revision's release
+ * record.  This module knows the formats and the rules; the engine lists
+ * the records and puts the pieces together.
+ *
+ *  - Records.  The secrets driver keeps revision N of release NAME in the
+ *    Secret sh.helm.release.v1.NAME.vN of the storage namespace, type
+ *    helm.sh/release.v1, labels owner=helm, name=NAME, status (deployed,
+ *    superseded, failed, ...) and version=N.  Its data.release holds the
+ *    text Helm encodes (base64 of the gzip of the release JSON) as the
+ *    Secret's bytes, so the API shows it base64 encoded once more.  The
+ *    configmaps driver keeps the same name and labels on a ConfigMap whose
+ *    data.release is that text itself.  A text without gzip's magic bytes
+ *    is read as plain JSON, as Helm reads records written before
+ *    compression.
+ *  - Names, by Flux's rules: spec.releaseName, else
+ *    [spec.targetNamespace-]metadata.name, shortened when longer than 53
+ *    characters to its first 40, '-' and the first 12 hex digits of its
+ *    SHA-256; the release namespace is spec.targetNamespace, else the
+ *    HelmRelease's; records live in spec.storageNamespace, else the
+ *    HelmRelease's namespace.  An Argo CD Application's release is
+ *    spec.source.helm.releaseName, else the Application's name, in
+ *    spec.destination.namespace (also its storage namespace).
+ *  - Git against the record: the chart Git names (a plain chart name),
+ *    its version (an exact version or a semver constraint, as Flux's
+ *    source-controller reads it) and the inline values against the
+ *    record's chart.metadata and config.
+ *
+ * Never prints, never calls a cluster.
+ */
+
+/* Decoded releases larger than this are refused (KD_ELIMIT). */
+#define KD_HELM_MAX_RELEASE ((size_t)64 << 20)
+
+/* What Git says about one Helm release. */
+typedef struct kd_helm_release {
+	char *name;               /* the release name */
+	char *namespace;          /* where its objects go */
+	char *storage_namespace;  /* where its records are kept */
+	char *chart;              /* the chart Git names (a plain name), or NULL */
+	char *version;            /* the version or constraint Git asks for, or NULL (any) */
+	json_t *values;           /* the inline values (an object), or NULL */
+	/* More values come from elsewhere (Flux valuesFrom, Argo CD valueFiles
+	 * and parameters): keys only the record has are not drift. */
+	bool values_from;
+	/* Some of them from Secrets: the record's values are shown masked. */
+	bool secret_values;
+	/* Where each lives in the Git object (JSON pointers). */
+	char *chart_path, *version_path, *values_path;
+} kd_helm_release;
+
+/* Reads a Git object: 1 with *out filled when it is a HelmRelease or an
+ * Argo CD Application with a Helm source, 0 when it is neither (*out
+ * zeroed), KD_EINVAL when it is one but lacks what names its release. */
+int kd_helm_release_of(kd_helm_release *out, const json_t *obj);
+void kd_helm_release_clear(kd_helm_release *r);
+
+/* Flux helm-controller's shortening of release names (see above). */
+int kd_helm_short_name(char **out, const char *name);
+
+/* Decodes the text a driver keeps (base64 of gzip of JSON, or base64 of
+ * JSON) into *out, the release as a new object. */
+int kd_helm_release_decode(json_t **out, const char *text, size_t len);
+
+/* Decodes a release record, a Secret (data.release base64 as the API
+ * serves Secret bytes) or a ConfigMap, into *out: a new object holding the
+ * release's name, namespace, version, info (status, first_deployed,
+ * last_deployed, description), chart.metadata, config and manifest (the
+ * chart's templates and files are left out).  Errors name the record. */
+int kd_helm_record_decode(json_t **out, const json_t *record);
+
+/* Among records (an array of Secrets and ConfigMaps, as listed), the
+ * deployed one of release `name` with the highest version (a Secret before
+ * a ConfigMap of the same version); NULL when there is none. */
+const json_t *kd_helm_record_find(const json_t *records, const char *name);
+
+/* Says whether a kind is namespaced (discovery knows better than the
+ * built-in table for custom resources). */
+typedef bool (*kd_helm_namespaced_fn)(void *ctx, const char *api_version,
+				      const char *kind);
+
+/* The objects of a decoded release's manifest, in manifest order, each
+ * put into `namespace` when it has none and its kind is namespaced
+ * (namespaced may be NULL: the built-in table, unknown kinds namespaced).
+ * A `kind: List` gives its items.  Errors name the release. */
+int kd_helm_manifest_objects(json_t **out, const json_t *release,
+			     const char *namespace,
+			     kd_helm_namespaced_fn namespaced, void *ctx);
+
+/*
+ * Git against a decoded release: *out holds a field per difference, at the
+ * Git object's paths (chart_path, version_path, values_path/KEY/...), the
+ * Git value as desired and the record's as live, attributed to manager
+ * "helm" at the revision's last_deployed time.  A map only one side has
+ * is reported leaf by leaf; null, {} and [] equal absent.  Keys only the
+ * record has are drift unless values_from.  status SYNCED with no fields
+ * when the release matches Git.
+ */
+int kd_helm_compare(kd_diff_result **out, const kd_helm_release *git,
+		    const json_t *release);
+
+/*
+ * Semantic versions as Flux reads a chart version: *out is true when
+ * `version` satisfies `constraint` (an exact version, "*", x-ranges like
+ * "4.x", comparisons "=", "!=", ">", ">=", "<", "<=", "~", "~>", "^",
+ * hyphen ranges "1.2 - 1.4", joined by "," or spaces (and) and "||" (or)).
+ * A pre-release version satisfies only comparators that name a
+ * pre-release.  KD_EINVAL naming the text when either does not parse.
+ */
+int kd_helm_version_matches(bool *out, const char *constraint,
+			    const char *version);
 
 /*
  * provenance — where every value of a rendered object was set (DESIGN §5).

@@ -169,14 +169,14 @@ check_eq "render --all exits 2 when an app fails" "2" "$?"
 check "render --all still prints the apps that work" grep -Eq '^prod +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +error$' "$tmp/all3.txt"
 check "render --all names the failure" grep -q 'prod/cycle: .*dependsOn cycle' "$tmp/all3.txt"
 
-# the demo fleet: 15 clusters x 4 apps, no error
+# the demo fleet: 15 clusters x 5 apps, no error
 demo=$tmp/demo
 cp -r "$KDRIFT_ROOT/tests/fixtures/demo-fleet" "$demo"
 (cd "$demo" && git init -q && git add -A && git commit -qm demo)
 if "$KDRIFT_BIN" render --repo "$demo" --all >"$tmp/demo.txt" 2>"$tmp/err"; then
-	check_eq "demo fleet: 15 rows of 4 counts" "15" \
-		"$(grep -Ec '^[a-z0-9-]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "$tmp/demo.txt")"
-	check "demo fleet: no error" grep -q '^15 clusters, 4 apps, [0-9]* objects, 0 failed$' "$tmp/demo.txt"
+	check_eq "demo fleet: 15 rows of 5 counts" "15" \
+		"$(grep -Ec '^[a-z0-9-]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "$tmp/demo.txt")"
+	check "demo fleet: no error" grep -q '^15 clusters, 5 apps, [0-9]* objects, 0 failed$' "$tmp/demo.txt"
 else
 	not_ok "render --all on the demo fleet" "$(cat "$tmp/demo.txt" "$tmp/err")"
 fi

@@ -466,8 +466,28 @@ static int resolve(ks_cluster *c, char **rest, size_t n, const char *group,
 	return 0;
 }
 
-/* kubectl auth can-i: the admin token may do everything, the read-only
- * token get, list and watch. */
+/* The rights of each user (ks_role in ks.h).  resource is the plural. */
+static bool role_allows(ks_role role, const char *verb, const char *group,
+			const char *resource, const char *ns)
+{
+	bool read = verb && (!strcmp(verb, "get") || !strcmp(verb, "list") || !strcmp(verb, "watch"));
+
+	switch (role) {
+	case KS_ROLE_READONLY:
+		return read;
+	case KS_ROLE_NORMAL:
+		if (read)
+			return true;
+		if (ns && !strcmp(ns, "kube-system"))
+			return false;
+		return !(verb && (!strcmp(verb, "delete") || !strcmp(verb, "deletecollection")) &&
+			 group && !*group && resource && !strcmp(resource, "namespaces"));
+	default:
+		return true;
+	}
+}
+
+/* kubectl auth can-i: answered by role_allows. */
 static void self_access_review(ks_request *r, ks_response *resp)
 {
 	json_t *body, *attrs;
@@ -489,8 +509,11 @@ static void self_access_review(ks_request *r, ks_response *resp)
 	if (!verb)
 		verb = json_string_value(json_object_get(json_object_get(json_object_get(body, "spec"),
 								      "nonResourceAttributes"), "verb"));
-	allowed = !r->readonly || (verb && (!strcmp(verb, "get") || !strcmp(verb, "list") ||
-					    !strcmp(verb, "watch")));
+	allowed = role_allows(r->role, verb, attrs ? json_string_value(json_object_get(attrs, "group")) : NULL,
+			      attrs ? json_string_value(json_object_get(attrs, "resource")) : NULL,
+			      attrs ? json_string_value(json_object_get(attrs, "namespace")) : NULL);
+	if (!attrs && r->role == KS_ROLE_READONLY)   /* non-resource URLs: reading only */
+		allowed = verb && !strcmp(verb, "get");
 	json_object_set_new(body, "apiVersion", json_string("authorization.k8s.io/v1"));
 	json_object_set_new(body, "kind", json_string("SelfSubjectAccessReview"));
 	json_object_set_new(body, "status", allowed ? json_pack("{s:b}", "allowed", 1) :
@@ -504,7 +527,7 @@ static void resource(ks_cluster *c, ks_request *r, char **rest, size_t n,
 {
 	ks_target t;
 	bool watch = false;
-	const char *wq = ks_query(r, "watch");
+	const char *wq = ks_query(r, "watch"), *verb;
 
 	if (resolve(c, rest, n, group, ver, &t, &watch) < 0) {
 		ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
@@ -534,25 +557,30 @@ static void resource(ks_cluster *c, ks_request *r, char **rest, size_t n,
 			list(c, r, &t, resp);
 		return;
 	}
-	if (r->readonly) {
-		char res[160], msg[512];
-		const char *verb = !strcmp(r->method, "POST") ? "create" :
-				   !strcmp(r->method, "PUT") ? "update" :
-				   !strcmp(r->method, "PATCH") ? "patch" :
-				   !strcmp(r->method, "DELETE") ? (t.name ? "delete" : "deletecollection") : "access";
+	verb = !strcmp(r->method, "POST") ? "create" :
+	       !strcmp(r->method, "PUT") ? "update" :
+	       !strcmp(r->method, "PATCH") ? "patch" :
+	       !strcmp(r->method, "DELETE") ? (t.name ? "delete" : "deletecollection") : "access";
+	/* A Namespace's own name is its namespace, for the rights. */
+	if (!role_allows(r->role, verb, t.type->group, t.type->plural,
+			 t.ns ? t.ns : (!*t.type->group && !strcmp(t.type->plural, "namespaces") ? t.name : NULL))) {
+		char res[160], msg[640], plural[160];
+
 		ks_resource_name(res, sizeof(res), t.type);
+		/* Kubernetes names a subresource "deployments/scale" */
+		snprintf(plural, sizeof(plural), "%s%s%s", t.type->plural, t.sub ? "/" : "", t.sub ? t.sub : "");
 		if (t.name && t.ns)
 			snprintf(msg, sizeof(msg), "%s \"%s\" is forbidden: User \"%s\" cannot %s resource \"%s\" in API group \"%s\" in the namespace \"%s\"",
-				 res, t.name, r->user, verb, t.type->plural, t.type->group, t.ns);
+				 res, t.name, r->user, verb, plural, t.type->group, t.ns);
 		else if (t.name)
 			snprintf(msg, sizeof(msg), "%s \"%s\" is forbidden: User \"%s\" cannot %s resource \"%s\" in API group \"%s\" at the cluster scope",
-				 res, t.name, r->user, verb, t.type->plural, t.type->group);
+				 res, t.name, r->user, verb, plural, t.type->group);
 		else if (t.ns)
 			snprintf(msg, sizeof(msg), "%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API group \"%s\" in the namespace \"%s\"",
-				 res, r->user, verb, t.type->plural, t.type->group, t.ns);
+				 res, r->user, verb, plural, t.type->group, t.ns);
 		else
 			snprintf(msg, sizeof(msg), "%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API group \"%s\" at the cluster scope",
-				 res, r->user, verb, t.type->plural, t.type->group);
+				 res, r->user, verb, plural, t.type->group);
 		ks_respond_status(resp, 403, "Forbidden", msg,
 				  json_pack("{s:s?, s:s, s:s}", "name", t.name, "group", t.type->group, "kind", t.type->plural));
 		return;

@@ -72,6 +72,7 @@ static void run_request(ks_cluster *c, const char *method, const char *path,
 	r.body = body ? body : "";
 	r.body_len = body ? strlen(body) : 0;
 	r.user = "kubesim-control";
+	r.role = KS_ROLE_CONTROL;
 	r.query_over = query;
 	r.header_over = ctype ? headers : headers + 2;
 	ks_api_handle(c, &r, &resp);

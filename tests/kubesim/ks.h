@@ -109,6 +109,7 @@ typedef struct ks_server {
 	int port;
 	char admin_token[65];
 	char readonly_token[65];
+	char breakglass_token[65];
 	size_t history;        /* events kept per cluster */
 	int bookmark_ms;
 	bool access_log;       /* one stderr line per request (--log) */
@@ -116,6 +117,21 @@ typedef struct ks_server {
 } ks_server;
 
 extern ks_server ks_srv;
+
+/*
+ * Who a request comes from, by its bearer token (ks_role_allows):
+ * the read-only user may get, list and watch; the normal user (the admin
+ * token, also the control API's) anything but the break-glass-only writes,
+ * which are deleting a Namespace and writing in kube-system; the break-glass
+ * user anything on a cluster's API, but not the control API.  Requests the
+ * control API makes itself are KS_ROLE_CONTROL: anything.
+ */
+typedef enum ks_role {
+	KS_ROLE_NORMAL = 0,
+	KS_ROLE_READONLY,
+	KS_ROLE_BREAKGLASS,
+	KS_ROLE_CONTROL,
+} ks_role;
 
 /* One HTTP request, as the handlers see it. */
 struct MHD_Response;
@@ -126,7 +142,7 @@ typedef struct ks_request {
 	size_t nsegs;
 	const char *body;
 	size_t body_len;
-	bool readonly;
+	ks_role role;
 	const char *user; /* for messages */
 	/* Requests made by the control API have no connection: their query
 	 * parameters and headers come from these NULL-terminated name/value

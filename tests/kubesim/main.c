@@ -276,11 +276,14 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 		return;
 	}
 	if (!strcmp(auth + 7, ks_srv.admin_token)) {
-		r->readonly = false;
+		r->role = KS_ROLE_NORMAL;
 		r->user = "kubesim-admin";
 	} else if (!strcmp(auth + 7, ks_srv.readonly_token)) {
-		r->readonly = true;
+		r->role = KS_ROLE_READONLY;
 		r->user = "kubesim-readonly";
+	} else if (!strcmp(auth + 7, ks_srv.breakglass_token)) {
+		r->role = KS_ROLE_BREAKGLASS;
+		r->user = "kubesim-breakglass";
 	} else {
 		ks_respond_status(resp, 401, "Unauthorized", "Unauthorized", NULL);
 		return;
@@ -291,7 +294,7 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 		return;
 	}
 	if (nsegs >= 1 && !strcmp(segs[0], "_kubesim")) {
-		if (r->readonly) {
+		if (r->role != KS_ROLE_NORMAL) {
 			ks_respond_status(resp, 403, "Forbidden", "the control API needs the admin token", NULL);
 		} else {
 			r->segs = segs + 1;
@@ -479,14 +482,16 @@ static int write_kubeconfig(const char *dir, const char *ca_pem)
 				  ks_srv.port, ks_srv.clusters[i]->name, kd_buf_cstr(&b64)) < 0)
 			goto cleanup;
 	if (kd_buf_printf(&b, "users:\n- name: kubesim-admin\n  user:\n    token: %s\n"
-			  "- name: kubesim-readonly\n  user:\n    token: %s\ncontexts:\n",
-			  ks_srv.admin_token, ks_srv.readonly_token) < 0)
+			  "- name: kubesim-readonly\n  user:\n    token: %s\n"
+			  "- name: kubesim-breakglass\n  user:\n    token: %s\ncontexts:\n",
+			  ks_srv.admin_token, ks_srv.readonly_token, ks_srv.breakglass_token) < 0)
 		goto cleanup;
 	for (i = 0; i < ks_srv.nclusters; i++) {
 		const char *nm = ks_srv.clusters[i]->name;
 		if (kd_buf_printf(&b, "- name: %s\n  context:\n    cluster: %s\n    user: kubesim-admin\n    namespace: default\n"
-				  "- name: %s-readonly\n  context:\n    cluster: %s\n    user: kubesim-readonly\n    namespace: default\n",
-				  nm, nm, nm, nm) < 0)
+				  "- name: %s-readonly\n  context:\n    cluster: %s\n    user: kubesim-readonly\n    namespace: default\n"
+				  "- name: %s-breakglass\n  context:\n    cluster: %s\n    user: kubesim-breakglass\n    namespace: default\n",
+				  nm, nm, nm, nm, nm, nm) < 0)
 			goto cleanup;
 	}
 	if (kd_buf_printf(&b, "current-context: %s\n", ks_srv.clusters[0]->name) < 0 ||
@@ -646,6 +651,7 @@ int main(int argc, char **argv)
 	}
 	ks_random_hex(ks_srv.admin_token, 24);
 	ks_random_hex(ks_srv.readonly_token, 24);
+	ks_random_hex(ks_srv.breakglass_token, 24);
 	seed_namespaces();
 
 	memset(&sa, 0, sizeof(sa));

@@ -14,8 +14,17 @@
 #   - the NetworkPolicy allow-ingress deleted in ap-south-prod-1;
 #   - a debug shell (a Deployment of one busybox pod) left running in dev-2's
 #     platform-services namespace;
+#   - the ingress app is a Helm release (a Flux HelmRelease of the edge-router
+#     chart, tests/fixtures/demo-charts, installed here as Helm installs it):
+#     us-west-prod-2's upgrade to chart 2.3.1 failed, so its release is still
+#     at 2.3.0, behind Git; in eu-west-prod-2 someone raised the proxy body
+#     size in the chart's ConfigMap by hand;
 #
-# and keeps injecting one more drift every 20 s while the UI is open.
+# and keeps injecting one more drift every 20 s while the UI is open.  The
+# kubeconfig kubesim writes has, per cluster NAME, the contexts NAME (the
+# normal user kdrift reverts with), NAME-readonly and NAME-breakglass (the
+# break-glass user, which alone may delete a Namespace or write in
+# kube-system), so break-glass works as in a real fleet.
 # kubesim stops when the UI exits.  Without a terminal (CI) it prints
 # `kdrift check` instead of opening the UI.
 #
@@ -47,9 +56,9 @@ repo=$work/fleet
 cp -r "$root/tests/fixtures/demo-fleet" "$repo"
 git -C "$repo" init -q -b main
 git -C "$repo" -c user.name="Platform Team" -c user.email=platform@example.com add -A
-git -C "$repo" -c user.name="Platform Team" -c user.email=platform@example.com commit -qm "fleet: 15 clusters, 4 apps"
+git -C "$repo" -c user.name="Platform Team" -c user.email=platform@example.com commit -qm "fleet: 15 clusters, 5 apps"
 clusters=$(awk '/^clusters:/{f=1; next} /^[a-z]/{f=0} f && /- name:/{print $3}' "$repo/kdrift.yaml")
-apps="platform-services service-mesh monitoring network-policies"
+apps="platform-services service-mesh monitoring network-policies ingress"
 say "fleet repository at $repo ($(echo "$clusters" | wc -w) clusters)"
 
 "$kubesim" --port 0 --state-dir "$work/ks" --clusters "$(echo $clusters | tr ' ' ,)" \
@@ -92,10 +101,40 @@ EOF
 	crd security.istio.io PeerAuthentication peerauthentications v1beta1
 	crd monitoring.coreos.com ServiceMonitor servicemonitors v1
 	crd monitoring.coreos.com PrometheusRule prometheusrules v1
-	for ns in platform-services mesh-system monitoring; do
+	crd helm.toolkit.fluxcd.io HelmRelease helmreleases v2
+	crd source.toolkit.fluxcd.io HelmRepository helmrepositories v1
+	for ns in platform-services mesh-system monitoring ingress; do
 		printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$ns"
 	done
 } >"$work/base.yaml"
+
+# The ingress app's chart, installed the way Helm does: the objects of each
+# chart version (written by field manager helm, with Helm's release
+# annotations), and the release records of revision 1 (2.3.0) and 2 (2.3.1).
+helm_record() { python3 "$root/tests/tools/helm_record.py" "$@"; }
+charts=$root/tests/fixtures/demo-charts
+for v in 2.3.0 2.3.1; do
+	sed "s/@VERSION@/$v/g" "$charts/edge-router.yaml" >"$work/edge-router-$v.yaml"
+	helm_record objects --name edge-router --namespace ingress --manifest "$work/edge-router-$v.yaml" \
+		>"$work/edge-router-objects-$v.json"
+done
+release() {  # VERSION REVISION STATUS TIME
+	helm_record record --name edge-router --namespace ingress --chart edge-router --version "$1" \
+		--values "$charts/edge-router.values.yaml" --manifest "$work/edge-router-$1.yaml" \
+		--revision "$2" --status "$3" --time "$4"
+}
+release 2.3.0 1 superseded 2026-11-02T08:15:00Z >"$work/edge-router-v1-superseded.json"
+release 2.3.0 1 deployed 2026-11-02T08:15:00Z >"$work/edge-router-v1-deployed.json"
+release 2.3.1 2 deployed 2026-11-20T14:02:00Z >"$work/edge-router-v2-deployed.json"
+release 2.3.1 2 failed 2026-11-20T14:02:00Z >"$work/edge-router-v2-failed.json"
+helm_install() {  # CLUSTER: revision 2 everywhere, but us-west-prod-2's upgrade failed
+	local c=$1 v=2.3.1 r1=superseded r2=deployed
+	[ "$c" = us-west-prod-2 ] && v=2.3.0 r1=deployed r2=failed
+	K --context "$c" apply --server-side --force-conflicts --field-manager=helm \
+		-f "$work/edge-router-objects-$v.json" >/dev/null 2>>"$work/$c.err" &&
+	K --context "$c" apply --server-side --field-manager=helm -f "$work/edge-router-v1-$r1.json" \
+		-f "$work/edge-router-v2-$r2.json" >/dev/null 2>>"$work/$c.err"
+}
 
 K() { kubectl --cache-dir "$work/kcache" --request-timeout=30s "$@"; }
 deploy() {
@@ -108,8 +147,9 @@ deploy() {
 		K --context "$c" apply --server-side --force-conflicts --validate=false --field-manager=argocd-controller \
 			-f "$work/$c-$a.yaml" >/dev/null 2>>"$work/$c.err" || return 1
 	done
+	helm_install "$c"
 }
-say "deploying 4 apps to every cluster from Git (kdrift render | kubectl apply)"
+say "deploying 5 apps to every cluster from Git (kdrift render | kubectl apply; the ingress chart as Helm would)"
 pids=()
 for c in $clusters; do
 	deploy "$c" &
@@ -142,6 +182,7 @@ scale us-east-prod-3 platform-services auth 6
 set_image us-east-prod-1 mesh-system meshd discovery registry.example.com/mesh/meshd:1.21.1 helm
 set_image us-east-prod-1 mesh-system ingress-gateway proxy registry.example.com/mesh/proxyv2:1.21.1 helm
 cm_set staging-us-east platform-services feature-flags debug true
+cm_set eu-west-prod-2 ingress edge-router-config proxy-body-size 64m
 mutate ap-south-prod-1 '{"action":"delete","manager":"kubectl","apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","namespace":"platform-services","name":"allow-ingress"}'
 # (a Deployment around the debug pod: the engine lists workloads, not bare Pods)
 mutate dev-2 '{"action":"create","manager":"kubectl-create","object":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"debug-shell","namespace":"platform-services","labels":{"kdrift.dev/app":"platform-services","run":"debug-shell"}},"spec":{"replicas":1,"selector":{"matchLabels":{"run":"debug-shell"}},"template":{"metadata":{"labels":{"run":"debug-shell"}},"spec":{"containers":[{"name":"shell","image":"busybox:1.36","command":["sleep","infinity"]}]}}}}}'
@@ -166,7 +207,8 @@ inject_forever >/dev/null 2>&1 &
 injector_pid=$!
 
 if [ -t 0 ] && [ -t 1 ]; then
-	say "opening the UI: ] jumps to the next drift, d opens a diff, ? lists the keys, Q quits"
+	say "opening the UI: ] jumps to the next drift, d opens its diff, ? lists the keys, q quits"
+	say "break-glass (B) uses each cluster's NAME-breakglass context, a user of its own"
 	sleep 1
 	"$kdrift" ui --repo "$repo"
 else

@@ -24,8 +24,9 @@ if ! ks_start "$T/ks" --clusters alpha,beta,delta; then
 	tap_done
 	exit 1
 fi
-# gamma is closed; every cluster has a break-glass context (the same admin
-# user here: kubesim has one writing credential).
+# gamma is closed; every cluster has a break-glass context (kubesim's own
+# NAME-breakglass contexts come first in $KUBECONFIG and win; these name the
+# admin user, which may make the changes this suite makes too).
 {
 	ks_closed_kubeconfig
 	for c in alpha beta delta; do

@@ -180,6 +180,38 @@ static int load_fleet(kd_fleet **fleet, bg_args *a)
 	return KD_EXIT_OK;
 }
 
+/* The credential before anything else: a session nobody could use is
+ * refused; clusters without one are named (on stderr, 80 columns). */
+static int check_credentials(const kd_fleet *fleet, const bg_args *a)
+{
+	kd_kubeconfig *kc = NULL;
+	json_t *missing = NULL;
+	kd_buf text = KD_BUF_INIT;
+	int rc = KD_EXIT_ERROR;
+
+	if (kd_kubeconfig_load(&kc, a->eopts.kubeconfig) < 0 ||
+	    kd_breakglass_missing(&missing, fleet, kc) < 0 ||
+	    kd_breakglass_missing_text(&text, missing, fleet->nclusters, 80, 4) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	if (fleet->nclusters > 0 && json_array_size(missing) == fleet->nclusters) {
+		fputs("kdrift: breakglass: ", stderr);
+		kd_cli_print_text(stderr, kd_buf_cstr(&text));
+		fputs("kdrift: breakglass: nothing was started; add the contexts or change "
+		      "breakGlass.context\n", stderr);
+		goto cleanup;
+	}
+	if (text.len)
+		kd_cli_print_text(stderr, kd_buf_cstr(&text));
+	rc = KD_EXIT_OK;
+cleanup:
+	kd_buf_free(&text);
+	json_decref(missing);
+	kd_kubeconfig_free(kc);
+	return rc;
+}
+
 static int bg_start(bg_args *a)
 {
 	kd_breakglass_opts bo = { 0 };
@@ -189,13 +221,19 @@ static int bg_start(bg_args *a)
 	long dur = 0;
 	int rc;
 
-	if (!a->reason || !*a->reason)
-		return kd_cli_usage_error(CMD, "start needs --reason: say why manual changes are needed");
-	if (a->duration && kd_duration_parse_seconds(&dur, a->duration, 0) < 0)
-		return kd_cli_usage_error(CMD, "--duration: %s", kd_error_last());
 	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		return rc;
 	bo.audit_key_file = kd_audit_key_file_pick(fleet->audit_key_file);
+	if ((rc = check_credentials(fleet, a)) != KD_EXIT_OK)
+		goto cleanup;
+	if (!a->reason || !*a->reason) {
+		rc = kd_cli_usage_error(CMD, "start needs --reason: say why manual changes are needed");
+		goto cleanup;
+	}
+	if (a->duration && kd_duration_parse_seconds(&dur, a->duration, 0) < 0) {
+		rc = kd_cli_usage_error(CMD, "--duration: %s", kd_error_last());
+		goto cleanup;
+	}
 	if (kd_breakglass_start(&s, &open, &bo, a->reason, a->ticket, dur,
 				fleet->breakglass_max_seconds, kd_time_now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
@@ -330,6 +368,14 @@ cleanup:
 	return rc;
 }
 
+static kd_breakglass_kind change_kind(const char *op)
+{
+	return strcmp(op, "scale") == 0 ? KD_BREAKGLASS_SCALE :
+	       strcmp(op, "set-image") == 0 ? KD_BREAKGLASS_SET_IMAGE :
+	       strcmp(op, "restart") == 0 ? KD_BREAKGLASS_RESTART :
+	       strcmp(op, "delete") == 0 ? KD_BREAKGLASS_DELETE : KD_BREAKGLASS_EDIT;
+}
+
 static int plan_change(kd_breakglass_change **ch, const char *op, const char *cluster,
 		       const json_t *live, int nargs, char **args)
 {
@@ -419,6 +465,11 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		goto cleanup;
 	}
 	if (kd_act_get(&live, act, api, kind, obj.namespace, obj.name) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	/* The credential's rights before the editor opens. */
+	if (kd_act_breakglass_check(act, change_kind(op), live) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}

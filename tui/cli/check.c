@@ -74,12 +74,13 @@ static json_t *cluster_json(const kd_cluster_state *st, bool unmanaged)
 		for (j = 0; j < a->nresources; j++) {
 			const kd_resource *r = &a->resources[j];
 
-			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
+			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:b}",
 				"apiVersion", r->api_version, "kind", r->kind,
 				"namespace", r->namespace, "name", r->name,
 				"status", kd_status_name(r->status), "intentional", r->intentional,
 				"hpaManaged", r->hpa_managed, "reason", str_or_null(r->reason),
-				"diffs", diff_json(r->diff)));
+				"diffs", diff_json(r->diff),
+				"helmRelease", str_or_null(r->helm_release), "helmChart", r->helm_chart));
 		}
 		json_array_append_new(apps, json_pack("{s:s, s:s, s:o, s:o, s:o}",
 			"name", a->name, "status", kd_status_name(a->status),
@@ -167,6 +168,11 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 	if (r->reason) {
 		kd_buf_puts(b, ": ");
 		kd_cli_sanitize(b, r->reason);
+	}
+	if (r->helm_chart) {
+		kd_buf_puts(b, "  [Helm release ");
+		kd_cli_sanitize(b, r->helm_release);
+		kd_buf_puts(b, "]");
 	}
 	kd_buf_puts(b, "\n");
 	for (i = 0; r->diff && i < r->diff->nfields; i++) {

@@ -3,7 +3,10 @@
  * duration), the changes (edit in $EDITOR, scale, set image, restart,
  * delete: each planned here, shown as a patch, confirmed, applied on the
  * worker with the break-glass credential), and leaving it, which lists
- * every object changed for follow-up.  The banner is banner.c.
+ * every object changed for follow-up.  The break-glass credential is
+ * checked before anything is asked: entering the mode is refused when no
+ * cluster has one (the dialog names the clusters that lack one), a change
+ * when its cluster lacks one.  The banner is banner.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -143,24 +146,87 @@ static session_job *session_new(kd_ui *ui, bool end)
 	return s;
 }
 
+/* The clusters without a break-glass credential (kd_breakglass_missing),
+ * read before the operator is asked anything.  *nclusters gets the
+ * fleet's count.  NULL, with the reason in the status line, when the
+ * kubeconfig cannot be read. */
+static json_t *missing_credentials(kd_ui *ui, size_t *nclusters)
+{
+	kd_fleet *fleet = kd_store_fleet(ui->store);
+	kd_kubeconfig *kc = NULL;
+	json_t *missing = NULL;
+
+	*nclusters = fleet ? fleet->nclusters : 0;
+	if (kd_kubeconfig_load(&kc, ui->kubeconfig) < 0 ||
+	    kd_breakglass_missing(&missing, fleet, kc) < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s", kd_error_last());
+	kd_kubeconfig_free(kc);
+	kd_fleet_free(fleet);
+	return missing;
+}
+
+/* The break-glass context cluster lacks, or NULL when it has one. */
+static const char *missing_context(const json_t *missing, const char *cluster)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(missing, i, m)
+		if (strcmp(json_string_value(json_object_get(m, "cluster")), cluster) == 0)
+			return json_string_value(json_object_get(m, "context"));
+	return NULL;
+}
+
+/* The cluster's credential, checked before replicas, an image, the editor
+ * or the typed cluster name are asked for; false, said, when it lacks one. */
+static bool has_credential(kd_ui *ui, kd_action a, const char *cluster)
+{
+	size_t nclusters;
+	json_t *missing = missing_credentials(ui, &nclusters);
+	const char *ctx = missing ? missing_context(missing, cluster) : NULL;
+	bool ok = missing && !ctx;
+
+	if (ctx)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: kubeconfig has no break-glass context %s",
+			      kd_action_name(a), ctx);
+	json_decref(missing);
+	return ok;
+}
+
 static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
 	kd_buf max = KD_BUF_INIT;
 	kd_fleet *fleet;
+	json_t *missing;
+	size_t nclusters;
 
 	if (ui->act->session) {
 		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
 		return;
 	}
-	if (!(s = session_new(ui, false)))
+	/* The credential first: no reason, ticket or duration is asked for a
+	 * mode nobody could use. */
+	if (!(missing = missing_credentials(ui, &nclusters)))
 		return;
+	if (nclusters > 0 && json_array_size(missing) == nclusters) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: kubeconfig has no break-glass context (such as %s)",
+			      json_string_value(json_object_get(json_array_get(missing, 0), "context")));
+		json_decref(missing);
+		return;
+	}
+	if (!(s = session_new(ui, false))) {
+		json_decref(missing);
+		return;
+	}
 	fleet = kd_store_fleet(ui->store);
 	s->max_s = fleet->breakglass_max_seconds;
 	kd_fleet_free(fleet);
-	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
+	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free))) {
+		json_decref(missing);
 		return;
+	}
 	kd_duration_format(&max, (int64_t)s->max_s * 1000, KD_DURATION_SPAN);
 	kd_buf_printf(&d->body,
 		      "Break-glass changes (edit, scale, set image, restart, delete) use each cluster's\n"
@@ -171,6 +237,12 @@ static void bg_start(kd_ui *ui)
 		      "maximum (%s).\n",
 		      kd_buf_cstr(&max));
 	kd_buf_free(&max);
+	if (json_array_size(missing) > 0) {
+		kd_buf_putc(&d->body, '\n');
+		kd_breakglass_missing_text(&d->body, missing, nclusters,
+					   ui->cols > 84 ? 80 : (size_t)(ui->cols > 44 ? ui->cols - 4 : 40), 3);
+	}
+	json_decref(missing);
 	if (kd_dialog_input_add(d, "reason", true, NULL) < 0 ||
 	    kd_dialog_input_add(d, "ticket (optional)", false, NULL) < 0 ||
 	    kd_dialog_input_add(d, "duration", false, NULL) < 0) {
@@ -436,11 +508,101 @@ static void edit(kd_ui *ui, kd_target *t)
 	kd_target_free(t);
 }
 
+/* Asks for what the change needs (or plans it), once the credential may
+ * make it. */
+static void proceed(kd_ui *ui, kd_action a, kd_target *t)
+{
+	kd_breakglass_change *ch = NULL;
+	int rc;
+
+	switch (a) {
+	case KD_ACT_BG_SCALE:
+	case KD_ACT_BG_SET_IMAGE:
+		ask(ui, a, t);
+		return;
+	case KD_ACT_BG_EDIT:
+		edit(ui, t);
+		return;
+	case KD_ACT_BG_RESTART:
+		rc = kd_breakglass_plan_restart(&ch, t->cluster, t->res->live, kd_audit_now_ms());
+		break;
+	default:
+		rc = kd_breakglass_plan_delete(&ch, t->cluster, t->res->live);
+		break;
+	}
+	if (rc < 0)
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a), kd_error_last());
+	else
+		change_confirm(ui, t, ch, a == KD_ACT_BG_RESTART ? "restart" : "delete");
+	kd_target_free(t);
+}
+
+/* The credential's rights, asked of the cluster on the worker
+ * (kd_act_breakglass_check) before anything is asked of the operator. */
+typedef struct check_job {
+	kd_job job;
+	kd_action a;
+	kd_target *t;
+	const char *kubeconfig;
+} check_job;
+
+static void check_free(kd_job *j)
+{
+	check_job *c = (check_job *)j;
+
+	kd_target_free(c->t);
+	kd_buf_free(&j->msg);
+	free(c);
+}
+
+static void check_run(kd_job *j)
+{
+	check_job *c = (check_job *)j;
+	kd_act *act = NULL;
+	kd_act_opts o;
+	kd_breakglass_kind kind = c->a == KD_ACT_BG_SCALE ? KD_BREAKGLASS_SCALE :
+				  c->a == KD_ACT_BG_SET_IMAGE ? KD_BREAKGLASS_SET_IMAGE :
+				  c->a == KD_ACT_BG_EDIT ? KD_BREAKGLASS_EDIT :
+				  c->a == KD_ACT_BG_RESTART ? KD_BREAKGLASS_RESTART : KD_BREAKGLASS_DELETE;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.kubeconfig = c->kubeconfig;
+	o.breakglass = true;
+	if ((rc = kd_act_open(&act, c->t->st->fleet, c->t->cluster, &o)) < 0 ||
+	    (rc = kd_act_breakglass_check(act, kind, c->t->res->live)) < 0)
+		kd_job_error(j, rc);
+	kd_act_close(act);
+}
+
+static void check_done(kd_ui *ui, kd_job *j)
+{
+	check_job *c = (check_job *)j;
+	kd_target *t = c->t;
+
+	if (j->rc < 0) {
+		const char *name = kd_action_name(c->a);
+
+		/* The status line keeps to what fits; the message log (L)
+		 * has the whole reason. */
+		if (strlen(name) + 2 + j->msg.len <= (size_t)(ui->cols > 0 ? ui->cols : 80)) {
+			kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", name, kd_buf_cstr(&j->msg));
+			return;
+		}
+		kd_store_log(ui->store, KD_LOG_ERROR, c->t->cluster, "%s", kd_buf_cstr(&j->msg));
+		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s: %s (L shows why)", name, c->t->cluster,
+			      strstr(kd_buf_cstr(&j->msg), "(Forbidden") ?
+			      "Forbidden to the break-glass credential" : "the break-glass credential failed");
+		return;
+	}
+	c->t = NULL;
+	proceed(ui, c->a, t);
+}
+
 void kd_uiact_breakglass(kd_ui *ui, kd_action a)
 {
 	kd_target *t = NULL;
-	kd_breakglass_change *ch = NULL;
-	int rc;
+	check_job *c;
 
 	if (a == KD_ACT_BREAK_GLASS) {
 		bg_start(ui);
@@ -464,24 +626,21 @@ void kd_uiact_breakglass(kd_ui *ui, kd_action a)
 		kd_target_free(t);
 		return;
 	}
-	switch (a) {
-	case KD_ACT_BG_SCALE:
-	case KD_ACT_BG_SET_IMAGE:
-		ask(ui, a, t);
+	if (!has_credential(ui, a, t->cluster)) {
+		kd_target_free(t);
 		return;
-	case KD_ACT_BG_EDIT:
-		edit(ui, t);
-		return;
-	case KD_ACT_BG_RESTART:
-		rc = kd_breakglass_plan_restart(&ch, t->cluster, t->res->live, kd_audit_now_ms());
-		break;
-	default:
-		rc = kd_breakglass_plan_delete(&ch, t->cluster, t->res->live);
-		break;
 	}
-	if (rc < 0)
-		kd_ui_message(ui, KD_LOG_ERROR, "%s: %s", kd_action_name(a), kd_error_last());
-	else
-		change_confirm(ui, t, ch, a == KD_ACT_BG_RESTART ? "restart" : "delete");
-	kd_target_free(t);
+	if (!(c = calloc(1, sizeof(*c)))) {
+		kd_target_free(t);
+		return;
+	}
+	c->job.what = "checking the break-glass credential";
+	c->job.run = check_run;
+	c->job.done = check_done;
+	c->job.free = check_free;
+	c->a = a;
+	c->t = t;
+	c->kubeconfig = ui->kubeconfig;
+	if (kd_worker_submit(ui, &c->job) < 0)   /* it freed the job */
+		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
 }

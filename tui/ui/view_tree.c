@@ -75,6 +75,13 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 	if (n->intentional)
 		x += kd_text_drawz(ui, y, x, width - right - x, kd_glyph(ui, " ◆", " *"),
 				   cursor ? base : ui->attr[KD_AREA_INTENTIONAL]);
+	/* a chart's object names the Helm release it comes from */
+	if (n->obj && n->obj->helm_chart && n->obj->helm_release) {
+		kd_buf_clear(&tail);
+		kd_buf_printf(&tail, "  helm %s", n->obj->helm_release);
+		x += kd_text_draw(ui, y, x, width - right - x, tail.data, tail.len,
+				  cursor ? base : ui->attr[KD_AREA_DIM]);
+	}
 	/* made by hand: how many, or who made it */
 	kd_buf_clear(&tail);
 	if (n->level == KD_LEVEL_UNMANAGED && st)

@@ -222,6 +222,83 @@ static void test_context_from_template(void **state)
 	kd_fleet_free(f);
 }
 
+/* Every line of text at most width columns (ASCII here). */
+static void assert_lines_fit(const char *text, size_t width)
+{
+	const char *p = text, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_true((size_t)(nl - p) <= width);
+		p = nl + 1;
+	}
+}
+
+static void test_missing_credentials(void **state)
+{
+	kd_fleet *f = NULL, *many = NULL;
+	kd_kubeconfig *kc = NULL;
+	json_t *missing = NULL;
+	kd_buf text = KD_BUF_INIT, yaml = KD_BUF_INIT;
+	int i;
+
+	(void)state;
+	assert_int_equal(kd_fleet_parse(&f, fleet_yaml, strlen(fleet_yaml), "kdrift.yaml"), 0);
+	assert_int_equal(kd_kubeconfig_parse(&kc, kubeconfig_yaml, strlen(kubeconfig_yaml),
+					     "kc", "."), 0);
+	assert_int_equal(kd_breakglass_missing(&missing, f, kc), 0);
+	assert_int_equal(json_array_size(missing), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(missing, 0), "cluster")), "dev");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(missing, 0), "context")),
+			    "dev-breakglass");
+	assert_int_equal(kd_breakglass_missing_text(&text, missing, f->nclusters, 80, 3), 0);
+	assert_non_null(strstr(kd_buf_cstr(&text), "'dev-breakglass') for 1 of 2"));
+	assert_non_null(strstr(kd_buf_cstr(&text), "clusters: dev\n"));
+	assert_lines_fit(kd_buf_cstr(&text), 80);
+	json_decref(missing);
+
+	/* Nobody has one: said as such; nothing to say when everyone has one. */
+	kd_buf_clear(&text);
+	assert_int_equal(kd_breakglass_missing(&missing, f, NULL), 0);
+	assert_int_equal(json_array_size(missing), 2);
+	assert_int_equal(kd_breakglass_missing_text(&text, missing, 2, 40, 3), 0);
+	assert_non_null(strstr(kd_buf_cstr(&text), "No cluster has a break-glass credential"));
+	assert_lines_fit(kd_buf_cstr(&text), 40);
+	json_decref(missing);
+	kd_buf_clear(&text);
+	missing = json_array();
+	assert_int_equal(kd_breakglass_missing_text(&text, missing, 2, 80, 3), 0);
+	assert_int_equal(text.len, 0);
+	json_decref(missing);
+
+	/* Forty clusters without one: three lines of 60 columns, the rest counted. */
+	kd_buf_puts(&yaml, "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters:\n");
+	kd_buf_puts(&yaml, "  - name: prod\n");
+	for (i = 0; i < 40; i++)
+		kd_buf_printf(&yaml, "  - name: cluster-%02d-eu-west\n", i);
+	assert_int_equal(kd_fleet_parse(&many, yaml.data, yaml.len, "kdrift.yaml"), 0);
+	assert_int_equal(kd_breakglass_missing(&missing, many, kc), 0);
+	assert_int_equal(json_array_size(missing), 40);
+	kd_buf_clear(&text);
+	assert_int_equal(kd_breakglass_missing_text(&text, missing, many->nclusters, 60, 3), 0);
+	assert_lines_fit(kd_buf_cstr(&text), 60);
+	assert_non_null(strstr(kd_buf_cstr(&text), "for 40 of 41 clusters"));
+	assert_non_null(strstr(kd_buf_cstr(&text), "more\n"));
+	{
+		size_t lines = 0;
+		for (const char *p = kd_buf_cstr(&text); *p; p++)
+			lines += *p == '\n';
+		assert_int_equal(lines, 3);
+	}
+	json_decref(missing);
+	kd_buf_free(&text);
+	kd_buf_free(&yaml);
+	kd_kubeconfig_free(kc);
+	kd_fleet_free(f);
+	kd_fleet_free(many);
+}
+
 static const char *deploy =
 	"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
 	"\"namespace\":\"shop\",\"uid\":\"u-1\",\"resourceVersion\":\"41\","
@@ -336,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_session_at_a_time_and_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_logs_and_lists_open_changes, setup, teardown),
 		cmocka_unit_test(test_context_from_template),
+		cmocka_unit_test(test_missing_credentials),
 		cmocka_unit_test(test_plan_edit),
 		cmocka_unit_test(test_plan_edit_secret_preview_masked),
 		cmocka_unit_test(test_plan_scale_image_restart_delete),

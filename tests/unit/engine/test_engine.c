@@ -5,8 +5,9 @@
  * (build/kubesim), the background thread following watch events: a change
  * by kubectl-edit, an extra object and a deletion each reach the store; a
  * new revision publishes its fleet and frees the old one with the last
- * snapshot that holds it.  Waits are bounded and follow the store's wake
- * fd, never elapsed time.
+ * snapshot that holds it; a Helm release installed later joins the desired
+ * objects.  Waits are bounded and follow the store's wake fd, never elapsed
+ * time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -604,6 +605,93 @@ static void test_new_revision(void **state)
 	kd_engine_free(e);
 }
 
+/* ---- Helm releases -------------------------------------------------------------- */
+
+static const kd_resource *res_kind(const kd_cluster_state *st, const char *kind,
+				   const char *name)
+{
+	return kd_app_state_resource(kd_cluster_state_app(st, "hr"), kind, "ingress", name);
+}
+
+static bool release_unknown(const kd_cluster_state *st)
+{
+	const kd_resource *r = res_kind(st, "HelmRelease", "edge");
+
+	return r && r->status == KD_STATUS_UNKNOWN && r->reason &&
+	       strstr(r->reason, "no deployed revision of Helm release edge in namespace ingress") &&
+	       r->helm_release && strcmp(r->helm_release, "ingress/edge") == 0 &&
+	       !res_kind(st, "Deployment", "edge-router");
+}
+
+static bool release_expanded(const kd_cluster_state *st)
+{
+	const kd_resource *hr = res_kind(st, "HelmRelease", "edge");
+	const kd_resource *d = res_kind(st, "Deployment", "edge-router");
+
+	return hr && hr->status == KD_STATUS_SYNCED && !hr->helm_chart &&
+	       d && d->status == KD_STATUS_MISSING && d->helm_chart &&
+	       strcmp(d->helm_release, "ingress/edge") == 0 && d->desired &&
+	       res_kind(st, "ConfigMap", "edge-router-config");
+}
+
+/* While the engine watches, a release installed later (its record appears)
+ * is found at the next Git fetch: its objects join the app's desired
+ * objects, of kinds the cluster did not watch before. */
+static void test_helm_release_watch(void **state)
+{
+	kd_engine_opts o = { 0 };
+	kd_engine *e = NULL;
+	kd_buf rec = KD_BUF_INIT, file = KD_BUF_INIT;
+	const char *root = getenv("KDRIFT_ROOT");
+	char path[160], repo[160];
+
+	(void)state;
+	make_dir("helm");
+	make_dir("helm/hr");
+	write_file("helm/kdrift.yaml", "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n"
+		   "clusters:\n  - {name: a}\napps:\n  - {name: hr, path: hr, namespace: ingress}\n");
+	write_file("helm/hr/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+		   "metadata: {name: edge}\nspec:\n  chart: {spec: {chart: edge-router, version: 1.4.x}}\n"
+		   "  values: {replicaCount: 2, controller: {logLevel: info, proxyBodySize: 8m},"
+		   " service: {type: ClusterIP}}\n");
+	control("objects?manager=gitops",
+		"{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"ingress\"}}");
+	control("objects?manager=gitops",
+		"{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+		"\"metadata\":{\"name\":\"helmreleases.helm.toolkit.fluxcd.io\"},\"spec\":{"
+		"\"group\":\"helm.toolkit.fluxcd.io\",\"scope\":\"Namespaced\",\"names\":{"
+		"\"kind\":\"HelmRelease\",\"plural\":\"helmreleases\",\"singular\":\"helmrelease\"},"
+		"\"versions\":[{\"name\":\"v2\",\"served\":true,\"storage\":true,\"schema\":"
+		"{\"openAPIV3Schema\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":true}}}]}}");
+	control("objects?manager=gitops",
+		"{\"apiVersion\":\"helm.toolkit.fluxcd.io/v2\",\"kind\":\"HelmRelease\",\"metadata\":"
+		"{\"name\":\"edge\",\"namespace\":\"ingress\"},\"spec\":{\"chart\":{\"spec\":"
+		"{\"chart\":\"edge-router\",\"version\":\"1.4.x\"}},\"values\":{\"replicaCount\":2,"
+		"\"controller\":{\"logLevel\":\"info\",\"proxyBodySize\":\"8m\"},\"service\":"
+		"{\"type\":\"ClusterIP\"}}}}");
+	snprintf(path, sizeof(path), "%s/ks/kubeconfig", tmp);
+	snprintf(repo, sizeof(repo), "%s/helm", tmp);
+	o.repo = repo;
+	o.worktree = true;
+	o.kubeconfig = path;
+	o.timeout_s = 10;
+	o.fetch_interval_s = 1;
+	assert_int_equal(kd_engine_new(&e, &o), 0);
+	assert_int_equal(kd_engine_start(e), 0);
+	assert_true(wait_for(kd_engine_store(e), release_unknown));
+
+	/* Helm installs revision 3 (its record only: the objects stay missing) */
+	assert_int_equal(kd_buf_printf(&file, "%s/tests/fixtures/helm/record-secret.json",
+				       root && *root ? root : "."), 0);
+	assert_int_equal(kd_buf_read_file(&rec, kd_buf_cstr(&file), 0), 0);
+	control("objects?manager=helm", kd_buf_cstr(&rec));
+	assert_true(wait_for(kd_engine_store(e), release_expanded));
+	kd_engine_stop(e);
+	kd_engine_free(e);
+	kd_buf_free(&rec);
+	kd_buf_free(&file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest helpers[] = {
@@ -618,6 +706,7 @@ int main(void)
 	const struct CMUnitTest sim[] = {
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_new_revision),
+		cmocka_unit_test(test_helm_release_watch),
 	};
 	int rc = 0;
 
