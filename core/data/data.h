@@ -190,6 +190,12 @@ int kd_patch_merge(json_t **out, const json_t *target, const json_t *patch);
  * KD_EINVAL; the message names the operation's index and path. */
 int kd_patch_json(json_t **out, const json_t *target, const json_t *ops);
 
+/* RFC 6902 as kustomize (evanphx/json-patch v4) applies it: `replace` of
+ * a missing object member adds it, array indices may be negative (from
+ * the end) and carry a sign or leading zeros, and a path's first segment
+ * is skipped even when it is not empty.  Codes as kd_patch_json. */
+int kd_patch_json6902(json_t **out, const json_t *target, const json_t *ops);
+
 /* Computes an RFC 7386 merge patch that turns `from` into `to`: members
  * missing from `to` become null, objects are diffed member by member, any
  * other change (arrays included) carries the new value whole.  Two equal

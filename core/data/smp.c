@@ -853,6 +853,33 @@ fail:
 	return rc;
 }
 
+/* kustomize's merge walks every mapping of the object (and the elements of
+ * lists it merges by key) and writes back only what has a value, so null
+ * members disappear wherever the walk goes, whether the patch touched them
+ * or not.  Lists it replaces whole are not walked. */
+static void drop_nulls(json_t *v, const smp_type *type)
+{
+	const char *key;
+	json_t *m;
+	void *tmp;
+	size_t i;
+
+	if (!json_is_object(v))
+		return;
+	json_object_foreach_safe(v, tmp, key, m) {
+		const smp_field *f = kd_smp_field(type, key);
+
+		if (json_is_null(m)) {
+			json_object_del(v, key);
+		} else if (json_is_object(m)) {
+			drop_nulls(m, f ? f->type : NULL);
+		} else if (json_is_array(m) && f && f->list == L_KEYED) {
+			for (i = 0; i < json_array_size(m); i++)
+				drop_nulls(json_array_get(m, i), f->type);
+		}
+	}
+}
+
 /* merge_any takes ownership of dest only through merge_map/merge_list; a
  * scalar patch drops it. */
 static int merge_root(json_t **out, const json_t *target, const json_t *patch,
@@ -871,6 +898,7 @@ int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 	smp_ctx ctx = { mode, NULL };
 	const json_t *typed = target;
 	const smp_type *type;
+	int rc;
 
 	*out = NULL;
 	if (!json_is_object(patch))
@@ -881,5 +909,8 @@ int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		typed = patch;
 	type = kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
 			 json_string_value(json_object_get(typed, "kind")));
-	return merge_root(out, target, patch, type, &ctx);
+	rc = merge_root(out, target, patch, type, &ctx);
+	if (rc == 0 && mode == KD_SMP_KUSTOMIZE)
+		drop_nulls(*out, type);
+	return rc;
 }

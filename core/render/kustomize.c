@@ -28,16 +28,16 @@ static const char *const kfile_names[] = {
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
 	"generators", "transformers", "validators", "openapi",
-	"crds", "vars", "configurations", "buildMetadata",
-	"inventory", NULL,
+	"crds", "buildMetadata", NULL,
 };
 
 static const char *const known_fields[] = {
 	"apiVersion", "kind", "metadata", "resources", "bases", "components",
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
-	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
+	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", "sortOptions", "replacements", NULL,
+	"generatorOptions", "replicas", "sortOptions", "replacements",
+	"configurations", "vars", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -225,18 +225,18 @@ cleanup:
 
 /* ---- accumulation ----------------------------------------------------- */
 
-/* Ids already taken, kept in a hash (a JSON object keyed by
- * "group/kind/namespace/name") so accumulation stays linear. */
+/* Ids already taken, kept in a hash (a JSON object keyed by apiVersion,
+ * kind, namespace as kustomize compares it, and name) so accumulation
+ * stays linear. */
 static int seen_add(json_t *seen, const json_t *obj)
 {
 	kd_buf key = KD_BUF_INIT;
-	char group[256];
 	int rc;
 
 	if (!seen)
 		return 0;
-	kd_kz_group_of(group, sizeof(group), kd_kz_api_version(obj));
-	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", group, kd_kz_kind(obj), kd_kz_ns(obj),
+	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", kd_kz_api_version(obj), kd_kz_kind(obj),
+			  kd_kz_effective_ns(kd_kz_api_version(obj), kd_kz_kind(obj), kd_kz_ns(obj)),
 			  kd_kz_name(obj) ? kd_kz_name(obj) : "") < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (json_object_get(seen, kd_buf_cstr(&key)))
@@ -283,7 +283,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			rc = kd_kz_wrap(f, ptr, rc);
 			goto cleanup;
 		}
-		rc = kd_kz_list_add(l, json_incref(d), kd_kz_name(d));
+		rc = kd_kz_list_add(l, json_incref(d));
 		if (rc == 0 && c->trace)
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
@@ -306,35 +306,21 @@ static bool is_remote(const char *s)
 	       strncmp(s, "bitbucket.org/", 14) == 0;
 }
 
-/* Appends src's resources to dst, refusing ids already in seen (NULL: no
- * check); empties src. */
+/* Appends src's resources (and its configuration and vars) to dst,
+ * refusing ids already in seen (NULL: no check); empties src. */
 static int absorb(kd_kz_list *dst, kd_kz_list *src, json_t *seen, const kd_kz_file *f,
 		  const char *ptr)
 {
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	for (i = 0; i < src->n; i++) {
 		rc = seen_add(seen, src->v[i].obj);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
 	}
-	for (i = 0; i < src->n; i++) {
-		if (dst->n == dst->cap) {
-			size_t cap = dst->cap ? dst->cap * 2 : 16;
-			kd_kz_res *v = realloc(dst->v, cap * sizeof(*v));
-
-			if (!v)
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			dst->v = v;
-			dst->cap = cap;
-		}
-		dst->v[dst->n++] = src->v[i];
-	}
-	free(src->v);
-	src->v = NULL;
-	src->n = src->cap = 0;
-	return rc;
+	rc = kd_kz_list_absorb(dst, src);
+	return rc < 0 && rc != KD_ENOMEM ? kd_kz_wrap(f, ptr, rc) : rc;
 }
 
 static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
@@ -382,8 +368,9 @@ static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			break;
 		}
 		if (t == KD_SOURCE_DIR) {
-			kd_kz_list sub = { NULL, 0, 0 };
+			kd_kz_list sub;
 
+			memset(&sub, 0, sizeof(sub));
 			rc = build_dir(c, path, &sub, false, f, ptr);
 			if (rc == 0)
 				rc = absorb(l, &sub, seen, f, ptr);
@@ -428,7 +415,6 @@ static int add_components(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		free(path);
 		if (rc < 0)
 			return rc;
-		kd_kz_mark_level(l);
 	}
 	return 0;
 }
@@ -451,6 +437,10 @@ static int str_field(const char **out, const kd_kz_file *f, const char *key)
 static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
 					  "fields", NULL };
 
+/* kustomize's order of builtin transformers: strategic merge patches,
+ * patches, namespace, prefix, suffix, labels (each `labels` entry, then
+ * commonLabels), annotations, JSON 6902 patches, replicas, images,
+ * replacements. */
 static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -466,13 +456,9 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		return rc;
 	if ((rc = kd_kz_patches(c, f, l)) < 0)
 		return rc;
-	if (ns && (rc = kd_kz_namespace(f, l, ns)) < 0)
+	if (ns && ns[0] && (rc = kd_kz_namespace(f, l, ns)) < 0)
 		return rc;
 	if ((prefix || suffix) && (rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0)
-		return rc;
-	if (json_object_get(f->doc, "commonLabels") &&
-	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
-			    "/commonLabels")) < 0)
 		return rc;
 	labels = json_object_get(f->doc, "labels");
 	if (labels && !json_is_array(labels))
@@ -480,23 +466,20 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	for (i = 0; i < json_array_size(labels); i++) {
 		json_t *e = json_array_get(labels, i);
 		char ptr[64];
-		bool sel, tmpl;
 
 		snprintf(ptr, sizeof(ptr), "/labels/%zu", i);
 		if (!json_is_object(e))
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
-		if (json_object_get(e, "fields"))
-			return kd_error_set(KD_EUNSUPPORTED,
-					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
-					    f->path, kd_kz_line(f, ptr));
 		if ((rc = kd_kz_check_keys(f, ptr, e, label_keys)) < 0)
 			return rc;
-		sel = kd_kz_true(json_object_get(e, "includeSelectors"));
-		tmpl = sel || kd_kz_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
-		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
+		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), e, ptr)) < 0)
 			return rc;
 	}
+	if (json_object_get(f->doc, "commonLabels") &&
+	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), NULL,
+			       "/commonLabels")) < 0)
+		return rc;
 	if (json_object_get(f->doc, "commonAnnotations") &&
 	    (rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0)
 		return rc;
@@ -508,7 +491,58 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
 		return rc;
+	if (json_object_get(f->doc, "imageTags") &&
+	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "imageTags"))) < 0)
+		return rc;
 	return kd_kz_replacements(c, f, l);
+}
+
+/* The kustomization's transformer configuration: kustomize's defaults and
+ * the field specs of its `configurations` files, merged into what the
+ * build gathered so far. */
+static int load_configurations(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+{
+	json_t *list = json_object_get(f->doc, "configurations");
+	kd_kz_tconfig tc;
+	size_t i;
+	int rc = 0;
+
+	memset(&tc, 0, sizeof(tc));
+	kd_kz_tconfig_defaults(&tc);
+	if (list && !json_is_array(list))
+		return kd_kz_fail(f, "/configurations", KD_EINVAL, "'configurations' must be a list");
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		const char *rel = json_string_value(json_array_get(list, i));
+		kd_buf data = KD_BUF_INIT;
+		json_t *doc = NULL;
+		char *path = NULL;
+		char ptr[64];
+
+		snprintf(ptr, sizeof(ptr), "/configurations/%zu", i);
+		if (!rel) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'configurations' entries must be strings");
+			break;
+		}
+		if (is_remote(rel)) {
+			rc = kd_error_set(KD_EUNSUPPORTED,
+					  "unsupported kustomize feature 'remote configuration %s' (%s:%d)",
+					  rel, f->path, kd_kz_line(f, ptr));
+			break;
+		}
+		rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
+		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
+						       path, NULL)) < 0)
+			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = kd_kz_tconfig_read(&tc, doc, path)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		json_decref(doc);
+		free(path);
+		kd_buf_free(&data);
+	}
+	if (rc == 0 && (rc = kd_kz_tconfig_merge(&l->tc, &tc)) < 0 && rc != KD_ENOMEM)
+		rc = kd_kz_wrap(f, "/configurations", rc);
+	kd_kz_tconfig_free(&tc);
+	return rc;
 }
 
 /* Lays the caller's settings over the top kustomization (see
@@ -616,13 +650,14 @@ static int read_sort_options(kd_kz_ctx *c, const kd_kz_file *f)
 static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool component,
 		     const kd_kz_file *from, const char *from_ptr)
 {
-	kd_kz_list own = { NULL, 0, 0 };
+	kd_kz_list own;
 	kd_kz_list *l = component ? acc : &own;
 	kd_kz_file f;
 	char **stack;
 	size_t i;
 	int rc;
 
+	memset(&own, 0, sizeof(own));
 	for (i = 0; i < c->depth; i++)
 		if (strcmp(c->stack[i], dir) == 0)
 			return kd_kz_fail(from, from_ptr, KD_EINVAL,
@@ -645,7 +680,9 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 			     "'%s' is a Kustomization, not a Component", dir[0] ? dir : ".");
 		goto cleanup;
 	}
-	if (!component && f.component) {
+	/* A Component is built directly only as the top of a build, where it
+	 * behaves as a Kustomization listing it under components would. */
+	if (!component && f.component && c->depth > 1) {
 		rc = kd_kz_fail(from, from_ptr, KD_EINVAL,
 			     "'%s' is a Component; list it under 'components'",
 			     dir[0] ? dir : ".");
@@ -655,24 +692,22 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 		goto cleanup;
 	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
 		goto cleanup;
-	kd_kz_mark_level(l);
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
-	    (rc = add_resources(c, &f, l, "bases")) < 0)
+	    (rc = add_resources(c, &f, l, "bases")) < 0 ||
+	    (rc = load_configurations(c, &f, l)) < 0)
 		goto cleanup;
-	/* Names from other kustomizations are final there: references to them
-	 * are rewritten from here on. */
-	kd_kz_mark_level(l);
 	/* kustomize generates before it applies components, so a component
 	 * can merge into this kustomization's generated ConfigMaps.  Traced
-	 * builds credit each change to the level (or component) making it. */
+	 * builds credit each change to the level (or component) making it.
+	 * Name references are rewritten once, when the whole build is done. */
 	if ((rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = kd_kz_generators(c, &f, l)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
-	    (rc = kd_kz_fix_references(l)) < 0 ||
-	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0)
+	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
+	    (rc = kd_kz_vars_merge(&f, l)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, NULL, from, from_ptr);
@@ -682,6 +717,23 @@ cleanup:
 pop:
 	c->depth--;
 	return rc;
+}
+
+/* Resources annotated config.kubernetes.io/local-config (any value but
+ * "false") configure the build and are not part of its output. */
+static void drop_local(kd_kz_list *l)
+{
+	size_t i = 0;
+
+	while (i < l->n) {
+		json_t *ann = json_object_get(json_object_get(l->v[i].obj, "metadata"), "annotations");
+		json_t *v = json_object_get(ann, "config.kubernetes.io/local-config");
+
+		if (v && !(json_is_string(v) && strcmp(json_string_value(v), "false") == 0))
+			kd_kz_list_remove(l, i);
+		else
+			i++;
+	}
 }
 
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
@@ -703,26 +755,30 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 {
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
 		     overrides, origins != NULL };
-	kd_kz_list acc = { NULL, 0, 0 };
+	kd_kz_list acc;
 	char *root = NULL;
 	int rc;
 
 	*out = NULL;
 	if (origins)
 		*origins = NULL;
+	memset(&acc, 0, sizeof(acc));
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
-	/* kustomize names generated objects by their content only once the
-	 * whole build is done (transformers and replacements see the names
-	 * without hash); references follow. */
-	if (rc == 0) {
-		kd_kz_mark_level(&acc);
+	/* Once the whole build is done, kustomize names generated objects by
+	 * their content (transformers and replacements saw the names without
+	 * hash), rewrites the references to everything renamed, replaces
+	 * vars, and drops what is marked local-config. */
+	if (rc == 0)
 		rc = kd_kz_apply_hashes(&acc);
-	}
 	if (rc == 0)
 		rc = kd_kz_fix_references(&acc);
+	if (rc == 0)
+		rc = kd_kz_vars_resolve(&acc);
+	if (rc == 0)
+		drop_local(&acc);
 	if (rc == 0)
 		rc = kd_kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);

@@ -139,8 +139,9 @@ static bool field_ok(const compiled_target *t, int field, const char *value)
 	return !t->has[field] || regexec(&t->re[field], value ? value : "", 0, NULL, 0) == 0;
 }
 
-/* Names match the current name or the one the resource was loaded or
- * generated with. */
+/* kustomize's Select: names and namespaces match the original id or the
+ * current one (namespaces as kustomize compares them: "default" when
+ * none), the group, version and kind the current one. */
 static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 {
 	const json_t *obj = r->obj;
@@ -151,11 +152,11 @@ static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 
 	kd_kz_group_of(group, sizeof(group), av);
 	if (!field_ok(t, T_GROUP, group) || !field_ok(t, T_VERSION, slash ? slash + 1 : av) ||
-	    !field_ok(t, T_KIND, kd_kz_kind(obj)) || !field_ok(t, T_NAMESPACE, kd_kz_ns(obj)))
+	    !field_ok(t, T_KIND, kd_kz_kind(obj)))
 		return false;
-	if (!field_ok(t, T_NAME, kd_kz_name(obj)) &&
-	    !(r->base_name && field_ok(t, T_NAME, r->base_name)) &&
-	    !field_ok(t, T_NAME, r->orig_name))
+	if (!field_ok(t, T_NAMESPACE, kd_kz_org_ns(r)) && !field_ok(t, T_NAMESPACE, kd_kz_cur_ns(r)))
+		return false;
+	if (!field_ok(t, T_NAME, kd_kz_org_name(r)) && !field_ok(t, T_NAME, kd_kz_name(obj)))
 		return false;
 	if (t->has_labels && !kd_selector_matches(&t->labels, json_is_object(
 			json_object_get(meta, "labels")) ? json_object_get(meta, "labels") : NULL))
@@ -168,18 +169,21 @@ static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 
 /* ---- applying --------------------------------------------------------- */
 
-/* Applies one patch document to resource i; the resource may disappear
- * ($patch: delete), in which case *removed is set. */
-/* What a targeted strategic merge patch may change besides the body. */
+/* What a strategic merge patch may change besides the body, and whether
+ * a JSON patch records the resource's id first (the `patches` field does,
+ * `patchesJson6902` does not). */
 typedef struct patch_opts {
 	bool name;   /* allowNameChange */
 	bool kind;   /* allowKindChange */
+	bool store;  /* JSON patch: record the previous id */
 } patch_opts;
 
-static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted,
-		     const patch_opts *po, bool *removed, const kd_kz_file *f,
-		     const char *ptr)
+/* Applies one patch document to resource i; the resource may disappear
+ * ($patch: delete), in which case *removed is set. */
+static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, const patch_opts *po,
+		     bool *removed, const kd_kz_file *f, const char *ptr)
 {
+	kd_kz_res *r = &l->v[i];
 	json_t *out = NULL;
 	json_t *p = NULL;
 	int rc;
@@ -189,35 +193,36 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted
 		/* kustomize keeps its own annotations on every resource while it
 		 * works, so JSON patches always find metadata.annotations; the
 		 * empty map is dropped again at the end of the build. */
-		json_t *meta = json_object_get(l->v[i].obj, "metadata");
+		json_t *meta = json_object_get(r->obj, "metadata");
 
+		if (po->store && (rc = kd_kz_store_prev(r)) < 0)
+			return rc;
 		if (json_is_object(meta) && !json_is_object(json_object_get(meta, "annotations")) &&
 		    json_object_set_new(meta, "annotations", json_object()) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
-		rc = kd_patch_json(&out, l->v[i].obj, patch);
+		rc = kd_patch_json6902(&out, r->obj, patch);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
 	} else {
-		if (targeted) {
-			/* The target names the resource; the patch's own name
-			 * and kind must not rename it. */
-			json_t *meta;
+		/* The resource keeps its group, version and namespace, and its
+		 * name and kind unless the entry allows changing them. */
+		json_t *meta;
 
-			p = json_deep_copy(patch);
-			if (!p)
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			meta = json_object_get(p, "metadata");
-			if (!po->name) {
-				json_object_del(meta, "name");
-				json_object_del(meta, "namespace");
-			}
-			if (!po->kind) {
-				json_object_del(p, "apiVersion");
-				json_object_del(p, "kind");
-			}
-			patch = p;
+		p = json_deep_copy(patch);
+		if (!p)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		meta = json_object_get(p, "metadata");
+		json_object_del(p, "apiVersion");
+		json_object_del(meta, "namespace");
+		if (!po->name)
+			json_object_del(meta, "name");
+		if (!po->kind)
+			json_object_del(p, "kind");
+		if ((po->name || po->kind) && (rc = kd_kz_store_prev(r)) < 0) {
+			json_decref(p);
+			return rc;
 		}
-		rc = kd_smp_apply(&out, l->v[i].obj, patch, KD_SMP_KUSTOMIZE);
+		rc = kd_smp_apply(&out, r->obj, p, KD_SMP_KUSTOMIZE);
 		json_decref(p);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
@@ -227,8 +232,8 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted
 		*removed = true;
 		return 0;
 	}
-	json_decref(l->v[i].obj);
-	l->v[i].obj = out;
+	json_decref(r->obj);
+	r->obj = out;
 	return 0;
 }
 
@@ -244,7 +249,7 @@ static int apply_targeted(kd_kz_list *l, const json_t *target, const json_t *doc
 
 		if (target_matches(&t, &l->v[i]))
 			for (d = 0; d < json_array_size(docs) && !removed && rc == 0; d++)
-				rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
+				rc = apply_one(l, i, json_array_get(docs, d), po, &removed, f, ptr);
 		if (!removed)
 			i++;
 	}
@@ -252,56 +257,34 @@ static int apply_targeted(kd_kz_list *l, const json_t *target, const json_t *doc
 	return rc;
 }
 
-/* A strategic merge patch without target finds its resource by id. */
-static int apply_by_id(kd_kz_list *l, const json_t *patch, const kd_kz_file *f,
-		       const char *ptr)
+/* A strategic merge patch without target finds its resource by id: the
+ * one resource any of whose ids (current or previous) equals the patch's
+ * group, version, kind, name and namespace ("default" when none). */
+static int apply_by_id(kd_kz_list *l, const json_t *patch, const patch_opts *po,
+		       const kd_kz_file *f, const char *ptr)
 {
 	const char *kind = kd_kz_kind(patch);
 	const char *name = kd_kz_name(patch);
-	const char *ns = json_string_value(json_object_get(json_object_get(patch, "metadata"),
-							   "namespace"));
+	const char *av = kd_kz_api_version(patch);
+	const char *eff_ns = kd_kz_effective_ns(av, kind, kd_kz_ns(patch));
 	size_t i, hits = 0, at = 0;
+	bool removed;
 
 	if (!name || !kind[0])
 		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "a patch without target needs kind and metadata.name");
-	for (i = 0; i < l->n; i++) {
-		const kd_kz_res *r = &l->v[i];
-		const char *cur = kd_kz_name(r->obj);
-
-		/* kustomize compares the whole group/version/kind */
-		if (strcmp(kd_kz_kind(r->obj), kind) != 0 ||
-		    strcmp(kd_kz_api_version(r->obj), kd_kz_api_version(patch)) != 0)
-			continue;
-		if ((cur && strcmp(cur, name) == 0 && strcmp(kd_kz_ns(r->obj), ns ? ns : "") == 0) ||
-		    kd_kz_had_id(r, name, ns ? ns : "")) {
+	for (i = 0; i < l->n; i++)
+		if (kd_kz_has_id(&l->v[i], av, kind, name, eff_ns)) {
 			hits++;
 			at = i;
 		}
-	}
 	if (hits == 0)
 		return kd_kz_fail(f, ptr, KD_ENOTFOUND, "patch target %s '%s' not found", kind, name);
 	if (hits > 1)
 		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "patch target %s '%s' is ambiguous (%zu resources); give a namespace",
 			       kind, name, hits);
-	{
-		bool removed;
-		json_t *p = json_deep_copy(patch);
-		int rc;
-
-		if (!p)
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		/* The patch's name is the resource's name before generators
-		 * hashed it; keep the current one. */
-		if (kd_kz_name(l->v[at].obj))
-			kd_kz_set_str(json_object_get(p, "metadata"), "name", kd_kz_name(l->v[at].obj));
-		patch_opts none = { false, false };
-
-		rc = apply_one(l, at, p, false, &none, &removed, f, ptr);
-		json_decref(p);
-		return rc;
-	}
+	return apply_one(l, at, patch, po, &removed, f, ptr);
 }
 
 /* Parses patch text into an array of its non-empty documents. */
@@ -392,7 +375,7 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		json_t *target = json_object_get(e, "target");
 		json_t *options = json_object_get(e, "options");
 		patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
-				  kd_kz_true(json_object_get(options, "allowKindChange")) };
+				  kd_kz_true(json_object_get(options, "allowKindChange")), true };
 		json_t *docs = NULL;
 		char ptr[64];
 
@@ -416,7 +399,7 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			rc = apply_targeted(l, target, docs, &po, f, ptr);
 		else
 			for (d = 0; d < json_array_size(docs) && rc == 0; d++)
-				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
+				rc = apply_by_id(l, json_array_get(docs, d), &po, f, ptr);
 		json_decref(docs);
 	}
 	return rc;
@@ -434,6 +417,7 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		return kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
 			       "'patchesStrategicMerge' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		static const patch_opts none = { false, false, false };
 		const char *s = json_string_value(json_array_get(list, i));
 		json_t *docs = NULL;
 		bool inline_text;
@@ -450,7 +434,7 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			if (!json_is_object(json_array_get(docs, d)))
 				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
 			else
-				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
+				rc = apply_by_id(l, json_array_get(docs, d), &none, f, ptr);
 		}
 		json_decref(docs);
 	}
@@ -488,7 +472,7 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		if (!is_json6902(docs)) {
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
 		} else {
-			patch_opts none = { false, false };
+			static const patch_opts none = { false, false, false };
 
 			rc = apply_targeted(l, target, docs, &none, f, ptr);
 		}
