@@ -136,6 +136,21 @@ extern const kd_yaml_limits kd_yaml_default_limits;
 int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		  size_t len, const char *name, const kd_yaml_limits *limits);
 
+/* Flags of kd_yaml_parse_ex. */
+#define KD_YAML_LAST_KEY_WINS 1u  /* a repeated key replaces the earlier value
+				     (how kubectl reads a kustomization) */
+
+/*
+ * kd_yaml_parse with more: when `empty_nulls` is not NULL it receives a new
+ * array parallel to *out, for each document an object whose keys are the
+ * JSON pointers of the nulls written as nothing ("key:" rather than
+ * "key: null" or "key: ~"), or JSON null when it has none; kustomize's
+ * strategic merge drops those and keeps the others.
+ */
+int kd_yaml_parse_ex(json_t **out, json_t **positions, json_t **empty_nulls,
+		     const char *data, size_t len, const char *name,
+		     const kd_yaml_limits *limits, unsigned flags);
+
 /* Parses a stream that must hold exactly one document (an empty stream
  * gives JSON null). */
 int kd_yaml_parse_one(json_t **out, json_t **positions, const char *data,
@@ -278,6 +293,14 @@ typedef enum kd_smp_mode {
  */
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode);
+
+/* The same; in KD_SMP_KUSTOMIZE mode the target's null members whose JSON
+ * pointers are keys of `empty_nulls` (nulls written as nothing, see
+ * kd_yaml_parse_ex) are dropped wherever kustomize's merge walks: every
+ * mapping, and the elements of lists merged by key.  empty_nulls may be
+ * NULL. */
+int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
+		    kd_smp_mode mode, const json_t *empty_nulls);
 
 /* True when kinds of this apiVersion/kind have a built-in merge schema. */
 bool kd_smp_has_schema(const char *api_version, const char *kind);

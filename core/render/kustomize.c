@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -91,6 +92,38 @@ static int check_fields(const kd_kz_file *f)
 		if (!known)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "unknown field '%s' in kustomization", key);
 	}
+	return 0;
+}
+
+/* kubectl decodes a kustomization into Go structs, whose field names match
+ * in any case: "nameprefix" is namePrefix (the last of several spellings
+ * wins). */
+static int canonical_keys(kd_kz_file *f)
+{
+	const char *const *lists[] = { known_fields, unsupported_fields };
+	json_t *doc = json_object();
+	const char *key;
+	json_t *v;
+	size_t i, k;
+
+	if (!doc)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	json_object_foreach(f->doc, key, v) {
+		const char *canon = key;
+
+		for (k = 0; k < 2 && canon == key; k++)
+			for (i = 0; lists[k][i]; i++)
+				if (strcasecmp(lists[k][i], key) == 0) {
+					canon = lists[k][i];
+					break;
+				}
+		if (json_object_set(doc, canon, v) < 0) {
+			json_decref(doc);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
+	json_decref(f->doc);
+	f->doc = doc;
 	return 0;
 }
 
@@ -174,21 +207,20 @@ static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
 	rc = kd_source_read(&data, c->src, f->path);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_yaml_parse_one(&docs, &pos, data.data ? data.data : "", data.len,
-			       f->path, NULL);
+	/* kubectl reads a kustomization as go-yaml v2 does: a repeated key
+	 * replaces the earlier value, and only the first document counts. */
+	rc = kd_yaml_parse_ex(&docs, &pos, NULL, data.data ? data.data : "", data.len,
+			      f->path, NULL, KD_YAML_LAST_KEY_WINS);
 	if (rc < 0)
 		goto cleanup;
-	if (json_is_null(docs)) {
-		json_decref(docs);
-		docs = json_object();
-		if (!docs) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-			goto cleanup;
-		}
+	f->doc = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_object();
+	f->pos = json_array_size(pos) ? json_incref(json_array_get(pos, 0)) : json_object();
+	if (!f->doc || !f->pos) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
 	}
-	f->doc = docs;
-	docs = NULL;
-	f->pos = json_is_array(pos) ? json_incref(json_array_get(pos, 0)) : json_incref(pos);
+	if (json_is_object(f->doc) && (rc = canonical_keys(f)) < 0)
+		goto cleanup;
 	if (!json_is_object(f->doc)) {
 		rc = kd_kz_fail(f, "", KD_EINVAL, "a kustomization must be a mapping");
 		goto cleanup;
@@ -196,10 +228,21 @@ static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
 	kind = json_string_value(json_object_get(f->doc, "kind"));
 	if (kind && strcmp(kind, "Component") == 0)
 		f->component = true;
-	else if (kind && strcmp(kind, "Kustomization") != 0) {
+	else if (kind && kind[0] && strcmp(kind, "Kustomization") != 0) {
 		rc = kd_kz_fail(f, "/kind", KD_EINVAL,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
+	}
+	{
+		const char *av = json_string_value(json_object_get(f->doc, "apiVersion"));
+		const char *want = f->component ? "kustomize.config.k8s.io/v1alpha1"
+						: "kustomize.config.k8s.io/v1beta1";
+
+		if (av && av[0] && strcmp(av, want) != 0) {
+			rc = kd_kz_fail(f, "/apiVersion", KD_EINVAL, "apiVersion for %s should be %s",
+					f->component ? "Component" : "Kustomization", want);
+			goto cleanup;
+		}
 	}
 	/* A field left empty ("patches:") is absent, as kubectl reads it. */
 	{
@@ -256,7 +299,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL;
+	json_t *docs = NULL, *empties = NULL;
 	char *path = NULL;
 	size_t i;
 	int rc;
@@ -264,7 +307,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 	rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_kz_parse_docs(&docs, data.data ? data.data : "", data.len, path);
+	rc = kd_kz_parse_docs(&docs, &empties, data.data ? data.data : "", data.len, path);
 	if (rc < 0) {
 		rc = kd_kz_wrap(f, ptr, rc);
 		goto cleanup;
@@ -284,6 +327,8 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			goto cleanup;
 		}
 		rc = kd_kz_list_add(l, json_incref(d));
+		if (rc == 0 && json_is_object(json_array_get(empties, i)))
+			l->v[l->n - 1].empty_nulls = json_incref(json_array_get(empties, i));
 		if (rc == 0 && c->trace)
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
@@ -291,6 +336,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 	}
 cleanup:
 	json_decref(docs);
+	json_decref(empties);
 	free(path);
 	kd_buf_free(&data);
 	return rc;

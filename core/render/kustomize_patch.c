@@ -203,6 +203,10 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, const patch_o
 		rc = kd_patch_json6902(&out, r->obj, patch);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
+		/* kustomize patches the object as JSON, so every null it had is
+		 * written "null" from then on, and kept */
+		json_decref(r->empty_nulls);
+		r->empty_nulls = NULL;
 	} else {
 		/* The resource keeps its group, version and namespace, and its
 		 * name and kind unless the entry allows changing them. */
@@ -222,10 +226,12 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, const patch_o
 			json_decref(p);
 			return rc;
 		}
-		rc = kd_smp_apply(&out, r->obj, p, KD_SMP_KUSTOMIZE);
+		rc = kd_smp_apply_ex(&out, r->obj, p, KD_SMP_KUSTOMIZE, r->empty_nulls);
 		json_decref(p);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
+		json_decref(r->empty_nulls);
+		r->empty_nulls = NULL;
 	}
 	if (!out) {
 		kd_kz_list_remove(l, i);
@@ -393,13 +399,25 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
-		if (is_json6902(docs) && !target)
+		if (json_array_size(docs) == 0)
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch is empty (kubectl: it "
+					"illegally qualifies as both an SM and JSON patch)");
+		else if (is_json6902(docs) && !target)
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		else if (target)
 			rc = apply_targeted(l, target, docs, &po, f, ptr);
 		else
-			for (d = 0; d < json_array_size(docs) && rc == 0; d++)
+			for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
+				size_t before = l->n;
+
 				rc = apply_by_id(l, json_array_get(docs, d), &po, f, ptr);
+				/* kubectl crashes on any document after one that
+				 * deleted its resource */
+				if (rc == 0 && l->n < before && d + 1 < json_array_size(docs))
+					rc = kd_kz_fail(f, ptr, KD_EINVAL,
+							"a document after one that deletes its resource "
+							"(kubectl fails on this patch)");
+			}
 		json_decref(docs);
 	}
 	return rc;
@@ -408,7 +426,7 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patchesStrategicMerge");
-	size_t i, d;
+	size_t i, d, total = 0;
 	int rc = 0;
 
 	if (!list)
@@ -430,6 +448,7 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		rc = load_patch(&docs, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
 		if (rc < 0)
 			return rc;
+		total += json_array_size(docs);
 		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
 			if (!json_is_object(json_array_get(docs, d)))
 				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
@@ -438,6 +457,9 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		}
 		json_decref(docs);
 	}
+	if (rc == 0 && json_array_size(list) && total == 0)
+		rc = kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
+				"the patches appear to be empty");
 	return rc;
 }
 
@@ -469,7 +491,9 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		rc = load_patch(&docs, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
-		if (!is_json6902(docs)) {
+		if (is_json6902(docs) && json_array_size(json_array_get(docs, 0)) == 0) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch appears to be empty");
+		} else if (!is_json6902(docs)) {
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
 		} else {
 			static const patch_opts none = { false, false, false };

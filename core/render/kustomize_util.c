@@ -74,6 +74,7 @@ static void res_clear(kd_kz_res *r)
 	json_decref(r->prefixes);
 	json_decref(r->suffixes);
 	json_decref(r->refvars);
+	json_decref(r->empty_nulls);
 }
 
 void kd_kz_list_remove(kd_kz_list *l, size_t i)
@@ -347,22 +348,49 @@ int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 	return rc;
 }
 
-/* Parses a (multi-document) manifest file into a new array of objects,
- * expanding `kind: List`. */
-int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
+/* The pointers of `empty` below prefix, rebased to the root (a List's
+ * item).  NULL when there are none. */
+static json_t *rebase_empty(const json_t *empty, const char *prefix)
 {
-	json_t *docs = NULL, *res = json_array();
-	size_t i, j;
+	size_t n = strlen(prefix);
+	const char *key;
+	json_t *v, *out = NULL;
+
+	json_object_foreach((json_t *)empty, key, v) {
+		if (strncmp(key, prefix, n) != 0 || (key[n] != '/' && key[n] != '\0'))
+			continue;
+		if ((!out && !(out = json_object())) || json_object_set(out, key + n, v) < 0)
+			break;
+	}
+	return out;
+}
+
+/* Parses a (multi-document) manifest file into a new array of objects,
+ * expanding kustomize's lists: a document whose kind ends in "List" and
+ * that has `items` stands for them (an empty or null `items` for nothing);
+ * as kustomize does, they come after the file's other documents. */
+int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t len,
+		     const char *name)
+{
+	json_t *docs = NULL, *emp = NULL, *res = json_array(), *rese = json_array();
+	json_t *items_all = json_array(), *items_emp = json_array();
+	size_t i, j, n;
 	int rc;
 
 	*out = NULL;
-	if (!res)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = kd_yaml_parse(&docs, NULL, data, len, name, NULL);
+	if (empties)
+		*empties = NULL;
+	if (!res || !rese || !items_all || !items_emp) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = kd_yaml_parse_ex(&docs, NULL, empties ? &emp : NULL, data, len, name, NULL, 0);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
 		json_t *d = json_array_get(docs, i);
+		json_t *e = json_array_get(emp, i);
+		const char *kind = kd_kz_kind(d);
 
 		if (json_is_null(d))
 			continue;
@@ -370,26 +398,60 @@ int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *nam
 			rc = kd_error_set(KD_EINVAL, "%s: document %zu is not an object", name, i + 1);
 			goto cleanup;
 		}
-		if (strcmp(kd_kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
+		n = strlen(kind);
+		if (n >= 4 && strcmp(kind + n - 4, "List") == 0 && json_object_get(d, "items")) {
 			json_t *items = json_object_get(d, "items");
 
-			for (j = 0; j < json_array_size(items); j++)
-				if (json_array_append(res, json_array_get(items, j)) < 0) {
+			if (!json_is_array(items) && !json_is_null(items)) {
+				rc = kd_error_set(KD_EINVAL, "%s: expected a list in %s/items", name, kind);
+				goto cleanup;
+			}
+			for (j = 0; j < json_array_size(items); j++) {
+				char prefix[64];
+				json_t *ie;
+
+				snprintf(prefix, sizeof(prefix), "/items/%zu", j);
+				ie = rebase_empty(e, prefix);
+				if (json_array_append(items_all, json_array_get(items, j)) < 0 ||
+				    json_array_append_new(items_emp, ie ? ie : json_null()) < 0) {
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 					goto cleanup;
 				}
+			}
 			continue;
 		}
-		if (json_array_append(res, d) < 0) {
+		if (json_array_append(res, d) < 0 ||
+		    json_array_append(rese, e ? e : json_null()) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < json_array_size(items_all); i++) {
+		json_t *d = json_array_get(items_all, i);
+
+		if (!json_is_object(d)) {
+			rc = kd_error_set(KD_EINVAL, "%s: a list item is not an object", name);
+			goto cleanup;
+		}
+		if (json_array_append(res, d) < 0 ||
+		    json_array_append(rese, json_array_get(items_emp, i)) < 0) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 	}
 	*out = res;
 	res = NULL;
+	if (empties) {
+		*empties = rese;
+		rese = NULL;
+	}
 cleanup:
 	json_decref(docs);
+	json_decref(emp);
 	json_decref(res);
+	json_decref(rese);
+	json_decref(items_all);
+	json_decref(items_emp);
 	return rc;
 }
 

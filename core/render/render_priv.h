@@ -116,6 +116,7 @@ typedef struct kd_kz_res {
 	json_t *prefixes;  /* name prefixes added, in order (or NULL) */
 	json_t *suffixes;
 	json_t *refvars;   /* names of the vars that point at it (or NULL) */
+	json_t *empty_nulls; /* pointers of nulls written as nothing (or NULL) */
 	bool hashed;       /* generated: gets a content hash suffix at the end */
 	int behavior;      /* generated: KD_KZ_CREATE_... of generator behavior */
 	char *file;        /* traced: the file it came from */
@@ -190,7 +191,10 @@ int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *f
 int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
-int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name);
+/* *empties (may be NULL) receives an array parallel to *out: each
+ * object's pointers of nulls written as nothing, or null. */
+int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t len,
+		     const char *name);
 const char *kd_kz_name(const json_t *obj);
 const char *kd_kz_ns(const json_t *obj);
 const char *kd_kz_kind(const json_t *obj);
