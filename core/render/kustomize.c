@@ -28,8 +28,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"generators", "transformers", "validators", "openapi",
-	"crds", "buildMetadata", NULL,
+	"validators", "openapi", "crds", "buildMetadata", NULL,
 };
 
 static const char *const known_fields[] = {
@@ -38,7 +37,7 @@ static const char *const known_fields[] = {
 	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
 	"generatorOptions", "replicas", "sortOptions", "replacements",
-	"configurations", "vars", NULL,
+	"configurations", "vars", "generators", "transformers", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -483,6 +482,132 @@ static int str_field(const char **out, const kd_kz_file *f, const char *key)
 static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
 					  "fields", NULL };
 
+/* The configs a `generators:` or `transformers:` list names: inline YAML,
+ * files, or directories whose kustomization is built (without name
+ * references or hashes) into configs.  *out is an array of
+ * {"cfg": object, "ptr": the entry's pointer}. */
+static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const char *field)
+{
+	json_t *list = json_object_get(f->doc, field), *res = json_array();
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!res)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (list && !json_is_array(list)) {
+		json_decref(res);
+		return kd_kz_fail(f, "", KD_EINVAL, "'%s' must be a list", field);
+	}
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		const char *s = json_string_value(json_array_get(list, i));
+		json_t *docs = NULL;
+		kd_kz_list sub;
+		char ptr[64];
+
+		snprintf(ptr, sizeof(ptr), "/%s/%zu", field, i);
+		memset(&sub, 0, sizeof(sub));
+		if (!s) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
+			break;
+		}
+		/* what parses as objects with a kind is inline YAML */
+		if (kd_kz_parse_docs(&docs, NULL, s, strlen(s), f->path) == 0) {
+			for (j = 0; j < json_array_size(docs); j++)
+				if (!kd_kz_kind(json_array_get(docs, j))[0])
+					break;
+			if (j < json_array_size(docs)) {
+				json_decref(docs);
+				docs = NULL;
+			}
+		}
+		kd_error_clear();
+		if (!docs) {
+			kd_source_type t = KD_SOURCE_NONE;
+			char *path = NULL;
+
+			if (is_remote(s)) {
+				rc = kd_error_set(KD_EUNSUPPORTED,
+						  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
+						  s, f->path, kd_kz_line(f, ptr));
+				break;
+			}
+			rc = kd_path_join(&path, f->dir, s);
+			if (rc == 0)
+				rc = kd_source_stat(&t, c->src, path);
+			if (rc < 0) {
+				free(path);
+				rc = kd_kz_wrap(f, ptr, rc);
+				break;
+			}
+			if (t == KD_SOURCE_DIR) {
+				rc = build_dir(c, path, &sub, false, f, ptr);
+				if (rc == 0 && !(docs = json_array()))
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+				for (j = 0; rc == 0 && j < sub.n; j++)
+					if (json_array_append(docs, sub.v[j].obj) < 0)
+						rc = kd_error_set(KD_ENOMEM, "out of memory");
+				kd_kz_list_free(&sub);
+			} else if (t == KD_SOURCE_FILE) {
+				kd_buf data = KD_BUF_INIT;
+				char *file = NULL;
+
+				rc = kd_kz_read_file(&data, &file, c, f, s, ptr);
+				if (rc == 0 && (rc = kd_kz_parse_docs(&docs, NULL, kd_buf_cstr(&data), data.len,
+								      file)) < 0)
+					rc = kd_kz_wrap(f, ptr, rc);
+				free(file);
+				kd_buf_free(&data);
+			} else {
+				rc = kd_kz_fail(f, ptr, KD_ENOTFOUND, "'%s' is neither a file nor a "
+						"directory, nor YAML", s);
+			}
+			free(path);
+		}
+		for (j = 0; rc == 0 && j < json_array_size(docs); j++) {
+			json_t *d = json_array_get(docs, j);
+			json_t *e;
+
+			if (!kd_kz_name(d) || !kd_kz_kind(d)[0]) {
+				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a %s config needs kind and metadata.name",
+						field);
+				break;
+			}
+			e = json_pack("{s:O, s:s}", "cfg", d, "ptr", ptr);
+			if (!e || json_array_append_new(res, e) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(docs);
+	}
+	if (rc < 0) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+static int run_plugins(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, bool generators)
+{
+	json_t *cfgs = NULL;
+	size_t i;
+	int rc;
+
+	if (!json_object_get(f->doc, generators ? "generators" : "transformers"))
+		return 0;
+	if ((rc = plugin_configs(&cfgs, c, f, generators ? "generators" : "transformers")) < 0)
+		return rc;
+	for (i = 0; i < json_array_size(cfgs) && rc == 0; i++) {
+		json_t *e = json_array_get(cfgs, i);
+		const char *ptr = json_string_value(json_object_get(e, "ptr"));
+
+		rc = generators ? kd_kz_plugin_generate(c, f, l, json_object_get(e, "cfg"), ptr)
+				: kd_kz_plugin_transform(c, f, l, json_object_get(e, "cfg"), ptr);
+	}
+	json_decref(cfgs);
+	return rc;
+}
+
 /* kustomize's order of builtin transformers: strategic merge patches,
  * patches, namespace, prefix, suffix, labels (each `labels` entry, then
  * commonLabels), annotations, JSON 6902 patches, replicas, images,
@@ -540,7 +665,9 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (json_object_get(f->doc, "imageTags") &&
 	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "imageTags"))) < 0)
 		return rc;
-	return kd_kz_replacements(c, f, l);
+	if ((rc = kd_kz_replacements(c, f, l)) < 0)
+		return rc;
+	return run_plugins(c, f, l, false);
 }
 
 /* The kustomization's transformer configuration: kustomize's defaults and
@@ -748,6 +875,7 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	 * Name references are rewritten once, when the whole build is done. */
 	if ((rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = kd_kz_generators(c, &f, l)) < 0 ||
+	    (rc = run_plugins(c, &f, l, true)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||

@@ -537,7 +537,7 @@ static int read_string(const char **out, const json_t *v, const char *what, cons
 }
 
 /* One field spec: {group, version, kind, path, create}. */
-int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file)
+int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file, bool strict)
 {
 	const char *key;
 	json_t *v;
@@ -560,7 +560,7 @@ int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file)
 			if (!kd_kz_is_bool(v) && !json_is_null(v))
 				rc = kd_error_set(KD_EINVAL, "%s: 'create' must be true or false", file);
 			out->create = kd_kz_true(v);
-		} else
+		} else if (strict)
 			rc = kd_error_set(KD_EINVAL, "%s: unknown field \"%s\" in a field spec", file, key);
 		if (rc < 0)
 			return rc;
@@ -581,7 +581,7 @@ static int read_list(kd_kz_tconfig *tc, kd_kz_fscat cat, const json_t *list, con
 	for (i = 0; i < json_array_size(list); i++) {
 		kd_kz_fspec s;
 
-		if ((rc = kd_kz_fspec_read(&s, json_array_get(list, i), file)) < 0 ||
+		if ((rc = kd_kz_fspec_read(&s, json_array_get(list, i), file, true)) < 0 ||
 		    (rc = add_spec(tc, cat, &s)) < 0)
 			return rc;
 	}
@@ -626,7 +626,7 @@ static int read_namerefs(kd_kz_tconfig *tc, const json_t *list, const char *file
 		for (j = 0; j < json_array_size(specs); j++) {
 			kd_kz_fspec s;
 
-			if ((rc = kd_kz_fspec_read(&s, json_array_get(specs, j), file)) < 0 ||
+			if ((rc = kd_kz_fspec_read(&s, json_array_get(specs, j), file, true)) < 0 ||
 			    (rc = add_referrer(tc, g, v, k, &s)) < 0)
 				return rc;
 		}

@@ -530,12 +530,7 @@ static const char *const secret_keys[] = { "name", "namespace", "behavior", "lit
 					   "files", "envs", "env", "options", "type", NULL };
 static const char *const option_keys[] = { "labels", "annotations", "disableNameSuffixHash",
 					   "immutable", NULL };
-static const char *const configmap_plugin_keys[] = { "apiVersion", "kind", "metadata", "name",
-						     "namespace", "behavior", "literals", "files",
-						     "envs", "env", "options", NULL };
-static const char *const secret_plugin_keys[] = { "apiVersion", "kind", "metadata", "name",
-						  "namespace", "behavior", "literals", "files",
-						  "envs", "env", "options", "type", NULL };
+
 
 /* kubectl refuses anything but strings in these fields. */
 static int check_strings(const kd_kz_file *f, const char *ptr, const json_t *e,
@@ -694,9 +689,9 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 	/* kustomize creates for any behavior it does not know */
 	if (!behavior || (strcmp(behavior, "merge") != 0 && strcmp(behavior, "replace") != 0))
 		behavior = "create";
-	if ((rc = kd_kz_check_keys(f, ptr, e, plugin ? (secret ? secret_plugin_keys : configmap_plugin_keys)
-					 : (secret ? secret_keys : configmap_keys))) < 0 ||
-	    (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
+	/* a kustomization is read strictly, a builtin config is not */
+	if ((!plugin && (rc = kd_kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0) ||
+	    (!plugin && (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0) ||
 	    (rc = kd_kz_check_keys(f, "/generatorOptions", global, option_keys)) < 0 ||
 	    (rc = check_strings(f, ptr, e, "namespace")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "behavior")) < 0 ||

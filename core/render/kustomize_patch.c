@@ -364,10 +364,65 @@ static bool is_json6902(const json_t *docs)
 	return json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0));
 }
 
+int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
+		      const char *ptr, bool strict)
+{
+	const char *file = json_string_value(json_object_get(e, "path"));
+	const char *text = json_string_value(json_object_get(e, "patch"));
+	json_t *target = json_object_get(e, "target");
+	json_t *options = json_object_get(e, "options");
+	patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
+			  kd_kz_true(json_object_get(options, "allowKindChange")), true };
+	json_t *docs = NULL;
+	char tptr[96];
+	size_t d;
+	int rc;
+
+	if (!json_is_object(e))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+	if (strict && (rc = check_entry(f, ptr, e)) < 0)
+		return rc;
+	if (file && !file[0])
+		file = NULL;
+	if (text && !text[0])
+		text = NULL;
+	if (!!file == !!text)
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+	if (target && !json_is_object(target) && !json_is_null(target))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
+	if (json_is_null(target))
+		target = NULL;
+	snprintf(tptr, sizeof(tptr), "%s%s", ptr, text && strict ? "/patch" : "");
+	rc = load_patch(&docs, c, f, file, text, tptr);
+	if (rc < 0)
+		return rc;
+	if (json_array_size(docs) == 0)
+		rc = kd_kz_fail(f, tptr, KD_EINVAL, "the patch is empty (kubectl: it "
+				"illegally qualifies as both an SM and JSON patch)");
+	else if (is_json6902(docs) && !target)
+		rc = kd_kz_fail(f, tptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+	else if (target)
+		rc = apply_targeted(l, target, docs, &po, f, tptr);
+	else
+		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
+			size_t before = l->n;
+
+			rc = apply_by_id(l, json_array_get(docs, d), &po, f, tptr);
+			/* kubectl crashes on any document after one that
+			 * deleted its resource */
+			if (rc == 0 && l->n < before && d + 1 < json_array_size(docs))
+				rc = kd_kz_fail(f, tptr, KD_EINVAL,
+						"a document after one that deletes its resource "
+						"(kubectl fails on this patch)");
+		}
+	json_decref(docs);
+	return rc;
+}
+
 int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patches");
-	size_t i, d;
+	size_t i;
 	int rc = 0;
 
 	if (!list)
@@ -375,91 +430,109 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patches", KD_EINVAL, "'patches' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		json_t *e = json_array_get(list, i);
-		const char *file = json_string_value(json_object_get(e, "path"));
-		const char *text = json_string_value(json_object_get(e, "patch"));
-		json_t *target = json_object_get(e, "target");
-		json_t *options = json_object_get(e, "options");
-		patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
-				  kd_kz_true(json_object_get(options, "allowKindChange")), true };
-		json_t *docs = NULL;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
-		if (!json_is_object(e))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
-		if ((rc = check_entry(f, ptr, e)) < 0)
-			return rc;
-		if (!!file == !!text)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-		if (target && !json_is_object(target))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
-		if (text)
-			snprintf(ptr, sizeof(ptr), "/patches/%zu/patch", i);
-		rc = load_patch(&docs, c, f, file, text, ptr);
-		if (rc < 0)
-			return rc;
-		if (json_array_size(docs) == 0)
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch is empty (kubectl: it "
-					"illegally qualifies as both an SM and JSON patch)");
-		else if (is_json6902(docs) && !target)
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-		else if (target)
-			rc = apply_targeted(l, target, docs, &po, f, ptr);
-		else
-			for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
-				size_t before = l->n;
+		rc = kd_kz_patch_entry(c, f, l, json_array_get(list, i), ptr, true);
+	}
+	return rc;
+}
 
-				rc = apply_by_id(l, json_array_get(docs, d), &po, f, ptr);
-				/* kubectl crashes on any document after one that
-				 * deleted its resource */
-				if (rc == 0 && l->n < before && d + 1 < json_array_size(docs))
-					rc = kd_kz_fail(f, ptr, KD_EINVAL,
-							"a document after one that deletes its resource "
-							"(kubectl fails on this patch)");
-			}
+int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *list, const char *inline_text, const char *base)
+{
+	static const patch_opts none = { false, false, false };
+	json_t *all = json_array();
+	size_t i, d;
+	int rc = 0;
+
+	if (!all)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	/* kustomize loads every patch before it applies any */
+	for (i = 0; i < json_array_size(list) + (inline_text ? 1 : 0) && rc == 0; i++) {
+		const char *s = i < json_array_size(list) ? json_string_value(json_array_get(list, i))
+							   : inline_text;
+		json_t *docs = NULL;
+		bool is_inline;
+		char ptr[96];
+
+		snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
+		if (!s) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "patch entries must be strings");
+			break;
+		}
+		is_inline = i >= json_array_size(list) || strchr(s, '\n') || strchr(s, '{') ||
+			    strncmp(s, "apiVersion:", 11) == 0;
+		rc = load_patch(&docs, c, f, is_inline ? NULL : s, is_inline ? s : NULL, ptr);
+		for (d = 0; rc == 0 && d < json_array_size(docs); d++) {
+			json_t *p = json_pack("{s:O, s:s}", "doc", json_array_get(docs, d), "ptr", ptr);
+
+			if (!json_is_object(json_array_get(docs, d)))
+				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
+			else if (!p || json_array_append_new(all, p) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+		}
 		json_decref(docs);
 	}
+	if (rc == 0 && json_array_size(all) == 0)
+		rc = kd_kz_fail(f, base, KD_EINVAL, "the patches appear to be empty");
+	for (i = 0; rc == 0 && i < json_array_size(all); i++) {
+		json_t *p = json_array_get(all, i);
+
+		rc = apply_by_id(l, json_object_get(p, "doc"), &none, f,
+				 json_string_value(json_object_get(p, "ptr")));
+	}
+	json_decref(all);
 	return rc;
 }
 
 int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patchesStrategicMerge");
-	size_t i, d, total = 0;
-	int rc = 0;
 
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
 			       "'patchesStrategicMerge' must be a list");
-	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		static const patch_opts none = { false, false, false };
-		const char *s = json_string_value(json_array_get(list, i));
-		json_t *docs = NULL;
-		bool inline_text;
-		char ptr[64];
+	if (json_array_size(list) == 0)
+		return 0;
+	return kd_kz_patch_strategic_list(c, f, l, list, NULL, "/patchesStrategicMerge");
+}
 
-		snprintf(ptr, sizeof(ptr), "/patchesStrategicMerge/%zu", i);
-		if (!s)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "'patchesStrategicMerge' entries must be strings");
-		inline_text = strchr(s, '\n') || strchr(s, '{') || strncmp(s, "apiVersion:", 11) == 0;
-		rc = load_patch(&docs, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
-		if (rc < 0)
-			return rc;
-		total += json_array_size(docs);
-		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
-			if (!json_is_object(json_array_get(docs, d)))
-				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
-			else
-				rc = apply_by_id(l, json_array_get(docs, d), &none, f, ptr);
-		}
-		json_decref(docs);
-	}
-	if (rc == 0 && json_array_size(list) && total == 0)
-		rc = kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
-				"the patches appear to be empty");
+int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *e, const char *ptr, bool strict)
+{
+	static const patch_opts none = { false, false, false };
+	const char *file = json_string_value(json_object_get(e, "path"));
+	const char *text = json_string_value(json_object_get(e, "patch"));
+	json_t *target = json_object_get(e, "target");
+	json_t *docs = NULL;
+	int rc;
+
+	if (strict && (rc = check_entry(f, ptr, e)) < 0)
+		return rc;
+	if (!json_is_object(target))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+	if (!json_string_value(json_object_get(target, "name")) ||
+	    !json_string_value(json_object_get(target, "name"))[0])
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch's target needs a name");
+	if (file && !file[0])
+		file = NULL;
+	if (text && !text[0])
+		text = NULL;
+	if (!!file == !!text)
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+	rc = load_patch(&docs, c, f, file, text, ptr);
+	if (rc < 0)
+		return rc;
+	if (is_json6902(docs) && json_array_size(json_array_get(docs, 0)) == 0)
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch appears to be empty");
+	else if (!is_json6902(docs))
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
+	else
+		rc = apply_targeted(l, target, docs, &none, f, ptr);
+	json_decref(docs);
 	return rc;
 }
 
@@ -474,33 +547,10 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patchesJson6902", KD_EINVAL, "'patchesJson6902' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		json_t *e = json_array_get(list, i);
-		const char *file = json_string_value(json_object_get(e, "path"));
-		const char *text = json_string_value(json_object_get(e, "patch"));
-		json_t *target = json_object_get(e, "target");
-		json_t *docs = NULL;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
-		if ((rc = check_entry(f, ptr, e)) < 0)
-			return rc;
-		if (!json_is_object(target))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-		if (!!file == !!text)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-		rc = load_patch(&docs, c, f, file, text, ptr);
-		if (rc < 0)
-			return rc;
-		if (is_json6902(docs) && json_array_size(json_array_get(docs, 0)) == 0) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch appears to be empty");
-		} else if (!is_json6902(docs)) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
-		} else {
-			static const patch_opts none = { false, false, false };
-
-			rc = apply_targeted(l, target, docs, &none, f, ptr);
-		}
-		json_decref(docs);
+		rc = kd_kz_patch_json6902_entry(c, f, l, json_array_get(list, i), ptr, true);
 	}
 	return rc;
 }

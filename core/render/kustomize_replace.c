@@ -660,28 +660,30 @@ static int one_replacement(const json_t *r, kd_kz_list *l, const kd_kz_file *f, 
 	return rc;
 }
 
-int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			   const json_t *list, const char *base)
 {
-	json_t *list = json_object_get(f->doc, "replacements");
 	size_t i, d, k;
 	int rc = 0;
 
-	if (!list)
-		return 0;
 	if (!json_is_array(list))
-		return kd_kz_fail(f, "/replacements", KD_EINVAL, "'replacements' must be a list");
+		return kd_kz_fail(f, base, KD_EINVAL, "'replacements' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		json_t *e = json_array_get(list, i);
 		const char *path = json_string_value(json_object_get(e, "path"));
-		char ptr[64];
+		char ptr[96];
 
-		snprintf(ptr, sizeof(ptr), "/replacements/%zu", i);
+		snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
 		if (!json_is_object(e))
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement must be a mapping");
+		if (path && !path[0])
+			path = NULL;
 		if (!path) {
 			rc = one_replacement(e, l, f, ptr);
 			continue;
 		}
+		if (json_object_get(e, "source") || json_object_get(e, "targets"))
+			return kd_kz_fail(f, ptr, KD_EINVAL, "cannot specify both path and inline replacement");
 		{
 			/* a file holding one replacement or a list of them */
 			kd_buf data = KD_BUF_INIT;
@@ -708,4 +710,13 @@ int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		}
 	}
 	return rc;
+}
+
+int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+{
+	json_t *list = json_object_get(f->doc, "replacements");
+
+	if (!list)
+		return 0;
+	return kd_kz_replacement_list(c, f, l, list, "/replacements");
 }

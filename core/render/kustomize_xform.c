@@ -105,7 +105,7 @@ static int entry_specs(kd_kz_fslist *specs, const kd_kz_file *f, const kd_kz_tco
 	for (i = 0; i < json_array_size(fields); i++) {
 		kd_kz_fspec s;
 
-		if ((rc = kd_kz_fspec_read(&s, json_array_get(fields, i), f->path)) < 0 ||
+		if ((rc = kd_kz_fspec_read(&s, json_array_get(fields, i), f->path, true)) < 0 ||
 		    (rc = kd_kz_fslist_add(specs, &s)) < 0)
 			return rc == KD_ENOMEM ? rc : kd_kz_wrap(f, pointer, rc);
 	}

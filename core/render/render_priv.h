@@ -100,7 +100,9 @@ const kd_kz_fspec *kd_kz_fs_get(const kd_kz_tconfig *tc, kd_kz_fscat cat, size_t
 int kd_kz_tconfig_merge(kd_kz_tconfig *into, const kd_kz_tconfig *from);
 /* Adds a configuration file's document (file names it in messages). */
 int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file);
-int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file);
+/* One field spec {group, version, kind, path, create}; `strict`: unknown
+ * keys are errors (configuration files), else ignored (plugin configs). */
+int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file, bool strict);
 /* Fills up to max views (out may be NULL) and returns how many there are. */
 size_t kd_kz_backrefs(const kd_kz_tconfig *tc, kd_kz_backref_view *out, size_t max);
 void kd_kz_tconfig_free(kd_kz_tconfig *tc);
@@ -218,6 +220,13 @@ int kd_kz_generate(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 int kd_kz_apply_hashes(kd_kz_list *l);
 int kd_kz_hash_object(char out[11], const json_t *obj);
 
+/* kustomize_plugin.c: one builtin config of `generators:` or
+ * `transformers:` (ptr: its entry in f). */
+int kd_kz_plugin_generate(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *cfg,
+			  const char *ptr);
+int kd_kz_plugin_transform(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *cfg,
+			   const char *ptr);
+
 /* kustomize_xform.c */
 typedef enum kd_kz_subjects {
 	KD_KZ_SUBJECTS_DEFAULT,  /* RoleBinding subjects named "default" */
@@ -264,6 +273,8 @@ int kd_kz_fix_references(kd_kz_list *l);
 
 /* kustomize_replace.c */
 int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			   const json_t *list, const char *base);
 /* Field paths of replacements and vars: "a.[b.c].d" into segments. */
 int kd_kz_path_split(json_t **out, const char *path);
 json_t *kd_kz_path_step(json_t *node, const char *seg);
@@ -273,8 +284,17 @@ json_t *kd_kz_path_step(json_t *node, const char *seg);
 int kd_kz_vars_merge(const kd_kz_file *f, kd_kz_list *l);
 int kd_kz_vars_resolve(kd_kz_list *l);
 
-/* kustomize_patch.c */
+/* kustomize_patch.c: the kustomization's fields, and one entry of each
+ * kind for builtin transformer configs (`strict`: unknown keys are errors,
+ * as in a kustomization). */
 int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
+		      const char *ptr, bool strict);
+int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *e, const char *ptr, bool strict);
+/* Paths (or inline patches) of a list, plus inline_text (may be NULL). */
+int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *list, const char *inline_text, const char *base);
 int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 
