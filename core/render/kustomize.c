@@ -676,21 +676,25 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 static int load_configurations(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "configurations");
-	kd_kz_tconfig tc;
+	kd_kz_tconfig tc, files;
 	size_t i;
 	int rc = 0;
 
 	memset(&tc, 0, sizeof(tc));
+	memset(&files, 0, sizeof(files));
 	kd_kz_tconfig_defaults(&tc);
 	if (list && !json_is_array(list))
 		return kd_kz_fail(f, "/configurations", KD_EINVAL, "'configurations' must be a list");
+	/* the files merged into each other, then into the defaults */
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		const char *rel = json_string_value(json_array_get(list, i));
 		kd_buf data = KD_BUF_INIT;
+		kd_kz_tconfig one;
 		json_t *doc = NULL;
 		char *path = NULL;
 		char ptr[64];
 
+		memset(&one, 0, sizeof(one));
 		snprintf(ptr, sizeof(ptr), "/configurations/%zu", i);
 		if (!rel) {
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'configurations' entries must be strings");
@@ -706,15 +710,21 @@ static int load_configurations(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
 						       path, NULL)) < 0)
 			rc = kd_kz_wrap(f, ptr, rc);
-		if (rc == 0 && (rc = kd_kz_tconfig_read(&tc, doc, path)) < 0 && rc != KD_ENOMEM)
+		if (rc == 0 && (rc = kd_kz_tconfig_read(&one, doc, path)) < 0 && rc != KD_ENOMEM)
 			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = kd_kz_tconfig_merge(&files, &one)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		kd_kz_tconfig_free(&one);
 		json_decref(doc);
 		free(path);
 		kd_buf_free(&data);
 	}
+	if (rc == 0 && (rc = kd_kz_tconfig_merge(&tc, &files)) < 0 && rc != KD_ENOMEM)
+		rc = kd_kz_wrap(f, "/configurations", rc);
 	if (rc == 0 && (rc = kd_kz_tconfig_merge(&l->tc, &tc)) < 0 && rc != KD_ENOMEM)
 		rc = kd_kz_wrap(f, "/configurations", rc);
 	kd_kz_tconfig_free(&tc);
+	kd_kz_tconfig_free(&files);
 	return rc;
 }
 

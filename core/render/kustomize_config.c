@@ -326,6 +326,17 @@ static const char *const cat_names[KD_KZ_FS_CATS] = {
 
 /* ---- configurations ------------------------------------------------------ */
 
+/*
+ * Merging follows kustomize's exactly, because it decides what survives:
+ * an incoming spec is dropped when a spec already there is selected by the
+ * incoming one's group, version and kind and has the same path (so a
+ * configuration's `metadata/name` for one kind, merged first, swallows the
+ * default `metadata/name` for every kind), and every merge sorts the lists
+ * by kind (kustomize's legacy kind order, then group, version and kind).
+ * A configuration that is exactly the defaults is not materialised, so
+ * builds without `configurations:` never pay for this.
+ */
+
 void kd_kz_tconfig_defaults(kd_kz_tconfig *tc)
 {
 	tc->defaults = true;
@@ -333,12 +344,11 @@ void kd_kz_tconfig_defaults(kd_kz_tconfig *tc)
 
 const kd_kz_fspec *kd_kz_fs_get(const kd_kz_tconfig *tc, kd_kz_fscat cat, size_t i)
 {
-	size_t nd = tc->defaults ? d_cats[cat].n : 0;
-
-	if (i < nd)
+	if (tc->full)
+		return i < tc->cats[cat].n ? &tc->cats[cat].v[i] : NULL;
+	if (tc->defaults && i < d_cats[cat].n)
 		return &d_cats[cat].v[i];
-	i -= nd;
-	return i < tc->extra[cat].n ? &tc->extra[cat].v[i] : NULL;
+	return NULL;
 }
 
 void kd_kz_tconfig_free(kd_kz_tconfig *tc)
@@ -346,7 +356,7 @@ void kd_kz_tconfig_free(kd_kz_tconfig *tc)
 	size_t i;
 
 	for (i = 0; i < KD_KZ_FS_CATS; i++)
-		kd_kz_fslist_free(&tc->extra[i]);
+		kd_kz_fslist_free(&tc->cats[i]);
 	for (i = 0; i < tc->nrefs; i++)
 		kd_kz_fslist_free(&tc->refs[i].referrers);
 	free(tc->refs);
@@ -381,15 +391,73 @@ static int keep_spec(kd_kz_fspec *out, kd_kz_tconfig *tc, const kd_kz_fspec *in)
 	return 0;
 }
 
-static int add_spec(kd_kz_tconfig *tc, kd_kz_fscat cat, const kd_kz_fspec *in)
+/* kustomize's kind order for sorting configurations (resid's typeOrders). */
+static int kind_order(const char *kind)
 {
-	kd_kz_fspec s;
-	int rc = keep_spec(&s, tc, in);
+	static const char *const first[] = {
+		"Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition",
+		"ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding",
+		"ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service", "LimitRange",
+		"PriorityClass", "PersistentVolume", "PersistentVolumeClaim", "Deployment",
+		"StatefulSet", "CronJob", "PodDisruptionBudget", NULL,
+	};
+	static const char *const last[] = {
+		"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", NULL,
+	};
+	int i;
 
-	if (rc < 0)
-		return rc;
-	return kd_kz_fslist_merge(&tc->extra[cat], &s, tc->defaults ? d_cats[cat].v : NULL,
-				  tc->defaults ? d_cats[cat].n : 0);
+	for (i = 0; first[i]; i++)
+		if (strcmp(first[i], kind) == 0)
+			return i - (int)(sizeof(first) / sizeof(first[0]) - 1);
+	for (i = 0; last[i]; i++)
+		if (strcmp(last[i], kind) == 0)
+			return i + 1;
+	return 0;
+}
+
+/* kustomize's Gvk.IsLessThan as a comparison. */
+static int gvk_cmp(const char *g1, const char *v1, const char *k1,
+		   const char *g2, const char *v2, const char *k2)
+{
+	int o1 = kind_order(k1), o2 = kind_order(k2), d;
+
+	if (o1 != o2)
+		return o1 < o2 ? -1 : 1;
+	if ((d = strcmp(g1[0] ? g1 : "~G", g2[0] ? g2 : "~G")) != 0)
+		return d;
+	if ((d = strcmp(v1[0] ? v1 : "~V", v2[0] ? v2 : "~V")) != 0)
+		return d;
+	return strcmp(k1[0] ? k1 : "~K", k2[0] ? k2 : "~K");
+}
+
+/* Stable insertion sorts: the lists are short, and specs of one kind keep
+ * their order. */
+static void sort_specs(kd_kz_fslist *l)
+{
+	size_t i, j;
+
+	for (i = 1; i < l->n; i++) {
+		kd_kz_fspec x = l->v[i];
+
+		for (j = i; j > 0 && gvk_cmp(x.group, x.version, x.kind, l->v[j - 1].group,
+					    l->v[j - 1].version, l->v[j - 1].kind) < 0; j--)
+			l->v[j] = l->v[j - 1];
+		l->v[j] = x;
+	}
+}
+
+static void sort_refs(kd_kz_tconfig *tc)
+{
+	size_t i, j;
+
+	for (i = 1; i < tc->nrefs; i++) {
+		kd_kz_backref x = tc->refs[i];
+
+		for (j = i; j > 0 && gvk_cmp(x.group, x.version, x.kind, tc->refs[j - 1].group,
+					    tc->refs[j - 1].version, tc->refs[j - 1].kind) < 0; j--)
+			tc->refs[j] = tc->refs[j - 1];
+		tc->refs[j] = x;
+	}
 }
 
 static bool same_gvk(const char *g1, const char *v1, const char *k1,
@@ -398,119 +466,165 @@ static bool same_gvk(const char *g1, const char *v1, const char *k1,
 	return strcmp(g1, g2) == 0 && strcmp(v1, v2) == 0 && strcmp(k1, k2) == 0;
 }
 
-/* Adds referrers of the referral gvk g/v/k: merged into the default entry
- * of that gvk when there is one (stored as an addition to it), else into
- * the additions. */
-static int add_referrer(kd_kz_tconfig *tc, const char *g, const char *v, const char *k,
-			const kd_kz_fspec *in)
+static kd_kz_backref *add_ref(kd_kz_tconfig *tc, const char *g, const char *v, const char *k,
+			      bool copy)
 {
-	const kd_kz_fspec *base = NULL;
-	size_t nbase = 0, i;
-	kd_kz_backref *ref = NULL;
-	kd_kz_fspec s;
-	int rc;
+	kd_kz_backref *ref;
 
-	for (i = 0; tc->defaults && i < N(d_refs); i++)
-		if (same_gvk(d_refs[i].group, d_refs[i].version, d_refs[i].kind, g, v, k)) {
-			base = d_refs[i].referrers.v;
-			nbase = d_refs[i].referrers.n;
-			break;
-		}
-	for (i = 0; i < tc->nrefs && !ref; i++)
-		if (same_gvk(tc->refs[i].group, tc->refs[i].version, tc->refs[i].kind, g, v, k))
-			ref = &tc->refs[i];
-	if (!ref) {
-		if (tc->nrefs == tc->caprefs) {
-			size_t cap = tc->caprefs ? tc->caprefs * 2 : 4;
-			kd_kz_backref *p = realloc(tc->refs, cap * sizeof(*p));
+	if (tc->nrefs == tc->caprefs) {
+		size_t cap = tc->caprefs ? tc->caprefs * 2 : 16;
+		kd_kz_backref *p = realloc(tc->refs, cap * sizeof(*p));
 
-			if (!p)
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			tc->refs = p;
-			tc->caprefs = cap;
-		}
-		ref = &tc->refs[tc->nrefs++];
-		memset(ref, 0, sizeof(*ref));
-		ref->group = keep(tc, g);
-		ref->version = keep(tc, v);
-		ref->kind = keep(tc, k);
-		if (!ref->group || !ref->version || !ref->kind)
-			return kd_error_set(KD_ENOMEM, "out of memory");
+		if (!p)
+			return NULL;
+		tc->refs = p;
+		tc->caprefs = cap;
 	}
-	if ((rc = keep_spec(&s, tc, in)) < 0)
-		return rc;
-	return kd_kz_fslist_merge(&ref->referrers, &s, base, nbase);
+	ref = &tc->refs[tc->nrefs];
+	memset(ref, 0, sizeof(*ref));
+	ref->group = copy ? keep(tc, g) : g;
+	ref->version = copy ? keep(tc, v) : v;
+	ref->kind = copy ? keep(tc, k) : k;
+	if (!ref->group || !ref->version || !ref->kind)
+		return NULL;
+	tc->nrefs++;
+	return ref;
 }
 
-int kd_kz_tconfig_merge(kd_kz_tconfig *into, const kd_kz_tconfig *from)
+/* The whole configuration as lists: kustomize's defaults, sorted, as its
+ * default configuration is when loaded. */
+static int materialize(kd_kz_tconfig *tc)
 {
 	size_t c, i, j;
 	int rc;
 
-	if (from->defaults && !into->defaults) {
-		/* Only ever the first merge into an empty accumulator: take the
-		 * defaults, then re-add what into had on top of them. */
-		kd_kz_tconfig old = *into;
-
-		memset(into, 0, sizeof(*into));
-		into->defaults = true;
-		rc = kd_kz_tconfig_merge(into, &old);
-		kd_kz_tconfig_free(&old);
-		if (rc < 0)
-			return rc;
+	if (tc->full)
+		return 0;
+	tc->full = true;
+	if (!tc->defaults)
+		return 0;
+	for (c = 0; c < KD_KZ_FS_CATS; c++) {
+		for (i = 0; i < d_cats[c].n; i++)
+			if ((rc = kd_kz_fslist_add(&tc->cats[c], &d_cats[c].v[i])) < 0)
+				return rc;
+		sort_specs(&tc->cats[c]);
 	}
-	for (c = 0; c < KD_KZ_FS_CATS; c++)
-		for (i = 0; i < from->extra[c].n; i++)
-			if ((rc = add_spec(into, (kd_kz_fscat)c, &from->extra[c].v[i])) < 0)
+	for (i = 0; i < N(d_refs); i++) {
+		kd_kz_backref *ref = add_ref(tc, d_refs[i].group, d_refs[i].version, d_refs[i].kind,
+					     false);
+
+		if (!ref)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		for (j = 0; j < d_refs[i].referrers.n; j++)
+			if ((rc = kd_kz_fslist_add(&ref->referrers, &d_refs[i].referrers.v[j])) < 0)
 				return rc;
-	for (i = 0; i < from->nrefs; i++)
-		for (j = 0; j < from->refs[i].referrers.n; j++)
-			if ((rc = add_referrer(into, from->refs[i].group, from->refs[i].version,
-					       from->refs[i].kind, &from->refs[i].referrers.v[j])) < 0)
-				return rc;
+	}
+	sort_refs(tc);
 	return 0;
+}
+
+/* kustomize's FsSlice.MergeOne into a list of into. */
+static int merge_one(kd_kz_tconfig *into, kd_kz_fslist *l, const kd_kz_fspec *in)
+{
+	kd_kz_fspec s;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < l->n; i++) {
+		const kd_kz_fspec *have = &l->v[i];
+
+		if ((in->group[0] && strcmp(have->group, in->group) != 0) ||
+		    (in->version[0] && strcmp(have->version, in->version) != 0) ||
+		    (in->kind[0] && strcmp(have->kind, in->kind) != 0) ||
+		    strcmp(have->path, in->path) != 0)
+			continue;
+		if (have->create != in->create)
+			return kd_error_set(KD_EINVAL, "conflicting fieldspecs for path '%s'%s%s",
+					    in->path, in->kind[0] ? " of kind " : "", in->kind);
+		return 0;
+	}
+	if ((rc = keep_spec(&s, into, in)) < 0)
+		return rc;
+	return kd_kz_fslist_add(l, &s);
+}
+
+int kd_kz_tconfig_merge(kd_kz_tconfig *into, const kd_kz_tconfig *from)
+{
+	kd_kz_tconfig tmp;
+	const kd_kz_tconfig *src = from;
+	size_t c, i, j, k;
+	int rc = 0;
+
+	if (!from->full && !from->defaults)
+		return 0;
+	if (!into->full && !from->full) {
+		into->defaults = true;
+		return 0;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	if (!from->full) {
+		tmp.defaults = true;
+		if ((rc = materialize(&tmp)) < 0)
+			goto cleanup;
+		src = &tmp;
+	}
+	if ((rc = materialize(into)) < 0)
+		goto cleanup;
+	for (c = 0; c < KD_KZ_FS_CATS; c++) {
+		for (i = 0; i < src->cats[c].n && rc == 0; i++)
+			rc = merge_one(into, &into->cats[c], &src->cats[c].v[i]);
+		if (rc < 0)
+			goto cleanup;
+		sort_specs(&into->cats[c]);
+	}
+	for (i = 0; i < src->nrefs && rc == 0; i++) {
+		const kd_kz_backref *b = &src->refs[i];
+		kd_kz_backref *ref = NULL;
+
+		for (j = 0; j < into->nrefs && !ref; j++)
+			if (same_gvk(into->refs[j].group, into->refs[j].version, into->refs[j].kind,
+				     b->group, b->version, b->kind))
+				ref = &into->refs[j];
+		if (!ref && !(ref = add_ref(into, b->group, b->version, b->kind, true))) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			break;
+		}
+		for (k = 0; k < b->referrers.n && rc == 0; k++)
+			rc = merge_one(into, &ref->referrers, &b->referrers.v[k]);
+	}
+	if (rc == 0)
+		sort_refs(into);
+cleanup:
+	kd_kz_tconfig_free(&tmp);
+	return rc;
 }
 
 size_t kd_kz_backrefs(const kd_kz_tconfig *tc, kd_kz_backref_view *out, size_t max)
 {
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 
-	for (i = 0; tc->defaults && i < N(d_refs); i++) {
-		if (n >= max) {
-			n++;
-			continue;
+	if (tc->full) {
+		for (i = 0; i < tc->nrefs; i++, n++) {
+			if (n >= max)
+				continue;
+			out[n].group = tc->refs[i].group;
+			out[n].version = tc->refs[i].version;
+			out[n].kind = tc->refs[i].kind;
+			out[n].base = tc->refs[i].referrers.v;
+			out[n].nbase = tc->refs[i].referrers.n;
+			out[n].extra = NULL;
 		}
+		return n;
+	}
+	for (i = 0; tc->defaults && i < N(d_refs); i++, n++) {
+		if (n >= max)
+			continue;
 		out[n].group = d_refs[i].group;
 		out[n].version = d_refs[i].version;
 		out[n].kind = d_refs[i].kind;
 		out[n].base = d_refs[i].referrers.v;
 		out[n].nbase = d_refs[i].referrers.n;
 		out[n].extra = NULL;
-		for (j = 0; j < tc->nrefs; j++)
-			if (same_gvk(tc->refs[j].group, tc->refs[j].version, tc->refs[j].kind,
-				     d_refs[i].group, d_refs[i].version, d_refs[i].kind))
-				out[n].extra = &tc->refs[j].referrers;
-		n++;
-	}
-	for (j = 0; j < tc->nrefs; j++) {
-		bool dflt = false;
-
-		for (i = 0; tc->defaults && i < N(d_refs) && !dflt; i++)
-			dflt = same_gvk(tc->refs[j].group, tc->refs[j].version, tc->refs[j].kind,
-					d_refs[i].group, d_refs[i].version, d_refs[i].kind);
-		if (dflt)
-			continue;
-		if (n >= max) {
-			n++;
-			continue;
-		}
-		out[n].group = tc->refs[j].group;
-		out[n].version = tc->refs[j].version;
-		out[n].kind = tc->refs[j].kind;
-		out[n].base = NULL;
-		out[n].nbase = 0;
-		out[n].extra = &tc->refs[j].referrers;
-		n++;
 	}
 	return n;
 }
@@ -568,6 +682,14 @@ int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file, bool
 	return 0;
 }
 
+static int add_raw(kd_kz_tconfig *tc, kd_kz_fslist *l, const kd_kz_fspec *in)
+{
+	kd_kz_fspec s;
+	int rc = keep_spec(&s, tc, in);
+
+	return rc < 0 ? rc : kd_kz_fslist_add(l, &s);
+}
+
 static int read_list(kd_kz_tconfig *tc, kd_kz_fscat cat, const json_t *list, const char *file)
 {
 	size_t i;
@@ -582,7 +704,7 @@ static int read_list(kd_kz_tconfig *tc, kd_kz_fscat cat, const json_t *list, con
 		kd_kz_fspec s;
 
 		if ((rc = kd_kz_fspec_read(&s, json_array_get(list, i), file, true)) < 0 ||
-		    (rc = add_spec(tc, cat, &s)) < 0)
+		    (rc = add_raw(tc, &tc->cats[cat], &s)) < 0)
 			return rc;
 	}
 	return 0;
@@ -601,6 +723,7 @@ static int read_namerefs(kd_kz_tconfig *tc, const json_t *list, const char *file
 		const json_t *e = json_array_get(list, i);
 		const char *g = "", *v = "", *k = "";
 		const json_t *specs = NULL;
+		kd_kz_backref *ref;
 		const char *key;
 		json_t *val;
 
@@ -623,11 +746,13 @@ static int read_namerefs(kd_kz_tconfig *tc, const json_t *list, const char *file
 		}
 		if (specs && !json_is_array(specs) && !json_is_null(specs))
 			return kd_error_set(KD_EINVAL, "%s: 'fieldSpecs' must be a list", file);
+		if (!(ref = add_ref(tc, g, v, k, true)))
+			return kd_error_set(KD_ENOMEM, "out of memory");
 		for (j = 0; j < json_array_size(specs); j++) {
 			kd_kz_fspec s;
 
 			if ((rc = kd_kz_fspec_read(&s, json_array_get(specs, j), file, true)) < 0 ||
-			    (rc = add_referrer(tc, g, v, k, &s)) < 0)
+			    (rc = add_raw(tc, &ref->referrers, &s)) < 0)
 				return rc;
 		}
 	}
@@ -641,6 +766,7 @@ int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file)
 	size_t c;
 	int rc;
 
+	tc->full = true;
 	if (json_is_null(doc))
 		return 0;
 	if (!json_is_object(doc))
@@ -664,5 +790,8 @@ int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file)
 			return kd_error_set(KD_EINVAL, "%s: unknown field \"%s\" in transformer configuration",
 					    file, key);
 	}
+	for (c = 0; c < KD_KZ_FS_CATS; c++)
+		sort_specs(&tc->cats[c]);
+	sort_refs(tc);
 	return 0;
 }

@@ -405,8 +405,20 @@ static int compile_image(regex_t *re, const char *name)
 			rc = kd_buf_putc(&b, *p);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		/* the name must be a pattern on its own ("[" is not) */
+		regex_t alone;
+
+		if (kd_buf_putc(&b, ')') < 0 ||
+		    regcomp(&alone, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0) {
+			kd_buf_free(&b);
+			return kd_error_set(KD_EINVAL, "image name '%s' is not a valid regular "
+					    "expression (kubectl fails on it)", name);
+		}
+		regfree(&alone);
+		kd_buf_truncate(&b, b.len - 1);
 		rc = kd_buf_puts(&b, ")(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
+	}
 	if (rc == 0 && regcomp(re, kd_buf_cstr(&b), REG_EXTENDED | REG_NOSUB) != 0)
 		rc = kd_error_set(KD_EINVAL, "image name '%s' is not a valid regular expression "
 				  "(kubectl fails on it)", name);

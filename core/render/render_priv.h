@@ -54,21 +54,24 @@ typedef struct kd_kz_backref {
 	kd_kz_fslist referrers;
 } kd_kz_backref;
 
-/* kustomize's defaults (when `defaults`) plus additions. */
+/* Either exactly kustomize's defaults (`defaults`, nothing materialised),
+ * or, once merged with anything else (`full`), the whole configuration as
+ * lists; an all-zero configuration is empty. */
 typedef struct kd_kz_tconfig {
 	bool defaults;
-	kd_kz_fslist extra[KD_KZ_FS_CATS];
-	kd_kz_backref *refs;     /* referrers added, by referral gvk */
+	bool full;
+	kd_kz_fslist cats[KD_KZ_FS_CATS];
+	kd_kz_backref *refs;     /* nameReference, by referral gvk */
 	size_t nrefs, caprefs;
-	json_t *keep;            /* strings the additions point into */
+	json_t *keep;            /* strings the lists point into */
 } kd_kz_tconfig;
 
-/* One referral gvk with its default referrers and additions. */
+/* One referral gvk with its referrers. */
 typedef struct kd_kz_backref_view {
 	const char *group, *version, *kind;
 	const kd_kz_fspec *base;
 	size_t nbase;
-	const kd_kz_fslist *extra;  /* or NULL */
+	const kd_kz_fslist *extra;  /* always NULL: kept for callers' loops */
 } kd_kz_backref_view;
 
 typedef enum kd_kz_create {
@@ -97,8 +100,10 @@ void kd_kz_fslist_free(kd_kz_fslist *l);
 void kd_kz_tconfig_defaults(kd_kz_tconfig *tc);
 /* The i-th spec of a category (defaults first); NULL past the end. */
 const kd_kz_fspec *kd_kz_fs_get(const kd_kz_tconfig *tc, kd_kz_fscat cat, size_t i);
+/* kustomize's into.Merge(from). */
 int kd_kz_tconfig_merge(kd_kz_tconfig *into, const kd_kz_tconfig *from);
-/* Adds a configuration file's document (file names it in messages). */
+/* Reads a configuration file's document into tc, a configuration of its
+ * own (file names it in messages). */
 int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file);
 /* One field spec {group, version, kind, path, create}; `strict`: unknown
  * keys are errors (configuration files), else ignored (plugin configs). */
