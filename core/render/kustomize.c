@@ -28,7 +28,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"validators", "openapi", "crds", "buildMetadata", NULL,
+	"validators", "openapi", "crds", NULL,
 };
 
 static const char *const known_fields[] = {
@@ -37,7 +37,7 @@ static const char *const known_fields[] = {
 	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
 	"generatorOptions", "replicas", "sortOptions", "replacements",
-	"configurations", "vars", "generators", "transformers", NULL,
+	"configurations", "vars", "generators", "transformers", "buildMetadata", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -326,6 +326,8 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			goto cleanup;
 		}
 		rc = kd_kz_list_add(l, json_incref(d));
+		if (rc == 0)
+			rc = kd_kz_meta_file_origin(c, l->v[l->n - 1].obj, path);
 		if (rc == 0 && json_is_object(json_array_get(empties, i)))
 			l->v[l->n - 1].empty_nulls = json_incref(json_array_get(empties, i));
 		if (rc == 0 && c->trace)
@@ -504,6 +506,7 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 		json_t *docs = NULL;
 		kd_kz_list sub;
 		char ptr[64];
+		char *file_of_config = NULL;
 
 		snprintf(ptr, sizeof(ptr), "/%s/%zu", field, i);
 		memset(&sub, 0, sizeof(sub));
@@ -556,7 +559,7 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 				if (rc == 0 && (rc = kd_kz_parse_docs(&docs, NULL, kd_buf_cstr(&data), data.len,
 								      file)) < 0)
 					rc = kd_kz_wrap(f, ptr, rc);
-				free(file);
+				file_of_config = file;
 				kd_buf_free(&data);
 			} else {
 				rc = kd_kz_fail(f, ptr, KD_ENOTFOUND, "'%s' is neither a file nor a "
@@ -564,6 +567,8 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 			}
 			free(path);
 		}
+		if (rc == 0 && !file_of_config && !(file_of_config = strdup(f->path)))
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
 		for (j = 0; rc == 0 && j < json_array_size(docs); j++) {
 			json_t *d = json_array_get(docs, j);
 			json_t *e;
@@ -573,11 +578,17 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 						field);
 				break;
 			}
+			/* a config's own origin: where it was written */
+			if (!json_object_get(json_object_get(json_object_get(d, "metadata"), "annotations"),
+					     "config.kubernetes.io/origin") &&
+			    (rc = kd_kz_meta_file_origin(c, d, file_of_config)) < 0)
+				break;
 			e = json_pack("{s:O, s:s}", "cfg", d, "ptr", ptr);
 			if (!e || json_array_append_new(res, e) < 0)
 				rc = kd_error_set(KD_ENOMEM, "out of memory");
 		}
 		json_decref(docs);
+		free(file_of_config);
 	}
 	if (rc < 0) {
 		json_decref(res);
@@ -603,6 +614,8 @@ static int run_plugins(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, bool ge
 
 		rc = generators ? kd_kz_plugin_generate(c, f, l, json_object_get(e, "cfg"), ptr)
 				: kd_kz_plugin_transform(c, f, l, json_object_get(e, "cfg"), ptr);
+		if (rc == 0 && !generators)
+			rc = kd_kz_meta_transformed(c, f, l, NULL, json_object_get(e, "cfg"));
 	}
 	json_decref(cfgs);
 	return rc;
@@ -612,6 +625,22 @@ static int run_plugins(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, bool ge
  * patches, namespace, prefix, suffix, labels (each `labels` entry, then
  * commonLabels), annotations, JSON 6902 patches, replicas, images,
  * replacements. */
+/* buildMetadata: n instances of a builtin transformer ran. */
+static int meta_n(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const char *kind, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = kd_kz_meta_transformed(c, f, l, kind, NULL);
+	return rc;
+}
+
+static size_t list_size(const kd_kz_file *f, const char *field)
+{
+	return json_array_size(json_object_get(f->doc, field));
+}
+
 static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -623,13 +652,20 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	    (rc = str_field(&prefix, f, "namePrefix")) < 0 ||
 	    (rc = str_field(&suffix, f, "nameSuffix")) < 0)
 		return rc;
-	if ((rc = kd_kz_patches_strategic(c, f, l)) < 0)
+	if ((rc = kd_kz_patches_strategic(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchStrategicMergeTransformer",
+			 list_size(f, "patchesStrategicMerge") ? 1 : 0)) < 0)
 		return rc;
-	if ((rc = kd_kz_patches(c, f, l)) < 0)
+	if ((rc = kd_kz_patches(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchTransformer", list_size(f, "patches"))) < 0)
 		return rc;
-	if (ns && ns[0] && (rc = kd_kz_namespace(f, l, ns)) < 0)
+	if (ns && ns[0] && ((rc = kd_kz_namespace(f, l, ns)) < 0 ||
+			    (rc = meta_n(c, f, l, "NamespaceTransformer", 1)) < 0))
 		return rc;
 	if ((prefix || suffix) && (rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0)
+		return rc;
+	if ((rc = meta_n(c, f, l, "PrefixTransformer", prefix && prefix[0])) < 0 ||
+	    (rc = meta_n(c, f, l, "SuffixTransformer", suffix && suffix[0])) < 0)
 		return rc;
 	labels = json_object_get(f->doc, "labels");
 	if (labels && !json_is_array(labels))
@@ -646,18 +682,27 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		if (json_object_get(e, "pairs") &&
 		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), e, ptr)) < 0)
 			return rc;
+		if ((rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
+			return rc;
 	}
 	if (json_object_get(f->doc, "commonLabels") &&
 	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), NULL,
 			       "/commonLabels")) < 0)
 		return rc;
-	if (json_object_get(f->doc, "commonAnnotations") &&
-	    (rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0)
+	if ((json_object_size(json_object_get(f->doc, "commonLabels")) || json_array_size(labels)) &&
+	    (rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
 		return rc;
-	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0)
+	if (json_object_get(f->doc, "commonAnnotations") &&
+	    ((rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0 ||
+	     (rc = meta_n(c, f, l, "AnnotationsTransformer",
+			  json_object_size(json_object_get(f->doc, "commonAnnotations")) ? 1 : 0)) < 0))
+		return rc;
+	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchJson6902Transformer", list_size(f, "patchesJson6902"))) < 0)
 		return rc;
 	if (json_object_get(f->doc, "replicas") &&
-	    (rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0)
+	    ((rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0 ||
+	     (rc = meta_n(c, f, l, "ReplicaCountTransformer", list_size(f, "replicas"))) < 0))
 		return rc;
 	if (json_object_get(f->doc, "images") &&
 	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
@@ -665,7 +710,11 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (json_object_get(f->doc, "imageTags") &&
 	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "imageTags"))) < 0)
 		return rc;
-	if ((rc = kd_kz_replacements(c, f, l)) < 0)
+	if ((rc = meta_n(c, f, l, "ImageTagTransformer",
+			 list_size(f, "images") + list_size(f, "imageTags"))) < 0)
+		return rc;
+	if ((rc = kd_kz_replacements(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "ReplacementTransformer", list_size(f, "replacements") ? 1 : 0)) < 0)
 		return rc;
 	return run_plugins(c, f, l, false);
 }
@@ -873,7 +922,8 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	}
 	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
 		goto cleanup;
-	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
+	if (c->depth == 1 && ((rc = read_sort_options(c, &f)) < 0 ||
+			      (rc = kd_kz_meta_read(c, &f)) < 0))
 		goto cleanup;
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
 	    (rc = add_resources(c, &f, l, "bases")) < 0 ||
@@ -938,7 +988,7 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const json_t *overrides)
 {
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides, origins != NULL };
+		     overrides, origins != NULL, 0, "" };
 	kd_kz_list acc;
 	char *root = NULL;
 	int rc;
@@ -950,6 +1000,7 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
+	c.top = root;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
 	/* Once the whole build is done, kustomize names generated objects by
 	 * their content (transformers and replacements saw the names without
@@ -963,6 +1014,8 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 		rc = kd_kz_vars_resolve(&acc);
 	if (rc == 0)
 		drop_local(&acc);
+	if (rc == 0)
+		rc = kd_kz_meta_finish(&c, &acc);
 	if (rc == 0)
 		rc = kd_kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);

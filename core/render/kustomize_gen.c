@@ -626,7 +626,14 @@ static int merge_into(kd_kz_res *old, json_t *obj, bool hashed, bool merge)
 			json_object_del(meta, "namespace");
 	}
 	if (rc == 0 && merge) {
+		/* a merge keeps where the object came from */
+		const json_t *oann = json_object_get(ometa, "annotations");
+		json_t *origin = json_object_get(oann, "config.kubernetes.io/origin");
 		static const char *const maps[] = { "data", "binaryData" };
+
+		if (origin && json_object_set(json_object_get(meta, "annotations"),
+					      "config.kubernetes.io/origin", origin) < 0)
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
 		size_t i;
 
 		for (i = 0; i < 2 && rc == 0; i++) {
@@ -731,6 +738,10 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	if ((rc = kd_kz_meta_generated(c, f, obj, plugin ? NULL : (secret ? "SecretGenerator"
+								       : "ConfigMapGenerator"),
+				       plugin ? e : NULL)) < 0)
+		goto cleanup;
 	hits = find_generated(&at, l, obj);
 	if (hits > 1) {
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "%s '%s': found %zu objects that could accept "

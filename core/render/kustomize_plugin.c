@@ -400,7 +400,6 @@ static int g_iam(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t 
 	size_t i;
 	int rc;
 
-	(void)c;
 	if ((rc = str_of(&cloud, f, ptr, cfg, cfg, "cloud")) < 0 ||
 	    (rc = str_of(&name, f, ptr, cfg, ks, "name")) < 0 ||
 	    (rc = str_of(&ns, f, ptr, cfg, ks, "namespace")) < 0 ||
@@ -433,6 +432,10 @@ static int g_iam(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t 
 			return cfg_fail(f, ptr, cfg, KD_EINVAL,
 					"the ServiceAccount exists; behavior must be merge or replace");
 		}
+	if ((rc = kd_kz_meta_generated(c, f, obj, NULL, cfg)) < 0) {
+		json_decref(obj);
+		return rc;
+	}
 	if ((rc = kd_kz_list_add(l, obj)) == 0 && c->trace)
 		rc = kd_kz_set_file(&l->v[l->n - 1], f->path);
 	return rc;

@@ -75,6 +75,7 @@ static void res_clear(kd_kz_res *r)
 	json_decref(r->suffixes);
 	json_decref(r->refvars);
 	json_decref(r->empty_nulls);
+	json_decref(r->transforms);
 }
 
 void kd_kz_list_remove(kd_kz_list *l, size_t i)
