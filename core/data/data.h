@@ -294,13 +294,27 @@ typedef enum kd_smp_mode {
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode);
 
+/*
+ * A schema read from an OpenAPI v2 document (kustomize's `openapi:`): the
+ * kinds its definitions name (x-kubernetes-group-version-kind) merge the
+ * lists marked x-kubernetes-patch-strategy: merge by their
+ * x-kubernetes-list-map-keys or x-kubernetes-patch-merge-key.  With
+ * `builtin`, kdrift's built-in schema stays in use and wins (kinds and
+ * Kubernetes' own definition names); without it, the document is the only
+ * schema, as kustomize has it when the top kustomization names one.  The
+ * document is kept (referenced).
+ */
+typedef struct kd_smp_schema kd_smp_schema;
+int kd_smp_schema_new(kd_smp_schema **out, const json_t *openapi_doc, bool builtin);
+void kd_smp_schema_free(kd_smp_schema *s);
+
 /* The same; in KD_SMP_KUSTOMIZE mode the target's null members whose JSON
  * pointers are keys of `empty_nulls` (nulls written as nothing, see
  * kd_yaml_parse_ex) are dropped wherever kustomize's merge walks: every
- * mapping, and the elements of lists merged by key.  empty_nulls may be
- * NULL. */
+ * mapping, and the elements of lists merged by key.  empty_nulls and
+ * schema (more kinds, see kd_smp_schema_new) may be NULL. */
 int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
-		    kd_smp_mode mode, const json_t *empty_nulls);
+		    kd_smp_mode mode, const json_t *empty_nulls, const kd_smp_schema *schema);
 
 /* True when kinds of this apiVersion/kind have a built-in merge schema. */
 bool kd_smp_has_schema(const char *api_version, const char *kind);

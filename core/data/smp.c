@@ -926,11 +926,11 @@ static int merge_root(json_t **out, const json_t *target, const json_t *patch,
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode)
 {
-	return kd_smp_apply_ex(out, target, patch, mode, NULL);
+	return kd_smp_apply_ex(out, target, patch, mode, NULL, NULL);
 }
 
 int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
-		    kd_smp_mode mode, const json_t *empty_nulls)
+		    kd_smp_mode mode, const json_t *empty_nulls, const kd_smp_schema *schema)
 {
 	smp_ctx ctx = { mode, NULL };
 	const json_t *typed = target;
@@ -944,8 +944,12 @@ int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
 		return kd_error_set(KD_EINVAL, "a strategic merge patch applies to an object");
 	if (!json_object_get(target, "kind"))
 		typed = patch;
-	type = kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
-			 json_string_value(json_object_get(typed, "kind")));
+	type = !kd_smp_schema_builtin(schema) ? NULL
+		: kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
+				   json_string_value(json_object_get(typed, "kind")));
+	if (!type)
+		type = kd_smp_schema_root(schema, json_string_value(json_object_get(typed, "apiVersion")),
+					  json_string_value(json_object_get(typed, "kind")));
 	rc = merge_root(out, target, patch, type, &ctx);
 	if (rc == 0 && mode == KD_SMP_KUSTOMIZE && json_object_size(empty_nulls)) {
 		kd_buf ptr = KD_BUF_INIT;

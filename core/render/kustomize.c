@@ -28,7 +28,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"validators", "openapi", "crds", NULL,
+	"validators", "crds", NULL,
 };
 
 static const char *const known_fields[] = {
@@ -37,7 +37,7 @@ static const char *const known_fields[] = {
 	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
 	"generatorOptions", "replicas", "sortOptions", "replacements",
-	"configurations", "vars", "generators", "transformers", "buildMetadata", NULL,
+	"configurations", "vars", "generators", "transformers", "buildMetadata", "openapi", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -334,6 +334,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
 		if (rc < 0)
 			goto cleanup;
+		c->loaded = true;
 	}
 cleanup:
 	json_decref(docs);
@@ -618,6 +619,73 @@ static int run_plugins(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, bool ge
 			rc = kd_kz_meta_transformed(c, f, l, NULL, json_object_get(e, "cfg"));
 	}
 	json_decref(cfgs);
+	return rc;
+}
+
+/* `openapi`: a custom schema for strategic merge (`path`) or a built-in
+ * Kubernetes version (only v1.21.2).  As in kustomize, the first
+ * kustomization that sets one wins; the top's is always read first.  A
+ * custom schema replaces the built-in one, unless resources were loaded
+ * before it was set: kustomize has then asked its built-in schema about
+ * namespaces and parses it too (it wins where both define a kind). */
+static int load_openapi(kd_kz_ctx *c, const kd_kz_file *f)
+{
+	json_t *o = json_object_get(f->doc, "openapi"), *doc = NULL;
+	const char *path, *version, *key;
+	kd_buf data = KD_BUF_INIT;
+	char *file = NULL;
+	json_t *v;
+	int rc = 0;
+
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return kd_kz_fail(f, "/openapi", KD_EINVAL, "'openapi' must be a mapping");
+	json_object_foreach(o, key, v)
+		if (!json_is_string(v))
+			return kd_kz_fail(f, "/openapi", KD_EINVAL, "'openapi.%s' must be a string", key);
+	path = json_string_value(json_object_get(o, "path"));
+	version = json_string_value(json_object_get(o, "version"));
+	if (path && !path[0])
+		path = NULL;
+	if (path) {
+		if (is_remote(path))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'remote openapi schema %s' (%s:%d)",
+					    path, f->path, kd_kz_line(f, "/openapi"));
+		/* kustomize reads the file even when a schema is already set */
+		if ((rc = kd_kz_read_file(&data, &file, c, f, path, "/openapi")) < 0)
+			return rc;
+	}
+	if (c->schema_set && c->depth > 1)
+		goto cleanup;
+	if (path && version && version[0]) {
+		rc = kd_kz_fail(f, "/openapi", KD_EINVAL,
+				"builtin version and custom schema provided, cannot use both");
+		goto cleanup;
+	}
+	kd_smp_schema_free(c->schema);
+	c->schema = NULL;
+	c->schema_set = false;
+	if (path) {
+		if ((rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len, file, NULL)) < 0 ||
+		    (rc = kd_smp_schema_new(&c->schema, doc, c->loaded)) < 0) {
+			rc = kd_kz_wrap(f, "/openapi", rc);
+			goto cleanup;
+		}
+		c->schema_set = true;
+	} else if (version && version[0]) {
+		if (strcmp(version, "v1.21.2") != 0) {
+			rc = kd_kz_fail(f, "/openapi", KD_EINVAL,
+					"the specified OpenAPI version '%s' is not built in", version);
+			goto cleanup;
+		}
+		c->schema_set = true;
+	}
+cleanup:
+	json_decref(doc);
+	free(file);
+	kd_buf_free(&data);
 	return rc;
 }
 
@@ -922,6 +990,8 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	}
 	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
 		goto cleanup;
+	if ((rc = load_openapi(c, &f)) < 0)
+		goto cleanup;
 	if (c->depth == 1 && ((rc = read_sort_options(c, &f)) < 0 ||
 			      (rc = kd_kz_meta_read(c, &f)) < 0))
 		goto cleanup;
@@ -934,8 +1004,10 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	 * builds credit each change to the level (or component) making it.
 	 * Name references are rewritten once, when the whole build is done. */
 	if ((rc = kd_kz_snapshot(c, l)) < 0 ||
-	    (rc = kd_kz_generators(c, &f, l)) < 0 ||
-	    (rc = run_plugins(c, &f, l, true)) < 0 ||
+	    (rc = kd_kz_generators(c, &f, l)) < 0)
+		goto cleanup;
+	c->loaded = c->loaded || l->n > 0;
+	if ((rc = run_plugins(c, &f, l, true)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||
@@ -988,7 +1060,7 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const json_t *overrides)
 {
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides, origins != NULL, 0, "" };
+		     overrides, origins != NULL, 0, "", false, NULL, false };
 	kd_kz_list acc;
 	char *root = NULL;
 	int rc;
@@ -1019,6 +1091,7 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	if (rc == 0)
 		rc = kd_kz_output(out, origins, &acc, c.sort);
 	json_decref(c.sort);
+	kd_smp_schema_free(c.schema);
 	kd_kz_list_free(&acc);
 	free(c.stack);
 	free(root);

@@ -176,6 +176,7 @@ typedef struct patch_opts {
 	bool name;   /* allowNameChange */
 	bool kind;   /* allowKindChange */
 	bool store;  /* JSON patch: record the previous id */
+	const kd_smp_schema *schema;  /* the build's custom OpenAPI schema */
 } patch_opts;
 
 /* Applies one patch document to resource i; the resource may disappear
@@ -226,7 +227,7 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, const patch_o
 			json_decref(p);
 			return rc;
 		}
-		rc = kd_smp_apply_ex(&out, r->obj, p, KD_SMP_KUSTOMIZE, r->empty_nulls);
+		rc = kd_smp_apply_ex(&out, r->obj, p, KD_SMP_KUSTOMIZE, r->empty_nulls, po->schema);
 		json_decref(p);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
@@ -372,7 +373,7 @@ int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const js
 	json_t *target = json_object_get(e, "target");
 	json_t *options = json_object_get(e, "options");
 	patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
-			  kd_kz_true(json_object_get(options, "allowKindChange")), true };
+			  kd_kz_true(json_object_get(options, "allowKindChange")), true, c->schema };
 	json_t *docs = NULL;
 	char tptr[96];
 	size_t d;
@@ -441,7 +442,7 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			       const json_t *list, const char *inline_text, const char *base)
 {
-	static const patch_opts none = { false, false, false };
+	patch_opts none = { false, false, false, c->schema };
 	json_t *all = json_array();
 	size_t i, d;
 	int rc = 0;
@@ -503,7 +504,7 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			       const json_t *e, const char *ptr, bool strict)
 {
-	static const patch_opts none = { false, false, false };
+	static const patch_opts none = { false, false, false, NULL };
 	const char *file = json_string_value(json_object_get(e, "path"));
 	const char *text = json_string_value(json_object_get(e, "patch"));
 	json_t *target = json_object_get(e, "target");

@@ -163,6 +163,11 @@ typedef struct kd_kz_ctx {
 	bool trace;               /* record origins (kd_kustomize_build_traced) */
 	unsigned meta;            /* KD_KZ_META_*: the top's buildMetadata */
 	const char *top;          /* the top kustomization's directory */
+	/* `openapi`: the first kustomization that sets one (the top first)
+	 * decides, for the rest of the build, as in kustomize */
+	bool schema_set;
+	kd_smp_schema *schema;    /* a custom schema, or NULL */
+	bool loaded;              /* a resource was read or generated so far */
 } kd_kz_ctx;
 
 enum {
