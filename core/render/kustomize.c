@@ -28,7 +28,7 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"validators", "crds", NULL,
+	"validators", NULL,
 };
 
 static const char *const known_fields[] = {
@@ -37,7 +37,8 @@ static const char *const known_fields[] = {
 	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
 	"generatorOptions", "replicas", "sortOptions", "replacements",
-	"configurations", "vars", "generators", "transformers", "buildMetadata", "openapi", NULL,
+	"configurations", "vars", "generators", "transformers", "buildMetadata", "openapi",
+	"crds", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -997,7 +998,8 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 		goto cleanup;
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
 	    (rc = add_resources(c, &f, l, "bases")) < 0 ||
-	    (rc = load_configurations(c, &f, l)) < 0)
+	    (rc = load_configurations(c, &f, l)) < 0 ||
+	    (rc = kd_kz_crds_load(c, &f, l)) < 0)
 		goto cleanup;
 	/* kustomize generates before it applies components, so a component
 	 * can merge into this kustomization's generated ConfigMaps.  Traced

@@ -795,3 +795,27 @@ int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file)
 	sort_refs(tc);
 	return 0;
 }
+
+/* ---- additions one by one (crds) ----------------------------------------- */
+
+int kd_kz_tconfig_add(kd_kz_tconfig *tc, kd_kz_fscat cat, const kd_kz_fspec *fs)
+{
+	tc->full = true;
+	return merge_one(tc, &tc->cats[cat], fs);
+}
+
+int kd_kz_tconfig_add_ref(kd_kz_tconfig *tc, const char *group, const char *version,
+			  const char *kind, const kd_kz_fspec *referrer)
+{
+	kd_kz_backref *ref = NULL;
+	size_t i;
+
+	tc->full = true;
+	for (i = 0; i < tc->nrefs && !ref; i++)
+		if (same_gvk(tc->refs[i].group, tc->refs[i].version, tc->refs[i].kind,
+			     group, version, kind))
+			ref = &tc->refs[i];
+	if (!ref && !(ref = add_ref(tc, group, version, kind, true)))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return merge_one(tc, &ref->referrers, referrer);
+}

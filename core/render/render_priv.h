@@ -112,6 +112,12 @@ int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file, bool
 size_t kd_kz_backrefs(const kd_kz_tconfig *tc, kd_kz_backref_view *out, size_t max);
 void kd_kz_tconfig_free(kd_kz_tconfig *tc);
 
+/* One field spec added to a category / one referrer of a gvk's name, as
+ * kustomize's TransformerConfig.Add*FieldSpec do (strings are copied). */
+int kd_kz_tconfig_add(kd_kz_tconfig *tc, kd_kz_fscat cat, const kd_kz_fspec *fs);
+int kd_kz_tconfig_add_ref(kd_kz_tconfig *tc, const char *group, const char *version,
+			  const char *kind, const kd_kz_fspec *referrer);
+
 /* One resource on its way through a build. */
 typedef struct kd_kz_res {
 	json_t *obj;
@@ -225,6 +231,9 @@ int kd_kz_line(const kd_kz_file *f, const char *pointer);
 int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *fmt, ...)
 	KD_PRINTF(4, 5);
 int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
+/* `crds:` of one kustomization merged into l's configuration
+ * (kustomize_crds.c). */
+int kd_kz_crds_load(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
 /* *empties (may be NULL) receives an array parallel to *out: each
