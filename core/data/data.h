@@ -139,6 +139,10 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 /* Flags of kd_yaml_parse_ex. */
 #define KD_YAML_LAST_KEY_WINS 1u  /* a repeated key replaces the earlier value
 				     (how kubectl reads a kustomization) */
+#define KD_YAML_GO_FOLDED 2u      /* folded (">") scalars as kustomize has them
+				     after writing them back with its YAML
+				     library's folded-style emitter, which adds
+				     a line break before a more-indented line */
 
 /*
  * kd_yaml_parse with more: when `empty_nulls` is not NULL it receives a new

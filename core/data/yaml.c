@@ -119,6 +119,7 @@ typedef struct state {
 	json_t *empty;       /* pointers of empty plain nulls in this document, or NULL */
 	bool want_empty;     /* collect them */
 	bool last_key_wins;  /* a repeated key replaces the earlier value */
+	bool go_folded;      /* KD_YAML_GO_FOLDED */
 } state;
 
 static int fail_at(const state *st, yaml_mark_t m, int code, const char *msg)
@@ -409,6 +410,81 @@ static int attach(state *st, json_t *v, size_t nodes, size_t height, yaml_mark_t
 	return rc;
 }
 
+static bool is_blank_ch(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * The value of a folded scalar once kustomize has written it back in folded
+ * style and read it again.  Go's YAML emitter decides whether a line break
+ * ending a content line needs an extra break (so that reading does not fold
+ * it into a space) by looking at the start of the whole value instead of at
+ * the next line: when the value's first character after any breaks is not
+ * blank, every such break gets one, which adds a newline before each
+ * more-indented line; otherwise none does, which folds the breaks between
+ * normal lines.  *out is NULL when the value stays as it is.
+ */
+static int go_folded(char **out, size_t *out_len, const char *v, size_t len)
+{
+	kd_buf b = KD_BUF_INIT;
+	size_t i = 0, k = 0;
+	bool extra, breaks = true, leading = true, changed = false;
+
+	*out = NULL;
+	while (k < len && v[k] == '\n')
+		k++;
+	extra = k < len && !is_blank_ch(v[k]);
+	while (i < len) {
+		if (v[i] != '\n') {
+			if (breaks)
+				leading = is_blank_ch(v[i]);
+			breaks = false;
+			if (kd_buf_putc(&b, v[i]) < 0)
+				goto oom;
+			i++;
+			continue;
+		}
+		if (!breaks && !leading) {
+			size_t j = i, run;
+			bool next_blank;
+
+			while (j < len && v[j] == '\n')
+				j++;
+			run = j - i;
+			next_blank = j < len && is_blank_ch(v[j]);
+			if (extra && next_blank) {
+				/* one more newline before the more-indented line */
+				if (kd_buf_putc(&b, '\n') < 0)
+					goto oom;
+				changed = true;
+			} else if (!extra && j < len && !next_blank) {
+				/* the first break of the run folds away */
+				if (kd_buf_add(&b, " ", run == 1 ? 1 : 0) < 0)
+					goto oom;
+				changed = true;
+				i++;
+				breaks = run > 1;
+				continue;
+			}
+		}
+		if (kd_buf_putc(&b, '\n') < 0)
+			goto oom;
+		breaks = true;
+		i++;
+	}
+	if (!changed) {
+		kd_buf_free(&b);
+		return 0;
+	}
+	*out_len = b.len;
+	*out = kd_buf_detach(&b);
+	return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+oom:
+	kd_buf_free(&b);
+	return kd_error_set(KD_ENOMEM, "out of memory");
+}
+
 static int on_scalar(state *st, const yaml_event_t *ev)
 {
 	const char *text = (const char *)ev->data.scalar.value;
@@ -417,9 +493,20 @@ static int on_scalar(state *st, const yaml_event_t *ev)
 	const char *tag = (const char *)ev->data.scalar.tag;
 	kd_yaml_type type;
 	json_t *v = NULL;
+	char *refolded = NULL;
 	int rc;
 
+	if (st->go_folded && ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE &&
+	    !expecting_key(st)) {
+		if ((rc = go_folded(&refolded, &len, text, len)) < 0)
+			return rc;
+		if (refolded)
+			text = refolded;
+	}
 	rc = kd_yaml_resolve_scalar(&v, &type, text, len, tag, plain);
+	free(refolded);
+	text = (const char *)ev->data.scalar.value;
+	len = ev->data.scalar.length;
 	if (rc < 0)
 		return wrap_at(st, ev->start_mark, rc);
 	if (ev->data.scalar.anchor) {
@@ -654,6 +741,7 @@ int kd_yaml_parse_ex(json_t **out, json_t **positions, json_t **empty_nulls,
 	memset(&st, 0, sizeof(st));
 	st.want_empty = empty_nulls != NULL;
 	st.last_key_wins = (flags & KD_YAML_LAST_KEY_WINS) != 0;
+	st.go_folded = (flags & KD_YAML_GO_FOLDED) != 0;
 	st.name = name ? name : "<input>";
 	st.lim = limits ? limits : &kd_yaml_default_limits;
 	if (len > st.lim->max_bytes)

@@ -385,7 +385,8 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = kd_yaml_parse_ex(&docs, NULL, empties ? &emp : NULL, data, len, name, NULL, 0);
+	rc = kd_yaml_parse_ex(&docs, NULL, empties ? &emp : NULL, data, len, name, NULL,
+			      KD_YAML_GO_FOLDED);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
