@@ -1,13 +1,14 @@
 /*
  * breakglass_change — planning and applying break-glass changes: edit,
  * scale, set image, rollout restart, delete.  Writes go through
- * kd_remedy_write so the audit records bracket every API call.
+ * kd_remedy_write so the audit records bracket every API call.  What the
+ * editor is shown of an edit, and reading it back, is breakglass_edit.c.
  */
 #include "act/act.h"
+#include "act_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -125,23 +126,14 @@ static int set_preview(kd_breakglass_change *ch, const char *detail)
 
 /* ---- edit ------------------------------------------------------------------ */
 
-/* What an edit may change: everything but the server's bookkeeping. */
-static json_t *editable(const json_t *obj)
+json_t *kd_breakglass_editable(const json_t *obj)
 {
-	static const char *const server[] = {
-		"resourceVersion", "uid", "creationTimestamp", "generation",
-		"managedFields", "selfLink", "deletionTimestamp",
-		"deletionGracePeriodSeconds", NULL,
-	};
-	json_t *c = json_deep_copy(obj), *meta;
-	const char *const *s;
+	json_t *c = json_deep_copy(obj);
 
 	if (!c)
 		return NULL;
 	json_object_del(c, "status");
-	meta = kd_json_obj(c, "metadata");
-	for (s = server; meta && *s; s++)
-		json_object_del(meta, *s);
+	kd_server_metadata_strip(c);
 	return c;
 }
 
@@ -158,6 +150,20 @@ static int same_identity(const json_t *a, const json_t *b, const char *what,
 	return 0;
 }
 
+int kd_breakglass_same_identity(const json_t *old, const json_t *new_obj)
+{
+	int rc;
+
+	if (!json_is_object(new_obj))
+		return kd_error_set(KD_EINVAL, "the edited document is not an object");
+	if ((rc = same_identity(old, new_obj, "apiVersion", "apiVersion", false)) < 0 ||
+	    (rc = same_identity(old, new_obj, "kind", "kind", false)) < 0 ||
+	    (rc = same_identity(old, new_obj, "metadata.name", "name", true)) < 0 ||
+	    (rc = same_identity(old, new_obj, "metadata.namespace", "namespace", true)) < 0)
+		return rc;
+	return 0;
+}
+
 int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 			    const json_t *old, const json_t *new_obj)
 {
@@ -166,16 +172,11 @@ int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 	int rc;
 
 	*out = NULL;
-	if (!json_is_object(new_obj))
-		return kd_error_set(KD_EINVAL, "the edited document is not an object");
-	if ((rc = same_identity(old, new_obj, "apiVersion", "apiVersion", false)) < 0 ||
-	    (rc = same_identity(old, new_obj, "kind", "kind", false)) < 0 ||
-	    (rc = same_identity(old, new_obj, "metadata.name", "name", true)) < 0 ||
-	    (rc = same_identity(old, new_obj, "metadata.namespace", "namespace", true)) < 0)
+	if ((rc = kd_breakglass_same_identity(old, new_obj)) < 0)
 		return rc;
 	if ((rc = change_new(&ch, KD_BREAKGLASS_EDIT, cluster, old)) < 0)
 		return rc;
-	if (!(from = editable(old)) || !(to = editable(new_obj))) {
+	if (!(from = kd_breakglass_editable(old)) || !(to = kd_breakglass_editable(new_obj))) {
 		rc = oom();
 		goto cleanup;
 	}
@@ -324,9 +325,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 {
 	kd_breakglass_change *ch = NULL;
 	const char *kind = kd_json_str(live, "kind");
-	time_t t = (time_t)(now_ms / 1000);
-	char stamp[32];
-	struct tm tm;
+	char stamp[KD_TIME_SIZE];
 	int rc;
 
 	*out = NULL;
@@ -338,8 +337,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 				    "and DaemonSets, not %s", kind ? kind : "this object");
 	if ((rc = change_new(&ch, KD_BREAKGLASS_RESTART, cluster, live)) < 0)
 		return rc;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kd_time_format(stamp, now_ms, 0);
 	ch->patch_type = KD_KUBE_PATCH_STRATEGIC;
 	if (!(ch->patch = json_pack("{s:{s:{s:{s:{s:s}}}}}", "spec", "template", "metadata",
 				    "annotations", "kubectl.kubernetes.io/restartedAt", stamp)))

@@ -2,8 +2,8 @@
  * engine — the background reconcile thread (DESIGN §2) and the store of
  * immutable, reference-counted snapshots it publishes for the faces.
  *
- * Never prints and never touches the terminal.  Depends on every part below
- * it: base, data, source, fleet, kube, render and diff.
+ * Never prints and never touches the terminal.  Uses the parts base, data,
+ * source, fleet, kube, render and diff.
  */
 
 #ifndef KD_ENGINE_H
@@ -28,6 +28,12 @@
  * as long as it holds its reference while the engine publishes newer ones.
  * Publishing bumps a version counter and makes the wake fd readable, which
  * is how the UI learns that something changed without ever blocking.
+ *
+ * The fleet is published the same way: the store holds the current one and
+ * every state holds the fleet it was published with, so a reader that
+ * keeps a state keeps its fleet (clusters, labels, policies, ignore rules)
+ * valid too, while the engine moves on to a newer revision.  A fleet is
+ * freed when neither the engine, the store, a state nor a reader holds it.
  *
  * The store also keeps the fleet-wide facts (source label, revision, fetch
  * time), a bounded log of engine events for the message log view, and the
@@ -70,6 +76,7 @@ typedef struct kd_resource {
 	char *reason;            /* why unknown; for break-glass the audit id and reason; or NULL */
 	kd_diff_result *diff;    /* fields, for drifted and break-glass; else NULL */
 	json_t *desired;         /* rendered object (shared, immutable); NULL when extra */
+	json_t *provenance;      /* its provenance map (render.h), with opts.provenance; else NULL */
 	json_t *live;            /* live object (shared, immutable); NULL when missing */
 	char *uid;               /* live uid, or NULL */
 	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
@@ -98,8 +105,14 @@ typedef struct kd_cluster_state {
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
 	char *revision;          /* the Git revision desired state was rendered from */
 	uint64_t generation;     /* set by kd_store_publish: increases per publish */
+	kd_fleet *fleet;         /* set by kd_store_publish: the store's fleet then
+				  * (held, read-only), or NULL when it has none */
 	kd_app_state *apps;      /* in fleet order */
 	size_t napps;
+	struct kd_unmanaged *unmanaged;  /* with kd_engine_opts.unmanaged: objects
+					  * made by hand (below), sorted by
+					  * namespace, kind, name */
+	size_t nunmanaged;
 	int refs_;               /* private */
 } kd_cluster_state;
 
@@ -124,6 +137,64 @@ void kd_cluster_state_finish(kd_cluster_state *st);
 const kd_app_state *kd_cluster_state_app(const kd_cluster_state *st, const char *app);
 const kd_resource *kd_app_state_resource(const kd_app_state *app, const char *kind,
 					 const char *namespace, const char *name);
+
+/*
+ * unmanaged — objects in the namespaces a cluster's apps manage that no app
+ * declares, no app tracks and nothing owns: the debug shell someone forgot
+ * (DESIGN §12, `kdrift check --unmanaged`).
+ *
+ * Only the namespaced kinds people create by hand are looked at
+ * (kd_unmanaged_kinds: workloads, pods, services, config maps, secrets,
+ * ingresses, service accounts, roles, role bindings, network policies,
+ * persistent volume claims, autoscalers, disruption budgets); leases,
+ * events, endpoints, endpoint slices and controller revisions never are.
+ * An object is left out when it has ownerReferences, when every field
+ * manager that wrote it (subresources aside) is a known controller
+ * (Kubernetes' own, or a GitOps applier), or when it is one of the objects
+ * Kubernetes and Helm make by themselves: the kube-root-ca.crt ConfigMap,
+ * the default ServiceAccount, service-account token Secrets and Helm's
+ * release Secrets (sh.helm.release.v1.*).
+ */
+typedef struct kd_unmanaged {
+	char *api_version;
+	char *kind;
+	char *namespace;
+	char *name;
+	char *manager;           /* the field manager that made it, or NULL when
+				  * managedFields do not say */
+	char *time;              /* when it was created (RFC 3339), or NULL */
+} kd_unmanaged;
+
+typedef struct kd_group_kind {
+	const char *group;       /* "" for the core group */
+	const char *kind;
+} kd_group_kind;
+
+/* The kinds looked at, terminated by an entry with kind == NULL. */
+const kd_group_kind *kd_unmanaged_kinds(void);
+bool kd_unmanaged_kind(const char *group, const char *kind);
+
+/* Whether a live object of those kinds (in a managed namespace, declared
+ * by no app) is listed: false for owned, controller-made and automatic
+ * objects.  When true, *manager is the field manager that made it (the
+ * earliest that is no known controller; NULL when managedFields are
+ * absent) and *time its creationTimestamp (or that manager's time; may be
+ * NULL); both point into obj. */
+bool kd_unmanaged_candidate(const json_t *obj, const char **manager, const char **time);
+
+/* Appends an entry to a state (strings copied; manager and time may be
+ * NULL); NULL on ENOMEM. */
+kd_unmanaged *kd_cluster_state_add_unmanaged(kd_cluster_state *st, const char *api_version,
+					     const char *kind, const char *namespace,
+					     const char *name, const char *manager,
+					     const char *time);
+/* Sorts a state's entries by namespace, kind and name. */
+void kd_cluster_state_sort_unmanaged(kd_cluster_state *st);
+/* Frees a state's entries (kd_cluster_state_unref does). */
+void kd_cluster_state_clear_unmanaged(kd_cluster_state *st);
+
+/* The glyph of an unmanaged object: a pencil, made by hand (ASCII '#'). */
+const char *kd_unmanaged_glyph(bool ascii);
 
 typedef enum kd_log_level {
 	KD_LOG_INFO = 0,
@@ -151,12 +222,21 @@ const char *kd_store_cluster_name(const kd_store *s, size_t index);
 long kd_store_cluster_index(const kd_store *s, const char *name);
 
 /* Publishes a finished state for slot `index`, taking over the caller's
- * reference; the previous state is released when its last reader lets go. */
+ * reference; the previous state is released when its last reader lets go.
+ * The state takes a reference to the store's current fleet. */
 void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st);
 
 /* A new reference to the current state of a slot, or NULL before the
  * first publish. */
 kd_cluster_state *kd_store_get(kd_store *s, size_t index);
+
+/* Makes `fleet` the current one (the store takes its own reference and
+ * drops the one it held on the previous fleet); NULL for none.  States
+ * published before keep the fleet they were published with. */
+void kd_store_set_fleet(kd_store *s, kd_fleet *fleet);
+/* A new reference to the current fleet (drop it with kd_fleet_free), or
+ * NULL when there is none (a store filled from a state file). */
+kd_fleet *kd_store_fleet(kd_store *s);
 
 /* Fleet-wide facts. */
 void kd_store_set_source(kd_store *s, const char *label, const char *revision,
@@ -173,7 +253,7 @@ void kd_store_log(kd_store *s, kd_log_level level, const char *cluster,
 size_t kd_store_log_read(kd_store *s, uint64_t since, kd_log_entry **out);
 void kd_store_log_free(kd_log_entry *entries, size_t n);
 
-/* Increases on every publish, source change and log entry. */
+/* Increases on every publish, fleet or source change and log entry. */
 uint64_t kd_store_version(kd_store *s);
 
 /* A file descriptor that becomes readable when the version changes; the
@@ -239,6 +319,15 @@ typedef struct kd_engine_opts {
 	 * cluster's live objects once it is published: what `kdrift check`
 	 * needs, in memory bounded by the clusters in flight. */
 	bool statuses_only;
+	/* Also list the kinds people create by hand in every cluster and
+	 * publish its unmanaged objects (kd_cluster_state.unmanaged). */
+	bool unmanaged;
+	/* Render with provenance (render.h) and publish each desired object's
+	 * map in kd_resource.provenance, for compare, explain and the UI.
+	 * With statuses_only too, the desired objects (shared between the
+	 * clusters that render alike) and the live state of extra objects are
+	 * still published; the other live objects are not. */
+	bool provenance;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and
@@ -246,11 +335,10 @@ typedef struct kd_engine_opts {
 int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
 void kd_engine_free(kd_engine *e);   /* stops the thread first */
 
+/* The store the engine publishes into, with the fleet of the revision
+ * last loaded (kd_store_fleet); a new revision loads and publishes a new
+ * fleet and drops the engine's reference on the old one. */
 kd_store *kd_engine_store(kd_engine *e);
-/* The fleet of the revision last loaded.  A new revision loads a new fleet;
- * earlier ones stay valid until kd_engine_free, so a reader may keep the
- * pointer it got. */
-const kd_fleet *kd_engine_fleet(const kd_engine *e);
 
 /* Reconciles every selected cluster once on the calling thread and
  * returns when each is published (or timed out as unknown).  For check. */
@@ -266,6 +354,37 @@ void kd_engine_stop(kd_engine *e);
 /* Requests, safe from any thread; they return at once. */
 void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
 
+/*
+ * owner — which app of the fleet renders an object for a cluster, for a
+ * face that names an object's app without a reconcile (the follow-up
+ * commands `kdrift breakglass` prints for objects changed under
+ * break-glass).
+ *
+ * Opens the repository and the fleet the engine options name (repo,
+ * revision, worktree, fleet_file; the rest is ignored) and renders, on the
+ * calling thread, each app of a cluster the first time a lookup needs it;
+ * later lookups on the same cluster reuse those renders.  Never talks to a
+ * cluster.  One thread at a time per kd_owner_finder.
+ */
+typedef struct kd_owner_finder kd_owner_finder;
+
+/* KD_ENOTFOUND and others from the source and the fleet file when the
+ * repository or kdrift.yaml cannot be read. */
+int kd_owner_finder_new(kd_owner_finder **out, const kd_engine_opts *opts);
+void kd_owner_finder_free(kd_owner_finder *f);
+
+/*
+ * The name of the first app (in fleet order) deployed to `cluster` whose
+ * rendered objects include the object: same kind, namespace (NULL or "" for
+ * cluster-scoped objects) and name, and the same API group when api_version
+ * is given (NULL: any group).  *app points into the finder's fleet.
+ * KD_ENOTFOUND when the fleet has no such cluster or no app renders the
+ * object there (apps that fail to render are passed over).
+ */
+int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluster,
+			const char *api_version, const char *kind,
+			const char *namespace, const char *name);
+
 /* ---- helpers (exposed for tests) ---------------------------------------- */
 
 /* The name of the app a live object is tracked as belonging to under the
@@ -278,9 +397,10 @@ void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with 
 const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode,
 				  char **scratch);
 
-/* Appends an object's identity "GROUP/KIND/NAMESPACE/NAME" (the version is
- * left out so one object served at two versions is one key; the namespace
- * is empty when `namespaced` is false). */
+/* Appends an object's identity key (kd_object_id_format:
+ * "GROUP/KIND/NAMESPACE/NAME", the version left out), the namespace as the
+ * API server places it: empty when `namespaced` is false, "default" when
+ * the object names none. */
 int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
 
 /* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,

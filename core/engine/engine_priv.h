@@ -1,5 +1,6 @@
 /*
- * engine_priv — the engine's internal state, shared by core/engine*.c only.
+ * engine_priv — the engine's internal state, shared by the files of
+ * core/engine/ only.
  *
  * Everything here belongs to the engine thread (or to the caller of
  * kd_engine_run_once); other threads see the engine only through the store
@@ -38,6 +39,7 @@ typedef struct eng_kind {
 typedef struct eng_app {
 	const kd_app *app;
 	json_t *desired;          /* array of objects (shared with the render cache) */
+	json_t *provenance;       /* parallel provenance maps, with opts.provenance */
 	char *error;              /* why it did not render, or NULL */
 	char *path;               /* the app path expanded for this cluster */
 	json_t *intentional;      /* object: key -> true for cluster-layer objects, or NULL */
@@ -61,7 +63,10 @@ typedef enum eng_phase {
 
 struct eng_cluster {
 	kd_engine *e;
-	const kd_cluster *fc;
+	const kd_cluster *fc;     /* in `fleet` */
+	kd_fleet *fleet;          /* held: the fleet fc points into, the engine's
+				   * or, for a cluster a new revision dropped, an
+				   * older one */
 	size_t slot;              /* index in the store */
 	kd_kube_conn *conn;
 	kd_kube_call *disc;       /* discovery in flight */
@@ -98,9 +103,8 @@ struct kd_engine {
 	char **cluster_names;
 
 	kd_source *src;
-	kd_fleet *fleet;
-	kd_fleet **old_fleets;    /* kept alive for readers of kd_engine_fleet */
-	size_t nold_fleets;
+	kd_fleet *fleet;          /* of the revision last loaded (held; the store
+				   * holds it too) */
 	kd_store *store;
 	kd_kubeconfig *kc;
 	char *kc_error;           /* why the kubeconfig could not be loaded */
@@ -151,6 +155,10 @@ bool eng_cluster_active(const eng_cluster *cl);
 /* engine_intern.c: shares the repeated subtrees of live objects. */
 void eng_intern(kd_engine *e, json_t *obj);
 void eng_intern_purge(kd_engine *e);
+
+/* engine_unmanaged.c: adds the cluster's unmanaged objects to a state,
+ * given the keys of the desired objects. */
+int eng_add_unmanaged(eng_cluster *cl, kd_cluster_state *st, const json_t *seen);
 
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);

@@ -19,32 +19,31 @@
 
 int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced)
 {
-	const json_t *meta = kd_json_obj(obj, "metadata");
-	const char *kind = kd_json_str(obj, "kind"), *name = kd_json_str(meta, "name");
-	const char *ns = kd_json_str(meta, "namespace");
-	char group[256];
+	kd_object_id id;
 
-	if (!kind || !name)
+	kd_object_id_of(&id, obj);
+	if (!id.kind || !id.name)
 		return kd_error_set(KD_EINVAL, "object without kind or name");
-	kd_api_group(group, sizeof(group), kd_json_str(obj, "apiVersion"));
+	/* As the API server places it: no namespace for a cluster-scoped
+	 * kind, "default" for a namespaced one that names none. */
 	if (!namespaced)
-		ns = "";
-	else if (!ns || !*ns)
-		ns = "default";
-	return kd_buf_printf(out, "%s/%s/%s/%s", group, kind, ns, name);
+		id.namespace = "";
+	else if (!id.namespace || !*id.namespace)
+		id.namespace = "default";
+	return kd_object_id_format(out, &id);
 }
 
 int kd_engine_hpa_target(kd_buf *out, const json_t *hpa)
 {
-	const json_t *ref = kd_json_obj(kd_json_obj(hpa, "spec"), "scaleTargetRef");
-	const char *kind = kd_json_str(ref, "kind"), *name = kd_json_str(ref, "name");
 	const char *ns = kd_json_str(kd_json_obj(hpa, "metadata"), "namespace");
-	char group[256];
+	kd_object_id id;
 
-	if (!kind || !name)
+	/* The target is in the HPA's own namespace. */
+	kd_object_id_of_ref(&id, kd_json_obj(kd_json_obj(hpa, "spec"), "scaleTargetRef"));
+	if (!id.kind || !id.name)
 		return kd_error_set(KD_EINVAL, "HorizontalPodAutoscaler without scaleTargetRef");
-	kd_api_group(group, sizeof(group), kd_json_str(ref, "apiVersion"));
-	return kd_buf_printf(out, "%s/%s/%s/%s", group, kind, ns && *ns ? ns : "default", name);
+	id.namespace = ns && *ns ? ns : "default";
+	return kd_object_id_format(out, &id);
 }
 
 const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode, char **scratch)
@@ -303,8 +302,11 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
 		}
-		if (!cl->e->opts.statuses_only)
+		/* desired objects are shared by the clusters rendering alike:
+		 * compare keeps them (and their provenance) without live state */
+		if (!cl->e->opts.statuses_only || cl->e->opts.provenance)
 			r->desired = json_incref(d);
+		r->provenance = json_incref(json_array_get(ea->provenance, j));
 		r->intentional = json_is_true(json_array_get(ea->intentional, j));
 		kd_buf_clear(&key);
 		if (kd_engine_object_key(&key, d, ns) < 0) {
@@ -388,7 +390,8 @@ static int add_extras(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 			if (cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
 				continue;
 			r = add_resource(&st->apps[i], o, key_namespaced(key));
-			if (!r || set_live(r, o, !cl->e->opts.statuses_only) < 0) {
+			if (!r || set_live(r, o, !cl->e->opts.statuses_only ||
+					   cl->e->opts.provenance) < 0) {
 				free(scratch);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}
@@ -442,6 +445,8 @@ int eng_publish(eng_cluster *cl)
 	}
 	if (rc == 0 && !cl->reason)
 		rc = add_extras(cl, st, seen);
+	if (rc == 0 && !cl->reason && e->opts.unmanaged)
+		rc = eng_add_unmanaged(cl, st, seen);
 	if (rc < 0)
 		goto cleanup;
 	kd_cluster_state_finish(st);

@@ -1,7 +1,8 @@
 /*
- * fleet_check — private to the fleet module (fleet.c, fleet_check.c):
- * walking a parsed YAML document while keeping track of where each node
- * came from, so every complaint reads "FILE:LINE:COLUMN: message".
+ * fleet_priv — what fleet.c and fleet_check.c share: the checker
+ * (fleet_check.c) that walks a parsed YAML document while keeping track of
+ * where each node came from, so every complaint reads
+ * "FILE:LINE:COLUMN: message".
  *
  * Not part of kdrift's interface; use fleet.h.
  */
@@ -100,8 +101,8 @@ int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
 				kd_fcheck_valid value_ok,
 				const char *value_rule);
 
-/* A Go duration ("1h", "30m", "1h30m", "90s", "1.5h") in whole seconds,
- * at least one. */
+/* A duration in base's grammar ("1h", "30m", "1h30m", "90s") in whole
+ * seconds, at least one; the message names the file, line and column. */
 int kd_fcheck_duration(kd_fcheck *c, long *out, const char *text);
 
 /* RFC 6901: "" or '/'-separated tokens where '~' is followed by 0 or 1. */
@@ -109,6 +110,21 @@ bool kd_fcheck_json_pointer_valid(const char *p);
 
 /* A name of the YAML type of a node, for messages ("a list"). */
 const char *kd_fcheck_type_name(const json_t *node);
+
+/*
+ * prevention (fleet_prevention.c) — `prevention:` and breakGlass.group.
+ */
+
+/* A Kubernetes user or group name as admission policies compare it: not
+ * empty, at most 512 bytes, no control characters, no surrounding spaces,
+ * no '*' or '?'.  The error names the current node. */
+int kd_fcheck_identity(kd_fcheck *c, const char *name);
+/* Sets the defaults: Flux's and Argo CD's appliers, no applier group, the
+ * break-glass group "kdrift:break-glass". */
+int kd_fleet_prevention_defaults(kd_fleet *f);
+/* The `prevention` mapping (the current node): appliers and applierGroups,
+ * each replacing its default when given. */
+int kd_fleet_parse_prevention(kd_fcheck *c, kd_fleet *f, const json_t *node);
 
 /*
  * init (init.c, init_layout.c, init_argo.c, init_clusters.c, init_guess.c,

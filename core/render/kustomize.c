@@ -68,6 +68,7 @@ static void kfile_free(kd_kz_file *f)
 	free(f->path);
 	json_decref(f->doc);
 	json_decref(f->pos);
+	json_decref(f->ov_base);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -299,7 +300,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL, *empties = NULL;
+	json_t *docs = NULL, *empties = NULL, *where = NULL;
 	char *path = NULL;
 	size_t i;
 	int rc;
@@ -307,7 +308,8 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 	rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_kz_parse_docs(&docs, &empties, data.data ? data.data : "", data.len, path);
+	rc = kd_kz_parse_docs(&docs, &empties, c->prov ? &where : NULL,
+			      data.data ? data.data : "", data.len, path);
 	if (rc < 0) {
 		rc = kd_kz_wrap(f, ptr, rc);
 		goto cleanup;
@@ -333,11 +335,24 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			l->v[l->n - 1].empty_nulls = json_incref(json_array_get(empties, i));
 		if (rc == 0 && c->trace)
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
+		if (rc == 0 && c->prov) {
+			kd_buf step = KD_BUF_INIT;
+			json_t *w = json_array_get(where, i);
+			kd_prov_at at = { .file = path, .doc = d, .pos = json_array_get(w, 0),
+					  .pos_prefix = json_string_value(json_array_get(w, 1)) };
+
+			if ((rc = kd_kz_step_name(&step, f, "resource")) == 0) {
+				at.step = kd_buf_cstr(&step);
+				rc = kd_kz_prov_start(c, &l->v[l->n - 1], &at);
+			}
+			kd_buf_free(&step);
+		}
 		if (rc < 0)
 			goto cleanup;
 		c->loaded = true;
 	}
 cleanup:
+	json_decref(where);
 	json_decref(docs);
 	json_decref(empties);
 	free(path);
@@ -517,7 +532,7 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 			break;
 		}
 		/* what parses as objects with a kind is inline YAML */
-		if (kd_kz_parse_docs(&docs, NULL, s, strlen(s), f->path) == 0) {
+		if (kd_kz_parse_docs(&docs, NULL, NULL, s, strlen(s), f->path) == 0) {
 			for (j = 0; j < json_array_size(docs); j++)
 				if (!kd_kz_kind(json_array_get(docs, j))[0])
 					break;
@@ -558,8 +573,8 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 				char *file = NULL;
 
 				rc = kd_kz_read_file(&data, &file, c, f, s, ptr);
-				if (rc == 0 && (rc = kd_kz_parse_docs(&docs, NULL, kd_buf_cstr(&data), data.len,
-								      file)) < 0)
+				if (rc == 0 && (rc = kd_kz_parse_docs(&docs, NULL, NULL, kd_buf_cstr(&data),
+								      data.len, file)) < 0)
 					rc = kd_kz_wrap(f, ptr, rc);
 				file_of_config = file;
 				kd_buf_free(&data);
@@ -729,9 +744,12 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	    (rc = meta_n(c, f, l, "PatchTransformer", list_size(f, "patches"))) < 0)
 		return rc;
 	if (ns && ns[0] && ((rc = kd_kz_namespace(f, l, ns)) < 0 ||
-			    (rc = meta_n(c, f, l, "NamespaceTransformer", 1)) < 0))
+			    (rc = meta_n(c, f, l, "NamespaceTransformer", 1)) < 0 ||
+			    (rc = kd_kz_step_at(c, f, l, "namespace", "/namespace")) < 0))
 		return rc;
-	if ((prefix || suffix) && (rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0)
+	if ((prefix || suffix) && ((rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0 ||
+				   (rc = kd_kz_step_at(c, f, l, prefix ? "namePrefix" : "nameSuffix",
+						       prefix ? "/namePrefix" : "/nameSuffix")) < 0))
 		return rc;
 	if ((rc = meta_n(c, f, l, "PrefixTransformer", prefix && prefix[0])) < 0 ||
 	    (rc = meta_n(c, f, l, "SuffixTransformer", suffix && suffix[0])) < 0)
@@ -753,10 +771,14 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			return rc;
 		if ((rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
 			return rc;
+		snprintf(ptr, sizeof(ptr), "/labels/%zu/pairs", i);
+		if ((rc = kd_kz_step_at(c, f, l, "labels", ptr)) < 0)
+			return rc;
 	}
 	if (json_object_get(f->doc, "commonLabels") &&
-	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), NULL,
-			       "/commonLabels")) < 0)
+	    ((rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), NULL,
+				"/commonLabels")) < 0 ||
+	     (rc = kd_kz_step_at(c, f, l, "commonLabels", "/commonLabels")) < 0))
 		return rc;
 	if ((json_object_size(json_object_get(f->doc, "commonLabels")) || json_array_size(labels)) &&
 	    (rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
@@ -764,17 +786,20 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (json_object_get(f->doc, "commonAnnotations") &&
 	    ((rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0 ||
 	     (rc = meta_n(c, f, l, "AnnotationsTransformer",
-			  json_object_size(json_object_get(f->doc, "commonAnnotations")) ? 1 : 0)) < 0))
+			  json_object_size(json_object_get(f->doc, "commonAnnotations")) ? 1 : 0)) < 0 ||
+	     (rc = kd_kz_step_at(c, f, l, "commonAnnotations", "/commonAnnotations")) < 0))
 		return rc;
 	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0 ||
 	    (rc = meta_n(c, f, l, "PatchJson6902Transformer", list_size(f, "patchesJson6902"))) < 0)
 		return rc;
 	if (json_object_get(f->doc, "replicas") &&
 	    ((rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0 ||
-	     (rc = meta_n(c, f, l, "ReplicaCountTransformer", list_size(f, "replicas"))) < 0))
+	     (rc = meta_n(c, f, l, "ReplicaCountTransformer", list_size(f, "replicas"))) < 0 ||
+	     (rc = kd_kz_step_replicas(c, f, l)) < 0))
 		return rc;
 	if (json_object_get(f->doc, "images") &&
-	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
+	    ((rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0 ||
+	     (rc = kd_kz_step_images(c, f, l)) < 0))
 		return rc;
 	if (json_object_get(f->doc, "imageTags") &&
 	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "imageTags"))) < 0)
@@ -893,7 +918,10 @@ static int apply_overrides(kd_kz_file *f, const json_t *ov)
 			}
 			if (!json_is_array(cur))
 				return kd_kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
-			if (json_array_extend(cur, v) < 0)
+			if ((!f->ov_base && !(f->ov_base = json_object())) ||
+			    json_object_set_new(f->ov_base, key,
+						json_integer((json_int_t)json_array_size(cur))) < 0 ||
+			    json_array_extend(cur, v) < 0)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 		}
 	}
@@ -989,6 +1017,7 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	f.top = c->depth == 1;
 	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
 		goto cleanup;
 	if ((rc = load_openapi(c, &f)) < 0)
@@ -1061,8 +1090,22 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const char *dir, const kd_kustomize_opts *opts,
 			      const json_t *overrides)
 {
+	return kd_kz_build(out, origins, NULL, src, dir, opts, overrides, NULL);
+}
+
+int kd_kustomize_build_prov(json_t **out, json_t **prov, kd_source *src, const char *dir,
+			    const kd_kustomize_opts *opts)
+{
+	return kd_kz_build(out, NULL, prov, src, dir, opts, NULL, NULL);
+}
+
+int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
+		const char *dir, const kd_kustomize_opts *opts, const json_t *overrides,
+		const json_t *override_origin)
+{
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides, origins != NULL, 0, "", false, NULL, false };
+		     overrides, origins != NULL, 0, "", false, NULL, false, prov != NULL,
+		     override_origin, NULL };
 	kd_kz_list acc;
 	char *root = NULL;
 	int rc;
@@ -1070,6 +1113,8 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	*out = NULL;
 	if (origins)
 		*origins = NULL;
+	if (prov)
+		*prov = NULL;
 	memset(&acc, 0, sizeof(acc));
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
@@ -1083,7 +1128,11 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	if (rc == 0)
 		rc = kd_kz_apply_hashes(&acc);
 	if (rc == 0)
+		rc = kd_kz_step_hashes(&c, &acc);
+	if (rc == 0)
 		rc = kd_kz_fix_references(&acc);
+	if (rc == 0)
+		rc = kd_kz_step_references(&c, &acc);
 	if (rc == 0)
 		rc = kd_kz_vars_resolve(&acc);
 	if (rc == 0)
@@ -1091,8 +1140,9 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	if (rc == 0)
 		rc = kd_kz_meta_finish(&c, &acc);
 	if (rc == 0)
-		rc = kd_kz_output(out, origins, &acc, c.sort);
+		rc = kd_kz_output(out, origins, prov, &acc, c.sort);
 	json_decref(c.sort);
+	json_decref(c.blame);
 	kd_smp_schema_free(c.schema);
 	kd_kz_list_free(&acc);
 	free(c.stack);

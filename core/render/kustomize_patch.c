@@ -294,20 +294,22 @@ static int apply_by_id(kd_kz_list *l, const json_t *patch, const patch_opts *po,
 	return apply_one(l, at, patch, po, &removed, f, ptr);
 }
 
-/* Parses patch text into an array of its non-empty documents. */
-static int parse_docs(json_t **out, const char *text, size_t len, const char *name)
+/* Parses patch text into an array of its non-empty documents (and, when
+ * pos is not NULL, a parallel array of their positions). */
+static int parse_docs(json_t **out, json_t **pos, const char *text, size_t len,
+		      const char *name)
 {
-	json_t *docs = NULL, *res;
+	json_t *docs = NULL, *dpos = NULL, *res, *rpos = NULL;
 	size_t i;
-	int rc = kd_yaml_parse(&docs, NULL, text, len, name, NULL);
+	int rc = kd_yaml_parse(&docs, pos ? &dpos : NULL, text, len, name, NULL);
 
 	*out = NULL;
 	if (rc < 0)
 		return rc;
 	res = json_array();
-	if (!res) {
-		json_decref(docs);
-		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (!res || (pos && !(rpos = json_array()))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
 	}
 	for (i = 0; i < json_array_size(docs); i++) {
 		json_t *d = json_array_get(docs, i);
@@ -315,38 +317,66 @@ static int parse_docs(json_t **out, const char *text, size_t len, const char *na
 		if (json_is_null(d))
 			continue;
 		if (!json_is_object(d) && !json_is_array(d)) {
-			json_decref(docs);
-			json_decref(res);
-			return kd_error_set(KD_EINVAL, "%s: a patch must be a mapping or a list", name);
+			rc = kd_error_set(KD_EINVAL, "%s: a patch must be a mapping or a list", name);
+			goto cleanup;
 		}
-		if (json_array_append(res, d) < 0) {
-			json_decref(docs);
-			json_decref(res);
-			return kd_error_set(KD_ENOMEM, "out of memory");
+		if (json_array_append(res, d) < 0 ||
+		    (rpos && json_array_append(rpos, json_array_get(dpos, i)) < 0)) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
 		}
 	}
-	json_decref(docs);
 	*out = res;
-	return 0;
+	res = NULL;
+	if (pos) {
+		*pos = rpos;
+		rpos = NULL;
+	}
+cleanup:
+	json_decref(docs);
+	json_decref(dpos);
+	json_decref(res);
+	json_decref(rpos);
+	return rc;
+}
+
+/* A patch as loaded: its documents and, for provenance, their positions
+ * and the file (NULL for an inline patch). */
+typedef struct loaded {
+	json_t *docs;
+	json_t *pos;
+	char *file;
+} loaded;
+
+static void loaded_free(loaded *p)
+{
+	json_decref(p->docs);
+	json_decref(p->pos);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
 }
 
 /* Loads a patch from a file or inline text into an array of documents (a
  * JSON 6902 patch is one document that is a list). */
-static int load_patch(json_t **docs, kd_kz_ctx *c, const kd_kz_file *f,
+static int load_patch(loaded *out, kd_kz_ctx *c, const kd_kz_file *f,
 		      const char *file, const char *inline_text, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
 	char *path = NULL;
 	int rc;
 
-	*docs = NULL;
+	memset(out, 0, sizeof(*out));
 	if (file) {
 		rc = kd_kz_read_file(&data, &path, c, f, file, ptr);
 		if (rc < 0)
 			return rc;
-		rc = parse_docs(docs, kd_buf_cstr(&data), data.len, path);
+		rc = parse_docs(&out->docs, c->prov ? &out->pos : NULL, kd_buf_cstr(&data),
+				data.len, path);
 		kd_buf_free(&data);
-		free(path);
+		if (rc == 0 && c->prov)
+			out->file = path;
+		else
+			free(path);
 		return rc < 0 ? kd_kz_wrap(f, ptr, rc) : 0;
 	}
 	{
@@ -354,7 +384,8 @@ static int load_patch(json_t **docs, kd_kz_ctx *c, const kd_kz_file *f,
 
 		if (kd_buf_printf(&name, "%s:%d: inline patch", f->path, kd_kz_line(f, ptr)) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
-		rc = parse_docs(docs, inline_text, strlen(inline_text), kd_buf_cstr(&name));
+		rc = parse_docs(&out->docs, c->prov ? &out->pos : NULL, inline_text,
+				strlen(inline_text), kd_buf_cstr(&name));
 		kd_buf_free(&name);
 	}
 	return rc;
@@ -375,6 +406,7 @@ int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const js
 	patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
 			  kd_kz_true(json_object_get(options, "allowKindChange")), true, c->schema };
 	json_t *docs = NULL;
+	loaded p;
 	char tptr[96];
 	size_t d;
 	int rc;
@@ -394,21 +426,31 @@ int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const js
 	if (json_is_null(target))
 		target = NULL;
 	snprintf(tptr, sizeof(tptr), "%s%s", ptr, text && strict ? "/patch" : "");
-	rc = load_patch(&docs, c, f, file, text, tptr);
+	rc = load_patch(&p, c, f, file, text, tptr);
 	if (rc < 0)
 		return rc;
+	docs = p.docs;
 	if (json_array_size(docs) == 0)
 		rc = kd_kz_fail(f, tptr, KD_EINVAL, "the patch is empty (kubectl: it "
 				"illegally qualifies as both an SM and JSON patch)");
 	else if (is_json6902(docs) && !target)
 		rc = kd_kz_fail(f, tptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-	else if (target)
+	else if (target) {
 		rc = apply_targeted(l, target, docs, &po, f, tptr);
-	else
+		/* several documents applied to each target in turn are
+		 * credited to the entry as a whole */
+		if (rc == 0)
+			rc = kd_kz_step_patch(c, f, l, tptr, p.file,
+					      json_array_size(docs) == 1 ? json_array_get(docs, 0) : NULL,
+					      json_array_get(p.pos, 0), is_json6902(docs));
+	} else
 		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
 			size_t before = l->n;
 
 			rc = apply_by_id(l, json_array_get(docs, d), &po, f, tptr);
+			if (rc == 0)
+				rc = kd_kz_step_patch(c, f, l, tptr, p.file, json_array_get(docs, d),
+						      json_array_get(p.pos, d), false);
 			/* kubectl crashes on any document after one that
 			 * deleted its resource */
 			if (rc == 0 && l->n < before && d + 1 < json_array_size(docs))
@@ -416,7 +458,7 @@ int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const js
 						"a document after one that deletes its resource "
 						"(kubectl fails on this patch)");
 		}
-	json_decref(docs);
+	loaded_free(&p);
 	return rc;
 }
 
@@ -455,6 +497,7 @@ int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 							   : inline_text;
 		json_t *docs = NULL;
 		bool is_inline;
+		loaded lp;
 		char ptr[96];
 
 		snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
@@ -464,16 +507,19 @@ int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 		}
 		is_inline = i >= json_array_size(list) || strchr(s, '\n') || strchr(s, '{') ||
 			    strncmp(s, "apiVersion:", 11) == 0;
-		rc = load_patch(&docs, c, f, is_inline ? NULL : s, is_inline ? s : NULL, ptr);
+		rc = load_patch(&lp, c, f, is_inline ? NULL : s, is_inline ? s : NULL, ptr);
+		docs = lp.docs;
 		for (d = 0; rc == 0 && d < json_array_size(docs); d++) {
-			json_t *p = json_pack("{s:O, s:s}", "doc", json_array_get(docs, d), "ptr", ptr);
+			json_t *p = json_pack("{s:O, s:s, s:s?, s:O?}", "doc", json_array_get(docs, d),
+					      "ptr", ptr, "file", lp.file, "pos",
+					      json_array_get(lp.pos, d));
 
 			if (!json_is_object(json_array_get(docs, d)))
 				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
 			else if (!p || json_array_append_new(all, p) < 0)
 				rc = kd_error_set(KD_ENOMEM, "out of memory");
 		}
-		json_decref(docs);
+		loaded_free(&lp);
 	}
 	if (rc == 0 && json_array_size(all) == 0)
 		rc = kd_kz_fail(f, base, KD_EINVAL, "the patches appear to be empty");
@@ -482,6 +528,10 @@ int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 
 		rc = apply_by_id(l, json_object_get(p, "doc"), &none, f,
 				 json_string_value(json_object_get(p, "ptr")));
+		if (rc == 0)
+			rc = kd_kz_step_patch(c, f, l, json_string_value(json_object_get(p, "ptr")),
+					      json_string_value(json_object_get(p, "file")),
+					      json_object_get(p, "doc"), json_object_get(p, "pos"), false);
 	}
 	json_decref(all);
 	return rc;
@@ -509,6 +559,8 @@ int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 	const char *text = json_string_value(json_object_get(e, "patch"));
 	json_t *target = json_object_get(e, "target");
 	json_t *docs = NULL;
+	char pptr[96];
+	loaded p;
 	int rc;
 
 	if (strict && (rc = check_entry(f, ptr, e)) < 0)
@@ -524,16 +576,19 @@ int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 		text = NULL;
 	if (!!file == !!text)
 		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-	rc = load_patch(&docs, c, f, file, text, ptr);
+	snprintf(pptr, sizeof(pptr), "%s%s", ptr, text && strict ? "/patch" : "");
+	rc = load_patch(&p, c, f, file, text, ptr);
 	if (rc < 0)
 		return rc;
+	docs = p.docs;
 	if (is_json6902(docs) && json_array_size(json_array_get(docs, 0)) == 0)
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch appears to be empty");
 	else if (!is_json6902(docs))
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
-	else
-		rc = apply_targeted(l, target, docs, &none, f, ptr);
-	json_decref(docs);
+	else if ((rc = apply_targeted(l, target, docs, &none, f, ptr)) == 0)
+		rc = kd_kz_step_patch(c, f, l, pptr, p.file, json_array_get(docs, 0),
+				      json_array_get(p.pos, 0), true);
+	loaded_free(&p);
 	return rc;
 }
 

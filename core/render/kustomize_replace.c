@@ -680,6 +680,8 @@ int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			path = NULL;
 		if (!path) {
 			rc = one_replacement(e, l, f, ptr);
+			if (rc == 0)
+				rc = kd_kz_step_at(c, f, l, "replacement", ptr);
 			continue;
 		}
 		if (json_object_get(e, "source") || json_object_get(e, "targets"))
@@ -703,6 +705,8 @@ int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 				} else if (json_is_object(doc)) {
 					rc = one_replacement(doc, l, f, ptr);
 				}
+				if (rc == 0)
+					rc = kd_kz_step_at(c, f, l, "replacement", ptr);
 			}
 			json_decref(docs);
 			free(file);

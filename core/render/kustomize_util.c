@@ -69,6 +69,9 @@ static void res_clear(kd_kz_res *r)
 	free(r->file);
 	json_decref(r->layers);
 	json_decref(r->snap);
+	json_decref(r->prov);
+	json_decref(r->psnap);
+	json_decref(r->gen);
 	json_decref(r->obj);
 	json_decref(r->prev);
 	json_decref(r->prefixes);
@@ -369,24 +372,29 @@ static json_t *rebase_empty(const json_t *empty, const char *prefix)
 /* Parses a (multi-document) manifest file into a new array of objects,
  * expanding kustomize's lists: a document whose kind ends in "List" and
  * that has `items` stands for them (an empty or null `items` for nothing);
- * as kustomize does, they come after the file's other documents. */
-int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t len,
-		     const char *name)
+ * as kustomize does, they come after the file's other documents.  *where
+ * (when not NULL) receives a parallel array of [positions of the object's
+ * document, the object's pointer in it]. */
+int kd_kz_parse_docs(json_t **out, json_t **empties, json_t **where, const char *data,
+		     size_t len, const char *name)
 {
-	json_t *docs = NULL, *emp = NULL, *res = json_array(), *rese = json_array();
-	json_t *items_all = json_array(), *items_emp = json_array();
+	json_t *docs = NULL, *emp = NULL, *pos = NULL, *res = json_array(), *rese = json_array();
+	json_t *items_all = json_array(), *items_emp = json_array(), *items_wh = json_array();
+	json_t *wh = where ? json_array() : NULL;
 	size_t i, j, n;
 	int rc;
 
 	*out = NULL;
 	if (empties)
 		*empties = NULL;
-	if (!res || !rese || !items_all || !items_emp) {
+	if (where)
+		*where = NULL;
+	if (!res || !rese || !items_all || !items_emp || !items_wh || (where && !wh)) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = kd_yaml_parse_ex(&docs, NULL, empties ? &emp : NULL, data, len, name, NULL,
-			      KD_YAML_GO_FOLDED);
+	rc = kd_yaml_parse_ex(&docs, where ? &pos : NULL, empties ? &emp : NULL, data, len, name,
+			      NULL, KD_YAML_GO_FOLDED);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
@@ -394,8 +402,6 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 		json_t *e = json_array_get(emp, i);
 		const char *kind = kd_kz_kind(d);
 
-		if (json_is_null(d))
-			continue;
 		if (!json_is_object(d)) {
 			rc = kd_error_set(KD_EINVAL, "%s: document %zu is not an object", name, i + 1);
 			goto cleanup;
@@ -415,7 +421,9 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 				snprintf(prefix, sizeof(prefix), "/items/%zu", j);
 				ie = rebase_empty(e, prefix);
 				if (json_array_append(items_all, json_array_get(items, j)) < 0 ||
-				    json_array_append_new(items_emp, ie ? ie : json_null()) < 0) {
+				    json_array_append_new(items_emp, ie ? ie : json_null()) < 0 ||
+				    (wh && json_array_append_new(items_wh, json_pack("[O,s]",
+						json_array_get(pos, i), prefix)) < 0)) {
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 					goto cleanup;
 				}
@@ -423,7 +431,9 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 			continue;
 		}
 		if (json_array_append(res, d) < 0 ||
-		    json_array_append(rese, e ? e : json_null()) < 0) {
+		    json_array_append(rese, e ? e : json_null()) < 0 ||
+		    (wh && json_array_append_new(wh, json_pack("[O,s]", json_array_get(pos, i),
+							       "")) < 0)) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
@@ -436,7 +446,8 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 			goto cleanup;
 		}
 		if (json_array_append(res, d) < 0 ||
-		    json_array_append(rese, json_array_get(items_emp, i)) < 0) {
+		    json_array_append(rese, json_array_get(items_emp, i)) < 0 ||
+		    (wh && json_array_append(wh, json_array_get(items_wh, i)) < 0)) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
@@ -447,13 +458,20 @@ int kd_kz_parse_docs(json_t **out, json_t **empties, const char *data, size_t le
 		*empties = rese;
 		rese = NULL;
 	}
+	if (where) {
+		*where = wh;
+		wh = NULL;
+	}
 cleanup:
 	json_decref(docs);
 	json_decref(emp);
+	json_decref(pos);
 	json_decref(res);
 	json_decref(rese);
+	json_decref(wh);
 	json_decref(items_all);
 	json_decref(items_emp);
+	json_decref(items_wh);
 	return rc;
 }
 

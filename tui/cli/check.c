@@ -3,10 +3,8 @@
  * report every resource's status as a tree (text), one JSON document, or
  * JUnit XML for CI.  Exit status 0 when all is synced, 1 when anything
  * drifted, is missing or extra, 2 on any error (an unreachable cluster or
- * an app that does not render included).
- *
- * Also the helpers `kdrift diff` shares: option parsing for the engine,
- * safe printing of text that came from clusters or Git, exit codes.
+ * an app that does not render included).  `--heal` first applies the
+ * fleet's policy (heal.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,93 +17,6 @@
 #include "data/data.h"
 
 enum check_output { OUT_TEXT, OUT_JSON, OUT_JUNIT };
-
-/* ---- shared with diff.c ---------------------------------------------- */
-
-void kd_cli_sanitize(kd_buf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			kd_buf_printf(out, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			kd_buf_printf(out, "\\u%04x", p[1]), p++;   /* C1 controls */
-		else
-			kd_buf_putc(out, (char)*p);
-	}
-}
-
-void kd_cli_print_safe(FILE *f, const char *s)
-{
-	kd_buf b = KD_BUF_INIT;
-
-	kd_cli_sanitize(&b, s);
-	fputs(kd_buf_cstr(&b), f);
-	kd_buf_free(&b);
-}
-
-bool kd_cli_ascii(void)
-{
-	const char *v = getenv("LC_ALL");
-
-	if (!v || !*v)
-		v = getenv("LC_CTYPE");
-	if (!v || !*v)
-		v = getenv("LANG");
-	return !v || !(strstr(v, "UTF-8") || strstr(v, "utf-8") ||
-		       strstr(v, "UTF8") || strstr(v, "utf8"));
-}
-
-int kd_cli_exit_for(const kd_counts *c, bool errors)
-{
-	if (errors || c->n[KD_STATUS_UNKNOWN])
-		return KD_EXIT_ERROR;
-	if (c->n[KD_STATUS_DRIFTED] || c->n[KD_STATUS_MISSING] || c->n[KD_STATUS_EXTRA] ||
-	    c->n[KD_STATUS_BREAKGLASS])
-		return KD_EXIT_DRIFT;
-	return KD_EXIT_OK;
-}
-
-/* Adds a state's counts, counting an app that did not render and a cluster
- * that has no apps to show but a reason as one unknown each. */
-void kd_cli_count(kd_counts *sum, const kd_cluster_state *st)
-{
-	size_t i;
-	int k;
-
-	for (k = 0; k < KD_STATUS_COUNT; k++)
-		sum->n[k] += st->counts.n[k];
-	for (i = 0; i < st->napps; i++)
-		if (st->apps[i].reason && st->apps[i].nresources == 0)
-			sum->n[KD_STATUS_UNKNOWN]++;
-	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
-		sum->n[KD_STATUS_UNKNOWN]++;
-}
-
-int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd)
-{
-	char *end;
-	long v;
-
-	switch (c) {
-	case 'r': o->repo = arg; return 0;
-	case 'R': o->revision = arg; return 0;
-	case 'w': o->worktree = true; return 0;
-	case 'f': o->fleet_file = arg; return 0;
-	case 'k': o->kubeconfig = arg; return 0;
-	case 'c': o->cluster_selector = arg; return 0;
-	case 'a': o->app = arg; return 0;
-	case 't':
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end || v < 1 || v > 3600)
-			return kd_cli_usage_error(cmd, "--timeout needs whole seconds from 1 to 3600, not '%s'", arg);
-		o->timeout_s = (int)v;
-		return 0;
-	default:
-		return 1;
-	}
-}
 
 /* ---- output ---------------------------------------------------------------- */
 
@@ -132,9 +43,25 @@ static json_t *diff_json(const kd_diff_result *d)
 	return arr;
 }
 
-static json_t *cluster_json(const kd_cluster_state *st)
+/* check --unmanaged: {apiVersion, kind, namespace, name, manager, time}. */
+static json_t *unmanaged_json(const kd_cluster_state *st)
 {
-	json_t *apps = json_array();
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+			"apiVersion", u->api_version, "kind", u->kind, "namespace", u->namespace,
+			"name", u->name, "manager", str_or_null(u->manager), "time", str_or_null(u->time)));
+	}
+	return arr;
+}
+
+static json_t *cluster_json(const kd_cluster_state *st, bool unmanaged)
+{
+	json_t *apps = json_array(), *c;
 	size_t i, j;
 
 	for (i = 0; i < st->napps; i++) {
@@ -156,9 +83,12 @@ static json_t *cluster_json(const kd_cluster_state *st)
 			"reason", str_or_null(a->reason), "path", str_or_null(a->path),
 			"resources", res));
 	}
-	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
-			 "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
-			 "reachable", st->reachable, "apps", apps);
+	c = json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
+		      "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
+		      "reachable", st->reachable, "apps", apps);
+	if (c && unmanaged)
+		json_object_set_new(c, "unmanaged", unmanaged_json(st));
+	return c;
 }
 
 static json_t *summary_json(const kd_counts *c)
@@ -253,6 +183,34 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 	}
 }
 
+/* check --unmanaged: their own section under the cluster. */
+static void unmanaged_text(kd_buf *b, const kd_cluster_state *st, bool ascii)
+{
+	size_t i;
+
+	if (st->nunmanaged == 0)
+		return;
+	kd_buf_printf(b, "  %s unmanaged (%zu): in a managed namespace, in no app\n",
+		      kd_unmanaged_glyph(ascii), st->nunmanaged);
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		kd_buf_printf(b, "    %s ", kd_unmanaged_glyph(ascii));
+		kd_cli_sanitize(b, u->kind);
+		kd_buf_puts(b, " ");
+		kd_cli_sanitize(b, u->namespace);
+		kd_buf_puts(b, "/");
+		kd_cli_sanitize(b, u->name);
+		kd_buf_puts(b, "  by ");
+		kd_cli_sanitize(b, u->manager ? u->manager : "unknown");
+		if (u->time) {
+			kd_buf_puts(b, ", ");
+			kd_cli_sanitize(b, u->time);
+		}
+		kd_buf_puts(b, "\n");
+	}
+}
+
 static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool verbose)
 {
 	size_t i, j;
@@ -281,6 +239,7 @@ static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool
 			if (verbose || a->resources[j].status != KD_STATUS_SYNCED)
 				resource_text(b, &a->resources[j], ascii);
 	}
+	unmanaged_text(b, st, ascii);
 }
 
 static void xml_text(kd_buf *b, const char *s)
@@ -389,6 +348,23 @@ static void junit_cluster(kd_buf *b, const kd_cluster_state *st)
 			kd_buf_puts(&body, "    </testcase>\n");
 		}
 	}
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		tests++;
+		failures++;
+		kd_buf_puts(&body, "    <testcase classname=\"");
+		xml_text(&body, st->name);
+		kd_buf_puts(&body, ".unmanaged\" name=\"");
+		xml_text(&body, u->kind);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->namespace);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->name);
+		kd_buf_puts(&body, "\">\n      <failure type=\"unmanaged\" message=\"in no app; made by ");
+		xml_text(&body, u->manager ? u->manager : "unknown");
+		kd_buf_puts(&body, "\"/>\n    </testcase>\n");
+	}
 	kd_buf_puts(b, "  <testsuite name=\"");
 	xml_text(b, st->name);
 	kd_buf_printf(b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n%s  </testsuite>\n",
@@ -403,7 +379,8 @@ static int write_out(const kd_buf *b)
 	return 0;
 }
 
-static int report(kd_engine *e, enum check_output format, bool verbose, kd_counts *sum)
+static int report(kd_engine *e, enum check_output format, bool verbose, bool unmanaged,
+		  kd_counts *sum, size_t *nunmanaged)
 {
 	kd_store *s = kd_engine_store(e);
 	size_t i, n = kd_store_cluster_count(s);
@@ -427,8 +404,9 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		if (!st)
 			continue;
 		kd_cli_count(sum, st);
+		*nunmanaged += st->nunmanaged;
 		if (format == OUT_JSON)
-			json_array_append_new(clusters, cluster_json(st));
+			json_array_append_new(clusters, cluster_json(st, unmanaged));
 		else if (format == OUT_JUNIT)
 			junit_cluster(&b, st);
 		else
@@ -440,6 +418,9 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 
 		doc = json_pack("{s:o, s:O, s:o}", "revision", str_or_null(rev),
 				"clusters", clusters, "summary", summary_json(sum));
+		if (doc && unmanaged)
+			json_object_set_new(json_object_get(doc, "summary"), "unmanaged",
+					    json_integer((json_int_t)*nunmanaged));
 		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 		if (!text) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
@@ -451,10 +432,13 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "</testsuites>\n");
 	} else {
-		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown\n",
+		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown",
 			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
 			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
 			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
+		if (unmanaged)
+			kd_buf_printf(&b, ", %zu unmanaged", *nunmanaged);
+		kd_buf_puts(&b, "\n");
 	}
 	rc = write_out(&b);
 cleanup:
@@ -476,6 +460,7 @@ int kd_cli_check(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "heal", no_argument, NULL, 'H' },
 		{ "webhook", required_argument, NULL, 'W' },
+		{ "unmanaged", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -485,6 +470,7 @@ int kd_cli_check(int argc, char **argv)
 	int heal_rc = KD_EXIT_OK;
 	enum check_output format = OUT_TEXT;
 	kd_counts sum = { { 0 } };
+	size_t nunmanaged = 0;
 	kd_engine *e = NULL;
 	bool verbose = false;
 	int c, rc;
@@ -510,6 +496,7 @@ int kd_cli_check(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'H': heal = true; break;
 		case 'W': webhook = optarg; break;
+		case 'U': opts.unmanaged = true; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
 		case ':':
@@ -526,8 +513,10 @@ int kd_cli_check(int argc, char **argv)
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");
 	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
-		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection",
-			     kd_engine_fleet(e)->file);
+		kd_fleet *fleet = kd_store_fleet(kd_engine_store(e));
+
+		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection", fleet->file);
+		kd_fleet_free(fleet);
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
@@ -537,10 +526,12 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (heal)   /* prints what it did on stderr; the report shows the result */
 		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
-	if (report(e, format, verbose, &sum) < 0) {
+	if (report(e, format, verbose, opts.unmanaged, &sum, &nunmanaged) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
 	kd_engine_free(e);
-	return kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	rc = kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	/* an object made by hand is a difference from Git like drift */
+	return rc == KD_EXIT_OK && nunmanaged ? KD_EXIT_DRIFT : rc;
 }

@@ -303,7 +303,7 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 				fprintf(stderr, "\n");
 				continue;
 			}
-			if (print_resource(&out, kd_engine_fleet(e), st->name, a->name, r, sbs, width) < 0) {
+			if (print_resource(&out, st->fleet, st->name, a->name, r, sbs, width) < 0) {
 				rc = kd_cli_fail("diff");
 				goto cleanup;
 			}

@@ -10,11 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "uiact_priv.h"
-#include "data/data.h"
 
 /* --- sessions ---------------------------------------------------------------- */
 
@@ -59,70 +57,6 @@ static void session_run(kd_job *j)
 		kd_job_error(j, rc);
 }
 
-void kd_uiact_followup_open(kd_ui *ui)
-{
-	ui->overlay = &kd_followup_view;
-	ui->overlay_top = 0;
-}
-
-/* U: the list read afresh from the audit log (another kdrift, or an
- * earlier run, may have made or followed up changes). */
-typedef struct followup_job {
-	kd_job job;
-	kd_audit_list *open;
-} followup_job;
-
-static void followup_free(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	kd_audit_list_free(f->open);
-	kd_buf_free(&j->msg);
-	free(f);
-}
-
-static void followup_run(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-	int rc;
-
-	if ((rc = kd_audit_open_breakglass(&f->open, NULL)) < 0)
-		kd_job_error(j, rc);
-}
-
-static void followup_done(kd_ui *ui, kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	if (j->rc < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "follow-up: %s", kd_buf_cstr(&j->msg));
-		return;
-	}
-	kd_audit_list_free(ui->act->followup);
-	ui->act->followup = f->open;
-	f->open = NULL;
-	ui->act->followup_cursor = 0;
-}
-
-void kd_uiact_followup_load(kd_ui *ui)
-{
-	followup_job *f = calloc(1, sizeof(*f));
-
-	if (!f) {
-		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
-		return;
-	}
-	f->job.what = "reading the follow-up list";
-	f->job.run = followup_run;
-	f->job.done = followup_done;
-	f->job.free = followup_free;
-	if (kd_worker_submit(ui, &f->job) < 0) {
-		kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
-		return;
-	}
-	kd_uiact_followup_open(ui);
-}
-
 static void session_done(kd_ui *ui, kd_job *j)
 {
 	session_job *s = (session_job *)j;
@@ -160,33 +94,16 @@ static void session_done(kd_ui *ui, kd_job *j)
 		      n ? "; earlier changes still await follow-up (U lists them)" : "");
 }
 
-static long parse_duration(const char *s)
-{
-	char *end;
-	long v;
-
-	while (*s == ' ')
-		s++;
-	if (!*s)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || v <= 0 || end == s)
-		return -1;
-	if (*end == 'h') v *= 3600, end++;
-	else if (*end == 'm' || *end == '\0') v *= 60, end += *end == 'm';
-	else if (*end == 's') end++;
-	return *end ? -1 : v;
-}
-
 static void start_submit(kd_ui *ui, kd_dialog *d)
 {
 	session_job *s = d->ctx;
-	long dur = parse_duration(kd_dialog_value(d, 2));
+	const char *text = kd_dialog_value(d, 2);
+	long dur = 0;   /* empty: the fleet's maximum */
 
-	if (dur < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: '%s' is not a duration (30m, 1h, 90s); "
-			      "nothing was started", kd_dialog_value(d, 2));
+	while (*text == ' ')
+		text++;
+	if (*text && kd_duration_parse_seconds(&dur, text, 0) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s; nothing was started", kd_error_last());
 		return;
 	}
 	d->ctx = NULL;
@@ -217,7 +134,8 @@ static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
-	char max[32];
+	kd_buf max = KD_BUF_INIT;
+	kd_fleet *fleet;
 
 	if (ui->act->session) {
 		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
@@ -225,16 +143,21 @@ static void bg_start(kd_ui *ui)
 	}
 	if (!(s = session_new(false)))
 		return;
-	s->max_s = ui->fleet->breakglass_max_seconds;
+	fleet = kd_store_fleet(ui->store);
+	s->max_s = fleet->breakglass_max_seconds;
+	kd_fleet_free(fleet);
 	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
 		return;
-	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
+	kd_duration_format(&max, (int64_t)s->max_s * 1000, KD_DURATION_SPAN);
 	kd_buf_printf(&d->body,
 		      "Break-glass changes (edit, scale, set image, restart, delete) use each cluster's\n"
 		      "break-glass credential.  Every change is shown as a patch and confirmed, written to\n"
 		      "the audit log before it is made, and the object stays flagged (self-heal leaves it\n"
 		      "alone) until someone accepts or reverts it.  Leaving the mode lists them.\n\n"
-		      "Duration: 30m, 1h, 90s; empty is the fleet's maximum (%s).\n", max);
+		      "Duration such as 30m, 1h30m or 90s (units d, h, m, s); empty is the fleet's\n"
+		      "maximum (%s).\n",
+		      kd_buf_cstr(&max));
+	kd_buf_free(&max);
 	if (kd_dialog_input_add(d, "reason", true, NULL) < 0 ||
 	    kd_dialog_input_add(d, "ticket (optional)", false, NULL) < 0 ||
 	    kd_dialog_input_add(d, "duration", false, NULL) < 0) {
@@ -277,7 +200,7 @@ void kd_uiact_end_session(kd_ui *ui, bool expired)
 
 typedef struct change_job {
 	kd_job job;
-	const kd_fleet *fleet;
+	kd_fleet *fleet;                 /* held: the target snapshot's */
 	const char *kubeconfig;
 	kd_breakglass_change *ch;
 	char *label;
@@ -288,6 +211,7 @@ static void change_free(kd_job *j)
 	change_job *c = (change_job *)j;
 
 	kd_breakglass_change_free(c->ch);
+	kd_fleet_free(c->fleet);
 	free(c->label);
 	kd_buf_free(&j->msg);
 	free(c);
@@ -347,7 +271,7 @@ static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, co
 	c->job.run = change_run;
 	c->job.done = change_done;
 	c->job.free = change_free;
-	c->fleet = ui->fleet;
+	c->fleet = kd_fleet_ref(t->st->fleet);
 	c->kubeconfig = ui->kubeconfig;
 	c->ch = ch;
 	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", verb, kd_buf_cstr(&t->label), t->cluster);
@@ -465,65 +389,37 @@ cleanup:
 	kd_buf_free(&v);
 }
 
-/* Runs $EDITOR (else vi) on a file with the terminal handed over. */
-static int run_editor(kd_ui *ui, const char *path)
+/* Runs the editor (kd_editor: $VISUAL, else $EDITOR, else vi) on a file
+ * with the terminal handed over. */
+static int run_editor(const char *path)
 {
-	const char *ed = getenv("VISUAL");
-	kd_buf cmd = KD_BUF_INIT;
-	int st;
+	int rc;
 
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	/* The editor's command line is the user's, as a shell would run it;
-	 * the path is ours (mkstemp) and needs no quoting. */
-	kd_buf_printf(&cmd, "%s %s", ed, path);
 	def_prog_mode();
 	endwin();
-	st = system(kd_buf_cstr(&cmd));
+	rc = kd_editor_run(path);
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
-	(void)ui;
-	kd_buf_free(&cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
-	return 0;
+	return rc;
 }
 
+/* The editor gets the text core/act prepares (Secret values masked) in a
+ * private file; what comes back is planned there too. */
 static void edit(kd_ui *ui, kd_target *t)
 {
-	char path[] = "/tmp/kdrift-edit-XXXXXX";
-	kd_buf yaml = KD_BUF_INIT, text = KD_BUF_INIT;
-	json_t *obj = NULL;
+	kd_breakglass_edit *ed = NULL;
 	kd_breakglass_change *ch = NULL;
-	int fd = mkstemp(path), rc;
 
-	if (fd < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot create a temporary file: %s", strerror(errno));
-		goto cleanup;
-	}
-	if ((rc = kd_yaml_emit(&yaml, t->res->live)) < 0 ||
-	    write(fd, yaml.data, yaml.len) != (ssize_t)yaml.len) {
-		close(fd);
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot write %s", path);
-		goto cleanup;
-	}
-	close(fd);
-	if (run_editor(ui, path) < 0 || kd_buf_read_file(&text, path, 16 << 20) < 0 ||
-	    kd_yaml_parse_one(&obj, NULL, text.data, text.len, path, NULL) < 0 ||
-	    kd_breakglass_plan_edit(&ch, t->cluster, t->res->live, obj) < 0) {
+	if (kd_breakglass_edit_new(&ed, t->cluster, t->res->live) < 0 ||
+	    kd_breakglass_edit_file(ed) < 0 || run_editor(ed->path) < 0 ||
+	    kd_breakglass_plan_edit_file(&ch, ed) < 0)
 		kd_ui_message(ui, KD_LOG_ERROR, "edit: %s", kd_error_last());
-		goto cleanup;
-	}
-	change_confirm(ui, t, ch, "edit");
-cleanup:
-	if (fd >= 0)
-		unlink(path);
-	json_decref(obj);
-	kd_buf_free(&yaml);
-	kd_buf_free(&text);
+	else if (!ch)
+		kd_ui_message(ui, KD_LOG_INFO, "edit: nothing was edited; nothing changed");
+	else
+		change_confirm(ui, t, ch, "edit");
+	kd_breakglass_edit_free(ed);
 	kd_target_free(t);
 }
 

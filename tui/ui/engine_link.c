@@ -37,6 +37,7 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 	eo.cluster_selector = opts->selector;
 	eo.app = opts->app;
 	eo.timeout_s = opts->timeout_s;
+	eo.unmanaged = opts->unmanaged;
 	if (opts->nclusters) {
 		memcpy(e->clusters, opts->clusters, opts->nclusters * sizeof(*e->clusters));
 		eo.clusters = e->clusters;
@@ -54,7 +55,6 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui)
 {
 	ui->store = kd_engine_store(e->engine);
-	ui->fleet = kd_engine_fleet(e->engine);
 	ui->engine = e->engine;
 	ui->refresh_fn = engine_refresh;
 }

@@ -4,9 +4,12 @@
  * The UI thread owns curses and readline and reads the engine's results
  * only from the store (immutable snapshots, the wake fd, the event log); it
  * never blocks on the network or Git.  Each view is one file with a static
- * ops table (view_tree.c, view_diff.c, view_help.c, view_log.c); the model
- * (model.c) turns snapshots into the fleet tree; text.c is the only place
- * that writes characters to the screen, and it sanitises every string.
+ * ops table: the fleet tree (view_tree.c) and the diff pane (view_diff.c),
+ * and the full-screen overlays help (view_help.c), message log
+ * (view_log.c), audit log (view_audit.c) and follow-up list
+ * (view_followup.c).  The model (model.c) turns snapshots into the fleet
+ * tree; text.c is the only place that writes characters to the screen, and
+ * it sanitises every string.
  */
 #ifndef KD_TUI_H
 #define KD_TUI_H
@@ -40,7 +43,11 @@ void kd_strset_clear(kd_strset *s);
 
 /* --- the fleet tree model ----------------------------------------------- */
 
-typedef enum kd_level { KD_LEVEL_CLUSTER, KD_LEVEL_APP, KD_LEVEL_OBJECT } kd_level;
+typedef enum kd_level {
+	KD_LEVEL_CLUSTER, KD_LEVEL_APP, KD_LEVEL_OBJECT,
+	KD_LEVEL_UNMANAGED,       /* a cluster's objects made by hand (--unmanaged) */
+	KD_LEVEL_UNMANAGED_OBJECT /* one of them (kd_node.hand) */
+} kd_level;
 
 typedef struct kd_node {
 	kd_level level;
@@ -50,6 +57,7 @@ typedef struct kd_node {
 	size_t app, res;         /* indices into the cluster state */
 	const char *cluster_name, *app_name;  /* borrowed from snapshots */
 	const kd_resource *obj;  /* objects only */
+	const kd_unmanaged *hand;  /* unmanaged objects only */
 	kd_status status;
 	kd_counts counts;
 	const char *reason;
@@ -61,10 +69,11 @@ typedef struct kd_node {
 	char *id;                /* identity of an inner node (expansion key) */
 } kd_node;
 
-/* A node by identity, independent of rows and of the tree's order. */
+/* A node by identity, independent of rows and of the tree's order; an
+ * object's part compares as kd_object_id (the API group counts). */
 typedef struct kd_ident {
 	kd_level level;
-	char *cluster, *app, *kind, *ns, *name;
+	char *cluster, *app, *api_version, *kind, *ns, *name;
 } kd_ident;
 
 typedef struct kd_filter {
@@ -140,7 +149,7 @@ typedef struct kd_view_ops {
 } kd_view_ops;
 
 extern const kd_view_ops kd_tree_view, kd_diff_view, kd_help_view, kd_log_view;
-/* The audit log and follow-up views are in uiact.h. */
+/* kd_audit_view and kd_followup_view, views of acting, are in uiact.h. */
 
 /* The diff pane's content (view_diff.c). */
 typedef struct kd_diffview kd_diffview;
@@ -151,16 +160,17 @@ int kd_diffview_reload(kd_ui *ui);
 void kd_diffview_free(kd_diffview *d);
 
 struct kd_ui {
-	kd_store *store;
+	kd_store *store;         /* snapshots, and the fleet (kd_store_fleet) */
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
-	const kd_fleet *fleet;
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
-	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
+	struct kd_uiact *act;    /* dialogs, the worker, break-glass, the audit
+				  * and follow-up lists (uiact.h) */
 	kd_model model;
 	kd_diffview *diff;       /* NULL when the pane is closed */
 	bool focus_diff;
-	const kd_view_ops *overlay;  /* help or log, full screen; or NULL */
+	const kd_view_ops *overlay;  /* help, log, audit or follow-up, full screen;
+				      * or NULL */
 	size_t overlay_top, overlay_cursor;
 	bool ascii, mono, mouse, read_only, quit, script;
 	time_t now_override;     /* 0 = the clock */
@@ -208,9 +218,9 @@ void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, in
 /* --- text.c ------------------------------------------------------------- */
 
 /* Draws UTF-8 text from any source at (y, x) in at most `width` columns,
- * control characters and escape sequences made visible and inert
- * (ESC as ^[, C1 and bidi controls as <U+XXXX>, bad bytes as \xNN; in
- * ASCII mode everything else non-ASCII as ?).  Returns the columns used. */
+ * shown as base's kd_sanitize shows it (ESC as ^[, C1, bidi and invisible
+ * characters as <U+XXXX>, bad bytes as \xNN; in ASCII mode everything else
+ * non-ASCII as ?).  Returns the columns used. */
 int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t len, attr_t attr);
 int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr);
 /* The display width kd_text_draw would use, unbounded. */
@@ -224,7 +234,8 @@ const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
 int kd_screen_save(const char *path, bool attrs);
 /* The screen as text (and attribute codes, when codes is not NULL). */
 int kd_screen_text(kd_buf *text, kd_buf *codes);
-/* "12s", "5m", "3h", "2d", "never". */
+/* An age as kd_duration_format writes one ("12s", "5m", "3h", "2d"), or
+ * "never" when `then` is unknown (0). */
 void kd_age(char out[32], time_t now, time_t then);
 
 /* --- prompt.c (readline) ------------------------------------------------ */

@@ -295,6 +295,28 @@ static void test_defaults(void **state)
 	kd_fleet_free(NULL);
 }
 
+/* Every reference keeps the fleet whole; the last kd_fleet_free frees it
+ * (its document, held here, is released exactly then). */
+static void test_references(void **state)
+{
+	static const char yaml[] = "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n"
+				   "clusters:\n  - {name: a}\n";
+	kd_fleet *f = NULL;
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(kd_fleet_parse(&f, yaml, strlen(yaml), NULL), 0);
+	doc = json_incref(f->doc);
+	assert_ptr_equal(kd_fleet_ref(f), f);
+	assert_null(kd_fleet_ref(NULL));
+	kd_fleet_free(f);
+	assert_int_equal(doc->refcount, 2);
+	assert_non_null(kd_fleet_cluster(f, "a"));
+	kd_fleet_free(f);
+	assert_int_equal(doc->refcount, 1);
+	json_decref(doc);
+}
+
 static void test_tracking_values(void **state)
 {
 	static const struct { const char *text; kd_tracking want; } cases[] = {
@@ -327,15 +349,19 @@ static void test_durations(void **state)
 		{ "1h", 3600 }, { "30m", 1800 }, { "1h30m", 5400 }, { "90s", 90 },
 		{ "1.5h", 5400 }, { "2h0m0s", 7200 }, { "1s", 1 },
 		{ "1500ms", 1 }, { "36h", 129600 }, { ".5m", 30 },
-		{ "1m30s", 90 },
+		{ "1m30s", 90 }, { "1d", 86400 },
 	};
+	/* The grammar is base's (tests/unit/base/test_duration.c); the fleet
+	 * file puts its position and the member's name in front. */
 	static const struct { const char *text; const char *msg; } bad[] = {
-		{ "1d", "'1d' is not a duration (write e.g. 1h, 30m, 1h30m or 90s)" },
-		{ "60", "'60' is not a duration" },
+		{ "1w", "breakGlass.maxDuration: '1w' is not a duration (write e.g. 90s, 30m, "
+			"1h30m or 2d; the units are d, h, m, s and ms)" },
+		{ "60", "breakGlass.maxDuration: '60' is not a duration: 60 needs a unit "
+			"(d, h, m, s or ms), e.g. 60s or 60m" },
 		{ "h", "'h' is not a duration" },
 		{ "1h 30m", "'1h 30m' is not a duration" },
 		{ "1H", "'1H' is not a duration" },
-		{ "-1h", "breakGlass.maxDuration must be positive" },
+		{ "-1h", "breakGlass.maxDuration: '-1h' is not a duration: it cannot be negative" },
 		{ "0s", "'0s' is shorter than one second" },
 		{ "500ms", "'500ms' is shorter than one second" },
 		{ "99999999999h", "'99999999999h' is too long" },
@@ -619,12 +645,22 @@ static const struct {
 	  "kdrift.yaml:4:5: ignoreDifferences[0].kind must be a string, not an integer" },
 	/* breakGlass */
 	{ HDR "breakGlass: 1h\n", "kdrift.yaml:3:1: breakGlass must be a mapping, not a string" },
-	{ HDR "breakGlass:\n  maxDuration: 1d\n",
-	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1d' is not a duration (write e.g. "
-	  "1h, 30m, 1h30m or 90s)" },
-	{ HDR "breakGlass:\n  maxDuration: 3600\n",
+	{ HDR "breakGlass:\n  maxDuration: 1w\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1w' is not a duration (write e.g. "
+	  "90s, 30m, 1h30m or 2d; the units are d, h, m, s and ms)" },
+	/* a bare number is refused with the units, as on the command line */
+	{ HDR "breakGlass:\n  maxDuration: 90\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '90' is not a duration: 90 needs a unit "
+	  "(d, h, m, s or ms), e.g. 90s or 90m" },
+	{ HDR "breakGlass:\n  maxDuration: \"3600\"\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '3600' is not a duration: 3600 needs a "
+	  "unit (d, h, m, s or ms), e.g. 3600s or 3600m" },
+	{ HDR "breakGlass:\n  maxDuration: 1.5\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1.5' is not a duration: 1.5 needs a "
+	  "unit (d, h, m, s or ms), e.g. 1.5s or 1.5m" },
+	{ HDR "breakGlass:\n  maxDuration: [1h]\n",
 	  "kdrift.yaml:4:3: breakGlass.maxDuration must be a duration such as 1h, 30m or "
-	  "1h30m, not an integer" },
+	  "1h30m, not a list" },
 	{ HDR "breakGlass:\n  context: \"\"\n", "kdrift.yaml:4:3: breakGlass.context is empty" },
 	{ HDR "breakGlass:\n  duration: 1h\n",
 	  "kdrift.yaml:4:3: unknown key 'duration' in breakGlass" },
@@ -706,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_scalar_strings),
 		cmocka_unit_test(test_policy_order),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_tracking_values),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_expand_app_paths),
