@@ -152,12 +152,15 @@ static void describe(kd_buf *b, const json_t *sel)
 
 /* ---- field paths -------------------------------------------------------- */
 
-/* Splits "a.[b.c].d" into ["a", "[b.c]", "d"]. */
+/* Splits "a.[b.c].d" into ["a", "[b.c]", "d"]; outside brackets "\." is a
+ * dot inside a segment ("metadata.labels.example\.com/user"), as in
+ * kustomize's path splitter. */
 int kd_kz_path_split(json_t **out, const char *path)
 {
 	json_t *segs = json_array();
-	const char *p = path, *start = path;
-	int depth = 0;
+	kd_buf seg = KD_BUF_INIT;
+	const char *p = path;
+	int depth = 0, rc = 0;
 
 	*out = NULL;
 	if (!segs)
@@ -167,22 +170,35 @@ int kd_kz_path_split(json_t **out, const char *path)
 			depth++;
 		else if (*p == ']' && depth > 0)
 			depth--;
+		if (*p == '\\' && p[1] == '.' && depth == 0) {
+			p++;
+			if (kd_buf_putc(&seg, '.') < 0)
+				goto oom;
+			continue;
+		}
 		if ((*p == '.' && depth == 0) || *p == '\0') {
-			if (p > start && json_array_append_new(segs, json_stringn(start, (size_t)(p - start))) < 0) {
-				json_decref(segs);
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			}
+			if (seg.len && json_array_append_new(segs, json_stringn(kd_buf_cstr(&seg),
+										 seg.len)) < 0)
+				goto oom;
+			kd_buf_clear(&seg);
 			if (*p == '\0')
 				break;
-			start = p + 1;
+			continue;
 		}
+		if (kd_buf_putc(&seg, *p) < 0)
+			goto oom;
 	}
+	kd_buf_free(&seg);
 	if (json_array_size(segs) == 0) {
 		json_decref(segs);
 		return kd_error_set(KD_EINVAL, "empty field path");
 	}
 	*out = segs;
-	return 0;
+	return rc;
+oom:
+	kd_buf_free(&seg);
+	json_decref(segs);
+	return kd_error_set(KD_ENOMEM, "out of memory");
 }
 
 /* The text of a scalar, as YAML would print it. */
