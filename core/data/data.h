@@ -136,6 +136,25 @@ extern const kd_yaml_limits kd_yaml_default_limits;
 int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		  size_t len, const char *name, const kd_yaml_limits *limits);
 
+/* Flags of kd_yaml_parse_ex. */
+#define KD_YAML_LAST_KEY_WINS 1u  /* a repeated key replaces the earlier value
+				     (how kubectl reads a kustomization) */
+#define KD_YAML_GO_FOLDED 2u      /* folded (">") scalars as kustomize has them
+				     after writing them back with its YAML
+				     library's folded-style emitter, which adds
+				     a line break before a more-indented line */
+
+/*
+ * kd_yaml_parse with more: when `empty_nulls` is not NULL it receives a new
+ * array parallel to *out, for each document an object whose keys are the
+ * JSON pointers of the nulls written as nothing ("key:" rather than
+ * "key: null" or "key: ~"), or JSON null when it has none; kustomize's
+ * strategic merge drops those and keeps the others.
+ */
+int kd_yaml_parse_ex(json_t **out, json_t **positions, json_t **empty_nulls,
+		     const char *data, size_t len, const char *name,
+		     const kd_yaml_limits *limits, unsigned flags);
+
 /* Parses a stream that must hold exactly one document (an empty stream
  * gives JSON null). */
 int kd_yaml_parse_one(json_t **out, json_t **positions, const char *data,
@@ -189,6 +208,12 @@ int kd_patch_merge(json_t **out, const json_t *target, const json_t *patch);
  * test) in order.  A failed `test` returns KD_ECONFLICT, any other failure
  * KD_EINVAL; the message names the operation's index and path. */
 int kd_patch_json(json_t **out, const json_t *target, const json_t *ops);
+
+/* RFC 6902 as kustomize (evanphx/json-patch v4) applies it: `replace` of
+ * a missing object member adds it, array indices may be negative (from
+ * the end) and carry a sign or leading zeros, and a path's first segment
+ * is skipped even when it is not empty.  Codes as kd_patch_json. */
+int kd_patch_json6902(json_t **out, const json_t *target, const json_t *ops);
 
 /* Computes an RFC 7386 merge patch that turns `from` into `to`: members
  * missing from `to` become null, objects are diffed member by member, any
@@ -272,6 +297,28 @@ typedef enum kd_smp_mode {
  */
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode);
+
+/*
+ * A schema read from an OpenAPI v2 document (kustomize's `openapi:`): the
+ * kinds its definitions name (x-kubernetes-group-version-kind) merge the
+ * lists marked x-kubernetes-patch-strategy: merge by their
+ * x-kubernetes-list-map-keys or x-kubernetes-patch-merge-key.  With
+ * `builtin`, kdrift's built-in schema stays in use and wins (kinds and
+ * Kubernetes' own definition names); without it, the document is the only
+ * schema, as kustomize has it when the top kustomization names one.  The
+ * document is kept (referenced).
+ */
+typedef struct kd_smp_schema kd_smp_schema;
+int kd_smp_schema_new(kd_smp_schema **out, const json_t *openapi_doc, bool builtin);
+void kd_smp_schema_free(kd_smp_schema *s);
+
+/* The same; in KD_SMP_KUSTOMIZE mode the target's null members whose JSON
+ * pointers are keys of `empty_nulls` (nulls written as nothing, see
+ * kd_yaml_parse_ex) are dropped wherever kustomize's merge walks: every
+ * mapping, and the elements of lists merged by key.  empty_nulls and
+ * schema (more kinds, see kd_smp_schema_new) may be NULL. */
+int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
+		    kd_smp_mode mode, const json_t *empty_nulls, const kd_smp_schema *schema);
 
 /* True when kinds of this apiVersion/kind have a built-in merge schema. */
 bool kd_smp_has_schema(const char *api_version, const char *kind);

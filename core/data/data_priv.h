@@ -32,6 +32,17 @@ struct smp_type {
 /* The schema of a built-in kind; NULL for custom resources. */
 const smp_type *kd_smp_root_type(const char *api_version, const char *kind);
 
+/* A built-in type by its OpenAPI definition name; *known is set when
+ * kdrift knows that name (the type may still be NULL: nothing keyed). */
+const smp_type *kd_smp_named_type(const char *name, bool *known);
+
+/* Whether the built-in schema is in use besides s (true for NULL). */
+bool kd_smp_schema_builtin(const kd_smp_schema *s);
+
+/* A kind's type in a schema read from an OpenAPI document. */
+const smp_type *kd_smp_schema_root(const kd_smp_schema *s, const char *api_version,
+				   const char *kind);
+
 /* A field of type (NULL when type is NULL or has no such field). */
 const smp_field *kd_smp_field(const smp_type *type, const char *name);
 

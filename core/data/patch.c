@@ -330,3 +330,308 @@ int kd_patch_json(json_t **out, const json_t *target, const json_t *ops)
 	*out = doc;
 	return 0;
 }
+
+/* ---- RFC 6902 as kustomize applies it ------------------------------------ */
+
+/*
+ * kustomize (and so kubectl kustomize) applies JSON patches with
+ * evanphx/json-patch v4, which departs from RFC 6902 in ways real
+ * kustomizations rely on: `replace` of a missing object member adds it,
+ * negative array indices count from the end, a leading "+" or zeros in an
+ * index are accepted, and the first segment of a path that does not start
+ * with "/" is ignored.
+ */
+
+static void unescape_token(char *s)
+{
+	char *r = s, *w = s;
+
+	for (; *r; r++) {
+		if (r[0] == '~' && r[1] == '1') {
+			*w++ = '/';
+			r++;
+		} else if (r[0] == '~' && r[1] == '0') {
+			*w++ = '~';
+			r++;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+/* Go's strconv.Atoi: optional sign, decimal digits. */
+static bool go_atoi(long *out, const char *s)
+{
+	const char *p = s;
+	long v = 0;
+	bool neg = false;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	if (!*p)
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 100000000L)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* The index `key` names in an array of size n (negative counts from the
+ * end); false when it is not an index or out of [0, n). */
+static bool v4_index(size_t *out, const char *key, size_t n)
+{
+	long idx;
+
+	if (!go_atoi(&idx, key))
+		return false;
+	if (idx < 0) {
+		if (idx < -(long)n)
+			return false;
+		idx += (long)n;
+	}
+	if ((size_t)idx >= n)
+		return false;
+	*out = (size_t)idx;
+	return true;
+}
+
+/* The container of the value at path and its last token (new). */
+static int v4_find(json_t **con, char **key, json_t *doc, const char *path)
+{
+	char *copy = strdup(path), *seg, *next, *last;
+	json_t *cur = doc;
+	int rc = 0;
+
+	*con = NULL;
+	*key = NULL;
+	if (!copy)
+		return oom();
+	last = strrchr(copy, '/');
+	if (!last) {
+		rc = kd_error_set(KD_EINVAL, "doc is missing path: \"%s\"", path);
+		goto cleanup;
+	}
+	*last = '\0';
+	seg = strchr(copy, '/');
+	while (seg) {
+		size_t idx;
+
+		seg++;
+		next = strchr(seg, '/');
+		if (next)
+			*next = '\0';
+		unescape_token(seg);
+		if (json_is_object(cur))
+			cur = json_object_get(cur, seg);
+		else if (json_is_array(cur) && v4_index(&idx, seg, json_array_size(cur)))
+			cur = json_array_get(cur, idx);
+		else
+			cur = NULL;
+		if (!json_is_object(cur) && !json_is_array(cur)) {
+			rc = kd_error_set(KD_EINVAL, "doc is missing path: \"%s\"", path);
+			goto cleanup;
+		}
+		seg = next;
+	}
+	*key = strdup(last + 1);
+	if (!*key) {
+		rc = oom();
+		goto cleanup;
+	}
+	unescape_token(*key);
+	*con = cur;
+cleanup:
+	free(copy);
+	return rc;
+}
+
+/* Adds value (stolen): an object member, or inserted into an array ("-"
+ * appends). */
+static int v4_add(json_t *con, const char *key, json_t *value, const char *path)
+{
+	long idx;
+	size_t n;
+	int rc = 0;
+
+	if (json_is_object(con)) {
+		rc = json_object_set(con, key, value) < 0 ? oom() : 0;
+		json_decref(value);
+		return rc;
+	}
+	n = json_array_size(con);
+	if (strcmp(key, "-") == 0) {
+		idx = (long)n;
+	} else if (!go_atoi(&idx, key)) {
+		json_decref(value);
+		return kd_error_set(KD_EINVAL, "value was not a proper array index: '%s'", key);
+	}
+	if (idx < 0 && idx >= -(long)(n + 1))
+		idx += (long)(n + 1);
+	if (idx < 0 || (size_t)idx > n) {
+		json_decref(value);
+		return kd_error_set(KD_EINVAL, "Unable to access invalid index: %ld (%s)", idx, path);
+	}
+	rc = json_array_insert(con, (size_t)idx, value) < 0 ? oom() : 0;
+	json_decref(value);
+	return rc;
+}
+
+static int v4_remove(json_t *con, const char *key, const char *path)
+{
+	size_t idx;
+
+	if (json_is_object(con)) {
+		if (!json_object_get(con, key))
+			return kd_error_set(KD_EINVAL, "JSON pointer '%s': no member '%s'", path, key);
+		json_object_del(con, key);
+		return 0;
+	}
+	if (!v4_index(&idx, key, json_array_size(con)))
+		return kd_error_set(KD_EINVAL, "Unable to access invalid index: %s (%s)", key, path);
+	json_array_remove(con, idx);
+	return 0;
+}
+
+/* The value at key of con (borrowed); NULL for a missing member (not an
+ * error, as in the library); *bad for an array index out of range. */
+static json_t *v4_get(json_t *con, const char *key, bool *bad)
+{
+	size_t idx;
+
+	*bad = false;
+	if (json_is_object(con))
+		return json_object_get(con, key);
+	if (!v4_index(&idx, key, json_array_size(con))) {
+		*bad = true;
+		return NULL;
+	}
+	return json_array_get(con, idx);
+}
+
+static int v4_op(json_t **doc, const json_t *op)
+{
+	const char *name = kd_json_str(op, "op"), *path, *from;
+	json_t *value = json_object_get(op, "value"), *con = NULL, *v;
+	char *key = NULL;
+	bool bad = false;
+	int rc = 0;
+
+	if (!json_is_object(op))
+		return kd_error_set(KD_EINVAL, "an operation must be an object");
+	if (!name)
+		name = "unknown";
+	if ((rc = op_string(&path, op, "path")) < 0)
+		return rc;
+	if (strcmp(name, "replace") == 0 && path[0] == '\0') {
+		if (!json_is_object(value) && !json_is_array(value))
+			return kd_error_set(KD_EINVAL, "replace operation value must be object or array");
+		if (!(v = json_deep_copy(value)))
+			return oom();
+		json_decref(*doc);
+		*doc = v;
+		return 0;
+	}
+	if (strcmp(name, "test") == 0 && path[0] == '\0')
+		return kd_json_equal(*doc, value) ? 0
+			: kd_error_set(KD_ECONFLICT, "testing value %s failed", path);
+	if (strcmp(name, "move") == 0 || strcmp(name, "copy") == 0) {
+		if ((rc = op_string(&from, op, "from")) < 0 ||
+		    (rc = v4_find(&con, &key, *doc, from)) < 0)
+			return rc;
+		v = v4_get(con, key, &bad);
+		if (bad)
+			rc = kd_error_set(KD_EINVAL, "Unable to access invalid index: %s", from);
+		else if (name[0] == 'm') {
+			json_incref(v);
+			if ((rc = v4_remove(con, key, from)) < 0)
+				json_decref(v);
+		} else {
+			v = v ? json_deep_copy(v) : json_null();
+			if (!v)
+				rc = oom();
+		}
+		free(key);
+		key = NULL;
+		if (rc < 0)
+			return rc;
+		if (!v)
+			v = json_null();
+		if ((rc = v4_find(&con, &key, *doc, path)) < 0) {
+			json_decref(v);
+			return rc;
+		}
+		rc = v4_add(con, key, v, path);
+		free(key);
+		return rc;
+	}
+	if ((rc = v4_find(&con, &key, *doc, path)) < 0)
+		return rc;
+	if (strcmp(name, "add") == 0) {
+		v = value ? json_deep_copy(value) : json_null();
+		rc = v ? v4_add(con, key, v, path) : oom();
+	} else if (strcmp(name, "remove") == 0) {
+		rc = v4_remove(con, key, path);
+	} else if (strcmp(name, "replace") == 0) {
+		v4_get(con, key, &bad);
+		if (bad) {
+			rc = kd_error_set(KD_EINVAL, "replace operation does not apply: doc is missing key: %s", path);
+		} else if (!(v = value ? json_deep_copy(value) : json_null())) {
+			rc = oom();
+		} else if (json_is_object(con)) {
+			rc = json_object_set_new(con, key, v) < 0 ? oom() : 0;
+		} else {
+			size_t idx = 0;
+
+			v4_index(&idx, key, json_array_size(con));
+			rc = json_array_set_new(con, idx, v) < 0 ? oom() : 0;
+		}
+	} else if (strcmp(name, "test") == 0) {
+		v = v4_get(con, key, &bad);
+		if (bad)
+			rc = kd_error_set(KD_EINVAL, "Unable to access invalid index: %s", path);
+		else if (!v || !value || !kd_json_equal(v, value))
+			rc = kd_error_set(KD_ECONFLICT, "testing value %s failed", path);
+	} else {
+		rc = kd_error_set(KD_EINVAL, "Unexpected kind: %s", name);
+	}
+	free(key);
+	return rc;
+}
+
+int kd_patch_json6902(json_t **out, const json_t *target, const json_t *ops)
+{
+	json_t *doc;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!json_is_array(ops))
+		return kd_error_set(KD_EINVAL, "JSON patch: the patch must be an array of operations");
+	if (!target)
+		return kd_error_set(KD_EINVAL, "JSON patch: no document to patch");
+	if (!(doc = json_deep_copy(target)))
+		return oom();
+	for (i = 0; i < json_array_size(ops); i++) {
+		const json_t *op = json_array_get(ops, i);
+
+		rc = v4_op(&doc, op);
+		if (rc < 0) {
+			const char *name = kd_json_str(op, "op");
+			const char *path = kd_json_str(op, "path");
+
+			json_decref(doc);
+			if (rc != KD_ECONFLICT && rc != KD_ENOMEM)
+				rc = KD_EINVAL;
+			if (name && path)
+				return kd_error_wrap(rc, "JSON patch operation %zu (%s '%s'): ",
+						     i, name, path);
+			return kd_error_wrap(rc, "JSON patch operation %zu: ", i);
+		}
+	}
+	*out = doc;
+	return 0;
+}

@@ -853,6 +853,64 @@ fail:
 	return rc;
 }
 
+/* kustomize's merge walks every mapping of the object (and the elements of
+ * lists it merges by key) and writes back only what has a value: a null
+ * member disappears wherever the walk goes, whether the patch touched it
+ * or not, unless it was written as null or ~ rather than as nothing.
+ * `orig` is the target's node at the same place (to find the pointer a
+ * null had there), `ptr` its pointer, `empty` the set of pointers of
+ * nulls written as nothing. */
+static int drop_nulls(json_t *v, const json_t *orig, const smp_type *type, kd_buf *ptr,
+		      const json_t *empty)
+{
+	size_t len = ptr->len, i, j;
+	const char *key;
+	json_t *m;
+	void *tmp;
+	int rc = 0;
+
+	if (!json_is_object(v) || !json_is_object(orig))
+		return 0;
+	json_object_foreach_safe(v, tmp, key, m) {
+		const smp_field *f = kd_smp_field(type, key);
+		json_t *om = json_object_get(orig, key);
+
+		kd_buf_truncate(ptr, len);
+		if ((rc = kd_json_pointer_append(ptr, key)) < 0)
+			return rc;
+		if (json_is_null(m)) {
+			if (json_is_null(om) && json_object_get(empty, kd_buf_cstr(ptr)))
+				json_object_del(v, key);
+		} else if (json_is_object(m)) {
+			rc = drop_nulls(m, om, f ? f->type : NULL, ptr, empty);
+		} else if (json_is_array(m) && json_is_array(om) && f && f->list == L_KEYED) {
+			size_t plen = ptr->len;
+
+			for (i = 0; i < json_array_size(m) && rc == 0; i++) {
+				json_t *e = json_array_get(m, i);
+				elem_key ke, ko;
+
+				key_of(&ke, e, f, f->nkeys);
+				for (j = 0; j < json_array_size(om); j++) {
+					key_of(&ko, json_array_get(om, j), f, f->nkeys);
+					if (key_equal(&ke, &ko))
+						break;
+				}
+				if (j == json_array_size(om))
+					continue;
+				kd_buf_truncate(ptr, plen);
+				if ((rc = kd_buf_printf(ptr, "/%zu", j)) < 0)
+					return rc;
+				rc = drop_nulls(e, json_array_get(om, j), f->type, ptr, empty);
+			}
+		}
+		if (rc < 0)
+			return rc;
+	}
+	kd_buf_truncate(ptr, len);
+	return 0;
+}
+
 /* merge_any takes ownership of dest only through merge_map/merge_list; a
  * scalar patch drops it. */
 static int merge_root(json_t **out, const json_t *target, const json_t *patch,
@@ -868,9 +926,16 @@ static int merge_root(json_t **out, const json_t *target, const json_t *patch,
 int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		 kd_smp_mode mode)
 {
+	return kd_smp_apply_ex(out, target, patch, mode, NULL, NULL);
+}
+
+int kd_smp_apply_ex(json_t **out, const json_t *target, const json_t *patch,
+		    kd_smp_mode mode, const json_t *empty_nulls, const kd_smp_schema *schema)
+{
 	smp_ctx ctx = { mode, NULL };
 	const json_t *typed = target;
 	const smp_type *type;
+	int rc;
 
 	*out = NULL;
 	if (!json_is_object(patch))
@@ -879,7 +944,22 @@ int kd_smp_apply(json_t **out, const json_t *target, const json_t *patch,
 		return kd_error_set(KD_EINVAL, "a strategic merge patch applies to an object");
 	if (!json_object_get(target, "kind"))
 		typed = patch;
-	type = kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
-			 json_string_value(json_object_get(typed, "kind")));
-	return merge_root(out, target, patch, type, &ctx);
+	type = !kd_smp_schema_builtin(schema) ? NULL
+		: kd_smp_root_type(json_string_value(json_object_get(typed, "apiVersion")),
+				   json_string_value(json_object_get(typed, "kind")));
+	if (!type)
+		type = kd_smp_schema_root(schema, json_string_value(json_object_get(typed, "apiVersion")),
+					  json_string_value(json_object_get(typed, "kind")));
+	rc = merge_root(out, target, patch, type, &ctx);
+	if (rc == 0 && mode == KD_SMP_KUSTOMIZE && json_object_size(empty_nulls)) {
+		kd_buf ptr = KD_BUF_INIT;
+
+		rc = drop_nulls(*out, target, type, &ptr, empty_nulls);
+		kd_buf_free(&ptr);
+		if (rc < 0) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	}
+	return rc;
 }

@@ -177,6 +177,35 @@ static const root_kind roots[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* The built-in types an OpenAPI document may name by Kubernetes' own
+ * definition names; kustomize's built-in schema defines these whatever a
+ * custom schema says. */
+static const struct {
+	const char *name;
+	const smp_type *type;
+} named[] = {
+	{ "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", &t_meta },
+	{ "io.k8s.api.core.v1.Container", &t_container },
+	{ "io.k8s.api.core.v1.PodSpec", &t_podspec },
+	{ "io.k8s.api.core.v1.PodTemplateSpec", &t_podtemplate },
+	{ "io.k8s.api.core.v1.ServiceSpec", &t_service_spec },
+	{ "io.k8s.api.batch.v1.JobTemplateSpec", &t_jobtemplate },
+	{ NULL, NULL },
+};
+
+const smp_type *kd_smp_named_type(const char *name, bool *known)
+{
+	size_t i;
+
+	*known = false;
+	for (i = 0; named[i].name; i++)
+		if (strcmp(named[i].name, name) == 0) {
+			*known = true;
+			return named[i].type;
+		}
+	return NULL;
+}
+
 const smp_type *kd_smp_root_type(const char *api_version, const char *kind)
 {
 	const char *slash;
@@ -205,10 +234,14 @@ const smp_field *kd_smp_field(const smp_type *type, const char *name)
 {
 	size_t i;
 
-	if (!type)
+	if (!type || !type->fields)
 		return NULL;
 	for (i = 0; type->fields[i].name; i++)
 		if (strcmp(type->fields[i].name, name) == 0)
+			return &type->fields[i];
+	/* a map's values (OpenAPI additionalProperties) */
+	for (i = 0; type->fields[i].name; i++)
+		if (strcmp(type->fields[i].name, "*") == 0)
 			return &type->fields[i];
 	return NULL;
 }

@@ -116,6 +116,10 @@ typedef struct state {
 	size_t nanchors, anchors_cap;
 	size_t alias_nodes;
 	size_t suppress;     /* > 0 while inside a value that is not kept */
+	json_t *empty;       /* pointers of empty plain nulls in this document, or NULL */
+	bool want_empty;     /* collect them */
+	bool last_key_wins;  /* a repeated key replaces the earlier value */
+	bool go_folded;      /* KD_YAML_GO_FOLDED */
 } state;
 
 static int fail_at(const state *st, yaml_mark_t m, int code, const char *msg)
@@ -314,9 +318,13 @@ static int take_key(state *st, frame *f, json_t *key, kd_yaml_type type,
 				    (int)(rawlen > 64 ? 64 : rawlen), raw, rawlen > 64 ? "..." : "");
 	}
 	if (json_object_get(f->value, json_string_value(key))) {
-		rc = duplicate_key(st, f, json_string_value(key), m);
-		json_decref(key);
-		return rc;
+		if (st->last_key_wins) {
+			json_object_del(f->value, json_string_value(key));
+		} else {
+			rc = duplicate_key(st, f, json_string_value(key), m);
+			json_decref(key);
+			return rc;
+		}
 	}
 	if (f->nkeys == f->keys_cap) {
 		size_t cap = f->keys_cap ? f->keys_cap * 2 : 8;
@@ -402,6 +410,81 @@ static int attach(state *st, json_t *v, size_t nodes, size_t height, yaml_mark_t
 	return rc;
 }
 
+static bool is_blank_ch(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * The value of a folded scalar once kustomize has written it back in folded
+ * style and read it again.  Go's YAML emitter decides whether a line break
+ * ending a content line needs an extra break (so that reading does not fold
+ * it into a space) by looking at the start of the whole value instead of at
+ * the next line: when the value's first character after any breaks is not
+ * blank, every such break gets one, which adds a newline before each
+ * more-indented line; otherwise none does, which folds the breaks between
+ * normal lines.  *out is NULL when the value stays as it is.
+ */
+static int go_folded(char **out, size_t *out_len, const char *v, size_t len)
+{
+	kd_buf b = KD_BUF_INIT;
+	size_t i = 0, k = 0;
+	bool extra, breaks = true, leading = true, changed = false;
+
+	*out = NULL;
+	while (k < len && v[k] == '\n')
+		k++;
+	extra = k < len && !is_blank_ch(v[k]);
+	while (i < len) {
+		if (v[i] != '\n') {
+			if (breaks)
+				leading = is_blank_ch(v[i]);
+			breaks = false;
+			if (kd_buf_putc(&b, v[i]) < 0)
+				goto oom;
+			i++;
+			continue;
+		}
+		if (!breaks && !leading) {
+			size_t j = i, run;
+			bool next_blank;
+
+			while (j < len && v[j] == '\n')
+				j++;
+			run = j - i;
+			next_blank = j < len && is_blank_ch(v[j]);
+			if (extra && next_blank) {
+				/* one more newline before the more-indented line */
+				if (kd_buf_putc(&b, '\n') < 0)
+					goto oom;
+				changed = true;
+			} else if (!extra && j < len && !next_blank) {
+				/* the first break of the run folds away */
+				if (kd_buf_add(&b, " ", run == 1 ? 1 : 0) < 0)
+					goto oom;
+				changed = true;
+				i++;
+				breaks = run > 1;
+				continue;
+			}
+		}
+		if (kd_buf_putc(&b, '\n') < 0)
+			goto oom;
+		breaks = true;
+		i++;
+	}
+	if (!changed) {
+		kd_buf_free(&b);
+		return 0;
+	}
+	*out_len = b.len;
+	*out = kd_buf_detach(&b);
+	return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+oom:
+	kd_buf_free(&b);
+	return kd_error_set(KD_ENOMEM, "out of memory");
+}
+
 static int on_scalar(state *st, const yaml_event_t *ev)
 {
 	const char *text = (const char *)ev->data.scalar.value;
@@ -410,9 +493,20 @@ static int on_scalar(state *st, const yaml_event_t *ev)
 	const char *tag = (const char *)ev->data.scalar.tag;
 	kd_yaml_type type;
 	json_t *v = NULL;
+	char *refolded = NULL;
 	int rc;
 
+	if (st->go_folded && ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE &&
+	    !expecting_key(st)) {
+		if ((rc = go_folded(&refolded, &len, text, len)) < 0)
+			return rc;
+		if (refolded)
+			text = refolded;
+	}
 	rc = kd_yaml_resolve_scalar(&v, &type, text, len, tag, plain);
+	free(refolded);
+	text = (const char *)ev->data.scalar.value;
+	len = ev->data.scalar.length;
 	if (rc < 0)
 		return wrap_at(st, ev->start_mark, rc);
 	if (ev->data.scalar.anchor) {
@@ -426,6 +520,15 @@ static int on_scalar(state *st, const yaml_event_t *ev)
 	rc = begin_child(st, ev->start_mark);
 	if (rc < 0)
 		goto fail;
+	/* kustomize's merge keeps a null written as null or ~ but drops one
+	 * written as nothing: remember where those are */
+	if (st->want_empty && !st->suppress && json_is_null(v) && len == 0 && plain) {
+		if ((!st->empty && !(st->empty = json_object())) ||
+		    json_object_set_new(st->empty, kd_buf_cstr(&st->path), json_true()) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	return attach(st, v, 1, 0, ev->start_mark);
 fail:
 	json_decref(v);
@@ -608,23 +711,37 @@ static void state_reset_document(state *st)
 	st->positions = NULL;
 	kd_buf_truncate(&st->path, 0);
 	st->suppress = 0;
+	json_decref(st->empty);
+	st->empty = NULL;
 	forget_anchors(st);
 }
 
 int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		  size_t len, const char *name, const kd_yaml_limits *limits)
 {
+	return kd_yaml_parse_ex(out, positions, NULL, data, len, name, limits, 0);
+}
+
+int kd_yaml_parse_ex(json_t **out, json_t **positions, json_t **empty_nulls,
+		     const char *data, size_t len, const char *name,
+		     const kd_yaml_limits *limits, unsigned flags)
+{
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	state st;
-	json_t *docs = NULL, *poss = NULL;
+	json_t *docs = NULL, *poss = NULL, *empties = NULL;
 	bool done = false;
 	int rc = 0;
 
 	*out = NULL;
 	if (positions)
 		*positions = NULL;
+	if (empty_nulls)
+		*empty_nulls = NULL;
 	memset(&st, 0, sizeof(st));
+	st.want_empty = empty_nulls != NULL;
+	st.last_key_wins = (flags & KD_YAML_LAST_KEY_WINS) != 0;
+	st.go_folded = (flags & KD_YAML_GO_FOLDED) != 0;
 	st.name = name ? name : "<input>";
 	st.lim = limits ? limits : &kd_yaml_default_limits;
 	if (len > st.lim->max_bytes)
@@ -637,8 +754,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 				     data ? len : 0);
 	docs = json_array();
 	poss = positions ? json_array() : NULL;
+	empties = empty_nulls ? json_array() : NULL;
 	st.anchor_index = json_object();
-	if (!docs || (positions && !poss) || !st.anchor_index) {
+	if (!docs || (positions && !poss) || (empty_nulls && !empties) || !st.anchor_index) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -660,7 +778,9 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 			 * documents that are just null are skipped. */
 			if (st.have_root && !json_is_null(st.root)) {
 				if (json_array_append(docs, st.root) < 0 ||
-				    (poss && json_array_append(poss, st.positions) < 0))
+				    (poss && json_array_append(poss, st.positions) < 0) ||
+				    (empties && json_array_append(empties, st.empty ? st.empty
+								  : json_null()) < 0))
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 			}
 			state_reset_document(&st);
@@ -697,6 +817,10 @@ int kd_yaml_parse(json_t **out, json_t **positions, const char *data,
 		*positions = poss;
 		poss = NULL;
 	}
+	if (empty_nulls) {
+		*empty_nulls = empties;
+		empties = NULL;
+	}
 cleanup:
 	state_reset_document(&st);
 	json_decref(st.anchor_index);
@@ -705,6 +829,7 @@ cleanup:
 	kd_buf_free(&st.path);
 	json_decref(docs);
 	json_decref(poss);
+	json_decref(empties);
 	yaml_parser_delete(&parser);
 	return rc;
 }

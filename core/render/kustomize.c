@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -27,17 +28,17 @@ static const char *const kfile_names[] = {
 /* Fields kustomize knows but kdrift does not implement. */
 static const char *const unsupported_fields[] = {
 	"helmCharts", "helmChartInflationGenerator", "helmGlobals",
-	"generators", "transformers", "validators", "openapi",
-	"crds", "vars", "configurations", "buildMetadata",
-	"inventory", NULL,
+	"validators", NULL,
 };
 
 static const char *const known_fields[] = {
 	"apiVersion", "kind", "metadata", "resources", "bases", "components",
 	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels",
-	"commonAnnotations", "images", "patches", "patchesStrategicMerge",
+	"commonAnnotations", "images", "imageTags", "patches", "patchesStrategicMerge",
 	"patchesJson6902", "configMapGenerator", "secretGenerator",
-	"generatorOptions", "replicas", "sortOptions", "replacements", NULL,
+	"generatorOptions", "replicas", "sortOptions", "replacements",
+	"configurations", "vars", "generators", "transformers", "buildMetadata", "openapi",
+	"crds", NULL,
 };
 
 /* ---- kustomization files ---------------------------------------------- */
@@ -92,6 +93,38 @@ static int check_fields(const kd_kz_file *f)
 		if (!known)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "unknown field '%s' in kustomization", key);
 	}
+	return 0;
+}
+
+/* kubectl decodes a kustomization into Go structs, whose field names match
+ * in any case: "nameprefix" is namePrefix (the last of several spellings
+ * wins). */
+static int canonical_keys(kd_kz_file *f)
+{
+	const char *const *lists[] = { known_fields, unsupported_fields };
+	json_t *doc = json_object();
+	const char *key;
+	json_t *v;
+	size_t i, k;
+
+	if (!doc)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	json_object_foreach(f->doc, key, v) {
+		const char *canon = key;
+
+		for (k = 0; k < 2 && canon == key; k++)
+			for (i = 0; lists[k][i]; i++)
+				if (strcasecmp(lists[k][i], key) == 0) {
+					canon = lists[k][i];
+					break;
+				}
+		if (json_object_set(doc, canon, v) < 0) {
+			json_decref(doc);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+	}
+	json_decref(f->doc);
+	f->doc = doc;
 	return 0;
 }
 
@@ -175,21 +208,20 @@ static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
 	rc = kd_source_read(&data, c->src, f->path);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_yaml_parse_one(&docs, &pos, data.data ? data.data : "", data.len,
-			       f->path, NULL);
+	/* kubectl reads a kustomization as go-yaml v2 does: a repeated key
+	 * replaces the earlier value, and only the first document counts. */
+	rc = kd_yaml_parse_ex(&docs, &pos, NULL, data.data ? data.data : "", data.len,
+			      f->path, NULL, KD_YAML_LAST_KEY_WINS);
 	if (rc < 0)
 		goto cleanup;
-	if (json_is_null(docs)) {
-		json_decref(docs);
-		docs = json_object();
-		if (!docs) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-			goto cleanup;
-		}
+	f->doc = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_object();
+	f->pos = json_array_size(pos) ? json_incref(json_array_get(pos, 0)) : json_object();
+	if (!f->doc || !f->pos) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
 	}
-	f->doc = docs;
-	docs = NULL;
-	f->pos = json_is_array(pos) ? json_incref(json_array_get(pos, 0)) : json_incref(pos);
+	if (json_is_object(f->doc) && (rc = canonical_keys(f)) < 0)
+		goto cleanup;
 	if (!json_is_object(f->doc)) {
 		rc = kd_kz_fail(f, "", KD_EINVAL, "a kustomization must be a mapping");
 		goto cleanup;
@@ -197,10 +229,21 @@ static int kfile_load(kd_kz_file *f, kd_kz_ctx *c, const char *dir,
 	kind = json_string_value(json_object_get(f->doc, "kind"));
 	if (kind && strcmp(kind, "Component") == 0)
 		f->component = true;
-	else if (kind && strcmp(kind, "Kustomization") != 0) {
+	else if (kind && kind[0] && strcmp(kind, "Kustomization") != 0) {
 		rc = kd_kz_fail(f, "/kind", KD_EINVAL,
 			     "kind must be Kustomization or Component, not '%s'", kind);
 		goto cleanup;
+	}
+	{
+		const char *av = json_string_value(json_object_get(f->doc, "apiVersion"));
+		const char *want = f->component ? "kustomize.config.k8s.io/v1alpha1"
+						: "kustomize.config.k8s.io/v1beta1";
+
+		if (av && av[0] && strcmp(av, want) != 0) {
+			rc = kd_kz_fail(f, "/apiVersion", KD_EINVAL, "apiVersion for %s should be %s",
+					f->component ? "Component" : "Kustomization", want);
+			goto cleanup;
+		}
 	}
 	/* A field left empty ("patches:") is absent, as kubectl reads it. */
 	{
@@ -226,18 +269,18 @@ cleanup:
 
 /* ---- accumulation ----------------------------------------------------- */
 
-/* Ids already taken, kept in a hash (a JSON object keyed by
- * "group/kind/namespace/name") so accumulation stays linear. */
+/* Ids already taken, kept in a hash (a JSON object keyed by apiVersion,
+ * kind, namespace as kustomize compares it, and name) so accumulation
+ * stays linear. */
 static int seen_add(json_t *seen, const json_t *obj)
 {
 	kd_buf key = KD_BUF_INIT;
-	char group[256];
 	int rc;
 
 	if (!seen)
 		return 0;
-	kd_kz_group_of(group, sizeof(group), kd_kz_api_version(obj));
-	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", group, kd_kz_kind(obj), kd_kz_ns(obj),
+	if (kd_buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", kd_kz_api_version(obj), kd_kz_kind(obj),
+			  kd_kz_effective_ns(kd_kz_api_version(obj), kd_kz_kind(obj), kd_kz_ns(obj)),
 			  kd_kz_name(obj) ? kd_kz_name(obj) : "") < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (json_object_get(seen, kd_buf_cstr(&key)))
@@ -257,7 +300,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL, *where = NULL;
+	json_t *docs = NULL, *empties = NULL, *where = NULL;
 	char *path = NULL;
 	size_t i;
 	int rc;
@@ -265,8 +308,8 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 	rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_kz_parse_docs(&docs, c->prov ? &where : NULL, data.data ? data.data : "",
-			      data.len, path);
+	rc = kd_kz_parse_docs(&docs, &empties, c->prov ? &where : NULL,
+			      data.data ? data.data : "", data.len, path);
 	if (rc < 0) {
 		rc = kd_kz_wrap(f, ptr, rc);
 		goto cleanup;
@@ -285,7 +328,11 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 			rc = kd_kz_wrap(f, ptr, rc);
 			goto cleanup;
 		}
-		rc = kd_kz_list_add(l, json_incref(d), kd_kz_name(d));
+		rc = kd_kz_list_add(l, json_incref(d));
+		if (rc == 0)
+			rc = kd_kz_meta_file_origin(c, l->v[l->n - 1].obj, path);
+		if (rc == 0 && json_is_object(json_array_get(empties, i)))
+			l->v[l->n - 1].empty_nulls = json_incref(json_array_get(empties, i));
 		if (rc == 0 && c->trace)
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
 		if (rc == 0 && c->prov) {
@@ -302,10 +349,12 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		}
 		if (rc < 0)
 			goto cleanup;
+		c->loaded = true;
 	}
 cleanup:
 	json_decref(where);
 	json_decref(docs);
+	json_decref(empties);
 	free(path);
 	kd_buf_free(&data);
 	return rc;
@@ -321,35 +370,21 @@ static bool is_remote(const char *s)
 	       strncmp(s, "bitbucket.org/", 14) == 0;
 }
 
-/* Appends src's resources to dst, refusing ids already in seen (NULL: no
- * check); empties src. */
+/* Appends src's resources (and its configuration and vars) to dst,
+ * refusing ids already in seen (NULL: no check); empties src. */
 static int absorb(kd_kz_list *dst, kd_kz_list *src, json_t *seen, const kd_kz_file *f,
 		  const char *ptr)
 {
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	for (i = 0; i < src->n; i++) {
 		rc = seen_add(seen, src->v[i].obj);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
 	}
-	for (i = 0; i < src->n; i++) {
-		if (dst->n == dst->cap) {
-			size_t cap = dst->cap ? dst->cap * 2 : 16;
-			kd_kz_res *v = realloc(dst->v, cap * sizeof(*v));
-
-			if (!v)
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			dst->v = v;
-			dst->cap = cap;
-		}
-		dst->v[dst->n++] = src->v[i];
-	}
-	free(src->v);
-	src->v = NULL;
-	src->n = src->cap = 0;
-	return rc;
+	rc = kd_kz_list_absorb(dst, src);
+	return rc < 0 && rc != KD_ENOMEM ? kd_kz_wrap(f, ptr, rc) : rc;
 }
 
 static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
@@ -397,8 +432,9 @@ static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			break;
 		}
 		if (t == KD_SOURCE_DIR) {
-			kd_kz_list sub = { NULL, 0, 0 };
+			kd_kz_list sub;
 
+			memset(&sub, 0, sizeof(sub));
 			rc = build_dir(c, path, &sub, false, f, ptr);
 			if (rc == 0)
 				rc = absorb(l, &sub, seen, f, ptr);
@@ -443,7 +479,6 @@ static int add_components(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		free(path);
 		if (rc < 0)
 			return rc;
-		kd_kz_mark_level(l);
 	}
 	return 0;
 }
@@ -466,6 +501,230 @@ static int str_field(const char **out, const kd_kz_file *f, const char *key)
 static const char *const label_keys[] = { "pairs", "includeSelectors", "includeTemplates",
 					  "fields", NULL };
 
+/* The configs a `generators:` or `transformers:` list names: inline YAML,
+ * files, or directories whose kustomization is built (without name
+ * references or hashes) into configs.  *out is an array of
+ * {"cfg": object, "ptr": the entry's pointer}. */
+static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const char *field)
+{
+	json_t *list = json_object_get(f->doc, field), *res = json_array();
+	size_t i, j;
+	int rc = 0;
+
+	*out = NULL;
+	if (!res)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (list && !json_is_array(list)) {
+		json_decref(res);
+		return kd_kz_fail(f, "", KD_EINVAL, "'%s' must be a list", field);
+	}
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		const char *s = json_string_value(json_array_get(list, i));
+		json_t *docs = NULL;
+		kd_kz_list sub;
+		char ptr[64];
+		char *file_of_config = NULL;
+
+		snprintf(ptr, sizeof(ptr), "/%s/%zu", field, i);
+		memset(&sub, 0, sizeof(sub));
+		if (!s) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
+			break;
+		}
+		/* what parses as objects with a kind is inline YAML */
+		if (kd_kz_parse_docs(&docs, NULL, NULL, s, strlen(s), f->path) == 0) {
+			for (j = 0; j < json_array_size(docs); j++)
+				if (!kd_kz_kind(json_array_get(docs, j))[0])
+					break;
+			if (j < json_array_size(docs)) {
+				json_decref(docs);
+				docs = NULL;
+			}
+		}
+		kd_error_clear();
+		if (!docs) {
+			kd_source_type t = KD_SOURCE_NONE;
+			char *path = NULL;
+
+			if (is_remote(s)) {
+				rc = kd_error_set(KD_EUNSUPPORTED,
+						  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
+						  s, f->path, kd_kz_line(f, ptr));
+				break;
+			}
+			rc = kd_path_join(&path, f->dir, s);
+			if (rc == 0)
+				rc = kd_source_stat(&t, c->src, path);
+			if (rc < 0) {
+				free(path);
+				rc = kd_kz_wrap(f, ptr, rc);
+				break;
+			}
+			if (t == KD_SOURCE_DIR) {
+				rc = build_dir(c, path, &sub, false, f, ptr);
+				if (rc == 0 && !(docs = json_array()))
+					rc = kd_error_set(KD_ENOMEM, "out of memory");
+				for (j = 0; rc == 0 && j < sub.n; j++)
+					if (json_array_append(docs, sub.v[j].obj) < 0)
+						rc = kd_error_set(KD_ENOMEM, "out of memory");
+				kd_kz_list_free(&sub);
+			} else if (t == KD_SOURCE_FILE) {
+				kd_buf data = KD_BUF_INIT;
+				char *file = NULL;
+
+				rc = kd_kz_read_file(&data, &file, c, f, s, ptr);
+				if (rc == 0 && (rc = kd_kz_parse_docs(&docs, NULL, NULL, kd_buf_cstr(&data),
+								      data.len, file)) < 0)
+					rc = kd_kz_wrap(f, ptr, rc);
+				file_of_config = file;
+				kd_buf_free(&data);
+			} else {
+				rc = kd_kz_fail(f, ptr, KD_ENOTFOUND, "'%s' is neither a file nor a "
+						"directory, nor YAML", s);
+			}
+			free(path);
+		}
+		if (rc == 0 && !file_of_config && !(file_of_config = strdup(f->path)))
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		for (j = 0; rc == 0 && j < json_array_size(docs); j++) {
+			json_t *d = json_array_get(docs, j);
+			json_t *e;
+
+			if (!kd_kz_name(d) || !kd_kz_kind(d)[0]) {
+				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a %s config needs kind and metadata.name",
+						field);
+				break;
+			}
+			/* a config's own origin: where it was written */
+			if (!json_object_get(json_object_get(json_object_get(d, "metadata"), "annotations"),
+					     "config.kubernetes.io/origin") &&
+			    (rc = kd_kz_meta_file_origin(c, d, file_of_config)) < 0)
+				break;
+			e = json_pack("{s:O, s:s}", "cfg", d, "ptr", ptr);
+			if (!e || json_array_append_new(res, e) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(docs);
+		free(file_of_config);
+	}
+	if (rc < 0) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return 0;
+}
+
+static int run_plugins(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, bool generators)
+{
+	json_t *cfgs = NULL;
+	size_t i;
+	int rc;
+
+	if (!json_object_get(f->doc, generators ? "generators" : "transformers"))
+		return 0;
+	if ((rc = plugin_configs(&cfgs, c, f, generators ? "generators" : "transformers")) < 0)
+		return rc;
+	for (i = 0; i < json_array_size(cfgs) && rc == 0; i++) {
+		json_t *e = json_array_get(cfgs, i);
+		const char *ptr = json_string_value(json_object_get(e, "ptr"));
+
+		rc = generators ? kd_kz_plugin_generate(c, f, l, json_object_get(e, "cfg"), ptr)
+				: kd_kz_plugin_transform(c, f, l, json_object_get(e, "cfg"), ptr);
+		if (rc == 0 && !generators)
+			rc = kd_kz_meta_transformed(c, f, l, NULL, json_object_get(e, "cfg"));
+	}
+	json_decref(cfgs);
+	return rc;
+}
+
+/* `openapi`: a custom schema for strategic merge (`path`) or a built-in
+ * Kubernetes version (only v1.21.2).  As in kustomize, the first
+ * kustomization that sets one wins; the top's is always read first.  A
+ * custom schema replaces the built-in one, unless resources were loaded
+ * before it was set: kustomize has then asked its built-in schema about
+ * namespaces and parses it too (it wins where both define a kind). */
+static int load_openapi(kd_kz_ctx *c, const kd_kz_file *f)
+{
+	json_t *o = json_object_get(f->doc, "openapi"), *doc = NULL;
+	const char *path, *version, *key;
+	kd_buf data = KD_BUF_INIT;
+	char *file = NULL;
+	json_t *v;
+	int rc = 0;
+
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return kd_kz_fail(f, "/openapi", KD_EINVAL, "'openapi' must be a mapping");
+	json_object_foreach(o, key, v)
+		if (!json_is_string(v))
+			return kd_kz_fail(f, "/openapi", KD_EINVAL, "'openapi.%s' must be a string", key);
+	path = json_string_value(json_object_get(o, "path"));
+	version = json_string_value(json_object_get(o, "version"));
+	if (path && !path[0])
+		path = NULL;
+	if (path) {
+		if (is_remote(path))
+			return kd_error_set(KD_EUNSUPPORTED,
+					    "unsupported kustomize feature 'remote openapi schema %s' (%s:%d)",
+					    path, f->path, kd_kz_line(f, "/openapi"));
+		/* kustomize reads the file even when a schema is already set */
+		if ((rc = kd_kz_read_file(&data, &file, c, f, path, "/openapi")) < 0)
+			return rc;
+	}
+	if (c->schema_set && c->depth > 1)
+		goto cleanup;
+	if (path && version && version[0]) {
+		rc = kd_kz_fail(f, "/openapi", KD_EINVAL,
+				"builtin version and custom schema provided, cannot use both");
+		goto cleanup;
+	}
+	kd_smp_schema_free(c->schema);
+	c->schema = NULL;
+	c->schema_set = false;
+	if (path) {
+		if ((rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len, file, NULL)) < 0 ||
+		    (rc = kd_smp_schema_new(&c->schema, doc, c->loaded)) < 0) {
+			rc = kd_kz_wrap(f, "/openapi", rc);
+			goto cleanup;
+		}
+		c->schema_set = true;
+	} else if (version && version[0]) {
+		if (strcmp(version, "v1.21.2") != 0) {
+			rc = kd_kz_fail(f, "/openapi", KD_EINVAL,
+					"the specified OpenAPI version '%s' is not built in", version);
+			goto cleanup;
+		}
+		c->schema_set = true;
+	}
+cleanup:
+	json_decref(doc);
+	free(file);
+	kd_buf_free(&data);
+	return rc;
+}
+
+/* kustomize's order of builtin transformers: strategic merge patches,
+ * patches, namespace, prefix, suffix, labels (each `labels` entry, then
+ * commonLabels), annotations, JSON 6902 patches, replicas, images,
+ * replacements. */
+/* buildMetadata: n instances of a builtin transformer ran. */
+static int meta_n(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const char *kind, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = kd_kz_meta_transformed(c, f, l, kind, NULL);
+	return rc;
+}
+
+static size_t list_size(const kd_kz_file *f, const char *field)
+{
+	return json_array_size(json_object_get(f->doc, field));
+}
+
 static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	const char *ns, *prefix, *suffix;
@@ -477,21 +736,23 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	    (rc = str_field(&prefix, f, "namePrefix")) < 0 ||
 	    (rc = str_field(&suffix, f, "nameSuffix")) < 0)
 		return rc;
-	if ((rc = kd_kz_patches_strategic(c, f, l)) < 0)
+	if ((rc = kd_kz_patches_strategic(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchStrategicMergeTransformer",
+			 list_size(f, "patchesStrategicMerge") ? 1 : 0)) < 0)
 		return rc;
-	if ((rc = kd_kz_patches(c, f, l)) < 0)
+	if ((rc = kd_kz_patches(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchTransformer", list_size(f, "patches"))) < 0)
 		return rc;
-	if (ns && ((rc = kd_kz_namespace(f, l, ns)) < 0 ||
-		   (rc = kd_kz_step_at(c, f, l, "namespace", "/namespace")) < 0))
+	if (ns && ns[0] && ((rc = kd_kz_namespace(f, l, ns)) < 0 ||
+			    (rc = meta_n(c, f, l, "NamespaceTransformer", 1)) < 0 ||
+			    (rc = kd_kz_step_at(c, f, l, "namespace", "/namespace")) < 0))
 		return rc;
 	if ((prefix || suffix) && ((rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0 ||
 				   (rc = kd_kz_step_at(c, f, l, prefix ? "namePrefix" : "nameSuffix",
 						       prefix ? "/namePrefix" : "/nameSuffix")) < 0))
 		return rc;
-	if (json_object_get(f->doc, "commonLabels") &&
-	    ((rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
-				"/commonLabels")) < 0 ||
-	     (rc = kd_kz_step_at(c, f, l, "commonLabels", "/commonLabels")) < 0))
+	if ((rc = meta_n(c, f, l, "PrefixTransformer", prefix && prefix[0])) < 0 ||
+	    (rc = meta_n(c, f, l, "SuffixTransformer", suffix && suffix[0])) < 0)
 		return rc;
 	labels = json_object_get(f->doc, "labels");
 	if (labels && !json_is_array(labels))
@@ -499,41 +760,115 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	for (i = 0; i < json_array_size(labels); i++) {
 		json_t *e = json_array_get(labels, i);
 		char ptr[64];
-		bool sel, tmpl;
 
 		snprintf(ptr, sizeof(ptr), "/labels/%zu", i);
 		if (!json_is_object(e))
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'labels' entries must be mappings");
-		if (json_object_get(e, "fields"))
-			return kd_error_set(KD_EUNSUPPORTED,
-					    "unsupported kustomize feature 'labels.fields' (%s:%d)",
-					    f->path, kd_kz_line(f, ptr));
 		if ((rc = kd_kz_check_keys(f, ptr, e, label_keys)) < 0)
 			return rc;
-		sel = kd_kz_true(json_object_get(e, "includeSelectors"));
-		tmpl = sel || kd_kz_true(json_object_get(e, "includeTemplates"));
 		if (json_object_get(e, "pairs") &&
-		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
+		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), e, ptr)) < 0)
+			return rc;
+		if ((rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
 			return rc;
 		snprintf(ptr, sizeof(ptr), "/labels/%zu/pairs", i);
 		if ((rc = kd_kz_step_at(c, f, l, "labels", ptr)) < 0)
 			return rc;
 	}
+	if (json_object_get(f->doc, "commonLabels") &&
+	    ((rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), NULL,
+				"/commonLabels")) < 0 ||
+	     (rc = kd_kz_step_at(c, f, l, "commonLabels", "/commonLabels")) < 0))
+		return rc;
+	if ((json_object_size(json_object_get(f->doc, "commonLabels")) || json_array_size(labels)) &&
+	    (rc = meta_n(c, f, l, "LabelTransformer", 1)) < 0)
+		return rc;
 	if (json_object_get(f->doc, "commonAnnotations") &&
 	    ((rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0 ||
+	     (rc = meta_n(c, f, l, "AnnotationsTransformer",
+			  json_object_size(json_object_get(f->doc, "commonAnnotations")) ? 1 : 0)) < 0 ||
 	     (rc = kd_kz_step_at(c, f, l, "commonAnnotations", "/commonAnnotations")) < 0))
 		return rc;
-	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0)
+	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "PatchJson6902Transformer", list_size(f, "patchesJson6902"))) < 0)
 		return rc;
 	if (json_object_get(f->doc, "replicas") &&
 	    ((rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0 ||
+	     (rc = meta_n(c, f, l, "ReplicaCountTransformer", list_size(f, "replicas"))) < 0 ||
 	     (rc = kd_kz_step_replicas(c, f, l)) < 0))
 		return rc;
 	if (json_object_get(f->doc, "images") &&
 	    ((rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0 ||
 	     (rc = kd_kz_step_images(c, f, l)) < 0))
 		return rc;
-	return kd_kz_replacements(c, f, l);
+	if (json_object_get(f->doc, "imageTags") &&
+	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "imageTags"))) < 0)
+		return rc;
+	if ((rc = meta_n(c, f, l, "ImageTagTransformer",
+			 list_size(f, "images") + list_size(f, "imageTags"))) < 0)
+		return rc;
+	if ((rc = kd_kz_replacements(c, f, l)) < 0 ||
+	    (rc = meta_n(c, f, l, "ReplacementTransformer", list_size(f, "replacements") ? 1 : 0)) < 0)
+		return rc;
+	return run_plugins(c, f, l, false);
+}
+
+/* The kustomization's transformer configuration: kustomize's defaults and
+ * the field specs of its `configurations` files, merged into what the
+ * build gathered so far. */
+static int load_configurations(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+{
+	json_t *list = json_object_get(f->doc, "configurations");
+	kd_kz_tconfig tc, files;
+	size_t i;
+	int rc = 0;
+
+	memset(&tc, 0, sizeof(tc));
+	memset(&files, 0, sizeof(files));
+	kd_kz_tconfig_defaults(&tc);
+	if (list && !json_is_array(list))
+		return kd_kz_fail(f, "/configurations", KD_EINVAL, "'configurations' must be a list");
+	/* the files merged into each other, then into the defaults */
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		const char *rel = json_string_value(json_array_get(list, i));
+		kd_buf data = KD_BUF_INIT;
+		kd_kz_tconfig one;
+		json_t *doc = NULL;
+		char *path = NULL;
+		char ptr[64];
+
+		memset(&one, 0, sizeof(one));
+		snprintf(ptr, sizeof(ptr), "/configurations/%zu", i);
+		if (!rel) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'configurations' entries must be strings");
+			break;
+		}
+		if (is_remote(rel)) {
+			rc = kd_error_set(KD_EUNSUPPORTED,
+					  "unsupported kustomize feature 'remote configuration %s' (%s:%d)",
+					  rel, f->path, kd_kz_line(f, ptr));
+			break;
+		}
+		rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
+		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
+						       path, NULL)) < 0)
+			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = kd_kz_tconfig_read(&one, doc, path)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = kd_kz_tconfig_merge(&files, &one)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		kd_kz_tconfig_free(&one);
+		json_decref(doc);
+		free(path);
+		kd_buf_free(&data);
+	}
+	if (rc == 0 && (rc = kd_kz_tconfig_merge(&tc, &files)) < 0 && rc != KD_ENOMEM)
+		rc = kd_kz_wrap(f, "/configurations", rc);
+	if (rc == 0 && (rc = kd_kz_tconfig_merge(&l->tc, &tc)) < 0 && rc != KD_ENOMEM)
+		rc = kd_kz_wrap(f, "/configurations", rc);
+	kd_kz_tconfig_free(&tc);
+	kd_kz_tconfig_free(&files);
+	return rc;
 }
 
 /* Lays the caller's settings over the top kustomization (see
@@ -644,13 +979,14 @@ static int read_sort_options(kd_kz_ctx *c, const kd_kz_file *f)
 static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool component,
 		     const kd_kz_file *from, const char *from_ptr)
 {
-	kd_kz_list own = { NULL, 0, 0 };
+	kd_kz_list own;
 	kd_kz_list *l = component ? acc : &own;
 	kd_kz_file f;
 	char **stack;
 	size_t i;
 	int rc;
 
+	memset(&own, 0, sizeof(own));
 	for (i = 0; i < c->depth; i++)
 		if (strcmp(c->stack[i], dir) == 0)
 			return kd_kz_fail(from, from_ptr, KD_EINVAL,
@@ -673,7 +1009,9 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 			     "'%s' is a Kustomization, not a Component", dir[0] ? dir : ".");
 		goto cleanup;
 	}
-	if (!component && f.component) {
+	/* A Component is built directly only as the top of a build, where it
+	 * behaves as a Kustomization listing it under components would. */
+	if (!component && f.component && c->depth > 1) {
 		rc = kd_kz_fail(from, from_ptr, KD_EINVAL,
 			     "'%s' is a Component; list it under 'components'",
 			     dir[0] ? dir : ".");
@@ -682,27 +1020,31 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	f.top = c->depth == 1;
 	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
 		goto cleanup;
-	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
+	if ((rc = load_openapi(c, &f)) < 0)
 		goto cleanup;
-	kd_kz_mark_level(l);
+	if (c->depth == 1 && ((rc = read_sort_options(c, &f)) < 0 ||
+			      (rc = kd_kz_meta_read(c, &f)) < 0))
+		goto cleanup;
 	if ((rc = add_resources(c, &f, l, "resources")) < 0 ||
-	    (rc = add_resources(c, &f, l, "bases")) < 0)
+	    (rc = add_resources(c, &f, l, "bases")) < 0 ||
+	    (rc = load_configurations(c, &f, l)) < 0 ||
+	    (rc = kd_kz_crds_load(c, &f, l)) < 0)
 		goto cleanup;
-	/* Names from other kustomizations are final there: references to them
-	 * are rewritten from here on. */
-	kd_kz_mark_level(l);
 	/* kustomize generates before it applies components, so a component
 	 * can merge into this kustomization's generated ConfigMaps.  Traced
-	 * builds credit each change to the level (or component) making it. */
+	 * builds credit each change to the level (or component) making it.
+	 * Name references are rewritten once, when the whole build is done. */
 	if ((rc = kd_kz_snapshot(c, l)) < 0 ||
-	    (rc = kd_kz_generators(c, &f, l)) < 0 ||
+	    (rc = kd_kz_generators(c, &f, l)) < 0)
+		goto cleanup;
+	c->loaded = c->loaded || l->n > 0;
+	if ((rc = run_plugins(c, &f, l, true)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
 	    (rc = add_components(c, &f, l)) < 0 ||
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
-	    (rc = kd_kz_fix_references(l)) < 0 ||
-	    (rc = kd_kz_step_references(c, l)) < 0 ||
-	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0)
+	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0 ||
+	    (rc = kd_kz_vars_merge(&f, l)) < 0)
 		goto cleanup;
 	if (!component)
 		rc = absorb(acc, &own, NULL, from, from_ptr);
@@ -712,6 +1054,23 @@ cleanup:
 pop:
 	c->depth--;
 	return rc;
+}
+
+/* Resources annotated config.kubernetes.io/local-config (any value but
+ * "false") configure the build and are not part of its output. */
+static void drop_local(kd_kz_list *l)
+{
+	size_t i = 0;
+
+	while (i < l->n) {
+		json_t *ann = json_object_get(json_object_get(l->v[i].obj, "metadata"), "annotations");
+		json_t *v = json_object_get(ann, "config.kubernetes.io/local-config");
+
+		if (v && !(json_is_string(v) && strcmp(json_string_value(v), "false") == 0))
+			kd_kz_list_remove(l, i);
+		else
+			i++;
+	}
 }
 
 int kd_kustomize_build(json_t **out, kd_source *src, const char *dir,
@@ -745,8 +1104,9 @@ int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
 		const json_t *override_origin)
 {
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides, origins != NULL, prov != NULL, override_origin, NULL };
-	kd_kz_list acc = { NULL, 0, 0 };
+		     overrides, origins != NULL, 0, "", false, NULL, false, prov != NULL,
+		     override_origin, NULL };
+	kd_kz_list acc;
 	char *root = NULL;
 	int rc;
 
@@ -755,17 +1115,18 @@ int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
 		*origins = NULL;
 	if (prov)
 		*prov = NULL;
+	memset(&acc, 0, sizeof(acc));
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
+	c.top = root;
 	rc = build_dir(&c, root, &acc, false, NULL, NULL);
-	/* kustomize names generated objects by their content only once the
-	 * whole build is done (transformers and replacements see the names
-	 * without hash); references follow. */
-	if (rc == 0) {
-		kd_kz_mark_level(&acc);
+	/* Once the whole build is done, kustomize names generated objects by
+	 * their content (transformers and replacements saw the names without
+	 * hash), rewrites the references to everything renamed, replaces
+	 * vars, and drops what is marked local-config. */
+	if (rc == 0)
 		rc = kd_kz_apply_hashes(&acc);
-	}
 	if (rc == 0)
 		rc = kd_kz_step_hashes(&c, &acc);
 	if (rc == 0)
@@ -773,9 +1134,16 @@ int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
 	if (rc == 0)
 		rc = kd_kz_step_references(&c, &acc);
 	if (rc == 0)
+		rc = kd_kz_vars_resolve(&acc);
+	if (rc == 0)
+		drop_local(&acc);
+	if (rc == 0)
+		rc = kd_kz_meta_finish(&c, &acc);
+	if (rc == 0)
 		rc = kd_kz_output(out, origins, prov, &acc, c.sort);
 	json_decref(c.sort);
 	json_decref(c.blame);
+	kd_smp_schema_free(c.schema);
 	kd_kz_list_free(&acc);
 	free(c.stack);
 	free(root);

@@ -192,12 +192,12 @@ int kd_kz_apply_hashes(kd_kz_list *l)
 
 		if (!r->hashed)
 			continue;
-		if ((rc = kd_kz_remember_id(r)) < 0)
+		if ((rc = kd_kz_store_prev(r)) < 0)
 			return rc;
 		rc = kd_kz_hash_object(hash, r->obj);
 		if (rc < 0)
 			return rc;
-		if (kd_buf_printf(&name, "%s-%s", r->base_name, hash) < 0)
+		if (kd_buf_printf(&name, "%s-%s", kd_kz_name(r->obj) ? kd_kz_name(r->obj) : "", hash) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		rc = kd_kz_set_str(json_object_get(r->obj, "metadata"), "name", kd_buf_cstr(&name));
 		kd_buf_free(&name);
@@ -344,15 +344,12 @@ static int env_file(kd_kz_ctx *c, const kd_kz_file *f, const char *ptr, gen_data
 		while (*k == ' ' || *k == '\t')
 			k++;
 		if (*k && *k != '#') {
+			/* a line without '=' is a key with an empty value: kubectl
+			 * does not read the environment */
 			eq = strchr(k, '=');
-			if (!eq)
-				rc = kd_kz_fail(f, ptr, KD_EINVAL,
-					     "%s: line '%s' is not KEY=VALUE (values from the environment are not read)",
-					     rel, k);
-			else {
+			if (eq)
 				*eq = '\0';
-				rc = put_key(f, ptr, g, k, json_string(eq + 1), false);
-			}
+			rc = put_key(f, ptr, g, k, json_string(eq ? eq + 1 : ""), false);
 		}
 		free(line);
 		p += len;
@@ -534,6 +531,7 @@ static const char *const secret_keys[] = { "name", "namespace", "behavior", "lit
 static const char *const option_keys[] = { "labels", "annotations", "disableNameSuffixHash",
 					   "immutable", NULL };
 
+
 /* kubectl refuses anything but strings in these fields. */
 static int check_strings(const kd_kz_file *f, const char *ptr, const json_t *e,
 			 const char *field)
@@ -561,41 +559,119 @@ static int check_string_map(const kd_kz_file *f, const char *ptr, const json_t *
 	return 0;
 }
 
-static kd_kz_res *find_generated(kd_kz_list *l, const char *kind, const char *name,
-			      const char *ns)
+/* The resources a generated object is the same as: any id they have or
+ * had equals its own (namespaces as kustomize compares them). */
+static size_t find_generated(size_t *at, kd_kz_list *l, const json_t *obj)
 {
-	size_t i;
+	const char *kind = kd_kz_kind(obj), *name = kd_kz_name(obj);
+	const char *eff_ns = kd_kz_effective_ns("v1", kind, kd_kz_ns(obj));
+	size_t i, n = 0;
 
-	for (i = 0; i < l->n; i++) {
-		kd_kz_res *r = &l->v[i];
-		const char *cur = kd_kz_name(r->obj);
+	for (i = 0; i < l->n; i++)
+		if (kd_kz_has_id(&l->v[i], "v1", kind, name, eff_ns)) {
+			*at = i;
+			n++;
+		}
+	return n;
+}
 
-		if (strcmp(kd_kz_kind(r->obj), kind) != 0)
-			continue;
-		if (ns && strcmp(kd_kz_ns(r->obj), ns) != 0)
-			continue;
-		if (strcmp(r->orig_name, name) == 0 ||
-		    (r->base_name && strcmp(r->base_name, name) == 0) ||
-		    (cur && strcmp(cur, name) == 0))
-			return r;
+static int set_strmap(json_t *meta, const char *field, json_t *m)
+{
+	if (json_object_size(m) == 0) {
+		json_object_del(meta, field);
+		return 0;
 	}
-	return NULL;
+	return json_object_set(meta, field, m) < 0 ? kd_error_set(KD_ENOMEM, "out of memory") : 0;
+}
+
+/* old's map under key, overlaid with new's (a new object; NULL when
+ * neither has one). */
+static json_t *merged_map(const json_t *old, const json_t *new, const char *key)
+{
+	json_t *m = json_object();
+
+	if (!m)
+		return NULL;
+	if (json_is_object(json_object_get(old, key)))
+		json_object_update(m, json_object_get(old, key));
+	if (json_is_object(json_object_get(new, key)))
+		json_object_update(m, json_object_get(new, key));
+	return m;
+}
+
+/* kustomize's merge and replace: the generated object takes the place of
+ * the old one, keeping its name, namespace and every id it had, with the
+ * old labels and annotations under its own (and for merge, the old data
+ * under its own).  It needs a hash only if both do. */
+static int merge_into(kd_kz_res *old, json_t *obj, bool hashed, bool merge)
+{
+	json_t *ometa = json_object_get(old->obj, "metadata");
+	json_t *meta = json_object_get(obj, "metadata");
+	json_t *labels = merged_map(ometa, meta, "labels");
+	json_t *ann = merged_map(ometa, meta, "annotations");
+	int rc = 0;
+
+	if (!labels || !ann)
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = set_strmap(meta, "labels", labels);
+	if (rc == 0)
+		rc = set_strmap(meta, "annotations", ann);
+	if (rc == 0 && kd_kz_name(old->obj))
+		rc = kd_kz_set_str(meta, "name", kd_kz_name(old->obj));
+	if (rc == 0) {
+		if (kd_kz_ns(old->obj)[0])
+			rc = kd_kz_set_str(meta, "namespace", kd_kz_ns(old->obj));
+		else
+			json_object_del(meta, "namespace");
+	}
+	if (rc == 0 && merge) {
+		/* a merge keeps where the object came from */
+		const json_t *oann = json_object_get(ometa, "annotations");
+		json_t *origin = json_object_get(oann, "config.kubernetes.io/origin");
+		static const char *const maps[] = { "data", "binaryData" };
+
+		if (origin && json_object_set(json_object_get(meta, "annotations"),
+					      "config.kubernetes.io/origin", origin) < 0)
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		size_t i;
+
+		for (i = 0; i < 2 && rc == 0; i++) {
+			json_t *m = merged_map(old->obj, obj, maps[i]);
+
+			if (!m)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+			else if (json_object_size(m) == 0)
+				json_object_del(obj, maps[i]);
+			else if (json_object_set(obj, maps[i], m) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+			json_decref(m);
+		}
+	}
+	json_decref(labels);
+	json_decref(ann);
+	if (rc < 0)
+		return rc;
+	json_decref(old->obj);
+	old->obj = json_incref(obj);
+	old->hashed = old->hashed && hashed;
+	return 0;
 }
 
 static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
-		   const char *ptr, bool secret)
+		   const char *ptr, bool secret, const json_t *global, bool plugin)
 {
 	const char *kind = secret ? "Secret" : "ConfigMap";
+	const json_t *pmeta = plugin ? json_object_get(e, "metadata") : NULL;
 	const char *name = json_string_value(json_object_get(e, "name"));
 	const char *ns = json_string_value(json_object_get(e, "namespace"));
 	const char *behavior = json_string_value(json_object_get(e, "behavior"));
 	const char *type = json_string_value(json_object_get(e, "type"));
-	const json_t *global = json_object_get(f->doc, "generatorOptions");
 	const json_t *local = json_object_get(e, "options");
 	gen_data g = { json_object(), json_object() };
 	json_t *obj = NULL, *meta;
+	size_t at = 0, hits;
 	gen_opts o;
-	kd_kz_res *old;
 	int rc = 0;
 
 	if (!g.data || !g.binary) {
@@ -606,6 +682,13 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a generator must be a mapping");
 		goto cleanup;
 	}
+	/* a builtin generator config may name its object by its own metadata */
+	if ((!name || !name[0]) && pmeta)
+		name = json_string_value(json_object_get(pmeta, "name"));
+	if ((!ns || !ns[0]) && pmeta)
+		ns = json_string_value(json_object_get(pmeta, "namespace"));
+	if (ns && !ns[0])
+		ns = NULL;
 	if (!name || !name[0]) {
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a %s generator needs a name", kind);
 		goto cleanup;
@@ -613,10 +696,10 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 	/* kustomize creates for any behavior it does not know */
 	if (!behavior || (strcmp(behavior, "merge") != 0 && strcmp(behavior, "replace") != 0))
 		behavior = "create";
-	if ((rc = kd_kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0 ||
-	    (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0 ||
-	    (rc = kd_kz_check_keys(f, "/generatorOptions",
-				json_object_get(f->doc, "generatorOptions"), option_keys)) < 0 ||
+	/* a kustomization is read strictly, a builtin config is not */
+	if ((!plugin && (rc = kd_kz_check_keys(f, ptr, e, secret ? secret_keys : configmap_keys)) < 0) ||
+	    (!plugin && (rc = kd_kz_check_keys(f, ptr, json_object_get(e, "options"), option_keys)) < 0) ||
+	    (rc = kd_kz_check_keys(f, "/generatorOptions", global, option_keys)) < 0 ||
 	    (rc = check_strings(f, ptr, e, "namespace")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "behavior")) < 0 ||
 	    (rc = check_strings(f, ptr, e, "type")) < 0 ||
@@ -626,57 +709,12 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 	    (rc = check_string_map(f, ptr, json_object_get(local, "labels"))) < 0 ||
 	    (rc = check_string_map(f, ptr, json_object_get(local, "annotations"))) < 0)
 		goto cleanup;
-	read_opts(&o, json_object_get(f->doc, "generatorOptions"),
-		  json_object_get(e, "options"));
+	read_opts(&o, global, local);
 	rc = collect(c, f, e, ptr, &g);
 	if (rc < 0)
 		goto cleanup;
 	if (secret && (rc = encode_secret(g.data)) < 0)
 		goto cleanup;
-
-	if (strcmp(behavior, "create") != 0) {
-		old = find_generated(l, kind, name, ns);
-		if (!old) {
-			rc = kd_kz_fail(f, ptr, KD_ENOTFOUND,
-				     "%s '%s' does not exist; cannot %s it", kind, name, behavior);
-			goto cleanup;
-		}
-		meta = json_object_get(old->obj, "metadata");
-		if (strcmp(behavior, "replace") == 0) {
-			json_object_del(old->obj, "data");
-			json_object_del(old->obj, "binaryData");
-		}
-		if (json_object_size(g.data)) {
-			json_t *d = json_object_get(old->obj, "data");
-
-			if (!json_is_object(d))
-				rc = json_object_set(old->obj, "data", g.data);
-			else
-				rc = json_object_update(d, g.data);
-		}
-		if (rc == 0 && json_object_size(g.binary)) {
-			json_t *d = json_object_get(old->obj, "binaryData");
-
-			if (!json_is_object(d))
-				rc = json_object_set(old->obj, "binaryData", g.binary);
-			else
-				rc = json_object_update(d, g.binary);
-		}
-		if (rc < 0) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-			goto cleanup;
-		}
-		if ((rc = merge_strmap(meta, "labels", o.labels)) < 0 ||
-		    (rc = merge_strmap(meta, "labels", o.labels2)) < 0 ||
-		    (rc = merge_strmap(meta, "annotations", o.annotations)) < 0 ||
-		    (rc = merge_strmap(meta, "annotations", o.annotations2)) < 0)
-			goto cleanup;
-		if (o.no_hash && old->hashed) {
-			old->hashed = false;
-			rc = kd_kz_set_str(meta, "name", old->base_name);
-		}
-		goto cleanup;
-	}
 
 	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", kind,
 			"metadata", "name", name);
@@ -692,19 +730,39 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 	    (rc = merge_strmap(meta, "annotations", o.annotations)) < 0 ||
 	    (rc = merge_strmap(meta, "annotations", o.annotations2)) < 0)
 		goto cleanup;
-	if ((json_object_size(g.data) && json_object_set(obj, "data", g.data) < 0) ||
+	/* a Secret always has data, a ConfigMap only when it holds some */
+	if (((secret || json_object_size(g.data)) && json_object_set(obj, "data", g.data) < 0) ||
 	    (json_object_size(g.binary) && json_object_set(obj, "binaryData", g.binary) < 0) ||
-	    (secret && json_object_set_new(obj, "type", json_string(type ? type : "Opaque")) < 0) ||
+	    (secret && json_object_set_new(obj, "type", json_string(type && type[0] ? type : "Opaque")) < 0) ||
 	    (o.immutable && json_object_set_new(obj, "immutable", json_true()) < 0)) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	if (find_generated(l, kind, name, ns ? ns : "")) {
-		rc = kd_kz_fail(f, ptr, KD_EINVAL,
-			     "%s '%s' already exists; use behavior merge or replace", kind, name);
+	if ((rc = kd_kz_meta_generated(c, f, obj, plugin ? NULL : (secret ? "SecretGenerator"
+								       : "ConfigMapGenerator"),
+				       plugin ? e : NULL)) < 0)
+		goto cleanup;
+	hits = find_generated(&at, l, obj);
+	if (hits > 1) {
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "%s '%s': found %zu objects that could accept "
+				"a merge", kind, name, hits);
 		goto cleanup;
 	}
-	rc = kd_kz_list_add(l, obj, name);
+	if (strcmp(behavior, "create") != 0) {
+		if (!hits) {
+			rc = kd_kz_fail(f, ptr, KD_ENOTFOUND,
+				     "%s '%s' does not exist; cannot %s it", kind, name, behavior);
+			goto cleanup;
+		}
+		rc = merge_into(&l->v[at], obj, !o.no_hash, strcmp(behavior, "merge") == 0);
+		goto cleanup;
+	}
+	if (hits) {
+		rc = kd_kz_fail(f, ptr, KD_EINVAL,
+			     "%s '%s' already exists; behavior must be merge or replace", kind, name);
+		goto cleanup;
+	}
+	rc = kd_kz_list_add(l, obj);
 	obj = NULL;
 	if (rc == 0 && c->trace)
 		rc = kd_kz_set_file(&l->v[l->n - 1], f->path);
@@ -712,19 +770,18 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 		rc = kd_kz_prov_generated(c, f, &l->v[l->n - 1], e, ptr, secret);
 	if (rc < 0)
 		goto cleanup;
-	if (!o.no_hash) {
-		kd_kz_res *r = &l->v[l->n - 1];
-
-		r->hashed = true;
-		r->base_name = strdup(name);
-		if (!r->base_name)
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
-	}
+	l->v[l->n - 1].hashed = !o.no_hash;
 cleanup:
 	json_decref(obj);
 	json_decref(g.data);
 	json_decref(g.binary);
 	return rc;
+}
+
+int kd_kz_generate(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *config,
+		   const char *ptr, bool secret)
+{
+	return gen_one(c, f, l, config, ptr, secret, NULL, true);
 }
 
 int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
@@ -744,7 +801,8 @@ int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", fields[k]);
 		for (i = 0; i < json_array_size(list); i++) {
 			snprintf(ptr, sizeof(ptr), "/%s/%zu", fields[k], i);
-			rc = gen_one(c, f, l, json_array_get(list, i), ptr, k == 1);
+			rc = gen_one(c, f, l, json_array_get(list, i), ptr, k == 1,
+				     json_object_get(f->doc, "generatorOptions"), false);
 			if (rc == 0)
 				rc = kd_kz_step_generator(c, f, l, json_array_get(list, i), ptr, k == 1);
 			if (rc < 0)

@@ -77,6 +77,25 @@ static void gvk_string(char *out, size_t size, const json_t *obj)
 		 slash ? slash + 1 : (av[0] ? av : "~V"), kd_kz_kind(obj));
 }
 
+/* strcmp of "a1|a2" and "b1|b2" without building them. */
+static int joined_cmp(const char *a1, const char *a2, const char *b1, const char *b2)
+{
+	const char *pa[3] = { a1, "|", a2 }, *pb[3] = { b1, "|", b2 };
+	size_t ia = 0, ib = 0;
+	const unsigned char *x = (const unsigned char *)pa[0], *y = (const unsigned char *)pb[0];
+
+	for (;;) {
+		while (!*x && ia < 2)
+			x = (const unsigned char *)pa[++ia];
+		while (!*y && ib < 2)
+			y = (const unsigned char *)pb[++ib];
+		if (*x != *y || !*x)
+			return (int)*x - (int)*y;
+		x++;
+		y++;
+	}
+}
+
 static int compare_items(const void *pa, const void *pb)
 {
 	const sort_item *a = pa, *b = pb;
@@ -93,12 +112,12 @@ static int compare_items(const void *pa, const void *pb)
 			return -d;
 		return d;
 	}
-	/* kustomize spells "no namespace" ~X, which sorts after any name */
-	if ((d = strcmp(kd_kz_ns(a->obj)[0] ? kd_kz_ns(a->obj) : "~X",
-			kd_kz_ns(b->obj)[0] ? kd_kz_ns(b->obj) : "~X")) != 0)
-		return d;
-	return strcmp(kd_kz_name(a->obj) ? kd_kz_name(a->obj) : "",
-		      kd_kz_name(b->obj) ? kd_kz_name(b->obj) : "");
+	/* kustomize compares "namespace|name" as one string, spelling no
+	 * namespace ~X: "team-two|b" sorts before "team|a" */
+	return joined_cmp(kd_kz_ns(a->obj)[0] ? kd_kz_ns(a->obj) : "~X",
+			  kd_kz_name(a->obj) ? kd_kz_name(a->obj) : "~N",
+			  kd_kz_ns(b->obj)[0] ? kd_kz_ns(b->obj) : "~X",
+			  kd_kz_name(b->obj) ? kd_kz_name(b->obj) : "~N");
 }
 
 /* Annotation values become strings: 1 -> "1", true -> "true", null -> "null". */

@@ -139,8 +139,9 @@ static bool field_ok(const compiled_target *t, int field, const char *value)
 	return !t->has[field] || regexec(&t->re[field], value ? value : "", 0, NULL, 0) == 0;
 }
 
-/* Names match the current name or the one the resource was loaded or
- * generated with. */
+/* kustomize's Select: names and namespaces match the original id or the
+ * current one (namespaces as kustomize compares them: "default" when
+ * none), the group, version and kind the current one. */
 static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 {
 	const json_t *obj = r->obj;
@@ -151,11 +152,11 @@ static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 
 	kd_kz_group_of(group, sizeof(group), av);
 	if (!field_ok(t, T_GROUP, group) || !field_ok(t, T_VERSION, slash ? slash + 1 : av) ||
-	    !field_ok(t, T_KIND, kd_kz_kind(obj)) || !field_ok(t, T_NAMESPACE, kd_kz_ns(obj)))
+	    !field_ok(t, T_KIND, kd_kz_kind(obj)))
 		return false;
-	if (!field_ok(t, T_NAME, kd_kz_name(obj)) &&
-	    !(r->base_name && field_ok(t, T_NAME, r->base_name)) &&
-	    !field_ok(t, T_NAME, r->orig_name))
+	if (!field_ok(t, T_NAMESPACE, kd_kz_org_ns(r)) && !field_ok(t, T_NAMESPACE, kd_kz_cur_ns(r)))
+		return false;
+	if (!field_ok(t, T_NAME, kd_kz_org_name(r)) && !field_ok(t, T_NAME, kd_kz_name(obj)))
 		return false;
 	if (t->has_labels && !kd_selector_matches(&t->labels, json_is_object(
 			json_object_get(meta, "labels")) ? json_object_get(meta, "labels") : NULL))
@@ -168,18 +169,22 @@ static bool target_matches(const compiled_target *t, const kd_kz_res *r)
 
 /* ---- applying --------------------------------------------------------- */
 
-/* Applies one patch document to resource i; the resource may disappear
- * ($patch: delete), in which case *removed is set. */
-/* What a targeted strategic merge patch may change besides the body. */
+/* What a strategic merge patch may change besides the body, and whether
+ * a JSON patch records the resource's id first (the `patches` field does,
+ * `patchesJson6902` does not). */
 typedef struct patch_opts {
 	bool name;   /* allowNameChange */
 	bool kind;   /* allowKindChange */
+	bool store;  /* JSON patch: record the previous id */
+	const kd_smp_schema *schema;  /* the build's custom OpenAPI schema */
 } patch_opts;
 
-static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted,
-		     const patch_opts *po, bool *removed, const kd_kz_file *f,
-		     const char *ptr)
+/* Applies one patch document to resource i; the resource may disappear
+ * ($patch: delete), in which case *removed is set. */
+static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, const patch_opts *po,
+		     bool *removed, const kd_kz_file *f, const char *ptr)
 {
+	kd_kz_res *r = &l->v[i];
 	json_t *out = NULL;
 	json_t *p = NULL;
 	int rc;
@@ -189,46 +194,53 @@ static int apply_one(kd_kz_list *l, size_t i, const json_t *patch, bool targeted
 		/* kustomize keeps its own annotations on every resource while it
 		 * works, so JSON patches always find metadata.annotations; the
 		 * empty map is dropped again at the end of the build. */
-		json_t *meta = json_object_get(l->v[i].obj, "metadata");
+		json_t *meta = json_object_get(r->obj, "metadata");
 
+		if (po->store && (rc = kd_kz_store_prev(r)) < 0)
+			return rc;
 		if (json_is_object(meta) && !json_is_object(json_object_get(meta, "annotations")) &&
 		    json_object_set_new(meta, "annotations", json_object()) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
-		rc = kd_patch_json(&out, l->v[i].obj, patch);
+		rc = kd_patch_json6902(&out, r->obj, patch);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
+		/* kustomize patches the object as JSON, so every null it had is
+		 * written "null" from then on, and kept */
+		json_decref(r->empty_nulls);
+		r->empty_nulls = NULL;
 	} else {
-		if (targeted) {
-			/* The target names the resource; the patch's own name
-			 * and kind must not rename it. */
-			json_t *meta;
+		/* The resource keeps its group, version and namespace, and its
+		 * name and kind unless the entry allows changing them. */
+		json_t *meta;
 
-			p = json_deep_copy(patch);
-			if (!p)
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			meta = json_object_get(p, "metadata");
-			if (!po->name) {
-				json_object_del(meta, "name");
-				json_object_del(meta, "namespace");
-			}
-			if (!po->kind) {
-				json_object_del(p, "apiVersion");
-				json_object_del(p, "kind");
-			}
-			patch = p;
+		p = json_deep_copy(patch);
+		if (!p)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		meta = json_object_get(p, "metadata");
+		json_object_del(p, "apiVersion");
+		json_object_del(meta, "namespace");
+		if (!po->name)
+			json_object_del(meta, "name");
+		if (!po->kind)
+			json_object_del(p, "kind");
+		if ((po->name || po->kind) && (rc = kd_kz_store_prev(r)) < 0) {
+			json_decref(p);
+			return rc;
 		}
-		rc = kd_smp_apply(&out, l->v[i].obj, patch, KD_SMP_KUSTOMIZE);
+		rc = kd_smp_apply_ex(&out, r->obj, p, KD_SMP_KUSTOMIZE, r->empty_nulls, po->schema);
 		json_decref(p);
 		if (rc < 0)
 			return kd_kz_wrap(f, ptr, rc);
+		json_decref(r->empty_nulls);
+		r->empty_nulls = NULL;
 	}
 	if (!out) {
 		kd_kz_list_remove(l, i);
 		*removed = true;
 		return 0;
 	}
-	json_decref(l->v[i].obj);
-	l->v[i].obj = out;
+	json_decref(r->obj);
+	r->obj = out;
 	return 0;
 }
 
@@ -244,7 +256,7 @@ static int apply_targeted(kd_kz_list *l, const json_t *target, const json_t *doc
 
 		if (target_matches(&t, &l->v[i]))
 			for (d = 0; d < json_array_size(docs) && !removed && rc == 0; d++)
-				rc = apply_one(l, i, json_array_get(docs, d), true, po, &removed, f, ptr);
+				rc = apply_one(l, i, json_array_get(docs, d), po, &removed, f, ptr);
 		if (!removed)
 			i++;
 	}
@@ -252,56 +264,34 @@ static int apply_targeted(kd_kz_list *l, const json_t *target, const json_t *doc
 	return rc;
 }
 
-/* A strategic merge patch without target finds its resource by id. */
-static int apply_by_id(kd_kz_list *l, const json_t *patch, const kd_kz_file *f,
-		       const char *ptr)
+/* A strategic merge patch without target finds its resource by id: the
+ * one resource any of whose ids (current or previous) equals the patch's
+ * group, version, kind, name and namespace ("default" when none). */
+static int apply_by_id(kd_kz_list *l, const json_t *patch, const patch_opts *po,
+		       const kd_kz_file *f, const char *ptr)
 {
 	const char *kind = kd_kz_kind(patch);
 	const char *name = kd_kz_name(patch);
-	const char *ns = json_string_value(json_object_get(json_object_get(patch, "metadata"),
-							   "namespace"));
+	const char *av = kd_kz_api_version(patch);
+	const char *eff_ns = kd_kz_effective_ns(av, kind, kd_kz_ns(patch));
 	size_t i, hits = 0, at = 0;
+	bool removed;
 
 	if (!name || !kind[0])
 		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "a patch without target needs kind and metadata.name");
-	for (i = 0; i < l->n; i++) {
-		const kd_kz_res *r = &l->v[i];
-		const char *cur = kd_kz_name(r->obj);
-
-		/* kustomize compares the whole group/version/kind */
-		if (strcmp(kd_kz_kind(r->obj), kind) != 0 ||
-		    strcmp(kd_kz_api_version(r->obj), kd_kz_api_version(patch)) != 0)
-			continue;
-		if ((cur && strcmp(cur, name) == 0 && strcmp(kd_kz_ns(r->obj), ns ? ns : "") == 0) ||
-		    kd_kz_had_id(r, name, ns ? ns : "")) {
+	for (i = 0; i < l->n; i++)
+		if (kd_kz_has_id(&l->v[i], av, kind, name, eff_ns)) {
 			hits++;
 			at = i;
 		}
-	}
 	if (hits == 0)
 		return kd_kz_fail(f, ptr, KD_ENOTFOUND, "patch target %s '%s' not found", kind, name);
 	if (hits > 1)
 		return kd_kz_fail(f, ptr, KD_EINVAL,
 			       "patch target %s '%s' is ambiguous (%zu resources); give a namespace",
 			       kind, name, hits);
-	{
-		bool removed;
-		json_t *p = json_deep_copy(patch);
-		int rc;
-
-		if (!p)
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		/* The patch's name is the resource's name before generators
-		 * hashed it; keep the current one. */
-		if (kd_kz_name(l->v[at].obj))
-			kd_kz_set_str(json_object_get(p, "metadata"), "name", kd_kz_name(l->v[at].obj));
-		patch_opts none = { false, false };
-
-		rc = apply_one(l, at, p, false, &none, &removed, f, ptr);
-		json_decref(p);
-		return rc;
-	}
+	return apply_one(l, at, patch, po, &removed, f, ptr);
 }
 
 /* Parses patch text into an array of its non-empty documents (and, when
@@ -406,10 +396,76 @@ static bool is_json6902(const json_t *docs)
 	return json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0));
 }
 
+int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
+		      const char *ptr, bool strict)
+{
+	const char *file = json_string_value(json_object_get(e, "path"));
+	const char *text = json_string_value(json_object_get(e, "patch"));
+	json_t *target = json_object_get(e, "target");
+	json_t *options = json_object_get(e, "options");
+	patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
+			  kd_kz_true(json_object_get(options, "allowKindChange")), true, c->schema };
+	json_t *docs = NULL;
+	loaded p;
+	char tptr[96];
+	size_t d;
+	int rc;
+
+	if (!json_is_object(e))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
+	if (strict && (rc = check_entry(f, ptr, e)) < 0)
+		return rc;
+	if (file && !file[0])
+		file = NULL;
+	if (text && !text[0])
+		text = NULL;
+	if (!!file == !!text)
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+	if (target && !json_is_object(target) && !json_is_null(target))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
+	if (json_is_null(target))
+		target = NULL;
+	snprintf(tptr, sizeof(tptr), "%s%s", ptr, text && strict ? "/patch" : "");
+	rc = load_patch(&p, c, f, file, text, tptr);
+	if (rc < 0)
+		return rc;
+	docs = p.docs;
+	if (json_array_size(docs) == 0)
+		rc = kd_kz_fail(f, tptr, KD_EINVAL, "the patch is empty (kubectl: it "
+				"illegally qualifies as both an SM and JSON patch)");
+	else if (is_json6902(docs) && !target)
+		rc = kd_kz_fail(f, tptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+	else if (target) {
+		rc = apply_targeted(l, target, docs, &po, f, tptr);
+		/* several documents applied to each target in turn are
+		 * credited to the entry as a whole */
+		if (rc == 0)
+			rc = kd_kz_step_patch(c, f, l, tptr, p.file,
+					      json_array_size(docs) == 1 ? json_array_get(docs, 0) : NULL,
+					      json_array_get(p.pos, 0), is_json6902(docs));
+	} else
+		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
+			size_t before = l->n;
+
+			rc = apply_by_id(l, json_array_get(docs, d), &po, f, tptr);
+			if (rc == 0)
+				rc = kd_kz_step_patch(c, f, l, tptr, p.file, json_array_get(docs, d),
+						      json_array_get(p.pos, d), false);
+			/* kubectl crashes on any document after one that
+			 * deleted its resource */
+			if (rc == 0 && l->n < before && d + 1 < json_array_size(docs))
+				rc = kd_kz_fail(f, tptr, KD_EINVAL,
+						"a document after one that deletes its resource "
+						"(kubectl fails on this patch)");
+		}
+	loaded_free(&p);
+	return rc;
+}
+
 int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patches");
-	size_t i, d;
+	size_t i;
 	int rc = 0;
 
 	if (!list)
@@ -417,90 +473,122 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patches", KD_EINVAL, "'patches' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		json_t *e = json_array_get(list, i);
-		const char *file = json_string_value(json_object_get(e, "path"));
-		const char *text = json_string_value(json_object_get(e, "patch"));
-		json_t *target = json_object_get(e, "target");
-		json_t *options = json_object_get(e, "options");
-		patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
-				  kd_kz_true(json_object_get(options, "allowKindChange")) };
-		loaded p;
-		json_t *docs;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
-		if (!json_is_object(e))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch entry must be a mapping");
-		if ((rc = check_entry(f, ptr, e)) < 0)
-			return rc;
-		if (!!file == !!text)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-		if (target && !json_is_object(target))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
-		if (text)
-			snprintf(ptr, sizeof(ptr), "/patches/%zu/patch", i);
-		rc = load_patch(&p, c, f, file, text, ptr);
-		if (rc < 0)
-			return rc;
-		docs = p.docs;
-		if (is_json6902(docs) && !target) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-		} else if (target) {
-			rc = apply_targeted(l, target, docs, &po, f, ptr);
-			/* several documents applied to each target in turn are
-			 * credited to the entry as a whole */
-			if (rc == 0)
-				rc = kd_kz_step_patch(c, f, l, ptr, p.file,
-						      json_array_size(docs) == 1 ? json_array_get(docs, 0) : NULL,
-						      json_array_get(p.pos, 0), is_json6902(docs));
-		} else {
-			for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
-				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
-				if (rc == 0)
-					rc = kd_kz_step_patch(c, f, l, ptr, p.file, json_array_get(docs, d),
-							      json_array_get(p.pos, d), false);
-			}
-		}
-		loaded_free(&p);
+		rc = kd_kz_patch_entry(c, f, l, json_array_get(list, i), ptr, true);
 	}
+	return rc;
+}
+
+int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *list, const char *inline_text, const char *base)
+{
+	patch_opts none = { false, false, false, c->schema };
+	json_t *all = json_array();
+	size_t i, d;
+	int rc = 0;
+
+	if (!all)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	/* kustomize loads every patch before it applies any */
+	for (i = 0; i < json_array_size(list) + (inline_text ? 1 : 0) && rc == 0; i++) {
+		const char *s = i < json_array_size(list) ? json_string_value(json_array_get(list, i))
+							   : inline_text;
+		json_t *docs = NULL;
+		bool is_inline;
+		loaded lp;
+		char ptr[96];
+
+		snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
+		if (!s) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "patch entries must be strings");
+			break;
+		}
+		is_inline = i >= json_array_size(list) || strchr(s, '\n') || strchr(s, '{') ||
+			    strncmp(s, "apiVersion:", 11) == 0;
+		rc = load_patch(&lp, c, f, is_inline ? NULL : s, is_inline ? s : NULL, ptr);
+		docs = lp.docs;
+		for (d = 0; rc == 0 && d < json_array_size(docs); d++) {
+			json_t *p = json_pack("{s:O, s:s, s:s?, s:O?}", "doc", json_array_get(docs, d),
+					      "ptr", ptr, "file", lp.file, "pos",
+					      json_array_get(lp.pos, d));
+
+			if (!json_is_object(json_array_get(docs, d)))
+				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
+			else if (!p || json_array_append_new(all, p) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		loaded_free(&lp);
+	}
+	if (rc == 0 && json_array_size(all) == 0)
+		rc = kd_kz_fail(f, base, KD_EINVAL, "the patches appear to be empty");
+	for (i = 0; rc == 0 && i < json_array_size(all); i++) {
+		json_t *p = json_array_get(all, i);
+
+		rc = apply_by_id(l, json_object_get(p, "doc"), &none, f,
+				 json_string_value(json_object_get(p, "ptr")));
+		if (rc == 0)
+			rc = kd_kz_step_patch(c, f, l, json_string_value(json_object_get(p, "ptr")),
+					      json_string_value(json_object_get(p, "file")),
+					      json_object_get(p, "doc"), json_object_get(p, "pos"), false);
+	}
+	json_decref(all);
 	return rc;
 }
 
 int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
 	json_t *list = json_object_get(f->doc, "patchesStrategicMerge");
-	size_t i, d;
-	int rc = 0;
 
 	if (!list)
 		return 0;
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patchesStrategicMerge", KD_EINVAL,
 			       "'patchesStrategicMerge' must be a list");
-	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		const char *s = json_string_value(json_array_get(list, i));
-		json_t *docs;
-		loaded p;
-		bool inline_text;
-		char ptr[64];
+	if (json_array_size(list) == 0)
+		return 0;
+	return kd_kz_patch_strategic_list(c, f, l, list, NULL, "/patchesStrategicMerge");
+}
 
-		snprintf(ptr, sizeof(ptr), "/patchesStrategicMerge/%zu", i);
-		if (!s)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "'patchesStrategicMerge' entries must be strings");
-		inline_text = strchr(s, '\n') || strchr(s, '{') || strncmp(s, "apiVersion:", 11) == 0;
-		rc = load_patch(&p, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
-		if (rc < 0)
-			return rc;
-		docs = p.docs;
-		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
-			if (!json_is_object(json_array_get(docs, d)))
-				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
-			else if ((rc = apply_by_id(l, json_array_get(docs, d), f, ptr)) == 0)
-				rc = kd_kz_step_patch(c, f, l, ptr, p.file, json_array_get(docs, d),
-						      json_array_get(p.pos, d), false);
-		}
-		loaded_free(&p);
-	}
+int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *e, const char *ptr, bool strict)
+{
+	static const patch_opts none = { false, false, false, NULL };
+	const char *file = json_string_value(json_object_get(e, "path"));
+	const char *text = json_string_value(json_object_get(e, "patch"));
+	json_t *target = json_object_get(e, "target");
+	json_t *docs = NULL;
+	char pptr[96];
+	loaded p;
+	int rc;
+
+	if (strict && (rc = check_entry(f, ptr, e)) < 0)
+		return rc;
+	if (!json_is_object(target))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
+	if (!json_string_value(json_object_get(target, "name")) ||
+	    !json_string_value(json_object_get(target, "name"))[0])
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch's target needs a name");
+	if (file && !file[0])
+		file = NULL;
+	if (text && !text[0])
+		text = NULL;
+	if (!!file == !!text)
+		return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
+	snprintf(pptr, sizeof(pptr), "%s%s", ptr, text && strict ? "/patch" : "");
+	rc = load_patch(&p, c, f, file, text, ptr);
+	if (rc < 0)
+		return rc;
+	docs = p.docs;
+	if (is_json6902(docs) && json_array_size(json_array_get(docs, 0)) == 0)
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "the patch appears to be empty");
+	else if (!is_json6902(docs))
+		rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
+	else if ((rc = apply_targeted(l, target, docs, &none, f, ptr)) == 0)
+		rc = kd_kz_step_patch(c, f, l, pptr, p.file, json_array_get(docs, 0),
+				      json_array_get(p.pos, 0), true);
+	loaded_free(&p);
 	return rc;
 }
 
@@ -515,37 +603,10 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 	if (!json_is_array(list))
 		return kd_kz_fail(f, "/patchesJson6902", KD_EINVAL, "'patchesJson6902' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		json_t *e = json_array_get(list, i);
-		const char *file = json_string_value(json_object_get(e, "path"));
-		const char *text = json_string_value(json_object_get(e, "patch"));
-		json_t *target = json_object_get(e, "target");
-		json_t *docs;
-		loaded p;
-		char ptr[64], pptr[80];
+		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
-		if ((rc = check_entry(f, ptr, e)) < 0)
-			return rc;
-		if (!json_is_object(target))
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-		if (!!file == !!text)
-			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-		snprintf(pptr, sizeof(pptr), text ? "/patchesJson6902/%zu/patch" : "/patchesJson6902/%zu", i);
-		rc = load_patch(&p, c, f, file, text, ptr);
-		if (rc < 0)
-			return rc;
-		docs = p.docs;
-		if (!is_json6902(docs)) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
-		} else {
-			patch_opts none = { false, false };
-
-			rc = apply_targeted(l, target, docs, &none, f, ptr);
-			if (rc == 0)
-				rc = kd_kz_step_patch(c, f, l, pptr, p.file, json_array_get(docs, 0),
-						      json_array_get(p.pos, 0), true);
-		}
-		loaded_free(&p);
+		rc = kd_kz_patch_json6902_entry(c, f, l, json_array_get(list, i), ptr, true);
 	}
 	return rc;
 }

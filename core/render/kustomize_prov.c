@@ -319,7 +319,7 @@ static int locate_replicas(json_t **extra, const kd_prov_at *at, const char *poi
 		int l;
 
 		if (!name || ((!kd_kz_name(r->obj) || strcmp(kd_kz_name(r->obj), name) != 0) &&
-			      strcmp(r->orig_name, name) != 0))
+			      strcmp(kd_kz_org_name(r), name) != 0))
 			continue;
 		snprintf(ptr, sizeof(ptr), "/replicas/%zu/count", i);
 		kd_kz_where(k->c, k->f, ptr, &file, &l);

@@ -33,36 +33,71 @@ static const char *const option_keys[] = { "delimiter", "index", "create", NULL 
 
 /* ---- selection ---------------------------------------------------------- */
 
-static bool field_is(const json_t *sel, const char *field, const char *value)
+static const char *sel_str(const json_t *sel, const char *field)
 {
-	const char *want = json_string_value(json_object_get(sel, field));
+	const char *v = json_string_value(json_object_get(sel, field));
 
-	return !want || !want[0] || strcmp(want, value) == 0;
+	return v ? v : "";
 }
 
-static bool had_name(const kd_kz_res *r, const char *name)
+/* One id (kind, name, effective namespace; group and version are the
+ * resource's) selected by a selector's id part, as kustomize's
+ * IsSelectedBy: empty parts select anything. */
+static bool id_selected(const json_t *sel, const json_t *obj, const char *kind,
+			const char *name, const char *eff_ns)
 {
+	const char *sn = sel_str(sel, "name"), *sns = sel_str(sel, "namespace");
+	const char *sk = sel_str(sel, "kind");
+
+	if (sn[0] && strcmp(sn, name) != 0)
+		return false;
+	if (sns[0]) {
+		kd_buf av = KD_BUF_INIT;
+		const char *g = sel_str(sel, "group"), *v = sel_str(sel, "version");
+		bool same;
+
+		kd_buf_printf(&av, "%s%s%s", g, g[0] ? "/" : "", v);
+		same = strcmp(kd_kz_effective_ns(kd_buf_cstr(&av), sk, sns), eff_ns) == 0;
+		kd_buf_free(&av);
+		if (!same)
+			return false;
+	}
+	(void)kind;  /* the caller compared it: previous ids have their own */
+	(void)sk;
+	return kd_kz_gvk_matches(obj, sel_str(sel, "group"), sel_str(sel, "version"), "");
+}
+
+/* Whether any id the resource has or had is selected. */
+static bool ids_selected(const json_t *sel, const kd_kz_res *r)
+{
+	const char *sk = sel_str(sel, "kind");
 	size_t i;
 
-	if ((kd_kz_name(r->obj) && strcmp(kd_kz_name(r->obj), name) == 0) ||
-	    strcmp(r->orig_name, name) == 0)
+	if ((!sk[0] || strcmp(sk, kd_kz_kind(r->obj)) == 0) &&
+	    id_selected(sel, r->obj, kd_kz_kind(r->obj), kd_kz_name(r->obj) ? kd_kz_name(r->obj) : "",
+			kd_kz_cur_ns(r)))
 		return true;
-	for (i = 0; i < json_array_size(r->ids); i++)
-		if (strcmp(json_string_value(json_array_get(json_array_get(r->ids, i), 0)), name) == 0)
+	for (i = 0; i < json_array_size(r->prev); i++) {
+		json_t *id = json_array_get(r->prev, i);
+		const char *k = json_string_value(json_array_get(id, 0));
+
+		if ((!sk[0] || strcmp(sk, k) == 0) &&
+		    id_selected(sel, r->obj, k, json_string_value(json_array_get(id, 1)),
+				json_string_value(json_array_get(id, 2))))
 			return true;
+	}
 	return false;
 }
 
-static bool had_namespace(const kd_kz_res *r, const char *ns)
+static bool resid_empty(const json_t *sel)
 {
+	static const char *const f[] = { "group", "version", "kind", "name", "namespace", NULL };
 	size_t i;
 
-	if (strcmp(kd_kz_ns(r->obj), ns) == 0)
-		return true;
-	for (i = 0; i < json_array_size(r->ids); i++)
-		if (strcmp(json_string_value(json_array_get(json_array_get(r->ids, i), 1)), ns) == 0)
-			return true;
-	return false;
+	for (i = 0; f[i]; i++)
+		if (sel_str(sel, f[i])[0])
+			return false;
+	return true;
 }
 
 static int selector_ok(bool *out, const json_t *sel, const char *field,
@@ -83,25 +118,13 @@ static int selector_ok(bool *out, const json_t *sel, const char *field,
 	return 0;
 }
 
-static int selects(bool *out, const json_t *sel, const kd_kz_res *r, const kd_kz_file *f,
-		   const char *ptr)
+/* The label and annotation selectors of sel (true when it has none). */
+static int labels_selected(bool *out, const json_t *sel, const kd_kz_res *r,
+			   const kd_kz_file *f, const char *ptr)
 {
-	const char *av = kd_kz_api_version(r->obj);
-	const char *slash = strchr(av, '/');
-	const char *name = json_string_value(json_object_get(sel, "name"));
-	const char *ns = json_string_value(json_object_get(sel, "namespace"));
 	json_t *meta = json_object_get(r->obj, "metadata");
-	char group[256];
 	int rc;
 
-	*out = false;
-	kd_kz_group_of(group, sizeof(group), av);
-	if (!field_is(sel, "group", group) ||
-	    !field_is(sel, "version", slash ? slash + 1 : av) ||
-	    !field_is(sel, "kind", kd_kz_kind(r->obj)) ||
-	    (name && name[0] && !had_name(r, name)) ||
-	    (ns && ns[0] && !had_namespace(r, ns)))
-		return 0;
 	if ((rc = selector_ok(out, sel, "labelSelector", json_object_get(meta, "labels"), f, ptr)) < 0 ||
 	    !*out)
 		return rc;
@@ -129,12 +152,15 @@ static void describe(kd_buf *b, const json_t *sel)
 
 /* ---- field paths -------------------------------------------------------- */
 
-/* Splits "a.[b.c].d" into ["a", "[b.c]", "d"]. */
-static int split_path(json_t **out, const char *path)
+/* Splits "a.[b.c].d" into ["a", "[b.c]", "d"]; outside brackets "\." is a
+ * dot inside a segment ("metadata.labels.example\.com/user"), as in
+ * kustomize's path splitter. */
+int kd_kz_path_split(json_t **out, const char *path)
 {
 	json_t *segs = json_array();
-	const char *p = path, *start = path;
-	int depth = 0;
+	kd_buf seg = KD_BUF_INIT;
+	const char *p = path;
+	int depth = 0, rc = 0;
 
 	*out = NULL;
 	if (!segs)
@@ -144,22 +170,35 @@ static int split_path(json_t **out, const char *path)
 			depth++;
 		else if (*p == ']' && depth > 0)
 			depth--;
+		if (*p == '\\' && p[1] == '.' && depth == 0) {
+			p++;
+			if (kd_buf_putc(&seg, '.') < 0)
+				goto oom;
+			continue;
+		}
 		if ((*p == '.' && depth == 0) || *p == '\0') {
-			if (p > start && json_array_append_new(segs, json_stringn(start, (size_t)(p - start))) < 0) {
-				json_decref(segs);
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			}
+			if (seg.len && json_array_append_new(segs, json_stringn(kd_buf_cstr(&seg),
+										 seg.len)) < 0)
+				goto oom;
+			kd_buf_clear(&seg);
 			if (*p == '\0')
 				break;
-			start = p + 1;
+			continue;
 		}
+		if (kd_buf_putc(&seg, *p) < 0)
+			goto oom;
 	}
+	kd_buf_free(&seg);
 	if (json_array_size(segs) == 0) {
 		json_decref(segs);
 		return kd_error_set(KD_EINVAL, "empty field path");
 	}
 	*out = segs;
-	return 0;
+	return rc;
+oom:
+	kd_buf_free(&seg);
+	json_decref(segs);
+	return kd_error_set(KD_ENOMEM, "out of memory");
 }
 
 /* The text of a scalar, as YAML would print it. */
@@ -226,22 +265,19 @@ static bool all_digits(const char *s)
 
 /* ---- reading the source ------------------------------------------------- */
 
-/* Borrowed node at path, or NULL. */
-static json_t *lookup(json_t *node, const json_t *segs, size_t i)
+/* One step of a field path from node: a map key, a list index, the list
+ * element whose field matches ("[k=v]"), or the first element ("*"). */
+json_t *kd_kz_path_step(json_t *node, const char *seg)
 {
-	const char *seg;
 	size_t j;
 
-	if (i == json_array_size(segs))
-		return node;
-	seg = json_string_value(json_array_get(segs, i));
 	if (json_is_array(node)) {
 		if (all_digits(seg))
-			return lookup(json_array_get(node, (size_t)strtoul(seg, NULL, 10)), segs, i + 1);
+			return json_array_get(node, (size_t)strtoul(seg, NULL, 10));
 		for (j = 0; j < json_array_size(node); j++)
 			if ((is_match_seg(seg) && element_matches(json_array_get(node, j), seg)) ||
 			    strcmp(seg, "*") == 0)
-				return lookup(json_array_get(node, j), segs, i + 1);
+				return json_array_get(node, j);
 		return NULL;
 	}
 	if (json_is_object(node)) {
@@ -249,9 +285,17 @@ static json_t *lookup(json_t *node, const json_t *segs, size_t i)
 		json_t *child = key ? json_object_get(node, key) : NULL;
 
 		free(key);
-		return child ? lookup(child, segs, i + 1) : NULL;
+		return child;
 	}
 	return NULL;
+}
+
+/* Borrowed node at path, or NULL. */
+static json_t *lookup(json_t *node, const json_t *segs, size_t i)
+{
+	for (; node && i < json_array_size(segs); i++)
+		node = kd_kz_path_step(node, json_string_value(json_array_get(segs, i)));
+	return node;
 }
 
 static int option_index(long *out, const json_t *opts, const kd_kz_file *f, const char *ptr)
@@ -261,8 +305,8 @@ static int option_index(long *out, const json_t *opts, const kd_kz_file *f, cons
 	*out = 0;
 	if (!idx)
 		return 0;
-	if (!json_is_integer(idx) || json_integer_value(idx) < 0)
-		return kd_kz_fail(f, ptr, KD_EINVAL, "replacement options.index must be a non-negative integer");
+	if (!json_is_integer(idx))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "replacement options.index must be an integer");
 	*out = (long)json_integer_value(idx);
 	return 0;
 }
@@ -311,15 +355,20 @@ static int new_value(json_t **out, const json_t *old, const target_ctx *t)
 	if (!json_is_object(t->value) && !json_is_array(t->value)) {
 		scalar_text(&text, t->value);
 		if (t->delim && json_is_string(old)) {
-			/* replace one delimited part of the old string */
+			/* replace one delimited part of the old string; an index
+			 * before the first part or past the last adds one there */
 			kd_buf joined = KD_BUF_INIT;
 			const char *s = json_string_value(old);
 			size_t dl = strlen(t->delim);
 			long n = 0;
 			bool done = false;
 
+			if (t->index < 0) {
+				kd_buf_puts(&joined, kd_buf_cstr(&text));
+				kd_buf_puts(&joined, t->delim);
+			}
 			while (!done) {
-				const char *next = dl ? strstr(s, t->delim) : NULL;
+				const char *next = strstr(s, t->delim);
 				size_t len = next ? (size_t)(next - s) : strlen(s);
 
 				if (n == t->index)
@@ -335,11 +384,8 @@ static int new_value(json_t **out, const json_t *old, const target_ctx *t)
 				n++;
 			}
 			if (t->index >= n) {
-				kd_buf_free(&joined);
-				kd_buf_free(&text);
-				return kd_kz_fail(t->f, t->ptr, KD_EINVAL,
-					       "replacement index %ld is past the end of '%s'",
-					       t->index, json_string_value(old));
+				kd_buf_puts(&joined, t->delim);
+				kd_buf_puts(&joined, kd_buf_cstr(&text));
 			}
 			*out = json_string(kd_buf_cstr(&joined));
 			kd_buf_free(&joined);
@@ -495,18 +541,15 @@ static int source_value(json_t **out, const json_t *src, kd_kz_list *l, const kd
 	int rc;
 
 	*out = NULL;
+	if (delim && !delim[0])
+		delim = NULL;
 	if (!path || !path[0])
 		path = "metadata.name";
-	for (i = 0; i < l->n; i++) {
-		bool m;
-
-		if ((rc = selects(&m, src, &l->v[i], f, ptr)) < 0)
-			return rc;
-		if (m) {
+	for (i = 0; i < l->n; i++)
+		if (ids_selected(src, &l->v[i])) {
 			hit = &l->v[i];
 			n++;
 		}
-	}
 	describe(&what, src);
 	if (n != 1) {
 		rc = kd_kz_fail(f, ptr, KD_EINVAL, "replacement source %s matches %s",
@@ -514,7 +557,7 @@ static int source_value(json_t **out, const json_t *src, kd_kz_list *l, const kd
 		kd_buf_free(&what);
 		return rc;
 	}
-	if ((rc = split_path(&segs, path)) < 0) {
+	if ((rc = kd_kz_path_split(&segs, path)) < 0) {
 		kd_buf_free(&what);
 		return kd_kz_wrap(f, ptr, rc);
 	}
@@ -534,7 +577,7 @@ static int source_value(json_t **out, const json_t *src, kd_kz_list *l, const kd
 			return rc;
 		if (!json_is_string(v))
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a delimiter needs a string source value");
-		part = part_of(json_string_value(v), delim, idx);
+		part = idx < 0 ? NULL : part_of(json_string_value(v), delim, idx);
 		if (!part)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "replacement source has no part %ld", idx);
 		*out = json_string(part);
@@ -557,6 +600,8 @@ static int one_target(const json_t *value, const json_t *tg, kd_kz_list *l, cons
 	size_t i, j, k;
 	int rc;
 
+	if (t.delim && !t.delim[0])
+		t.delim = NULL;
 	if ((rc = kd_kz_check_keys(f, ptr, tg, target_keys)) < 0 ||
 	    (rc = kd_kz_check_keys(f, ptr, select, select_keys)) < 0 ||
 	    (rc = kd_kz_check_keys(f, ptr, opts, option_keys)) < 0 ||
@@ -571,15 +616,24 @@ static int one_target(const json_t *value, const json_t *tg, kd_kz_list *l, cons
 	for (i = 0; i < l->n; i++) {
 		bool m = false;
 
-		if ((rc = selects(&m, select, &l->v[i], f, ptr)) < 0)
+		if ((rc = labels_selected(&m, select, &l->v[i], f, ptr)) < 0)
 			return rc;
+		m = m && ids_selected(select, &l->v[i]);
 		for (k = 0; m && k < json_array_size(reject); k++) {
-			bool r = false;
+			json_t *rj = json_array_get(reject, k);
+			bool hit = false;
 
-			if ((rc = kd_kz_check_keys(f, ptr, json_array_get(reject, k), select_keys)) < 0 ||
-			    (rc = selects(&r, json_array_get(reject, k), &l->v[i], f, ptr)) < 0)
+			if ((rc = kd_kz_check_keys(f, ptr, rj, select_keys)) < 0)
 				return rc;
-			m = !r;
+			if (json_object_get(rj, "labelSelector") || json_object_get(rj, "annotationSelector")) {
+				if ((rc = labels_selected(&hit, rj, &l->v[i], f, ptr)) < 0)
+					return rc;
+				if (!sel_str(rj, "labelSelector")[0] && !sel_str(rj, "annotationSelector")[0])
+					hit = false;
+			}
+			if (!hit && !resid_empty(rj))
+				hit = ids_selected(rj, &l->v[i]);
+			m = !hit;
 		}
 		if (!m)
 			continue;
@@ -589,7 +643,7 @@ static int one_target(const json_t *value, const json_t *tg, kd_kz_list *l, cons
 			t.path = json_string_value(json_array_get(paths, j));
 			if (!t.path)
 				return kd_kz_fail(f, ptr, KD_EINVAL, "fieldPaths must be strings");
-			if ((rc = split_path(&segs, t.path)) < 0)
+			if ((rc = kd_kz_path_split(&segs, t.path)) < 0)
 				return kd_kz_wrap(f, ptr, rc);
 			rc = put(l->v[i].obj, segs, 0, &t);
 			json_decref(segs);
@@ -622,30 +676,32 @@ static int one_replacement(const json_t *r, kd_kz_list *l, const kd_kz_file *f, 
 	return rc;
 }
 
-int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			   const json_t *list, const char *base)
 {
-	json_t *list = json_object_get(f->doc, "replacements");
 	size_t i, d, k;
 	int rc = 0;
 
-	if (!list)
-		return 0;
 	if (!json_is_array(list))
-		return kd_kz_fail(f, "/replacements", KD_EINVAL, "'replacements' must be a list");
+		return kd_kz_fail(f, base, KD_EINVAL, "'replacements' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		json_t *e = json_array_get(list, i);
 		const char *path = json_string_value(json_object_get(e, "path"));
-		char ptr[64];
+		char ptr[96];
 
-		snprintf(ptr, sizeof(ptr), "/replacements/%zu", i);
+		snprintf(ptr, sizeof(ptr), "%s/%zu", base, i);
 		if (!json_is_object(e))
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement must be a mapping");
+		if (path && !path[0])
+			path = NULL;
 		if (!path) {
 			rc = one_replacement(e, l, f, ptr);
 			if (rc == 0)
 				rc = kd_kz_step_at(c, f, l, "replacement", ptr);
 			continue;
 		}
+		if (json_object_get(e, "source") || json_object_get(e, "targets"))
+			return kd_kz_fail(f, ptr, KD_EINVAL, "cannot specify both path and inline replacement");
 		{
 			/* a file holding one replacement or a list of them */
 			kd_buf data = KD_BUF_INIT;
@@ -674,4 +730,13 @@ int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		}
 	}
 	return rc;
+}
+
+int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
+{
+	json_t *list = json_object_get(f->doc, "replacements");
+
+	if (!list)
+		return 0;
+	return kd_kz_replacement_list(c, f, l, list, "/replacements");
 }

@@ -46,10 +46,8 @@ int kd_kz_set_str(json_t *obj, const char *key, const char *value)
 	return 0;
 }
 
-int kd_kz_list_add(kd_kz_list *l, json_t *obj, const char *orig_name)
+int kd_kz_list_add(kd_kz_list *l, json_t *obj)
 {
-	kd_kz_res *r;
-
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		kd_kz_res *v = realloc(l->v, cap * sizeof(*v));
@@ -61,51 +59,9 @@ int kd_kz_list_add(kd_kz_list *l, json_t *obj, const char *orig_name)
 		l->v = v;
 		l->cap = cap;
 	}
-	r = &l->v[l->n];
-	memset(r, 0, sizeof(*r));
-	r->obj = obj;
-	r->orig_name = strdup(orig_name ? orig_name : "");
-	r->level_name = strdup(kd_kz_name(obj) ? kd_kz_name(obj) : "");
-	r->level_ns = strdup(kd_kz_ns(obj));
-	r->ids = json_array();
-	if (!r->orig_name || !r->level_name || !r->level_ns || !r->ids) {
-		free(r->orig_name);
-		free(r->level_name);
-		free(r->level_ns);
-		json_decref(r->ids);
-		json_decref(obj);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	l->n++;
-	return kd_kz_remember_id(r);
-}
-
-/* kustomize lets a patch name a resource by any id it has had. */
-int kd_kz_remember_id(kd_kz_res *r)
-{
-	const char *name = kd_kz_name(r->obj);
-	json_t *id;
-
-	if (!name || kd_kz_had_id(r, name, kd_kz_ns(r->obj)))
-		return 0;
-	id = json_pack("[s,s]", name, kd_kz_ns(r->obj));
-	if (!id || json_array_append_new(r->ids, id) < 0)
-		return kd_error_set(KD_ENOMEM, "out of memory");
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	l->v[l->n++].obj = obj;
 	return 0;
-}
-
-bool kd_kz_had_id(const kd_kz_res *r, const char *name, const char *ns)
-{
-	size_t i;
-
-	for (i = 0; i < json_array_size(r->ids); i++) {
-		json_t *id = json_array_get(r->ids, i);
-
-		if (strcmp(json_string_value(json_array_get(id, 0)), name) == 0 &&
-		    strcmp(json_string_value(json_array_get(id, 1)), ns) == 0)
-			return true;
-	}
-	return false;
 }
 
 static void res_clear(kd_kz_res *r)
@@ -117,11 +73,12 @@ static void res_clear(kd_kz_res *r)
 	json_decref(r->psnap);
 	json_decref(r->gen);
 	json_decref(r->obj);
-	free(r->orig_name);
-	free(r->base_name);
-	free(r->level_name);
-	free(r->level_ns);
-	json_decref(r->ids);
+	json_decref(r->prev);
+	json_decref(r->prefixes);
+	json_decref(r->suffixes);
+	json_decref(r->refvars);
+	json_decref(r->empty_nulls);
+	json_decref(r->transforms);
 }
 
 void kd_kz_list_remove(kd_kz_list *l, size_t i)
@@ -138,8 +95,165 @@ void kd_kz_list_free(kd_kz_list *l)
 	for (i = 0; i < l->n; i++)
 		res_clear(&l->v[i]);
 	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
+	kd_kz_tconfig_free(&l->tc);
+	json_decref(l->vars);
+	memset(l, 0, sizeof(*l));
+}
+
+int kd_kz_list_absorb(kd_kz_list *dst, kd_kz_list *src)
+{
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (dst->n + src->n > dst->cap) {
+		size_t cap = dst->cap ? dst->cap : 16;
+		kd_kz_res *p;
+
+		while (cap < dst->n + src->n)
+			cap *= 2;
+		if (!(p = realloc(dst->v, cap * sizeof(*p))))
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		dst->v = p;
+		dst->cap = cap;
+	}
+	if (src->n)
+		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	src->n = 0;
+	if ((rc = kd_kz_tconfig_merge(&dst->tc, &src->tc)) < 0)
+		return rc;
+	json_object_foreach(src->vars, key, v) {
+		if (json_object_get(dst->vars, key))
+			return kd_error_set(KD_EINVAL, "var '%s' already encountered", key);
+		if ((!dst->vars && !(dst->vars = json_object())) ||
+		    json_object_set(dst->vars, key, v) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* ---- ids ------------------------------------------------------------------ */
+
+/*
+ * kustomize decides what is cluster-scoped from the OpenAPI document built
+ * into it (Kubernetes 1.21 era), never from a cluster: kinds and versions
+ * it does not know there (flowcontrol v1, ValidatingAdmissionPolicy, custom
+ * resources) get a namespace.  This is that document's list.
+ */
+static const char *const kustomize_cluster_scoped[] = {
+	"v1 ComponentStatus", "v1 Namespace", "v1 Node", "v1 PersistentVolume",
+	"admissionregistration.k8s.io/v1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration",
+	"admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration",
+	"apiextensions.k8s.io/v1 CustomResourceDefinition",
+	"apiextensions.k8s.io/v1beta1 CustomResourceDefinition",
+	"apiregistration.k8s.io/v1 APIService",
+	"apiregistration.k8s.io/v1beta1 APIService",
+	"certificates.k8s.io/v1 CertificateSigningRequest",
+	"certificates.k8s.io/v1beta1 CertificateSigningRequest",
+	"flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema",
+	"flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration",
+	"networking.k8s.io/v1 IngressClass", "networking.k8s.io/v1beta1 IngressClass",
+	"node.k8s.io/v1 RuntimeClass", "node.k8s.io/v1beta1 RuntimeClass",
+	"policy/v1beta1 PodSecurityPolicy",
+	"rbac.authorization.k8s.io/v1 ClusterRole",
+	"rbac.authorization.k8s.io/v1 ClusterRoleBinding",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRole",
+	"rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding",
+	"scheduling.k8s.io/v1 PriorityClass", "scheduling.k8s.io/v1beta1 PriorityClass",
+	"storage.k8s.io/v1 CSIDriver", "storage.k8s.io/v1 CSINode",
+	"storage.k8s.io/v1 StorageClass", "storage.k8s.io/v1 VolumeAttachment",
+	"storage.k8s.io/v1beta1 CSIDriver", "storage.k8s.io/v1beta1 CSINode",
+	"storage.k8s.io/v1beta1 StorageClass", "storage.k8s.io/v1beta1 VolumeAttachment",
+	NULL,
+};
+
+bool kd_kz_cluster_scoped(const char *av, const char *kind)
+{
+	size_t i, n = strlen(av);
+
+	for (i = 0; kustomize_cluster_scoped[i]; i++) {
+		const char *e = kustomize_cluster_scoped[i];
+
+		if (strncmp(e, av, n) == 0 && e[n] == ' ' && strcmp(e + n + 1, kind) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *kd_kz_effective_ns(const char *api_version, const char *kind, const char *ns)
+{
+	if (kd_kz_cluster_scoped(api_version, kind))
+		return KD_KZ_NO_NAMESPACE;
+	return !ns || !ns[0] ? "default" : ns;
+}
+
+int kd_kz_append_str(json_t **list, const char *s)
+{
+	if (!*list && !(*list = json_array()))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (json_array_append_new(*list, json_string(s)) < 0)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+int kd_kz_store_prev(kd_kz_res *r)
+{
+	json_t *id;
+
+	if (!r->prev && !(r->prev = json_array()))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	id = json_pack("[s,s,s]", kd_kz_kind(r->obj), kd_kz_name(r->obj) ? kd_kz_name(r->obj) : "",
+		       kd_kz_cur_ns(r));
+	if (!id || json_array_append_new(r->prev, id) < 0)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	return 0;
+}
+
+static const char *prev_part(const kd_kz_res *r, size_t i, size_t part)
+{
+	return json_string_value(json_array_get(json_array_get(r->prev, i), part));
+}
+
+const char *kd_kz_org_kind(const kd_kz_res *r)
+{
+	return json_array_size(r->prev) ? prev_part(r, 0, 0) : kd_kz_kind(r->obj);
+}
+
+const char *kd_kz_org_name(const kd_kz_res *r)
+{
+	const char *n = json_array_size(r->prev) ? prev_part(r, 0, 1) : kd_kz_name(r->obj);
+
+	return n ? n : "";
+}
+
+const char *kd_kz_cur_ns(const kd_kz_res *r)
+{
+	return kd_kz_effective_ns(kd_kz_api_version(r->obj), kd_kz_kind(r->obj), kd_kz_ns(r->obj));
+}
+
+const char *kd_kz_org_ns(const kd_kz_res *r)
+{
+	return json_array_size(r->prev) ? prev_part(r, 0, 2) : kd_kz_cur_ns(r);
+}
+
+bool kd_kz_has_id(const kd_kz_res *r, const char *api_version, const char *kind,
+		  const char *name, const char *eff_ns)
+{
+	size_t i;
+
+	if (strcmp(kd_kz_api_version(r->obj), api_version) != 0)
+		return false;
+	if (strcmp(kd_kz_kind(r->obj), kind) == 0 && kd_kz_name(r->obj) &&
+	    strcmp(kd_kz_name(r->obj), name) == 0 && strcmp(kd_kz_cur_ns(r), eff_ns) == 0)
+		return true;
+	for (i = 0; i < json_array_size(r->prev); i++)
+		if (strcmp(prev_part(r, i, 0), kind) == 0 && strcmp(prev_part(r, i, 1), name) == 0 &&
+		    strcmp(prev_part(r, i, 2), eff_ns) == 0)
+			return true;
+	return false;
 }
 
 int kd_kz_line(const kd_kz_file *f, const char *pointer)
@@ -262,45 +376,77 @@ int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 	return rc;
 }
 
-/* Parses a (multi-document) manifest file into a new array of objects,
- * expanding `kind: List`.  *where (when not NULL) receives a parallel array
- * of [positions of the object's document, the object's pointer in it]. */
-int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
-		     const char *name)
+/* The pointers of `empty` below prefix, rebased to the root (a List's
+ * item).  NULL when there are none. */
+static json_t *rebase_empty(const json_t *empty, const char *prefix)
 {
-	json_t *docs = NULL, *pos = NULL, *res = json_array();
+	size_t n = strlen(prefix);
+	const char *key;
+	json_t *v, *out = NULL;
+
+	json_object_foreach((json_t *)empty, key, v) {
+		if (strncmp(key, prefix, n) != 0 || (key[n] != '/' && key[n] != '\0'))
+			continue;
+		if ((!out && !(out = json_object())) || json_object_set(out, key + n, v) < 0)
+			break;
+	}
+	return out;
+}
+
+/* Parses a (multi-document) manifest file into a new array of objects,
+ * expanding kustomize's lists: a document whose kind ends in "List" and
+ * that has `items` stands for them (an empty or null `items` for nothing);
+ * as kustomize does, they come after the file's other documents.  *where
+ * (when not NULL) receives a parallel array of [positions of the object's
+ * document, the object's pointer in it]. */
+int kd_kz_parse_docs(json_t **out, json_t **empties, json_t **where, const char *data,
+		     size_t len, const char *name)
+{
+	json_t *docs = NULL, *emp = NULL, *pos = NULL, *res = json_array(), *rese = json_array();
+	json_t *items_all = json_array(), *items_emp = json_array(), *items_wh = json_array();
 	json_t *wh = where ? json_array() : NULL;
-	size_t i, j;
+	size_t i, j, n;
 	int rc;
 
 	*out = NULL;
+	if (empties)
+		*empties = NULL;
 	if (where)
 		*where = NULL;
-	if (!res || (where && !wh)) {
+	if (!res || !rese || !items_all || !items_emp || !items_wh || (where && !wh)) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	rc = kd_yaml_parse(&docs, where ? &pos : NULL, data, len, name, NULL);
+	rc = kd_yaml_parse_ex(&docs, where ? &pos : NULL, empties ? &emp : NULL, data, len, name,
+			      NULL, KD_YAML_GO_FOLDED);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
 		json_t *d = json_array_get(docs, i);
+		json_t *e = json_array_get(emp, i);
+		const char *kind = kd_kz_kind(d);
 
-		if (json_is_null(d))
-			continue;
 		if (!json_is_object(d)) {
 			rc = kd_error_set(KD_EINVAL, "%s: document %zu is not an object", name, i + 1);
 			goto cleanup;
 		}
-		if (strcmp(kd_kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
+		n = strlen(kind);
+		if (n >= 4 && strcmp(kind + n - 4, "List") == 0 && json_object_get(d, "items")) {
 			json_t *items = json_object_get(d, "items");
 
+			if (!json_is_array(items) && !json_is_null(items)) {
+				rc = kd_error_set(KD_EINVAL, "%s: expected a list in %s/items", name, kind);
+				goto cleanup;
+			}
 			for (j = 0; j < json_array_size(items); j++) {
-				char prefix[48];
+				char prefix[64];
+				json_t *ie;
 
 				snprintf(prefix, sizeof(prefix), "/items/%zu", j);
-				if (json_array_append(res, json_array_get(items, j)) < 0 ||
-				    (wh && json_array_append_new(wh, json_pack("[O,s]",
+				ie = rebase_empty(e, prefix);
+				if (json_array_append(items_all, json_array_get(items, j)) < 0 ||
+				    json_array_append_new(items_emp, ie ? ie : json_null()) < 0 ||
+				    (wh && json_array_append_new(items_wh, json_pack("[O,s]",
 						json_array_get(pos, i), prefix)) < 0)) {
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 					goto cleanup;
@@ -309,23 +455,47 @@ int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
 			continue;
 		}
 		if (json_array_append(res, d) < 0 ||
+		    json_array_append(rese, e ? e : json_null()) < 0 ||
 		    (wh && json_array_append_new(wh, json_pack("[O,s]", json_array_get(pos, i),
 							       "")) < 0)) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 	}
+	for (i = 0; i < json_array_size(items_all); i++) {
+		json_t *d = json_array_get(items_all, i);
+
+		if (!json_is_object(d)) {
+			rc = kd_error_set(KD_EINVAL, "%s: a list item is not an object", name);
+			goto cleanup;
+		}
+		if (json_array_append(res, d) < 0 ||
+		    json_array_append(rese, json_array_get(items_emp, i)) < 0 ||
+		    (wh && json_array_append(wh, json_array_get(items_wh, i)) < 0)) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	}
 	*out = res;
 	res = NULL;
+	if (empties) {
+		*empties = rese;
+		rese = NULL;
+	}
 	if (where) {
 		*where = wh;
 		wh = NULL;
 	}
 cleanup:
 	json_decref(docs);
+	json_decref(emp);
 	json_decref(pos);
 	json_decref(res);
+	json_decref(rese);
 	json_decref(wh);
+	json_decref(items_all);
+	json_decref(items_emp);
+	json_decref(items_wh);
 	return rc;
 }
 

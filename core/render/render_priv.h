@@ -101,15 +101,121 @@ int kd_appset_render_prov(json_t **out, json_t **prov, kd_source *src, const kd_
  * kustomize_priv — what the kustomize_*.c files share; not an interface.
  */
 
+/*
+ * Field specifications (kustomize_fspec.c) and the transformer
+ * configuration (kustomize_config.c).  Strings are never NULL: "" matches
+ * any group, version or kind.
+ */
+typedef struct kd_kz_fspec {
+	const char *group, *version, *kind;
+	const char *path;  /* "a/b[]/c", "\\/" for a slash inside a key */
+	bool create;       /* create what is missing on the way */
+} kd_kz_fspec;
+
+typedef struct kd_kz_fslist {
+	kd_kz_fspec *v;
+	size_t n, cap;
+} kd_kz_fslist;
+
+typedef enum kd_kz_fscat {
+	KD_KZ_FS_PREFIX,
+	KD_KZ_FS_SUFFIX,
+	KD_KZ_FS_NAMESPACE,
+	KD_KZ_FS_COMMON_LABELS,
+	KD_KZ_FS_LABELS,
+	KD_KZ_FS_TEMPLATE_LABELS,
+	KD_KZ_FS_ANNOTATIONS,
+	KD_KZ_FS_VARREF,
+	KD_KZ_FS_IMAGES,
+	KD_KZ_FS_REPLICAS,
+	KD_KZ_FS_CATS
+} kd_kz_fscat;
+
+/* nameReference: fields (referrers) that name objects of one gvk. */
+typedef struct kd_kz_backref {
+	const char *group, *version, *kind;
+	kd_kz_fslist referrers;
+} kd_kz_backref;
+
+/* Either exactly kustomize's defaults (`defaults`, nothing materialised),
+ * or, once merged with anything else (`full`), the whole configuration as
+ * lists; an all-zero configuration is empty. */
+typedef struct kd_kz_tconfig {
+	bool defaults;
+	bool full;
+	kd_kz_fslist cats[KD_KZ_FS_CATS];
+	kd_kz_backref *refs;     /* nameReference, by referral gvk */
+	size_t nrefs, caprefs;
+	json_t *keep;            /* strings the lists point into */
+} kd_kz_tconfig;
+
+/* One referral gvk with its referrers. */
+typedef struct kd_kz_backref_view {
+	const char *group, *version, *kind;
+	const kd_kz_fspec *base;
+	size_t nbase;
+	const kd_kz_fslist *extra;  /* always NULL: kept for callers' loops */
+} kd_kz_backref_view;
+
+typedef enum kd_kz_create {
+	KD_KZ_CREATE_NONE = 0,
+	KD_KZ_CREATE_SCALAR,
+	KD_KZ_CREATE_MAP,
+	KD_KZ_CREATE_SEQ,
+} kd_kz_create;
+
+/* Called for every place a spec's path reaches: parent[key]. */
+typedef int (*kd_kz_setfn)(json_t *parent, const char *key, void *arg);
+
+bool kd_kz_gvk_matches(const json_t *obj, const char *group, const char *version,
+		       const char *kind);
+/* Walks fs's path in obj (when fs selects obj) and calls fn at its end;
+ * `create` is what a missing last field becomes when fs->create. */
+int kd_kz_fs_apply(json_t *obj, const kd_kz_fspec *fs, kd_kz_create create,
+		   kd_kz_setfn fn, void *arg);
+/* A setter: lays the string pairs `arg` over the mapping at parent[key]. */
+int kd_kz_set_pairs(json_t *parent, const char *key, void *arg);
+int kd_kz_fslist_add(kd_kz_fslist *l, const kd_kz_fspec *fs);
+int kd_kz_fslist_merge(kd_kz_fslist *l, const kd_kz_fspec *in, const kd_kz_fspec *base,
+		       size_t nbase);
+void kd_kz_fslist_free(kd_kz_fslist *l);
+
+void kd_kz_tconfig_defaults(kd_kz_tconfig *tc);
+/* The i-th spec of a category (defaults first); NULL past the end. */
+const kd_kz_fspec *kd_kz_fs_get(const kd_kz_tconfig *tc, kd_kz_fscat cat, size_t i);
+/* kustomize's into.Merge(from). */
+int kd_kz_tconfig_merge(kd_kz_tconfig *into, const kd_kz_tconfig *from);
+/* Reads a configuration file's document into tc, a configuration of its
+ * own (file names it in messages). */
+int kd_kz_tconfig_read(kd_kz_tconfig *tc, const json_t *doc, const char *file);
+/* One field spec {group, version, kind, path, create}; `strict`: unknown
+ * keys are errors (configuration files), else ignored (plugin configs). */
+int kd_kz_fspec_read(kd_kz_fspec *out, const json_t *obj, const char *file, bool strict);
+/* Fills up to max views (out may be NULL) and returns how many there are. */
+size_t kd_kz_backrefs(const kd_kz_tconfig *tc, kd_kz_backref_view *out, size_t max);
+void kd_kz_tconfig_free(kd_kz_tconfig *tc);
+
+/* One field spec added to a category / one referrer of a gvk's name, as
+ * kustomize's TransformerConfig.Add*FieldSpec do (strings are copied). */
+int kd_kz_tconfig_add(kd_kz_tconfig *tc, kd_kz_fscat cat, const kd_kz_fspec *fs);
+int kd_kz_tconfig_add_ref(kd_kz_tconfig *tc, const char *group, const char *version,
+			  const char *kind, const kd_kz_fspec *referrer);
+
 /* One resource on its way through a build. */
 typedef struct kd_kz_res {
 	json_t *obj;
-	char *orig_name;   /* the name it was loaded or generated with */
-	char *base_name;   /* generated and hashed: the name without the hash */
-	char *level_name;  /* the name when the current level started */
-	char *level_ns;    /* the namespace then ("" for none) */
-	bool hashed;       /* carries a content hash suffix */
-	json_t *ids;       /* every [name, namespace] it has had, for patches */
+	/* kustomize's previous ids, oldest first: [kind, name, namespace]
+	 * with the namespace as kustomize compares it ("default" for none,
+	 * "_non_namespaceable_" for cluster-scoped kinds).  The current id is
+	 * not in it; NULL when the resource was never renamed. */
+	json_t *prev;
+	json_t *prefixes;  /* name prefixes added, in order (or NULL) */
+	json_t *suffixes;
+	json_t *refvars;   /* names of the vars that point at it (or NULL) */
+	json_t *empty_nulls; /* pointers of nulls written as nothing (or NULL) */
+	json_t *transforms;  /* buildMetadata: transformers that ran on it (or NULL) */
+	bool hashed;       /* generated: gets a content hash suffix at the end */
+	int behavior;      /* generated: KD_KZ_CREATE_... of generator behavior */
 	char *file;        /* traced: the file it came from */
 	json_t *layers;    /* traced: kustomization dirs that changed it */
 	json_t *snap;      /* traced: its state when the current step began */
@@ -118,9 +224,15 @@ typedef struct kd_kz_res {
 	json_t *gen;       /* provenance of a generated object: {file, line, step} */
 } kd_kz_res;
 
+enum { KD_KZ_BEHAVIOR_CREATE, KD_KZ_BEHAVIOR_MERGE, KD_KZ_BEHAVIOR_REPLACE };
+
+/* The accumulator: the resources of a build so far, and the transformer
+ * configuration and vars every kustomization in it declared. */
 typedef struct kd_kz_list {
 	kd_kz_res *v;
 	size_t n, cap;
+	kd_kz_tconfig tc;
+	json_t *vars;      /* name -> var, or NULL */
 } kd_kz_list;
 
 /* A loaded kustomization file. */
@@ -143,6 +255,13 @@ typedef struct kd_kz_ctx {
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 	const json_t *overrides;  /* laid over the top kustomization, or NULL */
 	bool trace;               /* record origins (kd_kustomize_build_traced) */
+	unsigned meta;            /* KD_KZ_META_*: the top's buildMetadata */
+	const char *top;          /* the top kustomization's directory */
+	/* `openapi`: the first kustomization that sets one (the top first)
+	 * decides, for the rest of the build, as in kustomize */
+	bool schema_set;
+	kd_smp_schema *schema;    /* a custom schema, or NULL */
+	bool loaded;              /* a resource was read or generated so far */
 	bool prov;                /* record provenance */
 	/* Where the overrides' settings are written (provenance): the
 	 * provenance map of the Flux Kustomization object they come from. */
@@ -150,23 +269,71 @@ typedef struct kd_kz_ctx {
 	json_t *blame;            /* file -> array of commits per line, or null */
 } kd_kz_ctx;
 
+enum {
+	KD_KZ_META_TRACK = 1,         /* buildMetadata is not empty: track origins */
+	KD_KZ_META_ORIGIN = 2,        /* originAnnotations */
+	KD_KZ_META_TRANSFORMERS = 4,  /* transformerAnnotations */
+	KD_KZ_META_MANAGED_BY = 8,    /* managedByLabel */
+};
+
+/* kustomize_meta.c: buildMetadata (no-ops unless the top asked for it). */
+int kd_kz_meta_read(kd_kz_ctx *c, const kd_kz_file *top);
+/* Objects loaded from file. */
+int kd_kz_meta_file_origin(kd_kz_ctx *c, json_t *obj, const char *file);
+/* An object generated by a builtin kind of f (cfg NULL) or by a builtin
+ * config (cfg), unless it has an origin. */
+int kd_kz_meta_generated(kd_kz_ctx *c, const kd_kz_file *f, json_t *obj, const char *kind,
+			 const json_t *cfg);
+/* A transformer of f (or config cfg) ran: every object records it. */
+int kd_kz_meta_transformed(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const char *kind,
+			   const json_t *cfg);
+/* The managed-by label, and the annotations not asked for removed. */
+int kd_kz_meta_finish(kd_kz_ctx *c, kd_kz_list *l);
+
 /* kustomize_util.c */
-int kd_kz_list_add(kd_kz_list *l, json_t *obj, const char *orig_name);
+int kd_kz_list_add(kd_kz_list *l, json_t *obj);
 void kd_kz_list_remove(kd_kz_list *l, size_t i);
 void kd_kz_list_free(kd_kz_list *l);
-int kd_kz_remember_id(kd_kz_res *r);
+/* Moves src's resources, configuration and vars into dst (resources
+ * appended without any id check); src is emptied. */
+int kd_kz_list_absorb(kd_kz_list *dst, kd_kz_list *src);
 int kd_kz_set_file(kd_kz_res *r, const char *file);
 int kd_kz_snapshot(kd_kz_ctx *c, kd_kz_list *l);
 int kd_kz_record_changes(kd_kz_ctx *c, kd_kz_list *l, const char *dir);
-bool kd_kz_had_id(const kd_kz_res *r, const char *name, const char *ns);
+/* Ids as kustomize compares them. */
+#define KD_KZ_NO_NAMESPACE "_non_namespaceable_"
+bool kd_kz_cluster_scoped(const char *api_version, const char *kind);
+/* The namespace of an id as kustomize compares it: "default" for none,
+ * KD_KZ_NO_NAMESPACE for a cluster-scoped kind. */
+const char *kd_kz_effective_ns(const char *api_version, const char *kind, const char *ns);
+/* Records the resource's current id among its previous ones (kustomize's
+ * StorePreviousId), before a step that may rename it. */
+int kd_kz_store_prev(kd_kz_res *r);
+/* The original id (kustomize's OrgId): the oldest previous id, or the
+ * current one. */
+const char *kd_kz_org_kind(const kd_kz_res *r);
+const char *kd_kz_org_name(const kd_kz_res *r);
+const char *kd_kz_org_ns(const kd_kz_res *r);   /* effective */
+const char *kd_kz_cur_ns(const kd_kz_res *r);   /* effective */
+/* Whether any id the resource has or had equals the given one (group and
+ * version are always the resource's current ones). */
+bool kd_kz_has_id(const kd_kz_res *r, const char *api_version, const char *kind,
+		  const char *name, const char *eff_ns);
+int kd_kz_append_str(json_t **list, const char *s);
 int kd_kz_line(const kd_kz_file *f, const char *pointer);
 int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *fmt, ...)
 	KD_PRINTF(4, 5);
 int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
+/* `crds:` of one kustomization merged into l's configuration
+ * (kustomize_crds.c). */
+int kd_kz_crds_load(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
-int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
-		     const char *name);
+/* *empties (may be NULL) receives an array parallel to *out: each
+ * object's pointers of nulls written as nothing, or null; *where (may be
+ * NULL) one of [positions of the object's document, its pointer in it]. */
+int kd_kz_parse_docs(json_t **out, json_t **empties, json_t **where, const char *data,
+		     size_t len, const char *name);
 const char *kd_kz_name(const json_t *obj);
 const char *kd_kz_ns(const json_t *obj);
 const char *kd_kz_kind(const json_t *obj);
@@ -222,25 +389,87 @@ int kd_kz_step_patch(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 
 /* kustomize_gen.c */
 int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+/* One builtin ConfigMapGenerator or SecretGenerator config (`generators:`). */
+int kd_kz_generate(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *config,
+		   const char *ptr, bool secret);
 int kd_kz_apply_hashes(kd_kz_list *l);
 int kd_kz_hash_object(char out[11], const json_t *obj);
 
+/* kustomize_plugin.c: one builtin config of `generators:` or
+ * `transformers:` (ptr: its entry in f). */
+int kd_kz_plugin_generate(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *cfg,
+			  const char *ptr);
+int kd_kz_plugin_transform(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *cfg,
+			   const char *ptr);
+
 /* kustomize_xform.c */
+typedef enum kd_kz_subjects {
+	KD_KZ_SUBJECTS_DEFAULT,  /* RoleBinding subjects named "default" */
+	KD_KZ_SUBJECTS_ALL,      /* every ServiceAccount subject */
+	KD_KZ_SUBJECTS_NONE,
+} kd_kz_subjects;
+
+typedef struct kd_kz_ns_opts {
+	const char *ns;
+	const kd_kz_fslist *specs;
+	bool unset_only;          /* only where no namespace is set */
+	kd_kz_subjects subjects;
+} kd_kz_ns_opts;
+
+typedef struct kd_kz_image {
+	const char *name;         /* a regular expression, as kustomize reads it */
+	const char *new_name, *new_tag, *digest, *tag_suffix;  /* NULL: unset */
+} kd_kz_image;
+
+/* The specs of a category, defaults included, as one list (freed by the
+ * caller). */
+int kd_kz_fs_collect(kd_kz_fslist *out, const kd_kz_tconfig *tc, kd_kz_fscat cat);
+/* Cores, shared with builtin transformer configs. */
+int kd_kz_xf_pairs(kd_kz_list *l, const json_t *pairs, const kd_kz_fslist *specs);
+int kd_kz_xf_namespace(kd_kz_list *l, const kd_kz_ns_opts *o);
+int kd_kz_xf_affix(kd_kz_list *l, const char *text, bool suffix, const kd_kz_fslist *specs);
+int kd_kz_xf_image(kd_kz_list *l, const kd_kz_image *img, const kd_kz_fslist *specs);
+int kd_kz_xf_replica(kd_kz_list *l, const char *name, json_int_t count,
+		     const kd_kz_fslist *specs);
+int kd_kz_image_read(kd_kz_image *out, const kd_kz_file *f, const json_t *img, const char *ptr);
+/* The kustomization's fields. */
 int kd_kz_namespace(const kd_kz_file *f, kd_kz_list *l, const char *ns);
 int kd_kz_prefix_suffix(kd_kz_list *l, const char *prefix, const char *suffix);
+/* commonLabels (entry NULL) or one `labels` entry. */
 int kd_kz_labels(const kd_kz_file *f, kd_kz_list *l, const json_t *labels,
-	      bool selectors, bool templates, const char *pointer);
+		 const json_t *entry, const char *pointer);
 int kd_kz_annotations(const kd_kz_file *f, kd_kz_list *l, const json_t *annotations);
 int kd_kz_images(const kd_kz_file *f, kd_kz_list *l, const json_t *images);
 int kd_kz_replicas(const kd_kz_file *f, kd_kz_list *l, const json_t *replicas);
+
+/* kustomize_nameref.c: rewrites references to renamed resources, once,
+ * at the end of a build. */
 int kd_kz_fix_references(kd_kz_list *l);
-void kd_kz_mark_level(kd_kz_list *l);
 
 /* kustomize_replace.c */
 int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_replacement_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			   const json_t *list, const char *base);
+/* Field paths of replacements and vars: "a.[b.c].d" into segments. */
+int kd_kz_path_split(json_t **out, const char *path);
+json_t *kd_kz_path_step(json_t *node, const char *seg);
 
-/* kustomize_patch.c */
+/* kustomize_vars.c: a kustomization's vars tied to their resources; then,
+ * at the end of the build, their values replaced where referenced. */
+int kd_kz_vars_merge(const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_vars_resolve(kd_kz_list *l);
+
+/* kustomize_patch.c: the kustomization's fields, and one entry of each
+ * kind for builtin transformer configs (`strict`: unknown keys are errors,
+ * as in a kustomization). */
 int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_patch_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_t *e,
+		      const char *ptr, bool strict);
+int kd_kz_patch_json6902_entry(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *e, const char *ptr, bool strict);
+/* Paths (or inline patches) of a list, plus inline_text (may be NULL). */
+int kd_kz_patch_strategic_list(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			       const json_t *list, const char *inline_text, const char *base);
 int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
 

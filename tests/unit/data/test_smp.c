@@ -404,6 +404,82 @@ static void test_list_keys_for_the_diff(void **state)
 					  "/spec/containers"), 0);
 }
 
+/* A schema read from an OpenAPI document: a recursive definition, a map's
+ * values (additionalProperties), keyed lists by list-map keys or merge key,
+ * a merge list of scalars; with and without the built-in schema beside it. */
+static void test_openapi_schema(void **state)
+{
+	json_t *doc = J("{'definitions':{"
+			"'v1.Tree':{'x-kubernetes-group-version-kind':[{'group':'ex.com','version':'v1','kind':'Tree'}],"
+			"  'properties':{'spec':{'$ref':'#/definitions/v1.Node'}}},"
+			"'v1.Node':{'properties':{"
+			"  'children':{'type':'array','items':{'$ref':'#/definitions/v1.Node'},"
+			"    'x-kubernetes-patch-strategy':'merge','x-kubernetes-patch-merge-key':'id'},"
+			"  'byName':{'additionalProperties':{'properties':{'ports':{'type':['array'],"
+			"    'items':{'type':'object'},'x-kubernetes-patch-strategy':'retainKeys,merge',"
+			"    'x-kubernetes-list-map-keys':['port','protocol']}}}},"
+			"  'tags':{'type':'array','items':{'type':'string'},'x-kubernetes-patch-strategy':'merge'},"
+			"  'template':{'$ref':'#/definitions/io.k8s.api.core.v1.PodTemplateSpec'}}}}}");
+	json_t *target = J("{'apiVersion':'ex.com/v1','kind':'Tree','spec':{"
+			   "'children':[{'id':'a','v':1,'children':[{'id':'x','v':1}]},{'id':'b','v':1}],"
+			   "'byName':{'m':{'ports':[{'port':1,'protocol':'TCP','n':1},{'port':1,'protocol':'UDP','n':1}]}},"
+			   "'tags':['t1'],"
+			   "'template':{'spec':{'containers':[{'name':'c','image':'i1','env':[{'name':'E','value':'1'}]}]}}}}");
+	json_t *patch = J("{'apiVersion':'ex.com/v1','kind':'Tree','spec':{"
+			  "'children':[{'id':'a','children':[{'id':'x','v':2}]}],"
+			  "'byName':{'m':{'ports':[{'port':1,'protocol':'UDP','n':2}]}},"
+			  "'tags':['t2'],"
+			  "'template':{'spec':{'containers':[{'name':'c','image':'i2'}]}}}}");
+	json_t *with = J("{'apiVersion':'ex.com/v1','kind':'Tree','spec':{"
+			 "'children':[{'id':'a','v':1,'children':[{'id':'x','v':2}]},{'id':'b','v':1}],"
+			 "'byName':{'m':{'ports':[{'port':1,'protocol':'TCP','n':1},{'port':1,'protocol':'UDP','n':2}]}},"
+			 "'tags':['t2','t1'],"
+			 "'template':{'spec':{'containers':[{'name':'c','image':'i2','env':[{'name':'E','value':'1'}]}]}}}}");
+	json_t *alone = J("{'apiVersion':'ex.com/v1','kind':'Tree','spec':{"
+			  "'children':[{'id':'a','v':1,'children':[{'id':'x','v':2}]},{'id':'b','v':1}],"
+			  "'byName':{'m':{'ports':[{'port':1,'protocol':'TCP','n':1},{'port':1,'protocol':'UDP','n':2}]}},"
+			  "'tags':['t2','t1'],"
+			  "'template':{'spec':{'containers':[{'name':'c','image':'i2'}]}}}}");
+	json_t *dep = J("{'apiVersion':'apps/v1','kind':'Deployment','spec':{'template':{'spec':"
+			"{'containers':[{'name':'c','image':'i1'},{'name':'d','image':'i1'}]}}}}");
+	json_t *dep_patch = J("{'apiVersion':'apps/v1','kind':'Deployment','spec':{'template':{'spec':"
+			      "{'containers':[{'name':'d','image':'i2'}]}}}}");
+	kd_smp_schema *builtin = NULL, *only = NULL;
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(kd_smp_schema_new(&builtin, doc, true), 0);
+	assert_int_equal(kd_smp_schema_new(&only, doc, false), 0);
+	assert_int_equal(kd_smp_apply_ex(&out, target, patch, KD_SMP_KUSTOMIZE, NULL, builtin), 0);
+	assert_true(json_equal(out, with));
+	json_decref(out);
+	assert_int_equal(kd_smp_apply_ex(&out, target, patch, KD_SMP_KUSTOMIZE, NULL, only), 0);
+	assert_true(json_equal(out, alone));
+	json_decref(out);
+	/* the document alone: a Deployment's containers are replaced whole */
+	assert_int_equal(kd_smp_apply_ex(&out, dep, dep_patch, KD_SMP_KUSTOMIZE, NULL, only), 0);
+	assert_true(json_equal(out, dep_patch));
+	json_decref(out);
+	assert_int_equal(kd_smp_apply_ex(&out, dep, dep_patch, KD_SMP_KUSTOMIZE, NULL, builtin), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(json_object_get(
+		json_object_get(out, "spec"), "template"), "spec"), "containers")), 2);
+	json_decref(out);
+	kd_smp_schema_free(builtin);
+	kd_smp_schema_free(only);
+	kd_smp_schema_free(NULL);
+	json_decref(doc);
+	doc = J("[]");
+	assert_int_equal(kd_smp_schema_new(&only, doc, false), KD_EINVAL);
+	assert_null(only);
+	json_decref(doc);
+	json_decref(target);
+	json_decref(patch);
+	json_decref(with);
+	json_decref(alone);
+	json_decref(dep);
+	json_decref(dep_patch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_node_kind_mismatch),
 		cmocka_unit_test(test_schema_age),
 		cmocka_unit_test(test_list_keys_for_the_diff),
+		cmocka_unit_test(test_openapi_schema),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
