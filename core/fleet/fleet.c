@@ -480,11 +480,11 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	if (node && ((rc = kd_fcheck_push_key(c, "appliers", &m)) < 0 ||
 		     (rc = kd_fcheck_list(c, node)) < 0))
 		return rc;
-	f->appliers = calloc(ndef + json_array_size(node) + 1, sizeof(*f->appliers));
-	if (!f->appliers)
+	f->field_appliers = calloc(ndef + json_array_size(node) + 1, sizeof(*f->field_appliers));
+	if (!f->field_appliers)
 		return oom();
 	for (i = 0; i < ndef; i++)
-		if ((rc = dup_str(&f->appliers[n++], kd_diff_default_appliers[i])) < 0)
+		if ((rc = dup_str(&f->field_appliers[n++], kd_diff_default_appliers[i])) < 0)
 			return rc;
 	for (i = 0; i < json_array_size(node); i++) {
 		const json_t *s = json_array_get(node, i);
@@ -500,8 +500,8 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 			return kd_fcheck_fail(c,
 				"%s: a field manager name is 1 to 128 printable characters",
 				kd_fcheck_where(c));
-		if (!listed(f->appliers, n, json_string_value(s)) &&
-		    (rc = dup_str(&f->appliers[n++], json_string_value(s))) < 0)
+		if (!listed(f->field_appliers, n, json_string_value(s)) &&
+		    (rc = dup_str(&f->field_appliers[n++], json_string_value(s))) < 0)
 			return rc;
 		kd_fcheck_pop(c, &mi);
 	}
@@ -512,15 +512,26 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
-	static const char *const keys[] = { "context", "maxDuration", NULL };
-	const char *context;
+	static const char *const keys[] = { "context", "maxDuration", "group",
+					    NULL };
+	const char *context, *group;
 	const json_t *d;
 	kd_fcheck_mark m;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
-	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0)
+	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
+	    (rc = kd_fcheck_string(c, &group, node, "group", false)) < 0)
 		return rc;
+	if (group) {
+		if ((rc = kd_fcheck_push_key(c, "group", &m)) < 0 ||
+		    (rc = kd_fcheck_identity(c, group)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+		free(f->breakglass_group);
+		if ((rc = dup_str(&f->breakglass_group, group)) < 0)
+			return rc;
+	}
 	if (context) {
 		if (context[0] == '\0')
 			return kd_fcheck_fail_member(c, "context",
@@ -698,7 +709,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 {
 	static const char *const keys[] = { "apiVersion", "kind", "clusters",
 		"apps", "tracking", "policy", "ignoreDifferences",
-		"appliers", "breakGlass", NULL };
+		"appliers", "breakGlass", "prevention", NULL };
 	const json_t *v;
 	kd_fcheck_mark m;
 	void *items;
@@ -737,6 +748,12 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 			return rc;
 		kd_fcheck_pop(c, &m);
 	}
+	if ((v = json_object_get(root, "prevention")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "prevention", &m)) < 0 ||
+		    (rc = kd_fleet_parse_prevention(c, f, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
 	return check_duplicates(c, f);
 }
 
@@ -763,6 +780,8 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		goto cleanup;
 	}
 	f->breakglass_max_seconds = DEFAULT_BREAKGLASS_SECONDS;
+	if ((rc = kd_fleet_prevention_defaults(f)) < 0)
+		goto cleanup;
 	if ((rc = kd_yaml_parse_one(&f->doc, &positions, data, len, name,
 				    NULL)) < 0)
 		goto cleanup;
@@ -775,6 +794,7 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 	walking = true;
 	if ((rc = parse_root(&c, f, f->doc)) < 0)
 		goto cleanup;
+	f->positions = json_incref((json_t *)pos);
 	*out = f;
 	f = NULL;
 cleanup:

@@ -56,12 +56,16 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->apps);
 	free(f->policies);
 	free(f->ignores);
-	for (i = 0; f->appliers && f->appliers[i]; i++)
-		free(f->appliers[i]);
-	free(f->appliers);
+	for (i = 0; f->field_appliers && f->field_appliers[i]; i++)
+		free(f->field_appliers[i]);
+	free(f->field_appliers);
 	free(f->file);
 	free(f->breakglass_context);
+	free(f->breakglass_group);
+	json_decref(f->appliers);
+	json_decref(f->applier_groups);
 	json_decref(f->doc);
+	json_decref(f->positions);
 	free(f);
 }
 
@@ -110,6 +114,6 @@ void kd_fleet_diff_opts(kd_diff_opts *out, const kd_fleet *fleet)
 		return;
 	out->ignores = fleet->ignores;
 	out->nignores = fleet->nignores;
-	if (fleet->appliers)
-		out->appliers = (const char *const *)fleet->appliers;
+	if (fleet->field_appliers)
+		out->appliers = (const char *const *)fleet->field_appliers;
 }
