@@ -118,7 +118,7 @@ typedef struct kd_fleet {
 				   * break-glass credential, which admission
 				   * policies let through; default
 				   * "kdrift:break-glass" */
-	json_t *appliers;         /* prevention.appliers: user names that may
+	json_t *applier_users;    /* prevention.appliers: user names that may
 				   * change what GitOps manages (array of
 				   * strings, never NULL); default Flux's
 				   * kustomize-controller and helm-controller,

@@ -62,7 +62,7 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->file);
 	free(f->breakglass_context);
 	free(f->breakglass_group);
-	json_decref(f->appliers);
+	json_decref(f->applier_users);
 	json_decref(f->applier_groups);
 	json_decref(f->doc);
 	json_decref(f->positions);

@@ -123,7 +123,13 @@ static void print_open(const kd_audit_list *open, const char *intro, kd_owner_fi
 			const kd_audit_record *c = &open->items[j];
 
 			if (j == i || same_object(c, r))
-				printf(" %s (audit %s)", c->action ? c->action : "?", c->id ? c->id : "?");
+			{
+				printf(" ");
+				kd_cli_print_safe(stdout, c->action ? c->action : "?");
+				printf(" (audit ");
+				kd_cli_print_safe(stdout, c->id ? c->id : "?");
+				printf(")");
+			}
 		}
 		printf("\n      accept: kdrift accept ");
 		kd_cli_print_safe(stdout, cl);
@@ -421,7 +427,9 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		kd_cli_test_hook();
 	if (kd_act_breakglass_apply(act, ch, a->dry) < 0) {
 		rc = kd_error_last_code() == KD_ECONFLICT ? KD_EXIT_DRIFT : KD_EXIT_ERROR;
-		fprintf(stderr, "kdrift: %s: %s\n", CMD, kd_error_last());
+		fprintf(stderr, "kdrift: %s: ", CMD);
+		kd_cli_print_safe(stderr, kd_error_last());
+		fprintf(stderr, "\n");
 		goto cleanup;
 	}
 	printf("%s %s", a->dry ? "dry run: would apply" : "applied", op);

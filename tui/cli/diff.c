@@ -298,7 +298,13 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 			if (r->status == KD_STATUS_SYNCED)
 				continue;
 			if (r->status == KD_STATUS_UNKNOWN) {
-				fprintf(stderr, "kdrift: diff: %s/%s/%s: ", r->kind, r->namespace, r->name);
+				fprintf(stderr, "kdrift: diff: ");
+				kd_cli_print_safe(stderr, r->kind);
+				fputc('/', stderr);
+				kd_cli_print_safe(stderr, r->namespace);
+				fputc('/', stderr);
+				kd_cli_print_safe(stderr, r->name);
+				fprintf(stderr, ": ");
 				kd_cli_print_safe(stderr, r->reason ? r->reason : "unknown");
 				fprintf(stderr, "\n");
 				continue;
