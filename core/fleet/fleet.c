@@ -480,11 +480,11 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	if (node && ((rc = kd_fcheck_push_key(c, "appliers", &m)) < 0 ||
 		     (rc = kd_fcheck_list(c, node)) < 0))
 		return rc;
-	f->field_appliers = calloc(ndef + json_array_size(node) + 1, sizeof(*f->field_appliers));
-	if (!f->field_appliers)
+	f->appliers = calloc(ndef + json_array_size(node) + 1, sizeof(*f->appliers));
+	if (!f->appliers)
 		return oom();
 	for (i = 0; i < ndef; i++)
-		if ((rc = dup_str(&f->field_appliers[n++], kd_diff_default_appliers[i])) < 0)
+		if ((rc = dup_str(&f->appliers[n++], kd_diff_default_appliers[i])) < 0)
 			return rc;
 	for (i = 0; i < json_array_size(node); i++) {
 		const json_t *s = json_array_get(node, i);
@@ -500,8 +500,8 @@ static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
 			return kd_fcheck_fail(c,
 				"%s: a field manager name is 1 to 128 printable characters",
 				kd_fcheck_where(c));
-		if (!listed(f->field_appliers, n, json_string_value(s)) &&
-		    (rc = dup_str(&f->field_appliers[n++], json_string_value(s))) < 0)
+		if (!listed(f->appliers, n, json_string_value(s)) &&
+		    (rc = dup_str(&f->appliers[n++], json_string_value(s))) < 0)
 			return rc;
 		kd_fcheck_pop(c, &mi);
 	}

@@ -105,11 +105,10 @@ typedef struct kd_fleet {
 	size_t npolicies;
 	kd_ignore_rule *ignores;
 	size_t nignores;
-	/* The GitOps appliers as field managers (DESIGN §6 rule 11; not the
-	 * user names of prevention.appliers below), NULL-terminated, never
-	 * NULL: kd_diff_default_appliers, then the file's top-level
-	 * `appliers` that are not among them, in file order. */
-	char **field_appliers;
+	/* The GitOps appliers (DESIGN §6 rule 11), NULL-terminated, never
+	 * NULL: kd_diff_default_appliers, then the file's `appliers` that are
+	 * not among them, in file order. */
+	char **appliers;
 	kd_tracking tracking;
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
 	long breakglass_max_seconds; /* default 3600; from a duration

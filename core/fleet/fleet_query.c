@@ -56,9 +56,9 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->apps);
 	free(f->policies);
 	free(f->ignores);
-	for (i = 0; f->field_appliers && f->field_appliers[i]; i++)
-		free(f->field_appliers[i]);
-	free(f->field_appliers);
+	for (i = 0; f->appliers && f->appliers[i]; i++)
+		free(f->appliers[i]);
+	free(f->appliers);
 	free(f->file);
 	free(f->breakglass_context);
 	free(f->breakglass_group);
@@ -114,6 +114,6 @@ void kd_fleet_diff_opts(kd_diff_opts *out, const kd_fleet *fleet)
 		return;
 	out->ignores = fleet->ignores;
 	out->nignores = fleet->nignores;
-	if (fleet->field_appliers)
-		out->appliers = (const char *const *)fleet->field_appliers;
+	if (fleet->appliers)
+		out->appliers = (const char *const *)fleet->appliers;
 }

@@ -314,12 +314,12 @@ static void test_appliers(void **state)
 	(void)state;
 	assert_int_equal(kd_fleet_parse(&f, yaml, strlen(yaml), NULL), 0);
 	for (i = 0; want[i]; i++) {
-		assert_non_null(f->field_appliers[i]);
-		assert_string_equal(f->field_appliers[i], want[i]);
+		assert_non_null(f->appliers[i]);
+		assert_string_equal(f->appliers[i], want[i]);
 	}
-	assert_null(f->field_appliers[i]);
+	assert_null(f->appliers[i]);
 	kd_fleet_diff_opts(&opts, f);
-	assert_ptr_equal(opts.appliers, f->field_appliers);
+	assert_ptr_equal(opts.appliers, f->appliers);
 	assert_ptr_equal(opts.ignores, f->ignores);
 	assert_int_equal(opts.nignores, 1);
 	assert_false(opts.hpa_managed);
@@ -330,9 +330,9 @@ static void test_appliers(void **state)
 	/* without the key: exactly the defaults */
 	assert_int_equal(kd_fleet_parse(&f, plain, strlen(plain), NULL), 0);
 	for (i = 0; kd_diff_default_appliers[i]; i++)
-		assert_string_equal(f->field_appliers[i], kd_diff_default_appliers[i]);
+		assert_string_equal(f->appliers[i], kd_diff_default_appliers[i]);
 	assert_int_equal(i, 3);
-	assert_null(f->field_appliers[i]);
+	assert_null(f->appliers[i]);
 	kd_fleet_free(f);
 
 	/* no fleet: the defaults, no ignore rules */
