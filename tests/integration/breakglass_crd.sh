@@ -88,7 +88,7 @@ grep "\"$widget_id\"" "$LOG" | grep -q '"kind":"Widget"'
 check_eq "the audit record names the Widget" 0 "$?"
 expect "the group spelt out (plural.group) works too" 0 'nothing changed' \
 	env EDITOR=true "$KDRIFT_BIN" breakglass edit dev widgets.example.com/shop/gadget --yes --repo "$repo"
-expect "scale is for workloads, not a Widget" 2 '' KD breakglass scale dev Widget/shop/gadget 2 --yes
+expect "a Widget without spec.replicas cannot be scaled" 2 'Widget gadget has no spec.replicas' KD breakglass scale dev Widget/shop/gadget 2 --yes
 
 # ---- follow-up -----------------------------------------------------------------------------------
 expect "check shows the Widget as break-glass" 1 '! Widget shop/gadget  break-glass' \

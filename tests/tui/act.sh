@@ -43,7 +43,7 @@ act() {
 	local name=$1
 	cat >"$T/$name.script"
 	KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
-		${ACT_WRAP:-} "$KDRIFT_BIN" ui --repo "$repo" --timeout 3s >"$T/$name.stdout" 2>"$T/$name.stderr"
+		${ACT_WRAP:-} "$KDRIFT_BIN" ui --repo "$repo" --timeout "${ACT_TIMEOUT:-3s}" >"$T/$name.stdout" 2>"$T/$name.stderr"
 	rc=$?
 	[ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
 	check_eq "$name: the script runs" "0 " "$rc $(cat "$T/$name.stderr")"
@@ -311,7 +311,9 @@ if ldd "$KDRIFT_BIN" 2>/dev/null | grep -q libasan; then
 	ok "# SKIP valgrind cannot run an ASan build"
 elif command -v valgrind >/dev/null 2>&1; then
 	K --context delta -n shop scale deployment web --replicas=5 >/dev/null
-	ACT_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	# valgrind slows kdrift many times over: 3 s is too short for a TLS
+	# handshake on a busy machine, so the healthy clusters get 60 s.
+	ACT_TIMEOUT=60s ACT_WRAP="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 		act valgrind <<EOF
 :cluster delta
 /Deployment shop/web
