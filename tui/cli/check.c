@@ -32,13 +32,16 @@ static json_t *diff_json(const kd_diff_result *d)
 
 	for (i = 0; d && arr && i < d->nfields; i++) {
 		const kd_diff_field *f = &d->fields[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
 			"path", f->path, "change", kd_diff_change_name(f->kind),
 			"desired", f->desired, "live", f->live, "manager", f->manager,
 			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
 			"subresource", str_or_null(f->subresource),
-			"neverConverges", f->never_converges));
+			"neverConverges", f->never_converges);
+
+		if (o && f->removed_from_git)
+			json_object_set_new(o, "removedFromGit", json_true());
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -179,6 +182,8 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 		attribution_text(b, f);
 		if (f->never_converges)
 			kd_buf_puts(b, " [never converges]");
+		if (f->removed_from_git)
+			kd_buf_puts(b, " [removed from Git]");
 		kd_buf_puts(b, "\n");
 	}
 }
