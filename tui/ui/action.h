@@ -14,6 +14,8 @@
 	X(MOVE_DOWN, "move-down", "Movement", "Move the cursor down one line") \
 	X(MOVE_PAGE_UP, "move-page-up", "Movement", "Move up one page") \
 	X(MOVE_PAGE_DOWN, "move-page-down", "Movement", "Move down one page") \
+	X(MOVE_LEFT, "move-left", "Movement", "Scroll left one column (compare view)") \
+	X(MOVE_RIGHT, "move-right", "Movement", "Scroll right one column (compare view)") \
 	X(MOVE_FIRST, "move-first", "Movement", "Move to the first line") \
 	X(MOVE_LAST, "move-last", "Movement", "Move to the last line") \
 	X(FOCUS_NEXT, "focus-next", "Movement", "Switch between the tree and the diff pane") \
@@ -28,6 +30,7 @@
 	X(FILTER_PROBLEMS, "filter-problems", "Tree", "Show only nodes that are not in sync (toggle)") \
 	X(FILTER_CLEAR, "filter-clear", "Tree", "Clear every filter") \
 	X(OPEN_DIFF, "open-diff", "Tree", "Open the diff of the node (an app: all its changed objects)") \
+	X(COMPARE, "compare", "Tree", "Compare the app under the cursor across its clusters") \
 	X(SEARCH, "search", "Search", "Search names incrementally") \
 	X(SEARCH_NEXT, "search-next", "Search", "Jump to the next match") \
 	X(SEARCH_PREV, "search-prev", "Search", "Jump to the previous match") \

@@ -75,7 +75,7 @@ static int add_rows(kd_diffview *d, kd_diff_rows *rows)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
 	d->objs = objs;
-	d->objs[d->nobjs++] = (kd_dobj){ rows, base };
+	d->objs[d->nobjs++] = (kd_dobj){ rows, base, NULL };
 	if (rows->nfolds) {
 		if (!(f = realloc(d->folds, (d->nfolds + rows->nfolds) * sizeof(*f))))
 			return kd_error_set(KD_ENOMEM, "out of memory");
@@ -159,6 +159,8 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 	    (rc = note(d, "%s", "extra: in the cluster, not in Git (a prune candidate)")) < 0)
 		goto cleanup;
 	rc = add_rows(d, rows);
+	if (d->nobjs && d->objs[d->nobjs - 1].rows == rows)
+		d->objs[d->nobjs - 1].res = res;
 	rows = NULL;
 	if (rc == 0)
 		rc = unplaced_fields(d, d->objs[d->nobjs - 1].rows);

@@ -32,6 +32,7 @@ typedef struct kd_drow {
 typedef struct kd_dobj {
 	kd_diff_rows *rows;
 	size_t base;
+	const kd_resource *res;       /* borrowed from refs: provenance */
 } kd_dobj;
 
 typedef struct kd_fold {
@@ -63,6 +64,13 @@ struct kd_diffview {
 	bool unified, unified_set;    /* unified_set: chosen by the user */
 	bool metadata;                /* show managedFields and status */
 };
+
+/* diff_provenance.c: whether any object of the pane has provenance (the
+ * engine recorded it), and the line that shows where the value under the
+ * cursor was set ("replicas: 5 ← FILE:LINE (patch) ← ..."), drawn at y. */
+bool kd_diffview_has_provenance(const kd_diffview *d);
+int kd_diffview_provenance(kd_buf *out, const kd_ui *ui);
+void kd_diffview_provenance_draw(kd_ui *ui, int y);
 
 /* Rebuilds the display lines after a fold or mode change. */
 int kd_diffview_layout(kd_diffview *d, bool unified);

@@ -44,6 +44,9 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 	}
 	/* The UI keeps watching: drift shows up while the tree is open. */
 	eo.watch = true;
+	/* The compare view and the diff pane's provenance line read what
+	 * render recorded; the engine keeps it with each desired object. */
+	eo.provenance = true;
 	if ((rc = kd_engine_new(&e->engine, &eo)) < 0 || (rc = kd_engine_start(e->engine)) < 0) {
 		kd_ui_engine_free(e);
 		return rc;

@@ -27,7 +27,8 @@
 	X(DIFF, "diff") \
 	X(HELP, "help") \
 	X(LOG, "log") \
-	X(AUDIT, "audit")
+	X(AUDIT, "audit") \
+	X(COMPARE, "compare")
 
 typedef enum kd_context {
 #define KD_X(id, name) KD_CTX_##id,

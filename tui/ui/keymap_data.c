@@ -8,7 +8,7 @@
 
 static const char keymap_default[] =
 	"# kdrift default keymap: bind CONTEXT KEY ACTION (see kdrift-keys(5)).\n"
-	"# Contexts: generic (everywhere), tree, diff, help, log, audit.\n"
+	"# Contexts: generic (everywhere), tree, diff, help, log, audit, compare.\n"
 	"bind generic <Up> move-up\n"
 	"bind generic k move-up\n"
 	"bind generic <Down> move-down\n"
@@ -46,6 +46,12 @@ static const char keymap_default[] =
 	"bind tree f filter-problems\n"
 	"bind tree F filter-clear\n"
 	"bind tree d open-diff\n"
+	"bind tree c compare\n"
+	"bind diff c compare\n"
+	"bind compare <Left> move-left\n"
+	"bind compare h move-left\n"
+	"bind compare <Right> move-right\n"
+	"bind compare l move-right\n"
 	"bind diff ] next-change\n"
 	"bind diff [ prev-change\n"
 	"bind diff z toggle-fold\n"

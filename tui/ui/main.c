@@ -291,6 +291,7 @@ cleanup:
 	/* A running action finishes before the engine goes away. */
 	kd_uiact_free(&ui);
 	kd_diffview_free(ui.diff);
+	kd_compare_view_free(&ui);
 	kd_model_free(&ui.model);
 	kd_keymap_clear(&ui.keymap);
 	kd_ident_clear(&ui.search_origin);

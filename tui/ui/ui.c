@@ -265,6 +265,7 @@ static void run_action(kd_ui *ui, kd_action a)
 	case KD_ACT_REDRAW: clearok(curscr, TRUE); return;
 	case KD_ACT_SUSPEND: suspend(ui); return;
 	case KD_ACT_REFRESH: kd_ui_command(ui, "refresh"); return;
+	case KD_ACT_COMPARE: kd_compare_view_open(ui); return;
 	case KD_ACT_VIEW_CLOSE:
 		if (ui->overlay) {
 			ui->overlay = NULL;

@@ -7,7 +7,7 @@
  * ops table: the fleet tree (view_tree.c) and the diff pane (view_diff.c),
  * and the full-screen overlays help (view_help.c), message log
  * (view_log.c), audit log (view_audit.c) and follow-up list
- * (view_followup.c).  The model (model.c) turns snapshots into the fleet
+ * (view_followup.c), and compare (view_compare.c).  The model (model.c) turns snapshots into the fleet
  * tree; text.c is the only place that writes characters to the screen, and
  * it sanitises every string.
  */
@@ -151,6 +151,15 @@ typedef struct kd_view_ops {
 extern const kd_view_ops kd_tree_view, kd_diff_view, kd_help_view, kd_log_view;
 /* kd_audit_view and kd_followup_view, views of acting, are in uiact.h. */
 
+/* The compare view (view_compare.c): one app across its clusters, as core
+ * computes it (core/compare), computed on the worker thread. */
+extern const kd_view_ops kd_compare_view;
+typedef struct kd_compareview kd_compareview;
+/* Opens the view for the app of the selected node (an app node, or an
+ * object's app) and starts computing it. */
+void kd_compare_view_open(kd_ui *ui);
+void kd_compare_view_free(kd_ui *ui);
+
 /* The diff pane's content (view_diff.c). */
 typedef struct kd_diffview kd_diffview;
 /* Opens the pane for a node (object, or every changed object below it). */
@@ -168,6 +177,7 @@ struct kd_ui {
 				  * and follow-up lists (uiact.h) */
 	kd_model model;
 	kd_diffview *diff;       /* NULL when the pane is closed */
+	kd_compareview *compare; /* the last compare opened, or NULL */
 	bool focus_diff;
 	const kd_view_ops *overlay;  /* help, log, audit or follow-up, full screen;
 				      * or NULL */

@@ -137,7 +137,8 @@ static void draw_line(kd_ui *ui, int y, const kd_dline *dl)
 static void diff_draw(kd_ui *ui, int top, int height, bool focused)
 {
 	kd_diffview *d = ui->diff;
-	int i, body = height - 1;
+	bool prov = d && kd_diffview_has_provenance(d);
+	int i, body = height - 1 - (prov && height > 2);
 	kd_buf title = KD_BUF_INIT;
 	attr_t ta = ui->attr[KD_AREA_TITLE];
 
@@ -161,6 +162,8 @@ static void diff_draw(kd_ui *ui, int top, int height, bool focused)
 	kd_buf_free(&title);
 	if (body <= 0)
 		return;
+	if (prov && height > 2)
+		kd_diffview_provenance_draw(ui, top + height - 1);
 	if (d->cursor < d->top)
 		d->top = d->cursor;
 	if (d->cursor >= d->top + (size_t)body)
