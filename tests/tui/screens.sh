@@ -212,6 +212,19 @@ screen unbound_key <<'EOF'
 %
 EOF
 
+# --- colour: the default theme on xterm-256color really uses colour pairs -------
+for cols in 80 200; do
+	ATTRS=1 COLUMNS=$cols screen colour_default_theme_$cols <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+	check "colour_default_theme_${cols}_has_colour_pairs" \
+		sh -c 'sed -n "/^--- colour key ---/,\$p" "$1" | grep -Eq "^[a-zA-Z] [a-z0-9-]+ on "' _ "$TUI_TMP/colour_default_theme_$cols.out"
+done
+check "colour_no_color_has_no_pairs" \
+	sh -c '[ -z "$(sed -n "/^--- colour key ---/,\$p" "$1" | sed 1d)" ]' _ "$TUI_TMP/mono_no_color_attributes.out"
+
 # --- keymap and theme files: warnings, never fatal -------------------------------
 mkdir -p "$XDG_CONFIG_HOME/kdrift"
 printf 'bind tree x expand-all\nbind nowhere j move-down\nbind tree <Nope> quit\nbind tree y fly\nunbind all\n' \

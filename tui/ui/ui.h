@@ -224,11 +224,13 @@ int kd_text_width(const kd_ui *ui, const char *text, size_t len);
 void kd_text_fill(int y, int x, int width, attr_t attr);
 /* Glyphs with an ASCII fallback. */
 const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
-/* Writes the screen as text (and, with attrs, a line of attribute codes
- * under each row) to a file. */
+/* Writes the screen as text and, with attrs, the attribute codes of every
+ * cell, then a letter per cell for its colour pair and the key saying each
+ * letter's foreground and background colour. */
 int kd_screen_save(const char *path, bool attrs);
-/* The screen as text (and attribute codes, when codes is not NULL). */
-int kd_screen_text(kd_buf *text, kd_buf *codes);
+/* The screen as text; attribute codes when codes is not NULL; colour
+ * letters and their key when colours is not NULL. */
+int kd_screen_text(kd_buf *text, kd_buf *codes, kd_buf *colours);
 /* An age as kd_duration_format writes one ("12s", "5m", "3h", "2d"), or
  * "never" when `then` is unknown (0). */
 void kd_age(char out[32], time_t now, time_t then);
