@@ -212,6 +212,31 @@ screen unbound_key <<'EOF'
 %
 EOF
 
+# Changed lines keep their indentation and key and the part that differs, at
+# 80 columns (unified), 110 and 200 (side by side); the value's middle goes.
+LINES=30 COLUMNS=80 screen diff_long_value_80 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+check "diff_long_value_80_keeps_key_and_difference" \
+	grep -Eq '^ \+ +image: .*….*api-gateway:2\.8\.1-hotfix\.2' "$TUI_TMP/diff_long_value_80.out"
+LINES=30 COLUMNS=110 screen diff_long_value_110 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d <Tab>
+EOF
+check "diff_long_value_110_side_by_side_keeps_key_and_difference" \
+	grep -Eq '^ ~ +image: [^│]*…[^│]*2\.8\.1 *│~ +image: [^│]*…[^│]*2\.8\.1-hotfix\.2' "$TUI_TMP/diff_long_value_110.out"
+LINES=30 COLUMNS=200 screen diff_long_value_200 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d <Tab>
+EOF
+check "diff_long_value_200_both_sides_whole" \
+	grep -Eq 'image: registry\.example\.com/platform/api-gateway:2\.8\.1 .*│.*image: registry\.example\.com/platform/api-gateway:2\.8\.1-hotfix\.2' \
+	"$TUI_TMP/diff_long_value_200.out"
+
 # --- colour: the default theme on xterm-256color really uses colour pairs -------
 for cols in 80 200; do
 	ATTRS=1 COLUMNS=$cols screen colour_default_theme_$cols <<'EOF'
