@@ -248,6 +248,9 @@ check "break-glass: a duration without a unit is refused, naming the units" \
 check "break-glass: nothing was started by it" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.nounit'"
 check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
 	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30m00s|29m[0-5][0-9]s) left' "$T/bg.banner"
+check "break-glass: the status bar's mode says break-glass, with the time left" \
+	grep -Eq 'clusters reachable . BREAK-GLASS (30m00s|29m[0-5][0-9]s) left' "$T/bg.banner"
+check "break-glass: the status bar names the repository briefly" grep -Eq '^ repo@[0-9a-f]{7,12} ' "$T/bg.banner"
 check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
 read -r bg_replicas bg_image bg_annotation bg_restarted <"$T/bg.state"
 check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"

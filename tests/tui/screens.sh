@@ -237,6 +237,19 @@ check "diff_long_value_200_both_sides_whole" \
 	grep -Eq 'image: registry\.example\.com/platform/api-gateway:2\.8\.1 .*│.*image: registry\.example\.com/platform/api-gateway:2\.8\.1-hotfix\.2' \
 	"$TUI_TMP/diff_long_value_200.out"
 
+# --- the status bar: short source@revision, the mode, 80 and 200 columns -------
+for cols in 80 200; do
+	COLUMNS=$cols screen status_bar_$cols </dev/null
+	bar=$(sed -n 29p "$TUI_TMP/status_bar_$cols.out")
+	check "status_bar_${cols}_fits_and_ends_with_the_mode" \
+		sh -c '[ "$(printf "%s" "$1" | wc -m)" -le "$2" ] && printf "%s" "$1" | grep -Eq "platform/fleet\.git@4be1c0d.*normal\$"' _ "$bar" "$cols"
+	if printf '%s' "$bar" | grep -q 'git@example.com:'; then
+		not_ok "status_bar_${cols}_names_the_repository_briefly" "$bar"
+	else
+		ok "status_bar_${cols}_names_the_repository_briefly"
+	fi
+done
+
 # --- colour: the default theme on xterm-256color really uses colour pairs -------
 for cols in 80 200; do
 	ATTRS=1 COLUMNS=$cols screen colour_default_theme_$cols <<'EOF'

@@ -135,39 +135,6 @@ static void draw_title(kd_ui *ui)
 	kd_buf_free(&f);
 }
 
-static void draw_status(kd_ui *ui)
-{
-	kd_buf b = KD_BUF_INIT;
-	char *label = NULL, *rev = NULL, age[32];
-	const char *at;
-	time_t fetched = 0;
-	size_t i, reachable = 0, total = ui->model.nstates;
-	const char *sep = kd_glyph(ui, " │ ", " | ");
-	attr_t a = ui->attr[KD_AREA_STATUSBAR];
-
-	kd_store_source(ui->store, &label, &rev, &fetched);
-	for (i = 0; i < total; i++)
-		reachable += ui->model.states[i] && ui->model.states[i]->reachable;
-	kd_age(age, kd_ui_now(ui), fetched);
-	/* A source label may already end in "@" and the short revision. */
-	at = label ? strrchr(label, '@') : NULL;
-	if (label && rev && at && at[1] && strncmp(rev, at + 1, strlen(at + 1)) == 0)
-		kd_buf_printf(&b, " %s", label);
-	else
-		kd_buf_printf(&b, " %s@%.12s", label ? label : "(no source)", rev ? rev : "?");
-	if (fetched)
-		kd_buf_printf(&b, " fetched %s ago", age);
-	kd_buf_printf(&b, "%s%zu/%zu clusters reachable%s%s", sep, reachable, total, sep,
-		      ui->read_only ? "read-only" : "normal");
-	if (!kd_store_idle(ui->store))
-		kd_buf_printf(&b, "%ssyncing", sep);
-	kd_text_fill(ui->lines - 2, 0, ui->cols, a);
-	kd_text_draw(ui, ui->lines - 2, 0, ui->cols, b.data, b.len, a);
-	kd_buf_free(&b);
-	free(label);
-	free(rev);
-}
-
 void kd_ui_draw(kd_ui *ui)
 {
 	int tt, th, dt, dh;
@@ -196,7 +163,7 @@ void kd_ui_draw(kd_ui *ui)
 	}
 	if (ui->act && ui->act->dialog)
 		kd_dialog_draw(ui);
-	draw_status(ui);
+	kd_ui_status_draw(ui, ui->lines - 2);
 	if (ui->prompt) {
 		kd_prompt_draw(ui);
 	} else {

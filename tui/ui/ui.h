@@ -210,6 +210,35 @@ void kd_ui_warn_cb(void *ctx, const char *msg);
 /* The height of the tree pane (the diff pane takes the rest). */
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h);
 
+/* --- statusbar.c -------------------------------------------------------- */
+
+/* One field of the status bar.  priority 0 is never dropped (the mode),
+ * 1 is only shortened (the source); higher numbers go first. */
+typedef struct kd_status_field {
+	int priority;
+	kd_area area;
+	kd_buf text, brief;      /* full and short form (brief may be empty) */
+	bool joined;             /* follows the previous field after a space */
+	bool shrink;             /* may lose its head when nothing else fits */
+	bool use_brief, dropped; /* set by kd_ui_status_fit */
+} kd_status_field;
+
+#define KD_STATUS_FIELDS_MAX 12
+typedef struct kd_status_fields {
+	kd_status_field f[KD_STATUS_FIELDS_MAX];
+	size_t n;
+} kd_status_fields;
+
+/* Every field of the status bar, in screen order: the one place that
+ * decides what the bar says (add a field here). */
+int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out);
+/* A new empty field at the end, or NULL when full. */
+kd_status_field *kd_ui_status_add(kd_status_fields *f, int priority, kd_area area);
+/* Shortens, then drops, the least important fields until they fit. */
+void kd_ui_status_fit(kd_ui *ui, kd_status_fields *f, int width);
+void kd_ui_status_fields_free(kd_status_fields *f);
+void kd_ui_status_draw(kd_ui *ui, int y);
+
 /* --- text.c ------------------------------------------------------------- */
 
 /* Draws UTF-8 text from any source at (y, x) in at most `width` columns,
