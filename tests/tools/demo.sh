@@ -166,7 +166,7 @@ inject_forever >/dev/null 2>&1 &
 injector_pid=$!
 
 if [ -t 0 ] && [ -t 1 ]; then
-	say "opening the UI: ] jumps to the next drift, d opens a diff, ? lists the keys, Q quits"
+	say "opening the UI: ] jumps to the next drift, d opens a diff, ? lists the keys, q quits"
 	sleep 1
 	"$kdrift" ui --repo "$repo"
 else

@@ -153,6 +153,16 @@ NO_COLOR=1 ATTRS=1 screen mono_no_color_attributes <<'EOF'
 :cluster us-west-prod-1
 j j j j
 EOF
+# vim keymap: a single Esc at the top level says how to quit instead of quitting
+screen vim_esc_does_not_quit <<'EOF'
+:keymap vim
+<Esc> <Esc>
+EOF
+screen default_esc_closes_the_diff <<'EOF'
+:cluster us-east-prod-1
+/auth
+d <Esc>
+EOF
 screen theme_unknown <<'EOF'
 :theme no-such-theme
 EOF

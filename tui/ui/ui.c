@@ -232,6 +232,18 @@ static void run_action(kd_ui *ui, kd_action a)
 	case KD_ACT_REDRAW: clearok(curscr, TRUE); return;
 	case KD_ACT_SUSPEND: suspend(ui); return;
 	case KD_ACT_REFRESH: kd_ui_command(ui, "refresh"); return;
+	case KD_ACT_VIEW_BACK:
+		/* Esc: a way out of a view that can never end kdrift (and with
+		 * it a demo's simulator) by a key pressed once too often. */
+		if (!ui->overlay && !ui->diff) {
+			kd_buf q = KD_BUF_INIT;
+
+			kd_ui_key_hint(&q, ui, KD_ACT_VIEW_CLOSE);
+			kd_ui_message(ui, KD_LOG_INFO, "nothing to close (%s quits)", kd_buf_cstr(&q));
+			kd_buf_free(&q);
+			return;
+		}
+		/* fall through */
 	case KD_ACT_VIEW_CLOSE:
 		if (ui->overlay) {
 			ui->overlay = NULL;
@@ -284,6 +296,23 @@ static void mouse(kd_ui *ui)
 			kd_diff_view.click(ui, ev.y - dt, dh);
 		}
 	}
+}
+
+int kd_ui_key_hint(kd_buf *out, const kd_ui *ui, kd_action a)
+{
+	kd_buf keys = KD_BUF_INIT;
+	size_t n;
+	int rc;
+
+	if ((rc = kd_keymap_keys_of(&keys, &ui->keymap, KD_CTX_TREE, a)) < 0 || keys.len == 0) {
+		kd_buf_free(&keys);
+		return rc < 0 ? rc : kd_buf_printf(out, ":%s", a == KD_ACT_VIEW_CLOSE ? "quit" :
+							 kd_action_name(a));
+	}
+	n = strcspn(kd_buf_cstr(&keys), " ");
+	rc = kd_buf_add(out, keys.data, n);
+	kd_buf_free(&keys);
+	return rc;
 }
 
 void kd_ui_key(kd_ui *ui, int key)

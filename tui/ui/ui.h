@@ -197,6 +197,9 @@ time_t kd_ui_now(const kd_ui *ui);
 /* Shows a message in the status line and records it in the message log. */
 void kd_ui_message(kd_ui *ui, kd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The first key the keymap binds to an action in the tree ("q"), or the
+ * prompt command that does it. */
+int kd_ui_key_hint(kd_buf *out, const kd_ui *ui, kd_action a);
 /* Runs one key through the keymap (or the prompt while it is open). */
 void kd_ui_key(kd_ui *ui, int key);
 /* Runs a prompt command line (":" already removed). */
