@@ -260,6 +260,11 @@ for cols in 80 200; do
 	fi
 done
 
+# The fleet summary in the title: words when they fit, glyphs and counts when not.
+check "fleet_summary_200_in_words" grep -q '^ kdrift — cluster › app › object  19 synced · 4 drifted · 1 missing · 1 extra · 1 break-glass · 2 unknown ' \
+	"$TUI_TMP/status_bar_200.out"
+check "fleet_summary_80_in_glyphs" grep -q '^ kdrift — cluster › app › object  ✓19 ~4 +1 -1 !1 ?2 ' "$TUI_TMP/status_bar_80.out"
+
 # --- colour: the default theme on xterm-256color really uses colour pairs -------
 for cols in 80 200; do
 	ATTRS=1 COLUMNS=$cols screen colour_default_theme_$cols <<'EOF'

@@ -110,6 +110,41 @@ void kd_ui_sync(kd_ui *ui)
 
 /* --- drawing ------------------------------------------------------------ */
 
+/* The fleet in one phrase after the title, like kdrift check's summary
+ * line: "25 synced · 4 drifted · 5 unknown" where it fits, else glyphs
+ * and counts ("✓25 ~4 ?5"); statuses nobody has are left out. */
+static void fleet_summary(kd_ui *ui, kd_buf *b, int width)
+{
+	static const kd_status order[] = {
+		KD_STATUS_SYNCED, KD_STATUS_DRIFTED, KD_STATUS_MISSING, KD_STATUS_EXTRA,
+		KD_STATUS_BREAKGLASS, KD_STATUS_UNKNOWN,
+	};
+	kd_counts sum;
+	kd_buf words = KD_BUF_INIT, glyphs = KD_BUF_INIT;
+	size_t i, k;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < ui->model.nstates; i++)
+		if (ui->model.states[i])
+			kd_counts_add_cluster(&sum, ui->model.states[i]);
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		unsigned n = sum.n[order[k]];
+
+		if (!n)
+			continue;
+		kd_buf_printf(&words, "%s%u %s", words.len ? kd_glyph(ui, " · ", ", ") : "  ", n,
+			      kd_status_name(order[k]));
+		kd_buf_printf(&glyphs, "%s%s%u", glyphs.len ? " " : "  ",
+			      kd_status_glyph(order[k], ui->ascii), n);
+	}
+	if (kd_text_width(ui, b->data, b->len) + kd_text_width(ui, words.data, words.len) <= width)
+		kd_buf_add(b, words.data, words.len);
+	else
+		kd_buf_add(b, glyphs.data, glyphs.len);
+	kd_buf_free(&words);
+	kd_buf_free(&glyphs);
+}
+
 static void draw_title(kd_ui *ui)
 {
 	kd_buf b = KD_BUF_INIT, f = KD_BUF_INIT;
@@ -129,6 +164,8 @@ static void draw_title(kd_ui *ui)
 		kd_buf_printf(&b, "  [filter: %s]", kd_buf_cstr(&f));
 	if (!ui->overlay && ui->search)
 		kd_buf_printf(&b, "  [/%s]", ui->search);
+	if (!ui->overlay)
+		fleet_summary(ui, &b, ui->cols - 12);
 	kd_text_draw(ui, 0, 0, ui->cols - 12, b.data, b.len, a);
 	kd_text_drawz(ui, 0, ui->cols - 10, 10, ui->overlay ? "  q: back" : "  ?: help", a);
 	kd_buf_free(&b);
