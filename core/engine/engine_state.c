@@ -138,6 +138,7 @@ static kd_diff_result *diff_copy(const kd_diff_result *src)
 		g->time = dup_or_null(f->time, &fail);
 		g->subresource = dup_or_null(f->subresource, &fail);
 		g->never_converges = f->never_converges;
+		g->removed_from_git = f->removed_from_git;
 		r->nfields++;
 	}
 	if (fail) {
@@ -161,13 +162,12 @@ static int cached_diff(const kd_diff_result **out, build *b, const char *key,
 	eng_cluster *cl = b->cl;
 	json_t *ix = json_object_get(cl->diff_index, key);
 	eng_diff *old = ix ? &cl->diffs[json_integer_value(ix)] : NULL;
-	kd_diff_opts opts = {
-		.ignores = cl->e->fleet->ignores,
-		.nignores = cl->e->fleet->nignores,
-		.hpa_managed = hpa,
-	};
+	kd_diff_opts opts;
 	eng_diff d = { 0 };
 	int rc;
+
+	kd_fleet_diff_opts(&opts, cl->e->fleet);
+	opts.hpa_managed = hpa;
 
 	if (old && old->res && old->desired == desired && old->live == live && old->hpa == hpa) {
 		d = *old;
@@ -302,8 +302,11 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
 		}
-		if (!cl->e->opts.statuses_only)
+		/* desired objects are shared by the clusters rendering alike:
+		 * compare keeps them (and their provenance) without live state */
+		if (!cl->e->opts.statuses_only || cl->e->opts.provenance)
 			r->desired = json_incref(d);
+		r->provenance = json_incref(json_array_get(ea->provenance, j));
 		r->intentional = json_is_true(json_array_get(ea->intentional, j));
 		kd_buf_clear(&key);
 		if (kd_engine_object_key(&key, d, ns) < 0) {
@@ -387,7 +390,8 @@ static int add_extras(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 			if (cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
 				continue;
 			r = add_resource(&st->apps[i], o, key_namespaced(key));
-			if (!r || set_live(r, o, !cl->e->opts.statuses_only) < 0) {
+			if (!r || set_live(r, o, !cl->e->opts.statuses_only ||
+					   cl->e->opts.provenance) < 0) {
 				free(scratch);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}
@@ -441,6 +445,8 @@ int eng_publish(eng_cluster *cl)
 	}
 	if (rc == 0 && !cl->reason)
 		rc = add_extras(cl, st, seen);
+	if (rc == 0 && !cl->reason && e->opts.unmanaged)
+		rc = eng_add_unmanaged(cl, st, seen);
 	if (rc < 0)
 		goto cleanup;
 	kd_cluster_state_finish(st);

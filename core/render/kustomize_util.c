@@ -113,6 +113,9 @@ static void res_clear(kd_kz_res *r)
 	free(r->file);
 	json_decref(r->layers);
 	json_decref(r->snap);
+	json_decref(r->prov);
+	json_decref(r->psnap);
+	json_decref(r->gen);
 	json_decref(r->obj);
 	free(r->orig_name);
 	free(r->base_name);
@@ -196,16 +199,40 @@ static bool under_dir(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Whether file lies in or below dir once symbolic links are followed, as
+ * kustomize evaluates both before its root-only check.  Paths that do not
+ * resolve are judged as written (reading them reports why). */
+static int under_dir_resolved(bool *under, kd_kz_ctx *c, const char *file, const char *dir)
+{
+	char *rfile = NULL, *rdir = NULL;
+	int rc;
+
+	*under = under_dir(file, dir);
+	if ((rc = kd_source_resolve(&rfile, c->src, file)) == 0 &&
+	    (rc = kd_source_resolve(&rdir, c->src, dir)) == 0)
+		*under = under_dir(rfile, rdir);
+	free(rfile);
+	free(rdir);
+	return rc == KD_ENOMEM || rc == KD_EPATH || rc == KD_ELIMIT ? rc : 0;
+}
+
 /* Resolves rel against the kustomization's directory and applies the load
  * restriction; *path is new. */
 static int resolve(char **path, kd_kz_ctx *c, const kd_kz_file *f, const char *rel,
 		   const char *pointer, bool is_dir)
 {
 	int rc = kd_path_join(path, f->dir, rel);
+	bool under = true;
 
 	if (rc < 0)
 		return kd_kz_wrap(f, pointer, rc);
-	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY && !under_dir(*path, f->dir)) {
+	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY &&
+	    (rc = under_dir_resolved(&under, c, *path, f->dir)) < 0) {
+		free(*path);
+		*path = NULL;
+		return kd_kz_wrap(f, pointer, rc);
+	}
+	if (!under) {
 		rc = kd_kz_fail(f, pointer, KD_EPATH,
 			     "security: file '%s' is not in or below '%s' (load restrictor root-only)",
 			     rel, f->dir[0] ? f->dir : ".");
@@ -236,17 +263,24 @@ int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 }
 
 /* Parses a (multi-document) manifest file into a new array of objects,
- * expanding `kind: List`. */
-int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
+ * expanding `kind: List`.  *where (when not NULL) receives a parallel array
+ * of [positions of the object's document, the object's pointer in it]. */
+int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
+		     const char *name)
 {
-	json_t *docs = NULL, *res = json_array();
+	json_t *docs = NULL, *pos = NULL, *res = json_array();
+	json_t *wh = where ? json_array() : NULL;
 	size_t i, j;
 	int rc;
 
 	*out = NULL;
-	if (!res)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = kd_yaml_parse(&docs, NULL, data, len, name, NULL);
+	if (where)
+		*where = NULL;
+	if (!res || (where && !wh)) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = kd_yaml_parse(&docs, where ? &pos : NULL, data, len, name, NULL);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
@@ -261,23 +295,37 @@ int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *nam
 		if (strcmp(kd_kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
 			json_t *items = json_object_get(d, "items");
 
-			for (j = 0; j < json_array_size(items); j++)
-				if (json_array_append(res, json_array_get(items, j)) < 0) {
+			for (j = 0; j < json_array_size(items); j++) {
+				char prefix[48];
+
+				snprintf(prefix, sizeof(prefix), "/items/%zu", j);
+				if (json_array_append(res, json_array_get(items, j)) < 0 ||
+				    (wh && json_array_append_new(wh, json_pack("[O,s]",
+						json_array_get(pos, i), prefix)) < 0)) {
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 					goto cleanup;
 				}
+			}
 			continue;
 		}
-		if (json_array_append(res, d) < 0) {
+		if (json_array_append(res, d) < 0 ||
+		    (wh && json_array_append_new(wh, json_pack("[O,s]", json_array_get(pos, i),
+							       "")) < 0)) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 	}
 	*out = res;
 	res = NULL;
+	if (where) {
+		*where = wh;
+		wh = NULL;
+	}
 cleanup:
 	json_decref(docs);
+	json_decref(pos);
 	json_decref(res);
+	json_decref(wh);
 	return rc;
 }
 

@@ -95,6 +95,11 @@ const char *kd_source_label(const kd_source *src);
  * KD_EUNSUPPORTED inside a submodule. */
 int kd_source_read(kd_buf *out, kd_source *src, const char *path);
 
+/* The path that path leads to once every symbolic link on the way is
+ * followed ("" for the root); a new string.  The same errors as
+ * kd_source_read, except that directories resolve too. */
+int kd_source_resolve(char **out, kd_source *src, const char *path);
+
 /* What is at path, following links (KD_SOURCE_NONE and 0 when nothing is).
  * "" is the root.  Escapes still give KD_EPATH. */
 int kd_source_stat(kd_source_type *out, kd_source *src, const char *path);
@@ -106,6 +111,12 @@ int kd_source_stat(kd_source_type *out, kd_source *src, const char *path);
 int kd_source_list(kd_source_entry **out, size_t *count, kd_source *src,
 		   const char *path);
 void kd_source_entries_free(kd_source_entry *entries, size_t count);
+
+/* The commit that last wrote each line of a file at the source's revision
+ * (git blame): *out is a new array of 40-digit hex strings, one per line.
+ * KD_EUNSUPPORTED for sources that are not a Git revision (a directory, a
+ * work tree), KD_ENOTFOUND when the file is not in the revision. */
+int kd_source_blame(json_t **out, kd_source *src, const char *path);
 
 void kd_source_free(kd_source *src);
 

@@ -27,6 +27,8 @@
 typedef struct tree_hit {
 	git_filemode_t mode;
 	git_oid id;
+	char *path;       /* the path links led to; set only when `want_path` */
+	bool want_path;
 } tree_hit;
 
 static int out_of_memory(void)
@@ -161,6 +163,10 @@ restart:
 		tree = sub = child;
 		*slash = '/';
 	}
+	if (hit->want_path) {
+		hit->path = cur;
+		cur = NULL;
+	}
 cleanup:
 	git_tree_free(sub);
 	free(cur);
@@ -190,7 +196,7 @@ static int tree_read(kd_buf *out, kd_source *src, const char *path)
 	git_blob *blob = NULL;
 	git_object_t type;
 	size_t size;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	int rc;
 
 	if ((rc = tree_resolve(&hit, src, path)) < 0)
@@ -329,11 +335,86 @@ int kd_source_read(kd_buf *out, kd_source *src, const char *path)
 	return src->fs ? fs_read(out, src, path) : tree_read(out, src, path);
 }
 
+int kd_source_resolve(char **out, kd_source *src, const char *path)
+{
+	tree_hit hit = { .want_path = true };
+	struct stat st;
+	char *real = NULL;
+	size_t rootlen;
+	int rc;
+
+	*out = NULL;
+	if (src->fs) {
+		if ((rc = fs_resolve(&real, &st, src, path)) < 0)
+			return rc;
+		rootlen = strcmp(src->root, "/") == 0 ? 0 : strlen(src->root);
+		*out = strdup(real[rootlen] == '/' ? real + rootlen + 1 : real + rootlen);
+		free(real);
+		return *out ? 0 : out_of_memory();
+	}
+	if ((rc = tree_resolve(&hit, src, path)) < 0)
+		return rc;
+	*out = hit.path;
+	return 0;
+}
+
+int kd_source_blame(json_t **out, kd_source *src, const char *path)
+{
+	git_blame_options opts;
+	git_blame *blame = NULL;
+	json_t *lines = NULL;
+	char *norm = NULL;
+	uint32_t h, n;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (src->fs || !src->repo)
+		return kd_error_set(KD_EUNSUPPORTED, "%s: no Git history to blame",
+				    kd_source_label(src));
+	if ((rc = kd_path_normalize(&norm, path)) < 0)
+		return rc;
+	git_blame_options_init(&opts, GIT_BLAME_OPTIONS_VERSION);
+	git_oid_cpy(&opts.newest_commit, &src->commit);
+	if (git_blame_file(&blame, src->repo, norm, &opts) < 0) {
+		rc = kd_source_git_error(KD_ENOTFOUND, src->secret, "%s: cannot blame '%s'",
+					 kd_source_label(src), norm);
+		goto cleanup;
+	}
+	if (!(lines = json_array())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	n = git_blame_get_hunk_count(blame);
+	for (h = 0; h < n; h++) {
+		const git_blame_hunk *hunk = git_blame_get_hunk_byindex(blame, h);
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &hunk->final_commit_id);
+		while (json_array_size(lines) + 1 < hunk->final_start_line_number)
+			if (json_array_append_new(lines, json_string("")) < 0)
+				goto oom;
+		for (i = 0; i < hunk->lines_in_hunk; i++)
+			if (json_array_append_new(lines, json_string(hex)) < 0)
+				goto oom;
+	}
+	*out = lines;
+	lines = NULL;
+	goto cleanup;
+oom:
+	rc = kd_error_set(KD_ENOMEM, "out of memory");
+cleanup:
+	git_blame_free(blame);
+	json_decref(lines);
+	free(norm);
+	return rc;
+}
+
 /* The type of what path leads to; errors are returned as they are. */
 static int type_of(kd_source_type *out, kd_source *src, const char *path)
 {
 	struct stat st;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	char *real = NULL;
 	int rc;
 
@@ -402,7 +483,7 @@ static int list_add(entry_list *l, kd_source *src, const char *dir, const char *
 static int tree_list(entry_list *l, kd_source *src, const char *path, const char *norm)
 {
 	git_tree *tree = NULL;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	size_t i, n;
 	int rc;
 

@@ -4,7 +4,9 @@
 #   tests/bench/run.sh BUILD_DIR
 #
 #  1. `kdrift check` of 1000 kubesim clusters x 100 objects: wall time and
-#     peak RSS (some clusters drifted so the diffs are real work).
+#     peak RSS (some clusters drifted so the diffs are real work); then
+#     `kdrift compare` of one app and `kdrift topology` of every app over
+#     the same fleet, each as a ratio against that check.
 #  2. The same check on a 50-cluster subset, against the script users write
 #     today (kubectl kustomize + kubectl get -o json + a JSON diff in
 #     Python, cluster after cluster): both times and the ratio.
@@ -39,6 +41,9 @@ measure() {
 	cat "$tmp/time" | tail -1
 }
 
+# "N.Nx" of a time against another
+ratio() { python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("%.2fx" % (a / b if b > 0 else float("inf")))' "$1" "$2"; }
+
 say "bench: $n clusters x 100 objects (build: $build)"
 python3 tests/bench/gen.py "$tmp" "$n" || exit 2
 (cd "$tmp/repo" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@kdrift.invalid commit -qm bench) || exit 2
@@ -69,6 +74,17 @@ read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig 
 summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$tmp/out" 2>/dev/null)
 say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc; $summary"
 [ "$rc" = 1 ] || say "  (expected exit 1: $(head -c 300 "$tmp/err"))"
+
+# 1b. between clusters: compare of one app and topology of every app, each
+# a ratio against the check above (same fleet, same run; goal: compare
+# within 1.5x of check)
+read -r rssc secsc rcc < <(measure "$kdrift" compare web --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120 --output json)
+rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["fields"]))' "$tmp/out" 2>/dev/null)
+say "compare web, $n clusters: ${secsc} s wall, peak RSS $((rssc / 1024)) MiB, exit $rcc, ${rows:-?} fields differ; $(ratio "$secsc" "$secs") check"
+[ "$rcc" = 0 ] || say "  (compare failed: $(head -c 300 "$tmp/err"))"
+read -r rsst secst rct < <(measure "$kdrift" topology --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120)
+say "topology, $n clusters, every app: ${secst} s wall, peak RSS $((rsst / 1024)) MiB, exit $rct, $(grep -c '^  [a-z]' "$tmp/out") fields; $(ratio "$secst" "$secs") check"
+[ "$rct" = 0 ] || say "  (topology failed: $(head -c 300 "$tmp/err"))"
 
 # 2. 50 clusters: kdrift against the script
 read -r rss50 secs50 rc50 < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --clusters subset50=yes --output json)

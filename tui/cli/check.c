@@ -32,20 +32,39 @@ static json_t *diff_json(const kd_diff_result *d)
 
 	for (i = 0; d && arr && i < d->nfields; i++) {
 		const kd_diff_field *f = &d->fields[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
 			"path", f->path, "change", kd_diff_change_name(f->kind),
 			"desired", f->desired, "live", f->live, "manager", f->manager,
 			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
 			"subresource", str_or_null(f->subresource),
-			"neverConverges", f->never_converges));
+			"neverConverges", f->never_converges);
+
+		if (o && f->removed_from_git)
+			json_object_set_new(o, "removedFromGit", json_true());
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
 
-static json_t *cluster_json(const kd_cluster_state *st)
+/* check --unmanaged: {apiVersion, kind, namespace, name, manager, time}. */
+static json_t *unmanaged_json(const kd_cluster_state *st)
 {
-	json_t *apps = json_array();
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+			"apiVersion", u->api_version, "kind", u->kind, "namespace", u->namespace,
+			"name", u->name, "manager", str_or_null(u->manager), "time", str_or_null(u->time)));
+	}
+	return arr;
+}
+
+static json_t *cluster_json(const kd_cluster_state *st, bool unmanaged)
+{
+	json_t *apps = json_array(), *c;
 	size_t i, j;
 
 	for (i = 0; i < st->napps; i++) {
@@ -67,9 +86,12 @@ static json_t *cluster_json(const kd_cluster_state *st)
 			"reason", str_or_null(a->reason), "path", str_or_null(a->path),
 			"resources", res));
 	}
-	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
-			 "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
-			 "reachable", st->reachable, "apps", apps);
+	c = json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
+		      "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
+		      "reachable", st->reachable, "apps", apps);
+	if (c && unmanaged)
+		json_object_set_new(c, "unmanaged", unmanaged_json(st));
+	return c;
 }
 
 static json_t *summary_json(const kd_counts *c)
@@ -160,6 +182,36 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 		attribution_text(b, f);
 		if (f->never_converges)
 			kd_buf_puts(b, " [never converges]");
+		if (f->removed_from_git)
+			kd_buf_puts(b, " [removed from Git]");
+		kd_buf_puts(b, "\n");
+	}
+}
+
+/* check --unmanaged: their own section under the cluster. */
+static void unmanaged_text(kd_buf *b, const kd_cluster_state *st, bool ascii)
+{
+	size_t i;
+
+	if (st->nunmanaged == 0)
+		return;
+	kd_buf_printf(b, "  %s unmanaged (%zu): in a managed namespace, in no app\n",
+		      kd_unmanaged_glyph(ascii), st->nunmanaged);
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		kd_buf_printf(b, "    %s ", kd_unmanaged_glyph(ascii));
+		kd_cli_sanitize(b, u->kind);
+		kd_buf_puts(b, " ");
+		kd_cli_sanitize(b, u->namespace);
+		kd_buf_puts(b, "/");
+		kd_cli_sanitize(b, u->name);
+		kd_buf_puts(b, "  by ");
+		kd_cli_sanitize(b, u->manager ? u->manager : "unknown");
+		if (u->time) {
+			kd_buf_puts(b, ", ");
+			kd_cli_sanitize(b, u->time);
+		}
 		kd_buf_puts(b, "\n");
 	}
 }
@@ -192,6 +244,7 @@ static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool
 			if (verbose || a->resources[j].status != KD_STATUS_SYNCED)
 				resource_text(b, &a->resources[j], ascii);
 	}
+	unmanaged_text(b, st, ascii);
 }
 
 static void xml_text(kd_buf *b, const char *s)
@@ -300,6 +353,23 @@ static void junit_cluster(kd_buf *b, const kd_cluster_state *st)
 			kd_buf_puts(&body, "    </testcase>\n");
 		}
 	}
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		tests++;
+		failures++;
+		kd_buf_puts(&body, "    <testcase classname=\"");
+		xml_text(&body, st->name);
+		kd_buf_puts(&body, ".unmanaged\" name=\"");
+		xml_text(&body, u->kind);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->namespace);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->name);
+		kd_buf_puts(&body, "\">\n      <failure type=\"unmanaged\" message=\"in no app; made by ");
+		xml_text(&body, u->manager ? u->manager : "unknown");
+		kd_buf_puts(&body, "\"/>\n    </testcase>\n");
+	}
 	kd_buf_puts(b, "  <testsuite name=\"");
 	xml_text(b, st->name);
 	kd_buf_printf(b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n%s  </testsuite>\n",
@@ -314,7 +384,8 @@ static int write_out(const kd_buf *b)
 	return 0;
 }
 
-static int report(kd_engine *e, enum check_output format, bool verbose, kd_counts *sum)
+static int report(kd_engine *e, enum check_output format, bool verbose, bool unmanaged,
+		  kd_counts *sum, size_t *nunmanaged)
 {
 	kd_store *s = kd_engine_store(e);
 	size_t i, n = kd_store_cluster_count(s);
@@ -338,8 +409,9 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		if (!st)
 			continue;
 		kd_cli_count(sum, st);
+		*nunmanaged += st->nunmanaged;
 		if (format == OUT_JSON)
-			json_array_append_new(clusters, cluster_json(st));
+			json_array_append_new(clusters, cluster_json(st, unmanaged));
 		else if (format == OUT_JUNIT)
 			junit_cluster(&b, st);
 		else
@@ -351,6 +423,9 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 
 		doc = json_pack("{s:o, s:O, s:o}", "revision", str_or_null(rev),
 				"clusters", clusters, "summary", summary_json(sum));
+		if (doc && unmanaged)
+			json_object_set_new(json_object_get(doc, "summary"), "unmanaged",
+					    json_integer((json_int_t)*nunmanaged));
 		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 		if (!text) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
@@ -362,10 +437,13 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "</testsuites>\n");
 	} else {
-		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown\n",
+		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown",
 			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
 			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
 			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
+		if (unmanaged)
+			kd_buf_printf(&b, ", %zu unmanaged", *nunmanaged);
+		kd_buf_puts(&b, "\n");
 	}
 	rc = write_out(&b);
 cleanup:
@@ -387,6 +465,7 @@ int kd_cli_check(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "heal", no_argument, NULL, 'H' },
 		{ "webhook", required_argument, NULL, 'W' },
+		{ "unmanaged", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -396,6 +475,7 @@ int kd_cli_check(int argc, char **argv)
 	int heal_rc = KD_EXIT_OK;
 	enum check_output format = OUT_TEXT;
 	kd_counts sum = { { 0 } };
+	size_t nunmanaged = 0;
 	kd_engine *e = NULL;
 	bool verbose = false;
 	int c, rc;
@@ -421,6 +501,7 @@ int kd_cli_check(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'H': heal = true; break;
 		case 'W': webhook = optarg; break;
+		case 'U': opts.unmanaged = true; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
 		case ':':
@@ -450,10 +531,12 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (heal)   /* prints what it did on stderr; the report shows the result */
 		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
-	if (report(e, format, verbose, &sum) < 0) {
+	if (report(e, format, verbose, opts.unmanaged, &sum, &nunmanaged) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
 	kd_engine_free(e);
-	return kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	rc = kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	/* an object made by hand is a difference from Git like drift */
+	return rc == KD_EXIT_OK && nunmanaged ? KD_EXIT_DRIFT : rc;
 }

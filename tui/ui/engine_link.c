@@ -37,6 +37,7 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 	eo.cluster_selector = opts->selector;
 	eo.app = opts->app;
 	eo.timeout_s = opts->timeout_s;
+	eo.unmanaged = opts->unmanaged;
 	if (opts->nclusters) {
 		memcpy(e->clusters, opts->clusters, opts->nclusters * sizeof(*e->clusters));
 		eo.clusters = e->clusters;

@@ -16,6 +16,7 @@
 typedef struct kd_ui_engine_opts {
 	const char *repo, *revision, *fleet_file, *kubeconfig, *selector, *app;
 	bool worktree;
+	bool unmanaged;          /* also list objects made by hand (--unmanaged) */
 	int timeout_s;
 	const char *clusters[KD_UI_MAX_CLUSTER_ARGS + 1];
 	size_t nclusters;

@@ -32,7 +32,7 @@ static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	"                 [--read-only]\n";
+	"                 [--read-only] [--unmanaged]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
 {
@@ -70,6 +70,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 			i++;
 		}
 		else if (strcmp(a, "--worktree") == 0) o->engine.worktree = true;
+		else if (strcmp(a, "--unmanaged") == 0) o->engine.unmanaged = true;
 		else if (strcmp(a, "--ascii") == 0) o->ascii = true;
 		else if (strcmp(a, "--mouse") == 0) o->mouse = true;
 		else if (strcmp(a, "--read-only") == 0) o->read_only = true;
