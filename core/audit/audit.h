@@ -286,6 +286,17 @@ int kd_audit_read(const char *path, const kd_audit_filter *filter,
  * fields that are absent shown as "-".  Appends to out. */
 int kd_audit_record_summary(kd_buf *out, const kd_audit_record *rec);
 
+/* audit_text.c: a record as a person reads it, for every face (appended to
+ * out, not sanitised).  The headline: "scale Deployment shop/web on delta".
+ * The text: the headline, then labelled lines (mode and outcome, time,
+ * who, reason, ticket, resource versions, the change as `path: value`
+ * lines, session, intent, id); absent and null fields are left out. */
+int kd_audit_record_headline(kd_buf *out, const kd_audit_record *rec);
+int kd_audit_record_text(kd_buf *out, const kd_audit_record *rec);
+/* One line for a list of changes: the headline, what the patch set, the
+ * reason [ticket], the user and the time, joined by " · ". */
+int kd_audit_record_line(kd_buf *out, const kd_audit_record *rec);
+
 /* Records collected into an array (for the TUI's audit view). */
 typedef struct kd_audit_list {
 	kd_audit_record *items;

@@ -431,6 +431,32 @@ int kd_diff_rows_new(kd_diff_rows **out, const json_t *desired,
 		     const kd_diff_rows_opts *opts);
 void kd_diff_rows_free(kd_diff_rows *rows);
 
+/*
+ * A diff line fitted to a width (rows_fit.c), for both faces: when the
+ * text is wider than `width` columns, its indentation, list dashes and key
+ * stay whole, the bytes [change_start, change_end) that differ from the
+ * other side stay visible (their own middle shortened only when they alone
+ * are too wide), and the value around them loses its middle.  The result
+ * is the byte ranges of the text to show, in order: a face shows an
+ * ellipsis of `ellipsis_width` columns before the first range when `lead`,
+ * between every two ranges, and after the last when `cut_end`, and
+ * highlights the bytes of a range that fall within [change_start,
+ * change_end).  Widths are those of base's sanitiser with `flags`
+ * (KD_SANITIZE_*), so a face measures text as it draws it.  An unchanged
+ * line passes change_start = change_end = its length (its end is kept).
+ */
+#define KD_DIFF_FIT_PARTS 6
+
+typedef struct kd_diff_fit {
+	struct { size_t start, end; } part[KD_DIFF_FIT_PARTS];
+	size_t nparts;
+	bool lead, cut_end;
+	size_t change_start, change_end;
+} kd_diff_fit;
+
+int kd_diff_line_fit(kd_diff_fit *out, const char *text, size_t change_start,
+		     size_t change_end, size_t width, size_t ellipsis_width, unsigned flags);
+
 /* Appends one line about a drifted field: "/spec/replicas changed by
  * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
  * the server drops this field]" or " [removed from Git: the next apply

@@ -142,6 +142,10 @@ kd_resource *kd_app_state_add_resource(kd_app_state *app,
 /* Sorts resources and computes every app's and the cluster's status and
  * counts from the resources (an app or cluster with a reason is UNKNOWN). */
 void kd_cluster_state_finish(kd_cluster_state *st);
+/* Adds a cluster's counts to a fleet summary (kdrift check's summary line,
+ * the UI's title): its resources, plus one unknown for each app or the
+ * cluster itself when it could not be read at all. */
+void kd_counts_add_cluster(kd_counts *sum, const kd_cluster_state *st);
 
 /* Finds an app by name, a resource by kind/namespace/name (NULL if none). */
 const kd_app_state *kd_cluster_state_app(const kd_cluster_state *st, const char *app);

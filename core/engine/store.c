@@ -198,6 +198,21 @@ static int resource_cmp(const void *a, const void *b)
 	return c;
 }
 
+void kd_counts_add_cluster(kd_counts *sum, const kd_cluster_state *st)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < KD_STATUS_COUNT; k++)
+		sum->n[k] += st->counts.n[k];
+	/* An app or a cluster that could not be read at all is one unknown. */
+	for (i = 0; i < st->napps; i++)
+		if (st->apps[i].reason && st->apps[i].nresources == 0)
+			sum->n[KD_STATUS_UNKNOWN]++;
+	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
+		sum->n[KD_STATUS_UNKNOWN]++;
+}
+
 void kd_cluster_state_finish(kd_cluster_state *st)
 {
 	size_t i, j;

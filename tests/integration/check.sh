@@ -197,6 +197,18 @@ expect "diff: missing object is all ---" 1 '^-  replicas: 1$' KD diff beta shop 
 expect "diff: extra object is all +++" 1 '^\+  a: b$' KD diff beta shop ConfigMap/shop/stray
 expect "diff: Secret values stay masked" 1 '^\+  password: <masked:' KD diff alpha shop Secret/shop/web-secret
 expect "diff --side-by-side: both sides on one row" 1 'replicas: 2 +\| +replicas: 5' KD diff --side-by-side --width 120 alpha shop Deployment/shop/web
+# A changed value too long for its column keeps its key and what differs.
+for w in 60 80; do
+	KD diff --side-by-side --width $w alpha shop Deployment/shop/worker >"$T/narrow$w.sbs"
+	check "diff --side-by-side --width $w: a long changed value keeps its key and the differing version" \
+		grep -Eq '^ +- image: .*2\.0\.0 *\| +- image: .*2\.1\.0$' "$T/narrow$w.sbs"
+	check "diff --side-by-side --width $w: no row is wider than asked" python3 -c '
+import sys
+w = int(sys.argv[2])
+rows = [l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if " | " in l]
+assert rows and all(len(l) <= w for l in rows), rows
+' "$T/narrow$w.sbs" "$w"
+done
 expect "diff: an unknown object is an error" 2 'no object' KD diff alpha shop Deployment/shop/nope
 expect "diff: an unknown cluster is an error" 2 "no cluster 'nowhere'" KD diff nowhere
 

@@ -234,6 +234,10 @@ E
 y
 wait-for awaiting follow-up
 :save-screen $T/bg.followup
+<Enter>
+:save-screen $T/bg.record
+q
+:save-screen $T/bg.record-closed
 r
 :save-screen $T/bg.followup-revert
 y
@@ -249,6 +253,9 @@ check "break-glass: a duration without a unit is refused, naming the units" \
 check "break-glass: nothing was started by it" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.nounit'"
 check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
 	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30m00s|29m[0-5][0-9]s) left' "$T/bg.banner"
+check "break-glass: the status bar's mode says break-glass, with the time left" \
+	grep -Eq 'clusters reachable . BREAK-GLASS (30m00s|29m[0-5][0-9]s) left' "$T/bg.banner"
+check "break-glass: the status bar names the repository briefly" grep -Eq '^ repo@[0-9a-f]{7,12} ' "$T/bg.banner"
 check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
 read -r bg_replicas bg_image bg_annotation bg_restarted <"$T/bg.state"
 check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"
@@ -260,7 +267,14 @@ check "break-glass: U lists the changes awaiting follow-up from the log" \
 check "break-glass: the restart is previewed" grep -q 'kubectl.kubernetes.io/restartedAt' "$T/bg.restart"
 check "break-glass: the restart was applied" test -n "$bg_restarted"
 check "break-glass: the tree flags the object" grep -q '! Deployment shop/web' "$T/bg.changed"
-check "break-glass: ending lists the change for follow-up" grep -Eq 'scale.*delta.*Deployment.*shop/web' "$T/bg.followup"
+check "break-glass: ending lists the change for follow-up: what, where, why and who" \
+	grep -Eq 'scale Deployment shop/web on delta: spec\.replicas: 3 · checkout outage \[INC-4711\] · ' "$T/bg.followup"
+check "follow-up: Enter shows the record readably" \
+	sh -c 'grep -q "^  reason     checkout outage" "$1" && grep -q "^    spec.replicas: 3" "$1"' _ "$T/bg.record"
+check "follow-up: the record view has no raw JSON, no null and nothing to confirm" \
+	sh -c '! grep -Eq "null|\{|Confirm" "$1"' _ "$T/bg.record"
+check "follow-up: q closes the record and stays in the list, nothing cancelled" \
+	sh -c 'grep -q "awaiting follow-up" "$1" && ! grep -q "cancelled" "$1"' _ "$T/bg.record-closed"
 check "break-glass: the banner is gone after the end" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.followup'"
 
 check "break-glass: revert from the follow-up list previews the object" \
@@ -289,11 +303,16 @@ check_eq "expiry: the end is logged" 2 "$(grep -c '"action":"break-glass-end"' "
 act audit <<EOF
 A
 :save-screen $T/audit.all
+<Enter>
+:save-screen $T/audit.record
+q
 :audit action revert
 :save-screen $T/audit.revert
 :quit
 EOF
 check "audit: the chain verifies" grep -q 'chain verified: ' "$T/audit.all"
+check "audit: Enter shows the first record readably, without null or a Confirm prompt" \
+	sh -c 'grep -q "^ audit record" "$1" && grep -q "^  mode " "$1" && ! grep -Eq "null|Confirm" "$1"' _ "$T/audit.record"
 check "audit: break-glass start and the scale are listed" grep -q 'break-glass-start' "$T/audit.all"
 check "audit: the filter keeps only reverts" sh -c "grep -q ' revert ' '$T/audit.revert' && ! grep -q 'break-glass-start' '$T/audit.revert'"
 

@@ -153,6 +153,16 @@ NO_COLOR=1 ATTRS=1 screen mono_no_color_attributes <<'EOF'
 :cluster us-west-prod-1
 j j j j
 EOF
+# vim keymap: a single Esc at the top level says how to quit instead of quitting
+screen vim_esc_does_not_quit <<'EOF'
+:keymap vim
+<Esc> <Esc>
+EOF
+screen default_esc_closes_the_diff <<'EOF'
+:cluster us-east-prod-1
+/auth
+d <Esc>
+EOF
 screen theme_unknown <<'EOF'
 :theme no-such-theme
 EOF
@@ -211,6 +221,62 @@ EOF
 screen unbound_key <<'EOF'
 %
 EOF
+
+# Changed lines keep their indentation and key and the part that differs, at
+# 80 columns (unified), 110 and 200 (side by side); the value's middle goes.
+LINES=30 COLUMNS=80 screen diff_long_value_80 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+check "diff_long_value_80_keeps_key_and_difference" \
+	grep -Eq '^ \+ +image: .*….*api-gateway:2\.8\.1-hotfix\.2' "$TUI_TMP/diff_long_value_80.out"
+LINES=30 COLUMNS=110 screen diff_long_value_110 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d <Tab>
+EOF
+check "diff_long_value_110_side_by_side_keeps_key_and_difference" \
+	grep -Eq '^ ~ +image: [^│]*…[^│]*2\.8\.1 *│~ +image: [^│]*…[^│]*2\.8\.1-hotfix\.2' "$TUI_TMP/diff_long_value_110.out"
+LINES=30 COLUMNS=200 screen diff_long_value_200 <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d <Tab>
+EOF
+check "diff_long_value_200_both_sides_whole" \
+	grep -Eq 'image: registry\.example\.com/platform/api-gateway:2\.8\.1 .*│.*image: registry\.example\.com/platform/api-gateway:2\.8\.1-hotfix\.2' \
+	"$TUI_TMP/diff_long_value_200.out"
+
+# --- the status bar: short source@revision, the mode, 80 and 200 columns -------
+for cols in 80 200; do
+	COLUMNS=$cols screen status_bar_$cols </dev/null
+	bar=$(sed -n 29p "$TUI_TMP/status_bar_$cols.out")
+	check "status_bar_${cols}_fits_and_ends_with_the_mode" \
+		sh -c '[ "$(printf "%s" "$1" | wc -m)" -le "$2" ] && printf "%s" "$1" | grep -Eq "platform/fleet\.git@4be1c0d.*normal\$"' _ "$bar" "$cols"
+	if printf '%s' "$bar" | grep -q 'git@example.com:'; then
+		not_ok "status_bar_${cols}_names_the_repository_briefly" "$bar"
+	else
+		ok "status_bar_${cols}_names_the_repository_briefly"
+	fi
+done
+
+# The fleet summary in the title: words when they fit, glyphs and counts when not.
+check "fleet_summary_200_in_words" grep -q '^ kdrift — cluster › app › object  19 synced · 4 drifted · 1 missing · 1 extra · 1 break-glass · 2 unknown ' \
+	"$TUI_TMP/status_bar_200.out"
+check "fleet_summary_80_in_glyphs" grep -q '^ kdrift — cluster › app › object  ✓19 ~4 +1 -1 !1 ?2 ' "$TUI_TMP/status_bar_80.out"
+
+# --- colour: the default theme on xterm-256color really uses colour pairs -------
+for cols in 80 200; do
+	ATTRS=1 COLUMNS=$cols screen colour_default_theme_$cols <<'EOF'
+:cluster us-east-prod-1
+/api-gateway
+d
+EOF
+	check "colour_default_theme_${cols}_has_colour_pairs" \
+		sh -c 'sed -n "/^--- colour key ---/,\$p" "$1" | grep -Eq "^[a-zA-Z] [a-z0-9-]+ on "' _ "$TUI_TMP/colour_default_theme_$cols.out"
+done
+check "colour_no_color_has_no_pairs" \
+	sh -c '[ -z "$(sed -n "/^--- colour key ---/,\$p" "$1" | sed 1d)" ]' _ "$TUI_TMP/mono_no_color_attributes.out"
 
 # --- keymap and theme files: warnings, never fatal -------------------------------
 mkdir -p "$XDG_CONFIG_HOME/kdrift"

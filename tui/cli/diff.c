@@ -123,28 +123,37 @@ static void unified(kd_buf *b, const kd_diff_rows *rs, const kd_diff_result *dif
 	}
 }
 
-static void cell(kd_buf *b, const char *text, size_t width, bool pad)
+/* One side of a row in `width` columns, fitted by core the way the UI's
+ * diff pane fits it: key and differing part kept, "…" where the value's
+ * middle is left out. */
+static void cell(kd_buf *b, const kd_diff_line *l, bool changed, size_t width, bool pad)
 {
-	kd_buf s = KD_BUF_INIT;
-	size_t len, cols = 0, i;
+	const char *text = l->text ? l->text : "";
+	size_t len = strlen(text), cols = 0, i;
+	kd_diff_fit fit;
 
-	kd_cli_sanitize(&s, text ? text : "");
-	len = s.len;
-	for (i = 0; i < len && cols < width; i++)
-		if (((unsigned char)s.data[i] & 0xc0) != 0x80)
+	if (kd_diff_line_fit(&fit, text, changed ? l->change_start : len,
+			     changed ? l->change_end : len, width, 1, 0) < 0) {
+		fit.nparts = 1;
+		fit.part[0].start = 0;
+		fit.part[0].end = len;
+		fit.lead = fit.cut_end = false;
+	}
+	for (i = 0; i < fit.nparts; i++) {
+		if (i || fit.lead) {
+			kd_buf_puts(b, "…");
 			cols++;
-	/* i is at a character boundary once cols reached width */
-	while (i < len && ((unsigned char)s.data[i] & 0xc0) == 0x80)
-		i++;
-	kd_buf_add(b, s.data, i);
-	if (i < len && i > 0) {
-		/* mark the cut */
-		kd_buf_truncate(b, b->len - 1);
-		kd_buf_putc(b, '>');
+		}
+		kd_sanitize(b, text + fit.part[i].start, fit.part[i].end - fit.part[i].start, 0);
+		cols += kd_sanitize_width(text + fit.part[i].start,
+					  fit.part[i].end - fit.part[i].start, 0);
+	}
+	if (fit.cut_end) {
+		kd_buf_puts(b, "…");
+		cols++;
 	}
 	while (pad && cols++ < width)
 		kd_buf_putc(b, ' ');
-	kd_buf_free(&s);
 }
 
 /* Every row, Git left and the cluster right, each field's attribution
@@ -166,9 +175,9 @@ static void side_by_side(kd_buf *b, const kd_diff_rows *rs, const kd_diff_result
 		const kd_diff_field *fd = line_field(r, KD_DIFF_SIDE_DESIRED);
 		const kd_diff_field *fl = line_field(r, KD_DIFF_SIDE_LIVE);
 
-		cell(b, r->desired.text, col, true);
+		cell(b, &r->desired, r->kind == KD_DIFF_ROW_CHANGED, col, true);
 		kd_buf_puts(b, sep[r->kind]);
-		cell(b, r->live.text, col, false);
+		cell(b, &r->live, r->kind == KD_DIFF_ROW_CHANGED, col, false);
 		kd_buf_puts(b, "\n");
 		if (fd && done[fd - diff->fields] == ATTR_TODO) {
 			done[fd - diff->fields] = ATTR_DONE;

@@ -29,16 +29,7 @@ int kd_cli_exit_for(const kd_counts *c, bool errors)
  * that has no apps to show but a reason as one unknown each. */
 void kd_cli_count(kd_counts *sum, const kd_cluster_state *st)
 {
-	size_t i;
-	int k;
-
-	for (k = 0; k < KD_STATUS_COUNT; k++)
-		sum->n[k] += st->counts.n[k];
-	for (i = 0; i < st->napps; i++)
-		if (st->apps[i].reason && st->apps[i].nresources == 0)
-			sum->n[KD_STATUS_UNKNOWN]++;
-	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
-		sum->n[KD_STATUS_UNKNOWN]++;
+	kd_counts_add_cluster(sum, st);
 }
 
 int kd_cli_reconcile(kd_engine **out, kd_cluster_state **st, kd_engine_opts *opts,

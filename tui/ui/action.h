@@ -54,7 +54,8 @@
 	X(VIEW_LOG, "view-log", "Views", "Show the message log") \
 	X(VIEW_AUDIT, "view-audit", "Views", "Show the audit log") \
 	X(VIEW_FOLLOW_UP, "view-follow-up", "Views", "Show the break-glass changes awaiting follow-up") \
-	X(VIEW_CLOSE, "view-close", "Views", "Close the current view or pane") \
+	X(VIEW_CLOSE, "view-close", "Views", "Close the current view or pane; at the top level, quit") \
+	X(VIEW_BACK, "back", "Views", "Close the current view, pane or prompt; never quits") \
 	X(REFRESH, "refresh", "Views", "Fetch Git and re-read every cluster") \
 	X(REDRAW, "redraw", "Views", "Redraw the screen") \
 	X(SUSPEND, "suspend", "Views", "Suspend kdrift (resume with fg)") \

@@ -204,6 +204,10 @@ void kd_dialog_key(kd_ui *ui, int key)
 	kd_dialog *d = ui->act->dialog;
 	size_t page = (size_t)body_height(ui, d), n = body_lines(d);
 
+	if (d->view_only && (key == KD_KEY_ESC || key == 7 || key == 'q' || key == KD_KEY_ENTER)) {
+		kd_dialog_close(ui);   /* nothing was proposed: nothing to cancel */
+		return;
+	}
 	if (key == KD_KEY_ESC || key == 7) {
 		cancel(ui);
 		return;
@@ -294,7 +298,10 @@ void kd_dialog_draw(kd_ui *ui)
 			     d->inputs[i].value.data, d->inputs[i].value.len, def);
 	}
 	kd_buf_clear(&b);
-	if (d->cur < d->ninputs)
+	if (d->view_only)
+		kd_buf_puts(&b, kd_glyph(ui, "  q or Esc: close   ↑ ↓ PgUp PgDn: scroll",
+					 "  q or Esc: close   Up Down PgUp PgDn: scroll"));
+	else if (d->cur < d->ninputs)
 		kd_buf_puts(&b, "  Enter: next   Esc: cancel");
 	else if (!d->confirm_name)
 		kd_buf_puts(&b, "> Confirm? [y/N]   (Esc cancels)");
@@ -302,6 +309,7 @@ void kd_dialog_draw(kd_ui *ui)
 		kd_buf_printf(&b, "> Production cluster: type its name (%s) and Enter to confirm: %s",
 			      d->confirm_name, kd_buf_cstr(&d->typed));
 	kd_text_draw(ui, bottom, 1, ui->cols - 1, b.data, b.len,
-		     d->cur < d->ninputs ? ui->attr[KD_AREA_DIM] : ui->attr[KD_AREA_WARNING]);
+		     d->cur < d->ninputs || d->view_only ? ui->attr[KD_AREA_DIM] :
+		     ui->attr[KD_AREA_WARNING]);
 	kd_buf_free(&b);
 }

@@ -321,6 +321,31 @@ static bool bound_in(const kd_keymap *km, kd_context ctx, int key)
 	return false;
 }
 
+/* Appends a key's name to the list begun at `start`, unless it is there
+ * already: a keymap loaded over another binds some keys twice, and help
+ * showed "<Enter> <Enter> o". */
+static int put_key_once(kd_buf *out, size_t start, int key)
+{
+	kd_buf name = KD_BUF_INIT;
+	const char *p, *list;
+	size_t n;
+	int rc;
+
+	if ((rc = kd_key_format(&name, key)) < 0)
+		goto cleanup;
+	n = name.len;
+	list = out->data ? out->data + start : "";
+	for (p = list; p && *p; p = strchr(p, ' '), p = p ? p + 1 : NULL)
+		if (strncmp(p, name.data, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			goto cleanup;
+	if (out->len > start && (rc = kd_buf_putc(out, ' ')) < 0)
+		goto cleanup;
+	rc = kd_buf_add(out, name.data, n);
+cleanup:
+	kd_buf_free(&name);
+	return rc < 0 ? rc : 0;
+}
+
 int kd_keymap_keys_of(kd_buf *out, const kd_keymap *km, kd_context ctx, kd_action a)
 {
 	size_t i, start = out->len;
@@ -337,9 +362,7 @@ int kd_keymap_keys_of(kd_buf *out, const kd_keymap *km, kd_context ctx, kd_actio
 		/* A generic binding that the context overrides does not run a. */
 		if (kd_keymap_lookup(km, ctx, b->key) != a)
 			continue;
-		if (out->len > start && (rc = kd_buf_putc(out, ' ')) < 0)
-			return rc;
-		if ((rc = kd_key_format(out, b->key)) < 0)
+		if ((rc = put_key_once(out, start, b->key)) < 0)
 			return rc;
 	}
 	return 0;

@@ -262,8 +262,22 @@ int kd_ui_main(int argc, char **argv)
 	prompt = true;
 	if ((rc = kd_model_refresh(&ui.model)) < 0)
 		goto fail;
-	if (ui.message.len == 0)
-		kd_ui_message(&ui, KD_LOG_INFO, "? shows the keys, : opens the prompt, q quits");
+	if (ui.message.len == 0) {
+		kd_buf h = KD_BUF_INIT, p = KD_BUF_INIT, q = KD_BUF_INIT, d = KD_BUF_INIT;
+
+		/* The keys named are the keymap's, whichever is loaded. */
+		kd_ui_key_hint(&d, &ui, KD_ACT_NEXT_DRIFT);
+		kd_ui_key_hint(&h, &ui, KD_ACT_VIEW_HELP);
+		kd_ui_key_hint(&p, &ui, KD_ACT_PROMPT);
+		kd_ui_key_hint(&q, &ui, KD_ACT_VIEW_CLOSE);
+		kd_ui_message(&ui, KD_LOG_INFO, "%s jumps to the next drift, %s shows the keys, "
+			      "%s opens the prompt, %s quits", kd_buf_cstr(&d), kd_buf_cstr(&h),
+			      kd_buf_cstr(&p), kd_buf_cstr(&q));
+		kd_buf_free(&h);
+		kd_buf_free(&p);
+		kd_buf_free(&q);
+		kd_buf_free(&d);
+	}
 	rc = ui.script ? kd_script_run(&ui, script) : loop(&ui);
 	if (rc < 0)
 		goto fail;

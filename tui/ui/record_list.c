@@ -17,7 +17,7 @@ bool kd_record_is_breakglass(const kd_audit_record *r)
 
 void kd_record_list_draw(kd_ui *ui, int top, int height, const kd_audit_list *list,
 			 size_t *cursor, const char *head, const char *status, const char *empty,
-			 bool bad_status)
+			 bool bad_status, kd_record_line_fn line)
 {
 	size_t n = list ? list->count : 0, first, i;
 	int y, rows = height - 2;
@@ -43,7 +43,7 @@ void kd_record_list_draw(kd_ui *ui, int top, int height, const kd_audit_list *li
 		attr_t a;
 
 		i = first + (size_t)y;
-		kd_audit_record_summary(&b, &list->items[i]);
+		line(&b, &list->items[i]);
 		a = i == *cursor ? ui->attr[KD_AREA_CURSOR] :
 		    kd_record_is_breakglass(&list->items[i]) ? ui->attr[KD_AREA_BREAKGLASS] :
 		    ui->attr[KD_AREA_DEFAULT];
@@ -62,14 +62,16 @@ static void no_op(kd_ui *ui, kd_dialog *d)
 
 void kd_record_show(kd_ui *ui, const kd_audit_record *r)
 {
-	kd_dialog *d = kd_dialog_new("audit record (Esc closes)", no_op, NULL, NULL);
-	char *text;
+	kd_dialog *d = kd_dialog_new("audit record", no_op, NULL, NULL);
 
 	if (!d)
 		return;
-	text = json_dumps(r->json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	kd_buf_puts(&d->body, text ? text : "");
-	free(text);
+	d->view_only = true;
+	if (kd_audit_record_text(&d->body, r) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "audit record: %s", kd_error_last());
+		kd_dialog_free(d);
+		return;
+	}
 	kd_dialog_open(ui, d);
 }
 

@@ -85,7 +85,7 @@ static bool on_screen(kd_ui *ui, const char *text)
 
 	kd_ui_sync(ui);
 	kd_ui_draw(ui);
-	kd_screen_text(&screen, NULL);
+	kd_screen_text(&screen, NULL, NULL);
 	found = strstr(kd_buf_cstr(&screen), text) != NULL;
 	kd_buf_free(&screen);
 	return found;
@@ -104,7 +104,7 @@ static int wait_for(kd_ui *ui, const char *text)
 			kd_buf screen = KD_BUF_INIT;
 			int rc;
 
-			kd_screen_text(&screen, NULL);
+			kd_screen_text(&screen, NULL, NULL);
 			rc = kd_error_set(KD_ERROR, "wait-for: '%s' not on the screen after %d s; the screen:\n%s",
 					  text, IDLE_TIMEOUT_MS / 1000, kd_buf_cstr(&screen));
 			kd_buf_free(&screen);

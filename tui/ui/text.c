@@ -137,12 +137,71 @@ static void trim_line(kd_buf *b, size_t start, char pad)
 	kd_buf_putc(b, '\n');
 }
 
-int kd_screen_text(kd_buf *text, kd_buf *codes)
+static void colour_name(kd_buf *b, short c)
 {
+	static const char *const names[8] = {
+		"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+	};
+
+	if (c < 0)
+		kd_buf_puts(b, "default");
+	else if (c < 8)
+		kd_buf_puts(b, names[c]);
+	else if (c < 16)
+		kd_buf_printf(b, "bright-%s", names[c - 8]);
+	else
+		kd_buf_printf(b, "color%d", c);
+}
+
+/* Colour pairs get letters in the order they first appear on the screen,
+ * so a dump does not depend on how the theme numbered its pairs; pair 0
+ * (the terminal's own colours) is '.'. */
+typedef struct pair_letters {
+	short pair[52];
+	int n;
+} pair_letters;
+
+static char pair_code(pair_letters *pl, short pair)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	int i;
+
+	if (pair <= 0)
+		return '.';
+	for (i = 0; i < pl->n; i++)
+		if (pl->pair[i] == pair)
+			return letters[i];
+	if (pl->n == 52)
+		return '#';
+	pl->pair[pl->n] = pair;
+	return letters[pl->n++];
+}
+
+static void colour_key(kd_buf *out, const pair_letters *pl)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	int i;
+
+	for (i = 0; i < pl->n; i++) {
+		short fg = -1, bg = -1;
+
+		pair_content(pl->pair[i], &fg, &bg);
+		kd_buf_printf(out, "%c ", letters[i]);
+		colour_name(out, fg);
+		kd_buf_puts(out, " on ");
+		colour_name(out, bg);
+		kd_buf_putc(out, '\n');
+	}
+}
+
+int kd_screen_text(kd_buf *text, kd_buf *codes, kd_buf *colours)
+{
+	pair_letters pl = { { 0 }, 0 };
+	kd_buf grid = KD_BUF_INIT;
 	int y, x;
 
 	for (y = 0; y < LINES; y++) {
-		size_t ts = text->len, cs = codes ? codes->len : 0;
+		size_t ts = text->len, cs = codes ? codes->len : 0, gs = grid.len;
 
 		for (x = 0; x < COLS;) {
 			cchar_t cc;
@@ -162,22 +221,32 @@ int kd_screen_text(kd_buf *text, kd_buf *codes)
 			put_utf8(text, (unsigned)wch[0]);
 			for (k = 0; codes && k < w; k++)
 				kd_buf_putc(codes, attr_code(a));
+			for (k = 0; colours && k < w; k++)
+				kd_buf_putc(&grid, pair_code(&pl, pair));
 			x += w;
 		}
 		trim_line(text, ts, ' ');
 		if (codes)
 			trim_line(codes, cs, '.');
+		if (colours)
+			trim_line(&grid, gs, '.');
 	}
+	if (colours) {
+		kd_buf_add(colours, grid.data, grid.len);
+		kd_buf_puts(colours, "--- colour key ---\n");
+		colour_key(colours, &pl);
+	}
+	kd_buf_free(&grid);
 	return 0;
 }
 
 int kd_screen_save(const char *path, bool attrs)
 {
-	kd_buf text = KD_BUF_INIT, codes = KD_BUF_INIT;
+	kd_buf text = KD_BUF_INIT, codes = KD_BUF_INIT, colours = KD_BUF_INIT;
 	FILE *f;
 	int rc = 0;
 
-	kd_screen_text(&text, &codes);
+	kd_screen_text(&text, &codes, &colours);
 	if (!(f = fopen(path, "w"))) {
 		rc = kd_error_set(KD_EIO, "%s: cannot write the screen", path);
 		goto cleanup;
@@ -186,11 +255,14 @@ int kd_screen_save(const char *path, bool attrs)
 	if (attrs) {
 		fputs("--- attributes: 1 bold, 2 reverse, 4 underline, 8 dim (hex sum) ---\n", f);
 		fputs(kd_buf_cstr(&codes), f);
+		fputs("--- colours: a letter per colour pair (see the key), . the terminal's own ---\n", f);
+		fputs(kd_buf_cstr(&colours), f);
 	}
 	if (fclose(f) != 0)
 		rc = kd_error_set(KD_EIO, "%s: cannot write the screen", path);
 cleanup:
 	kd_buf_free(&text);
 	kd_buf_free(&codes);
+	kd_buf_free(&colours);
 	return rc;
 }

@@ -262,11 +262,14 @@ static attr_t curses_attrs(unsigned a)
 void kd_theme_apply(const kd_theme *t, bool mono, attr_t attr_out[KD_AREA_COUNT])
 {
 	int i;
-	bool color = !mono && has_colors() && COLOR_PAIRS > KD_AREA_COUNT;
+	bool color = false;
 
-	if (color) {
-		start_color();
-		use_default_colors();
+	/* COLORS and COLOR_PAIRS are 0 until start_color() has run: ask the
+	 * terminal first, count the pairs after. */
+	if (!mono && has_colors() && start_color() == OK) {
+		color = COLOR_PAIRS > KD_AREA_COUNT;
+		if (color)
+			use_default_colors();
 	}
 	for (i = 0; i < KD_AREA_COUNT; i++) {
 		const kd_theme_entry *e = t->e[i].set ? &t->e[i] : &t->e[KD_AREA_DEFAULT];

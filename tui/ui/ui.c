@@ -110,6 +110,41 @@ void kd_ui_sync(kd_ui *ui)
 
 /* --- drawing ------------------------------------------------------------ */
 
+/* The fleet in one phrase after the title, like kdrift check's summary
+ * line: "25 synced · 4 drifted · 5 unknown" where it fits, else glyphs
+ * and counts ("✓25 ~4 ?5"); statuses nobody has are left out. */
+static void fleet_summary(kd_ui *ui, kd_buf *b, int width)
+{
+	static const kd_status order[] = {
+		KD_STATUS_SYNCED, KD_STATUS_DRIFTED, KD_STATUS_MISSING, KD_STATUS_EXTRA,
+		KD_STATUS_BREAKGLASS, KD_STATUS_UNKNOWN,
+	};
+	kd_counts sum;
+	kd_buf words = KD_BUF_INIT, glyphs = KD_BUF_INIT;
+	size_t i, k;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < ui->model.nstates; i++)
+		if (ui->model.states[i])
+			kd_counts_add_cluster(&sum, ui->model.states[i]);
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		unsigned n = sum.n[order[k]];
+
+		if (!n)
+			continue;
+		kd_buf_printf(&words, "%s%u %s", words.len ? kd_glyph(ui, " · ", ", ") : "  ", n,
+			      kd_status_name(order[k]));
+		kd_buf_printf(&glyphs, "%s%s%u", glyphs.len ? " " : "  ",
+			      kd_status_glyph(order[k], ui->ascii), n);
+	}
+	if (kd_text_width(ui, b->data, b->len) + kd_text_width(ui, words.data, words.len) <= width)
+		kd_buf_add(b, words.data, words.len);
+	else
+		kd_buf_add(b, glyphs.data, glyphs.len);
+	kd_buf_free(&words);
+	kd_buf_free(&glyphs);
+}
+
 static void draw_title(kd_ui *ui)
 {
 	kd_buf b = KD_BUF_INIT, f = KD_BUF_INIT;
@@ -129,43 +164,12 @@ static void draw_title(kd_ui *ui)
 		kd_buf_printf(&b, "  [filter: %s]", kd_buf_cstr(&f));
 	if (!ui->overlay && ui->search)
 		kd_buf_printf(&b, "  [/%s]", ui->search);
+	if (!ui->overlay)
+		fleet_summary(ui, &b, ui->cols - 12);
 	kd_text_draw(ui, 0, 0, ui->cols - 12, b.data, b.len, a);
 	kd_text_drawz(ui, 0, ui->cols - 10, 10, ui->overlay ? "  q: back" : "  ?: help", a);
 	kd_buf_free(&b);
 	kd_buf_free(&f);
-}
-
-static void draw_status(kd_ui *ui)
-{
-	kd_buf b = KD_BUF_INIT;
-	char *label = NULL, *rev = NULL, age[32];
-	const char *at;
-	time_t fetched = 0;
-	size_t i, reachable = 0, total = ui->model.nstates;
-	const char *sep = kd_glyph(ui, " │ ", " | ");
-	attr_t a = ui->attr[KD_AREA_STATUSBAR];
-
-	kd_store_source(ui->store, &label, &rev, &fetched);
-	for (i = 0; i < total; i++)
-		reachable += ui->model.states[i] && ui->model.states[i]->reachable;
-	kd_age(age, kd_ui_now(ui), fetched);
-	/* A source label may already end in "@" and the short revision. */
-	at = label ? strrchr(label, '@') : NULL;
-	if (label && rev && at && at[1] && strncmp(rev, at + 1, strlen(at + 1)) == 0)
-		kd_buf_printf(&b, " %s", label);
-	else
-		kd_buf_printf(&b, " %s@%.12s", label ? label : "(no source)", rev ? rev : "?");
-	if (fetched)
-		kd_buf_printf(&b, " fetched %s ago", age);
-	kd_buf_printf(&b, "%s%zu/%zu clusters reachable%s%s", sep, reachable, total, sep,
-		      ui->read_only ? "read-only" : "normal");
-	if (!kd_store_idle(ui->store))
-		kd_buf_printf(&b, "%ssyncing", sep);
-	kd_text_fill(ui->lines - 2, 0, ui->cols, a);
-	kd_text_draw(ui, ui->lines - 2, 0, ui->cols, b.data, b.len, a);
-	kd_buf_free(&b);
-	free(label);
-	free(rev);
 }
 
 void kd_ui_draw(kd_ui *ui)
@@ -196,7 +200,7 @@ void kd_ui_draw(kd_ui *ui)
 	}
 	if (ui->act && ui->act->dialog)
 		kd_dialog_draw(ui);
-	draw_status(ui);
+	kd_ui_status_draw(ui, ui->lines - 2);
 	if (ui->prompt) {
 		kd_prompt_draw(ui);
 	} else {
@@ -266,6 +270,18 @@ static void run_action(kd_ui *ui, kd_action a)
 	case KD_ACT_SUSPEND: suspend(ui); return;
 	case KD_ACT_REFRESH: kd_ui_command(ui, "refresh"); return;
 	case KD_ACT_COMPARE: kd_compare_view_open(ui); return;
+	case KD_ACT_VIEW_BACK:
+		/* Esc: a way out of a view that can never end kdrift (and with
+		 * it a demo's simulator) by a key pressed once too often. */
+		if (!ui->overlay && !ui->diff) {
+			kd_buf q = KD_BUF_INIT;
+
+			kd_ui_key_hint(&q, ui, KD_ACT_VIEW_CLOSE);
+			kd_ui_message(ui, KD_LOG_INFO, "nothing to close (%s quits)", kd_buf_cstr(&q));
+			kd_buf_free(&q);
+			return;
+		}
+		/* fall through */
 	case KD_ACT_VIEW_CLOSE:
 		if (ui->overlay) {
 			ui->overlay = NULL;
@@ -318,6 +334,23 @@ static void mouse(kd_ui *ui)
 			kd_diff_view.click(ui, ev.y - dt, dh);
 		}
 	}
+}
+
+int kd_ui_key_hint(kd_buf *out, const kd_ui *ui, kd_action a)
+{
+	kd_buf keys = KD_BUF_INIT;
+	size_t n;
+	int rc;
+
+	if ((rc = kd_keymap_keys_of(&keys, &ui->keymap, KD_CTX_TREE, a)) < 0 || keys.len == 0) {
+		kd_buf_free(&keys);
+		return rc < 0 ? rc : kd_buf_printf(out, ":%s", a == KD_ACT_VIEW_CLOSE ? "quit" :
+							 kd_action_name(a));
+	}
+	n = strcspn(kd_buf_cstr(&keys), " ");
+	rc = kd_buf_add(out, keys.data, n);
+	kd_buf_free(&keys);
+	return rc;
 }
 
 void kd_ui_key(kd_ui *ui, int key)

@@ -212,6 +212,9 @@ time_t kd_ui_now(const kd_ui *ui);
 /* Shows a message in the status line and records it in the message log. */
 void kd_ui_message(kd_ui *ui, kd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The first key the keymap binds to an action in the tree ("q"), or the
+ * prompt command that does it. */
+int kd_ui_key_hint(kd_buf *out, const kd_ui *ui, kd_action a);
 /* Runs one key through the keymap (or the prompt while it is open). */
 void kd_ui_key(kd_ui *ui, int key);
 /* Runs a prompt command line (":" already removed). */
@@ -224,6 +227,35 @@ void kd_ui_sync(kd_ui *ui);
 void kd_ui_warn_cb(void *ctx, const char *msg);
 /* The height of the tree pane (the diff pane takes the rest). */
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h);
+
+/* --- statusbar.c -------------------------------------------------------- */
+
+/* One field of the status bar.  priority 0 is never dropped (the mode),
+ * 1 is only shortened (the source); higher numbers go first. */
+typedef struct kd_status_field {
+	int priority;
+	kd_area area;
+	kd_buf text, brief;      /* full and short form (brief may be empty) */
+	bool joined;             /* follows the previous field after a space */
+	bool shrink;             /* may lose its head when nothing else fits */
+	bool use_brief, dropped; /* set by kd_ui_status_fit */
+} kd_status_field;
+
+#define KD_STATUS_FIELDS_MAX 12
+typedef struct kd_status_fields {
+	kd_status_field f[KD_STATUS_FIELDS_MAX];
+	size_t n;
+} kd_status_fields;
+
+/* Every field of the status bar, in screen order: the one place that
+ * decides what the bar says (add a field here). */
+int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out);
+/* A new empty field at the end, or NULL when full. */
+kd_status_field *kd_ui_status_add(kd_status_fields *f, int priority, kd_area area);
+/* Shortens, then drops, the least important fields until they fit. */
+void kd_ui_status_fit(kd_ui *ui, kd_status_fields *f, int width);
+void kd_ui_status_fields_free(kd_status_fields *f);
+void kd_ui_status_draw(kd_ui *ui, int y);
 
 /* --- text.c ------------------------------------------------------------- */
 
@@ -239,11 +271,13 @@ int kd_text_width(const kd_ui *ui, const char *text, size_t len);
 void kd_text_fill(int y, int x, int width, attr_t attr);
 /* Glyphs with an ASCII fallback. */
 const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
-/* Writes the screen as text (and, with attrs, a line of attribute codes
- * under each row) to a file. */
+/* Writes the screen as text and, with attrs, the attribute codes of every
+ * cell, then a letter per cell for its colour pair and the key saying each
+ * letter's foreground and background colour. */
 int kd_screen_save(const char *path, bool attrs);
-/* The screen as text (and attribute codes, when codes is not NULL). */
-int kd_screen_text(kd_buf *text, kd_buf *codes);
+/* The screen as text; attribute codes when codes is not NULL; colour
+ * letters and their key when colours is not NULL. */
+int kd_screen_text(kd_buf *text, kd_buf *codes, kd_buf *colours);
 /* An age as kd_duration_format writes one ("12s", "5m", "3h", "2d"), or
  * "never" when `then` is unknown (0). */
 void kd_age(char out[32], time_t now, time_t then);

@@ -66,6 +66,7 @@ struct kd_dialog {
 	size_t ninputs, cur;                   /* cur == ninputs: confirming */
 	char *confirm_name;                    /* typed to confirm, or NULL: y/n */
 	bool no_confirm;                       /* Enter on the last input submits */
+	bool view_only;                        /* shows a text: nothing to confirm */
 	kd_buf typed;
 	kd_dialog_fn submit;                   /* confirmed */
 	void *ctx;

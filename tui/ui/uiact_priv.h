@@ -42,11 +42,14 @@ void kd_uiact_followup_open(kd_ui *ui);
 void kd_uiact_followup_load(kd_ui *ui);
 
 /* record_list.c: a list of audit records under a heading and a status
- * line, the cursor kept on screen (ui->overlay_top scrolls). */
+ * line, the cursor kept on screen (ui->overlay_top scrolls), each record
+ * one line written by `line` (core's kd_audit_record_summary for the log,
+ * kd_audit_record_line for the follow-up list). */
+typedef int (*kd_record_line_fn)(kd_buf *out, const kd_audit_record *rec);
 bool kd_record_is_breakglass(const kd_audit_record *r);
 void kd_record_list_draw(kd_ui *ui, int top, int height, const kd_audit_list *list,
 			 size_t *cursor, const char *head, const char *status, const char *empty,
-			 bool bad_status);
+			 bool bad_status, kd_record_line_fn line);
 /* Moves the cursor for the movement actions; false for any other. */
 bool kd_record_list_move(kd_ui *ui, kd_action a, int height, size_t *cursor, size_t n);
 /* The whole record, as JSON, in a dialog. */

@@ -131,7 +131,7 @@ static void audit_draw(kd_ui *ui, int top, int height, bool focused)
 	kd_record_list_draw(ui, top, height, act->audit, &act->audit_cursor, kd_buf_cstr(&h),
 			    kd_buf_cstr(&act->audit_status), "no records",
 			    strncmp(kd_buf_cstr(&act->audit_status), "VERIFY FAILED", 13) == 0 ||
-			    strncmp(kd_buf_cstr(&act->audit_status), "cannot", 6) == 0);
+			    strncmp(kd_buf_cstr(&act->audit_status), "cannot", 6) == 0, kd_audit_record_summary);
 	kd_buf_free(&h);
 }
 

@@ -16,38 +16,49 @@ static int attr_width(const kd_ui *ui, bool unified)
 	return ui->cols >= (unified ? 80 : 110) ? ATTR_WIDTH : 0;
 }
 
-/* One side's line; on a changed row the part core marks as differing
- * stands out. */
+/* Draws bytes [a, b) of text, the part within [cs, ce) standing out. */
+static int draw_span(kd_ui *ui, int y, int x, int w, const char *text, size_t a, size_t b,
+		     size_t cs, size_t ce, attr_t line_attr)
+{
+	size_t m1 = cs > a ? (cs < b ? cs : b) : a, m2 = ce < b ? (ce > m1 ? ce : m1) : b;
+	int used = 0;
+
+	used += kd_text_draw(ui, y, x, w, text + a, m1 - a, line_attr);
+	used += kd_text_draw(ui, y, x + used, w - used, text + m1, m2 - m1,
+			     ui->attr[KD_AREA_DIFF_CHANGE_PART]);
+	used += kd_text_draw(ui, y, x + used, w - used, text + m2, b - m2, line_attr);
+	return used;
+}
+
+/* One side's line in w columns, fitted by core (kd_diff_line_fit): the
+ * indentation and key kept, the differing part visible and, on a changed
+ * row, standing out; what is left out is an ellipsis. */
 static void draw_text(kd_ui *ui, int y, int x, int w, const kd_diff_line *l, bool changed,
 		      attr_t line_attr)
 {
-	const char *text = l->text;
-	size_t len = strlen(text), head = l->change_start, tail = len - l->change_end;
+	const char *ell = kd_glyph(ui, "…", "...");
+	size_t len = strlen(l->text), i;
+	size_t cs = changed ? l->change_start : len, ce = changed ? l->change_end : len;
+	kd_diff_fit fit;
 	int used = 0;
 
-	if (!changed) {
-		kd_text_draw(ui, y, x, w, text, len, line_attr);
+	if (w <= 0)
+		return;
+	if (kd_diff_line_fit(&fit, l->text, cs, ce, (size_t)w, (size_t)kd_text_width(ui, ell, strlen(ell)),
+			     KD_SANITIZE_CELLS | (ui->ascii ? KD_SANITIZE_ASCII : 0)) < 0) {
+		kd_text_draw(ui, y, x, w, l->text, len, line_attr);
 		return;
 	}
-	/* Keep the changed part in view: a long common head is cut to its
-	 * last third of the width behind an ellipsis. */
-	if (w > 12 && kd_text_width(ui, text, head) > w * 2 / 3) {
-		size_t start = 0;
-
-		while (start < head && kd_text_width(ui, text + start, head - start) > w / 3) {
-			start++;
-			while (start < head && ((unsigned char)text[start] & 0xc0) == 0x80)
-				start++;
-		}
-		used += kd_text_drawz(ui, y, x, w, kd_glyph(ui, "…", "..."), line_attr);
-		text += start;
-		head -= start;
-		len -= start;
+	if (!changed)
+		cs = ce = len;
+	for (i = 0; i < fit.nparts; i++) {
+		if (i || fit.lead)
+			used += kd_text_drawz(ui, y, x + used, w - used, ell, ui->attr[KD_AREA_DIM] | (line_attr & A_REVERSE));
+		used += draw_span(ui, y, x + used, w - used, l->text, fit.part[i].start,
+				  fit.part[i].end, cs, ce, line_attr);
 	}
-	used += kd_text_draw(ui, y, x + used, w - used, text, head, line_attr);
-	used += kd_text_draw(ui, y, x + used, w - used, text + head, len - head - tail,
-			     ui->attr[KD_AREA_DIFF_CHANGE_PART]);
-	kd_text_draw(ui, y, x + used, w - used, text + len - tail, tail, line_attr);
+	if (fit.cut_end)
+		kd_text_drawz(ui, y, x + used, w - used, ell, ui->attr[KD_AREA_DIM]);
 }
 
 static void draw_attribution(kd_ui *ui, int y, const kd_drow *r)

@@ -86,7 +86,7 @@ static void followup_draw(kd_ui *ui, int top, int height, bool focused)
 			  "(a: accept into Git, r: revert, q: leave flagged)", n);
 	kd_record_list_draw(ui, top, height, act->followup, &act->followup_cursor, kd_buf_cstr(&h),
 			    n ? "each stays flagged, and self-heal leaves it alone, until it is accepted or reverted" : "",
-			    "nothing awaits follow-up", false);
+			    "nothing awaits follow-up", false, kd_audit_record_line);
 	kd_buf_free(&h);
 }
 

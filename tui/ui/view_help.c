@@ -71,11 +71,81 @@ static size_t glyphs(kd_ui *ui, size_t n, void (*emit)(kd_ui *, size_t, const he
 }
 
 /* Builds the help as lines; calls `emit` for each. */
+
+
+/* Whether the space-separated list holds the key name [p, p + n). */
+static bool listed(const char *list, const char *p, size_t n)
+{
+	while (*list) {
+		const char *e = strchr(list, ' ');
+
+		e = e ? e : list + strlen(list);
+		if ((size_t)(e - list) == n && strncmp(list, p, n) == 0)
+			return true;
+		list = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+/* The keys of an action: the generic ones, then each view's own, views
+ * with the same keys named together ("r (tree, diff, audit)"); a key the
+ * generic list shows already is not repeated for a view. */
+static void keys_line(kd_buf *out, kd_ui *ui, kd_action a)
+{
+	kd_buf own[KD_CTX_COUNT], names[KD_CTX_COUNT];
+	int c, g, ngroups = 0;
+	size_t k;
+
+	kd_keymap_keys_of(out, &ui->keymap, KD_CTX_GENERIC, a);
+	for (c = 0; c < KD_CTX_COUNT; c++) {
+		kd_buf all = KD_BUF_INIT, mine = KD_BUF_INIT;
+		const char *p, *e;
+		bool any = false;
+
+		if (c == KD_CTX_GENERIC)
+			continue;
+		for (k = 0; k < ui->keymap.n; k++)
+			any |= ui->keymap.b[k].ctx == (kd_context)c && ui->keymap.b[k].action == a;
+		if (!any)
+			continue;
+		kd_keymap_keys_of(&all, &ui->keymap, (kd_context)c, a);
+		for (p = kd_buf_cstr(&all); *p; p = *e ? e + 1 : e) {
+			e = strchr(p, ' ');
+			e = e ? e : p + strlen(p);
+			if (listed(kd_buf_cstr(out), p, (size_t)(e - p)))
+				continue;
+			if (mine.len)
+				kd_buf_putc(&mine, ' ');
+			kd_buf_add(&mine, p, (size_t)(e - p));
+		}
+		kd_buf_free(&all);
+		if (!mine.len)
+			continue;
+		for (g = 0; g < ngroups && strcmp(kd_buf_cstr(&own[g]), kd_buf_cstr(&mine)) != 0; g++)
+			;
+		if (g == ngroups) {
+			own[g] = mine;
+			names[g] = (kd_buf)KD_BUF_INIT;
+			ngroups++;
+		} else {
+			kd_buf_free(&mine);
+			kd_buf_puts(&names[g], ", ");
+		}
+		kd_buf_puts(&names[g], kd_context_name((kd_context)c));
+	}
+	for (g = 0; g < ngroups; g++) {
+		kd_buf_printf(out, "%s%s (%s)", out->len ? " " : "", kd_buf_cstr(&own[g]),
+			      kd_buf_cstr(&names[g]));
+		kd_buf_free(&own[g]);
+		kd_buf_free(&names[g]);
+	}
+}
+
 static size_t build(kd_ui *ui, void (*emit)(kd_ui *, size_t, const help_line *, void *), void *arg)
 {
 	const char *group = NULL;
 	size_t n = 0, i;
-	int a, c;
+	int a;
 	help_line hl;
 
 	for (a = 1; a < KD_ACT_COUNT; a++) {
@@ -92,26 +162,7 @@ static size_t build(kd_ui *ui, void (*emit)(kd_ui *, size_t, const help_line *, 
 			kd_buf_free(&hl.text);
 		}
 		hl.area = KD_AREA_DEFAULT;
-		/* The generic keys, then those a view adds for itself. */
-		for (c = 0; c < KD_CTX_COUNT; c++) {
-			size_t before = hl.keys.len;
-
-			if (c != KD_CTX_GENERIC) {
-				size_t k;
-				bool any = false;
-
-				for (k = 0; k < ui->keymap.n; k++)
-					any |= ui->keymap.b[k].ctx == (kd_context)c &&
-					       ui->keymap.b[k].action == (kd_action)a;
-				if (!any)
-					continue;
-			}
-			if (hl.keys.len)
-				kd_buf_putc(&hl.keys, ' ');
-			kd_keymap_keys_of(&hl.keys, &ui->keymap, (kd_context)c, (kd_action)a);
-			if (c != KD_CTX_GENERIC && hl.keys.len > before)
-				kd_buf_printf(&hl.keys, " (%s)", kd_context_name((kd_context)c));
-		}
+		keys_line(&hl.keys, ui, (kd_action)a);
 		kd_buf_printf(&hl.text, "%-16s %s", kd_action_name((kd_action)a),
 			      kd_action_help((kd_action)a));
 		emit(ui, n++, &hl, arg);
