@@ -420,6 +420,11 @@ int kd_diff_rows_new(kd_diff_rows **out, const json_t *desired,
 		     const kd_diff_rows_opts *opts);
 void kd_diff_rows_free(kd_diff_rows *rows);
 
+/* Appends a drifted value as compact JSON ("(absent)" for NULL), cut to
+ * at most max bytes with "..." (on a character boundary) when longer.
+ * Not sanitised. */
+int kd_diff_value_text(kd_buf *out, const json_t *v, size_t max);
+
 /* Appends one line about a drifted field: "/spec/replicas changed by
  * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
  * the server drops this field]" when it does.  Not sanitised. */

@@ -90,11 +90,13 @@ struct eng_cluster {
 	bool queued;               /* waits for a reconcile slot */
 	bool ever_failed;
 	time_t synced_at;
+	bool read_live;           /* --from-reports: read directly instead (kd_engine_read_live) */
 };
 
 struct kd_engine {
 	kd_engine_opts opts;      /* strings below are owned copies */
 	char *repo, *revision, *fleet_file, *kubeconfig_path, *selector_text, *app_name;
+	char *context;            /* opts.context */
 	char **cluster_names;
 
 	kd_source *src;
@@ -123,6 +125,8 @@ struct kd_engine {
 	bool stop_requested;
 	bool refresh_all;
 	json_t *refresh_names;    /* array of cluster names to reconcile again */
+	json_t *live_names;       /* array of cluster names to read directly (--from-reports) */
+	bool kc_borrowed;         /* kc came from opts.kubeconfig_loaded */
 	int64_t next_fetch_ms;
 };
 
@@ -151,6 +155,12 @@ bool eng_cluster_active(const eng_cluster *cl);
 /* engine_intern.c: shares the repeated subtrees of live objects. */
 void eng_intern(kd_engine *e, json_t *obj);
 void eng_intern_purge(kd_engine *e);
+
+/* engine_reports.c: --from-reports clusters, one list of DriftReports each. */
+void eng_reports_start(eng_cluster *cl);
+int eng_reports_publish(eng_cluster *cl, const json_t *items);
+/* True when the cluster is read from its reports (not switched to live). */
+bool eng_from_reports(const eng_cluster *cl);
 
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);

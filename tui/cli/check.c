@@ -109,67 +109,6 @@ int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd
 
 /* ---- output ---------------------------------------------------------------- */
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *diff_json(const kd_diff_result *d)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; d && arr && i < d->nfields; i++) {
-		const kd_diff_field *f = &d->fields[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
-			"path", f->path, "change", kd_diff_change_name(f->kind),
-			"desired", f->desired, "live", f->live, "manager", f->manager,
-			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
-			"subresource", str_or_null(f->subresource),
-			"neverConverges", f->never_converges));
-	}
-	return arr;
-}
-
-static json_t *cluster_json(const kd_cluster_state *st)
-{
-	json_t *apps = json_array();
-	size_t i, j;
-
-	for (i = 0; i < st->napps; i++) {
-		const kd_app_state *a = &st->apps[i];
-		json_t *res = json_array();
-
-		for (j = 0; j < a->nresources; j++) {
-			const kd_resource *r = &a->resources[j];
-
-			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
-				"apiVersion", r->api_version, "kind", r->kind,
-				"namespace", r->namespace, "name", r->name,
-				"status", kd_status_name(r->status), "intentional", r->intentional,
-				"hpaManaged", r->hpa_managed, "reason", str_or_null(r->reason),
-				"diffs", diff_json(r->diff)));
-		}
-		json_array_append_new(apps, json_pack("{s:s, s:s, s:o, s:o, s:o}",
-			"name", a->name, "status", kd_status_name(a->status),
-			"reason", str_or_null(a->reason), "path", str_or_null(a->path),
-			"resources", res));
-	}
-	return json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
-			 "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
-			 "reachable", st->reachable, "apps", apps);
-}
-
-static json_t *summary_json(const kd_counts *c)
-{
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}",
-			 "synced", c->n[KD_STATUS_SYNCED], "drifted", c->n[KD_STATUS_DRIFTED],
-			 "missing", c->n[KD_STATUS_MISSING], "extra", c->n[KD_STATUS_EXTRA],
-			 "break-glass", c->n[KD_STATUS_BREAKGLASS],
-			 "unknown", c->n[KD_STATUS_UNKNOWN]);
-}
-
 static void counts_text(kd_buf *b, const kd_counts *c, bool ascii)
 {
 	static const kd_status order[] = {
@@ -185,17 +124,11 @@ static void counts_text(kd_buf *b, const kd_counts *c, bool ascii)
 
 static void value_text(kd_buf *b, const json_t *v)
 {
-	char *s;
+	kd_buf t = KD_BUF_INIT;
 
-	if (!v) {
-		kd_buf_puts(b, "(absent)");
-		return;
-	}
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (s && strlen(s) > 60)
-		strcpy(s + 57, "...");
-	kd_cli_sanitize(b, s ? s : "?");
-	free(s);
+	kd_diff_value_text(&t, v, 60);
+	kd_cli_sanitize(b, kd_buf_cstr(&t));
+	kd_buf_free(&t);
 }
 
 static void attribution_text(kd_buf *b, const kd_diff_field *f)
@@ -427,19 +360,29 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		if (!st)
 			continue;
 		kd_cli_count(sum, st);
-		if (format == OUT_JSON)
-			json_array_append_new(clusters, cluster_json(st));
-		else if (format == OUT_JUNIT)
+		if (format == OUT_JSON) {
+			json_t *cj = NULL;
+
+			if (kd_cluster_state_json(&cj, st) < 0 ||
+			    json_array_append_new(clusters, cj) < 0) {
+				kd_cluster_state_unref(st);
+				rc = KD_ENOMEM;
+				goto cleanup;
+			}
+		} else if (format == OUT_JUNIT) {
 			junit_cluster(&b, st);
-		else
+		} else {
 			cluster_text(&b, st, ascii, verbose);
+		}
 		kd_cluster_state_unref(st);
 	}
 	if (format == OUT_JSON) {
+		json_t *summary = NULL;
 		char *text;
 
-		doc = json_pack("{s:o, s:O, s:o}", "revision", str_or_null(rev),
-				"clusters", clusters, "summary", summary_json(sum));
+		if (kd_counts_json(&summary, sum) == 0)
+			doc = json_pack("{s:s?, s:O, s:o}", "revision", rev,
+					"clusters", clusters, "summary", summary);
 		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 		if (!text) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
@@ -475,6 +418,8 @@ int kd_cli_check(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "heal", no_argument, NULL, 'H' },
+		{ "from-reports", no_argument, NULL, 'F' },
+		{ "reports-namespace", required_argument, NULL, 'N' },
 		{ "webhook", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -509,6 +454,8 @@ int kd_cli_check(int argc, char **argv)
 			break;
 		case 'v': verbose = true; break;
 		case 'H': heal = true; break;
+		case 'F': opts.from_reports = true; break;
+		case 'N': opts.reports_namespace = optarg; break;
 		case 'W': webhook = optarg; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
@@ -522,6 +469,11 @@ int kd_cli_check(int argc, char **argv)
 		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
 	if (webhook && !heal)
 		return kd_cli_usage_error("check", "--webhook goes with --heal");
+	if (heal && opts.from_reports)
+		return kd_cli_usage_error("check", "--heal reads the clusters themselves; it does not go "
+					  "with --from-reports (the agents heal by their policy)");
+	if (opts.reports_namespace && !opts.from_reports)
+		return kd_cli_usage_error("check", "--reports-namespace goes with --from-reports");
 	opts.statuses_only = !heal;   /* healing needs the objects */
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");

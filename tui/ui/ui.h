@@ -154,6 +154,8 @@ struct kd_ui {
 	kd_store *store;
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
+	/* Reads a cluster directly instead of its agent's reports (--from-reports). */
+	void (*read_live_fn)(void *engine, const char *cluster);
 	const kd_fleet *fleet;
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
 	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
