@@ -53,7 +53,7 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	  "                 [--read-only]\n"
+	  "                 [--read-only] [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -73,13 +73,17 @@ static const kd_cli_command commands[] = {
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
-	  "  --read-only         never offer to change a cluster or Git\n",
+	  "  --read-only         never offer to change a cluster or Git\n"
+	  "  --from-reports      show what each cluster's kdrift agent reported (one\n"
+	  "                      read per cluster); acting on a cluster reads it directly\n"
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n",
 	  kd_ui_main },
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
 	  "                    [--verbose] [--heal [--webhook URL]]\n"
+	  "                    [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -101,11 +105,17 @@ static const kd_cli_command commands[] = {
 	  "                       clusters (never objects awaiting break-glass follow-up),\n"
 	  "                       report drift on alert clusters\n"
 	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
-	  "                       `text` field); default: the policy's webhook\n",
+	  "                       `text` field); default: the policy's webhook\n"
+	  "  --from-reports       read each cluster's DriftReports (written by `kdrift\n"
+	  "                       agent`) instead of its objects: one list per cluster, no\n"
+	  "                       rendering; a cluster without an agent and a report older\n"
+	  "                       than three of its agent's intervals are unknown\n"
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                   [--kubeconfig FILE] [--timeout S] [--side-by-side]\n"
+	  "                   [--from-reports [--reports-namespace NS]]\n"
 	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
 	  "\n"
 	  "Prints a unified diff per object that differs, Git as '---' and the\n"
@@ -115,7 +125,9 @@ static const kd_cli_command commands[] = {
 	  "\n"
 	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
-	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
+	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n"
+	  "  --from-reports       the fields of the agent's DriftReport (no objects: each\n"
+	  "                       field with its Git and cluster values)\n",
 	  kd_cli_diff },
 	{ "revert", "put a cluster's drifted objects back to what Git says",
 	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
@@ -217,6 +229,40 @@ static const kd_cli_command commands[] = {
 	  "  --force            replace an existing kdrift.yaml\n"
 	  "  -n, --dry-run      print the file (and the report on stderr); write nothing\n",
 	  kd_cli_init },
+	{ "agent", "run in a cluster: report its drift as DriftReports, heal, serve metrics",
+	  "usage: kdrift agent --cluster NAME [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                    [--interval D] [--once] [--metrics-addr HOST:PORT]\n"
+	  "                    [--kubeconfig FILE --context NAME] [--namespace NS] [--timeout S]\n"
+	  "                    [--git-username U] [--git-token-file FILE]\n"
+	  "                    [--git-ssh-key-file FILE --git-known-hosts FILE] [--webhook URL]\n"
+	  "\n"
+	  "Runs inside cluster NAME (as the fleet file names it) with the pod's service\n"
+	  "account: clones the repository (fetched again every interval), renders the\n"
+	  "cluster's apps, watches its objects and diffs them like `kdrift check`,\n"
+	  "applies the fleet's policy for the cluster (selfHeal: revert, logged to the\n"
+	  "audit log; alert: report new drift to the webhook) and writes one\n"
+	  "DriftReport per app into NS, only when it changed (unchanged reports are\n"
+	  "confirmed once per interval; readers take a report older than three\n"
+	  "intervals as stale).  `kdrift check --from-reports` and the UI read them.\n"
+	  "Runs until SIGTERM; --once reconciles, reports and exits.  Options also\n"
+	  "come from KDRIFT_CLUSTER, KDRIFT_REPO, KDRIFT_REVISION, KDRIFT_INTERVAL,\n"
+	  "KDRIFT_GIT_USERNAME, KDRIFT_GIT_TOKEN_FILE, KDRIFT_GIT_SSH_KEY_FILE and\n"
+	  "KDRIFT_GIT_KNOWN_HOSTS.\n"
+	  "\n"
+	  "  --cluster NAME        the cluster the agent runs in (required)\n"
+	  "  --repo PATH|URL       the GitOps repository (default: the current directory)\n"
+	  "  --revision REV        branch, tag or commit (default: the default branch)\n"
+	  "  --interval D          Git fetch and report confirmation (default 5m)\n"
+	  "  --once                reconcile and report once, then exit\n"
+	  "  --metrics-addr ADDR   serve /metrics, /healthz and /readyz on HOST:PORT\n"
+	  "  --kubeconfig FILE, --context NAME  reach the cluster this way instead\n"
+	  "  --namespace NS        where the DriftReports go (default kdrift-system)\n"
+	  "  --timeout S           per-reconcile deadline in seconds (default 30)\n"
+	  "  --git-username U      HTTPS user for --git-token-file (default: git)\n"
+	  "  --git-token-file FILE HTTPS token or password, read at each fetch\n"
+	  "  --git-ssh-key-file FILE  SSH private key; needs --git-known-hosts FILE\n"
+	  "  --webhook URL         alerts go there instead of the policy's webhook\n",
+	  kd_cli_agent },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

@@ -66,6 +66,7 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
  * t): 0 handled, 1 not one of them, 2 after a usage error. */
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
 int kd_cli_audit(int argc, char **argv);
+int kd_cli_agent(int argc, char **argv);   /* agent.c */
 int kd_cli_init(int argc, char **argv);
 
 /* Remedies: revert, accept, break-glass (revert.c, accept.c,
