@@ -181,8 +181,11 @@ static int diff_from_json(kd_diff_result **out, const json_t *arr, const char *w
 			break;
 		}
 		d->nfields++;
-		g->desired = json_incref(json_object_get(f, "desired"));
-		g->live = json_incref(json_object_get(f, "live"));
+		/* null is how the JSON writes an absent value */
+		g->desired = json_is_null(json_object_get(f, "desired")) ? NULL :
+			     json_incref(json_object_get(f, "desired"));
+		g->live = json_is_null(json_object_get(f, "live")) ? NULL :
+			  json_incref(json_object_get(f, "live"));
 		g->never_converges = json_is_true(json_object_get(f, "neverConverges"));
 		if (!(g->path = strdup(path)) || !(g->manager = strdup(manager ? manager : "unknown")) ||
 		    (rc = opt_str(&g->operation, f, "operation", where)) < 0 ||

@@ -42,6 +42,9 @@ int kd_source_auth_copy(kd_source *src, const kd_source_auth *a)
 
 	if (!a)
 		return 0;
+	if (a->ssh_key_file && *a->ssh_key_file && (!a->known_hosts_file || !*a->known_hosts_file))
+		return kd_error_set(KD_EINVAL, "an SSH key needs a known_hosts file to check the "
+				    "server's host key with");
 	if ((rc = dup_opt(&src->auth_username, a->username)) < 0 ||
 	    (rc = dup_opt(&src->auth_token_file, a->token_file)) < 0 ||
 	    (rc = dup_opt(&src->auth_ssh_key_file, a->ssh_key_file)) < 0 ||
