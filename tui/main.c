@@ -1,9 +1,7 @@
 /*
- * main — argument parsing and subcommand dispatch.
+ * main — kdrift's entry point: the command line goes to kd_cli_main
+ * (tui/cli/cli.c), which dispatches to a subcommand or opens the UI.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli/cli.h"
 
 int main(int argc, char **argv)

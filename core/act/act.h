@@ -460,9 +460,11 @@ int kd_accept_clean_resource(json_t **out, const json_t *live);
  * lists every break-glass change nobody followed up (kd_audit_open_breakglass)
  * so each can be accepted into Git or reverted.
  *
- * Never prints, never edits YAML itself: the caller runs $EDITOR and hands
- * over the old and new objects.  Times are passed in (milliseconds since the
- * epoch) where a test needs to control them.
+ * An edit is prepared here (the text for the editor, Secret values masked,
+ * in a private file) and read back here (masked values restored, edits of
+ * them refused); the caller only runs $EDITOR on the file.  Never prints.
+ * Times are passed in (milliseconds since the epoch) where a test needs to
+ * control them.
  */
 
 #define KD_BREAKGLASS_MANAGER "kdrift-break-glass"
@@ -579,6 +581,74 @@ void kd_breakglass_change_free(kd_breakglass_change *ch);
  */
 int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 			    const json_t *old, const json_t *new_obj);
+
+/*
+ * An edit in the operator's $EDITOR, prepared and read back here so the CLI
+ * and the UI show the editor the same text and refuse the same edits.
+ *
+ * The text is the live object as YAML under a few comment lines, without
+ * status and the server's bookkeeping (as kd_breakglass_plan_edit ignores
+ * them).  A Secret's values are never in it: each value under data and
+ * stringData is shown as the mask the diff shows for it
+ * (kd_diff_mask_secret_value: equal values, equal masks), and kubectl's
+ * last-applied annotation, which holds a copy of them, as a mask too.
+ *
+ * Reading back, a mask that comes back unchanged is replaced by the live
+ * value, so a mask is never written.  A masked value that comes back
+ * changed, a key added or removed under data or stringData, or a changed
+ * last-applied annotation (it may stay or go) is refused with KD_EINVAL
+ * ("Secret values cannot be edited in break-glass ..."): the editor never
+ * saw the real values.  So is a change of apiVersion, kind, name or
+ * namespace.
+ *
+ * The file lives alone in a directory made for it (0700, under $TMPDIR when
+ * that is an absolute path, else /tmp), so whatever the editor writes beside
+ * it (swap, backup files) is private too; the file is created 0600.
+ * kd_breakglass_edit_free removes both, with anything left in the directory.
+ */
+typedef struct kd_breakglass_edit {
+	char *cluster;
+	json_t *live;             /* the object the edit starts from (a reference) */
+	json_t *shown;            /* what the editor is shown, as JSON (masked) */
+	char *text;               /* the YAML handed to the editor */
+	char *path;               /* the file, once kd_breakglass_edit_file made it */
+	char *dir_;               /* private: the file's directory */
+} kd_breakglass_edit;
+
+/* Prepares the edit of `live` (the object as the cluster returned it, with
+ * apiVersion, kind and metadata.name); live is referenced, not copied. */
+int kd_breakglass_edit_new(kd_breakglass_edit **out, const char *cluster,
+			   const json_t *live);
+
+/* Removes the file and its directory (when made), then frees.  NULL is a
+ * no-op. */
+void kd_breakglass_edit_free(kd_breakglass_edit *e);
+
+/* Writes e->text into a new private file (see above) and sets e->path
+ * ("<dir>/KIND-NAMESPACE-NAME.yaml").  KD_EIO when it cannot; KD_EINVAL when
+ * the file was made already. */
+int kd_breakglass_edit_file(kd_breakglass_edit *e);
+
+/*
+ * The object the edited text describes, with the masked values put back
+ * from live: what is to be applied.  *out is NULL (and 0 returned) when the
+ * text is exactly e->text, nothing edited.  KD_EINVAL for text that is not
+ * one YAML object, an edit of a masked value or of the identity (the
+ * message says which, and that nothing was changed).
+ */
+int kd_breakglass_edit_restore(json_t **out, const kd_breakglass_edit *e,
+			       const char *text, size_t len);
+
+/* kd_breakglass_edit_restore, then kd_breakglass_plan_edit from e->live:
+ * the change to confirm and apply.  *out is NULL (and 0 returned) when
+ * nothing was edited. */
+int kd_breakglass_plan_edit_text(kd_breakglass_change **out,
+				 const kd_breakglass_edit *e, const char *text,
+				 size_t len);
+
+/* kd_breakglass_plan_edit_text on the contents of e->path (at most 16 MiB). */
+int kd_breakglass_plan_edit_file(kd_breakglass_change **out,
+				 const kd_breakglass_edit *e);
 
 /* Scale through the /scale subresource to `replicas` (>= 0); KD_EUNSUPPORTED
  * when the object has no spec.replicas. */

@@ -1,6 +1,8 @@
 /*
- * accept_priv — what accept.c (publishing) and accept_plan.c (what to
- * write, and the check that it renders) share.  Not an interface.
+ * act_priv — what the files of core/act share among themselves: accept.c
+ * (publishing) with accept_plan.c (what to write, and the check that it
+ * renders), and breakglass_change.c (planning) with breakglass_edit.c (the
+ * editor's text).  Not an interface.
  */
 
 #ifndef KD_ACT_PRIV_H
@@ -50,5 +52,14 @@ int kd_accept_edit(kd_buf *file, kd_buf *kust, char **kpath,
  * checks the accepted state. */
 int kd_accept_verify(const kd_accept_plan *plan, const kd_accept_opts *opts,
 		     const char *root, const char *commit);
+
+/* What a break-glass edit may change: a deep copy of obj without status and
+ * the server's bookkeeping in metadata (uid, resourceVersion, generation,
+ * managedFields, ...).  NULL when out of memory. */
+json_t *kd_breakglass_editable(const json_t *obj);
+
+/* 0 when new_obj is an object with the same apiVersion, kind, name and
+ * namespace as old; else KD_EINVAL naming what the edit changed. */
+int kd_breakglass_same_identity(const json_t *old, const json_t *new_obj);
 
 #endif

@@ -81,6 +81,7 @@ int kd_agent_new(kd_agent **out, const kd_agent_opts *opts)
 	kd_engine_opts eo = { 0 };
 	kd_report_opts ro = { 0 };
 	const char *names[2] = { NULL, NULL };
+	kd_fleet *fleet;
 	kd_agent *a;
 	int rc;
 
@@ -125,9 +126,11 @@ int kd_agent_new(kd_agent **out, const kd_agent_opts *opts)
 	}
 	ro.namespace = opts->namespace;
 	ro.interval_s = a->opts.interval_s;
-	if ((rc = kd_reporter_new(&a->reporter, a->kc, a->context ? a->context :
-				  kd_fleet_cluster(kd_engine_fleet(a->engine), a->cluster)->context,
-				  a->cluster, &ro)) < 0)
+	fleet = kd_store_fleet(kd_engine_store(a->engine));
+	rc = kd_reporter_new(&a->reporter, a->kc, a->context ? a->context :
+			     kd_fleet_cluster(fleet, a->cluster)->context, a->cluster, &ro);
+	kd_fleet_free(fleet);
+	if (rc < 0)
 		goto fail;
 	a->tick = time(NULL);
 	*out = a;
@@ -177,10 +180,12 @@ static size_t apply_policy(kd_agent *a, const kd_cluster_state *st)
 	};
 	kd_heal_report *r = NULL;
 	size_t healed;
+	int rc;
 
-	if (!needs_policy(st))
+	if (!needs_policy(st) || !st->fleet)
 		return 0;
-	if (kd_heal_run(&r, kd_engine_store(a->engine), kd_engine_fleet(a->engine), &ho) < 0) {
+	rc = kd_heal_run(&r, kd_engine_store(a->engine), st->fleet, &ho);
+	if (rc < 0) {
 		say(a, KD_LOG_ERROR, "policy: %s", kd_error_last());
 		return 0;
 	}

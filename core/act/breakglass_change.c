@@ -1,9 +1,11 @@
 /*
  * breakglass_change — planning and applying break-glass changes: edit,
  * scale, set image, rollout restart, delete.  Writes go through
- * kd_remedy_write so the audit records bracket every API call.
+ * kd_remedy_write so the audit records bracket every API call.  What the
+ * editor is shown of an edit, and reading it back, is breakglass_edit.c.
  */
 #include "act/act.h"
+#include "act_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +127,7 @@ static int set_preview(kd_breakglass_change *ch, const char *detail)
 
 /* ---- edit ------------------------------------------------------------------ */
 
-/* What an edit may change: everything but the server's bookkeeping. */
-static json_t *editable(const json_t *obj)
+json_t *kd_breakglass_editable(const json_t *obj)
 {
 	static const char *const server[] = {
 		"resourceVersion", "uid", "creationTimestamp", "generation",
@@ -158,6 +159,20 @@ static int same_identity(const json_t *a, const json_t *b, const char *what,
 	return 0;
 }
 
+int kd_breakglass_same_identity(const json_t *old, const json_t *new_obj)
+{
+	int rc;
+
+	if (!json_is_object(new_obj))
+		return kd_error_set(KD_EINVAL, "the edited document is not an object");
+	if ((rc = same_identity(old, new_obj, "apiVersion", "apiVersion", false)) < 0 ||
+	    (rc = same_identity(old, new_obj, "kind", "kind", false)) < 0 ||
+	    (rc = same_identity(old, new_obj, "metadata.name", "name", true)) < 0 ||
+	    (rc = same_identity(old, new_obj, "metadata.namespace", "namespace", true)) < 0)
+		return rc;
+	return 0;
+}
+
 int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 			    const json_t *old, const json_t *new_obj)
 {
@@ -166,16 +181,11 @@ int kd_breakglass_plan_edit(kd_breakglass_change **out, const char *cluster,
 	int rc;
 
 	*out = NULL;
-	if (!json_is_object(new_obj))
-		return kd_error_set(KD_EINVAL, "the edited document is not an object");
-	if ((rc = same_identity(old, new_obj, "apiVersion", "apiVersion", false)) < 0 ||
-	    (rc = same_identity(old, new_obj, "kind", "kind", false)) < 0 ||
-	    (rc = same_identity(old, new_obj, "metadata.name", "name", true)) < 0 ||
-	    (rc = same_identity(old, new_obj, "metadata.namespace", "namespace", true)) < 0)
+	if ((rc = kd_breakglass_same_identity(old, new_obj)) < 0)
 		return rc;
 	if ((rc = change_new(&ch, KD_BREAKGLASS_EDIT, cluster, old)) < 0)
 		return rc;
-	if (!(from = editable(old)) || !(to = editable(new_obj))) {
+	if (!(from = kd_breakglass_editable(old)) || !(to = kd_breakglass_editable(new_obj))) {
 		rc = oom();
 		goto cleanup;
 	}

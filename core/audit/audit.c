@@ -1,7 +1,8 @@
 /*
  * audit — writing the audit log: paths, records, Secret masking and the
  * durable, locked append (see audit.h for the format and its guarantees).
- * Reading, filtering and verification live in audit_read.c.
+ * Reading and filtering live in audit_read.c, verification in
+ * audit_verify.c.
  */
 #include "audit/audit.h"
 

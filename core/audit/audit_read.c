@@ -1,6 +1,7 @@
 /*
- * audit — reading the audit log back: filtered walks, the break-glass
- * follow-up list and chain verification (see audit.h).  Never writes.
+ * audit — reading the audit log back: filtered walks and the break-glass
+ * follow-up list (see audit.h; verifying the chain is audit_verify.c).
+ * Never writes.
  */
 #include "audit/audit.h"
 

@@ -126,16 +126,17 @@ static int select_clusters(kd_engine *e)
 		    (app && !kd_fleet_app_targets(app, c)))
 			continue;
 		cl = &e->cl[n];
-		cl->e = e;
-		cl->fc = c;
-		cl->slot = n;
 		if (!(cl->live = json_object())) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
+		cl->e = e;
+		cl->fc = c;
+		cl->fleet = kd_fleet_ref(e->fleet);
+		cl->slot = n;
 		names[n++] = c->name;
+		e->ncl = n;   /* kd_engine_free releases it from here on */
 	}
-	e->ncl = n;
 	rc = kd_store_new(&e->store, names, n);
 cleanup:
 	kd_selector_free(&sel);
@@ -199,6 +200,7 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 	e->kopt.qps = 50;
 	e->kopt.burst = 100;
 	e->fetched_at = time(NULL);
+	kd_store_set_fleet(e->store, e->fleet);
 	kd_store_set_source(e->store, kd_source_label(e->src), kd_source_revision(e->src),
 			    e->fetched_at);
 	*out = e;
@@ -223,6 +225,7 @@ void kd_engine_free(kd_engine *e)
 		eng_diffs_free(cl);
 		json_decref(cl->live);
 		free(cl->reason);
+		kd_fleet_free(cl->fleet);
 	}
 	free(e->cl);
 	kd_kube_driver_free(e->drv);
@@ -235,9 +238,6 @@ void kd_engine_free(kd_engine *e)
 	json_decref(e->live_names);
 	kd_store_free(e->store);
 	kd_fleet_free(e->fleet);
-	for (i = 0; i < e->nold_fleets; i++)
-		kd_fleet_free(e->old_fleets[i]);
-	free(e->old_fleets);
 	kd_source_free(e->src);
 	if (e->cmd_fd[0] >= 0)
 		close(e->cmd_fd[0]);
@@ -260,11 +260,6 @@ void kd_engine_free(kd_engine *e)
 kd_store *kd_engine_store(kd_engine *e)
 {
 	return e->store;
-}
-
-const kd_fleet *kd_engine_fleet(const kd_engine *e)
-{
-	return __atomic_load_n(&e->fleet, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the scheduler ------------------------------------------------------- */
@@ -374,41 +369,42 @@ static void drain_cmds(kd_engine *e)
 		;
 }
 
-/* A new revision: the fleet file is read again and every app rendered
- * anew; a watched cluster is diffed again against the live objects it has,
- * unless the new desired state uses kinds it does not watch.  The old fleet stays allocated (clusters keep pointing into it when
- * the new one dropped them; readers may hold it). */
+/* A new revision: the fleet file is read again, published, and every app
+ * rendered anew; a watched cluster is diffed again against the live objects
+ * it has, unless the new desired state uses kinds it does not watch.  The
+ * engine then drops its reference on the old fleet: it is freed once no
+ * published state and no reader holds it, and no cluster the new fleet
+ * dropped still points into it. */
 static void reload(kd_engine *e)
 {
-	kd_fleet *nf = NULL, **old;
+	kd_fleet *nf = NULL, *old = e->fleet;
 	size_t i;
 
 	if (kd_fleet_load(&nf, e->src, e->fleet_file) < 0) {
 		kd_store_log(e->store, KD_LOG_ERROR, NULL, "%s", kd_error_last());
 		return;
 	}
-	if (!(old = realloc(e->old_fleets, (e->nold_fleets + 1) * sizeof(*old)))) {
-		kd_fleet_free(nf);
-		return;
-	}
-	e->old_fleets = old;
-	old[e->nold_fleets++] = e->fleet;
-	__atomic_store_n(&e->fleet, nf, __ATOMIC_RELEASE);
+	e->fleet = nf;
+	kd_store_set_fleet(e->store, nf);
 	json_object_clear(e->render_cache);
 	json_object_clear(e->base_cache);
 	for (i = 0; i < e->ncl; i++) {
 		eng_cluster *cl = &e->cl[i];
 		const kd_cluster *c = kd_fleet_cluster(nf, cl->fc->name);
 
-		if (c)
+		if (c) {
+			kd_fleet_free(cl->fleet);
+			cl->fleet = kd_fleet_ref(nf);
 			cl->fc = c;
-		else
+		} else {
 			kd_store_log(e->store, KD_LOG_WARN, cl->fc->name,
 				     "no longer in %s; kept as it was", nf->file);
+		}
 		eng_apps_free(cl);
 		if (!eng_cluster_rerender(cl))
 			queue(cl);
 	}
+	kd_fleet_free(old);
 }
 
 static void fetch(kd_engine *e)

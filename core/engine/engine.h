@@ -2,8 +2,8 @@
  * engine — the background reconcile thread (DESIGN §2) and the store of
  * immutable, reference-counted snapshots it publishes for the faces.
  *
- * Never prints and never touches the terminal.  Depends on every part below
- * it: base, data, source, fleet, kube, render and diff.
+ * Never prints and never touches the terminal.  Uses the parts base, data,
+ * source, fleet, kube, render and diff.
  */
 
 #ifndef KD_ENGINE_H
@@ -30,6 +30,12 @@
  * as long as it holds its reference while the engine publishes newer ones.
  * Publishing bumps a version counter and makes the wake fd readable, which
  * is how the UI learns that something changed without ever blocking.
+ *
+ * The fleet is published the same way: the store holds the current one and
+ * every state holds the fleet it was published with, so a reader that
+ * keeps a state keeps its fleet (clusters, labels, policies, ignore rules)
+ * valid too, while the engine moves on to a newer revision.  A fleet is
+ * freed when neither the engine, the store, a state nor a reader holds it.
  *
  * The store also keeps the fleet-wide facts (source label, revision, fetch
  * time), a bounded log of engine events for the message log view, and the
@@ -100,6 +106,8 @@ typedef struct kd_cluster_state {
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
 	char *revision;          /* the Git revision desired state was rendered from */
 	uint64_t generation;     /* set by kd_store_publish: increases per publish */
+	kd_fleet *fleet;         /* set by kd_store_publish: the store's fleet then
+				  * (held, read-only), or NULL when it has none */
 	kd_app_state *apps;      /* in fleet order */
 	size_t napps;
 	int refs_;               /* private */
@@ -158,12 +166,21 @@ const char *kd_store_cluster_name(const kd_store *s, size_t index);
 long kd_store_cluster_index(const kd_store *s, const char *name);
 
 /* Publishes a finished state for slot `index`, taking over the caller's
- * reference; the previous state is released when its last reader lets go. */
+ * reference; the previous state is released when its last reader lets go.
+ * The state takes a reference to the store's current fleet. */
 void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st);
 
 /* A new reference to the current state of a slot, or NULL before the
  * first publish. */
 kd_cluster_state *kd_store_get(kd_store *s, size_t index);
+
+/* Makes `fleet` the current one (the store takes its own reference and
+ * drops the one it held on the previous fleet); NULL for none.  States
+ * published before keep the fleet they were published with. */
+void kd_store_set_fleet(kd_store *s, kd_fleet *fleet);
+/* A new reference to the current fleet (drop it with kd_fleet_free), or
+ * NULL when there is none (a store filled from a state file). */
+kd_fleet *kd_store_fleet(kd_store *s);
 
 /* Fleet-wide facts. */
 void kd_store_set_source(kd_store *s, const char *label, const char *revision,
@@ -180,7 +197,7 @@ void kd_store_log(kd_store *s, kd_log_level level, const char *cluster,
 size_t kd_store_log_read(kd_store *s, uint64_t since, kd_log_entry **out);
 void kd_store_log_free(kd_log_entry *entries, size_t n);
 
-/* Increases on every publish, source change and log entry. */
+/* Increases on every publish, fleet or source change and log entry. */
 uint64_t kd_store_version(kd_store *s);
 
 /* A file descriptor that becomes readable when the version changes; the
@@ -265,11 +282,10 @@ typedef struct kd_engine_opts {
 int kd_engine_new(kd_engine **out, const kd_engine_opts *opts);
 void kd_engine_free(kd_engine *e);   /* stops the thread first */
 
+/* The store the engine publishes into, with the fleet of the revision
+ * last loaded (kd_store_fleet); a new revision loads and publishes a new
+ * fleet and drops the engine's reference on the old one. */
 kd_store *kd_engine_store(kd_engine *e);
-/* The fleet of the revision last loaded.  A new revision loads a new fleet;
- * earlier ones stay valid until kd_engine_free, so a reader may keep the
- * pointer it got. */
-const kd_fleet *kd_engine_fleet(const kd_engine *e);
 
 /* Reconciles every selected cluster once on the calling thread and
  * returns when each is published (or timed out as unknown).  For check. */
@@ -351,6 +367,37 @@ int kd_counts_json(json_t **out, const kd_counts *c);
  * counts are left to kd_cluster_state_finish.  KD_EINVAL naming the app
  * when the entry is malformed. */
 int kd_app_state_from_json(kd_app_state *app, const json_t *entry);
+
+/*
+ * owner — which app of the fleet renders an object for a cluster, for a
+ * face that names an object's app without a reconcile (the follow-up
+ * commands `kdrift breakglass` prints for objects changed under
+ * break-glass).
+ *
+ * Opens the repository and the fleet the engine options name (repo,
+ * revision, worktree, fleet_file; the rest is ignored) and renders, on the
+ * calling thread, each app of a cluster the first time a lookup needs it;
+ * later lookups on the same cluster reuse those renders.  Never talks to a
+ * cluster.  One thread at a time per kd_owner_finder.
+ */
+typedef struct kd_owner_finder kd_owner_finder;
+
+/* KD_ENOTFOUND and others from the source and the fleet file when the
+ * repository or kdrift.yaml cannot be read. */
+int kd_owner_finder_new(kd_owner_finder **out, const kd_engine_opts *opts);
+void kd_owner_finder_free(kd_owner_finder *f);
+
+/*
+ * The name of the first app (in fleet order) deployed to `cluster` whose
+ * rendered objects include the object: same kind, namespace (NULL or "" for
+ * cluster-scoped objects) and name, and the same API group when api_version
+ * is given (NULL: any group).  *app points into the finder's fleet.
+ * KD_ENOTFOUND when the fleet has no such cluster or no app renders the
+ * object there (apps that fail to render are passed over).
+ */
+int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluster,
+			const char *api_version, const char *kind,
+			const char *namespace, const char *name);
 
 /* ---- helpers (exposed for tests) ---------------------------------------- */
 

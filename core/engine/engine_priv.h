@@ -1,5 +1,6 @@
 /*
- * engine_priv — the engine's internal state, shared by core/engine*.c only.
+ * engine_priv — the engine's internal state, shared by the files of
+ * core/engine/ only.
  *
  * Everything here belongs to the engine thread (or to the caller of
  * kd_engine_run_once); other threads see the engine only through the store
@@ -61,7 +62,10 @@ typedef enum eng_phase {
 
 struct eng_cluster {
 	kd_engine *e;
-	const kd_cluster *fc;
+	const kd_cluster *fc;     /* in `fleet` */
+	kd_fleet *fleet;          /* held: the fleet fc points into, the engine's
+				   * or, for a cluster a new revision dropped, an
+				   * older one */
 	size_t slot;              /* index in the store */
 	kd_kube_conn *conn;
 	kd_kube_call *disc;       /* discovery in flight */
@@ -100,9 +104,8 @@ struct kd_engine {
 	char **cluster_names;
 
 	kd_source *src;
-	kd_fleet *fleet;
-	kd_fleet **old_fleets;    /* kept alive for readers of kd_engine_fleet */
-	size_t nold_fleets;
+	kd_fleet *fleet;          /* of the revision last loaded (held; the store
+				   * holds it too) */
 	kd_store *store;
 	kd_kubeconfig *kc;
 	char *kc_error;           /* why the kubeconfig could not be loaded */

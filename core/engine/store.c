@@ -1,11 +1,12 @@
 /*
- * store — published cluster states, fleet facts, the event log and the wake
- * fd (see engine.h).
+ * store — published cluster states, the fleet, fleet facts, the event log
+ * and the wake fd (see engine.h).
  *
- * One mutex guards the slots, the facts and the log; it is held only to
- * swap pointers or copy small strings, never while building a state.  The
- * wake fd is a non-blocking pipe: any write makes it readable, and the
- * reader drains it before reading, so no wake-up is lost.
+ * One mutex guards the slots, the fleet, the facts and the log; it is held
+ * only to swap pointers, take references or copy small strings, never while
+ * building a state or freeing one.  The wake fd is a non-blocking pipe: any
+ * write makes it readable, and the reader drains it before reading, so no
+ * wake-up is lost.
  */
 #include "engine/engine.h"
 
@@ -26,6 +27,7 @@ struct kd_store {
 	kd_cluster_state **slots;
 	size_t n;
 	uint64_t next_generation;
+	kd_fleet *fleet;        /* current, held; or NULL */
 	char *source_label;
 	char *revision;
 	time_t fetched_at;
@@ -133,6 +135,7 @@ void kd_cluster_state_unref(kd_cluster_state *st)
 	json_decref(st->labels);
 	free(st->reason);
 	free(st->revision);
+	kd_fleet_free(st->fleet);
 	free(st);
 }
 
@@ -317,6 +320,7 @@ void kd_store_free(kd_store *s)
 	free(s->slots);
 	free(s->source_label);
 	free(s->revision);
+	kd_fleet_free(s->fleet);
 	if (s->wake[0] >= 0)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
@@ -348,6 +352,7 @@ long kd_store_cluster_index(const kd_store *s, const char *name)
 void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st)
 {
 	kd_cluster_state *old;
+	kd_fleet *fleet;
 
 	if (index >= s->n) {
 		kd_cluster_state_unref(st);
@@ -355,10 +360,13 @@ void kd_store_publish(kd_store *s, size_t index, kd_cluster_state *st)
 	}
 	pthread_mutex_lock(&s->lock);
 	st->generation = ++s->next_generation;
+	fleet = st->fleet;
+	st->fleet = kd_fleet_ref(s->fleet);
 	old = s->slots[index];
 	s->slots[index] = st;
 	wake(s);
 	pthread_mutex_unlock(&s->lock);
+	kd_fleet_free(fleet);
 	kd_cluster_state_unref(old);
 }
 
@@ -372,6 +380,29 @@ kd_cluster_state *kd_store_get(kd_store *s, size_t index)
 	st = kd_cluster_state_ref(s->slots[index]);
 	pthread_mutex_unlock(&s->lock);
 	return st;
+}
+
+void kd_store_set_fleet(kd_store *s, kd_fleet *fleet)
+{
+	kd_fleet *old;
+
+	kd_fleet_ref(fleet);
+	pthread_mutex_lock(&s->lock);
+	old = s->fleet;
+	s->fleet = fleet;
+	wake(s);
+	pthread_mutex_unlock(&s->lock);
+	kd_fleet_free(old);
+}
+
+kd_fleet *kd_store_fleet(kd_store *s)
+{
+	kd_fleet *f;
+
+	pthread_mutex_lock(&s->lock);
+	f = kd_fleet_ref(s->fleet);
+	pthread_mutex_unlock(&s->lock);
+	return f;
 }
 
 void kd_store_set_source(kd_store *s, const char *label, const char *revision,

@@ -668,8 +668,10 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 	*out = NULL;
 	if (!name)
 		name = "kdrift.yaml";
-	if (!(f = calloc(1, sizeof(*f))) ||
-	    (rc = dup_str(&f->file, name)) < 0 ||
+	if (!(f = calloc(1, sizeof(*f))))
+		return oom();
+	f->refs_ = 1;
+	if ((rc = dup_str(&f->file, name)) < 0 ||
 	    (rc = dup_str(&f->breakglass_context,
 			  DEFAULT_BREAKGLASS_CONTEXT)) < 0) {
 		rc = oom();

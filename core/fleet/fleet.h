@@ -22,6 +22,9 @@
  * kd_fleet_load's source.
  *
  * A kd_fleet is immutable once parsed and may be shared between threads.
+ * It is reference counted: kd_fleet_ref takes another reference and
+ * kd_fleet_free drops one, so the engine can publish a fleet with its
+ * snapshots and free it only when the last holder lets go.
  */
 #ifndef KD_FLEET_H
 #define KD_FLEET_H
@@ -107,9 +110,11 @@ typedef struct kd_fleet {
 	long breakglass_max_seconds; /* default 3600; from a Go duration
 				      * ("1h30m", "90s"), at least 1 */
 	json_t *doc;              /* the parsed document */
+	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */
 } kd_fleet;
 
-/* Parses fleet YAML.  `name` is used in messages. */
+/* Parses fleet YAML.  `name` is used in messages.  The new fleet has one
+ * reference, the caller's. */
 int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		   const char *name);
 
@@ -118,6 +123,9 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
  * commit, when the source is a commit). */
 int kd_fleet_load(kd_fleet **out, kd_source *src, const char *path);
 
+/* Another reference to the fleet (NULL stays NULL); returns it. */
+kd_fleet *kd_fleet_ref(kd_fleet *fleet);
+/* Drops a reference; the last one frees the fleet.  NULL is a no-op. */
 void kd_fleet_free(kd_fleet *fleet);
 
 const kd_cluster *kd_fleet_cluster(const kd_fleet *fleet, const char *name);

@@ -1,6 +1,6 @@
 /*
- * fleet_query — questions asked of a parsed fleet, and freeing it (see
- * fleet.h).  Parsing is in fleet.c.
+ * fleet_query — questions asked of a parsed fleet, and its references
+ * (see fleet.h).  Parsing is in fleet.c.
  */
 #include "fleet/fleet.h"
 
@@ -18,11 +18,18 @@ static void app_free(kd_app *a)
 	json_decref(a->directory);
 }
 
+kd_fleet *kd_fleet_ref(kd_fleet *f)
+{
+	if (f)
+		__atomic_add_fetch(&f->refs_, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
 void kd_fleet_free(kd_fleet *f)
 {
 	size_t i;
 
-	if (!f)
+	if (!f || __atomic_sub_fetch(&f->refs_, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (i = 0; i < f->nclusters; i++) {
 		free(f->clusters[i].name);

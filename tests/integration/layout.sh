@@ -5,7 +5,8 @@
 #  - a part includes only the public headers of parts below it, and no other
 #    folder's private header;
 #  - core/ neither prints, exits nor includes curses or readline;
-#  - tui/ reaches HTTP and Git only through core.
+#  - tui/ reaches HTTP and Git only through core;
+#  - a command's file in tui/cli uses no other command's file.
 . "$(dirname "$0")/../tools/tap.sh"
 cd "$KDRIFT_ROOT" || exit 2
 tmp=$(mktemp -d)
@@ -100,5 +101,27 @@ check_eq "core/ neither prints nor exits nor includes curses or readline" "" "$p
 
 faces=$(grep -rnE '#\s*include\s*<(curl/|git2)' tui || true)
 check_eq "tui/ speaks HTTP and Git only through core" "" "$faces"
+
+# tui/cli: what commands share lives in the shared files (cli.h says which);
+# every other file is one command's, and uses nothing another one defines.
+SHARED_CLI="cli confirm heal options print reconcile"
+commands=""
+for f in tui/cli/*.c; do
+	n=$(basename "$f" .c)
+	case " $SHARED_CLI " in *" $n "*) ;; *) commands="$commands $n" ;; esac
+done
+defined=$(grep -cE '^[a-z_]+[ *]+kd_cli_check\(' tui/cli/check.c)
+check_eq "tui/cli: the check finds a command's definitions" "1" "$defined"
+cross=""
+for c in $commands; do
+	for fn in $(grep -oE '^[a-z_]+[ *]+kd_[a-z_]+\(' "tui/cli/$c.c" | grep -oE 'kd_[a-z_]+'); do
+		for o in $commands; do
+			[ "$o" = "$c" ] && continue
+			grep -qw "$fn" "tui/cli/$o.c" && cross="$cross
+tui/cli/$o.c uses $fn of tui/cli/$c.c"
+		done
+	done
+done
+check_eq "tui/cli: no command's file uses another command's file" "" "$cross"
 
 tap_done

@@ -118,7 +118,7 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 	req.review_branch = aa->branch;
 	req.no_push = aa->no_push;
 	req.dry_run = true;
-	if (kd_act_accept(&preview, kd_engine_fleet(e), st->name, &req) < 0) {
+	if (kd_act_accept(&preview, st->fleet, st->name, &req) < 0) {
 		rc = kd_cli_fail("accept");
 		goto cleanup;
 	}
@@ -128,12 +128,12 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 		rc = KD_EXIT_OK;
 		goto cleanup;
 	}
-	if ((rc = kd_cli_confirm("accept", kd_engine_fleet(e), st->name,
+	if ((rc = kd_cli_confirm("accept", st->fleet, st->name,
 				 "commit this", aa->yes)) != KD_EXIT_OK)
 		goto cleanup;
 	kd_cli_test_hook();
 	req.dry_run = false;
-	if (kd_act_accept(&done, kd_engine_fleet(e), st->name, &req) < 0) {
+	if (kd_act_accept(&done, st->fleet, st->name, &req) < 0) {
 		rc = kd_cli_fail("accept");
 		goto cleanup;
 	}

@@ -4,9 +4,9 @@
  *
  * Every change is refused outside an active session (checked before
  * anything is read and again, against the state file, by the write).  Edits
- * go through $EDITOR on a sanitised copy of the live object: server fields
- * dropped, Secret values masked; a masked value that comes back changed is
- * refused, because the editor never saw the real one.
+ * go through $EDITOR on the file kd_breakglass_edit_file prepares (server
+ * fields dropped, Secret values masked) and come back through
+ * kd_breakglass_plan_edit_file, which refuses edits of masked values.
  */
 #include "cli.h"
 
@@ -25,9 +25,6 @@
 #include "audit/audit.h"
 #include "engine/engine.h"
 #include "base/base.h"
-#include "render/render.h"
-#include "source/source.h"
-#include "data/data.h"
 
 #define CMD "breakglass"
 
@@ -114,71 +111,21 @@ static void object_text(kd_buf *b, const kd_audit_record *r)
 		      name ? name : "?");
 }
 
-/* The repository read to name each changed object's app in the follow-up
- * commands; NULL members when it cannot be read (the commands then say APP). */
-typedef struct app_finder {
-	kd_source *src;
-	kd_fleet *fleet;
-} app_finder;
-
-static void app_finder_open(app_finder *f, const kd_engine_opts *o)
-{
-	kd_source_opts so = { .revision = o->revision, .worktree = o->worktree };
-
-	memset(f, 0, sizeof(*f));
-	if (kd_source_open(&f->src, o->repo ? o->repo : ".", &so) < 0 ||
-	    kd_fleet_load(&f->fleet, f->src, o->fleet_file ? o->fleet_file : "kdrift.yaml") < 0) {
-		kd_fleet_free(f->fleet);
-		kd_source_free(f->src);
-		memset(f, 0, sizeof(*f));
-	}
-}
-
-static void app_finder_close(app_finder *f)
-{
-	kd_fleet_free(f->fleet);
-	kd_source_free(f->src);
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-/* The app of the cluster whose rendered objects include the record's
- * object, or "APP" when none does (or Git cannot be read). */
-static const char *app_of(app_finder *f, const kd_audit_record *r)
+/* The app that renders the record's object for its cluster, or "APP"
+ * when none does or the repository cannot be read (finder NULL). */
+static const char *app_of(kd_owner_finder *finder, const kd_audit_record *r)
 {
 	json_t *o = json_object_get(r->json, "object");
-	const kd_cluster *cl = f->fleet && r->cluster ? kd_fleet_cluster(f->fleet, r->cluster) : NULL;
-	size_t i, j;
+	const char *app = NULL;
 
-	for (i = 0; cl && i < f->fleet->napps; i++) {
-		const kd_app *app = &f->fleet->apps[i];
-		json_t *objs = NULL, *obj;
-		bool found = false;
-
-		if (!kd_fleet_app_targets(app, cl) ||
-		    kd_render_app(&objs, f->src, f->fleet, cl, app) < 0)
-			continue;
-		json_array_foreach(objs, j, obj) {
-			json_t *m = json_object_get(obj, "metadata");
-
-			if (str_eq(json_string_value(json_object_get(obj, "kind")),
-				   json_string_value(json_object_get(o, "kind"))) &&
-			    str_eq(json_string_value(json_object_get(m, "namespace")),
-				   json_string_value(json_object_get(o, "namespace"))) &&
-			    str_eq(json_string_value(json_object_get(m, "name")),
-				   json_string_value(json_object_get(o, "name")))) {
-				found = true;
-				break;
-			}
-		}
-		json_decref(objs);
-		if (found)
-			return app->name;
-	}
-	return "APP";
+	if (!finder || !r->cluster ||
+	    kd_owner_finder_app(&app, finder, r->cluster,
+				json_string_value(json_object_get(o, "apiVersion")),
+				json_string_value(json_object_get(o, "kind")),
+				json_string_value(json_object_get(o, "namespace")),
+				json_string_value(json_object_get(o, "name"))) < 0)
+		return "APP";
+	return app;
 }
 
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
@@ -197,7 +144,7 @@ static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 
 /* One entry per object (its changes listed oldest first), with the ways
  * to follow up. */
-static void print_open(const kd_audit_list *open, const char *intro, app_finder *apps)
+static void print_open(const kd_audit_list *open, const char *intro, kd_owner_finder *apps)
 {
 	int64_t now = now_ms();
 	kd_buf obj = KD_BUF_INIT;
@@ -253,22 +200,30 @@ static void print_open(const kd_audit_list *open, const char *intro, app_finder 
 static void print_follow_up(const kd_audit_list *open, const char *intro,
 			    const kd_engine_opts *o)
 {
-	app_finder apps;
+	kd_owner_finder *apps = NULL;
 
 	if (!open || open->count == 0)
 		return;
-	app_finder_open(&apps, o);
-	print_open(open, intro, &apps);
-	app_finder_close(&apps);
+	/* Without the repository the commands still print, with APP. */
+	if (kd_owner_finder_new(&apps, o) < 0)
+		apps = NULL;
+	print_open(open, intro, apps);
+	kd_owner_finder_free(apps);
 }
 
 /* ---- sessions ------------------------------------------------------------------- */
 
-static int load_fleet(kd_engine **e, bg_args *a)
+/* The fleet, read with the options every command takes; it outlives the
+ * engine that loaded it. */
+static int load_fleet(kd_fleet **fleet, bg_args *a)
 {
+	kd_engine *e = NULL;
+
 	a->eopts.statuses_only = true;
-	if (kd_engine_new(e, &a->eopts) < 0)
+	if (kd_engine_new(&e, &a->eopts) < 0)
 		return kd_cli_fail(CMD);
+	*fleet = kd_store_fleet(kd_engine_store(e));
+	kd_engine_free(e);
 	return KD_EXIT_OK;
 }
 
@@ -277,7 +232,7 @@ static int bg_start(bg_args *a)
 	kd_breakglass_opts bo = { 0 };
 	kd_breakglass_session *s = NULL;
 	kd_audit_list *open = NULL;
-	kd_engine *e = NULL;
+	kd_fleet *fleet = NULL;
 	long dur = 0;
 	int rc;
 
@@ -286,10 +241,10 @@ static int bg_start(bg_args *a)
 	if (a->duration && parse_duration(&dur, a->duration) < 0)
 		return kd_cli_usage_error(CMD, "--duration takes a time such as 30m, 1h or 1h30m, not '%s'",
 					  a->duration);
-	if ((rc = load_fleet(&e, a)) != KD_EXIT_OK)
+	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		return rc;
 	if (kd_breakglass_start(&s, &open, &bo, a->reason, a->ticket, dur,
-				kd_engine_fleet(e)->breakglass_max_seconds, now_ms()) < 0) {
+				fleet->breakglass_max_seconds, now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
@@ -312,7 +267,7 @@ static int bg_start(bg_args *a)
 cleanup:
 	kd_breakglass_session_free(s);
 	kd_audit_list_free(open);
-	kd_engine_free(e);
+	kd_fleet_free(fleet);
 	return rc;
 }
 
@@ -411,132 +366,40 @@ static int run_editor(const char *path)
 	return 0;
 }
 
-static void strip_for_edit(json_t *obj)
+/* Runs $EDITOR on the edit's private file (core/act prepares it and reads
+ * it back); *ch stays NULL when the operator changed nothing. */
+static int edit_object(kd_breakglass_change **ch, const char *cluster, const json_t *live)
 {
-	json_t *md = json_object_get(obj, "metadata");
+	kd_breakglass_edit *ed = NULL;
+	const char *editor = getenv("EDITOR");
+	int rc;
 
-	json_object_del(obj, "status");
-	json_object_del(md, "managedFields");
-}
-
-static int secret_edited(void)
-{
-	return kd_error_set(KD_EINVAL, "Secret values cannot be edited in break-glass (they "
-			    "were masked); change them with a tool that sees them; nothing was "
-			    "changed");
-}
-
-/* The masked values must come back untouched; they are then replaced by the
- * live ones, so the edit never writes a mask.  kubectl's last-applied
- * annotation holds a copy of the values and is masked too: it may stay or
- * go, not change. */
-static int restore_secret(json_t *edited, const json_t *shown, const json_t *live)
-{
-	static const char *const keys[] = { "data", "stringData" };
-	const char *la = "kubectl.kubernetes.io/last-applied-configuration";
-	json_t *ann = json_object_get(json_object_get(edited, "metadata"), "annotations");
-	json_t *got;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		json_t *want = json_object_get(shown, keys[i]);
-
-		got = json_object_get(edited, keys[i]);
-		if (!(want ? got && json_equal(want, got) : !got))
-			return secret_edited();
-		if (want && json_object_set(edited, keys[i], json_object_get(live, keys[i])) < 0)
-			return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	got = json_object_get(ann, la);
-	if (!got)
-		return 0;
-	if (!json_equal(got, json_object_get(json_object_get(json_object_get(shown, "metadata"),
-							     "annotations"), la)))
-		return secret_edited();
-	if (json_object_set(ann, la, json_object_get(json_object_get(json_object_get(live, "metadata"),
-								     "annotations"), la)) < 0)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* Edits a sanitised copy; *out is the object to apply (Secret values put
- * back from live), or NULL when the operator changed nothing. */
-static int edit_object(json_t **out, const json_t *live)
-{
-	json_t *shown = NULL, *edited = NULL;
-	kd_buf text = KD_BUF_INIT, back = KD_BUF_INIT;
-	const char *kind = json_string_value(json_object_get(live, "kind"));
-	bool secret = kind && strcmp(kind, "Secret") == 0;
-	const char *tmp = getenv("TMPDIR");
-	char path[4096] = "";
-	bool made = false;
-	int fd = -1, rc;
-
-	*out = NULL;
-	if ((rc = kd_audit_mask_secret(&shown, live, kind)) < 0)
-		return rc;
-	strip_for_edit(shown);
-	rc = kd_buf_puts(&text, "# Break-glass edit: save to apply (after confirmation), or quit\n"
-			 "# without saving to change nothing.  Status and managedFields are not\n"
-			 "# editable; Secret values are masked and may not be changed here.\n");
-	if (rc == 0)
-		rc = kd_yaml_emit(&text, shown);
-	if (rc < 0)
+	*ch = NULL;
+	if ((rc = kd_breakglass_edit_new(&ed, cluster, live)) < 0 ||
+	    (rc = kd_breakglass_edit_file(ed)) < 0)
 		goto cleanup;
-	snprintf(path, sizeof(path), "%s/kdrift-edit-XXXXXX.yaml", tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemps(path, 5);
-	if (fd < 0) {
-		rc = kd_error_set(KD_EIO, "cannot create a file to edit in: %s", strerror(errno));
+	if (setenv("KD_EDITOR", editor && *editor ? editor : "vi", 1) < 0) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	made = true;
-	if (write(fd, kd_buf_cstr(&text), text.len) != (ssize_t)text.len || close(fd) < 0) {
-		fd = -1;
-		rc = kd_error_set(KD_EIO, "cannot write %s: %s", path, strerror(errno));
+	if ((rc = run_editor(ed->path)) < 0)
 		goto cleanup;
-	}
-	fd = -1;
-	if (setenv("KD_EDITOR", getenv("EDITOR") && *getenv("EDITOR") ? getenv("EDITOR") : "vi", 1) < 0 ||
-	    (rc = run_editor(path)) < 0 ||
-	    (rc = kd_buf_read_file(&back, path, 16u << 20)) < 0)
-		goto cleanup;
-	if (back.len == text.len && memcmp(back.data, text.data, text.len) == 0)
-		goto cleanup;   /* unchanged: *out stays NULL */
-	if ((rc = kd_yaml_parse_one(&edited, NULL, kd_buf_cstr(&back), back.len, path, NULL)) < 0)
-		goto cleanup;
-	if (!json_is_object(edited)) {
-		rc = kd_error_set(KD_EINVAL, "%s: the edited text is not one object; nothing was changed", path);
-		goto cleanup;
-	}
-	if (secret && (rc = restore_secret(edited, shown, live)) < 0)
-		goto cleanup;
-	*out = edited;
-	edited = NULL;
+	rc = kd_breakglass_plan_edit_file(ch, ed);
 cleanup:
-	if (made)
-		unlink(path);
-	json_decref(shown);
-	json_decref(edited);
-	kd_buf_free(&text);
-	kd_buf_free(&back);
+	kd_breakglass_edit_free(ed);
 	return rc;
 }
 
 static int plan_change(kd_breakglass_change **ch, const char *op, const char *cluster,
 		       const json_t *live, int nargs, char **args)
 {
-	json_t *edited = NULL;
 	int rc;
 
 	*ch = NULL;
 	if (strcmp(op, "edit") == 0) {
-		if ((rc = edit_object(&edited, live)) < 0)
+		if ((rc = edit_object(ch, cluster, live)) < 0)
 			return rc;
-		if (!edited)
-			return 1;   /* nothing changed */
-		rc = kd_breakglass_plan_edit(ch, cluster, live, edited);
-		json_decref(edited);
-		return rc;
+		return *ch ? 0 : 1;   /* 1: nothing changed */
 	}
 	if (strcmp(op, "scale") == 0) {
 		char *end;
@@ -572,7 +435,7 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	kd_breakglass_change *ch = NULL;
 	const kd_kind_info *ki;
 	kd_cli_object obj = { 0 };
-	kd_engine *e = NULL;
+	kd_fleet *fleet = NULL;
 	kd_act *act = NULL;
 	json_t *live = NULL;
 	char api[128];
@@ -591,11 +454,11 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
-	if ((rc = load_fleet(&e, a)) != KD_EXIT_OK)
+	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		goto cleanup;
 	rc = KD_EXIT_ERROR;
 	snprintf(api, sizeof(api), "%s%s%s", ki->group, *ki->group ? "/" : "", ki->version);
-	if (kd_act_open(&act, kd_engine_fleet(e), argv[0], &ao) < 0 ||
+	if (kd_act_open(&act, fleet, argv[0], &ao) < 0 ||
 	    kd_act_get(&live, act, api, ki->kind, obj.namespace, obj.name) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
@@ -615,7 +478,7 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	printf(" (context %s):\n", kd_act_context(act));
 	kd_cli_print_text(stdout, ch->preview);
 	fflush(stdout);
-	if (!a->dry && (rc = kd_cli_confirm(CMD, kd_engine_fleet(e), argv[0],
+	if (!a->dry && (rc = kd_cli_confirm(CMD, fleet, argv[0],
 					    "apply this break-glass change", a->yes)) != KD_EXIT_OK)
 		goto cleanup;
 	if (!a->dry)
@@ -637,7 +500,7 @@ cleanup:
 	kd_breakglass_session_free(s);
 	json_decref(live);
 	kd_act_close(act);
-	kd_engine_free(e);
+	kd_fleet_free(fleet);
 	kd_cli_object_free(&obj);
 	return rc;
 }

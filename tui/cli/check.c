@@ -3,10 +3,8 @@
  * report every resource's status as a tree (text), one JSON document, or
  * JUnit XML for CI.  Exit status 0 when all is synced, 1 when anything
  * drifted, is missing or extra, 2 on any error (an unreachable cluster or
- * an app that does not render included).
- *
- * Also the helpers `kdrift diff` shares: option parsing for the engine,
- * safe printing of text that came from clusters or Git, exit codes.
+ * an app that does not render included).  `--heal` first applies the
+ * fleet's policy (heal.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,93 +17,6 @@
 #include "data/data.h"
 
 enum check_output { OUT_TEXT, OUT_JSON, OUT_JUNIT };
-
-/* ---- shared with diff.c ---------------------------------------------- */
-
-void kd_cli_sanitize(kd_buf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			kd_buf_printf(out, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			kd_buf_printf(out, "\\u%04x", p[1]), p++;   /* C1 controls */
-		else
-			kd_buf_putc(out, (char)*p);
-	}
-}
-
-void kd_cli_print_safe(FILE *f, const char *s)
-{
-	kd_buf b = KD_BUF_INIT;
-
-	kd_cli_sanitize(&b, s);
-	fputs(kd_buf_cstr(&b), f);
-	kd_buf_free(&b);
-}
-
-bool kd_cli_ascii(void)
-{
-	const char *v = getenv("LC_ALL");
-
-	if (!v || !*v)
-		v = getenv("LC_CTYPE");
-	if (!v || !*v)
-		v = getenv("LANG");
-	return !v || !(strstr(v, "UTF-8") || strstr(v, "utf-8") ||
-		       strstr(v, "UTF8") || strstr(v, "utf8"));
-}
-
-int kd_cli_exit_for(const kd_counts *c, bool errors)
-{
-	if (errors || c->n[KD_STATUS_UNKNOWN])
-		return KD_EXIT_ERROR;
-	if (c->n[KD_STATUS_DRIFTED] || c->n[KD_STATUS_MISSING] || c->n[KD_STATUS_EXTRA] ||
-	    c->n[KD_STATUS_BREAKGLASS])
-		return KD_EXIT_DRIFT;
-	return KD_EXIT_OK;
-}
-
-/* Adds a state's counts, counting an app that did not render and a cluster
- * that has no apps to show but a reason as one unknown each. */
-void kd_cli_count(kd_counts *sum, const kd_cluster_state *st)
-{
-	size_t i;
-	int k;
-
-	for (k = 0; k < KD_STATUS_COUNT; k++)
-		sum->n[k] += st->counts.n[k];
-	for (i = 0; i < st->napps; i++)
-		if (st->apps[i].reason && st->apps[i].nresources == 0)
-			sum->n[KD_STATUS_UNKNOWN]++;
-	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
-		sum->n[KD_STATUS_UNKNOWN]++;
-}
-
-int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd)
-{
-	char *end;
-	long v;
-
-	switch (c) {
-	case 'r': o->repo = arg; return 0;
-	case 'R': o->revision = arg; return 0;
-	case 'w': o->worktree = true; return 0;
-	case 'f': o->fleet_file = arg; return 0;
-	case 'k': o->kubeconfig = arg; return 0;
-	case 'c': o->cluster_selector = arg; return 0;
-	case 'a': o->app = arg; return 0;
-	case 't':
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end || v < 1 || v > 3600)
-			return kd_cli_usage_error(cmd, "--timeout needs whole seconds from 1 to 3600, not '%s'", arg);
-		o->timeout_s = (int)v;
-		return 0;
-	default:
-		return 1;
-	}
-}
 
 /* ---- output ---------------------------------------------------------------- */
 
@@ -478,8 +389,10 @@ int kd_cli_check(int argc, char **argv)
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");
 	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
-		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection",
-			     kd_engine_fleet(e)->file);
+		kd_fleet *fleet = kd_store_fleet(kd_engine_store(e));
+
+		kd_error_set(KD_ENOTFOUND, "no cluster of %s matches the selection", fleet->file);
+		kd_fleet_free(fleet);
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}

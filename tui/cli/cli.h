@@ -3,8 +3,17 @@
  *
  * Owns argument parsing, dispatch and the output of the command-line
  * interface.  Exit codes: 0 success, 1 drift found (check, diff), 2 usage
- * or any other error.  Each subcommand lives in its own cli_*.c file and is
- * listed once in the command table of cli.c.
+ * or any other error.
+ *
+ * Each subcommand lives in its own file, named after it (check.c, diff.c,
+ * revert.c, accept.c, breakglass.c, audit.c, render.c; `ui` is
+ * tui/ui/main.c), and is listed once in the command table of cli.c.  What
+ * several commands share lives in files of its own, never in a command's
+ * file: options.c (engine options, object arguments), print.c (sanitised
+ * output), reconcile.c (reading clusters, exit statuses), confirm.c (asking
+ * before a write); heal.c is `check --heal`.  A command's file uses only
+ * this header's functions from those files and cli.c, never another
+ * command's.
  */
 #ifndef KD_CLI_H
 #define KD_CLI_H
@@ -15,15 +24,12 @@
 
 enum { KD_EXIT_OK = 0, KD_EXIT_DRIFT = 1, KD_EXIT_ERROR = 2 };
 
-/* The long options of every command that reads the fleet and its clusters,
- * for a getopt_long table; kd_cli_engine_opt parses them. */
-#define KD_CLI_ENGINE_OPTIONS \
-	{ "repo", required_argument, NULL, 'r' }, \
-	{ "revision", required_argument, NULL, 'R' }, \
-	{ "worktree", no_argument, NULL, 'w' }, \
-	{ "fleet", required_argument, NULL, 'f' }, \
-	{ "kubeconfig", required_argument, NULL, 'k' }, \
-	{ "timeout", required_argument, NULL, 't' }
+struct kd_buf;
+struct kd_counts;
+struct kd_cluster_state;
+struct kd_engine;
+struct kd_engine_opts;
+struct kd_fleet;
 
 typedef struct kd_cli_command {
 	const char *name;
@@ -31,6 +37,8 @@ typedef struct kd_cli_command {
 	const char *usage;     /* full text for `kdrift help NAME` */
 	int (*run)(int argc, char **argv);
 } kd_cli_command;
+
+/* ---- cli.c: the command table and dispatch ------------------------------ */
 
 int kd_cli_main(int argc, char **argv);
 
@@ -41,60 +49,78 @@ int kd_cli_fail(const char *cmd);
 int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Subcommands. */
-int kd_cli_render(int argc, char **argv);
-int kd_cli_convert(int argc, char **argv);
-int kd_ui_main(int argc, char **argv);   /* tui/ui/main.c */
-int kd_cli_check(int argc, char **argv);
-int kd_cli_diff(int argc, char **argv);
+/* ---- the subcommands, one file each -------------------------------------- */
 
-/* Shared by check and diff (check.c). */
-struct kd_buf;
-struct kd_counts;
-struct kd_cluster_state;
-struct kd_engine_opts;
-/* Appends text from a cluster or Git with control characters shown inert. */
-void kd_cli_sanitize(struct kd_buf *out, const char *s);
-void kd_cli_print_safe(FILE *f, const char *s);
-/* True unless the locale is UTF-8: glyphs fall back to ASCII. */
-_Bool kd_cli_ascii(void);
-/* Adds a cluster's counts (an app that did not render counts as unknown). */
-void kd_cli_count(struct kd_counts *sum, const struct kd_cluster_state *st);
-/* 0 all synced, 1 drift, 2 any unknown or errors. */
-int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
-/* Handles an engine option of check and diff (getopt letters r R w f k c a
- * t): 0 handled, 1 not one of them, 2 after a usage error. */
+int kd_cli_render(int argc, char **argv);      /* render.c */
+int kd_cli_convert(int argc, char **argv);     /* render.c */
+int kd_ui_main(int argc, char **argv);         /* tui/ui/main.c */
+int kd_cli_check(int argc, char **argv);       /* check.c */
+int kd_cli_diff(int argc, char **argv);        /* diff.c */
+int kd_cli_revert(int argc, char **argv);      /* revert.c */
+int kd_cli_accept(int argc, char **argv);      /* accept.c */
+int kd_cli_breakglass(int argc, char **argv);  /* breakglass.c */
+int kd_cli_audit(int argc, char **argv);       /* audit.c */
+int kd_cli_init(int argc, char **argv);        /* init.c */
+int kd_cli_agent(int argc, char **argv);       /* agent.c */
+
+/* ---- options.c: what every command parses the same way ------------------ */
+
+/* The long options of every command that reads the fleet and its clusters,
+ * for a getopt_long table (a macro, so each command's table is built at
+ * compile time); kd_cli_engine_opt parses them. */
+#define KD_CLI_ENGINE_OPTIONS \
+	{ "repo", required_argument, NULL, 'r' }, \
+	{ "revision", required_argument, NULL, 'R' }, \
+	{ "worktree", no_argument, NULL, 'w' }, \
+	{ "fleet", required_argument, NULL, 'f' }, \
+	{ "kubeconfig", required_argument, NULL, 'k' }, \
+	{ "timeout", required_argument, NULL, 't' }
+
+/* Handles an engine option (getopt letters r R w f k c a t): 0 handled,
+ * 1 not one of them, 2 after a usage error. */
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
-int kd_cli_audit(int argc, char **argv);
-int kd_cli_agent(int argc, char **argv);   /* agent.c */
-int kd_cli_init(int argc, char **argv);
 
-/* Remedies: revert, accept, break-glass (revert.c, accept.c,
- * breakglass.c) and check --heal. */
-int kd_cli_revert(int argc, char **argv);
-int kd_cli_accept(int argc, char **argv);
-int kd_cli_breakglass(int argc, char **argv);
-struct kd_fleet;
-struct kd_engine;
 /* KIND/NAMESPACE/NAME or KIND/NAME (namespace ""), copied. */
 typedef struct kd_cli_object { char *kind, *namespace, *name; } kd_cli_object;
 int kd_cli_parse_object(kd_cli_object *o, const char *spec);
 void kd_cli_object_free(kd_cli_object *o);
+
+/* ---- print.c: output of text from clusters and Git ---------------------- */
+
+/* Appends text from a cluster or Git with control characters shown inert. */
+void kd_cli_sanitize(struct kd_buf *out, const char *s);
+void kd_cli_print_safe(FILE *f, const char *s);
 /* Prints multi-line text from a cluster or Git, each line sanitised. */
 void kd_cli_print_text(FILE *f, const char *text);
+/* True unless the locale is UTF-8: glyphs fall back to ASCII. */
+_Bool kd_cli_ascii(void);
+
+/* ---- reconcile.c: reading clusters, and the exit status ----------------- */
+
+/* Adds a cluster's counts (an app that did not render counts as unknown). */
+void kd_cli_count(struct kd_counts *sum, const struct kd_cluster_state *st);
+/* 0 all synced, 1 drift, 2 any unknown or errors. */
+int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
+/* Reconciles one cluster (and app) once with the objects kept; 0 with
+ * *engine and *state set (the state holds the fleet it was read with),
+ * else the exit status after printing the error. */
+int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
+		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
+		     const char *app);
+
+/* ---- confirm.c: before a command changes a cluster or Git --------------- */
+
 /* Asks on the terminal (production clusters: type the name); 0 go ahead,
  * 2 declined or refused (no terminal and no --yes), after saying so. */
 int kd_cli_confirm(const char *cmd, const struct kd_fleet *fleet, const char *cluster,
 		   const char *what, _Bool yes);
 /* Runs $KDRIFT_TEST_BEFORE_WRITE (tests only) just before the first write. */
 void kd_cli_test_hook(void);
-/* Reconciles one cluster (and app) once with the objects kept; 0 with
- * *engine and *state set, else the exit status after printing the error. */
-int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
-		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
-		     const char *app);
-/* check --heal: self-heal and alert over the engine's published states
- * (prints what it did); returns the exit status. */
+
+/* ---- heal.c: check --heal ------------------------------------------------ */
+
+/* Self-heal and alert over the engine's published states (prints what it
+ * did); returns the exit status. */
 int kd_cli_heal(struct kd_engine *e, const char *kubeconfig, const char *webhook);
 
 #endif

@@ -337,7 +337,7 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 				fprintf(stderr, "\n");
 				continue;
 			}
-			if (print_resource(&out, kd_engine_fleet(e), st->name, a->name, r, sbs, width,
+			if (print_resource(&out, st->fleet, st->name, a->name, r, sbs, width,
 					   st->from_reports) < 0) {
 				rc = kd_cli_fail("diff");
 				goto cleanup;

@@ -10,11 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/base.h"
 #include "uiact_priv.h"
-#include "data/data.h"
 
 /* --- sessions ---------------------------------------------------------------- */
 
@@ -57,70 +55,6 @@ static void session_run(kd_job *j)
 					 s->max_s, kd_audit_now_ms());
 	if (rc < 0)
 		kd_job_error(j, rc);
-}
-
-void kd_uiact_followup_open(kd_ui *ui)
-{
-	ui->overlay = &kd_followup_view;
-	ui->overlay_top = 0;
-}
-
-/* U: the list read afresh from the audit log (another kdrift, or an
- * earlier run, may have made or followed up changes). */
-typedef struct followup_job {
-	kd_job job;
-	kd_audit_list *open;
-} followup_job;
-
-static void followup_free(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	kd_audit_list_free(f->open);
-	kd_buf_free(&j->msg);
-	free(f);
-}
-
-static void followup_run(kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-	int rc;
-
-	if ((rc = kd_audit_open_breakglass(&f->open, NULL)) < 0)
-		kd_job_error(j, rc);
-}
-
-static void followup_done(kd_ui *ui, kd_job *j)
-{
-	followup_job *f = (followup_job *)j;
-
-	if (j->rc < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "follow-up: %s", kd_buf_cstr(&j->msg));
-		return;
-	}
-	kd_audit_list_free(ui->act->followup);
-	ui->act->followup = f->open;
-	f->open = NULL;
-	ui->act->followup_cursor = 0;
-}
-
-void kd_uiact_followup_load(kd_ui *ui)
-{
-	followup_job *f = calloc(1, sizeof(*f));
-
-	if (!f) {
-		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
-		return;
-	}
-	f->job.what = "reading the follow-up list";
-	f->job.run = followup_run;
-	f->job.done = followup_done;
-	f->job.free = followup_free;
-	if (kd_worker_submit(ui, &f->job) < 0) {
-		kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
-		return;
-	}
-	kd_uiact_followup_open(ui);
 }
 
 static void session_done(kd_ui *ui, kd_job *j)
@@ -217,6 +151,7 @@ static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
+	kd_fleet *fleet;
 	char max[32];
 
 	if (ui->act->session) {
@@ -225,7 +160,9 @@ static void bg_start(kd_ui *ui)
 	}
 	if (!(s = session_new(false)))
 		return;
-	s->max_s = ui->fleet->breakglass_max_seconds;
+	fleet = kd_store_fleet(ui->store);
+	s->max_s = fleet->breakglass_max_seconds;
+	kd_fleet_free(fleet);
 	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
 		return;
 	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
@@ -277,7 +214,7 @@ void kd_uiact_end_session(kd_ui *ui, bool expired)
 
 typedef struct change_job {
 	kd_job job;
-	const kd_fleet *fleet;
+	kd_fleet *fleet;                 /* held: the target snapshot's */
 	const char *kubeconfig;
 	kd_breakglass_change *ch;
 	char *label;
@@ -288,6 +225,7 @@ static void change_free(kd_job *j)
 	change_job *c = (change_job *)j;
 
 	kd_breakglass_change_free(c->ch);
+	kd_fleet_free(c->fleet);
 	free(c->label);
 	kd_buf_free(&j->msg);
 	free(c);
@@ -347,7 +285,7 @@ static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, co
 	c->job.run = change_run;
 	c->job.done = change_done;
 	c->job.free = change_free;
-	c->fleet = ui->fleet;
+	c->fleet = kd_fleet_ref(t->st->fleet);
 	c->kubeconfig = ui->kubeconfig;
 	c->ch = ch;
 	kd_buf_printf(&title, "Break-glass %s %s on cluster %s", verb, kd_buf_cstr(&t->label), t->cluster);
@@ -465,8 +403,9 @@ cleanup:
 	kd_buf_free(&v);
 }
 
-/* Runs $EDITOR (else vi) on a file with the terminal handed over. */
-static int run_editor(kd_ui *ui, const char *path)
+/* Runs $VISUAL, else $EDITOR, else vi on a file with the terminal handed
+ * over. */
+static int run_editor(const char *path)
 {
 	const char *ed = getenv("VISUAL");
 	kd_buf cmd = KD_BUF_INIT;
@@ -476,54 +415,43 @@ static int run_editor(kd_ui *ui, const char *path)
 		ed = getenv("EDITOR");
 	if (!ed || !*ed)
 		ed = "vi";
-	/* The editor's command line is the user's, as a shell would run it;
-	 * the path is ours (mkstemp) and needs no quoting. */
-	kd_buf_printf(&cmd, "%s %s", ed, path);
+	/* The editor's command line is the user's, as a shell would run it
+	 * ("code -w"); the path reaches it through the environment, so it
+	 * needs no quoting whatever $TMPDIR holds. */
+	if (kd_buf_printf(&cmd, "%s \"$KDRIFT_EDIT_FILE\"", ed) < 0 ||
+	    setenv("KDRIFT_EDIT_FILE", path, 1) < 0) {
+		kd_buf_free(&cmd);
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	def_prog_mode();
 	endwin();
 	st = system(kd_buf_cstr(&cmd));
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
-	(void)ui;
+	unsetenv("KDRIFT_EDIT_FILE");
 	kd_buf_free(&cmd);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
 	return 0;
 }
 
+/* The editor gets the text core/act prepares (Secret values masked) in a
+ * private file; what comes back is planned there too. */
 static void edit(kd_ui *ui, kd_target *t)
 {
-	char path[] = "/tmp/kdrift-edit-XXXXXX";
-	kd_buf yaml = KD_BUF_INIT, text = KD_BUF_INIT;
-	json_t *obj = NULL;
+	kd_breakglass_edit *ed = NULL;
 	kd_breakglass_change *ch = NULL;
-	int fd = mkstemp(path), rc;
 
-	if (fd < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot create a temporary file: %s", strerror(errno));
-		goto cleanup;
-	}
-	if ((rc = kd_yaml_emit(&yaml, t->res->live)) < 0 ||
-	    write(fd, yaml.data, yaml.len) != (ssize_t)yaml.len) {
-		close(fd);
-		kd_ui_message(ui, KD_LOG_ERROR, "edit: cannot write %s", path);
-		goto cleanup;
-	}
-	close(fd);
-	if (run_editor(ui, path) < 0 || kd_buf_read_file(&text, path, 16 << 20) < 0 ||
-	    kd_yaml_parse_one(&obj, NULL, text.data, text.len, path, NULL) < 0 ||
-	    kd_breakglass_plan_edit(&ch, t->cluster, t->res->live, obj) < 0) {
+	if (kd_breakglass_edit_new(&ed, t->cluster, t->res->live) < 0 ||
+	    kd_breakglass_edit_file(ed) < 0 || run_editor(ed->path) < 0 ||
+	    kd_breakglass_plan_edit_file(&ch, ed) < 0)
 		kd_ui_message(ui, KD_LOG_ERROR, "edit: %s", kd_error_last());
-		goto cleanup;
-	}
-	change_confirm(ui, t, ch, "edit");
-cleanup:
-	if (fd >= 0)
-		unlink(path);
-	json_decref(obj);
-	kd_buf_free(&yaml);
-	kd_buf_free(&text);
+	else if (!ch)
+		kd_ui_message(ui, KD_LOG_INFO, "edit: nothing was edited; nothing changed");
+	else
+		change_confirm(ui, t, ch, "edit");
+	kd_breakglass_edit_free(ed);
 	kd_target_free(t);
 }
 

@@ -51,18 +51,22 @@ const char *kd_dialog_value(const kd_dialog *d, size_t i)
 
 bool kd_cluster_is_production(const kd_ui *ui, const char *cluster)
 {
-	const kd_cluster *c = ui->fleet ? kd_fleet_cluster(ui->fleet, cluster) : NULL;
+	kd_fleet *fleet = kd_store_fleet(ui->store);
+	const kd_cluster *c = fleet ? kd_fleet_cluster(fleet, cluster) : NULL;
 	const kd_policy *p;
 	json_t *env;
 	size_t i;
+	bool prod;
 
 	if (c) {
 		env = json_object_get(c->labels, "env");
-		if (json_is_string(env) && strcmp(json_string_value(env), "production") == 0)
-			return true;
-		p = kd_fleet_policy(ui->fleet, c);
-		return p && p->remediation == KD_REMEDIATION_ALERT;
+		p = kd_fleet_policy(fleet, c);
+		prod = (json_is_string(env) && strcmp(json_string_value(env), "production") == 0) ||
+		       (p && p->remediation == KD_REMEDIATION_ALERT);
+		kd_fleet_free(fleet);
+		return prod;
 	}
+	kd_fleet_free(fleet);
 	/* No fleet (a state file): the published labels. */
 	for (i = 0; i < ui->model.nstates; i++) {
 		const kd_cluster_state *st = ui->model.states[i];

@@ -167,9 +167,9 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 	kd_buf title = KD_BUF_INIT;
 	int rc;
 
-	if (ui->fleet) {
-		opts.ignores = ui->fleet->ignores;
-		opts.nignores = ui->fleet->nignores;
+	if (st->fleet) {
+		opts.ignores = st->fleet->ignores;
+		opts.nignores = st->fleet->nignores;
 	}
 	opts.hpa_managed = res->hpa_managed;
 	rc = kd_buf_printf(&title, "%s %s%s%s  %s  %s/%s  %s %s", res->kind, res->namespace,

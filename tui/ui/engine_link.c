@@ -56,7 +56,6 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui)
 {
 	ui->store = kd_engine_store(e->engine);
-	ui->fleet = kd_engine_fleet(e->engine);
 	ui->engine = e->engine;
 	ui->refresh_fn = engine_refresh;
 	ui->read_live_fn = kd_ui_engine_read_live;

@@ -1,7 +1,7 @@
 /*
  * engine_link — the UI's one link to the engine: starts it with the options
- * of `kdrift ui`, hands the UI its store and fleet, and forwards refresh
- * requests.  Keeps core/engine/engine.h out of every other UI file.
+ * of `kdrift ui`, hands the UI its store (which publishes the fleet with the
+ * snapshots) and forwards refresh requests.
  */
 #ifndef KD_UI_ENGINE_LINK_H
 #define KD_UI_ENGINE_LINK_H
@@ -27,7 +27,7 @@ typedef struct kd_ui_engine kd_ui_engine;
 
 /* Loads the fleet and starts the engine thread (errors are fatal). */
 int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts);
-/* Sets ui->store, ui->fleet, ui->engine and ui->refresh. */
+/* Sets ui->store, ui->engine and ui->refresh_fn. */
 void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui);
 /* Asks the engine to read a cluster directly from now on (a cluster shown
  * from its agent's reports, before acting on it). */

@@ -4,9 +4,12 @@
  * The UI thread owns curses and readline and reads the engine's results
  * only from the store (immutable snapshots, the wake fd, the event log); it
  * never blocks on the network or Git.  Each view is one file with a static
- * ops table (view_tree.c, view_diff.c, view_help.c, view_log.c); the model
- * (model.c) turns snapshots into the fleet tree; text.c is the only place
- * that writes characters to the screen, and it sanitises every string.
+ * ops table: the fleet tree (view_tree.c) and the diff pane (view_diff.c),
+ * and the full-screen overlays help (view_help.c), message log
+ * (view_log.c), audit log (view_audit.c) and follow-up list
+ * (view_followup.c).  The model (model.c) turns snapshots into the fleet
+ * tree; text.c is the only place that writes characters to the screen, and
+ * it sanitises every string.
  */
 #ifndef KD_TUI_H
 #define KD_TUI_H
@@ -140,7 +143,7 @@ typedef struct kd_view_ops {
 } kd_view_ops;
 
 extern const kd_view_ops kd_tree_view, kd_diff_view, kd_help_view, kd_log_view;
-/* The audit log and follow-up views are in uiact.h. */
+/* kd_audit_view and kd_followup_view, views of acting, are in uiact.h. */
 
 /* The diff pane's content (view_diff.c). */
 typedef struct kd_diffview kd_diffview;
@@ -151,18 +154,19 @@ int kd_diffview_reload(kd_ui *ui);
 void kd_diffview_free(kd_diffview *d);
 
 struct kd_ui {
-	kd_store *store;
+	kd_store *store;         /* snapshots, and the fleet (kd_store_fleet) */
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
 	/* Reads a cluster directly instead of its agent's reports (--from-reports). */
 	void (*read_live_fn)(void *engine, const char *cluster);
-	const kd_fleet *fleet;
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
-	struct kd_uiact *act;    /* dialogs, the worker, break-glass (uiact.h) */
+	struct kd_uiact *act;    /* dialogs, the worker, break-glass, the audit
+				  * and follow-up lists (uiact.h) */
 	kd_model model;
 	kd_diffview *diff;       /* NULL when the pane is closed */
 	bool focus_diff;
-	const kd_view_ops *overlay;  /* help or log, full screen; or NULL */
+	const kd_view_ops *overlay;  /* help, log, audit or follow-up, full screen;
+				      * or NULL */
 	size_t overlay_top, overlay_cursor;
 	bool ascii, mono, mouse, read_only, quit, script;
 	time_t now_override;     /* 0 = the clock */

@@ -210,7 +210,7 @@ void kd_job_error(kd_job *job, int rc)
 
 typedef struct revert_job {
 	kd_job job;
-	const kd_fleet *fleet;
+	kd_fleet *fleet;                 /* held: the planned snapshot's */
 	const char *kubeconfig;
 	kd_remedy_plan *plan;
 	char *label;
@@ -221,6 +221,7 @@ static void revert_free(kd_job *j)
 	revert_job *r = (revert_job *)j;
 
 	kd_remedy_plan_free(r->plan);
+	kd_fleet_free(r->fleet);
 	free(r->label);
 	kd_buf_free(&j->msg);
 	free(r);
@@ -300,7 +301,7 @@ static void act_revert(kd_ui *ui)
 	r->job.run = revert_run;
 	r->job.done = revert_done;
 	r->job.free = revert_free;
-	r->fleet = ui->fleet;
+	r->fleet = kd_fleet_ref(t->st->fleet);
 	r->kubeconfig = ui->kubeconfig;
 	if (kd_act_plan_revert(&r->plan, t->st, &kt, true, false) < 0) {
 		kd_ui_message(ui, KD_LOG_ERROR, "revert: %s", kd_error_last());
@@ -343,9 +344,8 @@ cleanup:
 
 typedef struct accept_job {
 	kd_job job;
-	const kd_fleet *fleet;
 	const char *repo;
-	kd_target *t;
+	kd_target *t;                    /* its snapshot holds the fleet */
 	char *reason, *review;
 	bool dry_run;
 	kd_accept_result *res;
@@ -387,7 +387,7 @@ static void accept_run(kd_job *j)
 	req.dry_run = a->dry_run;
 	kd_accept_result_free(a->res);
 	a->res = NULL;
-	if ((rc = kd_act_accept(&a->res, a->fleet, a->t->cluster, &req)) < 0) {
+	if ((rc = kd_act_accept(&a->res, a->t->st->fleet, a->t->cluster, &req)) < 0) {
 		kd_job_error(j, rc);
 		return;
 	}
@@ -490,7 +490,6 @@ static void act_accept(kd_ui *ui)
 	a->job.run = accept_run;
 	a->job.done = accept_done;
 	a->job.free = accept_free;
-	a->fleet = ui->fleet;
 	a->repo = ui->repo ? ui->repo : ".";
 	a->t = t;
 	a->dry_run = true;
@@ -518,7 +517,7 @@ static void act_accept(kd_ui *ui)
 
 static bool read_only(kd_ui *ui, kd_action a)
 {
-	if (!ui->read_only && ui->fleet)
+	if (!ui->read_only && ui->engine)
 		return false;
 	kd_ui_message(ui, KD_LOG_WARN, "%s: %s", kd_action_name(a),
 		      ui->read_only ? "kdrift runs read-only (--read-only)"
@@ -561,34 +560,4 @@ bool kd_uiact_action(kd_ui *ui, kd_action a)
 	default:
 		return false;
 	}
-}
-
-/* From the follow-up list: the object of a record, in the tree. */
-bool kd_uiact_followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r)
-{
-	const json_t *obj = json_object_get(r->json, "object");
-	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	const char *ns = json_string_value(json_object_get(obj, "namespace"));
-	const char *name = json_string_value(json_object_get(obj, "name"));
-	size_t i;
-
-	for (i = 0; i < ui->model.nnodes; i++) {
-		const kd_node *n = &ui->model.nodes[i];
-
-		if (n->level != KD_LEVEL_OBJECT || !n->obj || !r->cluster || !kind || !name ||
-		    strcmp(n->cluster_name, r->cluster) != 0 || strcmp(n->obj->kind, kind) != 0 ||
-		    strcmp(n->obj->name, name) != 0 || strcmp(n->obj->namespace, ns ? ns : "") != 0)
-			continue;
-		if (!n->shown)
-			kd_model_filter(&ui->model, "clear");
-		kd_model_select(&ui->model, i);
-		ui->overlay = NULL;
-		ui->focus_diff = false;
-		kd_uiact_action(ui, a);
-		return true;
-	}
-	kd_ui_message(ui, KD_LOG_ERROR, "%s %s/%s on %s is not in the tree (not tracked, or the cluster "
-		      "is not shown)", kind ? kind : "?", ns ? ns : "", name ? name : "?",
-		      r->cluster ? r->cluster : "?");
-	return true;
 }

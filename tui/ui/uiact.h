@@ -2,7 +2,8 @@
  * uiact — acting on drift from the interactive UI (DESIGN §7): revert,
  * accept and break-glass, each shown as a preview and confirmed in a
  * dialog, then run on a worker thread so the UI thread never blocks; the
- * break-glass banner, the audit view and the follow-up list.
+ * break-glass banner (banner.c), and the two views of what was done: the
+ * audit log (view_audit.c) and the follow-up list (view_followup.c).
  *
  * The UI thread builds a job, the worker thread runs it (network, Git,
  * fsynced audit writes) and writes a byte to a pipe the main loop polls
@@ -101,9 +102,10 @@ typedef struct kd_uiact {
 	/* break-glass */
 	kd_breakglass_session *session;        /* active session, or NULL */
 	bool session_loaded;
+	/* the follow-up list (view_followup.c; leaving break-glass fills it) */
 	kd_audit_list *followup;               /* changes awaiting follow-up */
 	size_t followup_cursor;
-	/* audit view */
+	/* the audit view (view_audit.c) */
 	kd_audit_list *audit;
 	char *audit_cluster, *audit_action;    /* filters, or NULL */
 	bool audit_bg_only;
@@ -122,7 +124,9 @@ void kd_banner_draw(kd_ui *ui, int y);
 /* Ends the mode when the session ran out (called every loop turn). */
 void kd_banner_tick(kd_ui *ui);
 
-extern const kd_view_ops kd_audit_view, kd_followup_view;
+/* The views of acting, overlays like help and the log (ui.h lists all). */
+extern const kd_view_ops kd_audit_view;       /* view_audit.c */
+extern const kd_view_ops kd_followup_view;    /* view_followup.c */
 /* Reloads the audit list with the current filters and verifies the log. */
 void kd_audit_view_load(kd_ui *ui);
 /* ":audit [cluster NAME|action NAME|break-glass|clear]" */

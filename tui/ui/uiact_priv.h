@@ -1,5 +1,8 @@
 /*
- * uiact_priv — what uiact.c, breakglass.c and view_audit.c share.
+ * uiact_priv — what the acting files of the UI share: uiact.c (targets,
+ * revert, accept), breakglass.c, the audit view (view_audit.c), the
+ * follow-up list (view_followup.c) and the record list both draw
+ * (record_list.c).
  */
 #ifndef KD_TUI_UIACT_PRIV_H
 #define KD_TUI_UIACT_PRIV_H
@@ -29,11 +32,24 @@ void kd_job_error(kd_job *job, int rc);
  * "changed since it was shown"), then a refresh of the cluster. */
 void kd_uiact_outcome(kd_ui *ui, kd_job *job, const char *cluster, const char *done_fmt);
 
+/* breakglass.c */
 void kd_uiact_breakglass(kd_ui *ui, kd_action a);
 void kd_uiact_end_session(kd_ui *ui, bool expired);
+
+/* view_followup.c: shows the list held in ui->act->followup. */
 void kd_uiact_followup_open(kd_ui *ui);
 /* Reads the list on the worker, then shows it. */
 void kd_uiact_followup_load(kd_ui *ui);
-bool kd_uiact_followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r);
+
+/* record_list.c: a list of audit records under a heading and a status
+ * line, the cursor kept on screen (ui->overlay_top scrolls). */
+bool kd_record_is_breakglass(const kd_audit_record *r);
+void kd_record_list_draw(kd_ui *ui, int top, int height, const kd_audit_list *list,
+			 size_t *cursor, const char *head, const char *status, const char *empty,
+			 bool bad_status);
+/* Moves the cursor for the movement actions; false for any other. */
+bool kd_record_list_move(kd_ui *ui, kd_action a, int height, size_t *cursor, size_t n);
+/* The whole record, as JSON, in a dialog. */
+void kd_record_show(kd_ui *ui, const kd_audit_record *r);
 
 #endif

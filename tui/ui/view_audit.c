@@ -1,19 +1,14 @@
 /*
  * view_audit — the audit log (kd_audit_list_load) one record a line,
  * oldest first and opening at the newest, with filters (cluster, action,
- * break-glass only) and a line saying whether the hash chain verifies;
- * and the follow-up list: break-glass changes nobody accepted or reverted.
+ * break-glass only) and a line saying whether the hash chain verifies
+ * (kd_audit_verify).  The follow-up list is view_followup.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "uiact_priv.h"
-
-static bool is_breakglass(const kd_audit_record *r)
-{
-	return r->mode && strcmp(r->mode, "break-glass") == 0;
-}
 
 /* Reading and verifying the whole log is file work proportional to its
  * size: it runs on the worker like the actions. */
@@ -54,7 +49,7 @@ static void audit_job_run(kd_job *j)
 	}
 	if (a->bg_only) {
 		for (i = 0; i < a->list->count; i++) {
-			if (is_breakglass(&a->list->items[i]))
+			if (kd_record_is_breakglass(&a->list->items[i]))
 				a->list->items[n++] = a->list->items[i];
 			else
 				json_decref(a->list->items[i].json);
@@ -123,43 +118,6 @@ static void describe_filter(kd_buf *b, const kd_uiact *act)
 		kd_buf_puts(b, " break-glass");
 }
 
-static void draw_list(kd_ui *ui, int top, int height, const kd_audit_list *list,
-		      size_t *cursor, const char *head, const char *status, const char *empty,
-		      bool bad_status)
-{
-	size_t n = list ? list->count : 0, first, i;
-	int y, rows = height - 2;
-
-	kd_text_drawz(ui, top, 1, ui->cols - 1, head, ui->attr[KD_AREA_HELP_GROUP]);
-	kd_text_drawz(ui, top + 1, 1, ui->cols - 1, status,
-		      bad_status ? ui->attr[KD_AREA_ERROR] : ui->attr[KD_AREA_DIM]);
-	if (rows <= 0)
-		return;
-	if (n == 0) {
-		kd_text_drawz(ui, top + 2, 2, ui->cols - 2, empty, ui->attr[KD_AREA_DIM]);
-		return;
-	}
-	if (*cursor >= n)
-		*cursor = n - 1;
-	if (ui->overlay_top > *cursor)
-		ui->overlay_top = *cursor;
-	if (*cursor >= ui->overlay_top + (size_t)rows)
-		ui->overlay_top = *cursor - (size_t)rows + 1;
-	first = ui->overlay_top;
-	for (y = 0; y < rows && first + (size_t)y < n; y++) {
-		kd_buf b = KD_BUF_INIT;
-		attr_t a;
-
-		i = first + (size_t)y;
-		kd_audit_record_summary(&b, &list->items[i]);
-		a = i == *cursor ? ui->attr[KD_AREA_CURSOR] :
-		    is_breakglass(&list->items[i]) ? ui->attr[KD_AREA_BREAKGLASS] : ui->attr[KD_AREA_DEFAULT];
-		kd_text_fill(top + 2 + y, 0, ui->cols, i == *cursor ? a : ui->attr[KD_AREA_DEFAULT]);
-		kd_text_draw(ui, top + 2 + y, 1, ui->cols - 1, b.data, b.len, a);
-		kd_buf_free(&b);
-	}
-}
-
 static void audit_draw(kd_ui *ui, int top, int height, bool focused)
 {
 	kd_uiact *act = ui->act;
@@ -170,47 +128,11 @@ static void audit_draw(kd_ui *ui, int top, int height, bool focused)
 		      act->audit && act->audit->count == 1 ? "" : "s");
 	describe_filter(&h, act);
 	kd_buf_puts(&h, "   (f: break-glass only, F: clear, :audit cluster|action NAME, Enter: details)");
-	draw_list(ui, top, height, act->audit, &act->audit_cursor, kd_buf_cstr(&h),
-		  kd_buf_cstr(&act->audit_status), "no records",
-		  strncmp(kd_buf_cstr(&act->audit_status), "VERIFY FAILED", 13) == 0 ||
-		  strncmp(kd_buf_cstr(&act->audit_status), "cannot", 6) == 0);
+	kd_record_list_draw(ui, top, height, act->audit, &act->audit_cursor, kd_buf_cstr(&h),
+			    kd_buf_cstr(&act->audit_status), "no records",
+			    strncmp(kd_buf_cstr(&act->audit_status), "VERIFY FAILED", 13) == 0 ||
+			    strncmp(kd_buf_cstr(&act->audit_status), "cannot", 6) == 0);
 	kd_buf_free(&h);
-}
-
-/* Enter: the whole record in a dialog. */
-static void no_op(kd_ui *ui, kd_dialog *d)
-{
-	(void)ui;
-	(void)d;
-}
-
-static void show_record(kd_ui *ui, const kd_audit_record *r)
-{
-	kd_dialog *d = kd_dialog_new("audit record (Esc closes)", no_op, NULL, NULL);
-	char *text;
-
-	if (!d)
-		return;
-	text = json_dumps(r->json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	kd_buf_puts(&d->body, text ? text : "");
-	free(text);
-	kd_dialog_open(ui, d);
-}
-
-static bool list_move(kd_ui *ui, kd_action a, int height, size_t *cursor, size_t n)
-{
-	size_t page = height > 3 ? (size_t)height - 3 : 1;
-
-	switch (a) {
-	case KD_ACT_MOVE_UP: if (*cursor) (*cursor)--; break;
-	case KD_ACT_MOVE_DOWN: if (*cursor + 1 < n) (*cursor)++; break;
-	case KD_ACT_MOVE_PAGE_UP: *cursor = *cursor > page ? *cursor - page : 0; break;
-	case KD_ACT_MOVE_PAGE_DOWN: *cursor = *cursor + page < n ? *cursor + page : n ? n - 1 : 0; break;
-	case KD_ACT_MOVE_FIRST: *cursor = 0; break;
-	case KD_ACT_MOVE_LAST: *cursor = n ? n - 1 : 0; break;
-	default: (void)ui; return false;
-	}
-	return true;
 }
 
 static bool audit_action(kd_ui *ui, kd_action a, int height)
@@ -218,12 +140,12 @@ static bool audit_action(kd_ui *ui, kd_action a, int height)
 	kd_uiact *act = ui->act;
 	size_t n = act->audit ? act->audit->count : 0;
 
-	if (list_move(ui, a, height, &act->audit_cursor, n))
+	if (kd_record_list_move(ui, a, height, &act->audit_cursor, n))
 		return true;
 	switch (a) {
 	case KD_ACT_ENTER:
 		if (n)
-			show_record(ui, &act->audit->items[act->audit_cursor]);
+			kd_record_show(ui, &act->audit->items[act->audit_cursor]);
 		return true;
 	case KD_ACT_FILTER_PROBLEMS:
 		act->audit_bg_only = !act->audit_bg_only;
@@ -277,47 +199,3 @@ void kd_audit_view_command(kd_ui *ui, const char *arg)
 	ui->overlay = &kd_audit_view;
 	ui->overlay_top = 0;
 }
-
-/* --- the follow-up list --------------------------------------------------- */
-
-static void followup_draw(kd_ui *ui, int top, int height, bool focused)
-{
-	kd_uiact *act = ui->act;
-	kd_buf h = KD_BUF_INIT;
-	size_t n = act->followup ? act->followup->count : 0;
-
-	(void)focused;
-	kd_buf_printf(&h, "break-glass changes awaiting follow-up: %zu   "
-			  "(a: accept into Git, r: revert, q: leave flagged)", n);
-	draw_list(ui, top, height, act->followup, &act->followup_cursor, kd_buf_cstr(&h),
-		  n ? "each stays flagged, and self-heal leaves it alone, until it is accepted or reverted" : "",
-		  "nothing awaits follow-up", false);
-	kd_buf_free(&h);
-}
-
-
-static bool followup_action(kd_ui *ui, kd_action a, int height)
-{
-	kd_uiact *act = ui->act;
-	size_t n = act->followup ? act->followup->count : 0;
-
-	if (list_move(ui, a, height, &act->followup_cursor, n))
-		return true;
-	switch (a) {
-	case KD_ACT_ENTER:
-		if (n)
-			show_record(ui, &act->followup->items[act->followup_cursor]);
-		return true;
-	case KD_ACT_REVERT:
-	case KD_ACT_ACCEPT:
-		if (n)
-			return kd_uiact_followup_item(ui, a, &act->followup->items[act->followup_cursor]);
-		return true;
-	default:
-		return false;
-	}
-}
-
-const kd_view_ops kd_followup_view = {
-	"follow-up", KD_CTX_AUDIT, followup_draw, followup_action, NULL,
-};

@@ -3,8 +3,10 @@
  * creation errors; a reconcile against a cluster nobody listens for and an
  * app that does not render; and, against the API simulator
  * (build/kubesim), the background thread following watch events: a change
- * by kubectl-edit, an extra object and a deletion each reach the store.
- * Waits are bounded and follow the store's wake fd, never elapsed time.
+ * by kubectl-edit, an extra object and a deletion each reach the store; a
+ * new revision publishes its fleet and frees the old one with the last
+ * snapshot that holds it.  Waits are bounded and follow the store's wake
+ * fd, never elapsed time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -517,11 +519,24 @@ static bool d_drifted(const kd_cluster_state *st)
 	       strcmp(r->diff->fields[0].path, "/data/k") == 0;
 }
 
-/* A new commit: a refresh fetches, renders the new revision and diffs. */
+/* A fleet's parsed document is released exactly when the fleet is freed;
+ * a test holding the document sees the free without reading freed memory. */
+static bool fleet_freed(const json_t *doc)
+{
+	return doc->refcount == 1;
+}
+
+/* A new commit: a refresh fetches, renders the new revision and diffs.
+ * The fleet of the new revision is published; the old one stays whole for
+ * a reader holding a snapshot of the old revision and is freed when that
+ * reader lets go. */
 static void test_new_revision(void **state)
 {
 	kd_engine_opts o = { 0 };
 	kd_engine *e = NULL;
+	kd_cluster_state *old_st;
+	kd_fleet *old_fleet, *new_fleet;
+	json_t *old_doc;
 	char path[160], cmd[512], *rev1 = NULL, *rev2 = NULL;
 
 	(void)state;
@@ -544,6 +559,12 @@ static void test_new_revision(void **state)
 	assert_int_equal(kd_engine_start(e), 0);
 	assert_true(wait_for(kd_engine_store(e), d_synced));
 	kd_store_source(kd_engine_store(e), NULL, &rev1, NULL);
+	old_st = kd_store_get(kd_engine_store(e), 0);
+	old_fleet = kd_store_fleet(kd_engine_store(e));
+	assert_non_null(old_fleet);
+	assert_ptr_equal(old_st->fleet, old_fleet);
+	old_doc = json_incref(old_fleet->doc);
+	kd_fleet_free(old_fleet);
 
 	write_file("git/cm/d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {k: two}\n");
 	snprintf(cmd, sizeof(cmd), "cd '%s/git' && git -c user.name=t -c user.email=t@kdrift.invalid "
@@ -556,6 +577,19 @@ static void test_new_revision(void **state)
 	assert_non_null(rev2);
 	assert_string_not_equal(rev1, rev2);
 	assert_true(logged(kd_engine_store(e), "new revision"));
+
+	new_fleet = kd_store_fleet(kd_engine_store(e));
+	assert_non_null(new_fleet);
+	assert_ptr_not_equal(new_fleet, old_st->fleet);
+	kd_fleet_free(new_fleet);
+	/* the engine, the store and the newer snapshots let go of the old
+	 * fleet; the reader of the old snapshot still has it, whole */
+	assert_false(fleet_freed(old_doc));
+	assert_non_null(kd_fleet_cluster(old_st->fleet, "a"));
+	assert_string_equal(kd_fleet_app(old_st->fleet, "cm")->path, "cm");
+	kd_cluster_state_unref(old_st);
+	assert_true(fleet_freed(old_doc));
+	json_decref(old_doc);
 	free(rev1);
 	free(rev2);
 	kd_engine_free(e);

@@ -1,12 +1,14 @@
 /*
  * Tests for core/engine/store.c: status roll-up, snapshot lifetime across
- * publishes, the wake fd, the event log ring and idleness.
+ * publishes, the fleet published with the snapshots and freed with the
+ * last one, the wake fd, the event log ring and idleness.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -121,6 +123,111 @@ static void test_publish_keeps_readers_consistent(void **state)
 	kd_store_free(s);
 }
 
+static kd_fleet *fleet_with(const char *env)
+{
+	char yaml[256];
+	kd_fleet *f = NULL;
+
+	snprintf(yaml, sizeof(yaml), "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n"
+		 "clusters:\n  - {name: a, labels: {env: %s}}\n", env);
+	assert_int_equal(kd_fleet_parse(&f, yaml, strlen(yaml), "kdrift.yaml"), 0);
+	return f;
+}
+
+static const char *env_of(const kd_fleet *f)
+{
+	const kd_cluster *c = kd_fleet_cluster(f, "a");
+
+	assert_non_null(c);
+	return json_string_value(json_object_get(c->labels, "env"));
+}
+
+/* A fleet's parsed document is released exactly when the fleet is freed:
+ * holding the document shows whether the fleet still exists without
+ * touching its memory. */
+static bool fleet_freed(const json_t *doc)
+{
+	return doc->refcount == 1;
+}
+
+/* The engine's part, played by hand: it loads a fleet, publishes it and
+ * states under it, loads a new one on a new revision and drops its own
+ * reference on the old one. */
+static void test_fleet_lives_as_long_as_its_snapshots(void **state)
+{
+	const char *names[] = { "a" };
+	kd_store *s = NULL;
+	kd_fleet *engine_fleet, *old_fleet, *reader_fleet;
+	kd_cluster_state *held, *now;
+	json_t *old_doc, *second_doc;
+
+	(void)state;
+	assert_int_equal(kd_store_new(&s, names, 1), 0);
+	assert_null(kd_store_fleet(s));
+
+	engine_fleet = fleet_with("one");
+	old_doc = json_incref(engine_fleet->doc);
+	kd_store_set_fleet(s, engine_fleet);
+	kd_store_publish(s, 0, sample_state("a"));
+	held = kd_store_get(s, 0);
+	assert_ptr_equal(held->fleet, engine_fleet);
+
+	/* a new revision: a new fleet, the engine lets go of the old one */
+	old_fleet = engine_fleet;
+	engine_fleet = fleet_with("two");
+	kd_store_set_fleet(s, engine_fleet);
+	kd_fleet_free(old_fleet);
+	kd_store_publish(s, 0, sample_state("a"));
+	now = kd_store_get(s, 0);
+	assert_ptr_equal(now->fleet, engine_fleet);
+	reader_fleet = kd_store_fleet(s);
+	assert_ptr_equal(reader_fleet, engine_fleet);
+	kd_fleet_free(reader_fleet);
+
+	/* the reader of the old snapshot still has the old fleet, whole */
+	assert_false(fleet_freed(old_doc));
+	assert_string_equal(env_of(held->fleet), "one");
+	assert_string_equal(env_of(now->fleet), "two");
+	kd_cluster_state_unref(held);
+	assert_true(fleet_freed(old_doc));
+	json_decref(old_doc);
+
+	/* a reader holding the fleet itself keeps it past the next revision */
+	reader_fleet = kd_store_fleet(s);
+	second_doc = json_incref(reader_fleet->doc);
+	old_fleet = engine_fleet;
+	engine_fleet = fleet_with("three");
+	kd_store_set_fleet(s, engine_fleet);
+	kd_fleet_free(old_fleet);
+	kd_store_publish(s, 0, sample_state("a"));
+	kd_cluster_state_unref(now);
+	assert_false(fleet_freed(second_doc));
+	assert_string_equal(env_of(reader_fleet), "two");
+	kd_fleet_free(reader_fleet);
+	assert_true(fleet_freed(second_doc));
+	json_decref(second_doc);
+
+	kd_store_free(s);
+	kd_fleet_free(engine_fleet);
+}
+
+/* A store without a fleet (a state file) publishes states without one. */
+static void test_no_fleet(void **state)
+{
+	const char *names[] = { "a" };
+	kd_store *s = NULL;
+	kd_cluster_state *st;
+
+	(void)state;
+	assert_int_equal(kd_store_new(&s, names, 1), 0);
+	kd_store_publish(s, 0, sample_state("a"));
+	st = kd_store_get(s, 0);
+	assert_null(st->fleet);
+	assert_null(kd_store_fleet(s));
+	kd_cluster_state_unref(st);
+	kd_store_free(s);
+}
+
 static void test_log_ring(void **state)
 {
 	const char *names[] = { "a" };
@@ -216,6 +323,8 @@ int main(void)
 		cmocka_unit_test(test_rollup_worst_and_counts),
 		cmocka_unit_test(test_status_names_and_glyphs),
 		cmocka_unit_test(test_publish_keeps_readers_consistent),
+		cmocka_unit_test(test_fleet_lives_as_long_as_its_snapshots),
+		cmocka_unit_test(test_no_fleet),
 		cmocka_unit_test(test_log_ring),
 		cmocka_unit_test(test_concurrent_publish_and_read),
 		cmocka_unit_test(test_busy_and_idle),

@@ -295,6 +295,28 @@ static void test_defaults(void **state)
 	kd_fleet_free(NULL);
 }
 
+/* Every reference keeps the fleet whole; the last kd_fleet_free frees it
+ * (its document, held here, is released exactly then). */
+static void test_references(void **state)
+{
+	static const char yaml[] = "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n"
+				   "clusters:\n  - {name: a}\n";
+	kd_fleet *f = NULL;
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(kd_fleet_parse(&f, yaml, strlen(yaml), NULL), 0);
+	doc = json_incref(f->doc);
+	assert_ptr_equal(kd_fleet_ref(f), f);
+	assert_null(kd_fleet_ref(NULL));
+	kd_fleet_free(f);
+	assert_int_equal(doc->refcount, 2);
+	assert_non_null(kd_fleet_cluster(f, "a"));
+	kd_fleet_free(f);
+	assert_int_equal(doc->refcount, 1);
+	json_decref(doc);
+}
+
 static void test_tracking_values(void **state)
 {
 	static const struct { const char *text; kd_tracking want; } cases[] = {
@@ -706,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_scalar_strings),
 		cmocka_unit_test(test_policy_order),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_tracking_values),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_expand_app_paths),

@@ -1,0 +1,68 @@
+/*
+ * print — printing text that came from a cluster or Git: every string is
+ * sanitised (control characters shown inert) before it reaches the
+ * terminal, and glyphs fall back to ASCII outside UTF-8 locales.
+ */
+#include "cli.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+
+void kd_cli_sanitize(kd_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			kd_buf_printf(out, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			kd_buf_printf(out, "\\u%04x", p[1]), p++;   /* C1 controls */
+		else
+			kd_buf_putc(out, (char)*p);
+	}
+}
+
+void kd_cli_print_safe(FILE *f, const char *s)
+{
+	kd_buf b = KD_BUF_INIT;
+
+	kd_cli_sanitize(&b, s);
+	fputs(kd_buf_cstr(&b), f);
+	kd_buf_free(&b);
+}
+
+bool kd_cli_ascii(void)
+{
+	const char *v = getenv("LC_ALL");
+
+	if (!v || !*v)
+		v = getenv("LC_CTYPE");
+	if (!v || !*v)
+		v = getenv("LANG");
+	return !v || !(strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+		       strstr(v, "UTF8") || strstr(v, "utf8"));
+}
+
+void kd_cli_print_text(FILE *f, const char *text)
+{
+	const char *p = text ? text : "", *nl;
+	kd_buf line = KD_BUF_INIT;
+
+	/* Line by line, so newlines stay newlines and everything else that
+	 * could drive the terminal is shown inert. */
+	while (*p) {
+		nl = strchr(p, '\n');
+		kd_buf_clear(&line);
+		if (kd_buf_add(&line, p, nl ? (size_t)(nl - p) : strlen(p)) < 0)
+			break;
+		kd_cli_print_safe(f, kd_buf_cstr(&line));
+		fputc('\n', f);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	kd_buf_free(&line);
+}

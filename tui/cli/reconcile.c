@@ -1,0 +1,85 @@
+/*
+ * reconcile — reading clusters for a command: one cluster (and app) once,
+ * for the commands that change it (revert, accept), and the exit status
+ * the statuses found add up to (check, diff).
+ */
+#include "cli.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/base.h"
+#include "engine/engine.h"
+
+int kd_cli_exit_for(const kd_counts *c, bool errors)
+{
+	if (errors || c->n[KD_STATUS_UNKNOWN])
+		return KD_EXIT_ERROR;
+	if (c->n[KD_STATUS_DRIFTED] || c->n[KD_STATUS_MISSING] || c->n[KD_STATUS_EXTRA] ||
+	    c->n[KD_STATUS_BREAKGLASS])
+		return KD_EXIT_DRIFT;
+	return KD_EXIT_OK;
+}
+
+/* Adds a state's counts, counting an app that did not render and a cluster
+ * that has no apps to show but a reason as one unknown each. */
+void kd_cli_count(kd_counts *sum, const kd_cluster_state *st)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < KD_STATUS_COUNT; k++)
+		sum->n[k] += st->counts.n[k];
+	for (i = 0; i < st->napps; i++)
+		if (st->apps[i].reason && st->apps[i].nresources == 0)
+			sum->n[KD_STATUS_UNKNOWN]++;
+	if (st->reason && st->counts.n[KD_STATUS_UNKNOWN] == 0)
+		sum->n[KD_STATUS_UNKNOWN]++;
+}
+
+int kd_cli_reconcile(kd_engine **out, kd_cluster_state **st, kd_engine_opts *opts,
+		     const char *cmd, const char *cluster, const char *app)
+{
+	const char *names[2] = { cluster, NULL };
+	kd_engine *e = NULL;
+
+	*out = NULL;
+	*st = NULL;
+	opts->clusters = names;
+	opts->app = app;
+	opts->statuses_only = false;
+	if (kd_engine_new(&e, opts) < 0 || kd_engine_run_once(e) < 0) {
+		kd_engine_free(e);
+		opts->clusters = NULL;
+		return kd_cli_fail(cmd);
+	}
+	opts->clusters = NULL;
+	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
+		kd_engine_free(e);
+		if (app)
+			kd_error_set(KD_ENOTFOUND, "app '%s' is not deployed to cluster '%s'",
+				     app, cluster);
+		else
+			kd_error_set(KD_ENOTFOUND, "the fleet has no cluster '%s'", cluster);
+		return kd_cli_fail(cmd);
+	}
+	*st = kd_store_get(kd_engine_store(e), 0);
+	if (!*st) {
+		kd_engine_free(e);
+		kd_error_set(KD_ERROR, "no result for cluster %s", cluster);
+		return kd_cli_fail(cmd);
+	}
+	if ((*st)->reason) {
+		fprintf(stderr, "kdrift: %s: cluster ", cmd);
+		kd_cli_print_safe(stderr, (*st)->name);
+		fprintf(stderr, " is unknown: ");
+		kd_cli_print_safe(stderr, (*st)->reason);
+		fprintf(stderr, "\n");
+		kd_cluster_state_unref(*st);
+		*st = NULL;
+		kd_engine_free(e);
+		return KD_EXIT_ERROR;
+	}
+	*out = e;
+	return KD_EXIT_OK;
+}
