@@ -247,15 +247,38 @@ static int write_out(const kd_buf *b)
 	return 0;
 }
 
+/* Appends v as JSON indented by two spaces a level, its lines after the
+ * first shifted right by `indent` (to sit inside an enclosing document). */
+static int json_nested(kd_buf *b, const json_t *v, const char *indent)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY), *p, *nl;
+	int rc = 0;
+
+	if (!text)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	for (p = text; rc == 0 && (nl = strchr(p, '\n')); p = nl + 1)
+		if ((rc = kd_buf_add(b, p, (size_t)(nl + 1 - p))) == 0)
+			rc = kd_buf_puts(b, indent);
+	if (rc == 0)
+		rc = kd_buf_puts(b, p);
+	free(text);
+	return rc;
+}
+
+/* Output goes out a piece at a time, so a fleet's report never has to be
+ * held whole: the JSON document is written cluster by cluster, laid out as
+ * one json_dumps(JSON_INDENT(2)) of it would be. */
+#define FLUSH_BYTES ((size_t)1 << 20)
+
 static int report(kd_engine *e, enum check_output format, bool verbose, kd_counts *sum)
 {
 	kd_store *s = kd_engine_store(e);
-	size_t i, n = kd_store_cluster_count(s);
+	size_t i, n = kd_store_cluster_count(s), shown = 0;
 	bool ascii = kd_cli_ascii();
 	char *label = NULL, *rev = NULL;
-	json_t *doc = NULL, *clusters = json_array();
+	json_t *v = NULL;
 	kd_buf b = KD_BUF_INIT;
-	int rc;
+	int rc = 0;
 
 	kd_store_source(s, &label, &rev, NULL);
 	if (format == OUT_TEXT) {
@@ -264,6 +287,12 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		kd_buf_printf(&b, ", %zu cluster%s\n", n, n == 1 ? "" : "s");
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kdrift check\">\n");
+	} else {
+		v = rev ? json_string(rev) : json_null();
+		if ((rc = kd_buf_puts(&b, "{\n  \"revision\": ")) < 0 ||
+		    (rc = json_nested(&b, v, "  ")) < 0 ||
+		    (rc = kd_buf_puts(&b, ",\n  \"clusters\": [")) < 0)
+			goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
 		kd_cluster_state *st = kd_store_get(s, i);
@@ -272,36 +301,31 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 			continue;
 		kd_cli_count(sum, st);
 		if (format == OUT_JSON) {
-			json_t *cj = NULL;
-
-			if (kd_cluster_state_json(&cj, st) < 0 ||
-			    json_array_append_new(clusters, cj) < 0) {
-				kd_cluster_state_unref(st);
-				rc = KD_ENOMEM;
-				goto cleanup;
-			}
+			json_decref(v);
+			v = NULL;
+			rc = kd_cluster_state_json(&v, st);
+			if (rc == 0)
+				rc = kd_buf_puts(&b, shown++ ? ",\n    " : "\n    ");
+			if (rc == 0)
+				rc = json_nested(&b, v, "    ");
 		} else if (format == OUT_JUNIT) {
 			junit_cluster(&b, st);
 		} else {
 			cluster_text(&b, st, ascii, verbose);
 		}
 		kd_cluster_state_unref(st);
+		if (rc == 0 && b.len >= FLUSH_BYTES && (rc = write_out(&b)) == 0)
+			kd_buf_clear(&b);
+		if (rc < 0)
+			goto cleanup;
 	}
 	if (format == OUT_JSON) {
-		json_t *summary = NULL;
-		char *text;
-
-		if (kd_counts_json(&summary, sum) == 0)
-			doc = json_pack("{s:s?, s:O, s:o}", "revision", rev,
-					"clusters", clusters, "summary", summary);
-		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-		if (!text) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		json_decref(v);
+		v = NULL;
+		if ((rc = kd_buf_puts(&b, shown ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ")) < 0 ||
+		    (rc = kd_counts_json(&v, sum)) < 0 || (rc = json_nested(&b, v, "  ")) < 0 ||
+		    (rc = kd_buf_puts(&b, "\n}\n")) < 0)
 			goto cleanup;
-		}
-		kd_buf_puts(&b, text);
-		kd_buf_puts(&b, "\n");
-		free(text);
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "</testsuites>\n");
 	} else {
@@ -312,8 +336,7 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 	}
 	rc = write_out(&b);
 cleanup:
-	json_decref(doc);
-	json_decref(clusters);
+	json_decref(v);
 	kd_buf_free(&b);
 	free(label);
 	free(rev);
