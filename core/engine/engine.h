@@ -333,13 +333,16 @@ void kd_engine_read_live(kd_engine *e, const char *cluster);
 /* A report is stale once older than this many of its agent's intervals. */
 #define KD_REPORT_STALE_INTERVALS 3
 
-/* Builds one cluster's state from its DriftReports (the items of a list;
- * borrowed).  `apps` names the fleet apps that target the cluster (NULL-
- * terminated; a report of another app is left out).  now is the wall
- * clock in seconds.  For --from-reports, and for tests. */
+/* Builds one cluster's state from its DriftReports: `list` is the JSON
+ * text of a DriftReportList as the API server sends it (read in place).
+ * `apps` names the fleet apps that target the cluster (NULL-terminated; a
+ * report of another app is left out).  now is the wall clock in seconds.
+ * *foreign (may be NULL; caller frees) names a report written for another
+ * cluster, if any.  KD_EINVAL for a list that is not JSON.  For
+ * --from-reports, and for tests. */
 int kd_cluster_state_from_reports(kd_cluster_state **out, const char *cluster,
-				  const char *const *apps, const json_t *items,
-				  const char *namespace, time_t now);
+				  const char *const *apps, const char *list, size_t len,
+				  const char *namespace, time_t now, char **foreign);
 
 /*
  * state_json — published states in the JSON of `kdrift check --output
@@ -367,6 +370,15 @@ int kd_counts_json(json_t **out, const kd_counts *c);
  * counts are left to kd_cluster_state_finish.  KD_EINVAL naming the app
  * when the entry is malformed. */
 int kd_app_state_from_json(kd_app_state *app, const json_t *entry);
+
+/* The same, member by member, from JSON text read in place (for a list of
+ * reports too big to make a tree of): reads the member `key` of an app
+ * entry the scanner is in (reason, path, resources; name and status are
+ * skipped) and returns 1, or returns 0 without reading when `key` is no
+ * app entry member (the caller reads or skips it); KD_EINVAL naming the
+ * app for malformed text. */
+struct kd_jscan;
+int kd_app_state_read_member(kd_app_state *app, struct kd_jscan *s, const char *key, size_t len);
 
 /*
  * owner — which app of the fleet renders an object for a cluster, for a

@@ -161,7 +161,7 @@ void eng_intern_purge(kd_engine *e);
 
 /* engine_reports.c: --from-reports clusters, one list of DriftReports each. */
 void eng_reports_start(eng_cluster *cl);
-int eng_reports_publish(eng_cluster *cl, const json_t *items);
+int eng_reports_publish(eng_cluster *cl, const char *list, size_t len);
 /* True when the cluster is read from its reports (not switched to live). */
 bool eng_from_reports(const eng_cluster *cl);
 

@@ -416,7 +416,7 @@ int eng_publish(eng_cluster *cl)
 		json_decref(seen);
 		json_decref(hpas);
 		json_decref(b.index);
-		return eng_reports_publish(cl, NULL);
+		return eng_reports_publish(cl, NULL, 0);
 	}
 	if (!st || !seen || !hpas || !b.index) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");

@@ -124,24 +124,13 @@ int kd_counts_json(json_t **out, const kd_counts *c)
 
 /* ---- reading an app entry back ------------------------------------------ */
 
-static int opt_str(char **out, const json_t *obj, const char *key, const char *where)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return kd_error_set(KD_EINVAL, "%s: '%s' is not a string", where, key);
-	return (*out = strdup(json_string_value(v))) ? 0 : oom();
-}
-
-static const char *req_str(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
+/*
+ * Read in place with core/data's jscan rather than through a jansson tree:
+ * a fleet's reports are read by the hundred megabytes, and most of their
+ * bytes are resource entries whose few fields are copied straight into
+ * kd_resource.  Only diff values, which may be anything, become jansson
+ * values.
+ */
 
 static int parse_change(kd_diff_change *out, const char *name)
 {
@@ -156,99 +145,278 @@ static int parse_change(kd_diff_change *out, const char *name)
 	return -1;
 }
 
-static int diff_from_json(kd_diff_result **out, const json_t *arr, const char *where)
+static void field_clear(kd_diff_field *f)
 {
-	kd_diff_result *d;
-	const json_t *f;
-	size_t i;
+	free(f->path);
+	free(f->live_path);
+	json_decref(f->desired);
+	json_decref(f->live);
+	free(f->manager);
+	free(f->operation);
+	free(f->time);
+	free(f->subresource);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * A value that is well-formed JSON but not what an app entry holds (an
+ * unknown status, a diff without a path) spoils its app, never the reading
+ * of what follows: the readers below go on to the end of their object or
+ * array and report the first such error; malformed JSON stops everything.
+ */
+static void first_error(int *first, int rc)
+{
+	if (rc < 0 && *first == 0)
+		*first = rc;
+}
+
+/* One {path, change, desired, live, manager, ...}; null values are absent. */
+static int read_field(kd_diff_field *f, kd_jscan *s, const char *where)
+{
+	const char *k;
+	size_t n;
+	char *change = NULL;
 	int rc = 0;
 
-	*out = NULL;
-	if (!json_is_array(arr) || json_array_size(arr) == 0)
-		return 0;
-	if (!(d = calloc(1, sizeof(*d))) ||
-	    !(d->fields = calloc(json_array_size(arr), sizeof(*d->fields)))) {
-		free(d);
-		return oom();
-	}
-	d->status = KD_DIFF_DRIFTED;
-	json_array_foreach(arr, i, f) {
-		kd_diff_field *g = &d->fields[d->nfields];
-		const char *path = req_str(f, "path"), *manager = req_str(f, "manager");
+	memset(f, 0, sizeof(*f));
+	if (!kd_jscan_begin(s, '{'))
+		return kd_jscan_error(s, where);
+	while (!s->error && kd_jscan_member(s, &k, &n)) {
+		json_t **v = kd_jscan_key_is(k, n, "desired") ? &f->desired :
+			     kd_jscan_key_is(k, n, "live") ? &f->live : NULL;
 
-		if (!path || parse_change(&g->kind, req_str(f, "change")) < 0) {
-			rc = kd_error_set(KD_EINVAL, "%s: diff %zu has no path or no known change", where, i);
-			break;
-		}
-		d->nfields++;
-		/* null is how the JSON writes an absent value */
-		g->desired = json_is_null(json_object_get(f, "desired")) ? NULL :
-			     json_incref(json_object_get(f, "desired"));
-		g->live = json_is_null(json_object_get(f, "live")) ? NULL :
-			  json_incref(json_object_get(f, "live"));
-		g->never_converges = json_is_true(json_object_get(f, "neverConverges"));
-		if (!(g->path = strdup(path)) || !(g->manager = strdup(manager ? manager : "unknown")) ||
-		    (rc = opt_str(&g->operation, f, "operation", where)) < 0 ||
-		    (rc = opt_str(&g->time, f, "time", where)) < 0 ||
-		    (rc = opt_str(&g->subresource, f, "subresource", where)) < 0) {
-			rc = rc < 0 ? rc : oom();
-			break;
+		if (v) {
+			json_decref(*v);
+			*v = NULL;
+			if (kd_jscan_peek(s) == 'n')
+				kd_jscan_skip(s);
+			else
+				kd_jscan_json(s, v);
+		} else if (kd_jscan_key_is(k, n, "path")) {
+			free(f->path);
+			kd_jscan_string(s, &f->path);
+		} else if (kd_jscan_key_is(k, n, "change")) {
+			free(change);
+			kd_jscan_string(s, &change);
+		} else if (kd_jscan_key_is(k, n, "manager")) {
+			free(f->manager);
+			kd_jscan_string(s, &f->manager);
+		} else if (kd_jscan_key_is(k, n, "operation")) {
+			free(f->operation);
+			kd_jscan_string(s, &f->operation);
+		} else if (kd_jscan_key_is(k, n, "time")) {
+			free(f->time);
+			kd_jscan_string(s, &f->time);
+		} else if (kd_jscan_key_is(k, n, "subresource")) {
+			free(f->subresource);
+			kd_jscan_string(s, &f->subresource);
+		} else if (kd_jscan_key_is(k, n, "neverConverges")) {
+			kd_jscan_bool(s, &f->never_converges);
+		} else {
+			kd_jscan_skip(s);
 		}
 	}
-	if (rc < 0) {
+	if (s->error)
+		rc = kd_jscan_error(s, where);
+	else if (!f->path || parse_change(&f->kind, change) < 0)
+		rc = kd_error_set(KD_EINVAL, "%s: a diff has no path or no known change", where);
+	else if (!f->manager && !(f->manager = strdup("unknown")))
+		rc = oom();
+	free(change);
+	if (rc < 0)
+		field_clear(f);
+	return rc;
+}
+
+static int read_diffs(kd_diff_result **out, kd_jscan *s, const char *where)
+{
+	kd_diff_result *d = NULL;
+	size_t cap = 0;
+	int first = 0;
+
+	*out = NULL;
+	if (kd_jscan_peek(s) == 'n')
+		return kd_jscan_skip(s) < 0 ? kd_jscan_error(s, where) : 0;
+	if (!kd_jscan_begin(s, '['))
+		return kd_jscan_error(s, where);
+	while (!s->error && kd_jscan_element(s)) {
+		kd_diff_field f;
+
+		first_error(&first, read_field(&f, s, where));
+		if (first < 0) {
+			field_clear(&f);
+			continue;
+		}
+		if (!d && !(d = calloc(1, sizeof(*d)))) {
+			field_clear(&f);
+			first_error(&first, oom());
+			continue;
+		}
+		if (d->nfields == cap) {
+			kd_diff_field *g = realloc(d->fields, (cap ? cap * 2 : 4) * sizeof(*g));
+
+			if (!g) {
+				field_clear(&f);
+				first_error(&first, oom());
+				continue;
+			}
+			d->fields = g;
+			cap = cap ? cap * 2 : 4;
+		}
+		d->fields[d->nfields++] = f;
+	}
+	if (s->error)
+		first = kd_jscan_error(s, where);
+	if (first < 0) {
 		kd_diff_result_free(d);
-		return rc;
+		return first;
 	}
+	if (d)
+		d->status = KD_DIFF_DRIFTED;
 	*out = d;
 	return 0;
 }
 
-static int status_of(kd_status *out, const json_t *obj, const char *where)
-{
-	const char *s = req_str(obj, "status");
-	int v = s ? kd_status_parse(s) : -1;
+typedef struct resource_entry {
+	char *api_version, *kind, *namespace, *name, *status, *reason;
+	bool intentional, hpa_managed;
+	kd_diff_result *diff;
+} resource_entry;
 
-	if (v < 0)
-		return kd_error_set(KD_EINVAL, "%s: unknown status '%s'", where, s ? s : "(none)");
-	*out = (kd_status)v;
-	return 0;
+static void entry_clear(resource_entry *e)
+{
+	free(e->api_version);
+	free(e->kind);
+	free(e->namespace);
+	free(e->name);
+	free(e->status);
+	free(e->reason);
+	kd_diff_result_free(e->diff);
+	memset(e, 0, sizeof(*e));
+}
+
+static void read_string_member(char **field, kd_jscan *s)
+{
+	free(*field);
+	*field = NULL;
+	kd_jscan_string(s, field);
+}
+
+static int read_resource(kd_app_state *app, kd_jscan *s, const char *where)
+{
+	resource_entry e = { 0 };
+	const char *k;
+	size_t n;
+	kd_resource *r;
+	int st, first = 0;
+
+	if (!kd_jscan_begin(s, '{'))
+		return kd_jscan_error(s, where);
+	while (!s->error && kd_jscan_member(s, &k, &n)) {
+		if (kd_jscan_key_is(k, n, "apiVersion"))
+			read_string_member(&e.api_version, s);
+		else if (kd_jscan_key_is(k, n, "kind"))
+			read_string_member(&e.kind, s);
+		else if (kd_jscan_key_is(k, n, "namespace"))
+			read_string_member(&e.namespace, s);
+		else if (kd_jscan_key_is(k, n, "name"))
+			read_string_member(&e.name, s);
+		else if (kd_jscan_key_is(k, n, "status"))
+			read_string_member(&e.status, s);
+		else if (kd_jscan_key_is(k, n, "reason"))
+			read_string_member(&e.reason, s);
+		else if (kd_jscan_key_is(k, n, "intentional"))
+			kd_jscan_bool(s, &e.intentional);
+		else if (kd_jscan_key_is(k, n, "hpaManaged"))
+			kd_jscan_bool(s, &e.hpa_managed);
+		else if (kd_jscan_key_is(k, n, "diffs")) {
+			kd_diff_result_free(e.diff);
+			e.diff = NULL;
+			first_error(&first, read_diffs(&e.diff, s, where));
+		} else
+			kd_jscan_skip(s);
+	}
+	if (s->error)
+		first = kd_jscan_error(s, where);
+	if (first < 0)
+		goto cleanup;
+	if (!e.kind || !e.name) {
+		first = kd_error_set(KD_EINVAL, "%s: a resource has no kind or name", where);
+		goto cleanup;
+	}
+	if ((st = e.status ? kd_status_parse(e.status) : -1) < 0) {
+		first = kd_error_set(KD_EINVAL, "%s: unknown status '%s'", where,
+				     e.status ? e.status : "(none)");
+		goto cleanup;
+	}
+	if (!(r = kd_app_state_add_resource(app, e.api_version, e.kind, e.namespace, e.name))) {
+		first = oom();
+		goto cleanup;
+	}
+	r->status = (kd_status)st;
+	r->intentional = e.intentional;
+	r->hpa_managed = e.hpa_managed;
+	r->reason = e.reason;
+	r->diff = e.diff;
+	e.reason = NULL;
+	e.diff = NULL;
+cleanup:
+	entry_clear(&e);
+	return first;
+}
+
+int kd_app_state_read_member(kd_app_state *app, kd_jscan *s, const char *key, size_t len)
+{
+	kd_buf where = KD_BUF_INIT;
+	char *text = NULL;
+	int rc = 1, first = 0;
+
+	kd_buf_printf(&where, "app %s", app->name);
+	if (kd_jscan_key_is(key, len, "reason") || kd_jscan_key_is(key, len, "path")) {
+		char **field = key[0] == 'r' ? &app->reason : &app->path;
+
+		kd_jscan_string(s, &text);
+		if (!*field)
+			*field = text, text = NULL;
+	} else if (kd_jscan_key_is(key, len, "resources")) {
+		if (kd_jscan_peek(s) == 'n')
+			kd_jscan_skip(s);
+		else if (kd_jscan_begin(s, '['))
+			while (!s->error && kd_jscan_element(s))
+				first_error(&first, read_resource(app, s, kd_buf_cstr(&where)));
+	} else if (kd_jscan_key_is(key, len, "name") || kd_jscan_key_is(key, len, "status")) {
+		/* its own name, and a status the resources decide */
+		kd_jscan_skip(s);
+	} else {
+		rc = 0;
+	}
+	if (s->error)
+		rc = kd_jscan_error(s, kd_buf_cstr(&where));
+	else if (first < 0)
+		rc = first;
+	free(text);
+	kd_buf_free(&where);
+	return rc;
 }
 
 int kd_app_state_from_json(kd_app_state *app, const json_t *entry)
 {
-	const json_t *res = json_object_get(entry, "resources"), *r;
-	kd_buf where = KD_BUF_INIT;
-	size_t i;
+	char *text;
+	kd_jscan s;
+	const char *k;
+	size_t n;
 	int rc = 0;
 
-	if (!json_is_object(entry) || (res && !json_is_array(res)))
+	if (!json_is_object(entry))
 		return kd_error_set(KD_EINVAL, "app %s: not an app entry", app->name);
-	if ((rc = kd_buf_printf(&where, "app %s", app->name)) < 0)
-		return rc;
-	if ((!app->reason && (rc = opt_str(&app->reason, entry, "reason", where.data)) < 0) ||
-	    (!app->path && (rc = opt_str(&app->path, entry, "path", where.data)) < 0))
-		goto cleanup;
-	json_array_foreach(res, i, r) {
-		const char *kind = req_str(r, "kind"), *name = req_str(r, "name");
-		kd_resource *x;
-
-		if (!kind || !name) {
-			rc = kd_error_set(KD_EINVAL, "%s: resource %zu has no kind or name", where.data, i);
-			break;
-		}
-		if (!(x = kd_app_state_add_resource(app, req_str(r, "apiVersion"), kind,
-						    req_str(r, "namespace"), name))) {
-			rc = oom();
-			break;
-		}
-		x->intentional = json_is_true(json_object_get(r, "intentional"));
-		x->hpa_managed = json_is_true(json_object_get(r, "hpaManaged"));
-		if ((rc = status_of(&x->status, r, where.data)) < 0 ||
-		    (rc = opt_str(&x->reason, r, "reason", where.data)) < 0 ||
-		    (rc = diff_from_json(&x->diff, json_object_get(r, "diffs"), where.data)) < 0)
-			break;
-	}
-cleanup:
-	kd_buf_free(&where);
-	return rc;
+	if (!(text = json_dumps(entry, JSON_COMPACT)))
+		return oom();
+	kd_jscan_init(&s, text, strlen(text));
+	if (!kd_jscan_begin(&s, '{'))
+		rc = kd_jscan_error(&s, app->name);
+	while (rc >= 0 && kd_jscan_member(&s, &k, &n))
+		if ((rc = kd_app_state_read_member(app, &s, k, n)) == 0 && kd_jscan_skip(&s) < 0)
+			rc = kd_jscan_error(&s, app->name);
+	free(text);
+	return rc < 0 ? rc : 0;
 }

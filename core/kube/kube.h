@@ -274,6 +274,10 @@ typedef struct kd_kube_result {
 	json_t *items;             /* kd_kube_list: every item of every page (borrowed) */
 	const char *resource_version; /* kd_kube_list: the list's resourceVersion, else "" */
 	int attempts;              /* attempts made (1 = no retry) */
+	/* A request made with `raw`: the 2xx response body as received (body
+	 * is then NULL), NUL-terminated; else NULL and 0. */
+	const char *raw;
+	size_t raw_len;
 } kd_kube_result;
 
 typedef void (*kd_kube_done_fn)(void *ctx, const kd_kube_result *res);
@@ -287,6 +291,10 @@ typedef struct kd_kube_request {
 	const char *body;
 	size_t body_len;
 	const char *what;          /* names the resource in messages (NULL: the path) */
+	/* Hand a 2xx body over as text (kd_kube_result.raw) instead of parsing
+	 * it: for large answers the caller reads in place.  Errors are still
+	 * read as Status objects. */
+	bool raw;
 } kd_kube_request;
 
 /* Submits a call.  `done` fires exactly once from kd_kube_run() unless the

@@ -148,11 +148,26 @@ static json_t *report(const char *cluster, const char *app, long age, long inter
 	return r;
 }
 
+/* kd_cluster_state_from_reports over {"kind": "DriftReportList", "items": items}. */
+static int from_items(kd_cluster_state **out, const char *cluster, const char *const *apps,
+		      const json_t *items, const char *ns, time_t now, char **foreign)
+{
+	json_t *list = json_pack("{s:s, s:O}", "kind", "DriftReportList", "items", items);
+	char *text = json_dumps(list, JSON_COMPACT);
+	int rc = kd_cluster_state_from_reports(out, cluster, apps, text, strlen(text), ns, now,
+					       foreign);
+
+	free(text);
+	json_decref(list);
+	return rc;
+}
+
 static void test_state_from_reports(void **state)
 {
 	kd_cluster_state *src = sample(), *st = NULL;
 	const char *apps[] = { "web", "broken", "extra-app", NULL };
 	json_t *items = json_array();
+	char *foreign = NULL;
 
 	(void)state;
 	json_array_append_new(items, report("prod", "web", 30, 300, &src->apps[0]));
@@ -160,7 +175,9 @@ static void test_state_from_reports(void **state)
 	/* another cluster's report, and a report of an app the fleet does not have */
 	json_array_append_new(items, report("staging", "extra-app", 30, 300, &src->apps[0]));
 	json_array_append_new(items, report("prod", "gone", 30, 300, &src->apps[0]));
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, items, NULL, NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, items, NULL, NOW, &foreign), 0);
+	assert_string_equal(foreign, "extra-app (written for cluster staging)");
+	free(foreign);
 	assert_true(st->from_reports);
 	assert_true(st->reachable);
 	assert_null(st->reason);
@@ -192,7 +209,7 @@ static void test_stale_and_agentless(void **state)
 	(void)state;
 	/* three intervals and a second: stale, whatever it said */
 	json_array_append_new(items, report("prod", "web", 901, 300, &src->apps[0]));
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, items, NULL, NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, items, NULL, NOW, NULL), 0);
 	assert_int_equal(st->apps[0].status, KD_STATUS_UNKNOWN);
 	assert_string_equal(st->apps[0].reason,
 			    "the agent's report is stale: last confirmed 15m ago, its interval is 5m");
@@ -204,11 +221,11 @@ static void test_stale_and_agentless(void **state)
 	/* exactly three intervals: not yet */
 	json_array_clear(items);
 	json_array_append_new(items, report("prod", "web", 900, 300, &src->apps[0]));
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, items, NULL, NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, items, NULL, NOW, NULL), 0);
 	assert_int_equal(st->apps[0].status, KD_STATUS_DRIFTED);
 	kd_cluster_state_unref(st);
 	/* no report at all: no agent */
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, none, "ops", NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, none, "ops", NOW, NULL), 0);
 	assert_string_equal(st->reason, "no kdrift agent: no DriftReport for this cluster in namespace ops");
 	assert_int_equal(st->status, KD_STATUS_UNKNOWN);
 	assert_true(st->reachable);
@@ -235,7 +252,7 @@ static void test_broken_and_cut_reports(void **state)
 	json_array_append_new(items, r);
 	/* a report without status yet, next to it */
 	json_array_append_new(items, json_pack("{s:{s:s, s:s}}", "spec", "cluster", "prod", "app", "other"));
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, items, NULL, NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, items, NULL, NOW, NULL), 0);
 	assert_int_equal(st->apps[0].counts.n[KD_STATUS_SYNCED], 40);
 	assert_int_equal(st->apps[0].nresources, 2);
 	assert_int_equal(st->counts.n[KD_STATUS_SYNCED], 40);
@@ -247,10 +264,15 @@ static void test_broken_and_cut_reports(void **state)
 	json_object_set_new(json_array_get(json_object_get(json_object_get(r, "status"), "resources"), 0),
 			    "status", json_string("sideways"));
 	json_array_append_new(items, r);
-	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, items, NULL, NOW), 0);
+	assert_int_equal(from_items(&st, "prod", apps, items, NULL, NOW, NULL), 0);
 	assert_int_equal(st->apps[0].status, KD_STATUS_UNKNOWN);
 	assert_non_null(strstr(st->apps[0].reason, "cannot be read"));
 	kd_cluster_state_unref(st);
+	/* not JSON at all, or not closed: an error naming where */
+	static const char bad[] = "{\"items\": [{\"spec\": {\"cluster\": \"prod\"";
+	assert_int_equal(kd_cluster_state_from_reports(&st, "prod", apps, bad, sizeof(bad) - 1,
+						       NULL, NOW, NULL), KD_EINVAL);
+	assert_non_null(strstr(kd_error_last(), "malformed JSON at byte"));
 	json_decref(items);
 	kd_cluster_state_unref(src);
 }
