@@ -12,18 +12,11 @@
 #include "base/base.h"
 #include "data/data.h"
 
-static const char *const server_metadata[] = {
-	"uid", "resourceVersion", "generation", "creationTimestamp",
-	"managedFields", "selfLink", "deletionTimestamp",
-	"deletionGracePeriodSeconds", "ownerReferences", NULL,
-};
-
-static bool in_list(const char *const *list, const char *s)
+/* Besides what the server owns (kd_server_metadata): owner references
+ * name their owners by uid, which only this cluster knows. */
+static bool not_for_git(const char *field)
 {
-	for (; *list; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
+	return field && (kd_server_metadata_has(field) || strcmp(field, "ownerReferences") == 0);
 }
 
 int kd_accept_file_name(char **out, const json_t *obj)
@@ -73,7 +66,7 @@ static int check_field(const json_t *obj, const json_t *tokens, const char *poin
 		return kd_error_set(KD_EINVAL, "%s identifies the object and cannot be accepted as a field", pointer);
 	if (strcmp(t0, "status") == 0)
 		return kd_error_set(KD_EINVAL, "%s is written by controllers, never by Git: nothing to accept", pointer);
-	if (strcmp(t0, "metadata") == 0 && in_list(server_metadata, t1))
+	if (strcmp(t0, "metadata") == 0 && not_for_git(t1))
 		return kd_error_set(KD_EINVAL, "%s is owned by the API server and cannot be written to Git", pointer);
 	if (kd_diff_is_secret(obj) &&
 	    (strcmp(t0, "data") == 0 || strcmp(t0, "stringData") == 0))
@@ -467,9 +460,9 @@ int kd_accept_clean_resource(json_t **out, const json_t *live)
 	if (!(obj = json_deep_copy(live)))
 		return OOM();
 	json_object_del(obj, "status");
+	kd_server_metadata_strip(obj);
 	meta = json_object_get(obj, "metadata");
-	for (i = 0; server_metadata[i]; i++)
-		json_object_del(meta, server_metadata[i]);
+	json_object_del(meta, "ownerReferences");
 	ann = json_object_get(meta, "annotations");
 	for (i = 0; kd_diff_server_annotations[i]; i++)
 		json_object_del(ann, kd_diff_server_annotations[i]);

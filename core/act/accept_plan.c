@@ -296,14 +296,19 @@ int kd_accept_message(kd_buf *out, const kd_accept_plan *plan,
 	return 0;
 }
 
+/* By identity, the API group included.  A side without a namespace (a
+ * patch file, which the layer's kustomization namespaces) matches any. */
 static bool same_object(const json_t *a, const json_t *b)
 {
-	const char *ka = kd_json_str(a, "kind"), *kb = kd_json_str(b, "kind");
-	const char *na = obj_name(a), *nb = obj_name(b);
-	const char *sa = obj_ns(a), *sb = obj_ns(b);
+	kd_object_id x, y;
 
-	return ka && kb && na && nb && strcmp(ka, kb) == 0 && strcmp(na, nb) == 0 &&
-	       (!sa || !sb || strcmp(sa, sb) == 0);
+	kd_object_id_of(&x, a);
+	kd_object_id_of(&y, b);
+	if (!x.kind || !y.kind || !x.name || !y.name)
+		return false;
+	if (!obj_ns(a) || !obj_ns(b))
+		x.namespace = y.namespace = NULL;
+	return kd_object_id_equal(&x, &y);
 }
 
 static const char header[] =

@@ -4,6 +4,7 @@
  */
 #include "act/act.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -158,6 +159,30 @@ static bool same_ns(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* Whether r is the target's kind: "Deployment" (any group) or, as kubectl
+ * writes it, "Deployment.apps" (that group only; "ConfigMap.core" for the
+ * core group).  Kinds hold no '.'. */
+static bool kind_matches(const kd_resource *r, const char *kind)
+{
+	const char *dot = strchr(kind, '.');
+	size_t n = dot ? (size_t)(dot - kind) : strlen(kind);
+	char group[256];
+
+	if (strncasecmp(r->kind, kind, n) != 0 || r->kind[n] != '\0')
+		return false;
+	if (!dot)
+		return true;
+	kd_api_group(group, sizeof(group), r->api_version);
+	return strcasecmp(group[0] ? group : "core", dot + 1) == 0;
+}
+
+static void group_of(char out[256], const kd_resource *r)
+{
+	kd_api_group(out, 256, r->api_version);
+	if (!out[0])
+		snprintf(out, 256, "core");
+}
+
 int kd_act_find(const kd_app_state **app_out, const kd_resource **res_out,
 		const kd_cluster_state *st, const kd_act_target *t)
 {
@@ -180,12 +205,28 @@ int kd_act_find(const kd_app_state **app_out, const kd_resource **res_out,
 	if (t->kind) {
 		if (!app || !t->name)
 			return kd_error_set(KD_EINVAL, "act: an object needs its app and name");
-		for (i = 0; i < app->nresources && !res; i++) {
+		for (i = 0; i < app->nresources; i++) {
 			const kd_resource *r = &app->resources[i];
+			kd_object_id a, b;
+			char ga[256], gb[256];
 
-			if (strcasecmp(r->kind, t->kind) == 0 && same_ns(r->namespace, t->namespace) &&
-			    strcmp(r->name, t->name) == 0)
+			if (!kind_matches(r, t->kind) || !same_ns(r->namespace, t->namespace) ||
+			    strcmp(r->name, t->name) != 0)
+				continue;
+			if (!res) {
 				res = r;
+				continue;
+			}
+			a = (kd_object_id){ res->api_version, res->kind, res->namespace, res->name };
+			b = (kd_object_id){ r->api_version, r->kind, r->namespace, r->name };
+			if (kd_object_id_equal(&a, &b))
+				continue;
+			/* The same kind and name in two API groups: say which. */
+			group_of(ga, res);
+			group_of(gb, r);
+			return kd_error_set(KD_EINVAL, "app %s on cluster %s has a %s %s in the groups %s "
+					    "and %s: name the group, as in %s.%s", app->name, st->name,
+					    r->kind, r->name, ga, gb, r->kind, gb);
 		}
 		if (!res)
 			return kd_error_set(KD_ENOTFOUND, "app %s on cluster %s has no %s %s%s%s",

@@ -488,8 +488,8 @@ typedef struct kd_breakglass_opts {
 	const char *user;         /* NULL: the login name */
 } kd_breakglass_opts;
 
-/* $XDG_STATE_HOME/kdrift/breakglass.json, or
- * ~/.local/state/kdrift/breakglass.json.  New string. */
+/* breakglass.json in kdrift's XDG state directory (kd_xdg_path):
+ * $XDG_STATE_HOME/kdrift/ or ~/.local/state/kdrift/.  New string. */
 int kd_breakglass_default_path(char **out);
 
 void kd_breakglass_session_free(kd_breakglass_session *s);
@@ -756,7 +756,7 @@ typedef struct kd_heal_report {
 	char *webhook_error;      /* the first failed POST, or NULL */
 } kd_heal_report;
 
-/* $XDG_STATE_HOME/kdrift/heal.json (~/.local/state/... when unset). */
+/* heal.json in kdrift's XDG state directory, next to the audit log. */
 int kd_heal_default_path(char **out);
 
 /*
@@ -1013,7 +1013,9 @@ int kd_act_get(json_t **out, kd_act *a, const char *api_version,
  * 0: every field). */
 typedef struct kd_act_target {
 	const char *app;
-	const char *kind;            /* matched case-insensitively */
+	const char *kind;            /* matched case-insensitively; "Kind.group"
+				      * (Certificate.cert-manager.io) when the
+				      * same kind and name exist in two groups */
 	const char *namespace;
 	const char *name;
 	const char *const *pointers;
@@ -1021,8 +1023,9 @@ typedef struct kd_act_target {
 } kd_act_target;
 
 /* Finds the target's app and resource (*res NULL when t->kind is NULL).
- * KD_ENOTFOUND naming what is missing.  Both may be NULL.  The results point
- * into st. */
+ * KD_ENOTFOUND naming what is missing; KD_EINVAL when a kind without its
+ * group matches objects of two groups.  Both may be NULL.  The results
+ * point into st. */
 int kd_act_find(const kd_app_state **app, const kd_resource **res,
 		const kd_cluster_state *st, const kd_act_target *t);
 

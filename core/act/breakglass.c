@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -26,24 +25,7 @@ static int oom(void)
 
 int kd_breakglass_default_path(char **out)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* Relative XDG values are invalid and ignored, as the spec says. */
-	if (state && state[0] == '/')
-		rc = kd_buf_printf(&b, "%s/kdrift/breakglass.json", state);
-	else if (home && home[0])
-		rc = kd_buf_printf(&b, "%s/.local/state/kdrift/breakglass.json", home);
-	else
-		return kd_error_set(KD_ENOTFOUND, "neither XDG_STATE_HOME nor HOME is set: "
-				    "nowhere to keep the break-glass session");
-	if (rc == 0 && !(*out = kd_buf_detach(&b)))
-		rc = oom();
-	kd_buf_free(&b);
-	return rc;
+	return kd_xdg_path(out, KD_XDG_STATE, "breakglass.json");
 }
 
 void kd_breakglass_session_free(kd_breakglass_session *s)
@@ -55,16 +37,6 @@ void kd_breakglass_session_free(kd_breakglass_session *s)
 	free(s->reason);
 	free(s->ticket);
 	free(s);
-}
-
-/* "2026-11-26T03:05:19Z" */
-static void rfc3339(char out[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int state_path_of(char **out, const char *given)
@@ -79,13 +51,13 @@ static int state_path_of(char **out, const char *given)
 
 static int save(const char *path, const kd_breakglass_session *s)
 {
-	char start[32], end[32];
+	char start[KD_TIME_SIZE], end[KD_TIME_SIZE];
 	json_t *j;
 	char *text;
 	int rc;
 
-	rfc3339(start, s->start_ms);
-	rfc3339(end, s->end_ms);
+	kd_time_format(start, s->start_ms, 0);
+	kd_time_format(end, s->end_ms, 0);
 	j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:b}",
 		      "session", s->id, "user", s->user, "reason", s->reason,
 		      "ticket", s->ticket, "start", start, "end", end,
@@ -160,7 +132,7 @@ int kd_breakglass_require(kd_breakglass_session **out, const char *state_path,
 			  int64_t now_ms)
 {
 	kd_breakglass_session *s = NULL;
-	char end[32];
+	char end[KD_TIME_SIZE];
 	int rc = kd_breakglass_load(&s, state_path);
 
 	*out = NULL;
@@ -170,7 +142,7 @@ int kd_breakglass_require(kd_breakglass_session **out, const char *state_path,
 	if (rc < 0)
 		return rc;
 	if (!kd_breakglass_active(s, now_ms)) {
-		rfc3339(end, s->end_ms);
+		kd_time_format(end, s->end_ms, 0);
 		rc = kd_error_set(KD_EINVAL, "break-glass changes need an active session: "
 				  "session %s %s at %s; start a new one",
 				  s->id, now_ms >= s->end_ms ? "expired" : "starts", end);
@@ -230,10 +202,8 @@ int kd_breakglass_start(kd_breakglass_session **out, kd_audit_list **open,
 	kd_breakglass_opts none = { 0 };
 	kd_breakglass_session *s = NULL, *old = NULL;
 	unsigned char rnd[4];
-	char *path = NULL, stamp[32];
+	char *path = NULL, stamp[KD_TIME_SIZE];
 	kd_buf id = KD_BUF_INIT;
-	time_t t;
-	struct tm tm;
 	int rc;
 
 	*out = NULL;
@@ -249,7 +219,7 @@ int kd_breakglass_start(kd_breakglass_session **out, kd_audit_list **open,
 		return rc;
 	rc = kd_breakglass_load(&old, path);
 	if (rc == 0 && kd_breakglass_active(old, now_ms)) {
-		rfc3339(stamp, old->end_ms);
+		kd_time_format(stamp, old->end_ms, 0);
 		rc = kd_error_set(KD_ECONFLICT, "break-glass session %s of %s is already active "
 				  "until %s; end it first", old->id, old->user, stamp);
 		goto cleanup;
@@ -267,9 +237,7 @@ int kd_breakglass_start(kd_breakglass_session **out, kd_audit_list **open,
 		rc = kd_error_set(KD_ERROR, "no random bytes for a session id");
 		goto cleanup;
 	}
-	t = (time_t)(now_ms / 1000);
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	kd_time_format(stamp, now_ms, KD_TIME_COMPACT);
 	if ((rc = kd_buf_printf(&id, "bg-%s-%02x%02x%02x%02x", stamp, rnd[0], rnd[1],
 				rnd[2], rnd[3])) < 0)
 		goto cleanup;

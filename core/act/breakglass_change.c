@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -129,20 +128,12 @@ static int set_preview(kd_breakglass_change *ch, const char *detail)
 
 json_t *kd_breakglass_editable(const json_t *obj)
 {
-	static const char *const server[] = {
-		"resourceVersion", "uid", "creationTimestamp", "generation",
-		"managedFields", "selfLink", "deletionTimestamp",
-		"deletionGracePeriodSeconds", NULL,
-	};
-	json_t *c = json_deep_copy(obj), *meta;
-	const char *const *s;
+	json_t *c = json_deep_copy(obj);
 
 	if (!c)
 		return NULL;
 	json_object_del(c, "status");
-	meta = kd_json_obj(c, "metadata");
-	for (s = server; meta && *s; s++)
-		json_object_del(meta, *s);
+	kd_server_metadata_strip(c);
 	return c;
 }
 
@@ -334,9 +325,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 {
 	kd_breakglass_change *ch = NULL;
 	const char *kind = kd_json_str(live, "kind");
-	time_t t = (time_t)(now_ms / 1000);
-	char stamp[32];
-	struct tm tm;
+	char stamp[KD_TIME_SIZE];
 	int rc;
 
 	*out = NULL;
@@ -348,8 +337,7 @@ int kd_breakglass_plan_restart(kd_breakglass_change **out, const char *cluster,
 				    "and DaemonSets, not %s", kind ? kind : "this object");
 	if ((rc = change_new(&ch, KD_BREAKGLASS_RESTART, cluster, live)) < 0)
 		return rc;
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kd_time_format(stamp, now_ms, 0);
 	ch->patch_type = KD_KUBE_PATCH_STRATEGIC;
 	if (!(ch->patch = json_pack("{s:{s:{s:{s:{s:s}}}}}", "spec", "template", "metadata",
 				    "annotations", "kubectl.kubernetes.io/restartedAt", stamp)))

@@ -91,15 +91,12 @@ static int mask_secret(json_t *shown)
 	return 0;
 }
 
-/* Appends text for a comment line: anything that could end the line (or
- * move the terminal's cursor when the editor shows it) becomes '?'. */
+/* Appends text for a comment line, made inert by kd_sanitize: nothing can
+ * end the line, move the terminal's cursor when the editor shows it, or
+ * read differently than it is (bidi controls). */
 static int comment_text(kd_buf *b, const char *s)
 {
-	int rc = 0;
-
-	for (; s && *s && rc == 0; s++)
-		rc = kd_buf_putc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-	return rc;
+	return s ? kd_sanitize(b, s, strlen(s), 0) : 0;
 }
 
 static int make_text(kd_buf *b, const kd_breakglass_edit *e)

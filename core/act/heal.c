@@ -22,25 +22,8 @@ static int oom(void)
 
 int kd_heal_default_path(char **out)
 {
-	char *audit = NULL, *slash;
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* Next to the audit log: the same XDG state directory. */
-	if ((rc = kd_audit_default_path(&audit)) < 0)
-		return rc;
-	slash = strrchr(audit, '/');
-	rc = kd_buf_add(&b, audit, slash ? (size_t)(slash - audit) : 0);
-	if (rc == 0)
-		rc = kd_buf_puts(&b, slash ? "/heal.json" : "heal.json");
-	free(audit);
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
-	}
-	*out = kd_buf_detach(&b);
-	return 0;
+	/* Next to the audit log: kdrift's XDG state directory. */
+	return kd_xdg_path(out, KD_XDG_STATE, "heal.json");
 }
 
 /* ---- the state file ------------------------------------------------------------ */
@@ -124,9 +107,13 @@ static int alert_key(char **out, const char *cluster, const char *app, const kd_
 	}
 	if (rc == 0)
 		rc = kd_json_sha256_hex(hex, shape);
-	if (rc == 0)
-		rc = kd_buf_printf(&b, "%s/%s/%s/%s/%s#%.16s", cluster, app, r->kind, r->namespace,
-				   r->name, hex);
+	if (rc == 0) {
+		kd_object_id id = { r->api_version, r->kind, r->namespace, r->name };
+
+		if ((rc = kd_buf_printf(&b, "%s/%s/", cluster, app)) == 0 &&
+		    (rc = kd_object_id_format(&b, &id)) == 0)
+			rc = kd_buf_printf(&b, "#%.16s", hex);
+	}
 	json_decref(shape);
 	if (rc < 0) {
 		kd_buf_free(&b);

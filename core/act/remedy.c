@@ -278,20 +278,14 @@ int kd_remedy_plan_fields(kd_remedy_plan *plan, const char *app,
  * it already has tracking metadata, server-owned fields dropped. */
 static int creation_body(json_t **out, const char *app, const json_t *desired)
 {
-	static const char *const server[] = {
-		"resourceVersion", "uid", "creationTimestamp", "generation",
-		"managedFields", "selfLink", "deletionTimestamp", NULL,
-	};
 	json_t *o = json_deep_copy(desired), *meta, *labels;
-	const char *const *s;
 
 	*out = NULL;
 	if (!o)
 		return oom();
 	json_object_del(o, "status");
+	kd_server_metadata_strip(o);
 	meta = kd_json_obj(o, "metadata");
-	for (s = server; meta && *s; s++)
-		json_object_del(meta, *s);
 	if (app && meta && !kd_remedy_has_tracking(o)) {
 		labels = kd_json_obj(meta, "labels");
 		if ((!labels && (!(labels = json_object()) ||

@@ -36,14 +36,6 @@ static int oom(void)
 	return kd_error_set(KD_ENOMEM, "out of memory");
 }
 
-static void rfc3339(char out[32], time_t t)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ---- names ------------------------------------------------------------ */
 
 static bool dns_subdomain(const char *s)
@@ -181,11 +173,11 @@ int kd_report_build(json_t **out, const kd_cluster_state *st, const kd_app_state
 	static const kd_report_opts none;
 	const kd_report_opts *o = opts ? opts : &none;
 	json_t *entry = NULL, *counts = NULL, *report = NULL;
-	char *name = NULL, when[32];
+	char *name = NULL, when[KD_TIME_SIZE];
 	int rc;
 
 	*out = NULL;
-	rfc3339(when, now);
+	kd_time_format(when, (int64_t)now * 1000, 0);
 	if ((rc = kd_report_name(&name, app->name)) < 0 ||
 	    (rc = kd_app_state_json(&entry, app)) < 0 ||
 	    (rc = kd_counts_json(&counts, &app->counts)) < 0)
@@ -295,17 +287,17 @@ static int remember(kd_reporter *r, const char *app, const json_t *obj)
 	const char *rv = kd_json_str(kd_json_obj(obj, "metadata"), "resourceVersion");
 	const char *name = kd_json_str(kd_json_obj(obj, "metadata"), "name");
 	const char *t = kd_json_str(status, "time");
-	time_t when = 0;
+	int64_t when_ms = 0;
 	char hex[65] = "";
 	int rc;
 
 	if (status && (rc = content_hash(hex, status)) < 0)
 		return rc;
-	if (t)
-		kd_parse_rfc3339(&when, t);
+	if (t && kd_time_parse(&when_ms, t) < 0)
+		when_ms = 0;
 	if (json_object_set_new(r->known, app, json_pack("{s:s, s:s, s:s, s:I}",
 			"name", name ? name : "", "rv", rv ? rv : "", "hash", hex,
-			"time", (json_int_t)when)) < 0)
+			"time", (json_int_t)(when_ms / 1000))) < 0)
 		return oom();
 	return 0;
 }

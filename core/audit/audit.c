@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -28,9 +27,9 @@
 
 /* ---- paths ---- */
 
-/* Appends the passwd entry's login name (want_home false) or home directory
- * of the effective uid; `fallback` when there is none. */
-static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
+/* Appends the passwd entry's login name of the effective uid; `fallback`
+ * when there is none. */
+static int passwd_name(kd_buf *out, const char *fallback)
 {
 	struct passwd pw, *found = NULL;
 	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -43,7 +42,7 @@ static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
 	if (!scratch)
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	if (getpwuid_r(geteuid(), &pw, scratch, (size_t)size, &found) == 0 && found)
-		rc = kd_buf_puts(out, want_home ? found->pw_dir : found->pw_name);
+		rc = kd_buf_puts(out, found->pw_name);
 	else
 		rc = kd_buf_puts(out, fallback);
 	free(scratch);
@@ -52,31 +51,7 @@ static int passwd_field(kd_buf *out, bool want_home, const char *fallback)
 
 int kd_audit_default_path(char **out)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	*out = NULL;
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (state && state[0] == '/') {
-		rc = kd_buf_printf(&b, "%s/kdrift/audit.jsonl", state);
-	} else if (home && home[0] == '/') {
-		rc = kd_buf_printf(&b, "%s/.local/state/kdrift/audit.jsonl", home);
-	} else {
-		rc = passwd_field(&b, true, "");
-		if (rc == 0 && b.len && b.data[0] == '/')
-			rc = kd_buf_puts(&b, "/.local/state/kdrift/audit.jsonl");
-		else if (rc == 0)
-			rc = kd_error_set(KD_ENOTFOUND,
-					  "cannot place the audit log: neither XDG_STATE_HOME nor HOME is set");
-	}
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
-	}
-	*out = kd_buf_detach(&b);
-	return 0;
+	return kd_xdg_path(out, KD_XDG_STATE, "audit.jsonl");
 }
 
 static int fsync_dir(const char *dir)
@@ -140,10 +115,7 @@ cleanup:
 
 int64_t kd_audit_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return kd_time_now_ms();
 }
 
 /* A JSON string for s; null for NULL.  Invalid UTF-8 (an API server's error
@@ -183,7 +155,7 @@ static int login_name(kd_buf *out)
 	char uid[32];
 
 	snprintf(uid, sizeof(uid), "uid:%lu", (unsigned long)geteuid());
-	return passwd_field(out, false, uid);
+	return passwd_name(out, uid);
 }
 
 static const char *mode_name(enum kd_audit_mode mode)
@@ -298,24 +270,20 @@ cleanup:
 	return rc;
 }
 
-static int make_id(char id[KD_AUDIT_ID_SIZE], char stamp[32], int64_t now_ms)
+static int make_id(char id[KD_AUDIT_ID_SIZE], char stamp[KD_TIME_SIZE], int64_t now_ms)
 {
 	unsigned char rnd[8];
-	time_t secs = (time_t)(now_ms / 1000);
-	int ms = (int)(now_ms % 1000);
-	struct tm tm;
-	char base[24];
+	char compact[KD_TIME_SIZE];
 	size_t i;
 
-	if (!gmtime_r(&secs, &tm) || !strftime(base, sizeof(base), "%Y%m%dT%H%M%S", &tm))
-		return kd_error_set(KD_ERROR, "cannot format the current time");
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return kd_error_set(KD_ERROR, "no random bytes for an audit id");
-	snprintf(id, KD_AUDIT_ID_SIZE, "%s%03dZ-", base, ms);
+	/* The id starts with the time it was made, so ids sort by time. */
+	snprintf(id, KD_AUDIT_ID_SIZE, "%s-",
+		 kd_time_format(compact, now_ms, KD_TIME_COMPACT | KD_TIME_MILLIS));
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(id + strlen(id), KD_AUDIT_ID_SIZE - strlen(id), "%02x", rnd[i]);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp, 32, "%s.%03dZ", base, ms);
+	kd_time_format(stamp, now_ms, KD_TIME_MILLIS);
 	return 0;
 }
 
@@ -622,7 +590,7 @@ static int write_line(int fd, off_t size, const kd_buf *b, const char *path)
 int kd_audit_append(char id[KD_AUDIT_ID_SIZE], const char *path, const kd_audit_entry *entry)
 {
 	char *default_path = NULL;
-	char new_id[KD_AUDIT_ID_SIZE], stamp[32], prev[65];
+	char new_id[KD_AUDIT_ID_SIZE], stamp[KD_TIME_SIZE], prev[65];
 	json_t *body = NULL, *rec = NULL;
 	kd_buf line = KD_BUF_INIT;
 	char *text = NULL;

@@ -127,8 +127,9 @@ typedef struct kd_audit_entry {
 	const char *message;      /* outcome message (the API error on failure) */
 } kd_audit_entry;
 
-/* $XDG_STATE_HOME/kdrift/audit.jsonl, or ~/.local/state/kdrift/audit.jsonl
- * when XDG_STATE_HOME is unset or not absolute.  New string. */
+/* audit.jsonl in kdrift's XDG state directory (kd_xdg_path):
+ * $XDG_STATE_HOME/kdrift/audit.jsonl or ~/.local/state/kdrift/audit.jsonl.
+ * New string. */
 int kd_audit_default_path(char **out);
 
 /*
@@ -218,9 +219,10 @@ void kd_audit_list_free(kd_audit_list *list);
 
 /*
  * Parses a --since / --until argument into milliseconds since the epoch:
- * an RFC 3339 time ("2026-11-26T03:05:19Z", fraction and offset optional),
- * a date ("2026-11-26", midnight UTC), or a duration before `now_ms`
- * ("90s", "30m", "2h", "7d").  KD_EINVAL names the text.
+ * an RFC 3339 time ("2026-11-26T03:05:19Z", fraction optional), a date
+ * ("2026-11-26", midnight UTC), or a duration before `now_ms` in base's
+ * grammar ("90s", "30m", "2h", "7d"; a bare number is refused).  KD_EINVAL
+ * names the text.
  */
 int kd_audit_parse_time(int64_t *out_ms, const char *text, int64_t now_ms);
 

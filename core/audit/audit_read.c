@@ -16,108 +16,40 @@
 
 /* ---- time ---- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+/* An RFC 3339 time, or a bare date read as midnight UTC. */
+static int parse_instant(int64_t *out_ms, const char *text)
 {
-	int64_t era, yoe, doy, doe;
+	kd_buf day = KD_BUF_INIT;
+	int rc;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* RFC 3339 date-time or a bare date; false when it is neither. */
-static bool parse_rfc3339(int64_t *out, const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, oh = 0, om = 0, sign = 0;
-	const char *p;
-
-	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
-		return false;
-	p = s + 10;
-	if (*p) {
-		if ((*p != 'T' && *p != 't' && *p != ' ') || !digits(p + 1, 2, &h) || p[3] != ':' ||
-		    !digits(p + 4, 2, &mi) || p[6] != ':' || !digits(p + 7, 2, &sec) ||
-		    h > 23 || mi > 59 || sec > 60)
-			return false;
-		p += 9;
-		if (*p == '.') {
-			int scale = 100, n = 0;
-
-			for (p++; isdigit((unsigned char)*p); p++, n++) {
-				ms += (*p - '0') * scale;
-				scale /= 10;
-			}
-			if (n == 0)
-				return false;
-		}
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			sign = *p == '+' ? 1 : -1;
-			if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) ||
-			    oh > 23 || om > 59)
-				return false;
-			p += 6;
-		} else {
-			return false;
-		}
-		if (*p)
-			return false;
-	}
-	if (sec == 60)  /* a leap second sorts with the second before it */
-		sec = 59;
-	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
-		sign * (oh * 3600 + om * 60)) * 1000 + ms;
-	return true;
+	if (strlen(text) != 10)
+		return kd_time_parse(out_ms, text);
+	if ((rc = kd_buf_printf(&day, "%sT00:00:00Z", text)) == 0)
+		rc = kd_time_parse(out_ms, kd_buf_cstr(&day));
+	kd_buf_free(&day);
+	return rc;
 }
 
 int kd_audit_parse_time(int64_t *out_ms, const char *text, int64_t now_ms)
 {
-	char *end;
-	long long n;
-	int64_t unit;
+	int64_t ago;
 
 	if (!text || !*text)
 		return kd_error_set(KD_EINVAL, "empty time");
-	if (parse_rfc3339(out_ms, text))
+	if (parse_instant(out_ms, text) == 0)
 		return 0;
-	errno = 0;
-	n = strtoll(text, &end, 10);
-	if (isdigit((unsigned char)text[0]) && errno == 0 && end[0] && !end[1]) {
-		switch (end[0]) {
-		case 's': unit = 1000; break;
-		case 'm': unit = 60 * 1000; break;
-		case 'h': unit = 3600 * 1000; break;
-		case 'd': unit = 86400 * 1000; break;
-		default: unit = 0; break;
-		}
-		if (unit && n <= (now_ms > 0 ? now_ms : 0) / unit) {
-			*out_ms = now_ms - n * unit;
-			return 0;
-		}
+	/* Not a time: an age back from now, in the one duration grammar.
+	 * Text that looks like neither says what a time can be; a duration
+	 * that is wrong says what is wrong with it (a bare "90" its unit). */
+	if (kd_duration_parse(&ago, text) == 0) {
+		*out_ms = now_ms - ago;
+		return 0;
 	}
+	if (isdigit((unsigned char)text[0]) && !strpbrk(text, "-:T"))
+		return KD_EINVAL;
 	return kd_error_set(KD_EINVAL,
 			    "'%s' is not a time: use RFC 3339 (2026-11-26T03:05:19Z), a date "
-			    "(2026-11-26) or a duration (90s, 30m, 2h, 7d)", text);
+			    "(2026-11-26) or a duration back from now (90s, 30m, 2h, 7d)", text);
 }
 
 /* ---- records ---- */
@@ -151,7 +83,7 @@ static bool record_parse(kd_audit_record *rec, json_t **owned, const char *text,
 	rec->time = kd_json_str(j, "time");
 	if (!json_is_object(j) || !json_is_integer(seq) || json_integer_value(seq) < 1 ||
 	    !prev || !is_hash(prev) || !rec->id || !rec->time ||
-	    !parse_rfc3339(&rec->time_ms, rec->time)) {
+	    kd_time_parse(&rec->time_ms, rec->time) < 0) {
 		json_decref(j);
 		memset(rec, 0, sizeof(*rec));
 		return false;
@@ -344,25 +276,15 @@ static bool succeeded(const kd_audit_record *r)
 	       same(kd_json_str(kd_json_obj(r->json, "outcome"), "status"), "success");
 }
 
-/* The API group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), so a
- * follow-up through another version of the same kind still counts. */
-static size_t group_len(const char *api_version)
-{
-	const char *slash = api_version ? strchr(api_version, '/') : NULL;
-
-	return slash ? (size_t)(slash - api_version) : 0;
-}
-
+/* By identity (the group counts, the version does not: a follow-up
+ * through another version of the same kind still counts). */
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 {
-	json_t *oa = kd_json_obj(a->json, "object"), *ob = kd_json_obj(b->json, "object");
-	const char *va = kd_json_str(oa, "apiVersion"), *vb = kd_json_str(ob, "apiVersion");
-	size_t ga = group_len(va), gb = group_len(vb);
+	kd_object_id x, y;
 
-	return same(a->cluster, b->cluster) && same(kd_json_str(oa, "kind"), kd_json_str(ob, "kind")) &&
-	       same(kd_json_str(oa, "namespace"), kd_json_str(ob, "namespace")) &&
-	       same(kd_json_str(oa, "name"), kd_json_str(ob, "name")) &&
-	       ga == gb && (ga == 0 || strncmp(va, vb, ga) == 0);
+	kd_object_id_of_ref(&x, kd_json_obj(a->json, "object"));
+	kd_object_id_of_ref(&y, kd_json_obj(b->json, "object"));
+	return same(a->cluster, b->cluster) && kd_object_id_equal(&x, &y);
 }
 
 int kd_audit_open_breakglass(kd_audit_list **out, const char *path)

@@ -1,5 +1,6 @@
 /*
- * kinds — the built-in Kubernetes kinds (see base.h).
+ * kinds — the built-in Kubernetes kinds, object identity and the metadata
+ * the API server owns (see base.h).
  *
  * Each row is what `kubectl api-resources` reports for the kind on a
  * current (1.29+) API server: group, preferred version, resource name and
@@ -146,4 +147,89 @@ bool kd_kind_is_cluster_scoped(const char *api_version, const char *kind)
 	kd_api_group(group, sizeof(group), api_version);
 	k = kd_kind_lookup(group, kind);
 	return k && !k->namespaced;
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static const char *str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+void kd_object_id_of(kd_object_id *out, const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+
+	out->api_version = str_of(obj, "apiVersion");
+	out->kind = str_of(obj, "kind");
+	out->namespace = str_of(meta, "namespace");
+	out->name = str_of(meta, "name");
+}
+
+void kd_object_id_of_ref(kd_object_id *out, const json_t *ref)
+{
+	out->api_version = str_of(ref, "apiVersion");
+	out->kind = str_of(ref, "kind");
+	out->namespace = str_of(ref, "namespace");
+	out->name = str_of(ref, "name");
+}
+
+/* The group's length at the start of an apiVersion ("apps/v1": 4, "v1": 0). */
+static size_t group_len(const char *api_version)
+{
+	const char *slash = api_version ? strchr(api_version, '/') : NULL;
+
+	return slash ? (size_t)(slash - api_version) : 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool kd_object_id_equal(const kd_object_id *a, const kd_object_id *b)
+{
+	size_t ga = group_len(a->api_version), gb = group_len(b->api_version);
+
+	return ga == gb && (ga == 0 || memcmp(a->api_version, b->api_version, ga) == 0) &&
+	       same(a->kind, b->kind) && same(a->namespace, b->namespace) &&
+	       same(a->name, b->name);
+}
+
+int kd_object_id_format(kd_buf *out, const kd_object_id *id)
+{
+	int g = (int)group_len(id->api_version);
+
+	return kd_buf_printf(out, "%.*s/%s/%s/%s", g, g ? id->api_version : "",
+			     id->kind ? id->kind : "", id->namespace ? id->namespace : "",
+			     id->name ? id->name : "");
+}
+
+/* ---- server-owned metadata ------------------------------------------------ */
+
+const char *const kd_server_metadata[] = {
+	"uid", "resourceVersion", "generation", "creationTimestamp",
+	"deletionTimestamp", "deletionGracePeriodSeconds", "managedFields",
+	"selfLink", NULL,
+};
+
+bool kd_server_metadata_has(const char *field)
+{
+	const char *const *f;
+
+	for (f = kd_server_metadata; field && *f; f++)
+		if (strcmp(*f, field) == 0)
+			return true;
+	return false;
+}
+
+void kd_server_metadata_strip(json_t *obj)
+{
+	json_t *meta = json_object_get(obj, "metadata");
+	const char *const *f;
+
+	if (!json_is_object(meta))
+		return;
+	for (f = kd_server_metadata; *f; f++)
+		json_object_del(meta, *f);
 }

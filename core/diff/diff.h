@@ -228,9 +228,9 @@ typedef struct kd_diff_opts {
 	const json_t *last_applied;
 } kd_diff_opts;
 
-/* metadata fields the API server owns, and annotations its clients write
- * for themselves: never drift (NULL-terminated). */
-extern const char *const kd_diff_server_metadata[];
+/* Annotations the API server's clients write for themselves: never drift
+ * (NULL-terminated).  The metadata the server owns is base's
+ * kd_server_metadata. */
 extern const char *const kd_diff_server_annotations[];
 
 /* kubectl-edit, kubectl-patch, kubectl-set, kubectl-label,

@@ -13,12 +13,6 @@
 #include "base/base.h"
 #include "data/data.h"
 
-const char *const kd_diff_server_metadata[] = {
-	"uid", "resourceVersion", "generation", "creationTimestamp",
-	"deletionTimestamp", "deletionGracePeriodSeconds", "managedFields",
-	"selfLink", NULL,
-};
-
 const char *const kd_diff_server_annotations[] = {
 	"kubectl.kubernetes.io/last-applied-configuration",
 	"deployment.kubernetes.io/revision", NULL,
@@ -81,8 +75,7 @@ static int strip(json_t *doc, const strip_plan *plan, const kd_diff_opts *opts,
 	int rc;
 
 	json_object_del(doc, "status");
-	for (k = kd_diff_server_metadata; meta && *k; k++)
-		json_object_del(meta, *k);
+	kd_server_metadata_strip(doc);
 	for (k = kd_diff_server_annotations; ann && *k; k++)
 		json_object_del(ann, *k);
 	if (ann && json_object_size(ann) == 0)

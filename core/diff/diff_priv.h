@@ -1,5 +1,5 @@
 /*
- * diff_walk — private to the diff module (diff.c, diff_walk.c): the state of
+ * diff_priv — private to the diff part (diff.c, diff_walk.c): the state of
  * one walk over desired, live and last-applied, shared between the generic
  * field walk and the Secret walk.  Not an interface for other modules:
  * everything here may change with the walk.

@@ -119,7 +119,7 @@ static bool skip_field(const kd_diff_walk *w, const char *key)
 			return true; /* the aggregation controller owns them */
 	}
 	if (d == 2 && key_is(w, 1, "metadata")) {
-		if (str_in(key, kd_diff_server_metadata))
+		if (kd_server_metadata_has(key))
 			return true;
 		if (w->cluster_scoped && strcmp(key, "namespace") == 0)
 			return true;

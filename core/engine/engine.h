@@ -423,9 +423,10 @@ int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluste
 const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode,
 				  char **scratch);
 
-/* Appends an object's identity "GROUP/KIND/NAMESPACE/NAME" (the version is
- * left out so one object served at two versions is one key; the namespace
- * is empty when `namespaced` is false). */
+/* Appends an object's identity key (kd_object_id_format:
+ * "GROUP/KIND/NAMESPACE/NAME", the version left out), the namespace as the
+ * API server places it: empty when `namespaced` is false, "default" when
+ * the object names none. */
 int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
 
 /* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,

@@ -106,10 +106,14 @@ void eng_cluster_fail(eng_cluster *cl, const char *fmt, ...)
 				   RETRY_MAX_MS, (double)rand() / ((double)RAND_MAX + 1));
 	cl->failures++;
 	cl->retry_ms = e->opts.watch ? eng_now_ms() + delay : 0;
-	if (e->opts.watch)
-		kd_store_log(e->store, KD_LOG_ERROR, cl->fc->name, "%s (retrying in %ld s)",
-			     cl->reason ? cl->reason : "failed", (delay + 999) / 1000);
-	else
+	if (e->opts.watch) {
+		kd_buf in = KD_BUF_INIT;
+
+		kd_duration_format(&in, (delay + 999) / 1000 * 1000, KD_DURATION_SPAN);
+		kd_store_log(e->store, KD_LOG_ERROR, cl->fc->name, "%s (retrying in %s)",
+			     cl->reason ? cl->reason : "failed", kd_buf_cstr(&in));
+		kd_buf_free(&in);
+	} else
 		kd_store_log(e->store, KD_LOG_ERROR, cl->fc->name, "%s",
 			     cl->reason ? cl->reason : "failed");
 	cl->dirty = false;
@@ -514,8 +518,12 @@ void eng_cluster_tick(eng_cluster *cl, int64_t now)
 	kd_engine *e = cl->e;
 
 	if (eng_cluster_active(cl) && cl->deadline_ms && now >= cl->deadline_ms) {
-		eng_cluster_fail(cl, "cluster %s: timed out after %d s", cl->fc->name,
-				 e->opts.timeout_s);
+		kd_buf after = KD_BUF_INIT;
+
+		kd_duration_format(&after, (int64_t)e->opts.timeout_s * 1000, KD_DURATION_SPAN);
+		eng_cluster_fail(cl, "cluster %s: timed out after %s", cl->fc->name,
+				 kd_buf_cstr(&after));
+		kd_buf_free(&after);
 		return;
 	}
 	if (e->opts.watch && cl->phase == PHASE_FAILED && cl->retry_ms && now >= cl->retry_ms) {

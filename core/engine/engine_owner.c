@@ -105,31 +105,16 @@ static int rendered(const json_t **out, kd_owner_finder *f, const kd_cluster *cl
 	return 0;
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-/* The group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), compared
- * without copying. */
-static bool same_group(const char *a, const char *b)
-{
-	const char *sa = a ? strchr(a, '/') : NULL, *sb = b ? strchr(b, '/') : NULL;
-	size_t la = sa ? (size_t)(sa - a) : 0, lb = sb ? (size_t)(sb - b) : 0;
-
-	return la == lb && (la == 0 || memcmp(a, b, la) == 0);
-}
-
+/* By identity (kd_object_id); without an apiVersion to go by, any group. */
 static bool is_object(const json_t *obj, const char *api_version, const char *kind,
 		      const char *namespace, const char *name)
 {
-	const json_t *meta = json_object_get(obj, "metadata");
+	kd_object_id have, want = { api_version, kind, namespace, name };
 
-	return str_eq(json_string_value(json_object_get(obj, "kind")), kind) &&
-	       str_eq(json_string_value(json_object_get(meta, "name")), name) &&
-	       str_eq(json_string_value(json_object_get(meta, "namespace")), namespace) &&
-	       (!api_version ||
-		same_group(json_string_value(json_object_get(obj, "apiVersion")), api_version));
+	kd_object_id_of(&have, obj);
+	if (!api_version)
+		want.api_version = have.api_version;
+	return kd_object_id_equal(&have, &want);
 }
 
 int kd_owner_finder_app(const char **app, kd_owner_finder *f, const char *cluster,

@@ -229,15 +229,17 @@ static int app_from_report(kd_cluster_state *st, kd_app_state *app, report *r,
 			   kd_app_state *entry, time_t now, time_t *when, bool *cut)
 {
 	kd_buf why = KD_BUF_INIT;
-	time_t at = 0;
+	int64_t at_ms = 0;
+	time_t at;
 	int rc = 0;
 
 	*when = 0;
 	*cut = false;
-	if (!r->has_status || !r->time || kd_parse_rfc3339(&at, r->time) < 0) {
+	if (!r->has_status || !r->time || kd_time_parse(&at_ms, r->time) < 0) {
 		app->reason = strdup("its DriftReport has no status yet (the agent has not finished a reconcile)");
 		return app->reason ? 0 : oom();
 	}
+	at = (time_t)(at_ms / 1000);
 	*when = at;
 	/* the entry read from the report becomes the app */
 	app->resources = entry->resources;

@@ -19,32 +19,31 @@
 
 int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced)
 {
-	const json_t *meta = kd_json_obj(obj, "metadata");
-	const char *kind = kd_json_str(obj, "kind"), *name = kd_json_str(meta, "name");
-	const char *ns = kd_json_str(meta, "namespace");
-	char group[256];
+	kd_object_id id;
 
-	if (!kind || !name)
+	kd_object_id_of(&id, obj);
+	if (!id.kind || !id.name)
 		return kd_error_set(KD_EINVAL, "object without kind or name");
-	kd_api_group(group, sizeof(group), kd_json_str(obj, "apiVersion"));
+	/* As the API server places it: no namespace for a cluster-scoped
+	 * kind, "default" for a namespaced one that names none. */
 	if (!namespaced)
-		ns = "";
-	else if (!ns || !*ns)
-		ns = "default";
-	return kd_buf_printf(out, "%s/%s/%s/%s", group, kind, ns, name);
+		id.namespace = "";
+	else if (!id.namespace || !*id.namespace)
+		id.namespace = "default";
+	return kd_object_id_format(out, &id);
 }
 
 int kd_engine_hpa_target(kd_buf *out, const json_t *hpa)
 {
-	const json_t *ref = kd_json_obj(kd_json_obj(hpa, "spec"), "scaleTargetRef");
-	const char *kind = kd_json_str(ref, "kind"), *name = kd_json_str(ref, "name");
 	const char *ns = kd_json_str(kd_json_obj(hpa, "metadata"), "namespace");
-	char group[256];
+	kd_object_id id;
 
-	if (!kind || !name)
+	/* The target is in the HPA's own namespace. */
+	kd_object_id_of_ref(&id, kd_json_obj(kd_json_obj(hpa, "spec"), "scaleTargetRef"));
+	if (!id.kind || !id.name)
 		return kd_error_set(KD_EINVAL, "HorizontalPodAutoscaler without scaleTargetRef");
-	kd_api_group(group, sizeof(group), kd_json_str(ref, "apiVersion"));
-	return kd_buf_printf(out, "%s/%s/%s/%s", group, kind, ns && *ns ? ns : "default", name);
+	id.namespace = ns && *ns ? ns : "default";
+	return kd_object_id_format(out, &id);
 }
 
 const char *kd_engine_tracked_app(const json_t *obj, kd_tracking mode, char **scratch)

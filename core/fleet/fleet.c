@@ -461,13 +461,27 @@ static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 	}
 	if (!(d = json_object_get(node, "maxDuration")))
 		return 0;
-	if (!json_is_string(d))
+	if (!json_is_string(d) && !json_is_number(d))
 		return kd_fcheck_fail_member(c, "maxDuration",
 			"%s.maxDuration must be a duration such as 1h, 30m or 1h30m, not %s",
 			kd_fcheck_where(c), kd_fcheck_type_name(d));
-	if ((rc = kd_fcheck_push_key(c, "maxDuration", &m)) < 0 ||
-	    (rc = kd_fcheck_duration(c, &f->breakglass_max_seconds,
-				     json_string_value(d))) < 0)
+	if ((rc = kd_fcheck_push_key(c, "maxDuration", &m)) < 0)
+		return rc;
+	if (json_is_string(d)) {
+		rc = kd_fcheck_duration(c, &f->breakglass_max_seconds, json_string_value(d));
+	} else {
+		/* `maxDuration: 90` reads as a number: the grammar says why
+		 * that is not a duration (no unit), as for any bare number. */
+		kd_buf text = KD_BUF_INIT;
+
+		rc = json_is_integer(d) ?
+			kd_buf_printf(&text, "%" JSON_INTEGER_FORMAT, json_integer_value(d)) :
+			kd_buf_printf(&text, "%g", json_real_value(d));
+		if (rc == 0)
+			rc = kd_fcheck_duration(c, &f->breakglass_max_seconds, kd_buf_cstr(&text));
+		kd_buf_free(&text);
+	}
+	if (rc < 0)
 		return rc;
 	kd_fcheck_pop(c, &m);
 	return 0;

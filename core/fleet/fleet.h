@@ -107,7 +107,7 @@ typedef struct kd_fleet {
 	size_t nignores;
 	kd_tracking tracking;
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
-	long breakglass_max_seconds; /* default 3600; from a Go duration
+	long breakglass_max_seconds; /* default 3600; from a duration
 				      * ("1h30m", "90s"), at least 1 */
 	json_t *doc;              /* the parsed document */
 	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */

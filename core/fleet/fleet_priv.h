@@ -1,7 +1,8 @@
 /*
- * fleet_check — private to the fleet module (fleet.c, fleet_check.c):
- * walking a parsed YAML document while keeping track of where each node
- * came from, so every complaint reads "FILE:LINE:COLUMN: message".
+ * fleet_priv — what fleet.c and fleet_check.c share: the checker
+ * (fleet_check.c) that walks a parsed YAML document while keeping track of
+ * where each node came from, so every complaint reads
+ * "FILE:LINE:COLUMN: message".
  *
  * Not part of kdrift's interface; use fleet.h.
  */
@@ -100,8 +101,8 @@ int kd_fcheck_member_string_map(kd_fcheck *c, json_t **out,
 				kd_fcheck_valid value_ok,
 				const char *value_rule);
 
-/* A Go duration ("1h", "30m", "1h30m", "90s", "1.5h") in whole seconds,
- * at least one. */
+/* A duration in base's grammar ("1h", "30m", "1h30m", "90s") in whole
+ * seconds, at least one; the message names the file, line and column. */
 int kd_fcheck_duration(kd_fcheck *c, long *out, const char *text);
 
 /* RFC 6901: "" or '/'-separated tokens where '~' is followed by 0 or 1. */

@@ -99,21 +99,14 @@ static int flow(kd_buf *b, const json_t *v)
 	return scalar(b, json_is_string(v) ? json_string_value(v) : "");
 }
 
-/* "  # TEXT\n" with TEXT on one line: control characters (C0 and C1)
- * from a repository's names never end the comment nor reach a terminal. */
+/* "  # TEXT\n" with TEXT on one line: kd_sanitize makes a repository's
+ * names inert, so they never end the comment nor reach a terminal as
+ * controls. */
 static int comment(kd_buf *b, const char *indent, const char *text)
 {
-	const unsigned char *p;
-
-	if (kd_buf_puts(b, indent) < 0 || kd_buf_puts(b, "# ") < 0)
+	if (kd_buf_puts(b, indent) < 0 || kd_buf_puts(b, "# ") < 0 ||
+	    kd_sanitize(b, text, strlen(text), 0) < 0)
 		return oom();
-	for (p = (const unsigned char *)text; *p; p++) {
-		bool c1 = *p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
-
-		if (kd_buf_putc(b, *p < 0x20 || *p == 0x7f || c1 ? '?' : (char)*p) < 0)
-			return oom();
-		p += c1;
-	}
 	return kd_buf_putc(b, '\n') < 0 ? oom() : 0;
 }
 

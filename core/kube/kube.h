@@ -118,10 +118,6 @@ int kd_kube_target_refresh(kd_kube_target *t, time_t now);
  * (after a 401). */
 void kd_kube_target_invalidate(kd_kube_target *t);
 
-/* Parses an RFC 3339 timestamp ("2026-11-26T10:00:00Z", with optional
- * fraction and offset) into seconds since the epoch. */
-int kd_parse_rfc3339(time_t *out, const char *text);
-
 /*
  * kubeexec — runs a kubeconfig exec credential plugin
  * (client.authentication.k8s.io ExecCredential v1 / v1beta1).

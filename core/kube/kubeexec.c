@@ -133,9 +133,14 @@ static int collect_output(int out_fd, int err_fd, kd_buf *out, kd_buf *err)
 		long left = deadline - now_ms();
 		int i;
 
-		if (left <= 0)
-			return kd_error_set(KD_EIO, "did not finish within %d s",
-					    EXEC_TIMEOUT_MS / 1000);
+		if (left <= 0) {
+			kd_buf within = KD_BUF_INIT;
+
+			kd_duration_format(&within, EXEC_TIMEOUT_MS, KD_DURATION_SPAN);
+			rc = kd_error_set(KD_EIO, "did not finish within %s", kd_buf_cstr(&within));
+			kd_buf_free(&within);
+			return rc;
+		}
 		rc = poll(fds, 2, (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -165,17 +170,20 @@ static int collect_output(int out_fd, int err_fd, kd_buf *out, kd_buf *err)
 	return 0;
 }
 
-/* The first line of the plugin's stderr, cut short and made printable. */
-static void stderr_summary(char *out, size_t size, const kd_buf *err)
+/* The first line of the plugin's stderr, at most about 200 bytes, made
+ * inert (kd_sanitize) for the message that quotes it. */
+static int stderr_summary(kd_buf *out, const kd_buf *err)
 {
-	size_t i, j = 0;
+	const char *nl = err->len ? memchr(err->data, '\n', err->len) : NULL;
+	size_t len = nl ? (size_t)(nl - err->data) : err->len;
 
-	for (i = 0; i < err->len && j + 1 < size && err->data[i] != '\n'; i++) {
-		unsigned char c = (unsigned char)err->data[i];
-
-		out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	if (len > 200) {
+		len = 200;
+		/* not in the middle of a character */
+		while (len > 0 && ((unsigned char)err->data[len] & 0xc0) == 0x80)
+			len--;
 	}
-	out[j] = '\0';
+	return len ? kd_sanitize(out, err->data, len, 0) : 0;
 }
 
 static int parse_credential(kd_exec_credential *cred, const kd_buf *out,
@@ -215,8 +223,14 @@ static int parse_credential(kd_exec_credential *cred, const kd_buf *out,
 	if (cert && ((rc = kd_buf_puts(&cred->client_cert, cert)) < 0 ||
 		     (rc = kd_buf_puts(&cred->client_key, key)) < 0))
 		goto cleanup;
-	if (exp && (rc = kd_parse_rfc3339(&cred->expiry, exp)) < 0)
-		kd_error_set(rc, "expirationTimestamp is not an RFC 3339 time");
+	if (exp) {
+		int64_t ms;
+
+		if ((rc = kd_time_parse(&ms, exp)) < 0)
+			kd_error_set(rc, "expirationTimestamp is not an RFC 3339 time");
+		else
+			cred->expiry = (time_t)(ms / 1000);
+	}
 cleanup:
 	/* The document holds the secret: wipe its strings before freeing. */
 	if (token)
@@ -232,7 +246,8 @@ int kd_exec_credential_run(kd_exec_credential *cred, const kd_kube_target *t)
 	posix_spawn_file_actions_t fa;
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
 	kd_buf info = KD_BUF_INIT, out = KD_BUF_INIT, err = KD_BUF_INIT;
-	char **env = NULL, **argv = NULL, summary[200];
+	char **env = NULL, **argv = NULL;
+	kd_buf summary = KD_BUF_INIT;
 	size_t nargs = 0, i;
 	pid_t pid = -1;
 	int rc, status = 0;
@@ -281,12 +296,12 @@ int kd_exec_credential_run(kd_exec_credential *cred, const kd_kube_target *t)
 	if (rc < 0)
 		goto cleanup;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		stderr_summary(summary, sizeof(summary), &err);
-		rc = kd_error_set(KD_EIO, "exec plugin '%s' failed (%s %d)%s%s",
-				  t->exec->command,
-				  WIFEXITED(status) ? "exit status" : "signal",
-				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-				  summary[0] ? ": " : "", summary);
+		if ((rc = stderr_summary(&summary, &err)) == 0)
+			rc = kd_error_set(KD_EIO, "exec plugin '%s' failed (%s %d)%s%s",
+					  t->exec->command,
+					  WIFEXITED(status) ? "exit status" : "signal",
+					  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+					  summary.len ? ": " : "", kd_buf_cstr(&summary));
 		goto cleanup;
 	}
 	if ((rc = parse_credential(cred, &out, t)) < 0) {
@@ -306,6 +321,7 @@ cleanup:
 	}
 	wipe_buf(&out);
 	kd_buf_free(&err);
+	kd_buf_free(&summary);
 	kd_buf_free(&info);
 	free(env);
 	free(argv);

@@ -184,20 +184,14 @@ cleanup:
 	return rc;
 }
 
-/* "group/Kind/namespace/name", the identity kubectl refuses to see twice. */
+/* The identity kubectl refuses to see twice. */
 static int object_id(kd_buf *id, const json_t *obj)
 {
-	char group[256];
-	const json_t *meta = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	kd_object_id oid;
 
-	kd_api_group(group, sizeof(group),
-		     json_string_value(json_object_get(obj, "apiVersion")));
+	kd_object_id_of(&oid, obj);
 	kd_buf_clear(id);
-	return kd_buf_printf(id, "%s/%s/%s/%s", group,
-			     json_string_value(json_object_get(obj, "kind")),
-			     ns ? ns : "",
-			     json_string_value(json_object_get(meta, "name")));
+	return kd_object_id_format(id, &oid);
 }
 
 static int check_duplicates(const json_t *objs, const json_t *origins)

@@ -174,26 +174,11 @@ static int cache_name(char **out, const char *display)
 
 static int default_cache_dir(char **out, const kd_source_opts *opts)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-	int rc;
-
-	if (opts && opts->cache_dir)
-		rc = kd_buf_puts(&b, opts->cache_dir);
-	else if (xdg && xdg[0] == '/')
-		rc = kd_buf_printf(&b, "%s/kdrift/repos", xdg);
-	else if (home && home[0])
-		rc = kd_buf_printf(&b, "%s/.cache/kdrift/repos", home);
-	else
-		return kd_error_set(KD_EINVAL,
-				    "no cache directory: set XDG_CACHE_HOME or HOME");
-	if (rc < 0) {
-		kd_buf_free(&b);
-		return rc;
+	if (opts && opts->cache_dir) {
+		*out = strdup(opts->cache_dir);
+		return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 	}
-	*out = kd_buf_detach(&b);
-	return 0;
+	return kd_xdg_path(out, KD_XDG_CACHE, "repos");
 }
 
 /* ---- revisions --------------------------------------------------------- */

@@ -115,14 +115,14 @@ say "load: the DriftReport kind and 4 reports into each cluster in $(( ($(date +
 # not synced, the counts), then every object of the fleet as JSON
 ks0=$(ks_cpu)
 read -r rss secs rc cpu < <(measure "$kdrift" check --from-reports --repo "$tmp/repo" --kubeconfig "$kc" \
-	--timeout 120)
+	--timeout 120s)
 ks1=$(ks_cpu)
 say "check --from-reports, $n clusters: ${secs} s to the complete fleet view, peak RSS $((rss / 1024)) MiB, exit $rc (goal: under 30 s and 1024 MiB)"
 say "  CPU: kdrift ${cpu} s, kubesim $(python3 -c "print('%.2f' % ($ks1 - $ks0))") s serving the lists; load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
 say "  $(tail -1 "$tmp/out")"
 ks0=$(ks_cpu)
 read -r rss secs rc cpu < <(measure "$kdrift" check --from-reports --repo "$tmp/repo" --kubeconfig "$kc" \
-	--timeout 120 --output json)
+	--timeout 120s --output json)
 ks1=$(ks_cpu)
 summary=$(python3 -c '
 import json, sys

@@ -72,7 +72,7 @@ done
 ks_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$ks_pid/stat"; }
 log_from=$(($(wc -l <"$tmp/ks.err") + 1))
 ks0=$(ks_cpu)
-read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120 --output json)
+read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s --output json)
 ks1=$(ks_cpu)
 summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$tmp/out" 2>/dev/null)
 say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc; $summary"

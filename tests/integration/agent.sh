@@ -252,7 +252,7 @@ r
 :quit
 EOF
 KDRIFT_SCRIPT="$T/ui.script" LINES=40 COLUMNS=140 LANG=C.UTF-8 XDG_CONFIG_HOME=$T/config \
-	"$KDRIFT_BIN" ui --repo "$repo" --from-reports --timeout 5 >"$T/ui.stdout" 2>"$T/ui.stderr"
+	"$KDRIFT_BIN" ui --repo "$repo" --from-reports --timeout 5s >"$T/ui.stdout" 2>"$T/ui.stderr"
 check_eq "ui --from-reports: the script runs" "0 " "$? $(cat "$T/ui.stderr")"
 check "ui: the diff pane shows the report's field" grep -q '/data/LOG_LEVEL: "info" -> "debug"' "$T/ui.report"
 check "ui: with its attribution" grep -q 'kubectl-edit' "$T/ui.report"

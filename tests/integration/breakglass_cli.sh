@@ -17,6 +17,10 @@ expect "a change outside a session is refused" 2 'need an active session' \
 check_eq "nothing changed" "2" "$(K --context dev -n shop get deploy web -o jsonpath='{.spec.replicas}')"
 expect "status without a session" 1 'no break-glass session' KD breakglass status
 expect "start needs a reason" 2 'needs --reason' KD breakglass start
+expect "a duration without a unit is refused, naming the units" 2 \
+	"--duration: '90' is not a duration: 90 needs a unit \\(d, h, m, s or ms\\)" \
+	KD breakglass start --reason "no unit" --duration 90
+expect "nothing was started by a refused duration" 1 'no break-glass session' KD breakglass status
 expect "start with reason, ticket and duration" 0 'break-glass session .* started' \
 	KD breakglass start --reason "incident 42: checkout down" --ticket INC-42 --duration 30m
 printf '%s\n' "$OUT" | grep -q 'in 30m00s'
@@ -144,6 +148,9 @@ check_eq "status lists only the objects still open" 1 "$?"
 expect "the audit log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
 expect "a duration over breakGlass.maxDuration is cut to it" 0 'in 1h00m.*cut to the fleet' \
 	KD breakglass start --reason "long one" --duration 5h
+KD breakglass end >/dev/null 2>&1
+expect "hours and minutes together: 1h30m (cut to the fleet's 1h)" 0 'in 1h00m.*cut to the fleet' \
+	KD breakglass start --reason "ninety minutes" --duration 1h30m
 KD breakglass end >/dev/null 2>&1
 grep -q 'aHVudGVyMi1pbi1naXQ=\|hunter2' "$LOG"
 check_eq "no Secret value in the audit log" 1 "$?"

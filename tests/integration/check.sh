@@ -203,7 +203,7 @@ expect "diff: an unknown cluster is an error" 2 "no cluster 'nowhere'" KD diff n
 # ---- unreachable and hanging clusters -----------------------------------------------
 faults delta '{"hang": true}'
 start=$(date +%s)
-timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 3 --output json >"$T/all.json" 2>"$T/all.err"
+timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 3s --output json >"$T/all.json" 2>"$T/all.err"
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 check_eq "unreachable and hanging clusters: exit status 2 (the check finished)" 2 "$rc"
@@ -218,7 +218,7 @@ report("all four clusters reported", sorted(cl) == ["alpha", "beta", "delta", "g
 g = cl.get("gamma", {})
 report("unreachable cluster is unknown with the reason", g.get("status") == "unknown" and "connect" in (g.get("reason") or "").lower(), g)
 d = cl.get("delta", {})
-report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 3 s" in (d.get("reason") or ""), d)
+report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 3s" in (d.get("reason") or ""), d)
 report("unknown clusters are not reachable", (g.get("reachable"), d.get("reachable")) == (False, False))
 report("the others are still reported", (cl["alpha"]["status"], cl["beta"]["status"]) == ("drifted", "break-glass"))
 report("summary counts unknown resources", doc["summary"]["unknown"] == 10, doc["summary"])
@@ -238,6 +238,9 @@ expect "a recovered cluster is checked again" 0 '^$' KD diff delta
 # ---- usage -------------------------------------------------------------------------
 expect "check: bad output format" 2 "unknown output format 'yaml'" KD check --output yaml
 expect "check: bad timeout" 2 'timeout' KD check --timeout 0
+expect "check: --timeout is a duration: a bare number is refused with the units" 2 \
+	"--timeout: '30' is not a duration: 30 needs a unit \\(d, h, m, s or ms\\)" KD check --timeout 30
+expect "check: --timeout at most an hour" 2 "--timeout: '2h' is longer than 1h00m" KD check --timeout 2h
 expect "check: unknown app" 2 "has no app 'nope'" KD check --app nope
 expect "check: bad selector" 2 'clusters' KD check --clusters 'env in ('
 expect "check: a selector that matches no cluster is an error" 2 'no cluster of kdrift.yaml matches' KD check --clusters env=nowhere

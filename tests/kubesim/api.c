@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/base.h"
 
@@ -109,14 +108,13 @@ static json_t *ready_cell(const json_t *o)
 static json_t *age_cell(const json_t *meta)
 {
 	const char *ts = json_string_value(json_object_get(meta, "creationTimestamp"));
-	struct tm tm;
+	int64_t created;
 	long d;
 	char s[32];
 
-	memset(&tm, 0, sizeof(tm));
-	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!ts || kd_time_parse(&created, ts) < 0)
 		return json_string("<unknown>");
-	d = (long)(time(NULL) - timegm(&tm));
+	d = (long)((kd_time_now_ms() - created) / 1000);
 	if (d < 0)
 		d = 0;
 	if (d < 120)

@@ -8,17 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/base.h"
 
 void ks_now_rfc3339(char out[32])
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kd_time_format(out, kd_time_now_ms(), 0);
 }
 
 void ks_random_hex(char *out, size_t nbytes)

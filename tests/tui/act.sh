@@ -42,7 +42,7 @@ act() {
 	local name=$1
 	cat >"$T/$name.script"
 	KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
-		${ACT_WRAP:-} "$KDRIFT_BIN" ui --repo "$repo" --timeout 3 >"$T/$name.stdout" 2>"$T/$name.stderr"
+		${ACT_WRAP:-} "$KDRIFT_BIN" ui --repo "$repo" --timeout 3s >"$T/$name.stdout" 2>"$T/$name.stderr"
 	rc=$?
 	[ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
 	check_eq "$name: the script runs" "0 " "$rc $(cat "$T/$name.stderr")"
@@ -196,6 +196,15 @@ type checkout outage
 <Enter>
 type INC-4711
 <Enter>
+type 90
+<Enter>
+y
+:save-screen $T/bg.nounit
+B
+type checkout outage
+<Enter>
+type INC-4711
+<Enter>
 type 30m
 <Enter>
 y
@@ -232,8 +241,13 @@ wait-for ✓ delta
 EOF
 check "break-glass: changes need the mode" grep -q 'scale: break-glass changes need break-glass mode' "$T/bg.refused"
 check "break-glass: asks for a reason" grep -q '> reason:' "$T/bg.ask"
+check "break-glass: the dialog names the fleet's maximum as a duration" \
+	grep -q 'maximum (1h00m)' "$T/bg.ask"
+check "break-glass: a duration without a unit is refused, naming the units" \
+	grep -q "break-glass: '90' is not a duration: 90 needs a unit (d, h, m, s or ms)" "$T/bg.nounit"
+check "break-glass: nothing was started by it" sh -c "! grep -q 'BREAK-GLASS !!' '$T/bg.nounit'"
 check "break-glass: the banner has a text marker, the reason, the ticket and the time left" \
-	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30|29)m left' "$T/bg.banner"
+	grep -Eq '!! BREAK-GLASS !! checkout outage \[INC-4711\] . (30m00s|29m[0-5][0-9]s) left' "$T/bg.banner"
 check "break-glass: the preview is the scale patch" grep -q 'replicas: 3' "$T/bg.preview"
 read -r bg_replicas bg_image bg_annotation bg_restarted <"$T/bg.state"
 check_eq "break-glass: the cluster was scaled" 3 "$bg_replicas"

@@ -40,7 +40,7 @@ live() {
 	local name=$1
 	cat >"$T/$name.script"
 	NO_COLOR=1 KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
-		"$KDRIFT_BIN" ui --repo "$repo" --timeout 3 >"$T/$name.stdout" 2>"$T/$name.stderr"
+		"$KDRIFT_BIN" ui --repo "$repo" --timeout 3s >"$T/$name.stdout" 2>"$T/$name.stderr"
 }
 
 live tree <<EOF

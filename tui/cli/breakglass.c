@@ -4,9 +4,10 @@
  *
  * Every change is refused outside an active session (checked before
  * anything is read and again, against the state file, by the write).  Edits
- * go through $EDITOR on the file kd_breakglass_edit_file prepares (server
- * fields dropped, Secret values masked) and come back through
- * kd_breakglass_plan_edit_file, which refuses edits of masked values.
+ * go through the editor ($VISUAL, else $EDITOR) on the file
+ * kd_breakglass_edit_file prepares (server fields dropped, Secret values
+ * masked) and come back through kd_breakglass_plan_edit_file, which refuses
+ * edits of masked values.
  */
 #include "cli.h"
 
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "act/act.h"
@@ -34,69 +34,20 @@ typedef struct bg_args {
 	kd_engine_opts eopts;
 } bg_args;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void print_time(FILE *f, int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
+	char t[KD_TIME_SIZE];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fputs(buf, f);
+	fputs(kd_time_format(t, ms, 0), f);
 }
 
-static void print_span(FILE *f, int64_t ms)
+static void print_span(FILE *f, int64_t ms, kd_duration_style style)
 {
-	long s = (long)(ms / 1000);
+	kd_buf b = KD_BUF_INIT;
 
-	if (s >= 86400)
-		fprintf(f, "%ldd%ldh", s / 86400, (s % 86400) / 3600);
-	else if (s >= 3600)
-		fprintf(f, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-	else if (s >= 60)
-		fprintf(f, "%ldm%02lds", s / 60, s % 60);
-	else
-		fprintf(f, "%lds", s);
-}
-
-/* "90", "90s", "30m", "1h30m", "2h". */
-static int parse_duration(long *out, const char *text)
-{
-	const char *p = text;
-	long total = 0;
-
-	if (!*p)
-		return -1;
-	while (*p) {
-		char *end;
-		long v;
-
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (end == p || v < 0 || errno || v > 1000000)
-			return -1;
-		switch (*end) {
-		case 'h': v *= 3600; end++; break;
-		case 'm': v *= 60; end++; break;
-		case 's': end++; break;
-		case '\0': break;
-		default: return -1;
-		}
-		total += v;
-		p = end;
-	}
-	if (total <= 0 || total > 366L * 86400)
-		return -1;
-	*out = total;
-	return 0;
+	if (kd_duration_format(&b, ms, style) == 0)
+		fputs(kd_buf_cstr(&b), f);
+	kd_buf_free(&b);
 }
 
 static void object_text(kd_buf *b, const kd_audit_record *r)
@@ -130,23 +81,19 @@ static const char *app_of(kd_owner_finder *finder, const kd_audit_record *r)
 
 static bool same_object(const kd_audit_record *a, const kd_audit_record *b)
 {
-	kd_buf x = KD_BUF_INIT, y = KD_BUF_INIT;
-	bool same;
+	kd_object_id x, y;
 
-	object_text(&x, a);
-	object_text(&y, b);
-	same = strcmp(kd_buf_cstr(&x), kd_buf_cstr(&y)) == 0 &&
+	kd_object_id_of_ref(&x, json_object_get(a->json, "object"));
+	kd_object_id_of_ref(&y, json_object_get(b->json, "object"));
+	return kd_object_id_equal(&x, &y) &&
 	       strcmp(a->cluster ? a->cluster : "", b->cluster ? b->cluster : "") == 0;
-	kd_buf_free(&x);
-	kd_buf_free(&y);
-	return same;
 }
 
 /* One entry per object (its changes listed oldest first), with the ways
  * to follow up. */
 static void print_open(const kd_audit_list *open, const char *intro, kd_owner_finder *apps)
 {
-	int64_t now = now_ms();
+	int64_t now = kd_time_now_ms();
 	kd_buf obj = KD_BUF_INIT;
 	size_t i, j;
 
@@ -170,7 +117,7 @@ static void print_open(const kd_audit_list *open, const char *intro, kd_owner_fi
 		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
 		printf("  changed ");
-		print_span(stdout, now - r->time_ms);
+		print_span(stdout, now - r->time_ms, KD_DURATION_AGE);
 		printf(" ago by");
 		for (j = i; j < open->count; j++) {
 			const kd_audit_record *c = &open->items[j];
@@ -238,13 +185,12 @@ static int bg_start(bg_args *a)
 
 	if (!a->reason || !*a->reason)
 		return kd_cli_usage_error(CMD, "start needs --reason: say why manual changes are needed");
-	if (a->duration && parse_duration(&dur, a->duration) < 0)
-		return kd_cli_usage_error(CMD, "--duration takes a time such as 30m, 1h or 1h30m, not '%s'",
-					  a->duration);
+	if (a->duration && kd_duration_parse_seconds(&dur, a->duration, 0) < 0)
+		return kd_cli_usage_error(CMD, "--duration: %s", kd_error_last());
 	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		return rc;
 	if (kd_breakglass_start(&s, &open, &bo, a->reason, a->ticket, dur,
-				fleet->breakglass_max_seconds, now_ms()) < 0) {
+				fleet->breakglass_max_seconds, kd_time_now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
@@ -259,7 +205,7 @@ static int bg_start(bg_args *a)
 	printf("\nends at ");
 	print_time(stdout, s->end_ms);
 	printf(" (in ");
-	print_span(stdout, s->end_ms - s->start_ms);
+	print_span(stdout, s->end_ms - s->start_ms, KD_DURATION_SPAN);
 	printf(")%s\n", s->capped ? "; the duration asked was cut to the fleet's "
 	       "breakGlass.maxDuration" : "");
 	print_follow_up(open, "Changes of earlier sessions still await follow-up:", &a->eopts);
@@ -275,7 +221,7 @@ static int bg_status(const bg_args *a)
 {
 	kd_breakglass_session *s = NULL;
 	kd_audit_list *open = NULL;
-	int64_t now = now_ms();
+	int64_t now = kd_time_now_ms();
 	int rc = kd_breakglass_load(&s, NULL);
 
 	if (rc == KD_ENOTFOUND) {
@@ -298,7 +244,7 @@ static int bg_status(const bg_args *a)
 		print_time(stdout, s->end_ms);
 		if (active) {
 			printf(" (");
-			print_span(stdout, kd_breakglass_remaining_ms(s, now));
+			print_span(stdout, kd_breakglass_remaining_ms(s, now), KD_DURATION_SPAN);
 			printf(" left)");
 		}
 		printf("\n");
@@ -342,47 +288,18 @@ static const kd_kind_info *find_kind(const char *text)
 	return NULL;
 }
 
-static int run_editor(const char *path)
-{
-	const char *ed = getenv("EDITOR");
-	pid_t pid;
-	int st;
-
-	if (!ed || !*ed)
-		ed = "vi";
-	pid = fork();
-	if (pid < 0)
-		return kd_error_set(KD_EIO, "cannot start the editor: %s", strerror(errno));
-	if (pid == 0) {
-		/* Through the shell, so EDITOR may carry arguments ("code -w"). */
-		execl("/bin/sh", "sh", "-c", "exec $KD_EDITOR \"$1\"", "sh", path, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return kd_error_set(KD_EIO, "waiting for the editor: %s", strerror(errno));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
-	return 0;
-}
-
-/* Runs $EDITOR on the edit's private file (core/act prepares it and reads
+/* Runs the editor (kd_editor) on the edit's private file (core/act prepares it and reads
  * it back); *ch stays NULL when the operator changed nothing. */
 static int edit_object(kd_breakglass_change **ch, const char *cluster, const json_t *live)
 {
 	kd_breakglass_edit *ed = NULL;
-	const char *editor = getenv("EDITOR");
 	int rc;
 
 	*ch = NULL;
 	if ((rc = kd_breakglass_edit_new(&ed, cluster, live)) < 0 ||
 	    (rc = kd_breakglass_edit_file(ed)) < 0)
 		goto cleanup;
-	if (setenv("KD_EDITOR", editor && *editor ? editor : "vi", 1) < 0) {
-		rc = kd_error_set(KD_ENOMEM, "out of memory");
-		goto cleanup;
-	}
-	if ((rc = run_editor(ed->path)) < 0)
+	if ((rc = kd_editor_run(ed->path)) < 0)
 		goto cleanup;
 	rc = kd_breakglass_plan_edit_file(ch, ed);
 cleanup:
@@ -424,7 +341,7 @@ static int plan_change(kd_breakglass_change **ch, const char *op, const char *cl
 	if (nargs != 0)
 		return kd_error_set(KD_EINVAL, "%s takes no argument after the object", op);
 	if (strcmp(op, "restart") == 0)
-		return kd_breakglass_plan_restart(ch, cluster, live, now_ms());
+		return kd_breakglass_plan_restart(ch, cluster, live, kd_time_now_ms());
 	return kd_breakglass_plan_delete(ch, cluster, live);
 }
 
@@ -450,7 +367,7 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		kd_error_set(KD_EUNSUPPORTED, "break-glass changes are for built-in kinds; '%s' is not one", argv[1]);
 		return kd_cli_fail(CMD);
 	}
-	if (kd_breakglass_require(&s, NULL, now_ms()) < 0) {
+	if (kd_breakglass_require(&s, NULL, kd_time_now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}

@@ -52,7 +52,7 @@ static const kd_cli_command commands[] = {
 	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	  "                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
 	  "                 [--read-only] [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
@@ -68,7 +68,7 @@ static const kd_cli_command commands[] = {
 	  "  -l, --selector SEL  only clusters whose labels match (env=production)\n"
 	  "  --cluster NAME      only this cluster (repeatable)\n"
 	  "  --app NAME          only this app\n"
-	  "  --timeout S         per-cluster deadline of one reconcile (default 30)\n"
+	  "  --timeout D         per-cluster deadline of one reconcile (default 30s)\n"
 	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
@@ -81,7 +81,7 @@ static const kd_cli_command commands[] = {
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
-	  "                    [--app NAME] [--timeout S] [--output text|json|junit]\n"
+	  "                    [--app NAME] [--timeout D] [--output text|json|junit]\n"
 	  "                    [--verbose] [--heal [--webhook URL]]\n"
 	  "                    [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
@@ -98,7 +98,7 @@ static const kd_cli_command commands[] = {
 	  "  --kubeconfig FILE    kubeconfig (default: $KUBECONFIG or ~/.kube/config)\n"
 	  "  --clusters SELECTOR  only clusters whose labels match (env=prod,region in (a,b))\n"
 	  "  --app NAME           only this app (and the clusters it is deployed to)\n"
-	  "  --timeout S          per-cluster deadline in seconds (default: 30)\n"
+	  "  --timeout D          per-cluster deadline such as 30s or 2m (default: 30s)\n"
 	  "  -o, --output FMT     text (default), json or junit\n"
 	  "  -v, --verbose        text: list synced resources too\n"
 	  "  --heal               apply the fleet's policy first: revert drift on selfHeal\n"
@@ -114,7 +114,7 @@ static const kd_cli_command commands[] = {
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
-	  "                   [--kubeconfig FILE] [--timeout S] [--side-by-side]\n"
+	  "                   [--kubeconfig FILE] [--timeout D] [--side-by-side]\n"
 	  "                   [--from-reports [--reports-namespace NS]]\n"
 	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
 	  "\n"
@@ -131,7 +131,7 @@ static const kd_cli_command commands[] = {
 	  kd_cli_diff },
 	{ "revert", "put a cluster's drifted objects back to what Git says",
 	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
-	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     [--kubeconfig FILE] [--timeout D] [--path POINTER]...\n"
 	  "                     [--prune] [--dry-run] [--yes] [--reason TEXT] [--ticket T]\n"
 	  "                     CLUSTER APP [KIND/NAMESPACE/NAME]\n"
 	  "\n"
@@ -153,7 +153,7 @@ static const kd_cli_command commands[] = {
 	  kd_cli_revert },
 	{ "accept", "make a cluster's live values intentional: commit them to its layer in Git",
 	  "usage: kdrift accept [--repo PATH] [--revision REV] [--fleet FILE]\n"
-	  "                     [--kubeconfig FILE] [--timeout S] [--path POINTER]...\n"
+	  "                     [--kubeconfig FILE] [--timeout D] [--path POINTER]...\n"
 	  "                     --reason TEXT [--branch NAME] [--author \"Name <email>\"]\n"
 	  "                     [--no-push] [--yes] CLUSTER APP KIND/NAMESPACE/NAME\n"
 	  "\n"
@@ -185,7 +185,7 @@ static const kd_cli_command commands[] = {
 	  "  (changes also take [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
 	  "   [--kubeconfig FILE] [--yes] [--dry-run])\n"
 	  "\n"
-	  "A session is started with a reason and lasts --duration (e.g. 30m; at most\n"
+	  "A session is started with a reason and lasts --duration (e.g. 1h30m; at most\n"
 	  "the fleet's breakGlass.maxDuration).  Inside it, changes are made with the\n"
 	  "cluster's break-glass credential (breakGlass.context), shown as a patch and\n"
 	  "confirmed first; each is written to the audit log before and after the call\n"
@@ -322,7 +322,15 @@ static int cli_help(int argc, char **argv)
 
 int kd_cli_fail(const char *cmd)
 {
-	fprintf(stderr, "kdrift: %s: %s\n", cmd, kd_error_last());
+	const char *msg = kd_error_last();
+
+	/* Messages quote clusters and Git (an API server's Status, a name
+	 * from a file): shown inert like all such text, newlines kept. */
+	fprintf(stderr, "kdrift: %s: ", cmd);
+	if (*msg)
+		kd_cli_print_text(stderr, msg);
+	else
+		fputc('\n', stderr);
 	return KD_EXIT_ERROR;
 }
 

@@ -76,6 +76,9 @@ int kd_cli_agent(int argc, char **argv);       /* agent.c */
 	{ "kubeconfig", required_argument, NULL, 'k' }, \
 	{ "timeout", required_argument, NULL, 't' }
 
+/* --timeout takes a duration (30s, 2m) from one second to this. */
+#define KD_CLI_TIMEOUT_MAX_S 3600
+
 /* Handles an engine option (getopt letters r R w f k c a t): 0 handled,
  * 1 not one of them, 2 after a usage error. */
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);

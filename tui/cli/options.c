@@ -15,7 +15,6 @@
 
 int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd)
 {
-	char *end;
 	long v;
 
 	switch (c) {
@@ -27,9 +26,8 @@ int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd
 	case 'c': o->cluster_selector = arg; return 0;
 	case 'a': o->app = arg; return 0;
 	case 't':
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end || v < 1 || v > 3600)
-			return kd_cli_usage_error(cmd, "--timeout needs whole seconds from 1 to 3600, not '%s'", arg);
+		if (kd_duration_parse_seconds(&v, arg, KD_CLI_TIMEOUT_MAX_S) < 0)
+			return kd_cli_usage_error(cmd, "--timeout: %s", kd_error_last());
 		o->timeout_s = (int)v;
 		return 0;
 	default:

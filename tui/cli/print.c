@@ -1,7 +1,8 @@
 /*
  * print — printing text that came from a cluster or Git: every string is
- * sanitised (control characters shown inert) before it reaches the
- * terminal, and glyphs fall back to ASCII outside UTF-8 locales.
+ * sanitised by base's kd_sanitize (controls, escape sequences, bidi and
+ * invisible characters shown inert) before it reaches the terminal, and
+ * glyphs fall back to ASCII outside UTF-8 locales.
  */
 #include "cli.h"
 
@@ -13,16 +14,11 @@
 
 void kd_cli_sanitize(kd_buf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			kd_buf_printf(out, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			kd_buf_printf(out, "\\u%04x", p[1]), p++;   /* C1 controls */
-		else
-			kd_buf_putc(out, (char)*p);
-	}
+	/* Valid UTF-8 passes as it is even outside UTF-8 locales (no ASCII
+	 * mode): the output is often a file or a CI log, where "caf?" for
+	 * "café" would make two different values look alike. */
+	if (s)
+		kd_sanitize(out, s, strlen(s), 0);
 }
 
 void kd_cli_print_safe(FILE *f, const char *s)

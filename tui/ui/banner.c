@@ -12,8 +12,6 @@
 #include "base/base.h"
 #include "uiact_priv.h"
 
-
-
 int kd_banner_lines(kd_ui *ui)
 {
 	kd_uiact *act = ui->act;
@@ -26,22 +24,18 @@ int kd_banner_lines(kd_ui *ui)
 void kd_banner_draw(kd_ui *ui, int y)
 {
 	kd_breakglass_session *s = ui->act->session;
-	int64_t left = kd_breakglass_remaining_ms(s, kd_audit_now_ms());
-	long secs = (long)((left + 999) / 1000);
+	int64_t left = kd_breakglass_remaining_ms(s, kd_time_now_ms());
 	attr_t a = ui->attr[KD_AREA_BREAKGLASS] | A_REVERSE | A_BOLD;
 	kd_buf b = KD_BUF_INIT;
 
 	kd_buf_printf(&b, " !! BREAK-GLASS !! %s", s->reason ? s->reason : "");
 	if (s->ticket && *s->ticket)
 		kd_buf_printf(&b, " [%s]", s->ticket);
-	if (secs >= 3600)
-		kd_buf_printf(&b, " %s %ldh%02ldm left", kd_glyph(ui, "—", "-"), secs / 3600,
-			      (secs % 3600 + 59) / 60);
-	else if (secs >= 60)
-		kd_buf_printf(&b, " %s %ldm left", kd_glyph(ui, "—", "-"), (secs + 59) / 60);
-	else
-		kd_buf_printf(&b, " %s %lds left", kd_glyph(ui, "—", "-"), secs);
-	kd_buf_puts(&b, "  (E ends)");
+	/* Time left as `kdrift breakglass status` shows it; the loop redraws
+	 * every second. */
+	kd_buf_printf(&b, " %s ", kd_glyph(ui, "—", "-"));
+	kd_duration_format(&b, left, KD_DURATION_SPAN);
+	kd_buf_puts(&b, " left  (E ends)");
 	kd_text_fill(y, 0, ui->cols, a);
 	kd_text_draw(ui, y, 0, ui->cols, b.data, b.len, a);
 	kd_buf_free(&b);

@@ -94,33 +94,16 @@ static void session_done(kd_ui *ui, kd_job *j)
 		      n ? "; earlier changes still await follow-up (U lists them)" : "");
 }
 
-static long parse_duration(const char *s)
-{
-	char *end;
-	long v;
-
-	while (*s == ' ')
-		s++;
-	if (!*s)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || v <= 0 || end == s)
-		return -1;
-	if (*end == 'h') v *= 3600, end++;
-	else if (*end == 'm' || *end == '\0') v *= 60, end += *end == 'm';
-	else if (*end == 's') end++;
-	return *end ? -1 : v;
-}
-
 static void start_submit(kd_ui *ui, kd_dialog *d)
 {
 	session_job *s = d->ctx;
-	long dur = parse_duration(kd_dialog_value(d, 2));
+	const char *text = kd_dialog_value(d, 2);
+	long dur = 0;   /* empty: the fleet's maximum */
 
-	if (dur < 0) {
-		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: '%s' is not a duration (30m, 1h, 90s); "
-			      "nothing was started", kd_dialog_value(d, 2));
+	while (*text == ' ')
+		text++;
+	if (*text && kd_duration_parse_seconds(&dur, text, 0) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "break-glass: %s; nothing was started", kd_error_last());
 		return;
 	}
 	d->ctx = NULL;
@@ -151,8 +134,8 @@ static void bg_start(kd_ui *ui)
 {
 	session_job *s;
 	kd_dialog *d;
+	kd_buf max = KD_BUF_INIT;
 	kd_fleet *fleet;
-	char max[32];
 
 	if (ui->act->session) {
 		kd_ui_message(ui, KD_LOG_INFO, "break-glass is already active (E ends it)");
@@ -165,13 +148,16 @@ static void bg_start(kd_ui *ui)
 	kd_fleet_free(fleet);
 	if (!(d = kd_dialog_new("Enter break-glass mode", start_submit, s, session_ctx_free)))
 		return;
-	snprintf(max, sizeof(max), "%ldm", s->max_s / 60);
+	kd_duration_format(&max, (int64_t)s->max_s * 1000, KD_DURATION_SPAN);
 	kd_buf_printf(&d->body,
 		      "Break-glass changes (edit, scale, set image, restart, delete) use each cluster's\n"
 		      "break-glass credential.  Every change is shown as a patch and confirmed, written to\n"
 		      "the audit log before it is made, and the object stays flagged (self-heal leaves it\n"
 		      "alone) until someone accepts or reverts it.  Leaving the mode lists them.\n\n"
-		      "Duration: 30m, 1h, 90s; empty is the fleet's maximum (%s).\n", max);
+		      "Duration such as 30m, 1h30m or 90s (units d, h, m, s); empty is the fleet's\n"
+		      "maximum (%s).\n",
+		      kd_buf_cstr(&max));
+	kd_buf_free(&max);
 	if (kd_dialog_input_add(d, "reason", true, NULL) < 0 ||
 	    kd_dialog_input_add(d, "ticket (optional)", false, NULL) < 0 ||
 	    kd_dialog_input_add(d, "duration", false, NULL) < 0) {
@@ -403,37 +389,19 @@ cleanup:
 	kd_buf_free(&v);
 }
 
-/* Runs $VISUAL, else $EDITOR, else vi on a file with the terminal handed
- * over. */
+/* Runs the editor (kd_editor: $VISUAL, else $EDITOR, else vi) on a file
+ * with the terminal handed over. */
 static int run_editor(const char *path)
 {
-	const char *ed = getenv("VISUAL");
-	kd_buf cmd = KD_BUF_INIT;
-	int st;
+	int rc;
 
-	if (!ed || !*ed)
-		ed = getenv("EDITOR");
-	if (!ed || !*ed)
-		ed = "vi";
-	/* The editor's command line is the user's, as a shell would run it
-	 * ("code -w"); the path reaches it through the environment, so it
-	 * needs no quoting whatever $TMPDIR holds. */
-	if (kd_buf_printf(&cmd, "%s \"$KDRIFT_EDIT_FILE\"", ed) < 0 ||
-	    setenv("KDRIFT_EDIT_FILE", path, 1) < 0) {
-		kd_buf_free(&cmd);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
 	def_prog_mode();
 	endwin();
-	st = system(kd_buf_cstr(&cmd));
+	rc = kd_editor_run(path);
 	reset_prog_mode();
 	clearok(curscr, TRUE);
 	refresh();
-	unsetenv("KDRIFT_EDIT_FILE");
-	kd_buf_free(&cmd);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return kd_error_set(KD_ERROR, "the editor (%s) failed; nothing was changed", ed);
-	return 0;
+	return rc;
 }
 
 /* The editor gets the text core/act prepares (Secret values masked) in a

@@ -31,7 +31,7 @@ typedef struct ui_opts {
 static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	"                 [--timeout S] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
+	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
 	"                 [--read-only] [--from-reports [--reports-namespace NS]]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
@@ -54,9 +54,13 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "--app") == 0) TAKE(engine.app);
 		else if (strcmp(a, "--reports-namespace") == 0) TAKE(engine.reports_namespace);
 		else if (strcmp(a, "--timeout") == 0) {
-			if (!v || atoi(v) <= 0)
-				return kd_cli_usage_error("ui", "--timeout needs a number of seconds");
-			o->engine.timeout_s = atoi(v);
+			long s;
+
+			if (!v)
+				return kd_cli_usage_error("ui", "--timeout needs a duration (30s, 2m)");
+			if (kd_duration_parse_seconds(&s, v, KD_CLI_TIMEOUT_MAX_S) < 0)
+				return kd_cli_usage_error("ui", "--timeout: %s", kd_error_last());
+			o->engine.timeout_s = (int)s;
 			i++;
 		}
 		else if (strcmp(a, "--cluster") == 0) {
@@ -83,35 +87,22 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The config directory: KDRIFT_CONFIG_DIR, $XDG_CONFIG_HOME/kdrift, ~/.config/kdrift. */
-static int config_file(kd_buf *out, const char *name)
-{
-	const char *d = getenv("KDRIFT_CONFIG_DIR"), *x = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-
-	if (d && *d)
-		return kd_buf_printf(out, "%s/%s", d, name);
-	if (x && *x)
-		return kd_buf_printf(out, "%s/kdrift/%s", x, name);
-	if (home && *home)
-		return kd_buf_printf(out, "%s/.config/kdrift/%s", home, name);
-	return KD_ENOTFOUND;
-}
-
 /* A user's keys or theme file on top of the built-in one, if it exists. */
 static void load_user_file(kd_ui *ui, const char *name, bool theme)
 {
-	kd_buf path = KD_BUF_INIT, text = KD_BUF_INIT;
+	kd_buf text = KD_BUF_INIT;
+	char *path = NULL;
 
-	if (config_file(&path, name) == 0 && access(kd_buf_cstr(&path), R_OK) == 0) {
-		if (kd_buf_read_file(&text, kd_buf_cstr(&path), 1 << 20) < 0)
+	/* In kdrift's config directory (KDRIFT_CONFIG_DIR overrides it). */
+	if (kd_xdg_path(&path, KD_XDG_CONFIG, name) == 0 && access(path, R_OK) == 0) {
+		if (kd_buf_read_file(&text, path, 1 << 20) < 0)
 			kd_ui_message(ui, KD_LOG_WARN, "%s", kd_error_last());
 		else if (theme)
-			kd_theme_load(&ui->theme, kd_buf_cstr(&text), kd_buf_cstr(&path), kd_ui_warn_cb, ui);
+			kd_theme_load(&ui->theme, kd_buf_cstr(&text), path, kd_ui_warn_cb, ui);
 		else
-			kd_keymap_load(&ui->keymap, kd_buf_cstr(&text), kd_buf_cstr(&path), kd_ui_warn_cb, ui);
+			kd_keymap_load(&ui->keymap, kd_buf_cstr(&text), path, kd_ui_warn_cb, ui);
 	}
-	kd_buf_free(&path);
+	free(path);
 	kd_buf_free(&text);
 }
 

@@ -37,6 +37,7 @@ void kd_ident_clear(kd_ident *id)
 {
 	free(id->cluster);
 	free(id->app);
+	free(id->api_version);
 	free(id->kind);
 	free(id->ns);
 	free(id->name);
@@ -289,10 +290,14 @@ static bool ident_matches(const kd_ident *id, const kd_node *n)
 		return false;
 	if (id->app && n->app_name && strcmp(id->app, n->app_name) != 0)
 		return false;
-	if (n->obj && (!id->kind || strcmp(id->kind, n->obj->kind) != 0 ||
-		       strcmp(id->ns, n->obj->namespace) != 0 ||
-		       strcmp(id->name, n->obj->name) != 0))
-		return false;
+	if (n->obj) {
+		kd_object_id want = { id->api_version, id->kind, id->ns, id->name };
+		kd_object_id have = { n->obj->api_version, n->obj->kind, n->obj->namespace,
+				      n->obj->name };
+
+		if (!id->kind || !kd_object_id_equal(&want, &have))
+			return false;
+	}
 	return true;
 }
 
@@ -302,7 +307,8 @@ int kd_ident_set(kd_ident *id, const kd_node *n)
 	id->level = n->level;
 	if ((n->cluster_name && !(id->cluster = strdup(n->cluster_name))) ||
 	    (n->app_name && !(id->app = strdup(n->app_name))) ||
-	    (n->obj && (!(id->kind = strdup(n->obj->kind)) ||
+	    (n->obj && ((n->obj->api_version && !(id->api_version = strdup(n->obj->api_version))) ||
+			!(id->kind = strdup(n->obj->kind)) ||
 			!(id->ns = strdup(n->obj->namespace)) ||
 			!(id->name = strdup(n->obj->name)))))
 		return kd_error_set(KD_ENOMEM, "out of memory");

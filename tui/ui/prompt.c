@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -196,23 +195,8 @@ static void show_matches(char **matches, int n, int max)
 
 /* --- setup -------------------------------------------------------------- */
 
-static char *state_dir(void)
-{
-	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	kd_buf b = KD_BUF_INIT;
-
-	if (x && *x)
-		kd_buf_printf(&b, "%s/kdrift", x);
-	else if (home && *home)
-		kd_buf_printf(&b, "%s/.local/state/kdrift", home);
-	else
-		return NULL;
-	return kd_buf_detach(&b);
-}
-
 int kd_prompt_init(kd_ui *ui)
 {
-	char *dir = state_dir();
 
 	g_ui = ui;
 	if (!(devnull = fopen("/dev/null", "r+")))
@@ -231,15 +215,9 @@ int kd_prompt_init(kd_ui *ui)
 	rl_attempted_completion_function = complete;
 	rl_completion_display_matches_hook = show_matches;
 	using_history();
-	if (dir) {
-		kd_buf p = KD_BUF_INIT;
-
-		if (kd_buf_printf(&p, "%s/history", dir) == 0)
-			history_path = kd_buf_detach(&p);
-		if (history_path)
-			read_history(history_path);
-		free(dir);
-	}
+	/* Without a state directory the history lives for this run only. */
+	if (kd_xdg_path(&history_path, KD_XDG_STATE, "history") == 0)
+		read_history(history_path);
 	return 0;
 }
 
@@ -248,21 +226,8 @@ void kd_prompt_done(kd_ui *ui)
 	if (ui->prompt)
 		close_prompt(ui);
 	if (history_path) {
-		char *slash = strrchr(history_path, '/');
-
-		/* The state directory may not exist yet: make it (and its parent). */
-		if (slash) {
-			*slash = '\0';
-			char *up = strrchr(history_path, '/');
-
-			if (up) {
-				*up = '\0';
-				mkdir(history_path, 0700);
-				*up = '/';
-			}
-			mkdir(history_path, 0700);
-			*slash = '/';
-		}
+		/* The state directory may not exist yet. */
+		kd_fs_mkdirs_for(history_path);
 		if (write_history(history_path) == 0)
 			history_truncate_file(history_path, 1000);
 		free(history_path);

@@ -3,10 +3,11 @@
  *
  * Names, labels, values and messages come from clusters and Git, so any of
  * them may hold terminal escape sequences, control characters, bidi
- * overrides or invalid UTF-8.  They are drawn as visible, inert text
- * (ESC as ^[, U+202E as <U+202E>, a stray byte as \xNN) through curses
- * cells, never written raw, so nothing can move the cursor, change colours
- * or retitle the terminal.
+ * overrides or invalid UTF-8.  base's sanitiser (kd_sanitize_next) decides
+ * how each is shown (ESC as ^[, U+202E as <U+202E>, a stray byte as \xNN),
+ * the same as the CLI prints it; this file only puts the pieces into
+ * curses cells, never raw bytes, so nothing can move the cursor, change
+ * colours or retitle the terminal.  Also the screen dump of script mode.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,39 +16,6 @@
 
 #include "base/base.h"
 #include "ui.h"
-
-/* Decodes one UTF-8 sequence: its length, or 0 for an invalid byte. */
-static size_t decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-	size_t n, i;
-	unsigned c;
-
-	if (s[0] < 0x80) { *cp = s[0]; return 1; }
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) { n = 2; c = s[0] & 0x1f; }
-	else if ((s[0] & 0xf0) == 0xe0) { n = 3; c = s[0] & 0x0f; }
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4) { n = 4; c = s[0] & 0x07; }
-	else return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and out-of-range values are invalid. */
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static bool is_format_control(unsigned cp)
-{
-	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || cp == 0xad ||
-	       (cp >= 0xfff9 && cp <= 0xfffb);
-}
 
 static void put_cp(int y, int x, unsigned cp, attr_t attr)
 {
@@ -58,55 +26,32 @@ static void put_cp(int y, int x, unsigned cp, attr_t attr)
 	mvadd_wch(y, x, &cc);
 }
 
-/* Draws (when draw) or measures one string; returns the columns. */
-static int render(const kd_ui *ui, bool draw, int y, int x, int width,
-		  const char *text, size_t len, attr_t attr)
+static unsigned flags_of(const kd_ui *ui)
 {
-	const unsigned char *s = (const unsigned char *)text;
+	return KD_SANITIZE_CELLS | (ui->ascii ? KD_SANITIZE_ASCII : 0);
+}
+
+/* Draws the sanitised text into cells, stopping before a piece that would
+ * pass `width` columns; returns the columns used. */
+static int draw(const kd_ui *ui, int y, int x, int width, const char *text, size_t len,
+		attr_t attr)
+{
+	kd_sanitize_piece p;
 	size_t i = 0;
-	int col = 0;
+	int col = 0, k;
 
-	while (i < len && (width < 0 || col < width)) {
-		char esc[16];
-		unsigned cp = 0;
-		size_t n = decode(s + i, len - i, &cp);
-		int w;
-
-		esc[0] = '\0';
-		if (n == 0) {
-			snprintf(esc, sizeof(esc), "\\x%02X", s[i]);
-			n = 1;
-		} else if (cp < 0x20 || cp == 0x7f) {
-			snprintf(esc, sizeof(esc), "^%c", (char)(cp ^ 0x40));
-		} else if ((cp >= 0x80 && cp < 0xa0) || is_format_control(cp)) {
-			snprintf(esc, sizeof(esc), "<U+%04X>", cp);
-		} else if (cp >= 0x80 && ui->ascii) {
-			strcpy(esc, "?");
-		} else if (cp >= 0x80 && (w = wcwidth((wchar_t)cp)) <= 0) {
-			snprintf(esc, sizeof(esc), "<U+%04X>", cp);
-		}
-		if (esc[0]) {
-			size_t k, elen = strlen(esc);
-
-			if (width >= 0 && col + (int)elen > width)
-				break;
-			for (k = 0; k < elen; k++)
-				if (draw)
-					mvaddch(y, x + col + (int)k, (chtype)(unsigned char)esc[k] | attr);
-			col += (int)elen;
-		} else {
-			w = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
-			if (width >= 0 && col + w > width)
-				break;
-			if (draw) {
-				if (cp < 0x80)
-					mvaddch(y, x + col, (chtype)cp | attr);
-				else
-					put_cp(y, x + col, cp, attr);
-			}
-			col += w;
-		}
-		i += n;
+	while (col < width && kd_sanitize_next(&p, text + i, len - i, flags_of(ui)) > 0) {
+		if (col + p.width > width)
+			break;
+		if (p.escaped)
+			for (k = 0; p.text[k]; k++)
+				mvaddch(y, x + col + k, (chtype)(unsigned char)p.text[k] | attr);
+		else if (p.cp < 0x80)
+			mvaddch(y, x + col, (chtype)p.cp | attr);
+		else
+			put_cp(y, x + col, p.cp, attr);
+		col += p.width;
+		i += p.len;
 	}
 	return col;
 }
@@ -115,7 +60,7 @@ int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t le
 {
 	if (width <= 0 || !text)
 		return 0;
-	return render(ui, true, y, x, width, text, len, attr);
+	return draw(ui, y, x, width, text, len, attr);
 }
 
 int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr)
@@ -125,7 +70,7 @@ int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t a
 
 int kd_text_width(const kd_ui *ui, const char *text, size_t len)
 {
-	return render(ui, false, 0, 0, -1, text, len, 0);
+	return (int)kd_sanitize_width(text, len, flags_of(ui));
 }
 
 void kd_text_fill(int y, int x, int width, attr_t attr)
@@ -143,23 +88,15 @@ const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii)
 
 void kd_age(char out[32], time_t now, time_t then)
 {
-	long d;
+	kd_buf b = KD_BUF_INIT;
 
-	if (then <= 0) {
-		strcpy(out, "never");
-		return;
+	if (then <= 0 || kd_duration_format(&b, ((int64_t)now - (int64_t)then) * 1000,
+					     KD_DURATION_AGE) < 0) {
+		snprintf(out, 32, "%s", then <= 0 ? "never" : "?");
+	} else {
+		snprintf(out, 32, "%s", kd_buf_cstr(&b));
 	}
-	d = (long)(now - then);
-	if (d < 0)
-		d = 0;
-	if (d < 60)
-		snprintf(out, 32, "%lds", d);
-	else if (d < 3600)
-		snprintf(out, 32, "%ldm", d / 60);
-	else if (d < 86400)
-		snprintf(out, 32, "%ldh", d / 3600);
-	else
-		snprintf(out, 32, "%ldd", d / 86400);
+	kd_buf_free(&b);
 }
 
 static void put_utf8(kd_buf *b, unsigned c)

@@ -64,10 +64,11 @@ typedef struct kd_node {
 	char *id;                /* identity of an inner node (expansion key) */
 } kd_node;
 
-/* A node by identity, independent of rows and of the tree's order. */
+/* A node by identity, independent of rows and of the tree's order; an
+ * object's part compares as kd_object_id (the API group counts). */
 typedef struct kd_ident {
 	kd_level level;
-	char *cluster, *app, *kind, *ns, *name;
+	char *cluster, *app, *api_version, *kind, *ns, *name;
 } kd_ident;
 
 typedef struct kd_filter {
@@ -214,9 +215,9 @@ void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, in
 /* --- text.c ------------------------------------------------------------- */
 
 /* Draws UTF-8 text from any source at (y, x) in at most `width` columns,
- * control characters and escape sequences made visible and inert
- * (ESC as ^[, C1 and bidi controls as <U+XXXX>, bad bytes as \xNN; in
- * ASCII mode everything else non-ASCII as ?).  Returns the columns used. */
+ * shown as base's kd_sanitize shows it (ESC as ^[, C1, bidi and invisible
+ * characters as <U+XXXX>, bad bytes as \xNN; in ASCII mode everything else
+ * non-ASCII as ?).  Returns the columns used. */
 int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t len, attr_t attr);
 int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr);
 /* The display width kd_text_draw would use, unbounded. */
@@ -230,7 +231,8 @@ const char *kd_glyph(const kd_ui *ui, const char *utf8, const char *ascii);
 int kd_screen_save(const char *path, bool attrs);
 /* The screen as text (and attribute codes, when codes is not NULL). */
 int kd_screen_text(kd_buf *text, kd_buf *codes);
-/* "12s", "5m", "3h", "2d", "never". */
+/* An age as kd_duration_format writes one ("12s", "5m", "3h", "2d"), or
+ * "never" when `then` is unknown (0). */
 void kd_age(char out[32], time_t now, time_t then);
 
 /* --- prompt.c (readline) ------------------------------------------------ */

@@ -94,18 +94,25 @@ static void followup_draw(kd_ui *ui, int top, int height, bool focused)
  * on it there (with its preview and confirmation). */
 static bool followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r)
 {
-	const json_t *obj = json_object_get(r->json, "object");
-	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	const char *ns = json_string_value(json_object_get(obj, "namespace"));
-	const char *name = json_string_value(json_object_get(obj, "name"));
+	kd_object_id want;
+	const char *kind, *ns, *name;
 	size_t i;
 
+	kd_object_id_of_ref(&want, json_object_get(r->json, "object"));
+	kind = want.kind;
+	ns = want.namespace;
+	name = want.name;
 	for (i = 0; i < ui->model.nnodes; i++) {
 		const kd_node *n = &ui->model.nodes[i];
+		kd_object_id have;
 
 		if (n->level != KD_LEVEL_OBJECT || !n->obj || !r->cluster || !kind || !name ||
-		    strcmp(n->cluster_name, r->cluster) != 0 || strcmp(n->obj->kind, kind) != 0 ||
-		    strcmp(n->obj->name, name) != 0 || strcmp(n->obj->namespace, ns ? ns : "") != 0)
+		    strcmp(n->cluster_name, r->cluster) != 0)
+			continue;
+		/* By identity: the API group counts. */
+		have = (kd_object_id){ n->obj->api_version, n->obj->kind, n->obj->namespace,
+				       n->obj->name };
+		if (!kd_object_id_equal(&have, &want))
 			continue;
 		if (!n->shown)
 			kd_model_filter(&ui->model, "clear");

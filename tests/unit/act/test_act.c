@@ -99,6 +99,38 @@ static void test_find(void **unused)
 	kd_cluster_state_unref(st);
 }
 
+/* The API group is part of an object's identity: a kind and name that exist
+ * in two groups are told apart by "Kind.group", never picked at random. */
+static void test_find_by_group(void **unused)
+{
+	kd_cluster_state *st = state(false);
+	kd_app_state *shop = &st->apps[0];
+	const kd_app_state *app;
+	const kd_resource *res;
+	kd_act_target t = { .app = "shop", .kind = "configmap", .namespace = "shop", .name = "stray" };
+
+	(void)unused;
+	assert_non_null(kd_app_state_add_resource(shop, "example.com/v1", "ConfigMap", "shop", "stray"));
+	assert_int_equal(kd_act_find(&app, &res, st, &t), KD_EINVAL);
+	assert_null(res);
+	assert_non_null(strstr(kd_error_last(), "in the groups core and example.com: name the "
+			       "group, as in ConfigMap.example.com"));
+	t.kind = "ConfigMap.example.com";
+	assert_int_equal(kd_act_find(&app, &res, st, &t), 0);
+	assert_string_equal(res->api_version, "example.com/v1");
+	t.kind = "configmap.core";
+	assert_int_equal(kd_act_find(&app, &res, st, &t), 0);
+	assert_string_equal(res->api_version, "v1");
+	t.kind = "ConfigMap.apps";
+	assert_int_equal(kd_act_find(&app, &res, st, &t), KD_ENOTFOUND);
+	/* one group only: the kind alone is enough, as before */
+	t.kind = "ConfigMap";
+	t.name = "same";
+	assert_int_equal(kd_act_find(&app, &res, st, &t), 0);
+	assert_string_equal(res->name, "same");
+	kd_cluster_state_unref(st);
+}
+
 static void test_plan_fields_and_object(void **unused)
 {
 	kd_cluster_state *st = state(true);
@@ -219,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_find_by_group),
 		cmocka_unit_test(test_plan_fields_and_object),
 		cmocka_unit_test(test_prune_needs_both),
 		cmocka_unit_test(test_statuses_only_refused),

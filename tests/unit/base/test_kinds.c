@@ -1,6 +1,8 @@
 /*
  * Tests for core/base/kinds.c: the built-in kinds table against what
- * `kubectl api-resources` reports on a Kubernetes 1.32 API server.
+ * `kubectl api-resources` reports on a Kubernetes 1.32 API server; object
+ * identity (the API group counts, the version does not); the metadata the
+ * API server owns.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,6 +161,111 @@ static void test_api_group(void **state)
 	assert_string_equal(g, "app");
 }
 
+static json_t *object(const char *api_version, const char *kind, const char *ns,
+		      const char *name)
+{
+	json_t *o = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", api_version, "kind", kind,
+			      "metadata", "name", name);
+
+	assert_non_null(o);
+	if (ns)
+		json_object_set_new(json_object_get(o, "metadata"), "namespace", json_string(ns));
+	return o;
+}
+
+static void test_object_identity(void **state)
+{
+	json_t *a = object("cert-manager.io/v1", "Certificate", "shop", "web");
+	json_t *b = object("cert-manager.io/v1beta1", "Certificate", "shop", "web");
+	json_t *c = object("example.com/v1", "Certificate", "shop", "web");
+	json_t *d = object("v1", "ConfigMap", "shop", "web");
+	json_t *e = object("v1", "ConfigMap", NULL, "web");
+	json_t *ref = json_pack("{s:s,s:s,s:s,s:s}", "apiVersion", "cert-manager.io/v1",
+				"kind", "Certificate", "namespace", "shop", "name", "web");
+	kd_object_id ia, ib, ic, id, ie, ir;
+	kd_buf k = KD_BUF_INIT;
+
+	(void)state;
+	kd_object_id_of(&ia, a);
+	kd_object_id_of(&ib, b);
+	kd_object_id_of(&ic, c);
+	kd_object_id_of(&id, d);
+	kd_object_id_of(&ie, e);
+	kd_object_id_of_ref(&ir, ref);
+	assert_string_equal(ia.kind, "Certificate");
+	assert_string_equal(ia.namespace, "shop");
+	assert_string_equal(ia.name, "web");
+	assert_null(ie.namespace);
+	/* the version is not part of the identity; the group is */
+	assert_true(kd_object_id_equal(&ia, &ib));
+	assert_false(kd_object_id_equal(&ia, &ic));
+	assert_false(kd_object_id_equal(&ic, &ia));
+	assert_true(kd_object_id_equal(&ia, &ir));
+	/* the core group: "v1" */
+	assert_false(kd_object_id_equal(&id, &ie));
+	ie.namespace = "shop";
+	assert_true(kd_object_id_equal(&id, &ie));
+	/* a group that is a prefix of another is still another group */
+	ib.api_version = "cert-manager.io.evil/v1";
+	assert_false(kd_object_id_equal(&ia, &ib));
+	ib.api_version = "cert-manager/v1";
+	assert_false(kd_object_id_equal(&ia, &ib));
+	/* NULL reads as "" */
+	ie.namespace = NULL;
+	id.namespace = "";
+	assert_true(kd_object_id_equal(&id, &ie));
+
+	assert_int_equal(kd_object_id_format(&k, &ia), 0);
+	assert_string_equal(kd_buf_cstr(&k), "cert-manager.io/Certificate/shop/web");
+	kd_buf_clear(&k);
+	assert_int_equal(kd_object_id_format(&k, &ie), 0);
+	assert_string_equal(kd_buf_cstr(&k), "/ConfigMap//web");
+	kd_buf_clear(&k);
+	kd_object_id_of(&ib, b);
+	assert_int_equal(kd_object_id_format(&k, &ib), 0);
+	assert_string_equal(kd_buf_cstr(&k), "cert-manager.io/Certificate/shop/web");
+	kd_buf_clear(&k);
+	assert_int_equal(kd_object_id_format(&k, &ic), 0);
+	assert_string_equal(kd_buf_cstr(&k), "example.com/Certificate/shop/web");
+	kd_buf_free(&k);
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+	json_decref(e);
+	json_decref(ref);
+}
+
+static void test_server_metadata(void **state)
+{
+	json_t *o = json_loads("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\","
+			       "\"namespace\":\"y\",\"uid\":\"u\",\"resourceVersion\":\"1\","
+			       "\"generation\":2,\"creationTimestamp\":\"t\",\"deletionTimestamp\":\"t\","
+			       "\"deletionGracePeriodSeconds\":30,\"managedFields\":[],"
+			       "\"selfLink\":\"/x\",\"labels\":{\"a\":\"b\"},"
+			       "\"ownerReferences\":[]},\"data\":{\"uid\":\"kept\"}}", 0, NULL);
+	json_t *want = json_loads("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\","
+				  "\"namespace\":\"y\",\"labels\":{\"a\":\"b\"},\"ownerReferences\":[]},"
+				  "\"data\":{\"uid\":\"kept\"}}", 0, NULL);
+	json_t *none = json_pack("{s:i}", "metadata", 3);
+
+	(void)state;
+	assert_non_null(o);
+	assert_non_null(want);
+	assert_true(kd_server_metadata_has("resourceVersion"));
+	assert_true(kd_server_metadata_has("managedFields"));
+	assert_false(kd_server_metadata_has("name"));
+	assert_false(kd_server_metadata_has("labels"));
+	assert_false(kd_server_metadata_has(NULL));
+	kd_server_metadata_strip(o);
+	assert_true(json_equal(o, want));
+	kd_server_metadata_strip(none);   /* no metadata object: nothing to do */
+	kd_server_metadata_strip(NULL);
+	json_decref(o);
+	json_decref(want);
+	json_decref(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +273,8 @@ int main(void)
 		cmocka_unit_test(test_table_consistent),
 		cmocka_unit_test(test_lookup_misses),
 		cmocka_unit_test(test_api_group),
+		cmocka_unit_test(test_object_identity),
+		cmocka_unit_test(test_server_metadata),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

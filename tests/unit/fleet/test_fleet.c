@@ -349,15 +349,19 @@ static void test_durations(void **state)
 		{ "1h", 3600 }, { "30m", 1800 }, { "1h30m", 5400 }, { "90s", 90 },
 		{ "1.5h", 5400 }, { "2h0m0s", 7200 }, { "1s", 1 },
 		{ "1500ms", 1 }, { "36h", 129600 }, { ".5m", 30 },
-		{ "1m30s", 90 },
+		{ "1m30s", 90 }, { "1d", 86400 },
 	};
+	/* The grammar is base's (tests/unit/base/test_duration.c); the fleet
+	 * file puts its position and the member's name in front. */
 	static const struct { const char *text; const char *msg; } bad[] = {
-		{ "1d", "'1d' is not a duration (write e.g. 1h, 30m, 1h30m or 90s)" },
-		{ "60", "'60' is not a duration" },
+		{ "1w", "breakGlass.maxDuration: '1w' is not a duration (write e.g. 90s, 30m, "
+			"1h30m or 2d; the units are d, h, m, s and ms)" },
+		{ "60", "breakGlass.maxDuration: '60' is not a duration: 60 needs a unit "
+			"(d, h, m, s or ms), e.g. 60s or 60m" },
 		{ "h", "'h' is not a duration" },
 		{ "1h 30m", "'1h 30m' is not a duration" },
 		{ "1H", "'1H' is not a duration" },
-		{ "-1h", "breakGlass.maxDuration must be positive" },
+		{ "-1h", "breakGlass.maxDuration: '-1h' is not a duration: it cannot be negative" },
 		{ "0s", "'0s' is shorter than one second" },
 		{ "500ms", "'500ms' is shorter than one second" },
 		{ "99999999999h", "'99999999999h' is too long" },
@@ -641,12 +645,22 @@ static const struct {
 	  "kdrift.yaml:4:5: ignoreDifferences[0].kind must be a string, not an integer" },
 	/* breakGlass */
 	{ HDR "breakGlass: 1h\n", "kdrift.yaml:3:1: breakGlass must be a mapping, not a string" },
-	{ HDR "breakGlass:\n  maxDuration: 1d\n",
-	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1d' is not a duration (write e.g. "
-	  "1h, 30m, 1h30m or 90s)" },
-	{ HDR "breakGlass:\n  maxDuration: 3600\n",
+	{ HDR "breakGlass:\n  maxDuration: 1w\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1w' is not a duration (write e.g. "
+	  "90s, 30m, 1h30m or 2d; the units are d, h, m, s and ms)" },
+	/* a bare number is refused with the units, as on the command line */
+	{ HDR "breakGlass:\n  maxDuration: 90\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '90' is not a duration: 90 needs a unit "
+	  "(d, h, m, s or ms), e.g. 90s or 90m" },
+	{ HDR "breakGlass:\n  maxDuration: \"3600\"\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '3600' is not a duration: 3600 needs a "
+	  "unit (d, h, m, s or ms), e.g. 3600s or 3600m" },
+	{ HDR "breakGlass:\n  maxDuration: 1.5\n",
+	  "kdrift.yaml:4:3: breakGlass.maxDuration: '1.5' is not a duration: 1.5 needs a "
+	  "unit (d, h, m, s or ms), e.g. 1.5s or 1.5m" },
+	{ HDR "breakGlass:\n  maxDuration: [1h]\n",
 	  "kdrift.yaml:4:3: breakGlass.maxDuration must be a duration such as 1h, 30m or "
-	  "1h30m, not an integer" },
+	  "1h30m, not a list" },
 	{ HDR "breakGlass:\n  context: \"\"\n", "kdrift.yaml:4:3: breakGlass.context is empty" },
 	{ HDR "breakGlass:\n  duration: 1h\n",
 	  "kdrift.yaml:4:3: unknown key 'duration' in breakGlass" },
