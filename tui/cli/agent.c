@@ -28,6 +28,7 @@
 #include "cli.h"
 
 #define CMD "agent"
+#define AGENT_INTERVAL_MAX_S (7L * 86400)
 
 static int stop_pipe[2] = { -1, -1 };
 
@@ -45,14 +46,11 @@ static void on_signal(int sig)
 static void log_line(void *ctx, kd_log_level level, const char *message)
 {
 	static const char *const names[] = { "info", "warn", "error" };
-	char when[32];
-	struct tm tm;
-	time_t now = time(NULL);
+	char when[KD_TIME_SIZE];
 	kd_buf b = KD_BUF_INIT;
 
 	(void)ctx;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	kd_time_format(when, kd_time_now_ms(), 0);
 	kd_buf_printf(&b, "%s %s ", when, (unsigned)level < 3 ? names[level] : "info");
 	kd_cli_sanitize(&b, message);
 	kd_buf_puts(&b, "\n");
@@ -61,36 +59,10 @@ static void log_line(void *ctx, kd_log_level level, const char *message)
 	kd_buf_free(&b);
 }
 
-/* "90s", "5m", "1h30m", "2d": whole seconds. */
+/* The agent's interval: base's duration grammar, 1s to 7d. */
 static int parse_interval(long *out, const char *text)
 {
-	const char *p = text;
-	long total = 0;
-
-	if (!*p)
-		return -1;
-	while (*p) {
-		char *end;
-		long v = strtol(p, &end, 10), unit;
-
-		if (end == p || v < 0)
-			return -1;
-		switch (*end) {
-		case 'd': unit = 86400; break;
-		case 'h': unit = 3600; break;
-		case 'm': unit = 60; break;
-		case 's': unit = 1; break;
-		default: return -1;
-		}
-		if (v > 7L * 86400 || total > 7L * 86400)
-			return -1;
-		total += v * unit;
-		p = end + 1;
-	}
-	if (total < 1 || total > 7L * 86400)
-		return -1;
-	*out = total;
-	return 0;
+	return kd_duration_parse_seconds(out, text, AGENT_INTERVAL_MAX_S);
 }
 
 static const char *env_or(const char *v, const char *name)
@@ -147,7 +119,6 @@ int kd_cli_agent(int argc, char **argv)
 	const char *metrics = NULL;
 	kd_agent *a = NULL;
 	kd_agent_http *http = NULL;
-	char *end;
 	long v;
 	int c, rc = KD_EXIT_ERROR;
 
@@ -161,8 +132,7 @@ int kd_cli_agent(int argc, char **argv)
 		case 'f': o.fleet_file = optarg; break;
 		case 'i':
 			if (parse_interval(&o.interval_s, optarg) < 0)
-				return kd_cli_usage_error(CMD, "--interval takes a time such as 90s, 5m or "
-							  "1h30m (at most 7d), not '%s'", optarg);
+				return kd_cli_usage_error(CMD, "--interval: %s", kd_error_last());
 			break;
 		case '1': o.once = true; break;
 		case 'm': metrics = optarg; break;
@@ -170,10 +140,8 @@ int kd_cli_agent(int argc, char **argv)
 		case 'C': o.context = optarg; break;
 		case 'n': o.namespace = optarg; break;
 		case 't':
-			v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 1 || v > 3600)
-				return kd_cli_usage_error(CMD, "--timeout needs whole seconds from 1 to 3600, not '%s'",
-							  optarg);
+			if (kd_duration_parse_seconds(&v, optarg, KD_CLI_TIMEOUT_MAX_S) < 0)
+				return kd_cli_usage_error(CMD, "--timeout: %s", kd_error_last());
 			o.timeout_s = (int)v;
 			break;
 		case 'U': o.git_auth.username = optarg; break;
@@ -196,8 +164,7 @@ int kd_cli_agent(int argc, char **argv)
 	o.revision = env_or(o.revision, "KDRIFT_REVISION");
 	if (!o.interval_s && env_or(NULL, "KDRIFT_INTERVAL") &&
 	    parse_interval(&o.interval_s, env_or(NULL, "KDRIFT_INTERVAL")) < 0)
-		return kd_cli_usage_error(CMD, "KDRIFT_INTERVAL takes a time such as 90s, 5m or 1h30m, "
-					  "not '%s'", env_or(NULL, "KDRIFT_INTERVAL"));
+		return kd_cli_usage_error(CMD, "KDRIFT_INTERVAL: %s", kd_error_last());
 	o.git_auth.username = env_or(o.git_auth.username, "KDRIFT_GIT_USERNAME");
 	o.git_auth.token_file = env_or(o.git_auth.token_file, "KDRIFT_GIT_TOKEN_FILE");
 	o.git_auth.ssh_key_file = env_or(o.git_auth.ssh_key_file, "KDRIFT_GIT_SSH_KEY_FILE");
