@@ -157,7 +157,7 @@ static int hex4(const char *p)
 	return v;
 }
 
-static void utf8(kd_buf *b, unsigned cp)
+static int utf8(kd_buf *b, unsigned cp)
 {
 	char u[4];
 	size_t n;
@@ -181,53 +181,54 @@ static void utf8(kd_buf *b, unsigned cp)
 		u[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	kd_buf_add(b, u, n);
+	return kd_buf_add(b, u, n);
 }
 
-/* Decodes the escapes of a string's inside into b. */
-static bool unescape(kd_jscan *s, kd_buf *b, const char *p, size_t len)
+/* Decodes the escapes of a string's inside into b: 0, KD_EINVAL (s
+ * failed) or KD_ENOMEM. */
+static int unescape(kd_jscan *s, kd_buf *b, const char *p, size_t len)
 {
 	const char *end = p + len;
+	int rc = 0;
 
-	while (p < end) {
+	while (p < end && rc == 0) {
 		const char *bs = memchr(p, '\\', (size_t)(end - p));
 		int cp, lo;
 
-		if (!bs) {
-			kd_buf_add(b, p, (size_t)(end - p));
+		if (!bs)
+			return kd_buf_add(b, p, (size_t)(end - p));
+		if ((rc = kd_buf_add(b, p, (size_t)(bs - p))) < 0)
 			break;
-		}
-		kd_buf_add(b, p, (size_t)(bs - p));
 		p = bs + 1;
 		switch (*p) {
-		case '"': case '\\': case '/': kd_buf_putc(b, *p); p++; break;
-		case 'b': kd_buf_putc(b, '\b'); p++; break;
-		case 'f': kd_buf_putc(b, '\f'); p++; break;
-		case 'n': kd_buf_putc(b, '\n'); p++; break;
-		case 'r': kd_buf_putc(b, '\r'); p++; break;
-		case 't': kd_buf_putc(b, '\t'); p++; break;
+		case '"': case '\\': case '/': rc = kd_buf_putc(b, *p); p++; break;
+		case 'b': rc = kd_buf_putc(b, '\b'); p++; break;
+		case 'f': rc = kd_buf_putc(b, '\f'); p++; break;
+		case 'n': rc = kd_buf_putc(b, '\n'); p++; break;
+		case 'r': rc = kd_buf_putc(b, '\r'); p++; break;
+		case 't': rc = kd_buf_putc(b, '\t'); p++; break;
 		case 'u':
 			if (end - p < 5 || (cp = hex4(p + 1)) < 0)
-				return fail(s, "a bad \\u escape");
+				return (fail(s, "a bad \\u escape"), KD_EINVAL);
 			p += 5;
 			if (cp >= 0xd800 && cp < 0xdc00) {
 				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
 				    (lo = hex4(p + 2)) < 0xdc00 || lo > 0xdfff)
-					return fail(s, "a lone surrogate in a \\u escape");
+					return (fail(s, "a lone surrogate in a \\u escape"), KD_EINVAL);
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				p += 6;
 			} else if (cp >= 0xdc00 && cp < 0xe000) {
-				return fail(s, "a lone surrogate in a \\u escape");
+				return (fail(s, "a lone surrogate in a \\u escape"), KD_EINVAL);
 			} else if (cp == 0) {
-				return fail(s, "a NUL in a string");
+				return (fail(s, "a NUL in a string"), KD_EINVAL);
 			}
-			utf8(b, (unsigned)cp);
+			rc = utf8(b, (unsigned)cp);
 			break;
 		default:
-			return fail(s, "a bad escape");
+			return (fail(s, "a bad escape"), KD_EINVAL);
 		}
 	}
-	return true;
+	return rc;
 }
 
 int kd_jscan_string(kd_jscan *s, char **out)
@@ -236,7 +237,7 @@ int kd_jscan_string(kd_jscan *s, char **out)
 	size_t len;
 	bool escaped;
 	kd_buf b = KD_BUF_INIT;
-	int t = kd_jscan_peek(s);
+	int rc, t = kd_jscan_peek(s);
 
 	*out = NULL;
 	if (t == 'n')
@@ -255,9 +256,9 @@ int kd_jscan_string(kd_jscan *s, char **out)
 		*out = strndup(from, len);
 		return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 	}
-	if (!unescape(s, &b, from, len)) {
+	if ((rc = unescape(s, &b, from, len)) < 0) {
 		kd_buf_free(&b);
-		return KD_EINVAL;
+		return rc;
 	}
 	if (!(*out = kd_buf_detach(&b)))
 		*out = strdup("");
