@@ -7,6 +7,7 @@
 #   make valgrind   unit tests under valgrind's leak checker
 #   make demo       deps + build + the demo
 #   make bench      performance measures
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) with clang
 #   make install / uninstall (PREFIX, DESTDIR), make clean
 
 PREFIX  ?= /usr/local
@@ -37,6 +38,7 @@ CORE_SRC := $(sort $(wildcard core/*/*.c))
 TUI_SRC  := $(sort $(wildcard tui/*.c tui/*/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c))
 SIM_SRC  := $(sort $(wildcard tests/kubesim/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -44,6 +46,12 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(UNIT_SRC))))
 CORE_LIB := $(BUILD)/libkdcore.a
 KUBESIM  := $(if $(SIM_SRC),$(BUILD)/kubesim)
+# Each fuzz target twice: replay_NAME (plain main, runs saved inputs in
+# make check) and, in `make fuzz`, fuzz/NAME linked with libFuzzer.
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+REPLAY_BIN  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+FUZZER_BIN  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
 
 # The binary lands at ./kdrift for the default build, inside BUILD otherwise.
 ifeq ($(BUILD),build)
@@ -55,13 +63,13 @@ endif
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev \
 	libgit2-dev libjansson-dev libyaml-dev libreadline-dev libcmocka-dev \
 	libssl-dev libmicrohttpd-dev git tmux openssl ca-certificates valgrind \
-	python3 python3-yaml procps time curl
+	python3 python3-yaml procps time curl clang libclang-rt-14-dev
 
-.PHONY: all deps check test asan valgrind demo bench install uninstall clean tests
+.PHONY: all deps check test asan valgrind demo bench fuzz fuzzers install uninstall clean tests
 
 all: $(KDRIFT) tests
 
-tests: $(UNIT_BIN) $(KUBESIM)
+tests: $(UNIT_BIN) $(KUBESIM) $(REPLAY_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -83,6 +91,19 @@ $(UNIT_BIN): $(CORE_LIB)
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SIM_OBJ) $(CORE_LIB) $(call pc,--libs,$(PKG_SIM)) $(LIBS_CORE)
+
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(LIBS_CORE)
+
+fuzzers: $(FUZZER_BIN)
+
+# Keep the targets' objects between the two links (make drops intermediates).
+.SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/fuzz/replay.o
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/fuzz_%.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(LIBS_CORE)
 
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(call pc,--cflags,$(PKG_TEST)) -Itests/unit
 $(BUILD)/tests/kubesim/%.o: ALL_CFLAGS += $(call pc,--cflags,$(PKG_SIM)) -Itests/kubesim
@@ -113,7 +134,7 @@ test: all
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan unit
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh build-asan unit-fuzz
 
 valgrind: all
 	@tests/run.sh $(BUILD) valgrind
@@ -121,6 +142,14 @@ valgrind: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/tools/demo.sh $(BUILD)
+
+# libFuzzer with ASan+UBSan (clang); every target for FUZZ_SECONDS.  Crashes
+# are kept in build-fuzz/crashes/NAME/; copy each into tests/fuzz/regress/NAME/
+# once fixed, so make check replays it for ever.
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all" fuzzers
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -143,7 +172,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/kdrift
 
 clean:
-	rm -rf build build-asan kdrift
+	rm -rf build build-asan build-fuzz kdrift
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) \
-	$(UNIT_SRC:%.c=$(BUILD)/%.d)
+	$(UNIT_SRC:%.c=$(BUILD)/%.d) $(FUZZ_SRC:%.c=$(BUILD)/%.d) $(BUILD)/tests/fuzz/replay.d

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs kdrift's test suites and ends with one line: "N passed, N failed".
 #
-#   tests/run.sh BUILD_DIR [all|unit|integration|valgrind]
+#   tests/run.sh BUILD_DIR [all|unit|unit-fuzz|integration|valgrind]
 #   tests/run.sh BUILD_DIR only SUITE...   (test_diff, tests/tui/screens.sh, ...)
 #
 # Every suite speaks TAP: unit tests through cmocka's TAP output, the shell
-# suites (tests/integration/*.sh, tests/kubesim/*.sh, tests/tui/*.sh) through
+# suites (tests/integration/*.sh, tests/kubesim/*.sh, tests/tui/*.sh,
+# tests/fuzz/*.sh) through
 # tests/tools/tap.sh.  A program that dies without reporting counts as one
 # failure, so a crash can never pass silently.
 set -u
@@ -72,7 +73,7 @@ unit_valgrind() {
 
 shell_suites() {
 	local s
-	for s in tests/integration/*.sh tests/kubesim/*.sh tests/tui/*.sh; do
+	for s in tests/integration/*.sh tests/kubesim/*.sh tests/tui/*.sh tests/fuzz/*.sh; do
 		[ -f "$s" ] || continue
 		run "$(basename "$s" .sh)" bash "$s"
 	done
@@ -93,9 +94,10 @@ case $what in
 all) unit; shell_suites ;;
 only) shift 2; only "$@" ;;
 unit) unit ;;
+unit-fuzz) unit; only tests/fuzz/replay.sh ;;
 integration) shell_suites ;;
 valgrind) unit_valgrind ;;
-*) echo "usage: tests/run.sh BUILD [all|unit|integration|valgrind|only SUITE...]" >&2; exit 2 ;;
+*) echo "usage: tests/run.sh BUILD [all|unit|unit-fuzz|integration|valgrind|only SUITE...]" >&2; exit 2 ;;
 esac
 
 if [ $((passed + failed)) -eq 0 ]; then

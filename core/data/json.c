@@ -283,9 +283,13 @@ cleanup:
 
 int kd_json_pointer_append(kd_buf *out, const char *token)
 {
+	size_t plain = strcspn(token, "~/");
 	int rc = kd_buf_putc(out, '/');
 
-	for (; rc == 0 && *token; token++) {
+	/* most keys need no escaping: copied in one go */
+	if (rc == 0 && plain)
+		rc = kd_buf_add(out, token, plain);
+	for (token += plain; rc == 0 && *token; token++) {
 		if (*token == '~')
 			rc = kd_buf_puts(out, "~0");
 		else if (*token == '/')

@@ -98,6 +98,8 @@ void kd_mergekeys_for(kd_mergekeys *out, const char *name, const json_t *a,
 
 static bool key_equal(const json_t *x, const json_t *y, const char *dflt)
 {
+	if (!x && !y)
+		return true;   /* both take the default, whatever it is */
 	if (!x && dflt)
 		return json_is_string(y) && strcmp(json_string_value(y), dflt) == 0;
 	if (!y && dflt)

@@ -78,6 +78,7 @@ typedef struct kd_resource {
 	char *reason;            /* why unknown; for break-glass the audit id and reason; or NULL */
 	kd_diff_result *diff;    /* fields, for drifted and break-glass; else NULL */
 	json_t *desired;         /* rendered object (shared, immutable); NULL when extra */
+	json_t *provenance;      /* its provenance map (render.h), with opts.provenance; else NULL */
 	json_t *live;            /* live object (shared, immutable); NULL when missing */
 	char *uid;               /* live uid, or NULL */
 	char *resource_version;  /* live resourceVersion the diff was made against, or NULL */
@@ -110,6 +111,10 @@ typedef struct kd_cluster_state {
 				  * (held, read-only), or NULL when it has none */
 	kd_app_state *apps;      /* in fleet order */
 	size_t napps;
+	struct kd_unmanaged *unmanaged;  /* with kd_engine_opts.unmanaged: objects
+					  * made by hand (below), sorted by
+					  * namespace, kind, name */
+	size_t nunmanaged;
 	int refs_;               /* private */
 	/* Read from the cluster's DriftReports (--from-reports): statuses and
 	 * diffs as the agent wrote them, no desired or live objects; synced_at
@@ -139,6 +144,64 @@ void kd_cluster_state_finish(kd_cluster_state *st);
 const kd_app_state *kd_cluster_state_app(const kd_cluster_state *st, const char *app);
 const kd_resource *kd_app_state_resource(const kd_app_state *app, const char *kind,
 					 const char *namespace, const char *name);
+
+/*
+ * unmanaged — objects in the namespaces a cluster's apps manage that no app
+ * declares, no app tracks and nothing owns: the debug shell someone forgot
+ * (DESIGN §12, `kdrift check --unmanaged`).
+ *
+ * Only the namespaced kinds people create by hand are looked at
+ * (kd_unmanaged_kinds: workloads, pods, services, config maps, secrets,
+ * ingresses, service accounts, roles, role bindings, network policies,
+ * persistent volume claims, autoscalers, disruption budgets); leases,
+ * events, endpoints, endpoint slices and controller revisions never are.
+ * An object is left out when it has ownerReferences, when every field
+ * manager that wrote it (subresources aside) is a known controller
+ * (Kubernetes' own, or a GitOps applier), or when it is one of the objects
+ * Kubernetes and Helm make by themselves: the kube-root-ca.crt ConfigMap,
+ * the default ServiceAccount, service-account token Secrets and Helm's
+ * release Secrets (sh.helm.release.v1.*).
+ */
+typedef struct kd_unmanaged {
+	char *api_version;
+	char *kind;
+	char *namespace;
+	char *name;
+	char *manager;           /* the field manager that made it, or NULL when
+				  * managedFields do not say */
+	char *time;              /* when it was created (RFC 3339), or NULL */
+} kd_unmanaged;
+
+typedef struct kd_group_kind {
+	const char *group;       /* "" for the core group */
+	const char *kind;
+} kd_group_kind;
+
+/* The kinds looked at, terminated by an entry with kind == NULL. */
+const kd_group_kind *kd_unmanaged_kinds(void);
+bool kd_unmanaged_kind(const char *group, const char *kind);
+
+/* Whether a live object of those kinds (in a managed namespace, declared
+ * by no app) is listed: false for owned, controller-made and automatic
+ * objects.  When true, *manager is the field manager that made it (the
+ * earliest that is no known controller; NULL when managedFields are
+ * absent) and *time its creationTimestamp (or that manager's time; may be
+ * NULL); both point into obj. */
+bool kd_unmanaged_candidate(const json_t *obj, const char **manager, const char **time);
+
+/* Appends an entry to a state (strings copied; manager and time may be
+ * NULL); NULL on ENOMEM. */
+kd_unmanaged *kd_cluster_state_add_unmanaged(kd_cluster_state *st, const char *api_version,
+					     const char *kind, const char *namespace,
+					     const char *name, const char *manager,
+					     const char *time);
+/* Sorts a state's entries by namespace, kind and name. */
+void kd_cluster_state_sort_unmanaged(kd_cluster_state *st);
+/* Frees a state's entries (kd_cluster_state_unref does). */
+void kd_cluster_state_clear_unmanaged(kd_cluster_state *st);
+
+/* The glyph of an unmanaged object: a pencil, made by hand (ASCII '#'). */
+const char *kd_unmanaged_glyph(bool ascii);
 
 typedef enum kd_log_level {
 	KD_LOG_INFO = 0,
@@ -275,6 +338,15 @@ typedef struct kd_engine_opts {
 	/* The kubeconfig context for the selected clusters instead of the
 	 * fleet's (the agent reaches its own cluster as "in-cluster"). */
 	const char *context;
+	/* Also list the kinds people create by hand in every cluster and
+	 * publish its unmanaged objects (kd_cluster_state.unmanaged). */
+	bool unmanaged;
+	/* Render with provenance (render.h) and publish each desired object's
+	 * map in kd_resource.provenance, for compare, explain and the UI.
+	 * With statuses_only too, the desired objects (shared between the
+	 * clusters that render alike) and the live state of extra objects are
+	 * still published; the other live objects are not. */
+	bool provenance;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and
@@ -349,7 +421,9 @@ int kd_cluster_state_from_reports(kd_cluster_state **out, const char *cluster,
  * json`, the one implementation the CLI and the DriftReports share:
  *
  *   cluster  {name, status, reason, reachable, apps: [app...]}
- *            (+ "fromReports": true when read from reports)
+ *            (+ "fromReports": true when read from reports; + "unmanaged":
+ *            [{apiVersion, kind, namespace, name, manager, time}...] when
+ *            asked for, check --unmanaged)
  *   app      {name, status, reason, path, resources: [resource...]}
  *   resource {apiVersion, kind, namespace, name, status, intentional,
  *             hpaManaged, reason, diffs: [{path, change, desired, live,
@@ -361,7 +435,7 @@ int kd_cluster_state_from_reports(kd_cluster_state **out, const char *cluster,
  */
 int kd_resource_json(json_t **out, const kd_resource *r);
 int kd_app_state_json(json_t **out, const kd_app_state *app);
-int kd_cluster_state_json(json_t **out, const kd_cluster_state *st);
+int kd_cluster_state_json(json_t **out, const kd_cluster_state *st, bool unmanaged);
 int kd_counts_json(json_t **out, const kd_counts *c);
 
 /* Reads an app entry (as kd_app_state_json writes it) into `app`, which

@@ -425,6 +425,10 @@ static void on_discovered(void *ctx, const kd_kube_result *res)
 	for (i = 0; i < sizeof(extra_kinds) / sizeof(extra_kinds[0]) && rc == 0; i++)
 		rc = add_kind(cl, extra_kinds[i].group, extra_kinds[i].kind,
 			      strcmp(extra_kinds[i].kind, "HorizontalPodAutoscaler") == 0);
+	/* check --unmanaged: the kinds people create by hand, listed like
+	 * the extra kinds (not watched) */
+	for (i = 0; cl->e->opts.unmanaged && kd_unmanaged_kinds()[i].kind && rc == 0; i++)
+		rc = add_kind(cl, kd_unmanaged_kinds()[i].group, kd_unmanaged_kinds()[i].kind, false);
 	if (rc < 0) {
 		eng_cluster_fail(cl, "%s", kd_error_last());
 		return;

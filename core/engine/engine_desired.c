@@ -28,6 +28,7 @@ void eng_apps_free(eng_cluster *cl)
 
 	for (i = 0; i < cl->napps; i++) {
 		json_decref(cl->apps[i].desired);
+		json_decref(cl->apps[i].provenance);
 		free(cl->apps[i].error);
 		free(cl->apps[i].path);
 		json_decref(cl->apps[i].intentional);
@@ -181,7 +182,8 @@ static int render_app(kd_engine *e, eng_cluster *cl, eng_app *ea)
 			 app->kind == KD_APP_PATH;
 	kd_buf key = KD_BUF_INIT;
 	char *ns = NULL;
-	json_t *objs = NULL;
+	json_t *objs = NULL, *prov = NULL;
+	bool traced = e->opts.provenance;
 	int rc;
 
 	if ((rc = expand(&ea->path, &ns, cl->fc, app)) < 0)
@@ -192,14 +194,25 @@ static int render_app(kd_engine *e, eng_cluster *cl, eng_app *ea)
 			goto failed;
 		}
 		objs = json_incref(json_object_get(e->render_cache, kd_buf_cstr(&key)));
+		if (objs && traced) {
+			/* the provenance sits beside the objects, under KEY + "\nprov" */
+			kd_buf_puts(&key, "\nprov");
+			prov = json_incref(json_object_get(e->render_cache, kd_buf_cstr(&key)));
+			kd_buf_truncate(&key, key.len - 5);
+		}
 	}
 	if (!objs) {
-		if ((rc = kd_render_app(&objs, e->src, e->fleet, cl->fc, app)) < 0)
+		if ((rc = kd_render_app_traced(&objs, traced ? &prov : NULL, e->src, e->fleet,
+					       cl->fc, app)) < 0)
 			goto failed;
-		if (cacheable)
+		if (cacheable) {
 			json_object_set(e->render_cache, kd_buf_cstr(&key), objs);
+			if (prov && kd_buf_puts(&key, "\nprov") == 0)
+				json_object_set(e->render_cache, kd_buf_cstr(&key), prov);
+		}
 	}
 	ea->desired = objs;
+	ea->provenance = prov;
 	if (kd_engine_path_is_templated(app->path))
 		ea->intentional = intentional_of(e, objs, ea->path, ns);
 	free(ns);

@@ -39,6 +39,7 @@ typedef struct eng_kind {
 typedef struct eng_app {
 	const kd_app *app;
 	json_t *desired;          /* array of objects (shared with the render cache) */
+	json_t *provenance;       /* parallel provenance maps, with opts.provenance */
 	char *error;              /* why it did not render, or NULL */
 	char *path;               /* the app path expanded for this cluster */
 	json_t *intentional;      /* object: key -> true for cluster-layer objects, or NULL */
@@ -164,6 +165,9 @@ void eng_reports_start(eng_cluster *cl);
 int eng_reports_publish(eng_cluster *cl, const char *list, size_t len);
 /* True when the cluster is read from its reports (not switched to live). */
 bool eng_from_reports(const eng_cluster *cl);
+/* engine_unmanaged.c: adds the cluster's unmanaged objects to a state,
+ * given the keys of the desired objects. */
+int eng_add_unmanaged(eng_cluster *cl, kd_cluster_state *st, const json_t *seen);
 
 /* engine_state.c: builds and publishes a cluster's state. */
 int eng_publish(eng_cluster *cl);

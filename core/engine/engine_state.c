@@ -302,8 +302,11 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
 		}
-		if (!cl->e->opts.statuses_only)
+		/* desired objects are shared by the clusters rendering alike:
+		 * compare keeps them (and their provenance) without live state */
+		if (!cl->e->opts.statuses_only || cl->e->opts.provenance)
 			r->desired = json_incref(d);
+		r->provenance = json_incref(json_array_get(ea->provenance, j));
 		r->intentional = json_is_true(json_array_get(ea->intentional, j));
 		kd_buf_clear(&key);
 		if (kd_engine_object_key(&key, d, ns) < 0) {
@@ -387,7 +390,8 @@ static int add_extras(eng_cluster *cl, kd_cluster_state *st, const json_t *seen)
 			if (cl->apps[i].error || strcmp(cl->apps[i].app->name, owner) != 0)
 				continue;
 			r = add_resource(&st->apps[i], o, key_namespaced(key));
-			if (!r || set_live(r, o, !cl->e->opts.statuses_only) < 0) {
+			if (!r || set_live(r, o, !cl->e->opts.statuses_only ||
+					   cl->e->opts.provenance) < 0) {
 				free(scratch);
 				return kd_error_set(KD_ENOMEM, "out of memory");
 			}
@@ -450,6 +454,8 @@ int eng_publish(eng_cluster *cl)
 	}
 	if (rc == 0 && !cl->reason)
 		rc = add_extras(cl, st, seen);
+	if (rc == 0 && !cl->reason && e->opts.unmanaged)
+		rc = eng_add_unmanaged(cl, st, seen);
 	if (rc < 0)
 		goto cleanup;
 	kd_cluster_state_finish(st);

@@ -88,9 +88,31 @@ int kd_app_state_json(json_t **out, const kd_app_state *a)
 	return *out ? 0 : oom();
 }
 
-int kd_cluster_state_json(json_t **out, const kd_cluster_state *st)
+/* {apiVersion, kind, namespace, name, manager, time} per object made by hand. */
+static int unmanaged_json(json_t **out, const kd_cluster_state *st)
 {
-	json_t *apps = json_array(), *a;
+	json_t *arr = json_array();
+	size_t i;
+
+	*out = arr;
+	for (i = 0; arr && i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+				"apiVersion", u->api_version, "kind", u->kind, "namespace", u->namespace,
+				"name", u->name, "manager", str_or_null(u->manager),
+				"time", str_or_null(u->time))) < 0) {
+			json_decref(arr);
+			*out = NULL;
+			break;
+		}
+	}
+	return *out ? 0 : oom();
+}
+
+int kd_cluster_state_json(json_t **out, const kd_cluster_state *st, bool unmanaged)
+{
+	json_t *apps = json_array(), *a, *u = NULL;
 	size_t i;
 
 	*out = NULL;
@@ -106,6 +128,11 @@ int kd_cluster_state_json(json_t **out, const kd_cluster_state *st)
 			 "reachable", st->reachable, "apps", apps);
 	if (*out && st->from_reports &&
 	    json_object_set_new(*out, "fromReports", json_true()) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	if (*out && unmanaged &&
+	    (unmanaged_json(&u, st) < 0 || json_object_set_new(*out, "unmanaged", u) < 0)) {
 		json_decref(*out);
 		*out = NULL;
 	}

@@ -105,6 +105,7 @@ static void resource_clear(kd_resource *r)
 	free(r->reason);
 	kd_diff_result_free(r->diff);
 	json_decref(r->desired);
+	json_decref(r->provenance);
 	json_decref(r->live);
 	free(r->uid);
 	free(r->resource_version);
@@ -131,6 +132,7 @@ void kd_cluster_state_unref(kd_cluster_state *st)
 	for (i = 0; i < st->napps; i++)
 		app_clear(&st->apps[i]);
 	free(st->apps);
+	kd_cluster_state_clear_unmanaged(st);
 	free(st->name);
 	json_decref(st->labels);
 	free(st->reason);

@@ -442,15 +442,26 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
-	static const char *const keys[] = { "context", "maxDuration", NULL };
-	const char *context;
+	static const char *const keys[] = { "context", "maxDuration", "group",
+					    NULL };
+	const char *context, *group;
 	const json_t *d;
 	kd_fcheck_mark m;
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
-	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0)
+	    (rc = kd_fcheck_string(c, &context, node, "context", false)) < 0 ||
+	    (rc = kd_fcheck_string(c, &group, node, "group", false)) < 0)
 		return rc;
+	if (group) {
+		if ((rc = kd_fcheck_push_key(c, "group", &m)) < 0 ||
+		    (rc = kd_fcheck_identity(c, group)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+		free(f->breakglass_group);
+		if ((rc = dup_str(&f->breakglass_group, group)) < 0)
+			return rc;
+	}
 	if (context) {
 		if (context[0] == '\0')
 			return kd_fcheck_fail_member(c, "context",
@@ -628,7 +639,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 {
 	static const char *const keys[] = { "apiVersion", "kind", "clusters",
 		"apps", "tracking", "policy", "ignoreDifferences",
-		"breakGlass", NULL };
+		"breakGlass", "prevention", NULL };
 	const json_t *v;
 	kd_fcheck_mark m;
 	void *items;
@@ -666,6 +677,12 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 			return rc;
 		kd_fcheck_pop(c, &m);
 	}
+	if ((v = json_object_get(root, "prevention")) != NULL) {
+		if ((rc = kd_fcheck_push_key(c, "prevention", &m)) < 0 ||
+		    (rc = kd_fleet_parse_prevention(c, f, v)) < 0)
+			return rc;
+		kd_fcheck_pop(c, &m);
+	}
 	return check_duplicates(c, f);
 }
 
@@ -692,6 +709,8 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 		goto cleanup;
 	}
 	f->breakglass_max_seconds = DEFAULT_BREAKGLASS_SECONDS;
+	if ((rc = kd_fleet_prevention_defaults(f)) < 0)
+		goto cleanup;
 	if ((rc = kd_yaml_parse_one(&f->doc, &positions, data, len, name,
 				    NULL)) < 0)
 		goto cleanup;
@@ -704,6 +723,7 @@ int kd_fleet_parse(kd_fleet **out, const char *data, size_t len,
 	walking = true;
 	if ((rc = parse_root(&c, f, f->doc)) < 0)
 		goto cleanup;
+	f->positions = json_incref((json_t *)pos);
 	*out = f;
 	f = NULL;
 cleanup:

@@ -109,7 +109,20 @@ typedef struct kd_fleet {
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
 	long breakglass_max_seconds; /* default 3600; from a duration
 				      * ("1h30m", "90s"), at least 1 */
+	char *breakglass_group;   /* breakGlass.group: the group of the
+				   * break-glass credential, which admission
+				   * policies let through; default
+				   * "kdrift:break-glass" */
+	json_t *appliers;         /* prevention.appliers: user names that may
+				   * change what GitOps manages (array of
+				   * strings, never NULL); default Flux's
+				   * kustomize-controller and helm-controller,
+				   * Argo CD's application and applicationset
+				   * controllers */
+	json_t *applier_groups;   /* prevention.applierGroups: groups that may
+				   * (array, never NULL, empty by default) */
 	json_t *doc;              /* the parsed document */
+	json_t *positions;        /* JSON pointer -> [line, column] in the file */
 	int refs_;                /* private: kd_fleet_ref / kd_fleet_free */
 } kd_fleet;
 

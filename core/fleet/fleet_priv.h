@@ -112,6 +112,21 @@ bool kd_fcheck_json_pointer_valid(const char *p);
 const char *kd_fcheck_type_name(const json_t *node);
 
 /*
+ * prevention (fleet_prevention.c) — `prevention:` and breakGlass.group.
+ */
+
+/* A Kubernetes user or group name as admission policies compare it: not
+ * empty, at most 512 bytes, no control characters, no surrounding spaces,
+ * no '*' or '?'.  The error names the current node. */
+int kd_fcheck_identity(kd_fcheck *c, const char *name);
+/* Sets the defaults: Flux's and Argo CD's appliers, no applier group, the
+ * break-glass group "kdrift:break-glass". */
+int kd_fleet_prevention_defaults(kd_fleet *f);
+/* The `prevention` mapping (the current node): appliers and applierGroups,
+ * each replacing its default when given. */
+int kd_fleet_parse_prevention(kd_fcheck *c, kd_fleet *f, const json_t *node);
+
+/*
  * init (init.c, init_layout.c, init_argo.c, init_clusters.c, init_guess.c,
  * init_emit.c) — what `kdrift init` learned about a repository, kept as
  * JSON values so that these files share one model without a web of structs:

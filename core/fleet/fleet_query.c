@@ -58,7 +58,11 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->ignores);
 	free(f->file);
 	free(f->breakglass_context);
+	free(f->breakglass_group);
+	json_decref(f->appliers);
+	json_decref(f->applier_groups);
 	json_decref(f->doc);
+	json_decref(f->positions);
 	free(f);
 }
 

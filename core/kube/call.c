@@ -219,7 +219,7 @@ static int queue_line(void *ctx, const char *line, size_t len)
 {
 	kd_kube_call *call = ctx;
 	json_error_t jerr;
-	json_t *v = json_loadb(line, len, 0, &jerr);
+	json_t *v = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
 
 	if (!v)
 		return kd_error_set(KD_EINVAL, "cluster %s: %s: malformed watch event: %s",
@@ -446,7 +446,7 @@ static void complete_http(kd_kube_call *call)
 		return;
 	}
 	if (call->resp.len) {
-		body = json_loadb(call->resp.data, call->resp.len, 0, &jerr);
+		body = json_loadb(call->resp.data, call->resp.len, JSON_ALLOW_NUL, &jerr);
 		if (!body && call->http_status >= 200 && call->http_status < 300) {
 			kd__kube_call_fail(call, KD_EINVAL, "malformed JSON from the server: %s", jerr.text);
 			return;

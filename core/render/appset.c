@@ -450,30 +450,79 @@ int kd_appset_render_one(json_t **out, kd_source *src, const json_t *gen)
 	return rc;
 }
 
-int kd_appset_render(json_t **out, kd_source *src, const kd_fleet *fleet,
-		     const kd_cluster *cluster, const kd_app *app,
-		     const char *only)
+/* Renders one generated Application with provenance: the destination
+ * namespace its objects get is credited to the template's line and to the
+ * cluster labels (names, values) the template read. */
+static int render_one_prov(json_t **out, json_t **prov, kd_source *src,
+			   const kd_fleet *fleet, const kd_cluster *cluster,
+			   const json_t *gen, const json_t *doc, const json_t *pos,
+			   const json_t *fpos, const char *file)
 {
-	json_t *gens = NULL, *all = NULL, *g;
+	const json_t *dir = json_object_get(gen, "directory");
+	const json_t *spec = json_object_get(doc, "spec");
+	const json_t *tspec = json_object_get(json_object_get(spec, "template"), "spec");
+	const char *tmpl = kd_json_str(json_object_get(tspec, "destination"), "namespace");
+	kd_render_opts opts = { 0 };
+	json_t *chain = NULL;
+	int rc;
+
+	opts.namespace = json_string_value(json_object_get(gen, "namespace"));
+	opts.no_recurse = !json_is_true(json_object_get(dir, "recurse"));
+	opts.include = json_object_get(dir, "include");
+	opts.exclude = json_object_get(dir, "exclude");
+	if (opts.namespace &&
+	    (rc = kd_prov_template_chain(&chain, fleet, fpos, cluster, tmpl,
+					 json_is_true(json_object_get(spec, "goTemplate")),
+					 opts.namespace, file,
+					 kd_prov_line(pos, "/spec/template/spec/destination/namespace"),
+					 strstr(tmpl ? tmpl : "", "{{") ? "ApplicationSet parameter" :
+					 "ApplicationSet template")) < 0)
+		return rc;
+	rc = kd_render_dir_prov(out, prov, src, json_string_value(json_object_get(gen, "path")),
+				&opts, chain);
+	json_decref(chain);
+	if (rc < 0)
+		kd_error_wrap(rc, "Application '%s': ",
+			      json_string_value(json_object_get(gen, "name")));
+	return rc;
+}
+
+int kd_appset_render_prov(json_t **out, json_t **prov, kd_source *src, const kd_fleet *fleet,
+			  const kd_cluster *cluster, const kd_app *app, const char *only)
+{
+	json_t *gens = NULL, *all = NULL, *allprov = NULL, *g;
+	json_t *doc = NULL, *pos = NULL, *fpos = NULL;
 	size_t i;
 	int rc;
 
 	*out = NULL;
+	if (prov)
+		*prov = NULL;
 	if ((rc = kd_appset_for_cluster(&gens, src, fleet, cluster, app)) < 0)
 		return rc;
-	if (!(all = json_array())) {
+	if (!(all = json_array()) || (prov && !(allprov = json_array()))) {
 		rc = oom();
 		goto cleanup;
 	}
+	if (prov && ((rc = load(&doc, &pos, src, app->path)) < 0 ||
+		     (rc = kd_prov_fleet_positions(&fpos, src, fleet)) < 0))
+		goto cleanup;
 	json_array_foreach(gens, i, g) {
-		json_t *objs = NULL;
+		json_t *objs = NULL, *op = NULL;
 
 		if (only && strcmp(only, json_string_value(json_object_get(g, "name"))) != 0)
 			continue;
-		if ((rc = kd_appset_render_one(&objs, src, g)) < 0)
+		if (prov)
+			rc = render_one_prov(&objs, &op, src, fleet, cluster, g, doc, pos, fpos,
+					     app->path);
+		else
+			rc = kd_appset_render_one(&objs, src, g);
+		if (rc < 0)
 			goto cleanup;
-		rc = json_array_extend(all, objs) < 0 ? oom() : 0;
+		rc = json_array_extend(all, objs) < 0 ||
+		     (allprov && json_array_extend(allprov, op) < 0) ? oom() : 0;
 		json_decref(objs);
+		json_decref(op);
 		if (rc < 0)
 			goto cleanup;
 		if (only)
@@ -487,8 +536,23 @@ int kd_appset_render(json_t **out, kd_source *src, const kd_fleet *fleet,
 	}
 	*out = all;
 	all = NULL;
+	if (prov) {
+		*prov = allprov;
+		allprov = NULL;
+	}
 cleanup:
 	json_decref(gens);
 	json_decref(all);
+	json_decref(allprov);
+	json_decref(doc);
+	json_decref(pos);
+	json_decref(fpos);
 	return rc;
+}
+
+int kd_appset_render(json_t **out, kd_source *src, const kd_fleet *fleet,
+		     const kd_cluster *cluster, const kd_app *app,
+		     const char *only)
+{
+	return kd_appset_render_prov(out, NULL, src, fleet, cluster, app, only);
 }

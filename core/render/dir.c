@@ -8,6 +8,7 @@
  * an error naming both files, as they are for kubectl.
  */
 #include "render/render.h"
+#include "render_priv.h"
 
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -139,9 +140,10 @@ static int check_object(const json_t *obj, const char *file, size_t index)
 }
 
 /* Appends the objects of one document; `kind: List` is expanded into its
- * items as kubectl does. */
-static int add_document(json_t *out, json_t *doc, const char *file,
-			size_t index)
+ * items as kubectl does.  With prov, each object's provenance starts with
+ * the file and the lines of its values (pos: the document's positions). */
+static int add_document(json_t *out, json_t *prov, json_t *doc, const char *file,
+			size_t index, const json_t *pos, const char *prefix)
 {
 	const char *kind = json_string_value(json_object_get(doc, "kind"));
 	json_t *items = json_object_get(doc, "items");
@@ -151,35 +153,53 @@ static int add_document(json_t *out, json_t *doc, const char *file,
 
 	if (json_is_object(doc) && kind && strcmp(kind, "List") == 0 &&
 	    json_is_array(items)) {
-		json_array_foreach(items, i, item)
-			if ((rc = add_document(out, item, file, index)) < 0)
+		json_array_foreach(items, i, item) {
+			kd_buf p = KD_BUF_INIT;
+
+			if (kd_buf_printf(&p, "%s/items/%zu", prefix, i) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+			rc = add_document(out, prov, item, file, index, pos, kd_buf_cstr(&p));
+			kd_buf_free(&p);
+			if (rc < 0)
 				return rc;
+		}
 		return 0;
 	}
 	if ((rc = check_object(doc, file, index)) < 0)
 		return rc;
 	if (json_array_append(out, doc) < 0)
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (prov) {
+		kd_prov_at at = { .step = "resource", .file = file, .doc = doc, .pos = pos,
+				  .pos_prefix = prefix };
+		json_t *map = NULL;
+
+		if ((rc = kd_prov_record(&map, NULL, doc, &at)) < 0)
+			return rc;
+		if (json_array_append_new(prov, map) < 0)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
-static int parse_file(json_t *out, kd_source *src, const char *path)
+static int parse_file(json_t *out, json_t *prov, kd_source *src, const char *path)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL, *doc;
+	json_t *docs = NULL, *doc, *pos = NULL;
 	size_t i;
 	int rc;
 
 	if ((rc = kd_source_read(&data, src, path)) < 0)
 		goto cleanup;
-	if ((rc = kd_yaml_parse(&docs, NULL, kd_buf_cstr(&data), data.len, path,
+	if ((rc = kd_yaml_parse(&docs, prov ? &pos : NULL, kd_buf_cstr(&data), data.len, path,
 				NULL)) < 0)
 		goto cleanup;
 	json_array_foreach(docs, i, doc)
-		if ((rc = add_document(out, doc, path, i)) < 0)
+		if ((rc = add_document(out, prov, doc, path, i, json_array_get(pos, i), "")) < 0)
 			goto cleanup;
 cleanup:
 	json_decref(docs);
+	json_decref(pos);
 	kd_buf_free(&data);
 	return rc;
 }
@@ -228,13 +248,32 @@ static int check_duplicates(const json_t *objs, const json_t *origins)
 	return rc;
 }
 
-int kd_render_apply_namespace(json_t *objs, const char *namespace)
+/* Sets the namespace as kd_render_apply_namespace does; with prov, the
+ * objects it sets get `chain` (or a plain "namespace" entry) as the
+ * provenance of metadata.namespace. */
+static int apply_namespace(json_t *objs, json_t *prov, const char *namespace,
+			   const json_t *chain)
 {
+	json_t *own = NULL;
 	size_t i;
 	json_t *obj;
+	int rc = 0;
 
 	if (!namespace || !namespace[0])
 		return 0;
+	if (prov && !chain) {
+		json_t *e = NULL;
+		json_t *v = json_string(namespace);
+
+		if (!v || kd_prov_entry_new(&e, "", 0, "namespace", v) < 0 ||
+		    !(own = json_array()) || json_array_append_new(own, e) < 0) {
+			json_decref(v);
+			json_decref(own);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(v);
+		chain = own;
+	}
 	json_array_foreach(objs, i, obj) {
 		json_t *meta = json_object_get(obj, "metadata");
 		const char *ns = json_string_value(json_object_get(meta, "namespace"));
@@ -244,16 +283,27 @@ int kd_render_apply_namespace(json_t *objs, const char *namespace)
 			    json_string_value(json_object_get(obj, "apiVersion")),
 			    json_string_value(json_object_get(obj, "kind"))))
 			continue;
-		if (json_object_set_new(meta, "namespace", json_string(namespace)) < 0)
-			return kd_error_set(KD_ENOMEM, "out of memory");
+		if (json_object_set_new(meta, "namespace", json_string(namespace)) < 0 ||
+		    (prov && json_object_set(json_array_get(prov, i), "/metadata/namespace",
+					     (json_t *)chain) < 0)) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			break;
+		}
 	}
-	return 0;
+	json_decref(own);
+	return rc;
 }
 
-int kd_render_plain(json_t **out, kd_source *src, const char *path,
-		    const kd_render_opts *opts)
+int kd_render_apply_namespace(json_t *objs, const char *namespace)
+{
+	return apply_namespace(objs, NULL, namespace, NULL);
+}
+
+static int render_plain(json_t **out, json_t **prov, kd_source *src, const char *path,
+			const kd_render_opts *opts, const json_t *ns_chain)
 {
 	json_t *files = json_array(), *objs = json_array(), *origins = json_array();
+	json_t *pv = prov ? json_array() : NULL;
 	char *root = NULL;
 	kd_source_type type;
 	size_t i;
@@ -261,7 +311,9 @@ int kd_render_plain(json_t **out, kd_source *src, const char *path,
 	int rc;
 
 	*out = NULL;
-	if (!files || !objs || !origins) {
+	if (prov)
+		*prov = NULL;
+	if (!files || !objs || !origins || (prov && !pv)) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -282,7 +334,7 @@ int kd_render_plain(json_t **out, kd_source *src, const char *path,
 		goto cleanup;
 	}
 	json_array_foreach(files, i, f) {
-		if ((rc = parse_file(objs, src, json_string_value(f))) < 0)
+		if ((rc = parse_file(objs, pv, src, json_string_value(f))) < 0)
 			goto cleanup;
 		while (json_array_size(origins) < json_array_size(objs))
 			if (json_array_append(origins, f) < 0) {
@@ -290,35 +342,64 @@ int kd_render_plain(json_t **out, kd_source *src, const char *path,
 				goto cleanup;
 			}
 	}
-	if ((rc = kd_render_apply_namespace(objs, opts ? opts->namespace : NULL)) < 0 ||
+	if ((rc = apply_namespace(objs, pv, opts ? opts->namespace : NULL, ns_chain)) < 0 ||
 	    (rc = check_duplicates(objs, origins)) < 0)
 		goto cleanup;
 	*out = objs;
 	objs = NULL;
+	if (prov) {
+		*prov = pv;
+		pv = NULL;
+	}
 cleanup:
 	free(root);
 	json_decref(files);
 	json_decref(objs);
 	json_decref(origins);
+	json_decref(pv);
+	return rc;
+}
+
+int kd_render_plain(json_t **out, kd_source *src, const char *path,
+		    const kd_render_opts *opts)
+{
+	return render_plain(out, NULL, src, path, opts, NULL);
+}
+
+int kd_render_dir_prov(json_t **out, json_t **prov, kd_source *src, const char *path,
+		       const kd_render_opts *opts, const json_t *ns_chain)
+{
+	kd_kustomize_opts kopts = { 0 };
+	int rc;
+
+	*out = NULL;
+	if (prov)
+		*prov = NULL;
+	if (!kd_kustomize_present(src, path))
+		return render_plain(out, prov, src, path, opts, ns_chain);
+	kopts.load_restrictor = opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY;
+	if ((rc = kd_kz_build(out, NULL, prov, src, path, &kopts, NULL, NULL)) < 0)
+		return rc;
+	rc = apply_namespace(*out, prov ? *prov : NULL, opts ? opts->namespace : NULL, ns_chain);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+		if (prov) {
+			json_decref(*prov);
+			*prov = NULL;
+		}
+	}
 	return rc;
 }
 
 int kd_render_dir(json_t **out, kd_source *src, const char *path,
 		  const kd_render_opts *opts)
 {
-	kd_kustomize_opts kopts = { 0 };
-	int rc;
+	return kd_render_dir_prov(out, NULL, src, path, opts, NULL);
+}
 
-	*out = NULL;
-	if (!kd_kustomize_present(src, path))
-		return kd_render_plain(out, src, path, opts);
-	kopts.load_restrictor = opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY;
-	if ((rc = kd_kustomize_build(out, src, path, &kopts)) < 0)
-		return rc;
-	rc = kd_render_apply_namespace(*out, opts ? opts->namespace : NULL);
-	if (rc < 0) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
+int kd_render_dir_traced(json_t **out, json_t **prov, kd_source *src, const char *path,
+			 const kd_render_opts *opts)
+{
+	return kd_render_dir_prov(out, prov, src, path, opts, NULL);
 }

@@ -8,11 +8,13 @@
  * -> apps layering).  The outputs are concatenated in dependsOn order.
  */
 #include "render/render.h"
+#include "render_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
+#include "data/data.h"
 
 #define FLUX_GROUP "kustomize.toolkit.fluxcd.io/"
 
@@ -125,8 +127,9 @@ cleanup:
 
 /* ---- postBuild ------------------------------------------------------------ */
 
-static const json_t *find_object(const json_t *list, const char *kind,
-				 const char *name, const char *ns)
+/* The index of a ConfigMap or Secret in list, or -1. */
+static long find_object(const json_t *list, const char *kind, const char *name,
+			const char *ns)
 {
 	size_t i;
 	json_t *o;
@@ -139,17 +142,63 @@ static const json_t *find_object(const json_t *list, const char *kind,
 		if (okind && oname && strcmp(okind, kind) == 0 &&
 		    strcmp(oname, name) == 0 &&
 		    (!ns || !ons || strcmp(ns, ons) == 0))
-			return o;
+			return (long)i;
 	}
-	return NULL;
+	return -1;
 }
 
-static int post_build(json_t *objs, const json_t *ks, const json_t *known,
+/* Where each variable of a substituteFrom object comes from (provenance):
+ * the object and key, and the file and line of the key when the object was
+ * rendered from Git (oprov, else NULL). */
+static int object_origins(json_t *origins, const json_t *obj, const json_t *oprov,
+			  bool in_cluster)
+{
+	static const char *const fields[] = { "data", "stringData", NULL };
+	const char *ns = str_at(json_object_get(obj, "metadata"), "namespace", NULL);
+	kd_buf from = KD_BUF_INIT, ptr = KD_BUF_INIT;
+	const char *key;
+	json_t *v;
+	size_t f;
+	int rc = 0;
+
+	if (kd_buf_printf(&from, "%s %s%s%s%s", str_at(obj, "kind", NULL), ns ? ns : "",
+			  ns ? "/" : "", str_at(obj, "metadata", "name"),
+			  in_cluster ? " (in the cluster)" : "") < 0)
+		return oom();
+	for (f = 0; fields[f] && rc == 0; f++) {
+		json_object_foreach(json_object_get(obj, fields[f]), key, v) {
+			const json_t *e;
+			json_t *o;
+
+			kd_buf_clear(&ptr);
+			if (kd_buf_printf(&ptr, "/%s", fields[f]) < 0 ||
+			    kd_json_pointer_append(&ptr, key) < 0) {
+				rc = oom();
+				break;
+			}
+			e = kd_prov_last(oprov, kd_buf_cstr(&ptr));
+			o = json_pack("{s:s, s:s, s:O?, s:O?}", "from", kd_buf_cstr(&from), "key", key,
+				      "file", e ? json_object_get(e, "file") : NULL,
+				      "line", e ? json_object_get(e, "line") : NULL);
+			if (!o || json_object_set_new(origins, key, o) < 0) {
+				rc = oom();
+				break;
+			}
+		}
+	}
+	kd_buf_free(&from);
+	kd_buf_free(&ptr);
+	return rc;
+}
+
+static int post_build(json_t *objs, json_t *provs, const json_t *ks, const json_t *ks_prov,
+		      const json_t *known, const json_t *known_prov,
 		      const kd_flux_opts *opts, const char *where)
 {
 	const json_t *pb = json_object_get(json_object_get(ks, "spec"), "postBuild");
 	const char *ns = str_at(json_object_get(ks, "metadata"), "namespace", NULL);
 	json_t *vars, *from = json_object_get(pb, "substituteFrom"), *item, *v;
+	json_t *origins = NULL;
 	const char *key;
 	size_t i;
 	int rc = 0;
@@ -162,12 +211,16 @@ static int post_build(json_t *objs, const json_t *ks, const json_t *known,
 		return kd_error_set(KD_EINVAL,
 				    "%s: spec.postBuild must be a mapping with a substitute mapping and a substituteFrom list",
 				    where);
-	if (!(vars = json_object()))
+	if (!(vars = json_object()) || (provs && !(origins = json_object()))) {
+		json_decref(vars);
 		return oom();
+	}
 	json_array_foreach(from, i, item) {
 		const char *kind = str_at(item, "kind", NULL);
 		const char *name = str_at(item, "name", NULL);
-		const json_t *src_obj;
+		const json_t *src_obj = NULL;
+		long at = -1;
+		bool in_cluster = false;
 
 		if (!kind || !name ||
 		    (strcmp(kind, "ConfigMap") != 0 && strcmp(kind, "Secret") != 0)) {
@@ -176,9 +229,12 @@ static int post_build(json_t *objs, const json_t *ks, const json_t *known,
 					  where, i);
 			goto cleanup;
 		}
-		src_obj = find_object(known, kind, name, ns);
-		if (!src_obj && opts)
-			src_obj = find_object(opts->cluster_objects, kind, name, ns);
+		if ((at = find_object(known, kind, name, ns)) >= 0)
+			src_obj = json_array_get(known, (size_t)at);
+		else if (opts && (at = find_object(opts->cluster_objects, kind, name, ns)) >= 0) {
+			src_obj = json_array_get(opts->cluster_objects, (size_t)at);
+			in_cluster = true;
+		}
 		if (!src_obj) {
 			if (json_is_true(json_object_get(item, "optional")))
 				continue;
@@ -188,6 +244,10 @@ static int post_build(json_t *objs, const json_t *ks, const json_t *known,
 			goto cleanup;
 		}
 		if ((rc = kd_flux_vars_add_object(vars, src_obj, where)) < 0)
+			goto cleanup;
+		if (origins && (rc = object_origins(origins, src_obj, in_cluster ? NULL :
+						    json_array_get(known_prov, (size_t)at),
+						    in_cluster)) < 0)
 			goto cleanup;
 	}
 	json_object_foreach(json_object_get(pb, "substitute"), key, v) {
@@ -200,11 +260,33 @@ static int post_build(json_t *objs, const json_t *ks, const json_t *known,
 			rc = oom();
 			goto cleanup;
 		}
+		if (origins) {
+			kd_buf ptr = KD_BUF_INIT;
+			const json_t *e;
+			json_t *o;
+
+			if (kd_buf_puts(&ptr, "/spec/postBuild/substitute") < 0 ||
+			    kd_json_pointer_append(&ptr, key) < 0) {
+				kd_buf_free(&ptr);
+				rc = oom();
+				goto cleanup;
+			}
+			e = kd_prov_last(ks_prov, kd_buf_cstr(&ptr));
+			kd_buf_free(&ptr);
+			o = json_pack("{s:s, s:s, s:O?, s:O?}", "from", where, "key", key,
+				      "file", e ? json_object_get(e, "file") : NULL,
+				      "line", e ? json_object_get(e, "line") : NULL);
+			if (!o || json_object_set_new(origins, key, o) < 0) {
+				rc = oom();
+				goto cleanup;
+			}
+		}
 	}
-	if ((rc = kd_flux_substitute(objs, vars, opts && opts->strict)) < 0)
+	if ((rc = kd_flux_substitute_prov(objs, provs, vars, origins, opts && opts->strict)) < 0)
 		kd_error_wrap(rc, "%s: ", where);
 cleanup:
 	json_decref(vars);
+	json_decref(origins);
 	return rc;
 }
 
@@ -258,8 +340,9 @@ static int v1beta2_patches(json_t **out, const json_t *spec, const char *where)
 	return 0;
 }
 
-int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
-		  const json_t *known, const kd_flux_opts *opts)
+static int flux_build(json_t **out, json_t **prov, kd_source *src, const json_t *ks,
+		      const json_t *ks_prov, const json_t *known, const json_t *known_prov,
+		      const kd_flux_opts *opts)
 {
 	const json_t *spec = json_object_get(ks, "spec");
 	static const char *const keys[] = { "targetNamespace", "namePrefix",
@@ -273,6 +356,8 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 	int rc;
 
 	*out = NULL;
+	if (prov)
+		*prov = NULL;
 	if ((rc = kd_buf_printf(&where, "Kustomization %s", str_at(ks, "metadata", "name"))) < 0)
 		goto cleanup;
 	if (json_object_get(spec, "path") && !json_is_string(json_object_get(spec, "path"))) {
@@ -326,7 +411,7 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 		if (json_array_size(res) == 0) {
 			/* nothing to build: an empty generated kustomization */
 			json_decref(res);
-			if (!(objs = json_array()))
+			if (!(objs = json_array()) || (prov && !(*prov = json_array())))
 				rc = oom();
 			goto built;
 		}
@@ -335,17 +420,22 @@ int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
 			goto cleanup;
 		}
 	}
-	rc = kd_kustomize_build_overlaid(&objs, src, path, &kopts, ov);
+	rc = kd_kz_build(&objs, NULL, prov, src, path, &kopts, ov, ks_prov);
 built:
 	if (rc < 0) {
 		kd_error_wrap(rc, "%s: ", kd_buf_cstr(&where));
 		goto cleanup;
 	}
-	if ((rc = post_build(objs, ks, known, opts, kd_buf_cstr(&where))) < 0)
+	if ((rc = post_build(objs, prov ? *prov : NULL, ks, ks_prov, known, known_prov, opts,
+			     kd_buf_cstr(&where))) < 0)
 		goto cleanup;
 	*out = objs;
 	objs = NULL;
 cleanup:
+	if (rc < 0 && prov) {
+		json_decref(*prov);
+		*prov = NULL;
+	}
 	json_decref(ov);
 	json_decref(objs);
 	json_decref(patches);
@@ -354,11 +444,19 @@ cleanup:
 	return rc;
 }
 
+int kd_flux_build(json_t **out, kd_source *src, const json_t *ks,
+		  const json_t *known, const kd_flux_opts *opts)
+{
+	return flux_build(out, NULL, src, ks, NULL, known, NULL, opts);
+}
+
 /* ---- the walk ------------------------------------------------------------- */
 
 typedef struct walk {
 	json_t *found;    /* array of Kustomization objects, in discovery order */
+	json_t *found_prov; /* parallel: their provenance (or NULL) */
 	json_t *outputs;  /* parallel: their built objects */
+	json_t *outputs_prov; /* parallel: the objects' provenance (or NULL) */
 	json_t *index;    /* "ns/name" -> position */
 	char *root;
 	const char *source;  /* the GitRepository standing for this repository,
@@ -411,7 +509,7 @@ static void detect_source(walk *w, const json_t *objs)
 }
 
 /* Adds the Kustomizations among objs that the walk follows. */
-static int discover(walk *w, const json_t *objs)
+static int discover(walk *w, const json_t *objs, const json_t *provs)
 {
 	kd_buf key = KD_BUF_INIT;
 	size_t i;
@@ -432,7 +530,9 @@ static int discover(walk *w, const json_t *objs)
 		if (json_object_set_new(w->index, kd_buf_cstr(&key),
 					json_integer((json_int_t)json_array_size(w->found))) < 0 ||
 		    json_array_append(w->found, o) < 0 ||
-		    json_array_append_new(w->outputs, json_null()) < 0) {
+		    json_array_append_new(w->outputs, json_null()) < 0 ||
+		    (w->found_prov && (json_array_append(w->found_prov, json_array_get(provs, i)) < 0 ||
+				       json_array_append_new(w->outputs_prov, json_null()) < 0))) {
 			rc = oom();
 			break;
 		}
@@ -517,20 +617,16 @@ static int add_owner(json_t *owners, const char *owner, size_t n)
 	return 0;
 }
 
-int kd_flux_render(json_t **out, kd_source *src, const char *root,
-		   const kd_flux_opts *opts)
+static int flux_render(json_t **out, json_t **owners, json_t **prov, kd_source *src,
+		       const char *root, const kd_flux_opts *opts)
 {
-	return kd_flux_render_traced(out, NULL, src, root, opts);
-}
-
-int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
-			  const char *root, const kd_flux_opts *opts)
-{
-	walk w = { json_array(), json_array(), json_object(), NULL,
+	walk w = { json_array(), prov ? json_array() : NULL, json_array(),
+		   prov ? json_array() : NULL, json_object(), NULL,
 		   opts ? opts->source_name : NULL };
-	json_t *known = json_array(), *rootks = NULL, *rootobjs = NULL;
+	json_t *known = json_array(), *rootks = NULL, *rootobjs = NULL, *rootprov = NULL;
+	json_t *known_prov = prov ? json_array() : NULL;
 	json_t *order = NULL, *all = json_array(), *idx;
-	json_t *own = owners ? json_array() : NULL;
+	json_t *own = owners ? json_array() : NULL, *allprov = prov ? json_array() : NULL;
 	kd_buf key = KD_BUF_INIT;
 	size_t i;
 	int rc;
@@ -538,7 +634,10 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 	*out = NULL;
 	if (owners)
 		*owners = NULL;
-	if (!w.found || !w.outputs || !w.index || !known || !all || (owners && !own)) {
+	if (prov)
+		*prov = NULL;
+	if (!w.found || !w.outputs || !w.index || !known || !all || (owners && !own) ||
+	    (prov && (!w.found_prov || !w.outputs_prov || !known_prov || !allprov))) {
 		rc = oom();
 		goto cleanup;
 	}
@@ -565,33 +664,38 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 		rc = oom();
 		goto cleanup;
 	}
-	if ((rc = kd_flux_build(&rootobjs, src, rootks, NULL, opts)) < 0)
+	if ((rc = flux_build(&rootobjs, prov ? &rootprov : NULL, src, rootks, NULL, NULL, NULL,
+			     opts)) < 0)
 		goto cleanup;
 	if (!w.source)
 		detect_source(&w, rootobjs);
-	if ((rc = discover(&w, rootobjs)) < 0)
+	if ((rc = discover(&w, rootobjs, rootprov)) < 0)
 		goto cleanup;
-	if (json_array_extend(known, rootobjs) < 0) {
+	if (json_array_extend(known, rootobjs) < 0 ||
+	    (known_prov && json_array_extend(known_prov, rootprov) < 0)) {
 		rc = oom();
 		goto cleanup;
 	}
 	for (i = 0; i < json_array_size(w.found); i++) {
-		json_t *built = NULL;
+		json_t *built = NULL, *bprov = NULL;
 
-		if ((rc = kd_flux_build(&built, src, json_array_get(w.found, i),
-					known, opts)) < 0)
+		if ((rc = flux_build(&built, prov ? &bprov : NULL, src, json_array_get(w.found, i),
+				     json_array_get(w.found_prov, i), known, known_prov, opts)) < 0)
 			goto cleanup;
 		if (json_array_set_new(w.outputs, i, built) < 0 ||
-		    json_array_extend(known, built) < 0) {
+		    json_array_extend(known, built) < 0 ||
+		    (prov && (json_array_set_new(w.outputs_prov, i, bprov) < 0 ||
+			      json_array_extend(known_prov, bprov) < 0))) {
 			rc = oom();
 			goto cleanup;
 		}
-		if ((rc = discover(&w, built)) < 0)
+		if ((rc = discover(&w, built, bprov)) < 0)
 			goto cleanup;
 	}
 	if ((rc = topo_order(&order, &w)) < 0)
 		goto cleanup;
-	if (json_array_extend(all, rootobjs) < 0) {
+	if (json_array_extend(all, rootobjs) < 0 ||
+	    (allprov && json_array_extend(allprov, rootprov) < 0)) {
 		rc = oom();
 		goto cleanup;
 	}
@@ -601,7 +705,8 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 		size_t at = (size_t)json_integer_value(idx);
 		json_t *built = json_array_get(w.outputs, at);
 
-		if (json_array_extend(all, built) < 0) {
+		if (json_array_extend(all, built) < 0 ||
+		    (allprov && json_array_extend(allprov, json_array_get(w.outputs_prov, at)) < 0)) {
 			rc = oom();
 			goto cleanup;
 		}
@@ -615,17 +720,44 @@ int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 		*owners = own;
 		own = NULL;
 	}
+	if (prov) {
+		*prov = allprov;
+		allprov = NULL;
+	}
 cleanup:
 	json_decref(own);
+	json_decref(allprov);
 	kd_buf_free(&key);
 	json_decref(w.found);
+	json_decref(w.found_prov);
 	json_decref(w.outputs);
+	json_decref(w.outputs_prov);
 	json_decref(w.index);
 	free(w.root);
 	json_decref(known);
+	json_decref(known_prov);
 	json_decref(rootks);
 	json_decref(rootobjs);
+	json_decref(rootprov);
 	json_decref(order);
 	json_decref(all);
 	return rc;
+}
+
+int kd_flux_render(json_t **out, kd_source *src, const char *root,
+		   const kd_flux_opts *opts)
+{
+	return flux_render(out, NULL, NULL, src, root, opts);
+}
+
+int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
+			  const char *root, const kd_flux_opts *opts)
+{
+	return flux_render(out, owners, NULL, src, root, opts);
+}
+
+int kd_flux_render_prov(json_t **out, json_t **prov, kd_source *src,
+			const char *root, const kd_flux_opts *opts)
+{
+	return flux_render(out, NULL, prov, src, root, opts);
 }

@@ -11,6 +11,7 @@
  * still fails.
  */
 #include "render/render.h"
+#include "render_priv.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -26,6 +27,16 @@ typedef struct scan {
 	const json_t *vars;
 	bool strict;
 } scan;
+
+/* Checked while expanding, so a large variable referenced many times (or
+ * replaced into itself) fails early instead of building gigabytes first. */
+static int too_big(const kd_buf *b)
+{
+	if (b->len <= KD_FLUX_MAX_OUTPUT)
+		return 0;
+	return kd_error_set(KD_ELIMIT, "postBuild substitution: the result passes %zu MiB",
+			    KD_FLUX_MAX_OUTPUT >> 20);
+}
 
 bool kd_flux_var_name_valid(const char *name)
 {
@@ -68,7 +79,7 @@ static int read_arg(kd_buf *out, scan *s, const char *stops)
 			s->p++;
 		else if (s->p[0] == '$' && s->p[1] == '{') {
 			s->p += 2;
-			if ((rc = expression(out, s)) < 0)
+			if ((rc = expression(out, s)) < 0 || (rc = too_big(out)) < 0)
 				return rc;
 			continue;
 		} else if (s->p[0] == '\\' && (s->p[1] == '/' || s->p[1] == '\\'))
@@ -142,7 +153,7 @@ static int replace(kd_buf *out, const char *v, const char *pat,
 		return kd_buf_puts(out, v);
 	while ((hit = strstr(v, pat)) != NULL) {
 		if ((rc = kd_buf_add(out, v, (size_t)(hit - v))) < 0 ||
-		    (rc = kd_buf_puts(out, with)) < 0)
+		    (rc = kd_buf_puts(out, with)) < 0 || (rc = too_big(out)) < 0)
 			return rc;
 		v = hit + pl;
 		if (strcmp(op, "/") == 0)
@@ -176,8 +187,8 @@ static int substr(kd_buf *out, const char *v, const char *a1, const char *a2)
 		off = 0;
 	if (off > n)
 		off = n;
-	len = n - off;
-	if (a2 && parse_int(&len, a2) && len >= 0 && off + len < n)
+	/* A length past the end (however large) gives the rest. */
+	if (a2 && parse_int(&len, a2) && len >= 0 && len < n - off)
 		return kd_buf_add(out, v + off, (size_t)len);
 	return kd_buf_add(out, v + off, (size_t)(n - off));
 }
@@ -298,7 +309,7 @@ static int expand_text(kd_buf *out, scan *s)
 		}
 		if (s->p[0] == '$' && s->p[1] == '{') {
 			s->p += 2;
-			if ((rc = expression(out, s)) < 0)
+			if ((rc = expression(out, s)) < 0 || (rc = too_big(out)) < 0)
 				return rc;
 			continue;
 		}
@@ -423,10 +434,95 @@ static int one_line_vars(json_t **out, const json_t *vars)
 	return 0;
 }
 
-int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
+/* The variables a value refers to, in order ("${A}-${B:=x}" -> A, B). */
+static int referenced(json_t *names, const char *text)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "${"))) {
+		const char *q = p + 2;
+
+		if (p > text && p[-1] == '$') {   /* $${ is an escape */
+			p += 2;
+			continue;
+		}
+		while (*q && (isalnum((unsigned char)*q) || *q == '_'))
+			q++;
+		if (q > p + 2) {
+			json_t *n = json_stringn(p + 2, (size_t)(q - p - 2));
+
+			if (!n || json_array_append_new(names, n) < 0)
+				return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		p = q;
+	}
+	return 0;
+}
+
+typedef struct subst_arg {
+	const json_t *vars;
+	const json_t *origins;
+} subst_arg;
+
+/* A substituted value: the variable it came from and where that was set;
+ * a default taken because the variable is unset stays with the manifest
+ * that wrote it. */
+static int locate_subst(json_t **extra, const kd_prov_at *at, const char *pointer,
+			const json_t *before, const json_t *after, int line,
+			const json_t *chain)
+{
+	const subst_arg *s = at->arg;
+	json_t *names = json_array(), *n;
+	const json_t *last = json_array_get(chain, json_array_size(chain) ? json_array_size(chain) - 1 : 0);
+	size_t i;
+	int rc;
+
+	(void)pointer;
+	(void)after;
+	(void)line;
+	if (!names)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (json_is_string(before) && (rc = referenced(names, json_string_value(before))) < 0) {
+		json_decref(names);
+		return rc;
+	}
+	json_array_foreach(names, i, n) {
+		const json_t *o = json_object_get(s->origins, json_string_value(n));
+
+		if (!json_object_get(s->vars, json_string_value(n)))
+			continue;
+		*extra = json_pack("{s:O}", "variable", n);
+		if (!*extra || (o && json_object_update(*extra, (json_t *)o) < 0)) {
+			json_decref(names);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		json_decref(names);
+		return 0;
+	}
+	if (json_array_size(names) == 0) {
+		/* no variable: "$${X}" written as "${X}" */
+		json_decref(names);
+		*extra = json_pack("{s:s, s:O?, s:O?}", "step", "postBuild substitution",
+				   "file", last ? json_object_get(last, "file") : NULL,
+				   "line", last ? json_object_get(last, "line") : NULL);
+		return *extra ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	/* every variable unset: the value is the expression's default */
+	*extra = json_pack("{s:s, s:O?, s:O?, s:O?}", "step", "postBuild default",
+			   "variable", json_array_get(names, 0),
+			   "file", last ? json_object_get(last, "file") : NULL,
+			   "line", last ? json_object_get(last, "line") : NULL);
+	json_decref(names);
+	return *extra ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
+}
+
+int kd_flux_substitute_prov(json_t *objs, json_t *provs, const json_t *vars_in,
+			    const json_t *origins, bool strict)
 {
 	kd_buf yaml = KD_BUF_INIT, done = KD_BUF_INIT;
 	json_t *vars = NULL, *obj;
+	subst_arg sa = { NULL, origins };
+	kd_prov_at at = { .step = "postBuild variable", .locate = locate_subst, .arg = &sa };
 	size_t i;
 	int rc = 0;
 
@@ -436,6 +532,7 @@ int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
 		return 0;
 	if ((rc = one_line_vars(&vars, vars_in)) < 0)
 		return rc;
+	sa.vars = vars;
 	json_array_foreach(objs, i, obj) {
 		json_t *parsed = NULL;
 		const json_t *meta = json_object_get(obj, "metadata");
@@ -464,6 +561,20 @@ int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
 					  json_string_value(json_object_get(meta, "name")));
 			break;
 		}
+		if (provs) {
+			/* the map may be shared: record into a copy */
+			json_t *map = json_copy(json_array_get(provs, i));
+
+			rc = kd_prov_record(&map, obj, parsed, &at);
+			if (rc == 0 && json_array_set_new(provs, i, map) < 0)
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+			else if (rc < 0)
+				json_decref(map);
+			if (rc < 0) {
+				json_decref(parsed);
+				break;
+			}
+		}
 		if (json_array_set_new(objs, i, parsed) < 0) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			break;
@@ -473,4 +584,9 @@ int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
 	kd_buf_free(&done);
 	json_decref(vars);
 	return rc;
+}
+
+int kd_flux_substitute(json_t *objs, const json_t *vars_in, bool strict)
+{
+	return kd_flux_substitute_prov(objs, NULL, vars_in, NULL, strict);
 }

@@ -67,6 +67,7 @@ static void kfile_free(kd_kz_file *f)
 	free(f->path);
 	json_decref(f->doc);
 	json_decref(f->pos);
+	json_decref(f->ov_base);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -256,7 +257,7 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		    const char *rel, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
-	json_t *docs = NULL;
+	json_t *docs = NULL, *where = NULL;
 	char *path = NULL;
 	size_t i;
 	int rc;
@@ -264,7 +265,8 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 	rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
 	if (rc < 0)
 		goto cleanup;
-	rc = kd_kz_parse_docs(&docs, data.data ? data.data : "", data.len, path);
+	rc = kd_kz_parse_docs(&docs, c->prov ? &where : NULL, data.data ? data.data : "",
+			      data.len, path);
 	if (rc < 0) {
 		rc = kd_kz_wrap(f, ptr, rc);
 		goto cleanup;
@@ -286,10 +288,23 @@ static int add_file(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, json_t *se
 		rc = kd_kz_list_add(l, json_incref(d), kd_kz_name(d));
 		if (rc == 0 && c->trace)
 			rc = kd_kz_set_file(&l->v[l->n - 1], path);
+		if (rc == 0 && c->prov) {
+			kd_buf step = KD_BUF_INIT;
+			json_t *w = json_array_get(where, i);
+			kd_prov_at at = { .file = path, .doc = d, .pos = json_array_get(w, 0),
+					  .pos_prefix = json_string_value(json_array_get(w, 1)) };
+
+			if ((rc = kd_kz_step_name(&step, f, "resource")) == 0) {
+				at.step = kd_buf_cstr(&step);
+				rc = kd_kz_prov_start(c, &l->v[l->n - 1], &at);
+			}
+			kd_buf_free(&step);
+		}
 		if (rc < 0)
 			goto cleanup;
 	}
 cleanup:
+	json_decref(where);
 	json_decref(docs);
 	free(path);
 	kd_buf_free(&data);
@@ -466,13 +481,17 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		return rc;
 	if ((rc = kd_kz_patches(c, f, l)) < 0)
 		return rc;
-	if (ns && (rc = kd_kz_namespace(f, l, ns)) < 0)
+	if (ns && ((rc = kd_kz_namespace(f, l, ns)) < 0 ||
+		   (rc = kd_kz_step_at(c, f, l, "namespace", "/namespace")) < 0))
 		return rc;
-	if ((prefix || suffix) && (rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0)
+	if ((prefix || suffix) && ((rc = kd_kz_prefix_suffix(l, prefix, suffix)) < 0 ||
+				   (rc = kd_kz_step_at(c, f, l, prefix ? "namePrefix" : "nameSuffix",
+						       prefix ? "/namePrefix" : "/nameSuffix")) < 0))
 		return rc;
 	if (json_object_get(f->doc, "commonLabels") &&
-	    (rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
-			    "/commonLabels")) < 0)
+	    ((rc = kd_kz_labels(f, l, json_object_get(f->doc, "commonLabels"), true, true,
+				"/commonLabels")) < 0 ||
+	     (rc = kd_kz_step_at(c, f, l, "commonLabels", "/commonLabels")) < 0))
 		return rc;
 	labels = json_object_get(f->doc, "labels");
 	if (labels && !json_is_array(labels))
@@ -496,17 +515,23 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		if (json_object_get(e, "pairs") &&
 		    (rc = kd_kz_labels(f, l, json_object_get(e, "pairs"), sel, tmpl, ptr)) < 0)
 			return rc;
+		snprintf(ptr, sizeof(ptr), "/labels/%zu/pairs", i);
+		if ((rc = kd_kz_step_at(c, f, l, "labels", ptr)) < 0)
+			return rc;
 	}
 	if (json_object_get(f->doc, "commonAnnotations") &&
-	    (rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0)
+	    ((rc = kd_kz_annotations(f, l, json_object_get(f->doc, "commonAnnotations"))) < 0 ||
+	     (rc = kd_kz_step_at(c, f, l, "commonAnnotations", "/commonAnnotations")) < 0))
 		return rc;
 	if ((rc = kd_kz_patches_json6902(c, f, l)) < 0)
 		return rc;
 	if (json_object_get(f->doc, "replicas") &&
-	    (rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0)
+	    ((rc = kd_kz_replicas(f, l, json_object_get(f->doc, "replicas"))) < 0 ||
+	     (rc = kd_kz_step_replicas(c, f, l)) < 0))
 		return rc;
 	if (json_object_get(f->doc, "images") &&
-	    (rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0)
+	    ((rc = kd_kz_images(f, l, json_object_get(f->doc, "images"))) < 0 ||
+	     (rc = kd_kz_step_images(c, f, l)) < 0))
 		return rc;
 	return kd_kz_replacements(c, f, l);
 }
@@ -558,7 +583,10 @@ static int apply_overrides(kd_kz_file *f, const json_t *ov)
 			}
 			if (!json_is_array(cur))
 				return kd_kz_fail(f, "", KD_EINVAL, "'%s' must be a list", key);
-			if (json_array_extend(cur, v) < 0)
+			if ((!f->ov_base && !(f->ov_base = json_object())) ||
+			    json_object_set_new(f->ov_base, key,
+						json_integer((json_int_t)json_array_size(cur))) < 0 ||
+			    json_array_extend(cur, v) < 0)
 				return kd_error_set(KD_ENOMEM, "out of memory");
 		}
 	}
@@ -651,6 +679,7 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 			     dir[0] ? dir : ".");
 		goto cleanup;
 	}
+	f.top = c->depth == 1;
 	if (c->depth == 1 && c->overrides && (rc = apply_overrides(&f, c->overrides)) < 0)
 		goto cleanup;
 	if (c->depth == 1 && (rc = read_sort_options(c, &f)) < 0)
@@ -672,6 +701,7 @@ static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool compon
 	    (rc = kd_kz_snapshot(c, l)) < 0 ||
 	    (rc = run_transformers(c, &f, l)) < 0 ||
 	    (rc = kd_kz_fix_references(l)) < 0 ||
+	    (rc = kd_kz_step_references(c, l)) < 0 ||
 	    (rc = kd_kz_record_changes(c, l, f.dir)) < 0)
 		goto cleanup;
 	if (!component)
@@ -701,8 +731,21 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const char *dir, const kd_kustomize_opts *opts,
 			      const json_t *overrides)
 {
+	return kd_kz_build(out, origins, NULL, src, dir, opts, overrides, NULL);
+}
+
+int kd_kustomize_build_prov(json_t **out, json_t **prov, kd_source *src, const char *dir,
+			    const kd_kustomize_opts *opts)
+{
+	return kd_kz_build(out, NULL, prov, src, dir, opts, NULL, NULL);
+}
+
+int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
+		const char *dir, const kd_kustomize_opts *opts, const json_t *overrides,
+		const json_t *override_origin)
+{
 	kd_kz_ctx c = { src, opts ? opts->load_restrictor : KD_LOAD_ROOT_ONLY, NULL, 0, NULL,
-		     overrides, origins != NULL };
+		     overrides, origins != NULL, prov != NULL, override_origin, NULL };
 	kd_kz_list acc = { NULL, 0, 0 };
 	char *root = NULL;
 	int rc;
@@ -710,6 +753,8 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 	*out = NULL;
 	if (origins)
 		*origins = NULL;
+	if (prov)
+		*prov = NULL;
 	rc = kd_path_normalize(&root, dir ? dir : "");
 	if (rc < 0)
 		return rc;
@@ -722,10 +767,15 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 		rc = kd_kz_apply_hashes(&acc);
 	}
 	if (rc == 0)
+		rc = kd_kz_step_hashes(&c, &acc);
+	if (rc == 0)
 		rc = kd_kz_fix_references(&acc);
 	if (rc == 0)
-		rc = kd_kz_output(out, origins, &acc, c.sort);
+		rc = kd_kz_step_references(&c, &acc);
+	if (rc == 0)
+		rc = kd_kz_output(out, origins, prov, &acc, c.sort);
 	json_decref(c.sort);
+	json_decref(c.blame);
 	kd_kz_list_free(&acc);
 	free(c.stack);
 	free(root);

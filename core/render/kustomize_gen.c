@@ -708,6 +708,8 @@ static int gen_one(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l, const json_
 	obj = NULL;
 	if (rc == 0 && c->trace)
 		rc = kd_kz_set_file(&l->v[l->n - 1], f->path);
+	if (rc == 0)
+		rc = kd_kz_prov_generated(c, f, &l->v[l->n - 1], e, ptr, secret);
 	if (rc < 0)
 		goto cleanup;
 	if (!o.no_hash) {
@@ -743,6 +745,8 @@ int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		for (i = 0; i < json_array_size(list); i++) {
 			snprintf(ptr, sizeof(ptr), "/%s/%zu", fields[k], i);
 			rc = gen_one(c, f, l, json_array_get(list, i), ptr, k == 1);
+			if (rc == 0)
+				rc = kd_kz_step_generator(c, f, l, json_array_get(list, i), ptr, k == 1);
 			if (rc < 0)
 				return rc;
 		}

@@ -136,22 +136,25 @@ static int stringify(json_t *ann)
 	return 0;
 }
 
-int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *sort_options)
+int kd_kz_output(json_t **out, json_t **origins, json_t **prov, kd_kz_list *l,
+		 const json_t *sort_options)
 {
 	json_t *legacy = json_object_get(sort_options, "legacySortOptions");
 	const char *order = json_string_value(json_object_get(sort_options, "order"));
 	json_t *first = json_object_get(legacy, "orderFirst");
 	json_t *last = json_object_get(legacy, "orderLast");
-	json_t *empty = NULL, *res = NULL, *orig = NULL;
+	json_t *empty = NULL, *res = NULL, *orig = NULL, *pv = NULL;
 	bool fifo = order && strcmp(order, "fifo") == 0;
 	sort_item *items;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
+	if (prov)
+		*prov = NULL;
 	items = calloc(l->n ? l->n : 1, sizeof(*items));
 	res = json_array();
-	if (origins && !(orig = json_array())) {
+	if ((origins && !(orig = json_array())) || (prov && !(pv = json_array()))) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -184,8 +187,23 @@ int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *so
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
+		if (pv) {
+			kd_kz_res *r = (kd_kz_res *)items[i].res;
+
+			if (!r->prov && !(r->prov = json_object())) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+			/* annotations emptied above leave no chain behind */
+			if ((rc = kd_prov_settle(&r->prov, r->obj)) < 0)
+				goto cleanup;
+			if (json_array_append(pv, r->prov) < 0) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				goto cleanup;
+			}
+		}
 		if (orig) {
-			const kd_kz_res *r = items[i].res;
+			const kd_kz_res *r = (kd_kz_res *)items[i].res;
 			json_t *o = json_pack("{s:s, s:o}", "file", r->file ? r->file : "",
 					      "layers", r->layers ? json_incref(r->layers)
 								  : json_array());
@@ -202,9 +220,14 @@ int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *so
 		*origins = orig;
 		orig = NULL;
 	}
+	if (prov) {
+		*prov = pv;
+		pv = NULL;
+	}
 cleanup:
 	json_decref(res);
 	json_decref(orig);
+	json_decref(pv);
 	json_decref(empty);
 	free(items);
 	return rc;

@@ -304,20 +304,22 @@ static int apply_by_id(kd_kz_list *l, const json_t *patch, const kd_kz_file *f,
 	}
 }
 
-/* Parses patch text into an array of its non-empty documents. */
-static int parse_docs(json_t **out, const char *text, size_t len, const char *name)
+/* Parses patch text into an array of its non-empty documents (and, when
+ * pos is not NULL, a parallel array of their positions). */
+static int parse_docs(json_t **out, json_t **pos, const char *text, size_t len,
+		      const char *name)
 {
-	json_t *docs = NULL, *res;
+	json_t *docs = NULL, *dpos = NULL, *res, *rpos = NULL;
 	size_t i;
-	int rc = kd_yaml_parse(&docs, NULL, text, len, name, NULL);
+	int rc = kd_yaml_parse(&docs, pos ? &dpos : NULL, text, len, name, NULL);
 
 	*out = NULL;
 	if (rc < 0)
 		return rc;
 	res = json_array();
-	if (!res) {
-		json_decref(docs);
-		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (!res || (pos && !(rpos = json_array()))) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
 	}
 	for (i = 0; i < json_array_size(docs); i++) {
 		json_t *d = json_array_get(docs, i);
@@ -325,38 +327,66 @@ static int parse_docs(json_t **out, const char *text, size_t len, const char *na
 		if (json_is_null(d))
 			continue;
 		if (!json_is_object(d) && !json_is_array(d)) {
-			json_decref(docs);
-			json_decref(res);
-			return kd_error_set(KD_EINVAL, "%s: a patch must be a mapping or a list", name);
+			rc = kd_error_set(KD_EINVAL, "%s: a patch must be a mapping or a list", name);
+			goto cleanup;
 		}
-		if (json_array_append(res, d) < 0) {
-			json_decref(docs);
-			json_decref(res);
-			return kd_error_set(KD_ENOMEM, "out of memory");
+		if (json_array_append(res, d) < 0 ||
+		    (rpos && json_array_append(rpos, json_array_get(dpos, i)) < 0)) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
 		}
 	}
-	json_decref(docs);
 	*out = res;
-	return 0;
+	res = NULL;
+	if (pos) {
+		*pos = rpos;
+		rpos = NULL;
+	}
+cleanup:
+	json_decref(docs);
+	json_decref(dpos);
+	json_decref(res);
+	json_decref(rpos);
+	return rc;
+}
+
+/* A patch as loaded: its documents and, for provenance, their positions
+ * and the file (NULL for an inline patch). */
+typedef struct loaded {
+	json_t *docs;
+	json_t *pos;
+	char *file;
+} loaded;
+
+static void loaded_free(loaded *p)
+{
+	json_decref(p->docs);
+	json_decref(p->pos);
+	free(p->file);
+	memset(p, 0, sizeof(*p));
 }
 
 /* Loads a patch from a file or inline text into an array of documents (a
  * JSON 6902 patch is one document that is a list). */
-static int load_patch(json_t **docs, kd_kz_ctx *c, const kd_kz_file *f,
+static int load_patch(loaded *out, kd_kz_ctx *c, const kd_kz_file *f,
 		      const char *file, const char *inline_text, const char *ptr)
 {
 	kd_buf data = KD_BUF_INIT;
 	char *path = NULL;
 	int rc;
 
-	*docs = NULL;
+	memset(out, 0, sizeof(*out));
 	if (file) {
 		rc = kd_kz_read_file(&data, &path, c, f, file, ptr);
 		if (rc < 0)
 			return rc;
-		rc = parse_docs(docs, kd_buf_cstr(&data), data.len, path);
+		rc = parse_docs(&out->docs, c->prov ? &out->pos : NULL, kd_buf_cstr(&data),
+				data.len, path);
 		kd_buf_free(&data);
-		free(path);
+		if (rc == 0 && c->prov)
+			out->file = path;
+		else
+			free(path);
 		return rc < 0 ? kd_kz_wrap(f, ptr, rc) : 0;
 	}
 	{
@@ -364,7 +394,8 @@ static int load_patch(json_t **docs, kd_kz_ctx *c, const kd_kz_file *f,
 
 		if (kd_buf_printf(&name, "%s:%d: inline patch", f->path, kd_kz_line(f, ptr)) < 0)
 			return kd_error_set(KD_ENOMEM, "out of memory");
-		rc = parse_docs(docs, inline_text, strlen(inline_text), kd_buf_cstr(&name));
+		rc = parse_docs(&out->docs, c->prov ? &out->pos : NULL, inline_text,
+				strlen(inline_text), kd_buf_cstr(&name));
 		kd_buf_free(&name);
 	}
 	return rc;
@@ -393,7 +424,8 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		json_t *options = json_object_get(e, "options");
 		patch_opts po = { kd_kz_true(json_object_get(options, "allowNameChange")),
 				  kd_kz_true(json_object_get(options, "allowKindChange")) };
-		json_t *docs = NULL;
+		loaded p;
+		json_t *docs;
 		char ptr[64];
 
 		snprintf(ptr, sizeof(ptr), "/patches/%zu", i);
@@ -407,17 +439,29 @@ int kd_kz_patches(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'target' must be a mapping");
 		if (text)
 			snprintf(ptr, sizeof(ptr), "/patches/%zu/patch", i);
-		rc = load_patch(&docs, c, f, file, text, ptr);
+		rc = load_patch(&p, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
-		if (is_json6902(docs) && !target)
+		docs = p.docs;
+		if (is_json6902(docs) && !target) {
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
-		else if (target)
+		} else if (target) {
 			rc = apply_targeted(l, target, docs, &po, f, ptr);
-		else
-			for (d = 0; d < json_array_size(docs) && rc == 0; d++)
+			/* several documents applied to each target in turn are
+			 * credited to the entry as a whole */
+			if (rc == 0)
+				rc = kd_kz_step_patch(c, f, l, ptr, p.file,
+						      json_array_size(docs) == 1 ? json_array_get(docs, 0) : NULL,
+						      json_array_get(p.pos, 0), is_json6902(docs));
+		} else {
+			for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
 				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
-		json_decref(docs);
+				if (rc == 0)
+					rc = kd_kz_step_patch(c, f, l, ptr, p.file, json_array_get(docs, d),
+							      json_array_get(p.pos, d), false);
+			}
+		}
+		loaded_free(&p);
 	}
 	return rc;
 }
@@ -435,7 +479,8 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			       "'patchesStrategicMerge' must be a list");
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		const char *s = json_string_value(json_array_get(list, i));
-		json_t *docs = NULL;
+		json_t *docs;
+		loaded p;
 		bool inline_text;
 		char ptr[64];
 
@@ -443,16 +488,18 @@ int kd_kz_patches_strategic(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		if (!s)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'patchesStrategicMerge' entries must be strings");
 		inline_text = strchr(s, '\n') || strchr(s, '{') || strncmp(s, "apiVersion:", 11) == 0;
-		rc = load_patch(&docs, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
+		rc = load_patch(&p, c, f, inline_text ? NULL : s, inline_text ? s : NULL, ptr);
 		if (rc < 0)
 			return rc;
+		docs = p.docs;
 		for (d = 0; d < json_array_size(docs) && rc == 0; d++) {
 			if (!json_is_object(json_array_get(docs, d)))
 				rc = kd_kz_fail(f, ptr, KD_EINVAL, "a strategic merge patch must be a mapping");
-			else
-				rc = apply_by_id(l, json_array_get(docs, d), f, ptr);
+			else if ((rc = apply_by_id(l, json_array_get(docs, d), f, ptr)) == 0)
+				rc = kd_kz_step_patch(c, f, l, ptr, p.file, json_array_get(docs, d),
+						      json_array_get(p.pos, d), false);
 		}
-		json_decref(docs);
+		loaded_free(&p);
 	}
 	return rc;
 }
@@ -472,8 +519,9 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		const char *file = json_string_value(json_object_get(e, "path"));
 		const char *text = json_string_value(json_object_get(e, "patch"));
 		json_t *target = json_object_get(e, "target");
-		json_t *docs = NULL;
-		char ptr[64];
+		json_t *docs;
+		loaded p;
+		char ptr[64], pptr[80];
 
 		snprintf(ptr, sizeof(ptr), "/patchesJson6902/%zu", i);
 		if ((rc = check_entry(f, ptr, e)) < 0)
@@ -482,17 +530,22 @@ int kd_kz_patches_json6902(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch needs a target");
 		if (!!file == !!text)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a patch needs exactly one of 'path' and 'patch'");
-		rc = load_patch(&docs, c, f, file, text, ptr);
+		snprintf(pptr, sizeof(pptr), text ? "/patchesJson6902/%zu/patch" : "/patchesJson6902/%zu", i);
+		rc = load_patch(&p, c, f, file, text, ptr);
 		if (rc < 0)
 			return rc;
+		docs = p.docs;
 		if (!is_json6902(docs)) {
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "a JSON 6902 patch must be a list of operations");
 		} else {
 			patch_opts none = { false, false };
 
 			rc = apply_targeted(l, target, docs, &none, f, ptr);
+			if (rc == 0)
+				rc = kd_kz_step_patch(c, f, l, pptr, p.file, json_array_get(docs, 0),
+						      json_array_get(p.pos, 0), true);
 		}
-		json_decref(docs);
+		loaded_free(&p);
 	}
 	return rc;
 }

@@ -642,6 +642,8 @@ int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "a replacement must be a mapping");
 		if (!path) {
 			rc = one_replacement(e, l, f, ptr);
+			if (rc == 0)
+				rc = kd_kz_step_at(c, f, l, "replacement", ptr);
 			continue;
 		}
 		{
@@ -663,6 +665,8 @@ int kd_kz_replacements(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 				} else if (json_is_object(doc)) {
 					rc = one_replacement(doc, l, f, ptr);
 				}
+				if (rc == 0)
+					rc = kd_kz_step_at(c, f, l, "replacement", ptr);
 			}
 			json_decref(docs);
 			free(file);

@@ -113,6 +113,9 @@ static void res_clear(kd_kz_res *r)
 	free(r->file);
 	json_decref(r->layers);
 	json_decref(r->snap);
+	json_decref(r->prov);
+	json_decref(r->psnap);
+	json_decref(r->gen);
 	json_decref(r->obj);
 	free(r->orig_name);
 	free(r->base_name);
@@ -236,17 +239,24 @@ int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 }
 
 /* Parses a (multi-document) manifest file into a new array of objects,
- * expanding `kind: List`. */
-int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name)
+ * expanding `kind: List`.  *where (when not NULL) receives a parallel array
+ * of [positions of the object's document, the object's pointer in it]. */
+int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
+		     const char *name)
 {
-	json_t *docs = NULL, *res = json_array();
+	json_t *docs = NULL, *pos = NULL, *res = json_array();
+	json_t *wh = where ? json_array() : NULL;
 	size_t i, j;
 	int rc;
 
 	*out = NULL;
-	if (!res)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = kd_yaml_parse(&docs, NULL, data, len, name, NULL);
+	if (where)
+		*where = NULL;
+	if (!res || (where && !wh)) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	rc = kd_yaml_parse(&docs, where ? &pos : NULL, data, len, name, NULL);
 	if (rc < 0)
 		goto cleanup;
 	for (i = 0; i < json_array_size(docs); i++) {
@@ -261,23 +271,37 @@ int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *nam
 		if (strcmp(kd_kz_kind(d), "List") == 0 && json_is_array(json_object_get(d, "items"))) {
 			json_t *items = json_object_get(d, "items");
 
-			for (j = 0; j < json_array_size(items); j++)
-				if (json_array_append(res, json_array_get(items, j)) < 0) {
+			for (j = 0; j < json_array_size(items); j++) {
+				char prefix[48];
+
+				snprintf(prefix, sizeof(prefix), "/items/%zu", j);
+				if (json_array_append(res, json_array_get(items, j)) < 0 ||
+				    (wh && json_array_append_new(wh, json_pack("[O,s]",
+						json_array_get(pos, i), prefix)) < 0)) {
 					rc = kd_error_set(KD_ENOMEM, "out of memory");
 					goto cleanup;
 				}
+			}
 			continue;
 		}
-		if (json_array_append(res, d) < 0) {
+		if (json_array_append(res, d) < 0 ||
+		    (wh && json_array_append_new(wh, json_pack("[O,s]", json_array_get(pos, i),
+							       "")) < 0)) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
 	}
 	*out = res;
 	res = NULL;
+	if (where) {
+		*where = wh;
+		wh = NULL;
+	}
 cleanup:
 	json_decref(docs);
+	json_decref(pos);
 	json_decref(res);
+	json_decref(wh);
 	return rc;
 }
 

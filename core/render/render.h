@@ -127,6 +127,11 @@ int kd_kustomize_build_traced(json_t **out, json_t **origins, kd_source *src,
 			      const char *dir, const kd_kustomize_opts *opts,
 			      const json_t *overrides);
 
+/* The same, and *prov (when not NULL) receives a new array parallel to
+ * *out: each object's provenance map (see "provenance" below). */
+int kd_kustomize_build_prov(json_t **out, json_t **prov, kd_source *src, const char *dir,
+			    const kd_kustomize_opts *opts);
+
 /*
  * flux — Flux CD sources: postBuild variable substitution and the walk of a
  * tree of Flux Kustomization objects (kustomize.toolkit.fluxcd.io v1 and
@@ -156,8 +161,11 @@ bool kd_flux_var_name_valid(const char *name);
  * ${V%%p} (shell globs); ${V/p/r} ${V//p/r} ${V/#p/r} ${V/%p/r} (literal
  * patterns).  A missing variable without a default expands to "" or, when
  * strict, fails with KD_EINVAL "variable not set (strict mode): \"V\"".
- * Malformed expressions fail with KD_EINVAL naming the offset.
+ * Malformed expressions fail with KD_EINVAL naming the offset.  A result
+ * (or an argument) growing past KD_FLUX_MAX_OUTPUT fails with KD_ELIMIT as
+ * soon as it does.
  */
+#define KD_FLUX_MAX_OUTPUT ((size_t)64 << 20)
 int kd_flux_envsubst(kd_buf *out, const char *text, const json_t *vars,
 		     bool strict);
 
@@ -210,6 +218,15 @@ int kd_flux_render(json_t **out, kd_source *src, const char *root,
  * /namespace labels of what it applies. */
 int kd_flux_render_traced(json_t **out, json_t **owners, kd_source *src,
 			  const char *root, const kd_flux_opts *opts);
+
+/* The same, and *prov (when not NULL) receives a new array parallel to
+ * *out: each object's provenance map (see "provenance" below).  A value
+ * substituted from a postBuild variable names the variable and where it
+ * came from: the Kustomization's postBuild.substitute, or the ConfigMap or
+ * Secret and key of a substituteFrom (with the file and line of that key
+ * when the object is rendered from Git). */
+int kd_flux_render_prov(json_t **out, json_t **prov, kd_source *src,
+			const char *root, const kd_flux_opts *opts);
 
 /*
  * Builds one Flux Kustomization object (its spec: path, targetNamespace,
@@ -278,5 +295,63 @@ int kd_appset_render(json_t **out, kd_source *src, const kd_fleet *fleet,
 
 /* Renders one generated Application (an element of kd_appset_generate). */
 int kd_appset_render_one(json_t **out, kd_source *src, const json_t *gen);
+
+/*
+ * provenance — where every value of a rendered object was set (DESIGN §5).
+ *
+ * A traced render returns, parallel to its objects, one provenance map per
+ * object: a JSON object from the JSON pointer of every leaf (a scalar, an
+ * empty map or list, or a list of scalars; list elements by their index in
+ * the rendered object) to its chain, the steps that set it, oldest first:
+ *
+ *   "/spec/replicas": [
+ *     {"file": "base/web/deployment.yaml", "line": 12, "step": "resource", "value": 2},
+ *     {"file": "overlays/production/web/replicas.yaml", "line": 6,
+ *      "step": "patch (strategic merge)", "value": 3}]
+ *
+ * The last entry is the last writer: its value is the rendered value.  A
+ * step that sets a leaf to the value it already has adds nothing.  Steps:
+ * "resource"; "patch (strategic merge)", "patch (JSON 6902)" (inline or
+ * file; the line is that of the value in the patch); "accepted patch" (a
+ * patch under a layer's kdrift-accepted/, with "accepted": true and, read
+ * from Git blame, "commit": the commit that added the line); "namespace",
+ * "namePrefix", "nameSuffix", "commonLabels", "labels",
+ * "commonAnnotations", "images", "replicas", "replacement";
+ * "configMapGenerator" and "secretGenerator" (the line of the literal, the
+ * file, or the env file line of each key), "... (hash suffix)" for the
+ * content hash of a generated name and "name reference (STEP)" for a
+ * reference rewritten to a renamed object, naming what renamed it; steps
+ * of a component are prefixed "component: ".  Beyond kustomize: "postBuild
+ * variable" (Flux, with "variable", "from" and "key", see kd_flux_render_
+ * prov), "substitute" (an app's substitute / substituteFrom in the fleet
+ * file), "app namespace" (the fleet file's namespace of an app),
+ * "ApplicationSet parameter" (the template's line, with "parameter") and
+ * "cluster label" (the fleet file's line of the label a parameter read).
+ *
+ * Rendering without provenance does none of this work.
+ */
+
+/* Renders an app for a cluster as kd_render_app does, and *prov (when not
+ * NULL) receives the provenance maps parallel to *out. */
+int kd_render_app_traced(json_t **out, json_t **prov, kd_source *src,
+			 const kd_fleet *fleet, const kd_cluster *cluster,
+			 const kd_app *app);
+
+/* kd_render_dir with provenance maps. */
+int kd_render_dir_traced(json_t **out, json_t **prov, kd_source *src, const char *path,
+			 const kd_render_opts *opts);
+
+/* The chain of a pointer in one object's provenance map (borrowed): the
+ * leaf's own, or for a pointer inside a leaf (an element of a list of
+ * scalars) the leaf's.  NULL when the map has none. */
+const json_t *kd_prov_chain(const json_t *prov, const char *pointer);
+
+/* The last entry of that chain (the step that set the rendered value), or
+ * NULL. */
+const json_t *kd_prov_last(const json_t *prov, const char *pointer);
+
+/* True for what provenance records a chain for: a scalar, an empty map or
+ * list, or a list of scalars. */
+bool kd_prov_is_leaf(const json_t *v);
 
 #endif

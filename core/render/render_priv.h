@@ -15,6 +15,89 @@
 #include "source/source.h"
 
 /*
+ * provenance (provenance.c) — the recorder every renderer's steps go
+ * through when a caller asked for provenance (render.h).
+ */
+
+typedef struct kd_prov_at kd_prov_at;
+
+/* Called for every leaf a step changed, to say more than the step's
+ * defaults: *extra (new, may stay NULL) holds members laid over the entry
+ * ("file", "line", "step", "commit", "variable", ...).  `line` is what the
+ * recorder found (the document's line of the value, else the step's);
+ * `chain` the leaf's chain so far (NULL for a new leaf). */
+typedef int (*kd_prov_locate_fn)(json_t **extra, const kd_prov_at *at,
+				 const char *pointer, const json_t *before,
+				 const json_t *after, int line, const json_t *chain);
+
+/* One step as the recorder sees it. */
+struct kd_prov_at {
+	const char *step;          /* "patch (strategic merge)", "namespace", ... */
+	const char *file;          /* the file of the entry that made the change */
+	int line;                  /* its line; 0 when unknown */
+	/* A document whose structure follows the object's (a resource as
+	 * loaded, a strategic merge patch): a changed value's line is that of
+	 * the same place in it (list elements matched by merge key), else of
+	 * its deepest enclosing node there.  May be NULL. */
+	const json_t *doc;
+	const json_t *pos;         /* doc's positions (kd_yaml_parse) */
+	const char *pos_prefix;    /* doc's place in pos ("/items/3"), or NULL */
+	int line_base;             /* added to lines found in pos */
+	const json_t *extra;       /* members added to every entry, or NULL */
+	kd_prov_locate_fn locate;  /* or NULL */
+	void *arg;                 /* for locate */
+	const void *subject;       /* the resource being recorded, for locate */
+};
+
+/* *map describes `before` (NULL: a new object, *map is replaced); it
+ * becomes the map of `after`, every changed leaf's chain ending with an
+ * entry for the step. */
+int kd_prov_record(json_t **map, const json_t *before, const json_t *after,
+		   const kd_prov_at *at);
+
+/* Drops the chains of leaves obj no longer has (a last change nobody
+ * recorded, such as dropping empty annotations). */
+int kd_prov_settle(json_t **map, const json_t *obj);
+
+/* A new entry {"file", "line", "step", "value"}. */
+int kd_prov_entry_new(json_t **out, const char *file, int line, const char *step,
+		      const json_t *value);
+
+/* Appends entry (stolen) to the chain of pointer in map (copying the chain
+ * first: chains are shared). */
+int kd_prov_append(json_t *map, const char *pointer, json_t *entry);
+
+/* dir.c: kd_render_dir with provenance; ns_chain (may be NULL) is the
+ * chain of opts->namespace for the objects it is applied to. */
+int kd_render_dir_prov(json_t **out, json_t **prov, kd_source *src, const char *path,
+		       const kd_render_opts *opts, const json_t *ns_chain);
+
+/* flux_subst.c: kd_flux_substitute with provenance: provs is parallel to
+ * objs; origins (may be NULL) maps a variable to the members of its
+ * entries: {"from": "ConfigMap ns/name", "key": K, "file": F, "line": L}. */
+int kd_flux_substitute_prov(json_t *objs, json_t *provs, const json_t *vars,
+			    const json_t *origins, bool strict);
+
+/* render_prov.c: the fleet file's positions (an empty object when the
+ * fleet was not read from the source). */
+int kd_prov_fleet_positions(json_t **out, kd_source *src, const kd_fleet *fleet);
+/* The line of a pointer (printf-style) in positions, 0 when absent. */
+int kd_prov_line(const json_t *pos, const char *fmt, ...) KD_PRINTF(2, 3);
+/* The index of an app in the fleet file's apps list, -1 when unknown. */
+long kd_prov_app_index(const kd_fleet *fleet, const kd_app *app);
+/* The chain of a value a template made: an entry for each cluster label,
+ * name or value it read (at its line of the fleet file), then the
+ * template's own (file, line, step, with "parameter"). */
+int kd_prov_template_chain(json_t **out, const kd_fleet *fleet, const json_t *fpos,
+			   const kd_cluster *cluster, const char *tmpl, bool go,
+			   const char *value, const char *file, int line,
+			   const char *step);
+
+/* appset.c: kd_appset_render with provenance (prov may be NULL). */
+int kd_appset_render_prov(json_t **out, json_t **prov, kd_source *src, const kd_fleet *fleet,
+			  const kd_cluster *cluster, const kd_app *app, const char *only);
+
+/*
  * kustomize_priv — what the kustomize_*.c files share; not an interface.
  */
 
@@ -30,6 +113,9 @@ typedef struct kd_kz_res {
 	char *file;        /* traced: the file it came from */
 	json_t *layers;    /* traced: kustomization dirs that changed it */
 	json_t *snap;      /* traced: its state when the current step began */
+	json_t *prov;      /* provenance: pointer -> chain */
+	json_t *psnap;     /* provenance: its state when last recorded */
+	json_t *gen;       /* provenance of a generated object: {file, line, step} */
 } kd_kz_res;
 
 typedef struct kd_kz_list {
@@ -45,6 +131,8 @@ typedef struct kd_kz_file {
 	json_t *pos;   /* JSON pointer -> [line, column] */
 	bool component;
 	bool generated; /* no file: built from overrides' resources (Flux) */
+	bool top;       /* the kustomization being built (overrides apply) */
+	json_t *ov_base; /* list -> where the overrides' entries start in it */
 } kd_kz_file;
 
 typedef struct kd_kz_ctx {
@@ -55,6 +143,11 @@ typedef struct kd_kz_ctx {
 	json_t *sort;  /* the top kustomization's sortOptions, or NULL */
 	const json_t *overrides;  /* laid over the top kustomization, or NULL */
 	bool trace;               /* record origins (kd_kustomize_build_traced) */
+	bool prov;                /* record provenance */
+	/* Where the overrides' settings are written (provenance): the
+	 * provenance map of the Flux Kustomization object they come from. */
+	const json_t *override_origin;
+	json_t *blame;            /* file -> array of commits per line, or null */
 } kd_kz_ctx;
 
 /* kustomize_util.c */
@@ -72,7 +165,8 @@ int kd_kz_fail(const kd_kz_file *f, const char *pointer, int code, const char *f
 int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
-int kd_kz_parse_docs(json_t **out, const char *data, size_t len, const char *name);
+int kd_kz_parse_docs(json_t **out, json_t **where, const char *data, size_t len,
+		     const char *name);
 const char *kd_kz_name(const json_t *obj);
 const char *kd_kz_ns(const json_t *obj);
 const char *kd_kz_kind(const json_t *obj);
@@ -86,7 +180,45 @@ int kd_kz_check_keys(const kd_kz_file *f, const char *pointer, const json_t *obj
 		  const char *const *known);
 
 /* kustomize_order.c: *out = the resources in output order (l keeps them). */
-int kd_kz_output(json_t **out, json_t **origins, kd_kz_list *l, const json_t *sort_options);
+int kd_kz_output(json_t **out, json_t **origins, json_t **prov, kd_kz_list *l,
+		 const json_t *sort_options);
+
+/* The whole build (kustomize.c); every output may be NULL but out. */
+int kd_kz_build(json_t **out, json_t **origins, json_t **prov, kd_source *src,
+		const char *dir, const kd_kustomize_opts *opts, const json_t *overrides,
+		const json_t *override_origin);
+
+/* kustomize_prov.c: provenance of the build's steps.  Each is a no-op
+ * unless c->prov. */
+/* Where the kustomization's entry at pointer is written: its own file, or
+ * for the top kustomization's overridden settings, where they came from. */
+void kd_kz_where(const kd_kz_ctx *c, const kd_kz_file *f, const char *pointer,
+		 const char **file, int *line);
+/* The step's name in f: components prefix theirs ("component: images"). */
+int kd_kz_step_name(kd_buf *out, const kd_kz_file *f, const char *step);
+/* Starts the record of a resource just loaded or generated. */
+int kd_kz_prov_start(kd_kz_ctx *c, kd_kz_res *r, const kd_prov_at *at);
+/* Records, for every resource, what changed since its last record. */
+int kd_kz_step(kd_kz_ctx *c, kd_kz_list *l, const kd_prov_at *at);
+/* The same for a transformer whose entry is at `pointer` of f: values set
+ * under a map (labels, annotations) are located at their key below it. */
+int kd_kz_step_at(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+		  const char *step, const char *pointer);
+/* Steps with their own way to locate values. */
+int kd_kz_step_images(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_step_replicas(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+int kd_kz_step_references(kd_kz_ctx *c, kd_kz_list *l);
+int kd_kz_step_hashes(kd_kz_ctx *c, kd_kz_list *l);
+/* A generator entry (at pointer of f) created or changed resources. */
+int kd_kz_prov_generated(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_res *r,
+			 const json_t *entry, const char *pointer, bool secret);
+int kd_kz_step_generator(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+			 const json_t *entry, const char *pointer, bool secret);
+/* A patch document (with its positions) applied from the entry at pointer
+ * of f; file is the patch file, or NULL for an inline patch. */
+int kd_kz_step_patch(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
+		     const char *pointer, const char *file, const json_t *doc,
+		     const json_t *pos, bool json6902);
 
 /* kustomize_gen.c */
 int kd_kz_generators(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);

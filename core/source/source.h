@@ -127,6 +127,12 @@ int kd_source_list(kd_source_entry **out, size_t *count, kd_source *src,
 		   const char *path);
 void kd_source_entries_free(kd_source_entry *entries, size_t count);
 
+/* The commit that last wrote each line of a file at the source's revision
+ * (git blame): *out is a new array of 40-digit hex strings, one per line.
+ * KD_EUNSUPPORTED for sources that are not a Git revision (a directory, a
+ * work tree), KD_ENOTFOUND when the file is not in the revision. */
+int kd_source_blame(json_t **out, kd_source *src, const char *path);
+
 void kd_source_free(kd_source *src);
 
 /*

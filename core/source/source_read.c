@@ -329,6 +329,58 @@ int kd_source_read(kd_buf *out, kd_source *src, const char *path)
 	return src->fs ? fs_read(out, src, path) : tree_read(out, src, path);
 }
 
+int kd_source_blame(json_t **out, kd_source *src, const char *path)
+{
+	git_blame_options opts;
+	git_blame *blame = NULL;
+	json_t *lines = NULL;
+	char *norm = NULL;
+	uint32_t h, n;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (src->fs || !src->repo)
+		return kd_error_set(KD_EUNSUPPORTED, "%s: no Git history to blame",
+				    kd_source_label(src));
+	if ((rc = kd_path_normalize(&norm, path)) < 0)
+		return rc;
+	git_blame_options_init(&opts, GIT_BLAME_OPTIONS_VERSION);
+	git_oid_cpy(&opts.newest_commit, &src->commit);
+	if (git_blame_file(&blame, src->repo, norm, &opts) < 0) {
+		rc = kd_source_git_error(KD_ENOTFOUND, src->secret, "%s: cannot blame '%s'",
+					 kd_source_label(src), norm);
+		goto cleanup;
+	}
+	if (!(lines = json_array())) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	n = git_blame_get_hunk_count(blame);
+	for (h = 0; h < n; h++) {
+		const git_blame_hunk *hunk = git_blame_get_hunk_byindex(blame, h);
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &hunk->final_commit_id);
+		while (json_array_size(lines) + 1 < hunk->final_start_line_number)
+			if (json_array_append_new(lines, json_string("")) < 0)
+				goto oom;
+		for (i = 0; i < hunk->lines_in_hunk; i++)
+			if (json_array_append_new(lines, json_string(hex)) < 0)
+				goto oom;
+	}
+	*out = lines;
+	lines = NULL;
+	goto cleanup;
+oom:
+	rc = kd_error_set(KD_ENOMEM, "out of memory");
+cleanup:
+	git_blame_free(blame);
+	json_decref(lines);
+	free(norm);
+	return rc;
+}
+
 /* The type of what path leads to; errors are returned as they are. */
 static int type_of(kd_source_type *out, kd_source *src, const char *path)
 {

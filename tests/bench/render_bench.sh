@@ -6,7 +6,8 @@
 #   tests/bench/render_bench.sh [BUILD_DIR]    (default: build)
 #
 # Prints both times, the number of renders and the ratio; the target is
-# kdrift at least 20 times faster.  Exits 1 when either side fails to
+# kdrift at least 20 times faster.  Then the same renders with and without
+# provenance (tests/bench/render_prov.c).  Exits 1 when either side fails to
 # render, 0 otherwise (the ratio is reported, not enforced).  Setup (copying
 # the fleet, writing kustomizations for plain directories) is not timed.
 set -u
@@ -74,4 +75,17 @@ printf '  kdrift render --all (one process, from a Git commit, best of %d): %.3f
 printf '  kubectl kustomize, one call per cluster-app:                    %.3f s\n' "$t_kubectl"
 printf '  ratio: %.1fx faster (target >= 20x)%s\n' "$ratio" \
 	"$(awk -v r="$ratio" 'BEGIN { if (r < 20) print "  BELOW TARGET" }')"
+
+# The same renders with and without provenance (what compare, explain and
+# topology ask the renderer for), in one process each.
+pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto)
+pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto)
+# shellcheck disable=SC2086
+if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote "$root/core" $pc_cflags \
+	-o "$tmp/render_prov" "$root/tests/bench/render_prov.c" "$build/libkdcore.a" $pc_libs -lpthread \
+	2>"$tmp/cc.err"; then
+	"$tmp/render_prov" "$demo" "$rounds" || echo "render_bench: render_prov failed" >&2
+else
+	echo "render_bench: cannot build render_prov: $(cat "$tmp/cc.err")" >&2
+fi
 exit 0

@@ -7,7 +7,9 @@
 #     peak RSS (some clusters drifted so the diffs are real work), and as a
 #     ratio to the time kubesim alone needs to serve the same requests (the
 #     ones the check made, from kubesim's --log, replayed by curl with the
-#     engine's 64 at a time over kept-alive connections; goal: within 2x).
+#     engine's 64 at a time over kept-alive connections; goal: within 2x); then
+#     `kdrift compare` of one app and `kdrift topology` of every app over
+#     the same fleet, each as a ratio against that check.
 #  2. The same check on a 50-cluster subset, against the script users write
 #     today (kubectl kustomize + kubectl get -o json + a JSON diff in
 #     Python, cluster after cluster): both times and the ratio.
@@ -42,6 +44,9 @@ measure() {
 	/usr/bin/time -f '%M %e %x' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err"
 	cat "$tmp/time" | tail -1
 }
+
+# "N.Nx" of a time against another
+ratio() { python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("%.2fx" % (a / b if b > 0 else float("inf")))' "$1" "$2"; }
 
 say "bench: $n clusters x 100 objects (build: $build)"
 python3 tests/bench/gen.py "$tmp" "$n" || exit 2
@@ -91,6 +96,17 @@ ks3=$(ks_cpu)
 say "  kubesim alone serving the same $(cat "$tmp/replay.n") GETs to curl (64 at a time): $((replay / 1000)).$(printf '%03d' $((replay % 1000))) s"
 say "$(python3 -c 'import sys; c, r = float(sys.argv[1]), float(sys.argv[2]) / 1000; print("  ratio: check takes %.2fx the time kubesim needs to serve its lists (goal: within 2x)" % (c / r if r > 0 else float("inf")))' "$secs" "$replay")"
 say "  kubesim CPU: $(python3 -c "print('%.2f' % ($ks1 - $ks0))") s during the check, $(python3 -c "print('%.2f' % ($ks3 - $ks2))") s during the replay; load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
+
+# 1b. between clusters: compare of one app and topology of every app, each
+# a ratio against the check above (same fleet, same run; goal: compare
+# within 1.5x of check)
+read -r rssc secsc rcc < <(measure "$kdrift" compare web --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s --output json)
+rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["fields"]))' "$tmp/out" 2>/dev/null)
+say "compare web, $n clusters: ${secsc} s wall, peak RSS $((rssc / 1024)) MiB, exit $rcc, ${rows:-?} fields differ; $(ratio "$secsc" "$secs") check"
+[ "$rcc" = 0 ] || say "  (compare failed: $(head -c 300 "$tmp/err"))"
+read -r rsst secst rct < <(measure "$kdrift" topology --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s)
+say "topology, $n clusters, every app: ${secst} s wall, peak RSS $((rsst / 1024)) MiB, exit $rct, $(grep -c '^  [a-z]' "$tmp/out") fields; $(ratio "$secst" "$secs") check"
+[ "$rct" = 0 ] || say "  (topology failed: $(head -c 300 "$tmp/err"))"
 
 # 2. 50 clusters: kdrift against the script
 read -r rss50 secs50 rc50 < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --clusters subset50=yes --output json)

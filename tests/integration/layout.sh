@@ -20,7 +20,8 @@ LAYERS=(
 	"source audit kube diff"
 	"fleet"
 	"render"
-	"engine"
+	"engine prevent"
+	"compare"
 	"act"
 )
 declare -A level

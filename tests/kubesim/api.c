@@ -478,7 +478,7 @@ static void self_access_review(ks_request *r, ks_response *resp)
 		ks_respond_status(resp, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource", NULL);
 		return;
 	}
-	body = json_loadb(r->body, r->body_len, 0, NULL);
+	body = json_loadb(r->body, r->body_len, JSON_ALLOW_NUL, NULL);
 	attrs = json_object_get(json_object_get(body, "spec"), "resourceAttributes");
 	verb = json_string_value(json_object_get(attrs, "verb"));
 	if (!json_is_object(body) || (!attrs && !json_object_get(json_object_get(body, "spec"), "nonResourceAttributes"))) {

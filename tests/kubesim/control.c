@@ -293,7 +293,7 @@ static void load_object(ks_cluster *c, const json_t *given, const char *manager,
 
 static json_t *parse_any(const char *body, size_t len)
 {
-	json_t *v = json_loadb(body, len, JSON_DECODE_ANY, NULL), *docs = NULL;
+	json_t *v = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL), *docs = NULL;
 
 	if (v)
 		return v;

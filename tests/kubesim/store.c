@@ -217,7 +217,7 @@ void ks_blob_unref(ks_blob *b)
 
 json_t *ks_blob_parse(const ks_blob *b)
 {
-	return b ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+	return b ? json_loadb(b->data, b->len, JSON_ALLOW_NUL, NULL) : NULL;
 }
 
 json_t *ks_obj_json(const ks_obj *o)

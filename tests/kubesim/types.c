@@ -47,6 +47,8 @@ static const ks_type builtin[] = {
 	{"admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "", false, false, false, false, NULL},
 	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", "", "", false, false, false, false, NULL},
 	{"admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "", false, false, false, false, NULL},
+	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", "validatingadmissionpolicy", "", false, false, true, false, NULL},
+	{"admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", "validatingadmissionpolicybinding", "", false, false, false, false, NULL},
 };
 
 const ks_type *ks_types_builtin(size_t *n)

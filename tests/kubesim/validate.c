@@ -10,7 +10,8 @@
  * fields).
  *
  * The built-in schema covers the object, its metadata, workload specs, the pod
- * template, pod spec, containers, ports and env; anything below those (probes,
+ * template, pod spec, containers, ports and env, and ValidatingAdmissionPolicy
+ * and its binding down to their rules; anything below those (probes,
  * volumes, affinity, ...) and every other kind is accepted as is.  Each
  * covered level lists all of its fields (Kubernetes 1.32), so that no valid
  * field is ever dropped.
@@ -121,9 +122,46 @@ static const field secret_f[] = {{"apiVersion", NULL, false}, {"kind", NULL, fal
 				 {"immutable", NULL, false}, END};
 static const node secret_n = {secret_f};
 
+/* ValidatingAdmissionPolicy and its binding (admissionregistration.k8s.io/v1),
+ * so that a misspelled field of an exported policy is refused. */
+static const field vap_rule_f[] = {
+	{"resourceNames", NULL, false}, {"operations", NULL, false}, {"apiGroups", NULL, false},
+	{"apiVersions", NULL, false}, {"resources", NULL, false}, {"scope", NULL, false}, END};
+static const node vap_rule_n = {vap_rule_f};
+static const field vap_match_f[] = {
+	{"namespaceSelector", NULL, false}, {"objectSelector", NULL, false},
+	{"resourceRules", &vap_rule_n, true}, {"excludeResourceRules", &vap_rule_n, true},
+	{"matchPolicy", NULL, false}, END};
+static const node vap_match_n = {vap_match_f};
+static const field vap_validation_f[] = {
+	{"expression", NULL, false}, {"message", NULL, false}, {"reason", NULL, false},
+	{"messageExpression", NULL, false}, END};
+static const node vap_validation_n = {vap_validation_f};
+static const field vap_variable_f[] = {{"name", NULL, false}, {"expression", NULL, false}, END};
+static const node vap_variable_n = {vap_variable_f};
+static const field vap_spec_f[] = {
+	{"paramKind", NULL, false}, {"matchConstraints", &vap_match_n, false},
+	{"validations", &vap_validation_n, true}, {"failurePolicy", NULL, false},
+	{"auditAnnotations", NULL, false}, {"matchConditions", NULL, false},
+	{"variables", &vap_variable_n, true}, END};
+static const node vap_spec_n = {vap_spec_f};
+static const field vapb_spec_f[] = {
+	{"policyName", NULL, false}, {"paramRef", NULL, false},
+	{"matchResources", &vap_match_n, false}, {"validationActions", NULL, false}, END};
+static const node vapb_spec_n = {vapb_spec_f};
+TOP(vap, &vap_spec_n);
+TOP(vapb, &vapb_spec_n);
+
 static const node *root_for(const ks_type *t)
 {
 	const char *k = t->kind;
+
+	if (!strcmp(t->group, "admissionregistration.k8s.io")) {
+		if (!strcmp(k, "ValidatingAdmissionPolicy"))
+			return &vap_n;
+		if (!strcmp(k, "ValidatingAdmissionPolicyBinding"))
+			return &vapb_n;
+	}
 
 	if (!strcmp(t->group, "apps")) {
 		if (!strcmp(k, "Deployment"))

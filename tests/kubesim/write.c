@@ -95,7 +95,7 @@ static int parse_body(wctx *w, json_t **out)
 		fail(w, 400, "BadRequest", NULL, "the request body is empty");
 		return -1;
 	}
-	*out = json_loadb(w->r->body, w->r->body_len, JSON_DECODE_ANY, &jerr);
+	*out = json_loadb(w->r->body, w->r->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!*out && ks_yaml_body(out, w->r->body, w->r->body_len) < 0) {
 		fail(w, 400, "BadRequest", NULL, "the request body is not valid JSON or YAML: %s",
 		     jerr.text);

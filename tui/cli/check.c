@@ -97,6 +97,34 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 	}
 }
 
+/* check --unmanaged: their own section under the cluster. */
+static void unmanaged_text(kd_buf *b, const kd_cluster_state *st, bool ascii)
+{
+	size_t i;
+
+	if (st->nunmanaged == 0)
+		return;
+	kd_buf_printf(b, "  %s unmanaged (%zu): in a managed namespace, in no app\n",
+		      kd_unmanaged_glyph(ascii), st->nunmanaged);
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		kd_buf_printf(b, "    %s ", kd_unmanaged_glyph(ascii));
+		kd_cli_sanitize(b, u->kind);
+		kd_buf_puts(b, " ");
+		kd_cli_sanitize(b, u->namespace);
+		kd_buf_puts(b, "/");
+		kd_cli_sanitize(b, u->name);
+		kd_buf_puts(b, "  by ");
+		kd_cli_sanitize(b, u->manager ? u->manager : "unknown");
+		if (u->time) {
+			kd_buf_puts(b, ", ");
+			kd_cli_sanitize(b, u->time);
+		}
+		kd_buf_puts(b, "\n");
+	}
+}
+
 static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool verbose)
 {
 	size_t i, j;
@@ -125,6 +153,7 @@ static void cluster_text(kd_buf *b, const kd_cluster_state *st, bool ascii, bool
 			if (verbose || a->resources[j].status != KD_STATUS_SYNCED)
 				resource_text(b, &a->resources[j], ascii);
 	}
+	unmanaged_text(b, st, ascii);
 }
 
 static void xml_text(kd_buf *b, const char *s)
@@ -233,6 +262,23 @@ static void junit_cluster(kd_buf *b, const kd_cluster_state *st)
 			kd_buf_puts(&body, "    </testcase>\n");
 		}
 	}
+	for (i = 0; i < st->nunmanaged; i++) {
+		const kd_unmanaged *u = &st->unmanaged[i];
+
+		tests++;
+		failures++;
+		kd_buf_puts(&body, "    <testcase classname=\"");
+		xml_text(&body, st->name);
+		kd_buf_puts(&body, ".unmanaged\" name=\"");
+		xml_text(&body, u->kind);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->namespace);
+		kd_buf_puts(&body, "/");
+		xml_text(&body, u->name);
+		kd_buf_puts(&body, "\">\n      <failure type=\"unmanaged\" message=\"in no app; made by ");
+		xml_text(&body, u->manager ? u->manager : "unknown");
+		kd_buf_puts(&body, "\"/>\n    </testcase>\n");
+	}
 	kd_buf_puts(b, "  <testsuite name=\"");
 	xml_text(b, st->name);
 	kd_buf_printf(b, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n%s  </testsuite>\n",
@@ -270,7 +316,8 @@ static int json_nested(kd_buf *b, const json_t *v, const char *indent)
  * one json_dumps(JSON_INDENT(2)) of it would be. */
 #define FLUSH_BYTES ((size_t)1 << 20)
 
-static int report(kd_engine *e, enum check_output format, bool verbose, kd_counts *sum)
+static int report(kd_engine *e, enum check_output format, bool verbose, bool unmanaged,
+		  kd_counts *sum, size_t *nunmanaged)
 {
 	kd_store *s = kd_engine_store(e);
 	size_t i, n = kd_store_cluster_count(s), shown = 0;
@@ -300,10 +347,11 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		if (!st)
 			continue;
 		kd_cli_count(sum, st);
+		*nunmanaged += st->nunmanaged;
 		if (format == OUT_JSON) {
 			json_decref(v);
 			v = NULL;
-			rc = kd_cluster_state_json(&v, st);
+			rc = kd_cluster_state_json(&v, st, unmanaged);
 			if (rc == 0)
 				rc = kd_buf_puts(&b, shown++ ? ",\n    " : "\n    ");
 			if (rc == 0)
@@ -323,16 +371,24 @@ static int report(kd_engine *e, enum check_output format, bool verbose, kd_count
 		json_decref(v);
 		v = NULL;
 		if ((rc = kd_buf_puts(&b, shown ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ")) < 0 ||
-		    (rc = kd_counts_json(&v, sum)) < 0 || (rc = json_nested(&b, v, "  ")) < 0 ||
-		    (rc = kd_buf_puts(&b, "\n}\n")) < 0)
+		    (rc = kd_counts_json(&v, sum)) < 0)
+			goto cleanup;
+		if (unmanaged && json_object_set_new(v, "unmanaged", json_integer((json_int_t)*nunmanaged)) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((rc = json_nested(&b, v, "  ")) < 0 || (rc = kd_buf_puts(&b, "\n}\n")) < 0)
 			goto cleanup;
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "</testsuites>\n");
 	} else {
-		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown\n",
+		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown",
 			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
 			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
 			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
+		if (unmanaged)
+			kd_buf_printf(&b, ", %zu unmanaged", *nunmanaged);
+		kd_buf_puts(&b, "\n");
 	}
 	rc = write_out(&b);
 cleanup:
@@ -355,6 +411,7 @@ int kd_cli_check(int argc, char **argv)
 		{ "from-reports", no_argument, NULL, 'F' },
 		{ "reports-namespace", required_argument, NULL, 'N' },
 		{ "webhook", required_argument, NULL, 'W' },
+		{ "unmanaged", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -364,6 +421,7 @@ int kd_cli_check(int argc, char **argv)
 	int heal_rc = KD_EXIT_OK;
 	enum check_output format = OUT_TEXT;
 	kd_counts sum = { { 0 } };
+	size_t nunmanaged = 0;
 	kd_engine *e = NULL;
 	bool verbose = false;
 	int c, rc;
@@ -391,6 +449,7 @@ int kd_cli_check(int argc, char **argv)
 		case 'F': opts.from_reports = true; break;
 		case 'N': opts.reports_namespace = optarg; break;
 		case 'W': webhook = optarg; break;
+		case 'U': opts.unmanaged = true; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", "check", NULL });
 		case ':':
@@ -406,6 +465,9 @@ int kd_cli_check(int argc, char **argv)
 	if (heal && opts.from_reports)
 		return kd_cli_usage_error("check", "--heal reads the clusters themselves; it does not go "
 					  "with --from-reports (the agents heal by their policy)");
+	if (opts.unmanaged && opts.from_reports)
+		return kd_cli_usage_error("check", "--unmanaged reads the clusters themselves; it does not go "
+					  "with --from-reports (reports hold only the apps' objects)");
 	if (opts.reports_namespace && !opts.from_reports)
 		return kd_cli_usage_error("check", "--reports-namespace goes with --from-reports");
 	opts.statuses_only = !heal;   /* healing needs the objects */
@@ -425,10 +487,12 @@ int kd_cli_check(int argc, char **argv)
 	}
 	if (heal)   /* prints what it did on stderr; the report shows the result */
 		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
-	if (report(e, format, verbose, &sum) < 0) {
+	if (report(e, format, verbose, opts.unmanaged, &sum, &nunmanaged) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
 	kd_engine_free(e);
-	return kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	rc = kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	/* an object made by hand is a difference from Git like drift */
+	return rc == KD_EXIT_OK && nunmanaged ? KD_EXIT_DRIFT : rc;
 }

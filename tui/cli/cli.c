@@ -53,7 +53,8 @@ static const kd_cli_command commands[] = {
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	  "                 [--read-only] [--from-reports [--reports-namespace NS]]\n"
+	  "                 [--read-only] [--unmanaged]\n"
+	  "                 [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -76,13 +77,15 @@ static const kd_cli_command commands[] = {
 	  "  --read-only         never offer to change a cluster or Git\n"
 	  "  --from-reports      show what each cluster's kdrift agent reported (one\n"
 	  "                      read per cluster); acting on a cluster reads it directly\n"
-	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n",
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n"
+	  "  --unmanaged         under each cluster, a node (\xe2\x9c\x8e, ASCII #) of the objects\n"
+	  "                      made by hand in its managed namespaces (as check --unmanaged)\n",
 	  kd_ui_main },
 	{ "check", "compare the fleet with Git once and report drift",
 	  "usage: kdrift check [--repo PATH|URL] [--revision REV] [--worktree]\n"
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout D] [--output text|json|junit]\n"
-	  "                    [--verbose] [--heal [--webhook URL]]\n"
+	  "                    [--verbose] [--heal [--webhook URL]] [--unmanaged]\n"
 	  "                    [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
@@ -110,7 +113,10 @@ static const kd_cli_command commands[] = {
 	  "                       agent`) instead of its objects: one list per cluster, no\n"
 	  "                       rendering; a cluster without an agent and a report older\n"
 	  "                       than three of its agent's intervals are unknown\n"
-	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n",
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n"
+	  "  --unmanaged          also list, per cluster, the objects made by hand in the\n"
+	  "                       namespaces the apps manage: in no app, owned by nothing,\n"
+	  "                       written by no controller (exit 1 when there are any)\n",
 	  kd_cli_check },
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
@@ -129,6 +135,63 @@ static const kd_cli_command commands[] = {
 	  "  --from-reports       the fields of the agent's DriftReport (no objects: each\n"
 	  "                       field with its Git and cluster values)\n",
 	  kd_cli_diff },
+	{ "compare", "line one app up across clusters: what differs, and is it intentional?",
+	  "usage: kdrift compare [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                      [--kubeconfig FILE] [--timeout S] [--clusters SELECTOR]\n"
+	  "                      [--group-by LABEL] [--all] [--output text|json] APP\n"
+	  "\n"
+	  "Reads every cluster APP is deployed to and prints a row for each field\n"
+	  "(JSON pointer) whose desired or live value differs between any two of\n"
+	  "them, a column per cluster.  Each cell has a class: intentional (Git sets\n"
+	  "the value for that cluster and live agrees), accepted (set by a patch kdrift\n"
+	  "accepted into Git), drift (live differs; who changed it and when), break-glass,\n"
+	  "missing or unknown; and the FILE:LINE that set its desired value.  Outliers\n"
+	  "are marked: a live value a strict minority of the clusters with the same\n"
+	  "desired value hold (a hotfix in one cluster), and a desired value Git sets\n"
+	  "for a strict minority of a group of clusters sharing the --group-by label.\n"
+	  "Secret values are masked.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (env=production)\n"
+	  "  --group-by LABEL     the label that groups clusters (default: env)\n"
+	  "  --all                also the fields that agree everywhere\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_compare },
+	{ "explain", "show the chain of layers and steps that set a field",
+	  "usage: kdrift explain [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                      [--output text|json] CLUSTER APP KIND/NAMESPACE/NAME [POINTER]\n"
+	  "\n"
+	  "Renders APP for CLUSTER from Git and prints, for the field at POINTER (a\n"
+	  "JSON pointer such as /spec/replicas) or for every field of the object, each\n"
+	  "step that set it, oldest first: the file and line, the step (resource,\n"
+	  "patch, component, namespace, images, generator, replacement, Flux postBuild\n"
+	  "variable with its ConfigMap or Secret key, ApplicationSet parameter and the\n"
+	  "cluster label it read, accepted patch with its commit) and the value.  The\n"
+	  "last step's value is the rendered value.  Secret values are masked.  No\n"
+	  "cluster is read.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet: as for render\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_explain },
+	{ "topology", "classify every field as fleet-wide, per environment or per cluster",
+	  "usage: kdrift topology [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "                       [--kubeconfig FILE] [--timeout S] [--clusters SELECTOR]\n"
+	  "                       [--app APP] [--group-by LABEL] [--output text|json]\n"
+	  "\n"
+	  "For every field of every app (or of APP): its scope (fleet: the same desired\n"
+	  "value everywhere; environment: constant within each --group-by group and\n"
+	  "different between them; cluster: differs within a group), the files that\n"
+	  "declare it and the values.  Then the contradictions: a field declared per\n"
+	  "cluster but equal everywhere (it could move to a shared layer), and a field\n"
+	  "declared in a layer several clusters share whose live value differs in\n"
+	  "some cluster.  Secret values are masked.\n"
+	  "\n"
+	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
+	  "  --clusters SELECTOR  only clusters whose labels match\n"
+	  "  --app APP            only this app\n"
+	  "  --group-by LABEL     the label that groups clusters (default: env)\n"
+	  "  -o, --output FMT     text (default) or json\n",
+	  kd_cli_topology },
 	{ "revert", "put a cluster's drifted objects back to what Git says",
 	  "usage: kdrift revert [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                     [--kubeconfig FILE] [--timeout D] [--path POINTER]...\n"
@@ -232,7 +295,7 @@ static const kd_cli_command commands[] = {
 	{ "agent", "run in a cluster: report its drift as DriftReports, heal, serve metrics",
 	  "usage: kdrift agent --cluster NAME [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
 	  "                    [--interval D] [--once] [--metrics-addr HOST:PORT]\n"
-	  "                    [--kubeconfig FILE --context NAME] [--namespace NS] [--timeout S]\n"
+	  "                    [--kubeconfig FILE --context NAME] [--namespace NS] [--timeout D]\n"
 	  "                    [--git-username U] [--git-token-file FILE]\n"
 	  "                    [--git-ssh-key-file FILE --git-known-hosts FILE] [--webhook URL]\n"
 	  "\n"
@@ -257,12 +320,36 @@ static const kd_cli_command commands[] = {
 	  "  --metrics-addr ADDR   serve /metrics, /healthz and /readyz on HOST:PORT\n"
 	  "  --kubeconfig FILE, --context NAME  reach the cluster this way instead\n"
 	  "  --namespace NS        where the DriftReports go (default kdrift-system)\n"
-	  "  --timeout S           per-reconcile deadline in seconds (default 30)\n"
+	  "  --timeout D           per-reconcile deadline (default 30s)\n"
 	  "  --git-username U      HTTPS user for --git-token-file (default: git)\n"
 	  "  --git-token-file FILE HTTPS token or password, read at each fetch\n"
 	  "  --git-ssh-key-file FILE  SSH private key; needs --git-known-hosts FILE\n"
 	  "  --webhook URL         alerts go there instead of the policy's webhook\n",
 	  kd_cli_agent },
+	{ "policy", "write admission policies: only GitOps may change what the fleet manages",
+	  "usage: kdrift policy export --format kyverno|gatekeeper|vap [--clusters SELECTOR]\n"
+	  "                            [--audit] [--output FILE] [--repo PATH|URL]\n"
+	  "                            [--revision REV] [--worktree] [--fleet FILE]\n"
+	  "\n"
+	  "Renders every app of the selected clusters and writes admission policies\n"
+	  "for what they manage: the namespaced kinds they declare, in the namespaces\n"
+	  "they use, and their cluster-scoped objects by name.  Creating, changing or\n"
+	  "deleting those is left only to the GitOps appliers (prevention.appliers and\n"
+	  "applierGroups in the fleet file; by default Flux's and Argo CD's\n"
+	  "controllers), the break-glass group (breakGlass.group) and Kubernetes' own\n"
+	  "controllers and nodes.  Status and other subresources are never matched.\n"
+	  "Formats: a Kyverno ClusterPolicy, a Gatekeeper ConstraintTemplate with its\n"
+	  "constraints (add DELETE to Gatekeeper's webhook operations to cover\n"
+	  "deletes), or a ValidatingAdmissionPolicy with its binding (Kubernetes\n"
+	  "1.30+).  Apply with --audit first: refusals are then only reported.\n"
+	  "\n"
+	  "  --format FMT         kyverno, gatekeeper or vap\n"
+	  "  --clusters SELECTOR  only clusters whose labels match (default: all)\n"
+	  "  --audit              report instead of refusing (Kyverno Audit, Gatekeeper\n"
+	  "                       warn, ValidatingAdmissionPolicy Audit and Warn)\n"
+	  "  -o, --output FILE    write FILE (atomically) instead of standard output\n"
+	  "  --repo, --revision, --worktree, --fleet: as for check\n",
+	  kd_cli_policy },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",

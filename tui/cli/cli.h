@@ -6,18 +6,19 @@
  * or any other error.
  *
  * Each subcommand lives in its own file, named after it (check.c, diff.c,
- * revert.c, accept.c, breakglass.c, audit.c, render.c; `ui` is
- * tui/ui/main.c), and is listed once in the command table of cli.c.  What
- * several commands share lives in files of its own, never in a command's
- * file: options.c (engine options, object arguments), print.c (sanitised
- * output), reconcile.c (reading clusters, exit statuses), confirm.c (asking
- * before a write); heal.c is `check --heal`.  A command's file uses only
- * this header's functions from those files and cli.c, never another
- * command's.
+ * revert.c, accept.c, breakglass.c, audit.c, render.c, init.c, policy.c;
+ * `ui` is tui/ui/main.c), and is listed once in the command table of
+ * cli.c.  What several commands share lives in files of its own, never in
+ * a command's file: options.c (engine options, object arguments), print.c
+ * (sanitised output), reconcile.c (reading clusters, exit statuses),
+ * confirm.c (asking before a write); heal.c is `check --heal`.  A command's
+ * file uses only this header's functions from those files and cli.c, never
+ * another command's.
  */
 #ifndef KD_CLI_H
 #define KD_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define KD_VERSION "0.1.0"
@@ -62,6 +63,10 @@ int kd_cli_breakglass(int argc, char **argv);  /* breakglass.c */
 int kd_cli_audit(int argc, char **argv);       /* audit.c */
 int kd_cli_init(int argc, char **argv);        /* init.c */
 int kd_cli_agent(int argc, char **argv);       /* agent.c */
+int kd_cli_policy(int argc, char **argv);      /* policy.c: policy export */
+int kd_cli_compare(int argc, char **argv);     /* compare.c */
+int kd_cli_explain(int argc, char **argv);     /* explain.c */
+int kd_cli_topology(int argc, char **argv);    /* topology.c */
 
 /* ---- options.c: what every command parses the same way ------------------ */
 
@@ -110,6 +115,12 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
 int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
 		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
 		     const char *app);
+/* Reads every selected cluster once, rendering with provenance (compare,
+ * topology): *states holds the published states (*n of them); 0, or the
+ * exit status after printing the error. */
+int kd_cli_states(struct kd_engine **engine, struct kd_cluster_state ***states, size_t *n,
+		  struct kd_engine_opts *opts, const char *cmd);
+void kd_cli_states_free(struct kd_cluster_state **states, size_t n);
 
 /* ---- confirm.c: before a command changes a cluster or Git --------------- */
 

@@ -1,12 +1,14 @@
 /*
  * reconcile — reading clusters for a command: one cluster (and app) once,
- * for the commands that change it (revert, accept), and the exit status
- * the statuses found add up to (check, diff).
+ * for the commands that change it (revert, accept), every selected cluster
+ * with provenance for the commands between clusters (compare, topology),
+ * and the exit status the statuses found add up to (check, diff).
  */
 #include "cli.h"
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/base.h"
 #include "engine/engine.h"
@@ -82,4 +84,46 @@ int kd_cli_reconcile(kd_engine **out, kd_cluster_state **st, kd_engine_opts *opt
 	}
 	*out = e;
 	return KD_EXIT_OK;
+}
+
+/* Reconciles the selected clusters once with provenance; *states (one per
+ * store slot that published) for compare and topology.  Compare needs the
+ * desired objects, the diffs and extra objects' live state, not every live
+ * object: the engine lets go of those as check does. */
+int kd_cli_states(kd_engine **engine, kd_cluster_state ***states, size_t *n,
+		  kd_engine_opts *opts, const char *cmd)
+{
+	kd_store *s;
+	size_t i;
+
+	*engine = NULL;
+	*states = NULL;
+	*n = 0;
+	opts->provenance = true;
+	opts->statuses_only = true;
+	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
+		kd_engine_free(*engine);
+		*engine = NULL;
+		return kd_cli_fail(cmd);
+	}
+	s = kd_engine_store(*engine);
+	if (!(*states = calloc(kd_store_cluster_count(s) + 1, sizeof(**states)))) {
+		kd_engine_free(*engine);
+		*engine = NULL;
+		kd_error_set(KD_ENOMEM, "out of memory");
+		return kd_cli_fail(cmd);
+	}
+	for (i = 0; i < kd_store_cluster_count(s); i++)
+		if (((*states)[*n] = kd_store_get(s, i)))
+			(*n)++;
+	return KD_EXIT_OK;
+}
+
+void kd_cli_states_free(kd_cluster_state **states, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		kd_cluster_state_unref(states[i]);
+	free(states);
 }

@@ -39,6 +39,7 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 	eo.timeout_s = opts->timeout_s;
 	eo.from_reports = opts->from_reports;
 	eo.reports_namespace = opts->reports_namespace;
+	eo.unmanaged = opts->unmanaged;
 	if (opts->nclusters) {
 		memcpy(e->clusters, opts->clusters, opts->nclusters * sizeof(*e->clusters));
 		eo.clusters = e->clusters;

@@ -18,6 +18,7 @@ typedef struct kd_ui_engine_opts {
 	bool worktree;
 	bool from_reports;          /* read the agents' DriftReports */
 	const char *reports_namespace;
+	bool unmanaged;          /* also list objects made by hand (--unmanaged) */
 	int timeout_s;
 	const char *clusters[KD_UI_MAX_CLUSTER_ARGS + 1];
 	size_t nclusters;

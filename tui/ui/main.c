@@ -32,7 +32,8 @@ static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	"                 [--read-only] [--from-reports [--reports-namespace NS]]\n";
+	"                 [--read-only] [--unmanaged]\n"
+	"                 [--from-reports [--reports-namespace NS]]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
 {
@@ -72,6 +73,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		}
 		else if (strcmp(a, "--worktree") == 0) o->engine.worktree = true;
 		else if (strcmp(a, "--from-reports") == 0) o->engine.from_reports = true;
+		else if (strcmp(a, "--unmanaged") == 0) o->engine.unmanaged = true;
 		else if (strcmp(a, "--ascii") == 0) o->ascii = true;
 		else if (strcmp(a, "--mouse") == 0) o->mouse = true;
 		else if (strcmp(a, "--read-only") == 0) o->read_only = true;
@@ -84,6 +86,9 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		}
 #undef TAKE
 	}
+	if (o->engine.unmanaged && o->engine.from_reports)
+		return kd_cli_usage_error("ui", "--unmanaged reads the clusters themselves; it does not go "
+					  "with --from-reports (reports hold only the apps' objects)");
 	return 0;
 }
 

@@ -130,6 +130,38 @@ static int add_objects(kd_model *m, size_t parent, size_t ci, size_t ai)
 	return 0;
 }
 
+/* A cluster's objects made by hand, under a node of their own after its
+ * apps (in the cluster order only: they belong to no app).  They show as
+ * not in Git, so the problem filter keeps them. */
+static int add_unmanaged(kd_model *m, size_t parent, size_t ci)
+{
+	const kd_cluster_state *st = m->states[ci];
+	size_t group = m->nnodes, i;
+	kd_node *n;
+	int rc;
+
+	if (st->nunmanaged == 0)
+		return 0;
+	if (!(n = add_node(m, KD_LEVEL_UNMANAGED, parent)))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	n->cluster = ci;
+	n->cluster_name = st->name;
+	n->status = KD_STATUS_EXTRA;
+	/* \x1e: no app is named like that, so the two ids never meet */
+	if ((rc = set_id(m, n, st->name, "\x1e" "unmanaged")) < 0)
+		return rc;
+	for (i = 0; i < st->nunmanaged; i++) {
+		if (!(n = add_node(m, KD_LEVEL_UNMANAGED_OBJECT, group)))
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		n->cluster = ci;
+		n->res = i;
+		n->cluster_name = st->name;
+		n->hand = &st->unmanaged[i];
+		n->status = KD_STATUS_EXTRA;
+	}
+	return 0;
+}
+
 static int build_by_cluster(kd_model *m)
 {
 	size_t ci, ai;
@@ -171,6 +203,8 @@ static int build_by_cluster(kd_model *m)
 			    (rc = add_objects(m, an, ci, ai)) < 0)
 				return rc;
 		}
+		if ((rc = add_unmanaged(m, cn, ci)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -273,7 +307,7 @@ static bool leaf_matches(const kd_model *m, const kd_node *n)
 	if (f->app && (!n->app_name || !contains_ci(n->app_name, f->app)))
 		return false;
 	if (f->name) {
-		const char *name = n->obj ? n->obj->name :
+		const char *name = n->obj ? n->obj->name : n->hand ? n->hand->name :
 				   n->level == KD_LEVEL_APP ? n->app_name : n->cluster_name;
 
 		if (!name || !contains_ci(name, f->name))
@@ -298,6 +332,14 @@ static bool ident_matches(const kd_ident *id, const kd_node *n)
 		if (!id->kind || !kd_object_id_equal(&want, &have))
 			return false;
 	}
+	if (n->hand) {
+		kd_object_id want = { id->api_version, id->kind, id->ns, id->name };
+		kd_object_id have = { n->hand->api_version, n->hand->kind, n->hand->namespace,
+				      n->hand->name };
+
+		if (!id->kind || !kd_object_id_equal(&want, &have))
+			return false;
+	}
 	return true;
 }
 
@@ -310,7 +352,11 @@ int kd_ident_set(kd_ident *id, const kd_node *n)
 	    (n->obj && ((n->obj->api_version && !(id->api_version = strdup(n->obj->api_version))) ||
 			!(id->kind = strdup(n->obj->kind)) ||
 			!(id->ns = strdup(n->obj->namespace)) ||
-			!(id->name = strdup(n->obj->name)))))
+			!(id->name = strdup(n->obj->name)))) ||
+	    (n->hand && (!(id->api_version = strdup(n->hand->api_version)) ||
+			 !(id->kind = strdup(n->hand->kind)) ||
+			 !(id->ns = strdup(n->hand->namespace)) ||
+			 !(id->name = strdup(n->hand->name)))))
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return 0;
 }
@@ -476,6 +522,10 @@ int kd_node_label(kd_buf *out, const kd_node *n)
 			return kd_buf_printf(out, "%s %s/%s", n->obj->kind, n->obj->namespace, n->obj->name);
 		return kd_buf_printf(out, "%s %s", n->obj->kind, n->obj->name);
 	}
+	if (n->hand)
+		return kd_buf_printf(out, "%s %s/%s", n->hand->kind, n->hand->namespace, n->hand->name);
+	if (n->level == KD_LEVEL_UNMANAGED)
+		return kd_buf_puts(out, "unmanaged");
 	if (n->level == KD_LEVEL_APP)
 		return kd_buf_puts(out, n->app_name ? n->app_name : "");
 	return kd_buf_puts(out, n->cluster_name ? n->cluster_name : "");

@@ -7,8 +7,9 @@
  * [{level, cluster, message}] and `clusters`, each with name, labels,
  * reachable, reason, remediation, prune, syncedAt, revision and apps
  * [{name, reason, path, resources: [{desired, live, status, reason,
- * intentional, hpaManaged}]}].  Statuses are computed with kd_diff_objects
- * exactly as the engine does; `status` overrides (break-glass, unknown).
+ * intentional, hpaManaged}]}], and unmanaged as `check --unmanaged`
+ * writes it.  Statuses are computed with kd_diff_objects exactly as the
+ * engine does; `status` overrides (break-glass, unknown).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,16 @@ static int build_cluster(kd_cluster_state **out, const json_t *c, const char *pa
 			if ((rc = add_resource(app, r, path)) < 0)
 				goto cleanup;
 	}
+	/* as `check --unmanaged --output json` writes them */
+	json_array_foreach(json_object_get(c, "unmanaged"), j, r)
+		if (!kd_cluster_state_add_unmanaged(st, kd_json_str(r, "apiVersion"),
+						    kd_json_str(r, "kind"), kd_json_str(r, "namespace"),
+						    kd_json_str(r, "name"), kd_json_str(r, "manager"),
+						    kd_json_str(r, "time"))) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+	kd_cluster_state_sort_unmanaged(st);
 	kd_cluster_state_finish(st);
 	*out = st;
 	st = NULL;

@@ -43,7 +43,11 @@ void kd_strset_clear(kd_strset *s);
 
 /* --- the fleet tree model ----------------------------------------------- */
 
-typedef enum kd_level { KD_LEVEL_CLUSTER, KD_LEVEL_APP, KD_LEVEL_OBJECT } kd_level;
+typedef enum kd_level {
+	KD_LEVEL_CLUSTER, KD_LEVEL_APP, KD_LEVEL_OBJECT,
+	KD_LEVEL_UNMANAGED,       /* a cluster's objects made by hand (--unmanaged) */
+	KD_LEVEL_UNMANAGED_OBJECT /* one of them (kd_node.hand) */
+} kd_level;
 
 typedef struct kd_node {
 	kd_level level;
@@ -53,6 +57,7 @@ typedef struct kd_node {
 	size_t app, res;         /* indices into the cluster state */
 	const char *cluster_name, *app_name;  /* borrowed from snapshots */
 	const kd_resource *obj;  /* objects only */
+	const kd_unmanaged *hand;  /* unmanaged objects only */
 	kd_status status;
 	kd_counts counts;
 	const char *reason;

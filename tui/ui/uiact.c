@@ -152,6 +152,10 @@ int kd_target_selected(kd_target **out, kd_ui *ui)
 		rc = kd_error_set(KD_EINVAL, "select the app under one cluster (an action works on one cluster)");
 		goto done;
 	}
+	if (n->level == KD_LEVEL_UNMANAGED || n->level == KD_LEVEL_UNMANAGED_OBJECT) {
+		rc = kd_error_set(KD_EINVAL, "an object made by hand belongs to no app: add it to Git, or delete it under break-glass");
+		goto done;
+	}
 	st = ui->model.states[n->cluster];
 	if (!st || !st->reachable) {
 		rc = kd_error_set(KD_EINVAL, "cluster %s is not reachable", n->cluster_name);

@@ -1,7 +1,7 @@
 /*
  * view_help — every action with its keys and every prompt command,
  * generated from the action table and the keymap in use, so the help can
- * never disagree with what the keys do.
+ * never disagree with what the keys do; then what the tree's glyphs mean.
  */
 #include <string.h>
 
@@ -11,6 +11,64 @@ typedef struct help_line {
 	kd_area area;
 	kd_buf keys, text;
 } help_line;
+
+/* What the tree's glyphs mean, drawn by the functions that draw them. */
+static size_t glyphs(kd_ui *ui, size_t n, void (*emit)(kd_ui *, size_t, const help_line *, void *),
+		     void *arg)
+{
+	static const char *const meaning[KD_STATUS_COUNT] = {
+		[KD_STATUS_SYNCED] = "equal to Git after normalisation",
+		[KD_STATUS_EXTRA] = "tracked as the app's, not in Git (prune candidate)",
+		[KD_STATUS_MISSING] = "in Git, not in the cluster",
+		[KD_STATUS_DRIFTED] = "fields differ",
+		[KD_STATUS_BREAKGLASS] = "changed under break-glass, awaiting follow-up",
+		[KD_STATUS_UNKNOWN] = "unreachable, forbidden, or the app did not render",
+	};
+	static const kd_status order[] = {
+		KD_STATUS_SYNCED, KD_STATUS_DRIFTED, KD_STATUS_MISSING, KD_STATUS_EXTRA,
+		KD_STATUS_BREAKGLASS, KD_STATUS_UNKNOWN,
+	};
+	help_line hl;
+	size_t i;
+
+	memset(&hl, 0, sizeof(hl));
+	emit(ui, n++, &hl, arg);
+	hl.area = KD_AREA_HELP_GROUP;
+	kd_buf_puts(&hl.text, "Glyphs");
+	emit(ui, n++, &hl, arg);
+	kd_buf_free(&hl.text);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]) + 2; i++) {
+		const char *utf8, *ascii, *name, *text;
+
+		if (i < sizeof(order) / sizeof(order[0])) {
+			utf8 = kd_status_glyph(order[i], false);
+			ascii = kd_status_glyph(order[i], true);
+			name = kd_status_name(order[i]);
+			text = meaning[order[i]];
+		} else if (i == sizeof(order) / sizeof(order[0])) {
+			utf8 = "\xe2\x97\x86";   /* ◆, as view_tree.c draws it */
+			ascii = "*";
+			name = "intentional";
+			text = "the cluster's own layer in Git sets it";
+		} else {
+			utf8 = kd_unmanaged_glyph(false);
+			ascii = kd_unmanaged_glyph(true);
+			name = "unmanaged";
+			text = "made by hand in a managed namespace, in no app (--unmanaged)";
+		}
+		memset(&hl, 0, sizeof(hl));
+		hl.area = KD_AREA_DEFAULT;
+		if (ui->ascii || strcmp(utf8, ascii) == 0)
+			kd_buf_puts(&hl.keys, ascii);
+		else
+			kd_buf_printf(&hl.keys, "%s (ASCII %s)", utf8, ascii);
+		kd_buf_printf(&hl.text, "%-16s %s", name, text);
+		emit(ui, n++, &hl, arg);
+		kd_buf_free(&hl.keys);
+		kd_buf_free(&hl.text);
+	}
+	return n;
+}
 
 /* Builds the help as lines; calls `emit` for each. */
 static size_t build(kd_ui *ui, void (*emit)(kd_ui *, size_t, const help_line *, void *), void *arg)
@@ -77,7 +135,7 @@ static size_t build(kd_ui *ui, void (*emit)(kd_ui *, size_t, const help_line *, 
 		kd_buf_free(&hl.keys);
 		kd_buf_free(&hl.text);
 	}
-	return n;
+	return glyphs(ui, n, emit, arg);
 }
 
 struct draw_arg {

@@ -1,7 +1,8 @@
 /*
  * view_tree — the fleet tree: cluster → app → object (or app → cluster →
  * object), one line per node with its status glyph, counts, sync age,
- * policy and, when unknown, the reason.
+ * policy and, when unknown, the reason; with --unmanaged, each cluster's
+ * objects made by hand under their own node (✎, ASCII #).
  */
 #include <string.h>
 
@@ -53,7 +54,9 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 	else
 		x += 2;
 	a = cursor ? base : ui->attr[status_area(n->status)];
-	x += kd_text_drawz(ui, y, x, width - x, kd_status_glyph(n->status, ui->ascii), a);
+	x += kd_text_drawz(ui, y, x, width - x,
+			   n->level == KD_LEVEL_UNMANAGED || n->level == KD_LEVEL_UNMANAGED_OBJECT ?
+			   kd_unmanaged_glyph(ui->ascii) : kd_status_glyph(n->status, ui->ascii), a);
 	x += 1;
 	/* Cluster rows end with the sync age and the policy, right-aligned. */
 	if (n->level == KD_LEVEL_CLUSTER && st && width >= 60) {
@@ -72,6 +75,15 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 	if (n->intentional)
 		x += kd_text_drawz(ui, y, x, width - right - x, kd_glyph(ui, " ◆", " *"),
 				   cursor ? base : ui->attr[KD_AREA_INTENTIONAL]);
+	/* made by hand: how many, or who made it */
+	kd_buf_clear(&tail);
+	if (n->level == KD_LEVEL_UNMANAGED && st)
+		kd_buf_printf(&tail, " (%zu): in no app", st->nunmanaged);
+	else if (n->hand)
+		kd_buf_printf(&tail, "  by %s", n->hand->manager ? n->hand->manager : "unknown");
+	if (tail.len)
+		x += kd_text_draw(ui, y, x, width - right - x, tail.data, tail.len,
+				  cursor ? base : ui->attr[KD_AREA_DIM]);
 	if (n->level != KD_LEVEL_OBJECT) {
 		format_counts(&counts, &n->counts);
 		if (counts.len) {
@@ -179,6 +191,10 @@ static bool tree_action(kd_ui *ui, kd_action a, int height)
 			kd_model_relayout(m);
 		} else if (n->level == KD_LEVEL_OBJECT) {
 			kd_diffview_open(ui, sel);
+		} else if (n->hand) {
+			kd_ui_message(ui, KD_LOG_INFO, "%s %s/%s is in no app (made by %s): add it to Git, or delete it",
+				      n->hand->kind, n->hand->namespace, n->hand->name,
+				      n->hand->manager ? n->hand->manager : "an unknown manager");
 		}
 		break;
 	case KD_ACT_EXPAND:

@@ -58,6 +58,7 @@ static void test_table(void **state)
 	expect_keys("env", "[{\"value\":\"x\"}]", NULL, NULL);
 	/* duplicated keys: ambiguous, compared whole */
 	expect_keys("env", "[{\"name\":\"A\"},{\"name\":\"A\"}]", NULL, NULL);
+	expect_keys("ports", "[{\"port\":53},{\"port\":53}]", NULL, NULL);
 	expect_keys("ports", "[{\"port\":53,\"protocol\":\"UDP\"},{\"port\":53}]",
 		    "port", "protocol");
 	expect_keys("ports", "[{\"port\":53,\"protocol\":\"TCP\"},{\"port\":53}]",
@@ -93,6 +94,10 @@ static void test_match_and_find(void **state)
 	assert_int_equal(kd_mergekeys_find(&mk, list, p80), -1);
 	assert_false(kd_mergekeys_match(&mk, udp53, tcp53));
 	assert_true(kd_mergekeys_match(&mk, p443, json_array_get(list, 2)));
+	/* Both sides without the defaulted key are the same port. */
+	assert_true(kd_mergekeys_match(&mk, p80, p80));
+	/* both without protocol: both TCP */
+	assert_int_equal(kd_mergekeys_find(&mk, list, json_array_get(list, 1)), 1);
 	json_decref(list);
 	json_decref(tcp53);
 	json_decref(udp53);

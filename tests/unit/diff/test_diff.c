@@ -403,6 +403,11 @@ static void test_kind_quirks(void **state)
 	/* a live port without protocol (an old server) is TCP too */
 	del(sl, "/spec/ports/1/protocol");
 	expect_synced(sd, sl, NULL);
+	/* and so are two ports that both leave it out */
+	del(sd, "/spec/ports/0/protocol");
+	expect_synced(sd, sl, NULL);
+	expect_synced(sl, sl, NULL);
+	set(sd, "/spec/ports/0/protocol", "\"TCP\"");
 	/* UDP 53 and TCP 53 are different ports */
 	set(sd, "/spec/ports/1/protocol", "\"TCP\"");
 	res = diff(sd, sl, NULL);

@@ -80,8 +80,8 @@ static void test_json_round_trip(void **state)
 	back->reachable = true;
 	kd_cluster_state_finish(back);
 	/* the same JSON again: nothing was lost on the way */
-	assert_int_equal(kd_cluster_state_json(&b, st), 0);
-	assert_int_equal(kd_cluster_state_json(&c, back), 0);
+	assert_int_equal(kd_cluster_state_json(&b, st, false), 0);
+	assert_int_equal(kd_cluster_state_json(&c, back, false), 0);
 	assert_true(json_equal(b, c));
 	assert_int_equal(back->counts.n[KD_STATUS_DRIFTED], 1);
 	assert_int_equal(back->apps[1].status, KD_STATUS_UNKNOWN);

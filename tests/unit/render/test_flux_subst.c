@@ -76,6 +76,11 @@ static const struct row rows[] = {
 	{ "${cluster^}", "Eu-west-1", 0 },
 	{ "${path:11}", "ideas/thoughts.for.today", 0 },
 	{ "${path:11:5}", "ideas", 0 },
+	/* a length past the end, however large, gives the rest */
+	{ "${path:11:24}", "ideas/thoughts.for.today", 0 },
+	{ "${path:11:9223372036854775807}", "ideas/thoughts.for.today", 0 },
+	{ "${path:9223372036854775807:9223372036854775807}", "", 0 },
+	{ "${path:11:99999999999999999999999}", "ideas/thoughts.for.today", 0 },
 	{ "${file#*.}", "string.txt", 0 },
 	{ "${file##*.}", "txt", 0 },
 	{ "${file%.*}", "bash.string", 0 },
@@ -114,6 +119,44 @@ static void test_grammar_table(void **state)
 		kd_buf_free(&out);
 	}
 	json_decref(v);
+}
+
+/* A 1 MiB variable referenced 1,000 times (or replaced into itself) fails
+ * with KD_ELIMIT once the result passes the limit, not after building it. */
+static void test_output_limit_while_expanding(void **state)
+{
+	size_t mib = (size_t)1 << 20, i;
+	char *big = malloc(mib + 1);
+	kd_buf text = KD_BUF_INIT, out = KD_BUF_INIT;
+	json_t *v;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', mib);
+	big[mib] = '\0';
+	v = json_pack("{s:s}", "big", big);
+	assert_non_null(v);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(kd_buf_puts(&text, "${big}"), 0);
+	assert_int_equal(kd_flux_envsubst(&out, kd_buf_cstr(&text), v, false), KD_ELIMIT);
+	assert_true(out.len <= KD_FLUX_MAX_OUTPUT + mib);
+	assert_non_null(strstr(kd_error_last(), "64 MiB"));
+	kd_buf_free(&out);
+	/* the same inside a default's argument */
+	kd_buf_clear(&text);
+	kd_buf_puts(&text, "${missing:=");
+	for (i = 0; i < 1000; i++)
+		kd_buf_puts(&text, "${big}");
+	kd_buf_puts(&text, "}");
+	assert_int_equal(kd_flux_envsubst(&out, kd_buf_cstr(&text), v, false), KD_ELIMIT);
+	kd_buf_free(&out);
+	/* and in a replacement that multiplies the value */
+	assert_int_equal(kd_flux_envsubst(&out, "${big//a/${big}}", v, false), KD_ELIMIT);
+	assert_true(out.len <= KD_FLUX_MAX_OUTPUT + 2 * mib);
+	kd_buf_free(&out);
+	kd_buf_free(&text);
+	json_decref(v);
+	free(big);
 }
 
 static void test_strict_message_names_variable(void **state)
@@ -258,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_grammar_table),
 		cmocka_unit_test(test_strict_message_names_variable),
 		cmocka_unit_test(test_var_names),
+		cmocka_unit_test(test_output_limit_while_expanding),
 		cmocka_unit_test(test_objects_retyped_and_opt_out),
 		cmocka_unit_test(test_no_vars_leaves_objects_alone),
 		cmocka_unit_test(test_strict_object_error_names_object),

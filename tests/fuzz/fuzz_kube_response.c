@@ -1,0 +1,88 @@
+/*
+ * What an API server sends back: the input is read both as a watch stream
+ * (JSON lines, split as the client splits them) and as a list response.
+ * Every object found is diffed against a fixed desired Deployment and
+ * against itself (an object always equals itself), rendered as diff rows,
+ * and error bodies are turned into messages as the client does.
+ */
+#include "fuzz.h"
+
+#include "diff/diff.h"
+#include "kube/kube.h"
+
+static const char desired_yaml[] =
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+	"spec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n"
+	"        - {name: web, image: 'web:1.0', ports: [{containerPort: 80}],\n"
+	"           resources: {limits: {cpu: 200m, memory: 1Gi}}}\n";
+static json_t *desired;
+
+static void object(const json_t *obj)
+{
+	kd_diff_result *res = NULL;
+	kd_diff_rows *rows = NULL;
+
+	if (!json_is_object(obj))
+		return;
+	if (kd_diff_objects(&res, desired, obj, NULL) == 0)
+		kd_diff_rows_new(&rows, desired, obj, res, NULL);
+	kd_diff_rows_free(rows);
+	kd_diff_result_free(res);
+	res = NULL;
+	if (kd_diff_objects(&res, obj, obj, NULL) == 0 && res->status != KD_DIFF_SYNCED) {
+		fprintf(stderr, "an object differs from itself\n");
+		abort();
+	}
+	kd_diff_result_free(res);
+}
+
+static void status(const json_t *body)
+{
+	kd_buf msg = KD_BUF_INIT;
+	const char *reason = NULL;
+
+	kd_kube_status_error(&msg, &reason, 500, body, "fuzz", "list things");
+	kd_buf_free(&msg);
+}
+
+static int line(void *ctx, const char *text, size_t len)
+{
+	json_t *ev = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
+	const char *type = kd_json_str(ev, "type");
+
+	(void)ctx;
+	if (type && !strcmp(type, "ERROR"))
+		status(json_object_get(ev, "object"));
+	else
+		object(json_object_get(ev, "object"));
+	json_decref(ev);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	kd_kube_lines lines = {KD_BUF_INIT, 1 << 20};
+	json_t *list;
+
+	if (!desired && kd_yaml_parse_one(&desired, NULL, desired_yaml, sizeof(desired_yaml) - 1,
+					  "desired.yaml", NULL) < 0)
+		abort();
+	kd_kube_lines_feed(&lines, (const char *)data, size, line, NULL);
+	kd_kube_lines_free(&lines);
+
+	if ((list = json_loadb((const char *)data, size, JSON_ALLOW_NUL, NULL))) {
+		json_t *items = kd_json_arr(list, "items");
+		json_t *item;
+		size_t i;
+
+		if (items) {
+			json_array_foreach(items, i, item)
+				object(item);
+		} else {
+			status(list);
+			object(list);
+		}
+		json_decref(list);
+	}
+	return 0;
+}
