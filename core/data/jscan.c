@@ -381,7 +381,9 @@ int kd_jscan_json(kd_jscan *s, json_t **out)
 	from = s->p;
 	if (kd_jscan_skip(s) < 0)
 		return KD_EINVAL;
-	*out = json_loadb(from, (size_t)(s->p - from), JSON_DECODE_ANY, &err);
+	/* NUL is allowed as in kube's responses: a value read from a cluster
+	 * may hold one */
+	*out = json_loadb(from, (size_t)(s->p - from), JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	if (!*out) {
 		s->p = from;
 		fail(s, "a value jansson cannot read");

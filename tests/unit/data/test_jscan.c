@@ -128,6 +128,30 @@ static void test_depth(void **state)
 	assert_string_equal(s.error, "nested too deeply");
 }
 
+/* A value handed to jansson may hold NUL (the API server accepts it in
+ * strings); a string read as a C string may not. */
+static void test_nul(void **state)
+{
+	static const char text[] = "{\"v\": \"a\\u0000b\", \"s\": \"a\\u0000b\"}";
+	kd_jscan s;
+	const char *k;
+	size_t n;
+	json_t *j = NULL;
+	char *str = NULL;
+
+	(void)state;
+	kd_jscan_init(&s, text, sizeof(text) - 1);
+	assert_true(kd_jscan_begin(&s, '{'));
+	assert_true(kd_jscan_member(&s, &k, &n));
+	assert_int_equal(kd_jscan_json(&s, &j), 0);
+	assert_int_equal(json_string_length(j), 3);
+	assert_memory_equal(json_string_value(j), "a\0b", 3);
+	assert_true(kd_jscan_member(&s, &k, &n));
+	assert_int_equal(kd_jscan_string(&s, &str), KD_EINVAL);
+	assert_null(str);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_nul),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
