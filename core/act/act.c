@@ -152,6 +152,63 @@ int kd_act_get(json_t **out, kd_act *a, const char *api_version,
 	return kd_kube_get_sync(out, a->conn, &ref);
 }
 
+/* Whether r is named by the kind or plural `name` (any case) in `group`
+ * (NULL: any group; "core" names the core group, as kubectl writes it). */
+static bool resource_named(const kd_kube_resource *r, const char *name, size_t n,
+			   const char *group)
+{
+	bool by_kind = strncasecmp(r->kind, name, n) == 0 && r->kind[n] == '\0';
+	bool by_plural = strncasecmp(r->resource, name, n) == 0 && r->resource[n] == '\0';
+
+	if (!by_kind && !by_plural)
+		return false;
+	if (!group)
+		return true;
+	return strcasecmp(r->group, group) == 0 || (!r->group[0] && strcasecmp(group, "core") == 0);
+}
+
+int kd_act_resolve_kind(char **api_version, char **kind, kd_act *a, const char *text)
+{
+	const kd_kube_resource *all, *found = NULL;
+	const char *dot = text ? strchr(text, '.') : NULL;
+	size_t i, count, n;
+	kd_buf b = KD_BUF_INIT;
+	int rc;
+
+	*api_version = NULL;
+	*kind = NULL;
+	if (!text || !*text || (dot && (dot == text || !dot[1])))
+		return kd_error_set(KD_EINVAL, "'%s' is not a kind (KIND, or KIND.GROUP)", text ? text : "");
+	if (!kd_kube_discovered(a->conn) && (rc = kd_kube_discover_sync(a->conn)) < 0)
+		return rc;
+	n = dot ? (size_t)(dot - text) : strlen(text);
+	all = kd_kube_resources(a->conn, &count);
+	/* The preferred version of each group comes first: the first match of
+	 * a group is the one to use; a match in a second group is ambiguous. */
+	for (i = 0; i < count; i++) {
+		if (!resource_named(&all[i], text, n, dot ? dot + 1 : NULL))
+			continue;
+		if (!found) {
+			found = &all[i];
+			continue;
+		}
+		if (strcmp(found->group, all[i].group) != 0) {
+			return kd_error_set(KD_EINVAL, "cluster %s serves '%s' in two groups (%s and %s): write %s.GROUP",
+					    a->cluster, text, found->group[0] ? found->group : "core",
+					    all[i].group[0] ? all[i].group : "core", text);
+		}
+	}
+	if (!found)
+		return kd_error_set(KD_ENOTFOUND, "cluster %s does not serve the kind '%s'", a->cluster, text);
+	if ((found->group[0] ? kd_buf_printf(&b, "%s/%s", found->group, found->version) :
+	     kd_buf_puts(&b, found->version)) < 0 || !(*kind = strdup(found->kind))) {
+		kd_buf_free(&b);
+		return oom();
+	}
+	*api_version = kd_buf_detach(&b);
+	return 0;
+}
+
 /* ---- targets ---------------------------------------------------------------- */
 
 static bool same_ns(const char *a, const char *b)
@@ -428,6 +485,7 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 {
 	const char **fields = NULL;
 	kd_accept_opts ao;
+	kd_diff_opts dopts;
 	size_t nfields = 0;
 	int rc;
 
@@ -437,6 +495,13 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	if (!req->res->desired && !req->res->live)
 		return kd_error_set(KD_EINVAL, "%s %s: the state has no objects to accept "
 				    "(published with statuses only)", req->res->kind, req->res->name);
+	/* A missing object is accepted as absent and an extra one as it is:
+	 * a pointer would otherwise be dropped without a word. */
+	if (!(req->res->desired && req->res->live) && req->npointers > 0)
+		return kd_error_set(KD_EINVAL, "%s %s is %s: accept whole objects as missing or extra, "
+				    "not the field %s", req->res->kind, req->res->name,
+				    req->res->live ? "extra" : "missing",
+				    req->pointers && req->pointers[0] ? req->pointers[0] : "");
 	if (req->res->desired && req->res->live &&
 	    (rc = accept_fields(&fields, &nfields, req->res, req->pointers, req->npointers)) < 0)
 		return rc;
@@ -449,6 +514,9 @@ int kd_act_accept(kd_accept_result **out, const kd_fleet *fleet,
 	ao.live = req->res->live;
 	ao.fields = fields;
 	ao.nfields = nfields;
+	kd_fleet_diff_opts(&dopts, fleet);
+	dopts.hpa_managed = req->res->hpa_managed;
+	ao.diff_opts = &dopts;
 	ao.reason = req->reason;
 	ao.identity = req->identity;
 	ao.branch = req->branch;

@@ -1004,6 +1004,15 @@ const char *kd_act_context(const kd_act *a);
 int kd_act_get(json_t **out, kd_act *a, const char *api_version,
 	       const char *kind, const char *namespace, const char *name);
 
+/* The kind the cluster serves under `text`: a kind or its plural, any case,
+ * optionally with its group as kubectl writes it (Widget, widgets,
+ * Widget.example.com, ConfigMap.core).  Built-in kinds and custom resources
+ * alike, from the cluster's discovery.  *api_version ("group/version", the
+ * group's preferred version first) and *kind (as the server spells it) are
+ * the caller's to free.  KD_ENOTFOUND when nothing matches, KD_EINVAL when
+ * a name without a group matches kinds of two groups. */
+int kd_act_resolve_kind(char **api_version, char **kind, kd_act *a, const char *text);
+
 /* ---- what to act on ------------------------------------------------------- */
 
 /* Selects within a published cluster state.  app NULL: every app (a cluster

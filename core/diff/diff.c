@@ -19,6 +19,10 @@ const char *const kd_diff_default_manual_managers[] = {
 	"kdrift-break-glass", NULL,
 };
 
+const char *const kd_diff_default_appliers[] = {
+	"kustomize-controller", "argocd-controller", "kdrift", NULL,
+};
+
 /* ---- Secret data -------------------------------------------------------- */
 
 static int cmp_secret_key(kd_diff_walk *w, const json_t *dm, const json_t *lm,
@@ -31,7 +35,8 @@ static int cmp_secret_key(kd_diff_walk *w, const json_t *dm, const json_t *lm,
 	if (dm)
 		return kd_diff_walk_removed(w, dm, false);
 	if (lam || (kd_managed_owners(w->mn[w->depth]) & w->counted_owners))
-		return kd_diff_walk_added(w, lm);
+		return kd_diff_walk_added(w, lm, lam || (kd_managed_owners(
+			w->mn[w->depth]) & w->applier_owners));
 	return 0;
 }
 
@@ -141,9 +146,10 @@ static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
 
 			if ((mask & ((uint64_t)1 << e)) && op &&
 			    strcmp(op, "Apply") == 0)
-				w->counted_owners |= (uint64_t)1 << e;
+				w->applier_owners |= (uint64_t)1 << e;
 		}
 	}
+	w->counted_owners |= w->applier_owners;
 	for (r = 0; opts && r < opts->nignores; r++) {
 		const kd_ignore_rule *rule = &opts->ignores[r];
 		json_t *v;

@@ -130,9 +130,10 @@ uint64_t kd_managed_written_after(const kd_managed *m, int i);
  *    (keys under argocd.argoproj.io/, kustomize.toolkit.fluxcd.io/, kdrift.dev/,
  *    app.kubernetes.io/instance) do not count when only live has them;
  *  - a field only in live is a server default and ignored, unless it is in
- *    last-applied or owned by a server-side applier (opts->appliers) (it
- *    was removed from Git but not from the cluster: ADDED) or it is owned
- *    by a hand-editing manager (opts->manual_managers: kubectl-edit,
+ *    last-applied or owned by an Apply entry of a GitOps applier
+ *    (opts->appliers) (it was removed from Git but not from the cluster,
+ *    and the next apply deletes it: ADDED, removed_from_git) or it is
+ *    owned by a hand-editing manager (opts->manual_managers: kubectl-edit,
  *    kubectl-patch, ... added it: ADDED);
  *  - a field in desired but not in live is REMOVED; it is flagged
  *    never_converges when last-applied holds the same value (the applier
@@ -184,6 +185,9 @@ typedef struct kd_diff_field {
 	char *time;           /* RFC 3339, or NULL when unknown */
 	char *subresource;    /* "scale", ... or NULL (the object itself) */
 	bool never_converges;
+	/* ADDED fields that Git once held: in last-applied, or owned by an
+	 * applier's Apply entry.  The applier's next apply deletes them. */
+	bool removed_from_git;
 } kd_diff_field;
 
 typedef struct kd_diff_result {
@@ -216,10 +220,12 @@ typedef struct kd_diff_opts {
 	/* Managers whose live-only fields are drift (NULL-terminated); NULL
 	 * selects kd_diff_default_manual_managers. */
 	const char *const *manual_managers;
-	/* Field managers that apply desired with server-side apply (Flux's
-	 * kustomize-controller, kdrift) (NULL-terminated, may be NULL).  Their
-	 * Apply entries list exactly what was applied, so a live field they
-	 * own that Git no longer has is drift, as with last-applied. */
+	/* Field managers that apply desired with server-side apply
+	 * (NULL-terminated; NULL: none).  Their Apply entries list exactly
+	 * what was applied, so a live field they own that Git no longer has
+	 * is drift, as with last-applied (DESIGN §6 rule 11).  Callers with a
+	 * fleet take kd_fleet_diff_opts' list: the defaults below and the
+	 * fleet file's `appliers`. */
 	const char *const *appliers;
 	/* live's last-applied-configuration already parsed (borrowed), for
 	 * callers that cache it per resourceVersion.  NULL: taken from the
@@ -236,6 +242,10 @@ extern const char *const kd_diff_server_annotations[];
 /* kubectl-edit, kubectl-patch, kubectl-set, kubectl-label,
  * kubectl-annotate, kubectl-replace, kubectl-scale, kdrift-break-glass. */
 extern const char *const kd_diff_default_manual_managers[];
+
+/* The GitOps appliers every fleet has: Flux's kustomize-controller, Argo
+ * CD's argocd-controller (with server-side apply) and kdrift. */
+extern const char *const kd_diff_default_appliers[];
 
 /* Compares one desired and one live object (both JSON objects, borrowed).
  * opts may be NULL.  KD_EINVAL when an input is not an object or its
@@ -257,7 +267,8 @@ const char *kd_diff_change_name(kd_diff_change c);
 /* The result as JSON for `kdrift check --output json` and the store:
  * {"status": "drifted", "fields": [{"path", "livePath", "change",
  * "desired", "live", "manager", "operation", "time", "subresource",
- * "neverConverges"}]}, absent values left out.  Values are shared with the
+ * "neverConverges", "removedFromGit" (only when true)}]}, absent values
+ * left out.  Values are shared with the
  * result (Secret values are masks there already). */
 int kd_diff_result_json(json_t **out, const kd_diff_result *res);
 
@@ -427,7 +438,8 @@ int kd_diff_value_text(kd_buf *out, const json_t *v, size_t max);
 
 /* Appends one line about a drifted field: "/spec/replicas changed by
  * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
- * the server drops this field]" when it does.  Not sanitised. */
+ * the server drops this field]" or " [removed from Git: the next apply
+ * deletes it]" when it does.  Not sanitised. */
 int kd_diff_field_describe(kd_buf *out, const kd_diff_field *f);
 
 #endif

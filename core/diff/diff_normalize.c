@@ -252,7 +252,9 @@ int kd_diff_result_json(json_t **out, const kd_diff_result *res)
 		      put_str(o, "time", f->time) < 0 ||
 		      put_str(o, "subresource", f->subresource) < 0 ||
 		      json_object_set_new(o, "neverConverges",
-					  json_boolean(f->never_converges)) < 0;
+					  json_boolean(f->never_converges)) < 0 ||
+		      (f->removed_from_git &&
+		       json_object_set_new(o, "removedFromGit", json_true()) < 0);
 	}
 	json_decref(fields);
 	if (bad) {

@@ -39,6 +39,7 @@ typedef struct kd_diff_walk {
 	/* entries whose live-only fields are drift: hand-editing managers
 	 * and the server-side applier of desired (its Apply entries) */
 	uint64_t counted_owners;
+	uint64_t applier_owners;      /* the appliers' Apply entries */
 	uint64_t object_writers;      /* entries without a subresource (only
 				       * those can remove arbitrary fields) */
 	int applier;                  /* entry that wrote last-applied, or -1 */
@@ -60,9 +61,10 @@ bool kd_diff_walk_ignored(const kd_diff_walk *w);
 
 /* Append a drifted field at the current path (values borrowed), attributed
  * to the manager that wrote it (changed, added) or that last wrote its
- * parent (removed: live lacks it). */
+ * parent (removed: live lacks it).  from_git: an added field Git once held
+ * (removed_from_git). */
 int kd_diff_walk_changed(kd_diff_walk *w, const json_t *d, const json_t *l);
-int kd_diff_walk_added(kd_diff_walk *w, const json_t *l);
+int kd_diff_walk_added(kd_diff_walk *w, const json_t *l, bool from_git);
 int kd_diff_walk_removed(kd_diff_walk *w, const json_t *d, bool never);
 void kd_diff_walk_field_clear(kd_diff_field *f);
 

@@ -256,7 +256,7 @@ void kd_diff_walk_field_clear(kd_diff_field *f)
 
 /* Appends one field; d and l are borrowed (a reference is taken). */
 static int record(kd_diff_walk *w, kd_diff_change kind, const json_t *d,
-		  const json_t *l, int entry, bool never)
+		  const json_t *l, int entry, bool never, bool from_git)
 {
 	const kd_managed_entry *e = entry >= 0 ?
 		kd_managed_entry_at(w->mf, (size_t)entry) : NULL;
@@ -276,6 +276,7 @@ static int record(kd_diff_walk *w, kd_diff_change kind, const json_t *d,
 	memset(f, 0, sizeof(*f));
 	f->kind = kind;
 	f->never_converges = never;
+	f->removed_from_git = from_git;
 	f->path = strdup(kd_buf_cstr(&w->dpath));
 	f->live_path = l ? strdup(kd_buf_cstr(&w->lpath)) : NULL;
 	f->manager = strdup(e && *e->manager ? e->manager : "unknown");
@@ -342,24 +343,24 @@ static bool dropped_by_server(const kd_diff_walk *w, const json_t *d,
 
 int kd_diff_walk_changed(kd_diff_walk *w, const json_t *d, const json_t *l)
 {
-	return record(w, KD_DIFF_CHANGED, d, l, owner_here(w), false);
+	return record(w, KD_DIFF_CHANGED, d, l, owner_here(w), false, false);
 }
 
-int kd_diff_walk_added(kd_diff_walk *w, const json_t *l)
+int kd_diff_walk_added(kd_diff_walk *w, const json_t *l, bool from_git)
 {
-	return record(w, KD_DIFF_ADDED, NULL, l, owner_here(w), false);
+	return record(w, KD_DIFF_ADDED, NULL, l, owner_here(w), false, from_git);
 }
 
 int kd_diff_walk_removed(kd_diff_walk *w, const json_t *d, bool never)
 {
-	return record(w, KD_DIFF_REMOVED, d, NULL, owner_of_parent(w), never);
+	return record(w, KD_DIFF_REMOVED, d, NULL, owner_of_parent(w), never, false);
 }
 
 /* ---- the walk ----------------------------------------------------------- */
 
 /* A live field that neither desired nor last-applied has: a server default
- * unless a hand-editing manager wrote it.  Only subtrees such a manager
- * touched are visited. */
+ * unless a hand-editing manager or an applier's Apply (Git had it) wrote
+ * it.  Only subtrees such a manager touched are visited. */
 static int live_only(kd_diff_walk *w, const json_t *l)
 {
 	const kd_managed_node *mn = w->mn[w->depth];
@@ -375,7 +376,8 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 	if ((kd_managed_owners(mn) & w->counted_owners) &&
 	    !(json_is_object(l) && key_at(w, (int)w->depth) &&
 	      !kd_managed_is_leaf(mn)))
-		return kd_diff_walk_added(w, l);
+		return kd_diff_walk_added(w, l, (kd_managed_owners(mn) &
+						 w->applier_owners) != 0);
 	if (!(kd_managed_subtree_owners(mn) & w->counted_owners))
 		return 0;
 	if (json_is_object(l)) {
@@ -518,7 +520,7 @@ static int cmp_atomic_list(kd_diff_walk *w, const json_t *d, const json_t *l,
 		rc = kd_diff_walk_push(w, NULL, i, i,
 				       lv ? kd_managed_element(mn, lv, i) : NULL);
 		if (rc == 0 && !dv && !kd_diff_walk_ignored(w))
-			rc = kd_diff_walk_added(w, lv);
+			rc = kd_diff_walk_added(w, lv, false);
 		else if (rc == 0 && dv)
 			rc = kd_diff_walk_node(w, dv, lv, json_is_array(la) ?
 					       json_array_get(la, i) : NULL);
@@ -556,7 +558,7 @@ int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,
 			if (json_is_object(l) && json_is_object(la) &&
 			    key_at(w, (int)w->depth))
 				return cmp_object(w, NULL, l, la);
-			return kd_diff_walk_added(w, l);
+			return kd_diff_walk_added(w, l, true);
 		}
 		return live_only(w, l);
 	}

@@ -737,5 +737,7 @@ int kd_diff_field_describe(kd_buf *out, const kd_diff_field *f)
 				   f->time ? ", " : "", f->time ? f->time : "");
 	if (rc == 0 && f->never_converges)
 		rc = kd_buf_puts(out, " [never converges: the server drops this field]");
+	if (rc == 0 && f->removed_from_git)
+		rc = kd_buf_puts(out, " [removed from Git: the next apply deletes it]");
 	return rc;
 }

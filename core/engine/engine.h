@@ -427,7 +427,8 @@ int kd_cluster_state_from_reports(kd_cluster_state **out, const char *cluster,
  *   app      {name, status, reason, path, resources: [resource...]}
  *   resource {apiVersion, kind, namespace, name, status, intentional,
  *             hpaManaged, reason, diffs: [{path, change, desired, live,
- *             manager, operation, time, subresource, neverConverges}]}
+ *             manager, operation, time, subresource, neverConverges
+ *             (+ removedFromGit: true when set)}]}
  *   counts   {synced, drifted, missing, extra, break-glass, unknown}
  *
  * Diff values are the diff's own: Secret values are masks already.  Each

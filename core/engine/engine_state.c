@@ -138,6 +138,7 @@ static kd_diff_result *diff_copy(const kd_diff_result *src)
 		g->time = dup_or_null(f->time, &fail);
 		g->subresource = dup_or_null(f->subresource, &fail);
 		g->never_converges = f->never_converges;
+		g->removed_from_git = f->removed_from_git;
 		r->nfields++;
 	}
 	if (fail) {
@@ -161,13 +162,12 @@ static int cached_diff(const kd_diff_result **out, build *b, const char *key,
 	eng_cluster *cl = b->cl;
 	json_t *ix = json_object_get(cl->diff_index, key);
 	eng_diff *old = ix ? &cl->diffs[json_integer_value(ix)] : NULL;
-	kd_diff_opts opts = {
-		.ignores = cl->e->fleet->ignores,
-		.nignores = cl->e->fleet->nignores,
-		.hpa_managed = hpa,
-	};
+	kd_diff_opts opts;
 	eng_diff d = { 0 };
 	int rc;
+
+	kd_fleet_diff_opts(&opts, cl->e->fleet);
+	opts.hpa_managed = hpa;
 
 	if (old && old->res && old->desired == desired && old->live == live && old->hpa == hpa) {
 		d = *old;

@@ -37,12 +37,16 @@ static int diffs_json(json_t **out, const kd_diff_result *d)
 	for (i = 0; d && i < d->nfields; i++) {
 		const kd_diff_field *f = &d->fields[i];
 
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
+		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
 			"path", f->path, "change", kd_diff_change_name(f->kind),
 			"desired", f->desired, "live", f->live, "manager", f->manager,
 			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
 			"subresource", str_or_null(f->subresource),
-			"neverConverges", f->never_converges)) < 0) {
+			"neverConverges", f->never_converges);
+
+		/* only when set, as check has always written it */
+		if (!o || (f->removed_from_git && json_object_set_new(o, "removedFromGit", json_true()) < 0) ||
+		    json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return oom();
 		}
@@ -239,6 +243,8 @@ static int read_field(kd_diff_field *f, kd_jscan *s, const char *where)
 			kd_jscan_string(s, &f->subresource);
 		} else if (kd_jscan_key_is(k, n, "neverConverges")) {
 			kd_jscan_bool(s, &f->never_converges);
+		} else if (kd_jscan_key_is(k, n, "removedFromGit")) {
+			kd_jscan_bool(s, &f->removed_from_git);
 		} else {
 			kd_jscan_skip(s);
 		}

@@ -440,6 +440,76 @@ static int parse_ignore(kd_fcheck *c, kd_ignore_rule *r, const json_t *node)
 	return 0;
 }
 
+/* Field manager names as the API server takes them (fieldManager: at most
+ * 128 bytes, printable). */
+static bool manager_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+	const unsigned char *p;
+
+	if (n == 0 || n > 128)
+		return false;
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static bool listed(char *const *list, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* appliers: field managers, besides the defaults, whose server-side
+ * applies stand for Git (DESIGN §6 rule 11).  Listing a default again, or
+ * a name twice, changes nothing and is not an error. */
+static int parse_appliers(kd_fcheck *c, kd_fleet *f, const json_t *root)
+{
+	const json_t *node = json_object_get(root, "appliers");
+	size_t i, n = 0, ndef = 0;
+	kd_fcheck_mark m, mi;
+	int rc;
+
+	while (kd_diff_default_appliers[ndef])
+		ndef++;
+	if (node && ((rc = kd_fcheck_push_key(c, "appliers", &m)) < 0 ||
+		     (rc = kd_fcheck_list(c, node)) < 0))
+		return rc;
+	f->appliers = calloc(ndef + json_array_size(node) + 1, sizeof(*f->appliers));
+	if (!f->appliers)
+		return oom();
+	for (i = 0; i < ndef; i++)
+		if ((rc = dup_str(&f->appliers[n++], kd_diff_default_appliers[i])) < 0)
+			return rc;
+	for (i = 0; i < json_array_size(node); i++) {
+		const json_t *s = json_array_get(node, i);
+
+		if ((rc = kd_fcheck_push_index(c, i, &mi)) < 0)
+			return rc;
+		if (!json_is_string(s))
+			return kd_fcheck_fail(c,
+				"%s must be a field manager name (a string), not %s",
+				kd_fcheck_where(c), kd_fcheck_type_name(s));
+		if (!manager_name_valid(json_string_value(s)) ||
+		    strlen(json_string_value(s)) != json_string_length(s))
+			return kd_fcheck_fail(c,
+				"%s: a field manager name is 1 to 128 printable characters",
+				kd_fcheck_where(c));
+		if (!listed(f->appliers, n, json_string_value(s)) &&
+		    (rc = dup_str(&f->appliers[n++], json_string_value(s))) < 0)
+			return rc;
+		kd_fcheck_pop(c, &mi);
+	}
+	if (node)
+		kd_fcheck_pop(c, &m);
+	return 0;
+}
+
 static int parse_breakglass(kd_fcheck *c, kd_fleet *f, const json_t *node)
 {
 	static const char *const keys[] = { "context", "maxDuration", "group",
@@ -639,7 +709,7 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 {
 	static const char *const keys[] = { "apiVersion", "kind", "clusters",
 		"apps", "tracking", "policy", "ignoreDifferences",
-		"breakGlass", "prevention", NULL };
+		"appliers", "breakGlass", "prevention", NULL };
 	const json_t *v;
 	kd_fcheck_mark m;
 	void *items;
@@ -669,7 +739,8 @@ static int parse_root(kd_fcheck *c, kd_fleet *f, const json_t *root)
 	rc = parse_list(c, &items, &f->nignores, root, "ignoreDifferences",
 			sizeof(kd_ignore_rule), ignore_item);
 	f->ignores = items;
-	if (rc < 0 || (rc = parse_tracking(c, &f->tracking, root)) < 0)
+	if (rc < 0 || (rc = parse_appliers(c, f, root)) < 0 ||
+	    (rc = parse_tracking(c, &f->tracking, root)) < 0)
 		return rc;
 	if ((v = json_object_get(root, "breakGlass")) != NULL) {
 		if ((rc = kd_fcheck_push_key(c, "breakGlass", &m)) < 0 ||

@@ -1,8 +1,8 @@
 /*
  * fleet — the fleet file (kdrift.yaml at the repository root, DESIGN §4).
  *
- * Parses and validates clusters, apps, policy, ignoreDifferences, breakGlass
- * and tracking.  Validation is strict: unknown keys, values of the wrong
+ * Parses and validates clusters, apps, policy, ignoreDifferences, appliers,
+ * breakGlass and tracking.  Validation is strict: unknown keys, values of the wrong
  * type, invalid names, label syntax, selectors, JSON pointers, durations,
  * paths leaving the repository and duplicate cluster or app names all fail
  * with KD_EINVAL and "FILE:LINE:COLUMN: message" naming the key
@@ -105,6 +105,10 @@ typedef struct kd_fleet {
 	size_t npolicies;
 	kd_ignore_rule *ignores;
 	size_t nignores;
+	/* The GitOps appliers (DESIGN §6 rule 11), NULL-terminated, never
+	 * NULL: kd_diff_default_appliers, then the file's `appliers` that are
+	 * not among them, in file order. */
+	char **appliers;
 	kd_tracking tracking;
 	char *breakglass_context; /* template, default "{{name}}-breakglass" */
 	long breakglass_max_seconds; /* default 3600; from a duration
@@ -113,7 +117,7 @@ typedef struct kd_fleet {
 				   * break-glass credential, which admission
 				   * policies let through; default
 				   * "kdrift:break-glass" */
-	json_t *appliers;         /* prevention.appliers: user names that may
+	json_t *applier_users;    /* prevention.appliers: user names that may
 				   * change what GitOps manages (array of
 				   * strings, never NULL); default Flux's
 				   * kustomize-controller and helm-controller,
@@ -146,6 +150,12 @@ const kd_app *kd_fleet_app(const kd_fleet *fleet, const char *name);
 
 /* True when the app is deployed to the cluster (its selector matches). */
 bool kd_fleet_app_targets(const kd_app *app, const kd_cluster *cluster);
+
+/* The diff options the fleet file sets (ignoreDifferences, appliers), the
+ * same for every face and every object; the per-object ones (hpa_managed,
+ * last_applied) are left zero.  fleet may be NULL: no ignore rules, the
+ * default appliers.  *out borrows from the fleet. */
+void kd_fleet_diff_opts(kd_diff_opts *out, const kd_fleet *fleet);
 
 /* The policy that applies to a cluster: the first whose selector matches;
  * NULL when none does (then: alert, no prune). */

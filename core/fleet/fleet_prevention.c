@@ -135,11 +135,11 @@ int kd_fleet_prevention_defaults(kd_fleet *f)
 {
 	size_t i;
 
-	if (!(f->appliers = json_array()) || !(f->applier_groups = json_array()) ||
+	if (!(f->applier_users = json_array()) || !(f->applier_groups = json_array()) ||
 	    !(f->breakglass_group = strdup(default_breakglass_group)))
 		return oom();
 	for (i = 0; default_appliers[i]; i++)
-		if (json_array_append_new(f->appliers,
+		if (json_array_append_new(f->applier_users,
 					  json_string(default_appliers[i])) < 0)
 			return oom();
 	return 0;
@@ -151,12 +151,12 @@ int kd_fleet_parse_prevention(kd_fcheck *c, kd_fleet *f, const json_t *node)
 	int rc;
 
 	if ((rc = kd_fcheck_mapping(c, node, keys)) < 0 ||
-	    (rc = member_list(c, &f->appliers, node, "appliers")) < 0 ||
+	    (rc = member_list(c, &f->applier_users, node, "appliers")) < 0 ||
 	    (rc = member_list(c, &f->applier_groups, node, "applierGroups")) < 0)
 		return rc;
 	/* A policy that nobody but the break-glass group may pass would stop
 	 * the GitOps controller too: an empty list is a mistake. */
-	if (json_array_size(f->appliers) == 0 &&
+	if (json_array_size(f->applier_users) == 0 &&
 	    json_array_size(f->applier_groups) == 0)
 		return kd_fcheck_fail(c,
 			"%s names no applier: give appliers or applierGroups (leave prevention out for Flux's and Argo CD's defaults)",

@@ -56,10 +56,13 @@ void kd_fleet_free(kd_fleet *f)
 	free(f->apps);
 	free(f->policies);
 	free(f->ignores);
+	for (i = 0; f->appliers && f->appliers[i]; i++)
+		free(f->appliers[i]);
+	free(f->appliers);
 	free(f->file);
 	free(f->breakglass_context);
 	free(f->breakglass_group);
-	json_decref(f->appliers);
+	json_decref(f->applier_users);
 	json_decref(f->applier_groups);
 	json_decref(f->doc);
 	json_decref(f->positions);
@@ -101,4 +104,16 @@ const kd_policy *kd_fleet_policy(const kd_fleet *fleet,
 					cluster->labels))
 			return &fleet->policies[i];
 	return NULL;
+}
+
+void kd_fleet_diff_opts(kd_diff_opts *out, const kd_fleet *fleet)
+{
+	memset(out, 0, sizeof(*out));
+	out->appliers = kd_diff_default_appliers;
+	if (!fleet)
+		return;
+	out->ignores = fleet->ignores;
+	out->nignores = fleet->nignores;
+	if (fleet->appliers)
+		out->appliers = (const char *const *)fleet->appliers;
 }

@@ -312,7 +312,7 @@ static int identities(kd_prevent_scope *s, const kd_fleet *fleet)
 	const char *bg[] = { fleet->breakglass_group, NULL };
 	int rc;
 
-	if ((rc = add_names(s->users, fleet->appliers, NULL)) < 0 ||
+	if ((rc = add_names(s->users, fleet->applier_users, NULL)) < 0 ||
 	    (rc = add_names(s->users, NULL, system_users)) < 0 ||
 	    (rc = add_names(s->groups, NULL, fleet->breakglass_group ? bg : NULL)) < 0 ||
 	    (rc = add_names(s->groups, fleet->applier_groups, NULL)) < 0)

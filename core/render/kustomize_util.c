@@ -199,16 +199,40 @@ static bool under_dir(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Whether file lies in or below dir once symbolic links are followed, as
+ * kustomize evaluates both before its root-only check.  Paths that do not
+ * resolve are judged as written (reading them reports why). */
+static int under_dir_resolved(bool *under, kd_kz_ctx *c, const char *file, const char *dir)
+{
+	char *rfile = NULL, *rdir = NULL;
+	int rc;
+
+	*under = under_dir(file, dir);
+	if ((rc = kd_source_resolve(&rfile, c->src, file)) == 0 &&
+	    (rc = kd_source_resolve(&rdir, c->src, dir)) == 0)
+		*under = under_dir(rfile, rdir);
+	free(rfile);
+	free(rdir);
+	return rc == KD_ENOMEM || rc == KD_EPATH || rc == KD_ELIMIT ? rc : 0;
+}
+
 /* Resolves rel against the kustomization's directory and applies the load
  * restriction; *path is new. */
 static int resolve(char **path, kd_kz_ctx *c, const kd_kz_file *f, const char *rel,
 		   const char *pointer, bool is_dir)
 {
 	int rc = kd_path_join(path, f->dir, rel);
+	bool under = true;
 
 	if (rc < 0)
 		return kd_kz_wrap(f, pointer, rc);
-	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY && !under_dir(*path, f->dir)) {
+	if (!is_dir && c->restrictor == KD_LOAD_ROOT_ONLY &&
+	    (rc = under_dir_resolved(&under, c, *path, f->dir)) < 0) {
+		free(*path);
+		*path = NULL;
+		return kd_kz_wrap(f, pointer, rc);
+	}
+	if (!under) {
 		rc = kd_kz_fail(f, pointer, KD_EPATH,
 			     "security: file '%s' is not in or below '%s' (load restrictor root-only)",
 			     rel, f->dir[0] ? f->dir : ".");

@@ -115,6 +115,11 @@ const char *kd_source_label(const kd_source *src);
  * KD_EUNSUPPORTED inside a submodule. */
 int kd_source_read(kd_buf *out, kd_source *src, const char *path);
 
+/* The path that path leads to once every symbolic link on the way is
+ * followed ("" for the root); a new string.  The same errors as
+ * kd_source_read, except that directories resolve too. */
+int kd_source_resolve(char **out, kd_source *src, const char *path);
+
 /* What is at path, following links (KD_SOURCE_NONE and 0 when nothing is).
  * "" is the root.  Escapes still give KD_EPATH. */
 int kd_source_stat(kd_source_type *out, kd_source *src, const char *path);

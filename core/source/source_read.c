@@ -27,6 +27,8 @@
 typedef struct tree_hit {
 	git_filemode_t mode;
 	git_oid id;
+	char *path;       /* the path links led to; set only when `want_path` */
+	bool want_path;
 } tree_hit;
 
 static int out_of_memory(void)
@@ -161,6 +163,10 @@ restart:
 		tree = sub = child;
 		*slash = '/';
 	}
+	if (hit->want_path) {
+		hit->path = cur;
+		cur = NULL;
+	}
 cleanup:
 	git_tree_free(sub);
 	free(cur);
@@ -190,7 +196,7 @@ static int tree_read(kd_buf *out, kd_source *src, const char *path)
 	git_blob *blob = NULL;
 	git_object_t type;
 	size_t size;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	int rc;
 
 	if ((rc = tree_resolve(&hit, src, path)) < 0)
@@ -329,6 +335,29 @@ int kd_source_read(kd_buf *out, kd_source *src, const char *path)
 	return src->fs ? fs_read(out, src, path) : tree_read(out, src, path);
 }
 
+int kd_source_resolve(char **out, kd_source *src, const char *path)
+{
+	tree_hit hit = { .want_path = true };
+	struct stat st;
+	char *real = NULL;
+	size_t rootlen;
+	int rc;
+
+	*out = NULL;
+	if (src->fs) {
+		if ((rc = fs_resolve(&real, &st, src, path)) < 0)
+			return rc;
+		rootlen = strcmp(src->root, "/") == 0 ? 0 : strlen(src->root);
+		*out = strdup(real[rootlen] == '/' ? real + rootlen + 1 : real + rootlen);
+		free(real);
+		return *out ? 0 : out_of_memory();
+	}
+	if ((rc = tree_resolve(&hit, src, path)) < 0)
+		return rc;
+	*out = hit.path;
+	return 0;
+}
+
 int kd_source_blame(json_t **out, kd_source *src, const char *path)
 {
 	git_blame_options opts;
@@ -385,7 +414,7 @@ cleanup:
 static int type_of(kd_source_type *out, kd_source *src, const char *path)
 {
 	struct stat st;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	char *real = NULL;
 	int rc;
 
@@ -454,7 +483,7 @@ static int list_add(entry_list *l, kd_source *src, const char *dir, const char *
 static int tree_list(entry_list *l, kd_source *src, const char *path, const char *norm)
 {
 	git_tree *tree = NULL;
-	tree_hit hit;
+	tree_hit hit = { 0 };
 	size_t i, n;
 	int rc;
 

@@ -201,13 +201,15 @@ expect "diff: an unknown object is an error" 2 'no object' KD diff alpha shop De
 expect "diff: an unknown cluster is an error" 2 "no cluster 'nowhere'" KD diff nowhere
 
 # ---- unreachable and hanging clusters -----------------------------------------------
+# --timeout is long enough for the healthy clusters on a busy machine; only
+# delta, which never answers, reaches it.
 faults delta '{"hang": true}'
 start=$(date +%s)
-timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 3s --output json >"$T/all.json" 2>"$T/all.err"
+timeout 120 "$KDRIFT_BIN" check --repo "$repo" --timeout 15s --output json >"$T/all.json" 2>"$T/all.err"
 rc=$?
 elapsed=$(( $(date +%s) - start ))
 check_eq "unreachable and hanging clusters: exit status 2 (the check finished)" 2 "$rc"
-echo "# check with a hanging cluster took ${elapsed}s (deadline 3s)"
+echo "# check with a hanging cluster took ${elapsed}s (deadline 15s)"
 python3 - "$T/all.json" >"$T/asserts2" 2>&1 <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -218,7 +220,7 @@ report("all four clusters reported", sorted(cl) == ["alpha", "beta", "delta", "g
 g = cl.get("gamma", {})
 report("unreachable cluster is unknown with the reason", g.get("status") == "unknown" and "connect" in (g.get("reason") or "").lower(), g)
 d = cl.get("delta", {})
-report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 3s" in (d.get("reason") or ""), d)
+report("hanging cluster is unknown: timed out", d.get("status") == "unknown" and "timed out after 15s" in (d.get("reason") or ""), d)
 report("unknown clusters are not reachable", (g.get("reachable"), d.get("reachable")) == (False, False))
 report("the others are still reported", (cl["alpha"]["status"], cl["beta"]["status"]) == ("drifted", "break-glass"))
 report("summary counts unknown resources", doc["summary"]["unknown"] == 10, doc["summary"])

@@ -40,7 +40,9 @@ os.rename(os.path.join(d, "port.tmp"), os.path.join(d, "port"))
 s.serve_forever()
 EOF
 KS_PIDS+=("$!")
-for i in $(seq 1 200); do [ -s "$T/hook/port" ] && break; sleep 0.05; done
+# python3 may start slowly on a busy machine: the deadline only bounds a hang.
+deadline=$((SECONDS + 120))
+while [ ! -s "$T/hook/port" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
 HOOK_PORT=$(cat "$T/hook/port" 2>/dev/null)
 [ -n "$HOOK_PORT" ]; check_eq "the webhook receiver listens" 0 "$?"
 HOOK=http://127.0.0.1:$HOOK_PORT/hook

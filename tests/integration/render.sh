@@ -151,6 +151,48 @@ else
 	not_ok "an unknown cluster lists the known ones" "$out"
 fi
 
+# render --dir against kubectl kustomize when files are symbolic links: the
+# root-only rule is judged after links are followed, so a link leading out
+# of the kustomization's directory is refused by both, and one that stays
+# inside is read by both.
+links=$tmp/links
+mkdir -p "$links/app" "$links/outside"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: outside}\ndata: {k: outside}\n' >"$links/outside/cm.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside}\ndata: {k: inside}\n' >"$links/app/real.yaml"
+ln -s ../outside/cm.yaml "$links/app/up.yaml"
+ln -s real.yaml "$links/app/same.yaml"
+ln -s "$links/outside/cm.yaml" "$links/app/abs.yaml"
+for case in "resources: [up.yaml]" "resources: [same.yaml]" "resources: [abs.yaml]" \
+	    "configMapGenerator: [{name: g, files: [abs.yaml]}]" "patches: [{path: up.yaml}]" \
+	    "resources: [real.yaml]
+patches: [{path: same.yaml}]"; do
+	printf '%s\n' "$case" >"$links/app/kustomization.yaml"
+	want=$(kubectl kustomize "$links/app" 2>/dev/null); krc=$?
+	got=$("$KDRIFT_BIN" render --dir "$links/app" 2>&1); rc=$?
+	name="render --dir with a linked file ($(printf '%s' "$case" | tr '\n' ' ')) as kubectl"
+	if [ "$krc" != 0 ]; then
+		if [ "$rc" = 2 ] && printf '%s' "$got" | grep -q 'is not in or below'; then ok "$name: refused"
+		else not_ok "$name: refused" "$got"; fi
+	else
+		check_eq "$name: same objects" "$(printf '%s' "$want" | python3 -c 'import sys,yaml,json; print(json.dumps(list(yaml.safe_load_all(sys.stdin)),sort_keys=True))')" \
+			"$(printf '%s' "$got" | python3 -c 'import sys,yaml,json; print(json.dumps(list(yaml.safe_load_all(sys.stdin)),sort_keys=True))' 2>&1)"
+	fi
+done
+
+# Names and paths from the fleet file that would drive a terminal (an OSC
+# title sequence, a colour escape, a bidi override) are shown inert in the
+# table and in the errors of render --all.
+hostile=$tmp/hostile
+mkdir -p "$hostile"
+printf 'apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters: [{name: a}]\napps: [{name: "x\\e]0;pwned\\a\\u202e", path: "p\\e[31m"}]\n' >"$hostile/kdrift.yaml"
+"$KDRIFT_BIN" render --worktree --repo "$hostile" --all >"$tmp/hostile.out" 2>&1
+check_eq "render --all with a hostile app name fails that app (exit 2)" 2 "$?"
+check "render --all writes no escape, BEL or bidi byte" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(1 if any(c in b for c in (b"\x1b", b"\x07", "\u202e".encode())) else 0)' "$tmp/hostile.out"
+check "render --all shows the name inert" grep -qF 'x^[]0;pwned^G<U+202E>' "$tmp/hostile.out"
+
 # Command-line errors.
 "$KDRIFT_BIN" frobnicate >/dev/null 2>&1; check_eq "unknown command exits 2" 2 $?
 "$KDRIFT_BIN" render --frob x y >/dev/null 2>&1; check_eq "unknown flag exits 2" 2 $?

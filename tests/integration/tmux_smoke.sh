@@ -18,8 +18,8 @@ fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
 # wait_screen PATTERN: until the pane shows a line matching PATTERN (bounded,
 # so a broken build fails instead of hanging).
 wait_screen() {
-	local i
-	for i in $(seq 1 100); do
+	local deadline=$((SECONDS + 120))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		tmux -S "$sock" capture-pane -p -t kd >"$T/screen" 2>/dev/null
 		grep -Eq -- "$1" "$T/screen" && return 0
 		sleep 0.1
@@ -47,7 +47,8 @@ step "Ctrl-L redraws" '^ \+   replicas: 6' C-l
 step "the prompt echoes what is typed" '^:xyz' ':' 'xyz'
 tmux -S "$sock" send-keys -t kd Escape
 gone=1
-for i in $(seq 1 50); do
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ]; do
 	tmux -S "$sock" capture-pane -p -t kd >"$T/screen"
 	grep -q '^:xyz' "$T/screen" || { gone=0; break; }
 	sleep 0.1

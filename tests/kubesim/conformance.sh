@@ -72,7 +72,7 @@ run_suite() {
 		return
 	fi
 	ok "$minor: kubesim starts"
-	K() { kubectl --kubeconfig "$d/state/kubeconfig" --cache-dir "$d/cache" --request-timeout=20s "$@"; }
+	K() { kubectl --kubeconfig "$d/state/kubeconfig" --cache-dir "$d/cache" --request-timeout=60s "$@"; }
 	f=$d
 
 	# --- discovery ---
@@ -147,7 +147,7 @@ run_suite() {
 	# created, strategic patch of the image, set image, restart: four templates
 	expect "$minor: the deployment controller counts revisions" 0 '^4 .*kube-controller-manager' \
 		K get deploy web --show-managed-fields -o 'jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision} {.metadata.managedFields[*].manager}'
-	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=20s
+	expect "$minor: rollout status finishes" 0 'successfully rolled out' K rollout status deploy/web --timeout=120s
 	expect "$minor: label" 0 'labeled' K label deploy web team=a
 	expect "$minor: annotate" 0 'deployment.apps/web annotate' K annotate deploy web note=x
 	expect "$minor: label and annotation stored" 0 '^a x$' K get deploy web -o 'jsonpath={.metadata.labels.team} {.metadata.annotations.note}'
@@ -225,9 +225,9 @@ spec:
     spec: {restartPolicy: Never, containers: [{name: j, image: busybox}]}
 EOF
 	expect "$minor: statefulset, daemonset and job created" 0 'job.batch/once created' K apply -f "$f/workloads.yaml"
-	expect "$minor: statefulset rollout status" 0 'roll out complete' K rollout status sts/db --timeout=20s
-	expect "$minor: daemonset rollout status" 0 'successfully rolled out' K rollout status ds/agent --timeout=20s
-	expect "$minor: job completes" 0 'condition met' K wait --for=condition=complete job/once --timeout=20s
+	expect "$minor: statefulset rollout status" 0 'roll out complete' K rollout status sts/db --timeout=120s
+	expect "$minor: daemonset rollout status" 0 'successfully rolled out' K rollout status ds/agent --timeout=120s
+	expect "$minor: job completes" 0 'condition met' K wait --for=condition=complete job/once --timeout=120s
 
 	# --- canonical forms the server stores ---
 	cat >"$f/forms.yaml" <<'EOF'

@@ -58,7 +58,7 @@ steps:
 EOF
 if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml" --log; then
 	ok "kubesim starts with a scenario"
-	K() { kubectl --kubeconfig "$s/state/kubeconfig" --cache-dir "$s/cache" --request-timeout=10s "$@"; }
+	K() { kubectl --kubeconfig "$s/state/kubeconfig" --cache-dir "$s/cache" --request-timeout=60s "$@"; }
 	# West's fault may already be in place when kubectl first asks (the
 	# machine may be slow): the untimed step is checked on east, which no
 	# fault touches, and on west through the control API, which faults
@@ -69,7 +69,8 @@ if ks_start "$s/state" --clusters east,west --scenario "$s/scenario.yaml" --log;
 		python3 -c 'import json, sys; c = {x["name"]: x["objects"] for x in json.load(sys.stdin)["clusters"]}; print(c["east"], c["west"])')
 	check_eq "scenario objects exist on every cluster (west holds what east holds)" "${east_n:-none}" "${west_n:-}"
 	# The timed steps: wait (bounded) until east shows the scale.
-	for i in $(seq 1 300); do
+	deadline=$((SECONDS + 120))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		[ "$(K --context east get deploy shop -o 'jsonpath={.spec.replicas}' 2>/dev/null)" = 5 ] && break
 		sleep 0.1
 	done

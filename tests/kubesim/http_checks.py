@@ -33,11 +33,11 @@ def report(name, cond, detail=""):
     sys.stdout.flush()
 
 
-def conn(timeout=10):
+def conn(timeout=60):
     return http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
 
 
-def req(method, path, body=None, token=ADMIN, headers=None, timeout=10):
+def req(method, path, body=None, token=ADMIN, headers=None, timeout=60):
     h = {"Accept": "application/json"}
     if token:
         h["Authorization"] = "Bearer " + token
@@ -273,7 +273,7 @@ def t_patch_apply():
     report("missing name is 422 Invalid with causes", s == 422 and d["details"]["causes"][0]["field"] == "metadata.name", d)
 
 
-def open_watch(path, token=ADMIN, timeout=10):
+def open_watch(path, token=ADMIN, timeout=60):
     c = conn(timeout)
     c.request("GET", path, headers={"Authorization": "Bearer " + token})
     return c, c.getresponse()

@@ -37,7 +37,7 @@ trap 'exit 130' INT
 KS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kubesim-test.XXXXXX")
 
 ks_start() {
-	local dir=$1 i
+	local dir=$1
 	shift
 	mkdir -p "$dir"
 	KS_DIR=$dir
@@ -51,9 +51,11 @@ ks_start() {
 		while kill -0 $$ 2>/dev/null && kill -0 "$KS_PID" 2>/dev/null; do sleep 1; done
 		kill "$KS_PID" 2>/dev/null
 	) </dev/null >/dev/null 2>&1 &
-	# Wait for the ready line (kubesim prints it once it listens); bounded so
-	# that a broken build fails instead of hanging.
-	for i in $(seq 1 200); do
+	# Wait for the ready line (kubesim prints it once it listens, after the
+	# scenario's set-up steps: 1000 clusters take a while on a busy
+	# machine); the deadline only turns a broken build into a failure.
+	local deadline=$((SECONDS + ${KS_READY_SECONDS:-180}))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		grep -q '^ready port=' "$dir/stdout" 2>/dev/null && break
 		kill -0 "$KS_PID" 2>/dev/null || break
 		sleep 0.05
@@ -62,7 +64,7 @@ ks_start() {
 	[ -n "$KS_PORT" ]
 }
 
-K() { kubectl --cache-dir "$KS_TMP/kcache" --request-timeout=20s "$@"; }
+K() { kubectl --cache-dir "$KS_TMP/kcache" --request-timeout=60s "$@"; }
 
 ks_admin_token() {
 	awk '/name: kubesim-admin/{f=1} f && /token:/{print $2; exit}' "$KS_DIR/kubeconfig"
@@ -131,12 +133,13 @@ $OUT"
 	fi
 }
 
-# wait_for FILE PATTERN: until FILE has a line matching PATTERN (bounded).
+# wait_for FILE PATTERN: until FILE has a line matching PATTERN (bounded by
+# a deadline that only turns a hang into a failure).
 wait_for() {
-	local i
-	for i in $(seq 1 300); do
+	local deadline=$((SECONDS + 120))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
-	return 1
+	grep -Eq -- "$2" "$1" 2>/dev/null
 }

@@ -78,7 +78,7 @@ wait-for break-glass: edit Secret shop/web-secret
 :save-screen $T/done
 :quit
 EOF
-KDRIFT_SCRIPT="$T/ui.script" LINES=40 COLUMNS=120 "$KDRIFT_BIN" ui --repo "$repo" --timeout 3s \
+KDRIFT_SCRIPT="$T/ui.script" LINES=40 COLUMNS=120 "$KDRIFT_BIN" ui --repo "$repo" --timeout 60s \
 	>"$T/ui.stdout" 2>"$T/ui.stderr"
 rc=$?
 [ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"

@@ -58,7 +58,7 @@ u
 :quit
 EOF
 NO_COLOR=1 KDRIFT_SCRIPT="$T/ui.script" LINES=250 COLUMNS=200 \
-	"$KDRIFT_BIN" ui --repo "$repo" --timeout 3s >"$T/ui.stdout" 2>"$T/ui.stderr"
+	"$KDRIFT_BIN" ui --repo "$repo" --timeout 60s >"$T/ui.stdout" 2>"$T/ui.stderr"
 check_eq "the UI runs its script" "0 " "$? $(cat "$T/ui.stderr")"
 [ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
 

@@ -36,11 +36,13 @@ chmod +x "$T/ctl"
 check "desired state applied with kubectl" ks_deploy "$repo" "shop site" alpha beta delta
 
 # live NAME: runs the script on stdin against the engine, screens in $T/NAME.N
+# (--timeout is long enough for the healthy clusters on a busy machine; only
+# a hanging one reaches it)
 live() {
 	local name=$1
 	cat >"$T/$name.script"
 	NO_COLOR=1 KDRIFT_SCRIPT="$T/$name.script" LINES=40 COLUMNS=120 \
-		"$KDRIFT_BIN" ui --repo "$repo" --timeout 3s >"$T/$name.stdout" 2>"$T/$name.stderr"
+		"$KDRIFT_BIN" ui --repo "$repo" --timeout 15s >"$T/$name.stdout" 2>"$T/$name.stderr"
 }
 
 live tree <<EOF

@@ -38,7 +38,9 @@ static void print_kustomization_lines(const kd_accept_result *r)
 	bool any = false;
 
 	base = base ? base + 1 : r->file;
-	printf("--- %s\n", r->kustomization ? r->kustomization : "kustomization.yaml");
+	printf("--- ");
+	kd_cli_print_safe(stdout, r->kustomization ? r->kustomization : "kustomization.yaml");
+	printf("\n");
 	while (base && p && *p) {
 		nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -64,7 +66,9 @@ static void print_preview(const kd_accept_result *r, const char *cluster)
 	kd_cli_print_safe(stdout, cluster);
 	printf(": ");
 	kd_cli_print_safe(stdout, r->layer ? r->layer : "?");
-	printf("\n--- %s\n", r->file ? r->file : "?");
+	printf("\n--- ");
+	kd_cli_print_safe(stdout, r->file ? r->file : "?");
+	printf("\n");
 	kd_cli_print_text(stdout, r->file_text);
 	print_kustomization_lines(r);
 	printf("branch: ");
@@ -97,8 +101,12 @@ static int run_accept(kd_engine_opts *opts, const accept_args *aa)
 		goto cleanup;
 	}
 	if (res->status == KD_STATUS_SYNCED) {
-		printf("%s %s%s%s is synced: nothing to accept\n", res->kind, res->namespace,
-		       *res->namespace ? "/" : "", res->name);
+		kd_buf what = KD_BUF_INIT;
+
+		kd_remedy_describe(&what, res->kind, res->namespace, res->name);
+		kd_cli_print_safe(stdout, kd_buf_cstr(&what));
+		printf(" is synced: nothing to accept\n");
+		kd_buf_free(&what);
 		rc = KD_EXIT_OK;
 		goto cleanup;
 	}

@@ -123,7 +123,13 @@ static void print_open(const kd_audit_list *open, const char *intro, kd_owner_fi
 			const kd_audit_record *c = &open->items[j];
 
 			if (j == i || same_object(c, r))
-				printf(" %s (audit %s)", c->action ? c->action : "?", c->id ? c->id : "?");
+			{
+				printf(" ");
+				kd_cli_print_safe(stdout, c->action ? c->action : "?");
+				printf(" (audit ");
+				kd_cli_print_safe(stdout, c->id ? c->id : "?");
+				printf(")");
+			}
 		}
 		printf("\n      accept: kdrift accept ");
 		kd_cli_print_safe(stdout, cl);
@@ -355,18 +361,13 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	kd_fleet *fleet = NULL;
 	kd_act *act = NULL;
 	json_t *live = NULL;
-	char api[128];
+	char *api = NULL, *kind = NULL;
 	int rc;
 
 	if (argc < 2)
 		return kd_cli_usage_error(CMD, "%s needs CLUSTER KIND/NAMESPACE/NAME", op);
 	if (kd_cli_parse_object(&obj, argv[1]) < 0)
 		return kd_cli_usage_error(CMD, "%s", kd_error_last());
-	if (!(ki = find_kind(obj.kind))) {
-		kd_cli_object_free(&obj);
-		kd_error_set(KD_EUNSUPPORTED, "break-glass changes are for built-in kinds; '%s' is not one", argv[1]);
-		return kd_cli_fail(CMD);
-	}
 	if (kd_breakglass_require(&s, NULL, kd_time_now_ms()) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
@@ -374,9 +375,33 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	if ((rc = load_fleet(&fleet, a)) != KD_EXIT_OK)
 		goto cleanup;
 	rc = KD_EXIT_ERROR;
-	snprintf(api, sizeof(api), "%s%s%s", ki->group, *ki->group ? "/" : "", ki->version);
-	if (kd_act_open(&act, fleet, argv[0], &ao) < 0 ||
-	    kd_act_get(&live, act, api, ki->kind, obj.namespace, obj.name) < 0) {
+	if (kd_act_open(&act, fleet, argv[0], &ao) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	/* A built-in kind is known without asking; a custom resource is
+	 * whatever the cluster's discovery says it serves. */
+	if ((ki = find_kind(obj.kind)) != NULL) {
+		kd_buf b = KD_BUF_INIT;
+
+		if (kd_buf_printf(&b, "%s%s%s", ki->group, *ki->group ? "/" : "", ki->version) < 0 ||
+		    !(kind = strdup(ki->kind))) {
+			kd_buf_free(&b);
+			kd_error_set(KD_ENOMEM, "out of memory");
+			rc = kd_cli_fail(CMD);
+			goto cleanup;
+		}
+		api = kd_buf_detach(&b);
+	} else if (kd_act_resolve_kind(&api, &kind, act, obj.kind) < 0) {
+		char *why = strdup(kd_error_last());
+
+		kd_error_set(kd_error_last_code(), "break-glass changes are for built-in kinds and "
+			     "the custom resources a cluster serves: %s", why ? why : "out of memory");
+		free(why);
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	if (kd_act_get(&live, act, api, kind, obj.namespace, obj.name) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
@@ -402,7 +427,9 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 		kd_cli_test_hook();
 	if (kd_act_breakglass_apply(act, ch, a->dry) < 0) {
 		rc = kd_error_last_code() == KD_ECONFLICT ? KD_EXIT_DRIFT : KD_EXIT_ERROR;
-		fprintf(stderr, "kdrift: %s: %s\n", CMD, kd_error_last());
+		fprintf(stderr, "kdrift: %s: ", CMD);
+		kd_cli_print_safe(stderr, kd_error_last());
+		fprintf(stderr, "\n");
 		goto cleanup;
 	}
 	printf("%s %s", a->dry ? "dry run: would apply" : "applied", op);
@@ -413,6 +440,8 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	printf("\n");
 	rc = KD_EXIT_OK;
 cleanup:
+	free(api);
+	free(kind);
 	kd_breakglass_change_free(ch);
 	kd_breakglass_session_free(s);
 	json_decref(live);

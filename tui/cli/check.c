@@ -93,6 +93,8 @@ static void resource_text(kd_buf *b, const kd_resource *r, bool ascii)
 		attribution_text(b, f);
 		if (f->never_converges)
 			kd_buf_puts(b, " [never converges]");
+		if (f->removed_from_git)
+			kd_buf_puts(b, " [removed from Git]");
 		kd_buf_puts(b, "\n");
 	}
 }

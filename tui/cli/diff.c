@@ -228,15 +228,15 @@ static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
 			  const char *app, const kd_resource *r, bool sbs, size_t width,
 			  bool from_report)
 {
-	kd_diff_opts opts = {
-		.ignores = fleet->ignores, .nignores = fleet->nignores,
-		.hpa_managed = r->hpa_managed,
-	};
+	kd_diff_opts opts;
 	kd_diff_rows_opts ropts = { .diff = &opts };
 	kd_diff_rows *rs = NULL;
 	unsigned char *done = NULL;
 	size_t i;
 	int rc = 0;
+
+	kd_fleet_diff_opts(&opts, fleet);
+	opts.hpa_managed = r->hpa_managed;
 
 	if ((r->desired || r->live) &&
 	    (rc = kd_diff_rows_new(&rs, r->desired, r->live, r->diff, &ropts)) < 0)
@@ -332,7 +332,13 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 			if (r->status == KD_STATUS_SYNCED)
 				continue;
 			if (r->status == KD_STATUS_UNKNOWN) {
-				fprintf(stderr, "kdrift: diff: %s/%s/%s: ", r->kind, r->namespace, r->name);
+				fprintf(stderr, "kdrift: diff: ");
+				kd_cli_print_safe(stderr, r->kind);
+				fputc('/', stderr);
+				kd_cli_print_safe(stderr, r->namespace);
+				fputc('/', stderr);
+				kd_cli_print_safe(stderr, r->name);
+				fprintf(stderr, ": ");
 				kd_cli_print_safe(stderr, r->reason ? r->reason : "unknown");
 				fprintf(stderr, "\n");
 				continue;

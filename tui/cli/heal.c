@@ -35,11 +35,14 @@ static void print_heal_cluster(const kd_heal_cluster *hc)
 			kd_remedy_describe(&what, a->kind_name, a->namespace, a->name);
 			fprintf(stderr, "heal: %s: ", hc->name);
 			if (a->done && a->error == 0) {
-				fprintf(stderr, "self-heal %s %s\n", a->kind == KD_REMEDY_PRUNE ? "pruned" :
-					a->kind == KD_REMEDY_CREATE ? "created" : "reverted",
-					kd_buf_cstr(&what));
+				fprintf(stderr, "self-heal %s ", a->kind == KD_REMEDY_PRUNE ? "pruned" :
+					a->kind == KD_REMEDY_CREATE ? "created" : "reverted");
+				kd_cli_print_safe(stderr, kd_buf_cstr(&what));
+				fprintf(stderr, "\n");
 			} else {
-				fprintf(stderr, "self-heal FAILED %s: ", kd_buf_cstr(&what));
+				fprintf(stderr, "self-heal FAILED ");
+				kd_cli_print_safe(stderr, kd_buf_cstr(&what));
+				fprintf(stderr, ": ");
 				kd_cli_print_safe(stderr, a->message ? a->message : "not attempted");
 				fprintf(stderr, "\n");
 			}
@@ -67,8 +70,10 @@ static void print_heal_cluster(const kd_heal_cluster *hc)
 			continue;
 		kd_buf_clear(&what);
 		kd_remedy_describe(&what, a->kind, a->namespace, a->name);
-		fprintf(stderr, "heal: %s: new: %s %s/", hc->name,
-			kd_status_glyph(a->status, kd_cli_ascii()), a->app);
+		fprintf(stderr, "heal: %s: new: %s ", hc->name,
+			kd_status_glyph(a->status, kd_cli_ascii()));
+		kd_cli_print_safe(stderr, a->app);
+		fputc('/', stderr);
 		kd_cli_print_safe(stderr, kd_buf_cstr(&what));
 		fprintf(stderr, " %s\n", kd_status_name(a->status));
 	}

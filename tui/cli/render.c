@@ -167,16 +167,49 @@ static void print_error_line(const char *cluster, const char *app, const char *m
 	    strncmp(msg, kd_buf_cstr(&prefix), prefix.len) == 0)
 		msg += prefix.len;
 	kd_buf_free(&prefix);
-	printf("  %s/%s: ", cluster, app);
-	for (c = msg; *c; c++)
-		putchar(*c == '\n' ? ' ' : *c);
+	fputs("  ", stdout);
+	kd_cli_print_safe(stdout, cluster);
+	putchar('/');
+	kd_cli_print_safe(stdout, app);
+	fputs(": ", stdout);
+	for (c = msg; *c; c = *c ? c + 1 : c) {
+		size_t n = strcspn(c, "\n");
+		kd_buf part = KD_BUF_INIT;
+
+		if (kd_buf_add(&part, c, n) == 0)
+			kd_cli_print_safe(stdout, kd_buf_cstr(&part));
+		kd_buf_free(&part);
+		c += n;
+		if (*c)
+			putchar(' ');
+	}
 	putchar('\n');
+}
+
+/* Names from the fleet file are shown in their safe form, padded by the
+ * columns that form takes. */
+static size_t name_width(const char *name)
+{
+	return kd_sanitize_width(name, strlen(name), 0);
+}
+
+static void print_cell(const char *text, size_t width, bool left)
+{
+	size_t w = name_width(text);
+
+	if (!left)
+		for (; w < width; w++)
+			putchar(' ');
+	kd_cli_print_safe(stdout, text);
+	if (left)
+		for (; w < width; w++)
+			putchar(' ');
 }
 
 /* A column holds the app's name, "error" or a count. */
 static int column_width(const kd_app *app)
 {
-	size_t n = strlen(app->name);
+	size_t n = name_width(app->name);
 
 	return (int)(n < 5 ? 5 : n);
 }
@@ -204,12 +237,14 @@ static int render_all(kd_source *src, const char *fleet_file,
 	if ((rc = kd_fleet_load(&fleet, src, fleet_file)) < 0)
 		goto cleanup;
 	for (i = 0; i < fleet->nclusters; i++)
-		if (strlen(fleet->clusters[i].name) > w0)
-			w0 = strlen(fleet->clusters[i].name);
+		if (name_width(fleet->clusters[i].name) > w0)
+			w0 = name_width(fleet->clusters[i].name);
 	if (format == OUTPUT_YAML) {
 		printf("%-*s", (int)w0, "CLUSTER");
-		for (j = 0; j < fleet->napps; j++)
-			printf("  %*s", column_width(&fleet->apps[j]), fleet->apps[j].name);
+		for (j = 0; j < fleet->napps; j++) {
+			fputs("  ", stdout);
+			print_cell(fleet->apps[j].name, (size_t)column_width(&fleet->apps[j]), false);
+		}
 		putchar('\n');
 	}
 	for (i = 0; i < fleet->nclusters; i++) {
@@ -221,7 +256,7 @@ static int render_all(kd_source *src, const char *fleet_file,
 			goto cleanup;
 		}
 		if (format == OUTPUT_YAML)
-			printf("%-*s", (int)w0, cl->name);
+			print_cell(cl->name, w0, true);
 		for (j = 0; j < fleet->napps; j++) {
 			const kd_app *app = &fleet->apps[j];
 			int width = column_width(app);

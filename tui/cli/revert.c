@@ -37,7 +37,8 @@ static int report(const kd_remedy_plan *plan, bool dry)
 		kd_buf_clear(&what);
 		kd_remedy_describe(&what, a->kind_name, a->namespace, a->name);
 		if (a->done && a->error == 0) {
-			printf("%s %s", verb(a, dry), kd_buf_cstr(&what));
+			printf("%s ", verb(a, dry));
+			kd_cli_print_safe(stdout, kd_buf_cstr(&what));
 			if (a->kind == KD_REMEDY_PATCH)
 				printf(" (%zu field%s)", a->nfields, a->nfields == 1 ? "" : "s");
 			if (a->rv_after && !dry)
@@ -51,7 +52,9 @@ static int report(const kd_remedy_plan *plan, bool dry)
 			conflict = true;
 		else
 			failed = true;
-		printf("FAILED %s: ", kd_buf_cstr(&what));
+		printf("FAILED ");
+		kd_cli_print_safe(stdout, kd_buf_cstr(&what));
+		printf(": ");
 		kd_cli_print_safe(stdout, a->message ? a->message :
 				  a->done ? "failed" : "not attempted");
 		printf("\n");

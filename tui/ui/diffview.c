@@ -167,10 +167,7 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 	kd_buf title = KD_BUF_INIT;
 	int rc;
 
-	if (st->fleet) {
-		opts.ignores = st->fleet->ignores;
-		opts.nignores = st->fleet->nignores;
-	}
+	kd_fleet_diff_opts(&opts, st->fleet);
 	opts.hpa_managed = res->hpa_managed;
 	rc = kd_buf_printf(&title, "%s %s%s%s  %s  %s/%s  %s %s", res->kind, res->namespace,
 			   res->namespace[0] ? "/" : "", res->name,

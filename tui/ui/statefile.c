@@ -52,6 +52,7 @@ static int add_resource(kd_app_state *app, const json_t *r, const char *path)
 	res->hpa_managed = json_is_true(json_object_get(r, "hpaManaged"));
 	if (json_object_get(r, "reason") && !(res->reason = dup_str(r, "reason")))
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	kd_fleet_diff_opts(&opts, NULL);
 	opts.hpa_managed = res->hpa_managed;
 	if (desired && live) {
 		if ((rc = kd_diff_objects(&res->diff, desired, live, &opts)) < 0)

@@ -421,6 +421,67 @@ static void test_follow_up_by_revert(void **state)
 	kd_kube_conn_free(c);
 }
 
+/* The kinds a break-glass change can name: built-in ones and the custom
+ * resources the cluster's discovery lists, by kind or plural in any case,
+ * with the group when two groups serve the same kind. */
+static void test_resolve_kind(void **state)
+{
+	static const char crd[] =
+		"{\"action\":\"create\",\"manager\":\"kubectl\",\"object\":{"
+		"\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+		"\"metadata\":{\"name\":\"widgets.%s\"},\"spec\":{\"group\":\"%s\","
+		"\"scope\":\"Namespaced\",\"names\":{\"plural\":\"widgets\",\"singular\":\"widget\","
+		"\"kind\":\"Widget\"},\"versions\":[{\"name\":\"v1\",\"served\":true,"
+		"\"storage\":true,\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\","
+		"\"x-kubernetes-preserve-unknown-fields\":true}}}]}}}";
+	static const struct { const char *text, *api, *kind; } ok[] = {
+		{ "Widget.example.com", "example.com/v1", "Widget" },
+		{ "widgets.other.example.com", "other.example.com/v1", "Widget" },
+		{ "WIDGET.Example.Com", "example.com/v1", "Widget" },
+		{ "Deployment", "apps/v1", "Deployment" },
+		{ "deployments.apps", "apps/v1", "Deployment" },
+		{ "ConfigMap.core", "v1", "ConfigMap" },
+		{ "configmaps", "v1", "ConfigMap" },
+	};
+	kd_act_opts ao = { 0 };
+	char step[1024], path[128];
+	char *api = NULL, *kind = NULL;
+	kd_fleet *f = NULL;
+	kd_act *a = NULL;
+	size_t i;
+
+	(void)state;
+	snprintf(step, sizeof(step), crd, "example.com", "example.com");
+	mutate(step);
+	snprintf(step, sizeof(step), crd, "other.example.com", "other.example.com");
+	mutate(step);
+	snprintf(path, sizeof(path), "%s/kubeconfig", dir);
+	ao.kubeconfig = path;
+	assert_int_equal(kd_fleet_parse(&f, fleet_default_yaml, strlen(fleet_default_yaml),
+					"kdrift.yaml"), 0);
+	if (kd_act_open(&a, f, "a", &ao) < 0)
+		fail_msg("open: %s", kd_error_last());
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (kd_act_resolve_kind(&api, &kind, a, ok[i].text) < 0)
+			fail_msg("%s: %s", ok[i].text, kd_error_last());
+		assert_string_equal(api, ok[i].api);
+		assert_string_equal(kind, ok[i].kind);
+		free(api);
+		free(kind);
+	}
+	assert_int_equal(kd_act_resolve_kind(&api, &kind, a, "Widget"), KD_EINVAL);
+	assert_non_null(strstr(kd_error_last(), "two groups"));
+	assert_int_equal(kd_act_resolve_kind(&api, &kind, a, "Gizmo"), KD_ENOTFOUND);
+	assert_non_null(strstr(kd_error_last(), "does not serve the kind 'Gizmo'"));
+	assert_int_equal(kd_act_resolve_kind(&api, &kind, a, "Widget.nowhere.example"), KD_ENOTFOUND);
+	assert_int_equal(kd_act_resolve_kind(&api, &kind, a, "Widget."), KD_EINVAL);
+	assert_int_equal(kd_act_resolve_kind(&api, &kind, a, ""), KD_EINVAL);
+	assert_null(api);
+	assert_null(kind);
+	kd_act_close(a);
+	kd_fleet_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_edit_scale_image_restart_delete),
 		cmocka_unit_test(test_secret_edit_logs_no_value),
 		cmocka_unit_test(test_follow_up_by_revert),
+		cmocka_unit_test(test_resolve_kind),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -346,12 +347,17 @@ static void control(const char *what, const char *body)
 typedef bool (*state_pred)(const kd_cluster_state *st);
 
 /* Waits (bounded) for the published state to satisfy pred. */
+/* Until pred holds on an idle store.  Woken by the store; the deadline
+ * (2 min, counted in time, not in wake-ups) only turns a hang into a
+ * failure. */
 static bool wait_for(kd_store *s, state_pred pred)
 {
 	struct pollfd p = { .fd = kd_store_wake_fd(s), .events = POLLIN };
-	int i;
+	struct timespec now, end;
 
-	for (i = 0; i < 600; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 120;
+	for (;;) {
 		kd_cluster_state *st;
 		bool done;
 
@@ -361,9 +367,11 @@ static bool wait_for(kd_store *s, state_pred pred)
 		kd_cluster_state_unref(st);
 		if (done)
 			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec)
+			return false;
 		poll(&p, 1, 100);
 	}
-	return false;
 }
 
 static const kd_resource *res_c(const kd_cluster_state *st, const char *name)
@@ -479,7 +487,8 @@ static void test_watch(void **state)
 	gen = st->generation;
 	kd_cluster_state_unref(st);
 	kd_engine_refresh(e, "a");
-	for (int i = 0; i < 600; i++) {
+	/* bounded (2 min) only so that a hang fails; a busy machine may be slow */
+	for (int i = 0; i < 6000; i++) {
 		st = kd_store_get(kd_engine_store(e), 0);
 		if (st->generation > gen && kd_store_idle(kd_engine_store(e))) {
 			refreshed = is_missing(st);

@@ -49,6 +49,7 @@ static kd_cluster_state *sample(void)
 				   "2026-12-05T10:00:00Z");
 	r->diff->fields[1] = field("/spec/paused", KD_DIFF_ADDED, NULL, json_true(), "unknown", NULL);
 	r->diff->fields[1].never_converges = true;
+	r->diff->fields[1].removed_from_git = true;
 	r->diff->nfields = 2;
 	r = kd_app_state_add_resource(web, "v1", "ConfigMap", "web", "api-config");
 	r->status = KD_STATUS_SYNCED;
@@ -87,6 +88,8 @@ static void test_json_round_trip(void **state)
 	assert_int_equal(back->apps[1].status, KD_STATUS_UNKNOWN);
 	/* sorted: ClusterRole, ConfigMap, Deployment */
 	assert_true(back->apps[0].resources[2].diff->fields[1].never_converges);
+	assert_true(back->apps[0].resources[2].diff->fields[1].removed_from_git);
+	assert_false(back->apps[0].resources[2].diff->fields[0].removed_from_git);
 	assert_null(back->apps[0].resources[2].diff->fields[1].desired);
 	assert_string_equal(back->apps[0].resources[2].diff->fields[0].time, "2026-12-05T10:00:00Z");
 	assert_true(back->apps[0].resources[1].intentional);

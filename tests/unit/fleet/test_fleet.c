@@ -295,6 +295,53 @@ static void test_defaults(void **state)
 	kd_fleet_free(NULL);
 }
 
+/* The GitOps appliers (DESIGN §6 rule 11): the defaults always, the
+ * file's own after them, each once; kd_fleet_diff_opts hands them and the
+ * ignore rules to every diff. */
+static void test_appliers(void **state)
+{
+	static const char yaml[] = "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n"
+		"ignoreDifferences:\n  - kind: Deployment\n    jsonPointers: [/spec/replicas]\n"
+		"appliers:\n  - helm-controller\n  - kustomize-controller\n"
+		"  - my-pipeline\n  - helm-controller\n";
+	static const char plain[] = "apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\n";
+	const char *const want[] = { "kustomize-controller", "argocd-controller", "kdrift",
+				     "helm-controller", "my-pipeline", NULL };
+	kd_diff_opts opts;
+	kd_fleet *f = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kd_fleet_parse(&f, yaml, strlen(yaml), NULL), 0);
+	for (i = 0; want[i]; i++) {
+		assert_non_null(f->appliers[i]);
+		assert_string_equal(f->appliers[i], want[i]);
+	}
+	assert_null(f->appliers[i]);
+	kd_fleet_diff_opts(&opts, f);
+	assert_ptr_equal(opts.appliers, f->appliers);
+	assert_ptr_equal(opts.ignores, f->ignores);
+	assert_int_equal(opts.nignores, 1);
+	assert_false(opts.hpa_managed);
+	assert_null(opts.manual_managers);
+	assert_null(opts.last_applied);
+	kd_fleet_free(f);
+
+	/* without the key: exactly the defaults */
+	assert_int_equal(kd_fleet_parse(&f, plain, strlen(plain), NULL), 0);
+	for (i = 0; kd_diff_default_appliers[i]; i++)
+		assert_string_equal(f->appliers[i], kd_diff_default_appliers[i]);
+	assert_int_equal(i, 3);
+	assert_null(f->appliers[i]);
+	kd_fleet_free(f);
+
+	/* no fleet: the defaults, no ignore rules */
+	kd_fleet_diff_opts(&opts, NULL);
+	assert_ptr_equal(opts.appliers, kd_diff_default_appliers);
+	assert_null(opts.ignores);
+	assert_int_equal(opts.nignores, 0);
+}
+
 /* Every reference keeps the fleet whole; the last kd_fleet_free frees it
  * (its document, held here, is released exactly then). */
 static void test_references(void **state)
@@ -643,6 +690,20 @@ static const struct {
 	  "jsonPointers" },
 	{ HDR "ignoreDifferences:\n  - kind: 5\n    jsonPointers: [/a]\n",
 	  "kdrift.yaml:4:5: ignoreDifferences[0].kind must be a string, not an integer" },
+	/* appliers */
+	{ HDR "appliers: flux-applier\n",
+	  "kdrift.yaml:3:1: appliers must be a list, not a string" },
+	{ HDR "appliers:\n  - my-applier\n  - {name: x}\n",
+	  "kdrift.yaml:5:5: appliers[1] must be a field manager name (a string), not a mapping" },
+	{ HDR "appliers: [\"\"]\n",
+	  "kdrift.yaml:3:12: appliers[0]: a field manager name is 1 to 128 printable characters" },
+	{ HDR "appliers: [\"a\\tb\"]\n",
+	  "kdrift.yaml:3:12: appliers[0]: a field manager name is 1 to 128 printable characters" },
+	{ HDR "appliers: [" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
+	  "kdrift.yaml:3:12: appliers[0]: a field manager name is 1 to 128 printable characters" },
+	{ HDR "applier: [x]\n",
+	  "kdrift.yaml:3:1: unknown key 'applier' in the fleet file (did you mean 'appliers'?)" },
 	/* breakGlass */
 	{ HDR "breakGlass: 1h\n", "kdrift.yaml:3:1: breakGlass must be a mapping, not a string" },
 	{ HDR "breakGlass:\n  maxDuration: 1w\n",
@@ -742,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_scalar_strings),
 		cmocka_unit_test(test_policy_order),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_appliers),
 		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_tracking_values),
 		cmocka_unit_test(test_durations),

@@ -50,7 +50,7 @@ static void test_defaults(void **state)
 	kd_fleet *f = parse(HDR);
 
 	(void)state;
-	assert_names(f->appliers, appliers);
+	assert_names(f->applier_users, appliers);
 	assert_names(f->applier_groups, none);
 	assert_string_equal(f->breakglass_group, "kdrift:break-glass");
 	kd_fleet_free(f);
@@ -74,7 +74,7 @@ static void test_given(void **state)
 		"  applierGroups: [system:serviceaccounts:flux-system]\n");
 
 	(void)state;
-	assert_names(f->appliers, appliers);
+	assert_names(f->applier_users, appliers);
 	assert_names(f->applier_groups, groups);
 	assert_string_equal(f->breakglass_group, "oncall:break-glass");
 	assert_string_equal(f->breakglass_context, "{{name}}-admin");
@@ -88,11 +88,11 @@ static void test_partial(void **state)
 	kd_fleet *f = parse(HDR "prevention:\n  applierGroups: [gitops]\n");
 
 	(void)state;
-	assert_int_equal(json_array_size(f->appliers), 4);
+	assert_int_equal(json_array_size(f->applier_users), 4);
 	assert_int_equal(json_array_size(f->applier_groups), 1);
 	kd_fleet_free(f);
 	f = parse(HDR "prevention:\n  appliers: []\n  applierGroups: [gitops]\n");
-	assert_int_equal(json_array_size(f->appliers), 0);
+	assert_int_equal(json_array_size(f->applier_users), 0);
 	assert_int_equal(json_array_size(f->applier_groups), 1);
 	kd_fleet_free(f);
 }

@@ -499,6 +499,16 @@ static void test_tree_errors(void **state)
 	kd_source_free(src);
 }
 
+static void expect_resolved(kd_source *src, const char *path, const char *want)
+{
+	char *got = NULL;
+
+	if (kd_source_resolve(&got, src, path) < 0)
+		fail_msg("resolve %s: %s", path, kd_error_last());
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void test_tree_symlinks(void **state)
 {
 	kd_source *src = open_at("main");
@@ -513,6 +523,13 @@ static void test_tree_symlinks(void **state)
 	expect_read_error(src, "outdir/secret.txt", KD_EPATH, "outdir", "outside");
 	expect_read_error(src, "abs", KD_EPATH, "abs", "outside");
 	expect_read_error(src, "loop1", KD_ELIMIT, "loop1", "symbolic links");
+	/* Where links lead, for load restrictions judged after following. */
+	expect_resolved(src, "link-in", "base/config.yaml");
+	expect_resolved(src, "apps/web/up/config.yaml", "base/config.yaml");
+	expect_resolved(src, "linkdir", "base");
+	expect_resolved(src, "apps/web/deploy.yaml", "apps/web/deploy.yaml");
+	expect_resolved(src, "", "");
+	assert_int_equal(kd_source_resolve(&(char *){ NULL }, src, "out"), KD_EPATH);
 	kd_source_free(src);
 }
 
@@ -628,6 +645,8 @@ static void test_plain_directory(void **state)
 	assert_string_equal(kd_source_revision(src), "directory");
 	expect_read(src, "a.yaml", "a: 1\n");
 	expect_read(src, "sub/b.yaml", "b: 2\n");
+	expect_resolved(src, "sub/../a.yaml", "a.yaml");
+	expect_resolved(src, "sub", "sub");
 	expect_read_error(src, "escape", KD_EPATH, "escape", NULL);
 	expect_read_error(src, "other/config.yaml", KD_EPATH, "other/config.yaml", NULL);
 	expect_read_error(src, "../secret.txt", KD_EPATH, NULL, NULL);
