@@ -15,7 +15,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto zlib
+PKG_CORE  := libgit2 jansson yaml-0.1 libcurl libcrypto zlib libmicrohttpd
 PKG_TUI   := ncursesw readline
 PKG_TEST  := cmocka
 PKG_SIM   := libmicrohttpd

@@ -19,6 +19,7 @@ struct kd_act {
 	char *cluster;
 	const kd_fleet *fleet;
 	kd_kubeconfig *kc;
+	bool kc_borrowed;         /* kc is opts.kubeconfig_loaded */
 	kd_kube_driver *drv;
 	kd_kube_conn *conn;
 	bool breakglass;
@@ -75,8 +76,13 @@ int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
 	    (rc = dup_opt(&a->user, o->user)) < 0 ||
 	    (rc = dup_opt(&a->session, o->session)) < 0)
 		goto cleanup;
-	if ((rc = kd_kubeconfig_load(&a->kc, o->kubeconfig)) < 0 ||
-	    (rc = kd_kube_driver_new(&a->drv)) < 0)
+	if (o->kubeconfig_loaded) {
+		a->kc = (kd_kubeconfig *)o->kubeconfig_loaded;
+		a->kc_borrowed = true;
+	} else if ((rc = kd_kubeconfig_load(&a->kc, o->kubeconfig)) < 0) {
+		goto cleanup;
+	}
+	if ((rc = kd_kube_driver_new(&a->drv)) < 0)
 		goto cleanup;
 	if (o->breakglass) {
 		rc = kd_breakglass_conn_new(&a->conn, a->drv, fleet, fc, a->kc);
@@ -84,7 +90,8 @@ int kd_act_open(kd_act **out, const kd_fleet *fleet, const char *cluster,
 		kd_kube_options_init(&ko);
 		if (o->timeout_ms > 0)
 			ko.deadline_ms = o->timeout_ms;
-		if ((rc = kd_kube_target_new(&t, a->kc, fc->context ? fc->context : fc->name)) == 0)
+		if ((rc = kd_kube_target_new(&t, a->kc, o->context ? o->context :
+					     fc->context ? fc->context : fc->name)) == 0)
 			rc = kd_kube_conn_new(&a->conn, a->drv, t, fc->name, &ko);
 	}
 	if (rc < 0)
@@ -102,7 +109,8 @@ void kd_act_close(kd_act *a)
 		return;
 	kd_kube_conn_free(a->conn);
 	kd_kube_driver_free(a->drv);
-	kd_kubeconfig_free(a->kc);
+	if (!a->kc_borrowed)
+		kd_kubeconfig_free(a->kc);
 	free(a->cluster);
 	free(a->audit_path);
 	free(a->audit_key_file);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "diff/diff.h"
@@ -783,6 +784,9 @@ typedef struct kd_heal_opts {
 	const char *webhook;      /* overrides the policies' webhooks; NULL: theirs */
 	const char *revision;     /* for the webhook summary; may be NULL */
 	long webhook_timeout_ms;  /* 0: 10000 */
+	/* Instead of `kubeconfig`: one already loaded (borrowed). */
+	const kd_kubeconfig *kubeconfig_loaded;
+	const char *context;      /* instead of the fleet's context for the cluster */
 } kd_heal_opts;
 
 /* One drifted object on an alert cluster. */
@@ -840,6 +844,169 @@ int kd_heal_summary(json_t **out, const kd_heal_report *r, const char *cluster,
 		    const char *revision);
 
 /*
+ * report — the DriftReports `kdrift agent` writes (DESIGN §11): one per app
+ * of its cluster, in its namespace (KD_REPORT_NAMESPACE by default), named
+ * after the app (kd_report_name).  See "reports" in engine.h for the
+ * shape; the status is the app's entry of `kdrift check --output json`,
+ * built by the engine's kd_app_state_json, so Secret values are masked as
+ * everywhere else.
+ *
+ * A report is kept under max_bytes (KD_REPORT_MAX_BYTES): the biggest
+ * diffs are cut first, each resource saying how many it lost ("diffsCut"),
+ * then resources from the end, synced ones first ("resourcesCut"); the
+ * counts always cover every resource.
+ *
+ * Writing (kd_reporter_write) changes the cluster only when a report's
+ * content changed, or when it was last confirmed an interval ago or more
+ * (so readers can tell a live agent from a gone one: a report older than
+ * KD_REPORT_STALE_INTERVALS intervals is stale).  A report is created
+ * without status, then its status is replaced through the status
+ * subresource with the resourceVersion last read as the precondition; a
+ * conflict (someone changed it) or a deleted report is read again and
+ * decided anew, up to three times.  Reports of apps the cluster no longer
+ * has are deleted.  Blocking (network); never prints.
+ */
+
+#define KD_REPORT_MAX_BYTES ((size_t)512 << 10)
+
+typedef struct kd_report_opts {
+	const char *namespace;   /* NULL: KD_REPORT_NAMESPACE */
+	long interval_s;         /* the agent's interval, written into each report; 0: 300 */
+	size_t max_bytes;        /* 0: KD_REPORT_MAX_BYTES */
+} kd_report_opts;
+
+/* The object name of an app's report: the app's name when it is a DNS
+ * subdomain, else its normalised form and a hash of the name. */
+int kd_report_name(char **out, const char *app);
+
+/* The DriftReport of one app of a published state, confirmed at `now`
+ * (a new reference).  KD_ELIMIT when even cut it cannot fit. */
+int kd_report_build(json_t **out, const kd_cluster_state *st, const kd_app_state *app,
+		    const kd_report_opts *opts, time_t now);
+
+typedef struct kd_report_stats {
+	size_t written;          /* statuses replaced */
+	size_t created;          /* reports created */
+	size_t unchanged;        /* left alone: same content, confirmed recently */
+	size_t conflicts;        /* 409s read again */
+	size_t deleted;          /* reports of apps that are gone */
+	size_t failed;           /* apps whose report could not be written */
+} kd_report_stats;
+
+typedef struct kd_reporter kd_reporter;
+
+/* A writer for `cluster`'s reports through the kubeconfig's context (its
+ * own connection).  kc is only read here. */
+int kd_reporter_new(kd_reporter **out, const kd_kubeconfig *kc, const char *context,
+		    const char *cluster, const kd_report_opts *opts);
+void kd_reporter_free(kd_reporter *r);
+
+/* Writes the reports of st's apps that need it (see above); the first
+ * failure's code, after trying every app. */
+int kd_reporter_write(kd_reporter *r, const kd_cluster_state *st, time_t now,
+		      kd_report_stats *stats);
+
+/*
+ * agent — `kdrift agent` (DESIGN §11): kdrift inside one cluster of the
+ * fleet.  It reads the repository (a clone fetched with the credentials of
+ * opts.git_auth), renders that cluster's apps, lists and watches its
+ * objects and diffs them with the same engine as every face, applies the
+ * fleet's policy for the cluster (self-heal logged to the audit log, or
+ * alerts: kd_heal_run), writes a DriftReport per app (kd_reporter) and
+ * keeps the numbers /metrics serves.
+ *
+ * The cluster is reached with the pod's service account
+ * (kd_kubeconfig_in_cluster) unless opts.kubeconfig or opts.context names
+ * another way (tests, or an agent run outside its cluster).
+ *
+ * kd_agent_run either reconciles once (opts.once: heal, reconcile again
+ * when something was healed, write the reports) or runs until stop_fd
+ * becomes readable: the engine watches, every new published state is
+ * healed and reported, the Git repository is fetched and unchanged
+ * reports confirmed every interval.  Events go to opts.log (the engine's
+ * and the agent's own), never to a terminal from here.
+ *
+ * Thread safety: kd_agent_run on one thread; kd_agent_metrics,
+ * kd_agent_ready and kd_agent_healthy from any thread (the metrics
+ * server's), each taking a short lock and never waiting on the network.
+ */
+
+typedef struct kd_agent kd_agent;
+
+typedef void (*kd_agent_log_fn)(void *ctx, kd_log_level level, const char *message);
+
+typedef struct kd_agent_opts {
+	const char *cluster;          /* the fleet's name of this cluster (required) */
+	const char *repo;             /* path or URL; NULL: "." */
+	const char *revision;         /* NULL: the default branch */
+	const char *fleet_file;       /* NULL: kdrift.yaml */
+	kd_source_auth git_auth;      /* for a repository URL */
+	const char *kubeconfig;       /* reach the cluster through a kubeconfig... */
+	const char *context;          /* ...and this context (NULL: the fleet's) */
+	const char *serviceaccount_dir; /* in-cluster: NULL = KD_KUBE_SERVICEACCOUNT_DIR */
+	const char *namespace;        /* of the reports: NULL = KD_REPORT_NAMESPACE */
+	long interval_s;              /* Git fetch and report confirmation; 0: 300 */
+	int timeout_s;                /* per-reconcile deadline; 0: 30 */
+	bool once;
+	const char *audit_path;       /* self-heal's audit log; NULL: the default */
+	const char *heal_state_path;  /* alerts already sent; NULL: the default */
+	const char *webhook;          /* alerts; NULL: the policy's */
+	kd_agent_log_fn log;          /* may be NULL */
+	void *log_ctx;
+} kd_agent_opts;
+
+/* Loads the credentials, the repository and the fleet (errors here are
+ * fatal: a wrong --cluster, no credentials, a repository that cannot be
+ * cloned). */
+int kd_agent_new(kd_agent **out, const kd_agent_opts *opts);
+void kd_agent_free(kd_agent *a);
+
+/* Runs (see above).  0 when the last reconcile was read and reported, a
+ * negative code otherwise (--once's exit status). */
+int kd_agent_run(kd_agent *a, int stop_fd);
+
+/* The Prometheus text exposition (format 0.0.4) of the agent's numbers:
+ * kdrift_objects{cluster,app,status}, kdrift_app_render_error{cluster,app},
+ * kdrift_cluster_reachable, kdrift_last_reconcile_timestamp_seconds,
+ * kdrift_reconcile_duration_seconds, kdrift_reconciles_total,
+ * kdrift_render_errors_total, kdrift_api_errors_total{operation},
+ * kdrift_report_writes_total{result}, kdrift_heal_actions_total{result},
+ * kdrift_alerts_total. */
+int kd_agent_metrics(kd_buf *out, kd_agent *a);
+/* Ready once the first reconcile was reported. */
+bool kd_agent_ready(kd_agent *a);
+/* Alive: the agent's loop turned within the last five minutes. */
+bool kd_agent_healthy(kd_agent *a);
+
+/* The counters behind kd_agent_metrics (exposed for tests). */
+typedef struct kd_agent_counters {
+	uint64_t reconciles;
+	uint64_t render_errors;
+	uint64_t api_errors_read;     /* the cluster could not be read */
+	uint64_t api_errors_report;   /* a report could not be written */
+	uint64_t reports_written, reports_unchanged, reports_conflicts, reports_failed;
+	uint64_t heal_succeeded, heal_failed;
+	uint64_t alerts;
+	time_t last_reconcile;        /* wall clock; 0: none yet */
+	int64_t last_duration_ms;
+} kd_agent_counters;
+
+/* Formats the exposition from counters and the last state (may be NULL). */
+int kd_agent_metrics_format(kd_buf *out, const char *cluster, const kd_agent_counters *c,
+			    const kd_cluster_state *st);
+
+/* The metrics server: /metrics, /healthz and /readyz over plain HTTP on
+ * addr ("HOST:PORT", ":PORT" for every address, "[::1]:PORT"; port 0
+ * picks a free one).  Its own thread, a few connections at a time, small
+ * requests only (headers over 16 KiB and bodies are refused); it never
+ * waits on the agent's loop. */
+typedef struct kd_agent_http kd_agent_http;
+int kd_agent_http_start(kd_agent_http **out, kd_agent *a, const char *addr);
+/* The port it listens on. */
+int kd_agent_http_port(const kd_agent_http *h);
+void kd_agent_http_stop(kd_agent_http *h);
+
+/*
  * act — the one place that changes clusters and Git for the CLI and the UI
  * (DESIGN §7): revert, accept and break-glass changes.
  *
@@ -883,6 +1050,10 @@ typedef struct kd_act_opts {
 	const char *user;         /* NULL: the login name */
 	const char *session;      /* the UI session id for audit records, or NULL */
 	long timeout_ms;          /* one operation across its retries; 0: 60000 */
+	/* A kubeconfig already loaded (the agent's in-cluster credentials),
+	 * used instead of `kubeconfig`; borrowed, it must outlive the kd_act. */
+	const kd_kubeconfig *kubeconfig_loaded;
+	const char *context;      /* instead of the fleet's context for the cluster */
 } kd_act_opts;
 
 /* Opens a connection to `cluster` (a name in the fleet).  `fleet` is

@@ -322,7 +322,8 @@ static void notify(kd_heal_report *r, const kd_heal_opts *o, bool *failed)
 static void heal_cluster(kd_heal_report *r, kd_heal_cluster *hc, const kd_cluster_state *st,
 			 const kd_fleet *fleet, const kd_heal_opts *o)
 {
-	kd_act_opts ao = { .kubeconfig = o->kubeconfig, .audit_path = o->audit_path };
+	kd_act_opts ao = { .kubeconfig = o->kubeconfig, .audit_path = o->audit_path,
+			   .kubeconfig_loaded = o->kubeconfig_loaded, .context = o->context };
 	kd_act_revert_opts ro = { .self_heal = true, .confirm_prune = st->prune,
 				  .reason = "self-heal: the cluster's policy reverts drift",
 				  .revision = o->revision };

@@ -89,6 +89,54 @@ json_t *kd_json_obj(const json_t *obj, const char *key);       /* NULL if absent
 json_t *kd_json_arr(const json_t *obj, const char *key);       /* NULL if absent or not an array */
 
 /*
+ * jscan — reading a JSON text in place, without building a tree: for big
+ * documents of a known shape (a list of the agents' DriftReports), read
+ * member by member.  Strict JSON; nesting bounded; strings decoded only
+ * when asked for.  The first error sticks: every later call fails at once,
+ * and kd_jscan_error turns it into a message with the byte offset.
+ *
+ *   kd_jscan s;  const char *k;  size_t n;
+ *   kd_jscan_init(&s, text, len);
+ *   if (kd_jscan_begin(&s, '{'))
+ *       while (kd_jscan_member(&s, &k, &n))
+ *           if (kd_jscan_key_is(k, n, "name")) kd_jscan_string(&s, &name);
+ *           else kd_jscan_skip(&s);
+ *
+ * A member name is handed out as it is written (escapes not decoded), so a
+ * name spelled with escapes matches no plain one and is skipped.
+ */
+typedef struct kd_jscan {
+	const char *start, *p, *end;
+	int depth;
+	bool first;              /* right after '{' or '[' */
+	const char *error;       /* the first error, or NULL */
+	size_t error_at;         /* its byte offset */
+} kd_jscan;
+
+void kd_jscan_init(kd_jscan *s, const char *text, size_t len);
+/* What comes next: '{', '[', '"', 'n' (null), 't', 'f', '0' (a number), or
+ * 0 at the end or after an error. */
+int kd_jscan_peek(kd_jscan *s);
+/* Enters an object ('{') or array ('['); false (and an error) otherwise. */
+bool kd_jscan_begin(kd_jscan *s, char open);
+/* The next member of the object entered: true with its name, the reader at
+ * its value (which the caller must read or skip); false at the end. */
+bool kd_jscan_member(kd_jscan *s, const char **key, size_t *len);
+/* The next element of the array entered: true at its value; false at the end. */
+bool kd_jscan_element(kd_jscan *s);
+bool kd_jscan_key_is(const char *key, size_t len, const char *name);
+/* Values: a decoded string (null gives NULL; caller frees), a boolean
+ * (null is false), an integer (null is 0), any value as jansson's, or
+ * nothing.  Each returns 0, or KD_EINVAL after the error is recorded. */
+int kd_jscan_string(kd_jscan *s, char **out);
+int kd_jscan_bool(kd_jscan *s, bool *out);
+int kd_jscan_int(kd_jscan *s, long long *out);
+int kd_jscan_json(kd_jscan *s, json_t **out);
+int kd_jscan_skip(kd_jscan *s);
+/* Sets "WHAT: malformed JSON at byte N: why" and returns KD_EINVAL. */
+int kd_jscan_error(const kd_jscan *s, const char *what);
+
+/*
  * yaml — YAML ⇄ JSON, the way Kubernetes clients convert them.
  *
  * Parsing (libyaml) produces jansson values.  Plain scalars are typed exactly

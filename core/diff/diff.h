@@ -457,6 +457,11 @@ typedef struct kd_diff_fit {
 int kd_diff_line_fit(kd_diff_fit *out, const char *text, size_t change_start,
 		     size_t change_end, size_t width, size_t ellipsis_width, unsigned flags);
 
+/* Appends a drifted value as compact JSON ("(absent)" for NULL), cut to
+ * at most max bytes with "..." (on a character boundary) when longer.
+ * Not sanitised. */
+int kd_diff_value_text(kd_buf *out, const json_t *v, size_t max);
+
 /* Appends one line about a drifted field: "/spec/replicas changed by
  * kubectl-scale (Update, 2026-11-20T22:40:00Z)", and " [never converges:
  * the server drops this field]" or " [removed from Git: the next apply

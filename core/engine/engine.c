@@ -73,6 +73,9 @@ static int copy_opts(kd_engine *e, const kd_engine_opts *o)
 	e->opts.cluster_selector = e->selector_text;
 	e->opts.app = e->app_name;
 	e->opts.clusters = (const char *const *)e->cluster_names;
+	if (dup_opt(&e->context, o->context) < 0)
+		return KD_ENOMEM;
+	e->opts.context = e->context;
 	if (e->opts.fetch_interval_s <= 0)
 		e->opts.fetch_interval_s = DEFAULT_FETCH_S;
 	if (e->opts.timeout_s <= 0)
@@ -157,11 +160,18 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 		goto fail;
 	sopts.revision = e->revision;
 	sopts.worktree = e->opts.worktree;
+	sopts.auth = e->opts.git_auth;
 	if ((rc = kd_source_open(&e->src, e->repo, &sopts)) < 0 ||
 	    (rc = kd_fleet_load(&e->fleet, e->src, e->fleet_file)) < 0 ||
-	    (rc = select_clusters(e)) < 0 ||
-	    (rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0 ||
-	    (rc = kd_kube_driver_new(&e->drv)) < 0)
+	    (rc = select_clusters(e)) < 0)
+		goto fail;
+	if (e->opts.kubeconfig_loaded) {
+		e->kc = (kd_kubeconfig *)e->opts.kubeconfig_loaded;
+		e->kc_borrowed = true;
+	} else if ((rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0) {
+		goto fail;
+	}
+	if ((rc = kd_kube_driver_new(&e->drv)) < 0)
 		goto fail;
 	/* check lets go of each cluster's objects at once: nothing to share */
 	if (!e->opts.statuses_only && !(e->intern = json_object())) {
@@ -169,7 +179,7 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 		goto fail;
 	}
 	if (!(e->render_cache = json_object()) || !(e->base_cache = json_object()) ||
-	    !(e->refresh_names = json_array())) {
+	    !(e->refresh_names = json_array()) || !(e->live_names = json_array())) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -219,11 +229,13 @@ void kd_engine_free(kd_engine *e)
 	}
 	free(e->cl);
 	kd_kube_driver_free(e->drv);
-	kd_kubeconfig_free(e->kc);
+	if (!e->kc_borrowed)
+		kd_kubeconfig_free(e->kc);
 	json_decref(e->render_cache);
 	json_decref(e->base_cache);
 	json_decref(e->intern);
 	json_decref(e->refresh_names);
+	json_decref(e->live_names);
 	kd_store_free(e->store);
 	kd_fleet_free(e->fleet);
 	kd_source_free(e->src);
@@ -238,6 +250,7 @@ void kd_engine_free(kd_engine *e)
 	free(e->kubeconfig_path);
 	free(e->selector_text);
 	free(e->app_name);
+	free(e->context);
 	for (i = 0; e->cluster_names && e->cluster_names[i]; i++)
 		free(e->cluster_names[i]);
 	free(e->cluster_names);
@@ -412,8 +425,14 @@ static void fetch(kd_engine *e)
 
 			kd_store_log(e->store, KD_LOG_INFO, NULL, "fetched %s: unchanged",
 				     kd_source_label(e->src));
-			for (i = 0; i < e->ncl; i++)
-				eng_cluster_resync(&e->cl[i]);
+			for (i = 0; i < e->ncl; i++) {
+				/* reports are read again at every fetch: no watch follows them */
+				if (eng_from_reports(&e->cl[i]) && e->cl[i].phase != PHASE_DISCOVER &&
+				    e->cl[i].phase != PHASE_LIST)
+					queue(&e->cl[i]);
+				else
+					eng_cluster_resync(&e->cl[i]);
+			}
 		}
 		kd_store_set_source(e->store, kd_source_label(e->src),
 				    kd_source_revision(e->src), e->fetched_at);
@@ -427,7 +446,7 @@ static void fetch(kd_engine *e)
 static bool take_requests(kd_engine *e)
 {
 	bool stop, all;
-	json_t *names;
+	json_t *names, *live;
 	size_t i, j;
 	json_t *v;
 
@@ -437,12 +456,22 @@ static bool take_requests(kd_engine *e)
 	e->refresh_all = false;
 	names = e->refresh_names;
 	e->refresh_names = json_array();
+	live = e->live_names;
+	e->live_names = json_array();
 	pthread_mutex_unlock(&e->mu);
 	if (all)
 		fetch(e);
 	for (i = 0; i < e->ncl; i++) {
 		eng_cluster *cl = &e->cl[i];
 
+		json_array_foreach(live, j, v)
+			if (strcmp(json_string_value(v), cl->fc->name) == 0 && !cl->read_live) {
+				kd_store_log(e->store, KD_LOG_INFO, cl->fc->name,
+					     "reading the cluster directly instead of its reports");
+				cl->read_live = true;
+				eng_cluster_reset(cl);
+				queue(cl);
+			}
 		if (all) {
 			queue(cl);
 			continue;
@@ -452,6 +481,7 @@ static bool take_requests(kd_engine *e)
 				queue(cl);
 	}
 	json_decref(names);
+	json_decref(live);
 	return stop;
 }
 
@@ -518,6 +548,16 @@ void kd_engine_stop(kd_engine *e)
 	kd_kube_wakeup(e->drv);
 	pthread_join(e->thread, NULL);
 	e->running = false;
+}
+
+void kd_engine_read_live(kd_engine *e, const char *cluster)
+{
+	if (!cluster)
+		return;
+	pthread_mutex_lock(&e->mu);
+	json_array_append_new(e->live_names, json_string(cluster));
+	pthread_mutex_unlock(&e->mu);
+	wake_thread(e);
 }
 
 void kd_engine_refresh(kd_engine *e, const char *cluster)

@@ -17,6 +17,8 @@
 
 #include "diff/diff.h"
 #include "fleet/fleet.h"
+#include "kube/kube.h"
+#include "source/source.h"
 #include "base/base.h"
 
 /*
@@ -124,6 +126,11 @@ typedef struct kd_cluster_state {
 					  * namespace, kind, name */
 	size_t nunmanaged;
 	int refs_;               /* private */
+	/* Read from the cluster's DriftReports (--from-reports): statuses and
+	 * diffs as the agent wrote them, no desired or live objects; synced_at
+	 * is the oldest report's time. */
+	bool from_reports;
+	int64_t reconcile_ms;    /* how long the last full read took; 0 = unknown */
 } kd_cluster_state;
 
 /* A new, empty state with one reference. */
@@ -333,6 +340,18 @@ typedef struct kd_engine_opts {
 	 * cluster's live objects once it is published: what `kdrift check`
 	 * needs, in memory bounded by the clusters in flight. */
 	bool statuses_only;
+	/* Read each cluster's DriftReports (written by `kdrift agent`) instead
+	 * of its objects: one list call per cluster and no rendering (see
+	 * "reports" below).  The published states are statuses_only ones. */
+	bool from_reports;
+	const char *reports_namespace; /* where the agents write; NULL = KD_REPORT_NAMESPACE */
+	/* A kubeconfig already loaded (the agent's in-cluster credentials) to
+	 * use instead of loading one; borrowed: it must outlive the engine. */
+	const kd_kubeconfig *kubeconfig_loaded;
+	kd_source_auth git_auth;     /* credentials for a repository URL (read at open) */
+	/* The kubeconfig context for the selected clusters instead of the
+	 * fleet's (the agent reaches its own cluster as "in-cluster"). */
+	const char *context;
 	/* Also list the kinds people create by hand in every cluster and
 	 * publish its unmanaged objects (kd_cluster_state.unmanaged). */
 	bool unmanaged;
@@ -367,6 +386,88 @@ void kd_engine_stop(kd_engine *e);
 
 /* Requests, safe from any thread; they return at once. */
 void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
+
+/* A --from-reports engine reads this cluster directly from now on: renders
+ * its apps, lists and watches its objects and publishes states with them,
+ * so that revert, accept and break-glass can act on it.  A no-op for a
+ * cluster already read directly. */
+void kd_engine_read_live(kd_engine *e, const char *cluster);
+
+/*
+ * reports — the agent's DriftReports (DESIGN §11), as the engine reads them.
+ *
+ * `kdrift agent` runs in a cluster and writes one DriftReport per app into
+ * its namespace: spec {cluster, app}, and a status holding the app entry
+ * of `kdrift check --output json` (kd_app_state_json) plus the revision it
+ * was rendered from, the time it was last confirmed, the agent's interval
+ * and the counts.  With opts.from_reports the engine lists them (one call
+ * per cluster) and publishes the same kd_cluster_state a direct read
+ * would, built from the entries: no rendering, no objects.
+ *
+ * A report older than three of its agent's intervals is stale: its app is
+ * unknown, saying since when.  An app of the fleet without a report, and a
+ * cluster without any (no agent, or the DriftReport kind not installed),
+ * are unknown with the reason.  A report written for another cluster name
+ * (an agent started with the wrong --cluster) is ignored and logged.
+ */
+#define KD_REPORT_GROUP "kdrift.dev"
+#define KD_REPORT_VERSION "v1alpha1"
+#define KD_REPORT_API_VERSION "kdrift.dev/v1alpha1"
+#define KD_REPORT_KIND "DriftReport"
+#define KD_REPORT_RESOURCE "driftreports"
+#define KD_REPORT_NAMESPACE "kdrift-system"
+/* A report is stale once older than this many of its agent's intervals. */
+#define KD_REPORT_STALE_INTERVALS 3
+
+/* Builds one cluster's state from its DriftReports: `list` is the JSON
+ * text of a DriftReportList as the API server sends it (read in place).
+ * `apps` names the fleet apps that target the cluster (NULL-terminated; a
+ * report of another app is left out).  now is the wall clock in seconds.
+ * *foreign (may be NULL; caller frees) names a report written for another
+ * cluster, if any.  KD_EINVAL for a list that is not JSON.  For
+ * --from-reports, and for tests. */
+int kd_cluster_state_from_reports(kd_cluster_state **out, const char *cluster,
+				  const char *const *apps, const char *list, size_t len,
+				  const char *namespace, time_t now, char **foreign);
+
+/*
+ * state_json — published states in the JSON of `kdrift check --output
+ * json`, the one implementation the CLI and the DriftReports share:
+ *
+ *   cluster  {name, status, reason, reachable, apps: [app...]}
+ *            (+ "fromReports": true when read from reports; + "unmanaged":
+ *            [{apiVersion, kind, namespace, name, manager, time}...] when
+ *            asked for, check --unmanaged)
+ *   app      {name, status, reason, path, resources: [resource...]}
+ *   resource {apiVersion, kind, namespace, name, status, intentional,
+ *             hpaManaged, reason, diffs: [{path, change, desired, live,
+ *             manager, operation, time, subresource, neverConverges
+ *             (+ removedFromGit: true when set)}]}
+ *   counts   {synced, drifted, missing, extra, break-glass, unknown}
+ *
+ * Diff values are the diff's own: Secret values are masks already.  Each
+ * returns a new reference (KD_ENOMEM otherwise).
+ */
+int kd_resource_json(json_t **out, const kd_resource *r);
+int kd_app_state_json(json_t **out, const kd_app_state *app);
+int kd_cluster_state_json(json_t **out, const kd_cluster_state *st, bool unmanaged);
+int kd_counts_json(json_t **out, const kd_counts *c);
+
+/* Reads an app entry (as kd_app_state_json writes it) into `app`, which
+ * has its name: reason and path when it has none yet, and the resources
+ * with their statuses and diffs (desired and live stay NULL).  Status and
+ * counts are left to kd_cluster_state_finish.  KD_EINVAL naming the app
+ * when the entry is malformed. */
+int kd_app_state_from_json(kd_app_state *app, const json_t *entry);
+
+/* The same, member by member, from JSON text read in place (for a list of
+ * reports too big to make a tree of): reads the member `key` of an app
+ * entry the scanner is in (reason, path, resources; name and status are
+ * skipped) and returns 1, or returns 0 without reading when `key` is no
+ * app entry member (the caller reads or skips it); KD_EINVAL naming the
+ * app for malformed text. */
+struct kd_jscan;
+int kd_app_state_read_member(kd_app_state *app, struct kd_jscan *s, const char *key, size_t len);
 
 /*
  * owner — which app of the fleet renders an object for a cluster, for a

@@ -509,6 +509,10 @@ void eng_cluster_start(eng_cluster *cl)
 	cl->started_ms = now;
 	cl->retry_ms = 0;
 	cl->deadline_ms = now + (int64_t)e->opts.timeout_s * 1000;
+	if (eng_from_reports(cl)) {
+		eng_reports_start(cl);
+		return;
+	}
 	if (!cl->rendered && eng_render_cluster(e, cl) < 0) {
 		eng_cluster_fail(cl, "%s", kd_error_last());
 		return;
@@ -517,7 +521,7 @@ void eng_cluster_start(eng_cluster *cl)
 		eng_cluster_fail(cl, "%s", e->kc_error ? e->kc_error : "no kubeconfig");
 		return;
 	}
-	if (kd_kube_target_new(&t, e->kc, cl->fc->context) < 0 ||
+	if (kd_kube_target_new(&t, e->kc, e->context ? e->context : cl->fc->context) < 0 ||
 	    kd_kube_conn_new(&cl->conn, e->drv, t, cl->fc->name, &e->kopt) < 0) {
 		eng_cluster_fail(cl, "cluster %s: %s", cl->fc->name, kd_error_last());
 		return;
@@ -553,7 +557,7 @@ static bool kinds_cover_desired(eng_cluster *cl)
 
 bool eng_cluster_rerender(eng_cluster *cl)
 {
-	if (cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
+	if (eng_from_reports(cl) || cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
 	    !eng_helm_rerender(cl) || !kinds_cover_desired(cl))
 		return false;
 	/* the live objects are current: a new diff against them is enough */

@@ -132,11 +132,13 @@ struct eng_cluster {
 	size_t nrlists;
 	int rlists_pending;
 	void (*records_done)(eng_cluster *cl);
+	bool read_live;           /* --from-reports: read directly instead (kd_engine_read_live) */
 };
 
 struct kd_engine {
 	kd_engine_opts opts;      /* strings below are owned copies */
 	char *repo, *revision, *fleet_file, *kubeconfig_path, *selector_text, *app_name;
+	char *context;            /* opts.context */
 	char **cluster_names;
 
 	kd_source *src;
@@ -164,6 +166,8 @@ struct kd_engine {
 	bool stop_requested;
 	bool refresh_all;
 	json_t *refresh_names;    /* array of cluster names to reconcile again */
+	json_t *live_names;       /* array of cluster names to read directly (--from-reports) */
+	bool kc_borrowed;         /* kc came from opts.kubeconfig_loaded */
 	int64_t next_fetch_ms;
 };
 
@@ -193,6 +197,11 @@ bool eng_cluster_active(const eng_cluster *cl);
 void eng_intern(kd_engine *e, json_t *obj);
 void eng_intern_purge(kd_engine *e);
 
+/* engine_reports.c: --from-reports clusters, one list of DriftReports each. */
+void eng_reports_start(eng_cluster *cl);
+int eng_reports_publish(eng_cluster *cl, const char *list, size_t len);
+/* True when the cluster is read from its reports (not switched to live). */
+bool eng_from_reports(const eng_cluster *cl);
 /* engine_unmanaged.c: adds the cluster's unmanaged objects to a state,
  * given the keys of the desired objects. */
 int eng_add_unmanaged(eng_cluster *cl, kd_cluster_state *st, const json_t *seen);

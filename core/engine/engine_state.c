@@ -420,6 +420,14 @@ int eng_publish(eng_cluster *cl)
 	size_t i;
 	int rc = 0;
 
+	if (eng_from_reports(cl)) {
+		/* only a failure publishes here: the reports publish themselves */
+		kd_cluster_state_unref(st);
+		json_decref(seen);
+		json_decref(hpas);
+		json_decref(b.index);
+		return eng_reports_publish(cl, NULL, 0);
+	}
 	if (!st || !seen || !hpas || !b.index) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
@@ -430,6 +438,7 @@ int eng_publish(eng_cluster *cl)
 	st->prune = pol ? pol->prune : false;
 	st->reachable = cl->reason == NULL;
 	st->synced_at = cl->synced_at;
+	st->reconcile_ms = cl->started_ms ? eng_now_ms() - cl->started_ms : 0;
 	st->revision = strdup(kd_source_revision(e->src));
 	if (cl->reason)
 		st->reason = strdup(cl->reason);

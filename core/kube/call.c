@@ -66,6 +66,7 @@ int kd__kube_call_new(kd_kube_call **out, kd_kube_conn *c,
 	call->accept = dup_or_null(req->accept ? req->accept : "application/json", &oom);
 	call->content_type = dup_or_null(req->content_type, &oom);
 	call->what = dup_or_null(req->what ? req->what : req->path, &oom);
+	call->raw = req->raw;
 	if (req->body) {
 		call->has_body = true;
 		if (kd_buf_add(&call->body, req->body, req->body_len) < 0)
@@ -440,6 +441,10 @@ static void complete_http(kd_kube_call *call)
 	json_t *body = NULL;
 	int rc;
 
+	if (call->raw && call->http_status >= 200 && call->http_status < 300) {
+		finish(call, 0);   /* the caller reads call->resp */
+		return;
+	}
 	if (call->resp.len) {
 		body = json_loadb(call->resp.data, call->resp.len, JSON_ALLOW_NUL, &jerr);
 		if (!body && call->http_status >= 200 && call->http_status < 300) {

@@ -343,6 +343,11 @@ static int fire_done(kd_kube_driver *d)
 				.attempts = call->attempt,
 			};
 
+			if (call->raw && !call->error) {
+				res.raw = kd_buf_cstr(&call->resp);
+				res.raw_len = call->resp.len;
+			}
+
 			/* kd_kube_cancel() from its own callback is a no-op. */
 			call->cancelled = true;
 			if (call->error)

@@ -85,6 +85,18 @@ int kd_kubeconfig_parse(kd_kubeconfig **out, const char *data, size_t len,
 
 void kd_kubeconfig_free(kd_kubeconfig *kc);
 
+/* Where Kubernetes mounts a pod's service account: token, ca.crt, namespace. */
+#define KD_KUBE_SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/* The credentials of the pod we run in, as a kubeconfig with one context
+ * named `context` (NULL: "in-cluster"): https://$KUBERNETES_SERVICE_HOST:
+ * $KUBERNETES_SERVICE_PORT, the CA from DIR/ca.crt and the bearer token
+ * from DIR/token (a tokenFile, so a rotated token is picked up), the
+ * context's namespace from DIR/namespace when present.  dir NULL is
+ * KD_KUBE_SERVICEACCOUNT_DIR.  KD_ENOTFOUND ("not running in a cluster")
+ * when the variables or the files are missing. */
+int kd_kubeconfig_in_cluster(kd_kubeconfig **out, const char *dir, const char *context);
+
 /* current-context, or NULL. */
 const char *kd_kubeconfig_current_context(const kd_kubeconfig *kc);
 
@@ -258,6 +270,10 @@ typedef struct kd_kube_result {
 	json_t *items;             /* kd_kube_list: every item of every page (borrowed) */
 	const char *resource_version; /* kd_kube_list: the list's resourceVersion, else "" */
 	int attempts;              /* attempts made (1 = no retry) */
+	/* A request made with `raw`: the 2xx response body as received (body
+	 * is then NULL), NUL-terminated; else NULL and 0. */
+	const char *raw;
+	size_t raw_len;
 } kd_kube_result;
 
 typedef void (*kd_kube_done_fn)(void *ctx, const kd_kube_result *res);
@@ -271,6 +287,10 @@ typedef struct kd_kube_request {
 	const char *body;
 	size_t body_len;
 	const char *what;          /* names the resource in messages (NULL: the path) */
+	/* Hand a 2xx body over as text (kd_kube_result.raw) instead of parsing
+	 * it: for large answers the caller reads in place.  Errors are still
+	 * read as Status objects. */
+	bool raw;
 } kd_kube_request;
 
 /* Submits a call.  `done` fires exactly once from kd_kube_run() unless the
@@ -318,6 +338,13 @@ int kd_kube_create(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
 		   const json_t *obj, const kd_kube_write_opts *wo,
 		   kd_kube_done_fn done, void *ctx);
 
+/* PUT obj to ref (an object, or its /status with ref->subresource): a
+ * whole replacement; obj's metadata.resourceVersion, when set, is the
+ * precondition (a stale one gives KD_ECONFLICT). */
+int kd_kube_update(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
+		   const json_t *obj, const kd_kube_write_opts *wo,
+		   kd_kube_done_fn done, void *ctx);
+
 int kd_kube_patch(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
 		  kd_kube_patch_type type, const json_t *patch,
 		  const kd_kube_write_opts *wo, kd_kube_done_fn done, void *ctx);
@@ -342,6 +369,8 @@ int kd_kube_list(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
  * decrefs.  Return the result's error code with the message set. */
 int kd_kube_get_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref);
 int kd_kube_create_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref,
+			const json_t *obj, const kd_kube_write_opts *wo);
+int kd_kube_update_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref,
 			const json_t *obj, const kd_kube_write_opts *wo);
 int kd_kube_patch_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref,
 		       kd_kube_patch_type type, const json_t *patch,

@@ -65,6 +65,7 @@ struct kd_kube_call {
 	bool has_body;
 	char *what;
 	bool stream;
+	bool raw;              /* a 2xx body is handed over unparsed */
 
 	/* scheduling */
 	int64_t deadline_ms;   /* monotonic */

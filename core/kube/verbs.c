@@ -107,6 +107,30 @@ cleanup:
 	return rc;
 }
 
+int kd_kube_update(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
+		   const json_t *obj, const kd_kube_write_opts *wo,
+		   kd_kube_done_fn done, void *ctx)
+{
+	kd_kube_request req = { .method = "PUT", .content_type = "application/json" };
+	kd_buf q = KD_BUF_INIT;
+	char *body = NULL;
+	int rc;
+
+	if (!ref->name)
+		return kd_error_set(KD_EINVAL, "cluster %s: update %s without a name",
+				    kd_kube_conn_name(c), ref->resource ? ref->resource : "?");
+	if ((rc = body_of(&body, obj, kd_kube_conn_name(c))) < 0 ||
+	    (rc = write_query(&q, wo, false)) < 0)
+		goto cleanup;
+	req.body = body;
+	req.body_len = strlen(body);
+	rc = submit_ref(out, c, ref, &req, &q, done, ctx);
+cleanup:
+	free(body);
+	kd_buf_free(&q);
+	return rc;
+}
+
 static const char *patch_content_type(kd_kube_patch_type type)
 {
 	switch (type) {
@@ -409,6 +433,19 @@ int kd_kube_create_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref,
 	if (out)
 		*out = NULL;
 	rc = kd_kube_create(&call, c, ref, obj, wo, sync_done, &s);
+	return sync_object(out, &s, c, call, rc);
+}
+
+int kd_kube_update_sync(json_t **out, kd_kube_conn *c, const kd_kube_ref *ref,
+			const json_t *obj, const kd_kube_write_opts *wo)
+{
+	struct sync_state s = { 0 };
+	kd_kube_call *call = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	rc = kd_kube_update(&call, c, ref, obj, wo, sync_done, &s);
 	return sync_object(out, &s, c, call, rc);
 }
 

@@ -123,6 +123,21 @@ cleanup:
 	return rc;
 }
 
+/* The port of an ssh:// URL ("ssh://git@host:2222/repo"); 0 otherwise. */
+static int ssh_port_of(const char *url)
+{
+	const char *p = strstr(url, "://"), *host, *end, *colon;
+
+	if (!p || (strncmp(url, "ssh", 3) != 0 && strncmp(url, "git+ssh", 7) != 0))
+		return 0;
+	host = p + 3;
+	end = host + strcspn(host, "/");
+	if (memchr(host, '@', (size_t)(end - host)))
+		host = (const char *)memchr(host, '@', (size_t)(end - host)) + 1;
+	colon = memchr(host, ':', (size_t)(end - host));
+	return colon ? atoi(colon + 1) : 0;
+}
+
 /* The cache directory's name: the URL (credentials already stripped) with
  * anything but [A-Za-z0-9._-] turned into '_', cut short, plus a hash of the
  * whole URL so that different URLs never share a directory. */
@@ -345,6 +360,7 @@ static int fetch_origin(kd_source *src, git_repository *repo, const char *verb)
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.prune = GIT_FETCH_PRUNE;
+	kd_source_auth_callbacks(src, &fo.callbacks);
 	if (git_remote_create_with_opts(&remote, src->url, &ro) < 0 ||
 	    git_remote_fetch(remote, &refspecs, &fo, "kdrift fetch") < 0) {
 		rc = kd_source_git_error(KD_EIO, src->secret, "cannot %s %s", verb, src->location);
@@ -500,6 +516,10 @@ int kd_source_open(kd_source **out, const char *location, const kd_source_opts *
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	if (opts && (rc = kd_source_auth_copy(src, &opts->auth)) < 0)
+		goto cleanup;
+	if (url)
+		src->ssh_port = ssh_port_of(src->location);
 	rc = url ? open_url(src, opts) : open_local(src, location, opts);
 	if (rc == 0) {
 		*out = src;
@@ -555,5 +575,6 @@ void kd_source_free(kd_source *src)
 	free(src->revspec);
 	free(src->root);
 	kd_buf_free(&src->label);
+	kd_source_auth_free(src);
 	free(src);
 }

@@ -49,10 +49,30 @@ typedef struct kd_source kd_source;
 /* The largest file kd_source_read returns (64 MiB). */
 #define KD_SOURCE_MAX_FILE ((size_t)64 << 20)
 
+/* Credentials for fetching a URL, named by file (a mounted Secret) and read
+ * at each fetch, so a rotated token is picked up; their contents are never
+ * kept, logged or written to the clone.  An HTTPS server asking for a
+ * password gets username (default: the URL's, else "git") and the token
+ * file's first line; an SSH server gets the private key, and its host key
+ * must be listed for the host in known_hosts_file (OpenSSH format, plain
+ * host names; without the file SSH is refused). */
+typedef struct kd_source_auth {
+	const char *username;
+	const char *token_file;
+	const char *ssh_key_file;
+	const char *known_hosts_file;
+} kd_source_auth;
+
+/* 1 when a known_hosts text lists `key` (the raw host key bytes) for host
+ * (port 22, or [host]:port); 0 otherwise.  Hashed entries are not read. */
+int kd_source_known_hosts_match(const char *text, const char *host, int port,
+				const unsigned char *key, size_t key_len);
+
 typedef struct kd_source_opts {
 	const char *revision;   /* branch, tag, commit or NULL for HEAD */
 	bool worktree;          /* read the work tree instead of a revision */
 	const char *cache_dir;  /* where URLs are cloned; NULL for $XDG_CACHE_HOME/kdrift/repos */
+	kd_source_auth auth;    /* for fetching a URL; all NULL: none */
 } kd_source_opts;
 
 typedef enum kd_source_type {

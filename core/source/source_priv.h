@@ -32,11 +32,24 @@ struct kd_source {
 	char *root;             /* realpath of the directory read (fs mode) */
 	char revision[GIT_OID_HEXSZ + 1];
 	kd_buf label;
+	/* fetch credentials (source_auth.c): file names, never their contents */
+	char *auth_username;
+	char *auth_token_file;
+	char *auth_ssh_key_file;
+	char *auth_known_hosts;
+	int ssh_port;           /* of an ssh:// URL; 0: the default */
+	int cred_tries;         /* in the fetch in progress */
 };
 
 /* Sets our message followed by libgit2's last message (with secret removed)
  * and returns code. */
 int kd_source_git_error(int code, const char *secret, const char *fmt, ...)
 	KD_PRINTF(3, 4);
+
+/* source_auth.c: credentials from files, host keys from known_hosts. */
+int kd_source_auth_copy(kd_source *src, const kd_source_auth *auth);
+void kd_source_auth_free(kd_source *src);
+/* Sets the credential and certificate callbacks of a fetch. */
+void kd_source_auth_callbacks(kd_source *src, git_remote_callbacks *cb);
 
 #endif

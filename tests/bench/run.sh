@@ -4,7 +4,10 @@
 #   tests/bench/run.sh BUILD_DIR
 #
 #  1. `kdrift check` of 1000 kubesim clusters x 100 objects: wall time and
-#     peak RSS (some clusters drifted so the diffs are real work); then
+#     peak RSS (some clusters drifted so the diffs are real work), and as a
+#     ratio to the time kubesim alone needs to serve the same requests (the
+#     ones the check made, from kubesim's --log, replayed by curl with the
+#     engine's 64 at a time over kept-alive connections; goal: within 2x); then
 #     `kdrift compare` of one app and `kdrift topology` of every app over
 #     the same fleet, each as a ratio against that check.
 #  2. The same check on a 50-cluster subset, against the script users write
@@ -13,7 +16,8 @@
 #  3. Watch latency: the engine watches 100 clusters; `kubectl scale` changes
 #     a Deployment and the time until the engine's snapshot shows it.
 #  4. The whole fleet in watch mode: first reconcile time and peak RSS.
-#  5. Every other tests/bench/*.sh (each takes BUILD_DIR), one after another.
+#  5. Every other tests/bench/*.sh (each takes BUILD_DIR), one after another:
+#     reports.sh is the fleet view of 10,000 clusters from DriftReports.
 #
 # BENCH_CLUSTERS (default 1000) and BENCH_STEPS (default 20) scale it down.
 set -u
@@ -48,7 +52,7 @@ say "bench: $n clusters x 100 objects (build: $build)"
 python3 tests/bench/gen.py "$tmp" "$n" || exit 2
 (cd "$tmp/repo" && git init -q && git add -A && git -c user.name=bench -c user.email=bench@kdrift.invalid commit -qm bench) || exit 2
 
-"$build/kubesim" --port 0 --clusters "$n" --state-dir "$tmp/ks" --history 200 >"$tmp/ks.out" 2>"$tmp/ks.err" &
+"$build/kubesim" --port 0 --clusters "$n" --state-dir "$tmp/ks" --history 200 --log >"$tmp/ks.out" 2>"$tmp/ks.err" &
 ks_pid=$!
 for _ in $(seq 1 600); do grep -q '^ready port=' "$tmp/ks.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/^ready port=//p' "$tmp/ks.out")
@@ -70,19 +74,37 @@ for i in $(seq 1 10 "$n"); do
 done
 
 # 1. the whole fleet
+ks_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$ks_pid/stat"; }
+log_from=$(($(wc -l <"$tmp/ks.err") + 1))
+ks0=$(ks_cpu)
 read -r rss secs rc < <(measure "$kdrift" check --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s --output json)
+ks1=$(ks_cpu)
 summary=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$tmp/out" 2>/dev/null)
 say "check, $n clusters: ${secs} s wall, peak RSS $((rss / 1024)) MiB, exit $rc; $summary"
 [ "$rc" = 1 ] || say "  (expected exit 1: $(head -c 300 "$tmp/err"))"
+# the same requests, served to curl alone
+tail -n "+$log_from" "$tmp/ks.err" | awk -v port="$port" -v tok="$token" '
+	BEGIN { printf "header = \"Authorization: Bearer %s\"\nheader = \"Accept: application/json\"\n", tok }
+	$1 == "kubesim:" && $2 == "GET" && $4 ~ /^2/ {
+		printf "url = \"https://127.0.0.1:%s%s\"\noutput = \"/dev/null\"\n", port, $3; n++ }
+	END { print n > "/dev/stderr" }' >"$tmp/replay.cfg" 2>"$tmp/replay.n"
+ks2=$(ks_cpu)
+start=$(date +%s%N)
+curl -sk --parallel --parallel-max 64 -K "$tmp/replay.cfg" >/dev/null 2>&1
+replay=$(( ($(date +%s%N) - start) / 1000000 ))
+ks3=$(ks_cpu)
+say "  kubesim alone serving the same $(cat "$tmp/replay.n") GETs to curl (64 at a time): $((replay / 1000)).$(printf '%03d' $((replay % 1000))) s"
+say "$(python3 -c 'import sys; c, r = float(sys.argv[1]), float(sys.argv[2]) / 1000; print("  ratio: check takes %.2fx the time kubesim needs to serve its lists (goal: within 2x)" % (c / r if r > 0 else float("inf")))' "$secs" "$replay")"
+say "  kubesim CPU: $(python3 -c "print('%.2f' % ($ks1 - $ks0))") s during the check, $(python3 -c "print('%.2f' % ($ks3 - $ks2))") s during the replay; load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
 
 # 1b. between clusters: compare of one app and topology of every app, each
 # a ratio against the check above (same fleet, same run; goal: compare
 # within 1.5x of check)
-read -r rssc secsc rcc < <(measure "$kdrift" compare web --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120 --output json)
+read -r rssc secsc rcc < <(measure "$kdrift" compare web --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s --output json)
 rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["fields"]))' "$tmp/out" 2>/dev/null)
 say "compare web, $n clusters: ${secsc} s wall, peak RSS $((rssc / 1024)) MiB, exit $rcc, ${rows:-?} fields differ; $(ratio "$secsc" "$secs") check"
 [ "$rcc" = 0 ] || say "  (compare failed: $(head -c 300 "$tmp/err"))"
-read -r rsst secst rct < <(measure "$kdrift" topology --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120)
+read -r rsst secst rct < <(measure "$kdrift" topology --repo "$tmp/repo" --kubeconfig "$kc" --timeout 120s)
 say "topology, $n clusters, every app: ${secst} s wall, peak RSS $((rsst / 1024)) MiB, exit $rct, $(grep -c '^  [a-z]' "$tmp/out") fields; $(ratio "$secst" "$secs") check"
 [ "$rct" = 0 ] || say "  (topology failed: $(head -c 300 "$tmp/err"))"
 

@@ -9,7 +9,10 @@
  *   GET  /_kubesim/clusters                      names, resourceVersions, object counts
  *   POST /_kubesim/clusters/NAME/mutate          one step (see below); NAME may be "*"
  *   POST /_kubesim/clusters/NAME/objects         load objects (a list, a YAML stream,
- *                                                or one object), ?manager=M
+ *                                                or one object), ?manager=M; a
+ *                                                status goes through /status where
+ *                                                the kind has one; "{{cluster}}" in
+ *                                                a string becomes each cluster's name
  *   PUT  /_kubesim/clusters/NAME/faults          set faults (replaces them)
  *   POST /_kubesim/clusters/NAME/compact         forget the event history (410 for older)
  *
@@ -204,9 +207,72 @@ cleanup:
 	return rc;
 }
 
-/* Loads one object: created, or replaced when it exists. */
-static void load_object(ks_cluster *c, const json_t *obj, const char *manager, json_t *results)
+/* A copy of v with "{{cluster}}" in every string replaced by name. */
+static json_t *for_cluster(const json_t *v, const char *name)
 {
+	json_t *copy, *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v), *hit;
+		kd_buf b = KD_BUF_INIT;
+
+		if (!strstr(s, "{{cluster}}"))
+			return json_incref((json_t *)v);
+		while ((hit = strstr(s, "{{cluster}}"))) {
+			kd_buf_add(&b, s, (size_t)(hit - s));
+			kd_buf_puts(&b, name);
+			s = hit + 11;
+		}
+		kd_buf_puts(&b, s);
+		copy = json_string(kd_buf_cstr(&b));
+		kd_buf_free(&b);
+		return copy;
+	}
+	if (json_is_array(v)) {
+		copy = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(copy, for_cluster(x, name));
+		return copy;
+	}
+	if (json_is_object(v)) {
+		copy = json_object();
+		json_object_foreach((json_t *)v, k, x)
+			json_object_set_new(copy, k, for_cluster(x, name));
+		return copy;
+	}
+	return json_incref((json_t *)v);
+}
+
+/* The object's status through its /status subresource, as the controller
+ * that owns it would write it (create and apply leave status alone). */
+static void load_status(ks_cluster *c, const json_t *obj, const char *manager, int *code)
+{
+	const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const json_t *meta = json_object_get(obj, "metadata");
+	const ks_type *t = type_of(c, av, kind);
+	kd_buf path = KD_BUF_INIT;
+	char *body;
+
+	if (!t || !t->has_status || !json_object_get(obj, "status"))
+		return;
+	body = json_dumps(obj, JSON_COMPACT);
+	path_for(&path, t, json_string_value(json_object_get(meta, "namespace")),
+		 json_string_value(json_object_get(meta, "name")));
+	kd_buf_puts(&path, "/status");
+	if (body)
+		run_request(c, "PUT", kd_buf_cstr(&path), "application/json", body, manager, false,
+			    code, NULL);
+	free(body);
+	kd_buf_free(&path);
+}
+
+/* Loads one object: created, or replaced when it exists. */
+static void load_object(ks_cluster *c, const json_t *given, const char *manager, json_t *results)
+{
+	json_t *obj = for_cluster(given, c->name);
 	json_t *step = json_pack("{s:s, s:s, s:O}", "action", "create", "manager", manager, "object", obj);
 	int code = 0;
 	json_t *out = NULL;
@@ -216,6 +282,9 @@ static void load_object(ks_cluster *c, const json_t *obj, const char *manager, j
 		json_object_set_new(step, "action", json_string("apply"));
 		run_step(c, step, &code, &out);
 	}
+	if (code < 300)
+		load_status(c, obj, manager, &code);
+	json_decref(obj);
 	json_array_append_new(results, json_pack("{s:i, s:o?}", "code", code,
 						 "status", code >= 300 ? out : NULL));
 	if (code < 300)

@@ -113,6 +113,7 @@ typedef struct ks_server {
 	size_t history;        /* events kept per cluster */
 	int bookmark_ms;
 	bool access_log;       /* one stderr line per request (--log) */
+	const char *root_cluster; /* also served at the root, as in-cluster clients see it */
 	volatile int stopping;
 } ks_server;
 

@@ -3,9 +3,11 @@
  *
  *   kubesim --port P --clusters LIST --state-dir DIR [--scenario FILE]
  *           [--seed N] [--server-version 1.32] [--history N] [--bookmark-ms MS]
- *           [--log]
+ *           [--root-cluster NAME] [--log]
  *
- * Serves https://127.0.0.1:P/clusters/NAME for every cluster, writes
+ * Serves https://127.0.0.1:P/clusters/NAME for every cluster (and one of
+ * them at https://127.0.0.1:P/ with --root-cluster, the address a pod's
+ * in-cluster credentials name), writes
  * DIR/kubeconfig and prints one "ready port=P" line once it listens.
  * Serves from a small pool of epoll threads.  Nothing blocks them: idle
  * watches and requests held by latency or hang faults are suspended
@@ -250,7 +252,8 @@ static ks_cluster *cluster_of_url(const char *url)
 	const char *p, *end;
 
 	if (strncmp(url, "/clusters/", 10))
-		return NULL;
+		return ks_srv.root_cluster && strncmp(url, "/_kubesim", 9) ?
+		       ks_cluster_find(&ks_srv, ks_srv.root_cluster) : NULL;
 	p = url + 10;
 	end = strchr(p, '/');
 	if (!end)
@@ -303,12 +306,21 @@ static void route(ks_request *r, const char *url, ks_response *resp)
 		}
 		goto cleanup;
 	}
-	if (nsegs < 2 || strcmp(segs[0], "clusters") || !(c = ks_cluster_find(&ks_srv, segs[1]))) {
+	if (ks_srv.root_cluster && (nsegs == 0 || strcmp(segs[0], "clusters"))) {
+		/* --root-cluster: the API server an in-cluster client knows */
+		if (!(c = ks_cluster_find(&ks_srv, ks_srv.root_cluster))) {
+			ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
+			goto cleanup;
+		}
+		r->segs = segs;
+		r->nsegs = nsegs;
+	} else if (nsegs < 2 || strcmp(segs[0], "clusters") || !(c = ks_cluster_find(&ks_srv, segs[1]))) {
 		ks_respond_status(resp, 404, "NotFound", "the server could not find the requested resource", NULL);
 		goto cleanup;
+	} else {
+		r->segs = segs + 2;
+		r->nsegs = nsegs - 2;
 	}
-	r->segs = segs + 2;
-	r->nsegs = nsegs - 2;
 	if (apply_faults(c, resp))
 		goto cleanup;
 	if (ctype && strstr(ctype, "protobuf")) {
@@ -576,7 +588,8 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kubesim --port P --clusters LIST|COUNT --state-dir DIR "
-		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N] [--bookmark-ms MS] [--log]\n");
+		"[--scenario FILE] [--seed N] [--server-version 1.MINOR] [--history N] [--bookmark-ms MS]\n"
+		"       [--root-cluster NAME] [--log]\n");
 }
 
 int main(int argc, char **argv)
@@ -617,6 +630,8 @@ int main(int argc, char **argv)
 			ks_srv.history = (size_t)atol(v);
 		else if (!strcmp(a, "--bookmark-ms"))
 			ks_srv.bookmark_ms = atoi(v);
+		else if (!strcmp(a, "--root-cluster"))
+			ks_srv.root_cluster = v;
 		else if (!strcmp(a, "--server-version")) {
 			if (strncmp(v, "1.", 2) || atoi(v + 2) < 20 || atoi(v + 2) > 40) {
 				fprintf(stderr, "kubesim: --server-version must look like 1.32\n");

@@ -254,6 +254,8 @@ static void commit(wctx *w, const json_t *old, json_t *next, bool apply, int ok_
 			json_decref(next);
 			next = copy;
 			meta = meta_of(next);
+			/* `name` pointed into the body just freed */
+			name = meta_str(next, "name");
 			if (st)
 				json_object_set_new(next, "status", st);
 			else

@@ -20,90 +20,6 @@ enum check_output { OUT_TEXT, OUT_JSON, OUT_JUNIT };
 
 /* ---- output ---------------------------------------------------------------- */
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *diff_json(const kd_diff_result *d)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; d && arr && i < d->nfields; i++) {
-		const kd_diff_field *f = &d->fields[i];
-		json_t *o = json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:o, s:o, s:o, s:b}",
-			"path", f->path, "change", kd_diff_change_name(f->kind),
-			"desired", f->desired, "live", f->live, "manager", f->manager,
-			"operation", str_or_null(f->operation), "time", str_or_null(f->time),
-			"subresource", str_or_null(f->subresource),
-			"neverConverges", f->never_converges);
-
-		if (o && f->removed_from_git)
-			json_object_set_new(o, "removedFromGit", json_true());
-		json_array_append_new(arr, o);
-	}
-	return arr;
-}
-
-/* check --unmanaged: {apiVersion, kind, namespace, name, manager, time}. */
-static json_t *unmanaged_json(const kd_cluster_state *st)
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; arr && i < st->nunmanaged; i++) {
-		const kd_unmanaged *u = &st->unmanaged[i];
-
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
-			"apiVersion", u->api_version, "kind", u->kind, "namespace", u->namespace,
-			"name", u->name, "manager", str_or_null(u->manager), "time", str_or_null(u->time)));
-	}
-	return arr;
-}
-
-static json_t *cluster_json(const kd_cluster_state *st, bool unmanaged)
-{
-	json_t *apps = json_array(), *c;
-	size_t i, j;
-
-	for (i = 0; i < st->napps; i++) {
-		const kd_app_state *a = &st->apps[i];
-		json_t *res = json_array();
-
-		for (j = 0; j < a->nresources; j++) {
-			const kd_resource *r = &a->resources[j];
-
-			json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:b}",
-				"apiVersion", r->api_version, "kind", r->kind,
-				"namespace", r->namespace, "name", r->name,
-				"status", kd_status_name(r->status), "intentional", r->intentional,
-				"hpaManaged", r->hpa_managed, "reason", str_or_null(r->reason),
-				"diffs", diff_json(r->diff),
-				"helmRelease", str_or_null(r->helm_release), "helmChart", r->helm_chart));
-		}
-		json_array_append_new(apps, json_pack("{s:s, s:s, s:o, s:o, s:o}",
-			"name", a->name, "status", kd_status_name(a->status),
-			"reason", str_or_null(a->reason), "path", str_or_null(a->path),
-			"resources", res));
-	}
-	c = json_pack("{s:s, s:s, s:o, s:b, s:o}", "name", st->name,
-		      "status", kd_status_name(st->status), "reason", str_or_null(st->reason),
-		      "reachable", st->reachable, "apps", apps);
-	if (c && unmanaged)
-		json_object_set_new(c, "unmanaged", unmanaged_json(st));
-	return c;
-}
-
-static json_t *summary_json(const kd_counts *c)
-{
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}",
-			 "synced", c->n[KD_STATUS_SYNCED], "drifted", c->n[KD_STATUS_DRIFTED],
-			 "missing", c->n[KD_STATUS_MISSING], "extra", c->n[KD_STATUS_EXTRA],
-			 "break-glass", c->n[KD_STATUS_BREAKGLASS],
-			 "unknown", c->n[KD_STATUS_UNKNOWN]);
-}
-
 static void counts_text(kd_buf *b, const kd_counts *c, bool ascii)
 {
 	static const kd_status order[] = {
@@ -119,17 +35,11 @@ static void counts_text(kd_buf *b, const kd_counts *c, bool ascii)
 
 static void value_text(kd_buf *b, const json_t *v)
 {
-	char *s;
+	kd_buf t = KD_BUF_INIT;
 
-	if (!v) {
-		kd_buf_puts(b, "(absent)");
-		return;
-	}
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (s && strlen(s) > 60)
-		strcpy(s + 57, "...");
-	kd_cli_sanitize(b, s ? s : "?");
-	free(s);
+	kd_diff_value_text(&t, v, 60);
+	kd_cli_sanitize(b, kd_buf_cstr(&t));
+	kd_buf_free(&t);
 }
 
 static void attribution_text(kd_buf *b, const kd_diff_field *f)
@@ -390,16 +300,39 @@ static int write_out(const kd_buf *b)
 	return 0;
 }
 
+/* Appends v as JSON indented by two spaces a level, its lines after the
+ * first shifted right by `indent` (to sit inside an enclosing document). */
+static int json_nested(kd_buf *b, const json_t *v, const char *indent)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY), *p, *nl;
+	int rc = 0;
+
+	if (!text)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	for (p = text; rc == 0 && (nl = strchr(p, '\n')); p = nl + 1)
+		if ((rc = kd_buf_add(b, p, (size_t)(nl + 1 - p))) == 0)
+			rc = kd_buf_puts(b, indent);
+	if (rc == 0)
+		rc = kd_buf_puts(b, p);
+	free(text);
+	return rc;
+}
+
+/* Output goes out a piece at a time, so a fleet's report never has to be
+ * held whole: the JSON document is written cluster by cluster, laid out as
+ * one json_dumps(JSON_INDENT(2)) of it would be. */
+#define FLUSH_BYTES ((size_t)1 << 20)
+
 static int report(kd_engine *e, enum check_output format, bool verbose, bool unmanaged,
 		  kd_counts *sum, size_t *nunmanaged)
 {
 	kd_store *s = kd_engine_store(e);
-	size_t i, n = kd_store_cluster_count(s);
+	size_t i, n = kd_store_cluster_count(s), shown = 0;
 	bool ascii = kd_cli_ascii();
 	char *label = NULL, *rev = NULL;
-	json_t *doc = NULL, *clusters = json_array();
+	json_t *v = NULL;
 	kd_buf b = KD_BUF_INIT;
-	int rc;
+	int rc = 0;
 
 	kd_store_source(s, &label, &rev, NULL);
 	if (format == OUT_TEXT) {
@@ -408,6 +341,12 @@ static int report(kd_engine *e, enum check_output format, bool verbose, bool unm
 		kd_buf_printf(&b, ", %zu cluster%s\n", n, n == 1 ? "" : "s");
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kdrift check\">\n");
+	} else {
+		v = rev ? json_string(rev) : json_null();
+		if ((rc = kd_buf_puts(&b, "{\n  \"revision\": ")) < 0 ||
+		    (rc = json_nested(&b, v, "  ")) < 0 ||
+		    (rc = kd_buf_puts(&b, ",\n  \"clusters\": [")) < 0)
+			goto cleanup;
 	}
 	for (i = 0; i < n; i++) {
 		kd_cluster_state *st = kd_store_get(s, i);
@@ -416,30 +355,37 @@ static int report(kd_engine *e, enum check_output format, bool verbose, bool unm
 			continue;
 		kd_cli_count(sum, st);
 		*nunmanaged += st->nunmanaged;
-		if (format == OUT_JSON)
-			json_array_append_new(clusters, cluster_json(st, unmanaged));
-		else if (format == OUT_JUNIT)
+		if (format == OUT_JSON) {
+			json_decref(v);
+			v = NULL;
+			rc = kd_cluster_state_json(&v, st, unmanaged);
+			if (rc == 0)
+				rc = kd_buf_puts(&b, shown++ ? ",\n    " : "\n    ");
+			if (rc == 0)
+				rc = json_nested(&b, v, "    ");
+		} else if (format == OUT_JUNIT) {
 			junit_cluster(&b, st);
-		else
+		} else {
 			cluster_text(&b, st, ascii, verbose);
+		}
 		kd_cluster_state_unref(st);
+		if (rc == 0 && b.len >= FLUSH_BYTES && (rc = write_out(&b)) == 0)
+			kd_buf_clear(&b);
+		if (rc < 0)
+			goto cleanup;
 	}
 	if (format == OUT_JSON) {
-		char *text;
-
-		doc = json_pack("{s:o, s:O, s:o}", "revision", str_or_null(rev),
-				"clusters", clusters, "summary", summary_json(sum));
-		if (doc && unmanaged)
-			json_object_set_new(json_object_get(doc, "summary"), "unmanaged",
-					    json_integer((json_int_t)*nunmanaged));
-		text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-		if (!text) {
+		json_decref(v);
+		v = NULL;
+		if ((rc = kd_buf_puts(&b, shown ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ")) < 0 ||
+		    (rc = kd_counts_json(&v, sum)) < 0)
+			goto cleanup;
+		if (unmanaged && json_object_set_new(v, "unmanaged", json_integer((json_int_t)*nunmanaged)) < 0) {
 			rc = kd_error_set(KD_ENOMEM, "out of memory");
 			goto cleanup;
 		}
-		kd_buf_puts(&b, text);
-		kd_buf_puts(&b, "\n");
-		free(text);
+		if ((rc = json_nested(&b, v, "  ")) < 0 || (rc = kd_buf_puts(&b, "\n}\n")) < 0)
+			goto cleanup;
 	} else if (format == OUT_JUNIT) {
 		kd_buf_puts(&b, "</testsuites>\n");
 	} else {
@@ -453,8 +399,7 @@ static int report(kd_engine *e, enum check_output format, bool verbose, bool unm
 	}
 	rc = write_out(&b);
 cleanup:
-	json_decref(doc);
-	json_decref(clusters);
+	json_decref(v);
 	kd_buf_free(&b);
 	free(label);
 	free(rev);
@@ -470,6 +415,8 @@ int kd_cli_check(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "heal", no_argument, NULL, 'H' },
+		{ "from-reports", no_argument, NULL, 'F' },
+		{ "reports-namespace", required_argument, NULL, 'N' },
 		{ "webhook", required_argument, NULL, 'W' },
 		{ "unmanaged", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
@@ -506,6 +453,8 @@ int kd_cli_check(int argc, char **argv)
 			break;
 		case 'v': verbose = true; break;
 		case 'H': heal = true; break;
+		case 'F': opts.from_reports = true; break;
+		case 'N': opts.reports_namespace = optarg; break;
 		case 'W': webhook = optarg; break;
 		case 'U': opts.unmanaged = true; break;
 		case 'h':
@@ -520,6 +469,14 @@ int kd_cli_check(int argc, char **argv)
 		return kd_cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
 	if (webhook && !heal)
 		return kd_cli_usage_error("check", "--webhook goes with --heal");
+	if (heal && opts.from_reports)
+		return kd_cli_usage_error("check", "--heal reads the clusters themselves; it does not go "
+					  "with --from-reports (the agents heal by their policy)");
+	if (opts.unmanaged && opts.from_reports)
+		return kd_cli_usage_error("check", "--unmanaged reads the clusters themselves; it does not go "
+					  "with --from-reports (reports hold only the apps' objects)");
+	if (opts.reports_namespace && !opts.from_reports)
+		return kd_cli_usage_error("check", "--reports-namespace goes with --from-reports");
 	opts.statuses_only = !heal;   /* healing needs the objects */
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");

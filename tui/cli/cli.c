@@ -54,6 +54,7 @@ static const kd_cli_command commands[] = {
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
 	  "                 [--read-only] [--unmanaged]\n"
+	  "                 [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
 	  "Git and live side by side for any object.  Keys and colours come from\n"
@@ -74,6 +75,9 @@ static const kd_cli_command commands[] = {
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
 	  "  --read-only         never offer to change a cluster or Git\n"
+	  "  --from-reports      show what each cluster's kdrift agent reported (one\n"
+	  "                      read per cluster); acting on a cluster reads it directly\n"
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n"
 	  "  --unmanaged         under each cluster, a node (\xe2\x9c\x8e, ASCII #) of the objects\n"
 	  "                      made by hand in its managed namespaces (as check --unmanaged)\n",
 	  kd_ui_main },
@@ -82,6 +86,7 @@ static const kd_cli_command commands[] = {
 	  "                    [--fleet FILE] [--kubeconfig FILE] [--clusters SELECTOR]\n"
 	  "                    [--app NAME] [--timeout D] [--output text|json|junit]\n"
 	  "                    [--verbose] [--heal [--webhook URL]] [--unmanaged]\n"
+	  "                    [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Renders every app for every selected cluster, reads the clusters' live\n"
 	  "objects and reports each resource as synced, drifted (with the field\n"
@@ -104,6 +109,11 @@ static const kd_cli_command commands[] = {
 	  "                       report drift on alert clusters\n"
 	  "  --webhook URL        with --heal: POST new alert drift there as JSON (Slack's\n"
 	  "                       `text` field); default: the policy's webhook\n"
+	  "  --from-reports       read each cluster's DriftReports (written by `kdrift\n"
+	  "                       agent`) instead of its objects: one list per cluster, no\n"
+	  "                       rendering; a cluster without an agent and a report older\n"
+	  "                       than three of its agent's intervals are unknown\n"
+	  "  --reports-namespace NS  where the agents write (default kdrift-system)\n"
 	  "  --unmanaged          also list, per cluster, the objects made by hand in the\n"
 	  "                       namespaces the apps manage: in no app, owned by nothing,\n"
 	  "                       written by no controller (exit 1 when there are any)\n",
@@ -111,6 +121,7 @@ static const kd_cli_command commands[] = {
 	{ "diff", "show the differences of one cluster, app or object",
 	  "usage: kdrift diff [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                   [--kubeconfig FILE] [--timeout D] [--side-by-side]\n"
+	  "                   [--from-reports [--reports-namespace NS]]\n"
 	  "                   CLUSTER [APP [KIND/NAMESPACE/NAME]]\n"
 	  "\n"
 	  "Prints a unified diff per object that differs, Git as '---' and the\n"
@@ -120,7 +131,9 @@ static const kd_cli_command commands[] = {
 	  "\n"
 	  "  --repo, --revision, --worktree, --fleet, --kubeconfig, --timeout: as for check\n"
 	  "  --side-by-side       two columns, Git left and the cluster right\n"
-	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n",
+	  "  -W, --width N        total width of --side-by-side (default: $COLUMNS or 160)\n"
+	  "  --from-reports       the fields of the agent's DriftReport (no objects: each\n"
+	  "                       field with its Git and cluster values)\n",
 	  kd_cli_diff },
 	{ "compare", "line one app up across clusters: what differs, and is it intentional?",
 	  "usage: kdrift compare [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
@@ -288,6 +301,40 @@ static const kd_cli_command commands[] = {
 	  "  --force            replace an existing kdrift.yaml\n"
 	  "  -n, --dry-run      print the file (and the report on stderr); write nothing\n",
 	  kd_cli_init },
+	{ "agent", "run in a cluster: report its drift as DriftReports, heal, serve metrics",
+	  "usage: kdrift agent --cluster NAME [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
+	  "                    [--interval D] [--once] [--metrics-addr HOST:PORT]\n"
+	  "                    [--kubeconfig FILE --context NAME] [--namespace NS] [--timeout D]\n"
+	  "                    [--git-username U] [--git-token-file FILE]\n"
+	  "                    [--git-ssh-key-file FILE --git-known-hosts FILE] [--webhook URL]\n"
+	  "\n"
+	  "Runs inside cluster NAME (as the fleet file names it) with the pod's service\n"
+	  "account: clones the repository (fetched again every interval), renders the\n"
+	  "cluster's apps, watches its objects and diffs them like `kdrift check`,\n"
+	  "applies the fleet's policy for the cluster (selfHeal: revert, logged to the\n"
+	  "audit log; alert: report new drift to the webhook) and writes one\n"
+	  "DriftReport per app into NS, only when it changed (unchanged reports are\n"
+	  "confirmed once per interval; readers take a report older than three\n"
+	  "intervals as stale).  `kdrift check --from-reports` and the UI read them.\n"
+	  "Runs until SIGTERM; --once reconciles, reports and exits.  Options also\n"
+	  "come from KDRIFT_CLUSTER, KDRIFT_REPO, KDRIFT_REVISION, KDRIFT_INTERVAL,\n"
+	  "KDRIFT_GIT_USERNAME, KDRIFT_GIT_TOKEN_FILE, KDRIFT_GIT_SSH_KEY_FILE and\n"
+	  "KDRIFT_GIT_KNOWN_HOSTS.\n"
+	  "\n"
+	  "  --cluster NAME        the cluster the agent runs in (required)\n"
+	  "  --repo PATH|URL       the GitOps repository (default: the current directory)\n"
+	  "  --revision REV        branch, tag or commit (default: the default branch)\n"
+	  "  --interval D          Git fetch and report confirmation (default 5m)\n"
+	  "  --once                reconcile and report once, then exit\n"
+	  "  --metrics-addr ADDR   serve /metrics, /healthz and /readyz on HOST:PORT\n"
+	  "  --kubeconfig FILE, --context NAME  reach the cluster this way instead\n"
+	  "  --namespace NS        where the DriftReports go (default kdrift-system)\n"
+	  "  --timeout D           per-reconcile deadline (default 30s)\n"
+	  "  --git-username U      HTTPS user for --git-token-file (default: git)\n"
+	  "  --git-token-file FILE HTTPS token or password, read at each fetch\n"
+	  "  --git-ssh-key-file FILE  SSH private key; needs --git-known-hosts FILE\n"
+	  "  --webhook URL         alerts go there instead of the policy's webhook\n",
+	  kd_cli_agent },
 	{ "policy", "write admission policies: only GitOps may change what the fleet manages",
 	  "usage: kdrift policy export --format kyverno|gatekeeper|vap [--clusters SELECTOR]\n"
 	  "                            [--audit] [--output FILE] [--repo PATH|URL]\n"

@@ -63,6 +63,7 @@ int kd_cli_accept(int argc, char **argv);      /* accept.c */
 int kd_cli_breakglass(int argc, char **argv);  /* breakglass.c */
 int kd_cli_audit(int argc, char **argv);       /* audit.c */
 int kd_cli_init(int argc, char **argv);        /* init.c */
+int kd_cli_agent(int argc, char **argv);       /* agent.c */
 int kd_cli_policy(int argc, char **argv);      /* policy.c: policy export */
 int kd_cli_compare(int argc, char **argv);     /* compare.c */
 int kd_cli_explain(int argc, char **argv);     /* explain.c */

@@ -204,8 +204,38 @@ static void object_name(kd_buf *b, const char *cluster, const char *app, const k
 	kd_cli_sanitize(b, r->name);
 }
 
+/* A resource read from a DriftReport has its diffs but neither object:
+ * each field with both values, then who changed it. */
+static void report_fields(kd_buf *b, const kd_resource *r)
+{
+	size_t i;
+
+	if (r->status == KD_STATUS_MISSING)
+		kd_buf_puts(b, "# missing: in Git, not in the cluster (from the agent's DriftReport)\n");
+	else if (r->status == KD_STATUS_EXTRA)
+		kd_buf_puts(b, "# extra: in the cluster, not in Git (from the agent's DriftReport)\n");
+	else
+		kd_buf_puts(b, "# from the agent's DriftReport: the fields that differ, Git -> cluster\n");
+	for (i = 0; r->diff && i < r->diff->nfields; i++) {
+		const kd_diff_field *f = &r->diff->fields[i];
+		kd_buf t = KD_BUF_INIT;
+
+		kd_buf_puts(&t, f->path);
+		kd_buf_puts(&t, ": ");
+		kd_diff_value_text(&t, f->desired, 200);
+		kd_buf_puts(&t, " -> ");
+		kd_diff_value_text(&t, f->live, 200);
+		kd_buf_puts(b, "~");
+		kd_cli_sanitize(b, kd_buf_cstr(&t));
+		kd_buf_puts(b, "\n");
+		kd_buf_free(&t);
+		attribution(b, f, "");
+	}
+}
+
 static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
-			  const char *app, const kd_resource *r, bool sbs, size_t width)
+			  const char *app, const kd_resource *r, bool sbs, size_t width,
+			  bool from_report)
 {
 	kd_diff_opts opts;
 	kd_diff_rows_opts ropts = { .diff = &opts };
@@ -226,14 +256,18 @@ static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
 	}
 	kd_buf_puts(b, "--- git/");
 	object_name(b, cluster, app, r);
-	kd_buf_puts(b, r->desired ? "\n" : " (not in Git)\n");
+	kd_buf_puts(b, r->desired || from_report ? "\n" : " (not in Git)\n");
 	kd_buf_puts(b, "+++ live/");
 	object_name(b, cluster, app, r);
-	kd_buf_puts(b, r->live ? "\n" : " (not in the cluster)\n");
+	kd_buf_puts(b, r->live || from_report ? "\n" : " (not in the cluster)\n");
 	if (r->reason) {
 		kd_buf_printf(b, "# %s: ", kd_status_name(r->status));
 		kd_cli_sanitize(b, r->reason);
 		kd_buf_puts(b, "\n");
+	}
+	if (from_report) {
+		report_fields(b, r);
+		goto cleanup;
 	}
 	if (rs && sbs)
 		side_by_side(b, rs, r->diff, done, width);
@@ -318,7 +352,8 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 				fprintf(stderr, "\n");
 				continue;
 			}
-			if (print_resource(&out, st->fleet, st->name, a->name, r, sbs, width) < 0) {
+			if (print_resource(&out, st->fleet, st->name, a->name, r, sbs, width,
+					   st->from_reports) < 0) {
 				rc = kd_cli_fail("diff");
 				goto cleanup;
 			}
@@ -348,6 +383,8 @@ int kd_cli_diff(int argc, char **argv)
 		KD_CLI_ENGINE_OPTIONS,
 		{ "side-by-side", no_argument, NULL, 's' },
 		{ "width", required_argument, NULL, 'W' },
+		{ "from-reports", no_argument, NULL, 'F' },
+		{ "reports-namespace", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -368,6 +405,8 @@ int kd_cli_diff(int argc, char **argv)
 			return KD_EXIT_ERROR;
 		switch (c) {
 		case 's': sbs = true; break;
+		case 'F': opts.from_reports = true; break;
+		case 'N': opts.reports_namespace = optarg; break;
 		case 'W':
 			width = strtol(optarg, NULL, 10);
 			if (width < 20 || width > 10000)
@@ -391,6 +430,8 @@ int kd_cli_diff(int argc, char **argv)
 		return kd_cli_usage_error("diff", "an object is KIND/NAMESPACE/NAME (or KIND/NAME), not '%s'", object);
 	if (width < 20)
 		width = 160;
+	if (opts.reports_namespace && !opts.from_reports)
+		return kd_cli_usage_error("diff", "--reports-namespace goes with --from-reports");
 	if (kd_engine_new(&e, &opts) < 0 || kd_engine_run_once(e) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("diff");

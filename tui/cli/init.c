@@ -52,7 +52,7 @@ int kd_cli_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *repo = ".", *kubeconfig = NULL;
-	kd_source_opts sopts = { NULL, true, NULL };
+	kd_source_opts sopts = { .worktree = true };
 	bool force = false, dry_run = false;
 	kd_source *src = NULL;
 	kd_kubeconfig *kc = NULL;

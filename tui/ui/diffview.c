@@ -122,6 +122,42 @@ static int unplaced_fields(kd_diffview *d, const kd_diff_rows *rows)
 	return 0;
 }
 
+/* A resource read from its agent's DriftReport: the report holds the
+ * fields that differ with both values, not the objects.  Each field is a
+ * note the cursor can act on (acting reads the cluster directly). */
+static int report_fields(kd_diffview *d, const kd_cluster_state *st, const kd_resource *res)
+{
+	size_t i;
+	int rc = 0;
+
+	(void)st;
+	if (res->status == KD_STATUS_MISSING)
+		return note(d, "%s", "missing: in Git, not in the cluster (from the agent's report)");
+	if (res->status == KD_STATUS_EXTRA)
+		return note(d, "%s", "extra: in the cluster, not in Git (from the agent's report)");
+	if (!res->diff || res->diff->nfields == 0)
+		return note(d, "%s", "from the agent's report: no field differs");
+	if ((rc = note(d, "%s", "from the agent's report: each field as Git and the cluster hold it")) < 0)
+		return rc;
+	for (i = 0; i < res->diff->nfields; i++) {
+		const kd_diff_field *f = &res->diff->fields[i];
+		kd_buf b = KD_BUF_INIT;
+
+		if ((rc = kd_buf_printf(&b, "%s: ", f->path)) < 0 ||
+		    (rc = kd_diff_value_text(&b, f->desired, 120)) < 0 ||
+		    (rc = kd_buf_puts(&b, " -> ")) < 0 ||
+		    (rc = kd_diff_value_text(&b, f->live, 120)) < 0 ||
+		    (rc = note(d, "%s", kd_buf_cstr(&b))) < 0) {
+			kd_buf_free(&b);
+			return rc;
+		}
+		kd_buf_free(&b);
+		d->rows[d->nrows - 1].field = f;
+		d->rows[d->nrows - 1].show_field = true;
+	}
+	return 0;
+}
+
 static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 		      const kd_app_state *app, const kd_resource *res)
 {
@@ -145,6 +181,10 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 		goto cleanup;
 	if (res->reason && (rc = note(d, "%s", res->reason)) < 0)
 		goto cleanup;
+	if (!res->desired && !res->live && st->from_reports) {
+		rc = report_fields(d, st, res);
+		goto cleanup;
+	}
 	if (!res->desired && !res->live) {
 		rc = note(d, "%s", "no object to show (neither Git nor the cluster has it)");
 		goto cleanup;

@@ -37,6 +37,8 @@ int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 	eo.cluster_selector = opts->selector;
 	eo.app = opts->app;
 	eo.timeout_s = opts->timeout_s;
+	eo.from_reports = opts->from_reports;
+	eo.reports_namespace = opts->reports_namespace;
 	eo.unmanaged = opts->unmanaged;
 	if (opts->nclusters) {
 		memcpy(e->clusters, opts->clusters, opts->nclusters * sizeof(*e->clusters));
@@ -60,6 +62,13 @@ void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui)
 	ui->store = kd_engine_store(e->engine);
 	ui->engine = e->engine;
 	ui->refresh_fn = engine_refresh;
+	ui->read_live_fn = kd_ui_engine_read_live;
+}
+
+void kd_ui_engine_read_live(void *engine, const char *cluster)
+{
+	if (engine)
+		kd_engine_read_live(engine, cluster);
 }
 
 void kd_ui_engine_free(kd_ui_engine *e)

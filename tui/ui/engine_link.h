@@ -16,6 +16,8 @@
 typedef struct kd_ui_engine_opts {
 	const char *repo, *revision, *fleet_file, *kubeconfig, *selector, *app;
 	bool worktree;
+	bool from_reports;          /* read the agents' DriftReports */
+	const char *reports_namespace;
 	bool unmanaged;          /* also list objects made by hand (--unmanaged) */
 	int timeout_s;
 	const char *clusters[KD_UI_MAX_CLUSTER_ARGS + 1];
@@ -28,6 +30,9 @@ typedef struct kd_ui_engine kd_ui_engine;
 int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts);
 /* Sets ui->store, ui->engine and ui->refresh_fn. */
 void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui);
+/* Asks the engine to read a cluster directly from now on (a cluster shown
+ * from its agent's reports, before acting on it). */
+void kd_ui_engine_read_live(void *engine, const char *cluster);
 /* Stops the thread and frees the engine and its store. */
 void kd_ui_engine_free(kd_ui_engine *e);
 

@@ -32,7 +32,8 @@ static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	"                 [--read-only] [--unmanaged]\n";
+	"                 [--read-only] [--unmanaged]\n"
+	"                 [--from-reports [--reports-namespace NS]]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
 {
@@ -52,6 +53,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "--kubeconfig") == 0) TAKE(engine.kubeconfig);
 		else if (strcmp(a, "-l") == 0 || strcmp(a, "--selector") == 0) TAKE(engine.selector);
 		else if (strcmp(a, "--app") == 0) TAKE(engine.app);
+		else if (strcmp(a, "--reports-namespace") == 0) TAKE(engine.reports_namespace);
 		else if (strcmp(a, "--timeout") == 0) {
 			long s;
 
@@ -70,6 +72,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 			i++;
 		}
 		else if (strcmp(a, "--worktree") == 0) o->engine.worktree = true;
+		else if (strcmp(a, "--from-reports") == 0) o->engine.from_reports = true;
 		else if (strcmp(a, "--unmanaged") == 0) o->engine.unmanaged = true;
 		else if (strcmp(a, "--ascii") == 0) o->ascii = true;
 		else if (strcmp(a, "--mouse") == 0) o->mouse = true;
@@ -83,6 +86,9 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		}
 #undef TAKE
 	}
+	if (o->engine.unmanaged && o->engine.from_reports)
+		return kd_cli_usage_error("ui", "--unmanaged reads the clusters themselves; it does not go "
+					  "with --from-reports (reports hold only the apps' objects)");
 	return 0;
 }
 

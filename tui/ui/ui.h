@@ -172,6 +172,8 @@ struct kd_ui {
 	kd_store *store;         /* snapshots, and the fleet (kd_store_fleet) */
 	void *engine;            /* kd_engine *, or NULL for a state file */
 	void (*refresh_fn)(void *engine, const char *cluster);
+	/* Reads a cluster directly instead of its agent's reports (--from-reports). */
+	void (*read_live_fn)(void *engine, const char *cluster);
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
 	struct kd_uiact *act;    /* dialogs, the worker, break-glass, the audit
 				  * and follow-up lists (uiact.h) */

@@ -116,6 +116,19 @@ static int target_of_diff(kd_target *t, kd_ui *ui)
 	return kd_error_set(KD_ENOTFOUND, "the change under the cursor is no longer shown");
 }
 
+/* A cluster shown from its agent's report has no objects to act on: the
+ * engine reads it directly from now on, and the action is asked again
+ * once its objects show. */
+static int from_report(kd_target *t, kd_ui *ui)
+{
+	if (!t->st || !t->st->from_reports)
+		return 0;
+	if (ui->read_live_fn)
+		ui->read_live_fn(ui->engine, t->cluster);
+	return kd_error_set(KD_EINVAL, "%s is shown from its agent's report: reading it directly "
+			    "now; act again once its objects show", t->cluster);
+}
+
 int kd_target_selected(kd_target **out, kd_ui *ui)
 {
 	kd_target *t = calloc(1, sizeof(*t));
@@ -151,6 +164,8 @@ int kd_target_selected(kd_target **out, kd_ui *ui)
 	rc = target_fill(t, st, n->level == KD_LEVEL_CLUSTER ? NULL : &st->apps[n->app],
 			 n->level == KD_LEVEL_OBJECT ? n->obj : NULL);
 done:
+	if (rc == 0)
+		rc = from_report(t, ui);
 	if (rc < 0) {
 		kd_target_free(t);
 		return rc;

@@ -106,7 +106,10 @@ static void draw_line(kd_ui *ui, int y, const kd_dline *dl)
 		kd_text_drawz(ui, y, 1, ui->cols - 1, r->text, ui->attr[KD_AREA_DIFF_HEADER]);
 		return;
 	case KD_DROW_NOTE:
-		kd_text_drawz(ui, y, 3, ui->cols - 3, r->text, ui->attr[KD_AREA_DIM]);
+		/* a field of an agent's report: its attribution beside it */
+		kd_text_drawz(ui, y, 3, (r->field && r->show_field ? w : ui->cols) - 3, r->text,
+			      ui->attr[KD_AREA_DIM]);
+		draw_attribution(ui, y, r);
 		return;
 	default:
 		break;

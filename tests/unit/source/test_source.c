@@ -262,7 +262,7 @@ static int teardown(void **state)
 
 static kd_source *open_at(const char *rev)
 {
-	kd_source_opts o = { rev, false, NULL };
+	kd_source_opts o = { .revision = rev };
 	kd_source *src = NULL;
 	int rc = kd_source_open(&src, fx.repo, &o);
 
@@ -273,7 +273,7 @@ static kd_source *open_at(const char *rev)
 
 static kd_source *open_worktree(const char *dir)
 {
-	kd_source_opts o = { NULL, true, NULL };
+	kd_source_opts o = { .worktree = true };
 	kd_source *src = NULL;
 	int rc = kd_source_open(&src, dir, &o);
 
@@ -339,7 +339,7 @@ static void expect_revision(const char *rev, const char *git_rev)
 static void test_resolves_revisions(void **state)
 {
 	char abbrev[8], label_end[16];
-	kd_source_opts o = { "no-such-branch", false, NULL };
+	kd_source_opts o = { .revision = "no-such-branch" };
 	kd_source *src = NULL;
 
 	(void)state;
@@ -369,7 +369,7 @@ static void test_resolves_revisions(void **state)
 static void test_refresh_sees_moved_branch(void **state)
 {
 	char clone[4300], c3[41];
-	kd_source_opts o = { "main", false, NULL };
+	kd_source_opts o = { .revision = "main" };
 	kd_source *src = NULL;
 	bool changed = true;
 	char *out;
@@ -615,7 +615,7 @@ static void test_worktree(void **state)
 static void test_plain_directory(void **state)
 {
 	char dir[4300], big[4300], target[4300];
-	kd_source_opts wt = { NULL, true, NULL };
+	kd_source_opts wt = { .worktree = true };
 	kd_source *src = NULL;
 	kd_source_entry *e = NULL;
 	kd_source_type t;
@@ -703,7 +703,7 @@ static void test_blob_size_limit(void **state)
 	git_repository_free(repo);
 
 	{
-		kd_source_opts o = { "main", false, NULL };
+		kd_source_opts o = { .revision = "main" };
 
 		assert_int_equal(kd_source_open(&src, dir, &o), 0);
 	}
@@ -717,7 +717,7 @@ static void test_blob_size_limit(void **state)
 static void test_bare_repository(void **state)
 {
 	char bare[4300], want[41];
-	kd_source_opts wt = { NULL, true, NULL };
+	kd_source_opts wt = { .worktree = true };
 	kd_source *src = NULL;
 	char *out;
 
@@ -758,9 +758,9 @@ static size_t count_entries(const char *dir)
 static void test_clone_and_fetch(void **state)
 {
 	char up[4300], cache[4300], repos[4400], url[4400], c1[41], c2[41];
-	kd_source_opts next = { "next", false, NULL };
-	kd_source_opts origin = { "origin/main", false, NULL };
-	kd_source_opts tag = { "v1", false, NULL };
+	kd_source_opts next = { .revision = "next" };
+	kd_source_opts origin = { .revision = "origin/main" };
+	kd_source_opts tag = { .revision = "v1" };
 	kd_source *src = NULL, *again = NULL;
 	bool changed = true;
 	char *old_cache = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
@@ -831,8 +831,8 @@ static void test_clone_and_fetch(void **state)
 static void test_clone_errors_hide_credentials(void **state)
 {
 	char cache[4300];
-	kd_source_opts o = { NULL, false, cache };
-	kd_source_opts wt = { NULL, true, cache };
+	kd_source_opts o = { .cache_dir = cache };
+	kd_source_opts wt = { .worktree = true, .cache_dir = cache };
 	kd_source *src = NULL;
 
 	(void)state;
@@ -894,7 +894,7 @@ static void *reader(void *arg)
 	const char *rev = arg;
 	const char *want = rev[0] == 'f' ? "kind: Deployment\nreplicas: 1\n" :
 					   "kind: Deployment\nreplicas: 3\n";
-	kd_source_opts o = { rev, false, NULL };
+	kd_source_opts o = { .revision = rev };
 	kd_buf b = KD_BUF_INIT;
 	intptr_t bad = 0;
 	int i;
