@@ -50,6 +50,13 @@ int kd_cli_fail(const char *cmd);
 int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Prints "kdrift: CMD: unknown option 'ARG'" with the closest of the
+ * command's flags (those its usage text lists), if one is close; returns 2. */
+int kd_cli_unknown_option(const char *cmd, const char *arg);
+/* The next "--flag" in a usage text (*pos NULL at first): its start, with
+ * *len its length; NULL after the last. */
+const char *kd_cli_flag_next(const char *usage, const char **pos, size_t *len);
+
 /* ---- the subcommands, one file each -------------------------------------- */
 
 int kd_cli_render(int argc, char **argv);      /* render.c */
