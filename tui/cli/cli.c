@@ -402,6 +402,15 @@ static const kd_cli_command commands[] = {
 	  "  -o, --output FILE    write FILE (atomically) instead of standard output\n"
 	  "  --repo, --revision, --worktree, --fleet: as for check\n",
 	  kd_cli_policy },
+	{ "completion", "print a shell completion script (bash, zsh or fish)",
+	  "usage: kdrift completion bash|zsh|fish\n"
+	  "\n"
+	  "Prints a script completing kdrift's commands, their flags and the\n"
+	  "clusters and apps of the fleet file (of the repository the command line\n"
+	  "names, else the current directory).  bash: eval \"$(kdrift completion bash)\" in ~/.bashrc; zsh:\n"
+	  "kdrift completion zsh > a directory of $fpath, as _kdrift; fish:\n"
+	  "kdrift completion fish > ~/.config/fish/completions/kdrift.fish\n",
+	  kd_cli_completion },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",
@@ -418,6 +427,12 @@ static const kd_cli_command *find_command(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+const kd_cli_command *kd_cli_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
 }
 
 static void print_overview(FILE *f)
@@ -506,6 +521,8 @@ int kd_cli_main(int argc, char **argv)
 		print_overview(stderr);
 		return KD_EXIT_ERROR;
 	}
+	if (strcmp(argv[1], "__complete") == 0)   /* hidden: the completion scripts' */
+		return kd_cli_complete(argc - 1, argv + 1);
 	cmd = find_command(argv[1]);
 	if (!cmd) {
 		const char *best = NULL;

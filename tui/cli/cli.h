@@ -42,6 +42,8 @@ typedef struct kd_cli_command {
 /* ---- cli.c: the command table and dispatch ------------------------------ */
 
 int kd_cli_main(int argc, char **argv);
+/* The command table (completion.c generates its scripts from it). */
+const kd_cli_command *kd_cli_commands(size_t *n);
 
 /* Prints "kdrift: CMD: message" for the last core error and returns 2. */
 int kd_cli_fail(const char *cmd);
@@ -73,6 +75,8 @@ int kd_cli_policy(int argc, char **argv);      /* policy.c: policy export */
 int kd_cli_compare(int argc, char **argv);     /* compare.c */
 int kd_cli_explain(int argc, char **argv);     /* explain.c */
 int kd_cli_topology(int argc, char **argv);    /* topology.c */
+int kd_cli_completion(int argc, char **argv);  /* completion.c */
+int kd_cli_complete(int argc, char **argv);    /* completion.c: __complete */
 
 /* ---- options.c: what every command parses the same way ------------------ */
 
