@@ -274,7 +274,7 @@ int kd_cli_accept(int argc, char **argv)
 			rc = kd_cli_usage_error("accept", "option '%s' needs a value", argv[optind - 1]);
 			break;
 		default:
-			rc = kd_cli_usage_error("accept", "unknown option '%s'", argv[optind - 1]);
+			rc = kd_cli_unknown_option("accept", argv[optind - 1]);
 			break;
 		}
 	}

@@ -91,7 +91,7 @@ static int audit_show(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("audit", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -172,7 +172,7 @@ static int audit_verify(int argc, char **argv)
 			break;
 		default:
 			free(heads);
-			return kd_cli_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("audit", argv[optind - 1]);
 		}
 	}
 	if (optind != argc) {

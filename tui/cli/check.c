@@ -462,7 +462,7 @@ int kd_cli_check(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("check", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("check", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,95 @@
 
 static int cli_version(int argc, char **argv);
 static int cli_help(int argc, char **argv);
+
+/* Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions); words past 63 bytes are never "close". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[64][64];
+
+	if (la > 63 || lb > 63)
+		return (size_t)-1;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* Close enough to suggest: a third of the word (at least one edit). */
+static bool close_enough(size_t dist, const char *word)
+{
+	size_t limit = (strlen(word) + 2) / 3;
+
+	return dist <= (limit ? limit : 1);
+}
+
+const char *kd_cli_flag_next(const char *usage, const char **pos, size_t *len)
+{
+	const char *p = *pos ? *pos : usage, *q;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		/* A flag starts a word: "--repo", not the middle of "a--b". */
+		bool start = p == usage || p[-1] == ' ' || p[-1] == '[' || p[-1] == '\n' ||
+			     p[-1] == '(' || p[-1] == ',';
+
+		q = p + 2;
+		while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')
+			q++;
+		if (start && q - p > 3 && q[-1] != '-') {
+			*pos = q;
+			*len = (size_t)(q - p);
+			return p;
+		}
+		p = q;
+	}
+	return NULL;
+}
+
+static const kd_cli_command *find_command(const char *name);
+
+int kd_cli_unknown_option(const char *cmd, const char *arg)
+{
+	const kd_cli_command *c = find_command(cmd);
+	const char *pos = NULL, *flag;
+	char word[64], cand[64], best[64] = "";
+	size_t len, wlen = strcspn(arg, "="), dist, best_dist = (size_t)-1;
+
+	snprintf(word, sizeof(word), "%.*s", (int)(wlen < 63 ? wlen : 63), arg);
+	if (c && strncmp(word, "--", 2) == 0)
+		while ((flag = kd_cli_flag_next(c->usage, &pos, &len)) != NULL) {
+			if (len > 63)
+				continue;
+			snprintf(cand, sizeof(cand), "%.*s", (int)len, flag);
+			dist = edit_distance(word + 2, cand + 2);
+			if (dist < best_dist && close_enough(dist, word + 2)) {
+				best_dist = dist;
+				snprintf(best, sizeof(best), "%s", cand);
+			}
+		}
+	fprintf(stderr, "kdrift: %s: unknown option '", cmd);
+	kd_cli_print_safe(stderr, word);
+	if (*best)
+		fprintf(stderr, "'; did you mean '%s'?\n", best);
+	else
+		fprintf(stderr, "'; see 'kdrift help %s'\n", cmd);
+	return KD_EXIT_ERROR;
+}
 
 static const kd_cli_command commands[] = {
 	{ "render", "print the desired objects of an app for a cluster",
@@ -359,6 +449,15 @@ static const kd_cli_command commands[] = {
 	  "  -o, --output FILE    write FILE (atomically) instead of standard output\n"
 	  "  --repo, --revision, --worktree, --fleet: as for check\n",
 	  kd_cli_policy },
+	{ "completion", "print a shell completion script (bash, zsh or fish)",
+	  "usage: kdrift completion bash|zsh|fish\n"
+	  "\n"
+	  "Prints a script completing kdrift's commands, their flags and the\n"
+	  "clusters and apps of the fleet file (of the repository the command line\n"
+	  "names, else the current directory).  bash: eval \"$(kdrift completion bash)\" in ~/.bashrc; zsh:\n"
+	  "kdrift completion zsh > a directory of $fpath, as _kdrift; fish:\n"
+	  "kdrift completion fish > ~/.config/fish/completions/kdrift.fish\n",
+	  kd_cli_completion },
 	{ "version", "print kdrift's version", "usage: kdrift version\n",
 	  cli_version },
 	{ "help", "show help for a command", "usage: kdrift help [COMMAND]\n",
@@ -375,6 +474,12 @@ static const kd_cli_command *find_command(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+const kd_cli_command *kd_cli_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
 }
 
 static void print_overview(FILE *f)
@@ -449,22 +554,40 @@ int kd_cli_main(int argc, char **argv)
 {
 	const kd_cli_command *cmd;
 
-	if (argc < 2) {
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		print_overview(stdout);
+		return KD_EXIT_OK;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+		return cli_version(1, argv + 1);
+	/* No command, perhaps global options (`kdrift --repo R`): the UI on a
+	 * terminal, whose options they are; elsewhere a usage error. */
+	if (argc < 2 || argv[1][0] == '-') {
 		if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 			return kd_ui_main(argc, argv);
 		print_overview(stderr);
 		return KD_EXIT_ERROR;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		print_overview(stdout);
-		return KD_EXIT_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0)
-		return cli_version(1, argv + 1);
+	if (strcmp(argv[1], "__complete") == 0)   /* hidden: the completion scripts' */
+		return kd_cli_complete(argc - 1, argv + 1);
 	cmd = find_command(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "kdrift: unknown command '%s'\n\n", argv[1]);
-		print_overview(stderr);
+		const char *best = NULL;
+		size_t i, dist, best_dist = (size_t)-1;
+
+		for (i = 0; i < NCOMMANDS; i++) {
+			dist = edit_distance(argv[1], commands[i].name);
+			if (dist < best_dist && close_enough(dist, argv[1])) {
+				best_dist = dist;
+				best = commands[i].name;
+			}
+		}
+		fputs("kdrift: unknown command '", stderr);
+		kd_cli_print_safe(stderr, argv[1]);
+		if (best)
+			fprintf(stderr, "'; did you mean '%s'?\n", best);
+		else
+			fputs("'; run 'kdrift --help' for the commands\n", stderr);
 		return KD_EXIT_ERROR;
 	}
 	return cmd->run(argc - 1, argv + 1);

@@ -43,6 +43,8 @@ typedef struct kd_cli_command {
 /* ---- cli.c: the command table and dispatch ------------------------------ */
 
 int kd_cli_main(int argc, char **argv);
+/* The command table (completion.c generates its scripts from it). */
+const kd_cli_command *kd_cli_commands(size_t *n);
 
 /* Prints "kdrift: CMD: message" for the last core error and returns 2. */
 int kd_cli_fail(const char *cmd);
@@ -50,6 +52,13 @@ int kd_cli_fail(const char *cmd);
 /* Prints the command's usage to stderr and returns 2. */
 int kd_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Prints "kdrift: CMD: unknown option 'ARG'" with the closest of the
+ * command's flags (those its usage text lists), if one is close; returns 2. */
+int kd_cli_unknown_option(const char *cmd, const char *arg);
+/* The next "--flag" in a usage text (*pos NULL at first): its start, with
+ * *len its length; NULL after the last. */
+const char *kd_cli_flag_next(const char *usage, const char **pos, size_t *len);
 
 /* ---- the subcommands, one file each -------------------------------------- */
 
@@ -68,6 +77,8 @@ int kd_cli_policy(int argc, char **argv);      /* policy.c: policy export */
 int kd_cli_compare(int argc, char **argv);     /* compare.c */
 int kd_cli_explain(int argc, char **argv);     /* explain.c */
 int kd_cli_topology(int argc, char **argv);    /* topology.c */
+int kd_cli_completion(int argc, char **argv);  /* completion.c */
+int kd_cli_complete(int argc, char **argv);    /* completion.c: __complete */
 
 /* ---- options.c: what every command parses the same way ------------------ */
 

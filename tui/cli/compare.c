@@ -251,7 +251,7 @@ int kd_cli_compare(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("compare", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("compare", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("compare", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)

@@ -417,7 +417,7 @@ int kd_cli_diff(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("diff", argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 3)

@@ -107,7 +107,7 @@ int kd_cli_explain(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("explain", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("explain", argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 3 || argc - optind > 4)

@@ -75,7 +75,7 @@ int kd_cli_init(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("init", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("init", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("init", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

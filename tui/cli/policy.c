@@ -65,7 +65,7 @@ static int export(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("policy", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("policy", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("policy", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

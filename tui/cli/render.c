@@ -451,8 +451,7 @@ int kd_cli_render(int argc, char **argv)
 			return kd_cli_usage_error("render", "option '%s' needs a value",
 						  argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("render", "unknown option '%s'",
-						  argv[optind - 1]);
+			return kd_cli_unknown_option("render", argv[optind - 1]);
 		}
 	}
 	if (dir && all)
@@ -528,8 +527,7 @@ int kd_cli_convert(int argc, char **argv)
 			if (parse_output(&format, "convert", optarg))
 				return KD_EXIT_ERROR;
 		} else {
-			return kd_cli_usage_error("convert", "unknown option '%s'",
-						  argv[optind - 1]);
+			return kd_cli_unknown_option("convert", argv[optind - 1]);
 		}
 	}
 	if (argc - optind > 1)

@@ -202,7 +202,7 @@ int kd_cli_revert(int argc, char **argv)
 			rc = kd_cli_usage_error("revert", "option '%s' needs a value", argv[optind - 1]);
 			break;
 		default:
-			rc = kd_cli_usage_error("revert", "unknown option '%s'", argv[optind - 1]);
+			rc = kd_cli_unknown_option("revert", argv[optind - 1]);
 			break;
 		}
 	}

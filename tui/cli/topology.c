@@ -221,7 +221,7 @@ int kd_cli_topology(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error("topology", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error("topology", "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option("topology", argv[optind - 1]);
 		}
 	}
 	if (argc != optind)

@@ -82,7 +82,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 			fputs(usage, stdout);
 			return 1;
 		} else {
-			return kd_cli_usage_error("ui", "unknown option '%s'", a);
+			return kd_cli_unknown_option("ui", a);
 		}
 #undef TAKE
 	}
@@ -212,7 +212,7 @@ int kd_ui_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&ui, 0, sizeof(ui));
 	if ((rc = parse_opts(&o, argc, argv)) != 0)
-		return rc > 0 ? KD_EXIT_OK : KD_EXIT_ERROR;
+		return rc == 1 ? KD_EXIT_OK : KD_EXIT_ERROR;   /* 1: --help */
 	if (o.list_actions) {
 		list_actions();
 		return KD_EXIT_OK;
