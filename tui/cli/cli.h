@@ -31,6 +31,7 @@ struct kd_cluster_state;
 struct kd_engine;
 struct kd_engine_opts;
 struct kd_fleet;
+struct json_t;
 
 typedef struct kd_cli_command {
 	const char *name;
@@ -97,6 +98,9 @@ void kd_cli_object_free(kd_cli_object *o);
 /* Appends text from a cluster or Git with control characters shown inert. */
 void kd_cli_sanitize(struct kd_buf *out, const char *s);
 void kd_cli_print_safe(FILE *f, const char *s);
+/* Prints a JSON document (json_dumps flags) and a newline on stdout: JSON
+ * output stays exact, so it is never sanitised. */
+int kd_cli_print_json(const struct json_t *doc, size_t flags);
 /* Prints multi-line text from a cluster or Git, each line sanitised. */
 void kd_cli_print_text(FILE *f, const char *text);
 /* True unless the locale is UTF-8: glyphs fall back to ASCII. */

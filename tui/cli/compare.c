@@ -197,17 +197,12 @@ static int print_text(const kd_compare *cmp)
 static int print_json(const kd_compare *cmp)
 {
 	json_t *doc = NULL;
-	char *text;
 	int rc;
 
 	if ((rc = kd_compare_json(&doc, cmp)) < 0)
 		return rc;
-	text = json_dumps(doc, JSON_INDENT(2));
+	rc = kd_cli_print_json(doc, JSON_INDENT(2));
 	json_decref(doc);
-	if (!text)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	rc = puts(text) < 0 || fflush(stdout) != 0 ? kd_error_set(KD_EIO, "cannot write output") : 0;
-	free(text);
 	return rc;
 }
 

@@ -129,11 +129,8 @@ int kd_cli_explain(int argc, char **argv)
 		goto cleanup;
 	}
 	if (json) {
-		char *text = json_dumps(doc, JSON_INDENT(2));
-
-		if (!text || puts(text) < 0)
-			rc = KD_EXIT_ERROR;
-		free(text);
+		if (kd_cli_print_json(doc, JSON_INDENT(2)) < 0)
+			rc = kd_cli_fail("explain");
 	} else {
 		bool ascii = kd_cli_ascii();
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
 
 void kd_cli_sanitize(kd_buf *out, const char *s)
@@ -40,6 +42,18 @@ bool kd_cli_ascii(void)
 		v = getenv("LANG");
 	return !v || !(strstr(v, "UTF-8") || strstr(v, "utf-8") ||
 		       strstr(v, "UTF8") || strstr(v, "utf8"));
+}
+
+int kd_cli_print_json(const json_t *doc, size_t flags)
+{
+	char *text = json_dumps(doc, flags);
+	int rc;
+
+	if (!text)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	rc = puts(text) < 0 || fflush(stdout) != 0 ? kd_error_set(KD_EIO, "cannot write output") : 0;
+	free(text);
+	return rc;
 }
 
 void kd_cli_print_text(FILE *f, const char *text)
