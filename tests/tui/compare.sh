@@ -160,5 +160,83 @@ check "the provenance of replicas in prod-b, newest layer first" \
 	"$T/prov.1"
 check_eq "the object's header line names no source" "" "$(grep -F ' ← ' "$T/prov.2")"
 
+# ---- promote from the compare view (as tests/integration/promote.sh) ----------------
+# P on prod-c's image cell: a layer prod-c does not include is refused with
+# a message; the production overlay is previewed (every cluster whose desired
+# state changes), confirmed by typing the production cluster's name, and
+# committed.  Last, since it changes the repository.
+start=$(git -C "$repo" rev-parse HEAD)
+ui promote_refused 200 <<EOF
+/web
+c
+j l l
+P
+type overlays/staging/web
+<Enter>
+type hotfix for all
+<Enter>
+:save-screen $T/promote_refused.1
+:quit
+EOF
+check_eq "ui (promote refused) runs its script" "0 " "$? $(cat "$T/promote_refused.stderr")"
+check "a layer prod-c does not include is refused, naming what it reaches" \
+	grep -q 'promote failed: .*does not include overlays/staging/web' "$T/promote_refused.1"
+check_eq "... and nothing is committed" "$start" "$(git -C "$repo" rev-parse HEAD)"
+ui promote_cell 200 <<EOF
+/web
+c
+j
+P
+:save-screen $T/promote_cell.1
+:quit
+EOF
+check "P on a cell that is not drift is refused" \
+	grep -q "promote: prod-a's /spec/template/spec/containers/0/image is intentional, not drift" \
+	"$T/promote_cell.1"
+cat >"$T/promote.script" <<EOF
+/web
+c
+j l l
+P
+:save-screen $T/promote.ask
+type overlays/production/web
+<Enter>
+type the hotfix is good
+<Enter>
+:save-screen $T/promote.preview
+type prod-c
+<Enter>
+:save-screen $T/promote.done
+:quit
+EOF
+KDRIFT_SCRIPT="$T/promote.script" LINES=60 COLUMNS=200 \
+	"$KDRIFT_BIN" ui --repo "$repo" --timeout 5s >"$T/promote.stdout" 2>"$T/promote.stderr"
+check_eq "ui (promote) runs its script" "0 " "$? $(cat "$T/promote.stderr")"
+check "promote names the cell's field and cluster" \
+	grep -q 'Promote Deployment web/web field /spec/template/spec/containers/0/image of cluster prod-c into a shared layer' \
+	"$T/promote.ask"
+check "... and asks for the shared layer first" grep -q '> shared layer:' "$T/promote.ask"
+check "the preview names the patch in the production overlay" \
+	grep -q -- '--- overlays/production/web/kdrift-accepted/deployment-web-web.yaml' "$T/promote.preview"
+check "... the hotfixed image" grep -q 'image: registry.example/web:1.0.1-hotfix' "$T/promote.preview"
+check "... every cluster whose desired state changes, as the CLI says" \
+	grep -Pzq 'clusters whose desired state changes:[^\n]*\n[^\n]*prod-a: drifts until synced[^\n]*\n[^\n]*prod-b: drifts until synced[^\n]*\n[^\n]*prod-c: synced' \
+	"$T/promote.preview"
+check_eq "... staging is not listed" "" "$(grep -E 'stg-[ab]: ' "$T/promote.preview")"
+check "... and prod-c, a production cluster, is confirmed by name" \
+	grep -q 'type its name (prod-c)' "$T/promote.preview"
+check_eq "the commit is in Git with the reason" "the hotfix is good" \
+	"$(git -C "$repo" log -1 --format=%B | grep -x 'the hotfix is good')"
+check "... listing the clusters it changes" \
+	grep -Pzq 'Kdrift-Layer: overlays/production/web\nKdrift-Affects: prod-a\nKdrift-Affects: prod-b\nKdrift-Affects: prod-c\n' \
+	<(git -C "$repo" log -1 --format=%B)
+check_eq "... changing only the overlay" \
+	"overlays/production/web/kdrift-accepted/deployment-web-web.yaml
+overlays/production/web/kustomization.yaml" \
+	"$(git -C "$repo" diff --name-only "$start" HEAD)"
+check "the outcome names the commit" \
+	grep -q "promoted Deployment web/web field /spec/template/spec/containers/0/image of prod-c into overlays/production/web: commit $(git -C "$repo" rev-parse --short=7 HEAD)" \
+	"$T/promote.done"
+
 [ -n "${KDRIFT_DEBUG_DIR:-}" ] && cp -r "$T" "$KDRIFT_DEBUG_DIR"
 tap_done

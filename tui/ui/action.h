@@ -42,6 +42,7 @@
 	X(TOGGLE_METADATA, "toggle-metadata", "Diff", "Show or hide managedFields and status") \
 	X(REVERT, "revert", "Act", "Revert the change, object, app or cluster under the cursor to Git") \
 	X(ACCEPT, "accept", "Act", "Accept the drift under the cursor into the cluster's layer in Git") \
+	X(PROMOTE, "promote", "Act", "Promote the drift under the cursor into a shared layer in Git") \
 	X(BREAK_GLASS, "break-glass", "Break-glass", "Enter break-glass mode (reason, ticket, duration)") \
 	X(BREAK_GLASS_END, "break-glass-end", "Break-glass", "Leave break-glass mode and list the objects changed") \
 	X(BG_EDIT, "edit", "Break-glass", "Edit the live object in $EDITOR") \

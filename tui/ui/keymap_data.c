@@ -53,6 +53,7 @@ static const char keymap_default[] =
 	"bind compare h move-left\n"
 	"bind compare <Right> move-right\n"
 	"bind compare l move-right\n"
+	"bind compare P promote\n"
 	"bind diff ] next-change\n"
 	"bind diff [ prev-change\n"
 	"bind diff z toggle-fold\n"

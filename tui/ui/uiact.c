@@ -7,7 +7,8 @@
  * under it (one field), in the tree the object, app or cluster selected.
  * Planning a revert never talks to a cluster, so its preview is built here;
  * everything that does (the revert itself, an accept, which fetches and
- * pushes) runs on the worker through core/act/act.h.
+ * pushes) runs on the worker through core/act/act.h.  Promote (from the
+ * compare view) is an accept into a shared layer and shares its job.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -353,15 +354,27 @@ typedef struct accept_job {
 	char *reason, *review;
 	bool dry_run;
 	kd_accept_result *res;
+	/* Promote (from the compare view): the shared layer, and every
+	 * cluster's snapshot so the preview says who will drift. */
+	bool promote;
+	char *to;
+	kd_cluster_state **states;
+	size_t nstates;
 } accept_job;
 
 static void accept_free(kd_job *j)
 {
 	accept_job *a = (accept_job *)j;
 
+	size_t i;
+
 	kd_target_free(a->t);
 	free(a->reason);
 	free(a->review);
+	free(a->to);
+	for (i = 0; i < a->nstates; i++)
+		kd_cluster_state_unref(a->states[i]);
+	free(a->states);
 	kd_accept_result_free(a->res);
 	kd_buf_free(&j->msg);
 	free(a);
@@ -389,13 +402,22 @@ static void accept_run(kd_job *j)
 	req.reason = a->reason;
 	req.review_branch = a->review;
 	req.dry_run = a->dry_run;
+	req.to = a->to;
+	req.states = a->states;
+	req.nstates = a->nstates;
 	kd_accept_result_free(a->res);
 	a->res = NULL;
 	if ((rc = kd_act_accept(&a->res, a->t->st->fleet, a->t->cluster, &req)) < 0) {
 		kd_job_error(j, rc);
 		return;
 	}
-	if (!a->dry_run)
+	if (!a->dry_run && a->promote)
+		kd_buf_printf(&j->msg, "%s of %s into %s: commit %.7s on %s%s, %zu cluster%s changed in Git%s%s",
+			      kd_buf_cstr(&a->t->label), a->t->cluster, a->to, a->res->commit,
+			      a->res->branch ? a->res->branch : "?", a->res->pushed ? " (pushed)" : "",
+			      a->res->naffected, a->res->naffected == 1 ? "" : "s",
+			      a->res->note ? "; " : "", a->res->note ? a->res->note : "");
+	else if (!a->dry_run)
 		kd_buf_printf(&j->msg, "%s on %s: commit %.7s on %s%s, %s%s%s", kd_buf_cstr(&a->t->label),
 			      a->t->cluster, a->res->commit, a->res->branch ? a->res->branch : "?",
 			      a->res->pushed ? " (pushed)" : "", a->res->file ? a->res->file : "?",
@@ -404,6 +426,21 @@ static void accept_run(kd_job *j)
 
 static void accept_submit(kd_ui *ui, kd_dialog *d);
 
+/* A promote's clusters whose desired state changes, as the CLI lists them. */
+static void promote_affected(kd_buf *b, const kd_accept_result *r)
+{
+	size_t i;
+
+	if (r->naffected == 0) {
+		kd_buf_puts(b, "no cluster's desired state changes\n");
+		return;
+	}
+	kd_buf_puts(b, "clusters whose desired state changes:\n");
+	for (i = 0; i < r->naffected; i++)
+		kd_buf_printf(b, "  %s: %s\n", r->affected[i].cluster,
+			      kd_promote_after_name(r->affected[i].after));
+}
+
 static void accept_done(kd_ui *ui, kd_job *j)
 {
 	accept_job *a = (accept_job *)j, *b;
@@ -411,7 +448,8 @@ static void accept_done(kd_ui *ui, kd_job *j)
 	kd_buf title = KD_BUF_INIT;
 
 	if (!a->dry_run || j->rc < 0) {
-		kd_uiact_outcome(ui, j, a->dry_run ? NULL : a->t->cluster, "accepted %s");
+		kd_uiact_outcome(ui, j, a->dry_run ? NULL : a->t->cluster,
+				 a->promote ? "promoted %s" : "accepted %s");
 		return;
 	}
 	/* The preview is ready: confirm the real commit.  The job hands its
@@ -425,8 +463,15 @@ static void accept_done(kd_ui *ui, kd_job *j)
 	b->dry_run = false;
 	b->res = NULL;
 	a->t = NULL;
-	a->reason = a->review = NULL;
-	kd_buf_printf(&title, "Accept %s on cluster %s into Git", kd_buf_cstr(&b->t->label), b->t->cluster);
+	a->reason = a->review = a->to = NULL;
+	a->states = NULL;
+	a->nstates = 0;
+	if (b->promote)
+		kd_buf_printf(&title, "Promote %s of cluster %s into %s", kd_buf_cstr(&b->t->label),
+			      b->t->cluster, b->to);
+	else
+		kd_buf_printf(&title, "Accept %s on cluster %s into Git", kd_buf_cstr(&b->t->label),
+			      b->t->cluster);
 	if (!(d = kd_dialog_new(kd_buf_cstr(&title), accept_submit, b, accept_ctx_free))) {
 		kd_buf_free(&title);
 		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
@@ -438,6 +483,8 @@ static void accept_done(kd_ui *ui, kd_job *j)
 	if (a->res->kustomization)
 		kd_buf_printf(&d->body, "--- %s\n%s\n", a->res->kustomization,
 			      a->res->kustomization_text ? a->res->kustomization_text : "");
+	if (b->promote)
+		promote_affected(&d->body, a->res);
 	if (kd_dialog_confirm_for(d, ui, b->t->cluster) < 0) {
 		kd_dialog_free(d);
 		kd_buf_free(&title);
@@ -452,7 +499,14 @@ static void accept_submit(kd_ui *ui, kd_dialog *d)
 	accept_job *a = d->ctx;
 
 	d->ctx = NULL;
-	if (a->dry_run) {
+	if (a->dry_run && a->promote) {
+		if (!(a->to = strdup(kd_dialog_value(d, 0))) ||
+		    !(a->reason = strdup(kd_dialog_value(d, 1)))) {
+			accept_free(&a->job);
+			kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
+			return;
+		}
+	} else if (a->dry_run) {
 		const char *reason = kd_dialog_value(d, 0), *review = kd_dialog_value(d, 1);
 
 		if (!(a->reason = strdup(reason)) || (*review && !(a->review = strdup(review)))) {
@@ -465,7 +519,8 @@ static void accept_submit(kd_ui *ui, kd_dialog *d)
 		kd_ui_message(ui, KD_LOG_ERROR, "%s", kd_error_last());
 		return;
 	}
-	kd_ui_message(ui, KD_LOG_INFO, "%s %s%s", a->dry_run ? "preparing the commit for" : "accepting",
+	kd_ui_message(ui, KD_LOG_INFO, "%s %s%s", a->dry_run ? "preparing the commit for" :
+		      a->promote ? "promoting" : "accepting",
 		      kd_buf_cstr(&a->t->label), kd_glyph(ui, "…", "..."));
 }
 
@@ -514,6 +569,80 @@ static void act_accept(kd_ui *ui)
 		return;
 	}
 	kd_dialog_open(ui, d);
+	kd_buf_free(&title);
+}
+
+/* --- promote ----------------------------------------------------------------- */
+
+static bool read_only(kd_ui *ui, kd_action a);
+
+void kd_uiact_promote(kd_ui *ui, const char *cluster, const kd_act_target *kt)
+{
+	kd_target *t = NULL;
+	kd_cluster_state *st = NULL;
+	const kd_app_state *app = NULL;
+	const kd_resource *res = NULL;
+	accept_job *a = NULL;
+	kd_dialog *d = NULL;
+	kd_buf title = KD_BUF_INIT;
+	size_t i;
+
+	if (read_only(ui, KD_ACT_PROMOTE))
+		return;
+	for (i = 0; i < ui->model.nstates; i++)
+		if (ui->model.states[i] && strcmp(ui->model.states[i]->name, cluster) == 0)
+			st = ui->model.states[i];
+	if (!st || !st->reachable) {
+		kd_ui_message(ui, KD_LOG_ERROR, "promote: cluster %s is not reachable", cluster);
+		return;
+	}
+	/* The tree's newest snapshot, not the one the compare was built on. */
+	if (kd_act_find(&app, &res, st, kt) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "promote: %s", kd_error_last());
+		return;
+	}
+	if (!(t = calloc(1, sizeof(*t))) || !(a = calloc(1, sizeof(*a))) ||
+	    !(a->states = calloc(ui->model.nstates ? ui->model.nstates : 1, sizeof(*a->states))) ||
+	    target_fill(t, st, app, res) < 0 ||
+	    (kt->npointers && !(t->pointer = strdup(kt->pointers[0]))) ||
+	    (t->pointer && kd_buf_printf(&t->label, " field %s", t->pointer) < 0)) {
+		kd_ui_message(ui, KD_LOG_ERROR, "promote: out of memory");
+		kd_target_free(t);
+		if (a)
+			free(a->states);
+		free(a);
+		return;
+	}
+	for (i = 0; i < ui->model.nstates; i++)
+		if (ui->model.states[i])
+			a->states[a->nstates++] = kd_cluster_state_ref(ui->model.states[i]);
+	a->job.what = "promote";
+	a->job.run = accept_run;
+	a->job.done = accept_done;
+	a->job.free = accept_free;
+	a->repo = ui->repo ? ui->repo : ".";
+	a->t = t;
+	a->dry_run = true;
+	a->promote = true;
+	kd_buf_printf(&title, "Promote %s of cluster %s into a shared layer", kd_buf_cstr(&t->label),
+		      t->cluster);
+	if (!(d = kd_dialog_new(kd_buf_cstr(&title), accept_submit, a, accept_ctx_free))) {
+		kd_ui_message(ui, KD_LOG_ERROR, "promote: out of memory");
+		goto cleanup;
+	}
+	kd_buf_printf(&d->body, "The live values go into a shared layer in %s (a directory the\n"
+			       "cluster's kustomization reaches, e.g. an environment overlay), committed\n"
+			       "with the reason.  Every cluster whose desired state changes is shown\n"
+			       "before the commit is made.\n", a->repo);
+	d->no_confirm = true;
+	if (kd_dialog_input_add(d, "shared layer", true, NULL) < 0 ||
+	    kd_dialog_input_add(d, "reason", true, NULL) < 0) {
+		kd_ui_message(ui, KD_LOG_ERROR, "promote: %s", kd_error_last());
+		kd_dialog_free(d);
+		goto cleanup;
+	}
+	kd_dialog_open(ui, d);
+cleanup:
 	kd_buf_free(&title);
 }
 

@@ -119,6 +119,11 @@ void kd_uiact_free(kd_ui *ui);
 /* Handles an acting action (REVERT, ACCEPT, BREAK_GLASS*, BG_*, VIEW_AUDIT,
  * VIEW_FOLLOW_UP); false for any other. */
 bool kd_uiact_action(kd_ui *ui, kd_action a);
+/* Promote (the compare view): asks for the shared layer and the reason,
+ * previews on the worker (the clusters whose desired state changes),
+ * confirms, commits on the worker.  kt names the object (and the field)
+ * in `cluster`'s newest snapshot; refusals are shown as messages. */
+void kd_uiact_promote(kd_ui *ui, const char *cluster, const kd_act_target *kt);
 /* The banner line (1 while a session is active, else 0). */
 int kd_banner_lines(kd_ui *ui);
 void kd_banner_draw(kd_ui *ui, int y);

@@ -9,7 +9,8 @@
  * the same `kdrift compare` prints; this file only lays them out.  The
  * compare is built on the worker thread from the snapshots the tree
  * shows, so the UI thread never waits for it; a pending line shows
- * meanwhile.  Promote is not offered here: core/act has no promote yet.
+ * meanwhile.  P on a drift cell promotes that cluster's live value into a
+ * shared layer (kd_uiact_promote: the same preview as `kdrift accept --to`).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,32 @@ static void open_cell(kd_ui *ui, kd_compareview *cv)
 		      r->name, cluster);
 }
 
+/* P on a cell: promote that cluster's live value of the row's field. */
+static void promote_cell(kd_ui *ui, kd_compareview *cv)
+{
+	const kd_compare *cmp = cv->cmp;
+	const kd_compare_row *r = &cmp->rows[cv->order[cv->cursor]];
+	const kd_compare_cell *c = &r->cells[cv->col];
+	const kd_resource *res = c->resource;
+	const char *pointer = r->path;
+	kd_act_target kt;
+
+	if (c->cls != KD_CLASS_DRIFT || !res) {
+		kd_ui_message(ui, KD_LOG_WARN, "promote: %s's %s is %s, not drift: only a live value "
+			      "that differs from Git can be promoted", cmp->clusters[cv->col], r->path,
+			      kd_class_name(c->cls));
+		return;
+	}
+	memset(&kt, 0, sizeof(kt));
+	kt.app = cmp->app;
+	kt.kind = res->kind;
+	kt.namespace = res->namespace;
+	kt.name = res->name;
+	kt.pointers = &pointer;
+	kt.npointers = 1;
+	kd_uiact_promote(ui, cmp->clusters[cv->col], &kt);
+}
+
 static bool compare_action(kd_ui *ui, kd_action a, int height)
 {
 	kd_compareview *cv = ui->compare;
@@ -488,6 +515,10 @@ static bool compare_action(kd_ui *ui, kd_action a, int height)
 	case KD_ACT_ENTER:
 		if (n && cv->cmp->nclusters)
 			open_cell(ui, cv);
+		break;
+	case KD_ACT_PROMOTE:
+		if (n && cv->cmp->nclusters)
+			promote_cell(ui, cv);
 		break;
 	default:
 		return false;
