@@ -42,6 +42,77 @@ static void where(char *out, size_t size, const char *name,
 		snprintf(out, size, "%s", name);
 }
 
+/* The typed fields of each section's definitions: kubectl decodes a
+ * kubeconfig into typed structures, so a list where a string belongs is an
+ * error, never a value quietly ignored.  null is left alone (it means
+ * unset there too). */
+typedef struct field_type {
+	const char *section, *field;
+	json_type type;
+} field_type;
+
+static const field_type field_types[] = {
+	{ "clusters", "server", JSON_STRING },
+	{ "clusters", "certificate-authority", JSON_STRING },
+	{ "clusters", "certificate-authority-data", JSON_STRING },
+	{ "clusters", "tls-server-name", JSON_STRING },
+	{ "clusters", "proxy-url", JSON_STRING },
+	{ "clusters", "insecure-skip-tls-verify", JSON_TRUE },
+	{ "clusters", "disable-compression", JSON_TRUE },
+	{ "users", "token", JSON_STRING },
+	{ "users", "tokenFile", JSON_STRING },
+	{ "users", "client-certificate", JSON_STRING },
+	{ "users", "client-certificate-data", JSON_STRING },
+	{ "users", "client-key", JSON_STRING },
+	{ "users", "client-key-data", JSON_STRING },
+	{ "users", "username", JSON_STRING },
+	{ "users", "password", JSON_STRING },
+	{ "users", "exec", JSON_OBJECT },
+	{ "users", "auth-provider", JSON_OBJECT },
+	{ "contexts", "cluster", JSON_STRING },
+	{ "contexts", "user", JSON_STRING },
+	{ "contexts", "namespace", JSON_STRING },
+};
+
+static const char *type_name(json_type t)
+{
+	switch (t) {
+	case JSON_OBJECT: return "a mapping";
+	case JSON_ARRAY: return "a list";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static int check_types(const json_t *def, const json_t *pos, const char *file,
+		       const char *section, size_t index, const char *inner,
+		       const char *entry)
+{
+	char ptr[256], at[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(field_types) / sizeof(field_types[0]); i++) {
+		const field_type *ft = &field_types[i];
+		const json_t *v;
+		json_type t;
+
+		if (strcmp(ft->section, section) != 0 ||
+		    !(v = json_object_get(def, ft->field)) || json_is_null(v))
+			continue;
+		t = json_typeof(v) == JSON_FALSE ? JSON_TRUE : json_typeof(v);
+		if (t == ft->type)
+			continue;
+		snprintf(ptr, sizeof(ptr), "/%s/%zu/%s/%s", section, index, inner, ft->field);
+		where(at, sizeof(at), file, pos, ptr);
+		return kd_error_set(KD_EINVAL, "%s: %s '%s': '%s' must be %s, not %s", at,
+				    section, entry, ft->field, type_name(ft->type),
+				    type_name(json_typeof(v)));
+	}
+	return 0;
+}
+
 /* Adds the named entries of one section ("clusters", "users", "contexts")
  * of one file; an existing name keeps its first definition. */
 static int merge_section(kd_kubeconfig *kc, json_t *dest, const json_t *doc,
@@ -72,6 +143,8 @@ static int merge_section(kd_kubeconfig *kc, json_t *dest, const json_t *doc,
 		if (def && !json_is_object(def) && !json_is_null(def))
 			return kd_error_set(KD_EINVAL, "%s: %s '%s': '%s' must be a mapping",
 					    at, section, n, inner);
+		if (json_is_object(def) && check_types(def, pos, name, section, i, inner, n) < 0)
+			return KD_EINVAL;
 		if (json_object_get(dest, n))
 			continue;
 		entry = json_pack("{s:O?,s:s,s:s}", "def", json_is_object(def) ? def : NULL,
@@ -100,11 +173,11 @@ static int merge_document(kd_kubeconfig *kc, const char *data, size_t len,
 		rc = kd_error_set(KD_EINVAL, "%s: a kubeconfig must be a mapping", name);
 		goto cleanup;
 	}
-	if ((rc = merge_section(kc, kc->clusters, doc, json_array_get(pos, 0),
+	if ((rc = merge_section(kc, kc->clusters, doc, pos,
 				"clusters", "cluster", name, dir)) < 0 ||
-	    (rc = merge_section(kc, kc->users, doc, json_array_get(pos, 0),
+	    (rc = merge_section(kc, kc->users, doc, pos,
 				"users", "user", name, dir)) < 0 ||
-	    (rc = merge_section(kc, kc->contexts, doc, json_array_get(pos, 0),
+	    (rc = merge_section(kc, kc->contexts, doc, pos,
 				"contexts", "context", name, dir)) < 0)
 		goto cleanup;
 	cur = json_string_value(json_object_get(doc, "current-context"));

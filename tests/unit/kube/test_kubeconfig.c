@@ -205,7 +205,7 @@ static void test_token_file_reread(void **state)
 
 static void test_errors_name_the_problem(void **state)
 {
-	kd_kubeconfig *kc = load_both();
+	kd_kubeconfig *kc = load_both(), *bad = NULL;
 	kd_kube_target *t = NULL;
 	static const char bad_cert[] =
 		"clusters: [{name: c, cluster: {server: https://x.test}}]\n"
@@ -215,8 +215,26 @@ static void test_errors_name_the_problem(void **state)
 		"clusters: [{name: c, cluster: {server: ftp://x.test}}]\n"
 		"contexts: [{name: c, context: {cluster: c}}]\n";
 	static const char bad_yaml[] = "clusters:\n- name: c\n  cluster: [unclosed\n";
+	static const char token_list[] =
+		"clusters: [{name: c, cluster: {server: https://x.test}}]\n"
+		"users:\n- name: u\n  user:\n    token: [hunter2, other]\n"
+		"contexts: [{name: c, context: {cluster: c, user: u}}]\n";
+	static const char insecure_text[] =
+		"clusters:\n- name: c\n  cluster:\n    server: https://x.test\n"
+		"    insecure-skip-tls-verify: 'yes'\n";
 
 	(void)state;
+	/* Typed fields as kubectl types them: refused at their line. */
+	assert_int_equal(kd_kubeconfig_parse(&bad, token_list, sizeof(token_list) - 1, "kc", "."),
+			 KD_EINVAL);
+	assert_null(bad);
+	assert_non_null(strstr(kd_error_last(), "kc:5:5: users"));
+	assert_non_null(strstr(kd_error_last(), "'token' must be a string, not a list"));
+	assert_null(strstr(kd_error_last(), "hunter2"));
+	assert_int_equal(kd_kubeconfig_parse(&bad, insecure_text, sizeof(insecure_text) - 1, "kc", "."),
+			 KD_EINVAL);
+	assert_null(bad);
+	assert_non_null(strstr(kd_error_last(), "'insecure-skip-tls-verify' must be a boolean"));
 	assert_int_equal(kd_kube_target_new(&t, kc, "dangling"), KD_ENOTFOUND);
 	assert_non_null(strstr(kd_error_last(), "cluster 'nowhere'"));
 	assert_int_equal(kd_kube_target_new(&t, kc, "absent"), KD_ENOTFOUND);
