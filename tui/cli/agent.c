@@ -154,7 +154,7 @@ int kd_cli_agent(int argc, char **argv)
 		case ':':
 			return kd_cli_usage_error(CMD, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return kd_cli_usage_error(CMD, "unknown option '%s'", argv[optind - 1]);
+			return kd_cli_unknown_option(CMD, argv[optind - 1]);
 		}
 	}
 	if (optind != argc)

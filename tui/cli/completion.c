@@ -294,7 +294,7 @@ int kd_cli_complete(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Completing while editing: the work tree unless a revision is named. */
-	kd_source_opts sopts = { NULL, true, NULL };
+	kd_source_opts sopts = { .worktree = true };
 	const char *repo = ".", *fleet_file = NULL;
 	kd_source *src = NULL;
 	kd_fleet *fleet = NULL;
