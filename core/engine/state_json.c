@@ -62,13 +62,20 @@ int kd_resource_json(json_t **out, const kd_resource *r)
 	*out = NULL;
 	if (diffs_json(&diffs, r->diff) < 0)
 		return KD_ENOMEM;
-	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:b}",
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
 			 "apiVersion", r->api_version, "kind", r->kind,
 			 "namespace", r->namespace, "name", r->name,
 			 "status", kd_status_name(r->status), "intentional", r->intentional,
 			 "hpaManaged", r->hpa_managed, "reason", str_or_null(r->reason),
-			 "diffs", diffs, "helmRelease", str_or_null(r->helm_release),
-			 "helmChart", r->helm_chart);
+			 "diffs", diffs);
+	/* The Helm release an object belongs to, written only when there is
+	 * one (reports stay small). */
+	if (*out && r->helm_release &&
+	    (json_object_set_new(*out, "helmRelease", json_string(r->helm_release)) < 0 ||
+	     json_object_set_new(*out, "helmChart", json_boolean(r->helm_chart)) < 0)) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return *out ? 0 : oom();
 }
 

@@ -68,6 +68,9 @@ static const char fleet_yaml[] =
 
 static const char fleet_default_yaml[] =
 	"apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters:\n  - name: a\n";
+static const char fleet_nowhere_yaml[] =
+	"apiVersion: kdrift.dev/v1alpha1\nkind: Fleet\nclusters:\n  - name: a\n"
+	"breakGlass:\n  context: \"{{name}}-nowhere\"\n";
 
 /* The break-glass connection; the fleet names context "a" (the simulator's
  * admin) as the cluster's break-glass credential. */
@@ -200,11 +203,13 @@ static void test_missing_breakglass_context(void **state)
 	kd_kube_conn *c = NULL;
 
 	(void)state;
-	assert_int_equal(kd_fleet_parse(&f, fleet_default_yaml, strlen(fleet_default_yaml),
+	/* The simulator's kubeconfig has NAME-breakglass contexts; name one it
+	 * lacks. */
+	assert_int_equal(kd_fleet_parse(&f, fleet_nowhere_yaml, strlen(fleet_nowhere_yaml),
 					"kdrift.yaml"), 0);
 	assert_int_equal(kd_breakglass_conn_new(&c, drv, f, kd_fleet_cluster(f, "a"), kc),
 			 KD_ENOTFOUND);
-	assert_non_null(strstr(kd_error_last(), "no context 'a-breakglass'"));
+	assert_non_null(strstr(kd_error_last(), "no context 'a-nowhere'"));
 	assert_null(c);
 	kd_fleet_free(f);
 }
