@@ -78,8 +78,8 @@ printf '  ratio: %.1fx faster (target >= 20x)%s\n' "$ratio" \
 
 # The same renders with and without provenance (what compare, explain and
 # topology ask the renderer for), in one process each.
-pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto)
-pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto)
+pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto zlib libmicrohttpd)
+pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto zlib libmicrohttpd)
 # shellcheck disable=SC2086
 if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote "$root/core" $pc_cflags \
 	-o "$tmp/render_prov" "$root/tests/bench/render_prov.c" "$build/libkdcore.a" $pc_libs -lpthread \

@@ -117,8 +117,8 @@ say "script (kubectl kustomize + kubectl get + python diff), 50 clusters: ${secs
 say "$(python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print("ratio: kdrift is %.1fx faster than the script" % (b / a if a > 0 else float("inf")))' "$secs50" "$secsn")"
 
 # 3. watch latency
-pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto)
-pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto)
+pc_cflags=$(pkg-config --cflags jansson yaml-0.1 libgit2 libcurl libcrypto zlib libmicrohttpd)
+pc_libs=$(pkg-config --libs jansson yaml-0.1 libgit2 libcurl libcrypto zlib libmicrohttpd)
 if cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote core $pc_cflags \
 	-o "$tmp/watch_latency" tests/bench/watch_latency.c "$build/libkdcore.a" $pc_libs -lpthread 2>"$tmp/cc.err"; then
 	"$tmp/watch_latency" "$tmp/repo" "$kc" subset100=yes "$steps" $(seq -f 'cluster-%04g' 1 $((n < 100 ? n : 100)))
