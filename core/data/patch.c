@@ -297,7 +297,10 @@ static int apply_op(json_t **doc, const json_t *op)
 	return kd_error_set(KD_EINVAL, "unknown op \"%s\"", name);
 }
 
-int kd_patch_json(json_t **out, const json_t *target, const json_t *ops)
+/* Applies each operation in turn with `apply` (RFC 6902 as written, or as
+ * kustomize applies it) to a copy of target; errors name the operation. */
+static int patch_ops(json_t **out, const json_t *target, const json_t *ops,
+		     int (*apply)(json_t **doc, const json_t *op))
 {
 	json_t *doc;
 	size_t i;
@@ -313,7 +316,7 @@ int kd_patch_json(json_t **out, const json_t *target, const json_t *ops)
 	for (i = 0; i < json_array_size(ops); i++) {
 		const json_t *op = json_array_get(ops, i);
 
-		rc = apply_op(&doc, op);
+		rc = apply(&doc, op);
 		if (rc < 0) {
 			const char *name = kd_json_str(op, "op");
 			const char *path = kd_json_str(op, "path");
@@ -329,6 +332,11 @@ int kd_patch_json(json_t **out, const json_t *target, const json_t *ops)
 	}
 	*out = doc;
 	return 0;
+}
+
+int kd_patch_json(json_t **out, const json_t *target, const json_t *ops)
+{
+	return patch_ops(out, target, ops, apply_op);
 }
 
 /* ---- RFC 6902 as kustomize applies it ------------------------------------ */
@@ -604,34 +612,5 @@ static int v4_op(json_t **doc, const json_t *op)
 
 int kd_patch_json6902(json_t **out, const json_t *target, const json_t *ops)
 {
-	json_t *doc;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	if (!json_is_array(ops))
-		return kd_error_set(KD_EINVAL, "JSON patch: the patch must be an array of operations");
-	if (!target)
-		return kd_error_set(KD_EINVAL, "JSON patch: no document to patch");
-	if (!(doc = json_deep_copy(target)))
-		return oom();
-	for (i = 0; i < json_array_size(ops); i++) {
-		const json_t *op = json_array_get(ops, i);
-
-		rc = v4_op(&doc, op);
-		if (rc < 0) {
-			const char *name = kd_json_str(op, "op");
-			const char *path = kd_json_str(op, "path");
-
-			json_decref(doc);
-			if (rc != KD_ECONFLICT && rc != KD_ENOMEM)
-				rc = KD_EINVAL;
-			if (name && path)
-				return kd_error_wrap(rc, "JSON patch operation %zu (%s '%s'): ",
-						     i, name, path);
-			return kd_error_wrap(rc, "JSON patch operation %zu: ", i);
-		}
-	}
-	*out = doc;
-	return 0;
+	return patch_ops(out, target, ops, v4_op);
 }
