@@ -377,11 +377,11 @@ int kd_appset_generate(json_t **out, kd_source *src, const kd_fleet *fleet,
 			}
 			name = json_string_value(json_object_get(e, "name"));
 			if (json_object_get(names, name)) {
-				json_decref(e);
-				json_decref(sets);
 				rc = kd_error_set(KD_EINVAL,
 						  "%s: the generators produce the Application name '%s' twice",
 						  file, name);
+				json_decref(e);
+				json_decref(sets);
 				goto cleanup;
 			}
 			if (json_object_set_new(names, name, json_true()) < 0 ||
