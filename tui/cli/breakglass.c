@@ -563,6 +563,7 @@ int kd_cli_breakglass(int argc, char **argv)
 			return kd_cli_unknown_option(CMD, argv[optind - 1]);
 		}
 	}
+	kd_cli_engine_defaults(&a.eopts);
 	if (strcmp(op, "start") == 0 || strcmp(op, "status") == 0 || strcmp(op, "end") == 0) {
 		if (optind != argc)
 			return kd_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
