@@ -9,8 +9,10 @@
  * revert.c, accept.c, breakglass.c, audit.c, render.c, init.c, policy.c;
  * `ui` is tui/ui/main.c), and is listed once in the command table of
  * cli.c.  What several commands share lives in files of its own, never in
- * a command's file: options.c (engine options, object arguments), print.c
- * (sanitised output), reconcile.c (reading clusters, exit statuses),
+ * a command's file: options.c (engine options, the settings file's
+ * defaults, object arguments), print.c (sanitised output), reconcile.c
+ * (reading clusters, exit statuses), progress.c (the progress line while
+ * clusters are read), pager.c (colour and a pager on a terminal),
  * confirm.c (asking before a write); heal.c is `check --heal`.  A command's
  * file uses only this header's functions from those files and cli.c, never
  * another command's.
