@@ -85,6 +85,10 @@ check_eq "bash: ui --theme's installed themes" "default high-contrast light mono
 	"$(complete_bash "$KDRIFT_BIN" ui --theme "" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "bash: ui --keymap's installed keymaps" "vim" \
 	"$(complete_bash "$KDRIFT_BIN" ui --keymap v)"
+check_eq "bash: kdrift with options and no command completes the UI's" "--theme" \
+	"$(complete_bash "$KDRIFT_BIN" --them)"
+check_eq "bash: ... and their values" "light" \
+	"$(complete_bash "$KDRIFT_BIN" --repo "$repo" --theme li)"
 check "bash: a value flag without choices is not completed from prose" \
 	sh -c '! printf "%s\n" "$1" | grep -qx label' _ "$(complete_bash "$KDRIFT_BIN" compare --group-by "")"
 

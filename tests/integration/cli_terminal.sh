@@ -96,6 +96,9 @@ check "... which gets the coloured diff" grep -q "${ESC}\[32m+" "$T/paged"
 rm -f "$T/pager.ran"
 $PTY --rows 5 -- env LESS=-S "$KDRIFT_BIN" diff --repo "$repo" alpha shop >/dev/null
 check_eq "a LESS of the user's own is kept" "LESS=-S" "$(cat "$T/pager.ran" 2>/dev/null)"
+$PTY --rows 5 -- env PAGER="$T/no-such-pager" "$KDRIFT_BIN" diff --repo "$repo" alpha shop >"$T/badpager.tty"
+check "a pager that does not exist: the diff still reaches the terminal" \
+	grep -q -- "--- git/alpha/shop" <(sed "s/${ESC}\[[0-9;]*m//g" "$T/badpager.tty")
 rm -f "$T/pager.ran"
 $PTY --rows 5 -- "$KDRIFT_BIN" diff --no-pager --repo "$repo" alpha shop >"$T/nopager.tty"
 check "--no-pager: no pager" test ! -e "$T/pager.ran"

@@ -307,10 +307,11 @@ static void print_bash(const kd_cli_command *cmds, size_t n)
 	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	       "\tlocal cmd=${COMP_WORDS[1]} flags=\n"
 	       "\tCOMPREPLY=()\n"
-	       "\tif [ \"$cword\" -le 1 ]; then\n"
+	       "\tif [ \"$cword\" -le 1 ] && [[ $cur != -* ]]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$_kdrift_cmds\" -- \"$cur\"))\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
+	       "\t[[ $cmd == -* || $cword -le 1 ]] && cmd=ui   # kdrift --repo R: the UI's options\n"
 	       "\tcase $cmd in\n");
 	print_flag_cases(cmds, n, "flags");
 	printf("\tesac\n"
@@ -350,10 +351,11 @@ static void print_zsh(const kd_cli_command *cmds, size_t n)
 	       "\temulate -L zsh -o ksh_arrays\n"
 	       "\tlocal cword=$((CURRENT - 1)) cmd=${words[1]} prev=${words[CURRENT-2]}\n"
 	       "\tlocal cur=${words[CURRENT-1]} flags=\n"
-	       "\tif (( cword <= 1 )); then\n"
+	       "\tif (( cword <= 1 )) && [[ $cur != -* ]]; then\n"
 	       "\t\tcompadd -- ${=_kdrift_cmds}\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
+	       "\t[[ $cmd == -* ]] || (( cword <= 1 )) && cmd=ui\n"
 	       "\tcase $cmd in\n");
 	print_flag_cases(cmds, n, "flags");
 	printf("\tesac\n"

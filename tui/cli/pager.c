@@ -100,8 +100,9 @@ static const char *pager_command(void)
 }
 
 /* Runs the pager through sh -c and feeds it; 0, or -1 when it could not
- * be started (the caller writes to stdout instead).  A pager quit before
- * the end is no error: the user has seen what they wanted. */
+ * be started or the shell did not find it (the caller writes to stdout
+ * instead).  A pager quit before the end is no error: the user has seen
+ * what they wanted. */
 static int run_pager(const char *cmd, const char *s, size_t len)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
@@ -134,7 +135,8 @@ static int run_pager(const char *cmd, const char *s, size_t len)
 	sigaction(SIGPIPE, &old, NULL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return 0;
+	/* 127: the shell found no such pager, so nothing was shown */
+	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -1 : 0;
 }
 
 int kd_cli_page(const kd_buf *out, bool pager)
