@@ -132,7 +132,8 @@ int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out)
 	kd_store_pending(ui->store, &pending);
 	if (pending && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR))) {
 		kd_buf_printf(&f->text, "rendering %.7s%s", pending, kd_glyph(ui, "…", "..."));
-		kd_buf_printf(&f->brief, "%.7s%s", pending, kd_glyph(ui, "…", "..."));
+		kd_buf_printf(&f->brief, "%s%.7s%s", kd_glyph(ui, "→ ", "-> "), pending,
+			      kd_glyph(ui, "…", "..."));
 	} else if (!kd_store_idle(ui->store) && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR))) {
 		kd_buf_puts(&f->text, "syncing");
 	}
