@@ -115,7 +115,9 @@ typedef struct kd_cluster_state {
 	kd_remediation remediation;
 	bool prune;
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
-	char *revision;          /* the Git revision desired state was rendered from */
+	char *revision;          /* the Git revision desired state was rendered from
+				  * (a later one that leaves the cluster's desired
+				  * state the same publishes no new state) */
 	uint64_t generation;     /* set by kd_store_publish: increases per publish */
 	kd_fleet *fleet;         /* set by kd_store_publish: the store's fleet then
 				  * (held, read-only), or NULL when it has none */
