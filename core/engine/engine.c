@@ -464,9 +464,9 @@ static void pending_check(kd_engine *e)
 	if (left)
 		return;
 	e->pending = false;
+	/* clears the pending revision, which is this one */
 	kd_store_set_source(e->store, kd_source_label(e->src), kd_source_revision(e->src),
 			    e->fetched_at);
-	kd_store_set_pending(e->store, NULL);
 	kd_store_busy(e->store, -1);
 }
 

@@ -270,8 +270,9 @@ void kd_store_source(kd_store *s, char **label, char **revision, time_t *fetched
 /* A new revision the engine has seen but not rendered yet (a commit, a
  * push or a fetch moved the branch): the faces show it as pending until
  * the engine publishes the states rendered from it and moves the source's
- * revision (kd_store_set_source) to it.  NULL clears it.  Copies; *revision
- * is NULL when nothing is pending (caller frees). */
+ * revision to it (kd_store_set_source with that revision clears it in the
+ * same step).  NULL clears it.  Copies; *revision is NULL when nothing is
+ * pending (caller frees). */
 void kd_store_set_pending(kd_store *s, const char *revision);
 void kd_store_pending(kd_store *s, char **revision);
 

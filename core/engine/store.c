@@ -437,6 +437,11 @@ void kd_store_set_source(kd_store *s, const char *label, const char *revision,
 	s->source_label = l;
 	s->revision = r;
 	s->fetched_at = fetched_at;
+	/* the pending revision has landed: both change at once for readers */
+	if (s->pending && r && strcmp(s->pending, r) == 0) {
+		free(s->pending);
+		s->pending = NULL;
+	}
 	wake(s);
 	pthread_mutex_unlock(&s->lock);
 }
