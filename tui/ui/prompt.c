@@ -262,8 +262,13 @@ static void cancel(kd_ui *ui)
 	size_t n;
 
 	close_prompt(ui);
-	/* A cancelled search puts the cursor back where it was. */
-	if (kind == '/' && (n = kd_model_find_ident(&ui->model, &ui->search_origin)) != KD_NONE)
+	if (kind != '/')
+		return;
+	/* A cancelled search ends searching: the cursor goes back where it
+	 * was and the term leaves the title (n has nothing to repeat). */
+	free(ui->search);
+	ui->search = NULL;
+	if ((n = kd_model_find_ident(&ui->model, &ui->search_origin)) != KD_NONE)
 		kd_model_select(&ui->model, n);
 }
 

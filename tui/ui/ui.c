@@ -273,6 +273,13 @@ static void run_action(kd_ui *ui, kd_action a)
 	case KD_ACT_VIEW_BACK:
 		/* Esc: a way out of a view that can never end kdrift (and with
 		 * it a demo's simulator) by a key pressed once too often. */
+		if (!ui->overlay && !ui->diff && ui->search) {
+			/* the first thing Esc closes at the top: the search */
+			free(ui->search);
+			ui->search = NULL;
+			kd_ui_message(ui, KD_LOG_INFO, "search ended");
+			return;
+		}
 		if (!ui->overlay && !ui->diff) {
 			kd_buf q = KD_BUF_INIT;
 

@@ -64,6 +64,9 @@ typedef struct kd_node {
 	bool intentional;
 	bool has_children;
 	bool expanded;
+	bool peek;               /* opened by a jump: shows only the children
+				  * that are not in sync (the path to a drift) */
+	unsigned hidden;         /* children in sync that peek leaves out */
 	bool shown;              /* passes the filters, itself or a descendant */
 	bool visible;            /* shown and every ancestor expanded */
 	char *id;                /* identity of an inner node (expansion key) */
@@ -94,6 +97,7 @@ typedef struct kd_model {
 	size_t *rows;            /* visible node indices */
 	size_t nrows;
 	kd_strset expanded;
+	kd_strset peeked;        /* ids of nodes open as a peek (kd_node.peek) */
 	kd_filter filter;
 	kd_ident sel;            /* the selection, by identity */
 	size_t cursor;           /* its row (derived from sel) */
@@ -113,6 +117,10 @@ const kd_node *kd_model_selected(const kd_model *m);
 size_t kd_model_selected_index(const kd_model *m);
 /* Selects a node (by index) and expands its ancestors. */
 int kd_model_select(kd_model *m, size_t node);
+/* Selects a node and opens only the path to it: an ancestor that was
+ * closed shows just its children that are not in sync (a peek), so a jump
+ * to a drift does not unfold every synced object around it. */
+int kd_model_select_path(kd_model *m, size_t node);
 int kd_model_set_expanded(kd_model *m, size_t node, bool on);
 int kd_model_expand_all(kd_model *m, bool on);
 /* Next (dir 1) / previous (-1) shown node after the selection matching
