@@ -14,8 +14,9 @@
  *                            engine learns from a watch; fails after 120 s)
  *   !COMMAND                 runs a shell command (a test changing a cluster)
  *
- * While an action's dialog is open, a `:` line still runs the command
- * (the dialog keeps the keyboard for `type` and keys).
+ * While an action's dialog or the prompt is open, a `:` line still runs
+ * the command (the dialog or the prompt keeps the keyboard for `type` and
+ * keys), so a test can save the screen with the prompt open.
  *
  * A line that cannot be read is an error: it is reported (file:line) on
  * stderr after the screen is closed and kdrift exits with status 2.
@@ -136,8 +137,9 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 {
 	char *tok, *save = NULL;
 
-	/* Prompt commands (:save-screen) also work while a dialog is open. */
-	if (line[0] == ':' && line[1] && kd_uiact_dialog_open(ui)) {
+	/* Prompt commands (:save-screen) also work while a dialog or the
+	 * prompt is open. */
+	if (line[0] == ':' && line[1] && (kd_uiact_dialog_open(ui) || ui->prompt)) {
 		kd_ui_command(ui, line + 1);
 		return 0;
 	}

@@ -235,6 +235,8 @@ void kd_ui_skip_messages(kd_ui *ui);
 /* Picks up new snapshots (and engine warnings) when the store changed. */
 void kd_ui_sync(kd_ui *ui);
 void kd_ui_warn_cb(void *ctx, const char *msg);
+/* The lines the message takes under the status bar (it wraps). */
+int kd_ui_message_rows(const kd_ui *ui);
 /* The height of the tree pane (the diff pane takes the rest). */
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h);
 
@@ -277,6 +279,15 @@ int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t le
 int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr);
 /* The display width kd_text_draw would use, unbounded. */
 int kd_text_width(const kd_ui *ui, const char *text, size_t len);
+/* One line of wrapped text: bytes [start, start + len) of the text. */
+typedef struct kd_text_span {
+	size_t start, len;
+} kd_text_span;
+/* Wraps text to lines of at most `width` columns as kd_text_draw shows
+ * them, breaking at blanks where it can and at newlines; fills at most
+ * `max` spans and returns how many lines the whole text takes. */
+size_t kd_text_wrap(const kd_ui *ui, kd_text_span *lines, size_t max, const char *text,
+		    size_t len, int width);
 /* Fills the rest of a line from x with spaces in attr. */
 void kd_text_fill(int y, int x, int width, attr_t attr);
 /* Glyphs with an ASCII fallback. */
