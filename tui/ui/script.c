@@ -10,8 +10,9 @@
  *   /api-gateway             typed into the search prompt, then Enter
  *   <Click-ROW-COLUMN>       a left click (with --mouse), among the keys
  *   type TEXT                typed into whatever has the keyboard
- *   wait-for TEXT            until TEXT is on the screen (for changes the
- *                            engine learns from a watch; fails after 120 s)
+ *   wait-for TEXT            until TEXT is on the screen, maybe wrapped
+ *                            onto the next line (for changes the engine
+ *                            learns from a watch; fails after 120 s)
  *   !COMMAND                 runs a shell command (a test changing a cluster)
  *
  * While an action's dialog or the prompt is open, a `:` line still runs
@@ -88,6 +89,15 @@ static bool on_screen(kd_ui *ui, const char *text)
 	kd_ui_draw(ui);
 	kd_screen_text(&screen, NULL, NULL);
 	found = strstr(kd_buf_cstr(&screen), text) != NULL;
+	if (!found) {
+		/* a message wraps at a blank: its lines join with one */
+		size_t i;
+
+		for (i = 0; i < screen.len; i++)
+			if (screen.data[i] == '\n')
+				screen.data[i] = ' ';
+		found = strstr(kd_buf_cstr(&screen), text) != NULL;
+	}
 	kd_buf_free(&screen);
 	return found;
 }
