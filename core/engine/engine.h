@@ -115,6 +115,8 @@ typedef struct kd_cluster_state {
 	kd_remediation remediation;
 	bool prune;
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
+	bool watched;            /* watches keep the live objects current since
+				  * synced_at: the state is live, not that old */
 	char *revision;          /* the Git revision desired state was rendered from
 				  * (a later one that leaves the cluster's desired
 				  * state the same publishes no new state) */

@@ -438,6 +438,9 @@ int eng_publish(eng_cluster *cl)
 	st->prune = pol ? pol->prune : false;
 	st->reachable = cl->reason == NULL;
 	st->synced_at = cl->synced_at;
+	st->watched = e->opts.watch && !cl->reason && cl->synced_at;
+	for (i = 0; st->watched && i < cl->nkinds; i++)
+		st->watched = !cl->kinds[i].watched || cl->kinds[i].can_watch;
 	st->reconcile_ms = cl->started_ms ? eng_now_ms() - cl->started_ms : 0;
 	st->revision = strdup(kd_source_revision(e->src));
 	if (cl->reason)

@@ -213,10 +213,10 @@ type us-w
 <Tab> <Enter>
 EOF
 NO_COLOR=1 ATTRS=1 screen mouse_click_selects_and_expands --mouse <<'EOF'
-<Click-2-10> <Click-2-10> <Click-4-10>
+<Click-3-10> <Click-3-10> <Click-5-10>
 EOF
 screen mouse_is_opt_in <<'EOF'
-<Click-2-10> <Click-2-10>
+<Click-3-10> <Click-3-10>
 EOF
 screen unbound_key <<'EOF'
 %

@@ -25,8 +25,8 @@
 	X(EXPAND_ALL, "expand-all", "Tree", "Expand every node") \
 	X(COLLAPSE_ALL, "collapse-all", "Tree", "Collapse every node") \
 	X(PIVOT, "pivot", "Tree", "Toggle cluster → app and app → cluster order") \
-	X(NEXT_DRIFT, "next-drift", "Tree", "Jump to the next node that is not in sync") \
-	X(PREV_DRIFT, "prev-drift", "Tree", "Jump to the previous node that is not in sync") \
+	X(NEXT_DRIFT, "next-drift", "Tree", "Jump to the next node that is not in sync, opening only the path to it") \
+	X(PREV_DRIFT, "prev-drift", "Tree", "Jump to the previous node that is not in sync, opening only the path to it") \
 	X(FILTER_PROBLEMS, "filter-problems", "Tree", "Show only nodes that are not in sync (toggle)") \
 	X(FILTER_CLEAR, "filter-clear", "Tree", "Clear every filter") \
 	X(OPEN_DIFF, "open-diff", "Tree", "Open the diff of the node (an app: all its changed objects)") \
@@ -56,7 +56,7 @@
 	X(VIEW_AUDIT, "view-audit", "Views", "Show the audit log") \
 	X(VIEW_FOLLOW_UP, "view-follow-up", "Views", "Show the break-glass changes awaiting follow-up") \
 	X(VIEW_CLOSE, "view-close", "Views", "Close the current view or pane; at the top level, quit") \
-	X(VIEW_BACK, "back", "Views", "Close the current view, pane or prompt; never quits") \
+	X(VIEW_BACK, "back", "Views", "Close the current view, pane or prompt, or end the search; never quits") \
 	X(REFRESH, "refresh", "Views", "Fetch Git and re-read every cluster") \
 	X(REDRAW, "redraw", "Views", "Redraw the screen") \
 	X(SUSPEND, "suspend", "Views", "Suspend kdrift (resume with fg)") \

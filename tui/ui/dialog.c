@@ -134,7 +134,7 @@ static size_t body_lines(const kd_dialog *d)
 /* Rows left for the body between the title row and the inputs. */
 static int body_height(const kd_ui *ui, const kd_dialog *d)
 {
-	int h = ui->lines - 3 - 1 - (int)d->ninputs - 2;
+	int h = ui->lines - 2 - kd_ui_message_rows(ui) - 1 - (int)d->ninputs - 2;
 
 	return h > 1 ? h : 1;
 }
@@ -262,7 +262,7 @@ void kd_dialog_key(kd_ui *ui, int key)
 void kd_dialog_draw(kd_ui *ui)
 {
 	kd_dialog *d = ui->act->dialog;
-	int top = 1 + kd_banner_lines(ui), bottom = ui->lines - 3, y, h;
+	int top = 1 + kd_banner_lines(ui), bottom = ui->lines - 2 - kd_ui_message_rows(ui), y, h;
 	attr_t def = ui->attr[KD_AREA_DEFAULT], head = ui->attr[KD_AREA_DIFF_HEADER];
 	const char *p, *end;
 	size_t line = 0, i;

@@ -64,6 +64,7 @@ void kd_model_free(kd_model *m)
 		kd_cluster_state_unref(m->states[i]);
 	free(m->states);
 	kd_strset_clear(&m->expanded);
+	kd_strset_clear(&m->peeked);
 	kd_filter_clear(&m->filter);
 	kd_ident_clear(&m->sel);
 }
@@ -102,6 +103,7 @@ static int set_id(kd_model *m, kd_node *n, const char *a, const char *b)
 		return rc;
 	n->id = kd_buf_detach(&id);
 	n->expanded = kd_strset_has(&m->expanded, n->id);
+	n->peek = !n->expanded && kd_strset_has(&m->peeked, n->id);
 	return 0;
 }
 
@@ -376,8 +378,10 @@ int kd_model_relayout(kd_model *m)
 	size_t i, found = KD_NONE, old = m->cursor;
 	bool filtering = filter_active(&m->filter);
 
-	for (i = 0; i < m->nnodes; i++)
+	for (i = 0; i < m->nnodes; i++) {
 		m->nodes[i].shown = false;
+		m->nodes[i].hidden = 0;
+	}
 	for (i = m->nnodes; i-- > 0;) {
 		kd_node *n = &m->nodes[i];
 
@@ -395,6 +399,11 @@ int kd_model_relayout(kd_model *m)
 		const kd_node *p = n->parent == KD_NONE ? NULL : &m->nodes[n->parent];
 
 		n->visible = n->shown && (!p || (p->visible && p->expanded));
+		/* a peek shows the path to what is not in sync, nothing else */
+		if (n->shown && p && p->visible && p->peek) {
+			n->visible = n->status != KD_STATUS_SYNCED;
+			m->nodes[n->parent].hidden += !n->visible;
+		}
 		if (!n->visible)
 			continue;
 		if (found == KD_NONE && ident_matches(&m->sel, n))
@@ -456,6 +465,9 @@ int kd_model_set_expanded(kd_model *m, size_t node, bool on)
 	if (!n->id)
 		return 0;
 	n->expanded = on;
+	/* opened or closed by hand: no longer a peek */
+	n->peek = false;
+	kd_strset_remove(&m->peeked, n->id);
 	if (on)
 		rc = kd_strset_add(&m->expanded, n->id);
 	else
@@ -482,6 +494,25 @@ int kd_model_select(kd_model *m, size_t node)
 	for (p = m->nodes[node].parent; p != KD_NONE; p = m->nodes[p].parent)
 		if (!m->nodes[p].expanded && (rc = kd_model_set_expanded(m, p, true)) < 0)
 			return rc;
+	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
+		return rc;
+	return kd_model_relayout(m);
+}
+
+int kd_model_select_path(kd_model *m, size_t node)
+{
+	size_t p;
+	int rc;
+
+	for (p = m->nodes[node].parent; p != KD_NONE; p = m->nodes[p].parent) {
+		kd_node *a = &m->nodes[p];
+
+		if (a->expanded || a->peek || !a->id)
+			continue;
+		if ((rc = kd_strset_add(&m->peeked, a->id)) < 0)
+			return rc;
+		a->peek = true;
+	}
 	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
 		return rc;
 	return kd_model_relayout(m);

@@ -26,6 +26,10 @@ static size_t qhead, qlen;
 static FILE *devnull;
 static char *history_path;
 static char *last_search;
+/* The candidates of the last Tab, shown above the prompt line until the
+ * input changes or the prompt closes. */
+static kd_buf candidates = KD_BUF_INIT;
+static bool listed;              /* the key being handled listed them */
 
 static int prompt_getc(FILE *f)
 {
@@ -56,6 +60,7 @@ static void close_prompt(kd_ui *ui)
 {
 	rl_replace_line("", 0);
 	rl_callback_handler_remove();
+	kd_buf_clear(&candidates);
 	ui->prompt = 0;
 	if (!ui->script)
 		curs_set(0);
@@ -187,10 +192,10 @@ static void show_matches(char **matches, int n, int max)
 	int i;
 
 	(void)max;
-	kd_buf_clear(&g_ui->message);
+	kd_buf_clear(&candidates);
 	for (i = 1; i <= n; i++)
-		kd_buf_printf(&g_ui->message, "%s%s", i > 1 ? "  " : "", matches[i]);
-	g_ui->message_level = KD_LOG_INFO;
+		kd_buf_printf(&candidates, "%s%s", i > 1 ? "  " : "", matches[i]);
+	listed = true;
 }
 
 /* --- setup -------------------------------------------------------------- */
@@ -214,6 +219,8 @@ int kd_prompt_init(kd_ui *ui)
 	rl_change_environment = 0;
 	rl_attempted_completion_function = complete;
 	rl_completion_display_matches_hook = show_matches;
+	/* the first Tab lists the candidates when it cannot complete alone */
+	rl_variable_bind("show-all-if-ambiguous", "on");
 	using_history();
 	/* Without a state directory the history lives for this run only. */
 	if (kd_xdg_path(&history_path, KD_XDG_STATE, "history") == 0)
@@ -234,6 +241,7 @@ void kd_prompt_done(kd_ui *ui)
 		history_path = NULL;
 	}
 	clear_history();
+	kd_buf_free(&candidates);
 	free(last_search);
 	last_search = NULL;
 	if (devnull)
@@ -262,8 +270,13 @@ static void cancel(kd_ui *ui)
 	size_t n;
 
 	close_prompt(ui);
-	/* A cancelled search puts the cursor back where it was. */
-	if (kind == '/' && (n = kd_model_find_ident(&ui->model, &ui->search_origin)) != KD_NONE)
+	if (kind != '/')
+		return;
+	/* A cancelled search ends searching: the cursor goes back where it
+	 * was and the term leaves the title (n has nothing to repeat). */
+	free(ui->search);
+	ui->search = NULL;
+	if ((n = kd_model_find_ident(&ui->model, &ui->search_origin)) != KD_NONE)
 		kd_model_select(&ui->model, n);
 }
 
@@ -336,13 +349,49 @@ void kd_prompt_key(kd_ui *ui, int key)
 		cancel(ui);
 		return;
 	}
+	char *before = strdup(rl_line_buffer ? rl_line_buffer : "");
+
+	listed = false;
 	qhead = 0;
 	qlen = encode(queue, key);
 	while (qhead < qlen && ui->prompt)
 		rl_callback_read_char();
 	qhead = qlen = 0;
+	/* candidates belong to the input they were listed for */
+	if (ui->prompt && !listed && (!before || strcmp(before, rl_line_buffer) != 0))
+		kd_buf_clear(&candidates);
+	free(before);
 	if (ui->prompt == '/' && kind == '/')
 		incremental(ui);
+}
+
+/* At most this many lines of candidates, over the status bar and the
+ * lines above it; more end in an ellipsis. */
+#define CANDIDATE_ROWS_MAX 4
+
+static void draw_candidates(kd_ui *ui, int prompt_y)
+{
+	kd_text_span span[CANDIDATE_ROWS_MAX];
+	size_t n, i, shown;
+	const char *more = kd_glyph(ui, "…", "...");
+	attr_t a = ui->attr[KD_AREA_STATUSBAR];
+
+	if (!candidates.len)
+		return;
+	n = kd_text_wrap(ui, span, CANDIDATE_ROWS_MAX, candidates.data, candidates.len,
+			 ui->cols - 2);
+	shown = n < CANDIDATE_ROWS_MAX ? n : CANDIDATE_ROWS_MAX;
+	if ((int)shown > prompt_y - 1)
+		shown = prompt_y > 1 ? (size_t)(prompt_y - 1) : 0;
+	for (i = 0; i < shown; i++) {
+		int y = prompt_y - (int)shown + (int)i, w;
+
+		kd_text_fill(y, 0, ui->cols, a);
+		w = kd_text_draw(ui, y, 1, ui->cols - 2, candidates.data + span[i].start,
+				 span[i].len, a);
+		if (i == shown - 1 && n > shown)
+			kd_text_drawz(ui, y, 1 + w, ui->cols - 1 - w, more, a);
+	}
 }
 
 void kd_prompt_draw(kd_ui *ui)
@@ -352,6 +401,7 @@ void kd_prompt_draw(kd_ui *ui)
 	size_t skip = 0;
 	char p[2] = { (char)ui->prompt, 0 };
 
+	draw_candidates(ui, y);
 	kd_text_fill(y, 0, ui->cols, ui->attr[KD_AREA_DEFAULT]);
 	kd_text_drawz(ui, y, 0, 1, p, ui->attr[KD_AREA_DEFAULT]);
 	/* Scroll the line so the cursor stays visible. */

@@ -10,12 +10,14 @@
  *   /api-gateway             typed into the search prompt, then Enter
  *   <Click-ROW-COLUMN>       a left click (with --mouse), among the keys
  *   type TEXT                typed into whatever has the keyboard
- *   wait-for TEXT            until TEXT is on the screen (for changes the
- *                            engine learns from a watch; fails after 120 s)
+ *   wait-for TEXT            until TEXT is on the screen, maybe wrapped
+ *                            onto the next line (for changes the engine
+ *                            learns from a watch; fails after 120 s)
  *   !COMMAND                 runs a shell command (a test changing a cluster)
  *
- * While an action's dialog is open, a `:` line still runs the command
- * (the dialog keeps the keyboard for `type` and keys).
+ * While an action's dialog or the prompt is open, a `:` line still runs
+ * the command (the dialog or the prompt keeps the keyboard for `type` and
+ * keys), so a test can save the screen with the prompt open.
  *
  * A line that cannot be read is an error: it is reported (file:line) on
  * stderr after the screen is closed and kdrift exits with status 2.
@@ -87,6 +89,15 @@ static bool on_screen(kd_ui *ui, const char *text)
 	kd_ui_draw(ui);
 	kd_screen_text(&screen, NULL, NULL);
 	found = strstr(kd_buf_cstr(&screen), text) != NULL;
+	if (!found) {
+		/* a message wraps at a blank: its lines join with one */
+		size_t i;
+
+		for (i = 0; i < screen.len; i++)
+			if (screen.data[i] == '\n')
+				screen.data[i] = ' ';
+		found = strstr(kd_buf_cstr(&screen), text) != NULL;
+	}
 	kd_buf_free(&screen);
 	return found;
 }
@@ -136,8 +147,9 @@ static int run_line(kd_ui *ui, char *line, const char *path, size_t lineno, kd_b
 {
 	char *tok, *save = NULL;
 
-	/* Prompt commands (:save-screen) also work while a dialog is open. */
-	if (line[0] == ':' && line[1] && kd_uiact_dialog_open(ui)) {
+	/* Prompt commands (:save-screen) also work while a dialog or the
+	 * prompt is open. */
+	if (line[0] == ':' && line[1] && (kd_uiact_dialog_open(ui) || ui->prompt)) {
 		kd_ui_command(ui, line + 1);
 		return 0;
 	}

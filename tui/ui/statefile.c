@@ -6,7 +6,7 @@
  * clock used for ages), `source` {label, revision, fetchedAt, pending: a
  * revision seen and not rendered yet}, `log`
  * [{level, cluster, message}] and `clusters`, each with name, labels,
- * reachable, reason, remediation, prune, syncedAt, revision and apps
+ * reachable, reason, remediation, prune, syncedAt, watched, revision and apps
  * [{name, reason, path, resources: [{desired, live, status, reason,
  * intentional, hpaManaged}]}], and unmanaged as `check --unmanaged`
  * writes it.  Statuses are computed with kd_diff_objects exactly as the
@@ -96,6 +96,7 @@ static int build_cluster(kd_cluster_state **out, const json_t *c, const char *pa
 				 "selfHeal") == 0 ? KD_REMEDIATION_SELFHEAL : KD_REMEDIATION_ALERT;
 	st->prune = json_is_true(json_object_get(c, "prune"));
 	st->synced_at = (time_t)json_integer_value(json_object_get(c, "syncedAt"));
+	st->watched = json_is_true(json_object_get(c, "watched"));
 	st->revision = dup_str(c, "revision");
 	json_array_foreach(apps, i, a) {
 		kd_app_state *app = kd_cluster_state_add_app(st, kd_json_str(a, "name") ?

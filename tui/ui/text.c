@@ -73,6 +73,55 @@ int kd_text_width(const kd_ui *ui, const char *text, size_t len)
 	return (int)kd_sanitize_width(text, len, flags_of(ui));
 }
 
+size_t kd_text_wrap(const kd_ui *ui, kd_text_span *lines, size_t max, const char *text,
+		    size_t len, int width)
+{
+	size_t pos = 0, n = 0;
+
+	if (width < 1)
+		width = 1;
+	while (pos < len) {
+		size_t i = pos, brk = KD_NONE, end, next;
+		int col = 0;
+		bool newline = false;
+		kd_sanitize_piece p = { 0 };
+
+		while (i < len) {
+			if (text[i] == '\n') {
+				newline = true;
+				break;
+			}
+			if (kd_sanitize_next(&p, text + i, len - i, flags_of(ui)) == 0)
+				break;
+			if (col + p.width > width)
+				break;
+			if (text[i] == ' ')
+				brk = i;
+			col += p.width;
+			i += p.len;
+		}
+		if (i >= len || newline) {
+			end = i;
+			next = newline ? i + 1 : i;
+		} else if (brk != KD_NONE && brk > pos) {
+			end = brk;   /* at the last space that fits */
+			next = brk + 1;
+		} else {
+			end = next = i > pos ? i : i + p.len;   /* a word longer than the line */
+		}
+		if (n < max) {
+			lines[n].start = pos;
+			lines[n].len = end - pos;
+		}
+		n++;
+		pos = next;
+		/* the blanks a line was broken at start no line */
+		while (!newline && pos < len && text[pos] == ' ')
+			pos++;
+	}
+	return n;
+}
+
 void kd_text_fill(int y, int x, int width, attr_t attr)
 {
 	int i;

@@ -34,10 +34,24 @@ void kd_ui_warn_cb(void *ctx, const char *msg)
 	kd_ui_message(ctx, KD_LOG_WARN, "%s", msg);
 }
 
+/* A message longer than the screen is wide wraps onto this many lines at
+ * most; the rest is cut, with an ellipsis, and kept whole in the log. */
+#define MESSAGE_ROWS_MAX 3
+
+int kd_ui_message_rows(const kd_ui *ui)
+{
+	size_t n;
+
+	if (ui->prompt || ui->cols < 1)
+		return 1;
+	n = kd_text_wrap(ui, NULL, 0, ui->message.data, ui->message.len, ui->cols);
+	return n < 1 ? 1 : n > MESSAGE_ROWS_MAX ? MESSAGE_ROWS_MAX : (int)n;
+}
+
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h)
 {
 	int banner = kd_banner_lines((kd_ui *)ui);
-	int avail = ui->lines - 3 - banner;
+	int avail = ui->lines - 2 - kd_ui_message_rows(ui) - banner;
 
 	if (avail < 1)
 		avail = 1;
@@ -172,9 +186,33 @@ static void draw_title(kd_ui *ui)
 	kd_buf_free(&f);
 }
 
+/* The message, wrapped at blanks onto the lines below the status bar;
+ * what does not fit ends in an ellipsis (the log has it whole). */
+static void draw_message(kd_ui *ui, int top)
+{
+	kd_area area = ui->message_level == KD_LOG_ERROR ? KD_AREA_ERROR :
+		       ui->message_level == KD_LOG_WARN ? KD_AREA_WARNING : KD_AREA_MESSAGE;
+	kd_text_span span[MESSAGE_ROWS_MAX];
+	size_t n = kd_text_wrap(ui, span, MESSAGE_ROWS_MAX, ui->message.data, ui->message.len,
+				ui->cols), i;
+	const char *more = kd_glyph(ui, "…", "...");
+	int y, mw = kd_text_width(ui, more, strlen(more));
+
+	for (y = top; y < ui->lines; y++)
+		kd_text_fill(y, 0, ui->cols, ui->attr[KD_AREA_DEFAULT]);
+	for (i = 0; i < n && i < MESSAGE_ROWS_MAX && top + (int)i < ui->lines; i++) {
+		bool cut = i == MESSAGE_ROWS_MAX - 1 && n > MESSAGE_ROWS_MAX;
+		int w = kd_text_draw(ui, top + (int)i, 0, cut ? ui->cols - mw : ui->cols,
+				     ui->message.data + span[i].start, span[i].len, ui->attr[area]);
+
+		if (cut)
+			kd_text_drawz(ui, top + (int)i, w, mw, more, ui->attr[area]);
+	}
+}
+
 void kd_ui_draw(kd_ui *ui)
 {
-	int tt, th, dt, dh;
+	int tt, th, dt, dh, bottom;
 
 	getmaxyx(stdscr, ui->lines, ui->cols);
 	if (ui->lines < 4 || ui->cols < 20) {
@@ -185,14 +223,15 @@ void kd_ui_draw(kd_ui *ui)
 	}
 	draw_title(ui);
 	kd_ui_layout(ui, &tt, &th, &dt, &dh);
+	bottom = ui->lines - 1 - kd_ui_message_rows(ui);   /* the status bar's line */
 	if (kd_banner_lines(ui))
 		kd_banner_draw(ui, 1);
 	if (ui->overlay) {
 		int y;
 
-		for (y = tt; y < ui->lines - 2; y++)
+		for (y = tt; y < bottom; y++)
 			kd_text_fill(y, 0, ui->cols, ui->attr[KD_AREA_DEFAULT]);
-		ui->overlay->draw(ui, tt, ui->lines - 2 - tt, true);
+		ui->overlay->draw(ui, tt, bottom - tt, true);
 	} else {
 		kd_tree_view.draw(ui, tt, th, !ui->focus_diff);
 		if (ui->diff)
@@ -200,17 +239,11 @@ void kd_ui_draw(kd_ui *ui)
 	}
 	if (ui->act && ui->act->dialog)
 		kd_dialog_draw(ui);
-	kd_ui_status_draw(ui, ui->lines - 2);
-	if (ui->prompt) {
+	kd_ui_status_draw(ui, bottom);
+	if (ui->prompt)
 		kd_prompt_draw(ui);
-	} else {
-		kd_area area = ui->message_level == KD_LOG_ERROR ? KD_AREA_ERROR :
-			       ui->message_level == KD_LOG_WARN ? KD_AREA_WARNING : KD_AREA_MESSAGE;
-
-		kd_text_fill(ui->lines - 1, 0, ui->cols, ui->attr[KD_AREA_DEFAULT]);
-		kd_text_draw(ui, ui->lines - 1, 0, ui->cols, ui->message.data, ui->message.len,
-			     ui->attr[area]);
-	}
+	else
+		draw_message(ui, bottom + 1);
 	refresh();
 }
 
@@ -273,6 +306,13 @@ static void run_action(kd_ui *ui, kd_action a)
 	case KD_ACT_VIEW_BACK:
 		/* Esc: a way out of a view that can never end kdrift (and with
 		 * it a demo's simulator) by a key pressed once too often. */
+		if (!ui->overlay && !ui->diff && ui->search) {
+			/* the first thing Esc closes at the top: the search */
+			free(ui->search);
+			ui->search = NULL;
+			kd_ui_message(ui, KD_LOG_INFO, "search ended");
+			return;
+		}
 		if (!ui->overlay && !ui->diff) {
 			kd_buf q = KD_BUF_INIT;
 
@@ -305,7 +345,8 @@ static void run_action(kd_ui *ui, kd_action a)
 	    ui->act && kd_uiact_action(ui, a))
 		return;
 	view = ui->overlay ? ui->overlay : ui->focus_diff && ui->diff ? &kd_diff_view : &kd_tree_view;
-	if (view->action(ui, a, ui->overlay ? ui->lines - 2 - tt : view == &kd_diff_view ? dh : th))
+	if (view->action(ui, a, ui->overlay ? ui->lines - 1 - kd_ui_message_rows(ui) - tt :
+			 view == &kd_diff_view ? dh : th))
 		return;
 	/* Tree actions still work while the diff pane has the focus. */
 	if (view == &kd_diff_view && kd_tree_view.action(ui, a, th))

@@ -64,6 +64,9 @@ typedef struct kd_node {
 	bool intentional;
 	bool has_children;
 	bool expanded;
+	bool peek;               /* opened by a jump: shows only the children
+				  * that are not in sync (the path to a drift) */
+	unsigned hidden;         /* children in sync that peek leaves out */
 	bool shown;              /* passes the filters, itself or a descendant */
 	bool visible;            /* shown and every ancestor expanded */
 	char *id;                /* identity of an inner node (expansion key) */
@@ -94,6 +97,7 @@ typedef struct kd_model {
 	size_t *rows;            /* visible node indices */
 	size_t nrows;
 	kd_strset expanded;
+	kd_strset peeked;        /* ids of nodes open as a peek (kd_node.peek) */
 	kd_filter filter;
 	kd_ident sel;            /* the selection, by identity */
 	size_t cursor;           /* its row (derived from sel) */
@@ -113,6 +117,10 @@ const kd_node *kd_model_selected(const kd_model *m);
 size_t kd_model_selected_index(const kd_model *m);
 /* Selects a node (by index) and expands its ancestors. */
 int kd_model_select(kd_model *m, size_t node);
+/* Selects a node and opens only the path to it: an ancestor that was
+ * closed shows just its children that are not in sync (a peek), so a jump
+ * to a drift does not unfold every synced object around it. */
+int kd_model_select_path(kd_model *m, size_t node);
 int kd_model_set_expanded(kd_model *m, size_t node, bool on);
 int kd_model_expand_all(kd_model *m, bool on);
 /* Next (dir 1) / previous (-1) shown node after the selection matching
@@ -229,6 +237,8 @@ void kd_ui_skip_messages(kd_ui *ui);
 /* Picks up new snapshots (and engine warnings) when the store changed. */
 void kd_ui_sync(kd_ui *ui);
 void kd_ui_warn_cb(void *ctx, const char *msg);
+/* The lines the message takes under the status bar (it wraps). */
+int kd_ui_message_rows(const kd_ui *ui);
 /* The height of the tree pane (the diff pane takes the rest). */
 void kd_ui_layout(const kd_ui *ui, int *tree_top, int *tree_h, int *diff_top, int *diff_h);
 
@@ -271,6 +281,15 @@ int kd_text_draw(kd_ui *ui, int y, int x, int width, const char *text, size_t le
 int kd_text_drawz(kd_ui *ui, int y, int x, int width, const char *text, attr_t attr);
 /* The display width kd_text_draw would use, unbounded. */
 int kd_text_width(const kd_ui *ui, const char *text, size_t len);
+/* One line of wrapped text: bytes [start, start + len) of the text. */
+typedef struct kd_text_span {
+	size_t start, len;
+} kd_text_span;
+/* Wraps text to lines of at most `width` columns as kd_text_draw shows
+ * them, breaking at blanks where it can and at newlines; fills at most
+ * `max` spans and returns how many lines the whole text takes. */
+size_t kd_text_wrap(const kd_ui *ui, kd_text_span *lines, size_t max, const char *text,
+		    size_t len, int width);
 /* Fills the rest of a line from x with spaces in attr. */
 void kd_text_fill(int y, int x, int width, attr_t attr);
 /* Glyphs with an ASCII fallback. */

@@ -154,7 +154,8 @@ static void diff_draw(kd_ui *ui, int top, int height, bool focused)
 	bool prov = d && kd_diffview_has_provenance(d);
 	int i, body = height - 1 - (prov && height > 2);
 	kd_buf title = KD_BUF_INIT;
-	attr_t ta = ui->attr[KD_AREA_TITLE];
+	/* the header is highlighted while the pane has the focus */
+	attr_t ta = focused ? ui->attr[KD_AREA_TITLE] : ui->attr[KD_AREA_DIM];
 
 	if (!d || height <= 0)
 		return;

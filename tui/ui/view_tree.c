@@ -2,8 +2,11 @@
  * view_tree — the fleet tree: cluster → app → object (or app → cluster →
  * object), one line per node with its status glyph, counts, sync age,
  * policy and, when unknown, the reason; with --unmanaged, each cluster's
- * objects made by hand under their own node (✎, ASCII #).
+ * objects made by hand under their own node (✎, ASCII #).  The pane's
+ * first line is its header: the position (line N/M), a glyph legend where
+ * it fits and the column labels, highlighted while the tree has the focus.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ui.h"
@@ -18,6 +21,21 @@ static kd_area status_area(kd_status s)
 	case KD_STATUS_BREAKGLASS: return KD_AREA_BREAKGLASS;
 	default: return KD_AREA_UNKNOWN;
 	}
+}
+
+/* The cluster rows' right-hand columns: the age of the live state and the
+ * remediation policy; the header labels them with the same format. */
+#define COLUMNS_FMT "%6s  %-8s"
+#define COLUMNS_MIN_WIDTH 60
+
+/* "live" while watches keep a reachable cluster current; otherwise the
+ * time since its live state was last read in full. */
+static void cluster_age(kd_ui *ui, char out[32], const kd_cluster_state *st)
+{
+	if (st->watched && st->reachable && !st->reason)
+		snprintf(out, 32, "live");
+	else
+		kd_age(out, kd_ui_now(ui), st->synced_at);
 }
 
 /* "~3 +1 -2 !1": drifted, missing, extra and break-glass objects below. */
@@ -49,7 +67,8 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 	x += (int)n->depth * 2;
 	if (n->has_children)
 		x += kd_text_drawz(ui, y, x, width - x,
-				   n->expanded ? kd_glyph(ui, "▾ ", "v ") : kd_glyph(ui, "▸ ", "> "),
+				   n->expanded ? kd_glyph(ui, "▾ ", "v ") :
+				   n->peek ? kd_glyph(ui, "▿ ", "v ") : kd_glyph(ui, "▸ ", "> "),
 				   base);
 	else
 		x += 2;
@@ -59,11 +78,11 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 			   kd_unmanaged_glyph(ui->ascii) : kd_status_glyph(n->status, ui->ascii), a);
 	x += 1;
 	/* Cluster rows end with the sync age and the policy, right-aligned. */
-	if (n->level == KD_LEVEL_CLUSTER && st && width >= 60) {
+	if (n->level == KD_LEVEL_CLUSTER && st && width >= COLUMNS_MIN_WIDTH) {
 		char age[32];
 
-		kd_age(age, kd_ui_now(ui), st->synced_at);
-		kd_buf_printf(&tail, "%6s  %-8s", age,
+		cluster_age(ui, age, st);
+		kd_buf_printf(&tail, COLUMNS_FMT, age,
 			      st->remediation == KD_REMEDIATION_SELFHEAL ? "selfHeal" : "alert");
 		right = kd_text_width(ui, tail.data, tail.len);
 		kd_text_draw(ui, y, width - right, right, tail.data, tail.len,
@@ -99,6 +118,13 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 					  cursor ? base : ui->attr[KD_AREA_COUNTS]);
 		}
 	}
+	/* a peek says what it leaves out, and how to see it */
+	if (n->peek && n->hidden) {
+		kd_buf_clear(&tail);
+		kd_buf_printf(&tail, "  %u in sync hidden", n->hidden);
+		x += kd_text_draw(ui, y, x, width - right - x, tail.data, tail.len,
+				  cursor ? base : ui->attr[KD_AREA_DIM]);
+	}
 	/* An object of an unreachable cluster repeats the cluster's reason:
 	 * shown once, on the cluster. */
 	if (n->reason && (n->status == KD_STATUS_UNKNOWN || n->status == KD_STATUS_BREAKGLASS) &&
@@ -112,12 +138,56 @@ static void draw_row(kd_ui *ui, int y, const kd_node *n, bool cursor)
 	kd_buf_free(&tail);
 }
 
+/* The legend of the glyphs a tree row can start with, in DESIGN's order. */
+static void legend(kd_ui *ui, kd_buf *out)
+{
+	static const kd_status order[] = {
+		KD_STATUS_SYNCED, KD_STATUS_DRIFTED, KD_STATUS_MISSING, KD_STATUS_EXTRA,
+		KD_STATUS_BREAKGLASS, KD_STATUS_UNKNOWN,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		kd_buf_printf(out, "%s%s %s", i ? "  " : "", kd_status_glyph(order[i], ui->ascii),
+			      kd_status_name(order[i]));
+	kd_buf_printf(out, "  %s intentional", kd_glyph(ui, "◆", "*"));
+}
+
+static void draw_header(kd_ui *ui, int y, bool focused)
+{
+	const kd_model *m = &ui->model;
+	attr_t a = focused ? ui->attr[KD_AREA_TITLE] : ui->attr[KD_AREA_DIM];
+	kd_buf left = KD_BUF_INIT, right = KD_BUF_INIT, mid = KD_BUF_INIT;
+	int lw, rw = 0, mw;
+
+	kd_text_fill(y, 0, ui->cols, a);
+	kd_buf_printf(&left, " tree  line %zu/%zu", m->nrows ? m->cursor + 1 : 0, m->nrows);
+	if (ui->cols >= COLUMNS_MIN_WIDTH)
+		kd_buf_printf(&right, COLUMNS_FMT, "age", "policy");
+	lw = kd_text_draw(ui, y, 0, ui->cols, left.data, left.len, a);
+	if (right.len) {
+		rw = kd_text_width(ui, right.data, right.len);
+		kd_text_draw(ui, y, ui->cols - rw, rw, right.data, right.len, a);
+	}
+	legend(ui, &mid);
+	mw = kd_text_width(ui, mid.data, mid.len);
+	if (lw + 4 + mw + 2 + rw <= ui->cols)
+		kd_text_draw(ui, y, lw + 4, mw, mid.data, mid.len, a);
+	kd_buf_free(&left);
+	kd_buf_free(&right);
+	kd_buf_free(&mid);
+}
+
 static void tree_draw(kd_ui *ui, int top, int height, bool focused)
 {
 	kd_model *m = &ui->model;
 	int i;
 
-	(void)focused;
+	if (height <= 0)
+		return;
+	draw_header(ui, top, focused);
+	top++;
+	height--;
 	if (height <= 0)
 		return;
 	if (m->cursor < m->top)
@@ -172,7 +242,7 @@ static void jump(kd_ui *ui, int dir)
 		kd_ui_message(ui, KD_LOG_INFO, "everything shown is in sync");
 		return;
 	}
-	kd_model_select(&ui->model, n);
+	kd_model_select_path(&ui->model, n);
 	follow_selection(ui);
 }
 
@@ -181,7 +251,7 @@ static bool tree_action(kd_ui *ui, kd_action a, int height)
 	kd_model *m = &ui->model;
 	size_t sel = kd_model_selected_index(m);
 	const kd_node *n = sel == KD_NONE ? NULL : &m->nodes[sel];
-	long page = height > 1 ? height - 1 : 1;
+	long page = height > 2 ? height - 2 : 1;   /* less the header line */
 
 	switch (a) {
 	case KD_ACT_MOVE_UP: move_to_row(ui, (long)m->cursor - 1); break;
@@ -217,7 +287,7 @@ static bool tree_action(kd_ui *ui, kd_action a, int height)
 	case KD_ACT_COLLAPSE:
 		if (!n)
 			break;
-		if (n->has_children && n->expanded) {
+		if (n->has_children && (n->expanded || n->peek)) {
 			kd_model_set_expanded(m, sel, false);
 			kd_model_relayout(m);
 		} else if (n->parent != KD_NONE) {
@@ -251,9 +321,11 @@ static bool tree_action(kd_ui *ui, kd_action a, int height)
 static void tree_click(kd_ui *ui, int row, int height)
 {
 	kd_model *m = &ui->model;
-	size_t r = m->top + (size_t)row;
+	size_t r;
 
-	(void)height;
+	if (row < 1)
+		return;   /* the header */
+	r = m->top + (size_t)(row - 1);
 	if (r >= m->nrows)
 		return;
 	if (r == m->cursor)

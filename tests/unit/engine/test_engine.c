@@ -254,6 +254,7 @@ static void test_unreachable(void **state)
 	assert_int_equal(st->status, KD_STATUS_UNKNOWN);
 	assert_false(st->reachable);
 	assert_non_null(strstr(st->reason, "dead"));
+	assert_false(st->watched);   /* once, and unreachable: never live */
 	/* the rendered app still lists what it should hold, each unknown */
 	app = kd_cluster_state_app(st, "cm");
 	assert_non_null(app);
@@ -459,6 +460,10 @@ static void test_watch(void **state)
 	assert_int_equal(kd_engine_new(&e, &o), 0);
 	assert_int_equal(kd_engine_start(e), 0);
 	assert_true(wait_for(kd_engine_store(e), is_synced));
+	/* a started engine watches: the state is live, not as old as synced_at */
+	st = kd_store_get(kd_engine_store(e), 0);
+	assert_true(st->watched);
+	kd_cluster_state_unref(st);
 
 	control("mutate", "{\"action\":\"patch\",\"manager\":\"kubectl-edit\",\"apiVersion\":\"v1\","
 		"\"kind\":\"ConfigMap\",\"namespace\":\"default\",\"name\":\"c\","
@@ -504,6 +509,9 @@ static void test_watch(void **state)
 	/* the cluster fails: unknown with a reason; it comes back: recovered */
 	control_m("PUT", "faults", "{\"errorRate\": 1, \"errorCode\": 503, \"dropWatches\": true}");
 	assert_true(wait_for(kd_engine_store(e), is_down));
+	st = kd_store_get(kd_engine_store(e), 0);
+	assert_false(st->watched);   /* a cluster that went away is not live */
+	kd_cluster_state_unref(st);
 	control_m("PUT", "faults", "{}");
 	assert_true(wait_for(kd_engine_store(e), is_back));
 	assert_true(logged(kd_engine_store(e), "reachable again"));
