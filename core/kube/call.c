@@ -141,6 +141,10 @@ void kd__kube_call_unlink(kd_kube_call *call)
 
 void kd__kube_call_release(kd_kube_call *call)
 {
+	if (call->slot) {
+		call->slot = false;
+		call->c->ep->running--;
+	}
 	if (call->easy) {
 		curl_multi_remove_handle(call->d->multi, call->easy);
 		curl_easy_cleanup(call->easy);
@@ -219,7 +223,7 @@ static int queue_line(void *ctx, const char *line, size_t len)
 {
 	kd_kube_call *call = ctx;
 	json_error_t jerr;
-	json_t *v = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+	json_t *v = kd_json_loadb(line, len, &jerr);
 
 	if (!v)
 		return kd_error_set(KD_EINVAL, "cluster %s: %s: malformed watch event: %s",
@@ -249,6 +253,16 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 		call->stream_error = kd_error_set(KD_ELIMIT, "response larger than %zu bytes",
 						  MAX_RESPONSE);
 		return 0;
+	}
+	if (call->resp.len == 0) {
+		/* one allocation for the whole body when its size is announced */
+		curl_off_t cl = -1;
+
+		curl_easy_getinfo(call->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (cl > 0 && (size_t)cl <= MAX_RESPONSE && kd_buf_grow(&call->resp, (size_t)cl) < 0) {
+			call->stream_error = KD_ENOMEM;
+			return 0;
+		}
 	}
 	if (kd_buf_add(&call->resp, data, n) < 0) {
 		call->stream_error = KD_ENOMEM;
@@ -291,6 +305,8 @@ int kd__kube_call_start(kd_kube_call *call, int64_t now)
 	call->stream_error = 0;
 	call->errbuf[0] = '\0';
 	kd_buf_clear(&call->resp);
+	if (!call->stream)
+		kd__kube_buf_take(call->d, &call->resp);
 	kd_buf_clear(&call->lines.pending);
 
 	if ((rc = add_header(&call->headers, "Accept: %s", call->accept)) < 0 ||
@@ -362,6 +378,10 @@ int kd__kube_call_start(kd_kube_call *call, int64_t now)
 	if (curl_multi_add_handle(call->d->multi, e) != CURLM_OK)
 		return kd_error_set(KD_ERROR, "cluster %s: cannot start a request", c->name);
 	call->state = CALL_RUNNING;
+	if (!call->stream) {
+		call->slot = true;
+		c->ep->running++;
+	}
 	return 0;
 }
 
@@ -446,7 +466,9 @@ static void complete_http(kd_kube_call *call)
 		return;
 	}
 	if (call->resp.len) {
-		body = json_loadb(call->resp.data, call->resp.len, JSON_ALLOW_NUL, &jerr);
+		body = kd_json_loadb(call->resp.data, call->resp.len, &jerr);
+		/* parsed: the text is not needed any more (a raw body is) */
+		kd__kube_buf_give(call->d, &call->resp);
 		if (!body && call->http_status >= 200 && call->http_status < 300) {
 			kd__kube_call_fail(call, KD_EINVAL, "malformed JSON from the server: %s", jerr.text);
 			return;

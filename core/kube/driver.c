@@ -62,6 +62,7 @@ int kd_kube_driver_new(kd_kube_driver **out)
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	d->wake_fd = -1;
+	d->max_per_endpoint = KD_KUBE_MAX_PER_SERVER;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	d->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
 		 ((uint64_t)getpid() << 40) ^ 0x9E3779B97F4A7C15ULL;
@@ -78,6 +79,15 @@ void kd_kube_driver_free(kd_kube_driver *d)
 	while (d->head)
 		kd_kube_cancel(d->head);
 	curl_multi_cleanup(d->multi);
+	while (d->nspare > 0)
+		kd_buf_free(&d->spare[--d->nspare]);
+	while (d->endpoints) {
+		kube_endpoint *ep = d->endpoints;
+
+		d->endpoints = ep->next;
+		free(ep->key);
+		free(ep);
+	}
 	free(d);
 }
 
@@ -87,6 +97,29 @@ int kd_kube_wakeup(kd_kube_driver *d)
 
 	return mc == CURLM_OK ? 0 : kd_error_set(KD_EIO, "cannot wake the kube driver: %s",
 						   curl_multi_strerror(mc));
+}
+
+void kd__kube_buf_take(kd_kube_driver *d, kd_buf *b)
+{
+	if (b->data || d->nspare == 0)
+		return;
+	*b = d->spare[--d->nspare];
+	kd_buf_clear(b);
+}
+
+void kd__kube_buf_give(kd_kube_driver *d, kd_buf *b)
+{
+	if (b->data && b->cap <= KUBE_SPARE_MAX && d->nspare < KUBE_SPARE_BUFS) {
+		d->spare[d->nspare++] = *b;
+		*b = (kd_buf)KD_BUF_INIT;
+		return;
+	}
+	kd_buf_free(b);
+}
+
+void kd_kube_driver_set_max_per_server(kd_kube_driver *d, int n)
+{
+	d->max_per_endpoint = n > 0 ? n : 0;
 }
 
 void kd_kube_driver_set_wake_fd(kd_kube_driver *d, int fd)
@@ -176,6 +209,64 @@ cleanup:
 	return rc;
 }
 
+/* The connection's server address as libcurl pools connections: the
+ * scheme and authority of its URL, and where CONNECT_TO dials instead. */
+static int conn_attach_endpoint(kd_kube_conn *c)
+{
+	const char *auth = strstr(c->base, "://");
+	kd_buf key = KD_BUF_INIT;
+	kube_endpoint *ep;
+	size_t len;
+
+	auth = auth ? auth + 3 : c->base;
+	len = (size_t)(auth - c->base) + strcspn(auth, "/?#");
+	if (kd_buf_add(&key, c->base, len) < 0 ||
+	    (c->connect_to && (kd_buf_putc(&key, ' ') < 0 ||
+			       kd_buf_puts(&key, c->connect_to->data) < 0))) {
+		kd_buf_free(&key);
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	for (ep = c->d->endpoints; ep; ep = ep->next)
+		if (strcmp(ep->key, kd_buf_cstr(&key)) == 0)
+			break;
+	if (!ep) {
+		if (!(ep = calloc(1, sizeof(*ep)))) {
+			kd_buf_free(&key);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		ep->key = kd_buf_detach(&key);
+		if (!ep->key) {
+			free(ep);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		ep->next = c->d->endpoints;
+		c->d->endpoints = ep;
+	}
+	kd_buf_free(&key);
+	ep->users++;
+	c->ep = ep;
+	return 0;
+}
+
+/* Forgets an endpoint no connection uses any more (its calls are gone). */
+static void conn_detach_endpoint(kd_kube_conn *c)
+{
+	kube_endpoint **pp;
+
+	if (!c->ep || --c->ep->users > 0) {
+		c->ep = NULL;
+		return;
+	}
+	for (pp = &c->d->endpoints; *pp; pp = &(*pp)->next)
+		if (*pp == c->ep) {
+			*pp = c->ep->next;
+			break;
+		}
+	free(c->ep->key);
+	free(c->ep);
+	c->ep = NULL;
+}
+
 int kd_kube_conn_new(kd_kube_conn **out, kd_kube_driver *d,
 		     kd_kube_target *target, const char *name,
 		     const kd_kube_options *opt)
@@ -199,7 +290,7 @@ int kd_kube_conn_new(kd_kube_conn **out, kd_kube_driver *d,
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = conn_setup_url(c)) < 0)
+	if ((rc = conn_setup_url(c)) < 0 || (rc = conn_attach_endpoint(c)) < 0)
 		goto fail;
 	kd_kube_bucket_init(&c->bucket, c->opt.qps, c->opt.burst, kd__kube_now_ms());
 	d->conns++;
@@ -229,6 +320,7 @@ void kd_kube_conn_free(kd_kube_conn *c)
 			if (call->c == c)
 				kd_kube_cancel(call);
 		c->d->conns--;
+		conn_detach_endpoint(c);
 	}
 	kd__kube_discovery_clear(c);
 	curl_slist_free_all(c->connect_to);
@@ -265,6 +357,11 @@ static int64_t dispatch(kd_kube_driver *d)
 				next = call->not_before_ms;
 			continue;
 		}
+		/* no timer: a running request of the same server wakes the loop
+		 * when it ends and frees its slot */
+		if (!call->stream && d->max_per_endpoint &&
+		    call->c->ep->running >= d->max_per_endpoint)
+			continue;
 		if ((wait = kd_kube_bucket_take(&call->c->bucket, now)) > 0) {
 			call->not_before_ms = now + wait;
 			if (call->not_before_ms < next)

@@ -220,6 +220,15 @@ int kd_kube_wakeup(kd_kube_driver *d);
  * kd_kube_run() returns as soon as it is readable.  -1 removes it. */
 void kd_kube_driver_set_wake_fd(kd_kube_driver *d, int fd);
 
+/* At most `n` requests (watches and other streams excluded) run at once
+ * against one server address; more wait their turn, in submission order.
+ * Over HTTP/1.1 every running request holds a connection of its own, so a
+ * fleet served from one address (a proxy, the simulator) would otherwise
+ * open, and pay TLS for, one connection per request.  Default
+ * KD_KUBE_MAX_PER_SERVER; 0 removes the cap. */
+#define KD_KUBE_MAX_PER_SERVER 64
+void kd_kube_driver_set_max_per_server(kd_kube_driver *d, int n);
+
 /* Number of calls and watches not yet finished. */
 size_t kd_kube_driver_pending(const kd_kube_driver *d);
 

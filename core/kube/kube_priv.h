@@ -11,9 +11,29 @@
 
 #include "kube/kube.h"
 
+/* The calls running against one server address (scheme, host, port and
+ * where CONNECT_TO dials): requests beyond the driver's cap wait, so that
+ * HTTP/1.1 connections are reused instead of one opened per request. */
+#define KUBE_SPARE_BUFS 64
+#define KUBE_SPARE_MAX ((size_t)4 << 20)   /* larger buffers are freed */
+
+typedef struct kube_endpoint {
+	char *key;
+	int running;                /* non-stream calls holding an easy handle */
+	int users;                  /* connections pointing here */
+	struct kube_endpoint *next;
+} kube_endpoint;
+
 struct kd_kube_driver {
 	CURLM *multi;
 	int wake_fd;
+	int max_per_endpoint;       /* 0 = no cap */
+	kube_endpoint *endpoints;
+	/* Response buffers of finished calls, kept for the next ones: a fleet's
+	 * lists are of similar sizes, and reusing their memory spares the
+	 * allocator a grow-and-free cycle of large blocks per request. */
+	kd_buf spare[KUBE_SPARE_BUFS];
+	int nspare;
 	kd_kube_call *head, *tail;
 	kd_kube_call *batch;        /* completions being fired */
 	size_t conns;
@@ -28,6 +48,7 @@ struct kd_kube_conn {
 	kd_kube_bucket bucket;
 	char *base;                 /* scheme://host:port[/prefix] as curl sees it */
 	struct curl_slist *connect_to;
+	kube_endpoint *ep;
 	/* discovery cache (discovery.c) */
 	kd_kube_resource *resources;
 	size_t nresources;
@@ -73,6 +94,7 @@ struct kd_kube_call {
 	int attempt;           /* attempts started */
 	bool reauthed;
 	bool limited;          /* took its rate-limit token for this attempt */
+	bool slot;             /* counted in its endpoint's running calls */
 
 	/* in flight */
 	CURL *easy;
@@ -103,6 +125,12 @@ struct kd_kube_call {
 	void *op;              /* composite operation state */
 	void (*op_free)(void *op);
 };
+
+/* A response buffer for a starting call, from the spares when there is one
+ * (empty, with its memory); and back to the spares after the response was
+ * read. */
+void kd__kube_buf_take(kd_kube_driver *d, kd_buf *b);
+void kd__kube_buf_give(kd_kube_driver *d, kd_buf *b);
 
 /* Creates a waiting call (not yet queued) from a request. */
 int kd__kube_call_new(kd_kube_call **out, kd_kube_conn *c,

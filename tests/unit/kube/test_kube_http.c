@@ -462,6 +462,37 @@ static void test_wakeups(void **state)
 	close(fds[1]);
 }
 
+/* A cap of one request per server, shared by two connections to the same
+ * server: every call still completes, failed (404) and cancelled ones free
+ * their slot too.  A slot that leaked would leave calls waiting forever. */
+static void test_per_server_cap(void **state)
+{
+	kd_kube_conn *other = NULL;
+	kd_kube_target *t = calloc(1, sizeof(*t));
+	kd_kube_call *calls[8];
+	char url[128];
+	int done = 0, i, rounds;
+
+	(void)state;
+	assert_non_null(t);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d" PREFIX "/", srv_port);
+	t->context = strdup("scripted-too");
+	t->server = strdup(url);
+	assert_int_equal(kd_kube_conn_new(&other, drv, t, NULL, NULL), 0);
+	kd_kube_driver_set_max_per_server(drv, 1);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(kd_kube_submit(&calls[i], i % 2 ? other : conn,
+						 &(kd_kube_request){ .path = i % 3 ? "/echo" : "/nowhere" },
+						 count_done, &done), 0);
+	kd_kube_cancel(calls[5]);
+	/* an upper bound that turns a hang into a failure */
+	for (rounds = 0; done < 7 && rounds < 600; rounds++)
+		assert_int_equal(kd_kube_run(drv, 100), 0);
+	assert_int_equal(done, 7);
+	kd_kube_driver_set_max_per_server(drv, KD_KUBE_MAX_PER_SERVER);
+	kd_kube_conn_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_connection_refused_retried),
 		cmocka_unit_test(test_wakeups),
+		cmocka_unit_test(test_per_server_cap),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,132 @@
+/*
+ * Tests for core/data/json_load.c: kd_json_loadb must give what
+ * json_loadb(..., JSON_ALLOW_NUL) gives, value for value and error for
+ * error, on the shapes it reads itself (objects, arrays, escapes, UTF-8,
+ * integers, duplicate keys, key order) and on those it hands to jansson
+ * (reals, NUL escapes, lone surrogates, bad UTF-8, syntax errors, overflow).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "data/data.h"
+
+/* Both readers on one text: equal values (and equal dumps, so key order
+ * counts), or both failing with the same message and position. */
+static void same(const char *text, size_t len)
+{
+	json_error_t ej, ek;
+	json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &ej);
+	json_t *k = kd_json_loadb(text, len, &ek);
+
+	if (!j) {
+		if (k)
+			fail_msg("jansson rejects, kd_json_loadb accepts: %.*s", (int)len, text);
+		assert_string_equal(ej.text, ek.text);
+		assert_int_equal(ej.position, ek.position);
+		return;
+	}
+	if (!k)
+		fail_msg("kd_json_loadb rejects (%s): %.*s", ek.text, (int)len, text);
+	assert_true(json_equal(j, k));
+	{
+		char *dj = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *dk = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		assert_non_null(dj);
+		assert_non_null(dk);
+		assert_string_equal(dj, dk);
+		free(dj);
+		free(dk);
+	}
+	json_decref(j);
+	json_decref(k);
+}
+
+static void same_s(const char *text)
+{
+	same(text, strlen(text));
+}
+
+static void test_common_shapes(void **state)
+{
+	(void)state;
+	same_s("{}");
+	same_s("[]");
+	same_s(" \n\t{ \"a\" : 1 , \"b\":[true,false,null,\"x\"], \"c\": {\"d\": {}} }\r\n");
+	same_s("{\"kind\":\"List\",\"items\":[{\"metadata\":{\"name\":\"web\",\"labels\":"
+	       "{\"app\":\"web\"}},\"spec\":{\"replicas\":2,\"ports\":[{\"port\":80}]}}]}");
+	same_s("[0, -0, 7, -12, 9223372036854775807, -9223372036854775808]");
+	/* duplicate keys: the last value wins, at the first key's place */
+	same_s("{\"a\":1,\"b\":2,\"a\":3}");
+	/* escapes, multi-byte UTF-8 as written and as \\u escapes */
+	same_s("{\"s\":\"q\\\"b\\\\s\\/ \\b\\f\\n\\r\\t\",\"u\":\"caf\\u00e9 \\u20ac \\u0041\"}");
+	same_s("{\"caf\xc3\xa9\":\"\xe2\x82\xac \xf0\x9f\x98\x80\",\"k\\u00e9y\":1}");
+	same_s("{\"esc\\nkey\":\"v\",\"long\\t\":\"" "0123456789012345678901234567890123456789"
+	       "0123456789012345678901234567890123456789\\n0123456789012345678901234567890123456789"
+	       "0123456789012345678901234567890123456789012345678901234567890123456789\"}");
+}
+
+static void test_handed_to_jansson(void **state)
+{
+	(void)state;
+	/* values it leaves to jansson */
+	same_s("{\"r\":1.5,\"e\":2e3,\"E\":-1E-2,\"z\":0.0}");
+	same_s("{\"pair\":\"\\ud83d\\ude00\"}");
+	same(  "{\"nul\":\"a\\u0000b\"}", 18);
+	same_s("[99999999999999999999]");
+	same_s("[-99999999999999999999]");
+	/* errors: the same message at the same place */
+	same_s("");
+	same_s("   ");
+	same_s("1");
+	same_s("\"top\"");
+	same_s("{\"a\":1,}");
+	same_s("[1,]");
+	same_s("{\"a\" 1}");
+	same_s("{\"a\":01}");
+	same_s("{\"a\":-}");
+	same_s("{\"a\":tru}");
+	same_s("{\"a\":1} x");
+	same_s("{\"a\":\"unterminated}");
+	same_s("{\"a\":\"tab\there\"}");
+	same_s("{\"a\":\"\\x\"}");
+	same_s("{\"a\":\"\\u12\"}");
+	same_s("{\"lone\":\"\\udc00\"}");
+	same_s("{\"lone\":\"\\ud800x\"}");
+	same_s("{\"bad\":\"\xc3\x28\"}");
+	same_s("{\"\xff\":1}");
+	same(  "{\"a\":\"x\0y\"}", 11);
+	same_s("{\"k\\u0000\":1}");
+	same_s("{1:2}");
+	same_s("[1 2]");
+}
+
+static void test_deep(void **state)
+{
+	char text[2 * 600 + 1];
+	int i;
+
+	(void)state;
+	/* deeper than it reads itself but within jansson's bound */
+	for (i = 0; i < 600; i++) {
+		text[i] = '[';
+		text[600 + i] = ']';
+	}
+	text[1200] = '\0';
+	same_s(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_common_shapes),
+		cmocka_unit_test(test_handed_to_jansson),
+		cmocka_unit_test(test_deep),
+	};
+
+	return cmocka_run_group_tests_name("json_load", tests, NULL, NULL);
+}
