@@ -5,7 +5,15 @@
  * survive a rebuild is kept by identity, never by row: the selection
  * (kd_ident) and the expanded inner nodes (their id strings).  That is why
  * markers can change under the cursor without the cursor moving.
+ *
+ * A fleet of 100,000 objects must answer a key within a frame, so what a
+ * key does is proportional to what it changes: moving to a row already on
+ * the list is a binary search of the rows (they are in node order), a
+ * relayout finds the selection through the node last selected instead of
+ * comparing identities node by node, and the row list is reused.  Only a
+ * new snapshot, the pivot or a filter walks every node.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +25,7 @@ int kd_model_init(kd_model *m, kd_store *store)
 {
 	memset(m, 0, sizeof(*m));
 	m->store = store;
+	m->sel_node = KD_NONE;
 	m->nstates = kd_store_cluster_count(store);
 	m->states = calloc(m->nstates ? m->nstates : 1, sizeof(*m->states));
 	if (!m->states)
@@ -31,6 +40,8 @@ static void nodes_clear(kd_model *m)
 	for (i = 0; i < m->nnodes; i++)
 		free(m->nodes[i].id);
 	m->nnodes = 0;
+	m->sel_node = KD_NONE;
+	m->layout_stale = true;
 }
 
 void kd_ident_clear(kd_ident *id)
@@ -60,6 +71,7 @@ void kd_model_free(kd_model *m)
 	nodes_clear(m);
 	free(m->nodes);
 	free(m->rows);
+	m->rows = NULL;
 	for (i = 0; i < m->nstates; i++)
 		kd_cluster_state_unref(m->states[i]);
 	free(m->states);
@@ -279,11 +291,15 @@ cleanup:
 static bool contains_ci(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	int first;
 
+	if (n == 0)
+		return true;
+	first = tolower((unsigned char)needle[0]);
 	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
+		if (tolower((unsigned char)*hay) == first && strncasecmp(hay, needle, n) == 0)
 			return true;
-	return n == 0;
+	return false;
 }
 
 static bool filter_active(const kd_filter *f)
@@ -373,9 +389,14 @@ size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
 
 int kd_model_relayout(kd_model *m)
 {
-	size_t i, found = KD_NONE, old = m->cursor;
+	size_t i, found = KD_NONE, old = m->cursor, hint = m->sel_node;
 	bool filtering = filter_active(&m->filter);
 
+	/* The node last selected is the selection unless a rebuild or a change
+	 * of identity made it another; then identities are compared. */
+	if (hint != KD_NONE && (hint >= m->nnodes || !ident_matches(&m->sel, &m->nodes[hint])))
+		hint = KD_NONE;
+	m->layout_stale = false;
 	for (i = 0; i < m->nnodes; i++)
 		m->nodes[i].shown = false;
 	for (i = m->nnodes; i-- > 0;) {
@@ -386,10 +407,18 @@ int kd_model_relayout(kd_model *m)
 		if (n->shown && n->parent != KD_NONE)
 			m->nodes[n->parent].shown = true;
 	}
-	free(m->rows);
+	if (m->rows_cap < m->nnodes || !m->rows) {
+		size_t cap = m->nnodes ? m->nnodes : 1;
+		size_t *rows = realloc(m->rows, cap * sizeof(*rows));
+
+		if (!rows) {
+			m->nrows = 0;
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		m->rows = rows;
+		m->rows_cap = cap;
+	}
 	m->nrows = 0;
-	if (!(m->rows = malloc((m->nnodes ? m->nnodes : 1) * sizeof(*m->rows))))
-		return kd_error_set(KD_ENOMEM, "out of memory");
 	for (i = 0; i < m->nnodes; i++) {
 		kd_node *n = &m->nodes[i];
 		const kd_node *p = n->parent == KD_NONE ? NULL : &m->nodes[n->parent];
@@ -397,7 +426,7 @@ int kd_model_relayout(kd_model *m)
 		n->visible = n->shown && (!p || (p->visible && p->expanded));
 		if (!n->visible)
 			continue;
-		if (found == KD_NONE && ident_matches(&m->sel, n))
+		if (found == KD_NONE && (hint != KD_NONE ? i == hint : ident_matches(&m->sel, n)))
 			found = m->nrows;
 		m->rows[m->nrows++] = i;
 	}
@@ -405,12 +434,30 @@ int kd_model_relayout(kd_model *m)
 		/* The selected node went away (filtered, collapsed, deleted):
 		 * stay on the same row and make that the selection. */
 		m->cursor = m->nrows == 0 ? 0 : old < m->nrows ? old : m->nrows - 1;
+		m->sel_node = m->nrows ? m->rows[m->cursor] : KD_NONE;
 		if (m->nrows)
 			return kd_ident_set(&m->sel, &m->nodes[m->rows[m->cursor]]);
 		return 0;
 	}
 	m->cursor = found;
+	m->sel_node = m->rows[found];
 	return 0;
+}
+
+/* The row of a visible node (rows are in node order), or KD_NONE. */
+static size_t row_of(const kd_model *m, size_t node)
+{
+	size_t lo = 0, hi = m->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->rows[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nrows && m->rows[lo] == node ? lo : KD_NONE;
 }
 
 int kd_model_rebuild(kd_model *m)
@@ -424,11 +471,26 @@ int kd_model_rebuild(kd_model *m)
 	return kd_model_relayout(m);
 }
 
+void kd_model_release(kd_model *m)
+{
+	size_t i;
+
+	nodes_clear(m);
+	m->nrows = 0;
+	for (i = 0; i < m->nstates; i++) {
+		kd_cluster_state_unref(m->states[i]);
+		m->states[i] = NULL;
+	}
+	m->stale = true;
+	m->version = 0;
+}
+
 int kd_model_refresh(kd_model *m)
 {
 	size_t i;
 
 	m->version = kd_store_version(m->store);
+	m->stale = false;
 	/* Nodes borrow from the old snapshots: drop them before the states. */
 	nodes_clear(m);
 	for (i = 0; i < m->nstates; i++) {
@@ -455,6 +517,8 @@ int kd_model_set_expanded(kd_model *m, size_t node, bool on)
 
 	if (!n->id)
 		return 0;
+	if (n->expanded != on)
+		m->layout_stale = true;
 	n->expanded = on;
 	if (on)
 		rc = kd_strset_add(&m->expanded, n->id);
@@ -476,14 +540,25 @@ int kd_model_expand_all(kd_model *m, bool on)
 
 int kd_model_select(kd_model *m, size_t node)
 {
-	size_t p;
+	size_t p, row = m->nodes[node].visible ? row_of(m, node) : KD_NONE;
+	bool expanded = false;
 	int rc;
 
 	for (p = m->nodes[node].parent; p != KD_NONE; p = m->nodes[p].parent)
-		if (!m->nodes[p].expanded && (rc = kd_model_set_expanded(m, p, true)) < 0)
-			return rc;
-	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
+		if (!m->nodes[p].expanded) {
+			if ((rc = kd_model_set_expanded(m, p, true)) < 0)
+				return rc;
+			expanded = true;
+		}
+	if (!(node == m->sel_node && ident_matches(&m->sel, &m->nodes[node])) &&
+	    (rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
 		return rc;
+	m->sel_node = node;
+	/* On the list already: the rows stay as they are. */
+	if (!expanded && !m->layout_stale && row != KD_NONE) {
+		m->cursor = row;
+		return 0;
+	}
 	return kd_model_relayout(m);
 }
 
@@ -534,9 +609,25 @@ int kd_node_label(kd_buf *out, const kd_node *n)
 bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg)
 {
 	kd_buf label = KD_BUF_INIT;
+	const char *needle = arg;
 	bool match;
 
 	(void)m;
+	/* A search looks at every node: the label is built only when the
+	 * text could span its parts ("Kind ns/name" joined by ' ' and '/'). */
+	if (!strpbrk(needle, " /")) {
+		if (n->obj)
+			return contains_ci(n->obj->kind, needle) ||
+			       contains_ci(n->obj->namespace, needle) || contains_ci(n->obj->name, needle);
+		if (n->hand)
+			return contains_ci(n->hand->kind, needle) ||
+			       contains_ci(n->hand->namespace, needle) || contains_ci(n->hand->name, needle);
+		if (n->level == KD_LEVEL_UNMANAGED)
+			return contains_ci("unmanaged", needle);
+		if (n->level == KD_LEVEL_APP)
+			return contains_ci(n->app_name ? n->app_name : "", needle);
+		return contains_ci(n->cluster_name ? n->cluster_name : "", needle);
+	}
 	if (kd_node_label(&label, n) < 0)
 		return false;
 	match = contains_ci(kd_buf_cstr(&label), arg);

@@ -86,7 +86,7 @@ void kd_ui_skip_messages(kd_ui *ui)
 void kd_ui_sync(kd_ui *ui)
 {
 	size_t i;
-	bool changed = false;
+	bool changed = ui->model.stale;
 
 	kd_worker_collect(ui);
 	kd_banner_tick(ui);

@@ -91,20 +91,27 @@ typedef struct kd_model {
 	bool pivot;              /* app → cluster → object */
 	kd_node *nodes;
 	size_t nnodes, cap;
-	size_t *rows;            /* visible node indices */
-	size_t nrows;
+	size_t *rows;            /* visible node indices, ascending */
+	size_t nrows, rows_cap;
+	size_t sel_node;         /* the node last selected (a hint: KD_NONE
+				  * after a rebuild; sel decides) */
 	kd_strset expanded;
 	kd_filter filter;
 	kd_ident sel;            /* the selection, by identity */
 	size_t cursor;           /* its row (derived from sel) */
 	size_t top;              /* first row on screen */
 	uint64_t version;
+	bool stale;              /* released: nodes and states need a refresh */
+	bool layout_stale;       /* expansion changed since the last relayout */
 } kd_model;
 
 int kd_model_init(kd_model *m, kd_store *store);
 void kd_model_free(kd_model *m);
 /* Takes the store's newest snapshots and rebuilds (keeps the selection). */
 int kd_model_refresh(kd_model *m);
+/* Lets go of the snapshots (and so of the nodes) until the next refresh,
+ * so that they can be freed while newer ones are being published. */
+void kd_model_release(kd_model *m);
 /* Rebuilds nodes and rows from the snapshots held. */
 int kd_model_rebuild(kd_model *m);
 /* Recomputes visibility and rows only (after expand/collapse/filter). */
