@@ -42,6 +42,10 @@ static void nodes_clear(kd_model *m)
 	m->nnodes = 0;
 	m->sel_node = KD_NONE;
 	m->layout_stale = true;
+	free(m->match_text);
+	free(m->match_bits);
+	m->match_text = NULL;
+	m->match_bits = NULL;
 }
 
 void kd_ident_clear(kd_ident *id)
@@ -332,7 +336,7 @@ static bool leaf_matches(const kd_model *m, const kd_node *n)
 	return true;
 }
 
-static bool ident_matches(const kd_ident *id, const kd_node *n)
+bool kd_ident_matches(const kd_ident *id, const kd_node *n)
 {
 	if (id->level != n->level)
 		return false;
@@ -382,7 +386,7 @@ size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
 	size_t i;
 
 	for (i = 0; i < m->nnodes; i++)
-		if (ident_matches(id, &m->nodes[i]))
+		if (kd_ident_matches(id, &m->nodes[i]))
 			return i;
 	return KD_NONE;
 }
@@ -394,7 +398,7 @@ int kd_model_relayout(kd_model *m)
 
 	/* The node last selected is the selection unless a rebuild or a change
 	 * of identity made it another; then identities are compared. */
-	if (hint != KD_NONE && (hint >= m->nnodes || !ident_matches(&m->sel, &m->nodes[hint])))
+	if (hint != KD_NONE && (hint >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[hint])))
 		hint = KD_NONE;
 	m->layout_stale = false;
 	for (i = 0; i < m->nnodes; i++)
@@ -426,7 +430,7 @@ int kd_model_relayout(kd_model *m)
 		n->visible = n->shown && (!p || (p->visible && p->expanded));
 		if (!n->visible)
 			continue;
-		if (found == KD_NONE && (hint != KD_NONE ? i == hint : ident_matches(&m->sel, n)))
+		if (found == KD_NONE && (hint != KD_NONE ? i == hint : kd_ident_matches(&m->sel, n)))
 			found = m->nrows;
 		m->rows[m->nrows++] = i;
 	}
@@ -550,7 +554,7 @@ int kd_model_select(kd_model *m, size_t node)
 				return rc;
 			expanded = true;
 		}
-	if (!(node == m->sel_node && ident_matches(&m->sel, &m->nodes[node])) &&
+	if (!(node == m->sel_node && kd_ident_matches(&m->sel, &m->nodes[node])) &&
 	    (rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
 		return rc;
 	m->sel_node = node;
@@ -562,6 +566,83 @@ int kd_model_select(kd_model *m, size_t node)
 	return kd_model_relayout(m);
 }
 
+/* The first set bit in [lo, hi), or KD_NONE. */
+static size_t next_bit(const uint64_t *b, size_t lo, size_t hi)
+{
+	while (lo < hi) {
+		uint64_t w = b[lo / 64] >> (lo % 64);
+
+		if (!w) {
+			lo = (lo / 64 + 1) * 64;
+			continue;
+		}
+		while (!(w & 1)) {
+			w >>= 1;
+			lo++;
+		}
+		return lo < hi ? lo : KD_NONE;
+	}
+	return KD_NONE;
+}
+
+/* The last set bit in [lo, hi), or KD_NONE. */
+static size_t prev_bit(const uint64_t *b, size_t lo, size_t hi)
+{
+	while (hi > lo) {
+		size_t i = hi - 1;
+
+		if (!b[i / 64]) {
+			hi = (i / 64) * 64;
+			continue;
+		}
+		if (b[i / 64] & ((uint64_t)1 << (i % 64)))
+			return i;
+		hi = i;
+	}
+	return KD_NONE;
+}
+
+/* A search's matches, a bit per node, computed once per search text and
+ * tree: n and N then skip 64 non-matching nodes at a time. */
+static int name_matches_bits(const kd_model *cm, const char *text)
+{
+	kd_model *m = (kd_model *)cm;
+	size_t i, words = m->nnodes / 64 + 1;
+
+	if (m->match_text && strcmp(m->match_text, text) == 0)
+		return 0;
+	free(m->match_text);
+	free(m->match_bits);
+	m->match_text = strdup(text);
+	m->match_bits = calloc(words, sizeof(*m->match_bits));
+	if (!m->match_text || !m->match_bits) {
+		free(m->match_text);
+		free(m->match_bits);
+		m->match_text = NULL;
+		m->match_bits = NULL;
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < m->nnodes; i++)
+		if (kd_node_name_matches(m, &m->nodes[i], text))
+			m->match_bits[i / 64] |= (uint64_t)1 << (i % 64);
+	return 0;
+}
+
+static size_t find_bits(const kd_model *m, const uint64_t *b, size_t lo, size_t hi, int dir)
+{
+	size_t i;
+
+	for (;;) {
+		i = dir > 0 ? next_bit(b, lo, hi) : prev_bit(b, lo, hi);
+		if (i == KD_NONE || m->nodes[i].shown)
+			return i;
+		if (dir > 0)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+}
+
 size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg)
 {
 	size_t start = kd_model_selected_index(m), i, k;
@@ -570,6 +651,15 @@ size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *
 		return KD_NONE;
 	if (start == KD_NONE)
 		start = dir > 0 ? m->nnodes - 1 : 0;
+	/* the same order as the walk below: after the start, wrapping, the
+	 * start itself last */
+	if (pred == kd_node_name_matches && name_matches_bits(m, arg) == 0) {
+		if (dir > 0)
+			return (i = find_bits(m, m->match_bits, start + 1, m->nnodes, 1)) != KD_NONE ? i :
+			       find_bits(m, m->match_bits, 0, start + 1, 1);
+		return (i = find_bits(m, m->match_bits, 0, start, -1)) != KD_NONE ? i :
+		       find_bits(m, m->match_bits, start, m->nnodes, -1);
+	}
 	for (k = 1; k <= m->nnodes; k++) {
 		i = dir > 0 ? (start + k) % m->nnodes : (start + m->nnodes - k % m->nnodes) % m->nnodes;
 		if (m->nodes[i].shown && pred(m, &m->nodes[i], arg))

@@ -103,6 +103,8 @@ typedef struct kd_model {
 	uint64_t version;
 	bool stale;              /* released: nodes and states need a refresh */
 	bool layout_stale;       /* expansion changed since the last relayout */
+	char *match_text;        /* the search whose matches match_bits holds */
+	uint64_t *match_bits;    /* a bit per node: its label holds match_text */
 } kd_model;
 
 int kd_model_init(kd_model *m, kd_store *store);
@@ -131,6 +133,8 @@ bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
 /* Text of a node's label (objects: "Kind ns/name"). */
 int kd_node_label(kd_buf *out, const kd_node *n);
 void kd_ident_clear(kd_ident *id);
+/* Whether a node has that identity. */
+bool kd_ident_matches(const kd_ident *id, const kd_node *n);
 int kd_ident_set(kd_ident *id, const kd_node *n);
 /* The node with that identity among all nodes (shown or not), or KD_NONE. */
 size_t kd_model_find_ident(const kd_model *m, const kd_ident *id);

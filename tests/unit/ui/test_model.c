@@ -247,6 +247,40 @@ static void test_name_search_matches_label(void **state)
 	assert_false(kd_node_name_matches(&f->m, cl, "west"));
 }
 
+/* The same predicate by another name: kd_model_find walks node by node. */
+static bool plain_name_matches(const kd_model *m, const kd_node *n, const void *arg)
+{
+	return kd_node_name_matches(m, n, arg);
+}
+
+/* n and N over the cached matches visit the nodes the walk visits, from
+ * every place, in both directions, with nodes filtered away. */
+static void test_search_next_matches_walk(void **state)
+{
+	fixture *f = *state;
+	static const char *const texts[] = { "object-03", "db", "WEST", "nothing", "map db/object-0" };
+	size_t t, r, pass;
+	int dir;
+
+	assert_int_equal(kd_model_expand_all(&f->m, true), 0);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_int_equal(kd_model_filter(&f->m, "status drifted"), 0);
+		for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+			for (r = 0; r < f->m.nrows; r++) {
+				assert_int_equal(kd_model_select(&f->m, f->m.rows[r]), 0);
+				for (dir = -1; dir <= 1; dir += 2)
+					assert_int_equal(kd_model_find(&f->m, dir, kd_node_name_matches, texts[t]),
+							 kd_model_find(&f->m, dir, plain_name_matches, texts[t]));
+			}
+	}
+	/* a rebuild forgets the matches of the old nodes */
+	kd_store_publish(f->store, 0, fleet_state("east", 1));
+	assert_int_equal(kd_model_refresh(&f->m), 0);
+	assert_int_equal(kd_model_find(&f->m, 1, kd_node_name_matches, "object-03"),
+			 kd_model_find(&f->m, 1, plain_name_matches, "object-03"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_then_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_and_pivot_match_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_search_matches_label, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_next_matches_walk, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
