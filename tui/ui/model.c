@@ -26,6 +26,7 @@ int kd_model_init(kd_model *m, kd_store *store)
 	memset(m, 0, sizeof(*m));
 	m->store = store;
 	m->sel_node = KD_NONE;
+	m->layout_change = KD_NONE;
 	m->nstates = kd_store_cluster_count(store);
 	m->states = calloc(m->nstates ? m->nstates : 1, sizeof(*m->states));
 	if (!m->states)
@@ -42,6 +43,7 @@ static void nodes_clear(kd_model *m)
 	m->nnodes = 0;
 	m->sel_node = KD_NONE;
 	m->layout_stale = true;
+	m->layout_change = KD_NONE;
 	free(m->match_text);
 	free(m->match_bits);
 	m->match_text = NULL;
@@ -391,10 +393,73 @@ size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
 	return KD_NONE;
 }
 
+/* The row of a visible node (rows are in node order), or KD_NONE. */
+static size_t row_of(const kd_model *m, size_t node)
+{
+	size_t lo = 0, hi = m->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->rows[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nrows && m->rows[lo] == node ? lo : KD_NONE;
+}
+
+/* One listed node expanded or collapsed, the selection listed before and
+ * after: only the rows of its subtree (the nodes after it deeper than it)
+ * come or go.  False when that is not the case (nothing changed then). */
+static bool relayout_one(kd_model *m)
+{
+	size_t x = m->layout_change, rx, end, i, k = 0, at;
+	const kd_node *n;
+
+	if (x == KD_NONE || x >= m->nnodes || !m->nodes[x].visible || m->sel_node == KD_NONE ||
+	    m->sel_node >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[m->sel_node]) ||
+	    (rx = row_of(m, x)) == KD_NONE)
+		return false;
+	n = &m->nodes[x];
+	for (end = x + 1; end < m->nnodes && m->nodes[end].depth > n->depth; end++)
+		;
+	/* the selection inside a subtree being collapsed goes away */
+	if (!n->expanded && m->sel_node > x && m->sel_node < end)
+		return false;
+	/* rows of the subtree listed now: from rx + 1 up to the first row after it */
+	for (at = rx + 1; at < m->nrows && m->rows[at] < end; at++)
+		;
+	memmove(&m->rows[rx + 1], &m->rows[at], (m->nrows - at) * sizeof(*m->rows));
+	m->nrows -= at - (rx + 1);
+	for (i = x + 1; i < end; i++) {
+		kd_node *c = &m->nodes[i];
+		const kd_node *p = &m->nodes[c->parent];
+
+		c->visible = c->shown && p->visible && p->expanded;
+		k += c->visible;
+	}
+	if (k) {
+		memmove(&m->rows[rx + 1 + k], &m->rows[rx + 1], (m->nrows - rx - 1) * sizeof(*m->rows));
+		for (i = x + 1, at = rx + 1; i < end; i++)
+			if (m->nodes[i].visible)
+				m->rows[at++] = i;
+		m->nrows += k;
+	}
+	m->cursor = row_of(m, m->sel_node);
+	m->layout_stale = false;
+	m->layout_change = KD_NONE;
+	return true;
+}
+
 int kd_model_relayout(kd_model *m)
 {
 	size_t i, found = KD_NONE, old = m->cursor, hint = m->sel_node;
 	bool filtering = filter_active(&m->filter);
+
+	if (m->layout_stale && m->layout_change != KD_NONE && m->rows && relayout_one(m))
+		return 0;
+	m->layout_change = KD_NONE;
 
 	/* The node last selected is the selection unless a rebuild or a change
 	 * of identity made it another; then identities are compared. */
@@ -446,22 +511,6 @@ int kd_model_relayout(kd_model *m)
 	m->cursor = found;
 	m->sel_node = m->rows[found];
 	return 0;
-}
-
-/* The row of a visible node (rows are in node order), or KD_NONE. */
-static size_t row_of(const kd_model *m, size_t node)
-{
-	size_t lo = 0, hi = m->nrows;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->rows[mid] < node)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->nrows && m->rows[lo] == node ? lo : KD_NONE;
 }
 
 int kd_model_rebuild(kd_model *m)
@@ -521,8 +570,10 @@ int kd_model_set_expanded(kd_model *m, size_t node, bool on)
 
 	if (!n->id)
 		return 0;
-	if (n->expanded != on)
+	if (n->expanded != on) {
+		m->layout_change = m->layout_stale ? KD_NONE : node;
 		m->layout_stale = true;
+	}
 	n->expanded = on;
 	if (on)
 		rc = kd_strset_add(&m->expanded, n->id);
@@ -604,9 +655,8 @@ static size_t prev_bit(const uint64_t *b, size_t lo, size_t hi)
 
 /* A search's matches, a bit per node, computed once per search text and
  * tree: n and N then skip 64 non-matching nodes at a time. */
-static int name_matches_bits(const kd_model *cm, const char *text)
+static int name_matches_bits(kd_model *m, const char *text)
 {
-	kd_model *m = (kd_model *)cm;
 	size_t i, words = m->nnodes / 64 + 1;
 
 	if (m->match_text && strcmp(m->match_text, text) == 0)
@@ -643,29 +693,44 @@ static size_t find_bits(const kd_model *m, const uint64_t *b, size_t lo, size_t 
 	}
 }
 
+static size_t find_start(const kd_model *m, int dir)
+{
+	size_t start = kd_model_selected_index(m);
+
+	return start != KD_NONE ? start : dir > 0 ? m->nnodes - 1 : 0;
+}
+
 size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg)
 {
-	size_t start = kd_model_selected_index(m), i, k;
+	size_t start, i, k;
 
 	if (m->nnodes == 0)
 		return KD_NONE;
-	if (start == KD_NONE)
-		start = dir > 0 ? m->nnodes - 1 : 0;
-	/* the same order as the walk below: after the start, wrapping, the
-	 * start itself last */
-	if (pred == kd_node_name_matches && name_matches_bits(m, arg) == 0) {
-		if (dir > 0)
-			return (i = find_bits(m, m->match_bits, start + 1, m->nnodes, 1)) != KD_NONE ? i :
-			       find_bits(m, m->match_bits, 0, start + 1, 1);
-		return (i = find_bits(m, m->match_bits, 0, start, -1)) != KD_NONE ? i :
-		       find_bits(m, m->match_bits, start, m->nnodes, -1);
-	}
+	start = find_start(m, dir);
 	for (k = 1; k <= m->nnodes; k++) {
 		i = dir > 0 ? (start + k) % m->nnodes : (start + m->nnodes - k % m->nnodes) % m->nnodes;
 		if (m->nodes[i].shown && pred(m, &m->nodes[i], arg))
 			return i;
 	}
 	return KD_NONE;
+}
+
+size_t kd_model_find_name(kd_model *m, int dir, const char *text)
+{
+	size_t start, i;
+
+	if (m->nnodes == 0)
+		return KD_NONE;
+	if (name_matches_bits(m, text) < 0)
+		return kd_model_find(m, dir, kd_node_name_matches, text);
+	start = find_start(m, dir);
+	/* the order of kd_model_find: after the start, wrapping, the start
+	 * itself last */
+	if (dir > 0)
+		return (i = find_bits(m, m->match_bits, start + 1, m->nnodes, 1)) != KD_NONE ? i :
+		       find_bits(m, m->match_bits, 0, start + 1, 1);
+	return (i = find_bits(m, m->match_bits, 0, start, -1)) != KD_NONE ? i :
+	       find_bits(m, m->match_bits, start, m->nnodes, -1);
 }
 
 bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg)
@@ -803,6 +868,7 @@ int kd_model_filter(kd_model *m, const char *expr)
 	}
 	if (rc < 0)
 		return rc;
+	m->layout_change = KD_NONE;
 	return kd_model_relayout(m);
 }
 

@@ -103,6 +103,8 @@ typedef struct kd_model {
 	uint64_t version;
 	bool stale;              /* released: nodes and states need a refresh */
 	bool layout_stale;       /* expansion changed since the last relayout */
+	size_t layout_change;    /* the one node whose expansion changed since,
+				  * or KD_NONE (none known, or several) */
 	char *match_text;        /* the search whose matches match_bits holds */
 	uint64_t *match_bits;    /* a bit per node: its label holds match_text */
 } kd_model;
@@ -128,6 +130,9 @@ int kd_model_expand_all(kd_model *m, bool on);
  * the predicate, wrapping; KD_NONE when none. */
 typedef bool (*kd_node_pred)(const kd_model *m, const kd_node *n, const void *arg);
 size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg);
+/* kd_model_find with kd_node_name_matches, for n and N: the matches are
+ * computed once per search text and tree, then skipped through. */
+size_t kd_model_find_name(kd_model *m, int dir, const char *text);
 bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg);
 bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
 /* Text of a node's label (objects: "Kind ns/name"). */

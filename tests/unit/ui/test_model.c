@@ -113,6 +113,18 @@ static size_t node_named(const kd_model *m, kd_level level, const char *cluster,
 	return KD_NONE;
 }
 
+/* The row after a listed node's. */
+static size_t row_after(const kd_model *m, size_t node)
+{
+	size_t r;
+
+	for (r = 0; r < m->nrows; r++)
+		if (m->rows[r] == node)
+			return r + 1 < m->nrows ? r + 1 : r;
+	fail_msg("node %zu is not listed", node);
+	return 0;
+}
+
 static void test_cursor_moves_match_rebuild(void **state)
 {
 	fixture *f = *state;
@@ -163,6 +175,52 @@ static void test_expand_then_select_lists_children(void **state)
 	assert_int_equal(f->m.nrows, NCLUSTERS);
 	assert_int_equal(kd_model_select(&f->m, f->m.rows[2]), 0);
 	assert_same_as_rebuild(f);
+}
+
+/* Enter, l and h: one node expanded or collapsed changes only its
+ * subtree's rows; wherever the selection is, the result is a rebuild's. */
+static void test_expand_collapse_one_matches_rebuild(void **state)
+{
+	fixture *f = *state;
+	size_t west = node_named(&f->m, KD_LEVEL_CLUSTER, "west", NULL);
+	size_t north = node_named(&f->m, KD_LEVEL_CLUSTER, "north", NULL);
+	size_t pass, db, obj;
+
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_int_equal(kd_model_filter(&f->m, "status drifted"), 0);
+		/* the selection on the node, after it, before it */
+		assert_int_equal(kd_model_select(&f->m, west), 0);
+		assert_int_equal(kd_model_set_expanded(&f->m, west, true), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		db = node_named(&f->m, KD_LEVEL_APP, "west", "db");
+		assert_int_equal(kd_model_set_expanded(&f->m, db, true), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		assert_int_equal(kd_model_select(&f->m, north), 0);
+		assert_int_equal(kd_model_set_expanded(&f->m, db, false), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		assert_int_equal(kd_model_set_expanded(&f->m, north, true), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_int_equal(kd_model_set_expanded(&f->m, db, true), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		/* collapsing the subtree the selection is in: the cursor stays
+		 * on its row, as after a rebuild */
+		obj = f->m.rows[row_after(&f->m, db)];
+		assert_int_equal(kd_model_select(&f->m, obj), 0);
+		assert_int_equal(kd_model_set_expanded(&f->m, west, false), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		/* two changes at once */
+		assert_int_equal(kd_model_set_expanded(&f->m, west, true), 0);
+		assert_int_equal(kd_model_set_expanded(&f->m, north, false), 0);
+		assert_int_equal(kd_model_relayout(&f->m), 0);
+		assert_same_as_rebuild(f);
+		assert_int_equal(kd_model_expand_all(&f->m, false), 0);
+	}
 }
 
 static void test_snapshot_update_keeps_selection(void **state)
@@ -247,11 +305,6 @@ static void test_name_search_matches_label(void **state)
 	assert_false(kd_node_name_matches(&f->m, cl, "west"));
 }
 
-/* The same predicate by another name: kd_model_find walks node by node. */
-static bool plain_name_matches(const kd_model *m, const kd_node *n, const void *arg)
-{
-	return kd_node_name_matches(m, n, arg);
-}
 
 /* n and N over the cached matches visit the nodes the walk visits, from
  * every place, in both directions, with nodes filtered away. */
@@ -270,15 +323,15 @@ static void test_search_next_matches_walk(void **state)
 			for (r = 0; r < f->m.nrows; r++) {
 				assert_int_equal(kd_model_select(&f->m, f->m.rows[r]), 0);
 				for (dir = -1; dir <= 1; dir += 2)
-					assert_int_equal(kd_model_find(&f->m, dir, kd_node_name_matches, texts[t]),
-							 kd_model_find(&f->m, dir, plain_name_matches, texts[t]));
+					assert_int_equal(kd_model_find_name(&f->m, dir, texts[t]),
+							 kd_model_find(&f->m, dir, kd_node_name_matches, texts[t]));
 			}
 	}
 	/* a rebuild forgets the matches of the old nodes */
 	kd_store_publish(f->store, 0, fleet_state("east", 1));
 	assert_int_equal(kd_model_refresh(&f->m), 0);
-	assert_int_equal(kd_model_find(&f->m, 1, kd_node_name_matches, "object-03"),
-			 kd_model_find(&f->m, 1, plain_name_matches, "object-03"));
+	assert_int_equal(kd_model_find_name(&f->m, 1, "object-03"),
+			 kd_model_find(&f->m, 1, kd_node_name_matches, "object-03"));
 }
 
 int main(void)
@@ -287,6 +340,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cursor_moves_match_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_select_hidden_expands_ancestors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expand_then_select_lists_children, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expand_collapse_one_matches_rebuild, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_update_keeps_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_then_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_and_pivot_match_rebuild, setup, teardown),
