@@ -2,6 +2,8 @@
 # Key press → frame latency and memory of the interactive UI on a large fleet.
 #
 #   tests/bench/tui_latency.sh [BUILD_DIR] [OBJECTS]      (default 100000)
+#   KDRIFT_BIN=/path/to/kdrift tests/bench/tui_latency.sh  (another build, to
+#                                                           compare two runs)
 #
 # Writes a fleet state of OBJECTS objects in the bench fleet's shape
 # (tests/bench/gen.py: 1000 clusters, four apps, 100 objects a cluster;
