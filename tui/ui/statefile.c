@@ -228,8 +228,9 @@ static int type_numbers(json_t *v)
 }
 
 /* Whether the text is a JSON object jscan reads whole, with a 'clusters'
- * list of objects; the names of those clusters in *names (borrowed
- * pointers into nothing: decoded copies, caller frees each and the array). */
+ * list of objects; then the names of those clusters in *names (decoded
+ * copies, NULL for a cluster without one; the caller frees each and the
+ * array). */
 static bool json_shape(const kd_buf *text, char ***names, size_t *n)
 {
 	kd_jscan s;

@@ -135,6 +135,8 @@ size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *
 size_t kd_model_find_name(kd_model *m, int dir, const char *text);
 bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg);
 bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
+/* Whether hay holds needle, ignoring case (an empty needle: always). */
+bool kd_contains_ci(const char *hay, const char *needle);
 /* Text of a node's label (objects: "Kind ns/name"). */
 int kd_node_label(kd_buf *out, const kd_node *n);
 void kd_ident_clear(kd_ident *id);
