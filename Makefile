@@ -86,11 +86,11 @@ $(KDRIFT): $(TUI_OBJ) $(CORE_LIB)
 # tests/unit/PART/test_NAME.c becomes $(BUILD)/tests/test_NAME.
 $(foreach s,$(UNIT_SRC),$(eval $(BUILD)/tests/$(basename $(notdir $(s))): $(BUILD)/$(s:.c=.o)))
 $(UNIT_BIN): $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
 # The UI's tree model needs no curses: its test links the model alone.
 $(BUILD)/tests/test_model: $(BUILD)/tui/ui/model.o $(BUILD)/tui/ui/model_search.o \
 	$(BUILD)/tui/ui/strset.o
-	@mkdir -p $(@D)
-	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SIM_OBJ) $(CORE_LIB) $(call pc,--libs,$(PKG_SIM)) $(LIBS_CORE)
