@@ -115,7 +115,9 @@ typedef struct kd_cluster_state {
 	kd_remediation remediation;
 	bool prune;
 	time_t synced_at;        /* when live state was last read in full; 0 = never */
-	char *revision;          /* the Git revision desired state was rendered from */
+	char *revision;          /* the Git revision desired state was rendered from
+				  * (a later one that leaves the cluster's desired
+				  * state the same publishes no new state) */
 	uint64_t generation;     /* set by kd_store_publish: increases per publish */
 	kd_fleet *fleet;         /* set by kd_store_publish: the store's fleet then
 				  * (held, read-only), or NULL when it has none */
@@ -265,6 +267,15 @@ void kd_store_set_source(kd_store *s, const char *label, const char *revision,
 /* Copies (caller frees label and revision); either may be NULL. */
 void kd_store_source(kd_store *s, char **label, char **revision, time_t *fetched_at);
 
+/* A new revision the engine has seen but not rendered yet (a commit, a
+ * push or a fetch moved the branch): the faces show it as pending until
+ * the engine publishes the states rendered from it and moves the source's
+ * revision to it (kd_store_set_source with that revision clears it in the
+ * same step).  NULL clears it.  Copies; *revision is NULL when nothing is
+ * pending (caller frees). */
+void kd_store_set_pending(kd_store *s, const char *revision);
+void kd_store_pending(kd_store *s, char **revision);
+
 /* Engine events, kept in a ring of the most recent KD_STORE_LOG_MAX. */
 #define KD_STORE_LOG_MAX 2000
 void kd_store_log(kd_store *s, kd_log_level level, const char *cluster,
@@ -380,12 +391,28 @@ int kd_engine_run_once(kd_engine *e);
 /* Starts the background thread: a first reconcile of every cluster, then
  * watches (events are coalesced for 50 ms and only the objects they
  * touch are diffed again), Git fetches every fetch_interval_s, retries of
- * failed clusters with exponential backoff.  kd_engine_stop joins it. */
+ * failed clusters with exponential backoff.  kd_engine_stop joins it.
+ *
+ * Git changes: a local repository read at a revision (not a work tree)
+ * has its refs read every 250 ms, so a commit or a push into it from any
+ * process is seen within that; a clone of a URL sees the remote move at
+ * its fetches (every fetch_interval_s) or when nudged.  A new revision is
+ * published as pending (kd_store_set_pending) at once; every cluster whose
+ * rendered desired state it changes is diffed again and published, the
+ * others keep their results (kd_engine_desired_same), and once the last
+ * changed cluster is published the source's revision moves to it. */
 int kd_engine_start(kd_engine *e);
 void kd_engine_stop(kd_engine *e);
 
 /* Requests, safe from any thread; they return at once. */
 void kd_engine_refresh(kd_engine *e, const char *cluster);  /* NULL = all, with a Git fetch */
+
+/* Git moved (kdrift committed or pushed, accept and promote): the engine
+ * looks at the source at once instead of at the next fetch (a local
+ * repository reads its refs, a clone fetches), and a new revision is
+ * rendered and published as below.  The store is busy from the call until
+ * the look is done, and then while the new revision is pending. */
+void kd_engine_nudge(kd_engine *e);
 
 /* A --from-reports engine reads this cluster directly from now on: renders
  * its apps, lists and watches its objects and publishes states with them,
@@ -521,6 +548,25 @@ int kd_engine_object_key(kd_buf *out, const json_t *obj, bool namespaced);
 /* The HPA target key (as kd_engine_object_key) of a HorizontalPodAutoscaler,
  * or a negative code when it has no usable scaleTargetRef. */
 int kd_engine_hpa_target(kd_buf *out, const json_t *hpa);
+
+/* One app as rendered for one cluster, as a new revision compares it. */
+typedef struct kd_app_render {
+	const char *app;             /* its name */
+	const json_t *entry;         /* its entry in the fleet (kd_app.raw), or NULL */
+	const char *path;            /* the path expanded for the cluster, or NULL */
+	const char *error;           /* why it did not render, or NULL */
+	const json_t *objects;       /* what Git rendered (Helm records' objects aside) */
+	const json_t *provenance;    /* their provenance maps, or NULL */
+	const json_t *intentional;   /* which come from the cluster's layer, or NULL */
+} kd_app_render;
+
+/* Whether a cluster's desired state is the same under two renders of its
+ * apps (fleet order): the same apps, entries, paths, errors, objects,
+ * provenance and cluster-layer marks.  A new revision that leaves them
+ * the same leaves the cluster's results as they are: no new diff, no
+ * list, no publish. */
+bool kd_engine_desired_same(const kd_app_render *a, size_t na,
+			    const kd_app_render *b, size_t nb);
 
 /* True when an app path template depends on the cluster ("{{"). */
 bool kd_engine_path_is_templated(const char *path);

@@ -555,9 +555,10 @@ static bool kinds_cover_desired(eng_cluster *cl)
 	return ok;
 }
 
-bool eng_cluster_rerender(eng_cluster *cl)
+bool eng_cluster_rerender(eng_cluster *cl, bool rendered)
 {
-	if (eng_from_reports(cl) || cl->phase != PHASE_READY || eng_render_cluster(cl->e, cl) < 0 ||
+	if (eng_from_reports(cl) || cl->phase != PHASE_READY ||
+	    (!rendered && eng_render_cluster(cl->e, cl) < 0) ||
 	    !eng_helm_rerender(cl) || !kinds_cover_desired(cl))
 		return false;
 	/* the live objects are current: a new diff against them is enough */

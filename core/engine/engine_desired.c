@@ -22,19 +22,24 @@ bool kd_engine_path_is_templated(const char *path)
 	return path && strstr(path, "{{") != NULL;
 }
 
-void eng_apps_free(eng_cluster *cl)
+static void apps_free(eng_app *apps, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < cl->napps; i++) {
-		eng_helm_app_free(&cl->apps[i]);
-		json_decref(cl->apps[i].desired);
-		json_decref(cl->apps[i].provenance);
-		free(cl->apps[i].error);
-		free(cl->apps[i].path);
-		json_decref(cl->apps[i].intentional);
+	for (i = 0; i < n; i++) {
+		eng_helm_app_free(&apps[i]);
+		json_decref(apps[i].desired);
+		json_decref(apps[i].provenance);
+		free(apps[i].error);
+		free(apps[i].path);
+		json_decref(apps[i].intentional);
 	}
-	free(cl->apps);
+	free(apps);
+}
+
+void eng_apps_free(eng_cluster *cl)
+{
+	apps_free(cl->apps, cl->napps);
 	cl->apps = NULL;
 	cl->napps = 0;
 	cl->rendered = false;
@@ -253,4 +258,98 @@ int eng_render_cluster(kd_engine *e, eng_cluster *cl)
 	}
 	cl->rendered = rc == 0;
 	return rc;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* NULL and an absent value are the same; otherwise equal JSON. */
+static bool same_json(const json_t *a, const json_t *b)
+{
+	return a == b || (a && b && kd_json_equal(a, b));
+}
+
+bool kd_engine_desired_same(const kd_app_render *a, size_t na,
+			    const kd_app_render *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!same_text(a[i].app, b[i].app) || !same_text(a[i].path, b[i].path) ||
+		    !same_text(a[i].error, b[i].error) || !same_json(a[i].entry, b[i].entry) ||
+		    !same_json(a[i].objects, b[i].objects) ||
+		    !same_json(a[i].provenance, b[i].provenance) ||
+		    !same_json(a[i].intentional, b[i].intentional))
+			return false;
+	return true;
+}
+
+/* What Git rendered for an app: with Helm releases the desired array also
+ * holds the records' objects, which a new revision does not change. */
+static const json_t *git_objects(const eng_app *ea)
+{
+	return ea->git ? ea->git : ea->desired;
+}
+
+static void app_render_of(kd_app_render *out, const eng_app *ea)
+{
+	out->app = ea->app->name;
+	out->entry = ea->app->raw;
+	out->path = ea->path;
+	out->error = ea->error;
+	out->objects = git_objects(ea);
+	out->provenance = ea->provenance;
+	out->intentional = ea->intentional;
+}
+
+static bool apps_same(const eng_app *a, size_t na, const eng_app *b, size_t nb)
+{
+	kd_app_render *ra = calloc(na ? na : 1, sizeof(*ra));
+	kd_app_render *rb = calloc(nb ? nb : 1, sizeof(*rb));
+	bool same = false;
+	size_t i;
+
+	/* out of memory: changed, which is always safe */
+	if (ra && rb) {
+		for (i = 0; i < na; i++)
+			app_render_of(&ra[i], &a[i]);
+		for (i = 0; i < nb; i++)
+			app_render_of(&rb[i], &b[i]);
+		same = kd_engine_desired_same(ra, na, rb, nb);
+	}
+	free(ra);
+	free(rb);
+	return same;
+}
+
+int eng_render_changed(kd_engine *e, eng_cluster *cl)
+{
+	eng_app *old = cl->apps;
+	size_t nold = cl->napps, i;
+	int rc;
+
+	cl->apps = NULL;
+	cl->napps = 0;
+	if ((rc = eng_render_cluster(e, cl)) < 0) {
+		apps_free(old, nold);
+		return rc;
+	}
+	if (!apps_same(old, nold, cl->apps, cl->napps)) {
+		apps_free(old, nold);
+		return 1;
+	}
+	/* Unchanged: the cluster keeps what it had (its Helm expansion, the
+	 * json values its cached diffs and published states hold), pointing
+	 * at the new fleet's apps, since the old fleet may go away. */
+	for (i = 0; i < nold; i++)
+		old[i].app = cl->apps[i].app;
+	eng_apps_free(cl);
+	cl->apps = old;
+	cl->napps = nold;
+	cl->rendered = true;
+	return 0;
 }

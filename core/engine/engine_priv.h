@@ -133,6 +133,8 @@ struct eng_cluster {
 	int rlists_pending;
 	void (*records_done)(eng_cluster *cl);
 	bool read_live;           /* --from-reports: read directly instead (kd_engine_read_live) */
+	bool awaiting;            /* its desired state changed with the pending
+				   * revision and is not published yet */
 };
 
 struct kd_engine {
@@ -169,6 +171,16 @@ struct kd_engine {
 	json_t *live_names;       /* array of cluster names to read directly (--from-reports) */
 	bool kc_borrowed;         /* kc came from opts.kubeconfig_loaded */
 	int64_t next_fetch_ms;
+	/* Git changes (engine.c): kd_engine_nudge requests a look at the
+	 * source now, each holding a unit of the store's busy count until it
+	 * is taken; a local repository's refs are read every POLL_MS; a new
+	 * revision is pending (and holds a busy unit) until every cluster whose
+	 * desired state it changed is published. */
+	int nudges;
+	bool poll_refs;
+	int64_t next_poll_ms;
+	char *poll_error;         /* the last failed look at the refs, logged once */
+	bool pending;
 };
 
 /* engine.c */
@@ -178,6 +190,11 @@ void eng_busy(eng_cluster *cl, bool on);
 /* engine_desired.c: renders every app of a cluster (through the cache). */
 int eng_render_cluster(kd_engine *e, eng_cluster *cl);
 void eng_apps_free(eng_cluster *cl);
+/* Renders a rendered cluster's apps again (a new revision) and compares
+ * them with what it had: 1 when its desired state changed (the new render
+ * is in place), 0 when it did not (the old apps stay, re-pointed at the
+ * engine's current fleet), or a negative code. */
+int eng_render_changed(kd_engine *e, eng_cluster *cl);
 
 /* engine_cluster.c: the reconcile state machine of one cluster. */
 void eng_cluster_start(eng_cluster *cl);
@@ -187,10 +204,11 @@ void eng_cluster_fail(eng_cluster *cl, const char *fmt, ...)
 void eng_cluster_tick(eng_cluster *cl, int64_t now);
 void eng_cluster_start_watches(eng_cluster *cl);
 void eng_cluster_resync(eng_cluster *cl);
-/* After a new revision: renders again and republishes against the live
- * objects it has; false when the cluster needs a full reconcile instead
- * (not ready, or the desired objects use a kind it does not watch). */
-bool eng_cluster_rerender(eng_cluster *cl);
+/* After a new revision: renders again (unless `rendered`: done already)
+ * and republishes against the live objects it has; false when the cluster
+ * needs a full reconcile instead (not ready, or the desired objects use a
+ * kind it does not watch). */
+bool eng_cluster_rerender(eng_cluster *cl, bool rendered);
 bool eng_cluster_active(const eng_cluster *cl);
 
 /* engine_intern.c: shares the repeated subtrees of live objects. */

@@ -30,6 +30,7 @@ struct kd_store {
 	kd_fleet *fleet;        /* current, held; or NULL */
 	char *source_label;
 	char *revision;
+	char *pending;          /* a revision seen, not rendered yet; or NULL */
 	time_t fetched_at;
 	kd_log_entry *log;      /* ring of KD_STORE_LOG_MAX */
 	uint64_t log_seq;       /* seq of the newest entry */
@@ -338,6 +339,7 @@ void kd_store_free(kd_store *s)
 	free(s->slots);
 	free(s->source_label);
 	free(s->revision);
+	free(s->pending);
 	kd_fleet_free(s->fleet);
 	if (s->wake[0] >= 0)
 		close(s->wake[0]);
@@ -435,6 +437,11 @@ void kd_store_set_source(kd_store *s, const char *label, const char *revision,
 	s->source_label = l;
 	s->revision = r;
 	s->fetched_at = fetched_at;
+	/* the pending revision has landed: both change at once for readers */
+	if (s->pending && r && strcmp(s->pending, r) == 0) {
+		free(s->pending);
+		s->pending = NULL;
+	}
 	wake(s);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -448,6 +455,24 @@ void kd_store_source(kd_store *s, char **label, char **revision, time_t *fetched
 		*revision = s->revision ? strdup(s->revision) : NULL;
 	if (fetched_at)
 		*fetched_at = s->fetched_at;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void kd_store_set_pending(kd_store *s, const char *revision)
+{
+	char *r = revision ? strdup(revision) : NULL;
+
+	pthread_mutex_lock(&s->lock);
+	free(s->pending);
+	s->pending = r;
+	wake(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void kd_store_pending(kd_store *s, char **revision)
+{
+	pthread_mutex_lock(&s->lock);
+	*revision = s->pending ? strdup(s->pending) : NULL;
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -551,6 +551,11 @@ int kd_source_refresh(kd_source *src, bool *changed)
 	return src->fs ? 0 : resolve(src, changed);
 }
 
+bool kd_source_follows_local_refs(const kd_source *src)
+{
+	return !src->fs && !src->is_clone && src->repo;
+}
+
 const char *kd_source_revision(const kd_source *src)
 {
 	return src->revision;

@@ -103,6 +103,12 @@ int kd_source_fetch(kd_source *src);
  * moved); sets *changed when the commit differs. */
 int kd_source_refresh(kd_source *src, bool *changed);
 
+/* True for a local repository read at a revision (not a clone of a URL, a
+ * work tree or a directory): a commit or a push into it moves its branch,
+ * and kd_source_refresh sees that by reading the refs again, with no
+ * network and little enough work to do every few hundred milliseconds. */
+bool kd_source_follows_local_refs(const kd_source *src);
+
 /* The resolved commit id (40 hex digits), or "worktree" / "directory". */
 const char *kd_source_revision(const kd_source *src);
 

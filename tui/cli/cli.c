@@ -162,6 +162,7 @@ static const kd_cli_command commands[] = {
 	  "  --timeout D         per-cluster deadline of one reconcile (default 30s)\n"
 	  "  --theme NAME        default, light, high-contrast, mono, or a file\n"
 	  "  --keymap NAME       default, vim, emacs, or a file\n"
+	  "                      (both default to the settings file's, see kdrift(1) FILES)\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
 	  "  --read-only         never offer to change a cluster or Git\n"
@@ -465,7 +466,8 @@ static const kd_cli_command commands[] = {
 	{ "completion", "print a shell completion script (bash, zsh or fish)",
 	  "usage: kdrift completion bash|zsh|fish\n"
 	  "\n"
-	  "Prints a script completing kdrift's commands, their flags and the\n"
+	  "Prints a script completing kdrift's commands, their flags, subcommands\n"
+	  "and flag values (output formats, theme and keymap names, ...), and the\n"
 	  "clusters and apps of the fleet file (of the repository the command line\n"
 	  "names, else the current directory).  bash: eval \"$(kdrift completion bash)\" in ~/.bashrc; zsh:\n"
 	  "kdrift completion zsh > a directory of $fpath, as _kdrift; fish:\n"

@@ -19,6 +19,11 @@ static void engine_refresh(void *engine, const char *cluster)
 	kd_engine_refresh(engine, cluster);
 }
 
+static void engine_git_changed(void *engine)
+{
+	kd_engine_nudge(engine);
+}
+
 int kd_ui_engine_start(kd_ui_engine **out, const kd_ui_engine_opts *opts)
 {
 	kd_ui_engine *e = calloc(1, sizeof(*e));
@@ -63,6 +68,7 @@ void kd_ui_engine_attach(kd_ui_engine *e, kd_ui *ui)
 	ui->engine = e->engine;
 	ui->refresh_fn = engine_refresh;
 	ui->read_live_fn = kd_ui_engine_read_live;
+	ui->git_changed_fn = engine_git_changed;
 }
 
 void kd_ui_engine_read_live(void *engine, const char *cluster)

@@ -3,7 +3,8 @@
  *
  * For deterministic screen tests (the hidden --state-file option and the
  * :load-state test command): a YAML or JSON document with `now` (the
- * clock used for ages), `source` {label, revision, fetchedAt}, `log`
+ * clock used for ages), `source` {label, revision, fetchedAt, pending: a
+ * revision seen and not rendered yet}, `log`
  * [{level, cluster, message}] and `clusters`, each with name, labels,
  * reachable, reason, remediation, prune, syncedAt, revision and apps
  * [{name, reason, path, resources: [{desired, live, status, reason,
@@ -159,9 +160,11 @@ static int apply_doc(kd_store *s, time_t *now, const json_t *doc, const char *pa
 
 	if (json_is_integer(json_object_get(doc, "now")))
 		*now = (time_t)json_integer_value(json_object_get(doc, "now"));
-	if (json_is_object(src))
+	if (json_is_object(src)) {
 		kd_store_set_source(s, kd_json_str(src, "label"), kd_json_str(src, "revision"),
 				    (time_t)json_integer_value(json_object_get(src, "fetchedAt")));
+		kd_store_set_pending(s, kd_json_str(src, "pending"));
+	}
 	json_array_foreach(json_object_get(doc, "clusters"), i, c) {
 		kd_cluster_state *st;
 		const char *name = kd_json_str(c, "name");

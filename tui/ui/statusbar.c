@@ -2,7 +2,7 @@
  * statusbar — the line above the message line: where the fleet comes from
  * (a short form of the repository and its revision), how fresh it is, how
  * many clusters answer, the mode (normal, read-only, break-glass) and
- * whether the engine is busy.
+ * whether the engine is busy (or renders a new commit it has seen).
  *
  * Every field is computed in kd_ui_status_fields, in one place, with a
  * priority and a shorter form; drawing fits them to the width by
@@ -80,7 +80,7 @@ static void short_source(kd_buf *out, const char *label, const char *rev)
 
 int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out)
 {
-	char *label = NULL, *rev = NULL, age[32];
+	char *label = NULL, *rev = NULL, *pending = NULL, age[32];
 	time_t fetched = 0;
 	size_t i, reachable = 0, total = ui->model.nstates;
 	kd_status_field *f;
@@ -127,8 +127,17 @@ int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out)
 			kd_buf_puts(&f->text, ui->read_only ? "read-only" : "normal");
 		}
 	}
-	if (!kd_store_idle(ui->store) && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR)))
+	/* A new commit seen, its render not landed yet: it replaces "syncing",
+	 * which it explains. */
+	kd_store_pending(ui->store, &pending);
+	if (pending && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR))) {
+		kd_buf_printf(&f->text, "rendering %.7s%s", pending, kd_glyph(ui, "…", "..."));
+		kd_buf_printf(&f->brief, "%s%.7s%s", kd_glyph(ui, "→ ", "-> "), pending,
+			      kd_glyph(ui, "…", "..."));
+	} else if (!kd_store_idle(ui->store) && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR))) {
 		kd_buf_puts(&f->text, "syncing");
+	}
+	free(pending);
 	free(label);
 	free(rev);
 	return 0;

@@ -192,6 +192,8 @@ struct kd_ui {
 	void (*refresh_fn)(void *engine, const char *cluster);
 	/* Reads a cluster directly instead of its agent's reports (--from-reports). */
 	void (*read_live_fn)(void *engine, const char *cluster);
+	/* kdrift committed to Git (accept, promote): the engine looks now. */
+	void (*git_changed_fn)(void *engine);
 	const char *repo, *kubeconfig;   /* as given to `kdrift ui`, or NULL */
 	struct kd_uiact *act;    /* dialogs, the worker, break-glass, the audit
 				  * and follow-up lists (uiact.h) */

@@ -447,6 +447,14 @@ static void accept_done(kd_ui *ui, kd_job *j)
 	kd_dialog *d;
 	kd_buf title = KD_BUF_INIT;
 
+	if (!a->dry_run && j->rc == 0) {
+		/* The commit is made: the engine renders it at once (the
+		 * cluster's live objects are current; its desired state is not). */
+		kd_uiact_outcome(ui, j, NULL, a->promote ? "promoted %s" : "accepted %s");
+		if (ui->git_changed_fn)
+			ui->git_changed_fn(ui->engine);
+		return;
+	}
 	if (!a->dry_run || j->rc < 0) {
 		kd_uiact_outcome(ui, j, a->dry_run ? NULL : a->t->cluster,
 				 a->promote ? "promoted %s" : "accepted %s");
