@@ -88,6 +88,9 @@ $(foreach s,$(UNIT_SRC),$(eval $(BUILD)/tests/$(basename $(notdir $(s))): $(BUIL
 $(UNIT_BIN): $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
+# The UI's tree model needs no curses: its test links the model alone.
+$(BUILD)/tests/test_model: $(BUILD)/tui/ui/model.o $(BUILD)/tui/ui/model_search.o \
+	$(BUILD)/tui/ui/strset.o
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SIM_OBJ) $(CORE_LIB) $(call pc,--libs,$(PKG_SIM)) $(LIBS_CORE)

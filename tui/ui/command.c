@@ -154,8 +154,12 @@ static void cmd_break_glass(kd_ui *ui, const char *arg)
 
 static void cmd_load_state(kd_ui *ui, const char *arg)
 {
+	/* The tree lets go of the old states first: each is freed as its
+	 * cluster's new one is published, instead of both fleets being held. */
+	kd_model_release(&ui->model);
 	if (kd_statefile_apply(ui->store, &ui->now_override, arg) < 0)
 		kd_ui_message(ui, KD_LOG_ERROR, "load-state: %s", kd_error_last());
+	kd_ui_sync(ui);
 }
 
 static void cmd_resize(kd_ui *ui, const char *arg)

@@ -345,8 +345,9 @@ int kd_diffview_open(kd_ui *ui, size_t node)
 		kd_diffview_free(d);
 		return 0;
 	}
-	if (old && old->source.level == d->source.level &&
-	    kd_model_find_ident(m, &old->source) == node) {
+	/* (identities are unique: the node itself is compared, not the first
+	 * of every node with its identity, which cost a walk per cursor move) */
+	if (old && old->source.level == d->source.level && kd_ident_matches(&old->source, n)) {
 		d->top = old->top;
 		d->cursor = old->cursor;
 		/* Same objects: keep what the user unfolded. */

@@ -5,7 +5,15 @@
  * survive a rebuild is kept by identity, never by row: the selection
  * (kd_ident) and the expanded inner nodes (their id strings).  That is why
  * markers can change under the cursor without the cursor moving.
+ *
+ * A fleet of 100,000 objects must answer a key within a frame, so what a
+ * key does is proportional to what it changes: moving to a row already on
+ * the list is a binary search of the rows (they are in node order), a
+ * relayout finds the selection through the node last selected instead of
+ * comparing identities node by node, and the row list is reused.  Only a
+ * new snapshot, the pivot or a filter walks every node.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +25,8 @@ int kd_model_init(kd_model *m, kd_store *store)
 {
 	memset(m, 0, sizeof(*m));
 	m->store = store;
+	m->sel_node = KD_NONE;
+	m->layout_change = KD_NONE;
 	m->nstates = kd_store_cluster_count(store);
 	m->states = calloc(m->nstates ? m->nstates : 1, sizeof(*m->states));
 	if (!m->states)
@@ -31,6 +41,13 @@ static void nodes_clear(kd_model *m)
 	for (i = 0; i < m->nnodes; i++)
 		free(m->nodes[i].id);
 	m->nnodes = 0;
+	m->sel_node = KD_NONE;
+	m->layout_stale = true;
+	m->layout_change = KD_NONE;
+	free(m->match_text);
+	free(m->match_bits);
+	m->match_text = NULL;
+	m->match_bits = NULL;
 }
 
 void kd_ident_clear(kd_ident *id)
@@ -60,6 +77,7 @@ void kd_model_free(kd_model *m)
 	nodes_clear(m);
 	free(m->nodes);
 	free(m->rows);
+	m->rows = NULL;
 	for (i = 0; i < m->nstates; i++)
 		kd_cluster_state_unref(m->states[i]);
 	free(m->states);
@@ -278,14 +296,18 @@ cleanup:
 	return rc;
 }
 
-static bool contains_ci(const char *hay, const char *needle)
+bool kd_contains_ci(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	int first;
 
+	if (n == 0)
+		return true;
+	first = tolower((unsigned char)needle[0]);
 	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
+		if (tolower((unsigned char)*hay) == first && strncasecmp(hay, needle, n) == 0)
 			return true;
-	return n == 0;
+	return false;
 }
 
 static bool filter_active(const kd_filter *f)
@@ -306,19 +328,19 @@ static bool leaf_matches(const kd_model *m, const kd_node *n)
 		if (!st || !kd_selector_matches(&f->labels, st->labels))
 			return false;
 	}
-	if (f->app && (!n->app_name || !contains_ci(n->app_name, f->app)))
+	if (f->app && (!n->app_name || !kd_contains_ci(n->app_name, f->app)))
 		return false;
 	if (f->name) {
 		const char *name = n->obj ? n->obj->name : n->hand ? n->hand->name :
 				   n->level == KD_LEVEL_APP ? n->app_name : n->cluster_name;
 
-		if (!name || !contains_ci(name, f->name))
+		if (!name || !kd_contains_ci(name, f->name))
 			return false;
 	}
 	return true;
 }
 
-static bool ident_matches(const kd_ident *id, const kd_node *n)
+bool kd_ident_matches(const kd_ident *id, const kd_node *n)
 {
 	if (id->level != n->level)
 		return false;
@@ -368,16 +390,86 @@ size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
 	size_t i;
 
 	for (i = 0; i < m->nnodes; i++)
-		if (ident_matches(id, &m->nodes[i]))
+		if (kd_ident_matches(id, &m->nodes[i]))
 			return i;
 	return KD_NONE;
 }
 
+/* The row of a visible node (rows are in node order), or KD_NONE. */
+static size_t row_of(const kd_model *m, size_t node)
+{
+	size_t lo = 0, hi = m->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->rows[mid] < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nrows && m->rows[lo] == node ? lo : KD_NONE;
+}
+
+/* One listed node expanded or collapsed, the selection listed before and
+ * after: only the rows of its subtree (the nodes after it deeper than it)
+ * come or go.  False when that is not the case (nothing changed then). */
+static bool relayout_one(kd_model *m)
+{
+	size_t x = m->layout_change, rx, end, i, k = 0, at;
+	const kd_node *n;
+
+	/* a peek lists only part of a subtree: the full walk counts what it hides */
+	if (m->peeked.n || x == KD_NONE || x >= m->nnodes || !m->nodes[x].visible ||
+	    m->sel_node == KD_NONE ||
+	    m->sel_node >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[m->sel_node]) ||
+	    (rx = row_of(m, x)) == KD_NONE)
+		return false;
+	n = &m->nodes[x];
+	for (end = x + 1; end < m->nnodes && m->nodes[end].depth > n->depth; end++)
+		;
+	/* the selection inside a subtree being collapsed goes away */
+	if (!n->expanded && m->sel_node > x && m->sel_node < end)
+		return false;
+	/* rows of the subtree listed now: from rx + 1 up to the first row after it */
+	for (at = rx + 1; at < m->nrows && m->rows[at] < end; at++)
+		;
+	memmove(&m->rows[rx + 1], &m->rows[at], (m->nrows - at) * sizeof(*m->rows));
+	m->nrows -= at - (rx + 1);
+	for (i = x + 1; i < end; i++) {
+		kd_node *c = &m->nodes[i];
+		const kd_node *p = &m->nodes[c->parent];
+
+		c->visible = c->shown && p->visible && p->expanded;
+		k += c->visible;
+	}
+	if (k) {
+		memmove(&m->rows[rx + 1 + k], &m->rows[rx + 1], (m->nrows - rx - 1) * sizeof(*m->rows));
+		for (i = x + 1, at = rx + 1; i < end; i++)
+			if (m->nodes[i].visible)
+				m->rows[at++] = i;
+		m->nrows += k;
+	}
+	m->cursor = row_of(m, m->sel_node);
+	m->layout_stale = false;
+	m->layout_change = KD_NONE;
+	return true;
+}
+
 int kd_model_relayout(kd_model *m)
 {
-	size_t i, found = KD_NONE, old = m->cursor;
+	size_t i, found = KD_NONE, old = m->cursor, hint = m->sel_node;
 	bool filtering = filter_active(&m->filter);
 
+	if (m->layout_stale && m->layout_change != KD_NONE && m->rows && relayout_one(m))
+		return 0;
+	m->layout_change = KD_NONE;
+
+	/* The node last selected is the selection unless a rebuild or a change
+	 * of identity made it another; then identities are compared. */
+	if (hint != KD_NONE && (hint >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[hint])))
+		hint = KD_NONE;
+	m->layout_stale = false;
 	for (i = 0; i < m->nnodes; i++) {
 		m->nodes[i].shown = false;
 		m->nodes[i].hidden = 0;
@@ -390,10 +482,18 @@ int kd_model_relayout(kd_model *m)
 		if (n->shown && n->parent != KD_NONE)
 			m->nodes[n->parent].shown = true;
 	}
-	free(m->rows);
+	if (m->rows_cap < m->nnodes || !m->rows) {
+		size_t cap = m->nnodes ? m->nnodes : 1;
+		size_t *rows = realloc(m->rows, cap * sizeof(*rows));
+
+		if (!rows) {
+			m->nrows = 0;
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		m->rows = rows;
+		m->rows_cap = cap;
+	}
 	m->nrows = 0;
-	if (!(m->rows = malloc((m->nnodes ? m->nnodes : 1) * sizeof(*m->rows))))
-		return kd_error_set(KD_ENOMEM, "out of memory");
 	for (i = 0; i < m->nnodes; i++) {
 		kd_node *n = &m->nodes[i];
 		const kd_node *p = n->parent == KD_NONE ? NULL : &m->nodes[n->parent];
@@ -406,7 +506,7 @@ int kd_model_relayout(kd_model *m)
 		}
 		if (!n->visible)
 			continue;
-		if (found == KD_NONE && ident_matches(&m->sel, n))
+		if (found == KD_NONE && (hint != KD_NONE ? i == hint : kd_ident_matches(&m->sel, n)))
 			found = m->nrows;
 		m->rows[m->nrows++] = i;
 	}
@@ -414,11 +514,13 @@ int kd_model_relayout(kd_model *m)
 		/* The selected node went away (filtered, collapsed, deleted):
 		 * stay on the same row and make that the selection. */
 		m->cursor = m->nrows == 0 ? 0 : old < m->nrows ? old : m->nrows - 1;
+		m->sel_node = m->nrows ? m->rows[m->cursor] : KD_NONE;
 		if (m->nrows)
 			return kd_ident_set(&m->sel, &m->nodes[m->rows[m->cursor]]);
 		return 0;
 	}
 	m->cursor = found;
+	m->sel_node = m->rows[found];
 	return 0;
 }
 
@@ -433,11 +535,26 @@ int kd_model_rebuild(kd_model *m)
 	return kd_model_relayout(m);
 }
 
+void kd_model_release(kd_model *m)
+{
+	size_t i;
+
+	nodes_clear(m);
+	m->nrows = 0;
+	for (i = 0; i < m->nstates; i++) {
+		kd_cluster_state_unref(m->states[i]);
+		m->states[i] = NULL;
+	}
+	m->stale = true;
+	m->version = 0;
+}
+
 int kd_model_refresh(kd_model *m)
 {
 	size_t i;
 
 	m->version = kd_store_version(m->store);
+	m->stale = false;
 	/* Nodes borrow from the old snapshots: drop them before the states. */
 	nodes_clear(m);
 	for (i = 0; i < m->nstates; i++) {
@@ -464,6 +581,12 @@ int kd_model_set_expanded(kd_model *m, size_t node, bool on)
 
 	if (!n->id)
 		return 0;
+	/* a peek closed or opened in full changes rows the peek counted:
+	 * the whole walk redoes them */
+	if (n->expanded != on || n->peek) {
+		m->layout_change = m->layout_stale || n->peek ? KD_NONE : node;
+		m->layout_stale = true;
+	}
 	n->expanded = on;
 	/* opened or closed by hand: no longer a peek */
 	n->peek = false;
@@ -488,14 +611,25 @@ int kd_model_expand_all(kd_model *m, bool on)
 
 int kd_model_select(kd_model *m, size_t node)
 {
-	size_t p;
+	size_t p, row = m->nodes[node].visible ? row_of(m, node) : KD_NONE;
+	bool expanded = false;
 	int rc;
 
 	for (p = m->nodes[node].parent; p != KD_NONE; p = m->nodes[p].parent)
-		if (!m->nodes[p].expanded && (rc = kd_model_set_expanded(m, p, true)) < 0)
-			return rc;
-	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
+		if (!m->nodes[p].expanded) {
+			if ((rc = kd_model_set_expanded(m, p, true)) < 0)
+				return rc;
+			expanded = true;
+		}
+	if (!(node == m->sel_node && kd_ident_matches(&m->sel, &m->nodes[node])) &&
+	    (rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
 		return rc;
+	m->sel_node = node;
+	/* On the list already: the rows stay as they are. */
+	if (!expanded && !m->layout_stale && row != KD_NONE) {
+		m->cursor = row;
+		return 0;
+	}
 	return kd_model_relayout(m);
 }
 
@@ -512,67 +646,12 @@ int kd_model_select_path(kd_model *m, size_t node)
 		if ((rc = kd_strset_add(&m->peeked, a->id)) < 0)
 			return rc;
 		a->peek = true;
+		m->layout_stale = true;
 	}
 	if ((rc = kd_ident_set(&m->sel, &m->nodes[node])) < 0)
 		return rc;
+	m->sel_node = node;
 	return kd_model_relayout(m);
-}
-
-size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg)
-{
-	size_t start = kd_model_selected_index(m), i, k;
-
-	if (m->nnodes == 0)
-		return KD_NONE;
-	if (start == KD_NONE)
-		start = dir > 0 ? m->nnodes - 1 : 0;
-	for (k = 1; k <= m->nnodes; k++) {
-		i = dir > 0 ? (start + k) % m->nnodes : (start + m->nnodes - k % m->nnodes) % m->nnodes;
-		if (m->nodes[i].shown && pred(m, &m->nodes[i], arg))
-			return i;
-	}
-	return KD_NONE;
-}
-
-bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg)
-{
-	(void)m;
-	(void)arg;
-	/* The places where a problem is: objects, and inner nodes that carry
-	 * their own reason (an unreachable cluster, an app that failed to render). */
-	if (n->level == KD_LEVEL_OBJECT)
-		return n->status != KD_STATUS_SYNCED;
-	return n->reason != NULL && n->status == KD_STATUS_UNKNOWN &&
-	       (n->level != KD_LEVEL_APP || n->cluster != KD_NONE);
-}
-
-int kd_node_label(kd_buf *out, const kd_node *n)
-{
-	if (n->obj) {
-		if (n->obj->namespace[0])
-			return kd_buf_printf(out, "%s %s/%s", n->obj->kind, n->obj->namespace, n->obj->name);
-		return kd_buf_printf(out, "%s %s", n->obj->kind, n->obj->name);
-	}
-	if (n->hand)
-		return kd_buf_printf(out, "%s %s/%s", n->hand->kind, n->hand->namespace, n->hand->name);
-	if (n->level == KD_LEVEL_UNMANAGED)
-		return kd_buf_puts(out, "unmanaged");
-	if (n->level == KD_LEVEL_APP)
-		return kd_buf_puts(out, n->app_name ? n->app_name : "");
-	return kd_buf_puts(out, n->cluster_name ? n->cluster_name : "");
-}
-
-bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg)
-{
-	kd_buf label = KD_BUF_INIT;
-	bool match;
-
-	(void)m;
-	if (kd_node_label(&label, n) < 0)
-		return false;
-	match = contains_ci(kd_buf_cstr(&label), arg);
-	kd_buf_free(&label);
-	return match;
 }
 
 static int set_str(char **dst, const char *value)
@@ -653,6 +732,7 @@ int kd_model_filter(kd_model *m, const char *expr)
 	}
 	if (rc < 0)
 		return rc;
+	m->layout_change = KD_NONE;
 	return kd_model_relayout(m);
 }
 

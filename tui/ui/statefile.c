@@ -11,8 +11,17 @@
  * intentional, hpaManaged}]}], and unmanaged as `check --unmanaged`
  * writes it.  Statuses are computed with kd_diff_objects exactly as the
  * engine does; `status` overrides (break-glass, unknown).
+ *
+ * A JSON file (the bench's fleets of 100,000 objects) is read one cluster
+ * at a time with jscan and each cluster published as soon as it is built,
+ * so no tree of the whole document is ever held beside the states: the
+ * states are then the only copy, and a :load-state over a loaded fleet
+ * needs little more memory than one of the two fleets.  Numbers are typed
+ * as the YAML reader types them; a document jscan cannot read goes through
+ * the YAML reader, which names the line of the error.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "diff/diff.h"
@@ -130,16 +139,12 @@ cleanup:
 	return rc;
 }
 
-static int parse(json_t **doc, const char *path)
+static int parse(json_t **doc, const kd_buf *text, const char *path)
 {
-	kd_buf text = KD_BUF_INIT;
 	int rc;
 
 	*doc = NULL;
-	if ((rc = kd_buf_read_file(&text, path, 256u << 20)) < 0)
-		return rc;
-	rc = kd_yaml_parse_one(doc, NULL, kd_buf_cstr(&text), text.len, path, NULL);
-	kd_buf_free(&text);
+	rc = kd_yaml_parse_one(doc, NULL, kd_buf_cstr(text), text->len, path, NULL);
 	if (rc == 0 && (!json_is_object(*doc) || !json_is_array(json_object_get(*doc, "clusters")))) {
 		json_decref(*doc);
 		*doc = NULL;
@@ -186,46 +191,233 @@ static int apply_doc(kd_store *s, time_t *now, const json_t *doc, const char *pa
 	return 0;
 }
 
+/* The YAML reader types integral floats as integers (data.h); a JSON
+ * cluster read by jansson is made to agree, so both readings give the
+ * same states. */
+static int type_numbers(json_t *v)
+{
+	const char *key;
+	json_t *child;
+	size_t i;
+	void *tmp;
+
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, key, child) {
+			if (json_is_real(child)) {
+				double d = json_real_value(child);
+
+				if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+				    (double)(json_int_t)d == d &&
+				    json_object_set_new(v, key, json_integer((json_int_t)d)) < 0)
+					return kd_error_set(KD_ENOMEM, "out of memory");
+			} else if (type_numbers(child) < 0) {
+				return KD_ENOMEM;
+			}
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, child) {
+			if (json_is_real(child)) {
+				double d = json_real_value(child);
+
+				if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+				    (double)(json_int_t)d == d &&
+				    json_array_set_new(v, i, json_integer((json_int_t)d)) < 0)
+					return kd_error_set(KD_ENOMEM, "out of memory");
+			} else if (type_numbers(child) < 0) {
+				return KD_ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Whether the text is a JSON object jscan reads whole, with a 'clusters'
+ * list of objects; then the names of those clusters in *names (decoded
+ * copies, NULL for a cluster without one; the caller frees each and the
+ * array). */
+static bool json_shape(const kd_buf *text, char ***names, size_t *n)
+{
+	kd_jscan s;
+	const char *k;
+	size_t len, cap = 0;
+	bool clusters = false;
+
+	*names = NULL;
+	*n = 0;
+	kd_jscan_init(&s, text->data ? text->data : "", text->len);
+	if (kd_jscan_peek(&s) != '{' || !kd_jscan_begin(&s, '{'))
+		return false;
+	while (kd_jscan_member(&s, &k, &len)) {
+		if (!kd_jscan_key_is(k, len, "clusters")) {
+			kd_jscan_skip(&s);
+			continue;
+		}
+		clusters = true;
+		if (!kd_jscan_begin(&s, '['))
+			break;
+		while (kd_jscan_element(&s)) {
+			char *name = NULL;
+
+			if (!kd_jscan_begin(&s, '{'))
+				break;
+			while (kd_jscan_member(&s, &k, &len))
+				if (kd_jscan_key_is(k, len, "name") && kd_jscan_peek(&s) == '"' && !name)
+					kd_jscan_string(&s, &name);
+				else
+					kd_jscan_skip(&s);
+			if (*n == cap) {
+				char **nn = realloc(*names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
+
+				if (!nn) {
+					free(name);
+					s.error = "out of memory";
+					break;
+				}
+				*names = nn;
+			}
+			(*names)[(*n)++] = name;
+		}
+	}
+	if (s.error || !clusters || kd_jscan_peek(&s) != 0) {
+		while (*n > 0)
+			free((*names)[--*n]);
+		free(*names);
+		*names = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* apply_doc for a JSON text that json_shape accepted, one cluster at a time. */
+static int apply_json(kd_store *s, time_t *now, const kd_buf *text, const char *path)
+{
+	kd_jscan sc;
+	const char *k;
+	size_t len;
+	json_t *v = NULL, *log = NULL;
+	int rc = 0;
+
+	kd_jscan_init(&sc, text->data, text->len);
+	kd_jscan_begin(&sc, '{');
+	while (rc == 0 && kd_jscan_member(&sc, &k, &len)) {
+		if (kd_jscan_key_is(k, len, "clusters")) {
+			kd_jscan_begin(&sc, '[');
+			while (rc == 0 && kd_jscan_element(&sc)) {
+				json_t *doc = json_object();
+
+				if (!doc || (rc = kd_jscan_json(&sc, &v)) < 0 || (rc = type_numbers(v)) < 0 ||
+				    json_object_set_new(doc, "clusters", json_pack("[O]", v)) < 0) {
+					rc = rc < 0 ? rc : kd_error_set(KD_ENOMEM, "out of memory");
+				} else {
+					rc = apply_doc(s, now, doc, path);
+				}
+				json_decref(v);
+				json_decref(doc);
+				v = NULL;
+			}
+		} else if (kd_jscan_key_is(k, len, "log")) {
+			json_decref(log);
+			rc = kd_jscan_json(&sc, &log);
+		} else if (kd_jscan_key_is(k, len, "now") || kd_jscan_key_is(k, len, "source")) {
+			json_t *doc = json_object();
+			char key[8];
+
+			snprintf(key, sizeof(key), "%.*s", (int)len, k);
+			if (!doc || (rc = kd_jscan_json(&sc, &v)) < 0 || (rc = type_numbers(v)) < 0 ||
+			    json_object_set_new(doc, key, v) < 0 ||
+			    json_object_set_new(doc, "clusters", json_array()) < 0)
+				rc = rc < 0 ? rc : kd_error_set(KD_ENOMEM, "out of memory");
+			else
+				rc = apply_doc(s, now, doc, path);
+			json_decref(doc);
+			v = NULL;
+		} else {
+			kd_jscan_skip(&sc);
+		}
+	}
+	/* the log after every cluster, as apply_doc writes it */
+	if (rc == 0 && log) {
+		json_t *doc = json_pack("{s:[],s:O}", "clusters", "log", log);
+
+		rc = doc ? apply_doc(s, now, doc, path) : kd_error_set(KD_ENOMEM, "out of memory");
+		json_decref(doc);
+	}
+	json_decref(log);
+	if (rc == 0 && sc.error)
+		rc = kd_jscan_error(&sc, path);
+	return rc;
+}
+
 int kd_statefile_load(kd_store **out, time_t *now, const char *path)
 {
-	json_t *doc, *c;
-	const char **names = NULL;
-	size_t i, n;
+	json_t *doc = NULL, *c;
+	kd_buf text = KD_BUF_INIT;
+	char **names = NULL;
+	size_t i, n = 0;
 	int rc;
 
 	*out = NULL;
-	if ((rc = parse(&doc, path)) < 0)
+	if ((rc = kd_buf_read_file(&text, path, 256u << 20)) < 0)
 		return rc;
+	if (json_shape(&text, &names, &n)) {
+		for (i = 0; i < n; i++)
+			if (!names[i]) {
+				rc = kd_error_set(KD_EINVAL, "%s: cluster %zu has no name", path, i + 1);
+				goto cleanup;
+			}
+		if ((rc = kd_store_new(out, (const char *const *)names, n)) < 0)
+			goto cleanup;
+		rc = apply_json(*out, now, &text, path);
+		goto cleanup;
+	}
+	if ((rc = parse(&doc, &text, path)) < 0)
+		goto cleanup;
 	n = json_array_size(json_object_get(doc, "clusters"));
 	if (!(names = calloc(n ? n : 1, sizeof(*names)))) {
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	json_array_foreach(json_object_get(doc, "clusters"), i, c)
-		if (!(names[i] = kd_json_str(c, "name"))) {
-			rc = kd_error_set(KD_EINVAL, "%s: cluster %zu has no name", path, i + 1);
+		if (!kd_json_str(c, "name") || !(names[i] = strdup(kd_json_str(c, "name")))) {
+			rc = names[i] ? kd_error_set(KD_ENOMEM, "out of memory") :
+			     kd_error_set(KD_EINVAL, "%s: cluster %zu has no name", path, i + 1);
 			goto cleanup;
 		}
-	if ((rc = kd_store_new(out, names, n)) < 0)
+	if ((rc = kd_store_new(out, (const char *const *)names, n)) < 0)
 		goto cleanup;
-	if ((rc = apply_doc(*out, now, doc, path)) < 0) {
+	rc = apply_doc(*out, now, doc, path);
+cleanup:
+	if (rc < 0 && *out) {
 		kd_store_free(*out);
 		*out = NULL;
 	}
-cleanup:
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
 	free(names);
 	json_decref(doc);
+	kd_buf_free(&text);
 	return rc;
 }
 
 int kd_statefile_apply(kd_store *s, time_t *now, const char *path)
 {
-	json_t *doc;
+	json_t *doc = NULL;
+	kd_buf text = KD_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0;
 	int rc;
 
-	if ((rc = parse(&doc, path)) < 0)
+	if ((rc = kd_buf_read_file(&text, path, 256u << 20)) < 0)
 		return rc;
-	rc = apply_doc(s, now, doc, path);
+	if (json_shape(&text, &names, &n)) {
+		while (n > 0)
+			free(names[--n]);
+		free(names);
+		rc = apply_json(s, now, &text, path);
+	} else if ((rc = parse(&doc, &text, path)) == 0) {
+		rc = apply_doc(s, now, doc, path);
+	}
 	json_decref(doc);
+	kd_buf_free(&text);
 	return rc;
 }

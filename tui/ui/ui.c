@@ -100,7 +100,7 @@ void kd_ui_skip_messages(kd_ui *ui)
 void kd_ui_sync(kd_ui *ui)
 {
 	size_t i;
-	bool changed = false;
+	bool changed = ui->model.stale;
 
 	kd_worker_collect(ui);
 	kd_banner_tick(ui);
@@ -257,7 +257,7 @@ static void search_step(kd_ui *ui, int dir)
 		kd_ui_message(ui, KD_LOG_INFO, "no search yet (/ starts one)");
 		return;
 	}
-	n = kd_model_find(&ui->model, dir, kd_node_name_matches, ui->search);
+	n = kd_model_find_name(&ui->model, dir, ui->search);
 	if (n == KD_NONE) {
 		kd_ui_message(ui, KD_LOG_WARN, "no match for '%s'", ui->search);
 		return;

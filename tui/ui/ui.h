@@ -94,8 +94,10 @@ typedef struct kd_model {
 	bool pivot;              /* app → cluster → object */
 	kd_node *nodes;
 	size_t nnodes, cap;
-	size_t *rows;            /* visible node indices */
-	size_t nrows;
+	size_t *rows;            /* visible node indices, ascending */
+	size_t nrows, rows_cap;
+	size_t sel_node;         /* the node last selected (a hint: KD_NONE
+				  * after a rebuild; sel decides) */
 	kd_strset expanded;
 	kd_strset peeked;        /* ids of nodes open as a peek (kd_node.peek) */
 	kd_filter filter;
@@ -103,12 +105,21 @@ typedef struct kd_model {
 	size_t cursor;           /* its row (derived from sel) */
 	size_t top;              /* first row on screen */
 	uint64_t version;
+	bool stale;              /* released: nodes and states need a refresh */
+	bool layout_stale;       /* expansion changed since the last relayout */
+	size_t layout_change;    /* the one node whose expansion changed since,
+				  * or KD_NONE (none known, or several) */
+	char *match_text;        /* the search whose matches match_bits holds */
+	uint64_t *match_bits;    /* a bit per node: its label holds match_text */
 } kd_model;
 
 int kd_model_init(kd_model *m, kd_store *store);
 void kd_model_free(kd_model *m);
 /* Takes the store's newest snapshots and rebuilds (keeps the selection). */
 int kd_model_refresh(kd_model *m);
+/* Lets go of the snapshots (and so of the nodes) until the next refresh,
+ * so that they can be freed while newer ones are being published. */
+void kd_model_release(kd_model *m);
 /* Rebuilds nodes and rows from the snapshots held. */
 int kd_model_rebuild(kd_model *m);
 /* Recomputes visibility and rows only (after expand/collapse/filter). */
@@ -127,11 +138,18 @@ int kd_model_expand_all(kd_model *m, bool on);
  * the predicate, wrapping; KD_NONE when none. */
 typedef bool (*kd_node_pred)(const kd_model *m, const kd_node *n, const void *arg);
 size_t kd_model_find(const kd_model *m, int dir, kd_node_pred pred, const void *arg);
+/* kd_model_find with kd_node_name_matches, for n and N: the matches are
+ * computed once per search text and tree, then skipped through. */
+size_t kd_model_find_name(kd_model *m, int dir, const char *text);
 bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg);
 bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
+/* Whether hay holds needle, ignoring case (an empty needle: always). */
+bool kd_contains_ci(const char *hay, const char *needle);
 /* Text of a node's label (objects: "Kind ns/name"). */
 int kd_node_label(kd_buf *out, const kd_node *n);
 void kd_ident_clear(kd_ident *id);
+/* Whether a node has that identity. */
+bool kd_ident_matches(const kd_ident *id, const kd_node *n);
 int kd_ident_set(kd_ident *id, const kd_node *n);
 /* The node with that identity among all nodes (shown or not), or KD_NONE. */
 size_t kd_model_find_ident(const kd_model *m, const kd_ident *id);
