@@ -369,7 +369,16 @@ static int reword_prune_skips(kd_remedy_plan *plan)
 int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
 		       const kd_act_target *t, bool prune, bool self_heal)
 {
-	kd_remedy_plan_opts po = { .prune = prune && st && st->prune, .self_heal = self_heal };
+	kd_remedy_plan_opts po = { .prune = prune, .self_heal = self_heal };
+
+	return kd_act_plan_with(out, st, t, &po);
+}
+
+int kd_act_plan_with(kd_remedy_plan **out, const kd_cluster_state *st,
+		     const kd_act_target *t, const kd_remedy_plan_opts *opts)
+{
+	kd_remedy_plan_opts po = *opts;
+	bool prune = opts->prune;
 	const kd_app_state *app = NULL;
 	const kd_resource *res = NULL;
 	kd_remedy_plan *plan = NULL;
@@ -379,6 +388,7 @@ int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
 	*out = NULL;
 	if (!st)
 		return kd_error_set(KD_EINVAL, "act: no cluster state");
+	po.prune = prune && st->prune;
 	if (!t)
 		t = &all;
 	if ((rc = kd_act_find(&app, &res, st, t)) < 0 ||

@@ -129,6 +129,11 @@ typedef struct kd_remedy_plan_opts {
 	 * BREAKGLASS or carrying kdrift.dev/break-glass) are skipped until
 	 * someone follows up. */
 	bool self_heal;
+	/* With self_heal: the audit log's follow-up state (see "heal" below),
+	 * which decides instead of the mark alone, so an object whose
+	 * break-glass change was accepted or acknowledged heals again.  NULL:
+	 * the mark decides. */
+	const struct kd_heal_followup *followup;
 } kd_remedy_plan_opts;
 
 /* An empty plan for a cluster. */
@@ -159,6 +164,10 @@ int kd_remedy_plan_app(kd_remedy_plan *plan, const kd_app_state *app,
 		       const kd_remedy_plan_opts *opts);
 int kd_remedy_plan_cluster(kd_remedy_plan *plan, const kd_cluster_state *cluster,
 			   const kd_remedy_plan_opts *opts);
+
+/* Takes action i out of the plan and lists its object in `skipped` with
+ * the reason (self-heal holding an object back). */
+int kd_remedy_plan_drop(kd_remedy_plan *plan, size_t i, const char *reason);
 
 /* The whole plan as text for a confirmation prompt: each action's preview,
  * then the skipped objects with their reasons. */
@@ -823,6 +832,77 @@ typedef struct kd_heal_report {
 	size_t webhooks_sent;     /* POSTs answered with 2xx */
 	char *webhook_error;      /* the first failed POST, or NULL */
 } kd_heal_report;
+
+/*
+ * Self-heal of one cluster, shared by kd_heal_run (`check --heal`, the
+ * agent) and the interactive UI, which applies the policy while it runs,
+ * like a controller.
+ *
+ * Follow-up state.  Whether an object changed under break-glass is still
+ * awaiting follow-up is the audit log's to say (kd_audit_open_breakglass):
+ * the kdrift.dev/break-glass mark stays on the object after an accept or an
+ * acknowledge, and must not hold self-heal back for ever.  An object is
+ * held when the log has an open break-glass change for it, or when it
+ * carries a mark naming a change this log does not know (made from another
+ * machine: only its own log can say it was followed up).  A mark whose
+ * change the log knows and shows followed up no longer holds.
+ *
+ * Back-off.  A controller that fights self-heal (an HPA, an operator, a
+ * colleague's kubectl) must not make kdrift write in a loop: a limiter
+ * remembers, per object, when it was last healed and how often in a row.
+ * The first two heals are immediate; after that the object waits
+ * base, 2 x base, ... up to max before the next, and the count starts again
+ * once the object stayed put for 2 x max.  Failures (a missing credential,
+ * a forbidden write) back off the same way, keyed by the cluster.  Times
+ * are passed in (milliseconds, any clock that only moves forward).
+ */
+typedef struct kd_heal_followup kd_heal_followup;
+
+/* Reads the log (NULL: the default) once; a log that does not exist is an
+ * empty state. */
+int kd_heal_followup_load(kd_heal_followup **out, const char *audit_path);
+void kd_heal_followup_free(kd_heal_followup *f);
+/* True when self-heal must leave `res` of `cluster` alone; *why (may be
+ * NULL) gets the reason, appended. */
+bool kd_heal_followup_holds(const kd_heal_followup *f, const char *cluster,
+			    const kd_resource *res, kd_buf *why);
+
+typedef struct kd_heal_limiter kd_heal_limiter;
+
+#define KD_HEAL_BACKOFF_BASE_MS 30000
+#define KD_HEAL_BACKOFF_MAX_MS (15 * 60000)
+
+/* base_ms / max_ms 0: the defaults above. */
+int kd_heal_limiter_new(kd_heal_limiter **out, int64_t base_ms, int64_t max_ms);
+void kd_heal_limiter_free(kd_heal_limiter *l);
+/* Milliseconds before `key` may be healed again at now_ms (0: now);
+ * *count (may be NULL) gets how often it was healed in a row. */
+int64_t kd_heal_limiter_wait(const kd_heal_limiter *l, const char *key, int64_t now_ms,
+			     unsigned *count);
+/* Records an attempt at now_ms. */
+int kd_heal_limiter_note(kd_heal_limiter *l, const char *key, int64_t now_ms);
+/* The limiter key of an object: "CLUSTER/GROUP/KIND/NAMESPACE/NAME". */
+int kd_heal_object_key(kd_buf *out, const char *cluster, const char *api_version,
+		       const char *kind, const char *namespace, const char *name);
+
+/*
+ * Plans the self-heal of a cluster state (published with objects): every
+ * drifted, missing and break-glass object (extra ones when st->prune),
+ * leaving in plan->skipped the objects the follow-up state holds (f NULL:
+ * the mark decides) and those the limiter (may be NULL) holds back, with
+ * the time left.  *retry_ms (may be NULL) gets the wait of the first
+ * object held back (0 when none).  Never talks to the cluster.
+ */
+int kd_heal_plan(kd_remedy_plan **out, int64_t *retry_ms, const kd_cluster_state *st,
+		 const kd_heal_followup *f, const kd_heal_limiter *lim, int64_t now_ms);
+
+/* Executes a kd_heal_plan: the cluster's own context, logged as self-heal
+ * (intent before, outcome after), field manager kdrift-self-heal, prune as
+ * the policy allows.  Each attempted action is noted in lim (may be NULL);
+ * a failure to connect is noted under the cluster's name.  0 when every
+ * action succeeded, else the first failure (each action has its outcome). */
+int kd_heal_execute(kd_remedy_plan *plan, const kd_fleet *fleet, const kd_heal_opts *o,
+		    bool prune, kd_heal_limiter *lim, int64_t now_ms);
 
 /* heal.json in kdrift's XDG state directory, next to the audit log. */
 int kd_heal_default_path(char **out);
