@@ -222,6 +222,7 @@ int kd_ui_main(int argc, char **argv)
 	ui.mono = nc && *nc;
 	ui.mouse = o.mouse;
 	ui.read_only = o.read_only;
+	ui.from_reports = o.engine.from_reports;
 	ui.script = script && *script;
 	ui.exit_code = KD_EXIT_OK;
 	if (o.state_file)

@@ -52,6 +52,7 @@ void kd_uiact_free(kd_ui *ui)
 	free(act->audit_cluster);
 	free(act->audit_action);
 	kd_buf_free(&act->audit_status);
+	kd_selfheal_free(act);
 	free(act);
 	ui->act = NULL;
 }
@@ -668,6 +669,9 @@ bool kd_uiact_action(kd_ui *ui, kd_action a)
 	switch (a) {
 	case KD_ACT_VIEW_AUDIT:
 		kd_audit_view_command(ui, "");
+		return true;
+	case KD_ACT_SELF_HEAL_PAUSE:
+		kd_selfheal_toggle(ui);
 		return true;
 	case KD_ACT_VIEW_FOLLOW_UP:
 		kd_uiact_followup_load(ui);
