@@ -1220,6 +1220,34 @@ typedef struct kd_act_revert_opts {
  */
 int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o);
 
+/* ---- replicas under an HPA ---------------------------------------------------- */
+
+/*
+ * A change of spec.replicas of an object a HorizontalPodAutoscaler scales
+ * (an HPA in its namespace whose scaleTargetRef names it, as the engine's
+ * hpa_managed) is undone by the HPA: both faces warn before such a
+ * break-glass scale or edit, and before a revert that sets replicas.
+ */
+
+/* True when a patch (or object) sets spec.replicas. */
+bool kd_act_sets_replicas(const json_t *patch);
+/* The name of the HPA among `hpas` (an array of HPA objects) that scales
+ * obj, or *out NULL.  New string. */
+int kd_act_hpa_find(char **out, const json_t *hpas, const json_t *obj);
+/* Lists the HPAs of live's namespace through a's connection (autoscaling/v2,
+ * else v1) and finds the one that scales it.  A cluster that cannot say
+ * (no such API, not allowed to list) gives *out NULL and 0: the warning is
+ * advice, never a reason to refuse. */
+int kd_act_hpa_of(char **out, kd_act *a, const json_t *live);
+/* "warning: HorizontalPodAutoscaler NAME scales Deployment shop/web: ..."
+ * and a newline, appended; hpa NULL when its name is not known. */
+int kd_act_hpa_warning(kd_buf *out, const char *kind, const char *namespace,
+		       const char *name, const char *hpa);
+/* The warnings for a revert plan's actions that set replicas of objects st
+ * (the state the plan was made from) shows as HPA-managed.  No network. */
+int kd_act_plan_hpa_warning(kd_buf *out, const kd_remedy_plan *plan,
+			    const kd_cluster_state *st);
+
 /* ---- accept ----------------------------------------------------------------- */
 
 typedef struct kd_act_accept_req {

@@ -335,7 +335,8 @@ static void act_revert(kd_ui *ui)
 		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
 		goto cleanup;
 	}
-	if (kd_act_preview(&d->body, r->plan) < 0 || kd_dialog_confirm_for(d, ui, t->cluster) < 0) {
+	if (kd_act_plan_hpa_warning(&d->body, r->plan, t->st) < 0 ||
+	    kd_act_preview(&d->body, r->plan) < 0 || kd_dialog_confirm_for(d, ui, t->cluster) < 0) {
 		kd_ui_message(ui, KD_LOG_ERROR, "revert: %s", kd_error_last());
 		kd_dialog_free(d);
 		goto cleanup;
