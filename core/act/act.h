@@ -1220,6 +1220,26 @@ typedef struct kd_act_revert_opts {
  */
 int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o);
 
+/* ---- following up break-glass changes ----------------------------------------- */
+
+/* The fields a break-glass change set, from its audit record's patch
+ * (merge or strategic merge): a new JSON array of pointers, one per leaf, a
+ * list as one field; the precondition and the break-glass mark are left
+ * out. */
+int kd_act_followup_pointers(json_t **out, const json_t *patch);
+
+/*
+ * The revert that follows up the break-glass changes of one object (t names
+ * it; `open` is kd_audit_open_breakglass's list): only the drifted fields
+ * those changes set, so other drift of the object (an older hotfix) is
+ * neither reverted nor hidden.  *note (appended) says so for the preview:
+ * the audit ids, the fields, and how much other drift stays.  KD_ENOTFOUND
+ * when no open change is about the object, or its fields no longer drift.
+ */
+int kd_act_plan_followup_revert(kd_remedy_plan **out, kd_buf *note,
+				const kd_cluster_state *st, const kd_act_target *t,
+				const kd_audit_list *open);
+
 /* ---- replicas under an HPA ---------------------------------------------------- */
 
 /*
