@@ -63,7 +63,7 @@ endif
 DEB_PKGS := build-essential pkg-config libncurses-dev libcurl4-openssl-dev \
 	libgit2-dev libjansson-dev libyaml-dev libreadline-dev libcmocka-dev \
 	libssl-dev libmicrohttpd-dev zlib1g-dev git tmux openssl ca-certificates valgrind \
-	python3 python3-yaml procps time curl clang libclang-rt-14-dev
+	python3 python3-yaml procps time curl clang libclang-rt-14-dev zsh fish
 
 .PHONY: all deps check test asan valgrind demo bench fuzz fuzzers install uninstall clean tests
 

@@ -168,7 +168,8 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 	if (e->opts.kubeconfig_loaded) {
 		e->kc = (kd_kubeconfig *)e->opts.kubeconfig_loaded;
 		e->kc_borrowed = true;
-	} else if ((rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0) {
+	} else if ((rc = kd_kubeconfig_require(e->kubeconfig_path)) < 0 ||
+		   (rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0) {
 		goto fail;
 	}
 	if ((rc = kd_kube_driver_new(&e->drv)) < 0)

@@ -10,12 +10,10 @@
  * 'prune'?)").  An app whose selector matches no cluster is allowed.
  *
  * String maps (cluster labels and values, matchLabels, substitute) and
- * selector values accept non-string scalars the way a YAML user means
- * them: an integer becomes its decimal text, a boolean "true"/"false",
- * null "".  A real number is rejected ("quote the number"), because typing
- * has already lost its text (1.10 would become "1.1").  Integers are
- * converted as the YAML typing reads them (010 is 8, 0x1F is 31, 1e3 is
- * 1000): quote values whose exact text matters.
+ * selector values hold strings, as Kubernetes label maps do: a number or a
+ * boolean is refused with a hint to quote it (YAML typing has already lost
+ * its text: 010 would be 8, 1.10 would be 1.1), and null is the empty
+ * string, which is how the API server reads it.
  *
  * Also owns label selectors and the fasttemplate expansion of app paths,
  * which later modules reuse.  Never prints; reads files only through

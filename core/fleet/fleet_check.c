@@ -322,36 +322,32 @@ int kd_fcheck_bool(kd_fcheck *c, bool *out, const json_t *obj,
 
 int kd_fcheck_scalar(kd_fcheck *c, json_t **out, const json_t *node)
 {
-	char num[32];
-
 	*out = NULL;
 	switch (json_typeof(node)) {
 	case JSON_STRING:
 		*out = json_incref((json_t *)node);
 		return 0;
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(node));
-		*out = json_string(num);
-		break;
-	case JSON_TRUE:
-		*out = json_string("true");
-		break;
-	case JSON_FALSE:
-		*out = json_string("false");
-		break;
 	case JSON_NULL:
-		*out = json_string("");
-		break;
+		/* An empty value, as the API server reads null in a string map. */
+		if (!(*out = json_string("")))
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		return 0;
+	case JSON_INTEGER:
 	case JSON_REAL:
+		/* Typing has already lost the text (010 is 8, 1.10 is 1.1), so the
+		 * value cannot be turned back into what was written. */
 		return kd_fcheck_fail(c, "%s must be a string; quote the number",
 				      kd_fcheck_where(c));
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return kd_fcheck_fail(c, "%s must be a string; quote the value (\"%s\")",
+				      kd_fcheck_where(c),
+				      json_is_true(node) ? "true" : "false");
 	default:
 		return kd_fcheck_fail(c, "%s must be a string, not %s",
 				      kd_fcheck_where(c),
 				      kd_fcheck_type_name(node));
 	}
-	return *out ? 0 : kd_error_set(KD_ENOMEM, "out of memory");
 }
 
 int kd_fcheck_string_map(kd_fcheck *c, json_t **out, const json_t *node,

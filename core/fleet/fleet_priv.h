@@ -70,9 +70,9 @@ int kd_fcheck_bool(kd_fcheck *c, bool *out, const json_t *obj,
 		   const char *key, bool dflt);
 
 /* The current node as a string for a string-only field of a map: strings
- * as they are, integers in decimal, booleans as "true"/"false", null as "";
- * reals, lists and mappings are errors (a real's text is lost in typing,
- * so it must be quoted).  *out is a new reference. */
+ * as they are, null as ""; numbers, booleans, lists and mappings are
+ * errors (a typed scalar's text is lost, so it must be quoted).  *out is a
+ * new reference. */
 int kd_fcheck_scalar(kd_fcheck *c, json_t **out, const json_t *node);
 
 /* A mapping of string -> scalar as a new object of strings.  `what` names

@@ -78,6 +78,14 @@ typedef struct kd_kube_target {
  * ~/.kube/config.  An explicitly named file that is missing is an error. */
 int kd_kubeconfig_load(kd_kubeconfig **out, const char *path);
 
+/* Whether kd_kubeconfig_load(path) would read any file at all: 0 when
+ * `path` is given or one of the files it would look at exists; else
+ * KD_ENOTFOUND with one message naming what was looked for ($KUBECONFIG's
+ * files, or ~/.kube/config and that --kubeconfig was not given).  For the
+ * faces that read clusters: with no kubeconfig at all every cluster would
+ * be unknown for the same reason, said once per cluster. */
+int kd_kubeconfig_require(const char *path);
+
 /* Parses one kubeconfig document from memory (`name` for messages,
  * `dir` for resolving relative paths). */
 int kd_kubeconfig_parse(kd_kubeconfig **out, const char *data, size_t len,

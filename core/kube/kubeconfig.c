@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "data/data.h"
@@ -273,6 +274,38 @@ cleanup:
 		kd_kubeconfig_free(kc);
 	else
 		*out = kc;
+	return rc;
+}
+
+int kd_kubeconfig_require(const char *path)
+{
+	const char *env = getenv("KUBECONFIG"), *h = getenv("HOME");
+	kd_buf home = KD_BUF_INIT;
+	char *list = NULL, *save = NULL, *p;
+	int rc = 0;
+
+	if (path && path[0])   /* named: kd_kubeconfig_load says if it is missing */
+		return 0;
+	if (env && env[0]) {
+		if (!(list = strdup(env)))
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		for (p = strtok_r(list, ":", &save); p; p = strtok_r(NULL, ":", &save))
+			if (access(p, F_OK) == 0)
+				goto cleanup;
+		rc = kd_error_set(KD_ENOTFOUND, "no kubeconfig: none of the files $KUBECONFIG "
+				  "names exists (%s); name one with --kubeconfig FILE", env);
+		goto cleanup;
+	}
+	if (kd_buf_printf(&home, "%s/.kube/config", h ? h : "") < 0) {
+		rc = kd_error_set(KD_ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	if (access(kd_buf_cstr(&home), F_OK) != 0)
+		rc = kd_error_set(KD_ENOTFOUND, "no kubeconfig: --kubeconfig not given, $KUBECONFIG "
+				  "not set and %s does not exist", kd_buf_cstr(&home));
+cleanup:
+	free(list);
+	kd_buf_free(&home);
 	return rc;
 }
 

@@ -363,13 +363,6 @@ cleanup:
 static int build_dir(kd_kz_ctx *c, const char *dir, kd_kz_list *acc, bool component,
 		     const kd_kz_file *from, const char *from_ptr);
 
-static bool is_remote(const char *s)
-{
-	return strstr(s, "://") || strncmp(s, "github.com/", 11) == 0 ||
-	       strncmp(s, "git@", 4) == 0 || strncmp(s, "gitlab.com/", 11) == 0 ||
-	       strncmp(s, "bitbucket.org/", 14) == 0;
-}
-
 /* Appends src's resources (and its configuration and vars) to dst,
  * refusing ids already in seen (NULL: no check); empties src. */
 static int absorb(kd_kz_list *dst, kd_kz_list *src, json_t *seen, const kd_kz_file *f,
@@ -417,7 +410,7 @@ static int add_resources(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l,
 			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", field);
 			break;
 		}
-		if (is_remote(rel)) {
+		if (kd_kz_is_remote(rel)) {
 			rc = kd_error_set(KD_EUNSUPPORTED,
 					  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
 					  rel, f->path, kd_kz_line(f, ptr));
@@ -468,7 +461,7 @@ static int add_components(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 		snprintf(ptr, sizeof(ptr), "/components/%zu", i);
 		if (!rel)
 			return kd_kz_fail(f, ptr, KD_EINVAL, "'components' entries must be strings");
-		if (is_remote(rel))
+		if (kd_kz_is_remote(rel))
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'remote resource %s' (%s:%d)",
 					    rel, f->path, kd_kz_line(f, ptr));
@@ -546,7 +539,7 @@ static int plugin_configs(json_t **out, kd_kz_ctx *c, const kd_kz_file *f, const
 			kd_source_type t = KD_SOURCE_NONE;
 			char *path = NULL;
 
-			if (is_remote(s)) {
+			if (kd_kz_is_remote(s)) {
 				rc = kd_error_set(KD_EUNSUPPORTED,
 						  "unsupported kustomize feature 'remote resource %s' (%s:%d)",
 						  s, f->path, kd_kz_line(f, ptr));
@@ -665,7 +658,7 @@ static int load_openapi(kd_kz_ctx *c, const kd_kz_file *f)
 	if (path && !path[0])
 		path = NULL;
 	if (path) {
-		if (is_remote(path))
+		if (kd_kz_is_remote(path))
 			return kd_error_set(KD_EUNSUPPORTED,
 					    "unsupported kustomize feature 'remote openapi schema %s' (%s:%d)",
 					    path, f->path, kd_kz_line(f, "/openapi"));
@@ -818,50 +811,13 @@ static int run_transformers(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
  * build gathered so far. */
 static int load_configurations(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
-	json_t *list = json_object_get(f->doc, "configurations");
 	kd_kz_tconfig tc, files;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	memset(&tc, 0, sizeof(tc));
-	memset(&files, 0, sizeof(files));
 	kd_kz_tconfig_defaults(&tc);
-	if (list && !json_is_array(list))
-		return kd_kz_fail(f, "/configurations", KD_EINVAL, "'configurations' must be a list");
 	/* the files merged into each other, then into the defaults */
-	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		const char *rel = json_string_value(json_array_get(list, i));
-		kd_buf data = KD_BUF_INIT;
-		kd_kz_tconfig one;
-		json_t *doc = NULL;
-		char *path = NULL;
-		char ptr[64];
-
-		memset(&one, 0, sizeof(one));
-		snprintf(ptr, sizeof(ptr), "/configurations/%zu", i);
-		if (!rel) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'configurations' entries must be strings");
-			break;
-		}
-		if (is_remote(rel)) {
-			rc = kd_error_set(KD_EUNSUPPORTED,
-					  "unsupported kustomize feature 'remote configuration %s' (%s:%d)",
-					  rel, f->path, kd_kz_line(f, ptr));
-			break;
-		}
-		rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
-		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
-						       path, NULL)) < 0)
-			rc = kd_kz_wrap(f, ptr, rc);
-		if (rc == 0 && (rc = kd_kz_tconfig_read(&one, doc, path)) < 0 && rc != KD_ENOMEM)
-			rc = kd_kz_wrap(f, ptr, rc);
-		if (rc == 0 && (rc = kd_kz_tconfig_merge(&files, &one)) < 0 && rc != KD_ENOMEM)
-			rc = kd_kz_wrap(f, ptr, rc);
-		kd_kz_tconfig_free(&one);
-		json_decref(doc);
-		free(path);
-		kd_buf_free(&data);
-	}
+	rc = kd_kz_tconfig_files(&files, c, f, "configurations", kd_kz_tconfig_read, false);
 	if (rc == 0 && (rc = kd_kz_tconfig_merge(&tc, &files)) < 0 && rc != KD_ENOMEM)
 		rc = kd_kz_wrap(f, "/configurations", rc);
 	if (rc == 0 && (rc = kd_kz_tconfig_merge(&l->tc, &tc)) < 0 && rc != KD_ENOMEM)

@@ -819,3 +819,52 @@ int kd_kz_tconfig_add_ref(kd_kz_tconfig *tc, const char *group, const char *vers
 		return kd_error_set(KD_ENOMEM, "out of memory");
 	return merge_one(tc, &ref->referrers, referrer);
 }
+
+int kd_kz_tconfig_files(kd_kz_tconfig *all, kd_kz_ctx *c, const kd_kz_file *f,
+			const char *key, kd_kz_tconfig_reader read, bool as_written)
+{
+	const json_t *list = json_object_get(f->doc, key);
+	char ptr[64];
+	size_t i;
+	int rc = 0;
+
+	memset(all, 0, sizeof(*all));
+	snprintf(ptr, sizeof(ptr), "/%s", key);
+	if (!list || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return kd_kz_fail(f, ptr, KD_EINVAL, "'%s' must be a list", key);
+	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
+		const char *rel = json_string_value(json_array_get(list, i));
+		kd_buf data = KD_BUF_INIT;
+		kd_kz_tconfig one;
+		json_t *doc = NULL;
+		char *path = NULL;
+
+		memset(&one, 0, sizeof(one));
+		snprintf(ptr, sizeof(ptr), "/%s/%zu", key, i);
+		if (!rel) {
+			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'%s' entries must be strings", key);
+			break;
+		}
+		if (kd_kz_is_remote(rel)) {
+			rc = kd_error_set(KD_EUNSUPPORTED,
+					  "unsupported kustomize feature 'remote %s %s' (%s:%d)",
+					  key, rel, f->path, kd_kz_line(f, ptr));
+			break;
+		}
+		rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
+		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
+						       path, NULL)) < 0)
+			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = read(&one, doc, as_written ? rel : path)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		if (rc == 0 && (rc = kd_kz_tconfig_merge(all, &one)) < 0 && rc != KD_ENOMEM)
+			rc = kd_kz_wrap(f, ptr, rc);
+		kd_kz_tconfig_free(&one);
+		json_decref(doc);
+		free(path);
+		kd_buf_free(&data);
+	}
+	return rc;
+}

@@ -141,43 +141,10 @@ static int load_file(kd_kz_tconfig *tc, const json_t *map, const char *file)
 
 int kd_kz_crds_load(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l)
 {
-	json_t *list = json_object_get(f->doc, "crds");
 	kd_kz_tconfig all;
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (!list || json_is_null(list))
-		return 0;
-	if (!json_is_array(list))
-		return kd_kz_fail(f, "/crds", KD_EINVAL, "'crds' must be a list");
-	memset(&all, 0, sizeof(all));
-	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
-		const char *rel = json_string_value(json_array_get(list, i));
-		kd_buf data = KD_BUF_INIT;
-		kd_kz_tconfig one;
-		json_t *doc = NULL;
-		char *path = NULL;
-		char ptr[48];
-
-		memset(&one, 0, sizeof(one));
-		snprintf(ptr, sizeof(ptr), "/crds/%zu", i);
-		if (!rel) {
-			rc = kd_kz_fail(f, ptr, KD_EINVAL, "'crds' entries must be strings");
-			break;
-		}
-		rc = kd_kz_read_file(&data, &path, c, f, rel, ptr);
-		if (rc == 0 && (rc = kd_yaml_parse_one(&doc, NULL, kd_buf_cstr(&data), data.len,
-						       path, NULL)) < 0)
-			rc = kd_kz_wrap(f, ptr, rc);
-		if (rc == 0 && (rc = load_file(&one, doc, rel)) < 0 && rc != KD_ENOMEM)
-			rc = kd_kz_wrap(f, ptr, rc);
-		if (rc == 0 && (rc = kd_kz_tconfig_merge(&all, &one)) < 0 && rc != KD_ENOMEM)
-			rc = kd_kz_wrap(f, ptr, rc);
-		kd_kz_tconfig_free(&one);
-		json_decref(doc);
-		free(path);
-		kd_buf_free(&data);
-	}
+	rc = kd_kz_tconfig_files(&all, c, f, "crds", load_file, true);
 	if (rc == 0 && (rc = kd_kz_tconfig_merge(&l->tc, &all)) < 0 && rc != KD_ENOMEM)
 		rc = kd_kz_wrap(f, "/crds", rc);
 	kd_kz_tconfig_free(&all);

@@ -356,6 +356,13 @@ static int resolve(char **path, kd_kz_ctx *c, const kd_kz_file *f, const char *r
 	return rc;
 }
 
+bool kd_kz_is_remote(const char *s)
+{
+	return strstr(s, "://") || strncmp(s, "github.com/", 11) == 0 ||
+	       strncmp(s, "git@", 4) == 0 || strncmp(s, "gitlab.com/", 11) == 0 ||
+	       strncmp(s, "bitbucket.org/", 14) == 0;
+}
+
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer)
 {

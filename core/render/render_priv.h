@@ -327,8 +327,19 @@ int kd_kz_wrap(const kd_kz_file *f, const char *pointer, int code);
 /* `crds:` of one kustomization merged into l's configuration
  * (kustomize_crds.c). */
 int kd_kz_crds_load(kd_kz_ctx *c, const kd_kz_file *f, kd_kz_list *l);
+/* Reads one file's document into tc; name is how messages call the file. */
+typedef int (*kd_kz_tconfig_reader)(kd_kz_tconfig *tc, const json_t *doc, const char *name);
+/* The files a kustomization lists under key (`configurations`, `crds`),
+ * each read by read and merged in order into *all (which starts empty and
+ * is the caller's to free, also after an error);
+ * messages call a file by its resolved path, or as written when as_written.
+ * Remote entries are refused; errors name the entry's line. */
+int kd_kz_tconfig_files(kd_kz_tconfig *all, kd_kz_ctx *c, const kd_kz_file *f,
+			const char *key, kd_kz_tconfig_reader read, bool as_written);
 int kd_kz_read_file(kd_buf *out, char **path, kd_kz_ctx *c, const kd_kz_file *f,
 		 const char *rel, const char *pointer);
+/* A reference kdrift does not fetch: a URL or a hosted repository. */
+bool kd_kz_is_remote(const char *s);
 /* *empties (may be NULL) receives an array parallel to *out: each
  * object's pointers of nulls written as nothing, or null; *where (may be
  * NULL) one of [positions of the object's document, its pointer in it]. */

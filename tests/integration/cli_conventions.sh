@@ -66,6 +66,65 @@ check_eq "bash completes diff's CLUSTER from the fleet of --repo" "alpha" \
 check_eq "bash completes diff's APP after the cluster" "shop" \
 	"$(complete_bash "$KDRIFT_BIN" diff --repo "$repo" alpha sh)"
 
+# Second words and flag values, generated from the usage texts.
+check_eq "bash: completion's shells" "bash zsh fish" \
+	"$(complete_bash "$KDRIFT_BIN" completion "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: audit's subcommands" "show verify" \
+	"$(complete_bash "$KDRIFT_BIN" audit "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: breakglass's subcommands by prefix" "start status" \
+	"$(complete_bash "$KDRIFT_BIN" breakglass st | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: breakglass edit's CLUSTER after the subcommand" "alpha" \
+	"$(complete_bash "$KDRIFT_BIN" breakglass --repo "$repo" edit al)"
+check_eq "bash: check --output's formats" "text json junit" \
+	"$(complete_bash "$KDRIFT_BIN" check --output "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: policy --format's formats" "kyverno gatekeeper vap" \
+	"$(complete_bash "$KDRIFT_BIN" policy export --format "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: diff --color's choices" "auto always never" \
+	"$(complete_bash "$KDRIFT_BIN" diff --color "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: ui --theme's installed themes" "default high-contrast light mono" \
+	"$(complete_bash "$KDRIFT_BIN" ui --theme "" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "bash: ui --keymap's installed keymaps" "vim" \
+	"$(complete_bash "$KDRIFT_BIN" ui --keymap v)"
+check_eq "bash: kdrift with options and no command completes the UI's" "--theme" \
+	"$(complete_bash "$KDRIFT_BIN" --them)"
+check_eq "bash: ... and their values" "light" \
+	"$(complete_bash "$KDRIFT_BIN" --repo "$repo" --theme li)"
+check "bash: a value flag without choices is not completed from prose" \
+	sh -c '! printf "%s\n" "$1" | grep -qx label' _ "$(complete_bash "$KDRIFT_BIN" compare --group-by "")"
+
+# zsh and fish complete the same words (compadd stands in for zsh's
+# completion system; fish computes its own with complete -C).
+if command -v zsh >/dev/null; then
+	"$KDRIFT_BIN" completion zsh >"$TMPDIR_CC/_kdrift"
+	complete_zsh() { # WORDS... (the last is the word being completed)
+		zsh -fc 'compdef() { :; }; source "$1"; shift
+			compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }
+			_files() { :; }
+			words=("$@"); CURRENT=$#; _kdrift' _ "$TMPDIR_CC/_kdrift" "$@" | sed '/^$/d'
+	}
+	check_eq "zsh: audit's subcommands" "show verify" \
+		"$(complete_zsh kdrift audit "" | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "zsh: check --output's formats" "text json junit" \
+		"$(complete_zsh kdrift check --output "" | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "zsh: ui --keymap's keymaps" "default emacs vim" \
+		"$(complete_zsh "$KDRIFT_BIN" ui --keymap "" | tr '\n' ' ' | sed 's/ $//')"
+else
+	ok "# SKIP zsh is not installed"
+fi
+if command -v fish >/dev/null; then
+	complete_fish() { # COMMAND-LINE
+		PATH=$(dirname "$KDRIFT_BIN"):$PATH fish -c 'source $argv[1]; complete -C$argv[2]' \
+			"$TMPDIR_CC/fish" "$1" | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'
+	}
+	check_eq "fish: completion's shells" "bash fish zsh" "$(complete_fish "kdrift completion ")"
+	check_eq "fish: audit's subcommands" "show verify" "$(complete_fish "kdrift audit ")"
+	check_eq "fish: check --output's formats" "json junit text" "$(complete_fish "kdrift check --output ")"
+	check_eq "fish: ui --theme's themes" "default high-contrast light mono" \
+		"$(complete_fish "kdrift ui --theme ")"
+else
+	ok "# SKIP fish is not installed"
+fi
+
 check_eq "__complete clusters lists the fixture fleet's clusters" "alpha beta gamma delta" \
 	"$("$KDRIFT_BIN" __complete clusters --repo "$repo" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "__complete apps lists its apps" "shop site" \

@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 LAYERS=(
 	"base"
 	"data"
-	"source audit kube diff"
+	"source audit kube diff userconf"
 	"fleet"
 	"render"
 	"engine prevent"
@@ -105,7 +105,7 @@ check_eq "tui/ speaks HTTP and Git only through core" "" "$faces"
 
 # tui/cli: what commands share lives in the shared files (cli.h says which);
 # every other file is one command's, and uses nothing another one defines.
-SHARED_CLI="cli confirm heal options print reconcile"
+SHARED_CLI="cli confirm heal options pager print progress reconcile"
 commands=""
 for f in tui/cli/*.c; do
 	n=$(basename "$f" .c)

@@ -13,28 +13,11 @@ source "$here/../tools/tap.sh"
 source "$here/../kubesim/lib.bash"
 source "$here/lib.bash"
 
-T=$KS_TMP
-repo=$T/repo
-cp -r "$KDRIFT_ROOT/tests/fixtures/between/repo" "$repo"
-git -C "$repo" init -q -b main && git -C "$repo" add -A &&
-	git -C "$repo" -c user.name=Fixture -c user.email=fixture@example.com commit -qm "fleet" ||
-	{ not_ok "fixture repository is committed"; tap_done; exit 1; }
-git -C "$repo" config user.name "Ops Person" && git -C "$repo" config user.email ops@example.com
-export XDG_STATE_HOME=$T/state
-unset KDRIFT_AUDIT_LOG
+source "$KDRIFT_ROOT/tests/fixtures/between/setup.bash"
 
-if ! ks_start "$T/ks" --clusters prod-a,prod-b,prod-c,stg-a,stg-b; then
-	not_ok "kubesim starts" "$(cat "$T/ks/stderr")"
-	tap_done
-	exit 1
-fi
-export KUBECONFIG="$T/ks/kubeconfig"
-check "desired state applied with kubectl" ks_deploy "$repo" "web" prod-a prod-b prod-c stg-a stg-b
-check "prod-c's image is hot-fixed with kubectl set image" \
-	K --context prod-c -n web set image deployment/web web=registry.example/web:1.0.1-hotfix
-check "prod-a's memory limit is changed by hand" \
-	K --context prod-a -n web patch deployment web --type strategic \
-	-p '{"spec":{"template":{"spec":{"containers":[{"name":"web","resources":{"limits":{"memory":"512Mi"}}}]}}}}'
+between_start
+between_hotfix
+between_memory
 check "prod-a's memory limit is accepted into its own layer" \
 	"$KDRIFT_BIN" accept prod-a web Deployment/web/web --repo "$repo" --reason "batch jobs" --yes
 

@@ -236,7 +236,7 @@ int kd_cli_accept(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 0;
-	while (rc < 0 && (c = getopt_long(argc, argv, ":p:m:b:ynh", longopts, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, ":p:m:b:ynqh", longopts, NULL)) != -1) {
 		int r = kd_cli_engine_opt(&opts, c, optarg, "accept");
 
 		if (r == 0)

@@ -555,7 +555,7 @@ int kd_cli_breakglass(int argc, char **argv)
 		return kd_cli_main(3, (char *[]){ "kdrift", "help", CMD, NULL });
 	optind = 2;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:d:ynh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:d:ynqh", longopts, NULL)) != -1) {
 		if ((rc = kd_cli_engine_opt(&a.eopts, c, optarg, CMD)) == 0)
 			continue;
 		if (rc == KD_EXIT_ERROR)
@@ -574,6 +574,7 @@ int kd_cli_breakglass(int argc, char **argv)
 			return kd_cli_unknown_option(CMD, argv[optind - 1]);
 		}
 	}
+	kd_cli_engine_defaults(&a.eopts);
 	if (strcmp(op, "start") == 0 || strcmp(op, "status") == 0 || strcmp(op, "end") == 0) {
 		if (optind != argc)
 			return kd_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);

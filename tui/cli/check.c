@@ -435,7 +435,7 @@ int kd_cli_check(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:vqh", longopts, NULL)) != -1) {
 		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "check")) == 0)
 			continue;
 		if (rc == KD_EXIT_ERROR)
@@ -478,6 +478,7 @@ int kd_cli_check(int argc, char **argv)
 	if (opts.reports_namespace && !opts.from_reports)
 		return kd_cli_usage_error("check", "--reports-namespace goes with --from-reports");
 	opts.statuses_only = !heal;   /* healing needs the objects */
+	kd_cli_engine_defaults(&opts);
 	if (kd_engine_new(&e, &opts) < 0)
 		return kd_cli_fail("check");
 	if (kd_store_cluster_count(kd_engine_store(e)) == 0) {
@@ -488,7 +489,7 @@ int kd_cli_check(int argc, char **argv)
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
-	if (kd_engine_run_once(e) < 0) {
+	if (kd_cli_run_once(e) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}

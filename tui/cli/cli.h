@@ -9,8 +9,10 @@
  * revert.c, accept.c, breakglass.c, audit.c, render.c, init.c, policy.c;
  * `ui` is tui/ui/main.c), and is listed once in the command table of
  * cli.c.  What several commands share lives in files of its own, never in
- * a command's file: options.c (engine options, object arguments), print.c
- * (sanitised output), reconcile.c (reading clusters, exit statuses),
+ * a command's file: options.c (engine options, the settings file's
+ * defaults, object arguments), print.c (sanitised output), reconcile.c
+ * (reading clusters, exit statuses), progress.c (the progress line while
+ * clusters are read), pager.c (colour and a pager on a terminal),
  * confirm.c (asking before a write); heal.c is `check --heal`.  A command's
  * file uses only this header's functions from those files and cli.c, never
  * another command's.
@@ -91,14 +93,29 @@ int kd_cli_complete(int argc, char **argv);    /* completion.c: __complete */
 	{ "worktree", no_argument, NULL, 'w' }, \
 	{ "fleet", required_argument, NULL, 'f' }, \
 	{ "kubeconfig", required_argument, NULL, 'k' }, \
-	{ "timeout", required_argument, NULL, 't' }
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "quiet", no_argument, NULL, 'q' }
 
 /* --timeout takes a duration (30s, 2m) from one second to this. */
 #define KD_CLI_TIMEOUT_MAX_S 3600
 
-/* Handles an engine option (getopt letters r R w f k c a t): 0 handled,
+/* Handles an engine option (getopt letters r R w f k c a t q): 0 handled,
  * 1 not one of them, 2 after a usage error. */
 int kd_cli_engine_opt(struct kd_engine_opts *o, int c, const char *arg, const char *cmd);
+
+/* The user's settings file (core's userconf: $XDG_CONFIG_HOME/kdrift/config),
+ * read on first use; each problem goes to `warn` (NULL: "kdrift: warning:
+ * FILE:LINE:COLUMN: ..." on stderr).  Never NULL: without a file, nothing
+ * is set. */
+struct kd_userconf;
+const struct kd_userconf *kd_cli_userconf(void (*warn)(void *ctx, const char *msg), void *ctx);
+/* Fills what no flag set from the settings file: repo, and kubeconfig when
+ * $KUBECONFIG is unset too (flags > environment > file > defaults).  Every
+ * command calls it after parsing, before the engine starts. */
+void kd_cli_engine_defaults(struct kd_engine_opts *o);
+/* --repo's default for the commands that read only Git: the settings
+ * file's repo, else ".". */
+const char *kd_cli_default_repo(void);
 
 /* KIND/NAMESPACE/NAME or KIND/NAME (namespace ""), copied. */
 typedef struct kd_cli_object { char *kind, *namespace, *name; } kd_cli_object;
@@ -143,6 +160,39 @@ void kd_cli_states_free(struct kd_cluster_state **states, size_t n);
 int kd_cli_states_app(struct kd_engine **engine, struct kd_cluster_state ***states, size_t *n,
 		      struct kd_cluster_state **state, struct kd_engine_opts *opts,
 		      const char *cmd, const char *cluster, const char *app);
+
+/* ---- progress.c: a progress line on stderr while clusters are read ------ */
+
+/* --quiet (an engine option, so every command that reads clusters has it):
+ * no progress line. */
+void kd_cli_set_quiet(_Bool on);
+_Bool kd_cli_quiet(void);
+/* kd_engine_run_once, with `clusters N/M · K unreachable · T s` redrawn on
+ * stderr while it runs when stderr is a terminal and not --quiet; the line
+ * is cleared before it returns.  Every command reads clusters through it. */
+int kd_cli_run_once(struct kd_engine *e);
+
+/* ---- pager.c: colour and a pager for long output on a terminal ---------- */
+
+typedef enum kd_cli_color { KD_CLI_COLOR_AUTO, KD_CLI_COLOR_ALWAYS, KD_CLI_COLOR_NEVER } kd_cli_color;
+
+/* SGR sequences for coloured output (git's: removed red, added green). */
+#define KD_SGR_RESET "\033[m"
+#define KD_SGR_BOLD "\033[1m"
+#define KD_SGR_RED "\033[31m"
+#define KD_SGR_GREEN "\033[32m"
+#define KD_SGR_YELLOW "\033[33m"
+#define KD_SGR_CYAN "\033[36m"
+
+/* --color=auto|always|never: 0, or -1 for another word. */
+int kd_cli_color_parse(kd_cli_color *out, const char *arg);
+/* Whether stdout gets colour: always, never, or (auto) when it is a
+ * terminal, NO_COLOR is unset or empty and TERM is not dumb. */
+_Bool kd_cli_color_on(kd_cli_color mode);
+/* Writes `out` to stdout, through $PAGER (default less with LESS=FRX)
+ * when `pager` is true, stdout is a terminal and the text is taller than
+ * it; 0, or KD_EIO when stdout cannot be written. */
+int kd_cli_page(const struct kd_buf *out, _Bool pager);
 
 /* ---- confirm.c: before a command changes a cluster or Git --------------- */
 

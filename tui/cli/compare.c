@@ -228,7 +228,7 @@ int kd_cli_compare(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":g:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":g:o:qh", longopts, NULL)) != -1) {
 		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "compare")) == 0)
 			continue;
 		if (rc == KD_EXIT_ERROR)

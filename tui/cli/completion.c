@@ -1,11 +1,15 @@
 /*
  * completion — `kdrift completion bash|zsh|fish` and the hidden
- * `kdrift __complete clusters|apps` the scripts call.
+ * `kdrift __complete clusters|apps|themes|keymaps` the scripts call.
  *
  * The scripts are generated from the command table of cli.c: a command's
- * flags are those its usage text lists (kd_cli_flag_next), so there is no
+ * flags are those its usage text lists (kd_cli_flag_next), its second
+ * words those its synopsis lines name after it (`kdrift audit show`,
+ * `kdrift completion bash|zsh|fish`), a flag's values the lower-case
+ * choices the usage writes after it (`--output text|json`), so there is no
  * second list to keep in step.  Cluster and app names come from the fleet
- * file at completion time.  Never writes anything but standard output.
+ * file at completion time, theme and keymap names from the UI's built-in
+ * ones.  Never writes anything but standard output.
  */
 #include "cli.h"
 
@@ -17,6 +21,100 @@
 #include "base/base.h"
 #include "fleet/fleet.h"
 #include "source/source.h"
+#include "ui/keymap.h"
+#include "ui/theme.h"
+
+/* At most this many words of one list (second words, a flag's values). */
+#define MAX_WORDS 32
+
+typedef struct words {
+	const char *w[MAX_WORDS];
+	size_t len[MAX_WORDS];
+	size_t n;
+} words;
+
+static void words_add(words *ws, const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ws->n; i++)
+		if (ws->len[i] == len && strncmp(ws->w[i], w, len) == 0)
+			return;
+	if (ws->n < MAX_WORDS) {
+		ws->w[ws->n] = w;
+		ws->len[ws->n++] = len;
+	}
+}
+
+/* Adds the '|'-separated lower-case choices at p ("text|json]"): a
+ * choice starts with a letter and holds letters, digits and '-'; nothing
+ * when p starts with anything else (PATH, NAME). */
+static void add_choices(words *ws, const char *p)
+{
+	const char *q;
+
+	while (*p >= 'a' && *p <= 'z') {
+		for (q = p; (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-'; q++)
+			;
+		words_add(ws, p, (size_t)(q - p));
+		if (*q != '|')
+			break;
+		p = q + 1;
+	}
+}
+
+static const char *synopsis_end(const char *usage)
+{
+	const char *end = strstr(usage, "\n\n");
+
+	return end ? end : usage + strlen(usage);
+}
+
+/* The second words of a command: what its synopsis lines write after
+ * "kdrift NAME " in lower case. */
+static void second_words(words *ws, const kd_cli_command *c)
+{
+	const char *end = synopsis_end(c->usage), *p = c->usage;
+	size_t n = strlen(c->name);
+
+	ws->n = 0;
+	while ((p = strstr(p, "kdrift ")) != NULL && p < end) {
+		p += 7;
+		if (strncmp(p, c->name, n) == 0 && p[n] == ' ')
+			add_choices(ws, p + n + 1);
+	}
+}
+
+/* The values a command's synopsis gives a flag: "--output text|json" (or
+ * "--flag=a|b"); the prose below it is no list of choices. */
+static void flag_values(words *ws, const kd_cli_command *c, const char *flag, size_t len)
+{
+	const char *pos = NULL, *f, *end = synopsis_end(c->usage);
+	size_t flen;
+
+	ws->n = 0;
+	while ((f = kd_cli_flag_next(c->usage, &pos, &flen)) != NULL && f < end)
+		if (flen == len && strncmp(f, flag, len) == 0 && (f[len] == ' ' || f[len] == '='))
+			add_choices(ws, f + len + 1);
+}
+
+static void print_words(const words *ws)
+{
+	size_t i;
+
+	for (i = 0; i < ws->n; i++)
+		printf("%s%.*s", i ? " " : "", (int)ws->len[i], ws->w[i]);
+}
+
+/* Does a usage name this flag with a theme or keymap value? */
+static const char *name_source(const char *flag, size_t len)
+{
+	if (len == 7 && strncmp(flag, "--theme", 7) == 0)
+		return "themes";
+	if (len == 8 && strncmp(flag, "--keymap", 8) == 0)
+		return "keymaps";
+	return NULL;
+}
 
 /* Does the synopsis (the text before the first blank line) name WORD as a
  * positional argument? */
@@ -102,6 +200,48 @@ static void print_names(const kd_cli_command *cmds, size_t n)
 		printf(" %s", cmds[i].name);
 }
 
+/* _kdrift_subcmds CMD: its second words; _kdrift_values CMD FLAG: the
+ * flag's values (or @themes/@keymaps: names from __complete). */
+static void print_word_functions(const kd_cli_command *cmds, size_t n)
+{
+	const char *pos, *flag, *src;
+	words ws;
+	size_t i, len;
+
+	printf("_kdrift_subcmds() {\n\tcase $1 in\n");
+	for (i = 0; i < n; i++) {
+		second_words(&ws, &cmds[i]);
+		if (!ws.n)
+			continue;
+		printf("\t%s) echo \"", cmds[i].name);
+		print_words(&ws);
+		printf("\";;\n");
+	}
+	printf("\tesac\n}\n_kdrift_values() {\n\tcase \"$1 $2\" in\n");
+	for (i = 0; i < n; i++) {
+		words done = { .n = 0 };
+
+		for (pos = NULL; (flag = kd_cli_flag_next(cmds[i].usage, &pos, &len)) != NULL;) {
+			size_t before = done.n;
+
+			words_add(&done, flag, len);
+			if (done.n == before)   /* seen already */
+				continue;
+			if ((src = name_source(flag, len))) {
+				printf("\t\"%s %.*s\") echo @%s;;\n", cmds[i].name, (int)len, flag, src);
+				continue;
+			}
+			flag_values(&ws, &cmds[i], flag, len);
+			if (!ws.n)
+				continue;
+			printf("\t\"%s %.*s\") echo \"", cmds[i].name, (int)len, flag);
+			print_words(&ws);
+			printf("\";;\n");
+		}
+	}
+	printf("\tesac\n}\n");
+}
+
 /* The shared part: the commands, value flags and which commands take a
  * cluster or an app, as shell variables. */
 static void print_tables(const kd_cli_command *cmds, size_t n)
@@ -115,6 +255,7 @@ static void print_tables(const kd_cli_command *cmds, size_t n)
 	printf("\"\n_kdrift_app_cmds=\"");
 	print_cmds_with(cmds, n, "APP", "CLUSTER");
 	printf("\"\n");
+	print_word_functions(cmds, n);
 }
 
 static void print_flag_cases(const kd_cli_command *cmds, size_t n, const char *var)
@@ -143,6 +284,7 @@ static const char walk[] =
 	"\t\t*) [ -z \"$skip\" ] && npos=$((npos + 1));;\n"
 	"\t\tesac\n"
 	"\tdone\n"
+	"\t[ -n \"$(_kdrift_subcmds \"$cmd\")\" ] && [ $npos -gt 0 ] && npos=$((npos - 1))\n"
 	"\tlocal what=\n"
 	"\tcase $prev in\n"
 	"\t--cluster) what=clusters;;\n"
@@ -165,15 +307,26 @@ static void print_bash(const kd_cli_command *cmds, size_t n)
 	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	       "\tlocal cmd=${COMP_WORDS[1]} flags=\n"
 	       "\tCOMPREPLY=()\n"
-	       "\tif [ \"$cword\" -le 1 ]; then\n"
+	       "\tif [ \"$cword\" -le 1 ] && [[ $cur != -* ]]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$_kdrift_cmds\" -- \"$cur\"))\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
+	       "\t[[ $cmd == -* || $cword -le 1 ]] && cmd=ui   # kdrift --repo R: the UI's options\n"
 	       "\tcase $cmd in\n");
 	print_flag_cases(cmds, n, "flags");
 	printf("\tesac\n"
 	       "\tif [[ $cur == -* ]]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
+	       "\tlocal vals=$(_kdrift_values \"$cmd\" \"$prev\")\n"
+	       "\tcase $vals in\n"
+	       "\t@*) COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" __complete ${vals#@} "
+	       "2>/dev/null)\" -- \"$cur\")); return;;\n"
+	       "\t?*) COMPREPLY=($(compgen -W \"$vals\" -- \"$cur\")); return;;\n"
+	       "\tesac\n"
+	       "\tif [ \"$cword\" = 2 ] && [ -n \"$(_kdrift_subcmds \"$cmd\")\" ]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"$(_kdrift_subcmds \"$cmd\")\" -- \"$cur\"))\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
 	       "%s"
@@ -182,8 +335,6 @@ static void print_bash(const kd_cli_command *cmds, size_t n)
 	       "\"${src[@]}\" 2>/dev/null)\" -- \"$cur\"))\n"
 	       "\telif [ \"$cmd\" = help ] && [ \"$cword\" = 2 ]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"$_kdrift_cmds\" -- \"$cur\"))\n"
-	       "\telif [ \"$cmd\" = completion ] && [ \"$cword\" = 2 ]; then\n"
-	       "\t\tCOMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\"))\n"
 	       "\telse\n"
 	       "\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
 	       "\tfi\n"
@@ -200,10 +351,11 @@ static void print_zsh(const kd_cli_command *cmds, size_t n)
 	       "\temulate -L zsh -o ksh_arrays\n"
 	       "\tlocal cword=$((CURRENT - 1)) cmd=${words[1]} prev=${words[CURRENT-2]}\n"
 	       "\tlocal cur=${words[CURRENT-1]} flags=\n"
-	       "\tif (( cword <= 1 )); then\n"
+	       "\tif (( cword <= 1 )) && [[ $cur != -* ]]; then\n"
 	       "\t\tcompadd -- ${=_kdrift_cmds}\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
+	       "\t[[ $cmd == -* ]] || (( cword <= 1 )) && cmd=ui\n"
 	       "\tcase $cmd in\n");
 	print_flag_cases(cmds, n, "flags");
 	printf("\tesac\n"
@@ -211,13 +363,22 @@ static void print_zsh(const kd_cli_command *cmds, size_t n)
 	       "\t\tcompadd -- ${=flags}\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
+	       "\tlocal vals=$(_kdrift_values \"$cmd\" \"$prev\") subs=$(_kdrift_subcmds \"$cmd\")\n"
+	       "\tif [[ $vals == @* ]]; then\n"
+	       "\t\tcompadd -- ${(f)\"$(${words[0]} __complete ${vals#@} 2>/dev/null)\"}\n"
+	       "\t\treturn\n"
+	       "\telif [[ -n $vals ]]; then\n"
+	       "\t\tcompadd -- ${=vals}\n"
+	       "\t\treturn\n"
+	       "\telif [[ $cword == 2 && -n $subs ]]; then\n"
+	       "\t\tcompadd -- ${=subs}\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
 	       "%s"
 	       "\tif [[ -n $what ]]; then\n"
 	       "\t\tcompadd -- ${(f)\"$(${words[0]} __complete $what \"${src[@]}\" 2>/dev/null)\"}\n"
 	       "\telif [[ $cmd == help && $cword == 2 ]]; then\n"
 	       "\t\tcompadd -- ${=_kdrift_cmds}\n"
-	       "\telif [[ $cmd == completion && $cword == 2 ]]; then\n"
-	       "\t\tcompadd -- bash zsh fish\n"
 	       "\telse\n"
 	       "\t\t_files\n"
 	       "\tfi\n"
@@ -250,10 +411,34 @@ static void print_fish(const kd_cli_command *cmds, size_t n)
 		fish_quote(cmds[i].summary);
 		putchar('\n');
 	}
-	for (i = 0; i < n; i++)
-		for (pos = NULL; (flag = kd_cli_flag_next(cmds[i].usage, &pos, &len)) != NULL;)
-			printf("complete -c kdrift -n '__fish_seen_subcommand_from %s' -l %.*s\n",
+	for (i = 0; i < n; i++) {
+		words ws;
+
+		second_words(&ws, &cmds[i]);
+		if (ws.n) {
+			printf("complete -c kdrift -n '__fish_seen_subcommand_from %s; and not "
+			       "__fish_seen_subcommand_from ", cmds[i].name);
+			print_words(&ws);
+			printf("' -a '");
+			print_words(&ws);
+			printf("'\n");
+		}
+		for (pos = NULL; (flag = kd_cli_flag_next(cmds[i].usage, &pos, &len)) != NULL;) {
+			const char *src = name_source(flag, len);
+
+			printf("complete -c kdrift -n '__fish_seen_subcommand_from %s' -l %.*s",
 			       cmds[i].name, (int)len - 2, flag + 2);
+			flag_values(&ws, &cmds[i], flag, len);
+			if (src) {
+				printf(" -x -a '(kdrift __complete %s)'", src);
+			} else if (ws.n) {
+				printf(" -x -a '");
+				print_words(&ws);
+				putchar('\'');
+			}
+			putchar('\n');
+		}
+	}
 	printf("complete -c kdrift -n '__fish_seen_subcommand_from");
 	print_cmds_with(cmds, n, "CLUSTER", NULL);
 	printf("' -a '(kdrift __complete clusters)'\n");
@@ -262,8 +447,7 @@ static void print_fish(const kd_cli_command *cmds, size_t n)
 	printf("' -a '(kdrift __complete apps)'\n");
 	printf("complete -c kdrift -n '__fish_seen_subcommand_from help' -a '");
 	print_names(cmds, n);
-	printf("'\ncomplete -c kdrift -n '__fish_seen_subcommand_from completion' "
-	       "-a 'bash zsh fish'\n");
+	printf("'\n");
 }
 
 int kd_cli_completion(int argc, char **argv)
@@ -295,7 +479,7 @@ int kd_cli_complete(int argc, char **argv)
 	};
 	/* Completing while editing: the work tree unless a revision is named. */
 	kd_source_opts sopts = { .worktree = true };
-	const char *repo = ".", *fleet_file = NULL;
+	const char *repo = kd_cli_default_repo(), *fleet_file = NULL;
 	kd_source *src = NULL;
 	kd_fleet *fleet = NULL;
 	size_t i;
@@ -312,8 +496,18 @@ int kd_cli_complete(int argc, char **argv)
 		default: return KD_EXIT_ERROR;   /* quiet: shells call this */
 		}
 	}
-	if (argc - optind != 1 ||
-	    (strcmp(argv[optind], "clusters") != 0 && strcmp(argv[optind], "apps") != 0))
+	if (argc - optind != 1)
+		return KD_EXIT_ERROR;
+	/* the UI's built-in themes and keymaps; a file path is the shell's */
+	if (strcmp(argv[optind], "themes") == 0 || strcmp(argv[optind], "keymaps") == 0) {
+		const char *const *names = strcmp(argv[optind], "themes") == 0 ?
+					   kd_theme_builtin_names : kd_keymap_builtin_names;
+
+		for (i = 0; names[i]; i++)
+			printf("%s\n", names[i]);
+		return KD_EXIT_OK;
+	}
+	if (strcmp(argv[optind], "clusters") != 0 && strcmp(argv[optind], "apps") != 0)
 		return KD_EXIT_ERROR;
 	if (kd_source_open(&src, repo, &sopts) < 0 || kd_fleet_load(&fleet, src, fleet_file) < 0) {
 		rc = KD_EXIT_ERROR;

@@ -22,13 +22,33 @@
 
 /* ---- printing ----------------------------------------------------------------- */
 
+/* Colour on a terminal, as git colours a diff: whether to, set once per
+ * run before anything is printed. */
+static bool color;
+
+/* Starts an SGR run when colour is on; sgr_end closes it. */
+static void sgr(kd_buf *b, const char *code)
+{
+	if (color)
+		kd_buf_puts(b, code);
+}
+
+static void sgr_end(kd_buf *b)
+{
+	if (color)
+		kd_buf_puts(b, KD_SGR_RESET);
+}
+
 static void attribution(kd_buf *b, const kd_diff_field *f, const char *indent)
 {
 	kd_buf t = KD_BUF_INIT;
 
-	kd_buf_printf(b, "%s# ", indent);
+	kd_buf_printf(b, "%s", indent);
+	sgr(b, KD_SGR_YELLOW);
+	kd_buf_puts(b, "# ");
 	kd_diff_field_describe(&t, f);
 	kd_cli_sanitize(b, kd_buf_cstr(&t));
+	sgr_end(b);
 	kd_buf_puts(b, "\n");
 	kd_buf_free(&t);
 }
@@ -104,17 +124,24 @@ static void unified(kd_buf *b, const kd_diff_rows *rs, const kd_diff_result *dif
 		end = u;
 		if (!change)
 			continue;
-		kd_buf_printf(b, "@@ -%zu,%zu +%zu,%zu @@\n", dn ? df : line_before(rs, start, false),
+		sgr(b, KD_SGR_CYAN);
+		kd_buf_printf(b, "@@ -%zu,%zu +%zu,%zu @@", dn ? df : line_before(rs, start, false),
 			      dn, ln ? lf : line_before(rs, start, true), ln);
+		sgr_end(b);
+		kd_buf_puts(b, "\n");
 		for (k = start; k < end; k++) {
 			const kd_diff_uline *ul = &rs->unified[k];
 			const kd_diff_row *r = &rs->rows[ul->row];
 			const kd_diff_field *f = line_field(r, ul->side);
 
 			flush_pending(b, diff, done, f);
+			if (ul->side != KD_DIFF_SIDE_BOTH)
+				sgr(b, ul->side == KD_DIFF_SIDE_DESIRED ? KD_SGR_RED : KD_SGR_GREEN);
 			kd_buf_putc(b, ul->side == KD_DIFF_SIDE_BOTH ? ' ' :
 				       ul->side == KD_DIFF_SIDE_DESIRED ? '-' : '+');
 			kd_cli_sanitize(b, ul->side == KD_DIFF_SIDE_LIVE ? r->live.text : r->desired.text);
+			if (ul->side != KD_DIFF_SIDE_BOTH)
+				sgr_end(b);
 			kd_buf_puts(b, "\n");
 			if (f && done[f - diff->fields] == ATTR_TODO)
 				done[f - diff->fields] = ATTR_PENDING;
@@ -125,8 +152,9 @@ static void unified(kd_buf *b, const kd_diff_rows *rs, const kd_diff_result *dif
 
 /* One side of a row in `width` columns, fitted by core the way the UI's
  * diff pane fits it: key and differing part kept, "…" where the value's
- * middle is left out. */
-static void cell(kd_buf *b, const kd_diff_line *l, bool changed, size_t width, bool pad)
+ * middle is left out; in colour `code` (NULL: none), the padding not. */
+static void cell(kd_buf *b, const kd_diff_line *l, bool changed, size_t width, bool pad,
+		 const char *code)
 {
 	const char *text = l->text ? l->text : "";
 	size_t len = strlen(text), cols = 0, i;
@@ -139,6 +167,8 @@ static void cell(kd_buf *b, const kd_diff_line *l, bool changed, size_t width, b
 		fit.part[0].end = len;
 		fit.lead = fit.cut_end = false;
 	}
+	if (code && l->text)
+		sgr(b, code);
 	for (i = 0; i < fit.nparts; i++) {
 		if (i || fit.lead) {
 			kd_buf_puts(b, "…");
@@ -152,6 +182,8 @@ static void cell(kd_buf *b, const kd_diff_line *l, bool changed, size_t width, b
 		kd_buf_puts(b, "…");
 		cols++;
 	}
+	if (code && l->text)
+		sgr_end(b);
 	while (pad && cols++ < width)
 		kd_buf_putc(b, ' ');
 }
@@ -175,9 +207,14 @@ static void side_by_side(kd_buf *b, const kd_diff_rows *rs, const kd_diff_result
 		const kd_diff_field *fd = line_field(r, KD_DIFF_SIDE_DESIRED);
 		const kd_diff_field *fl = line_field(r, KD_DIFF_SIDE_LIVE);
 
-		cell(b, &r->desired, r->kind == KD_DIFF_ROW_CHANGED, col, true);
+		bool gone = r->kind == KD_DIFF_ROW_CHANGED || r->kind == KD_DIFF_ROW_REMOVED;
+		bool added = r->kind == KD_DIFF_ROW_CHANGED || r->kind == KD_DIFF_ROW_ADDED;
+
+		cell(b, &r->desired, r->kind == KD_DIFF_ROW_CHANGED, col, true,
+		     gone ? KD_SGR_RED : NULL);
 		kd_buf_puts(b, sep[r->kind]);
-		cell(b, &r->live, r->kind == KD_DIFF_ROW_CHANGED, col, false);
+		cell(b, &r->live, r->kind == KD_DIFF_ROW_CHANGED, col, false,
+		     added ? KD_SGR_GREEN : NULL);
 		kd_buf_puts(b, "\n");
 		if (fd && done[fd - diff->fields] == ATTR_TODO) {
 			done[fd - diff->fields] = ATTR_DONE;
@@ -254,12 +291,18 @@ static int print_resource(kd_buf *b, const kd_fleet *fleet, const char *cluster,
 		rc = kd_error_set(KD_ENOMEM, "out of memory");
 		goto cleanup;
 	}
+	sgr(b, KD_SGR_BOLD);
 	kd_buf_puts(b, "--- git/");
 	object_name(b, cluster, app, r);
-	kd_buf_puts(b, r->desired || from_report ? "\n" : " (not in Git)\n");
+	kd_buf_puts(b, r->desired || from_report ? "" : " (not in Git)");
+	sgr_end(b);
+	kd_buf_puts(b, "\n");
+	sgr(b, KD_SGR_BOLD);
 	kd_buf_puts(b, "+++ live/");
 	object_name(b, cluster, app, r);
-	kd_buf_puts(b, r->live || from_report ? "\n" : " (not in the cluster)\n");
+	kd_buf_puts(b, r->live || from_report ? "" : " (not in the cluster)");
+	sgr_end(b);
+	kd_buf_puts(b, "\n");
 	if (r->reason) {
 		kd_buf_printf(b, "# %s: ", kd_status_name(r->status));
 		kd_cli_sanitize(b, r->reason);
@@ -299,7 +342,7 @@ static bool object_matches(const kd_resource *r, const char *spec)
 }
 
 static int run_diff(kd_engine *e, const char *app_name, const char *object, bool sbs,
-		    size_t width)
+		    size_t width, bool pager)
 {
 	kd_cluster_state *st = kd_store_get(kd_engine_store(e), 0);
 	kd_counts sum = { { 0 } };
@@ -365,8 +408,7 @@ static int run_diff(kd_engine *e, const char *app_name, const char *object, bool
 		rc = kd_cli_fail("diff");
 		goto cleanup;
 	}
-	if (fwrite(kd_buf_cstr(&out), 1, out.len, stdout) != out.len || fflush(stdout)) {
-		kd_error_set(KD_EIO, "cannot write output");
+	if (kd_cli_page(&out, pager) < 0) {
 		rc = kd_cli_fail("diff");
 		goto cleanup;
 	}
@@ -385,19 +427,23 @@ int kd_cli_diff(int argc, char **argv)
 		{ "width", required_argument, NULL, 'W' },
 		{ "from-reports", no_argument, NULL, 'F' },
 		{ "reports-namespace", required_argument, NULL, 'N' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "no-pager", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	kd_engine_opts opts = { 0 };
 	const char *names[2] = { NULL, NULL }, *object = NULL, *cols = getenv("COLUMNS");
 	kd_engine *e = NULL;
-	bool sbs = false;
+	kd_cli_color color_mode = KD_CLI_COLOR_AUTO;
+	bool sbs = false, pager = true;
 	long width = cols ? strtol(cols, NULL, 10) : 0;
 	int c, rc;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":sW:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":sW:qh", longopts, NULL)) != -1) {
 		/* getopt gives no 'c' or 'a' here: diff names its cluster and app */
 		if ((rc = kd_cli_engine_opt(&opts, c, optarg, "diff")) == 0)
 			continue;
@@ -407,6 +453,12 @@ int kd_cli_diff(int argc, char **argv)
 		case 's': sbs = true; break;
 		case 'F': opts.from_reports = true; break;
 		case 'N': opts.reports_namespace = optarg; break;
+		case 'C':
+			if (kd_cli_color_parse(&color_mode, optarg) < 0)
+				return kd_cli_usage_error("diff", "--color is auto, always or never, not '%s'",
+							  optarg);
+			break;
+		case 'P': pager = false; break;
 		case 'W':
 			width = strtol(optarg, NULL, 10);
 			if (width < 20 || width > 10000)
@@ -432,7 +484,8 @@ int kd_cli_diff(int argc, char **argv)
 		width = 160;
 	if (opts.reports_namespace && !opts.from_reports)
 		return kd_cli_usage_error("diff", "--reports-namespace goes with --from-reports");
-	if (kd_engine_new(&e, &opts) < 0 || kd_engine_run_once(e) < 0) {
+	kd_cli_engine_defaults(&opts);
+	if (kd_engine_new(&e, &opts) < 0 || kd_cli_run_once(e) < 0) {
 		kd_engine_free(e);
 		return kd_cli_fail("diff");
 	}
@@ -442,7 +495,8 @@ int kd_cli_diff(int argc, char **argv)
 			     opts.app ? opts.app : "?", names[0]);
 		return kd_cli_fail("diff");
 	}
-	rc = run_diff(e, opts.app, object, sbs, (size_t)width);
+	color = kd_cli_color_on(color_mode);
+	rc = run_diff(e, opts.app, object, sbs, (size_t)width, pager);
 	kd_engine_free(e);
 	return rc;
 }

@@ -78,7 +78,7 @@ int kd_cli_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *repo = ".", *fleet_file = NULL, *pointer = NULL;
+	const char *repo = kd_cli_default_repo(), *fleet_file = NULL, *pointer = NULL;
 	kd_source_opts sopts = { 0 };
 	kd_cli_object obj = { NULL, NULL, NULL };
 	kd_source *src = NULL;

@@ -110,7 +110,7 @@ int kd_cli_heal(kd_engine *e, const char *kubeconfig, const char *webhook)
 	}
 	rc = r->failed || r->webhook_error ? KD_EXIT_ERROR : KD_EXIT_OK;
 	/* What the report below shows is the fleet after healing. */
-	if (r->healed && kd_engine_run_once(e) < 0)
+	if (r->healed && kd_cli_run_once(e) < 0)
 		rc = kd_cli_fail("check --heal");
 	kd_heal_report_free(r);
 	return rc;

@@ -1,17 +1,69 @@
 /*
  * options — what every command parses the same way: the engine's options
- * (KD_CLI_ENGINE_OPTIONS in cli.h, the table entries) and object arguments
+ * (KD_CLI_ENGINE_OPTIONS in cli.h, the table entries), the defaults the
+ * user's settings file gives them, and object arguments
  * (KIND/NAMESPACE/NAME).  Parses only; never runs the engine or prints
- * anything but a usage error.
+ * anything but a usage error or a settings file's warnings.
  */
 #include "cli.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "engine/engine.h"
+#include "userconf/userconf.h"
+
+/* The settings file, read once per process (its strings back the options
+ * that point at them until the process ends). */
+static kd_userconf *userconf;
+static bool userconf_read;
+
+static void warn_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fputs("kdrift: warning: ", stderr);
+	kd_cli_print_safe(stderr, msg);
+	fputc('\n', stderr);
+}
+
+const kd_userconf *kd_cli_userconf(void (*warn)(void *ctx, const char *msg), void *ctx)
+{
+	static const kd_userconf none = { .mouse = -1 };
+	int rc;
+
+	if (!warn)
+		warn = warn_stderr;
+	if (!userconf_read) {
+		userconf_read = true;
+		rc = kd_userconf_load(&userconf, NULL, warn, ctx);
+		/* KD_ENOTFOUND: no HOME to find it by, so no file */
+		if (rc < 0 && rc != KD_ENOTFOUND)
+			warn(ctx, kd_error_last());
+	}
+	return userconf ? userconf : &none;
+}
+
+const char *kd_cli_default_repo(void)
+{
+	const kd_userconf *u = kd_cli_userconf(NULL, NULL);
+
+	return u->repo ? u->repo : ".";
+}
+
+void kd_cli_engine_defaults(kd_engine_opts *o)
+{
+	const kd_userconf *u = kd_cli_userconf(NULL, NULL);
+	const char *env = getenv("KUBECONFIG");
+
+	if (!o->repo && u->repo)
+		o->repo = u->repo;
+	/* $KUBECONFIG comes before the file: the environment is more specific */
+	if (!o->kubeconfig && !(env && *env) && u->kubeconfig)
+		o->kubeconfig = u->kubeconfig;
+}
 
 int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd)
 {
@@ -25,6 +77,7 @@ int kd_cli_engine_opt(kd_engine_opts *o, int c, const char *arg, const char *cmd
 	case 'k': o->kubeconfig = arg; return 0;
 	case 'c': o->cluster_selector = arg; return 0;
 	case 'a': o->app = arg; return 0;
+	case 'q': kd_cli_set_quiet(true); return 0;
 	case 't':
 		if (kd_duration_parse_seconds(&v, arg, KD_CLI_TIMEOUT_MAX_S) < 0)
 			return kd_cli_usage_error(cmd, "--timeout: %s", kd_error_last());

@@ -35,7 +35,7 @@ static int export(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *repo = ".", *fleet_file = NULL, *format_name = NULL, *selector = NULL;
+	const char *repo = kd_cli_default_repo(), *fleet_file = NULL, *format_name = NULL, *selector = NULL;
 	const char *output = NULL;
 	kd_source_opts sopts = { 0 };
 	kd_prevent_format format;

@@ -43,7 +43,8 @@ int kd_cli_reconcile(kd_engine **out, kd_cluster_state **st, kd_engine_opts *opt
 	opts->clusters = names;
 	opts->app = app;
 	opts->statuses_only = false;
-	if (kd_engine_new(&e, opts) < 0 || kd_engine_run_once(e) < 0) {
+	kd_cli_engine_defaults(opts);
+	if (kd_engine_new(&e, opts) < 0 || kd_cli_run_once(e) < 0) {
 		kd_engine_free(e);
 		opts->clusters = NULL;
 		return kd_cli_fail(cmd);
@@ -94,7 +95,8 @@ int kd_cli_states(kd_engine **engine, kd_cluster_state ***states, size_t *n,
 	*n = 0;
 	opts->provenance = true;
 	opts->statuses_only = true;
-	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
+	kd_cli_engine_defaults(opts);
+	if (kd_engine_new(engine, opts) < 0 || kd_cli_run_once(*engine) < 0) {
 		kd_engine_free(*engine);
 		*engine = NULL;
 		return kd_cli_fail(cmd);
@@ -144,7 +146,8 @@ int kd_cli_states_app(kd_engine **engine, kd_cluster_state ***states, size_t *n,
 	opts->app = app;
 	opts->statuses_only = false;
 	opts->provenance = false;
-	if (kd_engine_new(engine, opts) < 0 || kd_engine_run_once(*engine) < 0) {
+	kd_cli_engine_defaults(opts);
+	if (kd_engine_new(engine, opts) < 0 || kd_cli_run_once(*engine) < 0) {
 		kd_engine_free(*engine);
 		*engine = NULL;
 		*states = NULL;

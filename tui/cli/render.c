@@ -406,7 +406,7 @@ int kd_cli_render(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *repo = ".", *fleet_file = "kdrift.yaml", *dir = NULL;
+	const char *repo = kd_cli_default_repo(), *fleet_file = "kdrift.yaml", *dir = NULL;
 	const char *vars_file = NULL;
 	kd_source_opts sopts = { 0 };
 	kd_render_opts ropts = { 0 };

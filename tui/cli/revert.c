@@ -179,7 +179,7 @@ int kd_cli_revert(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	rc = -1;
-	while (rc < 0 && (c = getopt_long(argc, argv, ":p:ynh", longopts, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, ":p:ynqh", longopts, NULL)) != -1) {
 		int r = kd_cli_engine_opt(&opts, c, optarg, "revert");
 
 		if (r == 0)

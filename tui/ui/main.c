@@ -18,6 +18,7 @@
 
 #include "cli/cli.h"
 #include "base/base.h"
+#include "userconf/userconf.h"
 #include "ui.h"
 #include "uiact.h"
 #include "engine_link.h"
@@ -110,6 +111,36 @@ static void load_user_file(kd_ui *ui, const char *name, bool theme)
 	}
 	free(path);
 	kd_buf_free(&text);
+}
+
+/* The settings file's warnings, kept until the UI can show them. */
+static void collect_warning(void *ctx, const char *msg)
+{
+	kd_buf *b = ctx;
+
+	if (b->len)
+		kd_buf_putc(b, '\n');
+	kd_buf_puts(b, msg);
+}
+
+/* What the settings file gives that no flag or variable said
+ * (flags > environment > file > built-in): repository, kubeconfig (when
+ * $KUBECONFIG is unset), keymap, theme (NO_COLOR's mono comes first) and
+ * mouse. */
+static void apply_userconf(ui_opts *o, const kd_userconf *u, bool no_color)
+{
+	const char *env = getenv("KUBECONFIG");
+
+	if (!o->engine.repo && u->repo)
+		o->engine.repo = u->repo;
+	if (!o->engine.kubeconfig && !(env && *env) && u->kubeconfig)
+		o->engine.kubeconfig = u->kubeconfig;
+	if (!o->keymap && u->keymap)
+		o->keymap = u->keymap;
+	if (!o->theme && !no_color && u->theme)
+		o->theme = u->theme;
+	if (!o->mouse && u->mouse == 1)
+		o->mouse = true;
 }
 
 static int normalize_key(int rc, wint_t wc)
@@ -207,6 +238,7 @@ int kd_ui_main(int argc, char **argv)
 	SCREEN *scr = NULL;
 	FILE *out = NULL, *in = NULL;
 	const char *script = getenv("KDRIFT_SCRIPT"), *nc = getenv("NO_COLOR");
+	kd_buf warnings = KD_BUF_INIT;
 	int rc;
 	bool curses = false, prompt = false;
 
@@ -218,6 +250,7 @@ int kd_ui_main(int argc, char **argv)
 		list_actions();
 		return KD_EXIT_OK;
 	}
+	apply_userconf(&o, kd_cli_userconf(collect_warning, &warnings), nc && *nc);
 	setlocale(LC_ALL, "");
 	ui.ascii = o.ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	ui.mono = nc && *nc;
@@ -242,6 +275,8 @@ int kd_ui_main(int argc, char **argv)
 		goto fail;
 	/* What a state file logged is in the message log, not the status line. */
 	kd_ui_skip_messages(&ui);
+	if (warnings.len)
+		kd_ui_message(&ui, KD_LOG_WARN, "%s", kd_buf_cstr(&warnings));
 	kd_keymap_select(&ui.keymap, o.keymap ? o.keymap : "default", kd_ui_warn_cb, &ui);
 	load_user_file(&ui, "keys", false);
 	if (kd_theme_select(&ui.theme, o.theme ? o.theme : ui.mono ? "mono" : "default",
@@ -318,6 +353,7 @@ cleanup:
 	kd_keymap_clear(&ui.keymap);
 	kd_ident_clear(&ui.search_origin);
 	kd_buf_free(&ui.message);
+	kd_buf_free(&warnings);
 	free(ui.search);
 	free(ui.theme_name);
 	free(ui.keymap_name);

@@ -214,7 +214,8 @@ static void test_full_policy_and_rest(void **state)
 	kd_fleet_free(f);
 }
 
-/* How non-string scalars land in string maps (see core/fleet/fleet.h). */
+/* String maps hold strings as Kubernetes label maps do: null is "", a
+ * quoted number keeps its text (see core/fleet/fleet.h). */
 static void test_scalar_strings(void **state)
 {
 	static const char yaml[] =
@@ -222,8 +223,8 @@ static void test_scalar_strings(void **state)
 		"kind: Fleet\n"
 		"clusters:\n"
 		"  - name: a\n"
-		"    labels: {n: 42, octal: 010, quoted: \"010\", on: true, off: false, word: yes}\n"
-		"    values: {empty: , nothing: null, neg: -3}\n";
+		"    labels: {quoted: \"010\", word: yes, on: \"true\"}\n"
+		"    values: {empty: , nothing: null, neg: \"-3\", real: \"1.10\"}\n";
 	kd_fleet *f = NULL;
 	const kd_cluster *c;
 
@@ -231,15 +232,13 @@ static void test_scalar_strings(void **state)
 	if (kd_fleet_parse(&f, yaml, strlen(yaml), "kdrift.yaml") != 0)
 		fail_msg("%s", kd_error_last());
 	c = &f->clusters[0];
-	assert_string_equal(str(c->labels, "n"), "42");
-	assert_string_equal(str(c->labels, "octal"), "8");
 	assert_string_equal(str(c->labels, "quoted"), "010");
-	assert_string_equal(str(c->labels, "on"), "true");
-	assert_string_equal(str(c->labels, "off"), "false");
 	assert_string_equal(str(c->labels, "word"), "yes");
+	assert_string_equal(str(c->labels, "on"), "true");
 	assert_string_equal(str(c->values, "empty"), "");
 	assert_string_equal(str(c->values, "nothing"), "");
 	assert_string_equal(str(c->values, "neg"), "-3");
+	assert_string_equal(str(c->values, "real"), "1.10");
 	kd_fleet_free(f);
 }
 
@@ -564,6 +563,19 @@ static const struct {
 	  "kdrift.yaml:5:5: clusters[0].labels must be a mapping, not a list" },
 	{ HDR "clusters:\n  - name: a\n    labels:\n      version: 1.10\n",
 	  "kdrift.yaml:6:7: clusters[0].labels.version must be a string; quote the number" },
+	/* every typed scalar is refused the same way, wherever a string map is */
+	{ HDR "clusters:\n  - name: a\n    labels:\n      n: 42\n",
+	  "kdrift.yaml:6:7: clusters[0].labels.n must be a string; quote the number" },
+	{ HDR "clusters:\n  - name: a\n    labels:\n      octal: 010\n",
+	  "kdrift.yaml:6:7: clusters[0].labels.octal must be a string; quote the number" },
+	{ HDR "clusters:\n  - name: a\n    labels:\n      on: true\n",
+	  "kdrift.yaml:6:7: clusters[0].labels.on must be a string; quote the value (\"true\")" },
+	{ HDR "clusters:\n  - name: a\n    values: {x: y, off: false}\n",
+	  "kdrift.yaml:5:20: clusters[0].values.off must be a string; quote the value (\"false\")" },
+	{ HDR "clusters:\n  - name: a\napps:\n  - name: x\n    path: x\n    substitute: {N: 3}\n",
+	  "kdrift.yaml:8:18: apps[0].substitute.N must be a string; quote the number" },
+	{ HDR "clusters:\n  - name: a\npolicy:\n  - clusters: {matchLabels: {tier: 1}}\n    remediation: alert\n",
+	  "kdrift.yaml:6:30: policy[0].clusters.matchLabels.tier must be a string; quote the number" },
 	/* keys holding '/' and '~' still find their line */
 	{ HDR "clusters:\n  - name: a\n    labels:\n      x: y\n      example.com/v: 1.5\n",
 	  "kdrift.yaml:7:7: clusters[0].labels.example.com/v must be a string; quote the number" },

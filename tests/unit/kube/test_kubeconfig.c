@@ -260,6 +260,37 @@ static void test_errors_name_the_problem(void **state)
 	assert_non_null(strstr(kd_error_last(), "does-not-exist"));
 }
 
+/* No kubeconfig at all is one error naming what was looked for; a named
+ * file, or any one file of $KUBECONFIG or ~/.kube/config, is enough. */
+static void test_require_names_what_was_looked_for(void **state)
+{
+	char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL, list[600];
+
+	(void)state;
+	unsetenv("KUBECONFIG");
+	setenv("HOME", dir, 1);   /* no .kube/config there */
+	assert_int_equal(kd_kubeconfig_require(NULL), KD_ENOTFOUND);
+	assert_non_null(strstr(kd_error_last(), "no kubeconfig: --kubeconfig not given, $KUBECONFIG "
+					       "not set and "));
+	assert_non_null(strstr(kd_error_last(), "/.kube/config does not exist"));
+	assert_int_equal(kd_kubeconfig_require(path_of("anything")), 0);
+
+	snprintf(list, sizeof(list), "%s/gone-1:%s/gone-2", dir, dir);
+	setenv("KUBECONFIG", list, 1);
+	assert_int_equal(kd_kubeconfig_require(NULL), KD_ENOTFOUND);
+	assert_non_null(strstr(kd_error_last(), "none of the files $KUBECONFIG names exists"));
+	assert_non_null(strstr(kd_error_last(), "gone-2"));
+
+	write_file("present", first_config, 0600);
+	snprintf(list, sizeof(list), "%s/gone-1:%s/present", dir, dir);
+	setenv("KUBECONFIG", list, 1);
+	assert_int_equal(kd_kubeconfig_require(NULL), 0);
+	unsetenv("KUBECONFIG");
+	if (home)
+		setenv("HOME", home, 1);
+	free(home);
+}
+
 /* An exec plugin that counts its runs, checks what it was given and prints
  * a credential of the requested version. */
 static const char plugin[] =
@@ -412,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_fields),
 		cmocka_unit_test(test_token_file_reread),
 		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_require_names_what_was_looked_for),
 		cmocka_unit_test(test_exec_plugin_cached_until_expiry),
 		cmocka_unit_test(test_exec_plugin_v1beta1),
 		cmocka_unit_test(test_exec_plugin_failure),
