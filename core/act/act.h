@@ -113,6 +113,10 @@ typedef struct kd_remedy_skip {
 
 typedef struct kd_remedy_plan {
 	char *cluster;
+	/* Field reverts planned from now on also remove the break-glass mark
+	 * (a full revert always does): set for the follow-up of break-glass
+	 * changes, which only some fields undo. */
+	bool clear_breakglass_mark;
 	kd_remedy_action *actions;
 	size_t nactions;
 	kd_remedy_skip *skipped;

@@ -157,14 +157,17 @@ int kd_act_plan_followup_revert(kd_remedy_plan **out, kd_buf *note,
 	}
 	json_array_foreach(keep, i, v)
 		sel[i] = json_string_value(v);
-	{
-		kd_act_target ft = *t;
-
-		ft.pointers = sel;
-		ft.npointers = json_array_size(keep);
-		if ((rc = kd_act_plan_revert(out, st, &ft, false, false)) < 0)
-			goto cleanup;
+	if (!res->desired || !res->live) {
+		rc = kd_error_set(KD_EINVAL, "cluster %s: the state has no objects to plan with",
+				  st->name);
+		goto cleanup;
 	}
+	/* The follow-up of the change: the object stops carrying the mark. */
+	if ((rc = kd_remedy_plan_new(out, st->name)) < 0)
+		goto cleanup;
+	(*out)->clear_breakglass_mark = true;
+	if ((rc = kd_remedy_plan_fields(*out, app->name, res, sel, json_array_size(keep))) < 0)
+		goto cleanup;
 	rc = kd_buf_printf(note, "# only what break-glass changed (audit id %s):", kd_buf_cstr(&ids));
 	for (i = 0; rc == 0 && i < json_array_size(keep); i++)
 		rc = kd_buf_printf(note, " %s", sel[i]);

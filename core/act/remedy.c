@@ -258,7 +258,8 @@ static int plan_patch(kd_remedy_plan *plan, const char *app, const kd_resource *
 	}
 	/* A full revert is the follow-up of a break-glass change: the object
 	 * stops carrying the marker. */
-	if (rc == 0 && !pointers && json_object_get(ann, KD_REMEDY_BREAKGLASS_ANNOTATION)) {
+	if (rc == 0 && (!pointers || plan->clear_breakglass_mark) &&
+	    json_object_get(ann, KD_REMEDY_BREAKGLASS_ANNOTATION)) {
 		json_t *pa = kd_json_obj(meta, "annotations");
 		if ((!pa && (!(pa = json_object()) ||
 			     json_object_set_new(meta, "annotations", pa) < 0)) ||

@@ -42,7 +42,9 @@ check "the patch does not touch the image" sh -c "! grep -q 'hotfix\\|image:' '$
 check_eq "replicas are Git's again" 2 "$(K --context prod -n shop get deploy web -o jsonpath='{.spec.replicas}')"
 check_eq "the hotfix is still there" "registry.example/web:1.4.0-hotfix" \
 	"$(K --context prod -n shop get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')"
-check "and still on screen as drift" grep -Eq '[~!] Deployment shop/web' "$T/after"
+check "and still on screen as drift, no longer flagged break-glass" grep -q '~ Deployment shop/web' "$T/after"
+K --context prod -n shop get deploy web -o jsonpath='{.metadata.annotations}' | grep -q 'kdrift.dev/break-glass'
+check_eq "the follow-up cleared the break-glass mark" 1 "$?"
 tail -n 1 "$XDG_STATE_HOME/kdrift/audit.jsonl" | grep '"action":"revert"' | grep -q '"status":"success"'
 check_eq "the revert is logged (the follow-up of the change)" 0 "$?"
 tap_done

@@ -334,8 +334,7 @@ static void act_revert(kd_ui *ui, const kd_audit_list *followup)
 	else
 		r->label = strdup(kd_buf_cstr(&t->label));
 	kd_buf_clear(&title);
-	kd_buf_printf(&title, "Revert %s%s on cluster %s to Git %s %zu write%s",
-		      note.len ? "the break-glass change of " : "", kd_buf_cstr(&t->label),
+	kd_buf_printf(&title, "Revert %s on cluster %s to Git %s %zu write%s", kd_buf_cstr(&t->label),
 		      t->cluster, kd_glyph(ui, "—", "-"), r->plan->nactions,
 		      r->plan->nactions == 1 ? "" : "s");
 	if (!r->label) {

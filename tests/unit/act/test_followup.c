@@ -66,6 +66,8 @@ static void test_plan(void **state)
 	r->desired = deploy(2, "web:1.0");
 	/* An older hotfix (the image) and the break-glass scale (replicas). */
 	r->live = deploy(6, "web:1.0-hotfix");
+	json_object_set_new(json_object_get(r->live, "metadata"), "annotations",
+			    json_pack("{s:s}", KD_REMEDY_BREAKGLASS_ANNOTATION, "x"));
 	assert_int_equal(kd_diff_objects(&r->diff, r->desired, r->live, NULL), 0);
 	assert_int_equal(r->diff->nfields, 2);
 	r->status = KD_STATUS_DRIFTED;
@@ -84,6 +86,9 @@ static void test_plan(void **state)
 	body = json_dumps(json_object_get(plan->actions[0].body, "spec"), JSON_COMPACT);
 	assert_string_equal(body, "{\"replicas\":2}");
 	free(body);
+	/* The follow-up: the mark goes too. */
+	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(
+		plan->actions[0].body, "metadata"), "annotations"), KD_REMEDY_BREAKGLASS_ANNOTATION)));
 	assert_non_null(strstr(kd_buf_cstr(&note), "only what break-glass changed (audit id "
 			       "20260101T000000000Z-00000000000000aa): /spec/replicas"));
 	assert_non_null(strstr(kd_buf_cstr(&note), "other drift (1 field) stays"));
