@@ -157,6 +157,33 @@ int kd_act_get(json_t **out, kd_act *a, const char *api_version,
 	return kd_kube_get_sync(out, a->conn, &ref);
 }
 
+int kd_act_hpa_of(char **out, kd_act *a, const json_t *live)
+{
+	static const char *const versions[] = { "v2", "v1" };
+	const char *ns = kd_json_str(kd_json_obj(live, "metadata"), "namespace");
+	const kd_kube_resource *r = NULL;
+	json_t *items = NULL;
+	kd_kube_ref ref;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!kd_kube_discovered(a->conn) && kd_kube_discover_sync(a->conn) < 0)
+		return 0;
+	for (i = 0; i < 2 && !r; i++)
+		if (kd_kube_lookup(&r, a->conn, "autoscaling", versions[i],
+				   "HorizontalPodAutoscaler") < 0)
+			r = NULL;
+	if (!r)
+		return 0;
+	kd_kube_ref_for(&ref, r, ns && *ns ? ns : "default", NULL);
+	if (kd_kube_list_sync(&items, NULL, a->conn, &ref, NULL) < 0)
+		return 0;
+	rc = kd_act_hpa_find(out, items, live);
+	json_decref(items);
+	return rc;
+}
+
 /* Whether r is named by the kind or plural `name` (any case) in `group`
  * (NULL: any group; "core" names the core group, as kubectl writes it). */
 static bool resource_named(const kd_kube_resource *r, const char *name, size_t n,
@@ -369,7 +396,16 @@ static int reword_prune_skips(kd_remedy_plan *plan)
 int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
 		       const kd_act_target *t, bool prune, bool self_heal)
 {
-	kd_remedy_plan_opts po = { .prune = prune && st && st->prune, .self_heal = self_heal };
+	kd_remedy_plan_opts po = { .prune = prune, .self_heal = self_heal };
+
+	return kd_act_plan_with(out, st, t, &po);
+}
+
+int kd_act_plan_with(kd_remedy_plan **out, const kd_cluster_state *st,
+		     const kd_act_target *t, const kd_remedy_plan_opts *opts)
+{
+	kd_remedy_plan_opts po = *opts;
+	bool prune = opts->prune;
 	const kd_app_state *app = NULL;
 	const kd_resource *res = NULL;
 	kd_remedy_plan *plan = NULL;
@@ -379,6 +415,7 @@ int kd_act_plan_revert(kd_remedy_plan **out, const kd_cluster_state *st,
 	*out = NULL;
 	if (!st)
 		return kd_error_set(KD_EINVAL, "act: no cluster state");
+	po.prune = prune && st->prune;
 	if (!t)
 		t = &all;
 	if ((rc = kd_act_find(&app, &res, st, t)) < 0 ||

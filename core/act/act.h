@@ -113,6 +113,10 @@ typedef struct kd_remedy_skip {
 
 typedef struct kd_remedy_plan {
 	char *cluster;
+	/* Field reverts planned from now on also remove the break-glass mark
+	 * (a full revert always does): set for the follow-up of break-glass
+	 * changes, which only some fields undo. */
+	bool clear_breakglass_mark;
 	kd_remedy_action *actions;
 	size_t nactions;
 	kd_remedy_skip *skipped;
@@ -129,6 +133,11 @@ typedef struct kd_remedy_plan_opts {
 	 * BREAKGLASS or carrying kdrift.dev/break-glass) are skipped until
 	 * someone follows up. */
 	bool self_heal;
+	/* With self_heal: the audit log's follow-up state (see "heal" below),
+	 * which decides instead of the mark alone, so an object whose
+	 * break-glass change was accepted or acknowledged heals again.  NULL:
+	 * the mark decides. */
+	const struct kd_heal_followup *followup;
 } kd_remedy_plan_opts;
 
 /* An empty plan for a cluster. */
@@ -159,6 +168,10 @@ int kd_remedy_plan_app(kd_remedy_plan *plan, const kd_app_state *app,
 		       const kd_remedy_plan_opts *opts);
 int kd_remedy_plan_cluster(kd_remedy_plan *plan, const kd_cluster_state *cluster,
 			   const kd_remedy_plan_opts *opts);
+
+/* Takes action i out of the plan and lists its object in `skipped` with
+ * the reason (self-heal holding an object back). */
+int kd_remedy_plan_drop(kd_remedy_plan *plan, size_t i, const char *reason);
 
 /* The whole plan as text for a confirmation prompt: each action's preview,
  * then the skipped objects with their reasons. */
@@ -824,6 +837,77 @@ typedef struct kd_heal_report {
 	char *webhook_error;      /* the first failed POST, or NULL */
 } kd_heal_report;
 
+/*
+ * Self-heal of one cluster, shared by kd_heal_run (`check --heal`, the
+ * agent) and the interactive UI, which applies the policy while it runs,
+ * like a controller.
+ *
+ * Follow-up state.  Whether an object changed under break-glass is still
+ * awaiting follow-up is the audit log's to say (kd_audit_open_breakglass):
+ * the kdrift.dev/break-glass mark stays on the object after an accept or an
+ * acknowledge, and must not hold self-heal back for ever.  An object is
+ * held when the log has an open break-glass change for it, or when it
+ * carries a mark naming a change this log does not know (made from another
+ * machine: only its own log can say it was followed up).  A mark whose
+ * change the log knows and shows followed up no longer holds.
+ *
+ * Back-off.  A controller that fights self-heal (an HPA, an operator, a
+ * colleague's kubectl) must not make kdrift write in a loop: a limiter
+ * remembers, per object, when it was last healed and how often in a row.
+ * The first two heals are immediate; after that the object waits
+ * base, 2 x base, ... up to max before the next, and the count starts again
+ * once the object stayed put for 2 x max.  Failures (a missing credential,
+ * a forbidden write) back off the same way, keyed by the cluster.  Times
+ * are passed in (milliseconds, any clock that only moves forward).
+ */
+typedef struct kd_heal_followup kd_heal_followup;
+
+/* Reads the log (NULL: the default) once; a log that does not exist is an
+ * empty state. */
+int kd_heal_followup_load(kd_heal_followup **out, const char *audit_path);
+void kd_heal_followup_free(kd_heal_followup *f);
+/* True when self-heal must leave `res` of `cluster` alone; *why (may be
+ * NULL) gets the reason, appended. */
+bool kd_heal_followup_holds(const kd_heal_followup *f, const char *cluster,
+			    const kd_resource *res, kd_buf *why);
+
+typedef struct kd_heal_limiter kd_heal_limiter;
+
+#define KD_HEAL_BACKOFF_BASE_MS 30000
+#define KD_HEAL_BACKOFF_MAX_MS (15 * 60000)
+
+/* base_ms / max_ms 0: the defaults above. */
+int kd_heal_limiter_new(kd_heal_limiter **out, int64_t base_ms, int64_t max_ms);
+void kd_heal_limiter_free(kd_heal_limiter *l);
+/* Milliseconds before `key` may be healed again at now_ms (0: now);
+ * *count (may be NULL) gets how often it was healed in a row. */
+int64_t kd_heal_limiter_wait(const kd_heal_limiter *l, const char *key, int64_t now_ms,
+			     unsigned *count);
+/* Records an attempt at now_ms. */
+int kd_heal_limiter_note(kd_heal_limiter *l, const char *key, int64_t now_ms);
+/* The limiter key of an object: "CLUSTER/GROUP/KIND/NAMESPACE/NAME". */
+int kd_heal_object_key(kd_buf *out, const char *cluster, const char *api_version,
+		       const char *kind, const char *namespace, const char *name);
+
+/*
+ * Plans the self-heal of a cluster state (published with objects): every
+ * drifted, missing and break-glass object (extra ones when st->prune),
+ * leaving in plan->skipped the objects the follow-up state holds (f NULL:
+ * the mark decides) and those the limiter (may be NULL) holds back, with
+ * the time left.  *retry_ms (may be NULL) gets the wait of the first
+ * object held back (0 when none).  Never talks to the cluster.
+ */
+int kd_heal_plan(kd_remedy_plan **out, int64_t *retry_ms, const kd_cluster_state *st,
+		 const kd_heal_followup *f, const kd_heal_limiter *lim, int64_t now_ms);
+
+/* Executes a kd_heal_plan: the cluster's own context, logged as self-heal
+ * (intent before, outcome after), field manager kdrift-self-heal, prune as
+ * the policy allows.  Each attempted action is noted in lim (may be NULL);
+ * a failure to connect is noted under the cluster's name.  0 when every
+ * action succeeded, else the first failure (each action has its outcome). */
+int kd_heal_execute(kd_remedy_plan *plan, const kd_fleet *fleet, const kd_heal_opts *o,
+		    bool prune, kd_heal_limiter *lim, int64_t now_ms);
+
 /* heal.json in kdrift's XDG state directory, next to the audit log. */
 int kd_heal_default_path(char **out);
 
@@ -1139,6 +1223,54 @@ typedef struct kd_act_revert_opts {
  * failure (KD_ECONFLICT, 403 as KD_ERROR, ... see above).  o may be NULL.
  */
 int kd_act_revert(kd_act *a, kd_remedy_plan *plan, const kd_act_revert_opts *o);
+
+/* ---- following up break-glass changes ----------------------------------------- */
+
+/* The fields a break-glass change set, from its audit record's patch
+ * (merge or strategic merge): a new JSON array of pointers, one per leaf, a
+ * list as one field; the precondition and the break-glass mark are left
+ * out. */
+int kd_act_followup_pointers(json_t **out, const json_t *patch);
+
+/*
+ * The revert that follows up the break-glass changes of one object (t names
+ * it; `open` is kd_audit_open_breakglass's list): only the drifted fields
+ * those changes set, so other drift of the object (an older hotfix) is
+ * neither reverted nor hidden.  *note (appended) says so for the preview:
+ * the audit ids, the fields, and how much other drift stays.  KD_ENOTFOUND
+ * when no open change is about the object, or its fields no longer drift.
+ */
+int kd_act_plan_followup_revert(kd_remedy_plan **out, kd_buf *note,
+				const kd_cluster_state *st, const kd_act_target *t,
+				const kd_audit_list *open);
+
+/* ---- replicas under an HPA ---------------------------------------------------- */
+
+/*
+ * A change of spec.replicas of an object a HorizontalPodAutoscaler scales
+ * (an HPA in its namespace whose scaleTargetRef names it, as the engine's
+ * hpa_managed) is undone by the HPA: both faces warn before such a
+ * break-glass scale or edit, and before a revert that sets replicas.
+ */
+
+/* True when a patch (or object) sets spec.replicas. */
+bool kd_act_sets_replicas(const json_t *patch);
+/* The name of the HPA among `hpas` (an array of HPA objects) that scales
+ * obj, or *out NULL.  New string. */
+int kd_act_hpa_find(char **out, const json_t *hpas, const json_t *obj);
+/* Lists the HPAs of live's namespace through a's connection (autoscaling/v2,
+ * else v1) and finds the one that scales it.  A cluster that cannot say
+ * (no such API, not allowed to list) gives *out NULL and 0: the warning is
+ * advice, never a reason to refuse. */
+int kd_act_hpa_of(char **out, kd_act *a, const json_t *live);
+/* "warning: HorizontalPodAutoscaler NAME scales Deployment shop/web: ..."
+ * and a newline, appended; hpa NULL when its name is not known. */
+int kd_act_hpa_warning(kd_buf *out, const char *kind, const char *namespace,
+		       const char *name, const char *hpa);
+/* The warnings for a revert plan's actions that set replicas of objects st
+ * (the state the plan was made from) shows as HPA-managed.  No network. */
+int kd_act_plan_hpa_warning(kd_buf *out, const kd_remedy_plan *plan,
+			    const kd_cluster_state *st);
 
 /* ---- accept ----------------------------------------------------------------- */
 

@@ -14,6 +14,11 @@
 #include "act/act.h"
 #include "base/base.h"
 
+/* kd_act_plan_revert with every planning option (self-heal's follow-up
+ * state); opts->prune is asked-for prune, still subject to st->prune. */
+int kd_act_plan_with(kd_remedy_plan **out, const kd_cluster_state *st,
+		     const kd_act_target *t, const kd_remedy_plan_opts *opts);
+
 typedef struct kd_accept_plan {
 	kd_accept_kind kind;
 	const json_t *obj;       /* live, or desired for an absent object (borrowed) */

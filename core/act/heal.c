@@ -320,24 +320,17 @@ static void notify(kd_heal_report *r, const kd_heal_opts *o, bool *failed)
 /* ---- self-heal ---------------------------------------------------------------------------- */
 
 static void heal_cluster(kd_heal_report *r, kd_heal_cluster *hc, const kd_cluster_state *st,
-			 const kd_fleet *fleet, const kd_heal_opts *o)
+			 const kd_fleet *fleet, const kd_heal_opts *o, const kd_heal_followup *f)
 {
-	kd_act_opts ao = { .kubeconfig = o->kubeconfig, .audit_path = o->audit_path,
-			   .kubeconfig_loaded = o->kubeconfig_loaded, .context = o->context };
-	kd_act_revert_opts ro = { .self_heal = true, .confirm_prune = st->prune,
-				  .reason = "self-heal: the cluster's policy reverts drift",
-				  .revision = o->revision };
-	kd_act *act = NULL;
 	size_t i;
 
-	if (kd_act_plan_revert(&hc->plan, st, NULL, st->prune, true) < 0)
+	if (kd_heal_plan(&hc->plan, NULL, st, f, NULL, 0) < 0)
 		goto failed;
 	if (hc->plan->nactions == 0)
 		return;
-	if (kd_act_open(&act, fleet, st->name, &ao) < 0)
-		goto failed;
-	(void)kd_act_revert(act, hc->plan, &ro);
-	kd_act_close(act);
+	if (kd_heal_execute(hc->plan, fleet, o, st->prune, NULL, 0) < 0 &&
+	    !hc->plan->actions[0].done)
+		goto failed;   /* no connection: nothing was attempted */
 	for (i = 0; i < hc->plan->nactions; i++) {
 		if (hc->plan->actions[i].done && hc->plan->actions[i].error == 0)
 			r->healed++;
@@ -385,6 +378,7 @@ int kd_heal_run(kd_heal_report **out, kd_store *store, const kd_fleet *fleet,
 	char *path = NULL;
 	json_t *state = NULL;
 	bool *failed = NULL;
+	kd_heal_followup *followup = NULL;
 	int rc;
 
 	*out = NULL;
@@ -419,7 +413,11 @@ int kd_heal_run(kd_heal_report **out, kd_store *store, const kd_fleet *fleet,
 			continue;
 		}
 		if (hc->remediation == KD_REMEDIATION_SELFHEAL) {
-			heal_cluster(r, hc, st, fleet, o);
+			/* Read once per run; a log that cannot be read leaves the
+			 * break-glass mark to decide, which errs on leaving alone. */
+			if (!followup && kd_heal_followup_load(&followup, o->audit_path) < 0)
+				followup = NULL;
+			heal_cluster(r, hc, st, fleet, o, followup);
 		} else {
 			const char *hook = o->webhook ? o->webhook : pol ? pol->webhook : NULL;
 
@@ -445,6 +443,7 @@ int kd_heal_run(kd_heal_report **out, kd_store *store, const kd_fleet *fleet,
 	r = NULL;
 cleanup:
 	kd_heal_report_free(r);
+	kd_heal_followup_free(followup);
 	json_decref(state);
 	free(failed);
 	free(path);

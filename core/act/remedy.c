@@ -142,6 +142,27 @@ static void drop_last(kd_remedy_plan *plan)
 	action_clear(&plan->actions[--plan->nactions]);
 }
 
+int kd_remedy_plan_drop(kd_remedy_plan *plan, size_t i, const char *reason)
+{
+	kd_buf what = KD_BUF_INIT;
+	int rc;
+
+	if (!plan || i >= plan->nactions)
+		return kd_error_set(KD_EINVAL, "no such action");
+	rc = kd_remedy_describe(&what, plan->actions[i].kind_name, plan->actions[i].namespace,
+				plan->actions[i].name);
+	if (rc == 0)
+		rc = add_skip(plan, kd_buf_cstr(&what), reason);
+	kd_buf_free(&what);
+	if (rc < 0)
+		return rc;
+	action_clear(&plan->actions[i]);
+	memmove(&plan->actions[i], &plan->actions[i + 1],
+		(plan->nactions - i - 1) * sizeof(*plan->actions));
+	plan->nactions--;
+	return 0;
+}
+
 static int preview_header(kd_buf *b, const char *verb, const kd_remedy_plan *plan,
 			  const kd_remedy_action *a)
 {
@@ -237,7 +258,8 @@ static int plan_patch(kd_remedy_plan *plan, const char *app, const kd_resource *
 	}
 	/* A full revert is the follow-up of a break-glass change: the object
 	 * stops carrying the marker. */
-	if (rc == 0 && !pointers && json_object_get(ann, KD_REMEDY_BREAKGLASS_ANNOTATION)) {
+	if (rc == 0 && (!pointers || plan->clear_breakglass_mark) &&
+	    json_object_get(ann, KD_REMEDY_BREAKGLASS_ANNOTATION)) {
 		json_t *pa = kd_json_obj(meta, "annotations");
 		if ((!pa && (!(pa = json_object()) ||
 			     json_object_set_new(meta, "annotations", pa) < 0)) ||
@@ -387,9 +409,18 @@ static int plan_one(kd_remedy_plan *plan, const char *app, const kd_resource *re
 	kd_buf why = KD_BUF_INIT;
 	int rc = 0;
 
-	if (opts && opts->self_heal && under_breakglass(res))
+	if (opts && opts->self_heal && opts->followup) {
+		bool held = kd_heal_followup_holds(opts->followup, plan->cluster, res, &why);
+
+		if (held)
+			rc = skip_resource(plan, res, kd_buf_cstr(&why));
+		kd_buf_free(&why);
+		if (held)
+			return rc;
+	} else if (opts && opts->self_heal && under_breakglass(res)) {
 		return skip_resource(plan, res, "changed under break-glass and awaiting "
 				     "follow-up: self-heal leaves it alone");
+	}
 	switch (res->status) {
 	case KD_STATUS_DRIFTED:
 	case KD_STATUS_BREAKGLASS:

@@ -157,9 +157,11 @@ expect "a change on a cluster without its context is refused before the object i
 	"$KDRIFT_BIN" breakglass scale dev-2 Deployment/platform-services/web 5 --yes --repo "$repo" --kubeconfig "$T/one.kubeconfig"
 
 # ---- the UI: the same, before the dialog asks anything --------------------------------------------
+# (--no-self-heal: the demo's dev and staging clusters are selfHeal; what
+# these look at is the break-glass dialog, not the UI healing them)
 ui() {  # NAME KUBECONFIG COLUMNS: runs $T/NAME.script
 	NO_COLOR=1 KDRIFT_SCRIPT="$T/$1.script" LINES=30 COLUMNS=$3 \
-		"$KDRIFT_BIN" ui --repo "$repo" --kubeconfig "$2" --timeout 10s >"$T/$1.out" 2>&1
+		"$KDRIFT_BIN" ui --repo "$repo" --kubeconfig "$2" --no-self-heal --timeout 10s >"$T/$1.out" 2>&1
 }
 KD breakglass end >/dev/null 2>&1
 printf 'B\n:save-screen %s\n:quit\n' "$T/none.screen" >"$T/none.script"

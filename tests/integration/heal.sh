@@ -121,6 +121,31 @@ check_eq "the retried POST arrived" 3 "$(posts)"
 grep -q '"stray"' "$T/hook/3.json"
 check_eq "it names the extra object" 0 "$?"
 
+# ---- a break-glass change someone followed up no longer holds self-heal back -----------------
+# The mark stays on the object after an accept: the audit log says whether
+# the change awaits follow-up, not the mark.
+cat >"$T/ed-banner.sh" <<'EOF'
+#!/bin/sh
+sed -i 's/text: Hello/text: Maintenance/' "$1"
+EOF
+chmod +x "$T/ed-banner.sh"
+KD breakglass start --reason "maintenance banner" >/dev/null 2>&1 &&
+	env EDITOR="$T/ed-banner.sh" "$KDRIFT_BIN" breakglass edit dev ConfigMap/site/banner --yes --repo "$repo" >/dev/null 2>&1 &&
+	KD breakglass end >/dev/null 2>&1
+check_eq "a break-glass edit on dev" "Maintenance" "$(K --context dev -n site get cm banner -o jsonpath='{.data.text}')"
+expect "heal leaves the open break-glass change alone" 1 \
+	'heal: dev: left alone ConfigMap site/banner: changed under break-glass' KD check --heal --clusters env=development
+expect "the change is accepted into Git" 0 'accepted' \
+	KD accept dev site ConfigMap/site/banner --reason "keep the banner" --author "Ops <ops@example.com>" --yes
+K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations}' | grep -q 'kdrift.dev/break-glass'
+check_eq "the object still carries the break-glass mark" 0 "$?"
+mutate dev '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"site","name":"banner","patch":{"data":{"text":"Oops"}}}'
+expect "after the accept, new drift on the marked object is healed" 1 \
+	'heal: dev: self-heal reverted ConfigMap site/banner' KD check --heal --clusters env=development
+check_eq "back to the accepted value" "Maintenance" "$(K --context dev -n site get cm banner -o jsonpath='{.data.text}')"
+K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations}' | grep -q 'kdrift.dev/break-glass'
+check_eq "the revert of the whole object cleared the mark" 1 "$?"
+
 expect "--webhook without --heal is a usage error" 2 'goes with --heal' KD check --webhook "$HOOK"
 expect "the audit log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
 tap_done

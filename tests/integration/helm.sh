@@ -133,9 +133,11 @@ expect "the chart's objects are compared with revision 2's manifest" 1 \
 	KD check --clusters env=development --app edge
 
 # ---- the tree: a chart's objects under the app that holds the release ----------------------------------
+# (--read-only: dev's policy is selfHeal, and the UI would heal the drift
+# this looks at)
 printf '*\n:save-screen %s\n' "$T/tree" >"$T/ui.script"
 NO_COLOR=1 KDRIFT_SCRIPT="$T/ui.script" LINES=50 COLUMNS=120 \
-	"$KDRIFT_BIN" ui --repo "$repo" --cluster dev --timeout 10s >"$T/ui.out" 2>&1
+	"$KDRIFT_BIN" ui --repo "$repo" --cluster dev --read-only --timeout 10s >"$T/ui.out" 2>&1
 check "the tree shows a chart's drifted object under its app, naming the release" \
 	grep -q '^      ~ Deployment ingress/edge-router  helm ingress/ingress-edge *$' "$T/tree"
 check "and the HelmRelease beside it" grep -q '^      ✓ HelmRelease flux-system/edge *$' "$T/tree"

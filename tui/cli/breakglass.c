@@ -488,6 +488,17 @@ static int bg_change(bg_args *a, const char *op, int argc, char **argv)
 	printf(" (context %s):\n", kd_act_context(act));
 	kd_cli_print_text(stdout, ch->preview);
 	fflush(stdout);
+	if (kd_act_sets_replicas(ch->patch)) {
+		kd_buf warn = KD_BUF_INIT;
+		char *hpa = NULL;
+
+		/* An HPA would undo it: say so before the confirmation. */
+		if (kd_act_hpa_of(&hpa, act, live) == 0 && hpa &&
+		    kd_act_hpa_warning(&warn, ch->kind_name, ch->namespace, ch->name, hpa) == 0)
+			kd_cli_print_text(stderr, kd_buf_cstr(&warn));
+		free(hpa);
+		kd_buf_free(&warn);
+	}
 	if (!a->dry && (rc = kd_cli_confirm(CMD, fleet, argv[0],
 					    "apply this break-glass change", a->yes)) != KD_EXIT_OK)
 		goto cleanup;

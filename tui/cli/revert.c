@@ -120,6 +120,13 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 		goto cleanup;
 	}
 	fflush(stdout);
+	{
+		kd_buf warn = KD_BUF_INIT;
+
+		if (kd_act_plan_hpa_warning(&warn, plan, st) == 0 && warn.len)
+			kd_cli_print_text(stderr, kd_buf_cstr(&warn));
+		kd_buf_free(&warn);
+	}
 	if (!ra->dry && (rc = kd_cli_confirm("revert", st->fleet, st->name,
 					     "revert", ra->yes)) != KD_EXIT_OK)
 		goto cleanup;

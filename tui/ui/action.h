@@ -43,6 +43,7 @@
 	X(REVERT, "revert", "Act", "Revert the change, object, app or cluster under the cursor to Git") \
 	X(ACCEPT, "accept", "Act", "Accept the drift under the cursor into the cluster's layer in Git") \
 	X(PROMOTE, "promote", "Act", "Promote the drift under the cursor into a shared layer in Git") \
+	X(SELF_HEAL_PAUSE, "self-heal-pause", "Act", "Pause or resume self-heal of selfHeal clusters while kdrift runs") \
 	X(BREAK_GLASS, "break-glass", "Break-glass", "Enter break-glass mode (reason, ticket, duration)") \
 	X(BREAK_GLASS_END, "break-glass-end", "Break-glass", "Leave break-glass mode and list the objects changed") \
 	X(BG_EDIT, "edit", "Break-glass", "Edit the live object in $EDITOR") \

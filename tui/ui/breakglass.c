@@ -369,6 +369,10 @@ static void change_confirm(kd_ui *ui, kd_target *t, kd_breakglass_change *ch, co
 		kd_buf_free(&title);
 		return;
 	}
+	/* An HPA would undo a change of replicas: said first (the engine
+	 * found the HPA; the CLI asks the cluster, same relation). */
+	if (t->res && t->res->hpa_managed && kd_act_sets_replicas(ch->patch))
+		kd_act_hpa_warning(&d->body, ch->kind_name, ch->namespace, ch->name, NULL);
 	kd_buf_puts(&d->body, ch->preview ? ch->preview : "(no patch)");
 	if (kd_dialog_confirm_for(d, ui, t->cluster) < 0)
 		kd_dialog_free(d);

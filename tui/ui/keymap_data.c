@@ -78,6 +78,7 @@ static const char keymap_default[] =
 	"bind tree D delete\n"
 	"bind diff D delete\n"
 	"bind generic A view-audit\n"
+	"bind generic H self-heal-pause\n"
 	"bind generic U view-follow-up\n"
 	"bind audit f filter-problems\n"
 	"bind audit F filter-clear\n"

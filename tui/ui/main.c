@@ -25,7 +25,7 @@
 
 typedef struct ui_opts {
 	const char *state_file, *theme, *keymap;
-	bool ascii, mouse, read_only, list_actions;
+	bool ascii, mouse, read_only, list_actions, no_self_heal;
 	kd_ui_engine_opts engine;
 } ui_opts;
 
@@ -33,7 +33,7 @@ static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
 	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	"                 [--read-only] [--unmanaged]\n"
+	"                 [--read-only] [--no-self-heal] [--unmanaged]\n"
 	"                 [--from-reports [--reports-namespace NS]]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
@@ -78,6 +78,7 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "--ascii") == 0) o->ascii = true;
 		else if (strcmp(a, "--mouse") == 0) o->mouse = true;
 		else if (strcmp(a, "--read-only") == 0) o->read_only = true;
+		else if (strcmp(a, "--no-self-heal") == 0) o->no_self_heal = true;
 		else if (strcmp(a, "--list-actions") == 0) o->list_actions = true;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
@@ -255,6 +256,7 @@ int kd_ui_main(int argc, char **argv)
 	ui.mono = nc && *nc;
 	ui.mouse = o.mouse;
 	ui.read_only = o.read_only;
+	ui.from_reports = o.engine.from_reports;
 	ui.script = script && *script;
 	ui.exit_code = KD_EXIT_OK;
 	if (o.state_file)
@@ -263,8 +265,8 @@ int kd_ui_main(int argc, char **argv)
 		kd_ui_engine_attach(eng, &ui);
 	ui.repo = o.engine.repo;
 	ui.kubeconfig = o.engine.kubeconfig;
-	if (rc == 0)
-		rc = kd_uiact_init(&ui);
+	if (rc == 0 && (rc = kd_uiact_init(&ui)) == 0)
+		ui.act->heal_paused = o.no_self_heal;   /* H resumes it */
 	if (rc < 0) {
 		kd_cli_fail("ui");
 		goto cleanup;

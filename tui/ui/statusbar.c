@@ -127,6 +127,19 @@ int kd_ui_status_fields(kd_ui *ui, kd_status_fields *out)
 			kd_buf_puts(&f->text, ui->read_only ? "read-only" : "normal");
 		}
 	}
+	/* Whether the UI heals selfHeal clusters, and the key that pauses it. */
+	for (i = 0; i < total && !(ui->model.states[i] &&
+				   ui->model.states[i]->remediation == KD_REMEDIATION_SELFHEAL); i++)
+		;
+	if (i < total && kd_selfheal_enabled(ui) && (f = kd_ui_status_add(out, 3, KD_AREA_STATUSBAR))) {
+		kd_buf key = KD_BUF_INIT;
+
+		kd_ui_key_hint(&key, ui, KD_ACT_SELF_HEAL_PAUSE);
+		kd_buf_printf(&f->text, "self-heal %s (%s %s)", act->heal_paused ? "PAUSED" : "on",
+			      kd_buf_cstr(&key), act->heal_paused ? "resumes" : "pauses");
+		kd_buf_puts(&f->brief, act->heal_paused ? "heal PAUSED" : "heal on");
+		kd_buf_free(&key);
+	}
 	/* A new commit seen, its render not landed yet: it replaces "syncing",
 	 * which it explains. */
 	kd_store_pending(ui->store, &pending);

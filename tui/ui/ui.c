@@ -104,6 +104,7 @@ void kd_ui_sync(kd_ui *ui)
 
 	kd_worker_collect(ui);
 	kd_banner_tick(ui);
+	kd_selfheal_tick(ui);
 	if (kd_store_version(ui->store) == ui->model.version)
 		return;
 	engine_messages(ui);

@@ -213,6 +213,7 @@ struct kd_ui {
 				      * or NULL */
 	size_t overlay_top, overlay_cursor;
 	bool ascii, mono, mouse, read_only, quit, script;
+	bool from_reports;       /* --from-reports: the agents apply the policy */
 	time_t now_override;     /* 0 = the clock */
 	kd_keymap keymap;
 	kd_theme theme;

@@ -52,6 +52,7 @@ void kd_uiact_free(kd_ui *ui)
 	free(act->audit_cluster);
 	free(act->audit_action);
 	kd_buf_free(&act->audit_status);
+	kd_selfheal_free(act);
 	free(act);
 	ui->act = NULL;
 }
@@ -285,13 +286,16 @@ static void revert_ctx_free(void *p)
 	revert_free(p);
 }
 
-static void act_revert(kd_ui *ui)
+/* followup (may be NULL): the follow-up list the revert comes from; only
+ * the fields the object's break-glass changes set are reverted then. */
+static void act_revert(kd_ui *ui, const kd_audit_list *followup)
 {
 	kd_target *t = NULL;
 	kd_act_target kt;
 	revert_job *r = NULL;
 	kd_dialog *d = NULL;
-	kd_buf title = KD_BUF_INIT;
+	kd_buf title = KD_BUF_INIT, note = KD_BUF_INIT;
+	int rc;
 
 	if (kd_target_selected(&t, ui) < 0) {
 		kd_ui_message(ui, KD_LOG_ERROR, "revert: %s", kd_error_last());
@@ -308,7 +312,11 @@ static void act_revert(kd_ui *ui)
 	r->job.free = revert_free;
 	r->fleet = kd_fleet_ref(t->st->fleet);
 	r->kubeconfig = ui->kubeconfig;
-	if (kd_act_plan_revert(&r->plan, t->st, &kt, true, false) < 0) {
+	if (followup && t->res)
+		rc = kd_act_plan_followup_revert(&r->plan, &note, t->st, &kt, followup);
+	else
+		rc = kd_act_plan_revert(&r->plan, t->st, &kt, true, false);
+	if (rc < 0) {
 		kd_ui_message(ui, KD_LOG_ERROR, "revert: %s", kd_error_last());
 		revert_free(&r->job);
 		goto cleanup;
@@ -320,7 +328,12 @@ static void act_revert(kd_ui *ui)
 		revert_free(&r->job);
 		goto cleanup;
 	}
-	r->label = strdup(kd_buf_cstr(&t->label));
+	if (note.len && kd_buf_puts(&title, "the break-glass change of ") == 0 &&
+	    kd_buf_puts(&title, kd_buf_cstr(&t->label)) == 0)
+		r->label = kd_buf_detach(&title);
+	else
+		r->label = strdup(kd_buf_cstr(&t->label));
+	kd_buf_clear(&title);
 	kd_buf_printf(&title, "Revert %s on cluster %s to Git %s %zu write%s", kd_buf_cstr(&t->label),
 		      t->cluster, kd_glyph(ui, "—", "-"), r->plan->nactions,
 		      r->plan->nactions == 1 ? "" : "s");
@@ -334,7 +347,9 @@ static void act_revert(kd_ui *ui)
 		kd_ui_message(ui, KD_LOG_ERROR, "out of memory");
 		goto cleanup;
 	}
-	if (kd_act_preview(&d->body, r->plan) < 0 || kd_dialog_confirm_for(d, ui, t->cluster) < 0) {
+	if (kd_buf_puts(&d->body, kd_buf_cstr(&note)) < 0 ||
+	    kd_act_plan_hpa_warning(&d->body, r->plan, t->st) < 0 ||
+	    kd_act_preview(&d->body, r->plan) < 0 || kd_dialog_confirm_for(d, ui, t->cluster) < 0) {
 		kd_ui_message(ui, KD_LOG_ERROR, "revert: %s", kd_error_last());
 		kd_dialog_free(d);
 		goto cleanup;
@@ -342,7 +357,13 @@ static void act_revert(kd_ui *ui)
 	kd_dialog_open(ui, d);
 cleanup:
 	kd_buf_free(&title);
+	kd_buf_free(&note);
 	kd_target_free(t);
+}
+
+void kd_uiact_revert_followup(kd_ui *ui)
+{
+	act_revert(ui, ui->act->followup);
 }
 
 /* --- accept ------------------------------------------------------------------ */
@@ -677,12 +698,15 @@ bool kd_uiact_action(kd_ui *ui, kd_action a)
 	case KD_ACT_VIEW_AUDIT:
 		kd_audit_view_command(ui, "");
 		return true;
+	case KD_ACT_SELF_HEAL_PAUSE:
+		kd_selfheal_toggle(ui);
+		return true;
 	case KD_ACT_VIEW_FOLLOW_UP:
 		kd_uiact_followup_load(ui);
 		return true;
 	case KD_ACT_REVERT:
 		if (!read_only(ui, a))
-			act_revert(ui);
+			act_revert(ui, NULL);
 		return true;
 	case KD_ACT_ACCEPT:
 		if (!read_only(ui, a))

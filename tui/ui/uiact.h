@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "audit/audit.h"
 #include "act/act.h"
@@ -112,6 +113,12 @@ typedef struct kd_uiact {
 	bool audit_bg_only;
 	kd_buf audit_status;                   /* the verify line */
 	size_t audit_cursor;
+	/* self-heal while the UI runs (selfheal.c) */
+	bool heal_paused;
+	kd_heal_limiter *heal_limiter;         /* the heal job's while it runs */
+	uint64_t *heal_gen;                    /* per store slot: generation + 1 looked at */
+	int64_t *heal_retry;                   /* per store slot: try again then (ms), or 0 */
+	size_t heal_nslots;
 } kd_uiact;
 
 int kd_uiact_init(kd_ui *ui);
@@ -129,6 +136,20 @@ int kd_banner_lines(kd_ui *ui);
 void kd_banner_draw(kd_ui *ui, int y);
 /* Ends the mode when the session ran out (called every loop turn). */
 void kd_banner_tick(kd_ui *ui);
+
+/* --- selfheal.c: the fleet's selfHeal policy while the UI runs ----------- */
+
+/* Self-heal can run here: a live engine, not --read-only, not
+ * --from-reports (the agents heal those clusters). */
+bool kd_selfheal_enabled(const kd_ui *ui);
+/* Some cluster of the store has the selfHeal policy. */
+bool kd_selfheal_fleet_has(const kd_ui *ui);
+/* Starts the heal of a selfHeal cluster whose new state has drift (every
+ * loop turn; one job at a time, never while a dialog is open). */
+void kd_selfheal_tick(kd_ui *ui);
+/* Pauses or resumes (KD_ACT_SELF_HEAL_PAUSE). */
+void kd_selfheal_toggle(kd_ui *ui);
+void kd_selfheal_free(kd_uiact *act);
 
 /* The views of acting, overlays like help and the log (ui.h lists all). */
 extern const kd_view_ops kd_audit_view;       /* view_audit.c */

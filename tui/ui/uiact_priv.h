@@ -36,6 +36,10 @@ void kd_uiact_outcome(kd_ui *ui, kd_job *job, const char *cluster, const char *d
 void kd_uiact_breakglass(kd_ui *ui, kd_action a);
 void kd_uiact_end_session(kd_ui *ui, bool expired);
 
+/* uiact.c: the revert of the selected object's break-glass changes in
+ * ui->act->followup: only the fields they set, said in the preview. */
+void kd_uiact_revert_followup(kd_ui *ui);
+
 /* view_followup.c: shows the list held in ui->act->followup. */
 void kd_uiact_followup_open(kd_ui *ui);
 /* Reads the list on the worker, then shows it. */

@@ -119,7 +119,10 @@ static bool followup_item(kd_ui *ui, kd_action a, const kd_audit_record *r)
 		kd_model_select(&ui->model, i);
 		ui->overlay = NULL;
 		ui->focus_diff = false;
-		kd_uiact_action(ui, a);
+		if (a == KD_ACT_REVERT && ui->engine && !ui->read_only)
+			kd_uiact_revert_followup(ui);
+		else
+			kd_uiact_action(ui, a);
 		return true;
 	}
 	kd_ui_message(ui, KD_LOG_ERROR, "%s %s/%s on %s is not in the tree (not tracked, or the cluster "
