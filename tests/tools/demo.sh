@@ -209,8 +209,9 @@ injector_pid=$!
 if [ -t 0 ] && [ -t 1 ]; then
 	say "opening the UI: ] jumps to the next drift, d opens its diff, ? lists the keys, q quits"
 	say "break-glass (B) uses each cluster's NAME-breakglass context, a user of its own"
+	say "dev and staging are selfHeal clusters: healing starts paused so their drift stays to see; H resumes it"
 	sleep 1
-	"$kdrift" ui --repo "$repo"
+	"$kdrift" ui --repo "$repo" --no-self-heal
 else
 	say "no terminal: printing kdrift check instead of opening the UI"
 	"$kdrift" check --repo "$repo" || true
