@@ -11,19 +11,8 @@ source "$here/../kubesim/lib.bash"
 source "$here/lib.bash"
 
 T=$KS_TMP
-repo=$T/repo
-cp -r "$KDRIFT_ROOT/tests/fixtures/engine/repo" "$repo"
-git -C "$repo" init -q -b main && git -C "$repo" add -A &&
-	git -C "$repo" -c user.name=Fixture -c user.email=f@example.com commit -qm "fleet" &&
-	git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
-	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main &&
-	git -C "$repo" config user.name "Olga Operator" && git -C "$repo" config user.email olga@example.com ||
-	{ not_ok "fixture repository with a bare remote"; tap_done; exit 1; }
-if ! ks_start "$T/ks" --clusters alpha,beta,delta; then
-	not_ok "kubesim starts" "$(cat "$T/ks/stderr")"
-	tap_done
-	exit 1
-fi
+source "$KDRIFT_ROOT/tests/fixtures/engine/setup.bash"
+engine_fleet_start
 # gamma is closed; every cluster has a break-glass context (kubesim's own
 # NAME-breakglass contexts come first in $KUBECONFIG and win; these name the
 # admin user, which may make the changes this suite makes too).

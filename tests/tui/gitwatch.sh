@@ -39,19 +39,8 @@ else
 fi
 
 # --- accept: the nudge -----------------------------------------------------------
-repo=$T/repo
-cp -r "$KDRIFT_ROOT/tests/fixtures/engine/repo" "$repo"
-git -C "$repo" init -q -b main && git -C "$repo" add -A &&
-	git -C "$repo" -c user.name=Fixture -c user.email=f@example.com commit -qm "fleet" &&
-	git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
-	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main &&
-	git -C "$repo" config user.name "Olga Operator" && git -C "$repo" config user.email olga@example.com ||
-	{ not_ok "fixture repository with a bare remote"; tap_done; exit 1; }
-if ! ks_start "$T/ks" --clusters alpha,beta,delta; then
-	not_ok "kubesim starts" "$(cat "$T/ks/stderr")"
-	tap_done
-	exit 1
-fi
+source "$KDRIFT_ROOT/tests/fixtures/engine/setup.bash"
+engine_fleet_start
 export KUBECONFIG=$T/ks/kubeconfig
 check "desired state applied with kubectl" ks_deploy "$repo" "shop site" alpha beta delta
 K --context alpha -n site patch configmap page --type merge -p '{"data":{"title":"Hello alpha"}}' >/dev/null
