@@ -601,13 +601,14 @@ static int prepare_other(kd_model *m, bool labels)
 
 int kd_model_prepare(kd_model *m)
 {
-	int rc;
-
+	/* one piece a call, so that a key pressed meanwhile waits for one
+	 * piece at most: the labels searched now, the other ordering, its
+	 * labels */
 	if (!kd_model_idle_work(m))
 		return 0;
-	if (!m->labels.built && (rc = kd_labels_build(m)) < 0)
-		return rc;
-	return prepare_other(m, true);
+	if (!m->labels.built)
+		return kd_labels_build(m);
+	return prepare_other(m, m->other.built);
 }
 
 int kd_model_pivot(kd_model *m)

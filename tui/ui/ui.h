@@ -169,7 +169,8 @@ int kd_model_pivot(kd_model *m);
 /* Whether kd_model_prepare has work: the UI calls it when no key waits. */
 bool kd_model_idle_work(const kd_model *m);
 /* Builds the ordering the pivot would show and both orderings' labels
- * for searching, ahead of the keys. */
+ * for searching, ahead of the keys: one piece a call (call it again while
+ * kd_model_idle_work says so). */
 int kd_model_prepare(kd_model *m);
 /* Recomputes visibility and rows only (after expand/collapse/filter). */
 int kd_model_relayout(kd_model *m);
