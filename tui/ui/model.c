@@ -488,10 +488,21 @@ static size_t list_rows(kd_model *m, size_t hint)
 	return found;
 }
 
-/* A listed peek that shows nothing any more (what was not in sync below
- * it is now) is an ordinary closed node again, as it was before the jump,
- * and so are the peeks below it (everything there is in sync).  True when
- * one was closed (the rows need listing again). */
+/* Whether nothing below a node is out of sync. */
+static bool all_synced(const kd_node *n)
+{
+	int s;
+
+	for (s = 0; s < KD_STATUS_COUNT; s++)
+		if (s != KD_STATUS_SYNCED && n->counts.n[s])
+			return false;
+	return true;
+}
+
+/* A listed peek that shows nothing any more because what was not in sync
+ * below it is now (not because a filter hides it) is an ordinary closed
+ * node again, as it was before the jump, and so are the peeks below it.
+ * True when one was closed (the rows need listing again). */
 static bool close_empty_peeks(kd_model *m)
 {
 	size_t r, i;
@@ -500,7 +511,8 @@ static bool close_empty_peeks(kd_model *m)
 	for (r = 0; r < m->nrows; r++) {
 		size_t x = m->rows[r];
 
-		if (!m->nodes[x].peek || (r + 1 < m->nrows && m->nodes[m->rows[r + 1]].parent == x))
+		if (!m->nodes[x].peek || (r + 1 < m->nrows && m->nodes[m->rows[r + 1]].parent == x) ||
+		    !all_synced(&m->nodes[x]))
 			continue;
 		for (i = x; i == x || (i < m->nnodes && m->nodes[i].depth > m->nodes[x].depth); i++)
 			if (m->nodes[i].peek) {

@@ -318,7 +318,8 @@ static kd_cluster_state *one_app(const char *cluster, size_t drifted)
 
 /* ] opens only the path to a drift (a peek: "5 in sync hidden"); once the
  * drift healed the peek shows nothing and is an ordinary closed node again,
- * and while something is still out of sync it stays a peek. */
+ * and while something is still out of sync (shown or filtered) it stays a
+ * peek. */
 static void test_healed_peek_closes(void **state)
 {
 	static const char *const names[] = { "east", "west" };
@@ -362,6 +363,12 @@ static void test_healed_peek_closes(void **state)
 	assert_int_equal(m.peeked.n, 2);
 	/* rows: east, west, web, the one drift */
 	assert_int_equal(m.nrows, 4);
+	/* a filter hiding the drift leaves the peek as it is */
+	assert_int_equal(kd_model_filter(&m, "name object-5"), 0);
+	assert_int_equal(m.peeked.n, 2);
+	assert_int_equal(m.nrows, 3);
+	assert_true(m.nodes[m.rows[2]].peek);
+	assert_int_equal(m.nodes[m.rows[2]].hidden, 1);
 	kd_model_free(&m);
 	kd_store_free(store);
 }
