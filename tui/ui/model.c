@@ -587,7 +587,11 @@ bool kd_model_idle_work(const kd_model *m)
 	       (!m->other.built || !m->labels.built || !m->other.labels.built);
 }
 
-/* Builds the other ordering (and with labels, its labels) if missing. */
+/* The labels built in one idle piece: a few milliseconds' work. */
+#define PREPARE_LABELS 8192
+
+/* Builds the other ordering if missing, or with labels, a piece of its
+ * labels. */
 static int prepare_other(kd_model *m, bool labels)
 {
 	int rc = 0;
@@ -599,8 +603,8 @@ static int prepare_other(kd_model *m, bool labels)
 	m->pivot = !m->pivot;
 	if (!m->other.built)
 		rc = build(m);
-	if (rc == 0 && labels && !m->labels.built)
-		rc = kd_labels_build(m);
+	else if (labels && !m->labels.built)
+		rc = kd_labels_build(m, PREPARE_LABELS);
 	m->pivot = !m->pivot;
 	arrays_swap(m);
 	if (rc < 0) {
@@ -614,12 +618,12 @@ static int prepare_other(kd_model *m, bool labels)
 int kd_model_prepare(kd_model *m)
 {
 	/* one piece a call, so that a key pressed meanwhile waits for one
-	 * piece at most: the labels searched now, the other ordering, its
-	 * labels */
+	 * piece at most: the labels searched now (a part), the other
+	 * ordering, its labels (a part) */
 	if (!kd_model_idle_work(m))
 		return 0;
 	if (!m->labels.built)
-		return kd_labels_build(m);
+		return kd_labels_build(m, PREPARE_LABELS);
 	return prepare_other(m, m->other.built);
 }
 

@@ -12,8 +12,9 @@
 void kd_model_update_shown(kd_model *m);
 /* Forgets the matches of searches over these nodes. */
 void kd_matches_clear(kd_matches *match, size_t *nmatch);
-/* Builds / frees the searchable labels of the nodes shown (m->nodes). */
-int kd_labels_build(kd_model *m);
+/* Builds / frees the searchable labels of the nodes shown (m->nodes):
+ * at most `limit` more nodes' labels a call (KD_NONE: all). */
+int kd_labels_build(kd_model *m, size_t limit);
 void kd_labels_clear(kd_labels *l);
 
 #endif

@@ -86,48 +86,92 @@ void kd_labels_clear(kd_labels *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int kd_labels_build(kd_model *m)
+/* Appends s in lower case (with its '\0', not counted) to the labels'
+ * text: written with no formatting, 100,000 labels are built when the
+ * tree changes.  False when out of memory. */
+static bool put(kd_labels *l, const char *s)
+{
+	size_t n = strlen(s), k;
+
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		char *d;
+
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		if (!(d = realloc(l->text, cap)))
+			return false;
+		l->text = d;
+		l->cap = cap;
+	}
+	for (k = 0; k <= n; k++) {
+		char c = s[k];
+
+		l->text[l->len + k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	l->len += n;
+	return true;
+}
+
+/* kd_node_label's text; and where the name the name filter reads
+ * (model_filter.c) starts: at the end of every label but the unmanaged
+ * group's. */
+static bool label(kd_labels *l, const kd_node *n, size_t *name_at)
+{
+	bool ok = true;
+
+	*name_at = l->len;
+	if (n->obj) {
+		ok = put(l, n->obj->kind) && put(l, " ") &&
+		     (!n->obj->namespace[0] || (put(l, n->obj->namespace) && put(l, "/")));
+		*name_at = l->len;
+		return ok && put(l, n->obj->name);
+	}
+	if (n->hand) {
+		ok = put(l, n->hand->kind) && put(l, " ") && put(l, n->hand->namespace) && put(l, "/");
+		*name_at = l->len;
+		return ok && put(l, n->hand->name);
+	}
+	if (n->level == KD_LEVEL_UNMANAGED) {
+		*name_at = KD_NONE;
+		return put(l, "unmanaged");
+	}
+	if (n->level == KD_LEVEL_APP)
+		return put(l, n->app_name ? n->app_name : "");
+	return put(l, n->cluster_name ? n->cluster_name : "");
+}
+
+int kd_labels_build(kd_model *m, size_t limit)
 {
 	kd_labels *l = &m->labels;
-	kd_buf text = KD_BUF_INIT;
-	size_t i, k;
-	int rc = 0;
+	size_t i, end;
 
-	kd_labels_clear(l);
-	if (!(l->at = malloc((m->nnodes + 1) * sizeof(*l->at))) ||
-	    !(l->name_at = malloc((m->nnodes + 1) * sizeof(*l->name_at)))) {
+	if (l->built)
+		return 0;
+	if (l->done == 0) {
 		kd_labels_clear(l);
-		return kd_error_set(KD_ENOMEM, "out of memory");
+		/* about as long as the labels of the bench fleet's objects */
+		l->cap = m->nnodes * 32 + 64;
+		if (!(l->text = malloc(l->cap)) || !(l->at = malloc((m->nnodes + 1) * sizeof(*l->at))) ||
+		    !(l->name_at = malloc((m->nnodes + 1) * sizeof(*l->name_at)))) {
+			kd_labels_clear(l);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
 	}
-	for (i = 0; i < m->nnodes && rc == 0; i++) {
-		const kd_node *n = &m->nodes[i];
-
-		l->at[i] = text.len;
-		if ((rc = kd_node_label(&text, n)) < 0)
-			break;
-		/* the name the filter reads (model_filter.c) ends every label
-		 * but that of the unmanaged group */
-		l->name_at[i] = n->obj ? text.len - strlen(n->obj->name) :
-				n->hand ? text.len - strlen(n->hand->name) :
-				n->level == KD_LEVEL_UNMANAGED ? KD_NONE : l->at[i];
-		rc = kd_buf_add(&text, "", 1);
+	end = limit == KD_NONE || m->nnodes - l->done < limit ? m->nnodes : l->done + limit;
+	for (i = l->done; i < end; i++) {
+		l->at[i] = l->len;
+		if (!label(l, &m->nodes[i], &l->name_at[i])) {
+			kd_labels_clear(l);
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		l->len++;   /* the '\0' put wrote */
 	}
-	if (rc < 0) {
-		kd_buf_free(&text);
-		kd_labels_clear(l);
-		return rc;
+	l->done = end;
+	if (end == m->nnodes) {
+		l->at[m->nnodes] = l->len;
+		l->built = true;
 	}
-	l->at[m->nnodes] = text.len;
-	for (k = 0; k < text.len; k++)
-		if (text.data[k] >= 'A' && text.data[k] <= 'Z')
-			text.data[k] = (char)(text.data[k] - 'A' + 'a');
-	/* an empty tree has no text yet */
-	l->text = text.len ? kd_buf_detach(&text) : calloc(1, 1);
-	if (!l->text) {
-		kd_labels_clear(l);
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	}
-	l->built = true;
 	return 0;
 }
 
@@ -185,7 +229,7 @@ static const uint64_t *matches_for(kd_model *m, const char *text)
 		m->match[0] = e;
 		return e.bits;
 	}
-	if (!m->labels.built && kd_labels_build(m) < 0)
+	if (!m->labels.built && kd_labels_build(m, KD_NONE) < 0)
 		return NULL;
 	e.text = strdup(text);
 	e.bits = calloc(words, sizeof(*e.bits));

@@ -104,6 +104,8 @@ typedef struct kd_labels {
 	char *text;
 	size_t *at;              /* node i's label starts at text + at[i]; at[nnodes] ends */
 	size_t *name_at;         /* and the name the name filter reads, at the end */
+	size_t len, cap;         /* of text */
+	size_t done;             /* nodes labelled so far (a few at a time) */
 	bool built;
 } kd_labels;
 
