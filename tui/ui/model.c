@@ -97,6 +97,7 @@ static void nodes_clear(kd_model *m)
 	m->shown_state = KD_SHOWN_STALE;
 	kd_matches_clear(m->match, &m->nmatch);
 	kd_labels_clear(&m->labels);
+	m->prepare_failed = false;
 	/* the other ordering borrows from the same snapshots */
 	ordering_clear(&m->other);
 }
@@ -583,7 +584,7 @@ int kd_model_rebuild(kd_model *m)
 
 bool kd_model_idle_work(const kd_model *m)
 {
-	return !m->stale && m->nstates > 0 &&
+	return !m->stale && !m->prepare_failed && m->nstates > 0 &&
 	       (!m->other.built || !m->labels.built || !m->other.labels.built);
 }
 
@@ -617,14 +618,17 @@ static int prepare_other(kd_model *m, bool labels)
 
 int kd_model_prepare(kd_model *m)
 {
+	int rc;
+
+	if (!kd_model_idle_work(m))
+		return 0;
 	/* one piece a call, so that a key pressed meanwhile waits for one
 	 * piece at most: the labels searched now (a part), the other
 	 * ordering, its labels (a part) */
-	if (!kd_model_idle_work(m))
-		return 0;
-	if (!m->labels.built)
-		return kd_labels_build(m, PREPARE_LABELS);
-	return prepare_other(m, m->other.built);
+	rc = !m->labels.built ? kd_labels_build(m, PREPARE_LABELS) : prepare_other(m, m->other.built);
+	/* the keys do the work themselves then, as they did before */
+	m->prepare_failed = rc < 0;
+	return rc;
 }
 
 int kd_model_pivot(kd_model *m)

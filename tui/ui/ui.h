@@ -154,6 +154,7 @@ typedef struct kd_model {
 	size_t nmatch;
 	kd_labels labels;        /* built when idle, or by the first search */
 	kd_ordering other;       /* the other ordering (pivot), built when idle */
+	bool prepare_failed;     /* out of memory: no more idle work until a rebuild */
 } kd_model;
 
 int kd_model_init(kd_model *m, kd_store *store);
