@@ -239,6 +239,7 @@ static int walk(kd_diff_result **out, const json_t *desired, const json_t *live,
 		rc = 1;
 		goto cleanup;
 	}
+	w.no_paths = !trie && w.nptrs == 0;
 	if (rc == 0 && w.secret)
 		rc = cmp_secret(&w, desired, live, la);
 	if (rc == 0)
