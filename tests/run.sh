@@ -9,6 +9,9 @@
 # tests/fuzz/replay.sh) through
 # tests/tools/tap.sh.  A program that dies without reporting counts as one
 # failure, so a crash can never pass silently.
+#
+# KDRIFT_TEST_JOBS=N runs N suites at a time (default 2); each suite's
+# output is printed whole when it ends, followed by "# took N s".
 set -u
 build=${1:-build}
 what=${2:-all}
