@@ -3,6 +3,7 @@
 #   make            build ./kdrift (and the test programs' simulator)
 #   make deps       install the Debian packages the build, tests and demo need
 #   make check      deps + build + every test; ends with "N passed, N failed"
+#                   (KDRIFT_TEST_JOBS=N: N suites at a time, default 2)
 #   make asan       ASan+UBSan build, unit tests under it
 #   make valgrind   unit tests under valgrind's leak checker
 #   make demo       deps + build + the demo
