@@ -158,6 +158,18 @@ screen vim_esc_does_not_quit <<'EOF'
 :keymap vim
 <Esc> <Esc>
 EOF
+# emacs keymap: C-g cancels (the diff, the search) and never quits at the top level
+screen emacs_cg_does_not_quit <<'EOF'
+:keymap emacs
+<C-G> <C-G>
+EOF
+check "emacs_cg_says_how_to_quit" grep -q 'nothing to close (q quits)' "$TUI_TMP/emacs_cg_does_not_quit.out"
+screen emacs_cg_closes_the_diff <<'EOF'
+:keymap emacs
+:cluster us-east-prod-1
+/auth
+d <C-G>
+EOF
 screen default_esc_closes_the_diff <<'EOF'
 :cluster us-east-prod-1
 /auth

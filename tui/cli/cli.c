@@ -58,7 +58,7 @@ const char *kd_cli_flag_next(const char *usage, const char **pos, size_t *len)
 	while ((p = strstr(p, "--")) != NULL) {
 		/* A flag starts a word: "--repo", not the middle of "a--b". */
 		bool start = p == usage || p[-1] == ' ' || p[-1] == '[' || p[-1] == '\n' ||
-			     p[-1] == '(' || p[-1] == ',';
+			     p[-1] == '(' || p[-1] == ',' || p[-1] == '|';   /* [--a|--b] */
 
 		q = p + 2;
 		while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-')
@@ -142,8 +142,8 @@ static const kd_cli_command commands[] = {
 	{ "ui", "browse the fleet's drift in the terminal (the default in a terminal)",
 	  "usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	  "                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	  "                 [--read-only] [--no-self-heal] [--unmanaged]\n"
+	  "                 [--timeout D] [--theme NAME] [--keymap NAME] [--ascii]\n"
+	  "                 [--mouse|--no-mouse] [--read-only] [--no-self-heal] [--unmanaged]\n"
 	  "                 [--from-reports [--reports-namespace NS]]\n"
 	  "\n"
 	  "Shows every cluster, app and object with its drift status as a tree, and\n"
@@ -165,6 +165,8 @@ static const kd_cli_command commands[] = {
 	  "                      (both default to the settings file's, see kdrift(1) FILES)\n"
 	  "  --ascii             ASCII glyphs only (automatic outside UTF-8 locales)\n"
 	  "  --mouse             enable the mouse (click selects, wheel scrolls)\n"
+	  "  --no-mouse          leave the mouse to the terminal (the default; overrides\n"
+	  "                      the settings file's mouse: true)\n"
 	  "  --read-only         never offer to change a cluster or Git\n"
 	  "  --no-self-heal      start with self-heal of selfHeal clusters paused (H resumes)\n"
 	  "  --from-reports      show what each cluster's kdrift agent reported (one\n"

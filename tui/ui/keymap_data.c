@@ -91,7 +91,7 @@ static const char keymap_emacs[] =
 	"bind generic <C-N> move-down\n"
 	"bind generic <C-V> move-page-down\n"
 	"bind generic <C-S> search\n"
-	"bind generic <C-G> view-close\n"
+	"bind generic <C-G> back\n"
 	"bind generic <C-X> prompt\n"
 	"bind tree <C-F> expand\n"
 	"bind tree <C-B> collapse\n"

@@ -25,15 +25,16 @@
 
 typedef struct ui_opts {
 	const char *state_file, *theme, *keymap;
-	bool ascii, mouse, read_only, list_actions, no_self_heal;
+	bool ascii, read_only, list_actions, no_self_heal;
+	int mouse;   /* -1 no flag (the settings file's, else off), else 0 or 1 */
 	kd_ui_engine_opts engine;
 } ui_opts;
 
 static const char usage[] =
 	"usage: kdrift ui [--repo PATH|URL] [--revision REV] [--worktree] [--fleet FILE]\n"
 	"                 [--kubeconfig FILE] [-l SELECTOR] [--cluster NAME]... [--app NAME]\n"
-	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii] [--mouse]\n"
-	"                 [--read-only] [--no-self-heal] [--unmanaged]\n"
+	"                 [--timeout DURATION] [--theme NAME] [--keymap NAME] [--ascii]\n"
+	"                 [--mouse|--no-mouse] [--read-only] [--no-self-heal] [--unmanaged]\n"
 	"                 [--from-reports [--reports-namespace NS]]\n";
 
 static int parse_opts(ui_opts *o, int argc, char **argv)
@@ -76,7 +77,8 @@ static int parse_opts(ui_opts *o, int argc, char **argv)
 		else if (strcmp(a, "--from-reports") == 0) o->engine.from_reports = true;
 		else if (strcmp(a, "--unmanaged") == 0) o->engine.unmanaged = true;
 		else if (strcmp(a, "--ascii") == 0) o->ascii = true;
-		else if (strcmp(a, "--mouse") == 0) o->mouse = true;
+		else if (strcmp(a, "--mouse") == 0) o->mouse = 1;
+		else if (strcmp(a, "--no-mouse") == 0) o->mouse = 0;
 		else if (strcmp(a, "--read-only") == 0) o->read_only = true;
 		else if (strcmp(a, "--no-self-heal") == 0) o->no_self_heal = true;
 		else if (strcmp(a, "--list-actions") == 0) o->list_actions = true;
@@ -139,8 +141,8 @@ static void apply_userconf(ui_opts *o, const kd_userconf *u, bool no_color)
 		o->keymap = u->keymap;
 	if (!o->theme && !no_color && u->theme)
 		o->theme = u->theme;
-	if (!o->mouse && u->mouse == 1)
-		o->mouse = true;
+	if (o->mouse < 0)
+		o->mouse = u->mouse == 1;   /* opt-in: off unless asked for */
 }
 
 static int normalize_key(int rc, wint_t wc)
@@ -248,6 +250,7 @@ int kd_ui_main(int argc, char **argv)
 	bool curses = false, prompt = false;
 
 	memset(&o, 0, sizeof(o));
+	o.mouse = -1;
 	memset(&ui, 0, sizeof(ui));
 	if ((rc = parse_opts(&o, argc, argv)) != 0)
 		return rc == 1 ? KD_EXIT_OK : KD_EXIT_ERROR;   /* 1: --help */
@@ -259,7 +262,7 @@ int kd_ui_main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	ui.ascii = o.ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	ui.mono = nc && *nc;
-	ui.mouse = o.mouse;
+	ui.mouse = o.mouse == 1;
 	ui.read_only = o.read_only;
 	ui.from_reports = o.engine.from_reports;
 	ui.script = script && *script;
@@ -301,8 +304,14 @@ int kd_ui_main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	if (ui.mouse)
-		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	/* Mouse off still lets curses parse mouse reports (and the UI drop
+	 * them): a terminal left in a mouse mode by another program would
+	 * otherwise type its reports' bytes as keys, and an X10 report's
+	 * column byte can be any key, `q` included.  Turning it on and off
+	 * again leaves the terminal's own selection and scrolling alone. */
+	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	if (!ui.mouse)
+		mousemask(0, NULL);
 	kd_theme_apply(&ui.theme, ui.mono, ui.attr);
 	getmaxyx(stdscr, ui.lines, ui.cols);
 	if ((rc = kd_prompt_init(&ui)) < 0)

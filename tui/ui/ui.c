@@ -360,8 +360,8 @@ static void mouse(kd_ui *ui)
 	MEVENT ev;
 	int tt, th, dt, dh;
 
-	if (getmouse(&ev) != OK || ui->overlay)
-		return;
+	if (getmouse(&ev) != OK || !ui->mouse || ui->overlay)
+		return;   /* (without --mouse: a stray report, dropped) */
 	kd_ui_layout(ui, &tt, &th, &dt, &dh);
 	if (ev.bstate & BUTTON4_PRESSED) {
 		run_action(ui, KD_ACT_MOVE_UP);
