@@ -1,10 +1,13 @@
 /*
  * model — the fleet tree built from the store's snapshots.
  *
- * Nodes are rebuilt from scratch whenever a snapshot changes; what must
- * survive a rebuild is kept by identity, never by row: the selection
- * (kd_ident) and the expanded inner nodes (their id strings).  That is why
- * markers can change under the cursor without the cursor moving.
+ * Nodes are rebuilt whenever a snapshot changes; what must survive a
+ * rebuild is kept by identity, never by row: the selection (kd_ident) and
+ * the expanded inner nodes (their id strings).  That is why markers can
+ * change under the cursor without the cursor moving.  In the cluster order
+ * a new snapshot of some clusters rebuilds only their subtrees (the
+ * others' nodes move over as they are), since with a large fleet clusters
+ * publish one by one, often.
  *
  * A fleet of 100,000 objects must answer a key within a frame, so what a
  * key does is proportional to what it changes: moving to a row already on
@@ -226,50 +229,57 @@ static int add_unmanaged(kd_model *m, size_t parent, size_t ci)
 	return 0;
 }
 
-static int build_by_cluster(kd_model *m)
+/* One cluster's subtree, appended: in the cluster order a cluster's nodes
+ * are contiguous and refer to nothing outside them. */
+static int build_cluster(kd_model *m, size_t ci)
 {
-	size_t ci, ai;
+	const kd_cluster_state *st = m->states[ci];
+	size_t cn = m->nnodes, ai;
+	kd_node *n = add_node(m, KD_LEVEL_CLUSTER, KD_NONE);
 	int rc;
 
-	for (ci = 0; ci < m->nstates; ci++) {
-		const kd_cluster_state *st = m->states[ci];
-		size_t cn = m->nnodes;
-		kd_node *n = add_node(m, KD_LEVEL_CLUSTER, KD_NONE);
+	if (!n)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	n->cluster = ci;
+	n->cluster_name = kd_store_cluster_name(m->store, ci);
+	if ((rc = set_id(m, n, n->cluster_name, NULL)) < 0)
+		return rc;
+	if (!st) {
+		n->status = KD_STATUS_UNKNOWN;
+		n->reason = "waiting for the first sync";
+		return 0;
+	}
+	n->status = st->status;
+	n->counts = st->counts;
+	n->reason = st->reason;
+	for (ai = 0; ai < st->napps; ai++) {
+		const kd_app_state *app = &st->apps[ai];
+		size_t an = m->nnodes;
 
-		if (!n)
+		if (!(n = add_node(m, KD_LEVEL_APP, cn)))
 			return kd_error_set(KD_ENOMEM, "out of memory");
 		n->cluster = ci;
-		n->cluster_name = kd_store_cluster_name(m->store, ci);
-		if ((rc = set_id(m, n, n->cluster_name, NULL)) < 0)
-			return rc;
-		if (!st) {
-			n->status = KD_STATUS_UNKNOWN;
-			n->reason = "waiting for the first sync";
-			continue;
-		}
-		n->status = st->status;
-		n->counts = st->counts;
-		n->reason = st->reason;
-		for (ai = 0; ai < st->napps; ai++) {
-			const kd_app_state *app = &st->apps[ai];
-			size_t an = m->nnodes;
-
-			if (!(n = add_node(m, KD_LEVEL_APP, cn)))
-				return kd_error_set(KD_ENOMEM, "out of memory");
-			n->cluster = ci;
-			n->app = ai;
-			n->cluster_name = st->name;
-			n->app_name = app->name;
-			n->status = app->status;
-			n->counts = app->counts;
-			n->reason = app->reason;
-			if ((rc = set_id(m, n, st->name, app->name)) < 0 ||
-			    (rc = add_objects(m, an, ci, ai)) < 0)
-				return rc;
-		}
-		if ((rc = add_unmanaged(m, cn, ci)) < 0)
+		n->app = ai;
+		n->cluster_name = st->name;
+		n->app_name = app->name;
+		n->status = app->status;
+		n->counts = app->counts;
+		n->reason = app->reason;
+		if ((rc = set_id(m, n, st->name, app->name)) < 0 ||
+		    (rc = add_objects(m, an, ci, ai)) < 0)
 			return rc;
 	}
+	return add_unmanaged(m, cn, ci);
+}
+
+static int build_by_cluster(kd_model *m)
+{
+	size_t ci;
+	int rc;
+
+	for (ci = 0; ci < m->nstates; ci++)
+		if ((rc = build_cluster(m, ci)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -577,8 +587,11 @@ int kd_model_rebuild(kd_model *m)
 	int rc;
 
 	nodes_clear(m);
-	if ((rc = build(m)) < 0)
+	if ((rc = build(m)) < 0) {
+		/* no half tree: the next refresh takes subtrees only from a whole one */
+		nodes_clear(m);
 		return rc;
+	}
 	return kd_model_relayout(m);
 }
 
@@ -672,19 +685,145 @@ void kd_model_release(kd_model *m)
 	m->version = 0;
 }
 
-int kd_model_refresh(kd_model *m)
+/* Frees the ids of nodes [from, to) (those not moved elsewhere). */
+static void ids_free(kd_node *nodes, size_t from, size_t to)
 {
 	size_t i;
 
-	m->version = kd_store_version(m->store);
-	m->stale = false;
-	/* Nodes borrow from the old snapshots: drop them before the states. */
-	nodes_clear(m);
-	for (i = 0; i < m->nstates; i++) {
-		kd_cluster_state_unref(m->states[i]);
-		m->states[i] = kd_store_get(m->store, i);
+	for (i = from; i < to; i++)
+		free(nodes[i].id);
+}
+
+/* The cluster order after some clusters' snapshots changed (fresh[ci]
+ * says which; m->states holds the new ones): the subtrees of the others
+ * move over as they are, ids, expansion and all (their nodes borrow from
+ * snapshots still held), only the changed ones are built again.  What
+ * spans the whole tree (the other ordering, labels, a search's matches,
+ * which nodes the filter shows, rows) is dropped and redone later, as
+ * after a rebuild.  On failure nothing is left: the caller rebuilds. */
+static int splice_clusters(kd_model *m, const bool *fresh)
+{
+	kd_node *old = m->nodes;
+	size_t oldn = m->nnodes, start = 0, end, ci, sel = KD_NONE;
+	int rc = 0;
+
+	m->nodes = malloc((oldn ? oldn : 1) * sizeof(*m->nodes));
+	m->nnodes = 0;
+	m->cap = oldn ? oldn : 1;
+	if (!m->nodes) {
+		m->nodes = old;
+		m->nnodes = oldn;
+		m->cap = oldn;
+		return kd_error_set(KD_ENOMEM, "out of memory");
 	}
-	return kd_model_rebuild(m);
+	for (ci = 0; ci < m->nstates; ci++, start = end) {
+		size_t at = m->nnodes, i;
+
+		for (end = start + 1; end < oldn && old[end].parent != KD_NONE; end++)
+			;
+		if (fresh[ci]) {
+			if ((rc = build_cluster(m, ci)) < 0)
+				break;
+			continue;
+		}
+		if (m->cap < at + (end - start)) {
+			size_t cap = m->cap * 2 > at + (end - start) ? m->cap * 2 : at + (end - start);
+			kd_node *nodes = realloc(m->nodes, cap * sizeof(*nodes));
+
+			if (!nodes) {
+				rc = kd_error_set(KD_ENOMEM, "out of memory");
+				break;
+			}
+			m->nodes = nodes;
+			m->cap = cap;
+		}
+		memcpy(&m->nodes[at], &old[start], (end - start) * sizeof(*old));
+		for (i = start; i < end; i++)
+			old[i].id = NULL;        /* moved */
+		for (i = at + 1; i < at + (end - start); i++)
+			m->nodes[i].parent = m->nodes[i].parent - start + at;
+		if (m->sel_node >= start && m->sel_node < end)
+			sel = m->sel_node - start + at;
+		m->nnodes += end - start;
+	}
+	ids_free(old, 0, oldn);
+	free(old);
+	if (rc < 0) {
+		ids_free(m->nodes, 0, m->nnodes);
+		m->nnodes = 0;
+		m->sel_node = KD_NONE;
+		return rc;
+	}
+	/* A selection naming its cluster is one node of the cluster order; one
+	 * that does not (a fleet-wide app selected before the pivot) matches
+	 * several, and a rebuild lands on the first listed: so does this. */
+	m->sel_node = m->sel.cluster ? sel : KD_NONE;
+	m->layout_stale = true;
+	m->layout_change = KD_NONE;
+	m->shown_state = KD_SHOWN_STALE;
+	kd_matches_clear(m->match, &m->nmatch);
+	kd_labels_clear(&m->labels);
+	m->prepare_failed = false;
+	ordering_clear(&m->other);
+	return 0;
+}
+
+int kd_model_refresh(kd_model *m)
+{
+	kd_cluster_state **prev = NULL;
+	bool *fresh = NULL, any = false, whole;
+	size_t i;
+	int rc;
+
+	m->version = kd_store_version(m->store);
+	/* Only the cluster order's subtrees can be taken over one by one; a
+	 * model released or never built has none to take. */
+	whole = m->stale || m->pivot || m->nnodes == 0;
+	m->stale = false;
+	if (!whole && (!(prev = malloc(m->nstates * sizeof(*prev))) ||
+		       !(fresh = malloc(m->nstates * sizeof(*fresh))))) {
+		free(prev);
+		prev = NULL;
+		whole = true;
+	}
+	if (whole)
+		/* Nodes borrow from the old snapshots: drop them before the states. */
+		nodes_clear(m);
+	for (i = 0; i < m->nstates; i++) {
+		kd_cluster_state *st = kd_store_get(m->store, i);
+
+		if (whole) {
+			kd_cluster_state_unref(m->states[i]);
+		} else {
+			prev[i] = m->states[i];
+			fresh[i] = st != prev[i];
+			any |= fresh[i];
+		}
+		m->states[i] = st;
+	}
+	if (whole) {
+		rc = kd_model_rebuild(m);
+		goto cleanup;
+	}
+	/* The same snapshots: nothing to build. */
+	if (!any) {
+		rc = 0;
+		goto cleanup;
+	}
+	if ((rc = splice_clusters(m, fresh)) < 0) {
+		/* the old subtrees are gone with the failure: all from scratch */
+		nodes_clear(m);
+		rc = kd_model_rebuild(m);
+	} else {
+		rc = kd_model_relayout(m);
+	}
+cleanup:
+	/* the old snapshots outlive the nodes that borrowed from them */
+	for (i = 0; prev && i < m->nstates; i++)
+		kd_cluster_state_unref(prev[i]);
+	free(prev);
+	free(fresh);
+	return rc;
 }
 
 const kd_node *kd_model_selected(const kd_model *m)

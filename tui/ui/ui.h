@@ -159,7 +159,10 @@ typedef struct kd_model {
 
 int kd_model_init(kd_model *m, kd_store *store);
 void kd_model_free(kd_model *m);
-/* Takes the store's newest snapshots and rebuilds (keeps the selection). */
+/* Takes the store's newest snapshots and rebuilds (keeps the selection):
+ * nothing when none changed; in the cluster order only the subtrees of the
+ * clusters whose snapshot changed (the other ordering and the labels are
+ * built again when idle, as after a full rebuild). */
 int kd_model_refresh(kd_model *m);
 /* Lets go of the snapshots (and so of the nodes) until the next refresh,
  * so that they can be freed while newer ones are being published. */
