@@ -694,6 +694,76 @@ static void ids_free(kd_node *nodes, size_t from, size_t to)
 		free(nodes[i].id);
 }
 
+/* What a splice leaves to redo: everything spanning the whole tree. */
+static void spliced(kd_model *m, size_t sel)
+{
+	/* A selection naming its cluster is one node of the cluster order; one
+	 * that does not (a fleet-wide app selected before the pivot) matches
+	 * several, and a rebuild lands on the first listed: so does this. */
+	m->sel_node = m->sel.cluster ? sel : KD_NONE;
+	m->layout_stale = true;
+	m->layout_change = KD_NONE;
+	m->shown_state = KD_SHOWN_STALE;
+	kd_matches_clear(m->match, &m->nmatch);
+	kd_labels_clear(&m->labels);
+	m->prepare_failed = false;
+}
+
+/* The nodes build_cluster makes for a cluster state. */
+static size_t subtree_size(const kd_cluster_state *st)
+{
+	size_t n = 1, ai;
+
+	if (!st)
+		return 1;
+	for (ai = 0; ai < st->napps; ai++)
+		n += 1 + st->apps[ai].nresources;
+	return n + (st->nunmanaged ? 1 + st->nunmanaged : 0);
+}
+
+/* The common case of splice_clusters: every changed cluster has as many
+ * nodes as before (statuses changed, not objects), so each new subtree is
+ * built after the last node and copied over the old one, and the others
+ * stay where they are.  1 when that is not the case (nothing done). */
+static int splice_in_place(kd_model *m, const bool *fresh, kd_cluster_state *const *prev)
+{
+	size_t oldn = m->nnodes, start, ci, n, i, sel = m->sel_node;
+	int rc;
+
+	for (ci = 0, start = 0; ci < m->nstates; ci++) {
+		n = subtree_size(prev[ci]);
+		if (fresh[ci] && subtree_size(m->states[ci]) != n)
+			return 1;
+		start += n;
+	}
+	if (start != oldn)
+		return 1;
+	/* it borrows from the old snapshots too: built again when idle */
+	ordering_clear(&m->other);
+	for (ci = 0, start = 0; ci < m->nstates; ci++, start += n) {
+		n = subtree_size(prev[ci]);
+		if (!fresh[ci])
+			continue;
+		for (i = start; i < start + n; i++) {
+			free(m->nodes[i].id);
+			m->nodes[i].id = NULL;
+		}
+		if ((rc = build_cluster(m, ci)) < 0) {
+			ids_free(m->nodes, oldn, m->nnodes);
+			m->nnodes = oldn;
+			return rc;
+		}
+		memcpy(&m->nodes[start], &m->nodes[oldn], n * sizeof(*m->nodes));
+		for (i = start + 1; i < start + n; i++)
+			m->nodes[i].parent = m->nodes[i].parent - oldn + start;
+		if (sel >= start && sel < start + n)
+			sel = KD_NONE;
+		m->nnodes = oldn;
+	}
+	spliced(m, sel);
+	return 0;
+}
+
 /* The cluster order after some clusters' snapshots changed (fresh[ci]
  * says which; m->states holds the new ones): the subtrees of the others
  * move over as they are, ids, expansion and all (their nodes borrow from
@@ -701,21 +771,33 @@ static void ids_free(kd_node *nodes, size_t from, size_t to)
  * spans the whole tree (the other ordering, labels, a search's matches,
  * which nodes the filter shows, rows) is dropped and redone later, as
  * after a rebuild.  On failure nothing is left: the caller rebuilds. */
-static int splice_clusters(kd_model *m, const bool *fresh)
+static int splice_clusters(kd_model *m, const bool *fresh, kd_cluster_state *const *prev)
 {
+	kd_ordering *o = &m->other;
 	kd_node *old = m->nodes;
-	size_t oldn = m->nnodes, start = 0, end, ci, sel = KD_NONE;
-	int rc = 0;
+	size_t oldn = m->nnodes, oldcap = m->cap, start = 0, end, ci, sel = KD_NONE;
+	int rc = splice_in_place(m, fresh, prev);
 
-	m->nodes = malloc((oldn ? oldn : 1) * sizeof(*m->nodes));
-	m->nnodes = 0;
-	m->cap = oldn ? oldn : 1;
-	if (!m->nodes) {
-		m->nodes = old;
-		m->nnodes = oldn;
-		m->cap = oldn;
-		return kd_error_set(KD_ENOMEM, "out of memory");
+	if (rc <= 0)
+		return rc;
+	rc = 0;
+	/* The new order goes into the other ordering's array (dropped: it is
+	 * built again when idle) and this one becomes its: memory already
+	 * touched, not fresh pages to fault in on every snapshot. */
+	ordering_clear(o);
+	if (o->cap < oldn) {
+		kd_node *nodes = realloc(o->nodes, oldn * sizeof(*nodes));
+
+		if (!nodes)
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		o->nodes = nodes;
+		o->cap = oldn;
 	}
+	m->nodes = o->nodes;
+	m->cap = o->cap;
+	m->nnodes = 0;
+	o->nodes = old;
+	o->cap = oldcap;
 	for (ci = 0; ci < m->nstates; ci++, start = end) {
 		size_t at = m->nnodes, i;
 
@@ -747,24 +829,13 @@ static int splice_clusters(kd_model *m, const bool *fresh)
 		m->nnodes += end - start;
 	}
 	ids_free(old, 0, oldn);
-	free(old);
 	if (rc < 0) {
 		ids_free(m->nodes, 0, m->nnodes);
 		m->nnodes = 0;
 		m->sel_node = KD_NONE;
 		return rc;
 	}
-	/* A selection naming its cluster is one node of the cluster order; one
-	 * that does not (a fleet-wide app selected before the pivot) matches
-	 * several, and a rebuild lands on the first listed: so does this. */
-	m->sel_node = m->sel.cluster ? sel : KD_NONE;
-	m->layout_stale = true;
-	m->layout_change = KD_NONE;
-	m->shown_state = KD_SHOWN_STALE;
-	kd_matches_clear(m->match, &m->nmatch);
-	kd_labels_clear(&m->labels);
-	m->prepare_failed = false;
-	ordering_clear(&m->other);
+	spliced(m, sel);
 	return 0;
 }
 
@@ -810,7 +881,7 @@ int kd_model_refresh(kd_model *m)
 		rc = 0;
 		goto cleanup;
 	}
-	if ((rc = splice_clusters(m, fresh)) < 0) {
+	if ((rc = splice_clusters(m, fresh, prev)) < 0) {
 		/* the old subtrees are gone with the failure: all from scratch */
 		nodes_clear(m);
 		rc = kd_model_rebuild(m);

@@ -30,8 +30,11 @@ static unsigned rnd(unsigned long long *s, unsigned n)
 }
 
 /* A cluster with some of four apps, each with a few objects (some out of
- * sync) and sometimes objects made by hand. */
-static kd_cluster_state *rnd_cluster(unsigned long long *s, const char *name)
+ * sync) and sometimes objects made by hand: its shape from `shape`, its
+ * statuses and labels from `s` (a cluster republished with the same shape
+ * has as many nodes as before). */
+static kd_cluster_state *rnd_cluster(unsigned long long shape, unsigned long long *s,
+				     const char *name)
 {
 	static const char *const apps[] = { "web", "db", "cache", "queue" };
 	static const char *const objs[] = { "a", "b", "ab", "ba", "aa" };
@@ -43,19 +46,19 @@ static kd_cluster_state *rnd_cluster(unsigned long long *s, const char *name)
 	for (a = 0; a < 4; a++) {
 		kd_app_state *app;
 
-		if (rnd(s, 3) == 0)
+		if (rnd(&shape, 3) == 0)
 			continue;
 		assert_non_null(app = kd_cluster_state_add_app(st, apps[a]));
-		n = rnd(s, 5);
+		n = rnd(&shape, 5);
 		for (i = 0; i < n; i++) {
-			kd_resource *r = kd_app_state_add_resource(app, "v1", rnd(s, 2) ? "ConfigMap" :
-								   "Secret", "ns", objs[i]);
+			kd_resource *r = kd_app_state_add_resource(app, "v1", rnd(&shape, 2) ?
+								   "ConfigMap" : "Secret", "ns", objs[i]);
 
 			assert_non_null(r);
 			r->status = rnd(s, 3) == 0 ? (kd_status)rnd(s, KD_STATUS_COUNT) : KD_STATUS_SYNCED;
 		}
 	}
-	n = rnd(s, 4) == 0 ? 1 + rnd(s, 2) : 0;
+	n = rnd(&shape, 4) == 0 ? 1 + rnd(&shape, 2) : 0;
 	if (n) {
 		assert_non_null(st->unmanaged = calloc(n, sizeof(*st->unmanaged)));
 		st->nunmanaged = n;
@@ -243,11 +246,13 @@ static void test_snapshots_equal_fresh(void **state)
 		unsigned long long s = seed * 2654435761ULL + 7;
 		const char *names[MAX_CLUSTERS];
 		char name[MAX_CLUSTERS][16];
+		unsigned long long shape[MAX_CLUSTERS];
 		size_t nclusters = 2 + rnd(&s, MAX_CLUSTERS - 1), i, step;
 		kd_store *store;
 		kd_model m;
 
 		for (i = 0; i < nclusters; i++) {
+			shape[i] = s + i + 1;
 			snprintf(name[i], sizeof(name[i]), "c%zu", i);
 			names[i] = name[i];
 		}
@@ -255,7 +260,7 @@ static void test_snapshots_equal_fresh(void **state)
 		/* some clusters have no state yet */
 		for (i = 0; i < nclusters; i++)
 			if (rnd(&s, 4))
-				kd_store_publish(store, i, rnd_cluster(&s, name[i]));
+				kd_store_publish(store, i, rnd_cluster(shape[i], &s, name[i]));
 		assert_int_equal(kd_model_init(&m, store), 0);
 		assert_int_equal(kd_model_refresh(&m), 0);
 		for (step = 0; step < STEPS; step++) {
@@ -267,8 +272,12 @@ static void test_snapshots_equal_fresh(void **state)
 			fresh_like(&fresh, store, &m);
 			/* k == 0: nothing new; 3: every cluster */
 			for (i = 0; i < nclusters; i++)
-				if (k == 3 || (k && rnd(&s, (unsigned)nclusters) == 0))
-					kd_store_publish(store, i, rnd_cluster(&s, name[i]));
+				if (k == 3 || (k && rnd(&s, (unsigned)nclusters) == 0)) {
+					/* half the time objects come or go */
+					if (rnd(&s, 2))
+						shape[i] = s;
+					kd_store_publish(store, i, rnd_cluster(shape[i], &s, name[i]));
+				}
 			assert_int_equal(kd_model_refresh(&m), 0);
 			assert_same_as_fresh(&m, &fresh, seed, step);
 			if (rnd(&s, 2)) {
