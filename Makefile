@@ -90,7 +90,8 @@ $(UNIT_BIN): $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
 # The UI's tree model needs no curses: its test links the model alone.
-$(BUILD)/tests/test_model $(BUILD)/tests/test_model_whole $(BUILD)/tests/test_model_snapshot: $(BUILD)/tui/ui/model.o \
+$(BUILD)/tests/test_model $(BUILD)/tests/test_model_whole $(BUILD)/tests/test_model_snapshot: \
+	$(BUILD)/tui/ui/model.o $(BUILD)/tui/ui/model_snapshot.o \
 	$(BUILD)/tui/ui/model_search.o $(BUILD)/tui/ui/model_filter.o $(BUILD)/tui/ui/strset.o
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)

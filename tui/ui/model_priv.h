@@ -1,7 +1,8 @@
 /*
  * model_priv — what the files of the tree model share: model.c builds the
- * nodes and lays them out, model_filter.c decides which nodes the filters
- * show, model_search.c finds nodes and keeps a search's matches.
+ * nodes and lays them out, model_snapshot.c follows new snapshots,
+ * model_filter.c decides which nodes the filters show, model_search.c
+ * finds nodes and keeps a search's matches.
  */
 #ifndef KD_TUI_MODEL_PRIV_H
 #define KD_TUI_MODEL_PRIV_H
@@ -16,5 +17,10 @@ void kd_matches_clear(kd_matches *match, size_t *nmatch);
  * at most `limit` more nodes' labels a call (KD_NONE: all). */
 int kd_labels_build(kd_model *m, size_t limit);
 void kd_labels_clear(kd_labels *l);
+/* Appends one cluster's subtree in the cluster order (from m->states). */
+int kd_model_build_cluster(kd_model *m, size_t ci);
+/* Drops the nodes (and all derived from them) / the other ordering's. */
+void kd_model_nodes_clear(kd_model *m);
+void kd_ordering_clear(kd_ordering *o);
 
 #endif
