@@ -145,6 +145,41 @@ check_eq "the annotation is gone after the revert" "" \
 expect "the reverted object no longer awaits follow-up" 1 'break-glass session' KD breakglass status
 printf '%s\n' "$OUT" | grep -q 'Deployment/shop/web '
 check_eq "status lists only the objects still open" 1 "$?"
+
+# ---- an accept follows up too: the mark stays, the log says it is closed ------------------
+git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
+	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main
+check_eq "a bare remote for the fleet repository" 0 "$?"
+cat >"$T/ed-banner.sh" <<'EOF'
+#!/bin/sh
+sed -i 's/text: Hello/text: Maintenance tonight/' "$1"
+EOF
+chmod +x "$T/ed-banner.sh"
+KD breakglass start --reason "incident 43: banner" >/dev/null 2>&1
+expect "a break-glass edit of the site's banner" 0 'applied edit' \
+	env EDITOR="$T/ed-banner.sh" "$KDRIFT_BIN" breakglass edit dev ConfigMap/site/banner --yes --repo "$repo"
+KD breakglass end >/dev/null 2>&1
+banner_mark=$(K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')
+expect "an accept follows up on the banner's break-glass edit" 0 'accepted' \
+	KD accept dev site ConfigMap/site/banner --reason "keep the maintenance banner" \
+	--author "Ops Person <ops@example.com>" --yes
+check "the accepted object keeps its break-glass mark" \
+	test -n "$banner_mark" -a "$banner_mark" = "$(K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')"
+mutate dev '{"action":"patch","manager":"someone-else","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"site","name":"banner","patch":{"data":{"text":"Back soon"}}}'
+expect "check: a later change of the accepted object is plain drift" 1 '~ ConfigMap site/banner' \
+	KD check --clusters env=development
+printf '%s\n' "$OUT" | grep -q '! ConfigMap site/banner'
+check_eq "check: the accepted object is no longer break-glass" 1 "$?"
+printf '%s\n' "$OUT" | grep -q '! ConfigMap shop/web-config  break-glass'
+check_eq "check: a change still awaiting follow-up stays break-glass" 0 "$?"
+printf ':cluster dev\n*\n:save-screen %s\n:quit\n' "$T/ui.screen" >"$T/ui.script"
+KDRIFT_SCRIPT="$T/ui.script" LINES=60 COLUMNS=160 NO_COLOR=1 "$KDRIFT_BIN" ui --no-self-heal --repo "$repo" \
+	>"$T/ui.out" 2>&1
+check_eq "ui: the script runs" "0" "$?"
+for want in '~ ConfigMap site/banner' '! ConfigMap shop/web-config'; do
+	if grep -q "$want" "$T/ui.screen"; then ok "ui: the tree shows $want"
+	else not_ok "ui: the tree shows $want" "$(cat "$T/ui.screen" "$T/ui.out")"; fi
+done
 expect "the audit log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
 expect "a duration over breakGlass.maxDuration is cut to it" 0 'in 1h00m.*cut to the fleet' \
 	KD breakglass start --reason "long one" --duration 5h
