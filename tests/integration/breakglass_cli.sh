@@ -180,6 +180,31 @@ for want in '~ ConfigMap site/banner' '! ConfigMap shop/web-config'; do
 	if grep -q "$want" "$T/ui.screen"; then ok "ui: the tree shows $want"
 	else not_ok "ui: the tree shows $want" "$(cat "$T/ui.screen" "$T/ui.out")"; fi
 done
+
+# ---- breakglass followup: the list, and --revert of only what break-glass changed ---------
+expect "followup lists the changes awaiting follow-up" 0 '! dev Deployment/shop/worker  changed .* by set-image \(audit ' \
+	KD breakglass followup
+worker_id=$(printf '%s\n' "$OUT" | sed -n 's|.*! dev Deployment/shop/worker  changed .* by set-image (audit \([^)]*\)).*|\1|p')
+check "followup names the worker's change by its audit id" test -n "$worker_id"
+mutate dev '{"action":"scale","manager":"someone-else","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"worker","replicas":3}'
+expect "followup --revert of an id nothing awaits is refused" 2 "no break-glass change with audit id 'nope'" \
+	KD breakglass followup --revert nope --yes
+expect "followup --revert without a terminal and without --yes is refused" 2 'no terminal' \
+	KD breakglass followup --revert "$worker_id" </dev/null
+check_eq "a refused followup --revert changed nothing" "registry.example/worker:3.0.0" \
+	"$(K --context dev -n shop get deploy worker -o jsonpath='{.spec.template.spec.containers[0].image}')"
+expect "followup --revert --dry-run shows the patch of the break-glass field only" 0 'would revert Deployment shop/worker \(1 field\)' \
+	KD breakglass followup --revert "$worker_id" --dry-run
+printf '%s\n' "$OUT" | grep -q 'image: registry.example/worker:2.0.0' && ! printf '%s\n' "$OUT" | grep -q 'replicas:'
+check_eq "the preview sets the image back and leaves replicas alone" 0 "$?"
+expect "followup --revert reverts the break-glass change" 0 'reverted Deployment shop/worker \(1 field\)' \
+	KD breakglass followup --revert "$worker_id" --yes
+check_eq "the image is Git's again, the other drift stays" "registry.example/worker:2.0.0 3" \
+	"$(K --context dev -n shop get deploy worker -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}')"
+expect "the reverted change no longer awaits follow-up" 0 'Break-glass changes awaiting follow-up' \
+	KD breakglass followup
+printf '%s\n' "$OUT" | grep -q 'Deployment/shop/worker'
+check_eq "followup no longer lists the worker" 1 "$?"
 expect "the audit log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
 expect "a duration over breakGlass.maxDuration is cut to it" 0 'in 1h00m.*cut to the fleet' \
 	KD breakglass start --reason "long one" --duration 5h
