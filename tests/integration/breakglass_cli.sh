@@ -186,6 +186,8 @@ expect "followup lists the changes awaiting follow-up" 0 '! dev Deployment/shop/
 	KD breakglass followup
 worker_id=$(printf '%s\n' "$OUT" | sed -n 's|.*! dev Deployment/shop/worker  changed .* by set-image (audit \([^)]*\)).*|\1|p')
 check "followup names the worker's change by its audit id" test -n "$worker_id"
+printf '%s\n' "$OUT" | grep -q "revert only what break-glass changed: kdrift breakglass followup --revert $worker_id"
+check_eq "followup says how to revert only the break-glass change" 0 "$?"
 mutate dev '{"action":"scale","manager":"someone-else","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"worker","replicas":3}'
 expect "followup --revert of an id nothing awaits is refused" 2 "no break-glass change with audit id 'nope'" \
 	KD breakglass followup --revert nope --yes

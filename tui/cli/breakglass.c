@@ -144,6 +144,9 @@ static void print_open(const kd_audit_list *open, const char *intro, kd_owner_fi
 		kd_cli_print_safe(stdout, app);
 		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
+		printf("\n      revert only what break-glass changed: kdrift breakglass followup "
+		       "--revert ");
+		kd_cli_print_safe(stdout, r->id ? r->id : "?");
 		printf("\n      or leave it: `kdrift check` keeps flagging it '!' and self-heal "
 		       "leaves it alone until then\n");
 	}
