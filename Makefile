@@ -3,6 +3,7 @@
 #   make            build ./kdrift (and the test programs' simulator)
 #   make deps       install the Debian packages the build, tests and demo need
 #   make check      deps + build + every test; ends with "N passed, N failed"
+#                   (KDRIFT_TEST_JOBS=N: N suites at a time, default 2)
 #   make asan       ASan+UBSan build, unit tests under it
 #   make valgrind   unit tests under valgrind's leak checker
 #   make demo       deps + build + the demo
@@ -89,8 +90,8 @@ $(UNIT_BIN): $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call pc,--libs,$(PKG_TEST)) $(LIBS_CORE)
 # The UI's tree model needs no curses: its test links the model alone.
-$(BUILD)/tests/test_model: $(BUILD)/tui/ui/model.o $(BUILD)/tui/ui/model_search.o \
-	$(BUILD)/tui/ui/strset.o
+$(BUILD)/tests/test_model $(BUILD)/tests/test_model_whole: $(BUILD)/tui/ui/model.o \
+	$(BUILD)/tui/ui/model_search.o $(BUILD)/tui/ui/model_filter.o $(BUILD)/tui/ui/strset.o
 
 $(BUILD)/kubesim: $(SIM_OBJ) $(CORE_LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $(SIM_OBJ) $(CORE_LIB) $(call pc,--libs,$(PKG_SIM)) $(LIBS_CORE)

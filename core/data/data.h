@@ -93,6 +93,19 @@ json_t *kd_json_arr(const json_t *obj, const char *key);       /* NULL if absent
  * shape of API responses (json_load.c).  NULL with err set on an error. */
 json_t *kd_json_loadb(const char *text, size_t len, json_error_t *err);
 
+/* Values of one member name that repeat byte for byte across documents
+ * (the managedFields field sets of a fleet's objects): kd_json_loadb_memo
+ * reads each distinct text once and gives every later document a reference
+ * to the same value, which therefore must never be modified.  Bounded: it
+ * starts over when it holds too many.  Owned by one thread. */
+typedef struct kd_json_memo kd_json_memo;
+
+kd_json_memo *kd_json_memo_new(const char *member);   /* NULL: out of memory */
+void kd_json_memo_free(kd_json_memo *m);
+/* kd_json_loadb, sharing the memo's values (memo may be NULL). */
+json_t *kd_json_loadb_memo(const char *text, size_t len, json_error_t *err,
+			   kd_json_memo *memo);
+
 /*
  * jscan — reading a JSON text in place, without building a tree: for big
  * documents of a known shape (a list of the agents' DriftReports), read

@@ -21,12 +21,20 @@
 #include <string.h>
 
 #define FAST_MAX_DEPTH 256
+#define MEMO_MAX 4096             /* distinct texts kept before starting over */
+
+struct kd_json_memo {
+	char *member;
+	size_t member_len;
+	json_t *values;           /* raw text -> value */
+};
 
 typedef struct reader {
 	const char *p, *end;
 	char *scratch;            /* unescaped string being built */
 	size_t scratch_cap;
 	int depth;
+	kd_json_memo *memo;
 } reader;
 
 static void ws(reader *r)
@@ -167,6 +175,70 @@ static bool string(reader *r, const char **s, size_t *len, bool *ascii)
 
 static json_t *value(reader *r);
 
+/* The end of the object or array at p (strings skipped whole); NULL when
+ * the text ends first.  Only brackets are counted: whether the text is
+ * valid is the parse's business (a skipped text was parsed once). */
+static const char *skip_nested(const char *p, const char *end, int *deepest)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			break;
+		case '{':
+		case '[':
+			if (++depth > *deepest)
+				*deepest = depth;
+			break;
+		case '}':
+		case ']':
+			if (--depth == 0)
+				return p + 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* A member's value through the memo: the shared value of the same text,
+ * or the value read now and remembered. */
+static json_t *memo_value(reader *r)
+{
+	kd_json_memo *m = r->memo;
+	const char *start, *stop;
+	int deepest = 0;
+	json_t *v;
+
+	ws(r);
+	start = r->p;
+	/* too deep for this reader: read (and fail) as without the memo */
+	if (start >= r->end || (*start != '{' && *start != '[') ||
+	    !(stop = skip_nested(start, r->end, &deepest)) ||
+	    r->depth + deepest > FAST_MAX_DEPTH)
+		return value(r);
+	if ((v = json_object_getn(m->values, start, (size_t)(stop - start)))) {
+		r->p = stop;
+		return json_incref(v);
+	}
+	if (!(v = value(r)))
+		return NULL;
+	if (r->p == stop) {
+		if (json_object_size(m->values) >= MEMO_MAX)
+			json_object_clear(m->values);
+		/* a failure only loses the sharing */
+		json_object_setn_nocheck(m->values, start, (size_t)(stop - start), v);
+	}
+	return v;
+}
+
 static json_t *object(reader *r)
 {
 	json_t *obj = json_object();
@@ -205,7 +277,12 @@ static json_t *object(reader *r)
 			goto fail;
 		}
 		r->p++;
-		if (!(v = value(r))) {
+		if (r->memo && klen == r->memo->member_len &&
+		    memcmp(k, r->memo->member, klen) == 0)
+			v = memo_value(r);
+		else
+			v = value(r);
+		if (!v) {
 			free(key);
 			goto fail;
 		}
@@ -334,9 +411,40 @@ static json_t *value(reader *r)
 	}
 }
 
+kd_json_memo *kd_json_memo_new(const char *member)
+{
+	kd_json_memo *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->member = strdup(member);
+	m->member_len = strlen(member);
+	m->values = json_object();
+	if (!m->member || !m->values) {
+		kd_json_memo_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void kd_json_memo_free(kd_json_memo *m)
+{
+	if (!m)
+		return;
+	free(m->member);
+	json_decref(m->values);
+	free(m);
+}
+
 json_t *kd_json_loadb(const char *text, size_t len, json_error_t *err)
 {
-	reader r = { text, text + len, NULL, 0, 0 };
+	return kd_json_loadb_memo(text, len, err, NULL);
+}
+
+json_t *kd_json_loadb_memo(const char *text, size_t len, json_error_t *err,
+			   kd_json_memo *memo)
+{
+	reader r = { text, text + len, NULL, 0, 0, memo };
 	json_t *v = NULL;
 
 	ws(&r);

@@ -112,7 +112,7 @@ static int add_pointer(kd_diff_walk *w, const char *ptr)
 }
 
 static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
-		 const kd_diff_opts *opts)
+		 const kd_diff_opts *opts, bool trie)
 {
 	const char *const *manual = kd_diff_default_manual_managers;
 	const char *kind = object_kind(desired, live);
@@ -120,7 +120,8 @@ static int setup(kd_diff_walk *w, const json_t *desired, const json_t *live,
 	size_t r, i;
 	int rc;
 
-	if ((rc = kd_managed_parse(&w->mf, live)) < 0)
+	if ((rc = trie ? kd_managed_parse(&w->mf, live) :
+			 kd_managed_parse_entries(&w->mf, live)) < 0)
 		return rc;
 	w->applier = -1;
 	w->mn[0] = kd_managed_root(w->mf);
@@ -217,35 +218,68 @@ static json_t *last_applied(const json_t *live, const json_t *desired)
 	return doc;
 }
 
+/* One walk.  The quick one (trie false) reads managedFields without their
+ * trie, which is most of a diff's cost.  Ownership decides nothing but who
+ * a reported field is attributed to, unless an entry makes live-only fields
+ * count or is ignored: so when no entry does and the walk reports nothing,
+ * the quick walk's answer (synced) is the full walk's.  Otherwise it gives
+ * up (1), and the full walk answers, errors included. */
+static int walk(kd_diff_result **out, const json_t *desired, const json_t *live,
+		const json_t *la, const kd_diff_opts *opts, bool trie)
+{
+	kd_diff_walk w;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.res = calloc(1, sizeof(*w.res));
+	if (!w.res)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	rc = setup(&w, desired, live, opts, trie);
+	if (!trie && (rc < 0 || w.counted_owners || w.ignored_owners)) {
+		rc = 1;
+		goto cleanup;
+	}
+	w.no_paths = !trie && w.nptrs == 0;
+	if (rc == 0 && w.secret)
+		rc = cmp_secret(&w, desired, live, la);
+	if (rc == 0)
+		rc = kd_diff_walk_node(&w, desired, live, la);
+	if (!trie && (rc < 0 || w.res->nfields || kd_managed_check(live) < 0)) {
+		rc = 1;
+		goto cleanup;
+	}
+	if (rc < 0)
+		goto cleanup;
+	w.res->status = w.res->nfields ? KD_DIFF_DRIFTED : KD_DIFF_SYNCED;
+	*out = w.res;
+	w.res = NULL;
+cleanup:
+	if (rc == 1)
+		kd_error_clear();
+	kd_diff_result_free(w.res);
+	kd_managed_free(w.mf);
+	free(w.ptrs);
+	kd_buf_free(&w.dpath);
+	kd_buf_free(&w.lpath);
+	return rc;
+}
+
 int kd_diff_objects(kd_diff_result **out, const json_t *desired,
 		    const json_t *live, const kd_diff_opts *opts)
 {
-	kd_diff_walk w;
-	json_t *la = NULL;
+	json_t *la;
 	int rc;
 
 	*out = NULL;
 	if (!json_is_object(desired) || !json_is_object(live))
 		return kd_error_set(KD_EINVAL,
 				    "diff needs a desired and a live object");
-	memset(&w, 0, sizeof(w));
-	w.res = calloc(1, sizeof(*w.res));
-	if (!w.res)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	if ((rc = setup(&w, desired, live, opts)) < 0)
-		goto cleanup;
 	if (opts && opts->last_applied)
 		la = json_incref((json_t *)opts->last_applied);
 	else
 		la = last_applied(live, desired);
-	if (w.secret && (rc = cmp_secret(&w, desired, live, la)) < 0)
-		goto cleanup;
-	if ((rc = kd_diff_walk_node(&w, desired, live, la)) < 0)
-		goto cleanup;
-	w.res->status = w.res->nfields ? KD_DIFF_DRIFTED : KD_DIFF_SYNCED;
-	*out = w.res;
-	w.res = NULL;
-cleanup:
+	if ((rc = walk(out, desired, live, la, opts, false)) == 1)
+		rc = walk(out, desired, live, la, opts, true);
 	if (rc < 0) {
 		const char *name = kd_json_str(kd_json_obj(desired, "metadata"),
 					       "name");
@@ -254,12 +288,7 @@ cleanup:
 			      object_kind(desired, live) : "object",
 			      name ? name : "(unnamed)");
 	}
-	kd_diff_result_free(w.res);
 	json_decref(la);
-	kd_managed_free(w.mf);
-	free(w.ptrs);
-	kd_buf_free(&w.dpath);
-	kd_buf_free(&w.lpath);
 	return rc;
 }
 

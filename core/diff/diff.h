@@ -53,6 +53,15 @@ typedef struct kd_managed_node kd_managed_node;
 /* Reads live.metadata.managedFields.  *out is never NULL on success, even
  * when the object has no managedFields. */
 int kd_managed_parse(kd_managed **out, const json_t *live);
+/* The entries only: the root is NULL, so no field has an owner, and the
+ * fieldsV1 sets are not read (kd_managed_check reads them).  For a diff
+ * that only asks whether anything differs, when no entry could make a
+ * live-only field count. */
+int kd_managed_parse_entries(kd_managed **out, const json_t *live);
+
+/* The checks of kd_managed_parse on the fieldsV1 sets, with its errors,
+ * without building the trie. */
+int kd_managed_check(const json_t *live);
 void kd_managed_free(kd_managed *m);
 
 size_t kd_managed_count(const kd_managed *m);

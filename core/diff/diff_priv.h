@@ -45,6 +45,9 @@ typedef struct kd_diff_walk {
 	int applier;                  /* entry that wrote last-applied, or -1 */
 	bool hpa, secret, aggregated, cluster_scoped;
 	bool webhook_kind, crd, apiservice, quota, limitrange;
+	/* the quick walk without ignored pointers: nothing reads the paths
+	 * (a field it reports, an error, sends it back to the full walk) */
+	bool no_paths;
 } kd_diff_walk;
 
 bool kd_diff_walk_is_empty(const json_t *v);

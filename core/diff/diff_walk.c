@@ -81,6 +81,8 @@ int kd_diff_walk_push(kd_diff_walk *w, const char *key, size_t dindex,
 		return kd_error_set(KD_ELIMIT,
 				    "object nests deeper than %d levels at %s",
 				    KD_DIFF_MAX_DEPTH, kd_buf_cstr(&w->dpath));
+	if (w->no_paths)
+		return 0;
 	if (key) {
 		if ((rc = path_append(&w->dpath, key)) < 0 ||
 		    (rc = path_append(&w->lpath, key)) < 0)

@@ -152,6 +152,37 @@ static int scan_key(const char *p, const json_t *elem)
 	}
 }
 
+/* The checks node_child makes of a new key's text, with its errors, for a
+ * read that builds no trie. */
+static int check_key(const char *key)
+{
+	if (key[0] == 'k' || key[0] == 'v') {
+		int r = key[0] == 'k' ? scan_key(key + 2, NULL) :
+					scan_value(key + 2, NULL);
+
+		if (r == SCAN_COMPLEX) {
+			json_error_t err;
+			json_t *v = json_loads(key + 2, JSON_DECODE_ANY, &err);
+			bool ok = v && (key[0] != 'k' || json_is_object(v));
+
+			json_decref(v);
+			if (!ok)
+				return kd_error_set(KD_EINVAL,
+						    "managedFields: malformed key '%.60s'",
+						    key);
+		}
+	} else if (key[0] == 'i') {
+		char *end;
+
+		(void)strtoull(key + 2, &end, 10);
+		if (*end != '\0' || end == key + 2)
+			return kd_error_set(KD_EINVAL,
+					    "managedFields: malformed key '%.60s'",
+					    key);
+	}
+	return 0;
+}
+
 /* Finds or adds the child for fieldsV1 key `key` (already validated). */
 static int node_child(kd_managed_node **out, kd_managed_node *n,
 		      const char *key)
@@ -214,6 +245,32 @@ static int node_child(kd_managed_node **out, kd_managed_node *n,
 	return 0;
 }
 
+/* add_set's checks in add_set's order, so a read without the trie fails
+ * exactly where (and with the message) a read with it would. */
+static int check_set(const json_t *set, unsigned depth)
+{
+	const char *key;
+	json_t *sub;
+	int rc;
+
+	if (depth > MAX_DEPTH)
+		return kd_error_set(KD_ELIMIT, "managedFields nest too deeply");
+	if (!json_is_object(set))
+		return kd_error_set(KD_EINVAL,
+				    "managedFields: fieldsV1 sets must be objects");
+	json_object_foreach((json_t *)set, key, sub) {
+		if (strcmp(key, ".") == 0)
+			continue;
+		if (strlen(key) < 2 || key[1] != ':' || !strchr("fkvi", key[0]))
+			return kd_error_set(KD_EINVAL,
+					    "managedFields: unknown key form '%.60s'",
+					    key);
+		if ((rc = check_key(key)) < 0 || (rc = check_set(sub, depth + 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_set(kd_managed_node *n, const json_t *set, uint64_t bit,
 		   unsigned depth)
 {
@@ -249,7 +306,7 @@ static int add_set(kd_managed_node *n, const json_t *set, uint64_t bit,
 	return 0;
 }
 
-int kd_managed_parse(kd_managed **out, const json_t *live)
+static int parse(kd_managed **out, const json_t *live, bool trie)
 {
 	kd_managed *m;
 	json_t *list, *e;
@@ -291,6 +348,10 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 		 * worth a trie; their entries still count for times. */
 		if (fields && !(ent->subresource &&
 				strcmp(ent->subresource, "status") == 0)) {
+			if (!trie) {
+				m->nentries++;
+				continue;
+			}
 			if (!m->root) {
 				m->root = calloc(1, sizeof(*m->root));
 				if (!m->root) {
@@ -313,6 +374,48 @@ int kd_managed_parse(kd_managed **out, const json_t *live)
 cleanup:
 	kd_managed_free(m);
 	return rc;
+}
+
+int kd_managed_parse(kd_managed **out, const json_t *live)
+{
+	return parse(out, live, true);
+}
+
+int kd_managed_parse_entries(kd_managed **out, const json_t *live)
+{
+	return parse(out, live, false);
+}
+
+int kd_managed_check(const json_t *live)
+{
+	json_t *list, *e;
+	size_t i;
+	int rc;
+
+	list = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
+	json_array_foreach(list, i, e) {
+		const char *type, *sub;
+		json_t *fields;
+
+		if (i == KD_MANAGED_MAX_ENTRIES)
+			break;
+		if (!json_is_object(e))
+			return kd_error_set(KD_EINVAL,
+					    "managedFields[%zu] is not an object", i);
+		type = kd_json_str(e, "fieldsType");
+		sub = kd_json_str(e, "subresource");
+		fields = !type || strcmp(type, "FieldsV1") == 0 ?
+			json_object_get(e, "fieldsV1") : NULL;
+		if (fields && !(sub && strcmp(sub, "status") == 0) &&
+		    (rc = check_set(fields, 0)) < 0) {
+			const char *manager = kd_json_str(e, "manager");
+
+			kd_error_wrap(rc, "managedFields[%zu] (%s): ", i,
+				      manager ? manager : "");
+			return rc;
+		}
+	}
+	return 0;
 }
 
 void kd_managed_free(kd_managed *m)

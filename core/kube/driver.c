@@ -61,6 +61,7 @@ int kd_kube_driver_new(kd_kube_driver **out)
 		return kd_error_set(KD_ENOMEM, "cannot create a libcurl multi handle");
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	d->memo = kd_json_memo_new("fieldsV1");
 	d->wake_fd = -1;
 	d->max_per_endpoint = KD_KUBE_MAX_PER_SERVER;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -79,6 +80,7 @@ void kd_kube_driver_free(kd_kube_driver *d)
 	while (d->head)
 		kd_kube_cancel(d->head);
 	curl_multi_cleanup(d->multi);
+	kd_json_memo_free(d->memo);
 	while (d->nspare > 0)
 		kd_buf_free(&d->spare[--d->nspare]);
 	while (d->endpoints) {

@@ -38,6 +38,9 @@ struct kd_kube_driver {
 	kd_kube_call *batch;        /* completions being fired */
 	size_t conns;
 	uint64_t rng;
+	/* managedFields field sets repeat across a fleet's objects: read once,
+	 * shared by every later response (NULL: each read on its own) */
+	kd_json_memo *memo;
 };
 
 struct kd_kube_conn {

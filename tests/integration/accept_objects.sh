@@ -12,8 +12,7 @@ source "$here/../kubesim/lib.bash"
 source "$KDRIFT_ROOT/tests/fixtures/remedycli/setup.bash"
 ok "kubesim starts and the desired state is applied"
 
-git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
-	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main
+bare_remote
 check_eq "a bare remote for the fleet repository" 0 "$?"
 AUTHOR="Ops Person <ops@example.com>"
 remote_file() { git -C "$T/remote.git" show "main:clusters/dev/site/$1" 2>/dev/null; }

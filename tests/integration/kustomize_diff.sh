@@ -15,7 +15,7 @@ set -u
 . "$(dirname "$0")/../tools/tap.sh"
 
 fx="$KDRIFT_ROOT/tests/fixtures/kustomize"
-to_json="$fx/kubectl2json.py"
+
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-kdiff.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
@@ -33,32 +33,79 @@ if ! "$pyyaml" -c 'import yaml' >/dev/null 2>&1; then
 	exit 1
 fi
 
-# same_json A B: the two files hold equal JSON; kdrift may print a bare list
-# or a List object.
-same_json() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
+# One python process does every conversion and comparison (a few hundred
+# interpreter starts cost more than the rest of the suite): it reads one
+# request a line and answers with its message, then a line "\x1eSTATUS".
+#   tojson IN OUT   IN's YAML documents as one JSON list in OUT, in order,
+#                   in the canonical form of kubectl2json.py and expected.json
+#   same A B        A and B hold equal JSON; kdrift may print a bare list or
+#                   a List object
+cat >"$scratch/worker.py" <<'PY'
+import json, sys, traceback
+import yaml
+
+def tojson(src, dst):
+    with open(src) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+    with open(dst, "w") as f:
+        json.dump(docs, f, indent=1, sort_keys=True, ensure_ascii=False)
+        f.write("\n")
+    return 0, ""
+
 def load(p):
     with open(p) as f:
         v = json.load(f)
     if isinstance(v, dict) and isinstance(v.get("items"), list):
         v = v["items"]
     return v
-a, b = load(sys.argv[1]), load(sys.argv[2])
-if a == b:
-    sys.exit(0)
-if not isinstance(a, list) or not isinstance(b, list):
-    print("not both lists"); sys.exit(1)
-if len(a) != len(b):
-    print("%d objects expected, %d rendered" % (len(a), len(b)))
-for i, (x, y) in enumerate(zip(a, b)):
-    if x != y:
-        print("object %d differs" % i)
-        print("  expected: " + json.dumps(x, sort_keys=True)[:2000])
-        print("  rendered: " + json.dumps(y, sort_keys=True)[:2000])
-        break
-sys.exit(1)
+
+def same(pa, pb):
+    a, b = load(pa), load(pb)
+    if a == b:
+        return 0, ""
+    if not isinstance(a, list) or not isinstance(b, list):
+        return 1, "not both lists"
+    out = []
+    if len(a) != len(b):
+        out.append("%d objects expected, %d rendered" % (len(a), len(b)))
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            out.append("object %d differs" % i)
+            out.append("  expected: " + json.dumps(x, sort_keys=True)[:2000])
+            out.append("  rendered: " + json.dumps(y, sort_keys=True)[:2000])
+            break
+    return 1, "\n".join(out)
+
+for line in sys.stdin:
+    cmd, *args = line.rstrip("\n").split("\t")
+    try:
+        rc, text = {"tojson": tojson, "same": same}[cmd](*args)
+    except Exception:
+        rc, text = 1, traceback.format_exc(limit=1)
+    if text:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+    sys.stdout.write("\x1e%d\n" % rc)
+    sys.stdout.flush()
 PY
+coproc PYW { exec "$pyyaml" -u "$scratch/worker.py" 2>&1; }
+
+# py REQUEST ARGS...: asks the worker; its message in PY_OUT, its status
+# returned (1 when the worker is gone).
+py() {
+	local line IFS=$'\t'
+	PY_OUT=""
+	# (coproc descriptors exist in this shell only, not in subshells)
+	printf '%s\n' "$*" >&"${PYW[1]}" || { PY_OUT="the python worker is gone"; return 1; }
+	while IFS= read -r line <&"${PYW[0]}"; do
+		case $line in
+		$'\x1e'*) return "${line#?}" ;;
+		esac
+		PY_OUT="$PY_OUT${PY_OUT:+
+}$line"
+	done
+	PY_OUT="$PY_OUT${PY_OUT:+
+}the python worker ended"
+	return 1
 }
 
 render_ok=1
@@ -99,22 +146,24 @@ for dir in "$fx"/*/; do
 		continue
 	fi
 	[ -f "$dir/expected.json" ] || continue
-	if ! kubectl kustomize "$dir" 2> "$scratch/kerr.txt" | "$pyyaml" "$to_json" > "$scratch/kubectl.json"; then
+	# (the status is the conversion's, as in a pipe into $to_json)
+	kubectl kustomize "$dir" > "$scratch/kubectl.yaml" 2> "$scratch/kerr.txt"
+	if ! py tojson "$scratch/kubectl.yaml" "$scratch/kubectl.json"; then
 		not_ok "$name: kubectl kustomize succeeds" "$(head -c 2000 "$scratch/kerr.txt")"
 		continue
 	fi
-	if diff_out=$(same_json "$dir/expected.json" "$scratch/kubectl.json"); then
+	if py same "$dir/expected.json" "$scratch/kubectl.json"; then
 		ok "$name: expected.json is kubectl's current output"
 	else
-		not_ok "$name: expected.json is kubectl's current output (run tests/fixtures/kustomize/regen.sh)" "$diff_out"
+		not_ok "$name: expected.json is kubectl's current output (run tests/fixtures/kustomize/regen.sh)" "$PY_OUT"
 	fi
 	[ "$render_ok" = 1 ] || continue
 	if ! "$KDRIFT_BIN" render --dir "$dir" --output json > "$scratch/kdrift.json" 2> "$scratch/err.txt"; then
 		not_ok "$name: kdrift render equals kubectl kustomize" "$(head -c 2000 "$scratch/err.txt")"
-	elif diff_out=$(same_json "$scratch/kubectl.json" "$scratch/kdrift.json"); then
+	elif py same "$scratch/kubectl.json" "$scratch/kdrift.json"; then
 		ok "$name: kdrift render equals kubectl kustomize"
 	else
-		not_ok "$name: kdrift render equals kubectl kustomize" "$diff_out"
+		not_ok "$name: kdrift render equals kubectl kustomize" "$PY_OUT"
 	fi
 done
 tap_done

@@ -90,14 +90,23 @@ check_eq "parts include only the public headers of parts below them" "" "$wrong"
 priv=$(grep -rnE '#\s*include\s+"[a-z]+/[a-z]+_priv\.h"' tui tests/unit tests/kubesim tests/bench 2>/dev/null)
 check_eq "no face or test includes a part's private header" "" "$priv"
 
-# Core computes and returns; the faces print.  Comments are left out.
-strip_comments() { sed -E 's://.*$::' "$1" | perl -0pe 's:/\*.*?\*/::gs'; }
-prints=""
-for f in core/*/*.[ch]; do
-	hits=$(strip_comments "$f" | grep -nE '\b(printf|vprintf|puts|putchar|perror|exit|_exit|_Exit|abort|quick_exit)\s*\(|\b(stdout|stderr)\b|#\s*include\s*<(n?curses|ncursesw/|readline/)' || true)
-	[ -n "$hits" ] && prints="$prints
-$f: $hits"
-done
+# Core computes and returns; the faces print.  Comments are left out (line
+# comments first, then block comments); one perl reads every file.
+prints=$(perl -e '
+for my $f (@ARGV) {
+	open(my $h, "<", $f) or die "$f: $!\n";
+	local $/;
+	my $t = <$h>;
+	close($h);
+	$t =~ s{//.*$}{}mg;
+	$t =~ s{/\*.*?\*/}{}gs;
+	my ($n, @hits) = (0);
+	for my $l (split /\n/, $t) {
+		$n++;
+		push @hits, "$n:$l" if $l =~ m{\b(printf|vprintf|puts|putchar|perror|exit|_exit|_Exit|abort|quick_exit)\s*\(|\b(stdout|stderr)\b|#\s*include\s*<(n?curses|ncursesw/|readline/)};
+	}
+	print "\n$f: ", join("\n", @hits) if @hits;
+}' core/*/*.[ch])
 check_eq "core/ neither prints nor exits nor includes curses or readline" "" "$prints"
 
 faces=$(grep -rnE '#\s*include\s*<(curl/|git2)' tui || true)
@@ -114,12 +123,15 @@ done
 defined=$(grep -cE '^[a-z_]+[ *]+kd_cli_check\(' tui/cli/check.c)
 check_eq "tui/cli: the check finds a command's definitions" "1" "$defined"
 cross=""
+files=()
+for c in $commands; do files+=("tui/cli/$c.c"); done
 for c in $commands; do
 	for fn in $(grep -oE '^[a-z_]+[ *]+kd_[a-z_]+\(' "tui/cli/$c.c" | grep -oE 'kd_[a-z_]+'); do
-		for o in $commands; do
-			[ "$o" = "$c" ] && continue
-			grep -qw "$fn" "tui/cli/$o.c" && cross="$cross
-tui/cli/$o.c uses $fn of tui/cli/$c.c"
+		# one grep for all the other command files, listed in the same order
+		for o in $(grep -lw "$fn" "${files[@]}"); do
+			[ "$o" = "tui/cli/$c.c" ] && continue
+			cross="$cross
+$o uses $fn of tui/cli/$c.c"
 		done
 	done
 done

@@ -108,8 +108,7 @@ check_eq "other clusters: the prompt asks y/N" 0 "$?"
 check_eq "dev reverted after y" "info" "$(K --context dev -n shop get cm web-config -o jsonpath='{.data.LOG_LEVEL}')"
 
 # ---- accept into prod's overlay, with a bare remote ------------------------------------------
-git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
-	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main
+bare_remote
 check_eq "a bare remote for the fleet repository" 0 "$?"
 mutate prod '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"site","name":"page","patch":{"data":{"title":"Hello from prod","footer":"new"}}}'
 mutate prod '{"action":"patch","manager":"kubectl-edit","patchType":"merge","apiVersion":"v1","kind":"Secret","namespace":"site","name":"token","patch":{"data":{"value":"bGl2ZQ=="}}}'

@@ -35,6 +35,25 @@ screen tree_prev_jump_opens_the_path <<'EOF'
 EOF
 check_eq "tree_prev_jump_shows_no_synced_object" "0" \
 	"$(grep -c '^      ✓ ' "$TUI_TMP/tree_prev_jump_opens_the_path.out")"
+# once its drift healed, the peek is an ordinary closed node again (no
+# "▿ ... in sync hidden")
+python3 - "$TUI_FIXTURES/fleet.json" "$TUI_TMP/healed.json" <<'PY'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["clusters"][0]["apps"][0]["resources"]:
+    r["live"] = dict(copy.deepcopy(r["desired"]), metadata=dict(r["desired"]["metadata"],
+                     uid=r["live"]["metadata"].get("uid", "healed")))
+    r.pop("intentional", None)
+json.dump(d, open(sys.argv[2], "w"))
+PY
+screen tree_jump_peek_heals <<EOF
+]
+:load-state $TUI_TMP/healed.json
+EOF
+check "tree_jump_peek_heals_to_a_closed_node" \
+	grep -q '^▸ ✓ us-east-prod-1 ' "$TUI_TMP/tree_jump_peek_heals.out"
+check_eq "tree_jump_peek_heals_hides_nothing" "0" \
+	"$(grep -c 'in sync hidden' "$TUI_TMP/tree_jump_peek_heals.out")"
 
 # --- the header: line N/M, legend where it fits, column labels -----------------
 for cols in 80 200; do

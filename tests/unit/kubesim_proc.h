@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kube/kube.h"
+
 /* Starts kubesim for `clusters` (comma-separated) with its state in dir and
  * the extra arguments (NULL-terminated, or NULL), waits for its ready line
  * and returns its pid with the port in *port; -1 when it does not start.
@@ -76,6 +78,27 @@ static inline void kubesim_stop(pid_t pid)
 		kill(pid, SIGTERM);
 		waitpid(pid, &status, 0);
 	}
+}
+
+/* A connection for kubesim's control API (/_kubesim/...), which lives at
+ * the server root, outside any cluster: CONTEXT's target with its server
+ * moved to the root, user agent "control".  0 or a negative KD_E* code. */
+static inline int kubesim_control_conn(kd_kube_conn **out, kd_kube_driver *drv,
+				       const kd_kubeconfig *kc, const char *context, int port)
+{
+	kd_kube_target *t;
+	char root[64];
+	int rc;
+
+	if ((rc = kd_kube_target_new(&t, kc, context)) < 0)
+		return rc;
+	snprintf(root, sizeof(root), "https://127.0.0.1:%d", port);
+	free(t->server);
+	if (!(t->server = strdup(root))) {
+		kd_kube_target_free(t);
+		return KD_ENOMEM;
+	}
+	return kd_kube_conn_new(out, drv, t, "control", NULL);
 }
 
 #endif

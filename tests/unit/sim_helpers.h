@@ -52,8 +52,7 @@ static inline int conn_for(kd_kube_conn **out, const char *context)
 
 static inline int sim_setup(const char *prefix)
 {
-	kd_kube_target *t;
-	char path[128], root[64];
+	char path[128];
 
 	snprintf(dir, sizeof(dir), "/tmp/kdrift-%s-XXXXXX", prefix);
 	if (!mkdtemp(dir) || start_sim() < 0)
@@ -63,12 +62,7 @@ static inline int sim_setup(const char *prefix)
 	if (kd_kubeconfig_load(&kc, path) < 0 || kd_kube_driver_new(&drv) < 0 ||
 	    conn_for(&ca, "a") < 0 || conn_for(&cro, "a-readonly") < 0)
 		return -1;
-	if (kd_kube_target_new(&t, kc, "a") < 0)
-		return -1;
-	snprintf(root, sizeof(root), "https://127.0.0.1:%d", sim_port);
-	free(t->server);
-	t->server = strdup(root);
-	return kd_kube_conn_new(&ctl, drv, t, "control", NULL);
+	return kubesim_control_conn(&ctl, drv, kc, "a", sim_port);
 }
 
 static inline int sim_teardown(void)

@@ -176,8 +176,13 @@ static int loop(kd_ui *ui)
 		/* The worker's pipe: an action finished. */
 		fds[2].fd = kd_worker_fd(ui);
 		fds[2].events = POLLIN;
-		/* Wake at least once a second so ages stay current. */
-		rc = poll(fds, 3, 1000);
+		/* Wake at least once a second so ages stay current.  With no
+		 * key waiting, the model gets ahead of the keys first. */
+		rc = poll(fds, 3, kd_model_idle_work(&ui->model) ? 0 : 1000);
+		if (rc == 0 && kd_model_idle_work(&ui->model)) {
+			kd_model_prepare(&ui->model);
+			continue;
+		}
 		if (rc < 0 && errno != EINTR)
 			return kd_error_set(KD_EIO, "poll: %s", strerror(errno));
 		if (rc > 0 && (fds[1].revents & POLLIN))

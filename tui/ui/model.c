@@ -11,15 +11,16 @@
  * the list is a binary search of the rows (they are in node order), a
  * relayout finds the selection through the node last selected instead of
  * comparing identities node by node, and the row list is reused.  Only a
- * new snapshot, the pivot or a filter walks every node.
+ * new snapshot or a filter walks every node, and a filter tests the names
+ * of the leaves only when it changed (model_filter.c).  The ordering the
+ * pivot would show is built when the UI is idle and kept, so that the
+ * pivot swaps the two.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/base.h"
-#include "ui.h"
+#include "model_priv.h"
 
 int kd_model_init(kd_model *m, kd_store *store)
 {
@@ -34,6 +35,55 @@ int kd_model_init(kd_model *m, kd_store *store)
 	return 0;
 }
 
+static void ordering_clear(kd_ordering *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nnodes; i++)
+		free(o->nodes[i].id);
+	o->nnodes = 0;
+	o->built = false;
+	kd_matches_clear(o->match, &o->nmatch);
+	kd_labels_clear(&o->labels);
+}
+
+/* The nodes (and their searches' matches) trade places with the other
+ * ordering's. */
+static void arrays_swap(kd_model *m)
+{
+	kd_ordering *o = &m->other;
+	kd_node *nodes = m->nodes;
+	size_t nnodes = m->nnodes, cap = m->cap, nmatch = m->nmatch;
+	kd_matches match[KD_MATCHES_MAX];
+	kd_labels labels = m->labels;
+
+	memcpy(match, m->match, sizeof(match));
+	m->nodes = o->nodes;
+	m->nnodes = o->nnodes;
+	m->cap = o->cap;
+	memcpy(m->match, o->match, sizeof(match));
+	m->nmatch = o->nmatch;
+	m->labels = o->labels;
+	o->labels = labels;
+	o->nodes = nodes;
+	o->nnodes = nnodes;
+	o->cap = cap;
+	memcpy(o->match, match, sizeof(match));
+	o->nmatch = nmatch;
+}
+
+/* The other ordering is shown from now on. */
+static void ordering_swap(kd_model *m)
+{
+	arrays_swap(m);
+	m->other.built = true;
+	m->sel_node = KD_NONE;
+	m->layout_stale = true;
+	m->layout_change = KD_NONE;
+	/* the filter may have changed since these nodes were shown */
+	m->shown_state = KD_SHOWN_STALE;
+}
+
 static void nodes_clear(kd_model *m)
 {
 	size_t i;
@@ -44,10 +94,12 @@ static void nodes_clear(kd_model *m)
 	m->sel_node = KD_NONE;
 	m->layout_stale = true;
 	m->layout_change = KD_NONE;
-	free(m->match_text);
-	free(m->match_bits);
-	m->match_text = NULL;
-	m->match_bits = NULL;
+	m->shown_state = KD_SHOWN_STALE;
+	kd_matches_clear(m->match, &m->nmatch);
+	kd_labels_clear(&m->labels);
+	m->prepare_failed = false;
+	/* the other ordering borrows from the same snapshots */
+	ordering_clear(&m->other);
 }
 
 void kd_ident_clear(kd_ident *id)
@@ -61,21 +113,13 @@ void kd_ident_clear(kd_ident *id)
 	memset(id, 0, sizeof(*id));
 }
 
-void kd_filter_clear(kd_filter *f)
-{
-	kd_selector_free(&f->labels);
-	free(f->labels_text);
-	free(f->app);
-	free(f->name);
-	memset(f, 0, sizeof(*f));
-}
-
 void kd_model_free(kd_model *m)
 {
 	size_t i;
 
 	nodes_clear(m);
 	free(m->nodes);
+	free(m->other.nodes);
 	free(m->rows);
 	m->rows = NULL;
 	for (i = 0; i < m->nstates; i++)
@@ -296,50 +340,6 @@ cleanup:
 	return rc;
 }
 
-bool kd_contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	int first;
-
-	if (n == 0)
-		return true;
-	first = tolower((unsigned char)needle[0]);
-	for (; *hay; hay++)
-		if (tolower((unsigned char)*hay) == first && strncasecmp(hay, needle, n) == 0)
-			return true;
-	return false;
-}
-
-static bool filter_active(const kd_filter *f)
-{
-	return f->status_mask || f->labels_text || f->app || f->name;
-}
-
-/* Whether a node with no children passes the filters. */
-static bool leaf_matches(const kd_model *m, const kd_node *n)
-{
-	const kd_filter *f = &m->filter;
-
-	if (f->status_mask && !(f->status_mask & (1u << n->status)))
-		return false;
-	if (f->labels_text) {
-		const kd_cluster_state *st = n->cluster == KD_NONE ? NULL : m->states[n->cluster];
-
-		if (!st || !kd_selector_matches(&f->labels, st->labels))
-			return false;
-	}
-	if (f->app && (!n->app_name || !kd_contains_ci(n->app_name, f->app)))
-		return false;
-	if (f->name) {
-		const char *name = n->obj ? n->obj->name : n->hand ? n->hand->name :
-				   n->level == KD_LEVEL_APP ? n->app_name : n->cluster_name;
-
-		if (!name || !kd_contains_ci(name, f->name))
-			return false;
-	}
-	return true;
-}
-
 bool kd_ident_matches(const kd_ident *id, const kd_node *n)
 {
 	if (id->level != n->level)
@@ -393,6 +393,13 @@ size_t kd_model_find_ident(const kd_model *m, const kd_ident *id)
 		if (kd_ident_matches(id, &m->nodes[i]))
 			return i;
 	return KD_NONE;
+}
+
+size_t kd_model_find_ident_near(const kd_model *m, const kd_ident *id, size_t hint)
+{
+	if (hint < m->nnodes && kd_ident_matches(id, &m->nodes[hint]))
+		return hint;
+	return kd_model_find_ident(m, id);
 }
 
 /* The row of a visible node (rows are in node order), or KD_NONE. */
@@ -456,48 +463,17 @@ static bool relayout_one(kd_model *m)
 	return true;
 }
 
-int kd_model_relayout(kd_model *m)
+/* Lists the visible nodes; the selection's row, or KD_NONE. */
+static size_t list_rows(kd_model *m, size_t hint)
 {
-	size_t i, found = KD_NONE, old = m->cursor, hint = m->sel_node;
-	bool filtering = filter_active(&m->filter);
+	size_t i, found = KD_NONE;
 
-	if (m->layout_stale && m->layout_change != KD_NONE && m->rows && relayout_one(m))
-		return 0;
-	m->layout_change = KD_NONE;
-
-	/* The node last selected is the selection unless a rebuild or a change
-	 * of identity made it another; then identities are compared. */
-	if (hint != KD_NONE && (hint >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[hint])))
-		hint = KD_NONE;
-	m->layout_stale = false;
-	for (i = 0; i < m->nnodes; i++) {
-		m->nodes[i].shown = false;
-		m->nodes[i].hidden = 0;
-	}
-	for (i = m->nnodes; i-- > 0;) {
-		kd_node *n = &m->nodes[i];
-
-		if (!n->has_children)
-			n->shown = !filtering || leaf_matches(m, n);
-		if (n->shown && n->parent != KD_NONE)
-			m->nodes[n->parent].shown = true;
-	}
-	if (m->rows_cap < m->nnodes || !m->rows) {
-		size_t cap = m->nnodes ? m->nnodes : 1;
-		size_t *rows = realloc(m->rows, cap * sizeof(*rows));
-
-		if (!rows) {
-			m->nrows = 0;
-			return kd_error_set(KD_ENOMEM, "out of memory");
-		}
-		m->rows = rows;
-		m->rows_cap = cap;
-	}
 	m->nrows = 0;
 	for (i = 0; i < m->nnodes; i++) {
 		kd_node *n = &m->nodes[i];
 		const kd_node *p = n->parent == KD_NONE ? NULL : &m->nodes[n->parent];
 
+		n->hidden = 0;
 		n->visible = n->shown && (!p || (p->visible && p->expanded));
 		/* a peek shows the path to what is not in sync, nothing else */
 		if (n->shown && p && p->visible && p->peek) {
@@ -510,6 +486,73 @@ int kd_model_relayout(kd_model *m)
 			found = m->nrows;
 		m->rows[m->nrows++] = i;
 	}
+	return found;
+}
+
+/* Whether nothing below a node is out of sync. */
+static bool all_synced(const kd_node *n)
+{
+	int s;
+
+	for (s = 0; s < KD_STATUS_COUNT; s++)
+		if (s != KD_STATUS_SYNCED && n->counts.n[s])
+			return false;
+	return true;
+}
+
+/* A listed peek that shows nothing any more because what was not in sync
+ * below it is now (not because a filter hides it) is an ordinary closed
+ * node again, as it was before the jump, and so are the peeks below it.
+ * True when one was closed (the rows need listing again). */
+static bool close_empty_peeks(kd_model *m)
+{
+	size_t r, i;
+	bool closed = false;
+
+	for (r = 0; r < m->nrows; r++) {
+		size_t x = m->rows[r];
+
+		if (!m->nodes[x].peek || (r + 1 < m->nrows && m->nodes[m->rows[r + 1]].parent == x) ||
+		    !all_synced(&m->nodes[x]))
+			continue;
+		for (i = x; i == x || (i < m->nnodes && m->nodes[i].depth > m->nodes[x].depth); i++)
+			if (m->nodes[i].peek) {
+				m->nodes[i].peek = false;
+				kd_strset_remove(&m->peeked, m->nodes[i].id);
+			}
+		closed = true;
+	}
+	return closed;
+}
+
+int kd_model_relayout(kd_model *m)
+{
+	size_t found, old = m->cursor, hint = m->sel_node;
+
+	if (m->layout_stale && m->layout_change != KD_NONE && m->rows && relayout_one(m))
+		return 0;
+	m->layout_change = KD_NONE;
+
+	/* The node last selected is the selection unless a rebuild or a change
+	 * of identity made it another; then identities are compared. */
+	if (hint != KD_NONE && (hint >= m->nnodes || !kd_ident_matches(&m->sel, &m->nodes[hint])))
+		hint = KD_NONE;
+	m->layout_stale = false;
+	kd_model_update_shown(m);
+	if (m->rows_cap < m->nnodes || !m->rows) {
+		size_t cap = m->nnodes ? m->nnodes : 1;
+		size_t *rows = realloc(m->rows, cap * sizeof(*rows));
+
+		if (!rows) {
+			m->nrows = 0;
+			return kd_error_set(KD_ENOMEM, "out of memory");
+		}
+		m->rows = rows;
+		m->rows_cap = cap;
+	}
+	found = list_rows(m, hint);
+	if (m->peeked.n && close_empty_peeks(m))
+		found = list_rows(m, hint);
 	if (found == KD_NONE) {
 		/* The selected node went away (filtered, collapsed, deleted):
 		 * stay on the same row and make that the selection. */
@@ -524,14 +567,94 @@ int kd_model_relayout(kd_model *m)
 	return 0;
 }
 
+static int build(kd_model *m)
+{
+	return m->pivot ? build_by_app(m) : build_by_cluster(m);
+}
+
 int kd_model_rebuild(kd_model *m)
 {
 	int rc;
 
 	nodes_clear(m);
-	rc = m->pivot ? build_by_app(m) : build_by_cluster(m);
-	if (rc < 0)
+	if ((rc = build(m)) < 0)
 		return rc;
+	return kd_model_relayout(m);
+}
+
+bool kd_model_idle_work(const kd_model *m)
+{
+	return !m->stale && !m->prepare_failed && m->nstates > 0 &&
+	       (!m->other.built || !m->labels.built || !m->other.labels.built);
+}
+
+/* The labels built in one idle piece: a few milliseconds' work. */
+#define PREPARE_LABELS 8192
+
+/* Builds the other ordering if missing, or with labels, a piece of its
+ * labels. */
+static int prepare_other(kd_model *m, bool labels)
+{
+	int rc = 0;
+
+	if (m->other.built && (!labels || m->other.labels.built))
+		return 0;
+	/* the builders fill m->nodes in the order m->pivot says */
+	arrays_swap(m);
+	m->pivot = !m->pivot;
+	if (!m->other.built)
+		rc = build(m);
+	else if (labels && !m->labels.built)
+		rc = kd_labels_build(m, PREPARE_LABELS);
+	m->pivot = !m->pivot;
+	arrays_swap(m);
+	if (rc < 0) {
+		ordering_clear(&m->other);
+		return rc;
+	}
+	m->other.built = true;
+	return 0;
+}
+
+int kd_model_prepare(kd_model *m)
+{
+	int rc;
+
+	if (!kd_model_idle_work(m))
+		return 0;
+	/* one piece a call, so that a key pressed meanwhile waits for one
+	 * piece at most: the labels searched now (a part), the other
+	 * ordering, its labels (a part) */
+	rc = !m->labels.built ? kd_labels_build(m, PREPARE_LABELS) : prepare_other(m, m->other.built);
+	/* the keys do the work themselves then, as they did before */
+	m->prepare_failed = rc < 0;
+	return rc;
+}
+
+int kd_model_pivot(kd_model *m)
+{
+	const kd_resource *obj = NULL;
+	size_t i;
+	int rc;
+
+	if (m->stale) {
+		/* nothing held: the next refresh builds this order */
+		m->pivot = !m->pivot;
+		return 0;
+	}
+	if ((rc = prepare_other(m, false)) < 0)
+		return rc;
+	/* a selected object is the same snapshot object in both orders: found
+	 * by pointer, not by comparing the names of every node */
+	if (m->sel_node < m->nnodes && kd_ident_matches(&m->sel, &m->nodes[m->sel_node]))
+		obj = m->nodes[m->sel_node].obj;
+	m->pivot = !m->pivot;
+	ordering_swap(m);
+	for (i = 0; obj && i < m->nnodes; i++)
+		if (m->nodes[i].obj == obj) {
+			m->sel_node = i;
+			break;
+		}
 	return kd_model_relayout(m);
 }
 
@@ -654,105 +777,3 @@ int kd_model_select_path(kd_model *m, size_t node)
 	return kd_model_relayout(m);
 }
 
-static int set_str(char **dst, const char *value)
-{
-	free(*dst);
-	*dst = NULL;
-	if (value && *value && !(*dst = strdup(value)))
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	return 0;
-}
-
-static int parse_statuses(unsigned *mask, const char *list)
-{
-	char *copy = strdup(list), *tok, *save = NULL;
-	int rc = 0;
-
-	if (!copy)
-		return kd_error_set(KD_ENOMEM, "out of memory");
-	*mask = 0;
-	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		int s = strcmp(tok, "problems") == 0 ? -2 : kd_status_parse(tok);
-
-		if (s == -2) {
-			*mask |= ~(1u << KD_STATUS_SYNCED) & ((1u << KD_STATUS_COUNT) - 1);
-		} else if (s < 0) {
-			rc = kd_error_set(KD_EINVAL, "unknown status '%s' (synced, drifted, missing, "
-					  "extra, break-glass, unknown, problems)", tok);
-			break;
-		} else {
-			*mask |= 1u << s;
-		}
-	}
-	free(copy);
-	return rc;
-}
-
-int kd_model_filter(kd_model *m, const char *expr)
-{
-	kd_filter *f = &m->filter;
-	const char *arg;
-	size_t klen;
-	int rc = 0;
-
-	while (*expr == ' ')
-		expr++;
-	klen = strcspn(expr, " ");
-	arg = expr + klen;
-	while (*arg == ' ')
-		arg++;
-	if (klen == 0 || strncmp(expr, "clear", klen) == 0) {
-		kd_filter_clear(f);
-	} else if (strncmp(expr, "status", klen) == 0) {
-		unsigned mask = 0;
-
-		if (*arg && (rc = parse_statuses(&mask, arg)) < 0)
-			return rc;
-		f->status_mask = mask;
-	} else if (strncmp(expr, "labels", klen) == 0) {
-		kd_selector sel;
-
-		if (!*arg) {
-			kd_selector_free(&f->labels);
-			rc = set_str(&f->labels_text, NULL);
-		} else {
-			if ((rc = kd_selector_parse_text(&sel, arg)) < 0)
-				return rc;
-			kd_selector_free(&f->labels);
-			f->labels = sel;
-			rc = set_str(&f->labels_text, arg);
-		}
-	} else if (strncmp(expr, "app", klen) == 0) {
-		rc = set_str(&f->app, arg);
-	} else if (strncmp(expr, "name", klen) == 0) {
-		rc = set_str(&f->name, arg);
-	} else {
-		return kd_error_set(KD_EINVAL, "unknown filter '%.*s' (status, labels, app, name, clear)",
-				    (int)klen, expr);
-	}
-	if (rc < 0)
-		return rc;
-	m->layout_change = KD_NONE;
-	return kd_model_relayout(m);
-}
-
-int kd_filter_describe(kd_buf *out, const kd_filter *f)
-{
-	int s, rc = 0, first = 1;
-
-	if (f->status_mask) {
-		rc = kd_buf_puts(out, "status=");
-		for (s = 0; rc == 0 && s < KD_STATUS_COUNT; s++)
-			if (f->status_mask & (1u << s)) {
-				rc = kd_buf_printf(out, "%s%s", first ? "" : ",", kd_status_name((kd_status)s));
-				first = 0;
-			}
-	}
-	if (rc == 0 && f->labels_text)
-		rc = kd_buf_printf(out, "%slabels=%s", out->len ? " " : "", f->labels_text);
-	if (rc == 0 && f->app)
-		rc = kd_buf_printf(out, "%sapp~%s", out->len ? " " : "", f->app);
-	if (rc == 0 && f->name)
-		rc = kd_buf_printf(out, "%sname~%s", out->len ? " " : "", f->name);
-	return rc;
-}

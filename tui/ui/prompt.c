@@ -254,6 +254,7 @@ void kd_prompt_open(kd_ui *ui, int kind)
 	ui->prompt = kind;
 	if (kind == '/') {
 		kd_ident_clear(&ui->search_origin);
+		ui->search_origin_node = kd_model_selected_index(&ui->model);
 		if (kd_model_selected(&ui->model))
 			kd_ident_set(&ui->search_origin, kd_model_selected(&ui->model));
 		free(last_search);
@@ -276,12 +277,14 @@ static void cancel(kd_ui *ui)
 	 * was and the term leaves the title (n has nothing to repeat). */
 	free(ui->search);
 	ui->search = NULL;
-	if ((n = kd_model_find_ident(&ui->model, &ui->search_origin)) != KD_NONE)
+	if ((n = kd_model_find_ident_near(&ui->model, &ui->search_origin, ui->search_origin_node)) !=
+	    KD_NONE)
 		kd_model_select(&ui->model, n);
 }
 
 /* Incremental search: every edit moves to the first match from where the
- * search started. */
+ * search started (kd_model_find_name keeps each term's matches, so a key
+ * looks only among the matches of the term before it). */
 static void incremental(kd_ui *ui)
 {
 	size_t n, origin;
@@ -292,12 +295,15 @@ static void incremental(kd_ui *ui)
 	last_search = strdup(rl_line_buffer);
 	if (!*rl_line_buffer)
 		return;
-	origin = kd_model_find_ident(&ui->model, &ui->search_origin);
-	if (origin != KD_NONE)
+	origin = kd_model_find_ident_near(&ui->model, &ui->search_origin, ui->search_origin_node);
+	if (origin != KD_NONE) {
 		kd_model_select(&ui->model, origin);
-	n = kd_model_find(&ui->model, 1, kd_node_name_matches, rl_line_buffer);
+		ui->search_origin_node = origin;
+	}
 	if (origin != KD_NONE && kd_node_name_matches(&ui->model, &ui->model.nodes[origin], rl_line_buffer))
 		n = origin;
+	else
+		n = kd_model_find_name(&ui->model, 1, rl_line_buffer);
 	if (n != KD_NONE)
 		kd_model_select(&ui->model, n);
 }

@@ -87,6 +87,46 @@ typedef struct kd_filter {
 	char *name;              /* substring of an object's name, or NULL */
 } kd_filter;
 
+/* A search's matches over one ordering of the nodes: a bit per node. */
+typedef struct kd_matches {
+	char *text;
+	uint64_t *bits;
+} kd_matches;
+
+/* The searches remembered per ordering: typing a term key by key, or
+ * taking keys back, reuses the matches of the shorter terms. */
+#define KD_MATCHES_MAX 48
+
+/* Every node's label in lower case, one after another ("configmap
+ * ns/name\0"): a search reads it in one sweep instead of the snapshots
+ * scattered over memory. */
+typedef struct kd_labels {
+	char *text;
+	size_t *at;              /* node i's label starts at text + at[i]; at[nnodes] ends */
+	size_t *name_at;         /* and the name the name filter reads, at the end */
+	size_t len, cap;         /* of text */
+	size_t done;             /* nodes labelled so far (a few at a time) */
+	bool built;
+} kd_labels;
+
+/* One ordering of the tree's nodes with its search matches: the model
+ * keeps the one not shown so that the pivot only swaps them. */
+typedef struct kd_ordering {
+	kd_node *nodes;
+	size_t nnodes, cap;
+	kd_matches match[KD_MATCHES_MAX];   /* most recent first */
+	size_t nmatch;
+	kd_labels labels;
+	bool built;              /* nodes are those of the snapshots held */
+} kd_ordering;
+
+/* What kd_node.shown needs before the next layout. */
+typedef enum kd_shown_state {
+	KD_SHOWN_OK,             /* reflects the filter */
+	KD_SHOWN_NARROWED,       /* the filter only hides more: test the shown leaves */
+	KD_SHOWN_STALE           /* test every leaf */
+} kd_shown_state;
+
 typedef struct kd_model {
 	kd_store *store;
 	kd_cluster_state **states;
@@ -101,6 +141,7 @@ typedef struct kd_model {
 	kd_strset expanded;
 	kd_strset peeked;        /* ids of nodes open as a peek (kd_node.peek) */
 	kd_filter filter;
+	kd_shown_state shown_state;
 	kd_ident sel;            /* the selection, by identity */
 	size_t cursor;           /* its row (derived from sel) */
 	size_t top;              /* first row on screen */
@@ -109,8 +150,11 @@ typedef struct kd_model {
 	bool layout_stale;       /* expansion changed since the last relayout */
 	size_t layout_change;    /* the one node whose expansion changed since,
 				  * or KD_NONE (none known, or several) */
-	char *match_text;        /* the search whose matches match_bits holds */
-	uint64_t *match_bits;    /* a bit per node: its label holds match_text */
+	kd_matches match[KD_MATCHES_MAX];   /* searches over nodes, most recent first */
+	size_t nmatch;
+	kd_labels labels;        /* built when idle, or by the first search */
+	kd_ordering other;       /* the other ordering (pivot), built when idle */
+	bool prepare_failed;     /* out of memory: no more idle work until a rebuild */
 } kd_model;
 
 int kd_model_init(kd_model *m, kd_store *store);
@@ -122,6 +166,15 @@ int kd_model_refresh(kd_model *m);
 void kd_model_release(kd_model *m);
 /* Rebuilds nodes and rows from the snapshots held. */
 int kd_model_rebuild(kd_model *m);
+/* Switches between the cluster and the app ordering (kd_model.pivot),
+ * keeping the selection: a swap when the other ordering is built. */
+int kd_model_pivot(kd_model *m);
+/* Whether kd_model_prepare has work: the UI calls it when no key waits. */
+bool kd_model_idle_work(const kd_model *m);
+/* Builds the ordering the pivot would show and both orderings' labels
+ * for searching, ahead of the keys: one piece a call (call it again while
+ * kd_model_idle_work says so). */
+int kd_model_prepare(kd_model *m);
 /* Recomputes visibility and rows only (after expand/collapse/filter). */
 int kd_model_relayout(kd_model *m);
 const kd_node *kd_model_selected(const kd_model *m);
@@ -145,6 +198,9 @@ bool kd_node_is_problem(const kd_model *m, const kd_node *n, const void *arg);
 bool kd_node_name_matches(const kd_model *m, const kd_node *n, const void *arg);
 /* Whether hay holds needle, ignoring case (an empty needle: always). */
 bool kd_contains_ci(const char *hay, const char *needle);
+/* Whether a search for `text` finds only nodes a search for `shorter`
+ * finds (so its matches can be looked for among those). */
+bool kd_search_narrows(const char *text, const char *shorter);
 /* Text of a node's label (objects: "Kind ns/name"). */
 int kd_node_label(kd_buf *out, const kd_node *n);
 void kd_ident_clear(kd_ident *id);
@@ -153,6 +209,8 @@ bool kd_ident_matches(const kd_ident *id, const kd_node *n);
 int kd_ident_set(kd_ident *id, const kd_node *n);
 /* The node with that identity among all nodes (shown or not), or KD_NONE. */
 size_t kd_model_find_ident(const kd_model *m, const kd_ident *id);
+/* The same, trying the node `hint` (an earlier answer) first. */
+size_t kd_model_find_ident_near(const kd_model *m, const kd_ident *id, size_t hint);
 void kd_filter_clear(kd_filter *f);
 /* Parses "status drifted,missing" / "labels env=prod" / "app NAME" /
  * "name TEXT" / "clear" into the model's filter. */
@@ -225,6 +283,7 @@ struct kd_ui {
 	char *search;            /* the last search, or NULL */
 	int prompt;              /* 0, ':' or '/' while the prompt is open */
 	kd_ident search_origin;  /* selection when '/' opened */
+	size_t search_origin_node;   /* its node then (a hint) */
 	int lines, cols;
 	int exit_code;
 };

@@ -297,8 +297,7 @@ static bool tree_action(kd_ui *ui, kd_action a, int height)
 	case KD_ACT_EXPAND_ALL: kd_model_expand_all(m, true); break;
 	case KD_ACT_COLLAPSE_ALL: kd_model_expand_all(m, false); break;
 	case KD_ACT_PIVOT:
-		m->pivot = !m->pivot;
-		kd_model_rebuild(m);
+		kd_model_pivot(m);
 		if ((n = kd_model_selected(m)))
 			kd_model_select(m, kd_model_selected_index(m));
 		break;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -46,9 +47,44 @@ static void same(const char *text, size_t len)
 	json_decref(k);
 }
 
+/* Through a memo of every member name used below, twice (the second read
+ * takes the remembered values): still what jansson reads. */
+static void same_memo(const char *text, size_t len)
+{
+	static const char *const members[] = { "a", "b", "c", "d", "items", "spec", NULL };
+	size_t m;
+	int pass;
+
+	for (m = 0; members[m]; m++) {
+		kd_json_memo *memo = kd_json_memo_new(members[m]);
+
+		assert_non_null(memo);
+		for (pass = 0; pass < 2; pass++) {
+			json_error_t ej, ek;
+			json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &ej);
+			json_t *k = kd_json_loadb_memo(text, len, &ek, memo);
+
+			if (!j) {
+				if (k)
+					fail_msg("memo accepts what jansson rejects: %.*s", (int)len, text);
+				assert_string_equal(ej.text, ek.text);
+				assert_int_equal(ej.position, ek.position);
+			} else {
+				if (!k)
+					fail_msg("memo rejects (%s): %.*s", ek.text, (int)len, text);
+				assert_true(json_equal(j, k));
+			}
+			json_decref(j);
+			json_decref(k);
+		}
+		kd_json_memo_free(memo);
+	}
+}
+
 static void same_s(const char *text)
 {
 	same(text, strlen(text));
+	same_memo(text, strlen(text));
 }
 
 static void test_common_shapes(void **state)
@@ -120,12 +156,77 @@ static void test_deep(void **state)
 	same_s(text);
 }
 
+/* Equal texts of the memo's member share one value across documents;
+ * other texts and other members do not. */
+static void test_memo_shares(void **state)
+{
+	const char *one = "{\"items\":[{\"fieldsV1\":{\"f:a\":{},\"f:b\":{\".\":{}}}},"
+			  "{\"fieldsV1\":{\"f:c\":{}}}],\"spec\":{\"x\":1}}";
+	const char *two = "{\"items\":[{\"fieldsV1\":{\"f:c\":{}}},"
+			  "{\"fieldsV1\":{\"f:a\":{},\"f:b\":{\".\":{}}}}],\"spec\":{\"x\":1}}";
+	kd_json_memo *memo = kd_json_memo_new("fieldsV1");
+	json_error_t err;
+	json_t *a, *b;
+
+	(void)state;
+	assert_non_null(memo);
+	a = kd_json_loadb_memo(one, strlen(one), &err, memo);
+	b = kd_json_loadb_memo(two, strlen(two), &err, memo);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_equal(json_object_get(json_array_get(json_object_get(a, "items"), 0), "fieldsV1"),
+			 json_object_get(json_array_get(json_object_get(b, "items"), 1), "fieldsV1"));
+	assert_ptr_equal(json_object_get(json_array_get(json_object_get(a, "items"), 1), "fieldsV1"),
+			 json_object_get(json_array_get(json_object_get(b, "items"), 0), "fieldsV1"));
+	assert_ptr_not_equal(json_object_get(json_array_get(json_object_get(a, "items"), 0), "fieldsV1"),
+			     json_object_get(json_array_get(json_object_get(a, "items"), 1), "fieldsV1"));
+	assert_ptr_not_equal(json_object_get(a, "spec"), json_object_get(b, "spec"));
+	json_decref(a);
+	kd_json_memo_free(memo);
+	/* the values outlive the memo */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "spec"), "x")), 1);
+	assert_non_null(json_object_get(json_object_get(json_array_get(
+		json_object_get(b, "items"), 1), "fieldsV1"), "f:b"));
+	json_decref(b);
+}
+
+/* A remembered text met deeper than the reader goes fails over to jansson
+ * as it would without the memo. */
+static void test_memo_deep(void **state)
+{
+	char text[4096];
+	size_t n = 0;
+	int i;
+	kd_json_memo *memo = kd_json_memo_new("a");
+	json_error_t err;
+	json_t *v;
+
+	(void)state;
+	assert_non_null(memo);
+	v = kd_json_loadb_memo("{\"a\":[[[1]]]}", 13, &err, memo);
+	assert_non_null(v);
+	json_decref(v);
+	for (i = 0; i < 254; i++)
+		text[n++] = '[';
+	n += (size_t)sprintf(text + n, "{\"a\":[[[1]]]}");
+	for (i = 0; i < 254; i++)
+		text[n++] = ']';
+	same(text, n);
+	v = kd_json_loadb_memo(text, n, &err, memo);
+	assert_non_null(v);
+	json_decref(v);
+	same_memo(text, n);
+	kd_json_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_common_shapes),
 		cmocka_unit_test(test_handed_to_jansson),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_memo_shares),
+		cmocka_unit_test(test_memo_deep),
 	};
 
 	return cmocka_run_group_tests_name("json_load", tests, NULL, NULL);

@@ -100,6 +100,24 @@ static void test_trie_forms(void **state)
 	json_decref(alias);
 }
 
+/* Entries without the trie: the same entries, no owners anywhere. */
+static void test_entries_only(void **state)
+{
+	json_t *live = parse(object);
+	kd_managed *m = NULL;
+
+	(void)state;
+	assert_int_equal(kd_managed_parse_entries(&m, live), 0);
+	assert_int_equal(kd_managed_count(m), 4);
+	assert_string_equal(kd_managed_entry_at(m, 1)->manager, "kubectl-edit");
+	assert_string_equal(kd_managed_entry_at(m, 3)->subresource, "status");
+	assert_int_equal(kd_managed_entries_named(m, "example-operator"), 4u);
+	assert_null(kd_managed_root(m));
+	assert_int_equal(kd_managed_check(live), 0);
+	kd_managed_free(m);
+	json_decref(live);
+}
+
 static void test_latest_and_later(void **state)
 {
 	json_t *live = parse(object);
@@ -155,8 +173,10 @@ static void test_unknown_fields_type(void **state)
 static void expect_bad(const char *entries, const char *what)
 {
 	char text[1024];
+	char first[1024];
 	json_t *live;
 	kd_managed *m = (kd_managed *)1;
+	kd_diff_result *res = NULL;
 
 	snprintf(text, sizeof(text), "{\"metadata\":{\"managedFields\":%s}}", entries);
 	live = parse(text);
@@ -164,6 +184,16 @@ static void expect_bad(const char *entries, const char *what)
 	assert_null(m);
 	if (!strstr(kd_error_last(), what))
 		fail_msg("message '%s' lacks '%s'", kd_error_last(), what);
+	snprintf(first, sizeof(first), "%s", kd_error_last());
+	/* the check without the trie fails alike */
+	assert_int_equal(kd_managed_check(live), KD_EINVAL);
+	assert_string_equal(kd_error_last(), first);
+	/* and so does a diff that finds nothing to report (its quick walk
+	 * never needs the trie) */
+	assert_int_equal(kd_diff_objects(&res, live, live, NULL), KD_EINVAL);
+	assert_null(res);
+	if (!strstr(kd_error_last(), first))
+		fail_msg("diff message '%s' lacks '%s'", kd_error_last(), first);
 	json_decref(live);
 }
 
@@ -182,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trie_forms),
+		cmocka_unit_test(test_entries_only),
 		cmocka_unit_test(test_latest_and_later),
 		cmocka_unit_test(test_no_managed_fields),
 		cmocka_unit_test(test_unknown_fields_type),

@@ -28,28 +28,7 @@
 #include "base/base.h"
 #include "kube/kube.h"
 #include "kubesim_proc.h"
-
-static char tmp[64];
-
-static void write_file(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	assert_int_equal(mkdir(path, 0700), 0);
-}
+#include "scratch_repo.h"
 
 static json_t *parse(const char *text)
 {
@@ -171,8 +150,7 @@ static const char closed_kubeconfig[] =
 static int setup_offline(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/kdrift-engine-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (scratch_new("engine") < 0)
 		return -1;
 	write_file("kdrift.yaml", fleet_offline);
 	write_file("kubeconfig", closed_kubeconfig);
@@ -185,11 +163,8 @@ static int setup_offline(void **state)
 
 static int teardown_tmp(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove();
 }
 
 static void offline_opts(kd_engine_opts *o, char *kubeconfig, size_t size)
@@ -298,25 +273,19 @@ static int start_sim(void)
 
 static int setup_sim(void **state)
 {
-	kd_kube_target *t;
-	char path[160], root[64];
+	char path[160];
 
 	(void)state;
-	strcpy(tmp, "/tmp/kdrift-engine-XXXXXX");
-	if (!mkdtemp(tmp) || start_sim() < 0)
+	if (scratch_new("engine") < 0 || start_sim() < 0)
 		return -1;
 	write_file("kdrift.yaml", fleet_sim);
 	make_dir("cm");
 	write_file("cm/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
 		   "  labels: {kdrift.dev/app: cm}\ndata: {k: v}\n");
 	snprintf(path, sizeof(path), "%s/ks/kubeconfig", tmp);
-	if (kd_kubeconfig_load(&kc, path) < 0 || kd_kube_driver_new(&drv) < 0 ||
-	    kd_kube_target_new(&t, kc, "a") < 0)
+	if (kd_kubeconfig_load(&kc, path) < 0 || kd_kube_driver_new(&drv) < 0)
 		return -1;
-	snprintf(root, sizeof(root), "https://127.0.0.1:%d", sim_port);
-	free(t->server);
-	t->server = strdup(root);
-	return kd_kube_conn_new(&ctl, drv, t, "control", NULL);
+	return kubesim_control_conn(&ctl, drv, kc, "a", sim_port);
 }
 
 static int teardown_sim(void **state)

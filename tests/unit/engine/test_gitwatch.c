@@ -34,8 +34,7 @@
 #include "base/base.h"
 #include "kube/kube.h"
 #include "kubesim_proc.h"
-
-static char tmp[64];
+#include "scratch_repo.h"
 
 static json_t *parse(const char *text)
 {
@@ -43,26 +42,6 @@ static json_t *parse(const char *text)
 
 	assert_non_null(v);
 	return v;
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	assert_int_equal(mkdir(path, 0700), 0);
 }
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -148,12 +127,11 @@ static const char fleet[] =
 
 static int setup_sim(void **state)
 {
-	char path[160], root[64];
+	char path[160];
 	int i;
 
 	(void)state;
-	strcpy(tmp, "/tmp/kdrift-gitwatch-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (scratch_new("gitwatch") < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/ks", tmp);
 	if ((sim_pid = kubesim_start(&sim_port, path, "a,b", NULL)) < 0)
@@ -164,32 +142,21 @@ static int setup_sim(void **state)
 	snprintf(path, sizeof(path), "%s/ks/kubeconfig", tmp);
 	if (kd_kubeconfig_load(&kc, path) < 0 || kd_kube_driver_new(&drv) < 0)
 		return -1;
-	for (i = 0; i < 2; i++) {
-		kd_kube_target *t;
-
-		if (kd_kube_target_new(&t, kc, i ? "b" : "a") < 0)
+	for (i = 0; i < 2; i++)
+		if (kubesim_control_conn(&ctl[i], drv, kc, i ? "b" : "a", sim_port) < 0)
 			return -1;
-		snprintf(root, sizeof(root), "https://127.0.0.1:%d", sim_port);
-		free(t->server);
-		t->server = strdup(root);
-		if (kd_kube_conn_new(&ctl[i], drv, t, "control", NULL) < 0)
-			return -1;
-	}
 	return 0;
 }
 
 static int teardown_sim(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	kd_kube_conn_free(ctl[0]);
 	kd_kube_conn_free(ctl[1]);
 	kd_kube_driver_free(drv);
 	kd_kubeconfig_free(kc);
 	kubesim_stop(sim_pid);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove();
 }
 
 /* Creates ConfigMap default/c with data k=VALUE in cluster a or b. */

@@ -17,28 +17,7 @@
 
 #include "engine/engine.h"
 #include "base/base.h"
-
-static char tmp[64];
-
-static void write_file(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void make_dir(const char *rel)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp, rel);
-	assert_int_equal(mkdir(path, 0700), 0);
-}
+#include "scratch_repo.h"
 
 /* Two clusters; "broken" (prod only, listed first) does not render; "web"
  * goes everywhere; "jobs" only to dev.  Both web and jobs have a "web"
@@ -55,8 +34,7 @@ static const char fleet[] =
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(tmp, "/tmp/kdrift-owner-XXXXXX");
-	if (!mkdtemp(tmp))
+	if (scratch_new("owner") < 0)
 		return -1;
 	write_file("kdrift.yaml", fleet);
 	make_dir("broken");
@@ -76,11 +54,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove();
 }
 
 static kd_owner_finder *open_finder(void)

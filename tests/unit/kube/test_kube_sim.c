@@ -52,9 +52,6 @@ static int conn_for(kd_kube_conn **out, const char *context, const kd_kube_optio
 
 static int setup(void **state)
 {
-	kd_kube_target *t;
-	char root[64];
-
 	(void)state;
 	strcpy(dir, "/tmp/kdrift-kubesim-XXXXXX");
 	if (!mkdtemp(dir) || start_sim() < 0)
@@ -65,13 +62,7 @@ static int setup(void **state)
 	if (conn_for(&ca, "a", NULL) < 0 || conn_for(&cb, "b", NULL) < 0 ||
 	    conn_for(&cro, "a-readonly", NULL) < 0)
 		return -1;
-	/* The control API lives at the server root, outside any cluster. */
-	if (kd_kube_target_new(&t, kc, "a") < 0)
-		return -1;
-	snprintf(root, sizeof(root), "https://127.0.0.1:%d", sim_port);
-	free(t->server);
-	t->server = strdup(root);
-	return kd_kube_conn_new(&ctl, drv, t, "control", NULL);
+	return kubesim_control_conn(&ctl, drv, kc, "a", sim_port);
 }
 
 static int teardown(void **state)
