@@ -22,106 +22,60 @@ static int oom(void)
 
 /* ---- follow-up state ------------------------------------------------------------ */
 
+/* The audit part decides (kd_audit_followup_of): the engine's `!` and
+ * self-heal give the same answer. */
 struct kd_heal_followup {
-	kd_audit_list *open;      /* break-glass changes awaiting follow-up */
-	char **known;             /* ids of every break-glass record, sorted */
-	size_t nknown, cap;
+	kd_audit_followup *f;
 };
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int collect_known(const kd_audit_record *rec, void *ctx)
-{
-	kd_heal_followup *f = ctx;
-
-	if (!rec->id || !rec->mode || strcmp(rec->mode, "break-glass") != 0)
-		return 0;
-	if (f->nknown == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		char **g = realloc(f->known, cap * sizeof(*g));
-
-		if (!g)
-			return oom();
-		f->known = g;
-		f->cap = cap;
-	}
-	if (!(f->known[f->nknown] = strdup(rec->id)))
-		return oom();
-	f->nknown++;
-	return 0;
-}
 
 int kd_heal_followup_load(kd_heal_followup **out, const char *audit_path)
 {
-	kd_heal_followup *f = calloc(1, sizeof(*f));
+	kd_heal_followup *h = calloc(1, sizeof(*h));
 	int rc;
 
 	*out = NULL;
-	if (!f)
+	if (!h)
 		return oom();
-	if ((rc = kd_audit_open_breakglass(&f->open, audit_path)) < 0 ||
-	    (rc = kd_audit_read(audit_path, NULL, collect_known, f)) < 0) {
-		kd_heal_followup_free(f);
+	if ((rc = kd_audit_followup_load(&h->f, audit_path)) < 0) {
+		free(h);
 		return rc;
 	}
-	if (f->nknown)
-		qsort(f->known, f->nknown, sizeof(*f->known), cmp_str);
-	*out = f;
+	*out = h;
 	return 0;
 }
 
-void kd_heal_followup_free(kd_heal_followup *f)
+void kd_heal_followup_free(kd_heal_followup *h)
 {
-	size_t i;
-
-	if (!f)
+	if (!h)
 		return;
-	kd_audit_list_free(f->open);
-	for (i = 0; i < f->nknown; i++)
-		free(f->known[i]);
-	free(f->known);
-	free(f);
+	kd_audit_followup_free(h->f);
+	free(h);
 }
 
-static bool same(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-bool kd_heal_followup_holds(const kd_heal_followup *f, const char *cluster,
+bool kd_heal_followup_holds(const kd_heal_followup *h, const char *cluster,
 			    const kd_resource *res, kd_buf *why)
 {
 	kd_object_id id = { res->api_version, res->kind, res->namespace, res->name };
-	const char *mark;
-	size_t i;
+	const kd_audit_record *r;
+	const char *mark = kd_json_str(kd_json_obj(kd_json_obj(res->live, "metadata"), "annotations"),
+				       KD_REMEDY_BREAKGLASS_ANNOTATION);
 
-	for (i = 0; f->open && i < f->open->count; i++) {
-		const kd_audit_record *r = &f->open->items[i];
-		kd_object_id rid;
-
-		kd_object_id_of_ref(&rid, kd_json_obj(r->json, "object"));
-		if (!same(r->cluster, cluster) || !kd_object_id_equal(&id, &rid))
-			continue;
+	switch (kd_audit_followup_of(h ? h->f : NULL, cluster, &id, mark, &r)) {
+	case KD_FOLLOWUP_OPEN:
 		if (why)
 			kd_buf_printf(why, "changed under break-glass (audit id %s) and awaiting "
 				      "follow-up: self-heal leaves it alone",
 				      r->intent_id ? r->intent_id : r->id);
 		return true;
+	case KD_FOLLOWUP_UNKNOWN:
+		if (why)
+			kd_buf_printf(why, "changed under break-glass (audit id %s, which this audit log "
+				      "does not know: made elsewhere?): self-heal leaves it alone until "
+				      "someone follows up", mark);
+		return true;
+	default:
+		return false;   /* no mark, or the log has the change followed up */
 	}
-	mark = kd_json_str(kd_json_obj(kd_json_obj(res->live, "metadata"), "annotations"),
-			   KD_REMEDY_BREAKGLASS_ANNOTATION);
-	if (!mark || !*mark)
-		return false;
-	if (f->nknown && bsearch(&mark, f->known, f->nknown, sizeof(*f->known), cmp_str))
-		return false;   /* the log knows the change and has it followed up */
-	if (why)
-		kd_buf_printf(why, "changed under break-glass (audit id %s, which this audit log "
-			      "does not know: made elsewhere?): self-heal leaves it alone until "
-			      "someone follows up", mark);
-	return true;
 }
 
 /* ---- back-off --------------------------------------------------------------------- */

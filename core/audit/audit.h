@@ -330,6 +330,31 @@ int64_t kd_audit_now_ms(void);
  */
 int kd_audit_open_breakglass(kd_audit_list **out, const char *path);
 
+/*
+ * Follow-up state of objects changed under break-glass, read from the log
+ * at `path` (NULL: default; a log that does not exist is an empty one).
+ * The kdrift.dev/break-glass mark (the intent's id) stays on a live object
+ * after an accept or an acknowledge, so the log decides:
+ *   OPEN     the log has an open break-glass change for the object (*open,
+ *            may be NULL, gets that record, borrowed from f)
+ *   UNKNOWN  the object carries a mark naming a change this log does not
+ *            know (made from another machine: only its log can close it)
+ *   DONE     it carries a mark the log knows and has followed up
+ *   NONE     no mark and nothing open
+ * OPEN and UNKNOWN await follow-up (the object is break-glass, self-heal
+ * leaves it alone); DONE and NONE do not.  f NULL is an empty log.
+ */
+typedef struct kd_audit_followup kd_audit_followup;
+typedef enum kd_audit_followup_state {
+	KD_FOLLOWUP_NONE = 0, KD_FOLLOWUP_OPEN, KD_FOLLOWUP_UNKNOWN, KD_FOLLOWUP_DONE,
+} kd_audit_followup_state;
+
+int kd_audit_followup_load(kd_audit_followup **out, const char *path);
+void kd_audit_followup_free(kd_audit_followup *f);
+kd_audit_followup_state kd_audit_followup_of(const kd_audit_followup *f, const char *cluster,
+					     const kd_object_id *id, const char *mark,
+					     const kd_audit_record **open);
+
 /* ---- verification ---- */
 
 enum kd_audit_problem_kind {

@@ -78,9 +78,10 @@ static int copy_opts(kd_engine *e, const kd_engine_opts *o)
 	e->opts.cluster_selector = e->selector_text;
 	e->opts.app = e->app_name;
 	e->opts.clusters = (const char *const *)e->cluster_names;
-	if (dup_opt(&e->context, o->context) < 0)
+	if (dup_opt(&e->context, o->context) < 0 || dup_opt(&e->audit_path, o->audit_path) < 0)
 		return KD_ENOMEM;
 	e->opts.context = e->context;
+	e->opts.audit_path = e->audit_path;
 	if (e->opts.fetch_interval_s <= 0)
 		e->opts.fetch_interval_s = DEFAULT_FETCH_S;
 	if (e->opts.timeout_s <= 0)
@@ -257,6 +258,8 @@ void kd_engine_free(kd_engine *e)
 	free(e->selector_text);
 	free(e->app_name);
 	free(e->context);
+	free(e->audit_path);
+	eng_followup_free(e);
 	free(e->poll_error);
 	for (i = 0; e->cluster_names && e->cluster_names[i]; i++)
 		free(e->cluster_names[i]);

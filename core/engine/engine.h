@@ -374,6 +374,11 @@ typedef struct kd_engine_opts {
 	 * clusters that render alike) and the live state of extra objects are
 	 * still published; the other live objects are not. */
 	bool provenance;
+	/* The audit log whose break-glass follow-up state decides whether a
+	 * drifted object marked kdrift.dev/break-glass is still break-glass
+	 * (kd_audit_followup_of; a followed-up change is plain drift); NULL:
+	 * the default log. */
+	const char *audit_path;
 } kd_engine_opts;
 
 /* Loads the source and fleet (errors here are fatal and returned) and

@@ -181,7 +181,20 @@ struct kd_engine {
 	int64_t next_poll_ms;
 	char *poll_error;         /* the last failed look at the refs, logged once */
 	bool pending;
+	/* The audit log's break-glass follow-up state (engine_followup.c,
+	 * engine thread only), read again when the log file changes. */
+	char *audit_path;         /* opts.audit_path */
+	struct kd_audit_followup *followup;
+	bool followup_read;
+	long long followup_sig[4]; /* device, inode, size, mtime (ns) read */
 };
+
+/* engine_followup.c: whether a drifted object marked kdrift.dev/break-glass
+ * (mark) still awaits follow-up, as the audit log says; the log is read
+ * again only when it changed. */
+bool eng_breakglass_awaits(kd_engine *e, const char *cluster, const kd_resource *r,
+			   const char *mark);
+void eng_followup_free(kd_engine *e);
 
 /* engine.c */
 int64_t eng_now_ms(void);

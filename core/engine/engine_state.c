@@ -346,7 +346,9 @@ static int add_desired(build *b, kd_app_state *app, eng_app *ea, json_t *seen,
 		}
 		bg = kd_json_str(kd_json_obj(kd_json_obj(live, "metadata"), "annotations"),
 				 BREAKGLASS_ANNOTATION);
-		if (bg && *bg) {
+		/* The mark stays after an accept or an acknowledge: the audit
+		 * log says whether the change still awaits follow-up. */
+		if (bg && *bg && eng_breakglass_awaits(cl->e, cl->fc->name, r, bg)) {
 			kd_buf why = KD_BUF_INIT;
 
 			r->status = KD_STATUS_BREAKGLASS;

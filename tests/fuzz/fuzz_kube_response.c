@@ -4,9 +4,14 @@
  * Every object found is diffed against a fixed desired Deployment and
  * against itself (an object always equals itself), rendered as diff rows,
  * and error bodies are turned into messages as the client does.
+ *
+ * The client reads lists with its own fast reader (kd_json_loadb, and with
+ * a memo of repeated managedFields field sets): whatever the input, it must
+ * give exactly what jansson gives, the same value or the same error.
  */
 #include "fuzz.h"
 
+#include "data/data.h"
 #include "diff/diff.h"
 #include "kube/kube.h"
 
@@ -16,6 +21,24 @@ static const char desired_yaml[] =
 	"        - {name: web, image: 'web:1.0', ports: [{containerPort: 80}],\n"
 	"           resources: {limits: {cpu: 200m, memory: 1Gi}}}\n";
 static json_t *desired;
+static kd_json_memo *memo;   /* kept across inputs, as the client keeps it */
+
+/* The fast reader against jansson, with and without the memo. */
+static void same_as_jansson(const json_t *want, const json_error_t *want_err,
+			    const uint8_t *data, size_t size, kd_json_memo *m)
+{
+	json_error_t err;
+	json_t *got = m ? kd_json_loadb_memo((const char *)data, size, &err, m)
+			: kd_json_loadb((const char *)data, size, &err);
+
+	if (!want != !got || (want && !json_equal(want, got)) ||
+	    (!want && (strcmp(want_err->text, err.text) || want_err->line != err.line ||
+		       want_err->column != err.column || want_err->position != err.position))) {
+		fprintf(stderr, "kd_json_loadb%s disagrees with json_loadb\n", m ? "_memo" : "");
+		abort();
+	}
+	json_decref(got);
+}
 
 static void object(const json_t *obj)
 {
@@ -62,6 +85,7 @@ static int line(void *ctx, const char *text, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	kd_kube_lines lines = {KD_BUF_INIT, 1 << 20};
+	json_error_t err;
 	json_t *list;
 
 	if (!desired && kd_yaml_parse_one(&desired, NULL, desired_yaml, sizeof(desired_yaml) - 1,
@@ -70,7 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kd_kube_lines_feed(&lines, (const char *)data, size, line, NULL);
 	kd_kube_lines_free(&lines);
 
-	if ((list = json_loadb((const char *)data, size, JSON_ALLOW_NUL, NULL))) {
+	if (!memo && !(memo = kd_json_memo_new("fieldsV1")))
+		abort();
+	list = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
+	same_as_jansson(list, &err, data, size, NULL);
+	same_as_jansson(list, &err, data, size, memo);
+	if (list) {
 		json_t *items = kd_json_arr(list, "items");
 		json_t *item;
 		size_t i;

@@ -145,6 +145,68 @@ check_eq "the annotation is gone after the revert" "" \
 expect "the reverted object no longer awaits follow-up" 1 'break-glass session' KD breakglass status
 printf '%s\n' "$OUT" | grep -q 'Deployment/shop/web '
 check_eq "status lists only the objects still open" 1 "$?"
+
+# ---- an accept follows up too: the mark stays, the log says it is closed ------------------
+git clone -q --bare "$repo" "$T/remote.git" && git -C "$repo" remote add origin "$T/remote.git" &&
+	git -C "$repo" fetch -q origin && git -C "$repo" branch -q -u origin/main main
+check_eq "a bare remote for the fleet repository" 0 "$?"
+cat >"$T/ed-banner.sh" <<'EOF'
+#!/bin/sh
+sed -i 's/text: Hello/text: Maintenance tonight/' "$1"
+EOF
+chmod +x "$T/ed-banner.sh"
+KD breakglass start --reason "incident 43: banner" >/dev/null 2>&1
+expect "a break-glass edit of the site's banner" 0 'applied edit' \
+	env EDITOR="$T/ed-banner.sh" "$KDRIFT_BIN" breakglass edit dev ConfigMap/site/banner --yes --repo "$repo"
+KD breakglass end >/dev/null 2>&1
+banner_mark=$(K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')
+expect "an accept follows up on the banner's break-glass edit" 0 'accepted' \
+	KD accept dev site ConfigMap/site/banner --reason "keep the maintenance banner" \
+	--author "Ops Person <ops@example.com>" --yes
+check "the accepted object keeps its break-glass mark" \
+	test -n "$banner_mark" -a "$banner_mark" = "$(K --context dev -n site get cm banner -o jsonpath='{.metadata.annotations.kdrift\.dev/break-glass}')"
+mutate dev '{"action":"patch","manager":"someone-else","patchType":"merge","apiVersion":"v1","kind":"ConfigMap","namespace":"site","name":"banner","patch":{"data":{"text":"Back soon"}}}'
+expect "check: a later change of the accepted object is plain drift" 1 '~ ConfigMap site/banner' \
+	KD check --clusters env=development
+printf '%s\n' "$OUT" | grep -q '! ConfigMap site/banner'
+check_eq "check: the accepted object is no longer break-glass" 1 "$?"
+printf '%s\n' "$OUT" | grep -q '! ConfigMap shop/web-config  break-glass'
+check_eq "check: a change still awaiting follow-up stays break-glass" 0 "$?"
+printf ':cluster dev\n*\n:save-screen %s\n:quit\n' "$T/ui.screen" >"$T/ui.script"
+KDRIFT_SCRIPT="$T/ui.script" LINES=60 COLUMNS=160 NO_COLOR=1 "$KDRIFT_BIN" ui --no-self-heal --repo "$repo" \
+	>"$T/ui.out" 2>&1
+check_eq "ui: the script runs" "0" "$?"
+for want in '~ ConfigMap site/banner' '! ConfigMap shop/web-config'; do
+	if grep -q "$want" "$T/ui.screen"; then ok "ui: the tree shows $want"
+	else not_ok "ui: the tree shows $want" "$(cat "$T/ui.screen" "$T/ui.out")"; fi
+done
+
+# ---- breakglass followup: the list, and --revert of only what break-glass changed ---------
+expect "followup lists the changes awaiting follow-up" 0 '! dev Deployment/shop/worker  changed .* by set-image \(audit ' \
+	KD breakglass followup
+worker_id=$(printf '%s\n' "$OUT" | sed -n 's|.*! dev Deployment/shop/worker  changed .* by set-image (audit \([^)]*\)).*|\1|p')
+check "followup names the worker's change by its audit id" test -n "$worker_id"
+printf '%s\n' "$OUT" | grep -q "revert only what break-glass changed: kdrift breakglass followup --revert $worker_id"
+check_eq "followup says how to revert only the break-glass change" 0 "$?"
+mutate dev '{"action":"scale","manager":"someone-else","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"worker","replicas":3}'
+expect "followup --revert of an id nothing awaits is refused" 2 "no break-glass change with audit id 'nope'" \
+	KD breakglass followup --revert nope --yes
+expect "followup --revert without a terminal and without --yes is refused" 2 'no terminal' \
+	KD breakglass followup --revert "$worker_id" </dev/null
+check_eq "a refused followup --revert changed nothing" "registry.example/worker:3.0.0" \
+	"$(K --context dev -n shop get deploy worker -o jsonpath='{.spec.template.spec.containers[0].image}')"
+expect "followup --revert --dry-run shows the patch of the break-glass field only" 0 'would revert Deployment shop/worker \(1 field\)' \
+	KD breakglass followup --revert "$worker_id" --dry-run
+printf '%s\n' "$OUT" | grep -q 'image: registry.example/worker:2.0.0' && ! printf '%s\n' "$OUT" | grep -q 'replicas:'
+check_eq "the preview sets the image back and leaves replicas alone" 0 "$?"
+expect "followup --revert reverts the break-glass change" 0 'reverted Deployment shop/worker \(1 field\)' \
+	KD breakglass followup --revert "$worker_id" --yes
+check_eq "the image is Git's again, the other drift stays" "registry.example/worker:2.0.0 3" \
+	"$(K --context dev -n shop get deploy worker -o jsonpath='{.spec.template.spec.containers[0].image} {.spec.replicas}')"
+expect "the reverted change no longer awaits follow-up" 0 'Break-glass changes awaiting follow-up' \
+	KD breakglass followup
+printf '%s\n' "$OUT" | grep -q 'Deployment/shop/worker'
+check_eq "followup no longer lists the worker" 1 "$?"
 expect "the audit log verifies" 0 'chain intact' "$KDRIFT_BIN" audit verify
 expect "a duration over breakGlass.maxDuration is cut to it" 0 'in 1h00m.*cut to the fleet' \
 	KD breakglass start --reason "long one" --duration 5h

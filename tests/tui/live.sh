@@ -80,4 +80,28 @@ check "diff pane shows the live change" grep -q 'replicas: 5' "$T/tree.3"
 check "diff pane attributes the change to its manager" grep -q 'kubectl-scale' "$T/tree.3"
 check "a failing cluster turns unknown" grep -q '? delta' "$T/tree.4"
 check "and recovers" grep -q '✓ delta' "$T/tree.5"
+
+# The diff pane of an object healed by someone else while it is open (here
+# the whole object unfolded): the pane's header says it is in sync with Git
+# at the revision and the pane shows none of the old change, its unchanged
+# rows folded again.
+live heal <<EOF
+:cluster alpha
+/Deployment shop/web
+wait-for ~ Deployment shop/web
+d
+<Tab>
+Z
+:save-screen $T/heal.1
+!$T/ctl mutate alpha '{"action":"scale","manager":"someone-else","apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"web","replicas":2}'
+wait-for ✓ Deployment shop/web
+:save-screen $T/heal.2
+:quit
+EOF
+check_eq "heal: the script runs" "0 " "$? $(cat "$T/heal.stderr")"
+check "heal: the pane first shows the change" grep -q 'replicas: 5' "$T/heal.1"
+check "heal: the pane's header says synced with Git at the revision" \
+	grep -Eq 'Deployment shop/web  ·  alpha/shop  ✓ synced with Git at [0-9a-f]{12}' "$T/heal.2"
+check "heal: no row of the old change is left" sh -c '! grep -q "replicas: 5\|kubectl-scale" "$1"' _ "$T/heal.2"
+check "heal: the unchanged rows are folded again" grep -Eq '⋯ [0-9]+ unchanged lines' "$T/heal.2"
 tap_done

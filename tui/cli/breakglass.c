@@ -1,6 +1,7 @@
 /*
  * breakglass — `kdrift breakglass start|status|edit|scale|set-image|
- * restart|delete|end` (kd_act_* and kd_breakglass_* of core/act/act.h).
+ * restart|delete|end|followup` (kd_act_* and kd_breakglass_* of
+ * core/act/act.h).
  *
  * Every change is refused outside an active session (checked before
  * anything is read and again, against the state file, by the write).  Edits
@@ -29,7 +30,7 @@
 #define CMD "breakglass"
 
 typedef struct bg_args {
-	const char *reason, *ticket, *duration, *kubeconfig;
+	const char *reason, *ticket, *duration, *kubeconfig, *revert_id;
 	bool yes, dry;
 	kd_engine_opts eopts;
 } bg_args;
@@ -143,6 +144,9 @@ static void print_open(const kd_audit_list *open, const char *intro, kd_owner_fi
 		kd_cli_print_safe(stdout, app);
 		printf(" ");
 		kd_cli_print_safe(stdout, kd_buf_cstr(&obj));
+		printf("\n      revert only what break-glass changed: kdrift breakglass followup "
+		       "--revert ");
+		kd_cli_print_safe(stdout, r->id ? r->id : "?");
 		printf("\n      or leave it: `kdrift check` keeps flagging it '!' and self-heal "
 		       "leaves it alone until then\n");
 	}
@@ -334,6 +338,133 @@ static int bg_end(const bg_args *a)
 	}
 	kd_audit_list_free(open);
 	return KD_EXIT_OK;
+}
+
+/* ---- follow-up -------------------------------------------------------------------- */
+
+/* The open change whose audit id (intent or outcome) is id, or NULL. */
+static const kd_audit_record *open_change(const kd_audit_list *open, const char *id)
+{
+	size_t i;
+
+	for (i = 0; open && i < open->count; i++) {
+		const kd_audit_record *r = &open->items[i];
+
+		if ((r->id && strcmp(r->id, id) == 0) || (r->intent_id && strcmp(r->intent_id, id) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+/* The app of st whose objects include the record's, or NULL; *res gets
+ * the object. */
+static const kd_app_state *app_having(const kd_resource **res, const kd_cluster_state *st,
+				      const kd_audit_record *r)
+{
+	kd_object_id want, have;
+	size_t i, j;
+
+	kd_object_id_of_ref(&want, json_object_get(r->json, "object"));
+	for (i = 0; i < st->napps; i++)
+		for (j = 0; j < st->apps[i].nresources; j++) {
+			const kd_resource *x = &st->apps[i].resources[j];
+
+			have = (kd_object_id){ x->api_version, x->kind, x->namespace, x->name };
+			if (kd_object_id_equal(&want, &have)) {
+				*res = x;
+				return &st->apps[i];
+			}
+		}
+	return NULL;
+}
+
+/* `followup`: the changes awaiting follow-up; with --revert ID the revert
+ * the UI's follow-up list makes (r): only the fields that object's open
+ * break-glass changes set (kd_act_plan_followup_revert), with the normal
+ * credential, shown and confirmed like `kdrift revert`. */
+static int bg_followup(bg_args *a)
+{
+	kd_act_opts ao = { .kubeconfig = a->eopts.kubeconfig };
+	kd_act_revert_opts ro = { .reason = a->reason, .ticket = a->ticket, .dry_run = a->dry };
+	kd_audit_list *open = NULL;
+	const kd_audit_record *r;
+	const kd_app_state *app;
+	const kd_resource *res = NULL;
+	kd_act_target t = { 0 };
+	kd_cluster_state *st = NULL;
+	kd_remedy_plan *plan = NULL;
+	kd_buf note = KD_BUF_INIT, preview = KD_BUF_INIT, warn = KD_BUF_INIT;
+	kd_engine *e = NULL;
+	kd_act *act = NULL;
+	int rc;
+
+	if (kd_audit_open_breakglass(&open, NULL) < 0)
+		return kd_cli_fail(CMD);
+	if (!a->revert_id) {
+		if (open->count)
+			print_follow_up(open, "Break-glass changes awaiting follow-up:", &a->eopts);
+		else
+			printf("no break-glass change awaits follow-up\n");
+		kd_audit_list_free(open);
+		return KD_EXIT_OK;
+	}
+	if (!(r = open_change(open, a->revert_id))) {
+		kd_audit_list_free(open);
+		return kd_cli_usage_error(CMD, "no break-glass change with audit id '%s' awaits "
+					  "follow-up (`kdrift breakglass followup` lists them)", a->revert_id);
+	}
+	if ((rc = kd_cli_reconcile(&e, &st, &a->eopts, CMD, r->cluster, NULL)) != KD_EXIT_OK)
+		goto cleanup;
+	rc = KD_EXIT_ERROR;
+	if (!(app = app_having(&res, st, r))) {
+		kd_error_set(KD_ENOTFOUND, "cluster %s: no app has the object of audit id %s in Git: "
+			     "revert it with kubectl, or accept it", st->name, a->revert_id);
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	t = (kd_act_target){ app->name, res->kind, res->namespace, res->name, NULL, 0 };
+	if (kd_act_plan_followup_revert(&plan, &note, st, &t, open) < 0 ||
+	    kd_act_preview(&preview, plan) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	if (note.len) {
+		kd_cli_print_text(stdout, kd_buf_cstr(&note));
+		if (note.data[note.len - 1] != '\n')
+			printf("\n");
+	}
+	kd_cli_print_text(stdout, kd_buf_cstr(&preview));
+	if (plan->nactions == 0) {
+		printf("nothing to revert\n");
+		rc = KD_EXIT_OK;
+		goto cleanup;
+	}
+	fflush(stdout);
+	if (kd_act_plan_hpa_warning(&warn, plan, st) == 0 && warn.len)
+		kd_cli_print_text(stderr, kd_buf_cstr(&warn));
+	if (!a->dry && (rc = kd_cli_confirm(CMD, st->fleet, st->name, "revert", a->yes)) != KD_EXIT_OK)
+		goto cleanup;
+	if (kd_act_open(&act, st->fleet, st->name, &ao) < 0) {
+		rc = kd_cli_fail(CMD);
+		goto cleanup;
+	}
+	if (!a->dry)
+		kd_cli_test_hook();
+	(void)kd_act_revert(act, plan, &ro);
+	rc = kd_cli_revert_report(plan, a->dry);
+	if (rc == KD_EXIT_DRIFT)
+		fprintf(stderr, "kdrift: %s: the object changed since it was read; nothing of it "
+			"was overwritten: run the command again to see the current drift\n", CMD);
+cleanup:
+	kd_act_close(act);
+	kd_remedy_plan_free(plan);
+	kd_buf_free(&note);
+	kd_buf_free(&preview);
+	kd_buf_free(&warn);
+	kd_cluster_state_unref(st);
+	kd_engine_free(e);
+	kd_audit_list_free(open);
+	return rc;
 }
 
 /* ---- changes --------------------------------------------------------------------- */
@@ -539,6 +670,7 @@ int kd_cli_breakglass(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "revert", required_argument, NULL, 'V' },   /* (R is --revision) */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -549,7 +681,7 @@ int kd_cli_breakglass(int argc, char **argv)
 	int c, rc;
 
 	if (argc < 2)
-		return kd_cli_usage_error(CMD, "expected start, status, end or a change");
+		return kd_cli_usage_error(CMD, "expected start, status, end, followup or a change");
 	op = argv[1];
 	if (strcmp(op, "--help") == 0 || strcmp(op, "-h") == 0 || strcmp(op, "help") == 0)
 		return kd_cli_main(3, (char *[]){ "kdrift", "help", CMD, NULL });
@@ -566,6 +698,7 @@ int kd_cli_breakglass(int argc, char **argv)
 		case 'd': a.duration = optarg; break;
 		case 'y': a.yes = true; break;
 		case 'n': a.dry = true; break;
+		case 'V': a.revert_id = optarg; break;
 		case 'h':
 			return kd_cli_main(3, (char *[]){ "kdrift", "help", CMD, NULL });
 		case ':':
@@ -582,6 +715,13 @@ int kd_cli_breakglass(int argc, char **argv)
 			return bg_start(&a);
 		return strcmp(op, "status") == 0 ? bg_status(&a) : bg_end(&a);
 	}
+	if (strcmp(op, "followup") == 0 || strcmp(op, "follow-up") == 0) {
+		if (optind != argc)
+			return kd_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+		return bg_followup(&a);
+	}
+	if (a.revert_id)
+		return kd_cli_usage_error(CMD, "--revert goes with `followup`");
 	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
 		if (strcmp(op, changes[i]) == 0)
 			return bg_change(&a, op, argc - optind, argv + optind);

@@ -356,8 +356,9 @@ static const kd_cli_command commands[] = {
 	  "       kdrift breakglass restart CLUSTER KIND/NAMESPACE/NAME\n"
 	  "       kdrift breakglass delete CLUSTER KIND/NAMESPACE/NAME\n"
 	  "       kdrift breakglass end\n"
-	  "  (changes also take [--repo PATH|URL] [--revision REV] [--fleet FILE]\n"
-	  "   [--kubeconfig FILE] [--yes] [--dry-run])\n"
+	  "       kdrift breakglass followup [--revert AUDIT-ID [--reason TEXT]]\n"
+	  "  (changes and --revert also take [--repo PATH|URL] [--revision REV]\n"
+	  "   [--fleet FILE] [--kubeconfig FILE] [--yes] [--dry-run])\n"
 	  "\n"
 	  "A session is started with a reason and lasts --duration (e.g. 1h30m; at most\n"
 	  "the fleet's breakGlass.maxDuration).  Inside it, changes are made with the\n"
@@ -367,7 +368,10 @@ static const kd_cli_command commands[] = {
 	  "the live object as YAML (Secret values masked; editing them is refused).\n"
 	  "`end` lists every object changed under break-glass that awaits follow-up:\n"
 	  "accept it into Git, revert it, or leave it flagged.  Outside an active\n"
-	  "session every change is refused.\n",
+	  "session every change is refused.  `followup` lists the changes awaiting\n"
+	  "follow-up; with --revert AUDIT-ID it reverts, with the normal credential,\n"
+	  "only the fields that object's open break-glass changes set (other drift\n"
+	  "of it stays), shown and confirmed like `kdrift revert`.\n",
 	  kd_cli_breakglass },
 	{ "audit", "show or verify the audit log of every change kdrift made",
 	  "usage: kdrift audit show [--since TIME] [--until TIME] [--cluster NAME]\n"

@@ -144,6 +144,10 @@ int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
 /* Reconciles one cluster (and app) once with the objects kept; 0 with
  * *engine and *state set (the state holds the fleet it was read with),
  * else the exit status after printing the error. */
+/* confirm.c: prints each action of an executed revert plan with its
+ * outcome; returns the exit status they add up to (1: a conflict). */
+struct kd_remedy_plan;
+int kd_cli_revert_report(const struct kd_remedy_plan *plan, _Bool dry);
 int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
 		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
 		     const char *app);

@@ -1,6 +1,7 @@
 /*
  * confirm — asking before a command changes a cluster or Git (revert,
- * accept, break-glass).
+ * accept, break-glass), and reporting what a revert plan then did (revert
+ * and `breakglass followup --revert`).
  *
  * Confirmation is asked on the terminal; a production cluster (label
  * env=production, or a policy that only alerts) asks for the cluster's
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/act.h"
 #include "fleet/fleet.h"
 
 static bool is_production(const kd_fleet *fleet, const char *cluster)
@@ -93,4 +95,55 @@ void kd_cli_test_hook(void)
 
 	if (cmd && *cmd && system(cmd) != 0)
 		fprintf(stderr, "kdrift: test hook failed: %s\n", cmd);
+}
+
+/* ---- a revert's outcome ---------------------------------------------------------- */
+
+static const char *verb(const kd_remedy_action *a, bool dry)
+{
+	switch (a->kind) {
+	case KD_REMEDY_CREATE: return dry ? "would create" : "created";
+	case KD_REMEDY_PRUNE: return dry ? "would prune" : "pruned";
+	default: return dry ? "would revert" : "reverted";
+	}
+}
+
+int kd_cli_revert_report(const kd_remedy_plan *plan, bool dry)
+{
+	bool conflict = false, failed = false;
+	kd_buf what = KD_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < plan->nactions; i++) {
+		const kd_remedy_action *a = &plan->actions[i];
+
+		kd_buf_clear(&what);
+		kd_remedy_describe(&what, a->kind_name, a->namespace, a->name);
+		if (a->done && a->error == 0) {
+			printf("%s ", verb(a, dry));
+			kd_cli_print_safe(stdout, kd_buf_cstr(&what));
+			if (a->kind == KD_REMEDY_PATCH)
+				printf(" (%zu field%s)", a->nfields, a->nfields == 1 ? "" : "s");
+			if (a->rv_after && !dry)
+				printf(", resourceVersion %s", a->rv_after);
+			if (a->audit_id[0])
+				printf(", audit %s", a->audit_id);
+			printf("\n");
+			continue;
+		}
+		if (a->error == KD_ECONFLICT)
+			conflict = true;
+		else
+			failed = true;
+		printf("FAILED ");
+		kd_cli_print_safe(stdout, kd_buf_cstr(&what));
+		printf(": ");
+		kd_cli_print_safe(stdout, a->message ? a->message :
+				  a->done ? "failed" : "not attempted");
+		printf("\n");
+	}
+	kd_buf_free(&what);
+	if (failed)
+		return KD_EXIT_ERROR;
+	return conflict ? KD_EXIT_DRIFT : KD_EXIT_OK;
 }

@@ -15,56 +15,6 @@
 #include "engine/engine.h"
 #include "base/base.h"
 
-static const char *verb(const kd_remedy_action *a, bool dry)
-{
-	switch (a->kind) {
-	case KD_REMEDY_CREATE: return dry ? "would create" : "created";
-	case KD_REMEDY_PRUNE: return dry ? "would prune" : "pruned";
-	default: return dry ? "would revert" : "reverted";
-	}
-}
-
-/* Prints each action's outcome; returns the exit status they add up to. */
-static int report(const kd_remedy_plan *plan, bool dry)
-{
-	bool conflict = false, failed = false;
-	kd_buf what = KD_BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < plan->nactions; i++) {
-		const kd_remedy_action *a = &plan->actions[i];
-
-		kd_buf_clear(&what);
-		kd_remedy_describe(&what, a->kind_name, a->namespace, a->name);
-		if (a->done && a->error == 0) {
-			printf("%s ", verb(a, dry));
-			kd_cli_print_safe(stdout, kd_buf_cstr(&what));
-			if (a->kind == KD_REMEDY_PATCH)
-				printf(" (%zu field%s)", a->nfields, a->nfields == 1 ? "" : "s");
-			if (a->rv_after && !dry)
-				printf(", resourceVersion %s", a->rv_after);
-			if (a->audit_id[0])
-				printf(", audit %s", a->audit_id);
-			printf("\n");
-			continue;
-		}
-		if (a->error == KD_ECONFLICT)
-			conflict = true;
-		else
-			failed = true;
-		printf("FAILED ");
-		kd_cli_print_safe(stdout, kd_buf_cstr(&what));
-		printf(": ");
-		kd_cli_print_safe(stdout, a->message ? a->message :
-				  a->done ? "failed" : "not attempted");
-		printf("\n");
-	}
-	kd_buf_free(&what);
-	if (failed)
-		return KD_EXIT_ERROR;
-	return conflict ? KD_EXIT_DRIFT : KD_EXIT_OK;
-}
-
 static bool plan_prunes(const kd_remedy_plan *plan)
 {
 	size_t i;
@@ -139,7 +89,7 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 	if (!ra->dry)
 		kd_cli_test_hook();
 	(void)kd_act_revert(act, plan, &ro);
-	rc = report(plan, ra->dry);
+	rc = kd_cli_revert_report(plan, ra->dry);
 	if (rc == KD_EXIT_DRIFT)
 		fprintf(stderr, "kdrift: revert: some objects changed since they were read; "
 			"nothing of theirs was overwritten: run the command again to see the "

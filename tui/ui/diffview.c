@@ -176,6 +176,12 @@ static int add_object(kd_diffview *d, kd_ui *ui, const kd_cluster_state *st,
 	if (rc == 0 && res->diff && res->diff->nfields)
 		rc = kd_buf_printf(&title, " (%zu field%s)", res->diff->nfields,
 				   res->diff->nfields == 1 ? "" : "s");
+	/* An object reverted or healed while the pane showed its diff is in
+	 * step with Git now: the header says so and at which revision (in
+	 * the header, so the rows below keep their places). */
+	if (rc == 0 && res->status == KD_STATUS_SYNCED)
+		rc = st->revision ? kd_buf_printf(&title, " with Git at %.12s", st->revision) :
+				    kd_buf_puts(&title, " with Git");
 	if (rc < 0 || (rc = keep(d, kd_buf_detach(&title))) < 0 ||
 	    (rc = add_row(d, KD_DROW_HEADER, d->allocs[d->nallocs - 1])) < 0)
 		goto cleanup;
@@ -303,6 +309,23 @@ static int hold(kd_diffview *d, kd_cluster_state *st)
 	return 0;
 }
 
+/* Whether two panes have the same rows (kinds) and folds: the same
+ * objects with the same changes, values aside. */
+static bool same_shape(const kd_diffview *a, const kd_diffview *b)
+{
+	size_t i;
+
+	if (a->nrows != b->nrows || a->nfolds != b->nfolds)
+		return false;
+	for (i = 0; i < a->nrows; i++)
+		if (a->rows[i].type != b->rows[i].type)
+			return false;
+	for (i = 0; i < a->nfolds; i++)
+		if (a->folds[i].start != b->folds[i].start || a->folds[i].len != b->folds[i].len)
+			return false;
+	return true;
+}
+
 int kd_diffview_open(kd_ui *ui, size_t node)
 {
 	kd_model *m = &ui->model;
@@ -347,11 +370,15 @@ int kd_diffview_open(kd_ui *ui, size_t node)
 	}
 	/* (identities are unique: the node itself is compared, not the first
 	 * of every node with its identity, which cost a walk per cursor move) */
-	if (old && old->source.level == d->source.level && kd_ident_matches(&old->source, n)) {
+	/* Same objects with the same changes: keep the place and what the
+	 * user unfolded.  Once the changes are different (the object was
+	 * reverted, healed or changed again) the old folds and cursor would
+	 * point into other rows: start afresh. */
+	if (old && old->source.level == d->source.level && kd_ident_matches(&old->source, n) &&
+	    same_shape(old, d)) {
 		d->top = old->top;
 		d->cursor = old->cursor;
-		/* Same objects: keep what the user unfolded. */
-		for (i = 0; i < d->nfolds && i < old->nfolds; i++)
+		for (i = 0; i < d->nfolds; i++)
 			d->folds[i].open = old->folds[i].open;
 	}
 	if (!d->unified_set)

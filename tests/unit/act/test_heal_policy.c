@@ -130,6 +130,39 @@ static void test_followup_decides(void **state)
 	assert_true(holds(f, "20260101T000000000Z-0123456789abcdef"));
 }
 
+/* The audit part's answer the engine's '!' uses: the four states. */
+static kd_audit_followup_state state_of(const struct fx *f, const char *mark)
+{
+	kd_object_id id = { "v1", "ConfigMap", "site", "banner" };
+	kd_audit_followup *fu = NULL;
+	const kd_audit_record *open = NULL;
+	kd_audit_followup_state s;
+
+	assert_int_equal(kd_audit_followup_load(&fu, f->log), 0);
+	s = kd_audit_followup_of(fu, "dev", &id, mark, &open);
+	assert_true((s == KD_FOLLOWUP_OPEN) == (open != NULL));
+	assert_int_equal(kd_audit_followup_of(fu, "prod", &id, NULL, NULL), KD_FOLLOWUP_NONE);
+	kd_audit_followup_free(fu);
+	return s;
+}
+
+static void test_followup_states(void **state)
+{
+	struct fx *f = *state;
+	char bg[KD_AUDIT_ID_SIZE];
+
+	assert_int_equal(state_of(f, NULL), KD_FOLLOWUP_NONE);
+	assert_int_equal(state_of(f, "20260101T000000000Z-0123456789abcdef"), KD_FOLLOWUP_UNKNOWN);
+	append(f, KD_AUDIT_MODE_BREAK_GLASS, KD_AUDIT_ACTION_BREAK_GLASS_EDIT, bg);
+	assert_int_equal(state_of(f, bg), KD_FOLLOWUP_OPEN);
+	append(f, KD_AUDIT_MODE_NORMAL, KD_AUDIT_ACTION_ACCEPT, NULL);
+	assert_int_equal(state_of(f, bg), KD_FOLLOWUP_DONE);
+	assert_int_equal(state_of(f, NULL), KD_FOLLOWUP_NONE);
+	assert_int_equal(kd_audit_followup_of(NULL, "dev", &(kd_object_id){ "v1", "ConfigMap", "site", "banner" },
+					      bg, NULL), KD_FOLLOWUP_UNKNOWN);
+	kd_audit_followup_free(NULL);
+}
+
 static void test_limiter(void **state)
 {
 	kd_heal_limiter *l = NULL;
@@ -192,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_followup_decides, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_followup_states, setup, teardown),
 		cmocka_unit_test(test_limiter),
 		cmocka_unit_test(test_plan_backs_off),
 	};
