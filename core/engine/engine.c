@@ -25,6 +25,12 @@
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_CONCURRENCY 64
 #define WATCH_BATCH 50
+/* Watches wait while clusters are still listing, at most this long after
+ * the last cluster started: every watch is a connection of its own to an
+ * HTTP/1.1 server, and thousands of their handshakes queued ahead of the
+ * last lists delay a large fleet's first complete view by minutes; a hung
+ * cluster holds the others' watches back no longer than this. */
+#define WATCH_HOLD_MS 5000
 
 int64_t eng_now_ms(void)
 {
@@ -287,6 +293,7 @@ static int schedule(kd_engine *e, int max_ms)
 {
 	size_t i, active = 0, started, queued = 0;
 	int64_t now = eng_now_ms(), next = now + max_ms;
+	bool held;
 
 	for (i = 0; i < e->ncl; i++)
 		eng_cluster_tick(&e->cl[i], now);
@@ -300,12 +307,23 @@ static int schedule(kd_engine *e, int max_ms)
 		cl->queued = false;
 		eng_cluster_start(cl);
 		active += eng_cluster_active(cl);
+		e->watch_hold_ms = now + WATCH_HOLD_MS;
 	}
 	/* watches start once every queued cluster has started its reconcile
-	 * (never waiting for a slow one), a batch per pass */
-	for (i = 0; i < e->ncl; i++)
+	 * and the lists have ended or WATCH_HOLD_MS passed (never waiting
+	 * long for a slow one), a batch per pass */
+	for (i = 0, active = 0; i < e->ncl; i++) {
 		queued += e->cl[i].queued;
-	for (i = 0, started = 0; queued == 0 && i < e->ncl && started < WATCH_BATCH; i++) {
+		active += eng_cluster_active(&e->cl[i]);
+	}
+	held = queued > 0 || (active > 0 && now < e->watch_hold_ms);
+	for (i = 0; held && !queued && i < e->ncl; i++)
+		if (e->cl[i].watches_pending) {
+			if (e->watch_hold_ms < next)
+				next = e->watch_hold_ms;
+			break;
+		}
+	for (i = 0, started = 0; !held && i < e->ncl && started < WATCH_BATCH; i++) {
 		eng_cluster *cl = &e->cl[i];
 
 		if (!cl->queued && cl->watches_pending) {

@@ -171,6 +171,7 @@ struct kd_engine {
 	json_t *live_names;       /* array of cluster names to read directly (--from-reports) */
 	bool kc_borrowed;         /* kc came from opts.kubeconfig_loaded */
 	int64_t next_fetch_ms;
+	int64_t watch_hold_ms;     /* watches wait for the lists until then */
 	/* Git changes (engine.c): kd_engine_nudge requests a look at the
 	 * source now, each holding a unit of the store's busy count until it
 	 * is taken; a local repository's refs are read every POLL_MS; a new
