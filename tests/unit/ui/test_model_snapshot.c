@@ -245,7 +245,7 @@ static void test_snapshots_equal_fresh(void **state)
 	for (seed = 1; seed <= SEEDS; seed++) {
 		unsigned long long s = seed * 2654435761ULL + 7;
 		const char *names[MAX_CLUSTERS];
-		char name[MAX_CLUSTERS][16];
+		char name[MAX_CLUSTERS][24];
 		unsigned long long shape[MAX_CLUSTERS];
 		size_t nclusters = 2 + rnd(&s, MAX_CLUSTERS - 1), i, step;
 		kd_store *store;
