@@ -74,7 +74,7 @@ typedef struct fixture {
 	kd_store *store;
 	kd_model m;
 	size_t nclusters;
-	char names[MAX_CLUSTERS][16];
+	char names[MAX_CLUSTERS][32];
 	unsigned long long seed;
 } fixture;
 
