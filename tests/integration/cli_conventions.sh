@@ -121,6 +121,9 @@ if command -v fish >/dev/null; then
 	check_eq "fish: check --output's formats" "json junit text" "$(complete_fish "kdrift check --output ")"
 	check_eq "fish: ui --theme's themes" "default high-contrast light mono" \
 		"$(complete_fish "kdrift ui --theme ")"
+	# ui's usage shows some flags twice: each is declared once all the same
+	check_eq "fish: the script declares each completion once" "" \
+		"$(grep '^complete ' "$TMPDIR_CC/fish" | sort | uniq -d | head -3)"
 else
 	ok "# SKIP fish is not installed"
 fi

@@ -412,7 +412,7 @@ static void print_fish(const kd_cli_command *cmds, size_t n)
 		putchar('\n');
 	}
 	for (i = 0; i < n; i++) {
-		words ws;
+		words ws, done;
 
 		second_words(&ws, &cmds[i]);
 		if (ws.n) {
@@ -423,9 +423,14 @@ static void print_fish(const kd_cli_command *cmds, size_t n)
 			print_words(&ws);
 			printf("'\n");
 		}
+		done.n = 0;
 		for (pos = NULL; (flag = kd_cli_flag_next(cmds[i].usage, &pos, &len)) != NULL;) {
 			const char *src = name_source(flag, len);
+			size_t before = done.n;
 
+			words_add(&done, flag, len);
+			if (done.n == before && before < MAX_WORDS)   /* shown twice in the usage */
+				continue;
 			printf("complete -c kdrift -n '__fish_seen_subcommand_from %s' -l %.*s",
 			       cmds[i].name, (int)len - 2, flag + 2);
 			flag_values(&ws, &cmds[i], flag, len);
