@@ -245,32 +245,9 @@ static int node_child(kd_managed_node **out, kd_managed_node *n,
 	return 0;
 }
 
-/* add_set's checks in add_set's order, so a read without the trie fails
- * exactly where (and with the message) a read with it would. */
-static int check_set(const json_t *set, unsigned depth)
-{
-	const char *key;
-	json_t *sub;
-	int rc;
-
-	if (depth > MAX_DEPTH)
-		return kd_error_set(KD_ELIMIT, "managedFields nest too deeply");
-	if (!json_is_object(set))
-		return kd_error_set(KD_EINVAL,
-				    "managedFields: fieldsV1 sets must be objects");
-	json_object_foreach((json_t *)set, key, sub) {
-		if (strcmp(key, ".") == 0)
-			continue;
-		if (strlen(key) < 2 || key[1] != ':' || !strchr("fkvi", key[0]))
-			return kd_error_set(KD_EINVAL,
-					    "managedFields: unknown key form '%.60s'",
-					    key);
-		if ((rc = check_key(key)) < 0 || (rc = check_set(sub, depth + 1)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
+/* Adds one manager's field set to the trie under n, or, with n NULL,
+ * only checks it: both ways fail at the same key with the same message,
+ * so a read without the trie reports what a read with it would. */
 static int add_set(kd_managed_node *n, const json_t *set, uint64_t bit,
 		   unsigned depth)
 {
@@ -283,22 +260,25 @@ static int add_set(kd_managed_node *n, const json_t *set, uint64_t bit,
 	if (!json_is_object(set))
 		return kd_error_set(KD_EINVAL,
 				    "managedFields: fieldsV1 sets must be objects");
-	/* An empty set under a key means "this node", like `.`. */
-	if (json_object_size(set) == 0)
-		n->owners |= bit;
-	n->subtree |= bit;
+	if (n) {
+		/* An empty set under a key means "this node", like `.`. */
+		if (json_object_size(set) == 0)
+			n->owners |= bit;
+		n->subtree |= bit;
+	}
 	json_object_foreach((json_t *)set, key, sub) {
-		kd_managed_node *c;
+		kd_managed_node *c = NULL;
 
 		if (strcmp(key, ".") == 0) {
-			n->owners |= bit;
+			if (n)
+				n->owners |= bit;
 			continue;
 		}
 		if (strlen(key) < 2 || key[1] != ':' || !strchr("fkvi", key[0]))
 			return kd_error_set(KD_EINVAL,
 					    "managedFields: unknown key form '%.60s'",
 					    key);
-		if ((rc = node_child(&c, n, key)) < 0)
+		if ((rc = n ? node_child(&c, n, key) : check_key(key)) < 0)
 			return rc;
 		if ((rc = add_set(c, sub, bit, depth + 1)) < 0)
 			return rc;
@@ -407,7 +387,7 @@ int kd_managed_check(const json_t *live)
 		fields = !type || strcmp(type, "FieldsV1") == 0 ?
 			json_object_get(e, "fieldsV1") : NULL;
 		if (fields && !(sub && strcmp(sub, "status") == 0) &&
-		    (rc = check_set(fields, 0)) < 0) {
+		    (rc = add_set(NULL, fields, 0, 0)) < 0) {
 			const char *manager = kd_json_str(e, "manager");
 
 			kd_error_wrap(rc, "managedFields[%zu] (%s): ", i,
