@@ -393,7 +393,7 @@ static int bg_followup(bg_args *a)
 	kd_act_target t = { 0 };
 	kd_cluster_state *st = NULL;
 	kd_remedy_plan *plan = NULL;
-	kd_buf note = KD_BUF_INIT, preview = KD_BUF_INIT, warn = KD_BUF_INIT;
+	kd_buf note = KD_BUF_INIT;
 	kd_engine *e = NULL;
 	kd_act *act = NULL;
 	int rc;
@@ -423,8 +423,7 @@ static int bg_followup(bg_args *a)
 		goto cleanup;
 	}
 	t = (kd_act_target){ app->name, res->kind, res->namespace, res->name, NULL, 0 };
-	if (kd_act_plan_followup_revert(&plan, &note, st, &t, open) < 0 ||
-	    kd_act_preview(&preview, plan) < 0) {
+	if (kd_act_plan_followup_revert(&plan, &note, st, &t, open) < 0) {
 		rc = kd_cli_fail(CMD);
 		goto cleanup;
 	}
@@ -433,15 +432,10 @@ static int bg_followup(bg_args *a)
 		if (note.data[note.len - 1] != '\n')
 			printf("\n");
 	}
-	kd_cli_print_text(stdout, kd_buf_cstr(&preview));
-	if (plan->nactions == 0) {
-		printf("nothing to revert\n");
-		rc = KD_EXIT_OK;
+	if ((rc = kd_cli_revert_preview(plan, st)) <= 0) {
+		rc = rc < 0 ? kd_cli_fail(CMD) : KD_EXIT_OK;
 		goto cleanup;
 	}
-	fflush(stdout);
-	if (kd_act_plan_hpa_warning(&warn, plan, st) == 0 && warn.len)
-		kd_cli_print_text(stderr, kd_buf_cstr(&warn));
 	if (!a->dry && (rc = kd_cli_confirm(CMD, st->fleet, st->name, "revert", a->yes)) != KD_EXIT_OK)
 		goto cleanup;
 	if (kd_act_open(&act, st->fleet, st->name, &ao) < 0) {
@@ -459,8 +453,6 @@ cleanup:
 	kd_act_close(act);
 	kd_remedy_plan_free(plan);
 	kd_buf_free(&note);
-	kd_buf_free(&preview);
-	kd_buf_free(&warn);
 	kd_cluster_state_unref(st);
 	kd_engine_free(e);
 	kd_audit_list_free(open);

@@ -141,13 +141,17 @@ _Bool kd_cli_ascii(void);
 void kd_cli_count(struct kd_counts *sum, const struct kd_cluster_state *st);
 /* 0 all synced, 1 drift, 2 any unknown or errors. */
 int kd_cli_exit_for(const struct kd_counts *c, _Bool errors);
+/* confirm.c: prints a revert plan's preview and, on stderr, the warning
+ * for replicas an HPA manages: 1, or 0 (after "nothing to revert") when
+ * the plan has nothing to do, < 0 with the error set. */
+struct kd_remedy_plan;
+int kd_cli_revert_preview(const struct kd_remedy_plan *plan, const struct kd_cluster_state *st);
+/* confirm.c: prints each action of an executed revert plan with its
+ * outcome; returns the exit status they add up to (1: a conflict). */
+int kd_cli_revert_report(const struct kd_remedy_plan *plan, _Bool dry);
 /* Reconciles one cluster (and app) once with the objects kept; 0 with
  * *engine and *state set (the state holds the fleet it was read with),
  * else the exit status after printing the error. */
-/* confirm.c: prints each action of an executed revert plan with its
- * outcome; returns the exit status they add up to (1: a conflict). */
-struct kd_remedy_plan;
-int kd_cli_revert_report(const struct kd_remedy_plan *plan, _Bool dry);
 int kd_cli_reconcile(struct kd_engine **engine, struct kd_cluster_state **state,
 		     struct kd_engine_opts *opts, const char *cmd, const char *cluster,
 		     const char *app);

@@ -108,6 +108,29 @@ static const char *verb(const kd_remedy_action *a, bool dry)
 	}
 }
 
+int kd_cli_revert_preview(const kd_remedy_plan *plan, const kd_cluster_state *st)
+{
+	kd_buf preview = KD_BUF_INIT, warn = KD_BUF_INIT;
+	int rc;
+
+	if ((rc = kd_act_preview(&preview, plan)) < 0)
+		goto cleanup;
+	kd_cli_print_text(stdout, kd_buf_cstr(&preview));
+	if (plan->nactions == 0) {
+		printf("nothing to revert\n");
+		rc = 0;
+		goto cleanup;
+	}
+	fflush(stdout);
+	if (kd_act_plan_hpa_warning(&warn, plan, st) == 0 && warn.len)
+		kd_cli_print_text(stderr, kd_buf_cstr(&warn));
+	rc = 1;
+cleanup:
+	kd_buf_free(&preview);
+	kd_buf_free(&warn);
+	return rc;
+}
+
 int kd_cli_revert_report(const kd_remedy_plan *plan, bool dry)
 {
 	bool conflict = false, failed = false;

@@ -40,7 +40,6 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 	kd_cluster_state *st = NULL;
 	kd_remedy_plan *plan = NULL;
 	kd_cli_object obj = { 0 };
-	kd_buf preview = KD_BUF_INIT;
 	kd_engine *e = NULL;
 	kd_act *act = NULL;
 	int rc;
@@ -58,24 +57,13 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 		fprintf(stderr, "kdrift: revert: cluster %s: its policy does not allow prune; "
 			"extra objects stay\n", st->name);
 	rc = KD_EXIT_ERROR;
-	if (kd_act_plan_revert(&plan, st, &t, ra->prune, false) < 0 ||
-	    kd_act_preview(&preview, plan) < 0) {
+	if (kd_act_plan_revert(&plan, st, &t, ra->prune, false) < 0) {
 		rc = kd_cli_fail("revert");
 		goto cleanup;
 	}
-	kd_cli_print_text(stdout, kd_buf_cstr(&preview));
-	if (plan->nactions == 0) {
-		printf("nothing to revert\n");
-		rc = KD_EXIT_OK;
+	if ((rc = kd_cli_revert_preview(plan, st)) <= 0) {
+		rc = rc < 0 ? kd_cli_fail("revert") : KD_EXIT_OK;
 		goto cleanup;
-	}
-	fflush(stdout);
-	{
-		kd_buf warn = KD_BUF_INIT;
-
-		if (kd_act_plan_hpa_warning(&warn, plan, st) == 0 && warn.len)
-			kd_cli_print_text(stderr, kd_buf_cstr(&warn));
-		kd_buf_free(&warn);
 	}
 	if (!ra->dry && (rc = kd_cli_confirm("revert", st->fleet, st->name,
 					     "revert", ra->yes)) != KD_EXIT_OK)
@@ -97,7 +85,6 @@ static int run_revert(kd_engine_opts *opts, const revert_args *ra)
 cleanup:
 	kd_act_close(act);
 	kd_remedy_plan_free(plan);
-	kd_buf_free(&preview);
 	kd_cli_object_free(&obj);
 	kd_cluster_state_unref(st);
 	kd_engine_free(e);
