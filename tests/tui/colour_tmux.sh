@@ -5,6 +5,7 @@
 # background SGR codes, 30-49 or 256-colour 38;5/48;5); NO_COLOR=1 must
 # send none and still mark the cursor row with reverse video.
 . "$(dirname "$0")/../tools/tap.sh"
+. "$(dirname "$0")/../tools/tmux.bash"
 if ! command -v tmux >/dev/null 2>&1; then
 	ok "# SKIP tmux is not installed"
 	tap_done
@@ -14,18 +15,6 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-colour.XXXXXX")
 sock=$T/sock
 trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
 fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
-
-# wait_screen SESSION PATTERN: until the pane (with escapes) shows PATTERN
-# (bounded, so a broken build fails instead of hanging).
-wait_screen() {
-	local i
-	for i in $(seq 1 100); do
-		tmux -S "$sock" capture-pane -e -p -t "$1" >"$T/$1.screen" 2>/dev/null
-		grep -Eq -- "$2" "$T/$1.screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # The SGR parameters used on the screen, one a line (38;5;N kept together).
 sgr_params() {
@@ -42,10 +31,10 @@ start() {
 
 for cols in 80 200; do
 	start "c$cols" "$cols" ""
-	if wait_screen "c$cols" 'us-east-prod-1'; then ok "colour $cols: the tree comes up"
+	if wait_screen -e "c$cols" 'us-east-prod-1'; then ok "colour $cols: the tree comes up"
 	else not_ok "colour $cols: the tree comes up" "$(cat "$T/c$cols.screen")"; fi
 	tmux -S "$sock" send-keys -t "c$cols" ':' 'cluster us-east-prod-1' Enter '/' 'api-gateway' Enter d
-	wait_screen "c$cols" 'changed by' || true
+	wait_screen -e "c$cols" 'changed by' || true
 	sgr_params "$T/c$cols.screen" >"$T/c$cols.sgr"
 	check "colour $cols: the default theme sends colour SGR codes" \
 		grep -Eq '^(3[0-7]|4[0-7]|9[0-7]|10[0-7]|[34]8;5;[0-9]+)$' "$T/c$cols.sgr"
@@ -54,7 +43,7 @@ for cols in 80 200; do
 	tmux -S "$sock" kill-session -t "c$cols"
 
 	start "m$cols" "$cols" "NO_COLOR=1"
-	if wait_screen "m$cols" 'us-east-prod-1'; then ok "NO_COLOR $cols: the tree comes up"
+	if wait_screen -e "m$cols" 'us-east-prod-1'; then ok "NO_COLOR $cols: the tree comes up"
 	else not_ok "NO_COLOR $cols: the tree comes up" "$(cat "$T/m$cols.screen")"; fi
 	sgr_params "$T/m$cols.screen" >"$T/m$cols.sgr"
 	if grep -Eq '^(3[0-7]|4[0-7]|9[0-7]|10[0-7]|[34]8;5;[0-9]+)$' "$T/m$cols.sgr"; then

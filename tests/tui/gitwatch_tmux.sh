@@ -7,6 +7,7 @@
 # Git fetch is a minute away, so only watching the refs can show it.  Each
 # wait has a 30 s deadline that only turns a hang into a failure.
 . "$(dirname "$0")/../tools/tap.sh"
+. "$(dirname "$0")/../tools/tmux.bash"
 if ! command -v tmux >/dev/null 2>&1; then
 	ok "# SKIP tmux is not installed"
 	tap_done
@@ -16,17 +17,6 @@ source "$(dirname "$0")/../kubesim/lib.bash"
 T=$KS_TMP
 sock=$T/sock
 trap 'tmux -S "$sock" kill-server 2>/dev/null; ks_cleanup' EXIT
-
-# wait_screen SESSION PATTERN: until the pane shows PATTERN (30 s at most).
-wait_screen() {
-	local deadline=$((SECONDS + 30))
-	while :; do
-		tmux -S "$sock" capture-pane -p -t "$1" >"$T/$1.screen" 2>/dev/null
-		grep -Eq -- "$2" "$T/$1.screen" && return 0
-		[ "$SECONDS" -ge "$deadline" ] && return 1
-		sleep 0.1
-	done
-}
 
 start() {
 	local name=$1 repo=$2

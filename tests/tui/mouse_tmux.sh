@@ -8,6 +8,7 @@
 # row opens it, the wheel moves the cursor.  With the mouse off the same bytes
 # are dropped: no key is typed by them (an X10 column byte can be `q`).
 . "$(dirname "$0")/../tools/tap.sh"
+. "$(dirname "$0")/../tools/tmux.bash"
 if ! command -v tmux >/dev/null 2>&1; then
 	ok "# SKIP tmux is not installed"
 	tap_done
@@ -18,18 +19,6 @@ sock=$T/sock
 trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
 fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
 mkdir -p "$T/config/kdrift" "$T/noconfig"
-
-# wait_screen SESSION PATTERN: until the pane shows PATTERN (bounded, so a
-# broken build fails instead of hanging).
-wait_screen() {
-	local i
-	for i in $(seq 1 100); do
-		tmux -S "$sock" capture-pane -p -t "$1" >"$T/$1.screen" 2>/dev/null
-		grep -Eq -- "$2" "$T/$1.screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # start NAME TERM CONFIG-HOME OPTION...: kdrift ui in a 120x30 pane; the
 # pane says EXITED when kdrift ends.
