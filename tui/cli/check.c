@@ -5,6 +5,10 @@
  * drifted, is missing or extra, 2 on any error (an unreachable cluster or
  * an app that does not render included).  `--heal` first applies the
  * fleet's policy (heal.c).
+ *
+ * The report is written by a thread of its own while the engine reads the
+ * clusters, cluster by cluster as they are published, and reaches stdout
+ * only once the run has succeeded; with --heal it is written after it.
  */
 #include <errno.h>
 #include <getopt.h>
