@@ -392,7 +392,19 @@ void kd_engine_free(kd_engine *e);   /* stops the thread first */
 kd_store *kd_engine_store(kd_engine *e);
 
 /* Reconciles every selected cluster once on the calling thread and
- * returns when each is published (or timed out as unknown).  For check. */
+ * returns when each is published (or timed out as unknown).  For check.
+ *
+ * Guarantee for readers on other threads (check formats its report while
+ * this runs): each cluster's slot is published exactly once per call, and
+ * only when that cluster is finished: listed and diffed, failed
+ * (unreachable, forbidden, not rendered, no kubeconfig), timed out, or
+ * read from its reports.  Nothing of it is published before, and nothing
+ * after (its calls are cancelled when it fails or ends).  So a state seen
+ * in a slot that was empty before the call is that cluster's final one.
+ * The one exception is a state that cannot be built (out of memory): it
+ * is logged and the slot keeps what it held, so a reader waits for the
+ * slot or for the call to return, whichever comes first.  A slot that held
+ * a state from an earlier call keeps it until the new one replaces it. */
 int kd_engine_run_once(kd_engine *e);
 
 /* Starts the background thread: a first reconcile of every cluster, then

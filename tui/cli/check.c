@@ -5,11 +5,19 @@
  * drifted, is missing or extra, 2 on any error (an unreachable cluster or
  * an app that does not render included).  `--heal` first applies the
  * fleet's policy (heal.c).
+ *
+ * The report is written by a thread of its own while the engine reads the
+ * clusters, cluster by cluster as they are published, and reaches stdout
+ * only once the run has succeeded; with --heal it is written after it.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "cli.h"
@@ -323,87 +331,294 @@ static int json_nested(kd_buf *b, const json_t *v, const char *indent)
  * one json_dumps(JSON_INDENT(2)) of it would be. */
 #define FLUSH_BYTES ((size_t)1 << 20)
 
-static int report(kd_engine *e, enum check_output format, bool verbose, bool unmanaged,
-		  kd_counts *sum, size_t *nunmanaged)
+/* One report being written: what to write and the totals so far.  Used
+ * by one thread at a time. */
+typedef struct report {
+	enum check_output format;
+	bool verbose, unmanaged, ascii;
+	kd_counts sum;
+	size_t nunmanaged;
+	size_t shown;         /* clusters written (JSON's separators) */
+} report;
+
+static int report_head(report *r, kd_buf *b, kd_store *s)
 {
-	kd_store *s = kd_engine_store(e);
-	size_t i, n = kd_store_cluster_count(s), shown = 0;
-	bool ascii = kd_cli_ascii();
+	size_t n = kd_store_cluster_count(s);
 	char *label = NULL, *rev = NULL;
 	json_t *v = NULL;
-	kd_buf b = KD_BUF_INIT;
 	int rc = 0;
 
+	/* set before the engine runs: the same for the whole check */
 	kd_store_source(s, &label, &rev, NULL);
-	if (format == OUT_TEXT) {
-		kd_buf_puts(&b, "kdrift check: ");
-		kd_cli_sanitize(&b, label);
-		kd_buf_printf(&b, ", %zu cluster%s\n", n, n == 1 ? "" : "s");
-	} else if (format == OUT_JUNIT) {
-		kd_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kdrift check\">\n");
+	if (r->format == OUT_TEXT) {
+		kd_buf_puts(b, "kdrift check: ");
+		kd_cli_sanitize(b, label);
+		kd_buf_printf(b, ", %zu cluster%s\n", n, n == 1 ? "" : "s");
+	} else if (r->format == OUT_JUNIT) {
+		kd_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kdrift check\">\n");
 	} else {
-		v = rev ? json_string(rev) : json_null();
-		if ((rc = kd_buf_puts(&b, "{\n  \"revision\": ")) < 0 ||
-		    (rc = json_nested(&b, v, "  ")) < 0 ||
-		    (rc = kd_buf_puts(&b, ",\n  \"clusters\": [")) < 0)
-			goto cleanup;
+		if (!(v = rev ? json_string(rev) : json_null()))
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		if (rc == 0 && (rc = kd_buf_puts(b, "{\n  \"revision\": ")) == 0 &&
+		    (rc = json_nested(b, v, "  ")) == 0)
+			rc = kd_buf_puts(b, ",\n  \"clusters\": [");
 	}
+	json_decref(v);
+	free(label);
+	free(rev);
+	return rc;
+}
+
+static int report_cluster(report *r, kd_buf *b, const kd_cluster_state *st)
+{
+	json_t *v = NULL;
+	int rc = 0;
+
+	kd_cli_count(&r->sum, st);
+	r->nunmanaged += st->nunmanaged;
+	if (r->format == OUT_JSON) {
+		rc = kd_cluster_state_json(&v, st, r->unmanaged);
+		if (rc == 0)
+			rc = kd_buf_puts(b, r->shown++ ? ",\n    " : "\n    ");
+		if (rc == 0)
+			rc = json_nested(b, v, "    ");
+		json_decref(v);
+	} else if (r->format == OUT_JUNIT) {
+		junit_cluster(b, st);
+	} else {
+		cluster_text(b, st, r->ascii, r->verbose);
+	}
+	return rc;
+}
+
+static int report_tail(report *r, kd_buf *b)
+{
+	const kd_counts *sum = &r->sum;
+	json_t *v = NULL;
+	int rc = 0;
+
+	if (r->format == OUT_JSON) {
+		if ((rc = kd_buf_puts(b, r->shown ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ")) < 0 ||
+		    (rc = kd_counts_json(&v, sum)) < 0)
+			goto cleanup;
+		if (r->unmanaged &&
+		    json_object_set_new(v, "unmanaged", json_integer((json_int_t)r->nunmanaged)) < 0) {
+			rc = kd_error_set(KD_ENOMEM, "out of memory");
+			goto cleanup;
+		}
+		if ((rc = json_nested(b, v, "  ")) == 0)
+			rc = kd_buf_puts(b, "\n}\n");
+	} else if (r->format == OUT_JUNIT) {
+		kd_buf_puts(b, "</testsuites>\n");
+	} else {
+		kd_buf_printf(b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown",
+			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
+			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
+			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
+		if (r->unmanaged)
+			kd_buf_printf(b, ", %zu unmanaged", r->nunmanaged);
+		kd_buf_puts(b, "\n");
+	}
+cleanup:
+	json_decref(v);
+	return rc;
+}
+
+/* The report of a finished engine (after --heal, which changes states
+ * after the run). */
+static int report_after(report *r, kd_store *s)
+{
+	size_t i, n = kd_store_cluster_count(s);
+	kd_buf b = KD_BUF_INIT;
+	int rc;
+
+	if ((rc = report_head(r, &b, s)) < 0)
+		goto cleanup;
 	for (i = 0; i < n; i++) {
 		kd_cluster_state *st = kd_store_get(s, i);
 
 		if (!st)
 			continue;
-		kd_cli_count(sum, st);
-		*nunmanaged += st->nunmanaged;
-		if (format == OUT_JSON) {
-			json_decref(v);
-			v = NULL;
-			rc = kd_cluster_state_json(&v, st, unmanaged);
-			if (rc == 0)
-				rc = kd_buf_puts(&b, shown++ ? ",\n    " : "\n    ");
-			if (rc == 0)
-				rc = json_nested(&b, v, "    ");
-		} else if (format == OUT_JUNIT) {
-			junit_cluster(&b, st);
-		} else {
-			cluster_text(&b, st, ascii, verbose);
-		}
+		rc = report_cluster(r, &b, st);
 		kd_cluster_state_unref(st);
 		if (rc == 0 && b.len >= FLUSH_BYTES && (rc = write_out(&b)) == 0)
 			kd_buf_clear(&b);
 		if (rc < 0)
 			goto cleanup;
 	}
-	if (format == OUT_JSON) {
-		json_decref(v);
-		v = NULL;
-		if ((rc = kd_buf_puts(&b, shown ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ")) < 0 ||
-		    (rc = kd_counts_json(&v, sum)) < 0)
+	if ((rc = report_tail(r, &b)) == 0)
+		rc = write_out(&b);
+cleanup:
+	kd_buf_free(&b);
+	return rc;
+}
+
+/* ---- the report while the engine works ----------------------------------- */
+
+/*
+ * Without --heal the report is written by a thread of its own while
+ * kd_engine_run_once works on the calling thread: cluster by cluster in
+ * fleet order, each as soon as the engine has published it (the engine
+ * publishes a cluster once, when it is finished: see kd_engine_run_once),
+ * so that when the last cluster answers only the tail is left to write.
+ * It reads nothing but published states (immutable) and the store's
+ * source (set before the run).  Nothing reaches stdout before the run has
+ * succeeded: the text is held until then, up to HOLD_BYTES, past which
+ * the formatter waits for the run to end; a failed run discards it.
+ */
+#define HOLD_BYTES ((size_t)64 << 20)
+
+typedef enum run_phase { RUN_GOING, RUN_DONE, RUN_FAILED } run_phase;
+
+typedef struct stream {
+	report r;               /* the formatter's until it is joined */
+	kd_store *store;
+	pthread_t thread;
+	int ended[2];           /* a pipe, readable once the run has returned */
+	pthread_mutex_t mu;
+	run_phase phase;        /* under mu */
+	int rc;                 /* the formatter's outcome, read after the join, */
+	char *error;            /* with its message (kd_error_* is per thread) */
+} stream;
+
+static run_phase phase_of(stream *p)
+{
+	run_phase ph;
+
+	pthread_mutex_lock(&p->mu);
+	ph = p->phase;
+	pthread_mutex_unlock(&p->mu);
+	return ph;
+}
+
+/* Until the run has ended, or also (store_too) the store changed. */
+static int wait_for(stream *p, bool store_too)
+{
+	struct pollfd fds[2] = {
+		{ .fd = p->ended[0], .events = POLLIN },
+		{ .fd = kd_store_wake_fd(p->store), .events = POLLIN },
+	};
+
+	if (poll(fds, store_too ? 2 : 1, -1) < 0 && errno != EINTR)
+		return kd_error_set(KD_EIO, "poll: %s", strerror(errno));
+	return 0;
+}
+
+static int wait_run(run_phase *ph, stream *p)
+{
+	int rc;
+
+	while ((*ph = phase_of(p)) == RUN_GOING)
+		if ((rc = wait_for(p, false)) < 0)
+			return rc;
+	return 0;
+}
+
+/* *out: slot i's state once published, or NULL when the run ended
+ * without publishing it; *ph: the run's phase then. */
+static int wait_slot(kd_cluster_state **out, run_phase *ph, stream *p, size_t i)
+{
+	int rc;
+
+	for (;;) {
+		/* drained before looking: a publish after the look wakes the poll */
+		kd_store_wake_drain(p->store);
+		/* the phase before the slot: a run that has returned published
+		 * everything it ever will */
+		*ph = phase_of(p);
+		if ((*out = kd_store_get(p->store, i)) || *ph != RUN_GOING)
+			return 0;
+		if ((rc = wait_for(p, true)) < 0)
+			return rc;
+	}
+}
+
+static void *stream_main(void *arg)
+{
+	stream *p = arg;
+	size_t i, n = kd_store_cluster_count(p->store);
+	run_phase ph = RUN_GOING;
+	kd_buf b = KD_BUF_INIT;
+	int rc;
+
+	if ((rc = report_head(&p->r, &b, p->store)) < 0)
+		goto cleanup;
+	for (i = 0; i < n; i++) {
+		kd_cluster_state *st = NULL;
+
+		if (ph == RUN_GOING && b.len >= HOLD_BYTES && (rc = wait_run(&ph, p)) < 0)
 			goto cleanup;
-		if (unmanaged && json_object_set_new(v, "unmanaged", json_integer((json_int_t)*nunmanaged)) < 0) {
-			rc = kd_error_set(KD_ENOMEM, "out of memory");
+		if (ph != RUN_FAILED && (rc = wait_slot(&st, &ph, p, i)) < 0)
+			goto cleanup;
+		if (ph == RUN_FAILED) {
+			/* check fails with the run's error: the text goes */
+			kd_cluster_state_unref(st);
 			goto cleanup;
 		}
-		if ((rc = json_nested(&b, v, "  ")) < 0 || (rc = kd_buf_puts(&b, "\n}\n")) < 0)
+		if (!st)
+			continue;
+		rc = report_cluster(&p->r, &b, st);
+		kd_cluster_state_unref(st);
+		if (rc == 0 && ph == RUN_DONE && b.len >= FLUSH_BYTES && (rc = write_out(&b)) == 0)
+			kd_buf_clear(&b);
+		if (rc < 0)
 			goto cleanup;
-	} else if (format == OUT_JUNIT) {
-		kd_buf_puts(&b, "</testsuites>\n");
-	} else {
-		kd_buf_printf(&b, "summary: %u synced, %u drifted, %u missing, %u extra, %u break-glass, %u unknown",
-			      sum->n[KD_STATUS_SYNCED], sum->n[KD_STATUS_DRIFTED],
-			      sum->n[KD_STATUS_MISSING], sum->n[KD_STATUS_EXTRA],
-			      sum->n[KD_STATUS_BREAKGLASS], sum->n[KD_STATUS_UNKNOWN]);
-		if (unmanaged)
-			kd_buf_printf(&b, ", %zu unmanaged", *nunmanaged);
-		kd_buf_puts(&b, "\n");
 	}
-	rc = write_out(&b);
+	if ((rc = report_tail(&p->r, &b)) < 0 || (rc = wait_run(&ph, p)) < 0)
+		goto cleanup;
+	if (ph == RUN_DONE)
+		rc = write_out(&b);
 cleanup:
-	json_decref(v);
+	if (rc < 0)
+		p->error = strdup(kd_error_last());
+	p->rc = rc;
 	kd_buf_free(&b);
-	free(label);
-	free(rev);
-	return rc;
+	return NULL;
+}
+
+/* Starts the formatter; 0, or < 0 when no thread could be had. */
+static int stream_start(stream *p, kd_store *s, const report *r)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->r = *r;
+	p->store = s;
+	p->phase = RUN_GOING;
+	if (pipe(p->ended) < 0)
+		return kd_error_set(KD_EIO, "pipe: %s", strerror(errno));
+	pthread_mutex_init(&p->mu, NULL);
+	if ((rc = pthread_create(&p->thread, NULL, stream_main, p)) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		close(p->ended[0]);
+		close(p->ended[1]);
+		return kd_error_set(KD_ERROR, "cannot start a thread: %s", strerror(rc));
+	}
+	return 0;
+}
+
+/* Tells the formatter how the run ended (run_rc) and waits for it to
+ * finish the report: 0, or its error (set here when the run succeeded;
+ * a failed run's error stays the one reported). */
+static int stream_finish(stream *p, int run_rc)
+{
+	ssize_t w;
+
+	pthread_mutex_lock(&p->mu);
+	p->phase = run_rc < 0 ? RUN_FAILED : RUN_DONE;
+	pthread_mutex_unlock(&p->mu);
+	do
+		w = write(p->ended[1], "!", 1);
+	while (w < 0 && errno == EINTR);
+	pthread_join(p->thread, NULL);
+	pthread_mutex_destroy(&p->mu);
+	close(p->ended[0]);
+	close(p->ended[1]);
+	if (p->rc < 0 && run_rc >= 0)
+		kd_error_set(p->rc, "%s", p->error ? p->error : "out of memory");
+	free(p->error);
+	p->error = NULL;
+	return p->rc;
 }
 
 int kd_cli_check(int argc, char **argv)
@@ -427,11 +642,11 @@ int kd_cli_check(int argc, char **argv)
 	bool heal = false;
 	int heal_rc = KD_EXIT_OK;
 	enum check_output format = OUT_TEXT;
-	kd_counts sum = { { 0 } };
-	size_t nunmanaged = 0;
+	report r = { 0 };
+	stream p;
 	kd_engine *e = NULL;
-	bool verbose = false;
-	int c, rc;
+	bool verbose = false, after;
+	int c, rc, run_rc;
 
 	optind = 1;
 	opterr = 0;
@@ -477,6 +692,10 @@ int kd_cli_check(int argc, char **argv)
 					  "with --from-reports (reports hold only the apps' objects)");
 	if (opts.reports_namespace && !opts.from_reports)
 		return kd_cli_usage_error("check", "--reports-namespace goes with --from-reports");
+	r.format = format;
+	r.verbose = verbose;
+	r.unmanaged = opts.unmanaged;
+	r.ascii = kd_cli_ascii();
 	opts.statuses_only = !heal;   /* healing needs the objects */
 	kd_cli_engine_defaults(&opts);
 	if (kd_engine_new(&e, &opts) < 0)
@@ -489,18 +708,33 @@ int kd_cli_check(int argc, char **argv)
 		kd_engine_free(e);
 		return kd_cli_fail("check");
 	}
-	if (kd_cli_run_once(e) < 0) {
-		kd_engine_free(e);
-		return kd_cli_fail("check");
-	}
-	if (heal)   /* prints what it did on stderr; the report shows the result */
-		heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
-	if (report(e, format, verbose, opts.unmanaged, &sum, &nunmanaged) < 0) {
-		kd_engine_free(e);
-		return kd_cli_fail("check");
+	/* Test hook: the report written after the run, as with --heal, so a
+	 * test can compare it with the one written while the engine works.
+	 * Never set in production. */
+	after = heal || getenv("KDRIFT_TEST_CHECK_AFTER_RUN") != NULL;
+	if (!after && stream_start(&p, kd_engine_store(e), &r) == 0) {
+		run_rc = kd_cli_run_once(e);
+		rc = stream_finish(&p, run_rc);
+		r = p.r;
+		if (run_rc < 0 || rc < 0) {
+			kd_engine_free(e);
+			return kd_cli_fail("check");
+		}
+	} else {
+		/* without a thread for it, the report waits for the run */
+		if (kd_cli_run_once(e) < 0) {
+			kd_engine_free(e);
+			return kd_cli_fail("check");
+		}
+		if (heal)   /* prints what it did on stderr; the report shows the result */
+			heal_rc = kd_cli_heal(e, opts.kubeconfig, webhook);
+		if (report_after(&r, kd_engine_store(e)) < 0) {
+			kd_engine_free(e);
+			return kd_cli_fail("check");
+		}
 	}
 	kd_engine_free(e);
-	rc = kd_cli_exit_for(&sum, heal_rc != KD_EXIT_OK);
+	rc = kd_cli_exit_for(&r.sum, heal_rc != KD_EXIT_OK);
 	/* an object made by hand is a difference from Git like drift */
-	return rc == KD_EXIT_OK && nunmanaged ? KD_EXIT_DRIFT : rc;
+	return rc == KD_EXIT_OK && r.nunmanaged ? KD_EXIT_DRIFT : rc;
 }
