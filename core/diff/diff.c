@@ -254,7 +254,7 @@ static int walk(kd_diff_result **out, const json_t *desired, const json_t *live,
 		rc = cmp_secret(&w, desired, live, la);
 	if (rc == 0)
 		rc = kd_diff_walk_node(&w, desired, live, la);
-	if (!trie && (rc < 0 || w.res->nfields || kd_managed_check(live) < 0)) {
+	if (!trie && (rc < 0 || w.res->nfields || kd_managed_check_memo(live, w.memo) < 0)) {
 		rc = 1;
 		goto cleanup;
 	}

@@ -12,6 +12,9 @@
  * of values answers for every cluster that holds the same pair, and the
  * walk of a synced fleet shrinks to the parts each object has of its own.
  *
+ * The same table remembers the managedFields field sets found well-formed
+ * (the quick walk checks every object's; a fleet's objects share them).
+ *
  * Only "equal" is remembered (anything else reruns the full walk anyway).
  * Values are known by address; each entry holds a reference to both, so
  * no address can be reused by another value while it is remembered.  The
@@ -26,6 +29,7 @@
 
 #define MEMO_SLOTS 16384                  /* power of two */
 #define MEMO_MAX (MEMO_SLOTS / 2)          /* entries before starting over */
+#define CHECKED_DEPTH 0xFFFFu              /* the depth of a checked field set */
 
 typedef struct memo_entry {
 	json_t *desired, *live;           /* NULL desired: an empty slot */
@@ -144,4 +148,14 @@ void kd_diff_memo_remember(kd_diff_memo *m, const json_t *d, const json_t *l,
 	e->depth = depth;
 	strcpy(e->key, key);
 	m->used++;
+}
+
+bool kd_diff_memo_checked(kd_diff_memo *m, const json_t *fields)
+{
+	return kd_diff_memo_equal(m, fields, fields, 0, CHECKED_DEPTH, "");
+}
+
+void kd_diff_memo_remember_checked(kd_diff_memo *m, const json_t *fields)
+{
+	kd_diff_memo_remember(m, fields, fields, 0, CHECKED_DEPTH, "");
 }

@@ -85,6 +85,14 @@ bool kd_diff_memo_equal(kd_diff_memo *m, const json_t *d, const json_t *l,
 void kd_diff_memo_remember(kd_diff_memo *m, const json_t *d, const json_t *l,
 			   unsigned flags, unsigned depth, const char *key);
 
+/* Whether a managedFields field set (a value shared by many objects) was
+ * found well-formed before, and remembering that it was; memo may be NULL. */
+bool kd_diff_memo_checked(kd_diff_memo *m, const json_t *fields);
+void kd_diff_memo_remember_checked(kd_diff_memo *m, const json_t *fields);
+
+/* kd_managed_check, skipping the field sets the memo knows (may be NULL). */
+int kd_managed_check_memo(const json_t *live, kd_diff_memo *memo);
+
 /* Compares the current field of the three documents (any may be NULL). */
 int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,
 		      const json_t *la);

@@ -373,6 +373,47 @@ static void test_memo_starts_over(void **state)
 	kd_diff_memo_free(memo);
 }
 
+/* A field set found well-formed is not read again; a malformed one is
+ * never taken for checked, however often it is met. */
+static void test_checked_field_sets(void **state)
+{
+	json_t *good = parse("{\"f:spec\":{\"f:replicas\":{}}}");
+	json_t *bad = parse("{\"f:spec\":5}");
+	json_t *desired = object("Deployment", "web", NULL);
+	kd_diff_opts opts = { .appliers = kd_diff_default_appliers };
+	kd_diff_result *res;
+	kd_diff_memo *memo;
+	int round;
+
+	(void)state;
+	assert_int_equal(kd_diff_memo_new(&memo), 0);
+	opts.memo = memo;
+	for (round = 0; round < 3; round++) {
+		json_t *live = object("Deployment", "web", NULL);
+		json_t *entry = json_pack("{s:s, s:s, s:s, s:O}", "manager", "argocd-controller",
+					  "operation", "Update", "fieldsType", "FieldsV1",
+					  "fieldsV1", round == 1 ? bad : good);
+
+		json_object_set_new(kd_json_obj(live, "metadata"), "managedFields",
+				    json_pack("[o]", entry));
+		res = NULL;
+		if (round == 1) {
+			assert_int_equal(kd_diff_objects(&res, desired, live, &opts), KD_EINVAL);
+			assert_null(res);
+			assert_int_equal(kd_diff_objects(&res, desired, live, &opts), KD_EINVAL);
+		} else {
+			assert_int_equal(kd_diff_objects(&res, desired, live, &opts), 0);
+			assert_int_equal(res->status, KD_DIFF_SYNCED);
+			kd_diff_result_free(res);
+		}
+		json_decref(live);
+	}
+	kd_diff_memo_free(memo);
+	json_decref(desired);
+	json_decref(good);
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_path_and_kind_are_part_of_the_verdict),
 		cmocka_unit_test(test_random_fleet_same_results),
 		cmocka_unit_test(test_memo_starts_over),
+		cmocka_unit_test(test_checked_field_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
