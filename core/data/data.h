@@ -93,7 +93,7 @@ json_t *kd_json_arr(const json_t *obj, const char *key);       /* NULL if absent
  * shape of API responses (json_load.c).  NULL with err set on an error. */
 json_t *kd_json_loadb(const char *text, size_t len, json_error_t *err);
 
-/* Values of one member name that repeat byte for byte across documents
+/* Values of some member names that repeat byte for byte across documents
  * (the managedFields field sets of a fleet's objects): kd_json_loadb_memo
  * reads each distinct text once and gives every later document a reference
  * to the same value, which therefore must never be modified.  Bounded: it
@@ -101,6 +101,8 @@ json_t *kd_json_loadb(const char *text, size_t len, json_error_t *err);
 typedef struct kd_json_memo kd_json_memo;
 
 kd_json_memo *kd_json_memo_new(const char *member);   /* NULL: out of memory */
+/* One more member name whose values the memo shares (at most 16 names). */
+int kd_json_memo_add(kd_json_memo *m, const char *member);
 void kd_json_memo_free(kd_json_memo *m);
 /* kd_json_loadb, sharing the memo's values (memo may be NULL). */
 json_t *kd_json_loadb_memo(const char *text, size_t len, json_error_t *err,

@@ -22,10 +22,12 @@
 
 #define FAST_MAX_DEPTH 256
 #define MEMO_MAX 4096             /* distinct texts kept before starting over */
+#define MEMO_MEMBERS 16
 
 struct kd_json_memo {
-	char *member;
-	size_t member_len;
+	char *member[MEMO_MEMBERS];
+	size_t member_len[MEMO_MEMBERS];
+	size_t nmembers;
 	json_t *values;           /* raw text -> value */
 };
 
@@ -239,6 +241,16 @@ static json_t *memo_value(reader *r)
 	return v;
 }
 
+static bool memo_member(const kd_json_memo *m, const char *k, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->nmembers; i++)
+		if (klen == m->member_len[i] && memcmp(k, m->member[i], klen) == 0)
+			return true;
+	return false;
+}
+
 static json_t *object(reader *r)
 {
 	json_t *obj = json_object();
@@ -277,8 +289,7 @@ static json_t *object(reader *r)
 			goto fail;
 		}
 		r->p++;
-		if (r->memo && klen == r->memo->member_len &&
-		    memcmp(k, r->memo->member, klen) == 0)
+		if (memo_member(r->memo, k, klen))
 			v = memo_value(r);
 		else
 			v = value(r);
@@ -417,21 +428,35 @@ kd_json_memo *kd_json_memo_new(const char *member)
 
 	if (!m)
 		return NULL;
-	m->member = strdup(member);
-	m->member_len = strlen(member);
 	m->values = json_object();
-	if (!m->member || !m->values) {
+	if (!m->values || kd_json_memo_add(m, member) < 0) {
 		kd_json_memo_free(m);
 		return NULL;
 	}
 	return m;
 }
 
+int kd_json_memo_add(kd_json_memo *m, const char *member)
+{
+	char *copy;
+
+	if (m->nmembers == MEMO_MEMBERS)
+		return kd_error_set(KD_ELIMIT, "a memo reads at most %d member names", MEMO_MEMBERS);
+	if (!(copy = strdup(member)))
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	m->member[m->nmembers] = copy;
+	m->member_len[m->nmembers++] = strlen(member);
+	return 0;
+}
+
 void kd_json_memo_free(kd_json_memo *m)
 {
+	size_t i;
+
 	if (!m)
 		return;
-	free(m->member);
+	for (i = 0; i < m->nmembers; i++)
+		free(m->member[i]);
 	json_decref(m->values);
 	free(m);
 }

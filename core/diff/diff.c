@@ -240,11 +240,21 @@ static int walk(kd_diff_result **out, const json_t *desired, const json_t *live,
 		goto cleanup;
 	}
 	w.no_paths = !trie && w.nptrs == 0;
+	if (w.no_paths && opts && opts->memo) {
+		/* everything besides the values and the path that decides a
+		 * field's verdict in the quick walk */
+		w.memo = opts->memo;
+		w.memo_flags = (unsigned)w.hpa | (unsigned)w.secret << 1 |
+			       (unsigned)w.aggregated << 2 | (unsigned)w.cluster_scoped << 3 |
+			       (unsigned)w.webhook_kind << 4 | (unsigned)w.crd << 5 |
+			       (unsigned)w.apiservice << 6 | (unsigned)w.quota << 7 |
+			       (unsigned)w.limitrange << 8;
+	}
 	if (rc == 0 && w.secret)
 		rc = cmp_secret(&w, desired, live, la);
 	if (rc == 0)
 		rc = kd_diff_walk_node(&w, desired, live, la);
-	if (!trie && (rc < 0 || w.res->nfields || kd_managed_check(live) < 0)) {
+	if (!trie && (rc < 0 || w.res->nfields || kd_managed_check_memo(live, w.memo) < 0)) {
 		rc = 1;
 		goto cleanup;
 	}

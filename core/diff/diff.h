@@ -222,6 +222,17 @@ bool kd_ignore_rule_matches(const kd_ignore_rule *rule, const char *group,
 			    const char *kind, const char *namespace,
 			    const char *name);
 
+/* Fields of objects already found equal, remembered across diffs
+ * (diff_memo.c): objects that share subtrees (desired rendered once for
+ * many clusters, live lists read with kd_kube_list_opts.share) are compared
+ * once per distinct pair of values.  The values must never be modified
+ * while remembered; the memo holds a reference to each.  Bounded; owned
+ * by one thread. */
+typedef struct kd_diff_memo kd_diff_memo;
+
+int kd_diff_memo_new(kd_diff_memo **out);
+void kd_diff_memo_free(kd_diff_memo *m);
+
 typedef struct kd_diff_opts {
 	const kd_ignore_rule *ignores; /* the fleet's ignoreDifferences; all are */
 	size_t nignores;               /* matched against the object here */
@@ -241,6 +252,9 @@ typedef struct kd_diff_opts {
 	 * annotation (no parse when it is desired in canonical form; when it
 	 * is not, the parse is about half the cost of a diff). */
 	const json_t *last_applied;
+	/* Fields found equal in earlier diffs, by value address (see below);
+	 * NULL: none.  For callers that diff many objects sharing subtrees. */
+	kd_diff_memo *memo;
 } kd_diff_opts;
 
 /* Annotations the API server's clients write for themselves: never drift

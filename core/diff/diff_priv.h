@@ -48,6 +48,10 @@ typedef struct kd_diff_walk {
 	/* the quick walk without ignored pointers: nothing reads the paths
 	 * (a field it reports, an error, sends it back to the full walk) */
 	bool no_paths;
+	/* the quick walk's memo of equal fields (NULL: none) and the flags
+	 * above packed, which with the path decide a field's verdict */
+	kd_diff_memo *memo;
+	unsigned memo_flags;
 } kd_diff_walk;
 
 bool kd_diff_walk_is_empty(const json_t *v);
@@ -70,6 +74,24 @@ int kd_diff_walk_changed(kd_diff_walk *w, const json_t *d, const json_t *l);
 int kd_diff_walk_added(kd_diff_walk *w, const json_t *l, bool from_git);
 int kd_diff_walk_removed(kd_diff_walk *w, const json_t *d, bool never);
 void kd_diff_walk_field_clear(kd_diff_field *f);
+
+/* The memo (diff_memo.c): whether the field `key` at depth `depth` (0: a
+ * member of the object, 1: a member of metadata) was found equal with
+ * these values and flags, and remembering that it was.  Keys longer than
+ * KD_DIFF_MEMO_KEY_MAX are never remembered. */
+#define KD_DIFF_MEMO_KEY_MAX 63
+bool kd_diff_memo_equal(kd_diff_memo *m, const json_t *d, const json_t *l,
+			unsigned flags, unsigned depth, const char *key);
+void kd_diff_memo_remember(kd_diff_memo *m, const json_t *d, const json_t *l,
+			   unsigned flags, unsigned depth, const char *key);
+
+/* Whether a managedFields field set (a value shared by many objects) was
+ * found well-formed before, and remembering that it was; memo may be NULL. */
+bool kd_diff_memo_checked(kd_diff_memo *m, const json_t *fields);
+void kd_diff_memo_remember_checked(kd_diff_memo *m, const json_t *fields);
+
+/* kd_managed_check, skipping the field sets the memo knows (may be NULL). */
+int kd_managed_check_memo(const json_t *live, kd_diff_memo *memo);
 
 /* Compares the current field of the three documents (any may be NULL). */
 int kd_diff_walk_node(kd_diff_walk *w, const json_t *d, const json_t *l,

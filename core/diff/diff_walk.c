@@ -408,6 +408,27 @@ static int live_only(kd_diff_walk *w, const json_t *l)
 	return 0;
 }
 
+static bool is_container(const json_t *v)
+{
+	return json_is_object(v) || json_is_array(v);
+}
+
+/* Whether the memo may answer for this member of the current object: a
+ * member of the object or of its metadata (their paths are the key) but
+ * not metadata itself (each live object has its own), both sides
+ * containers (scalars cost less than a lookup), and last-applied either
+ * absent there or desired itself (any other last-applied is read anew per
+ * object, so its address never repeats). */
+static bool memo_usable(const kd_diff_walk *w, const char *key, const json_t *d,
+			const json_t *l, const json_t *la)
+{
+	return w->memo &&
+	       ((w->depth == 0 && strcmp(key, "metadata") != 0) ||
+		(w->depth == 1 && key_is(w, 1, "metadata"))) &&
+	       is_container(d) && is_container(l) && (!la || la == d) &&
+	       strlen(key) <= KD_DIFF_MEMO_KEY_MAX;
+}
+
 static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 		      const json_t *la)
 {
@@ -419,15 +440,29 @@ static int cmp_object(kd_diff_walk *w, const json_t *d, const json_t *l,
 	if (!json_is_object(la))
 		la = NULL;
 	json_object_foreach((json_t *)d, key, v) {
+		const json_t *lv, *lav;
+		unsigned flags = 0;
+		size_t before;
+		bool memo;
+
 		if (skip_field(w, key))
 			continue;
+		lv = json_object_get(l, key);
+		lav = json_object_get(la, key);
+		if ((memo = memo_usable(w, key, v, lv, lav))) {
+			flags = w->memo_flags | (lav ? 1u << 15 : 0);
+			if (kd_diff_memo_equal(w->memo, v, lv, flags, w->depth, key))
+				continue;
+		}
+		before = w->res->nfields;
 		rc = kd_diff_walk_push(w, key, 0, 0, kd_managed_field(mn, key));
 		if (rc == 0)
-			rc = kd_diff_walk_node(w, v, json_object_get(l, key),
-					       json_object_get(la, key));
+			rc = kd_diff_walk_node(w, v, lv, lav);
 		kd_diff_walk_pop(w);
 		if (rc < 0)
 			return rc;
+		if (memo && w->res->nfields == before)
+			kd_diff_memo_remember(w->memo, v, lv, flags, w->depth, key);
 	}
 	json_object_foreach((json_t *)l, key, v) {
 		if (json_object_get(d, key) || skip_field(w, key) ||

@@ -2,6 +2,7 @@
  * managed — the managedFields trie (see diff.h).
  */
 #include "diff/diff.h"
+#include "diff_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -294,9 +295,13 @@ static int parse(kd_managed **out, const json_t *live, bool trie)
 	int rc = 0;
 
 	*out = NULL;
-	m = calloc(1, sizeof(*m));
+	/* entries are written before they count: only the rest starts zeroed
+	 * (this runs for every object diffed) */
+	m = malloc(sizeof(*m));
 	if (!m)
 		return kd_error_set(KD_ENOMEM, "out of memory");
+	m->nentries = 0;
+	m->root = NULL;
 	list = kd_json_arr(kd_json_obj(live, "metadata"), "managedFields");
 	json_array_foreach(list, i, e) {
 		kd_managed_entry *ent;
@@ -368,6 +373,11 @@ int kd_managed_parse_entries(kd_managed **out, const json_t *live)
 
 int kd_managed_check(const json_t *live)
 {
+	return kd_managed_check_memo(live, NULL);
+}
+
+int kd_managed_check_memo(const json_t *live, kd_diff_memo *memo)
+{
 	json_t *list, *e;
 	size_t i;
 	int rc;
@@ -386,14 +396,17 @@ int kd_managed_check(const json_t *live)
 		sub = kd_json_str(e, "subresource");
 		fields = !type || strcmp(type, "FieldsV1") == 0 ?
 			json_object_get(e, "fieldsV1") : NULL;
-		if (fields && !(sub && strcmp(sub, "status") == 0) &&
-		    (rc = add_set(NULL, fields, 0, 0)) < 0) {
+		if (!fields || (sub && strcmp(sub, "status") == 0) ||
+		    kd_diff_memo_checked(memo, fields))
+			continue;
+		if ((rc = add_set(NULL, fields, 0, 0)) < 0) {
 			const char *manager = kd_json_str(e, "manager");
 
 			kd_error_wrap(rc, "managedFields[%zu] (%s): ", i,
 				      manager ? manager : "");
 			return rc;
 		}
+		kd_diff_memo_remember_checked(memo, fields);
 	}
 	return 0;
 }

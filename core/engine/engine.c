@@ -184,7 +184,7 @@ int kd_engine_new(kd_engine **out, const kd_engine_opts *opts)
 		   (rc = kd_kubeconfig_load(&e->kc, e->kubeconfig_path)) < 0) {
 		goto fail;
 	}
-	if ((rc = kd_kube_driver_new(&e->drv)) < 0)
+	if ((rc = kd_kube_driver_new(&e->drv)) < 0 || (rc = kd_diff_memo_new(&e->diff_memo)) < 0)
 		goto fail;
 	/* check lets go of each cluster's objects at once: nothing to share */
 	if (!e->opts.statuses_only && !(e->intern = json_object())) {
@@ -247,6 +247,7 @@ void kd_engine_free(kd_engine *e)
 	json_decref(e->render_cache);
 	json_decref(e->base_cache);
 	json_decref(e->intern);
+	kd_diff_memo_free(e->diff_memo);
 	json_decref(e->refresh_names);
 	json_decref(e->live_names);
 	kd_store_free(e->store);

@@ -40,6 +40,11 @@ static const struct { const char *group, *kind; } extra_kinds[] = {
 	{ "autoscaling", "HorizontalPodAutoscaler" },
 };
 
+/* Live objects are never modified once stored (keep_live changes only an
+ * item's own top level, before storing it), so the parts that repeat
+ * across clusters are read once and shared. */
+static const kd_kube_list_opts shared_list = { .share = true };
+
 #define RETRY_BASE_MS 2000
 #define RETRY_MAX_MS 120000
 #define COALESCE_MS 50
@@ -230,7 +235,7 @@ static void on_event(void *ctx, kd_kube_event_type type, json_t *obj, const char
 	case KD_KUBE_EVENT_RELIST:
 		kd_kube_watch_free(k->watch);
 		k->watch = NULL;
-		if (kd_kube_list(&k->call, cl->conn, &ref, NULL, on_relisted, k) < 0)
+		if (kd_kube_list(&k->call, cl->conn, &ref, &shared_list, on_relisted, k) < 0)
 			eng_cluster_fail(cl, "%s", kd_error_last());
 		else
 			eng_busy(cl, true);
@@ -312,7 +317,7 @@ void eng_cluster_resync(eng_cluster *cl)
 
 		if (k->watched || k->call)
 			continue;
-		if (kd_kube_list(&k->call, cl->conn, &ref, NULL, on_relisted, k) < 0) {
+		if (kd_kube_list(&k->call, cl->conn, &ref, &shared_list, on_relisted, k) < 0) {
 			eng_cluster_fail(cl, "%s", kd_error_last());
 			return;
 		}
@@ -457,7 +462,7 @@ static void list_kinds(eng_cluster *cl)
 		kd_kube_ref ref = { .group = k->group, .version = k->version,
 				    .resource = k->resource };
 
-		if (kd_kube_list(&k->call, cl->conn, &ref, NULL, on_listed, k) < 0) {
+		if (kd_kube_list(&k->call, cl->conn, &ref, &shared_list, on_listed, k) < 0) {
 			eng_cluster_fail(cl, "%s", kd_error_last());
 			return;
 		}

@@ -158,6 +158,7 @@ struct kd_engine {
 	json_t *render_cache;     /* key -> array of objects, or string (error) */
 	json_t *base_cache;       /* path -> array of objects, or null (failed) */
 	json_t *intern;           /* JSON text -> the shared subtree (engine_intern.c) */
+	kd_diff_memo *diff_memo;  /* fields found equal, across clusters */
 	time_t fetched_at;
 
 	/* the engine thread */

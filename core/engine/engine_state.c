@@ -168,6 +168,7 @@ static int cached_diff(const kd_diff_result **out, build *b, const char *key,
 
 	kd_fleet_diff_opts(&opts, cl->e->fleet);
 	opts.hpa_managed = hpa;
+	opts.memo = cl->e->diff_memo;
 
 	if (old && old->res && old->desired == desired && old->live == live && old->hpa == hpa) {
 		d = *old;

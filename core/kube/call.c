@@ -466,7 +466,9 @@ static void complete_http(kd_kube_call *call)
 		return;
 	}
 	if (call->resp.len) {
-		body = kd_json_loadb_memo(call->resp.data, call->resp.len, &jerr, call->d->memo);
+		body = kd_json_loadb_memo(call->resp.data, call->resp.len, &jerr,
+					  call->share && call->d->share_memo ? call->d->share_memo
+									     : call->d->memo);
 		/* parsed: the text is not needed any more (a raw body is) */
 		kd__kube_buf_give(call->d, &call->resp);
 		if (!body && call->http_status >= 200 && call->http_status < 300) {

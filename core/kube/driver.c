@@ -44,6 +44,29 @@ double kd__kube_random(kd_kube_driver *d)
 	return (double)((d->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
+/* The members of listed objects that repeat across a fleet's clusters.
+ * Their values are shared, so only lists whose callers never modify items
+ * read through it (kd_kube_list_opts.share); NULL when out of memory, and
+ * then those lists read as any other. */
+static kd_json_memo *share_memo_new(void)
+{
+	static const char *const members[] = {
+		"spec", "data", "binaryData", "rules", "subjects", "roleRef",
+		"webhooks", "labels", "annotations", NULL,
+	};
+	kd_json_memo *m = kd_json_memo_new("fieldsV1");
+	size_t i;
+
+	for (i = 0; m && members[i]; i++) {
+		if (kd_json_memo_add(m, members[i]) < 0) {
+			kd_json_memo_free(m);
+			m = NULL;
+			kd_error_clear();
+		}
+	}
+	return m;
+}
+
 int kd_kube_driver_new(kd_kube_driver **out)
 {
 	kd_kube_driver *d;
@@ -62,6 +85,7 @@ int kd_kube_driver_new(kd_kube_driver **out)
 	}
 	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	d->memo = kd_json_memo_new("fieldsV1");
+	d->share_memo = share_memo_new();
 	d->wake_fd = -1;
 	d->max_per_endpoint = KD_KUBE_MAX_PER_SERVER;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -81,6 +105,7 @@ void kd_kube_driver_free(kd_kube_driver *d)
 		kd_kube_cancel(d->head);
 	curl_multi_cleanup(d->multi);
 	kd_json_memo_free(d->memo);
+	kd_json_memo_free(d->share_memo);
 	while (d->nspare > 0)
 		kd_buf_free(&d->spare[--d->nspare]);
 	while (d->endpoints) {

@@ -374,6 +374,11 @@ typedef struct kd_kube_list_opts {
 	const char *label_selector;
 	const char *field_selector;
 	long limit;                  /* page size; 0 = 500 */
+	/* The items' parts that repeat across a fleet (spec, data, rules,
+	 * labels, annotations, managedFields field sets) are read once per
+	 * distinct text and shared with every other shared list of the driver:
+	 * a caller that asks for this must never modify the items. */
+	bool share;
 } kd_kube_list_opts;
 
 /* Lists every page of a collection; the result has items and

@@ -41,6 +41,9 @@ struct kd_kube_driver {
 	/* managedFields field sets repeat across a fleet's objects: read once,
 	 * shared by every later response (NULL: each read on its own) */
 	kd_json_memo *memo;
+	/* the same for more of an object, for lists whose caller shares
+	 * (kd_kube_list_opts.share; NULL: as memo) */
+	kd_json_memo *share_memo;
 };
 
 struct kd_kube_conn {
@@ -90,6 +93,7 @@ struct kd_kube_call {
 	char *what;
 	bool stream;
 	bool raw;              /* a 2xx body is handed over unparsed */
+	bool share;            /* parsed through the driver's share_memo */
 
 	/* scheduling */
 	int64_t deadline_ms;   /* monotonic */

@@ -324,6 +324,7 @@ int kd_kube_list(kd_kube_call **out, kd_kube_conn *c, const kd_kube_ref *ref,
 		goto fail;
 	call->op = op;
 	call->op_free = list_op_free;
+	call->share = lo && lo->share;
 	call->step = list_step;
 	call->on_error = list_on_error;
 	kd__kube_call_queue(call, 0);

@@ -190,6 +190,40 @@ static void test_memo_shares(void **state)
 	json_decref(b);
 }
 
+/* A memo of several member names shares each; at most 16 names. */
+static void test_memo_members(void **state)
+{
+	const char *one = "{\"items\":[{\"spec\":{\"x\":[1]},\"data\":{\"k\":\"v\"},"
+			  "\"status\":{\"s\":1}}]}";
+	kd_json_memo *memo = kd_json_memo_new("spec");
+	json_error_t err;
+	json_t *a, *b, *ia, *ib;
+	char name[16];
+	int i;
+
+	(void)state;
+	assert_non_null(memo);
+	assert_int_equal(kd_json_memo_add(memo, "data"), 0);
+	a = kd_json_loadb_memo(one, strlen(one), &err, memo);
+	b = kd_json_loadb_memo(one, strlen(one), &err, memo);
+	assert_non_null(a);
+	assert_non_null(b);
+	ia = json_array_get(json_object_get(a, "items"), 0);
+	ib = json_array_get(json_object_get(b, "items"), 0);
+	assert_ptr_equal(json_object_get(ia, "spec"), json_object_get(ib, "spec"));
+	assert_ptr_equal(json_object_get(ia, "data"), json_object_get(ib, "data"));
+	assert_ptr_not_equal(json_object_get(ia, "status"), json_object_get(ib, "status"));
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	for (i = 2; i < 16; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		assert_int_equal(kd_json_memo_add(memo, name), 0);
+	}
+	assert_int_equal(kd_json_memo_add(memo, "one-too-many"), KD_ELIMIT);
+	kd_json_memo_free(memo);
+}
+
 /* A remembered text met deeper than the reader goes fails over to jansson
  * as it would without the memo. */
 static void test_memo_deep(void **state)
@@ -226,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_handed_to_jansson),
 		cmocka_unit_test(test_deep),
 		cmocka_unit_test(test_memo_shares),
+		cmocka_unit_test(test_memo_members),
 		cmocka_unit_test(test_memo_deep),
 	};
 

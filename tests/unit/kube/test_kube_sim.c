@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "base/base.h"
+#include "data/data.h"
 #include "kube/kube.h"
 #include "kubesim_proc.h"
 
@@ -252,6 +253,43 @@ static void test_list_pages(void **state)
 	assert_true(rv[0] != '\0');
 	json_decref(items);
 	free(rv);
+}
+
+/* A list read with `share` gives the parts two clusters hold alike one
+ * instance (the engine's clusters then hold one copy of each); a list
+ * without it gets its own values. */
+static void test_shared_lists(void **state)
+{
+	kd_kube_list_opts shared = { .label_selector = "kdtest=shared", .share = true };
+	kd_kube_list_opts own = { .label_selector = "kdtest=shared" };
+	kd_kube_ref ref = configmaps;
+	json_t *obj, *a = NULL, *b = NULL, *c = NULL;
+
+	(void)state;
+	obj = configmap("shared", "shared");
+	assert_int_equal(kd_kube_create_sync(NULL, ca, &ref, obj, NULL), 0);
+	assert_int_equal(kd_kube_create_sync(NULL, cb, &ref, obj, NULL), 0);
+	json_decref(obj);
+	assert_int_equal(kd_kube_list_sync(&a, NULL, ca, &ref, &shared), 0);
+	assert_int_equal(kd_kube_list_sync(&b, NULL, cb, &ref, &shared), 0);
+	assert_int_equal(kd_kube_list_sync(&c, NULL, cb, &ref, &own), 0);
+	assert_int_equal(json_array_size(a), 1);
+	assert_int_equal(json_array_size(b), 1);
+	assert_int_equal(json_array_size(c), 1);
+	/* equal data and labels: one value; the objects and their metadata
+	 * (uid, resourceVersion) stay each cluster's own */
+	assert_ptr_equal(json_object_get(json_array_get(a, 0), "data"),
+			 json_object_get(json_array_get(b, 0), "data"));
+	assert_ptr_equal(kd_json_obj(kd_json_obj(json_array_get(a, 0), "metadata"), "labels"),
+			 kd_json_obj(kd_json_obj(json_array_get(b, 0), "metadata"), "labels"));
+	assert_ptr_not_equal(json_object_get(json_array_get(a, 0), "metadata"),
+			     json_object_get(json_array_get(b, 0), "metadata"));
+	assert_ptr_not_equal(json_object_get(json_array_get(b, 0), "data"),
+			     json_object_get(json_array_get(c, 0), "data"));
+	assert_true(json_equal(json_array_get(b, 0), json_array_get(c, 0)));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
 }
 
 static void test_forbidden_readonly(void **state)
@@ -595,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_crud_and_patches),
 		cmocka_unit_test(test_list_pages),
+		cmocka_unit_test(test_shared_lists),
 		cmocka_unit_test(test_forbidden_readonly),
 		cmocka_unit_test(test_retry_after_503),
 		cmocka_unit_test(test_retry_limits),
