@@ -103,6 +103,12 @@ typedef struct kd_json_memo kd_json_memo;
 kd_json_memo *kd_json_memo_new(const char *member);   /* NULL: out of memory */
 /* One more member name whose values the memo shares (at most 16 names). */
 int kd_json_memo_add(kd_json_memo *m, const char *member);
+/* The values of `member` at nesting level `depth` (1: members of the
+ * document's top object; 3: of the items of a list) are left out of what
+ * kd_json_loadb_memo builds: what would not be read makes the whole text go
+ * to jansson as ever (then nothing is left out), but nothing is built.  One
+ * such member per memo; depth 0 leaves nothing out. */
+int kd_json_memo_skip(kd_json_memo *m, const char *member, int depth);
 void kd_json_memo_free(kd_json_memo *m);
 /* kd_json_loadb, sharing the memo's values (memo may be NULL). */
 json_t *kd_json_loadb_memo(const char *text, size_t len, json_error_t *err,

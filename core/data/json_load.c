@@ -29,6 +29,10 @@ struct kd_json_memo {
 	size_t member_len[MEMO_MEMBERS];
 	size_t nmembers;
 	json_t *values;           /* raw text -> value */
+	/* a member left out, and the depth it is left out at (0: none) */
+	char *skip;
+	size_t skip_len;
+	int skip_depth;
 };
 
 typedef struct reader {
@@ -241,6 +245,111 @@ static json_t *memo_value(reader *r)
 	return v;
 }
 
+static bool integer(reader *r, long long *out);
+static json_t *literal(reader *r, const char *word, json_t *v);
+
+/* UTF-8 as jansson takes it: no overlong form, no surrogate, nothing past
+ * U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, need;
+	uint32_t cp;
+
+	while (i < n) {
+		unsigned c = s[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c < 0xC2 || c > 0xF4)
+			return false;
+		need = c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+		cp = c & (need == 1 ? 0x1Fu : need == 2 ? 0x0Fu : 0x07u);
+		if (n - i <= need)
+			return false;
+		for (k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3Fu);
+		}
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+static bool skip_string(reader *r)
+{
+	const char *s;
+	size_t len;
+	bool ascii;
+
+	return string(r, &s, &len, &ascii) &&
+	       (ascii || utf8_valid((const unsigned char *)s, len));
+}
+
+/* Steps over one value exactly as value() would read it, building
+ * nothing: false for anything value() would not take (the whole text then
+ * goes to jansson, as it would have). */
+static bool skip(reader *r)
+{
+	char close;
+	bool members;
+	long long n;
+
+	ws(r);
+	if (r->p >= r->end)
+		return false;
+	switch (*r->p) {
+	case '{':
+	case '[':
+		if (++r->depth > FAST_MAX_DEPTH)
+			return false;
+		members = *r->p == '{';
+		close = members ? '}' : ']';
+		r->p++;
+		ws(r);
+		if (r->p < r->end && *r->p == close) {
+			r->p++;
+			r->depth--;
+			return true;
+		}
+		for (;;) {
+			if (members) {
+				if (r->p >= r->end || *r->p != '"' || !skip_string(r))
+					return false;
+				ws(r);
+				if (r->p >= r->end || *r->p != ':')
+					return false;
+				r->p++;
+			}
+			if (!skip(r))
+				return false;
+			ws(r);
+			if (r->p < r->end && *r->p == ',') {
+				r->p++;
+				ws(r);
+				continue;
+			}
+			if (r->p < r->end && *r->p == close) {
+				r->p++;
+				r->depth--;
+				return true;
+			}
+			return false;
+		}
+	case '"': return skip_string(r);
+	case 't': return literal(r, "true", json_true()) != NULL;
+	case 'f': return literal(r, "false", json_false()) != NULL;
+	case 'n': return literal(r, "null", json_null()) != NULL;
+	default:
+		return (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) && integer(r, &n);
+	}
+}
+
 static bool memo_member(const kd_json_memo *m, const char *k, size_t klen)
 {
 	size_t i;
@@ -289,6 +398,24 @@ static json_t *object(reader *r)
 			goto fail;
 		}
 		r->p++;
+		/* a member left out: read as strictly, but not built */
+		if (r->memo && r->depth == r->memo->skip_depth && klen == r->memo->skip_len &&
+		    memcmp(k, r->memo->skip, klen) == 0) {
+			free(key);
+			if (!skip(r))
+				goto fail;
+			ws(r);
+			if (r->p < r->end && *r->p == ',') {
+				r->p++;
+				ws(r);
+				continue;
+			}
+			if (r->p < r->end && *r->p == '}') {
+				r->p++;
+				return obj;
+			}
+			goto fail;
+		}
 		if (memo_member(r->memo, k, klen))
 			v = memo_value(r);
 		else
@@ -351,7 +478,7 @@ fail:
 }
 
 /* An integer: digits only, no leading zero, in range; reals go to jansson. */
-static json_t *number(reader *r)
+static bool integer(reader *r, long long *out)
 {
 	const char *p = r->p, *digits;
 	char buf[24], *end;
@@ -366,15 +493,23 @@ static json_t *number(reader *r)
 	n = (size_t)(p - r->p);
 	if (p == digits || (*digits == '0' && p - digits > 1) || n >= sizeof(buf) ||
 	    (p < r->end && (*p == '.' || *p == 'e' || *p == 'E')))
-		return NULL;
+		return false;
 	memcpy(buf, r->p, n);
 	buf[n] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
 	if (errno == ERANGE || end != buf + n)
-		return NULL;
+		return false;
 	r->p = p;
-	return json_integer((json_int_t)v);
+	*out = v;
+	return true;
+}
+
+static json_t *number(reader *r)
+{
+	long long v;
+
+	return integer(r, &v) ? json_integer((json_int_t)v) : NULL;
 }
 
 static json_t *literal(reader *r, const char *word, json_t *v)
@@ -449,12 +584,26 @@ int kd_json_memo_add(kd_json_memo *m, const char *member)
 	return 0;
 }
 
+int kd_json_memo_skip(kd_json_memo *m, const char *member, int depth)
+{
+	char *copy = strdup(member);
+
+	if (!copy)
+		return kd_error_set(KD_ENOMEM, "out of memory");
+	free(m->skip);
+	m->skip = copy;
+	m->skip_len = strlen(member);
+	m->skip_depth = depth > 0 ? depth : 0;
+	return 0;
+}
+
 void kd_json_memo_free(kd_json_memo *m)
 {
 	size_t i;
 
 	if (!m)
 		return;
+	free(m->skip);
 	for (i = 0; i < m->nmembers; i++)
 		free(m->member[i]);
 	json_decref(m->values);

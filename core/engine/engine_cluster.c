@@ -42,7 +42,8 @@ static const struct { const char *group, *kind; } extra_kinds[] = {
 
 /* Live objects are never modified once stored (keep_live changes only an
  * item's own top level, before storing it), so the parts that repeat
- * across clusters are read once and shared. */
+ * across clusters are read once and shared; and they are kept without
+ * status, so a list's items come without it. */
 static const kd_kube_list_opts shared_list = { .share = true };
 
 #define RETRY_BASE_MS 2000
@@ -434,15 +435,22 @@ static void list_kinds(eng_cluster *cl)
 {
 	size_t i, j;
 	json_t *o;
-	char group[256];
+	char group[256], last_group[256] = "";
+	const char *kind, *last_kind = NULL;
 	int rc = 0;
 
 	for (i = 0; i < cl->napps && rc == 0; i++)
 		json_array_foreach(cl->apps[i].desired, j, o) {
 			kd_api_group(group, sizeof(group), kd_json_str(o, "apiVersion"));
-			if ((rc = add_kind(cl, group, kd_json_str(o, "kind") ? kd_json_str(o, "kind") : "",
-					   true)) < 0)
+			kind = kd_json_str(o, "kind") ? kd_json_str(o, "kind") : "";
+			/* rendered objects come grouped by kind: a kind just
+			 * added is not looked up again */
+			if (last_kind && !strcmp(kind, last_kind) && !strcmp(group, last_group))
+				continue;
+			if ((rc = add_kind(cl, group, kind, true)) < 0)
 				break;
+			last_kind = kind;
+			memcpy(last_group, group, sizeof(group));
 		}
 	for (i = 0; i < sizeof(extra_kinds) / sizeof(extra_kinds[0]) && rc == 0; i++)
 		rc = add_kind(cl, extra_kinds[i].group, extra_kinds[i].kind,

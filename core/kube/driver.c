@@ -46,8 +46,8 @@ double kd__kube_random(kd_kube_driver *d)
 
 /* The members of listed objects that repeat across a fleet's clusters.
  * Their values are shared, so only lists whose callers never modify items
- * read through it (kd_kube_list_opts.share); NULL when out of memory, and
- * then those lists read as any other. */
+ * and never read their status read through it (kd_kube_list_opts.share);
+ * NULL when out of memory, and then those lists read as any other. */
 static kd_json_memo *share_memo_new(void)
 {
 	static const char *const members[] = {
@@ -63,6 +63,13 @@ static kd_json_memo *share_memo_new(void)
 			m = NULL;
 			kd_error_clear();
 		}
+	}
+	/* the items' status: the part of an object that changes most, and
+	 * one these callers never read (a list's items are at depth 3) */
+	if (m && kd_json_memo_skip(m, "status", 3) < 0) {
+		kd_json_memo_free(m);
+		m = NULL;
+		kd_error_clear();
 	}
 	return m;
 }

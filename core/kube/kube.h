@@ -376,8 +376,9 @@ typedef struct kd_kube_list_opts {
 	long limit;                  /* page size; 0 = 500 */
 	/* The items' parts that repeat across a fleet (spec, data, rules,
 	 * labels, annotations, managedFields field sets) are read once per
-	 * distinct text and shared with every other shared list of the driver:
-	 * a caller that asks for this must never modify the items. */
+	 * distinct text and shared with every other shared list of the driver,
+	 * and their `status` is left out: a caller that asks for this must
+	 * never modify the items and never needs their status. */
 	bool share;
 } kd_kube_list_opts;
 

@@ -224,6 +224,84 @@ static void test_memo_members(void **state)
 	kd_json_memo_free(memo);
 }
 
+/* jansson's reading of text, with the member `status` removed from every
+ * object at depth 3 (the items of a list). */
+static json_t *without_status(const char *text)
+{
+	json_t *v = json_loads(text, JSON_DECODE_ANY, NULL), *items, *item;
+	size_t i;
+
+	assert_non_null(v);
+	items = json_object_get(v, "items");
+	json_array_foreach(items, i, item)
+		json_object_del(item, "status");
+	return v;
+}
+
+/* A skipped member is left out where it should be, kept elsewhere, and
+ * read as strictly as ever: text the reader would not take goes to jansson
+ * whole (and then the member stays), text jansson refuses fails alike. */
+static void test_memo_skip(void **state)
+{
+	static const char *const kept[] = {
+		"{\"items\":[{\"a\":1,\"status\":{\"x\":[1,2,{\"y\":null}]}},"
+		"{\"status\":\"s\",\"b\":[true,false]},{\"status\":-3}],\"status\":5}",
+		"{\"items\":[{\"spec\":{\"status\":1},\"status\":{\"caf\u00e9\":\"\\u00e9\\n\"}}]}",
+		"{\"items\":[{\"status\":{}},{\"status\":[]}]}",
+	};
+	static const char *const handed_over[] = {
+		/* a real number, a NUL escape: the reader hands these to jansson */
+		"{\"items\":[{\"a\":1,\"status\":{\"ratio\":0.5}}]}",
+		"{\"items\":[{\"status\":\"a\\u0000b\"}]}",
+	};
+	static const char *const refused[] = {
+		"{\"items\":[{\"status\":{\"x\":[1,}}]}",
+		"{\"items\":[{\"status\":\"\xc3\x28\"}]}",
+		"{\"items\":[{\"status\":\"\xed\xa0\x80\"}]}",
+		"{\"items\":[{\"status\":\"\xe0\x80\xaf\"}]}",
+		"{\"items\":[{\"status\":\"\\ud800\"}]}",
+		"{\"items\":[{\"status\":01}]}",
+		"{\"items\":[{\"status\":tru}]}",
+		"{\"items\":[{\"status\":\"x\\q\"}]}",
+		"{\"items\":[{\"status\":{\"a\" 1}}]}",
+	};
+	kd_json_memo *memo = kd_json_memo_new("spec");
+	json_error_t err, want;
+	json_t *got, *exp;
+	size_t i;
+
+	(void)state;
+	assert_non_null(memo);
+	assert_int_equal(kd_json_memo_skip(memo, "status", 3), 0);
+	for (i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		got = kd_json_loadb_memo(kept[i], strlen(kept[i]), &err, memo);
+		exp = without_status(kept[i]);
+		if (!got || !json_equal(got, exp))
+			fail_msg("kept[%zu]: not jansson's without the items' status", i);
+		json_decref(got);
+		json_decref(exp);
+	}
+	for (i = 0; i < sizeof(handed_over) / sizeof(*handed_over); i++) {
+		got = kd_json_loadb_memo(handed_over[i], strlen(handed_over[i]), &err, memo);
+		exp = json_loadb(handed_over[i], strlen(handed_over[i]), JSON_ALLOW_NUL, &want);
+		assert_non_null(exp);
+		if (!got || !json_equal(got, exp))
+			fail_msg("handed_over[%zu]: not jansson's", i);
+		json_decref(got);
+		json_decref(exp);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		got = kd_json_loadb_memo(refused[i], strlen(refused[i]), &err, memo);
+		exp = json_loadb(refused[i], strlen(refused[i]), JSON_ALLOW_NUL, &want);
+		assert_null(exp);
+		if (got)
+			fail_msg("refused[%zu]: read, but jansson refuses it", i);
+		assert_string_equal(err.text, want.text);
+		assert_int_equal(err.position, want.position);
+	}
+	kd_json_memo_free(memo);
+}
+
 /* A remembered text met deeper than the reader goes fails over to jansson
  * as it would without the memo. */
 static void test_memo_deep(void **state)
@@ -261,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_deep),
 		cmocka_unit_test(test_memo_shares),
 		cmocka_unit_test(test_memo_members),
+		cmocka_unit_test(test_memo_skip),
 		cmocka_unit_test(test_memo_deep),
 	};
 
