@@ -398,34 +398,15 @@ static json_t *object(reader *r)
 			goto fail;
 		}
 		r->p++;
-		/* a member left out: read as strictly, but not built */
 		if (r->memo && r->depth == r->memo->skip_depth && klen == r->memo->skip_len &&
 		    memcmp(k, r->memo->skip, klen) == 0) {
-			free(key);
-			if (!skip(r))
-				goto fail;
-			ws(r);
-			if (r->p < r->end && *r->p == ',') {
-				r->p++;
-				ws(r);
-				continue;
-			}
-			if (r->p < r->end && *r->p == '}') {
-				r->p++;
-				return obj;
-			}
-			goto fail;
+			/* a member left out: read as strictly, but not built */
+			rc = skip(r) ? 0 : -1;
+		} else {
+			v = memo_member(r->memo, k, klen) ? memo_value(r) : value(r);
+			rc = !v ? -1 : ascii ? json_object_setn_new_nocheck(obj, k, klen, v)
+					     : json_object_setn_new(obj, k, klen, v);
 		}
-		if (memo_member(r->memo, k, klen))
-			v = memo_value(r);
-		else
-			v = value(r);
-		if (!v) {
-			free(key);
-			goto fail;
-		}
-		rc = ascii ? json_object_setn_new_nocheck(obj, k, klen, v)
-			   : json_object_setn_new(obj, k, klen, v);
 		free(key);
 		if (rc < 0)
 			goto fail;

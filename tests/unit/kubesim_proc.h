@@ -101,4 +101,20 @@ static inline int kubesim_control_conn(kd_kube_conn **out, kd_kube_driver *drv,
 	return kd_kube_conn_new(out, drv, t, "control", NULL);
 }
 
+/* A call to the control API through ctl: METHOD /_kubesim/clusters/WHAT
+ * with a JSON body; the HTTP status, or a negative KD_E* code. */
+static inline int kubesim_control(kd_kube_conn *ctl, const char *method, const char *what,
+				  const char *body)
+{
+	char path[256];
+	kd_kube_request req = { .method = method, .path = path,
+				.content_type = "application/json", .body = body,
+				.body_len = body ? strlen(body) : 0 };
+	int status = 0, rc;
+
+	snprintf(path, sizeof(path), "/_kubesim/clusters/%s", what);
+	rc = kd_kube_request_sync(NULL, &status, ctl, &req);
+	return rc < 0 ? rc : status;
+}
+
 #endif

@@ -300,14 +300,9 @@ static int teardown_sim(void **state)
 static void control_m(const char *method, const char *what, const char *body)
 {
 	char path[128];
-	kd_kube_request req = { .method = method, .path = path,
-				.content_type = "application/json", .body = body,
-				.body_len = strlen(body) };
-	int status = 0;
 
-	snprintf(path, sizeof(path), "/_kubesim/clusters/a/%s", what);
-	assert_int_equal(kd_kube_request_sync(NULL, &status, ctl, &req), 0);
-	assert_int_equal(status, 200);
+	snprintf(path, sizeof(path), "a/%s", what);
+	assert_int_equal(kubesim_control(ctl, method, path, body), 200);
 }
 
 static void control(const char *what, const char *body)

@@ -60,15 +60,7 @@ static kd_kube_conn *ctl;
 
 static void control(const char *method, const char *what, const char *body)
 {
-	char path[128];
-	kd_kube_request req = { .method = method, .path = path,
-				.content_type = "application/json", .body = body,
-				.body_len = strlen(body) };
-	int status = 0;
-
-	snprintf(path, sizeof(path), "/_kubesim/clusters/%s", what);
-	assert_int_equal(kd_kube_request_sync(NULL, &status, ctl, &req), 0);
-	assert_int_equal(status, 200);
+	assert_int_equal(kubesim_control(ctl, method, what, body), 200);
 }
 
 static int setup_sim(void **state)
