@@ -5,32 +5,15 @@
 # terminal setup, key decoding, readline in the poll loop, resize
 # (SIGWINCH), redraw and a clean exit.
 . "$(dirname "$0")/../tools/tap.sh"
-if ! command -v tmux >/dev/null 2>&1; then
-	ok "# SKIP tmux is not installed"
-	tap_done
-	exit 0
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-tmux.XXXXXX")
-sock=$T/sock
-trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
+. "$(dirname "$0")/../tools/tmux.bash"
+tmux_suite tmux
 fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
 
-# wait_screen PATTERN: until the pane shows a line matching PATTERN (bounded,
-# so a broken build fails instead of hanging).
-wait_screen() {
-	local deadline=$((SECONDS + 120))
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		tmux -S "$sock" capture-pane -p -t kd >"$T/screen" 2>/dev/null
-		grep -Eq -- "$1" "$T/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 step() {
 	local name=$1 pattern=$2
 	shift 2
 	[ $# -gt 0 ] && tmux -S "$sock" send-keys -t kd "$@"
-	if wait_screen "$pattern"; then ok "$name"; else not_ok "$name" "$(cat "$T/screen")"; fi
+	if wait_screen kd "$pattern"; then ok "$name"; else not_ok "$name" "$(cat "$T/kd.screen")"; fi
 }
 
 tmux -S "$sock" -f /dev/null new-session -d -s kd -x 120 -y 40 \
@@ -55,6 +38,6 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 done
 check_eq "escape leaves the prompt" 0 "$gone"
 step "q closes the pane, Q quits with status 0" '^kdrift exited with 0' q Q
-if grep -q $'\x1b' "$T/screen"; then not_ok "no stray escape sequences"; else ok "no stray escape sequences"; fi
+if grep -q $'\x1b' "$T/kd.screen"; then not_ok "no stray escape sequences"; else ok "no stray escape sequences"; fi
 check "the prompt history was written" grep -q 'filter status drifted' "$T/state/kdrift/history"
 tap_done

@@ -1,6 +1,24 @@
 # Shared by the suites that drive kdrift in a real tmux (sourced after
 # tap.sh).  They set `sock` (the tmux server's socket) and `T` (their
-# scratch directory) before calling.
+# scratch directory) before calling, or let tmux_suite set both.
+
+# tmux_require: the suite is skipped (and ends here) without tmux.
+tmux_require() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		ok "# SKIP tmux is not installed"
+		tap_done
+		exit 0
+	fi
+}
+
+# tmux_suite NAME: tmux_require, then a scratch directory $T and the tmux
+# socket $sock in it; at exit the tmux server stops and $T goes.
+tmux_suite() {
+	tmux_require
+	T=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-$1.XXXXXX")
+	sock=$T/sock
+	trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
+}
 
 # wait_screen [-e] SESSION PATTERN: until the pane shows a line matching
 # PATTERN, the screen kept in $T/SESSION.screen (-e: with its escape

@@ -6,14 +6,7 @@
 # send none and still mark the cursor row with reverse video.
 . "$(dirname "$0")/../tools/tap.sh"
 . "$(dirname "$0")/../tools/tmux.bash"
-if ! command -v tmux >/dev/null 2>&1; then
-	ok "# SKIP tmux is not installed"
-	tap_done
-	exit 0
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-colour.XXXXXX")
-sock=$T/sock
-trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
+tmux_suite colour
 fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
 
 # The SGR parameters used on the screen, one a line (38;5;N kept together).

@@ -8,11 +8,7 @@
 # wait has a 30 s deadline that only turns a hang into a failure.
 . "$(dirname "$0")/../tools/tap.sh"
 . "$(dirname "$0")/../tools/tmux.bash"
-if ! command -v tmux >/dev/null 2>&1; then
-	ok "# SKIP tmux is not installed"
-	tap_done
-	exit 0
-fi
+tmux_require
 source "$(dirname "$0")/../kubesim/lib.bash"
 T=$KS_TMP
 sock=$T/sock

@@ -9,14 +9,7 @@
 # are dropped: no key is typed by them (an X10 column byte can be `q`).
 . "$(dirname "$0")/../tools/tap.sh"
 . "$(dirname "$0")/../tools/tmux.bash"
-if ! command -v tmux >/dev/null 2>&1; then
-	ok "# SKIP tmux is not installed"
-	tap_done
-	exit 0
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/kdrift-mouse.XXXXXX")
-sock=$T/sock
-trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$T"' EXIT
+tmux_suite mouse
 fixture=$KDRIFT_ROOT/tests/fixtures/tui/fleet.json
 mkdir -p "$T/config/kdrift" "$T/noconfig"
 

@@ -87,6 +87,16 @@ static void ordering_swap(kd_model *m)
 	m->shown_state = KD_SHOWN_STALE;
 }
 
+void kd_model_nodes_changed(kd_model *m)
+{
+	m->layout_stale = true;
+	m->layout_change = KD_NONE;
+	m->shown_state = KD_SHOWN_STALE;
+	kd_matches_clear(m->match, &m->nmatch);
+	kd_labels_clear(&m->labels);
+	m->prepare_failed = false;
+}
+
 void kd_model_nodes_clear(kd_model *m)
 {
 	size_t i;
@@ -95,12 +105,7 @@ void kd_model_nodes_clear(kd_model *m)
 		free(m->nodes[i].id);
 	m->nnodes = 0;
 	m->sel_node = KD_NONE;
-	m->layout_stale = true;
-	m->layout_change = KD_NONE;
-	m->shown_state = KD_SHOWN_STALE;
-	kd_matches_clear(m->match, &m->nmatch);
-	kd_labels_clear(&m->labels);
-	m->prepare_failed = false;
+	kd_model_nodes_changed(m);
 	/* the other ordering borrows from the same snapshots */
 	kd_ordering_clear(&m->other);
 }

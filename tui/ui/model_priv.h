@@ -21,6 +21,10 @@ void kd_labels_clear(kd_labels *l);
 int kd_model_build_cluster(kd_model *m, size_t ci);
 /* Drops the nodes (and all derived from them) / the other ordering's. */
 void kd_model_nodes_clear(kd_model *m);
+/* The nodes changed: what is computed over the whole tree from them (the
+ * layout, the filter's shown set, searches' matches, the search labels)
+ * is redone when next needed. */
+void kd_model_nodes_changed(kd_model *m);
 void kd_ordering_clear(kd_ordering *o);
 
 #endif

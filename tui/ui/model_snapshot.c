@@ -34,12 +34,7 @@ static void spliced(kd_model *m, size_t sel)
 	 * that does not (a fleet-wide app selected before the pivot) matches
 	 * several, and a rebuild lands on the first listed: so does this. */
 	m->sel_node = m->sel.cluster ? sel : KD_NONE;
-	m->layout_stale = true;
-	m->layout_change = KD_NONE;
-	m->shown_state = KD_SHOWN_STALE;
-	kd_matches_clear(m->match, &m->nmatch);
-	kd_labels_clear(&m->labels);
-	m->prepare_failed = false;
+	kd_model_nodes_changed(m);
 }
 
 /* The nodes kd_model_build_cluster makes for a cluster state. */
